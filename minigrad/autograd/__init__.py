@@ -1,0 +1,14 @@
+"""The public autograd namespace, as ``torch.autograd``.
+
+``backward`` and ``grad`` run the engine (``minigrad/engine.py``);
+``Function`` lets you define an operation with your own backward;
+``gradcheck`` compares your backward with finite differences.
+"""
+
+from ..engine import backward, grad, trace_backward
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .function import Function, FunctionCtx
+from .gradcheck import GradcheckError, gradcheck
+
+__all__ = ["backward", "grad", "trace_backward", "Function", "FunctionCtx", "gradcheck",
+           "GradcheckError", "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled"]

@@ -1,0 +1,242 @@
+"""Making tensors: from data, filled with a value, or random.
+
+``tensor(data)`` infers the dtype as PyTorch does: Python floats give
+float32, Python ints give int64, bools give bool; a numpy array keeps its own
+dtype. Bad data (ragged lists, strings) is refused with a clear message
+before numpy ever sees it.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor, _wrap
+
+# PyTorch's CPU generator starts from this default seed; so does ours.
+_DEFAULT_SEED = 67280421310721
+
+
+class Generator:
+    """The random number generator behind randn/rand (numpy's PCG64).
+
+    Its numbers are not PyTorch's: the same seed gives reproducible but
+    different values.
+    """
+
+    def __init__(self, seed=_DEFAULT_SEED):
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self.numpy = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def __repr__(self):
+        return "<minigrad.Generator object>"
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    """Seed the default generator so randn/rand/Dropout repeat exactly."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def _describe(x):
+    return type(x).__name__
+
+
+def _infer(data, depth, shapes, kinds):
+    """Walk nested lists: check they are rectangular and note the scalar kinds seen."""
+    if isinstance(data, (list, tuple)):
+        n = len(data)
+        if len(shapes) <= depth:
+            shapes.append(n)
+        elif shapes[depth] != n:
+            raise ValueError(f"expected sequence of length {shapes[depth]} at dim {depth} "
+                             f"(got {n})")
+        for item in data:
+            _infer(item, depth + 1, shapes, kinds)
+        return
+    if len(shapes) > depth:
+        raise TypeError(f"expected a sequence at dim {depth}, got {_describe(data)}")
+    if isinstance(data, Tensor):
+        if data.ndim != 0:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        kinds.add(data.dtype.category)
+    elif isinstance(data, (bool, np.bool_)):
+        kinds.add(0)
+    elif isinstance(data, (numbers.Integral,)):
+        kinds.add(1)
+    elif isinstance(data, numbers.Real):
+        kinds.add(2)
+    else:
+        raise TypeError(f"new(): invalid data type '{_describe(data)}'")
+
+
+def _to_scalars(data):
+    if isinstance(data, (list, tuple)):
+        return [_to_scalars(x) for x in data]
+    if isinstance(data, Tensor):
+        return data.item()
+    return data
+
+
+def _array_from(data, dtype):
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.clone()"
+            ".detach() or sourceTensor.clone().detach().requires_grad_(True), rather than "
+            "minigrad.tensor(sourceTensor).", UserWarning, stacklevel=3)
+        array = data._data.copy()
+        return array if dtype is None else array.astype(dtype.numpy)
+    if isinstance(data, np.ndarray):
+        if dtype is None:
+            dtypes.from_numpy(data.dtype)
+            return data.copy()
+        return data.astype(dtype.numpy)
+    if isinstance(data, (np.generic,)) and not isinstance(data, np.bool_):
+        if dtype is None:
+            return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)
+    shapes, kinds = [], set()
+    _infer(data, 0, shapes, kinds)
+    if dtype is None:
+        dtype = {0: dtypes.bool, 1: dtypes.int64, 2: dtypes.float32}[max(kinds, default=2)]
+    return np.array(_to_scalars(data), dtype=dtype.numpy).reshape(shapes)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new leaf tensor holding a copy of ``data``."""
+    if dtype is not None:
+        dtype = dtypes.to_dtype(dtype)
+    t = _wrap(_array_from(data, dtype))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def as_tensor(data, dtype=None):
+    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
+        return data
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a numpy array."""
+    dtypes.from_numpy(array.dtype)
+    return _wrap(array)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a tuple of ints, but got {size!r}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _filled(array, requires_grad):
+    t = _wrap(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _dtype_or(dtype, default):
+    return dtypes.to_dtype(dtype).numpy if dtype is not None else default.numpy
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    return _filled(np.zeros(_size(size), dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    return _filled(np.ones(_size(size), dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    if dtype is None:
+        dtype = dtypes.result_type(fill_value)
+    return _filled(np.full(_size((size,)), fill_value, dtype=_dtype_or(dtype, dtypes.float32)),
+                   requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False):
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _filled(np.zeros(t._data.shape, dtype=_dtype_or(dtype, t.dtype)), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _filled(np.ones(t._data.shape, dtype=_dtype_or(dtype, t.dtype)), requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return _filled(np.full(t._data.shape, fill_value, dtype=_dtype_or(dtype, t.dtype)),
+                   requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """Like range(): ints give int64, any float gives float32."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = dtypes.result_type(start, end, step)
+    dt = dtypes.to_dtype(dtype)
+    # Count the elements in float64 first, as PyTorch does, then compute.
+    count = int(np.ceil((float(end) - float(start)) / float(step)))
+    values = start + np.arange(max(count, 0), dtype=np.float64) * step
+    return _filled(values.astype(dt.numpy), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    return _filled(np.linspace(start, end, steps).astype(_dtype_or(dtype, dtypes.float32)),
+                   requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _filled(np.eye(n, m, dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
+
+
+def randn(*size, dtype=None, generator=None, requires_grad=False):
+    """Standard normal samples (seed with ``manual_seed``)."""
+    rng = (generator or default_generator).numpy
+    dt = _dtype_or(dtype, dtypes.float32)
+    return _filled(rng.standard_normal(_size(size)).astype(dt), requires_grad)
+
+
+def rand(*size, dtype=None, generator=None, requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    rng = (generator or default_generator).numpy
+    dt = _dtype_or(dtype, dtypes.float32)
+    return _filled(rng.random(_size(size)).astype(dt), requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    rng = (generator or default_generator).numpy
+    return _wrap(rng.integers(low, high, size=_size((size,)), dtype=_dtype_or(dtype, dtypes.int64)))
+
+
+def randperm(n, generator=None):
+    rng = (generator or default_generator).numpy
+    return _wrap(rng.permutation(n).astype(np.int64))

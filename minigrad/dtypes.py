@@ -1,0 +1,112 @@
+"""Data types, named and promoted the way PyTorch does it.
+
+A minigrad tensor stores its numbers in a numpy array; its ``dtype`` is one of
+the few objects below. Python floats become ``float32`` and Python ints become
+``int64`` (PyTorch's defaults), and mixed operations follow PyTorch's type
+promotion, which differs from numpy's (see :func:`result_type`).
+"""
+
+import builtins
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type, shown as ``minigrad.float32`` like ``torch.float32``."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "itemsize", "category", "legacy_name")
+
+    def __init__(self, name, numpy_type, category, legacy_name):
+        self.name = name
+        self.numpy = np.dtype(numpy_type)
+        self.is_floating_point = category == 2
+        self.itemsize = self.numpy.itemsize
+        self.category = category  # 0 bool, 1 integer, 2 floating point
+        self.legacy_name = legacy_name  # used in error messages: "FloatTensor"
+
+    def __repr__(self):
+        return f"minigrad.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+float32 = dtype("float32", np.float32, 2, "FloatTensor")
+float64 = dtype("float64", np.float64, 2, "DoubleTensor")
+int64 = dtype("int64", np.int64, 1, "LongTensor")
+int32 = dtype("int32", np.int32, 1, "IntTensor")
+bool = dtype("bool", np.bool_, 0, "BoolTensor")  # noqa: A001 (PyTorch's name)
+
+float = float32  # noqa: A001  torch.float is float32
+double = float64
+long = int64
+int = int32  # noqa: A001
+
+_ALL = (float32, float64, int64, int32, bool)
+_BY_NUMPY = {d.numpy: d for d in _ALL}
+_DEFAULT_FOR_CATEGORY = {0: bool, 1: int64, 2: float32}
+
+
+def from_numpy(numpy_dtype):
+    """The minigrad dtype of a numpy dtype; a clear TypeError for the ones minigrad lacks."""
+    d = _BY_NUMPY.get(np.dtype(numpy_dtype))
+    if d is None:
+        names = ", ".join(x.name for x in _ALL)
+        raise TypeError(f"minigrad does not support the numpy dtype {np.dtype(numpy_dtype)}; "
+                        f"supported dtypes are {names}")
+    return d
+
+
+def to_dtype(d):
+    """Accept a minigrad dtype (or a numpy dtype / type) and return the minigrad dtype."""
+    if isinstance(d, dtype):
+        return d
+    try:
+        return from_numpy(d)
+    except TypeError:
+        raise
+    except Exception:
+        raise TypeError(f"dtype must be a minigrad dtype such as minigrad.float32, not {d!r}")
+
+
+def _category_of_python(x):
+    if isinstance(x, (builtins.bool, np.bool_)):
+        return 0
+    if isinstance(x, (builtins.int, np.integer)):
+        return 1
+    if isinstance(x, (builtins.float, np.floating)):
+        return 2
+    raise TypeError(f"unsupported operand type: {type(x).__name__} (expected a Tensor or a number)")
+
+
+def result_type(*operands):
+    """The dtype of ``a op b`` by PyTorch's promotion rules.
+
+    Operands are ranked: tensors with dimensions, then 0-d tensors, then Python
+    numbers. The highest *category* present wins (bool < integer < float); within
+    it, only the operands of the highest rank are promoted together. So a
+    float32 matrix times a float64 0-d tensor stays float32, but an int64 tensor
+    times ``0.5`` becomes float32 (the default float), where numpy would give float64.
+    """
+    groups = ([], [], [])  # python numbers, 0-d tensors, tensors with dims
+    top_category = 0
+    for op in operands:
+        d = getattr(op, "dtype", None)
+        if isinstance(d, dtype):
+            rank = 2 if op.ndim else 1
+        else:
+            d = _DEFAULT_FOR_CATEGORY[_category_of_python(op)]
+            rank = 0
+        groups[rank].append(d)
+        if d.category > top_category:
+            top_category = d.category
+    for rank in (2, 1, 0):
+        candidates = [d for d in groups[rank] if d.category == top_category]
+        if candidates:
+            if rank == 0:
+                return _DEFAULT_FOR_CATEGORY[top_category]
+            out = candidates[0].numpy
+            for d in candidates[1:]:
+                out = np.promote_types(out, d.numpy)
+            return _BY_NUMPY[out]
+    raise AssertionError("unreachable")

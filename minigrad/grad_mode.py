@@ -1,0 +1,204 @@
+"""Grad modes: whether operations are recorded into the graph.
+
+Every mode is one small class that is a context manager *and* a decorator.
+``__enter__`` remembers the previous state and sets the new one; ``__exit__``
+puts the previous one back, which is why the innermost setting always wins.
+The state is thread-local (``threading.local``): a new thread starts with
+grad enabled and does not see the modes of the thread that started it.
+"""
+
+import functools
+import inspect
+import threading
+
+
+class _GradState(threading.local):
+    """Per-thread switches; every thread starts with PyTorch's defaults."""
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.inference_mode = False
+
+
+_state = _GradState()
+
+
+def is_grad_enabled():
+    """True when new operations are recorded into the graph (the default)."""
+    return _state.grad_enabled
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()``."""
+    return _state.inference_mode
+
+
+def _set_state(grad_enabled, inference_mode):
+    _state.grad_enabled = grad_enabled
+    _state.inference_mode = inference_mode
+
+
+class _GradModeContext:
+    """What all modes share: the decorator and the save/restore of the state.
+
+    Subclasses only say which state they set (``_new_state``). Used as a
+    decorator, the mode wraps the function so its body runs inside a fresh copy
+    of the context; for a generator function the mode is entered around every
+    resume, so it holds only while the generator's own code runs.
+    """
+
+    def _new_state(self):
+        raise NotImplementedError
+
+    def clone(self):
+        return type(self)()
+
+    def __enter__(self):
+        self._previous = (_state.grad_enabled, _state.inference_mode)
+        _set_state(*self._new_state())
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        _set_state(*self._previous)
+        return False
+
+    def __call__(self, func):
+        if inspect.isclass(func):
+            raise TypeError("grad-mode decorators work on functions, not classes")
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
+        @functools.wraps(func)
+        def decorated(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+
+        return decorated
+
+    def _wrap_generator(self, func):
+        @functools.wraps(func)
+        def decorated(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            # Run each step of the generator inside the mode, and hand values
+            # sent in (and exceptions thrown in) on to it, like `yield from`.
+            try:
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException as error:  # noqa: BLE001 - forwarded to the generator
+                        with self.clone():
+                            response = gen.throw(error)
+                    else:
+                        with self.clone():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return decorated
+
+
+class _NoParenthesesDecorator(_GradModeContext):
+    """Lets ``@no_grad`` be written without parentheses, as PyTorch allows."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParenthesesDecorator):
+    """Turn recording off: results of operations have ``requires_grad=False``.
+
+    Use it for evaluation and for updates of parameters: nothing is saved for
+    backward, which saves memory and time. Inference mode is left as it is.
+    """
+
+    def _new_state(self):
+        return False, _state.inference_mode
+
+
+class enable_grad(_NoParenthesesDecorator):
+    """Turn recording back on, e.g. inside a ``no_grad()`` block.
+
+    Outside ``no_grad()`` it changes nothing, since recording is on by default.
+    """
+
+    def _new_state(self):
+        return True, _state.inference_mode
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set recording on or off from a boolean, for code that does both.
+
+    Unlike the other modes it acts at once, in ``__init__``: so
+    ``set_grad_enabled(False)`` works as a plain call too, and stays in force
+    until changed again. Used with ``with``, the state before the call comes
+    back at the end of the block.
+    """
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(mode) expects a bool, got {type(mode).__name__}")
+        self.mode = mode
+        self._previous = (_state.grad_enabled, _state.inference_mode)
+        _set_state(mode, _state.inference_mode)
+
+    def clone(self):
+        # A copy must not switch the mode on creation the way __init__ does.
+        copy = object.__new__(set_grad_enabled)
+        copy.mode = self.mode
+        return copy
+
+    def __enter__(self):
+        # __init__ already switched the mode; remember what to restore only
+        # when this is a fresh copy (a decorated call), which switched nothing.
+        if not hasattr(self, "_previous"):
+            self._previous = (_state.grad_enabled, _state.inference_mode)
+            _set_state(self.mode, _state.inference_mode)
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        _set_state(*self._previous)
+        del self._previous
+        return False
+
+    def __call__(self, func):
+        # Used as a decorator, the switch made in __init__ must not leak out.
+        _set_state(*self._previous)
+        del self._previous
+        return super().__call__(func)
+
+    def __repr__(self):
+        return f"<minigrad.set_grad_enabled(mode={self.mode})>"
+
+
+class inference_mode(_GradModeContext):
+    """Like ``no_grad()``, and stricter: tensors made inside are *inference tensors*.
+
+    Inference tensors can never join a graph later (they cannot be saved for
+    backward, nor changed in place outside inference mode), which lets PyTorch
+    skip even the version-counter bookkeeping. ``inference_mode(False)`` turns
+    it off again inside, and turns recording back on.
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):
+            return cls()(mode)  # used as @inference_mode without parentheses
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        if not isinstance(mode, bool):
+            return  # was the decorated function, handled in __new__
+        self.mode = mode
+
+    def clone(self):
+        return inference_mode(self.mode)
+
+    def _new_state(self):
+        return (not self.mode), self.mode

@@ -1,0 +1,229 @@
+"""The recorded graph: backward nodes, saved tensors and version counters.
+
+Each operation that records creates one :class:`Node` (the output's
+``grad_fn``). A node knows where gradients go next (``next_functions``: one
+edge per input, ``None`` for inputs that need no gradient) and keeps only the
+tensors its backward formula needs (``save``). Leaves that require grad end
+the graph in an :class:`AccumulateGrad` node, which adds into their ``.grad``.
+"""
+
+import itertools
+import math
+import threading
+import traceback
+
+# Creation order of nodes. The engine runs the most recently created ready
+# node first, as PyTorch does; AccumulateGrad nodes come before all others.
+_sequence_numbers = itertools.count()
+
+# Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default.
+anomaly_state = threading.local()
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place.
+
+    ``detach()`` and views share their source's counter, because they share
+    its memory: changing one is changing the other.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = next(RemovableHandle._next_id)
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+
+def tensor_description(tensor):
+    """``[minigrad.FloatTensor [2, 3]]``: how PyTorch names a tensor in errors."""
+    shape = ", ".join(str(n) for n in tensor.shape)
+    return f"[minigrad.{tensor.dtype.legacy_name} [{shape}]]"
+
+
+class SavedTensor:
+    """A tensor kept for backward, with the version it had when it was saved.
+
+    At backward time :meth:`unpack` compares versions: if the tensor was changed
+    in place since, the gradient would be computed from the wrong numbers, so it
+    raises PyTorch's error instead. An operation's own output is saved without
+    its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
+    """
+
+    __slots__ = ("tensor", "version", "is_output", "producer_name")
+
+    def __init__(self, tensor, is_output=False):
+        if tensor._is_inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. To work around you can "
+                "make a clone to get a normal tensor and use it in autograd.")
+        self.version = tensor._version_counter.value
+        self.is_output = is_output
+        grad_fn = tensor._grad_fn
+        self.producer_name = None if grad_fn is None else grad_fn.name()
+        if is_output:
+            tensor = tensor._alias()  # same memory and version counter, no grad_fn
+        self.tensor = tensor
+
+    def unpack(self, node):
+        tensor = self.tensor
+        if tensor._version_counter.value != self.version:
+            producer = self.producer_name or (node.name() if self.is_output else None)
+            which = f", which is output 0 of {producer}," if producer else ""
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: {tensor_description(tensor)}{which} is at version "
+                f"{tensor._version_counter.value}; expected version {self.version} instead. "
+                "Hint: enable anomaly detection to find the operation that failed to compute "
+                "its gradient, with minigrad.autograd.set_detect_anomaly(True).")
+        if self.is_output:
+            # Give the output its grad_fn back, so create_graph=True can
+            # differentiate through it (e.g. the second derivative of exp).
+            tensor = tensor._alias()
+            tensor._grad_fn = node
+            tensor._requires_grad = True
+        return tensor
+
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class Node:
+    """A backward function: PyTorch's ``grad_fn``, one per recorded operation.
+
+    ``apply(grad_output)`` receives the gradient of the loss with respect to
+    the operation's output and returns one gradient per input, in the order of
+    ``next_functions`` (``None`` where an input needs none).
+    """
+
+    def __init__(self, *inputs):
+        self.next_functions = tuple(gradient_edge(t) for t in inputs)
+        self._sequence_nr = next(_sequence_numbers)
+        self._saved = None
+        self._freed = False
+        self._pre_hooks = None  # hooks registered on the output tensor
+        self._retained = None  # the output tensor, if it called retain_grad()
+        if getattr(anomaly_state, "enabled", False):
+            # Remember who created this node, to blame the right line later.
+            self._forward_stack = "".join(traceback.format_stack()[:-2])
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def needs_grad(self, i):
+        """Whether input ``i`` takes a gradient (its edge leads somewhere)."""
+        return self.next_functions[i][0] is not None
+
+    # --- saved tensors -------------------------------------------------
+    def save(self, name, tensor, is_output=False):
+        if self._saved is None:
+            self._saved = {}
+        self._saved[name] = SavedTensor(tensor, is_output)
+
+    def saved(self, name):
+        """The tensor saved as ``name``, checked against in-place changes."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        return self._saved[name].unpack(self)
+
+    def release_saved(self):
+        """Drop saved tensors after backward (unless ``retain_graph=True``)."""
+        if self._saved is not None:
+            self._saved = None
+            self._freed = True
+
+    def __getattr__(self, attr):
+        # PyTorch exposes what a node saved as ``_saved_<name>`` attributes.
+        if attr.startswith("_saved_"):
+            saved = self.__dict__.get("_saved")
+            if self.__dict__.get("_freed"):
+                raise RuntimeError(_FREED_MESSAGE)
+            if saved and attr[7:] in saved:
+                return saved[attr[7:]].unpack(self)
+        raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
+
+    def __dir__(self):
+        names = list(super().__dir__())
+        if self._saved:
+            names += [f"_saved_{k}" for k in self._saved]
+        return names
+
+    def saved_tensors_nbytes(self):
+        """Bytes of memory held by this node's saved tensors (for chapter 09)."""
+        if not self._saved:
+            return 0
+        return sum(s.tensor._data.nbytes for s in self._saved.values())
+
+    # --- hooks -------------------------------------------------------------
+    def register_prehook(self, hook):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = hook
+        return handle
+
+    def apply(self, grad_output):
+        raise NotImplementedError
+
+    def __call__(self, grad_output):
+        return self.apply(grad_output)
+
+
+class AccumulateGrad(Node):
+    """The end of the graph for a leaf that requires grad: ``leaf.grad += grad``.
+
+    The first gradient is stored as it is; later ones are added in place, so
+    two backward passes without ``zero_grad`` add up (PyTorch does the same).
+    """
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._sequence_nr = math.inf  # run before every other ready node
+        self._saved = None
+        self._freed = False
+        self._pre_hooks = None
+        self._retained = None
+
+    def accumulate(self, grad, create_graph):
+        variable = self.variable
+        for hook in list(variable._hooks.values()) if variable._hooks else ():
+            result = hook(grad)
+            if result is not None:
+                grad = result
+        if grad.dtype is not variable.dtype:
+            grad = grad.to(variable.dtype)
+        if variable._grad is None:
+            variable._grad = grad if create_graph else grad.detach()
+        elif create_graph:
+            variable._grad = variable._grad + grad
+        else:
+            variable._grad._accumulate_(grad)
+
+
+def gradient_edge(tensor):
+    """Where the gradient for ``tensor`` goes: its grad_fn, its accumulator, or nowhere."""
+    if tensor is None or not tensor._requires_grad:
+        return (None, 0)
+    if tensor._grad_fn is not None:
+        return (tensor._grad_fn, 0)
+    return (tensor._get_accumulator(), 0)

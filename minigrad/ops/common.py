@@ -1,0 +1,104 @@
+"""What every operation shares: inputs, outputs, and the decision to record.
+
+An operation records (creates a backward node) only when grad mode is on and
+at least one input requires grad; that single rule is how ``requires_grad``
+flows forward through a computation.
+"""
+
+import numbers
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import _state
+from ..tensor import Tensor, _wrap
+
+
+def is_recording(*inputs):
+    """True when grad mode is on and some input requires grad."""
+    if not _state.grad_enabled:
+        return False
+    for t in inputs:
+        if t._requires_grad:
+            return True
+    return False
+
+
+def output(array, node=None):
+    """Wrap a result array; attach the backward node if the op was recorded."""
+    return _wrap(array, node)
+
+
+def scalar_tensor(value, dtype):
+    """A Python number as a 0-d tensor of ``dtype`` (PyTorch "wraps" numbers too)."""
+    return _wrap(np.asarray(value, dtype=dtype.numpy))
+
+
+def as_tensor_operand(x):
+    """Accept Tensors and Python/numpy numbers; None for anything else (-> NotImplemented)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (numbers.Number, np.number, np.bool_)):
+        return x
+    return None
+
+
+def promote(a, b):
+    """Both operands as tensors of their common dtype, plus their numpy arrays.
+
+    Follows :func:`minigrad.dtypes.result_type`, and converts the arrays
+    explicitly, because numpy's own promotion differs from PyTorch's.
+    """
+    if isinstance(b, Tensor):
+        if isinstance(a, Tensor) and a._data.dtype == b._data.dtype:
+            return a, b, a._data, b._data
+        dt = dtypes.result_type(a, b)
+        if not isinstance(a, Tensor):
+            a = scalar_tensor(a, dt)
+    else:
+        dt = dtypes.result_type(a, b)
+        b = scalar_tensor(b, dt)
+    np_dt = dt.numpy
+    a_data = a._data if a._data.dtype == np_dt else a._data.astype(np_dt)
+    b_data = b._data if b._data.dtype == np_dt else b._data.astype(np_dt)
+    return a, b, a_data, b_data
+
+
+def float_data(t):
+    """The array of ``t``, as float32 if it holds integers (exp(int) is float in PyTorch)."""
+    data = t._data
+    if data.dtype.kind in "biu":
+        return data.astype(np.float32)
+    return data
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` back down to ``shape``: the backward of broadcasting.
+
+    Broadcasting copies an input along new leading dimensions and along
+    dimensions of size 1, so every copy's gradient must be added up.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def grad_for(grad, like):
+    """``grad`` reduced to the shape (``unbroadcast``) and dtype of the input ``like``."""
+    shape, dtype = like
+    grad = unbroadcast(grad, shape)
+    if grad.dtype is not dtype:
+        grad = grad.to(dtype)
+    return grad
+
+
+def meta(t):
+    """What backward needs to know about an input without saving it: shape and dtype."""
+    return (t._data.shape, t.dtype)

@@ -1,0 +1,430 @@
+"""Elementwise operations: each forward next to the backward node it records.
+
+Read any pair as maths: ``mul`` computes a*b and ``MulBackward0`` returns
+(grad*b, grad*a). What a node saves is exactly what its formula needs, and
+no more, as in PyTorch: ``add`` saves nothing, so changing its inputs in
+place later can never break its backward.
+"""
+
+import numpy as np
+
+from ..graph import Node
+from .common import (as_tensor_operand, float_data, grad_for, is_recording, meta, output,
+                     promote)
+
+
+def _number_or_tensor(x):
+    y = as_tensor_operand(x)
+    if y is None:
+        raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+    return y
+
+
+# --- add / sub ---------------------------------------------------------------
+class AddBackward0(Node):
+    """d(a + alpha*b)/da = 1, d/db = alpha: nothing needs saving."""
+
+    def apply(self, grad):
+        return (grad_for(grad, self.meta[0]) if self.needs_grad(0) else None,
+                grad_for(grad * self.alpha if self.alpha != 1 else grad, self.meta[1])
+                if self.needs_grad(1) else None)
+
+
+class SubBackward0(Node):
+    """d(a - alpha*b)/da = 1, d/db = -alpha."""
+
+    def apply(self, grad):
+        return (grad_for(grad, self.meta[0]) if self.needs_grad(0) else None,
+                grad_for(grad * -self.alpha, self.meta[1]) if self.needs_grad(1) else None)
+
+
+def add(a, b, alpha=1):
+    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    out = np.add(x, y * alpha if alpha != 1 else y)
+    if not is_recording(a, b):
+        return output(out)
+    node = AddBackward0(a, b)
+    node.alpha, node.meta = alpha, (meta(a), meta(b))
+    return output(out, node)
+
+
+def sub(a, b, alpha=1):
+    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    if x.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    out = np.subtract(x, y * alpha if alpha != 1 else y)
+    if not is_recording(a, b):
+        return output(out)
+    node = SubBackward0(a, b)
+    node.alpha, node.meta = alpha, (meta(a), meta(b))
+    return output(out, node)
+
+
+class RsubBackward1(Node):
+    """number - t: the gradient is -grad."""
+
+    def apply(self, grad):
+        return (grad_for(-grad, self.meta),)
+
+
+def rsub(t, number):
+    t, n, x, y = promote(t, number)
+    out = np.subtract(y, x)
+    if not is_recording(t):
+        return output(out)
+    node = RsubBackward1(t)
+    node.meta = meta(t)
+    return output(out, node)
+
+
+# --- mul / div -----------------------------------------------------------------
+class MulBackward0(Node):
+    """d(a*b)/da = b and d(a*b)/db = a: each input's gradient needs the *other* input."""
+
+    def apply(self, grad):
+        grad_a = grad_b = None
+        if self.needs_grad(0):
+            grad_a = grad_for(grad * self.saved("other"), self.meta[0])
+        if self.needs_grad(1):
+            grad_b = grad_for(grad * self.saved("self"), self.meta[1])
+        return grad_a, grad_b
+
+
+def mul(a, b):
+    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    out = np.multiply(x, y)
+    if not is_recording(a, b):
+        return output(out)
+    node = MulBackward0(a, b)
+    node.meta = (meta(a), meta(b))
+    if node.needs_grad(0):
+        node.save("other", b)
+    if node.needs_grad(1):
+        node.save("self", a)
+    return output(out, node)
+
+
+class DivBackward0(Node):
+    """d(a/b)/da = 1/b and d(a/b)/db = -a/b**2."""
+
+    def apply(self, grad):
+        grad_a = grad_b = None
+        other = self.saved("other")
+        if self.needs_grad(0):
+            grad_a = grad_for(grad / other, self.meta[0])
+        if self.needs_grad(1):
+            grad_b = grad_for(-grad * self.saved("self") / (other * other), self.meta[1])
+        return grad_a, grad_b
+
+
+def div(a, b):
+    a, b = _number_or_tensor(a), _number_or_tensor(b)
+    a, b, x, y = promote(a, b)
+    if x.dtype.kind in "biu":  # true division of integers gives floats, as in PyTorch
+        x, y = x.astype(np.float32), y.astype(np.float32)
+        from ..tensor import _wrap
+        a_f, b_f = _wrap(x), _wrap(y)
+    else:
+        a_f, b_f = a, b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(x, y)
+    if not is_recording(a, b):
+        return output(out)
+    node = DivBackward0(a, b)
+    node.meta = (meta(a), meta(b))
+    node.save("other", b_f)
+    if node.needs_grad(1):
+        node.save("self", a_f)
+    return output(out, node)
+
+
+class NegBackward0(Node):
+    def apply(self, grad):
+        return (-grad,)
+
+
+def neg(t):
+    if t._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    out = np.negative(t._data)
+    return output(out, NegBackward0(t)) if is_recording(t) else output(out)
+
+
+# --- pow -------------------------------------------------------------------------
+class PowBackward0(Node):
+    """d(a**n)/da = n * a**(n-1), for a number n."""
+
+    def apply(self, grad):
+        n = self.exponent
+        if n == 0:
+            return (grad * 0,)
+        return (grad * (n * self.saved("self") ** (n - 1)),)
+
+
+class PowBackward1(Node):
+    """a**b with tensors: d/da = b * a**(b-1), d/db = a**b * log(a)."""
+
+    def apply(self, grad):
+        grad_a = grad_b = None
+        a, b = self.saved("self"), self.saved("exponent")
+        if self.needs_grad(0):
+            grad_a = grad_for(grad * b * a ** (b - 1), self.meta[0])
+        if self.needs_grad(1):
+            grad_b = grad_for(grad * self.saved("result") * log(a), self.meta[1])
+        return grad_a, grad_b
+
+
+class PowBackward2(Node):
+    """number**t: d/dt = number**t * log(number)."""
+
+    def apply(self, grad):
+        return (grad_for(grad * self.saved("result") * float(np.log(self.base)), self.meta),)
+
+
+def pow(a, b):  # noqa: A001 - PyTorch's name
+    from ..tensor import Tensor
+
+    if not isinstance(a, Tensor):
+        return _rpow(b, a)
+    if not isinstance(b, Tensor):
+        b = _number_or_tensor(b)
+        _, _, x, y = promote(a, b)
+        out = np.power(x, y) if x.dtype.kind == "f" else _int_power(x, y)
+        if not is_recording(a):
+            return output(out)
+        node = PowBackward0(a)
+        node.exponent = b
+        node.save("self", a)
+        return output(out, node)
+    a, b, x, y = promote(a, b)
+    out = np.power(x, y) if x.dtype.kind == "f" else _int_power(x, y)
+    if not is_recording(a, b):
+        return output(out)
+    node = PowBackward1(a, b)
+    node.meta = (meta(a), meta(b))
+    node.save("self", a)
+    node.save("exponent", b)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+def _int_power(x, y):
+    if np.any(y < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return np.power(x, y)
+
+
+def _rpow(t, number):
+    t, n, x, y = promote(t, number)
+    out = np.power(y, x)
+    if not is_recording(t):
+        return output(out)
+    node = PowBackward2(t)
+    node.base, node.meta = number, meta(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+# --- unary maths -------------------------------------------------------------
+class ExpBackward0(Node):
+    """d(e**x)/dx = e**x: the backward reuses the *output*, so exp saves its result."""
+
+    def apply(self, grad):
+        return (grad * self.saved("result"),)
+
+
+def exp(t):
+    out = np.exp(float_data(t))
+    if not is_recording(t):
+        return output(out)
+    node = ExpBackward0(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+class LogBackward0(Node):
+    """d(log x)/dx = 1/x: log saves its input."""
+
+    def apply(self, grad):
+        return (grad / self.saved("self"),)
+
+
+def log(t):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(float_data(t))
+    if not is_recording(t):
+        return output(out)
+    node = LogBackward0(t)
+    node.save("self", t)
+    return output(out, node)
+
+
+class TanhBackward0(Node):
+    """d(tanh x)/dx = 1 - tanh(x)**2, written with the saved output."""
+
+    def apply(self, grad):
+        result = self.saved("result")
+        return (grad * (1 - result * result),)
+
+
+def tanh(t):
+    out = np.tanh(float_data(t))
+    if not is_recording(t):
+        return output(out)
+    node = TanhBackward0(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+class SigmoidBackward0(Node):
+    """d(sigmoid x)/dx = s * (1 - s), with s the saved output."""
+
+    def apply(self, grad):
+        result = self.saved("result")
+        return (grad * (result * (1 - result)),)
+
+
+def sigmoid(t):
+    x = float_data(t)
+    # Two forms, each exact where the other would overflow.
+    with np.errstate(over="ignore"):
+        out = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x))).astype(x.dtype)
+    if not is_recording(t):
+        return output(out)
+    node = SigmoidBackward0(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+class ReluBackward0(Node):
+    """relu passes the gradient where its output is positive and blocks it elsewhere."""
+
+    def apply(self, grad):
+        return (grad * (self.saved("result") > 0),)
+
+
+def relu(t):
+    out = np.maximum(t._data, 0).astype(t._data.dtype, copy=False)
+    if not is_recording(t):
+        return output(out)
+    node = ReluBackward0(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+class SqrtBackward0(Node):
+    """d(sqrt x)/dx = 1 / (2 sqrt x), from the saved output."""
+
+    def apply(self, grad):
+        return (grad / (2 * self.saved("result")),)
+
+
+def sqrt(t):
+    with np.errstate(invalid="ignore"):
+        out = np.sqrt(float_data(t))
+    if not is_recording(t):
+        return output(out)
+    node = SqrtBackward0(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+class AbsBackward0(Node):
+    """d|x|/dx = sign(x) (0 at 0, as PyTorch)."""
+
+    def apply(self, grad):
+        return (grad * sign(self.saved("self")),)
+
+
+def abs(t):  # noqa: A001
+    out = np.abs(t._data)
+    if not is_recording(t):
+        return output(out)
+    node = AbsBackward0(t)
+    node.save("self", t)
+    return output(out, node)
+
+
+def sign(t):
+    """The sign of each element; its gradient is zero, so nothing is recorded."""
+    return output(np.sign(t._data))
+
+
+class MaximumBackward0(Node):
+    """The gradient goes to the larger input (split in half on ties, as PyTorch)."""
+
+    def apply(self, grad):
+        a, b = self.saved("self"), self.saved("other")
+        a_wins = (a > b) + (a == b) * 0.5
+        grad_a = grad_for(grad * a_wins, self.meta[0]) if self.needs_grad(0) else None
+        grad_b = grad_for(grad * (1 - a_wins), self.meta[1]) if self.needs_grad(1) else None
+        return grad_a, grad_b
+
+
+def maximum(a, b):
+    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    out = np.maximum(x, y)
+    if not is_recording(a, b):
+        return output(out)
+    node = MaximumBackward0(a, b)
+    node.meta = (meta(a), meta(b))
+    node.save("self", a)
+    node.save("other", b)
+    return output(out, node)
+
+
+class WhereBackward0(Node):
+    """where(c, a, b): the gradient goes to a where c is true, to b elsewhere."""
+
+    def apply(self, grad):
+        cond = self.saved("condition")
+        grad_a = grad_for(grad * cond, self.meta[0]) if self.needs_grad(0) else None
+        grad_b = grad_for(grad * ~cond, self.meta[1]) if self.needs_grad(1) else None
+        return grad_a, grad_b
+
+
+def where(condition, a, b):
+    from ..tensor import Tensor
+
+    if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
+        raise RuntimeError("where expected condition to be a boolean tensor")
+    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    out = np.where(condition._data, x, y)
+    if not is_recording(a, b):
+        return output(out)
+    node = WhereBackward0(a, b)
+    node.meta = (meta(a), meta(b))
+    node.save("condition", condition)
+    return output(out, node)
+
+
+# --- comparisons: results are bool tensors and never require grad ------------------
+def _compare(ufunc):
+    def compare(a, b):
+        a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+        return output(ufunc(x, y))
+
+    compare.__name__ = ufunc.__name__
+    return compare
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+
+
+def logical_not(t):
+    return output(np.logical_not(t._data))

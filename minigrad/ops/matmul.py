@@ -1,0 +1,156 @@
+"""Matrix products: mm, mv, dot and matmul.
+
+For C = A @ B the backward is two more matrix products:
+grad_A = grad_C @ B.T and grad_B = A.T @ grad_C. So ``mm`` saves A only if B
+needs a gradient, and B only if A needs one (exactly PyTorch's choice).
+"""
+
+import numpy as np
+
+from ..graph import Node
+from .common import grad_for, is_recording, meta, output
+
+
+def _dt(t):
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "bool": "bool"}[t.dtype.name]
+
+
+class MmBackward0(Node):
+    """C = A @ B: grad_A = grad @ B.T, grad_B = A.T @ grad."""
+
+    def apply(self, grad):
+        grad_a = grad_b = None
+        if self.needs_grad(0):
+            grad_a = grad.mm(self.saved("mat2").t())
+        if self.needs_grad(1):
+            grad_b = self.saved("self").t().mm(grad)
+        return grad_a, grad_b
+
+
+def mm(a, b):
+    from ..tensor import Tensor
+
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("mm(): argument 'mat2' must be Tensor")
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} "
+            f"and {b._data.shape[0]}x{b._data.shape[1]})")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dt(a)} != "
+                           f"{_dt(b)}")
+    out = a._data @ b._data
+    if not is_recording(a, b):
+        return output(out)
+    node = MmBackward0(a, b)
+    if node.needs_grad(0):
+        node.save("mat2", b)
+    if node.needs_grad(1):
+        node.save("self", a)
+    return output(out, node)
+
+
+class MvBackward0(Node):
+    """y = M @ v: grad_M = outer(grad, v), grad_v = M.T @ grad."""
+
+    def apply(self, grad):
+        grad_m = grad_v = None
+        if self.needs_grad(0):
+            grad_m = grad.unsqueeze(1) * self.saved("vec").unsqueeze(0)
+        if self.needs_grad(1):
+            grad_v = matmul(self.saved("self").t(), grad)
+        return grad_m, grad_v
+
+
+class DotBackward0(Node):
+    """s = a . b: grad_a = grad * b, grad_b = grad * a."""
+
+    def apply(self, grad):
+        grad_a = grad * self.saved("tensor") if self.needs_grad(0) else None
+        grad_b = grad * self.saved("self") if self.needs_grad(1) else None
+        return grad_a, grad_b
+
+
+class BmmBackward0(Node):
+    """Batched (broadcast) matrix product: the 2-D rule on every matrix of the batch,
+    then ``unbroadcast`` for batch dimensions that were broadcast."""
+
+    def apply(self, grad):
+        grad_a = grad_b = None
+        a, b = self.saved("self"), self.saved("mat2")
+        if self.needs_grad(0):
+            grad_a = grad_for(matmul(grad, b.transpose(-1, -2)), self.meta[0])
+        if self.needs_grad(1):
+            grad_b = grad_for(matmul(a.transpose(-1, -2), grad), self.meta[1])
+        return grad_a, grad_b
+
+
+def matmul(a, b):
+    """``a @ b`` for 1-D and 2-D tensors and batches of matrices, like torch.matmul."""
+    from ..tensor import Tensor
+
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul(): argument 'other' must be Tensor")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dt(a)} != "
+                           f"{_dt(b)}")
+    if a.ndim == 2 and b.ndim == 2:
+        return mm(a, b)
+    if a.ndim == 1 and b.ndim == 1:
+        if a._data.shape != b._data.shape:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._data.shape[0]}] "
+                               f"and src [{b._data.shape[0]}] to have the same number of "
+                               "elements, but got {a._data.shape[0]} and {b._data.shape[0]} "
+                               "elements respectively")
+        out = np.asarray(np.dot(a._data, b._data))
+        if not is_recording(a, b):
+            return output(out)
+        node = DotBackward0(a, b)
+        if node.needs_grad(0):
+            node.save("tensor", b)
+        if node.needs_grad(1):
+            node.save("self", a)
+        return output(out, node)
+    if a.ndim == 2 and b.ndim == 1:
+        if a._data.shape[1] != b._data.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({a._data.shape[0]}), mat "
+                               f"({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})")
+        out = a._data @ b._data
+        if not is_recording(a, b):
+            return output(out)
+        node = MvBackward0(a, b)
+        if node.needs_grad(0):
+            node.save("vec", b)
+        if node.needs_grad(1):
+            node.save("self", a)
+        return output(out, node)
+    if a.ndim == 1:  # vector @ matrix(es): treat the vector as a row
+        return matmul(a.unsqueeze(0), b).squeeze(-2)
+    if b.ndim == 1:  # matrix(es) @ vector: treat the vector as a column
+        return matmul(a, b.unsqueeze(-1)).squeeze(-1)
+    try:
+        out = np.matmul(a._data, b._data)
+    except ValueError:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (batched shapes "
+                           f"{list(a.shape)} and {list(b.shape)})") from None
+    if not is_recording(a, b):
+        return output(out)
+    node = BmmBackward0(a, b)
+    node.meta = (meta(a), meta(b))
+    node.save("self", a)
+    node.save("mat2", b)
+    return output(out, node)
+
+
+def dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return matmul(a, b)
