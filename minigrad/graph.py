@@ -16,8 +16,15 @@ import traceback
 # node first, as PyTorch does; AccumulateGrad nodes come before all others.
 _sequence_numbers = itertools.count()
 
-# Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default.
-anomaly_state = threading.local()
+
+
+class _AnomalyState(threading.local):
+    """Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default."""
+
+    enabled = False
+
+
+anomaly_state = _AnomalyState()
 
 
 class VersionCounter:
@@ -119,7 +126,7 @@ class Node:
         self._freed = False
         self._pre_hooks = None  # hooks registered on the output tensor
         self._retained = None  # the output tensor, if it called retain_grad()
-        if getattr(anomaly_state, "enabled", False):
+        if anomaly_state.enabled:
             # Remember who created this node, to blame the right line later.
             self._forward_stack = "".join(traceback.format_stack()[:-2])
 

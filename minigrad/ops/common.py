@@ -56,7 +56,11 @@ def promote(a, b):
         if not isinstance(a, Tensor):
             a = scalar_tensor(a, dt)
     else:
-        dt = dtypes.result_type(a, b)
+        kind = a._data.dtype.kind
+        if kind == "f" and type(b) in (float, int):
+            dt = dtypes._BY_NUMPY[a._data.dtype]  # float tensor op number: the tensor's dtype
+        else:
+            dt = dtypes.result_type(a, b)
         b = scalar_tensor(b, dt)
     np_dt = dt.numpy
     a_data = a._data if a._data.dtype == np_dt else a._data.astype(np_dt)
@@ -78,11 +82,12 @@ def unbroadcast(grad, shape):
     Broadcasting copies an input along new leading dimensions and along
     dimensions of size 1, so every copy's gradient must be added up.
     """
-    if grad.shape == shape:
+    grad_shape = grad._data.shape
+    if grad_shape == shape:
         return grad
-    lead = grad.ndim - len(shape)
+    lead = len(grad_shape) - len(shape)
     dims = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+        lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
     if dims:
         grad = grad.sum(dim=dims, keepdim=True)
     if lead:
@@ -94,7 +99,7 @@ def grad_for(grad, like):
     """``grad`` reduced to the shape (``unbroadcast``) and dtype of the input ``like``."""
     shape, dtype = like
     grad = unbroadcast(grad, shape)
-    if grad.dtype is not dtype:
+    if grad._data.dtype != dtype.numpy:
         grad = grad.to(dtype)
     return grad
 
