@@ -1,0 +1,409 @@
+"""Draw the graph behind a tensor with matplotlib: ``draw_graph(z)``.
+
+Every box is a tensor or a backward node, coloured by its role (see the
+legend under the picture). Arrows point the way PyTorch's graph points, from
+a node to its ``next_functions``: the way gradients travel during
+``backward()``, from the output at the top down to the leaves. Dotted lines
+join a node to the tensors it saved for its backward formula.
+
+matplotlib is imported only when a picture is drawn, so minigrad itself
+does not need it. ``to_dot`` (Graphviz text) is re-exported here too.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from .dot import to_dot  # noqa: F401  (re-exported: both turn a graph into a picture)
+from .graph import ROLE_COLORS, ROLE_DESCRIPTIONS, GraphData, build_graph
+from .layout import V_GAP, Layout, layered_layout
+
+# em per character: DejaVu Sans Mono advances 0.602 em, but Agg rounds each
+# advance to whole pixels, up to ~0.65 em at small sizes; boxes budget that.
+CHAR_WIDTH = 0.64
+LINE_HEIGHT = 1.3  # em per line of text in a box
+PAD_X, PAD_Y = 0.7, 0.5  # em between a box's border and its text
+MARGIN = 1.0  # em around the whole picture
+FONT = "DejaVu Sans Mono"  # ships with matplotlib; monospace makes widths exact
+
+# The picture is scaled (through its font size) to fit these, in inches:
+# about the width of a notebook cell, so the browser does not shrink it.
+# Tall pictures scroll, so height is capped only loosely.
+MAX_WIDTH_IN, MAX_HEIGHT_IN = 10.0, 40.0
+MAX_FONT_PT, MIN_FONT_PT = 10.0, 7.0
+
+EDGE_COLOR = "#3a3a3a"
+SAVED_COLOR = "#8c8c8c"
+HIGHLIGHT_COLOR = "#d7191c"
+LABEL_COLOR = "#b2182b"
+FADED_LABEL_COLOR = "#9e6b6b"
+
+
+def box_size(lines: list[str]) -> tuple[float, float]:
+    """Width and height, in em, of a box that fits these lines of text."""
+    width = max(len(line) for line in lines) * CHAR_WIDTH + 2 * PAD_X
+    return width, len(lines) * LINE_HEIGHT + 2 * PAD_Y
+
+
+def draw_graph(
+    tensor: Any,
+    names: dict[str, Any] | None = None,
+    ax: Any = None,
+    show_grads: bool = True,
+    *,
+    show_saved: bool = True,
+    highlight: Any = None,
+    edge_labels: dict | None = None,
+    title: str | None = None,
+):
+    """Draw the graph behind ``tensor``; return the matplotlib Figure.
+
+    ``names`` gives tensors the learner's names (``{'x': x, 'y': y}``);
+    ``show_grads`` writes ``.grad`` into the leaves' boxes once backward has
+    run. Pass ``ax`` to draw into your own axes. ``highlight`` is a tensor or
+    backward node (or a list of them) to outline in red.
+    """
+    graph = build_graph(tensor, names, show_grads=show_grads, show_saved=show_saved)
+    ids = []
+    for obj in highlight if isinstance(highlight, (list, tuple, set)) else [highlight]:
+        node = graph.find(obj) if obj is not None else None
+        if node is not None:
+            ids.append(node.id)
+    return draw_graph_data(graph, ax, highlight=ids, edge_labels=edge_labels, title=title)
+
+
+def layout_graph(graph: GraphData, v_gap: float = V_GAP) -> tuple[Layout, list]:
+    """Place the boxes of ``graph``; return the layout and the edges to draw.
+
+    Each drawn edge is ``(edge, origin, routed)``: ``routed`` tells whether
+    the layout placed it (a downward arrow) or it is drawn as a free curve.
+    A tensor that is only saved (an input that needs no gradient) is laid out
+    in the row below the node that saved it, like the node's other inputs.
+    """
+    drawn, seen_saved = [], set()
+    for edge, origin in graph.drawn_edges():
+        if edge.kind == "saved":
+            if (edge.src, edge.dst) in seen_saved:  # b * b saves b twice: one line
+                continue
+            seen_saved.add((edge.src, edge.dst))
+        drawn.append((edge, origin))
+    hanging = graph.saved_only()
+
+    layout_edges, placed = [], []
+    for edge, origin in drawn:
+        if edge.kind != "saved":
+            layout_edges.append((edge.src, edge.dst))
+            placed.append((edge, origin, True))
+        elif edge.src in hanging:  # a saved-only tensor hangs below its node
+            layout_edges.append((edge.dst, edge.src))
+            placed.append((edge, origin, True))
+        else:
+            placed.append((edge, origin, False))
+    sizes = {n.id: box_size(n.lines) for n in graph.nodes}
+    layout = layered_layout(sizes, layout_edges, v_gap)
+    return layout, placed
+
+
+LABEL_SCALE = 0.85  # edge labels and the legend use a slightly smaller font
+
+
+def merged_edge_labels(graph: GraphData, edge_labels: dict, emphasize=None) -> dict:
+    """Arrow labels gathered per pair of boxes: ``{(src, dst): (text, strong)}``.
+
+    Parallel arrows (``b * b`` sends two gradients to ``b``) share one label
+    with a line per slot, ``0: ...`` and ``1: ...``.
+    """
+    emphasize = set(edge_labels) if emphasize is None else set(emphasize)
+    gathered: dict[tuple, list] = {}
+    for edge, origin in graph.drawn_edges():
+        key = (origin.src, origin.dst, origin.slot)
+        if edge.kind != "saved" and edge_labels.get(key):
+            gathered.setdefault((edge.src, edge.dst), []).append(
+                (origin.slot, edge_labels[key], key in emphasize)
+            )
+    merged = {}
+    for pair, labels in gathered.items():
+        if len(labels) == 1:
+            text = labels[0][1]
+        else:  # one line per slot; continuation lines aligned under the values
+            text = "\n".join(
+                f"{slot}: " + t.replace("\n", "\n" + " " * (len(str(slot)) + 2))
+                for slot, t, _ in labels
+            )
+        merged[pair] = (text, any(hot for _, _, hot in labels))
+    return merged
+
+
+def gap_for_labels(labels) -> float:
+    """Space between rows, in em, so the tallest arrow label fits between them."""
+    lines = max((text.count("\n") + 1 for text, _ in labels), default=0)
+    return max(V_GAP, lines * LINE_HEIGHT * LABEL_SCALE + 2.4)
+
+
+def _legend_items(graph: GraphData, placed: list) -> list[tuple[str, str]]:
+    """(kind, text) of each legend entry: the roles present, then the line styles."""
+    roles = [r for r in ROLE_COLORS if any(n.role == r for n in graph.nodes)]
+    items = [(role, ROLE_DESCRIPTIONS[role]) for role in roles]
+    if len(graph) > 1:
+        items.append(("arrow", "gradient flow in backward()"))
+    if any(e.kind == "saved" and (r or not graph.by_id[e.src].name) for e, _, r in placed):
+        items.append(("saved", "saved for backward"))
+    return items
+
+
+def _legend_grid(items, max_width: float, scale: float) -> tuple[list[list], float]:
+    """Legend entries in rows of equal columns, as many columns as fit ``max_width`` em."""
+    col = max((2.2 + len(text) * CHAR_WIDTH * scale + 1.6 for _, text in items), default=0)
+    ncols = max(1, min(len(items), int(max_width // col))) if items else 1
+    rows = [items[i : i + ncols] for i in range(0, len(items), ncols)]
+    return rows, col
+
+
+def draw_graph_data(
+    graph: GraphData,
+    ax: Any = None,
+    *,
+    highlight: list[str] | None = None,
+    edge_labels: dict | None = None,
+    emphasize: set | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    v_gap: float | None = None,
+):
+    """Draw an already built :class:`GraphData`; return the Figure.
+
+    ``highlight`` lists node ids to outline; ``edge_labels`` maps an edge of
+    the graph, as ``(src id, dst id, slot)``, to text written on its arrow
+    (the backward stepper writes gradients there); labels whose key is in
+    ``emphasize`` are drawn strong, the others faded. Arrows that join the
+    same two boxes (``b * b``) share one label, a line per slot. Rows are
+    spaced to fit the tallest label, or by ``v_gap`` em if given.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+    from matplotlib.path import Path
+
+    highlight = set(highlight or [])
+    pair_labels = merged_edge_labels(graph, edge_labels or {}, emphasize)
+    if v_gap is None:
+        v_gap = gap_for_labels(pair_labels.values())
+    layout, placed = layout_graph(graph, v_gap)
+    sizes = {n.id: box_size(n.lines) for n in graph.nodes}
+    label_scale = LABEL_SCALE
+
+    # Everything is measured in em; the font size then sets the scale.
+    width = max(layout.width, 24.0 if legend else 0.0)
+    legend_rows, legend_col = _legend_grid(
+        _legend_items(graph, placed) if legend else [], width, label_scale
+    )
+    width = max(width, legend_col * max((len(r) for r in legend_rows), default=0))
+    title_h = 2.2 if title else 0.0
+    legend_h = (1.0 + 1.7 * len(legend_rows)) if legend_rows else 0.0
+    total_w = width + 2 * MARGIN
+    total_h = title_h + layout.height + legend_h + 2 * MARGIN
+    graph_left = MARGIN + (width - layout.width) / 2
+
+    if ax is None:
+        fs = min(MAX_WIDTH_IN * 72 / total_w, MAX_HEIGHT_IN * 72 / total_h, MAX_FONT_PT)
+        fs = max(fs, MIN_FONT_PT)
+        fig = plt.figure(figsize=(total_w * fs / 72, total_h * fs / 72))
+        # Close it at once: the caller shows the returned figure (a notebook
+        # displays it once, instead of once more when the cell ends).
+        plt.close(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+    else:
+        fig = ax.figure
+        bbox = ax.get_window_extent().transformed(fig.dpi_scale_trans.inverted())
+        fs = min(bbox.width * 72 / total_w, bbox.height * 72 / total_h, MAX_FONT_PT)
+    ax.set_xlim(0, total_w)
+    ax.set_ylim(total_h, 0)  # y grows downwards, like the layout's rows
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+    def at(node_id):  # centre of a box in axes data coordinates
+        return graph_left + layout.x[node_id], MARGIN + title_h + layout.y[node_id]
+
+    if title:
+        ax.text(
+            MARGIN,
+            MARGIN + 0.8,
+            title,
+            fontsize=fs * 1.1,
+            family=FONT,
+            weight="bold",
+            va="center",
+            ha="left",
+        )
+
+    # Boxes, and their text one line at a time (a bold title, then the rest).
+    patches = {}
+    for node in graph.nodes:
+        (w, h), (cx, cy) = sizes[node.id], at(node.id)
+        rounding = 0.9 if node.kind == "node" else 0.2
+        lit = node.id in highlight
+        patch = FancyBboxPatch(
+            (cx - w / 2, cy - h / 2),
+            w,
+            h,
+            boxstyle=f"round,pad=0,rounding_size={rounding}",
+            facecolor=node.color,
+            edgecolor=HIGHLIGHT_COLOR if lit else "#555555",
+            linewidth=3.0 if lit else (1.6 if node.id == graph.root else 0.9),
+            zorder=3,
+        )
+        ax.add_patch(patch)
+        patches[node.id] = patch
+        for i, line in enumerate(node.lines):
+            ax.text(
+                cx - w / 2 + PAD_X,
+                cy - h / 2 + PAD_Y + (i + 0.5) * LINE_HEIGHT,
+                line,
+                fontsize=fs,
+                family=FONT,
+                va="center",
+                ha="left",
+                zorder=4,
+                weight="bold" if i == 0 else "normal",
+                color="#111111" if i == 0 else "#333333",
+            )
+
+    # Ports: a box's arrows leave its bottom and enter its top side by side,
+    # sorted by where they go, so parallel arrows do not sit on each other.
+    routed = [(e, o, layout.routes[k]) for k, (e, o, r) in enumerate([p for p in placed if p[2]])]
+    out_ports, in_ports = {}, {}
+    for k, (edge, _, route) in enumerate(routed):
+        out_ports.setdefault(route_src(edge), []).append((route[1][0], k))
+        in_ports.setdefault(route_dst(edge), []).append((route[-2][0], k))
+
+    def port_x(ports, node_id, k):
+        order = sorted(ports[node_id])
+        i = [kk for _, kk in order].index(k)
+        w = sizes[node_id][0]
+        step = min(1.4, 0.7 * w / max(len(order), 1))
+        return graph_left + layout.x[node_id] + (i - (len(order) - 1) / 2) * step
+
+    for k, (edge, origin, route) in enumerate(routed):
+        src, dst = route_src(edge), route_dst(edge)
+        points = [(graph_left + px, MARGIN + title_h + py) for px, py in route]
+        points[0] = (port_x(out_ports, src, k), at(src)[1] + sizes[src][1] / 2)
+        points[-1] = (port_x(in_ports, dst, k), at(dst)[1] - sizes[dst][1] / 2)
+        verts, codes = [points[0]], [Path.MOVETO]
+        for (ax0, ay0), (bx, by) in pairwise(points):
+            dy = (by - ay0) / 2  # vertical tangents: smooth S-shaped bends
+            verts += [(ax0, ay0 + dy), (bx, by - dy), (bx, by)]
+            codes += [Path.CURVE4] * 3
+        saved = edge.kind == "saved"
+        ax.add_patch(
+            FancyArrowPatch(
+                path=Path(verts, codes),
+                arrowstyle="-" if saved else "-|>",
+                mutation_scale=fs * 1.1,
+                color=SAVED_COLOR if saved else EDGE_COLOR,
+                linestyle=(0, (1.5, 2.0)) if saved else "-",
+                linewidth=1.1,
+                shrinkA=0,
+                shrinkB=0,
+                zorder=2,
+            )
+        )
+        label = pair_labels.pop((edge.src, edge.dst), None) if not saved else None
+        if label:
+            text, strong = label
+            color = LABEL_COLOR if strong else FADED_LABEL_COLOR
+            # The middle of the arrow's middle segment (a cubic Bezier at t=1/2).
+            i = (len(points) - 2) // 2
+            (ax0, ay0), (bx, by) = points[i], points[i + 1]
+            ax.text(
+                (ax0 + bx) / 2,
+                (ay0 + by) / 2,
+                text,
+                fontsize=fs * label_scale,
+                family=FONT,
+                color=color,
+                ha="center",
+                va="center",
+                zorder=5,
+                weight="bold" if strong else "normal",
+                bbox={
+                    "boxstyle": "round,pad=0.25",
+                    "fc": "white",
+                    "ec": color,
+                    "lw": 1.2 if strong else 0.6,
+                    "alpha": 0.95,
+                },
+            )
+
+    for edge, _, is_routed in placed:
+        # A saved tensor drawn elsewhere: a named one is named in the node's
+        # label ('saved self: b'); an unnamed one gets a dotted curve.
+        if is_routed or graph.by_id[edge.src].name:
+            continue
+        ax.add_patch(
+            FancyArrowPatch(
+                at(edge.src),
+                at(edge.dst),
+                patchA=patches[edge.src],
+                patchB=patches[edge.dst],
+                arrowstyle="-",
+                connectionstyle="arc3,rad=0.3",
+                color=SAVED_COLOR,
+                linestyle=(0, (1.5, 2.0)),
+                linewidth=1.1,
+                zorder=1,
+            )
+        )
+
+    # The legend, under the graph: a swatch per role, then the two line styles.
+    y = MARGIN + title_h + layout.height + 1.0
+    for row in legend_rows:
+        x = MARGIN + (width - legend_col * len(legend_rows[0])) / 2
+        y += 0.85
+        for kind, text in row:
+            if kind in ROLE_COLORS:
+                ax.add_patch(
+                    Rectangle(
+                        (x, y - 0.55),
+                        1.6,
+                        1.1,
+                        facecolor=ROLE_COLORS[kind],
+                        edgecolor="#555555",
+                        linewidth=0.6,
+                    )
+                )
+            else:
+                ax.add_patch(
+                    FancyArrowPatch(
+                        (x, y),
+                        (x + 1.8, y),
+                        arrowstyle="-" if kind == "saved" else "-|>",
+                        mutation_scale=fs,
+                        linewidth=1.1,
+                        linestyle=(0, (1.5, 2.0)) if kind == "saved" else "-",
+                        color=SAVED_COLOR if kind == "saved" else EDGE_COLOR,
+                        shrinkA=0,
+                        shrinkB=0,
+                    )
+                )
+            ax.text(
+                x + 2.2,
+                y,
+                text,
+                fontsize=fs * label_scale,
+                family=FONT,
+                va="center",
+                ha="left",
+                color="#333333",
+            )
+            x += legend_col
+        y += 0.85
+    return fig
+
+
+def route_src(edge) -> str:
+    """The box an arrow leaves from in the picture (saved-only tensors hang below)."""
+    return edge.dst if edge.kind == "saved" else edge.src
+
+
+def route_dst(edge) -> str:
+    return edge.src if edge.kind == "saved" else edge.dst
