@@ -1,0 +1,212 @@
+"""How a tensor prints: PyTorch's ``repr`` rules (default print options), on numpy.
+
+1. Over 1000 elements: each dimension longer than 6 shows its first and last 3.
+2. One format for all entries, set by the shown finite non-zero ones: scientific
+   (``1.0000e-05``) if the largest is above 1e8, the smallest below 1e-4 or their
+   ratio above 1000; else ``3.`` if all are whole, else 4 decimals. Entries are
+   right-aligned to the widest of them.
+3. Layout: ``[`` and one more space of indent per dimension; matrix rows on new
+   lines, deeper dimensions separated by blank lines; rows wrap at 80 columns.
+4. Suffixes: ``size=`` (empty), ``dtype=`` (non-default), then the caller's;
+   one that would overflow the last line starts a new line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+# PyTorch's default print options (torch.set_printoptions(profile="default")).
+PRECISION = 4  # digits after the decimal point
+THRESHOLD = 1000  # more elements than this -> summarise
+EDGEITEMS = 3  # entries kept at each end of a summarised dimension
+LINEWIDTH = 80  # characters per line before wrapping
+
+PREFIX = "tensor("
+
+# A dtype= suffix is left out for these: float32 is PyTorch's default dtype,
+# and int64/bool are what torch.tensor() infers from Python ints and bools.
+_IMPLIED_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+
+
+def _as_numpy_dtype(array_dtype) -> np.dtype:
+    # Accept a numpy dtype or a minigrad dtype (which carries its numpy twin).
+    return np.dtype(getattr(array_dtype, "numpy", array_dtype))
+
+
+def dtype_suffix_needed(array_dtype, *, empty: bool = False) -> bool:
+    """Whether PyTorch's repr shows ``dtype=`` for a tensor of this dtype.
+
+    A non-empty tensor shows its dtype unless it is float32, int64 or bool,
+    the dtypes one gets from Python numbers anyway. An empty tensor has no
+    entries to hint at its type, so PyTorch shows every dtype but float32.
+    """
+    dtype = _as_numpy_dtype(array_dtype)
+    if empty:
+        return dtype != np.dtype(np.float32)
+    return dtype not in _IMPLIED_DTYPES
+
+
+def _shown_entries(array: np.ndarray) -> np.ndarray:
+    """The entries a summarised print shows: the ends of every long dimension."""
+    index = []
+    for n in array.shape:
+        if n > 2 * EDGEITEMS:
+            index.append(list(range(EDGEITEMS)) + list(range(n - EDGEITEMS, n)))
+        else:
+            index.append(list(range(n)))
+    return array[np.ix_(*index)] if array.ndim else array
+
+
+class _NumberFormat:
+    """One format for every entry of a tensor, and the width they are padded to.
+
+    The statistics come from the shown entries only. As in PyTorch, floats are
+    measured as doubles (a float32 value widens to double exactly, so each one
+    prints from its own float32 value, e.g. ``0.1`` as ``0.1000``).
+    """
+
+    def __init__(self, shown: np.ndarray):
+        self.is_float = np.issubdtype(shown.dtype, np.floating)
+        self.int_mode = True  # every value is a whole number: print "3." style
+        self.sci_mode = False
+        self.width = 1
+
+        if not self.is_float:
+            # Integers and bools print as Python does ("12", "True").
+            for value in shown.ravel().tolist():
+                self.width = max(self.width, len(str(value)))
+            return
+
+        flat = shown.ravel()
+        # nan, inf and zeros say nothing about the scale of the data.
+        values = flat[np.isfinite(flat) & (flat != 0)]
+        if values.size == 0:
+            return
+
+        magnitudes = np.abs(values).astype(np.float64)
+        smallest, largest = float(magnitudes.min()), float(magnitudes.max())
+        self.int_mode = bool(np.all(values == np.ceil(values)))
+        self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
+
+        for value in values.tolist():
+            if self.sci_mode:
+                text = f"{value:.{PRECISION}e}"
+            elif self.int_mode:
+                text = f"{value:.0f}" + "."  # the trailing "." marks a float
+            else:
+                text = f"{value:.{PRECISION}f}"
+            self.width = max(self.width, len(text))
+
+    def __call__(self, value) -> str:
+        """One entry as text, right-aligned to the common width."""
+        if not self.is_float:
+            text = str(value)
+        elif self.sci_mode:
+            text = f"{value:.{PRECISION}e}"
+        elif self.int_mode:
+            text = f"{value:.0f}"
+            if math.isfinite(value):  # "nan" and "inf" get no dot
+                text += "."
+        else:
+            text = f"{value:.{PRECISION}f}"
+        # Values not measured above ("nan", "-0.") may be wider: never cut them.
+        return text.rjust(self.width)
+
+
+def _format_row(row: np.ndarray, indent: int, summarize: bool, fmt: _NumberFormat) -> str:
+    """A 1-d block: entries joined by ", ", wrapped to fit the line width."""
+    values = row.tolist()
+    if summarize and len(values) > 2 * EDGEITEMS:
+        cells = [fmt(v) for v in values[:EDGEITEMS]] + [" ..."]
+        cells += [fmt(v) for v in values[-EDGEITEMS:]]
+    else:
+        cells = [fmt(v) for v in values]
+
+    # Every cell counts as width + 2 for the ", " after it; PyTorch sizes the
+    # lines by the common width, so all wrapped lines hold the same count.
+    per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
+    lines = [", ".join(cells[i : i + per_line]) for i in range(0, len(cells), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _format_block(block: np.ndarray, indent: int, summarize: bool, fmt: _NumberFormat) -> str:
+    """A block of any rank, nested brackets inside; ``indent`` is its column."""
+    if block.ndim == 0:
+        return fmt(block.item())
+    if block.ndim == 1:
+        return _format_row(block, indent, summarize, fmt)
+
+    n = block.shape[0]
+    if summarize and n > 2 * EDGEITEMS:
+        rows = [*range(EDGEITEMS), None, *range(n - EDGEITEMS, n)]  # None: the "..." row
+    else:
+        rows = range(n)
+    parts = [
+        "..." if i is None else _format_block(block[i], indent + 1, summarize, fmt) for i in rows
+    ]
+
+    # Sub-blocks of a 2-d block sit on consecutive lines; each further
+    # dimension adds one blank line between them, which shows the nesting.
+    separator = "," + "\n" * (block.ndim - 1) + " " * (indent + 1)
+    return "[" + separator.join(parts) + "]"
+
+
+def _torch_length(suffix: str) -> int:
+    # Line breaks must fall where PyTorch puts them, and PyTorch measures
+    # "dtype=torch.float64": count our namespace as if it were "torch.".
+    return len(suffix.replace("minigrad.", "torch."))
+
+
+def _append_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
+    """Close the repr with ", suffix" items, each moved to a new line if too long."""
+    pieces = [text]
+    # PyTorch's running count starts 2 above the true length of the last line
+    # and forgets that extra 2 after a line break; we keep its arithmetic so
+    # that our breaks land exactly where PyTorch's do.
+    used = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        length = _torch_length(suffix)
+        if used + length + 2 > LINEWIDTH:
+            pieces.append(",\n" + " " * indent + suffix)
+            used = indent + length
+        else:
+            pieces.append(", " + suffix)
+            used += length + 2
+    pieces.append(")")
+    return "".join(pieces)
+
+
+def format_tensor(array: np.ndarray, suffixes: Sequence[str] = ()) -> str:
+    """The repr PyTorch prints for a tensor holding ``array``'s data.
+
+    ``suffixes`` are the caller's extra items (``grad_fn=<MulBackward0>`` or
+    ``requires_grad=True``), printed in order after the ones PyTorch derives
+    from the data itself: ``size=(0, 3)`` for empty tensors that are not 1-d and
+    ``dtype=minigrad.float64`` for non-default dtypes. This function decides
+    the ``dtype=`` item itself, so a ``dtype=`` item among ``suffixes`` is
+    optional and dropped (it is put back in PyTorch's position).
+    """
+    array = np.asarray(array)
+    indent = len(PREFIX)
+    own = []
+
+    if array.size == 0:
+        body = "[]"
+        # Like numpy, a shape that "[]" does not already say is spelled out.
+        if array.ndim != 1:
+            own.append(f"size={tuple(array.shape)}")
+        empty = True
+    else:
+        summarize = array.size > THRESHOLD
+        fmt = _NumberFormat(_shown_entries(array) if summarize else array)
+        body = _format_block(array, indent, summarize, fmt)
+        empty = False
+
+    if dtype_suffix_needed(array.dtype, empty=empty):
+        own.append(f"dtype=minigrad.{array.dtype.name}")
+
+    extra = [s for s in suffixes if not s.startswith("dtype=")]
+    return _append_suffixes(PREFIX + body, own + extra, indent)
