@@ -134,7 +134,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def needs_grad(self, i):
         """Whether input ``i`` takes a gradient (its edge leads somewhere)."""
@@ -210,6 +210,9 @@ class AccumulateGrad(Node):
         self._freed = False
         self._pre_hooks = None
         self._retained = None
+
+    def name(self):
+        return "minigrad::autograd::AccumulateGrad"  # PyTorch: "torch::autograd::AccumulateGrad"
 
     def accumulate(self, grad, create_graph):
         variable = self.variable

@@ -45,7 +45,7 @@ class ScalarAccumulateGrad:
         self.variable = variable
 
     def name(self):
-        return "AccumulateGrad"
+        return "minigrad::autograd::AccumulateGrad"  # as PyTorch's "torch::autograd::..."
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"

@@ -139,6 +139,30 @@ def div(a, b):
     return output(out, node)
 
 
+class ReciprocalBackward0(Node):
+    """d(1/x)/dx = -1/x**2 = -r**2, with r the saved output."""
+
+    def apply(self, grad):
+        result = self.saved("result")
+        return (-grad * result * result,)
+
+
+def reciprocal(t):
+    with np.errstate(divide="ignore"):
+        out = np.reciprocal(float_data(t))
+    if not is_recording(t):
+        return output(out)
+    node = ReciprocalBackward0(t)
+    result = output(out, node)
+    node.save("result", result, is_output=True)
+    return result
+
+
+def rdiv(t, number):
+    """``number / t``, which PyTorch computes as ``reciprocal(t) * number``."""
+    return mul(reciprocal(t), number)
+
+
 class NegBackward0(Node):
     def apply(self, grad):
         return (-grad,)

@@ -162,8 +162,12 @@ class ZeroBackward0(Node):
         return (grad * 0,)
 
 
-class FillBackward0(ZeroBackward0):
-    """After t.fill_(v), the old values no longer matter either."""
+class FillBackward2(ZeroBackward0):
+    """After t.fill_(number), the old values no longer matter either."""
+
+
+class FillBackward3(ZeroBackward0):
+    """t.fill_(0-d tensor): as fill_(number); PyTorch names this overload apart."""
 
 
 def zero_(t):
@@ -177,13 +181,14 @@ def zero_(t):
 
 
 def fill_(t, value):
+    node_class = FillBackward2
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions.")
-        value = value.item()
+        value, node_class = value.item(), FillBackward3
     check_inplace(t)
-    node = FillBackward0(t) if _recording(t) else None
+    node = node_class(t) if _recording(t) else None
     t._data[...] = value
     _bump(t)
     if node is not None:
@@ -193,6 +198,9 @@ def fill_(t, value):
 
 class CopyBackwards(Node):
     """t.copy_(src): t's old values are gone (zero gradient); src gets the gradient."""
+
+    def name(self):
+        return "minigrad::autograd::CopyBackwards"
 
     def apply(self, grad):
         grad_src = grad_for(grad, self.meta) if self.needs_grad(1) else None
@@ -221,6 +229,9 @@ def copy_(t, src):
 
 class CopySlices(Node):
     """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
+
+    def name(self):
+        return "minigrad::autograd::CopySlices"
 
     def apply(self, grad):
         from .shape import getitem

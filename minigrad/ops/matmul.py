@@ -8,7 +8,7 @@ needs a gradient, and B only if A needs one (exactly PyTorch's choice).
 import numpy as np
 
 from ..graph import Node
-from .common import grad_for, is_recording, meta, output
+from .common import is_recording, output
 
 
 def _dt(t):
@@ -77,16 +77,14 @@ class DotBackward0(Node):
 
 
 class BmmBackward0(Node):
-    """Batched (broadcast) matrix product: the 2-D rule on every matrix of the batch,
-    then ``unbroadcast`` for batch dimensions that were broadcast."""
+    """Batched matrix product: the 2-D rule on every matrix of the batch."""
 
     def apply(self, grad):
         grad_a = grad_b = None
-        a, b = self.saved("self"), self.saved("mat2")
         if self.needs_grad(0):
-            grad_a = grad_for(matmul(grad, b.transpose(-1, -2)), self.meta[0])
+            grad_a = bmm(grad, self.saved("mat2").transpose(1, 2))
         if self.needs_grad(1):
-            grad_b = grad_for(matmul(a.transpose(-1, -2), grad), self.meta[1])
+            grad_b = bmm(self.saved("self").transpose(1, 2), grad)
         return grad_a, grad_b
 
 
@@ -132,21 +130,64 @@ def matmul(a, b):
         if node.needs_grad(1):
             node.save("self", a)
         return output(out, node)
-    if a.ndim == 1:  # vector @ matrix(es): treat the vector as a row
-        return matmul(a.unsqueeze(0), b).squeeze(-2)
-    if b.ndim == 1:  # matrix(es) @ vector: treat the vector as a column
-        return matmul(a, b.unsqueeze(-1)).squeeze(-1)
+    from .shape import squeeze, unsafe_view, SqueezeBackward4
+
+    if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
+        return squeeze(mm(a.unsqueeze(0), b), (0,), _node_class=SqueezeBackward4)
+    if b.ndim <= 2 and a.ndim >= 3:
+        # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
+        rows = a.reshape(-1, a._data.shape[-1])
+        folded = mm(rows, b) if b.ndim == 2 else matmul(rows, b)
+        out_shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else \
+            a._data.shape[:-1]
+        return unsafe_view(folded, out_shape)
+    return _batched(a, b)
+
+
+def _batched(a, b):
+    """Batches of matrices: broadcast the batch dims, flatten them, bmm, unflatten."""
+    from .shape import SqueezeBackward4, squeeze, unsafe_view
+
+    a_vec, b_vec = a.ndim == 1, b.ndim == 1
+    if a_vec:
+        a = a.unsqueeze(0)
+    if b_vec:
+        b = b.unsqueeze(-1)
+    (n, m), (m2, p) = a._data.shape[-2:], b._data.shape[-2:]
+    if m != m2:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{max(1, int(np.prod(b._data.shape[:-2])))}, {m}] but got: "
+                           f"[{max(1, int(np.prod(b._data.shape[:-2])))}, {m2}].")
     try:
-        out = np.matmul(a._data, b._data)
+        batch = np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
     except ValueError:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (batched shapes "
-                           f"{list(a.shape)} and {list(b.shape)})") from None
+        raise RuntimeError(f"The size of tensor a must match the size of tensor b at a "
+                           f"non-singleton dimension: batch shapes {list(a.shape[:-2])} and "
+                           f"{list(b.shape[:-2])}") from None
+    size = int(np.prod(batch))
+    a3 = a.expand(*batch, n, m).reshape(size, n, m)
+    b3 = b.expand(*batch, m, p).reshape(size, m, p)
+    out = unsafe_view(bmm(a3, b3), batch + (n, p))
+    if a_vec:
+        out = squeeze(out, (-2,), _node_class=SqueezeBackward4)
+    if b_vec:
+        out = squeeze(out, (-1,), _node_class=SqueezeBackward4)
+    return out
+
+
+def bmm(a, b):
+    """Batched matrix product of two 3-D tensors: one mm per batch entry."""
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor" if a.ndim != 3 else
+                           "batch2 must be a 3D tensor")
+    out = np.matmul(a._data, b._data)
     if not is_recording(a, b):
         return output(out)
     node = BmmBackward0(a, b)
-    node.meta = (meta(a), meta(b))
-    node.save("self", a)
-    node.save("mat2", b)
+    if node.needs_grad(0):
+        node.save("mat2", b)
+    if node.needs_grad(1):
+        node.save("self", a)
     return output(out, node)
 
 

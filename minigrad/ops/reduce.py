@@ -5,6 +5,7 @@ the incoming gradient back over every element that was combined. ``sum``
 copies it to each element; ``mean`` copies it divided by the count.
 """
 
+import builtins
 import collections
 
 import numpy as np
@@ -18,7 +19,7 @@ def _normalize_dims(dim, ndim):
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    top = max(ndim, 1)
+    top = builtins.max(ndim, 1)
     out = []
     for d in dims:
         if not -top <= d < top:
@@ -97,7 +98,7 @@ def mean(t, dim=None, keepdim=False):
                          dtype=data.dtype)
     if not is_recording(t):
         return output(out)
-    count = data.size // max(out.size, 1) if data.size else 0
+    count = data.size // builtins.max(out.size, 1) if data.size else 0
     if dims is None:
         node = MeanBackward0(t)
     else:
@@ -129,7 +130,17 @@ class MaxBackward0(Node):
         return (scatter_along(grad, self.saved("indices"), self.shape, self.dim, self.keepdim),)
 
 
+class MinBackward1(MaxBackward1):
+    """min of all elements: same rule as max."""
+
+
+class MinBackward0(MaxBackward0):
+    """min over a dim: same rule as max."""
+
+
 def _reduce_extreme(t, dim, keepdim, pick, arg, result_type, name):
+    whole_node, dim_node = (MaxBackward1, MaxBackward0) if name == "max" else (
+        MinBackward1, MinBackward0)
     data = t._data
     if dim is None:
         if data.size == 0:
@@ -138,7 +149,7 @@ def _reduce_extreme(t, dim, keepdim, pick, arg, result_type, name):
         out = np.asarray(pick(data))
         if not is_recording(t):
             return output(out)
-        node = MaxBackward1(t)
+        node = whole_node(t)
         node.save("self", t)
         result = output(out, node)
         node.save("result", result, is_output=True)
@@ -150,7 +161,7 @@ def _reduce_extreme(t, dim, keepdim, pick, arg, result_type, name):
     index_tensor = output(indices)
     if not is_recording(t):
         return result_type(output(values), index_tensor)
-    node = MaxBackward0(t)
+    node = dim_node(t)
     node.shape, node.dim, node.keepdim = data.shape, axis, keepdim
     node.save("indices", index_tensor)
     return result_type(output(values, node), index_tensor)

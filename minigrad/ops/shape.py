@@ -75,20 +75,27 @@ def view(t, *shape):
 
 
 def reshape(t, *shape):
+    """A view when the memory layout allows it, else a copy (clone, then view the copy)."""
     shape = _infer_shape(_shape_arg(shape), t._data.size)
-    if shape == t._data.shape and False:
-        return t
     try:
         out = np.reshape(t._data, shape, copy=False)
-        is_view = True
     except ValueError:
-        out = np.reshape(t._data, shape).copy()
-        is_view = False
+        return unsafe_view(clone(t), shape)
     node = None
     if is_recording(t):
-        node = (ViewBackward0 if is_view else UnsafeViewBackward0)(t)
+        node = ViewBackward0(t)
         node.shape = t._data.shape
-    return _view_of(t, out, node) if is_view else output(out, node)
+    return _view_of(t, out, node)
+
+
+def unsafe_view(t, shape):
+    """Reshape a tensor nobody else sees (a fresh copy or result): no view bookkeeping."""
+    out = np.reshape(t._data, shape)
+    node = None
+    if is_recording(t):
+        node = UnsafeViewBackward0(t)
+        node.shape = t._data.shape
+    return output(out, node)
 
 
 def flatten(t, start_dim=0, end_dim=-1):
@@ -191,15 +198,26 @@ class SqueezeBackward1(SqueezeBackward0):
     """squeeze(dim): same rule as squeeze(), recorded under PyTorch's other name."""
 
 
-def squeeze(t, dim=None):
+class SqueezeBackward2(SqueezeBackward0):
+    """squeeze(dims) with a tuple of dims."""
+
+
+class SqueezeBackward4(SqueezeBackward0):
+    """The squeeze matmul does internally to a vector's result."""
+
+
+def squeeze(t, dim=None, _node_class=None):
     data = t._data
     if dim is None:
         out = np.squeeze(data)
         cls = SqueezeBackward0
     else:
-        d = _dim(dim, data.ndim) if data.ndim else None
-        out = np.squeeze(data, axis=d) if d is not None and data.shape[d] == 1 else data
-        cls = SqueezeBackward1
+        dims = dim if isinstance(dim, tuple) else (dim,)
+        dims = tuple(_dim(d, data.ndim) for d in dims) if data.ndim else ()
+        axes = tuple(d for d in dims if data.shape[d] == 1)
+        out = np.squeeze(data, axis=axes) if axes else data
+        cls = SqueezeBackward2 if isinstance(dim, tuple) else SqueezeBackward1
+    cls = _node_class or cls
     node = None
     if is_recording(t):
         node = cls(t)
@@ -346,6 +364,17 @@ def _select_step(t, k, dim):
 def getitem(t, key):
     """``t[key]``: basic indexing gives views (one node per step, as PyTorch
     records them); indexing with tensors or lists gives a copy (IndexBackward0)."""
+    if isinstance(key, slice):
+        # A lone slice is always recorded, even t[:] (in a tuple, full slices are skipped).
+        if key.step is not None and key.step <= 0:
+            raise ValueError("step must be greater than zero")
+        node = None
+        if is_recording(t):
+            node = SliceBackward0(t)
+            node.shape, node.key = t._data.shape, (key,)
+        if t.ndim == 0:
+            raise IndexError("invalid index of a 0-dim tensor.")
+        return _view_of(t, t._data[key], node)
     key = normalize_index(key)
     if _is_basic(key):
         n_real = sum(1 for k in key if k is not None and k is not Ellipsis)

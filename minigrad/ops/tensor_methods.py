@@ -49,10 +49,10 @@ def _matmul_operator(self, other):
 def attach(Tensor):  # noqa: N803 - the class itself
     methods = {
         # arithmetic operators
-        "__add__": _binary(ew.add), "__radd__": _reflected(ew.add),
+        "__add__": _binary(ew.add), "__radd__": _binary(ew.add),
         "__sub__": _binary(ew.sub), "__rsub__": _binary(ew.rsub),
-        "__mul__": _binary(ew.mul), "__rmul__": _reflected(ew.mul),
-        "__truediv__": _binary(ew.div), "__rtruediv__": _reflected(ew.div),
+        "__mul__": _binary(ew.mul), "__rmul__": _binary(ew.mul),
+        "__truediv__": _binary(ew.div), "__rtruediv__": _binary(ew.rdiv),
         "__pow__": _binary(ew.pow), "__rpow__": _reflected(ew.pow),
         "__matmul__": _matmul_operator,
         "__rmatmul__": lambda self, other: NotImplemented,
@@ -69,7 +69,7 @@ def attach(Tensor):  # noqa: N803 - the class itself
         # named methods
         "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow,
         "neg": ew.neg, "exp": ew.exp, "log": ew.log, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
-        "relu": ew.relu, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,
+        "relu": ew.relu, "reciprocal": ew.reciprocal, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,
         "maximum": ew.maximum, "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le,
         "gt": ew.gt, "ge": ew.ge, "logical_not": ew.logical_not,
         "sum": reduce.sum, "mean": reduce.mean, "max": reduce.max, "min": reduce.min,
