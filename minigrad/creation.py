@@ -95,8 +95,8 @@ def _to_scalars(data):
 def _array_from(data, dtype):
     if isinstance(data, Tensor):
         warnings.warn(
-            "To copy construct from a tensor, it is recommended to use sourceTensor.clone()"
-            ".detach() or sourceTensor.clone().detach().requires_grad_(True), rather than "
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach()"
+            ".clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
             "minigrad.tensor(sourceTensor).", UserWarning, stacklevel=3)
         array = data._data.copy()
         return array if dtype is None else array.astype(dtype.numpy)

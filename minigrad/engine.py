@@ -196,9 +196,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         return None
     for i, g in enumerate(captured):
         if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used "
-                               "in the graph. Set allow_unused=True if this is the desired "
-                               "behavior.")
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                               "been used in the graph. Set allow_unused=True if this is the "
+                               "desired behavior.")
         if g is not None and not create_graph:
             captured[i] = g.detach()
     return tuple(captured)
@@ -220,6 +220,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
                            if not grad_tensors else
                            f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+    if create_graph:
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         found = run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs,

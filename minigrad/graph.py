@@ -9,6 +9,7 @@ the graph in an :class:`AccumulateGrad` node, which adds into their ``.grad``.
 
 import itertools
 import math
+import re
 import threading
 import traceback
 
@@ -59,6 +60,12 @@ def tensor_description(tensor):
     return f"[minigrad.{tensor.dtype.legacy_name} [{shape}]]"
 
 
+def _op_name(node):
+    """``MulBackward0`` -> ``Mul``: how PyTorch 2.13 names an op in the version error."""
+    name = node.name().split("::")[-1]
+    return re.sub(r"Backward\d*$", "", name)
+
+
 class SavedTensor:
     """A tensor kept for backward, with the version it had when it was saved.
 
@@ -68,17 +75,17 @@ class SavedTensor:
     its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
     """
 
-    __slots__ = ("tensor", "version", "is_output", "producer_name")
+    __slots__ = ("tensor", "version", "is_output")
 
     def __init__(self, tensor, is_output=False):
         if tensor._is_inference:
             raise RuntimeError(
-                "Inference tensors cannot be saved for backward. To work around you can "
-                "make a clone to get a normal tensor and use it in autograd.")
+                "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                "created in inference mode in computation tracked by autograd. To work around "
+                "this, you can make a clone to get a normal tensor and use it in autograd, or "
+                "use `minigrad.no_grad()` instead of `minigrad.inference_mode()`.")
         self.version = tensor._version_counter.value
         self.is_output = is_output
-        grad_fn = tensor._grad_fn
-        self.producer_name = None if grad_fn is None else grad_fn.name()
         if is_output:
             tensor = tensor._alias()  # same memory and version counter, no grad_fn
         self.tensor = tensor
@@ -86,14 +93,18 @@ class SavedTensor:
     def unpack(self, node):
         tensor = self.tensor
         if tensor._version_counter.value != self.version:
-            producer = self.producer_name or (node.name() if self.is_output else None)
-            which = f", which is output 0 of {producer}," if producer else ""
+            # PyTorch names the op that produced the tensor: for a saved output the
+            # node itself, for a saved input its grad_fn now ("Mul" for MulBackward0).
+            producer = node if self.is_output else tensor._grad_fn
+            which = ""
+            if producer is not None:
+                which = f", which is output 0 of {_op_name(producer)},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by "
                 f"an inplace operation: {tensor_description(tensor)}{which} is at version "
                 f"{tensor._version_counter.value}; expected version {self.version} instead. "
                 "Hint: enable anomaly detection to find the operation that failed to compute "
-                "its gradient, with minigrad.autograd.set_detect_anomaly(True).")
+                "its gradient, with minigrad.autograd.set_detect_anomaly(True, check_nan=False).")
         if self.is_output:
             # Give the output its grad_fn back, so create_graph=True can
             # differentiate through it (e.g. the second derivative of exp).

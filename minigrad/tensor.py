@@ -23,6 +23,11 @@ _NON_LEAF_GRAD_WARNING = (
     "instead. See github.com/pytorch/pytorch/pull/30531 for more informations.")
 
 
+def _c_name(dt):
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "bool": "bool"}[dt.name]
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``minigrad.Size([2, 3])``."""
 
@@ -97,15 +102,14 @@ class Tensor:
     def requires_grad(self, value):
         value = bool(value)
         if self._grad_fn is not None:
+            message = "you can only change requires_grad flags of leaf variables."
             if not value:
-                raise RuntimeError(
-                    "you can only change requires_grad flags of leaf variables. If you want to "
-                    "use a computed variable in a subgraph that doesn't require differentiation "
-                    "use var_no_grad = var.detach().")
-            return
+                message += (" If you want to use a computed variable in a subgraph that doesn't "
+                            "require differentiation use var_no_grad = var.detach().")
+            raise RuntimeError(message)
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients")
+                "Only Tensors of floating point and complex dtype can require gradients")
         if value and self._is_inference and not _state.inference_mode:
             raise RuntimeError(
                 "Setting requires_grad=True on inference tensor outside InferenceMode is not "
@@ -139,9 +143,15 @@ class Tensor:
                     f"assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_c_name(value.dtype)}' to a "
+                    f"tensor with grad_dtype '{self.dtype.legacy_name[:-6]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
     @grad.deleter

@@ -51,6 +51,7 @@ def promote(a, b):
     """
     if isinstance(b, Tensor):
         if isinstance(a, Tensor) and a._data.dtype == b._data.dtype:
+            check_broadcast(a._data, b._data)
             return a, b, a._data, b._data
         dt = dtypes.result_type(a, b)
         if not isinstance(a, Tensor):
@@ -65,7 +66,30 @@ def promote(a, b):
     np_dt = dt.numpy
     a_data = a._data if a._data.dtype == np_dt else a._data.astype(np_dt)
     b_data = b._data if b._data.dtype == np_dt else b._data.astype(np_dt)
+    check_broadcast(a_data, b_data)
     return a, b, a_data, b_data
+
+
+def broadcast_error(x, y):
+    """PyTorch's message for shapes that cannot broadcast (numpy's would leak otherwise)."""
+    a, b = x.shape, y.shape
+    for i in range(1, max(len(a), len(b)) + 1):
+        m = a[-i] if i <= len(a) else 1
+        n = b[-i] if i <= len(b) else 1
+        if m != n and m != 1 and n != 1:
+            dim = max(len(a), len(b)) - i
+            return RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b "
+                                f"({n}) at non-singleton dimension {dim}")
+    return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")
+
+
+def check_broadcast(x, y):
+    """Raise PyTorch's error early if two arrays' shapes cannot broadcast."""
+    if x.shape != y.shape:
+        try:
+            np.broadcast_shapes(x.shape, y.shape)
+        except ValueError:
+            raise broadcast_error(x, y) from None
 
 
 def float_data(t):
