@@ -202,7 +202,7 @@ def seed_002_no_grad_decorator(lib, obs):
 @program
 def seed_002_enable_grad_context_in_no_grad(lib, obs):
     x = lib.tensor([1.0], requires_grad=True)
-    with lib.no_grad():
+    with lib.no_grad():  # noqa: SIM117 - nested as in the seed post
         with lib.enable_grad():
             y = x * 2
     obs.value("y.requires_grad", y.requires_grad)
@@ -1891,9 +1891,8 @@ def mode_inference_mode_false(lib, obs):
     with lib.inference_mode(mode=False):
         obs.value("inference_mode(mode=False) alone: inference", lib.is_inference_mode_enabled())
         obs.value("inference_mode(mode=False) alone: grad", lib.is_grad_enabled())
-    with lib.no_grad():
-        with lib.inference_mode(False):
-            obs.value("inference_mode(False) in no_grad: grad", lib.is_grad_enabled())
+    with lib.no_grad(), lib.inference_mode(False):
+        obs.value("inference_mode(False) in no_grad: grad", lib.is_grad_enabled())
 
 
 @program
