@@ -1,0 +1,189 @@
+"""minigrad.nn.functional: the layers and losses as plain functions.
+
+Every function here is composed from engine ops (matmul, exp, log, sum, ...),
+so autograd differentiates it with no extra code: the backward pass is the
+chain rule through those ops. The modules in minigrad.nn call these.
+"""
+
+import warnings
+
+import minigrad as mg
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+# ----------------------------------------------------------------------
+# layers
+# ----------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias: weight has shape (out_features, in_features)."""
+    output = input.matmul(weight.t())
+    if bias is not None:
+        output = output + bias
+    return output
+
+
+def relu(input, inplace=False):
+    """max(0, x) elementwise; inplace=True overwrites `input` (multiplying it by x > 0)."""
+    if inplace:
+        return input.mul_((input > 0).to(input.dtype))
+    return mg.relu(input)
+
+
+def tanh(input):
+    return mg.tanh(input)
+
+
+def sigmoid(input):
+    return mg.sigmoid(input)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: keep each element with probability 1-p and divide it by 1-p.
+
+    Outside training (or with p=0) the input itself is returned, untouched.
+    The mask comes from mg.rand, so mg.manual_seed makes it reproducible.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        scale = mg.zeros(*input.shape, dtype=input.dtype)  # 1/(1-p) would divide by 0
+    else:
+        keep = mg.rand(*input.shape) < 1.0 - p
+        scale = keep.to(input.dtype) / (1.0 - p)
+    if inplace:
+        return input.mul_(scale)
+    return input * scale
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None,
+               training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) of an (N, C) or (N, C, L) input.
+
+    training=True: use this batch's mean and biased variance, and (if given)
+    move running_mean / running_var towards the batch's mean and *unbiased*
+    variance by `momentum`. training=False: use running_mean / running_var.
+    """
+    channels = input.shape[1]
+    # Shape that lines a per-channel vector up with dim 1: (1, C) or (1, C, 1).
+    channel_shape = [1] * input.ndim
+    channel_shape[1] = channels
+    if training:
+        count = input.numel() // channels  # values per channel
+        if count <= 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, "
+                f"got input size {input.size()}"
+            )
+        mean = _mean_over_non_channel_dims(input)
+        var = _mean_over_non_channel_dims((input - mean) ** 2)  # biased: divides by n
+        if running_mean is not None:
+            with mg.no_grad():
+                unbiased_var = var * (count / (count - 1))
+                running_mean.copy_(
+                    (1 - momentum) * running_mean + momentum * mean.reshape(channels)
+                )
+                running_var.copy_(
+                    (1 - momentum) * running_var + momentum * unbiased_var.reshape(channels)
+                )
+    else:
+        mean = running_mean.reshape(*channel_shape)
+        var = running_var.reshape(*channel_shape)
+    output = (input - mean) * (var + eps) ** -0.5
+    if weight is not None:
+        output = output * weight.reshape(*channel_shape)
+    if bias is not None:
+        output = output + bias.reshape(*channel_shape)
+    return output
+
+
+def _mean_over_non_channel_dims(x):
+    """Mean over every dim but 1, keeping dims: (N, C) -> (1, C), (N, C, L) -> (1, C, 1)."""
+    x = x.mean(0, keepdim=True)
+    for dim in range(2, x.ndim):
+        x = x.mean(dim, keepdim=True)  # equal-sized groups: a mean of means is the mean
+    return x
+
+
+# ----------------------------------------------------------------------
+# softmax family
+# ----------------------------------------------------------------------
+def log_softmax(input, dim):
+    """log(softmax(x)) along `dim`, computed stably by the engine's fused op.
+
+    It equals (x - m) - log(sum(exp(x - m))) for any m; the op takes m = max(x),
+    so every exp() is at most 1 and logits of 1000 do not overflow. Its backward
+    node is LogSoftmaxBackward0, as in PyTorch.
+    """
+    return mg.log_softmax(input, dim)
+
+
+def softmax(input, dim):
+    """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op)."""
+    return mg.softmax(input, dim)
+
+
+# ----------------------------------------------------------------------
+# losses
+# ----------------------------------------------------------------------
+def mse_loss(input, target, reduction="mean"):
+    """(input - target) ** 2, averaged (or summed) over every element."""
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    return _reduce((input - target) ** 2, reduction)
+
+
+_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "bool": "Bool", "int64": "Long"}
+
+
+def nll_loss(input, target, reduction="mean"):
+    """Negative log likelihood: -input[i, target[i]] for log-probabilities input (N, C).
+
+    The pick is written as a product with a one-hot mask, so it is made of
+    elementwise ops; its gradient is -1 at each target position and 0 elsewhere.
+    """
+    _check_reduction(reduction)
+    if target.dtype != mg.int64:
+        name = _DTYPE_NAMES.get(str(target.dtype).split(".")[-1], str(target.dtype))
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+    classes = input.shape[-1]
+    for label in target.reshape(-1).tolist():
+        if not 0 <= label < classes:
+            raise IndexError(f"Target {label} is out of bounds.")
+    one_hot = (mg.arange(classes) == target.unsqueeze(-1)).to(input.dtype)
+    return _reduce(-(input * one_hot).sum(-1), reduction)
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Cross entropy of logits (N, C) against class indices (N,) or class probabilities (N, C).
+
+    It is nll_loss(log_softmax(input)): the stable log-softmax is what makes
+    it safe to pass raw scores of any size.
+    """
+    _check_reduction(reduction)
+    log_probs = log_softmax(input, -1)
+    if target.dtype in (mg.float32, mg.float64) and target.shape == input.shape:
+        # soft labels: -sum_c p_c log q_c
+        return _reduce(-(target * log_probs).sum(-1), reduction)
+    return nll_loss(log_probs, target, reduction)
