@@ -26,8 +26,34 @@ class Difference:
     def describe(self, names=("torch", "minigrad")):
         where = f"{self.label!r}" + (f" field {self.path}" if self.path else "")
         width = max(len(n) for n in names) + 1
-        return (f"{where}:\n    {names[0] + ':':<{width}} {self.expected!r}"
+        text = (f"{where}:\n    {names[0] + ':':<{width}} {self.expected!r}"
                 f"\n    {names[1] + ':':<{width}} {self.actual!r}")
+        hint = _text_difference(self.expected, self.actual)
+        return text + (f"\n    {hint}" if hint else "")
+
+
+def _first_differing_strings(expected, actual):
+    """The first pair of different strings at the same place in two values."""
+    if isinstance(expected, str) and isinstance(actual, str):
+        return (expected, actual) if expected != actual else None
+    if isinstance(expected, list) and isinstance(actual, list):
+        for e, a in zip(expected, actual):
+            found = _first_differing_strings(e, a)
+            if found:
+                return found
+    return None
+
+
+def _text_difference(expected, actual, context=30):
+    """For long texts (messages, reprs): where they start to differ, and around it."""
+    pair = _first_differing_strings(expected, actual)
+    if pair is None or max(len(pair[0]), len(pair[1])) < 60:
+        return ""
+    e, a = pair
+    at = next((i for i, (x, y) in enumerate(zip(e, a)) if x != y), min(len(e), len(a)))
+    start = max(0, at - context)
+    return (f"texts differ from character {at}: "
+            f"...{e[start:at + context]!r}... vs ...{a[start:at + context]!r}...")
 
     def __str__(self):
         return self.describe()

@@ -31,8 +31,10 @@ import re
 import threading
 import warnings
 
-# ``torch.`` / ``minigrad.`` at the start of a word (not ``pytorch.org``).
+# ``torch.`` / ``minigrad.`` at the start of a word (not ``pytorch.org``), and
+# the C++-style namespace of some node names (``torch::autograd::CopySlices``).
 _LIBRARY_PREFIX = re.compile(r"\b(?:torch|minigrad)\.")
+_LIBRARY_NAMESPACE = re.compile(r"\b(?:torch|minigrad)::")
 # Memory addresses differ from run to run and between the libraries.
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 # PyTorch appends where in its C++ sources a warning came from; not part of the text.
@@ -48,7 +50,8 @@ def neutral_text(text):
     PyTorch's note of the C++ source line a warning came from is dropped.
     """
     text = _CPP_ORIGIN.sub("", text)
-    return _ADDRESS.sub("0x?", _LIBRARY_PREFIX.sub("LIB.", text))
+    text = _LIBRARY_NAMESPACE.sub("LIB::", _LIBRARY_PREFIX.sub("LIB.", text))
+    return _ADDRESS.sub("0x?", text)
 
 
 def dtype_name(dtype):
@@ -105,13 +108,14 @@ def node_tree(node, depth=GRAPH_DEPTH):
     is only ``[name]``. Example for ``(a * b).sum()`` with ``b`` not requiring
     grad: ``['SumBackward0', [['MulBackward0', [['AccumulateGrad', []], None]]]]``.
 
-    The name is the node's class name: PyTorch's ``AccumulateGrad.name()``
-    is ``'torch::autograd::AccumulateGrad'`` (a program observes that
-    separately), its class name is ``'AccumulateGrad'``.
+    The name is ``node.name()`` without PyTorch's C++ namespace: its
+    ``AccumulateGrad.name()`` is ``'torch::autograd::AccumulateGrad'``
+    (``CopySlices`` and ``CopyBackwards`` likewise); the full name is still
+    compared in each tensor's ``grad_fn`` field and by ``grad_accumulate_grad_node``.
     """
     if node is None:
         return None
-    name = type(node).__name__
+    name = node.name().rsplit("::", 1)[-1]
     if depth <= 0:
         return [name]
     edges = []
@@ -142,7 +146,7 @@ def _grad_summary(grad):
         "dtype": _read(lambda: dtype_name(grad.dtype)),
         "shape": _read(lambda: list(grad.shape)),
         "requires_grad": _read(lambda: grad.requires_grad),
-        "grad_fn": _read(lambda: None if grad.grad_fn is None else grad.grad_fn.name()),
+        "grad_fn": _read(lambda: None if grad.grad_fn is None else neutral_text(grad.grad_fn.name())),
     }
 
 
@@ -156,7 +160,7 @@ def describe_tensor(t):
         "is_leaf": _read(lambda: t.is_leaf),
         "retains_grad": _read(lambda: t.retains_grad),
         "is_inference": _read(lambda: t.is_inference()),
-        "grad_fn": _read(lambda: None if t.grad_fn is None else t.grad_fn.name()),
+        "grad_fn": _read(lambda: None if t.grad_fn is None else neutral_text(t.grad_fn.name())),
         "next_functions": _read(lambda: node_tree(t.grad_fn)),
         "version": _read(lambda: t._version),
         "repr": _read(lambda: neutral_text(repr(t))),
