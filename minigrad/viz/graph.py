@@ -219,7 +219,9 @@ def read_saved(fn: Any) -> tuple[dict[str, Any], bool]:
     reading them raises PyTorch's "backward through the graph a second time".
     Sizes, strides and dims saved beside the tensors are left out.
     """
-    tensors, freed = {}, False
+    # PyTorch keeps listing the attributes after freeing (reading them raises);
+    # minigrad may stop listing them, so its node's own flag is asked too.
+    tensors, freed = {}, getattr(fn, "_freed", False) is True
     for name in saved_attributes(fn):
         try:
             value = getattr(fn, "_saved_" + name)
