@@ -1519,6 +1519,9 @@ def grad_accumulate_grad_node(lib, obs):
     c = a * 3
     obs.value("the same AccumulateGrad node", c.grad_fn.next_functions[0][0] is node)
     obs.value("next_functions entry is a tuple (node, 0)", b.grad_fn.next_functions[0][1])
+    obs.value("type of next_functions", type(b.grad_fn.next_functions).__name__)
+    obs.value("type of an entry", type(b.grad_fn.next_functions[0]).__name__)
+    obs.value("grad_fn.name() of a result", b.grad_fn.name())
 
 
 @program
