@@ -1,0 +1,285 @@
+# %% [markdown]
+# # Chapter 1 · The graph: what a computation remembers
+#
+# **The question.** When you compute with a number that "requires grad", what does
+# autograd write down, and where does it keep it?
+#
+# After this chapter you can predict:
+# - whether a result has a `grad_fn`, and what that node is called (`MulBackward0`, ...);
+# - what `grad_fn.next_functions` contains, including the `None` entries;
+# - which values are leaves and which are results;
+# - that `requires_grad` spreads forward to everything computed from a value that has it;
+# - that the graph already exists after the forward pass, before any `backward()`.
+#
+# We use `minigrad.Scalar`: the whole mechanism on single numbers, small enough to read.
+
+# %%
+import inspect
+
+import minigrad as mg
+from coursekit.compare import side_by_side
+from minigrad.viz import draw_graph
+
+# %% [markdown]
+# ## A number that can remember
+#
+# A `Scalar` holds one float in `.data`. If you create it with `requires_grad=True`,
+# you are saying: "later I will want the derivative of something with respect to this".
+
+# %%
+a = mg.Scalar(2.0, requires_grad=True)
+b = mg.Scalar(3.0)  # requires_grad defaults to False, as in PyTorch
+print(a)
+print(b)
+
+# %% [markdown]
+# **Predict:** `c = a * b`. Will `c` require grad? Will it have a `grad_fn`, and what
+# will the node be called? Decide before running the next cell.
+
+# %%
+c = a * b
+print(c)
+print("c.requires_grad:", c.requires_grad)
+print("c.grad_fn.name():", c.grad_fn.name())
+
+# %% [markdown]
+# `c` is a *result*: it remembers the operation that made it. The node is named
+# `MulBackward0` because it is the **backward** of a multiplication: it will be used to
+# send gradients from `c` back to `a` and `b`. Let us see how `*` builds it.
+
+# %% [markdown]
+# ## Build: how `*` records a node
+#
+# This is the real code of `Scalar.__mul__` in `minigrad/scalar.py`. It computes the value
+# and, right beside it, the *local derivatives* as a tiny function: for `a * b`, a gradient
+# `g` arriving at the output becomes `g * b` for `a` and `g * a` for `b` (chapter 2).
+
+# %%
+print(inspect.getsource(mg.Scalar.__mul__))
+
+# %% [markdown]
+# Every operation hands its value to `_result`, which decides whether to record a node.
+# The rule is one line: record only if grad mode is on **and** some input requires grad.
+
+# %%
+print(inspect.getsource(mg.Scalar._result))
+
+# %% [markdown]
+# The node itself, `ScalarNode`, holds three things: its name, the edges to its inputs'
+# nodes (`next_functions`), and the local-derivative function.
+
+# %%
+from minigrad.scalar import ScalarNode, _edge
+
+print(inspect.getsource(ScalarNode))
+
+# %% [markdown]
+# An edge is `(node, 0)`, exactly like PyTorch's `next_functions`. `_edge` picks the node
+# for one input: `None` if the input does not require grad, its `grad_fn` if it is a
+# result, and otherwise an `AccumulateGrad` node that will add into the leaf's `.grad`.
+
+# %%
+print(inspect.getsource(_edge))
+
+# %% [markdown]
+# **Predict:** what is in `c.grad_fn.next_functions`? One entry per input of `a * b`, in
+# order. Which entry is `None`?
+
+# %%
+def short_name(node):
+    """node.name() without a C++-style namespace ('minigrad::autograd::AccumulateGrad')."""
+    return node.name().rsplit("::", 1)[-1]
+
+
+def edge_names(node):
+    """next_functions with each node written as its name (objects print with addresses)."""
+    return [(short_name(fn) if fn is not None else None, nr) for fn, nr in node.next_functions]
+
+
+print(edge_names(c.grad_fn))
+
+# %% [markdown]
+# The first edge leads to `a`'s `AccumulateGrad`; its `.variable` is `a` itself. The second
+# is `None`: `b` does not require grad, so the graph has no path to it. Nothing will ever
+# compute a gradient for `b`.
+
+# %%
+acc = c.grad_fn.next_functions[0][0]
+print(acc.name())
+print("acc.variable is a:", acc.variable is a)
+
+# %% [markdown]
+# Its full `name()` carries a namespace, as in PyTorch, where it reads
+# `torch::autograd::AccumulateGrad` (the node is a C++ class there). `short_name` above
+# drops the prefix, so our printouts read the same for both libraries.
+
+# %% [markdown]
+# ## Leaves and results
+#
+# A **leaf** is a value you made yourself (no `grad_fn`); a **result** was computed from
+# other values (it has a `grad_fn`). `b` is a leaf too, even though it does not require grad.
+
+# %%
+for name, v in {"a": a, "b": b, "c": c}.items():
+    print(f"{name}: is_leaf={v.is_leaf!s:5}  requires_grad={v.requires_grad!s:5}  "
+          f"grad_fn={v.grad_fn.name() if v.grad_fn else None}")
+
+# %% [markdown]
+# ## `requires_grad` flows forward
+#
+# **Predict:** `d = b * 5 + 1` uses only values that do not require grad. Then
+# `e = d * a` mixes in `a`, and `f = e.tanh()` continues from `e`. Which of `d`, `e`, `f`
+# require grad?
+
+# %%
+d = b * 5 + 1
+e = d * a
+f = e.tanh()
+print("d:", d.requires_grad, " e:", e.requires_grad, " f:", f.requires_grad)
+
+# %% [markdown]
+# Once any input requires grad, the result does, and so does everything computed from it:
+# `_result` asks "does *any* input require grad?" at every step. PyTorch applies the same
+# rule to tensors. Here is the same program with 0-dimensional tensors, on minigrad and on
+# PyTorch (the `PyTorch` line says whether PyTorch agreed).
+
+# %% id="requires-grad-flows" tags=["seed:s004-requires-grad-flows"]
+def flows(lib):
+    a = lib.tensor(2.0, requires_grad=True)
+    b = lib.tensor(3.0)
+    d = b * 5 + 1
+    e = d * a
+    f = e.tanh()
+    return {"d": d.requires_grad, "e": e.requires_grad, "f": f.requires_grad}
+
+
+side_by_side(flows)
+
+# %% [markdown]
+# ## The graph is a DAG, recorded during the forward pass
+#
+# Now a value used twice. With `a = 2`, `b = 3` (both requiring grad):
+# `c = a * b`, `d = c + a`, `e = d * c`. Each node points to the nodes of its inputs, and
+# every node was created *after* the nodes it points to, so the arrows can never form a
+# cycle: the graph is a **directed acyclic graph** (DAG). A value used twice is one node
+# with two arrows into it, not two copies.
+
+# %%
+a = mg.Scalar(2.0, requires_grad=True)
+b = mg.Scalar(3.0, requires_grad=True)
+c = a * b
+d = c + a
+e = d * c
+print(e)
+
+# %% [markdown]
+# The graph is plain data: we can walk it from `e.grad_fn` along `next_functions`. The
+# walk below labels each node with the value it produced (or, for `AccumulateGrad`, the
+# leaf it feeds) and visits every node once.
+
+# %%
+def walk(output, names):
+    """Print each node behind `output` once, with the nodes its edges lead to."""
+    made_by = {v.grad_fn: n for n, v in names.items() if v.grad_fn is not None}
+    leaf_name = {id(v): n for n, v in names.items()}
+
+    def label(node):
+        if node is None:
+            return "None"
+        if short_name(node) == "AccumulateGrad":
+            return f"AccumulateGrad({leaf_name[id(node.variable)]})"
+        return f"{short_name(node)}({made_by[node]})"
+
+    seen, stack = set(), [output.grad_fn]
+    while stack:  # a stack, not recursion: graphs can be deep
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        print(f"{label(node):22} -> {', '.join(label(fn) for fn, _ in node.next_functions)}")
+        stack.extend(fn for fn, _ in reversed(node.next_functions) if fn is not None)
+    print(len(seen), "nodes")
+
+
+names = {"a": a, "b": b, "c": c, "d": d, "e": e}
+walk(e, names)
+
+# %% [markdown]
+# **Predict:** the graph exists now, after the forward pass. Has anything been computed
+# for the gradients yet? What are `a.grad` and `b.grad` before calling `e.backward()`,
+# and are they set after it?
+
+# %% id="graph-dag" tags=["seed:s001-graph-dag"]
+print("before backward: a.grad =", a.grad, " b.grad =", b.grad)
+e.backward()
+print("after backward:  a.grad =", a.grad, " b.grad =", b.grad)
+
+# %% [markdown]
+# The forward pass only *recorded* the graph; `backward()` walked it and filled `.grad` of
+# the leaves that require grad (how it gets 48 and 28 is chapter 2). The same in PyTorch:
+
+# %%
+def dag(lib):
+    a = lib.tensor(2.0, requires_grad=True)
+    b = lib.tensor(3.0, requires_grad=True)
+    c = a * b
+    d = c + a
+    e = d * c
+    before = (a.grad, b.grad)
+    e.backward()
+    return {"grad_fn": e.grad_fn.name(), "before": before, "after": (a.grad, b.grad)}
+
+
+side_by_side(dag)
+
+# %% [markdown]
+# ## A picture of the graph
+#
+# `draw_graph` from `minigrad.viz` draws the graph behind a **tensor** (it reads shapes and
+# dtypes, which a `Scalar` does not have). A 0-dimensional tensor records exactly the
+# nodes a `Scalar` records; let us check that first.
+
+# %%
+ta = mg.tensor(2.0, requires_grad=True)
+tb = mg.tensor(3.0, requires_grad=True)
+tc = ta * tb
+td = tc + ta
+te = td * tc
+print("Scalar:", e.grad_fn.name(), edge_names(e.grad_fn))
+print("Tensor:", te.grad_fn.name(), edge_names(te.grad_fn))
+
+# %% [markdown]
+# Arrows point the way `next_functions` points: from the output at the top down to the
+# leaves, which is also the way gradients will travel in `backward()`. Blue boxes are
+# backward nodes, yellow boxes results, green boxes leaves; `c` has two arrows coming in,
+# because `c` is used twice. (`show_saved=False` hides what nodes keep for backward:
+# that is chapter 2.)
+
+# %%
+draw_graph(te, names={"a": ta, "b": tb, "c": tc, "d": td, "e": te}, show_saved=False)
+
+# %% [markdown]
+# ## Turning recording off (a preview)
+#
+# Inside `with mg.no_grad():` the rule in `_result` sees grad mode off and records
+# nothing, even though `a` requires grad. Chapter 7 is all about these modes.
+
+# %%
+with mg.no_grad():
+    g = a * b
+print(g, "requires_grad:", g.requires_grad, " grad_fn:", g.grad_fn)
+
+# %% [markdown]
+# ## Summary
+#
+# You can now predict:
+# - a result has a `grad_fn` named after the operation's backward (`MulBackward0`,
+#   `AddBackward0`, `TanhBackward0`), a leaf has none;
+# - `next_functions` has one `(node, 0)` per input: `AccumulateGrad` for a leaf that
+#   requires grad, the input's `grad_fn` for a result, `None` for an input without grad;
+# - `requires_grad` flows forward: one input that requires it is enough;
+# - the graph is a DAG recorded while the forward pass runs; `backward()` only walks it;
+# - under `no_grad()` nothing is recorded.
+#
+# **Next:** chapter 2 opens the local-derivative functions and follows `backward()` as it
+# applies the chain rule from `e` back to `a` and `b`.
