@@ -1,0 +1,85 @@
+# Two commands are all a learner needs (see README.md):
+#   make lab    create .venv, install the course, open JupyterLab on course/
+#   make test   create .venv, install the course and its tests, run every test
+# Needs only Python 3.10+ and make. The set-up is idempotent: a stamp file
+# remembers the last install and is redone only when pyproject.toml changes.
+
+# The Python that creates .venv; resolved now, before .venv/bin joins PATH below.
+PYTHON ?= python3
+BOOTSTRAP_PYTHON := $(shell command -v $(PYTHON) 2>/dev/null)
+
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+PIP := $(VENV_PY) -m pip --disable-pip-version-check
+
+# Commands run by the recipes find the venv's programs first (nbgrader, for
+# one, starts `alembic` by name and fails if .venv/bin is not on PATH).
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-m 'not slow' -x"
+PYTEST_ARGS ?=
+
+# JupyterLab refuses to run as root unless told to (CI and containers run as root).
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Open the file browser on course/ once it exists; the server's root stays the
+# repository so that exercises/ is one click away.
+LAB_START := $(if $(wildcard course),/lab/tree/course,/lab)
+
+.PHONY: help lab test torch bench clean distclean
+
+help:
+	@echo "make lab     set up .venv and open the course in JupyterLab"
+	@echo "make test    set up .venv and run every test (notebooks included)"
+	@echo "make torch   install PyTorch 2.13.0 (CPU) into .venv for the live parity tests"
+	@echo "make bench   install the benchmark extras and run benchmarks/run_all.py"
+	@echo "make clean   remove caches;  make distclean  also remove .venv"
+
+lab: $(VENV)/.installed
+	$(VENV_PY) -m jupyter lab $(LAB_ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+		--ServerApp.default_url=$(LAB_START)
+
+test: $(VENV)/.installed
+	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+# Exactly this pin: an unpinned torch pulls a multi-GB CUDA build.
+torch: $(VENV)/.torch-installed
+
+bench: $(VENV)/.bench-installed
+	@if [ -f benchmarks/run_all.py ]; then \
+		$(VENV_PY) benchmarks/run_all.py; \
+	else \
+		echo "No benchmarks yet: benchmarks/run_all.py does not exist."; \
+	fi
+
+$(VENV_PY):
+	@if [ -z "$(BOOTSTRAP_PYTHON)" ]; then \
+		echo "Python 3.10+ is needed: '$(PYTHON)' was not found (try make PYTHON=python3.11 ...)."; \
+		exit 1; \
+	fi
+	@$(BOOTSTRAP_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+		echo "Python 3.10+ is needed; $(BOOTSTRAP_PYTHON) is $$($(BOOTSTRAP_PYTHON) -V 2>&1)."; \
+		exit 1; }
+	$(BOOTSTRAP_PYTHON) -m venv $(VENV) || { \
+		echo "Could not create $(VENV). On Debian/Ubuntu: apt-get install python3-venv"; \
+		rm -rf $(VENV); exit 1; }
+
+# The stamp is newer than pyproject.toml after a successful install, so a
+# second `make lab`/`make test` goes straight to work.
+$(VENV)/.installed: pyproject.toml | $(VENV_PY)
+	$(PIP) install -e ".[course,test]"
+	@touch $@
+
+$(VENV)/.torch-installed: $(VENV)/.installed
+	$(PIP) install "torch==2.13.0"
+	@touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PIP) install -e ".[bench]"
+	@touch $@
+
+clean:
+	rm -rf .pytest_cache .hypothesis .ruff_cache build *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
