@@ -283,6 +283,32 @@ class Module:
         """Same as train(False)."""
         return self.train(False)
 
+    def to(self, target):
+        """Convert every floating-point parameter and buffer to dtype `target`, in place.
+
+        The Parameter objects stay the same (only their numbers change type),
+        so an optimizer built earlier still holds them; integer buffers such as
+        num_batches_tracked keep their dtype. A device ('cpu') is accepted and
+        changes nothing: minigrad computes on the CPU only. Returns self.
+        """
+        if not isinstance(target, mg.dtype):
+            return self
+        for module in self.modules():
+            for store in (module._parameters, module._buffers):
+                for tensor in store.values():
+                    if tensor is None or not tensor.dtype.is_floating_point:
+                        continue
+                    tensor.data = tensor.data.to(target)
+                    if tensor.grad is not None:
+                        tensor.grad = tensor.grad.to(target)
+        return self
+
+    def float(self):
+        return self.to(mg.float32)
+
+    def double(self):
+        return self.to(mg.float64)
+
     def requires_grad_(self, requires_grad=True):
         for param in self.parameters():
             param.requires_grad_(requires_grad)

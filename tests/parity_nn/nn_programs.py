@@ -220,6 +220,29 @@ def mse_values(lib, init):
     return observed
 
 
+def grad_fn_names(lib, init):
+    """The name of the backward node at the output of each layer and loss."""
+    F = lib.nn.functional
+    x = lib.tensor(_data(95, 4, 3), requires_grad=True)
+    weight = lib.tensor(_data(96, 2, 3), requires_grad=True)
+    bias = lib.tensor(_data(97, 2), requires_grad=True)
+    outputs = {
+        "linear": F.linear(x, weight, bias),
+        "linear_no_bias": F.linear(x, weight),
+        "relu": F.relu(x),
+        "tanh": lib.nn.Tanh()(x),
+        "sigmoid": lib.nn.Sigmoid()(x),
+        "dropout_train": F.dropout(x, 0.5, training=True),
+        "log_softmax": F.log_softmax(x, dim=1),
+        "softmax": F.softmax(x, dim=1),
+        "cross_entropy": F.cross_entropy(x, lib.tensor([0, 1, 2, 0])),
+        "mse_loss": F.mse_loss(x, x.detach() * 2),
+        "batch_norm_train": lib.nn.BatchNorm1d(3)(x),
+        "batch_norm_eval": lib.nn.BatchNorm1d(3).eval()(x),
+    }
+    return {name: out.grad_fn.name() for name, out in outputs.items()}
+
+
 # ----------------------------------------------------------------------
 # the done criterion: a 64-128-10 MLP on the digits
 # ----------------------------------------------------------------------
@@ -268,5 +291,6 @@ PROGRAMS = {
     "dropout_eval_identity": (dropout_eval_identity, None),
     "cross_entropy_values": (cross_entropy_values, None),
     "mse_values": (mse_values, None),
+    "grad_fn_names": (grad_fn_names, None),
     "digits_mlp_sgd": (digits_mlp_sgd, build_digits_mlp),
 }

@@ -266,3 +266,30 @@ def test_nested_module_repr_indents_children():
 def test_loss_reprs_are_torchs():
     assert repr(nn.MSELoss()) == "MSELoss()"
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+# ----------------------------------------------------------------------
+# copies and dtypes
+# ----------------------------------------------------------------------
+def test_deepcopy_of_a_model_gives_new_parameters_with_the_same_values():
+    import copy
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    clone = copy.deepcopy(model)
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight is not model[0].weight
+    assert clone[0].weight.tolist() == model[0].weight.tolist()
+    with mg.no_grad():
+        clone[0].weight.fill_(0.0)
+    assert model[0].weight.tolist() != clone[0].weight.tolist()
+
+
+def test_double_converts_float_parameters_and_buffers_but_keeps_the_objects():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    weight = model[0].weight
+    assert model.double() is model
+    assert model[0].weight is weight and weight.dtype == mg.float64
+    assert isinstance(weight, nn.Parameter) and weight.requires_grad
+    assert model[1].running_var.dtype == mg.float64
+    assert model[1].num_batches_tracked.dtype == mg.int64
+    assert model(mg.ones(4, 2, dtype=mg.float64)).dtype == mg.float64
+    assert model.float()[0].bias.dtype == mg.float32
