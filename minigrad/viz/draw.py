@@ -17,7 +17,7 @@ from typing import Any
 
 from .dot import to_dot  # noqa: F401  (re-exported: both turn a graph into a picture)
 from .graph import ROLE_COLORS, ROLE_DESCRIPTIONS, GraphData, build_graph
-from .layout import V_GAP, Layout, layered_layout
+from .layout import V_GAP, Layout, closest_in_order, layered_layout
 
 # em per character: DejaVu Sans Mono advances 0.602 em, but Agg rounds each
 # advance to whole pixels, up to ~0.65 em at small sizes; boxes budget that.
@@ -133,6 +133,34 @@ def merged_edge_labels(graph: GraphData, edge_labels: dict, emphasize=None) -> d
             )
         merged[pair] = (text, any(hot for _, _, hot in labels))
     return merged
+
+
+def spread_labels(labels: list, scale: float, width: float | None = None) -> list:
+    """Move arrow labels sideways so that labels in the same gap do not overlap.
+
+    Labels of arrows leaving the same row sit at the same height; sorted by
+    x, each keeps its place if it can and otherwise moves the least it must
+    (the same rule that keeps boxes apart in a row), so it stays by its arrow.
+    With ``width``, a row of labels is shifted to stay within ``[0, width]``.
+    """
+    rows: dict[float, list] = {}
+    for label in labels:
+        rows.setdefault(round(label[1], 3), []).append(label)
+    for row in rows.values():
+        row.sort(key=lambda label: label[0])
+        widths = [
+            max(len(line) for line in label[2].split("\n")) * CHAR_WIDTH * scale + 0.8
+            for label in row
+        ]
+        xs = closest_in_order([label[0] for label in row], widths, gap=0.3)
+        if width is not None:  # keep the whole row of labels inside the picture
+            left = min(x - w / 2 for x, w in zip(xs, widths))
+            right = max(x + w / 2 for x, w in zip(xs, widths))
+            shift = max(0.2 - left, 0.0) or min(width - 0.2 - right, 0.0)
+            xs = [x + shift for x in xs]
+        for label, x in zip(row, xs):
+            label[0] = x
+    return labels
 
 
 def gap_for_labels(labels) -> float:
@@ -283,11 +311,16 @@ def draw_graph_data(
         step = min(1.4, 0.7 * w / max(len(order), 1))
         return graph_left + layout.x[node_id] + (i - (len(order) - 1) / 2) * step
 
+    arrow_labels = []  # [x, y, text, strong], placed once all arrows are known
     for k, (edge, origin, route) in enumerate(routed):
         src, dst = route_src(edge), route_dst(edge)
         points = [(graph_left + px, MARGIN + title_h + py) for px, py in route]
-        points[0] = (port_x(out_ports, src, k), at(src)[1] + sizes[src][1] / 2)
+        start_x = port_x(out_ports, src, k)
+        points[0] = (start_x, at(src)[1] + sizes[src][1] / 2)
         points[-1] = (port_x(in_ports, dst, k), at(dst)[1] - sizes[dst][1] / 2)
+        row_end = MARGIN + title_h + layout.row_bottom[src]
+        if row_end > points[0][1] + 1e-9:  # a short box: straight down to its row's end
+            points.insert(1, (start_x, row_end))
         verts, codes = [points[0]], [Path.MOVETO]
         for (ax0, ay0), (bx, by) in pairwise(points):
             dy = (by - ay0) / 2  # vertical tangents: smooth S-shaped bends
@@ -310,29 +343,34 @@ def draw_graph_data(
         label = pair_labels.pop((edge.src, edge.dst), None) if not saved else None
         if label:
             text, strong = label
-            color = LABEL_COLOR if strong else FADED_LABEL_COLOR
-            # The middle of the arrow's middle segment (a cubic Bezier at t=1/2).
-            i = (len(points) - 2) // 2
+            # In the gap right below the source's row, where no box stands: the
+            # middle of that segment (a cubic Bezier with vertical tangents
+            # passes through the midpoint of its ends at t = 1/2).
+            i = 1 if row_end > points[0][1] + 1e-9 else 0
             (ax0, ay0), (bx, by) = points[i], points[i + 1]
-            ax.text(
-                (ax0 + bx) / 2,
-                (ay0 + by) / 2,
-                text,
-                fontsize=fs * label_scale,
-                family=FONT,
-                color=color,
-                ha="center",
-                va="center",
-                zorder=5,
-                weight="bold" if strong else "normal",
-                bbox={
-                    "boxstyle": "round,pad=0.25",
-                    "fc": "white",
-                    "ec": color,
-                    "lw": 1.2 if strong else 0.6,
-                    "alpha": 0.95,
-                },
-            )
+            arrow_labels.append([(ax0 + bx) / 2, (ay0 + by) / 2, text, strong])
+
+    for x, y, text, strong in spread_labels(arrow_labels, label_scale, total_w):
+        color = LABEL_COLOR if strong else FADED_LABEL_COLOR
+        ax.text(
+            x,
+            y,
+            text,
+            fontsize=fs * label_scale,
+            family=FONT,
+            color=color,
+            ha="center",
+            va="center",
+            zorder=5,
+            weight="bold" if strong else "normal",
+            bbox={
+                "boxstyle": "round,pad=0.25",
+                "fc": "white",
+                "ec": color,
+                "lw": 1.2 if strong else 0.6,
+                "alpha": 0.95,
+            },
+        )
 
     for edge, _, is_routed in placed:
         # A saved tensor drawn elsewhere: a named one is named in the node's

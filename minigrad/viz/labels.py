@@ -15,6 +15,7 @@ from typing import Any
 # Above this many elements a label shows the shape instead of the values:
 # a 4x4 matrix still fits in a box, a 10x10 one does not.
 MAX_SHOWN_ELEMENTS = 16
+VALUES_PER_LINE = 6  # a long vector wraps onto several lines, like a paragraph
 
 
 def is_tensor(value: Any) -> bool:
@@ -106,9 +107,14 @@ def nested_lines(values: Any, max_elements: int = MAX_SHOWN_ELEMENTS) -> list[st
     rows = values if ndim == 2 else [values]
     cells = [[number_text(v, style) for v in row] for row in rows]
     width = max((len(c) for row in cells for c in row), default=0)
-    lines = ["[" + ", ".join(c.rjust(width) for c in row) + "]" for row in cells]
-    if ndim == 1:
+    if ndim == 1:  # a vector: wrapped after VALUES_PER_LINE values, as PyTorch wraps
+        cells = [c.rjust(width) for c in cells[0]]
+        chunks = [cells[i : i + VALUES_PER_LINE] for i in range(0, len(cells), VALUES_PER_LINE)]
+        lines = [" " + ", ".join(chunk) + "," for chunk in chunks] or [" ,"]
+        lines[0] = "[" + lines[0][1:]
+        lines[-1] = lines[-1][:-1] + "]"
         return lines
+    lines = ["[" + ", ".join(c.rjust(width) for c in row) + "]" for row in cells]
     if not lines:
         return ["[]"]
     # A matrix: wrap the rows in one more pair of brackets, as PyTorch does.

@@ -31,7 +31,8 @@ SWEEPS = 12  # barycenter sweeps (down + up pairs); small graphs settle fast
 class Layout:
     """Where everything goes: box centres and arrow way-points, in em.
 
-    ``x`` and ``y`` grow to the right and *downwards*. ``routes[i]`` is the
+    ``x`` and ``y`` grow to the right and *downwards*; boxes hang from the
+    top of their row, ``row_bottom`` is where each box's row ends. ``routes[i]`` is the
     list of points arrow ``i`` passes through, from its source box's centre
     to its target box's centre; in between, two way-points (top and bottom)
     for each row it crosses.
@@ -46,6 +47,7 @@ class Layout:
     height: float
     crossings: int = 0
     dummies: set = field(default_factory=set)
+    row_bottom: dict[str, float] = field(default_factory=dict)
 
 
 def assign_layers(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -120,8 +122,8 @@ def _barycenter_sweeps(rows, edges) -> tuple[list[list[str]], int]:
     return best, best_count
 
 
-def _closest_ordered(targets: list[float], widths: list[float]) -> list[float]:
-    """Centres as close as possible to ``targets``, in order, without overlaps.
+def closest_in_order(targets: list[float], widths: list[float], gap: float = H_GAP) -> list[float]:
+    """Centres as close as possible to ``targets``, in order, ``gap`` apart at least.
 
     Subtracting each box's minimal offset from the row's start turns
     "keep a gap" into "stay sorted"; the closest sorted sequence (least
@@ -129,7 +131,7 @@ def _closest_ordered(targets: list[float], widths: list[float]) -> list[float]:
     """
     offsets = [0.0]
     for a, b in pairwise(widths):
-        offsets.append(offsets[-1] + (a + b) / 2 + H_GAP)
+        offsets.append(offsets[-1] + (a + b) / 2 + gap)
     shifted = [t - o for t, o in zip(targets, offsets)]
     blocks: list[list[float]] = []  # [mean, count]
     for value in shifted:
@@ -146,7 +148,7 @@ def _assign_x(rows, edges, widths) -> dict[str, float]:
     """Step 4: pull each box towards its neighbours, row by row, a few times."""
     x = {}
     for row in rows:  # start packed, centred on 0
-        xs = _closest_ordered([0.0] * len(row), [widths[n] for n in row])
+        xs = closest_in_order([0.0] * len(row), [widths[n] for n in row])
         x.update(zip(row, xs))
     neighbours = defaultdict(list)
     for u, v in edges:
@@ -160,8 +162,46 @@ def _assign_x(rows, edges, widths) -> dict[str, float]:
             for n in row:
                 near = [x[m] for m in neighbours[n]]
                 targets.append(sum(near) / len(near) if near else x[n])
-            x.update(zip(row, _closest_ordered(targets, [widths[n] for n in row])))
+            x.update(zip(row, closest_in_order(targets, [widths[n] for n in row])))
     return x
+
+
+def _straighten(dummy_chains, ends, rows, x, widths) -> None:
+    """Make each long arrow run straight down where its rows leave room.
+
+    Pulling towards neighbours leaves long arrows slightly wavy. For each
+    chain of dummies we try one x for all of them: the x of the box the arrow
+    ends at, else their median; it is taken only if every dummy stays
+    between its row neighbours, so the order (and the crossings) do not change.
+    Otherwise the arrow runs straight as long as it can, and bends only
+    where a box is in the way.
+    """
+    where = {n: (i, k) for i, row in enumerate(rows) for k, n in enumerate(row)}
+
+    def fits(d, value):
+        i, k = where[d]
+        row = rows[i]
+        room = widths[d] / 2 + H_GAP / 2
+        if k > 0 and value - room < x[row[k - 1]] + widths[row[k - 1]] / 2:
+            return False
+        return not (k + 1 < len(row) and value + room > x[row[k + 1]] - widths[row[k + 1]] / 2)
+
+    for dummies, end in zip(dummy_chains, ends):
+        if not dummies:
+            continue
+        xs = sorted(x[d] for d in dummies)
+        for value in (x[end], xs[len(xs) // 2]):
+            if all(fits(d, value) for d in dummies):
+                for d in dummies:
+                    x[d] = value
+                break
+        else:  # no single x fits: straight runs, bending only where a box is in the way
+            value = x[dummies[0]]
+            for d in dummies:
+                if fits(d, value):
+                    x[d] = value
+                else:
+                    value = x[d]
 
 
 def layered_layout(
@@ -197,12 +237,15 @@ def layered_layout(
         rows[layer[n]].append(n)
     rows, crossings = _barycenter_sweeps(rows, short_edges)
     x = _assign_x(rows, short_edges, widths)
+    _straighten([chain[1:-1] for chain in chains], [chain[-1] for chain in chains], rows, x, widths)
 
     y, top, spans = {}, 0.0, {}
     for row in rows:
         height = max((sizes[n][1] for n in row if n in sizes), default=0.0)
         for n in row:
-            y[n] = top + height / 2
+            # Boxes hang from the top of their row: every arrow coming in
+            # ends on the same line, above any taller box beside it.
+            y[n] = top + (sizes[n][1] / 2 if n in sizes else height / 2)
             spans[n] = (top, top + height)
         top += height + v_gap
     left = min((x[n] - widths[n] / 2 for n in x), default=0.0)
@@ -227,6 +270,7 @@ def layered_layout(
         height=max(top - v_gap, 0.0),
         crossings=crossings,
         dummies=dummies,
+        row_bottom={n: spans[n][1] for n in ids},
     )
 
 

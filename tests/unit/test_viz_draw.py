@@ -25,8 +25,8 @@ from minigrad.viz.draw import (
 from minigrad.viz.graph import ROLE_COLORS, build_graph
 from minigrad.viz.layout import (
     H_GAP,
-    _closest_ordered,
     assign_layers,
+    closest_in_order,
     count_crossings,
     layered_layout,
 )
@@ -92,10 +92,10 @@ def test_barycenter_ordering_uncrosses_a_crossed_pair():
 
 def test_boxes_in_a_row_keep_their_order_and_a_gap():
     # Two boxes 2 em wide that both want x = 0: centres 2 + H_GAP apart, around 0.
-    xs = _closest_ordered([0.0, 0.0], [2.0, 2.0])
+    xs = closest_in_order([0.0, 0.0], [2.0, 2.0])
     assert xs == pytest.approx([-(2 + H_GAP) / 2, (2 + H_GAP) / 2])
     # Far apart already: they stay where they want to be.
-    assert _closest_ordered([0.0, 10.0], [2.0, 2.0]) == pytest.approx([0.0, 10.0])
+    assert closest_in_order([0.0, 10.0], [2.0, 2.0]) == pytest.approx([0.0, 10.0])
 
 
 def test_every_arrow_of_a_real_graph_points_down_and_boxes_do_not_overlap():
