@@ -80,6 +80,8 @@ def _infer(data, depth, shapes, kinds):
         kinds.add(1)
     elif isinstance(data, numbers.Real):
         kinds.add(2)
+    elif data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
     else:
         raise TypeError(f"new(): invalid data type '{_describe(data)}'")
 
@@ -121,6 +123,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         dtype = dtypes.to_dtype(dtype)
     t = _wrap(_array_from(data, dtype))
     if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad = True
     return t
 

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from .grad_mode import _state, _set_state
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, call_hooks
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -103,10 +103,7 @@ def _nodes_leading_to(targets, nodes):
 def _call_pre_hooks(node, grad):
     """Hooks registered on the node's output tensor, then retain_grad."""
     if node._pre_hooks:
-        for hook in list(node._pre_hooks.values()):
-            result = hook(grad)
-            if result is not None:
-                grad = result
+        grad = call_hooks(node._pre_hooks, grad)
     retained = node._retained
     if retained is not None:
         if retained._grad is None:

@@ -114,6 +114,18 @@ class SavedTensor:
         return tensor
 
 
+class _SavedValue:
+    """A saved number: nothing to version-check."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def unpack(self, node):
+        return self.value
+
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -152,6 +164,12 @@ class Node:
         return self.next_functions[i][0] is not None
 
     # --- saved tensors -------------------------------------------------
+    def save_value(self, name, value):
+        """Keep a plain value (not a tensor) that backward needs, e.g. ``alpha``."""
+        if self._saved is None:
+            self._saved = {}
+        self._saved[name] = _SavedValue(value)
+
     def save(self, name, tensor, is_output=False):
         if self._saved is None:
             self._saved = {}
@@ -189,7 +207,8 @@ class Node:
         """Bytes of memory held by this node's saved tensors (for chapter 09)."""
         if not self._saved:
             return 0
-        return sum(s.tensor._data.nbytes for s in self._saved.values())
+        return sum(s.tensor._data.nbytes for s in self._saved.values()
+                   if isinstance(s, SavedTensor))
 
     # --- hooks -------------------------------------------------------------
     def register_prehook(self, hook):
@@ -227,18 +246,34 @@ class AccumulateGrad(Node):
 
     def accumulate(self, grad, create_graph):
         variable = self.variable
-        for hook in list(variable._hooks.values()) if variable._hooks else ():
-            result = hook(grad)
-            if result is not None:
-                grad = result
+        if variable._hooks:
+            grad = call_hooks(variable._hooks, grad)
         if grad.dtype is not variable.dtype:
             grad = grad.to(variable.dtype)
         if variable._grad is None:
-            variable._grad = grad if create_graph else grad.detach()
+            # The first gradient is copied into a fresh tensor of the leaf's own: the
+            # incoming one may be shared (add sends one gradient to both inputs) or a
+            # read-only broadcast view. With create_graph the copy is recorded (copy_).
+            from .creation import zeros_like
+
+            variable._grad = zeros_like(variable).copy_(grad) if create_graph else \
+                grad._detached_copy()
         elif create_graph:
             variable._grad = variable._grad + grad
         else:
             variable._grad._accumulate_(grad)
+
+
+def call_hooks(hooks, grad):
+    """Run gradient hooks in order; a hook may return a replacement of the same size."""
+    for hook in list(hooks.values()):
+        result = hook(grad)
+        if result is not None:
+            if result.shape != grad.shape:
+                name = getattr(hook, "__name__", type(hook).__name__)
+                raise RuntimeError(f"hook '{name}' has changed the size of value")
+            grad = result
+    return grad
 
 
 def gradient_edge(tensor):

@@ -20,7 +20,7 @@ _NON_LEAF_GRAD_WARNING = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-    "instead. See github.com/pytorch/pytorch/pull/30531 for more informations.")
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 def _c_name(dt):
@@ -49,6 +49,9 @@ class device:
 
     def __repr__(self):
         return f"device(type='{self.type}')"
+
+    def __str__(self):
+        return self.type
 
     def __eq__(self, other):
         return isinstance(other, device) and other.type == self.type or other == self.type
@@ -109,7 +112,7 @@ class Tensor:
             raise RuntimeError(message)
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients")
+                "only Tensors of floating point and complex dtype can require gradients")
         if value and self._is_inference and not _state.inference_mode:
             raise RuntimeError(
                 "Setting requires_grad=True on inference tensor outside InferenceMode is not "
@@ -117,6 +120,8 @@ class Tensor:
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -160,6 +165,8 @@ class Tensor:
 
     @property
     def _version(self):
+        if self._is_inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._version_counter.value
 
     @property
@@ -216,6 +223,10 @@ class Tensor:
         t._version_counter = self._version_counter
         t._is_inference = self._is_inference
         return t
+
+    def _detached_copy(self):
+        """A new tensor with a private, writable copy of the values."""
+        return _wrap(self._data.copy())
 
     def detach(self):
         """A tensor with the same data (memory *and* version counter) and no history."""
@@ -356,7 +367,8 @@ class Tensor:
         if dtype_suffix_needed(self._data.dtype):
             suffixes.append(f"dtype={self.dtype!r}")
         if self._grad_fn is not None:
-            suffixes.append(f"grad_fn=<{self._grad_fn.name()}>")
+            # The repr shows the class name: <CopySlices>, not its "torch::autograd::" name().
+            suffixes.append(f"grad_fn=<{self._grad_fn.name().split('::')[-1]}>")
         elif self._requires_grad:
             suffixes.append("requires_grad=True")
         return format_tensor(self._data, suffixes)

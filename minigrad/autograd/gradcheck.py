@@ -89,5 +89,5 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     return False
                 raise GradcheckError(
                     f"Jacobian mismatch for output {j} with respect to input {i},\n"
-                    f"numerical:{n}\nanalytical:{a}\n")
+                    f"numerical:{_seed_tensor(n)!r}\nanalytical:{_seed_tensor(a)!r}\n")
     return True

@@ -80,7 +80,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
     variance by `momentum`. training=False: use running_mean / running_var.
     """
     channels = input.shape[1]
-    # Shape that lines a per-channel vector up with dim 1: (1, C) or (1, C, 1).
+    # Statistics are taken over every dim but the channel dim 1 ...
+    reduce_dims = (0, *range(2, input.ndim))
+    # ... and a per-channel vector lines up with dim 1 as (1, C) or (1, C, 1).
     channel_shape = [1] * input.ndim
     channel_shape[1] = channels
     if training:
@@ -90,8 +92,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
                 "Expected more than 1 value per channel when training, "
                 f"got input size {input.size()}"
             )
-        mean = _mean_over_non_channel_dims(input)
-        var = _mean_over_non_channel_dims((input - mean) ** 2)  # biased: divides by n
+        mean = input.mean(reduce_dims, keepdim=True)
+        var = ((input - mean) ** 2).mean(reduce_dims, keepdim=True)  # biased: divides by n
         if running_mean is not None:
             with mg.no_grad():
                 unbiased_var = var * (count / (count - 1))
@@ -110,14 +112,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
     if bias is not None:
         output = output + bias.reshape(*channel_shape)
     return output
-
-
-def _mean_over_non_channel_dims(x):
-    """Mean over every dim but 1, keeping dims: (N, C) -> (1, C), (N, C, L) -> (1, C, 1)."""
-    x = x.mean(0, keepdim=True)
-    for dim in range(2, x.ndim):
-        x = x.mean(dim, keepdim=True)  # equal-sized groups: a mean of means is the mean
-    return x
 
 
 # ----------------------------------------------------------------------

@@ -14,8 +14,8 @@ from minigrad.nn.parameter import Parameter
 
 def _typename(obj):
     """The name PyTorch's error messages use for a value: 'minigrad.FloatTensor', 'int'..."""
-    if isinstance(obj, mg.Tensor) and hasattr(obj, "type"):
-        return obj.type()
+    if isinstance(obj, mg.Tensor):
+        return f"minigrad.{obj.dtype.legacy_name}"
     cls = type(obj)
     if cls.__module__ == "builtins":
         return cls.__qualname__
@@ -273,7 +273,8 @@ class Module:
         that is `no_grad()`'s job, and evaluation normally uses both.
         """
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 (torch's type)
+            # ValueError, not TypeError: the exception type PyTorch raises here
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004
         self.training = mode
         for child in self.children():
             child.train(mode)

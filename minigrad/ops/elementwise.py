@@ -45,6 +45,7 @@ def add(a, b, alpha=1):
         return output(out)
     node = AddBackward0(a, b)
     node.alpha, node.meta = alpha, (meta(a), meta(b))
+    node.save_value("alpha", alpha)
     return output(out, node)
 
 
@@ -58,6 +59,7 @@ def sub(a, b, alpha=1):
         return output(out)
     node = SubBackward0(a, b)
     node.alpha, node.meta = alpha, (meta(a), meta(b))
+    node.save_value("alpha", alpha)
     return output(out, node)
 
 
@@ -102,6 +104,23 @@ def mul(a, b):
         node.save("other", b)
     if node.needs_grad(1):
         node.save("self", a)
+    return output(out, node)
+
+
+class MulBackward1(Node):
+    """t * number inside a backward formula: the number is a constant, one edge only."""
+
+    def apply(self, grad):
+        return (grad * self.number,)
+
+
+def mul_number(t, number):
+    """``t * number`` with the number as a constant (PyTorch's mul.Scalar)."""
+    out = np.multiply(t._data, t._data.dtype.type(number))
+    if not is_recording(t):
+        return output(out)
+    node = MulBackward1(t)
+    node.number = number
     return output(out, node)
 
 
@@ -185,7 +204,8 @@ class PowBackward0(Node):
         n = self.exponent
         if n == 0:
             return (grad * 0,)
-        return (grad * (n * self.saved("self") ** (n - 1)),)
+        # n * x**(n-1) multiplies by a number: PyTorch records that as MulBackward1.
+        return (grad * mul_number(self.saved("self") ** (n - 1), n),)
 
 
 class PowBackward1(Node):
@@ -263,7 +283,8 @@ class ExpBackward0(Node):
 
 
 def exp(t):
-    out = np.exp(float_data(t))
+    with np.errstate(over="ignore"):
+        out = np.exp(float_data(t))
     if not is_recording(t):
         return output(out)
     node = ExpBackward0(t)

@@ -50,6 +50,18 @@ def _operand(other, t):
     other = as_tensor_operand(other)
     if other is None:
         raise TypeError("in-place operations expect a Tensor or a number")
+    if isinstance(other, Tensor) and other._data.shape != t._data.shape:
+        try:
+            target = np.broadcast_shapes(t._data.shape, other._data.shape)
+        except ValueError:
+            target = None
+        if target != t._data.shape:
+            if target is None:
+                from .common import broadcast_error
+
+                raise broadcast_error(t._data, other._data)
+            raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
+                               f"broadcast shape {list(target)}")
     result = dtypes.result_type(t, other)
     if not np.can_cast(result.numpy, t._data.dtype, casting="same_kind") or (
             result.category > t.dtype.category):

@@ -106,7 +106,7 @@ def matmul(a, b):
         if a._data.shape != b._data.shape:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._data.shape[0]}] "
                                f"and src [{b._data.shape[0]}] to have the same number of "
-                               "elements, but got {a._data.shape[0]} and {b._data.shape[0]} "
+                               f"elements, but got {a._data.shape[0]} and {b._data.shape[0]} "
                                "elements respectively")
         out = np.asarray(np.dot(a._data, b._data))
         if not is_recording(a, b):
@@ -133,7 +133,13 @@ def matmul(a, b):
     from .shape import squeeze, unsafe_view, SqueezeBackward4
 
     if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
-        return squeeze(mm(a.unsqueeze(0), b), (0,), _node_class=SqueezeBackward4)
+        out = squeeze(mm(a.unsqueeze(0), b), (0,), _node_class=SqueezeBackward4)
+        out._version_counter.value += 1  # PyTorch squeezes in place here (squeeze_)
+        return out
+    if a.ndim <= 2 and b.ndim >= 3:
+        # PyTorch computes it transposed, (B^T @ a^T)^T, to fold the batch into one mm.
+        flipped = matmul(b.mT, a.t() if a.ndim == 2 else a)
+        return flipped.mT.contiguous() if a.ndim == 2 else flipped
     if b.ndim <= 2 and a.ndim >= 3:
         # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
         rows = a.reshape(-1, a._data.shape[-1])

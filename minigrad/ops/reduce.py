@@ -7,6 +7,7 @@ copies it to each element; ``mean`` copies it divided by the count.
 
 import builtins
 import collections
+import warnings
 
 import numpy as np
 
@@ -93,7 +94,8 @@ def mean(t, dim=None, keepdim=False):
             f"point or complex dtype. Got: {t.dtype.legacy_name[:-6]}")
     dims = _normalize_dims(dim, data.ndim)
     axes = None if data.ndim == 0 else dims
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
         out = np.asarray(np.mean(data, axis=axes, keepdims=keepdim and axes is not None),
                          dtype=data.dtype)
     if not is_recording(t):

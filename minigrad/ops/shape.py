@@ -6,6 +6,8 @@ into zeros at the selected positions. Many of them return *views* that share
 memory and the version counter with their input, as in PyTorch.
 """
 
+import warnings
+
 import numpy as np
 
 from ..graph import Node
@@ -171,6 +173,11 @@ def T(t):
     """``t.T``: all dimensions reversed (PyTorch records it as a permute)."""
     if t.ndim == 2:
         return permute(t, 1, 0)
+    warnings.warn(
+        "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+        "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+        "batches of matrices or `x.permute(*minigrad.arange(x.ndim - 1, -1, -1))` to reverse "
+        "the dimensions of a tensor.", UserWarning, stacklevel=3)
     return permute(t, *range(t.ndim - 1, -1, -1))
 
 
@@ -334,7 +341,7 @@ def scatter_along(grad, indices, shape, dim, keepdim):
     return scatter_into_zeros(g, shape, tuple(grids), accumulate=True)
 
 
-def _select_step(t, k, dim):
+def _select_step(t, k, dim, original_dim):
     """Apply one basic index entry at ``dim``; return (result, next dim)."""
     data = t._data
     if k is None:
@@ -350,7 +357,8 @@ def _select_step(t, k, dim):
     else:
         size = data.shape[dim]
         if not -size <= k < size:
-            raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            raise IndexError(f"index {k} is out of bounds for dimension {original_dim} with "
+                             f"size {size}")
         full = (slice(None),) * dim + (int(k),)
         out, cls, key = data[full], SelectBackward0, full
         nxt = dim
@@ -378,21 +386,24 @@ def getitem(t, key):
     key = normalize_index(key)
     if _is_basic(key):
         n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+        if t.ndim == 0 and n_real:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         if n_real > t.ndim:
             raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
         if Ellipsis in key:
             i = key.index(Ellipsis)
             key = key[:i] + (slice(None),) * (t.ndim - n_real) + key[i + 1:]
         result, dim = t, 0
-        for k in key:
-            result, dim = _select_step(result, k, dim)
+        for original_dim, k in enumerate(key):
+            result, dim = _select_step(result, k, dim, original_dim)
         if result is t:
             return _view_of(t, t._data, None) if not is_recording(t) else _alias_view(t)
         return result
     try:
         out = t._data[key]
     except IndexError as e:
-        raise IndexError(str(e)) from None
+        raise IndexError(str(e).replace("axis", "dimension")) from None
     if not is_recording(t):
         return output(np.array(out))
     node = IndexBackward0(t)
@@ -428,15 +439,23 @@ class CatBackward0(Node):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
     from .. import dtypes
 
     dt = dtypes.result_type(*tensors)
     d = _dim(dim, tensors[0].ndim)
-    try:
-        out = np.concatenate([t._data.astype(dt.numpy, copy=False) for t in tensors], axis=d)
-    except ValueError as e:
-        raise RuntimeError(f"Sizes of tensors must match except in dimension {d}: {e}") from None
+    first = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        shape = t._data.shape
+        if len(shape) != len(first):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} "
+                               f"and {len(shape)}")
+        for axis, (m, n) in enumerate(zip(first, shape)):
+            if axis != d and m != n:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {m} but got size {n} for tensor number {i} "
+                                   "in the list.")
+    out = np.concatenate([t._data.astype(dt.numpy, copy=False) for t in tensors], axis=d)
     if not is_recording(*tensors):
         return output(out)
     node = CatBackward0(*tensors)

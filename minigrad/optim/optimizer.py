@@ -6,10 +6,13 @@ import minigrad as mg
 
 
 def _typename(obj):
-    if isinstance(obj, mg.Tensor) and hasattr(obj, "type"):
-        return obj.type()
+    """The name PyTorch's error messages use for a value: 'minigrad.FloatTensor', 'int'..."""
+    if isinstance(obj, mg.Tensor):
+        return f"minigrad.{obj.dtype.legacy_name}"
     cls = type(obj)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class Optimizer:

@@ -222,6 +222,8 @@ def draw_graph_data(
 
     # Everything is measured in em; the font size then sets the scale.
     width = max(layout.width, 24.0 if legend else 0.0)
+    if title:  # the title is drawn 1.1 times larger than the boxes' text
+        width = max(width, len(title) * CHAR_WIDTH * 1.1)
     legend_rows, legend_col = _legend_grid(
         _legend_items(graph, placed) if legend else [], width, label_scale
     )
@@ -315,9 +317,15 @@ def draw_graph_data(
     for k, (edge, origin, route) in enumerate(routed):
         src, dst = route_src(edge), route_dst(edge)
         points = [(graph_left + px, MARGIN + title_h + py) for px, py in route]
-        start_x = port_x(out_ports, src, k)
+        start_x, end_x = port_x(out_ports, src, k), port_x(in_ports, dst, k)
+        if len(route) == 2 and len(out_ports[src]) == 1 and len(in_ports[dst]) == 1:
+            # The only arrow between two boxes that overlap sideways: straight down.
+            low = max(at(src)[0] - sizes[src][0] / 2, at(dst)[0] - sizes[dst][0] / 2) + 1.0
+            high = min(at(src)[0] + sizes[src][0] / 2, at(dst)[0] + sizes[dst][0] / 2) - 1.0
+            if low <= high:
+                start_x = end_x = min(max((start_x + end_x) / 2, low), high)
         points[0] = (start_x, at(src)[1] + sizes[src][1] / 2)
-        points[-1] = (port_x(in_ports, dst, k), at(dst)[1] - sizes[dst][1] / 2)
+        points[-1] = (end_x, at(dst)[1] - sizes[dst][1] / 2)
         row_end = MARGIN + title_h + layout.row_bottom[src]
         if row_end > points[0][1] + 1e-9:  # a short box: straight down to its row's end
             points.insert(1, (start_x, row_end))

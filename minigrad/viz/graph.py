@@ -35,7 +35,7 @@ ROLE_COLORS = {
 }
 ROLE_DESCRIPTIONS = {
     "leaf": "leaf, requires grad",
-    "constant": "no grad (only saved)",
+    "constant": "does not require grad",
     "nonleaf": "non-leaf result",
     "backward": "backward node",
     "accumulate": "AccumulateGrad",

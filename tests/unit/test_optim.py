@@ -194,7 +194,7 @@ def test_step_calls_the_closure_with_grad_enabled_and_returns_its_loss():
 
 def test_optimizer_refuses_a_single_tensor():
     with pytest.raises(TypeError, match="params argument given to the optimizer should be "
-                       "an iterable of Tensors or dicts, but got "):
+                       "an iterable of Tensors or dicts, but got minigrad.FloatTensor"):
         optim.SGD(nn.Parameter(mg.zeros(1)), lr=0.1)
 
 
