@@ -5,6 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import minigrad as mg
 from minigrad import nn
@@ -171,3 +174,27 @@ def test_functional_linear_matches_numpy():
 def test_functional_dropout_outside_training_returns_the_input():
     x = mg.ones(3)
     assert F.dropout(x, 0.5, training=False) is x
+
+
+# ----------------------------------------------------------------------
+# properties over random logits
+# ----------------------------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(
+    logits=arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(2, 6)),
+                  elements=st.floats(-50, 50)),
+    shift=st.floats(-1000, 1000),
+    data=st.data(),
+)
+def test_cross_entropy_ignores_a_shift_of_the_logits_and_its_gradient_is_softmax_minus_one_hot(
+        logits, shift, data):
+    n, classes = logits.shape
+    targets = data.draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n))
+    x = mg.tensor(logits, dtype=mg.float64, requires_grad=True)
+    loss = F.cross_entropy(x, mg.tensor(targets))
+    loss.backward()
+    shifted = F.cross_entropy(mg.tensor(logits + shift, dtype=mg.float64), mg.tensor(targets))
+    assert shifted.item() == pytest.approx(loss.item(), rel=1e-9, abs=1e-9)
+    exps = np.exp(logits - logits.max(1, keepdims=True))
+    expected = (exps / exps.sum(1, keepdims=True) - np.eye(classes)[targets]) / n
+    np.testing.assert_allclose(np_of(x.grad), expected, rtol=1e-9, atol=1e-12)
