@@ -311,7 +311,7 @@ def _walk(b: _Builder, first: GraphNode) -> None:
 def _attach_named_results(b: _Builder) -> None:
     """Give each named non-leaf tensor whose grad_fn is in the graph its own box."""
     for t in b.named:
-        if id(t) in b.by_obj or not is_tensor(t) or t.grad_fn is None:
+        if id(t) in b.by_obj or getattr(t, "grad_fn", None) is None:
             continue
         fn_box = b.by_obj.get(id(t.grad_fn))
         if fn_box is not None:

@@ -138,20 +138,28 @@ def one_line_values(t: Any, max_elements: int = MAX_SHOWN_ELEMENTS) -> str:
     return " ".join(line.strip() for line in value_lines(t, max_elements))
 
 
+def _number(value: float) -> str:
+    return number_text(value, float_style([value]) if isinstance(value, float) else "")
+
+
 def tensor_lines(t: Any, title: str, show_grads: bool = True) -> list[str]:
     """The label of a tensor box: its name, then shape and dtype, then its role.
 
-    ``.grad`` is read only where PyTorch keeps it (leaves, and tensors that
-    called ``retain_grad()``): reading it on another non-leaf would warn.
+    A ``minigrad.Scalar`` (chapters 1-2) has no shape: its box shows its
+    value instead. ``.grad`` is read only where PyTorch keeps it (leaves, and
+    tensors that called ``retain_grad()``): reading it on another non-leaf warns.
     """
     leaf = t.grad_fn is None
-    lines = [title, f"{shape_text(t)} {dtype_text(t)}"]
+    if is_tensor(t):
+        lines = [title, f"{shape_text(t)} {dtype_text(t)}"]
+    else:
+        lines = [title, f"data={_number(t.data)}"]
     lines.append(f"requires_grad={t.requires_grad}")
     lines.append("leaf" if leaf else "non-leaf")
     if show_grads and (leaf or getattr(t, "retains_grad", False)):
         grad = t.grad
         if grad is not None:
-            values = value_lines(grad)
+            values = value_lines(grad) if is_tensor(grad) else [_number(grad)]
             lines.append("grad=" + values[0])
             lines.extend("     " + v for v in values[1:])
     return lines

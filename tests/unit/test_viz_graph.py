@@ -8,6 +8,7 @@ only ``self`` (x), the one tensor the gradient of ``mat2`` needs
 (d/dy sum(x @ y) = x^T @ ones).
 """
 
+import math
 import sys
 
 import pytest
@@ -185,6 +186,38 @@ def test_leaf_output_is_a_single_box():
     a = mg.ones(2, requires_grad=True)
     graph = build_graph(a, names={"a": a})
     assert [(n.title, n.role) for n in graph.nodes] == [("a", "leaf")]
+
+
+def test_scalar_graph_of_chapter_one_shows_values_names_and_grads():
+    a = mg.Scalar(2.0, requires_grad=True)
+    b = mg.Scalar(-3.0, requires_grad=True)
+    c = a * b
+    d = c + a
+    e = d.tanh()
+    names = {"a": a, "b": b, "c": c, "d": d, "e": e}
+    assert set(build_graph(e, names).edge_titles()) == {
+        ("e", "TanhBackward0", "grad_fn"),
+        ("d", "AddBackward0", "grad_fn"),
+        ("c", "MulBackward0", "grad_fn"),
+        ("TanhBackward0", "AddBackward0", "next"),
+        ("AddBackward0", "MulBackward0", "next"),
+        ("AddBackward0", "AccumulateGrad", "next"),  # a, directly
+        ("MulBackward0", "AccumulateGrad", "next"),  # a and b
+        ("AccumulateGrad", "a", "variable"),
+        ("AccumulateGrad", "b", "variable"),
+    }
+    e.backward()
+    graph = build_graph(e, names)
+    assert graph.node("c").lines == ["c", "data=-6.", "requires_grad=True", "non-leaf"]
+    # de/da = (1 - tanh(d)^2) * (b + 1), de/db = (1 - tanh(d)^2) * a, with d = a*b + a = -4
+    local = 1 - math.tanh(-4.0) ** 2
+    assert graph.node("a").lines[1:] == [
+        "data=2.",
+        "requires_grad=True",
+        "leaf",
+        f"grad={local * (-3.0 + 1):.4f}",
+    ]
+    assert graph.node("b").lines[-1] == f"grad={local * 2.0:.4f}"
 
 
 def test_walk_survives_a_chain_longer_than_the_recursion_limit():
