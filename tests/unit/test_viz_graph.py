@@ -10,6 +10,7 @@ only ``self`` (x), the one tensor the gradient of ``mat2`` needs
 
 import math
 import sys
+import warnings
 
 import pytest
 
@@ -115,6 +116,21 @@ def test_retain_graph_keeps_the_saved_tensor():
     graph = build_graph(z, names={"x": x, "y": y})
     assert graph.node("MmBackward0").role == "backward"
     assert "saved self: x [3, 3]" in graph.node("MmBackward0").lines
+
+
+def test_non_leaf_shows_grad_only_after_retain_grad_and_without_warning():
+    a = mg.ones(2, requires_grad=True)
+    b = a * 3
+    b.retain_grad()
+    c = a * 3
+    s = (b * c).sum()
+    s.backward(retain_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # reading c.grad would warn: it must not be read
+        graph = build_graph(s, names={"a": a, "b": b, "c": c})
+    # ds/db = c = 3
+    assert graph.node("b").lines[-1] == "grad=[3., 3.]"
+    assert graph.node("c").lines[-1] == "non-leaf"
 
 
 def test_b_equals_a_times_2_is_mul_then_accumulate_grad():

@@ -75,6 +75,16 @@ def test_gradients_meeting_at_a_leaf_are_summed_before_it_runs_once():
     assert steps[-1].node == "AccumulateGrad" and steps[-1].grad_output == [9.0, 9.0]
 
 
+def test_backward_steps_of_a_vector_start_from_the_given_gradient():
+    a = mg.ones(2, requires_grad=True)
+    v = a * 2
+    steps = backward_steps(v, gradient=mg.tensor([1.0, 0.5]))
+    assert [(s.node, s.grad_output) for s in steps] == [
+        ("MulBackward0", [1.0, 0.5]),
+        ("AccumulateGrad", [2.0, 1.0]),  # 2 * the gradient given
+    ]
+
+
 def test_backward_steps_of_a_tensor_made_under_no_grad_raises_pytorch_error():
     a = mg.ones(2, requires_grad=True)
     with mg.no_grad():
