@@ -20,6 +20,8 @@ from .ops.shape import (cat, clone, flatten, permute, reshape, squeeze, stack, t
 from .scalar import Scalar
 from .tensor import Size, Tensor, device
 
+from . import nn, optim  # noqa: E402  (the training layer builds on everything above)
+
 __version__ = "0.1.0"
 
 

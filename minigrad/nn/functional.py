@@ -8,6 +8,7 @@ chain rule through those ops. The modules in minigrad.nn call these.
 import warnings
 
 import minigrad as mg
+from minigrad.ops import fused
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -29,17 +30,25 @@ def _check_reduction(reduction):
 # layers
 # ----------------------------------------------------------------------
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias: weight has shape (out_features, in_features)."""
-    output = input.matmul(weight.t())
-    if bias is not None:
-        output = output + bias
-    return output
+    """input @ weight.T + bias: weight has shape (out_features, in_features).
+
+    With a bias and a 2-D input it is one fused op, ``addmm`` (AddmmBackward0),
+    as in PyTorch; a batch with more dims is flattened to 2-D and back.
+    """
+    if bias is None:
+        return input.matmul(weight.t())
+    if input.ndim == 2:
+        return fused.addmm(bias, input, weight.t())
+    if input.ndim > 2:
+        flat = input.reshape(-1, input.shape[-1])
+        return fused.addmm(bias, flat, weight.t()).view(*input.shape[:-1], weight.shape[0])
+    return input.matmul(weight.t()) + bias
 
 
 def relu(input, inplace=False):
     """max(0, x) elementwise; inplace=True overwrites `input` (multiplying it by x > 0)."""
     if inplace:
-        return input.mul_((input > 0).to(input.dtype))
+        return fused.relu_(input)
     return mg.relu(input)
 
 
@@ -80,11 +89,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
     variance by `momentum`. training=False: use running_mean / running_var.
     """
     channels = input.shape[1]
-    # Statistics are taken over every dim but the channel dim 1 ...
-    reduce_dims = (0, *range(2, input.ndim))
-    # ... and a per-channel vector lines up with dim 1 as (1, C) or (1, C, 1).
-    channel_shape = [1] * input.ndim
-    channel_shape[1] = channels
     if training:
         count = input.numel() // channels  # values per channel
         if count <= 1:
@@ -92,26 +96,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
                 "Expected more than 1 value per channel when training, "
                 f"got input size {input.size()}"
             )
-        mean = input.mean(reduce_dims, keepdim=True)
-        var = ((input - mean) ** 2).mean(reduce_dims, keepdim=True)  # biased: divides by n
-        if running_mean is not None:
-            with mg.no_grad():
-                unbiased_var = var * (count / (count - 1))
-                running_mean.copy_(
-                    (1 - momentum) * running_mean + momentum * mean.reshape(channels)
-                )
-                running_var.copy_(
-                    (1 - momentum) * running_var + momentum * unbiased_var.reshape(channels)
-                )
-    else:
-        mean = running_mean.reshape(*channel_shape)
-        var = running_var.reshape(*channel_shape)
-    output = (input - mean) * (var + eps) ** -0.5
-    if weight is not None:
-        output = output * weight.reshape(*channel_shape)
-    if bias is not None:
-        output = output + bias.reshape(*channel_shape)
-    return output
+    # One fused op (NativeBatchNormBackward0): statistics over every dim but dim 1.
+    return fused.native_batch_norm(input, weight, bias, running_mean, running_var, training,
+                                   momentum, eps)
 
 
 # ----------------------------------------------------------------------
@@ -145,7 +132,7 @@ def mse_loss(input, target, reduction="mean"):
             "broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
-    return _reduce((input - target) ** 2, reduction)
+    return fused.mse_loss(input, target, reduction)
 
 
 _DTYPE_NAMES = {"float32": "Float", "float64": "Double", "bool": "Bool", "int64": "Long"}
@@ -165,8 +152,7 @@ def nll_loss(input, target, reduction="mean"):
     for label in target.reshape(-1).tolist():
         if not 0 <= label < classes:
             raise IndexError(f"Target {label} is out of bounds.")
-    one_hot = (mg.arange(classes) == target.unsqueeze(-1)).to(input.dtype)
-    return _reduce(-(input * one_hot).sum(-1), reduction)
+    return fused.nll_loss(input, target, reduction)
 
 
 def cross_entropy(input, target, reduction="mean"):

@@ -30,13 +30,7 @@ NUMERIC = sorted(set(PROGRAMS) - {"grad_fn_names"})
 # engine does not have yet; minigrad composes them from smaller ops (so the
 # values and gradients match, see above) and its last node is named after
 # the last small op. Each needs the named engine op to match.
-FUSED_OPS_MISSING = {
-    "linear": "addmm (AddmmBackward0) for x @ W.T + b",
-    "cross_entropy": "nll_loss (NllLossBackward0)",
-    "mse_loss": "mse_loss (MseLossBackward0)",
-    "batch_norm_train": "native_batch_norm (NativeBatchNormBackward0)",
-    "batch_norm_eval": "native_batch_norm (NativeBatchNormBackward0)",
-}
+FUSED_OPS_MISSING = {}
 
 
 def recorded(name):
