@@ -3,8 +3,9 @@
 Every box is a tensor or a backward node, coloured by its role (see the
 legend under the picture). Arrows point the way PyTorch's graph points, from
 a node to its ``next_functions``: the way gradients travel during
-``backward()``, from the output at the top down to the leaves. Dotted lines
-join a node to the tensors it saved for its backward formula.
+``backward()``, from the output at the top down to the leaves. A node's box
+lists the tensors it saved for its backward formula; an input kept only for
+that (it needs no gradient) hangs below the node on a dotted line.
 
 matplotlib is imported only when a picture is drawn, so minigrad itself
 does not need it. ``to_dot`` (Graphviz text) is re-exported here too.
@@ -208,242 +209,257 @@ def draw_graph_data(
     same two boxes (``b * b``) share one label, a line per slot. Rows are
     spaced to fit the tallest label, or by ``v_gap`` em if given.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
-    from matplotlib.path import Path
-
-    highlight = set(highlight or [])
     pair_labels = merged_edge_labels(graph, edge_labels or {}, emphasize)
     if v_gap is None:
         v_gap = gap_for_labels(pair_labels.values())
     layout, placed = layout_graph(graph, v_gap)
-    sizes = {n.id: box_size(n.lines) for n in graph.nodes}
-    label_scale = LABEL_SCALE
+    picture = _Picture(graph, layout, title, legend, placed, ax)
+    picture.draw_boxes(set(highlight or []))
+    picture.draw_arrows(placed, pair_labels)
+    picture.draw_saved_curves(placed)
+    picture.draw_legend()
+    return picture.fig
 
-    # Everything is measured in em; the font size then sets the scale.
-    width = max(layout.width, 24.0 if legend else 0.0)
-    if title:  # the title is drawn 1.1 times larger than the boxes' text
-        width = max(width, len(title) * CHAR_WIDTH * 1.1)
-    legend_rows, legend_col = _legend_grid(
-        _legend_items(graph, placed) if legend else [], width, label_scale
-    )
-    width = max(width, legend_col * max((len(r) for r in legend_rows), default=0))
-    title_h = 2.2 if title else 0.0
-    legend_h = (1.0 + 1.7 * len(legend_rows)) if legend_rows else 0.0
-    total_w = width + 2 * MARGIN
-    total_h = title_h + layout.height + legend_h + 2 * MARGIN
-    graph_left = MARGIN + (width - layout.width) / 2
 
-    if ax is None:
-        fs = min(MAX_WIDTH_IN * 72 / total_w, MAX_HEIGHT_IN * 72 / total_h, MAX_FONT_PT)
-        fs = max(fs, MIN_FONT_PT)
-        fig = plt.figure(figsize=(total_w * fs / 72, total_h * fs / 72))
-        # Close it at once: the caller shows the returned figure (a notebook
-        # displays it once, instead of once more when the cell ends).
-        plt.close(fig)
-        ax = fig.add_axes((0, 0, 1, 1))
-    else:
-        fig = ax.figure
-        bbox = ax.get_window_extent().transformed(fig.dpi_scale_trans.inverted())
-        fs = min(bbox.width * 72 / total_w, bbox.height * 72 / total_h, MAX_FONT_PT)
-    ax.set_xlim(0, total_w)
-    ax.set_ylim(total_h, 0)  # y grows downwards, like the layout's rows
-    ax.set_aspect("equal")
-    ax.axis("off")
+class _Picture:
+    """One drawing in progress: the axes, the font size, and where things go.
 
-    def at(node_id):  # centre of a box in axes data coordinates
-        return graph_left + layout.x[node_id], MARGIN + title_h + layout.y[node_id]
+    Everything is measured in em; the font size ``fs`` (points per em) then
+    sets the scale, so text and boxes always fit each other.
+    """
 
-    if title:
-        ax.text(
-            MARGIN,
-            MARGIN + 0.8,
-            title,
-            fontsize=fs * 1.1,
-            family=FONT,
-            weight="bold",
-            va="center",
-            ha="left",
-        )
+    def __init__(self, graph, layout, title, legend, placed, ax):
+        import matplotlib.pyplot as plt
 
-    # Boxes, and their text one line at a time (a bold title, then the rest).
-    patches = {}
-    for node in graph.nodes:
-        (w, h), (cx, cy) = sizes[node.id], at(node.id)
-        rounding = 0.9 if node.kind == "node" else 0.2
-        lit = node.id in highlight
-        patch = FancyBboxPatch(
-            (cx - w / 2, cy - h / 2),
-            w,
-            h,
-            boxstyle=f"round,pad=0,rounding_size={rounding}",
-            facecolor=node.color,
-            edgecolor=HIGHLIGHT_COLOR if lit else "#555555",
-            linewidth=3.0 if lit else (1.6 if node.id == graph.root else 0.9),
-            zorder=3,
-        )
-        ax.add_patch(patch)
-        patches[node.id] = patch
-        for i, line in enumerate(node.lines):
-            ax.text(
-                cx - w / 2 + PAD_X,
-                cy - h / 2 + PAD_Y + (i + 0.5) * LINE_HEIGHT,
-                line,
-                fontsize=fs,
-                family=FONT,
-                va="center",
-                ha="left",
-                zorder=4,
-                weight="bold" if i == 0 else "normal",
-                color="#111111" if i == 0 else "#333333",
+        self.graph, self.layout, self.title = graph, layout, title
+        self.sizes = {n.id: box_size(n.lines) for n in graph.nodes}
+        width = max(layout.width, 24.0 if legend else 0.0)
+        if title:  # the title is drawn 1.1 times larger than the boxes' text
+            width = max(width, len(title) * CHAR_WIDTH * 1.1)
+        items = _legend_items(graph, placed) if legend else []
+        self.legend_rows, self.legend_col = _legend_grid(items, width, LABEL_SCALE)
+        width = max(width, self.legend_col * max(map(len, self.legend_rows), default=0))
+        self.width = width
+        self.top = MARGIN + (2.2 if title else 0.0)  # where the graph's first row starts
+        legend_h = (1.0 + 1.7 * len(self.legend_rows)) if self.legend_rows else 0.0
+        self.total_w = width + 2 * MARGIN
+        self.total_h = self.top + layout.height + legend_h + MARGIN
+        self.left = MARGIN + (width - layout.width) / 2
+
+        if ax is None:
+            fs = min(MAX_WIDTH_IN * 72 / self.total_w, MAX_HEIGHT_IN * 72 / self.total_h)
+            self.fs = max(min(fs, MAX_FONT_PT), MIN_FONT_PT)
+            size = (self.total_w * self.fs / 72, self.total_h * self.fs / 72)
+            self.fig = plt.figure(figsize=size)
+            # Close it at once: the caller shows the returned figure (a notebook
+            # displays it once, instead of once more when the cell ends).
+            plt.close(self.fig)
+            ax = self.fig.add_axes((0, 0, 1, 1))
+        else:
+            self.fig = ax.figure
+            box = ax.get_window_extent().transformed(self.fig.dpi_scale_trans.inverted())
+            fs = min(box.width * 72 / self.total_w, box.height * 72 / self.total_h)
+            self.fs = min(fs, MAX_FONT_PT)
+        ax.set_xlim(0, self.total_w)
+        ax.set_ylim(self.total_h, 0)  # y grows downwards, like the layout's rows
+        ax.set_aspect("equal")
+        ax.axis("off")
+        self.ax = ax
+        self.patches = {}
+        if title:
+            ax.text(MARGIN, MARGIN + 0.8, title, fontsize=self.fs * 1.1, family=FONT,
+                    weight="bold", va="center", ha="left")  # fmt: skip
+
+    def at(self, node_id):
+        """Centre of a box, in the axes' coordinates."""
+        return self.left + self.layout.x[node_id], self.top + self.layout.y[node_id]
+
+    def draw_boxes(self, highlight: set) -> None:
+        """A box per node, its text one line at a time (a bold title, then the rest)."""
+        from matplotlib.patches import FancyBboxPatch
+
+        for node in self.graph.nodes:
+            (w, h), (cx, cy) = self.sizes[node.id], self.at(node.id)
+            lit = node.id in highlight
+            patch = FancyBboxPatch(
+                (cx - w / 2, cy - h / 2),
+                w,
+                h,
+                # backward nodes round, tensors nearly square: two kinds of thing
+                boxstyle=f"round,pad=0,rounding_size={0.9 if node.kind == 'node' else 0.2}",
+                facecolor=node.color,
+                edgecolor=HIGHLIGHT_COLOR if lit else "#555555",
+                linewidth=3.0 if lit else (1.6 if node.id == self.graph.root else 0.9),
+                zorder=3,
             )
-
-    # Ports: a box's arrows leave its bottom and enter its top side by side,
-    # sorted by where they go, so parallel arrows do not sit on each other.
-    routed = [(e, o, layout.routes[k]) for k, (e, o, r) in enumerate([p for p in placed if p[2]])]
-    out_ports, in_ports = {}, {}
-    for k, (edge, _, route) in enumerate(routed):
-        out_ports.setdefault(route_src(edge), []).append((route[1][0], k))
-        in_ports.setdefault(route_dst(edge), []).append((route[-2][0], k))
-
-    def port_x(ports, node_id, k):
-        order = sorted(ports[node_id])
-        i = [kk for _, kk in order].index(k)
-        w = sizes[node_id][0]
-        step = min(1.4, 0.7 * w / max(len(order), 1))
-        return graph_left + layout.x[node_id] + (i - (len(order) - 1) / 2) * step
-
-    arrow_labels = []  # [x, y, text, strong], placed once all arrows are known
-    for k, (edge, origin, route) in enumerate(routed):
-        src, dst = route_src(edge), route_dst(edge)
-        points = [(graph_left + px, MARGIN + title_h + py) for px, py in route]
-        start_x, end_x = port_x(out_ports, src, k), port_x(in_ports, dst, k)
-        if len(route) == 2 and len(out_ports[src]) == 1 and len(in_ports[dst]) == 1:
-            # The only arrow between two boxes that overlap sideways: straight down.
-            low = max(at(src)[0] - sizes[src][0] / 2, at(dst)[0] - sizes[dst][0] / 2) + 1.0
-            high = min(at(src)[0] + sizes[src][0] / 2, at(dst)[0] + sizes[dst][0] / 2) - 1.0
-            if low <= high:
-                start_x = end_x = min(max((start_x + end_x) / 2, low), high)
-        points[0] = (start_x, at(src)[1] + sizes[src][1] / 2)
-        points[-1] = (end_x, at(dst)[1] - sizes[dst][1] / 2)
-        row_end = MARGIN + title_h + layout.row_bottom[src]
-        if row_end > points[0][1] + 1e-9:  # a short box: straight down to its row's end
-            points.insert(1, (start_x, row_end))
-        verts, codes = [points[0]], [Path.MOVETO]
-        for (ax0, ay0), (bx, by) in pairwise(points):
-            dy = (by - ay0) / 2  # vertical tangents: smooth S-shaped bends
-            verts += [(ax0, ay0 + dy), (bx, by - dy), (bx, by)]
-            codes += [Path.CURVE4] * 3
-        saved = edge.kind == "saved"
-        ax.add_patch(
-            FancyArrowPatch(
-                path=Path(verts, codes),
-                arrowstyle="-" if saved else "-|>",
-                mutation_scale=fs * 1.1,
-                color=SAVED_COLOR if saved else EDGE_COLOR,
-                linestyle=(0, (1.5, 2.0)) if saved else "-",
-                linewidth=1.1,
-                shrinkA=0,
-                shrinkB=0,
-                zorder=2,
-            )
-        )
-        label = pair_labels.pop((edge.src, edge.dst), None) if not saved else None
-        if label:
-            text, strong = label
-            # In the gap right below the source's row, where no box stands: the
-            # middle of that segment (a cubic Bezier with vertical tangents
-            # passes through the midpoint of its ends at t = 1/2).
-            i = 1 if row_end > points[0][1] + 1e-9 else 0
-            (ax0, ay0), (bx, by) = points[i], points[i + 1]
-            arrow_labels.append([(ax0 + bx) / 2, (ay0 + by) / 2, text, strong])
-
-    for x, y, text, strong in spread_labels(arrow_labels, label_scale, total_w):
-        color = LABEL_COLOR if strong else FADED_LABEL_COLOR
-        ax.text(
-            x,
-            y,
-            text,
-            fontsize=fs * label_scale,
-            family=FONT,
-            color=color,
-            ha="center",
-            va="center",
-            zorder=5,
-            weight="bold" if strong else "normal",
-            bbox={
-                "boxstyle": "round,pad=0.25",
-                "fc": "white",
-                "ec": color,
-                "lw": 1.2 if strong else 0.6,
-                "alpha": 0.95,
-            },
-        )
-
-    for edge, _, is_routed in placed:
-        # A saved tensor drawn elsewhere: a named one is named in the node's
-        # label ('saved self: b'); an unnamed one gets a dotted curve.
-        if is_routed or graph.by_id[edge.src].name:
-            continue
-        ax.add_patch(
-            FancyArrowPatch(
-                at(edge.src),
-                at(edge.dst),
-                patchA=patches[edge.src],
-                patchB=patches[edge.dst],
-                arrowstyle="-",
-                connectionstyle="arc3,rad=0.3",
-                color=SAVED_COLOR,
-                linestyle=(0, (1.5, 2.0)),
-                linewidth=1.1,
-                zorder=1,
-            )
-        )
-
-    # The legend, under the graph: a swatch per role, then the two line styles.
-    y = MARGIN + title_h + layout.height + 1.0
-    for row in legend_rows:
-        x = MARGIN + (width - legend_col * len(legend_rows[0])) / 2
-        y += 0.85
-        for kind, text in row:
-            if kind in ROLE_COLORS:
-                ax.add_patch(
-                    Rectangle(
-                        (x, y - 0.55),
-                        1.6,
-                        1.1,
-                        facecolor=ROLE_COLORS[kind],
-                        edgecolor="#555555",
-                        linewidth=0.6,
-                    )
+            self.ax.add_patch(patch)
+            self.patches[node.id] = patch
+            for i, line in enumerate(node.lines):
+                self.ax.text(
+                    cx - w / 2 + PAD_X,
+                    cy - h / 2 + PAD_Y + (i + 0.5) * LINE_HEIGHT,
+                    line,
+                    fontsize=self.fs,
+                    family=FONT,
+                    va="center",
+                    ha="left",
+                    zorder=4,
+                    weight="bold" if i == 0 else "normal",
+                    color="#111111" if i == 0 else "#333333",
                 )
-            else:
-                ax.add_patch(
-                    FancyArrowPatch(
+
+    def _ports(self, routed):
+        """Where each arrow leaves and enters its boxes.
+
+        A box's arrows leave its bottom and enter its top side by side, sorted
+        by where they go, so that parallel arrows do not sit on each other.
+        """
+        out_ports, in_ports = {}, {}
+        for k, (edge, route) in enumerate(routed):
+            out_ports.setdefault(route_src(edge), []).append((route[1][0], k))
+            in_ports.setdefault(route_dst(edge), []).append((route[-2][0], k))
+
+        def port_x(ports, node_id, k):
+            order = [kk for _, kk in sorted(ports[node_id])]
+            step = min(1.4, 0.7 * self.sizes[node_id][0] / len(order))
+            return self.at(node_id)[0] + (order.index(k) - (len(order) - 1) / 2) * step
+
+        ports = []
+        for k, (edge, route) in enumerate(routed):
+            src, dst = route_src(edge), route_dst(edge)
+            start, end = port_x(out_ports, src, k), port_x(in_ports, dst, k)
+            if len(route) == 2 and len(out_ports[src]) == 1 and len(in_ports[dst]) == 1:
+                # The only arrow between two boxes that overlap sideways: straight down.
+                (sx, _), (dx, _) = self.at(src), self.at(dst)
+                (sw, _), (dw, _) = self.sizes[src], self.sizes[dst]
+                low = max(sx - sw / 2, dx - dw / 2) + 1.0
+                high = min(sx + sw / 2, dx + dw / 2) - 1.0
+                if low <= high:
+                    start = end = min(max((start + end) / 2, low), high)
+            ports.append((start, end))
+        return ports
+
+    def draw_arrows(self, placed, pair_labels) -> None:
+        """The arrows the layout routed, and the labels written on them."""
+        from matplotlib.patches import FancyArrowPatch
+        from matplotlib.path import Path
+
+        routed = [(edge, self.layout.routes[k])
+                  for k, (edge, _, _) in enumerate(p for p in placed if p[2])]  # fmt: skip
+        labels = []  # [x, y, text, strong], placed once all arrows are known
+        for (edge, route), (start, end) in zip(routed, self._ports(routed)):
+            src, dst = route_src(edge), route_dst(edge)
+            points = [(self.left + x, self.top + y) for x, y in route]
+            points[0] = (start, self.at(src)[1] + self.sizes[src][1] / 2)
+            points[-1] = (end, self.at(dst)[1] - self.sizes[dst][1] / 2)
+            row_end = self.top + self.layout.row_bottom[src]
+            gap = 0  # index of the segment crossing the gap below the source's row
+            if row_end > points[0][1] + 1e-9:  # a short box: straight down to its row's end
+                points.insert(1, (start, row_end))
+                gap = 1
+            verts, codes = [points[0]], [Path.MOVETO]
+            for (x0, y0), (x1, y1) in pairwise(points):
+                dy = (y1 - y0) / 2  # vertical tangents: smooth S-shaped bends
+                verts += [(x0, y0 + dy), (x1, y1 - dy), (x1, y1)]
+                codes += [Path.CURVE4] * 3
+            saved = edge.kind == "saved"
+            self.ax.add_patch(
+                FancyArrowPatch(
+                    path=Path(verts, codes),
+                    arrowstyle="-" if saved else "-|>",
+                    mutation_scale=self.fs * 1.1,
+                    color=SAVED_COLOR if saved else EDGE_COLOR,
+                    linestyle=(0, (1.5, 2.0)) if saved else "-",
+                    linewidth=1.1,
+                    shrinkA=0,
+                    shrinkB=0,
+                    zorder=2,
+                )
+            )
+            label = None if saved else pair_labels.pop((edge.src, edge.dst), None)
+            if label:
+                # In the gap below the source's row, where no box stands: the
+                # middle of that segment (a cubic Bezier with vertical tangents
+                # passes through the midpoint of its ends at t = 1/2).
+                (x0, y0), (x1, y1) = points[gap], points[gap + 1]
+                labels.append([(x0 + x1) / 2, (y0 + y1) / 2, *label])
+        for x, y, text, strong in spread_labels(labels, LABEL_SCALE, self.total_w):
+            color = LABEL_COLOR if strong else FADED_LABEL_COLOR
+            self.ax.text(
+                x,
+                y,
+                text,
+                fontsize=self.fs * LABEL_SCALE,
+                family=FONT,
+                color=color,
+                ha="center",
+                va="center",
+                zorder=5,
+                weight="bold" if strong else "normal",
+                bbox={
+                    "boxstyle": "round,pad=0.25",
+                    "fc": "white",
+                    "ec": color,
+                    "lw": 1.2 if strong else 0.6,
+                    "alpha": 0.95,
+                },
+            )
+
+    def draw_saved_curves(self, placed) -> None:
+        """A dotted curve from an unnamed saved tensor drawn elsewhere to its node.
+
+        A named one needs none: the node's label names it ('saved self: b').
+        """
+        from matplotlib.patches import FancyArrowPatch
+
+        for edge, _, is_routed in placed:
+            if is_routed or self.graph.by_id[edge.src].name:
+                continue
+            self.ax.add_patch(
+                FancyArrowPatch(
+                    self.at(edge.src),
+                    self.at(edge.dst),
+                    patchA=self.patches[edge.src],
+                    patchB=self.patches[edge.dst],
+                    arrowstyle="-",
+                    connectionstyle="arc3,rad=0.3",
+                    color=SAVED_COLOR,
+                    linestyle=(0, (1.5, 2.0)),
+                    linewidth=1.1,
+                    zorder=1,
+                )
+            )
+
+    def draw_legend(self) -> None:
+        """Under the graph: a swatch per role present, then the two line styles."""
+        from matplotlib.patches import FancyArrowPatch, Rectangle
+
+        y = self.top + self.layout.height + 1.0
+        for row in self.legend_rows:
+            x = MARGIN + (self.width - self.legend_col * len(self.legend_rows[0])) / 2
+            y += 0.85
+            for kind, text in row:
+                if kind in ROLE_COLORS:
+                    swatch = Rectangle((x, y - 0.55), 1.6, 1.1, facecolor=ROLE_COLORS[kind],
+                                       edgecolor="#555555", linewidth=0.6)  # fmt: skip
+                else:
+                    saved = kind == "saved"
+                    swatch = FancyArrowPatch(
                         (x, y),
                         (x + 1.8, y),
-                        arrowstyle="-" if kind == "saved" else "-|>",
-                        mutation_scale=fs,
+                        arrowstyle="-" if saved else "-|>",
+                        mutation_scale=self.fs,
                         linewidth=1.1,
-                        linestyle=(0, (1.5, 2.0)) if kind == "saved" else "-",
-                        color=SAVED_COLOR if kind == "saved" else EDGE_COLOR,
+                        linestyle=(0, (1.5, 2.0)) if saved else "-",
+                        color=SAVED_COLOR if saved else EDGE_COLOR,
                         shrinkA=0,
                         shrinkB=0,
                     )
-                )
-            ax.text(
-                x + 2.2,
-                y,
-                text,
-                fontsize=fs * label_scale,
-                family=FONT,
-                va="center",
-                ha="left",
-                color="#333333",
-            )
-            x += legend_col
-        y += 0.85
-    return fig
+                self.ax.add_patch(swatch)
+                self.ax.text(x + 2.2, y, text, fontsize=self.fs * LABEL_SCALE, family=FONT,
+                             va="center", ha="left", color="#333333")  # fmt: skip
+                x += self.legend_col
+            y += 0.85
 
 
 def route_src(edge) -> str:
