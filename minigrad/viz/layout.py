@@ -9,8 +9,9 @@ The classic recipe for drawing a directed graph (Sugiyama's) in four steps:
 3. *order*: inside each row, boxes are sorted by the mean position of their
    neighbours (barycenters), sweeping down and up, keeping the order with
    the fewest crossings;
-4. *coordinates*: each box moves as close as it can to the mean of its
-   neighbours while keeping its row order and a gap to its neighbours.
+4. *coordinates*: each box moves as close as it can to the median of its
+   neighbours while keeping its row order and a gap to its neighbours
+   (the median, unlike the mean, lines chains up straight).
 
 Sizes are in "em" (multiples of the font size), so one layout fits any zoom.
 """
@@ -160,10 +161,16 @@ def _assign_x(rows, edges, widths) -> dict[str, float]:
             row = rows[i]
             targets = []
             for n in row:
-                near = [x[m] for m in neighbours[n]]
-                targets.append(sum(near) / len(near) if near else x[n])
+                near = sorted(x[m] for m in neighbours[n])
+                targets.append(_median(near) if near else x[n])
             x.update(zip(row, closest_in_order(targets, [widths[n] for n in row])))
     return x
+
+
+def _median(values: list[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def _straighten(dummy_chains, ends, rows, x, widths) -> None:
