@@ -1,0 +1,218 @@
+# %% [markdown]
+# # Chapter 3 · Tensors, broadcasting, matmul
+#
+# **The question.** Real models compute with arrays, not single numbers. What changes when
+# each node of the graph handles a whole tensor, and why do some gradients come out as
+# sums?
+#
+# After this chapter you can predict:
+# - the dtype of a new tensor (`float32` for floats, `int64` for integers), and which
+#   tensors may require grad;
+# - that a gradient always has the shape of its tensor, even after broadcasting;
+# - a broadcast input's gradient: the sum over the copies broadcasting made;
+# - the gradient of a matrix product, e.g. why `y.grad` rows are 9, 12, 15 in
+#   `z = sum(mm(x, y))`.
+
+# %%
+import inspect
+
+import matplotlib.pyplot as plt
+
+import minigrad as mg
+from coursekit.compare import side_by_side
+from minigrad.ops import common, matmul
+from minigrad.viz import draw_graph
+
+# %% [markdown]
+# ## From Scalar to Tensor
+#
+# A `Tensor` is the same idea as a `Scalar`, with an array inside. One operation on a
+# tensor of three numbers is **one** node in the graph, whose backward handles all three
+# elements at once.
+
+# %%
+x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x * x
+L = y.sum()
+print(y)
+print(L)
+print("nodes:", L.grad_fn.name(), "->", y.grad_fn.name())
+L.backward()
+print("x.grad =", x.grad, " (d/dx of the sum of x² is 2x)")
+
+# %% [markdown]
+# ## dtypes
+#
+# Python floats become `float32`, Python integers `int64`; a mix becomes `float32`.
+# Gradients are about small changes, so only floating-point tensors may require grad.
+#
+# **Predict:** the dtypes below, and what happens with `requires_grad=True` on integers.
+
+# %% id="dtypes"
+def dtypes(lib):
+    return [lib.tensor([1.5, 2.0]).dtype, lib.tensor([1, 2]).dtype,
+            lib.tensor([1, 2.5]).dtype, (lib.tensor([1, 2]) * 0.5).dtype]
+
+
+side_by_side(dtypes)
+
+# %%
+def int_requires_grad(lib):
+    return lib.tensor([1, 2], requires_grad=True)
+
+
+side_by_side(int_requires_grad)
+
+# %% [markdown]
+# ## Broadcasting, and why its gradients are sums
+#
+# `x * w` with `x` of shape `(2, 3)` and `w` of shape `(3,)` works: `w` is used as if it
+# were copied onto each of the two rows. Likewise `b` of shape `(2, 1)` is copied along
+# the three columns. Each element of `w` is therefore used **twice**, each element of `b`
+# three times.
+#
+# **Predict:** after `(x * w + b).sum().backward()`, what are `w.grad` and `b.grad`,
+# and their shapes?
+
+# %% id="broadcast"
+def broadcast(lib):
+    x = lib.tensor([[1.0, 2.0, 3.0],
+                    [4.0, 5.0, 6.0]])
+    w = lib.tensor([10.0, 20.0, 30.0], requires_grad=True)
+    b = lib.tensor([[1.0], [2.0]], requires_grad=True)
+    y = x * w + b
+    y.sum().backward()
+    return {"y.shape": y.shape, "w.grad": w.grad, "b.grad": b.grad}
+
+
+side_by_side(broadcast)
+
+# %% [markdown]
+# `w.grad = [1+4, 2+5, 3+6]`: each `w[j]` multiplied `x[0, j]` and `x[1, j]`, and, as with
+# a `Scalar` used twice in chapter 2, the gradients of all uses are **added**. `b` was
+# copied three times per row, each copy with gradient 1, so `b.grad = [[3], [3]]`, shaped
+# like `b`. The helper that does this in every backward is `unbroadcast`:
+
+# %%
+print(inspect.getsource(common.unbroadcast))
+
+# %% [markdown]
+# It sums over the leading dimensions broadcasting added, and over dimensions where the
+# input had size 1 (keeping them, so the shape matches). Called directly on a gradient of
+# ones shaped `(2, 3)`:
+
+# %%
+g = mg.ones(2, 3)
+print("to (3,):  ", common.unbroadcast(g, (3,)))
+print("to (2, 1):", common.unbroadcast(g, (2, 1)).tolist())
+print("to (1, 3):", common.unbroadcast(g, (1, 3)).tolist())
+
+# %% [markdown]
+# Every elementwise backward ends with it (through `grad_for`, which also restores the
+# input's dtype): look for `grad_for(...)` in chapter 2's `MulBackward0`.
+
+# %% [markdown]
+# ## Matrix products
+#
+# For `C = A @ B` with `A` of shape `(n, k)` and `B` of shape `(k, m)`, each `C[i, j]` is
+# a sum of products `A[i, t] * B[t, j]`. With `G` the gradient arriving at `C` (shape
+# `(n, m)`), the chain rule gives `grad_A = G @ Bᵀ` and `grad_B = Aᵀ @ G`. The shapes
+# leave no other choice: `(n, m) @ (m, k)` is `(n, k)`, like `A`.
+
+# %%
+print(inspect.getsource(matmul.MmBackward0))
+print(inspect.getsource(matmul.mm))
+
+# %% [markdown]
+# Note what `mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only
+# if `B` does. Each input's gradient needs the *other* input, as for `*` in chapter 2.
+
+# %% [markdown]
+# ## The classic example: `z = sum(mm(x, y))`
+#
+# `x` holds 0 … 8 as a 3×3 float matrix and does not require grad; `y` is a random 3×3
+# matrix that does. `z = sum(mm(x, y))`, then `z.backward()`.
+#
+# **Predict:** what are `x.grad` and `y.grad`? Hint: does `y.grad` depend on the random
+# values in `y`?
+
+# %% id="mm-sum" tags=["seed:s001-mm-sum"]
+def mm_sum(lib):
+    lib.manual_seed(0)
+    x = lib.arange(9, dtype=lib.float).view(3, 3)
+    y = lib.randn(3, 3, requires_grad=True)
+    z = lib.sum(lib.mm(x, y))
+    z.backward()
+    return {"x.requires_grad": x.requires_grad, "z.grad_fn": z.grad_fn.name(),
+            "x.grad": x.grad, "y.grad": y.grad}
+
+
+side_by_side(mm_sum)
+
+# %% [markdown]
+# **Why 9, 12, 15.** Write the sum out:
+# z = Σᵢ Σⱼ (x y)ᵢⱼ = Σᵢ Σⱼ Σₖ xᵢₖ yₖⱼ.
+# The entry `y[k, j]` appears once for every row `i`, multiplied by `x[i, k]`, so
+# ∂z/∂yₖⱼ = Σᵢ xᵢₖ: the sum of **column k** of `x`, the same for every `j` and
+# independent of `y`'s values. The columns of `x` are (0, 3, 6), (1, 4, 7), (2, 5, 8), with
+# sums 9, 12, 15: so row `k` of `y.grad` is that sum, repeated. In matrix form:
+# `sum` sends a gradient of ones, and `MmBackward0` computes `xᵀ @ ones`.
+#
+# `x.grad` is `None`: `x` does not require grad, so its edge in `next_functions` is `None`
+# and no gradient is ever computed for it.
+
+# %%
+mg.manual_seed(0)
+x = mg.arange(9, dtype=mg.float).view(3, 3)
+y = mg.randn(3, 3, requires_grad=True)
+z = mg.sum(mg.mm(x, y))
+mm_node = z.grad_fn.next_functions[0][0]
+print("column sums of x:  ", x.sum(dim=0))
+print("x.T @ ones:\n", x.t() @ mg.ones(3, 3))
+print("MmBackward0 edges: ",
+      [(fn.name().rsplit("::", 1)[-1] if fn else None, nr) for fn, nr in mm_node.next_functions])
+print("MmBackward0 saved x (self):", mm_node._saved_self is not None)
+
+# %% [markdown]
+# `MmBackward0` saved `x` (it needs it for `y`'s gradient) and did **not** save `y`: no
+# one asked for `x`'s gradient. In the picture, `x` hangs below the node on a dotted line
+# (saved, not on a gradient path), and the green leaf `y` shows its `.grad`.
+# (`retain_graph=True` keeps the saved tensors after backward, so the picture can still
+# show them; chapter 4 explains why they are normally freed.)
+
+# %%
+z.backward(retain_graph=True)
+draw_graph(z, names={"x": x, "y": y, "z": z})
+
+# %% [markdown]
+# The same result as a heat map: each row of `y.grad` is one column sum of `x`.
+
+# %%
+fig, (ax_x, ax_g) = plt.subplots(1, 2, figsize=(6, 3), dpi=80)
+for ax, data, title in ((ax_x, x.tolist(), "x"), (ax_g, y.grad.tolist(), "y.grad")):
+    ax.imshow(data, cmap="Blues", vmin=0, vmax=16)
+    for i, row in enumerate(data):
+        for j, v in enumerate(row):
+            ax.text(j, i, f"{v:g}", ha="center", va="center",
+                    color="white" if v > 10 else "black")
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+ax_x.set_xlabel("column sums: 9, 12, 15")
+ax_g.set_xlabel("row k = sum of column k of x")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Summary
+#
+# You can now predict:
+# - float data → `float32`, integers → `int64`; only floating-point tensors can require
+#   grad (PyTorch's error otherwise);
+# - one node per tensor operation, and `.grad` shaped exactly like its tensor;
+# - a broadcast input's gradient is summed over the copies (`unbroadcast`);
+# - `mm`'s gradients `G @ Bᵀ` and `Aᵀ @ G`, and that `sum(mm(x, y))` gives `y.grad` rows
+#   equal to the column sums of `x` (9, 12, 15) and `x.grad = None`.
+#
+# **Next:** chapter 4 looks closely at leaves and `.grad`: who keeps a gradient, how it
+# accumulates across backward calls, and what `retain_grad` and `retain_graph` change.
