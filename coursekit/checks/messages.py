@@ -1,0 +1,137 @@
+"""The words a learner reads when a check passes or fails.
+
+Every message is one or two short lines: what was tried, what came back,
+what was expected, and -- on a failure -- the rule of autograd at stake and
+a hint.  Values are described from plain data (what a probe returns), never
+by calling anything the learner wrote.
+"""
+
+from __future__ import annotations
+
+import math
+
+PASS = "✓"
+FAIL = "✗"
+MAX_SHOWN = 12  # arrays up to this many numbers are printed in full
+
+
+def shape_text(shape) -> str:
+    """``[3]`` -> ``(3,)``, like Python prints a tuple."""
+    items = list(shape)
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return "(" + ", ".join(str(n) for n in items) + ")"
+
+
+def number_text(x) -> str:
+    if isinstance(x, bool) or x is None:
+        return repr(x)
+    if isinstance(x, float):
+        return "nan" if math.isnan(x) else f"{x:.4g}"
+    return repr(x)
+
+
+def _nested_text(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_nested_text(v) for v in value) + "]"
+    return number_text(value)
+
+
+def _count(value) -> int:
+    if isinstance(value, list):
+        return sum(_count(v) for v in value)
+    return 1
+
+
+def describe(value) -> str:
+    """A short description of one piece of plain data."""
+    if isinstance(value, dict) and "__ndarray__" in value:
+        data, shape = value["__ndarray__"], value.get("shape", [])
+        if _count(data) <= MAX_SHOWN:
+            return f"an array of shape {shape_text(shape)}: {_nested_text(data)}"
+        return f"an array of shape {shape_text(shape)}"
+    if isinstance(value, list):
+        text = _nested_text(value) if all(not isinstance(v, dict) for v in value) else repr(value)
+        return text if len(text) <= 80 else f"a list of {len(value)} items"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, dict):
+        return f"a dict with keys {', '.join(sorted(value))[:60]}"
+    return number_text(value)
+
+
+def case_label(case) -> str:
+    """How a case is named in messages: its ``label``, if the author gave one."""
+    if isinstance(case, dict) and isinstance(case.get("label"), str):
+        return case["label"]
+    return ""
+
+
+def passed(n_cases: int, hidden: bool) -> str:
+    which = "hidden case" if hidden else "case"
+    if n_cases == 1:
+        return f"the {which} passes"
+    return f"all {n_cases} {which}s pass"
+
+
+def not_implemented(title: str) -> str:
+    return (
+        "not implemented yet: replace `raise NotImplementedError()` with your code, "
+        "run that cell, then run this check again."
+    )
+
+
+def missing_names(names: list) -> str:
+    listed = ", ".join(f"`{n}`" for n in names)
+    verb, it = ("is", "it") if len(names) == 1 else ("are", "them")
+    return f"not implemented yet: {listed} {verb} not defined (write {it} in the cell above and run that cell)."
+
+
+def _where(result: dict) -> str:
+    if "line" in result and "function" in result:
+        function = result["function"]
+        inside = "your cell" if function == "<module>" else f"`{function}`"
+        return f" (line {result['line']} of {inside})"
+    return ""
+
+
+def raised(title: str, result: dict, label: str) -> str:
+    on = f" on {label}" if label else ""
+    return f"your code raised {result.get('type', 'an error')}: {result.get('message', '')}{on}{_where(result)}."
+
+
+def not_data(title: str, what: str, label: str) -> str:
+    on = f" on {label}" if label else ""
+    return (
+        f"your code returned {what}{on}; the check compares plain values only "
+        "(numbers, booleans, strings, lists, tuples, numpy arrays)."
+    )
+
+
+def unreadable() -> str:
+    return "the check could not read what your code produced (was print or sys.stdout replaced?)."
+
+
+def uncomparable(value, exc: Exception) -> str:
+    return f"your result, {describe(value)}, is not of the expected form ({type(exc).__name__})."
+
+
+def format_outcome(check, outcome) -> str:
+    """The line(s) the notebook prints, and the grader writes in feedback."""
+    title = check.title
+    if outcome.passed:
+        verdict = "right" if check.kind == "predict" else outcome.message
+        return f"{PASS} {title}: {verdict}."
+    line = f"{FAIL} {title}: {outcome.message}"
+    if outcome.status == "not-implemented":
+        return line
+    if not line.endswith("."):
+        line += "."
+    advice = []
+    if check.rule:
+        advice.append(f"Rule: {check.rule}")
+    if check.hint and "Hint:" not in outcome.message:
+        advice.append(f"Hint: {check.hint}")
+    if advice:
+        line += "\n  " + " ".join(a if a.endswith(".") else a + "." for a in advice)
+    return line
