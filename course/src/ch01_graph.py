@@ -235,28 +235,14 @@ side_by_side(dag)
 # %% [markdown]
 # ## A picture of the graph
 #
-# `draw_graph` from `minigrad.viz` draws the graph behind a **tensor** (it reads shapes and
-# dtypes, which a `Scalar` does not have). A 0-dimensional tensor records exactly the
-# nodes a `Scalar` records; let us check that first.
+# `draw_graph` from `minigrad.viz` draws the same structure. Arrows point the way
+# `next_functions` points: from the output at the top down to the leaves, which is also the
+# way gradients travel in `backward()`. Blue boxes are backward nodes, yellow boxes
+# results, green boxes leaves; `c` has two arrows coming in, because `c` is used twice.
+# After `backward()`, the leaves show their `.grad`.
 
 # %%
-ta = mg.tensor(2.0, requires_grad=True)
-tb = mg.tensor(3.0, requires_grad=True)
-tc = ta * tb
-td = tc + ta
-te = td * tc
-print("Scalar:", e.grad_fn.name(), edge_names(e.grad_fn))
-print("Tensor:", te.grad_fn.name(), edge_names(te.grad_fn))
-
-# %% [markdown]
-# Arrows point the way `next_functions` points: from the output at the top down to the
-# leaves, which is also the way gradients will travel in `backward()`. Blue boxes are
-# backward nodes, yellow boxes results, green boxes leaves; `c` has two arrows coming in,
-# because `c` is used twice. (`show_saved=False` hides what nodes keep for backward:
-# that is chapter 2.)
-
-# %%
-draw_graph(te, names={"a": ta, "b": tb, "c": tc, "d": td, "e": te}, show_saved=False)
+draw_graph(e, names=names)
 
 # %% [markdown]
 # ## Turning recording off (a preview)
