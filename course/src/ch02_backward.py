@@ -301,9 +301,9 @@ print(f"df/db: backward {b.grad:.8f}   finite difference {num_b:.8f}")
 print("agree to 1e-6:", abs(a.grad - num_a) < 1e-6 and abs(b.grad - num_b) < 1e-6)
 
 # %% [markdown]
-# (With `mg.no_grad()` nothing would need recording for these extra evaluations; here
-# it does not matter. Chapter 10 meets `mg.autograd.gradcheck`, which does this for
-# every input of a tensor function.)
+# The extra evaluations recorded graphs that nobody uses; chapter 7's `no_grad()` is the
+# way to skip that. Chapter 10 meets `mg.autograd.gradcheck`, which runs this comparison
+# for every input of a tensor function.
 
 # %% [markdown]
 # ## Watching backward run
