@@ -16,8 +16,10 @@ PIP := $(VENV_PY) -m pip --disable-pip-version-check
 # one, starts `alembic` by name and fails if .venv/bin is not on PATH).
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-# Extra pytest arguments, e.g. make test PYTEST_ARGS="-m 'not slow' -x"
+# Extra arguments, e.g. make test PYTEST_ARGS="-m 'not slow' -x"
+#                      make lab LAB_ARGS="--port 8899 --no-browser"
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 # JupyterLab refuses to run as root unless told to (CI and containers run as root).
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -36,7 +38,7 @@ help:
 
 lab: $(VENV)/.installed
 	$(VENV_PY) -m jupyter lab $(LAB_ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
-		--ServerApp.default_url=$(LAB_START)
+		--LabApp.default_url=$(LAB_START) $(LAB_ARGS)
 
 test: $(VENV)/.installed
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)

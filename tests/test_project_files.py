@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import nbformat
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -263,7 +264,51 @@ def test_pytest_validates_course_and_solutions_notebooks_but_never_exercises():
     assert [(ROOT / opt.split("=", 1)[1]).resolve() for opt in sanitize] == [SANITIZER]
 
 
-# --- nbval and the sanitizer, run for real ------------------------------------
+# --- nbval and the sanitizer ---------------------------------------------------
+
+def sanitize(text):
+    """`text` as nbval sees it after our sanitizer file (nbval's own parser and order)."""
+    from nbval.plugin import get_sanitize_patterns
+
+    for regex, replacement in get_sanitize_patterns(SANITIZER.read_text(encoding="ascii")):
+        text = re.sub(regex, replacement, text)
+    return text
+
+
+@pytest.mark.parametrize(("varying", "sanitized"), [
+    ("<minigrad.tensor.Tensor object at 0x7f3a2c1d0e50>",
+     "<minigrad.tensor.Tensor object at 0xADDRESS>"),
+    ("/tmp/ipykernel_4242/1234567.py:3: UserWarning: The .grad attribute",
+     "IPYKERNEL-CELL.py:LINE: UserWarning: The .grad attribute"),
+    ("/home/ana/course/minigrad/tensor.py:120: UserWarning",
+     "REPO/minigrad/tensor.py:LINE: UserWarning"),
+    ("/x/.venv/lib/python3.11/site-packages/numpy/linalg.py:5: RuntimeWarning",
+     "SITE-PACKAGES/numpy/linalg.py:LINE: RuntimeWarning"),
+    ("epoch: 40%|####      | 4/10 [00:01<00:02,  2.50it/s]", "epoch: PROGRESS-BAR"),
+    ("  0%|          | 0/10 [00:00<?, ?it/s]", "  PROGRESS-BAR"),
+    ("1.23 ms \u00b1 45.6 \u00b5s per loop (mean \u00b1 std. dev. of 7 runs, 1,000 loops each)",
+     "TIME \u00b1 TIME per loop (mean \u00b1 std. dev. of 7 runs, N loops each)"),
+    ("CPU times: user 1.2 ms, sys: 0 ns\nWall time: 2.1e-05 s", "CPU times: user TIME, sys: TIME\nWall time: TIME"),
+    ("no_grad took 0.5 seconds, 12 \u03bcs per step", "no_grad took TIME, TIME per step"),
+    ("at 2026-11-24 06:33:12.123456", "at DATETIME"),
+    ("<Figure size 417.41x779.167 with 1 Axes>", "<Figure size WxH with 1 Axes>"),
+    ("id 140234567890123", "id OBJECT-ID"),
+])
+def test_the_sanitizer_rewrites_each_kind_of_varying_output(varying, sanitized):
+    assert sanitize(varying) == sanitized
+
+
+@pytest.mark.parametrize("lesson_output", [
+    "0.30000000000000004",  # float digits are what lessons compare
+    "tensor([[9., 9., 9.]], grad_fn=<MulBackward0>)",
+    "10 samples in 3 steps",
+    "torch.Size([2, 3]) 0x10",
+])
+def test_the_sanitizer_leaves_lesson_output_alone(lesson_output):
+    assert sanitize(lesson_output) == lesson_output
+
+
+# --- nbval with the sanitizer, run for real ------------------------------------
 
 def _notebook(tmp_path, name, cells):
     """Write a notebook whose code cells store the given (source, stored stdout) pairs."""
