@@ -275,9 +275,8 @@ side_by_side(accumulates)
 
 # %% [markdown]
 # The price: in a training loop you must reset `.grad` before each step, or every step
-# uses the sum of all gradients so far. Two ways: set it to `None` (the next backward
-# stores a fresh tensor), or fill it with zeros in place. Optimizers do it for you with
-# `zero_grad()`, which sets `None` by default.
+# uses the sum of all gradients so far. Two ways: fill it with zeros in place, or set it
+# to `None` (the next backward then stores a fresh tensor).
 
 # %%
 def resetting(lib):
@@ -287,12 +286,18 @@ def resetting(lib):
     zeroed = a.grad.clone()
     (a * 3).sum().backward()
     after_zero = a.grad.clone()
-    opt = lib.optim.SGD([a], lr=0.1)
-    opt.zero_grad()                     # set_to_none=True by default
+    a.grad = None                       # drop it
     return zeroed, after_zero, a.grad
 
 
 side_by_side(resetting)
+
+# %% [markdown]
+# Optimizers do this for every parameter in `zero_grad()`; since PyTorch 2.0 the default
+# is `set_to_none=True`, which saves the memory of the zeros (chapter 8 trains with it):
+
+# %%
+print(inspect.getsource(mg.optim.Optimizer.zero_grad))
 
 # %% [markdown]
 # ## Non-leaves pass the gradient on
