@@ -1,0 +1,173 @@
+"""Measuring what recording a graph costs: saved bytes, memory, time (chapter 09).
+
+Three instruments, from exact to noisy:
+
+- graph_memory(outputs): walk the graph behind some outputs and add up the
+  tensors its nodes saved for backward. Exact and deterministic: it depends
+  only on shapes and dtypes, so it works the same on any machine.
+- memory_during(fn): run fn under tracemalloc and report how much memory its
+  result keeps alive and the peak on the way. numpy reports its array buffers
+  to tracemalloc, so minigrad's memory is visible; PyTorch's allocator is not.
+- median_time(fn): timeit-style median of several runs. Depends on the machine
+  and on what else it is doing: print ratios, never raw numbers, in checked output.
+
+The graph functions accept minigrad and PyTorch tensors alike (both expose a
+node's saved tensors as ``_saved_*`` attributes), so the same walk measures both.
+"""
+
+import gc
+import statistics
+import time
+import tracemalloc
+from typing import NamedTuple
+
+import numpy as np
+
+try:  # numpy >= 2 moved byte_bounds out of the main namespace
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds
+except ImportError:  # pragma: no cover - numpy 1.x
+    _byte_bounds = np.byte_bounds
+
+
+class GraphMemory(NamedTuple):
+    """What a recorded graph holds.
+
+    nodes: backward nodes reachable from the outputs (AccumulateGrad included).
+    saved_bytes: bytes of every tensor saved for backward, counted once per
+    node that saved it (one tensor saved by two nodes counts twice).
+    held_bytes: distinct memory behind those saved tensors that is not part
+    of the ``exclude`` tensors (parameters, inputs): the activations that live
+    only because the graph keeps them, i.e. what no_grad would free.
+    """
+
+    nodes: int
+    saved_bytes: int
+    held_bytes: int
+
+
+class MemoryUse(NamedTuple):
+    """Bytes traced by tracemalloc while a function ran (relative to its start).
+
+    retained: still allocated when the function had returned, its result alive.
+    peak: the most allocated at any moment during the call.
+    """
+
+    retained: int
+    peak: int
+
+
+def _as_list(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return list(outputs)
+    return [outputs]
+
+
+def graph_nodes(outputs):
+    """Every node reachable from the outputs' grad_fn, each once, in visiting order.
+
+    Iterative (an explicit stack), so graphs of any depth can be walked.
+    Outputs recorded under no_grad have no grad_fn and contribute nothing.
+    """
+    stack = [t.grad_fn for t in reversed(_as_list(outputs)) if t.grad_fn is not None]
+    seen, nodes = set(), []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(fn for fn, _ in reversed(node.next_functions) if fn is not None)
+    return nodes
+
+
+def saved_tensors(node):
+    """The tensors a node saved for backward (its ``_saved_*`` attributes that are tensors)."""
+    found = []
+    for name in dir(node):
+        if name.startswith("_saved_"):
+            value = getattr(node, name)
+            if hasattr(value, "numel") and hasattr(value, "element_size"):
+                found.append(value)
+    return found
+
+
+def _nbytes(tensor):
+    return tensor.numel() * tensor.element_size()
+
+
+def node_saved_bytes(node):
+    """Bytes of the tensors one node saved: minigrad's own count, or the saved attributes'."""
+    own_count = getattr(node, "saved_tensors_nbytes", None)
+    if own_count is not None:
+        return own_count()
+    return sum(_nbytes(t) for t in saved_tensors(node))
+
+
+def _memory_span(tensor):
+    """(first, last) byte address of the memory behind a tensor (a view shares its base's)."""
+    return _byte_bounds(tensor.detach().numpy())
+
+
+def _overlaps(span, spans):
+    return any(span[0] < end and start < span[1] for start, end in spans)
+
+
+def graph_memory(outputs, exclude=()):
+    """Nodes, saved bytes and held bytes of the graph behind ``outputs`` (see GraphMemory).
+
+    ``exclude``: tensors whose memory exists anyway (the model's parameters,
+    the input batch); saved tensors sharing their memory are not counted as held.
+    """
+    nodes = graph_nodes(outputs)
+    saved = sum(node_saved_bytes(node) for node in nodes)
+    excluded = [_memory_span(t) for t in exclude]
+    held, counted = 0, set()
+    for node in nodes:
+        for tensor in saved_tensors(node):
+            span = _memory_span(tensor)
+            if span in counted or _overlaps(span, excluded):
+                continue
+            counted.add(span)
+            held += span[1] - span[0]
+    return GraphMemory(len(nodes), saved, held)
+
+
+def memory_during(fn):
+    """Run ``fn()`` under tracemalloc; return MemoryUse(retained, peak) in bytes.
+
+    Measured from the allocations in place when fn starts, so only fn's own
+    allocations count. The result is kept alive until the measurement is read,
+    then dropped (so a result holding a graph counts as retained).
+    """
+    gc.collect()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start, _ = tracemalloc.get_traced_memory()
+        result = fn()
+        current, peak = tracemalloc.get_traced_memory()
+        del result
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return MemoryUse(current - start, peak - start)
+
+
+def median_time(fn, repeat=5, number=1, warmup=1, timer=time.perf_counter):
+    """Median seconds per call of ``fn()``: ``repeat`` rounds of ``number`` calls each.
+
+    Like timeit, each round is timed as a whole and divided by ``number``;
+    the median of the rounds shrugs off a round slowed by something else
+    running. ``warmup`` untimed calls come first (first calls pay for caches).
+    """
+    for _ in range(warmup):
+        fn()
+    rounds = []
+    for _ in range(repeat):
+        start = timer()
+        for _ in range(number):
+            fn()
+        rounds.append((timer() - start) / number)
+    return statistics.median(rounds)
