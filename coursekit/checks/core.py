@@ -187,7 +187,7 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         return outcome("failed", messages.unreadable())
     if "missing" in data:
         names = [str(n) for n in data["missing"]][:5] if isinstance(data["missing"], list) else []
-        return outcome("not-implemented", messages.missing_names(names))
+        return outcome("not-implemented", messages.missing_names(names), missing=names)
     results = data.get("results")
     if not isinstance(results, list) or not results and cases:
         return outcome("failed", messages.unreadable())

@@ -14,17 +14,66 @@ import os
 import queue
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import KernelManager
 
 SANDBOX_SCRIPT = str(Path(__file__).with_name("sandbox.py"))
 
 # Grace period for an interrupted cell to stop before the kernel is killed.
 INTERRUPT_GRACE_S = 2.0
+
+# Run once in every new kernel, before any learner code.  ipykernel sends a
+# cell's output in batches every 0.2 s, so a print loop can pile up hundreds
+# of megabytes before the grader sees any: this stops a cell in the kernel
+# once its output passes the cap.  A learner who removes it only makes the
+# grader stop the cell later (the grader counts too, and its sockets refuse
+# oversized messages).
+OUTPUT_LIMITER = """\
+def _coursekit_limit_output_(cap):
+    import sys
+
+    class OutputLimitExceeded(BaseException):
+        pass
+
+    state = {"written": 0, "depth": 0}
+    installed = {}  # id(stream) -> the write function IPython put on it, if any
+
+    def reset(*args):
+        state["written"] = 0
+
+    def limited(call):
+        def write(text, *args, **kwargs):
+            if state["depth"] == 0 and isinstance(text, str):
+                state["written"] += len(text)
+                if state["written"] > cap:
+                    raise OutputLimitExceeded(f"a cell may print at most {cap} characters")
+            state["depth"] += 1
+            try:
+                return call(text, *args, **kwargs)
+            finally:
+                state["depth"] -= 1
+        write.coursekit_inner = call
+        return write
+
+    # IPython re-wraps stream.write on the instance for every cell, so the
+    # limit sits on the class as a property that wraps whatever is installed.
+    stream_class = type(sys.stdout)
+    plain = stream_class.write
+    stream_class.write = property(
+        lambda self: limited(installed.get(id(self)) or plain.__get__(self)),
+        lambda self, value: installed.__setitem__(id(self), getattr(value, "coursekit_inner", value)),
+        lambda self: installed.pop(id(self), None),
+    )
+    get_ipython().events.register("pre_execute", reset)
+_coursekit_limit_output_(%d)
+del _coursekit_limit_output_
+"""
 
 
 @dataclass
@@ -133,9 +182,18 @@ class SandboxedKernel:
         km.ip = str(conn_dir / "kernel")
         km.connection_file = str(conn_dir / "kernel.json")
         km.autorestart = False
-        km.start_kernel(env=kernel_env(self.site_dir, work_dir), cwd=work_dir)
+        # The kernel's own stdout/stderr never reach the grader's terminal; its
+        # stderr is kept (size-capped by the sandbox's file limit) for diagnosis.
+        self.stderr_path = self.sandbox_dir / "kernel-stderr.log"
+        with open(self.stderr_path, "ab") as stderr:
+            km.start_kernel(env=kernel_env(self.site_dir, work_dir), cwd=work_dir,
+                            stdout=subprocess.DEVNULL, stderr=stderr)
         self.km = km
-        kc = km.client()
+        # Messages larger than this are refused by our sockets, whatever the kernel sends.
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, max(64 << 20, int(4 * self.limits.output_mb * (1 << 20))))
+        self.context = context
+        kc = km.client(context=context)
         kc.start_channels()
         self.kc = kc
         self.starts += 1
@@ -144,12 +202,19 @@ class SandboxedKernel:
         except RuntimeError as exc:
             code = self.exit_code()
             self.shutdown()
+            tail = self.stderr_path.read_text(errors="replace")[-2000:] if self.stderr_path.exists() else ""
+            print(tail, file=sys.stderr)
             raise RuntimeError(f"the kernel did not start ({exc}; exit code {code})") from None
+        limiter = self.run(OUTPUT_LIMITER % int(self.limits.output_mb * (1 << 20)), self.limits.startup_s,
+                           store_history=False)
+        if limiter.status != "ok":
+            raise RuntimeError(f"the kernel could not be prepared ({limiter.status} {limiter.ename})")
 
     def shutdown(self) -> None:
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
+                self.context.destroy(linger=0)
             except Exception:  # noqa: BLE001, S110 - best effort: the kernel may be long gone
                 pass
             self.kc = None
@@ -251,7 +316,9 @@ class SandboxedKernel:
                                kernel_lost=True, stdout="".join(out))
         seconds = time.monotonic() - start
         run = CellRun("ok", seconds=seconds, stdout="".join(out))
-        if reply.get("status") == "error":
+        if reply.get("status") == "error" and reply.get("ename") == "OutputLimitExceeded":
+            run.status = "output-cap"
+        elif reply.get("status") == "error":
             run.status = "error"
             run.ename = str(reply.get("ename", ""))[:200]
             run.evalue = str(reply.get("evalue", ""))[:500]
@@ -260,6 +327,11 @@ class SandboxedKernel:
             run.ename = "Aborted"
         if limit_hit:
             run.status = limit_hit
+            if limit_hit == "output-cap":
+                # The kernel's own limit was bypassed: its output buffers may
+                # be wrecked, so it is replaced before the next cell.
+                self._kill()
+                run.kernel_lost = True
         return run
 
     def _interrupt(self) -> None:

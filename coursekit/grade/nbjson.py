@@ -5,7 +5,8 @@ seconds here; the grader starts a process per submission and cannot pay
 that each time.  A v4 notebook is plain JSON with a few conventions, which
 these two functions follow: cell sources are joined into one string when
 read, and split into lines when written, with the layout nbformat uses
-(sorted keys, one-space indent).  Older formats go through nbformat.
+(sorted keys, one-space indent).  A version 3 notebook is converted to
+the shape of version 4 (cells out of the worksheet, code in ``source``).
 """
 
 from __future__ import annotations
@@ -22,16 +23,35 @@ def parse(text: str) -> dict:
     nb = json.loads(text)
     if not isinstance(nb, dict):
         raise TypeError("not a JSON object")
-    if nb.get("nbformat") != 4:
-        import nbformat  # slow, but only for old notebooks
-
-        nb = json.loads(nbformat.writes(nbformat.reads(text, as_version=4)))
+    if nb.get("nbformat") == 3:
+        nb = _from_v3(nb)
+    elif nb.get("nbformat") != 4:
+        raise ValueError(f"notebook format {nb.get('nbformat')!r} is not supported")
     nb.setdefault("metadata", {})
     for cell in nb.get("cells", []):
         if isinstance(cell, dict):
             cell["source"] = _joined(cell.get("source", ""))
             cell.setdefault("metadata", {})
     return nb
+
+
+def _from_v3(nb: dict) -> dict:
+    """The parts of a version 3 notebook that grading reads, as version 4."""
+    cells = []
+    for worksheet in nb.get("worksheets", []):
+        for cell in worksheet.get("cells", []):
+            kind = cell.get("cell_type")
+            if kind == "code":
+                cells.append({"cell_type": "code", "source": _joined(cell.get("input", "")),
+                              "metadata": cell.get("metadata", {}), "outputs": [], "execution_count": None})
+            elif kind == "heading":
+                level = int(cell.get("level", 1))
+                cells.append({"cell_type": "markdown", "metadata": cell.get("metadata", {}),
+                              "source": "#" * level + " " + _joined(cell.get("source", ""))})
+            else:
+                cells.append({"cell_type": kind if kind in ("markdown", "raw") else "raw",
+                              "source": _joined(cell.get("source", "")), "metadata": cell.get("metadata", {})})
+    return {"nbformat": 4, "nbformat_minor": 0, "metadata": nb.get("metadata", {}), "cells": cells}
 
 
 def dumps(nb: dict) -> str:

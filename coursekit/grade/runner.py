@@ -187,15 +187,16 @@ class Grading:
             return f"printed more than {self.limits.output_mb:g} MB {where}"
         if run.status == "died":
             code = run.exit_code
+            signum = -code if code is not None and code < 0 else code - 128 if code and code > 128 else 0
             if code is None:
                 how = "it was killed"
-            elif code < 0:
-                how = f"killed by {_signal_name(-code)}"
-            elif code > 128:
-                how = f"killed by {_signal_name(code - 128)}"
+            elif signum:
+                how = f"killed by {_signal_name(signum)}"
+                if signum in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
+                    how += f"; out of memory? the limit is {self.limits.memory_mb} MB"
             else:
                 how = f"exit code {code}, e.g. os._exit()"
-            return f"the kernel died {where} ({how}; memory limit {self.limits.memory_mb} MB)"
+            return f"the kernel died {where} ({how})"
         return f"{run.status} {where}"
 
     # -- the kernel ---------------------------------------------------------
@@ -271,7 +272,7 @@ class Grading:
             status = outcome.status
             message = format_outcome(graded.check, outcome)
             errors = self.cell_errors.get(graded.number)
-            if outcome.status == "not-implemented" and errors and "missing" in outcome.message:
+            if outcome.detail.get("missing") and errors:
                 message += f" (a cell of this exercise raised {errors[0]})"
         passed = status == "passed"
         return {

@@ -36,9 +36,18 @@ def learner_id(filename: str) -> str:
     return stem[:100]
 
 
-def _ignored(name: str) -> bool:
-    parts = PurePosixPath(name).parts
-    return any(p.startswith(".") or p == "__MACOSX" for p in parts) or not name.lower().endswith(".ipynb")
+def _system_file(name: str) -> bool:
+    """Hidden files, checkpoints and macOS resource forks: never submissions."""
+    return any(p.startswith(".") or p == "__MACOSX" for p in PurePosixPath(name).parts)
+
+
+def _ignored(name: str, ignored: list) -> bool:
+    if _system_file(name):
+        return True
+    if not name.lower().endswith(".ipynb"):
+        ignored.append(name)
+        return True
+    return False
 
 
 def collect(path) -> tuple:
@@ -51,8 +60,7 @@ def collect(path) -> tuple:
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 if info.is_dir():
                     continue
-                if _ignored(info.filename):
-                    ignored.append(info.filename)
+                if _ignored(info.filename, ignored):
                     continue
                 if info.file_size > MAX_BYTES:  # rejected later, never inflated
                     found.append(Submission(learner_id(info.filename), info.filename, b"", too_large=True))
@@ -63,8 +71,7 @@ def collect(path) -> tuple:
             if not file.is_file():
                 continue
             name = file.relative_to(path).as_posix()
-            if _ignored(name):
-                ignored.append(name)
+            if _ignored(name, ignored):
                 continue
             if file.stat().st_size > MAX_BYTES:
                 found.append(Submission(learner_id(file.name), name, b"", too_large=True))

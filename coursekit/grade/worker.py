@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -31,11 +32,13 @@ def main(argv=None) -> int:
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     from .runner import grade_job, result_record
 
+    started = time.monotonic()
     try:
         result = grade_job(job)
     except Exception as exc:  # noqa: BLE001 - recorded as this submission's error row
         traceback.print_exc()
         result = result_record(job, None, "error", [f"grader error: {type(exc).__name__}: {exc}"], [])
+    result["seconds"] = round(time.monotonic() - started, 2)
     write_atomic(job["result_path"], json.dumps(result, indent=1, sort_keys=True))
     return 0
 

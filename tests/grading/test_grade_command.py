@@ -1,0 +1,99 @@
+"""The grading command itself: help, re-runs, resuming, zips, limits, refusals."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import classroom
+from classroom import read_gradebook, run_grader, tree_hashes
+
+
+def _copy_of_results(graded_class, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(graded_class.out, out)
+    return out
+
+
+def test_help_lists_every_option():
+    process = run_grader("--help")
+    assert process.returncode == 0
+    for option in ("--out", "-j", "--timeout-cell", "--timeout-notebook", "--memory-mb", "--solutions"):
+        assert option in process.stdout
+
+
+def test_a_rerun_grades_nothing_and_writes_the_same_files(graded_class, tmp_path):
+    out = _copy_of_results(graded_class, tmp_path)
+    before = tree_hashes(out / "feedback")
+    process = run_grader(*graded_class.grader_args(out))
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert f"(0 graded now, {len(graded_class.expected)} from an earlier run)" in process.stdout
+    assert (out / "gradebook.csv").read_bytes() == (graded_class.out / "gradebook.csv").read_bytes()
+    assert tree_hashes(out / "feedback") == before
+
+
+def test_an_interrupted_run_resumes_with_the_submissions_it_had_not_finished(graded_class, tmp_path):
+    out = _copy_of_results(graded_class, tmp_path)
+    # What an interruption leaves: some results written, others not, no gradebook yet.
+    for learner in ("full", "partial"):
+        (out / ".coursekit-grade" / "results" / f"{learner}.json").unlink()
+    (out / "gradebook.csv").unlink()
+    process = run_grader(*graded_class.grader_args(out, "-j", 2))
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert f"(2 graded now, {len(graded_class.expected) - 2} from an earlier run)" in process.stdout
+    assert read_gradebook(out / "gradebook.csv") == graded_class.gradebook
+
+
+def test_a_changed_submission_is_graded_again(graded_class, tmp_path):
+    out = _copy_of_results(graded_class, tmp_path)
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(classroom.EXERCISES, submissions / "full.ipynb")  # "full" now hands in nothing
+    process = run_grader("ch99", submissions, "--out", out, "--solutions", graded_class.solutions)
+    assert "(1 graded now, 0 from an earlier run)" in process.stdout
+    assert read_gradebook(out / "gradebook.csv")["full"]["total"] == "0"
+
+
+def test_a_zip_of_notebooks_is_graded_like_a_folder(tmp_path):
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(classroom.SOLUTIONS, "class/ada.ipynb")
+        z.write(classroom.EXERCISES, "class/bo b.ipynb")
+        z.writestr("class/notes.txt", "not a notebook")
+        z.writestr("__MACOSX/class/._ada.ipynb", "resource fork")
+    process = run_grader("ch99", archive, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
+                         "-j", 2)
+    assert process.returncode == 0, process.stderr[-2000:]
+    rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
+    assert {k: v["total"] for k, v in rows.items()} == {"ada": "10", "bo_b": "0"}
+    assert "ignored (not .ipynb): class/notes.txt" in process.stdout
+
+
+def test_the_notebook_time_limit_fails_the_exercise_it_ran_out_in_and_the_rest(tmp_path):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    slow = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex3-answer", before="import time\ntime.sleep(30)")
+    (submissions / "slow.ipynb").write_bytes(classroom.dump(slow))
+    run_grader("ch99", submissions, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
+               "--timeout-cell", 60, "--timeout-notebook", 4)
+    row = read_gradebook(tmp_path / "out" / "gradebook.csv")["slow"]
+    assert [row[g] for g in classroom.POINTS] == ["3", "3", "0", "0"]
+    assert row["status"] == "incidents"
+    assert "the notebook's time limit (4 s) ran out in exercise 3" in row["reason"]
+
+
+def test_the_output_folder_may_not_be_inside_the_submissions(tmp_path):
+    (tmp_path / "subs").mkdir()
+    process = run_grader("ch99", tmp_path / "subs", "--out", tmp_path / "subs" / "out",
+                         "--solutions", classroom.SOLUTIONS.parent)
+    assert process.returncode == 2
+    assert "must not be inside the submissions folder" in process.stderr
+    assert not (tmp_path / "subs" / "out").exists()
+
+
+def test_an_unknown_chapter_is_an_error_that_says_so(tmp_path):
+    (tmp_path / "subs").mkdir()
+    process = run_grader("ch42", tmp_path / "subs", "--out", tmp_path / "out", "--solutions",
+                         classroom.SOLUTIONS.parent)
+    assert process.returncode == 2
+    assert "no solutions notebook for ch42" in process.stderr
