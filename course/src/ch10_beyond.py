@@ -1,0 +1,500 @@
+# %% [markdown]
+# # Chapter 10 · Beyond: your own backward, and gradients of gradients
+#
+# **The question.** How do you give autograd an operation it does not know, or a
+# gradient you chose yourself? How do you check that your backward is right? And since
+# backward is made of operations too, can it be differentiated?
+#
+# After this chapter you can predict:
+# - the single node a custom `autograd.Function` records (`SoftplusBackward`), what
+#   `ctx` keeps, and that what it keeps is version-checked like everything else;
+# - whether `gradcheck` passes, and how to read its message when it does not;
+# - what `create_graph=True` adds: a gradient that has a `grad_fn`, hence second
+#   derivatives and Hessian-vector products;
+# - how `autograd.grad` differs from `backward()`: it returns gradients instead of adding
+#   them into `.grad`, and `allow_unused` decides what an unused input gets.
+
+# %%
+import importlib
+import inspect
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import minigrad as mg
+from coursekit.compare import side_by_side
+from minigrad.autograd import FunctionCtx
+from minigrad.viz import draw_graph
+
+plt.rcParams["figure.dpi"] = 80
+
+
+def names(fns):
+    """Names of the nodes in next_functions, without the library prefix
+    (PyTorch says torch::autograd::AccumulateGrad, minigrad minigrad::autograd::...)."""
+    return [None if fn is None else fn.name().split("::")[-1] for fn, _ in fns]
+
+
+def lines(seen):
+    """Observations one per line: easier to read than one long dict."""
+    return "\n".join(f"{key}: {value if isinstance(value, str) else repr(value)}"
+                     for key, value in seen.items())
+
+
+# %% [markdown]
+# ## Build: an operation with your own backward
+#
+# Every operation so far came with its backward written inside minigrad. A subclass of
+# `autograd.Function` lets you write both halves yourself: a static `forward(ctx, ...)`
+# that computes the result, and a static `backward(ctx, grad)` that turns the gradient
+# of the result into the gradient of each input. You never call them directly; you call
+# `YourFunction.apply(...)`. Here is what `apply` does:
+
+# %%
+print(inspect.getsource(mg.autograd.Function.apply))
+
+# %% [markdown]
+# Three things to read in it. `forward` runs under `no_grad()`, so the operations
+# *inside* it are not recorded. Instead one node is recorded, `ctx`, whose `backward` is
+# yours; its name is the class name plus `Backward`. And `ctx.save_for_backward(...)`
+# becomes `SavedTensor`s, the same objects chapter 6 opened. PyTorch's `Function.apply`
+# (in `torch/autograd/function.py` and its C++ side) behaves the same way.
+
+# %% [markdown]
+# ## A worked example: softplus
+#
+# `softplus(x) = log(1 + exp(x))` is a smooth ReLU. Written as it stands, `exp(x)`
+# overflows for large `x` (float32 runs out above about 88). The same value, rearranged,
+# never overflows: `softplus(x) = max(x, 0) + log(1 + exp(-|x|))`. Its derivative is
+# simply `sigmoid(x)`, so the backward needs the input `x`, and nothing else.
+#
+# The class is built by a function of `lib`, so that the same code runs on minigrad and
+# on PyTorch. `bug=True` plants a mistake we will hunt down with `gradcheck` later.
+
+# %%
+def make_softplus(lib, bug=False):
+    class Softplus(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)  # the backward needs x for sigmoid(x)
+            return x.relu() + (1 + (-x.abs()).exp()).log()
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            if bug:
+                return grad * (-x).sigmoid()  # a sign slip: sigmoid(-x) = 1 - sigmoid(x)
+            return grad * x.sigmoid()  # chain rule: dL/dx = dL/dy * sigmoid(x)
+
+    return Softplus
+
+
+Softplus = make_softplus(mg)
+
+# %% [markdown]
+# **Predict:** for `x = [-20, 0, 20]` and `y = Softplus.apply(x)`: the values of `y`, the
+# name of `y.grad_fn`, the names in its `next_functions`, and `x.grad` after
+# `y.sum().backward()`.
+
+# %%
+def softplus_example(lib):
+    Softplus = make_softplus(lib)
+    x = lib.tensor([-20.0, 0.0, 20.0], requires_grad=True)
+    y = Softplus.apply(x)
+    y.sum().backward()
+    return lines({"y": y, "y.grad_fn.name()": y.grad_fn.name(),
+                  "next_functions": names(y.grad_fn.next_functions), "x.grad": x.grad})
+
+
+side_by_side(softplus_example)
+
+# %% [markdown]
+# `softplus(0) = log 2 = 0.6931`, and far from 0 it is `0` on the left and `x` on the
+# right. The gradient is `sigmoid(x)`: about `2e-9`, `0.5`, `1`. And the graph has a
+# single node, `SoftplusBackward`, straight above the leaf's `AccumulateGrad`: the six
+# operations inside `forward` left no trace. The picture compares it with the formula
+# written out, `(1 + x.exp()).log().sum()`, where every operation is recorded (and `exp`
+# and `log` each save a tensor). The drawing lists saved tensors of built-in nodes only;
+# `SoftplusBackward` saved `x` through `ctx`, as the next section shows.
+
+# %%
+x = mg.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+written_out = (1 + x.exp()).log().sum()
+custom = Softplus.apply(x).sum()
+fig, axes = plt.subplots(1, 2, figsize=(9, 7))
+draw_graph(written_out, names={"x": x}, ax=axes[0], title="written out")
+draw_graph(custom, names={"x": x}, ax=axes[1], title="Softplus.apply(x).sum()")
+plt.show()
+
+# %% [markdown]
+# ## What `ctx` keeps is version-checked
+#
+# `ctx` is the recorded node, with the methods a custom Function uses. `saved_tensors`
+# unpacks each `SavedTensor`, and unpacking compares versions (chapter 6).
+
+# %%
+print(inspect.getsource(FunctionCtx))
+
+# %% [markdown]
+# **Predict:** `a = x * 2`, `y = Softplus.apply(a)`, then `a` is changed in place under
+# `no_grad()`. Does `y.sum().backward()` notice? If so, which operation does the message
+# name?
+
+# %%
+def custom_saved_changed(lib):
+    Softplus = make_softplus(lib)
+    x = lib.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    a = x * 2
+    y = Softplus.apply(a)
+    with lib.no_grad():
+        a.add_(1)
+    y.sum().backward()
+
+
+side_by_side(custom_saved_changed)
+
+# %% [markdown]
+# The same error as for built-in operations: `a` was saved at version 0 and is now at
+# version 1, and "output 0 of Mul" is the operation that made `a`. Use
+# `ctx.save_for_backward` for tensors your backward needs, rather than keeping them as
+# plain attributes of `ctx`: only saved tensors get this check (and are freed after
+# backward).
+
+# %% [markdown]
+# ## A gradient that is not the derivative
+#
+# Sometimes the gradient you want is not the true derivative. A step function
+# `(x > 0)` has derivative 0 everywhere it has one, so nothing would flow back through
+# it. The **straight-through estimator** (used to train binarised and quantised networks)
+# pretends the step was the identity in backward and passes the gradient on unchanged.
+#
+# **Predict:** `y = StepSTE.apply(x)` for `x = [-0.5, 0.2, 1.7]`, then
+# `(y * [1, 2, 3]).sum().backward()`. What are `y` and `x.grad`?
+
+# %%
+def straight_through(lib):
+    class StepSTE(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return (x > 0).float()  # 0. or 1.
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad  # as if forward had been the identity
+
+    x = lib.tensor([-0.5, 0.2, 1.7], requires_grad=True)
+    y = StepSTE.apply(x)
+    (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+    return lines({"y": y, "x.grad": x.grad})
+
+
+side_by_side(straight_through)
+
+# %% [markdown]
+# `x.grad` is exactly the gradient that reached `y`, `[1, 2, 3]`. This backward saved
+# nothing, because it needs nothing. A custom Function does whatever you write; nothing
+# checks that it matches the forward. Checking is the next tool's job.
+
+# %% [markdown]
+# ## `gradcheck`: ask finite differences
+#
+# `gradcheck(fn, inputs)` builds the Jacobian of `fn` twice. Numerically: nudge each
+# input element by `±eps` and take the central difference
+# `(f(x + eps) - f(x - eps)) / (2 eps)`, column by column:
+
+# %%
+gradcheck_module = importlib.import_module("minigrad.autograd.gradcheck")
+print(inspect.getsource(gradcheck_module._numerical_jacobian))
+
+# %% [markdown]
+# And analytically: run your backward once per output element, with a gradient that is 1
+# for that element and 0 elsewhere, which gives the Jacobian row by row. The two must
+# agree within `atol + rtol * |numerical|`. Use **float64** inputs: with `eps = 1e-6`,
+# float32's seven digits are mostly rounding noise, and gradcheck warns about it.
+#
+# **Predict:** does `gradcheck` pass for the correct `Softplus`? For the one with the
+# sign slip, at `x = [-1, 0, 2]`? Look closely at `x = 0`.
+
+# %%
+def gradcheck_softplus(lib):
+    x = lib.tensor([-1.0, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
+    right = lib.autograd.gradcheck(make_softplus(lib).apply, (x,))
+    try:
+        lib.autograd.gradcheck(make_softplus(lib, bug=True).apply, (x,))
+    except RuntimeError as error:
+        wrong = f"{type(error).__name__}: {error}"
+    return f"correct backward: {right}\nwith the sign slip:\n{wrong}"
+
+
+side_by_side(gradcheck_softplus)
+
+# %% [markdown]
+# The correct backward passes (`True`). The wrong one raises `GradcheckError` (a
+# `RuntimeError`) with both Jacobians. Softplus acts element by element, so both are
+# diagonal: numerical `sigmoid(x) = [0.2689, 0.5, 0.8808]`, analytical
+# `sigmoid(-x) = [0.7311, 0.5, 0.1192]`. At `x = 0` they agree, because `sigmoid(0) =
+# sigmoid(-0)`: a check at that single point would have passed. Check at several
+# points, away from symmetric ones.
+
+# %% [markdown]
+# ## Gradients of gradients: `create_graph=True`
+#
+# Backward is a computation made of operations (`mul`, `pow`, ...). Normally it runs
+# with recording off, so a gradient is a plain tensor. With `create_graph=True` the engine
+# records the backward pass too; the gradient gets a `grad_fn`, and can be
+# differentiated again.
+#
+# **Predict:** `y = x ** 3` at `x = 2`. What are `dy/dx` and `d²y/dx²`? Which of the two
+# calls below has something to differentiate a second time?
+
+# %%
+def second_derivative(lib):
+    x = lib.tensor(2.0, requires_grad=True)
+    (dy_dx,) = lib.autograd.grad(x ** 3, x, create_graph=True)
+    (d2y_dx2,) = lib.autograd.grad(dy_dx, x)
+    return lines({"dy/dx": dy_dx, "d2y/dx2": d2y_dx2})
+
+
+def without_create_graph(lib):
+    x = lib.tensor(2.0, requires_grad=True)
+    (dy_dx,) = lib.autograd.grad(x ** 3, x)
+    try:
+        again = lib.autograd.grad(dy_dx, x)
+    except RuntimeError as error:
+        again = f"RuntimeError: {error}"
+    return lines({"dy/dx": dy_dx, "dy/dx requires_grad": dy_dx.requires_grad,
+                  "grad(dy/dx, x)": again})
+
+
+side_by_side(second_derivative)
+side_by_side(without_create_graph)
+
+# %% [markdown]
+# Algebra: `dy/dx = 3x² = 12` and `d²y/dx² = 6x = 12` at `x = 2` (both 12, by
+# coincidence of the point). Without `create_graph`, `dy/dx` is just the number 12, with
+# no history: differentiating it again raises chapter 4's error. A second check, with no
+# autograd at all: the second central difference `(f(x+h) - 2f(x) + f(x-h)) / h²`.
+
+# %%
+def f(t):
+    return t ** 3
+
+
+h = 1e-3
+print("6x at x = 2:              ", 6 * 2.0)
+print("second difference, h=1e-3:", f"{(f(2 + h) - 2 * f(2.0) + f(2 - h)) / h ** 2:.6f}")
+
+# %% [markdown]
+# What was recorded? The graph of `dy/dx` is the backward of `pow`, written out: PyTorch's
+# formula is `grad * (3 * x ** 2)`, with `grad = 1` here. `PowBackward0` was recorded by
+# `x ** 2`, `MulBackward1` by the multiplication with the number 3, `MulBackward0` by the
+# multiplication with `grad` (which it saved). Differentiating this graph gives `6x`.
+
+# %%
+x = mg.tensor(2.0, requires_grad=True)
+(dy_dx,) = mg.autograd.grad(x ** 3, x, create_graph=True)
+print("dy/dx:", dy_dx)
+draw_graph(dy_dx, names={"x": x, "dy/dx": dy_dx}, title="the graph of dy/dx")
+
+# %% [markdown]
+# The same works for many points at once. `(x ** 3).sum()` has gradient `3x²` at every element
+# (each `x_i` only affects its own term), and the sum of that has gradient `6x`. Dots are
+# autograd, lines the algebra.
+
+# %%
+xs = mg.tensor(np.linspace(-2.0, 2.0, 9), requires_grad=True)
+(first,) = mg.autograd.grad((xs ** 3).sum(), xs, create_graph=True)
+(second,) = mg.autograd.grad(first.sum(), xs)
+
+grid = np.linspace(-2.0, 2.0, 101)
+points = xs.detach().numpy()
+fig, ax = plt.subplots(figsize=(6, 4))
+for curve, dots, label in [(grid ** 3, (xs ** 3).detach().numpy(), "f = x³"),
+                           (3 * grid ** 2, first.detach().numpy(), "f' = 3x²"),
+                           (6 * grid, second.numpy(), "f'' = 6x")]:
+    line, = ax.plot(grid, curve, label=label)
+    ax.plot(points, dots, "o", color=line.get_color())
+ax.axhline(0, color="grey", lw=0.5)
+ax.set_xlabel("x")
+ax.legend()
+ax.set_title("autograd (dots) against algebra (lines)")
+plt.show()
+
+# %% [markdown]
+# Your own Functions take part too: under `create_graph=True` a custom backward runs
+# with recording on, so if it is written with differentiable operations (ours is
+# `grad * x.sigmoid()`), its own gradient comes for free.
+#
+# **Predict:** the second derivative of softplus is the derivative of `sigmoid`,
+# `sigmoid(x) * (1 - sigmoid(x))`. Does double backward through `Softplus` give it?
+
+# %%
+def softplus_second_derivative(lib):
+    x = lib.tensor([-1.0, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
+    (first,) = lib.autograd.grad(make_softplus(lib).apply(x).sum(), x, create_graph=True)
+    (second,) = lib.autograd.grad(first.sum(), x)
+    s = x.detach().sigmoid()
+    return lines({"first (sigmoid)": first, "second": second,
+                  "sigmoid * (1 - sigmoid)": s * (1 - s)})
+
+
+side_by_side(softplus_second_derivative)
+
+# %% [markdown]
+# ## A Hessian-vector product
+#
+# For a function of many inputs the second derivative is a matrix, the Hessian `H`, and
+# for a million parameters it has 10¹² entries. Often only `H v` for one vector `v` is
+# needed (Newton-type methods, curvature estimates). Trick: `H v` is the gradient of
+# `g · v`, where `g` is the gradient. Two backward passes, no matrix.
+#
+# Take `f(x) = x₀² x₁ + x₁³` at `x = (1, 2)`. By hand: `g = (2 x₀ x₁, x₀² + 3 x₁²) =
+# (4, 13)`, `H = [[2 x₁, 2 x₀], [2 x₀, 6 x₁]] = [[4, 2], [2, 12]]`.
+#
+# **Predict:** `H v` for `v = (1, -1)`.
+
+# %%
+def hessian_vector_product(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    f = x[0] ** 2 * x[1] + x[1] ** 3
+    (g,) = lib.autograd.grad(f, x, create_graph=True)
+    v = lib.tensor([1.0, -1.0])
+    (hv,) = lib.autograd.grad((g * v).sum(), x)
+    return lines({"g": g, "H v": hv})
+
+
+side_by_side(hessian_vector_product)
+
+# %% [markdown]
+# `H v = (4 - 2, 2 - 12) = (2, -10)`, as autograd says. (PyTorch packages this as
+# `torch.autograd.functional.hvp`, and `torch.func` can compose one; underneath it is the
+# same idea.)
+
+# %% [markdown]
+# ## `autograd.grad` versus `backward()`
+#
+# Both run the same engine. `backward()` adds the gradients into the `.grad` of the
+# leaves (chapter 4) and returns nothing. `autograd.grad(outputs, inputs)` returns the
+# gradients of the `inputs` you name, as a tuple, and leaves `.grad` alone. That is why
+# it is the tool for gradients of gradients: nothing is accumulated by accident.
+#
+# **Predict:** `x.grad` after `autograd.grad`, and then after `backward()`?
+
+# %%
+def grad_versus_backward(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    returned = lib.autograd.grad(y, x, retain_graph=True)
+    after_grad = x.grad
+    y.backward()
+    return lines({"autograd.grad returned": returned, "x.grad after autograd.grad": after_grad,
+                  "x.grad after backward()": x.grad})
+
+
+side_by_side(grad_versus_backward)
+
+# %% [markdown]
+# One more difference: you name the inputs, so you may name one that the output does not
+# depend on. That is usually a bug, so by default it raises; with `allow_unused=True`
+# the unused input gets `None`.
+#
+# **Predict:** `y = (x * 2).sum()` does not use `z`. What does `grad(y, [x, z])` do, and
+# what does it return with `allow_unused=True`?
+
+# %%
+def unused_input(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    z = lib.tensor([3.0, 4.0], requires_grad=True)
+    y = (x * 2).sum()
+    try:
+        lib.autograd.grad(y, [x, z], retain_graph=True)
+    except RuntimeError as error:
+        raised = f"RuntimeError: {error}"
+    returned = lib.autograd.grad(y, [x, z], allow_unused=True)
+    return lines({"grad(y, [x, z])": raised, "grad(y, [x, z], allow_unused=True)": returned})
+
+
+side_by_side(unused_input)
+
+# %% [markdown]
+# `backward(create_graph=True)` exists too, and PyTorch warns against it: the recorded
+# gradient is stored in the leaf's `.grad`, and its graph refers back to the leaf, a
+# reference cycle. minigrad gives the same warning.
+
+# %%
+def backward_create_graph(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    (x ** 3).sum().backward(create_graph=True)
+    return lines({"x.grad": x.grad.detach(), "x.grad.requires_grad": x.grad.requires_grad})
+
+
+side_by_side(backward_create_graph)
+
+# %% [markdown]
+# ## Which line broke it? Anomaly detection
+#
+# Chapter 6's version error ended with a hint: "enable anomaly detection to find the
+# operation that failed to compute its gradient". With it on, every recorded node also
+# keeps the stack of the forward line that created it; if its backward fails, a warning
+# shows that line before the error. The warning holds the whole stack (here, of the
+# notebook's kernel too); we print its first line and the innermost line of our code.
+
+# %%
+def blamed_line(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught, lib.autograd.set_detect_anomaly(True):
+        warnings.simplefilter("always")
+        a = x * 2
+        y = a * a
+        with lib.no_grad():
+            a.add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as error:
+            raised = f"RuntimeError: {str(error)[:60]}..."
+    message = str(caught[0].message).splitlines()
+    code = [line.strip() for line in message[1:] if line.startswith("    ")
+            and "return op(" not in line]  # minigrad's own frame: not user code
+    return lines({"warning": message[0], "innermost line of your code": code[-1],
+                  "then": raised})
+
+
+side_by_side(blamed_line)
+
+# %% [markdown]
+# The line `y = a * a` made the `MulBackward0` whose saved `a` changed. Anomaly detection
+# slows everything down (a stack trace per operation): switch it on to hunt a bug, off
+# again afterwards.
+
+# %% [markdown]
+# ## What you can now predict
+#
+# This was the last chapter. Across the course you have built the pieces of an autograd
+# engine and seen PyTorch do the same thing beside every one of them. You can now
+# predict:
+# - **the graph** (ch. 1-3): which operations record a node, its name (`MulBackward0`),
+#   its `next_functions`, and that `requires_grad` flows forward from any input;
+# - **backward** (ch. 2-4): the chain rule node by node, in reverse topological order,
+#   gradients added into the `.grad` of leaves only, broadcasting undone, saved tensors
+#   freed unless `retain_graph=True`;
+# - **detach and in-place** (ch. 5-6): what shares memory and version counters, and when
+#   a changed tensor makes backward raise;
+# - **grad modes and training** (ch. 7-9): when nothing is recorded, how modes nest,
+#   `train()`/`eval()` versus `no_grad()`, and what not recording saves;
+# - **beyond** (this chapter): custom Functions, `gradcheck`, and gradients of gradients.
+#
+# ## Where to read on
+#
+# - PyTorch's own account: "Autograd mechanics" (pytorch.org/docs/stable/notes/autograd.html),
+#   the `torch.autograd` reference (pytorch.org/docs/stable/autograd.html), and
+#   "Extending PyTorch" (pytorch.org/docs/stable/notes/extending.html) for custom
+#   Functions, including `setup_context`, `mark_dirty` and `once_differentiable`.
+# - PyTorch's engine source, in the pytorch/pytorch repository:
+#   `torch/csrc/autograd/engine.cpp` (the walk), `torch/csrc/autograd/saved_variable.cpp`
+#   (the version check), `tools/autograd/derivatives.yaml` (the backward formula of every
+#   operation), and the Python side `torch/autograd/function.py`, `grad_mode.py`,
+#   `gradcheck.py`.
+# - minigrad's own: `minigrad/engine.py` (the walk), `minigrad/graph.py` (nodes and saved
+#   tensors), `minigrad/ops/` (each forward beside its backward). They are short; read
+#   them once more, now that you know what every line is for.
