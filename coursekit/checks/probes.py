@@ -48,7 +48,7 @@ def to_json(value, _depth=0, _budget=None):
 
     Only exact built-in types and exact numpy arrays/scalars are accepted;
     subclasses are refused because they can redefine comparison.  A minigrad
-    tensor is converted through its numpy data.
+    tensor (or Parameter) is converted through its numpy data.
     """
     if _budget is None:
         _budget = [MAX_ITEMS]
@@ -81,8 +81,10 @@ def to_json(value, _depth=0, _budget=None):
             if value.dtype.kind not in "biuf":
                 raise NotPlainData(f"a numpy scalar of dtype {value.dtype}")
             return value.item()
-    tensor_module = sys.modules.get("minigrad")
-    if tensor_module is not None and kind is getattr(tensor_module, "Tensor", None):
+    tensor_class = getattr(sys.modules.get("minigrad"), "Tensor", None)
+    if tensor_class is not None and isinstance(value, tensor_class):
+        # Tensors and Parameters travel as their numbers; whatever ``_data``
+        # holds must itself be plain data, so a subclass gains nothing.
         return to_json(value._data, _depth + 1, _budget)
     raise NotPlainData(f"an object of type {_type_name(value)}")
 

@@ -244,6 +244,13 @@ def test_to_json_keeps_plain_data_and_numpy_and_refuses_everything_else():
             to_json(bad)
 
 
+def test_minigrad_tensors_and_parameters_travel_as_their_numbers():
+    mg = pytest.importorskip("minigrad")
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert to_json({"x": x}) == {"x": {"__ndarray__": [1.0, 2.0], "shape": [2], "dtype": "float32"}}
+    assert to_json(mg.nn.Parameter(mg.zeros(1)))["__ndarray__"] == [0.0]
+
+
 def test_judges_compare_strictly_and_say_where_arrays_differ():
     assert not same_answer(1, True) and same_answer(2, 2.0) and same_answer([1, [2]], [1, [2.0]])
     passed, message = arrays_close(list(range(20)), [*range(19), 99])
