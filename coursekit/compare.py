@@ -24,6 +24,7 @@ def _normalise(value):
     text = value if isinstance(value, str) else repr(value)
     text = re.sub(r"\(Triggered internally at [^)]*\)", "", text)
     text = text.replace("torch.", "LIB.").replace("minigrad.", "LIB.")
+    text = text.replace("torch::", "LIB::").replace("minigrad::", "LIB::")
     text = re.sub(r" at 0x[0-9a-fA-F]+", "", text)
     return text.strip()
 
@@ -47,7 +48,7 @@ def side_by_side(example):
     import minigrad
 
     mine = run(example, minigrad)
-    print(mine.replace("LIB.", "minigrad."))
+    print(mine.replace("LIB.", "minigrad.").replace("LIB::", "minigrad::"))
     torch = _torch()
     if torch is None:
         print("PyTorch: not installed here, so not compared live (pip install torch==2.13.0)")
@@ -55,6 +56,6 @@ def side_by_side(example):
     theirs = run(example, torch)
     if theirs != mine:
         print(f"PyTorch {torch.__version__.split('+')[0]} differs:\n"
-              + theirs.replace("LIB.", "torch."))
+              + theirs.replace("LIB.", "torch.").replace("LIB::", "torch::"))
         raise AssertionError("minigrad and PyTorch disagree on this example")
     print(f"PyTorch {torch.__version__.split('+')[0]}: the same")

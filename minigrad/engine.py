@@ -17,6 +17,7 @@ recursion anywhere: a chain of a million nodes is fine.
 
 import collections
 import heapq
+import itertools
 import warnings
 
 import numpy as np
@@ -141,7 +142,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
     buffers = dict(roots)
-    ready = [(-node._sequence_nr, id(node), node) for node in roots
+    # Ties (several AccumulateGrad nodes ready at once) go first in, first out.
+    arrival = itertools.count()
+    ready = [(-node._sequence_nr, next(arrival), node) for node in roots
              if dependencies.get(node, 0) == 0]
     heapq.heapify(ready)
     previous_mode = (_state.grad_enabled, _state.inference_mode)
@@ -183,7 +186,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         buffers[child] = child_grad
                 dependencies[child] -= 1
                 if dependencies[child] == 0:
-                    heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+                    heapq.heappush(ready, (-child._sequence_nr, next(arrival), child))
             if isinstance(node, AccumulateGrad) and on_step is not None and grad is not None:
                 on_step(Step(node, grad, ()))
     finally:

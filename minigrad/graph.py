@@ -114,18 +114,6 @@ class SavedTensor:
         return tensor
 
 
-class _SavedValue:
-    """A saved number: nothing to version-check."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def unpack(self, node):
-        return self.value
-
-
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -164,11 +152,20 @@ class Node:
         return self.next_functions[i][0] is not None
 
     # --- saved tensors -------------------------------------------------
+    # The tensors this kind of node may save. Which are saved depends on which
+    # inputs need a gradient (mul saves `self` only if `other` needs one); an
+    # unsaved one reads as None, like PyTorch's ``_saved_self``.
+    saved_names = ()
+    _kept_values = None
+
     def save_value(self, name, value):
-        """Keep a plain value (not a tensor) that backward needs, e.g. ``alpha``."""
-        if self._saved is None:
-            self._saved = {}
-        self._saved[name] = _SavedValue(value)
+        """Keep a plain value (not a tensor) that backward needs, e.g. ``alpha``.
+
+        Values are not freed by backward and have no version to check.
+        """
+        if self._kept_values is None:
+            self._kept_values = {}
+        self._kept_values[name] = value
 
     def save(self, name, tensor, is_output=False):
         if self._saved is None:
@@ -184,31 +181,40 @@ class Node:
     def release_saved(self):
         """Drop saved tensors after backward (unless ``retain_graph=True``)."""
         if self._saved is not None:
+            self._freed_names = tuple(self._saved)
             self._saved = None
             self._freed = True
+
+    def _names_of_saved(self):
+        d = self.__dict__
+        names = list(type(self).saved_names)
+        for source in (d.get("_saved") or {}, d.get("_freed_names") or (),
+                       d.get("_kept_values") or {}):
+            names += [n for n in source if n not in names and isinstance(n, str)]
+        return names
 
     def __getattr__(self, attr):
         # PyTorch exposes what a node saved as ``_saved_<name>`` attributes.
         if attr.startswith("_saved_"):
-            saved = self.__dict__.get("_saved")
-            if self.__dict__.get("_freed"):
-                raise RuntimeError(_FREED_MESSAGE)
-            if saved and attr[7:] in saved:
-                return saved[attr[7:]].unpack(self)
+            name, d = attr[7:], self.__dict__
+            values = d.get("_kept_values")
+            if values and name in values:
+                return values[name]
+            if name in self._names_of_saved():
+                if d.get("_freed"):
+                    raise RuntimeError(_FREED_MESSAGE)
+                saved = d.get("_saved")
+                return saved[name].unpack(self) if saved and name in saved else None
         raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
 
     def __dir__(self):
-        names = list(super().__dir__())
-        if self._saved:
-            names += [f"_saved_{k}" for k in self._saved]
-        return names
+        return list(super().__dir__()) + [f"_saved_{n}" for n in self._names_of_saved()]
 
     def saved_tensors_nbytes(self):
         """Bytes of memory held by this node's saved tensors (for chapter 09)."""
         if not self._saved:
             return 0
-        return sum(s.tensor._data.nbytes for s in self._saved.values()
-                   if isinstance(s, SavedTensor))
+        return sum(s.tensor._data.nbytes for s in self._saved.values() if s is not None)
 
     # --- hooks -------------------------------------------------------------
     def register_prehook(self, hook):

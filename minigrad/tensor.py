@@ -65,6 +65,8 @@ _CPU = device("cpu")
 
 def _wrap(array, grad_fn=None):
     """A new tensor around ``array`` (no copy); the op that made it is ``grad_fn``."""
+    if array.__class__ is not np.ndarray:
+        array = np.asarray(array)  # numpy returns scalars for 0-d results; keep arrays
     t = object.__new__(Tensor)
     t._data = array
     t._requires_grad = grad_fn is not None
@@ -283,6 +285,12 @@ class Tensor:
 
     def numel(self):
         return self._data.size
+
+    def all(self, dim=None, keepdim=False):
+        return _wrap(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        return _wrap(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
 
     def nelement(self):
         return self._data.size

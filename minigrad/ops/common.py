@@ -34,6 +34,15 @@ def scalar_tensor(value, dtype):
     return _wrap(np.asarray(value, dtype=dtype.numpy))
 
 
+def wrapped_number(x):
+    """How PyTorch keeps a Python number an op saved: a 0-d tensor of its own kind
+    (int -> int64, float -> float64), e.g. ``(a * 2).grad_fn._saved_other``."""
+    if isinstance(x, Tensor):
+        return x
+    return _wrap(np.asarray(x, dtype=dtypes.result_type(x).numpy if isinstance(x, bool) else
+                            np.int64 if isinstance(x, (int, np.integer)) else np.float64))
+
+
 def as_tensor_operand(x):
     """Accept Tensors and Python/numpy numbers; None for anything else (-> NotImplemented)."""
     if isinstance(x, Tensor):

@@ -9,7 +9,7 @@ place later can never break its backward.
 import numpy as np
 
 from ..graph import Node
-from .common import (as_tensor_operand, float_data, grad_for, is_recording, meta, output,
+from .common import (as_tensor_operand, wrapped_number, float_data, grad_for, is_recording, meta, output,
                      promote)
 
 
@@ -84,6 +84,8 @@ def rsub(t, number):
 class MulBackward0(Node):
     """d(a*b)/da = b and d(a*b)/db = a: each input's gradient needs the *other* input."""
 
+    saved_names = ("self", "other")
+
     def apply(self, grad):
         grad_a = grad_b = None
         if self.needs_grad(0):
@@ -94,6 +96,7 @@ class MulBackward0(Node):
 
 
 def mul(a, b):
+    b_given = b
     a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
     out = np.multiply(x, y)
     if not is_recording(a, b):
@@ -101,7 +104,7 @@ def mul(a, b):
     node = MulBackward0(a, b)
     node.meta = (meta(a), meta(b))
     if node.needs_grad(0):
-        node.save("other", b)
+        node.save("other", wrapped_number(b_given))
     if node.needs_grad(1):
         node.save("self", a)
     return output(out, node)
@@ -126,6 +129,8 @@ def mul_number(t, number):
 
 class DivBackward0(Node):
     """d(a/b)/da = 1/b and d(a/b)/db = -a/b**2."""
+
+    saved_names = ("self", "other")
 
     def apply(self, grad):
         grad_a = grad_b = None
@@ -338,9 +343,10 @@ class SigmoidBackward0(Node):
 
 def sigmoid(t):
     x = float_data(t)
-    # Two forms, each exact where the other would overflow.
-    with np.errstate(over="ignore"):
-        out = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x))).astype(x.dtype)
+    # exp of a negative number never overflows: e = exp(-|x|), then
+    # sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0.
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
     if not is_recording(t):
         return output(out)
     node = SigmoidBackward0(t)

@@ -19,6 +19,8 @@ class AddmmBackward0(Node):
     """out = bias + mat1 @ mat2: the bias gets the (unbroadcast) gradient, the
     matrices get the two products of mm's backward."""
 
+    saved_names = ("mat1", "mat2")
+
     def apply(self, grad):
         grad_bias = grad_for(grad, self.meta) if self.needs_grad(0) else None
         grad_mat1 = grad.mm(self.saved("mat2").t()) if self.needs_grad(1) else None

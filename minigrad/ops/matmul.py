@@ -19,6 +19,8 @@ def _dt(t):
 class MmBackward0(Node):
     """C = A @ B: grad_A = grad @ B.T, grad_B = A.T @ grad."""
 
+    saved_names = ("self", "mat2")
+
     def apply(self, grad):
         grad_a = grad_b = None
         if self.needs_grad(0):
@@ -58,6 +60,8 @@ def mm(a, b):
 class MvBackward0(Node):
     """y = M @ v: grad_M = outer(grad, v), grad_v = M.T @ grad."""
 
+    saved_names = ("self", "vec")
+
     def apply(self, grad):
         grad_m = grad_v = None
         if self.needs_grad(0):
@@ -70,6 +74,8 @@ class MvBackward0(Node):
 class DotBackward0(Node):
     """s = a . b: grad_a = grad * b, grad_b = grad * a."""
 
+    saved_names = ("self", "tensor")
+
     def apply(self, grad):
         grad_a = grad * self.saved("tensor") if self.needs_grad(0) else None
         grad_b = grad * self.saved("self") if self.needs_grad(1) else None
@@ -78,6 +84,8 @@ class DotBackward0(Node):
 
 class BmmBackward0(Node):
     """Batched matrix product: the 2-D rule on every matrix of the batch."""
+
+    saved_names = ("self", "mat2")
 
     def apply(self, grad):
         grad_a = grad_b = None

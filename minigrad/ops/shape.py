@@ -360,7 +360,8 @@ def _select_step(t, k, dim, original_dim):
             raise IndexError(f"index {k} is out of bounds for dimension {original_dim} with "
                              f"size {size}")
         full = (slice(None),) * dim + (int(k),)
-        out, cls, key = data[full], SelectBackward0, full
+        # The trailing Ellipsis makes numpy return a (0-d) view even for one element.
+        out, cls, key = data[full + (Ellipsis,)], SelectBackward0, full
         nxt = dim
     node = None
     if is_recording(t):

@@ -196,10 +196,7 @@ def test_detach_in_place_turns_a_result_into_a_leaf():
     lambda t: t.view(2, 2),
     lambda t: t.reshape(2, 2),
     lambda t: t[1:],
-    pytest.param(lambda t: t[0], marks=pytest.mark.xfail(
-        strict=True, reason="engine bug #2: t[0] of a 1-D tensor holds a numpy scalar, not a "
-        "view; in-place ops on it raise numpy's TypeError (torch: a 0-d view that writes "
-        "through); see /work/notes/engine_bugs.md")),
+    lambda t: t[0],
     lambda t: t.unsqueeze(0),
     lambda t: t.view(2, 2).transpose(0, 1),
     lambda t: t.detach(),

@@ -275,11 +275,6 @@ def test_pytorch_and_minigrad_give_the_same_graph_data_for_the_mm_example():
 
 
 @pytest.mark.torch_live
-@pytest.mark.xfail(
-    reason="engine parity: PyTorch saves the 2 of `a * 2` as an int64 0-d tensor "
-    "(label '2 (scalar)'), minigrad as float32 ('2. (scalar)')",
-    strict=True,
-)
 @pytest.mark.parametrize("key", ["tanh", "times2"])
 def test_pytorch_and_minigrad_give_the_same_graph_data_with_a_python_number(key):
     _same_graph_data(key)
