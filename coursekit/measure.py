@@ -8,15 +8,18 @@ Three instruments, from exact to noisy:
 - memory_during(fn): run fn under tracemalloc and report how much memory its
   result keeps alive and the peak on the way. numpy reports its array buffers
   to tracemalloc, so minigrad's memory is visible; PyTorch's allocator is not.
-- median_time(fn): timeit-style median of several runs. Depends on the machine
-  and on what else it is doing: print ratios, never raw numbers, in checked output.
+- median_time(fn) / median_times(fns): timeit-style medians of several runs.
+  They depend on the machine and on what else it is doing: print ratios, never
+  raw numbers, in checked output. one_thread() makes them steadier.
 
 The graph functions accept minigrad and PyTorch tensors alike (both expose a
 node's saved tensors as ``_saved_*`` attributes), so the same walk measures both.
 """
 
+import contextlib
 import gc
 import statistics
+import sys
 import time
 import tracemalloc
 from typing import NamedTuple
@@ -132,42 +135,80 @@ def graph_memory(outputs, exclude=()):
     return GraphMemory(len(nodes), saved, held)
 
 
-def memory_during(fn):
-    """Run ``fn()`` under tracemalloc; return MemoryUse(retained, peak) in bytes.
+def memory_during(fn, *args):
+    """Run ``fn(*args)`` under tracemalloc; return MemoryUse(retained, peak) in bytes.
 
     Measured from the allocations in place when fn starts, so only fn's own
-    allocations count. The result is kept alive until the measurement is read,
-    then dropped (so a result holding a graph counts as retained).
+    allocations count. Python's cyclic garbage collector is paused during the
+    call, so it cannot free unrelated objects in the middle of the measurement.
+    The result is kept alive until the measurement is read, then dropped (so a
+    result holding a graph counts as retained).
     """
-    gc.collect()
-    was_tracing = tracemalloc.is_tracing()
+    was_tracing, gc_was_enabled = tracemalloc.is_tracing(), gc.isenabled()
     if not was_tracing:
         tracemalloc.start()
+    gc.disable()
     try:
         tracemalloc.reset_peak()
         start, _ = tracemalloc.get_traced_memory()
-        result = fn()
+        result = fn(*args)
         current, peak = tracemalloc.get_traced_memory()
         del result
     finally:
+        if gc_was_enabled:
+            gc.enable()
         if not was_tracing:
             tracemalloc.stop()
     return MemoryUse(current - start, peak - start)
 
 
-def median_time(fn, repeat=5, number=1, warmup=1, timer=time.perf_counter):
-    """Median seconds per call of ``fn()``: ``repeat`` rounds of ``number`` calls each.
+def median_times(fns, *args, repeat=5, number=1, warmup=1, timer=time.perf_counter):
+    """Median seconds per call of each ``fn(*args)``, timed in interleaved rounds.
 
-    Like timeit, each round is timed as a whole and divided by ``number``;
-    the median of the rounds shrugs off a round slowed by something else
-    running. ``warmup`` untimed calls come first (first calls pay for caches).
+    Like timeit, a round is ``number`` calls timed as a whole and divided by
+    ``number``. The functions take turns round by round, so a moment when the
+    machine is busy slows them alike; the median of the ``repeat`` rounds
+    shrugs off the rounds that were slowed most. ``warmup`` untimed calls of
+    each function come first (first calls pay for caches).
     """
-    for _ in range(warmup):
-        fn()
-    rounds = []
+    for fn in fns:
+        for _ in range(warmup):
+            fn(*args)
+    rounds = [[] for _ in fns]
     for _ in range(repeat):
-        start = timer()
-        for _ in range(number):
-            fn()
-        rounds.append((timer() - start) / number)
-    return statistics.median(rounds)
+        for fn, own in zip(fns, rounds):
+            start = timer()
+            for _ in range(number):
+                fn(*args)
+            own.append((timer() - start) / number)
+    return [statistics.median(own) for own in rounds]
+
+
+def median_time(fn, *args, repeat=5, number=1, warmup=1, timer=time.perf_counter):
+    """Median seconds per call of ``fn(*args)`` (median_times for one function)."""
+    return median_times([fn], *args, repeat=repeat, number=number, warmup=warmup,
+                        timer=timer)[0]
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run the block with numpy's BLAS and PyTorch (if imported) on one thread each.
+
+    Timings then compare the work itself: on a busy machine a multi-threaded
+    matrix product can spend longer waiting for a free core than computing.
+    numpy's threads are limited through threadpoolctl (installed with
+    scikit-learn), when it is there; the previous settings come back afterwards.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - depends on the environment
+            pass
+        else:
+            stack.enter_context(threadpool_limits(limits=1))
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            previous = torch.get_num_threads()
+            torch.set_num_threads(1)
+            stack.callback(torch.set_num_threads, previous)
+        yield

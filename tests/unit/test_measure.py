@@ -89,6 +89,13 @@ def test_memory_during_sees_the_peak_of_memory_that_was_freed():
     assert use.peak >= 8_000_000
 
 
+def test_memory_during_and_median_time_pass_arguments_on():
+    seen = []
+    measure.memory_during(seen.append, "memory")
+    measure.median_time(seen.append, "time", repeat=1, number=1, warmup=0)
+    assert seen == ["memory", "time"]
+
+
 def test_median_time_is_the_median_round_divided_by_number():
     ticks = itertools.count()
     # Each round reads the clock twice; a fake clock makes the rounds 6, 2 and 4 ticks.
@@ -98,6 +105,43 @@ def test_median_time_is_the_median_round_divided_by_number():
                                  warmup=1, timer=lambda: next(readings))
     assert result == 2.0  # rounds 6/2, 2/2, 4/2 -> median 2
     assert len(calls) == 1 + 3 * 2
+
+
+def test_median_times_interleave_the_functions_round_by_round():
+    calls = []
+    first, second = (lambda: calls.append("a")), (lambda: calls.append("b"))
+    measure.median_times([first, second], repeat=2, number=2, warmup=1)
+    assert "".join(calls) == "ab" + "aabb" + "aabb"
+
+
+def test_memory_during_is_not_disturbed_by_the_garbage_collector():
+    import gc
+
+    inside = []
+    measure.memory_during(lambda: inside.append(gc.isenabled()))
+    assert inside == [False]  # paused during the call
+    assert gc.isenabled()  # and switched back on afterwards
+
+
+def test_one_thread_limits_blas_and_restores_it():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with measure.one_thread():
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before
+
+
+def test_one_thread_limits_pytorch_and_restores_it():
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    with measure.one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
 
 
 def test_saved_bytes_are_the_same_in_pytorch():
