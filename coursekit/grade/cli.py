@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
@@ -233,7 +234,14 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")]))
     worker_timeout = limits.notebook_s + limits.startup_s + 120  # a backstop; the worker keeps time itself
 
-    def grade(job: dict) -> dict:
+    stopping = threading.Event()
+    running: set = set()
+    lock = threading.Lock()
+
+    def grade(job: dict):
+        """Run one worker process; None if the run is being interrupted."""
+        if stopping.is_set():
+            return None
         slot = slots.get()
         try:
             job = {**job, "slot": slot, "site_dir": str(site)}
@@ -243,32 +251,52 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
             result_path = Path(job["result_path"])
             result_path.unlink(missing_ok=True)
             with open(state / "logs" / f"{job['learner']}.log", "w") as log:
+                # A session of its own: Ctrl-C reaches only the grader, which stops the workers.
+                worker = subprocess.Popen([sys.executable, "-m", "coursekit.grade.worker", str(job_path)],
+                                          stdout=log, stderr=subprocess.STDOUT, env=env, cwd=state,
+                                          start_new_session=True)
+                with lock:
+                    running.add(worker)
                 try:
-                    subprocess.run([sys.executable, "-m", "coursekit.grade.worker", str(job_path)],
-                                   stdout=log, stderr=subprocess.STDOUT, env=env, timeout=worker_timeout,
-                                   cwd=state, check=False)
+                    worker.wait(timeout=worker_timeout)
                 except subprocess.TimeoutExpired:
-                    pass
+                    worker.kill()
+                    worker.wait()
+                finally:
+                    with lock:
+                        running.discard(worker)
+            job_path.unlink(missing_ok=True)
+            if stopping.is_set():
+                return None  # no result file: the next run grades it
             result = _read_result(result_path)
             if result is None:
                 result = result_record(job, plan, "error", ["grader error: the worker stopped without a result"],
                                        empty_cells(plan, "not graded: grader error"))
                 write_atomic(result_path, json.dumps(result, indent=1, sort_keys=True))
-            job_path.unlink(missing_ok=True)
             return result
         finally:
             slots.put(slot)
 
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
-        if todo:
-            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                futures = [pool.submit(grade, job) for job in todo]
-                with tqdm(total=len(todo), desc=f"grading {plan.chapter}", unit="notebook") as bar:
-                    for future in as_completed(futures):
-                        result = future.result()
-                        results[result["learner"]] = result
-                        bar.update(1)
+        futures = [pool.submit(grade, job) for job in todo]
+        with tqdm(total=len(todo), desc=f"grading {plan.chapter}", unit="notebook", disable=not todo) as bar:
+            for future in as_completed(futures):
+                result = future.result()
+                results[result["learner"]] = result
+                bar.update(1)
+    except KeyboardInterrupt:
+        stopping.set()
+        with lock:
+            for worker in running:
+                worker.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        done = sum(1 for f in futures if f.done() and not f.cancelled() and f.result() is not None)
+        print(f"\ninterrupted: {reused + done} results kept in {state / 'results'}; "
+              "run the same command again to grade the rest", file=sys.stderr)
+        return 130
     finally:
+        pool.shutdown(wait=True)
         if site is not None:
             shutil.rmtree(site, ignore_errors=True)
 

@@ -101,7 +101,8 @@ def _mount(source, target, fstype, flags, data=None) -> None:
 def _die_with_parent() -> None:
     # If the process that started us dies, so do we (and, for the PID
     # namespace's first process, everything inside the namespace).
-    _c().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if sys.platform.startswith("linux"):
+        _c().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _write(path: str, text: str) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 
 import classroom
-from classroom import read_gradebook, run_grader, tree_hashes
+from classroom import ROOT, read_gradebook, run_grader, tree_hashes
 
 
 def _copy_of_results(graded_class, tmp_path):
@@ -42,6 +47,34 @@ def test_an_interrupted_run_resumes_with_the_submissions_it_had_not_finished(gra
     assert process.returncode == 0, process.stderr[-2000:]
     assert f"(2 graded now, {len(graded_class.expected) - 2} from an earlier run)" in process.stdout
     assert read_gradebook(out / "gradebook.csv") == graded_class.gradebook
+
+
+def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resumes(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    submissions.mkdir()
+    shutil.copy(classroom.SOLUTIONS, submissions / "a.ipynb")
+    shutil.copy(classroom.EXERCISES, submissions / "b.ipynb")
+    slow = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex1-impl", before="import time\ntime.sleep(60)")
+    (submissions / "c.ipynb").write_bytes(classroom.dump(slow))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = ["ch99", submissions, "--out", out, "--solutions", classroom.SOLUTIONS.parent, "--timeout-cell", 120]
+    grader = subprocess.Popen([sys.executable, "-m", "coursekit.grade", *map(str, args)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = out / ".coursekit-grade" / "results"
+    deadline = time.monotonic() + 60
+    while not ((results / "a.json").exists() and (results / "b.json").exists()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # c is now sleeping in its kernel
+    grader.send_signal(signal.SIGINT)
+    _, stderr = grader.communicate(timeout=30)
+    assert grader.returncode == 130
+    assert "interrupted: 2 results kept" in stderr
+    assert sorted(p.name for p in results.glob("*.json")) == ["a.json", "b.json"]
+
+    (submissions / "c.ipynb").write_bytes(classroom.SOLUTIONS.read_bytes())
+    process = run_grader(*args)
+    assert "(1 graded now, 2 from an earlier run)" in process.stdout
+    assert {k: v["total"] for k, v in read_gradebook(out / "gradebook.csv").items()} == {"a": "10", "b": "0", "c": "10"}
 
 
 def test_a_changed_submission_is_graded_again(graded_class, tmp_path):
