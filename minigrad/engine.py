@@ -153,17 +153,20 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         while ready:
             node = heapq.heappop(ready)[2]
             grad = buffers.pop(node, None)
-            if grad is not None:
+            if grad is not None and (node._pre_hooks or node._retained is not None):
                 grad = _call_pre_hooks(node, grad)
-            if node in capture_at and grad is not None:
+            if capture_at and grad is not None and node in capture_at:
                 for i in capture_at[node]:
                     captured[i] = grad
-            if needed is not None and (node not in needed or isinstance(node, AccumulateGrad)):
+            is_accumulator = node.__class__ is AccumulateGrad
+            if needed is not None and (is_accumulator or node not in needed):
                 grad_inputs = ()
-            elif isinstance(node, AccumulateGrad):
+            elif is_accumulator:
                 if grad is not None and accumulate:
                     node.accumulate(grad, create_graph)
-                grad_inputs = ()
+                    if on_step is not None:
+                        on_step(Step(node, grad, ()))
+                continue
             elif grad is None:
                 grad_inputs = (None,) * len(node.next_functions)
             else:
@@ -174,21 +177,18 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     raise
                 if on_step is not None:
                     on_step(Step(node, grad, tuple(grad_inputs)))
-                if not retain_graph:
+                if not retain_graph and node._saved is not None:
                     node.release_saved()
             for (child, _), child_grad in zip(node.next_functions, grad_inputs):
                 if child is None:
                     continue
                 if child_grad is not None:
-                    if child in buffers:
-                        buffers[child] = buffers[child] + child_grad
-                    else:
-                        buffers[child] = child_grad
-                dependencies[child] -= 1
-                if dependencies[child] == 0:
+                    waiting = buffers.get(child)
+                    buffers[child] = child_grad if waiting is None else waiting + child_grad
+                remaining = dependencies[child] - 1
+                dependencies[child] = remaining
+                if remaining == 0:
                     heapq.heappush(ready, (-child._sequence_nr, next(arrival), child))
-            if isinstance(node, AccumulateGrad) and on_step is not None and grad is not None:
-                on_step(Step(node, grad, ()))
     finally:
         _set_state(*previous_mode)
 

@@ -131,7 +131,7 @@ class Node:
     """
 
     def __init__(self, *inputs):
-        self.next_functions = tuple(gradient_edge(t) for t in inputs)
+        self.next_functions = tuple([gradient_edge(t) for t in inputs])
         self._sequence_nr = next(_sequence_numbers)
         self._saved = None
         self._freed = False

@@ -8,6 +8,7 @@ formula live together in ``minigrad/ops``.
 """
 
 import warnings
+import weakref
 
 import numpy as np
 
@@ -71,12 +72,7 @@ def _wrap(array, grad_fn=None):
     t._data = array
     t._requires_grad = grad_fn is not None
     t._grad_fn = grad_fn
-    t._grad = None
     t._version_counter = VersionCounter()
-    t._hooks = None
-    t._accumulator = None
-    t._base = None
-    t._retains_grad = False
     t._is_inference = _state.inference_mode
     return t
 
@@ -84,8 +80,15 @@ def _wrap(array, grad_fn=None):
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_version_counter", "_hooks",
-                 "_accumulator", "_base", "_retains_grad", "_is_inference", "__weakref__")
+    # Every tensor sets these five; the rarely used rest start from the class
+    # defaults below and live in the instance's __dict__ only once set (speed).
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_version_counter", "_is_inference",
+                 "__weakref__", "__dict__")
+    _grad = None  # filled by backward (leaves), or retain_grad()
+    _hooks = None  # {handle id: hook} for register_hook on a leaf
+    _accumulator = None  # weak reference to this leaf's AccumulateGrad node
+    _base = None  # the tensor this one is a view of
+    _retains_grad = False
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
     __array_ufunc__ = None
 
@@ -93,7 +96,7 @@ class Tensor:
         from .creation import tensor as _tensor
 
         made = _tensor(data, dtype=dtypes.float32 if not isinstance(data, Tensor) else None)
-        for name in Tensor.__slots__[:-1]:
+        for name in Tensor.__slots__[:-2]:
             setattr(self, name, getattr(made, name))
         if requires_grad:
             self.requires_grad = True
@@ -203,8 +206,6 @@ class Tensor:
         """The AccumulateGrad node of this leaf (one per leaf, made on first use)."""
         node = self._accumulator() if self._accumulator is not None else None
         if node is None:
-            import weakref
-
             node = AccumulateGrad(self)
             self._accumulator = weakref.ref(node)
         return node

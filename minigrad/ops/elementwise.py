@@ -9,11 +9,14 @@ place later can never break its backward.
 import numpy as np
 
 from ..graph import Node
+from ..tensor import Tensor
 from .common import (as_tensor_operand, wrapped_number, float_data, grad_for, is_recording, meta, output,
                      promote)
 
 
 def _number_or_tensor(x):
+    if x.__class__ is Tensor:
+        return x
     y = as_tensor_operand(x)
     if y is None:
         raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
