@@ -130,3 +130,18 @@ def test_an_unknown_chapter_is_an_error_that_says_so(tmp_path):
                          classroom.SOLUTIONS.parent)
     assert process.returncode == 2
     assert "no solutions notebook for ch42" in process.stderr
+
+
+def test_without_namespaces_the_grader_still_grades_and_restarts_dead_kernels(tmp_path):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(classroom.SOLUTIONS, submissions / "full.ipynb")
+    shutil.copy(classroom.EXERCISES, submissions / "zero.ipynb")
+    dies = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex3-answer", after="import os\nos._exit(3)")
+    (submissions / "dies.ipynb").write_bytes(classroom.dump(dies))
+    process = run_grader("ch99", submissions, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
+                         "--isolation", "none", "-j", 2)
+    assert "isolation: resource limits only (--isolation none)" in process.stdout
+    rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
+    assert {k: (v["total"], v["status"]) for k, v in rows.items()} == {
+        "full": ("10", "ok"), "zero": ("0", "ok"), "dies": ("8", "incidents")}
