@@ -196,6 +196,8 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
             return outcome("failed", messages.unreadable())
         result = results[index]
         label = messages.case_label(case)
+        if hidden:
+            label = f"{label} (a hidden case)" if label else "a hidden case"
         status = result.get("status")
         if status == "not-implemented":
             return outcome("not-implemented", messages.not_implemented(check.title), index + 1)

@@ -237,6 +237,7 @@ class Grading:
         graded = step.graded
         check = graded.check
         outcome = None
+        tried = {False: 0, True: 0}  # cases passed, visible and hidden
         for call in graded.calls:
             seed = grading_seed(self.job["secret"], self.job["learner"], call.check_id, call.hidden)
             cases = make_cases(check, seed, call.hidden)
@@ -260,6 +261,10 @@ class Grading:
                 self.recover()
             if not outcome.passed:
                 break
+            tried[call.hidden] += outcome.cases
+        if outcome is not None and outcome.passed and tried[True]:
+            outcome.message = (f"all {tried[False] + tried[True]} cases pass "
+                               f"({tried[False]} visible, {tried[True]} hidden)")
         self.results[graded.grade_id] = self.cell_result(graded, outcome)
 
     def cell_result(self, graded: GradedCell, outcome: Outcome | None) -> dict:

@@ -132,7 +132,8 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         (folder / f"{learner}.ipynb").write_bytes(data)
         out[learner] = expect
 
-    add("full", sol, Expect(points()))
+    add("full", sol, Expect(points(), messages={"ex1-check": "all 7 cases pass (3 visible, 4 hidden)",
+                                                 "ex3-check": "right"}))
     add("zero", load(EXERCISES), Expect(points("ex1", "ex2", "ex3", "ex4"),
                                         messages={g: "not implemented yet" for g in POINTS}))
     add("partial", solved(["ex1-impl", "ex3-answer"]), Expect(points("ex2", "ex4")))
@@ -158,7 +159,8 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 if size == 1 and grad.shape[axis] != 1:
                     grad = grad.sum(axis=axis)
             return grad
-        '''), Expect(points("ex1", "ex2"), messages={"ex1-check": "shape"}))
+        '''), Expect(points("ex1", "ex2"), messages={"ex1-check": "expected shape (2, 1)",
+                                             "ex2-check": "(a hidden case): grad_a has shape (2,)"}))
 
     # -- limits ----------------------------------------------------------------
     add("infinite_loop", edited(sol, "ex2-impl", before="while True:\n    pass"),
