@@ -10,7 +10,8 @@ module sets the walls up before it becomes the kernel.  Two levels exist:
   Python installation only, so the course repository, the solutions, the
   grader's output and the other submissions do not exist in its world.  It
   has no network, its /tmp and working directory are small private tmpfs
-  mounts, and when the grader runs as root the kernel also runs as a
+  mounts, the directory of its sockets is sealed read-only once they exist,
+  and when the grader runs as root the kernel also runs as a
   throw-away user id (one per worker slot), so it cannot signal or touch
   anything the grader owns.  Killing the sandbox's first process ends every
   process the submission started, daemons included.
@@ -30,6 +31,7 @@ import os
 import resource
 import signal
 import sys
+import time
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -63,6 +65,7 @@ _LOCKED_FLAGS = {
 
 PR_SET_PDEATHSIG = 1
 DEVICES = ("null", "zero", "full", "random", "urandom")
+KERNEL_SOCKETS = 5  # shell, iopub, stdin, control, heartbeat
 
 _libc = None
 
@@ -229,6 +232,34 @@ def _exit_status(status: int) -> int:
     return 1
 
 
+def _seal_connection_dir(config: dict, kernel_pid: int) -> None:
+    """Make the connection directory read-only once the kernel has made its sockets.
+
+    It is the one host directory the kernel could write to; sealed, a
+    submission cannot fill the grader's disk through it.  Connecting to the
+    sockets still works: a read-only mount does not stop socket traffic.
+    """
+    conn = config["conn_dir"]
+    deadline = time.monotonic() + float(config.get("startup_s") or 60)
+    while time.monotonic() < deadline:
+        try:
+            sockets = [n for n in os.listdir(conn) if n.startswith("kernel-") and n[7:].isdigit()]
+        except OSError:
+            return
+        if len(sockets) >= KERNEL_SOCKETS:
+            break
+        pid, status = os.waitpid(kernel_pid, os.WNOHANG)
+        if pid:
+            os._exit(_exit_status(status))
+        time.sleep(0.01)
+    locked = 0
+    st_flags = os.statvfs(conn).f_flag
+    for st_flag, ms_flag in _LOCKED_FLAGS.items():
+        if st_flags & st_flag:
+            locked |= ms_flag
+    _mount(None, conn, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | locked)
+
+
 def _run_init(kernel_pid: int) -> None:
     """PID 1 of the namespace: reap every child, leave when the kernel leaves."""
     while True:
@@ -294,6 +325,11 @@ def run_namespace(config: dict, cmd: list[str]) -> None:
         except Exception as exc:  # noqa: BLE001 - reported through stderr and the exit code
             print(f"coursekit sandbox: cannot start the kernel: {exc}", file=sys.stderr, flush=True)
         os._exit(112)
+    try:
+        _seal_connection_dir(config, kernel_pid)
+    except SandboxError as exc:
+        print(f"coursekit sandbox: {exc}", file=sys.stderr, flush=True)
+        os.kill(kernel_pid, signal.SIGKILL)
     _run_init(kernel_pid)
 
 
