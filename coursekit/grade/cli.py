@@ -56,10 +56,24 @@ idempotent and resumes an interrupted run; the input is never modified.
 """
 
 
+EPILOG = """\
+example:
+  python -m coursekit.grade ch02 submissions/ --out grades/ch02 -j 2
+
+status column of gradebook.csv:
+  ok         graded
+  incidents  graded; cells that hit a limit or ended the kernel cost their exercise
+  modified   graded; graded cells were deleted or renamed (checked at the end)
+  rejected   not gradable (empty, not a notebook, wrong chapter): 0 points
+  error      the grader failed on it: 0 points, retried by the next run
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m coursekit.grade",
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("chapter", help="chapter to grade, e.g. ch02")
