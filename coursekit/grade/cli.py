@@ -131,9 +131,10 @@ def detect_isolation(requested: str) -> tuple:
     return "none", f"resource limits only: the namespace sandbox is not available ({why[0]})"
 
 
-def make_site() -> Path:
+def make_site(run_dir: Path) -> Path:
     """The packages a kernel may import: minigrad and coursekit without checks or grader."""
-    site = Path(tempfile.mkdtemp(prefix="coursekit-site-"))
+    site = run_dir / "site"
+    site.mkdir()
     shutil.copytree(PACKAGE_DIR, site / "coursekit",
                     ignore=lambda d, names: [n for n in names if NOT_FOR_KERNELS.match(n)])
     spec = importlib.util.find_spec("minigrad")
@@ -240,7 +241,11 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
     reused = len(results)
 
     started = time.monotonic()
-    site = make_site() if todo else None
+    # Everything this run creates outside OUT lives here and goes at the end,
+    # sandboxes of interrupted workers included.
+    run_dir = Path(tempfile.mkdtemp(prefix="coursekit-run-"))
+    run_dir.chmod(0o755)
+    site = make_site(run_dir) if todo else None
     slots: queue.Queue = queue.Queue()
     for slot in range(args.jobs):
         slots.put(slot)
@@ -258,7 +263,7 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
             return None
         slot = slots.get()
         try:
-            job = {**job, "slot": slot, "site_dir": str(site)}
+            job = {**job, "slot": slot, "site_dir": str(site), "run_dir": str(run_dir)}
             job_path = state / "jobs" / f"{job['learner']}.json"
             write_atomic(job_path, json.dumps(job))
             os.chmod(job_path, 0o600)
@@ -311,8 +316,7 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
         return 130
     finally:
         pool.shutdown(wait=True)
-        if site is not None:
-            shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
     rows = [results[s.learner] for s in submissions if s.learner in results]
     write_atomic(out / "gradebook.csv", gradebook_csv(plan, rows))

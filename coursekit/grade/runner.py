@@ -392,7 +392,7 @@ def grade_job(job: dict) -> dict:
     if chapter is not None and chapter != plan.chapter:
         reason = f"this is the notebook of {chapter}, not {plan.chapter}"
         return result_record(job, plan, "rejected", [reason], empty_cells(plan, f"{FAIL} not graded: {reason}."))
-    box = Path(tempfile.mkdtemp(prefix="coursekit-sbx-"))
+    box = Path(tempfile.mkdtemp(prefix="sandbox-", dir=job.get("run_dir")))
     try:
         box.chmod(0o755)
         (box / "root").mkdir()
