@@ -33,7 +33,7 @@ POINTS = {"ex1-check": 3, "ex2-check": 3, "ex3-check": 2, "ex4-check": 2}
 SOLVED_IN = {"ex1-impl": "ex1-check", "ex2-impl": "ex2-check", "ex3-answer": "ex3-check", "ex4-fix": "ex4-check"}
 
 # Limits the test grades with (small, so that hostile cells cost little time).
-CELL_S = 3
+CELL_S = 5
 OUTPUT_MB = 2
 MEMORY_MB = 1024
 

@@ -113,5 +113,5 @@ def test_no_process_of_a_submission_outlives_the_grader(graded_class):
 
 
 def test_the_class_grades_in_well_under_two_minutes(graded_class):
-    # 25 submissions, two workers, four of them sitting out a 3 s limit.
+    # 25 submissions, two workers, two of them sitting out the 5 s cell limit.
     assert graded_class.seconds < 120

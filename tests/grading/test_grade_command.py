@@ -108,11 +108,11 @@ def test_the_notebook_time_limit_fails_the_exercise_it_ran_out_in_and_the_rest(t
     slow = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex3-answer", before="import time\ntime.sleep(30)")
     (submissions / "slow.ipynb").write_bytes(classroom.dump(slow))
     run_grader("ch99", submissions, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
-               "--timeout-cell", 60, "--timeout-notebook", 4)
+               "--timeout-cell", 60, "--timeout-notebook", 6)
     row = read_gradebook(tmp_path / "out" / "gradebook.csv")["slow"]
     assert [row[g] for g in classroom.POINTS] == ["3", "3", "0", "0"]
     assert row["status"] == "incidents"
-    assert "the notebook's time limit (4 s) ran out in exercise 3" in row["reason"]
+    assert "the notebook's time limit (6 s) ran out in exercise 3" in row["reason"]
 
 
 def test_the_output_folder_may_not_be_inside_the_submissions(tmp_path):
