@@ -1,0 +1,501 @@
+"""Checks for chapter 01, the graph (solutions/ch01_graph.ipynb).
+
+1. predict ``grad_fn`` names, ``is_leaf`` and ``next_functions`` of a small program;
+2. predict how ``requires_grad`` flows forward (seed item s004-requires-grad-flows);
+3. find the bug: a parameter created without ``requires_grad=True``;
+4. implement ``scalar_sin(x)``, a new Scalar operation with its local derivative;
+5. implement ``count_nodes(output)``: the graph is a DAG (seed item s001-graph-dag).
+
+The graph specs and their reference helpers at the end of this module are
+shared with chapter 02's checks.
+"""
+
+import math
+
+from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
+from coursekit.checks.judges import prediction
+from coursekit.checks.messages import describe, number_text
+
+# -- graph specs: small Scalar programs written as data ---------------------------
+#
+# A spec is plain data: leaves ``[name, value, requires_grad]`` and ops
+# ``[output, op, *inputs]``.  Probes build the Scalars from it in the learner's
+# kernel; the reference side derives the graph from the spec alone, without
+# minigrad: which values require grad, their nodes, and the edges between them.
+
+BACKWARD_NAMES = {"mul": "MulBackward0", "add": "AddBackward0", "sub": "SubBackward0",
+                  "tanh": "TanhBackward0", "exp": "ExpBackward0", "square": "PowBackward0",
+                  "relu": "ReluBackward0"}
+
+
+def spec_requires_grad(spec) -> dict:
+    """name -> requires_grad, by the rule: an op requires grad if any input does."""
+    requires = {name: bool(rg) for name, _, rg in spec["leaves"]}
+    for out, _, *args in spec["ops"]:
+        requires[out] = any(requires[a] for a in args)
+    return requires
+
+
+def spec_label(spec, name) -> str:
+    """How a probe names the node of value ``name`` (None if it has no node)."""
+    ops = {out: op for out, op, *_ in spec["ops"]}
+    if not spec_requires_grad(spec)[name]:
+        return None
+    return f"{BACKWARD_NAMES[ops[name]]}({name})" if name in ops else f"AccumulateGrad({name})"
+
+
+def spec_graph(spec) -> dict:
+    """The nodes reachable from the output's node, and the edges between them.
+
+    ``edges`` lists ``[sender, receiver]``: the sender passes a gradient to the
+    receiver, so it must run first.  ``none_edges`` counts the ``(None, 0)``
+    entries of the reachable nodes' next_functions.
+    """
+    requires = spec_requires_grad(spec)
+    inputs = {out: args for out, _, *args in spec["ops"]}
+    root = spec["output"]
+    seen, stack, edges, none_edges = {root}, [root], [], 0
+    while stack:
+        name = stack.pop()
+        for arg in inputs.get(name, ()):
+            if not requires[arg]:
+                none_edges += 1
+                continue
+            edges.append([spec_label(spec, name), spec_label(spec, arg)])
+            if arg not in seen:
+                seen.add(arg)
+                stack.append(arg)
+    nodes = sorted(spec_label(spec, n) for n in seen)
+    return {"nodes": nodes, "edges": edges, "none_edges": none_edges}
+
+
+def spec_paths(spec) -> int:
+    """How many nodes a walk *without* a visited set would count (one per path)."""
+    requires = spec_requires_grad(spec)
+    memo = {}
+    for name, *_ in spec["leaves"]:
+        memo[name] = 1
+    for out, _, *args in spec["ops"]:
+        memo[out] = 1 + sum(memo[a] for a in args if requires[a])
+    return memo[spec["output"]]
+
+
+def spec_text(spec) -> str:
+    """The spec as the program it stands for, e.g. ``c = a * b; d = c.tanh()``."""
+    forms = {"mul": "{} * {}", "add": "{} + {}", "sub": "{} - {}", "tanh": "{}.tanh()",
+             "exp": "{}.exp()", "square": "{} ** 2", "relu": "{}.relu()"}
+    return "; ".join(f"{out} = {forms[op].format(*args)}" for out, op, *args in spec["ops"])
+
+
+def apply_op(op, xs):
+    """One op of a spec on Scalars (or 0-d tensors): what the probes' if-chains do."""
+    if op == "mul":
+        return xs[0] * xs[1]
+    if op == "add":
+        return xs[0] + xs[1]
+    if op == "sub":
+        return xs[0] - xs[1]
+    if op == "square":
+        return xs[0] ** 2
+    return getattr(xs[0], op)()  # tanh, exp, relu
+
+
+def build_scalars(spec) -> dict:
+    """The spec run with minigrad.Scalar (the reference side's copy of the probes' loop)."""
+    import minigrad as mg
+
+    values = {name: mg.Scalar(value, requires_grad=rg) for name, value, rg in spec["leaves"]}
+    for out, op, *args in spec["ops"]:
+        values[out] = apply_op(op, [values[a] for a in args])
+    return values
+
+
+def spec(leaves, ops, output=None):
+    return {"leaves": [list(leaf) for leaf in leaves], "ops": [list(op) for op in ops],
+            "output": output or ops[-1][0]}
+
+
+def short_name(name):
+    """'minigrad::autograd::AccumulateGrad' -> 'AccumulateGrad' (strings only)."""
+    return name.rsplit("::", 1)[-1] if isinstance(name, str) else name
+
+
+# -- 1. predict: names, leaves, edges ------------------------------------------------
+
+GRAPH_PROGRAM = ("a = mg.Scalar(2.0, requires_grad=True); b = mg.Scalar(3.0); "
+                 "c = a * b; d = c + a; e = d.tanh()")
+GRAPH_ANSWERS = ("answer_e_grad_fn", "answer_c_is_leaf", "answer_b_is_leaf", "answer_c_next",
+                 "answer_d_next", "answer_a_grad")
+
+
+def graph_cases(rng, hidden):
+    return [{"label": "the program c = a * b; d = c + a; e = d.tanh()"}]
+
+
+def graph_probe(learner, case):
+    return [learner[name] for name in ("answer_e_grad_fn", "answer_c_is_leaf", "answer_b_is_leaf",
+                                       "answer_c_next", "answer_d_next", "answer_a_grad")]
+
+
+def _edge_names(node):
+    return [short_name(fn.name()) if fn is not None else None for fn, _ in node.next_functions]
+
+
+def graph_reference(case):
+    import minigrad as mg
+
+    a = mg.Scalar(2.0, requires_grad=True)
+    b = mg.Scalar(3.0)
+    c = a * b
+    d = c + a
+    e = d.tanh()
+    return [e.grad_fn.name(), c.is_leaf, b.is_leaf, _edge_names(c.grad_fn), _edge_names(d.grad_fn),
+            a.grad]
+
+
+def _names_answer(value):
+    """Accept names with a namespace and (name, 0) pairs as written by edge_names."""
+    if not isinstance(value, list):
+        return short_name(value)
+    out = []
+    for item in value:
+        if isinstance(item, list) and len(item) == 2 and type(item[1]) is int:
+            item = item[0]
+        out.append(short_name(item))
+    return out
+
+
+def graph_judge(got, expected, case):
+    programs = ("e.grad_fn.name()", "c.is_leaf", "b.is_leaf",
+                "c.grad_fn.next_functions", "d.grad_fn.next_functions",
+                "a.grad before any backward()")
+    for name, program, have, want in zip(GRAPH_ANSWERS, programs, got, expected):
+        passed, message = prediction(_names_answer(have), want, what=f"`{name}`", program=program)
+        if passed:
+            continue
+        if name.endswith("_next") and isinstance(have, list) and len(have) != len(want):
+            message += f". Hint: next_functions has one entry per input of the operation ({len(want)} here)"
+        elif name.endswith("_next") and isinstance(have, list) and None not in have and None in want:
+            message += ". Hint: an input that does not require grad still has its entry: (None, 0)"
+        elif name == "answer_e_grad_fn" and isinstance(have, str) and not have.endswith("Backward0"):
+            message += ". Hint: a node is named after the backward of its operation, like MulBackward0"
+        elif name == "answer_b_is_leaf" and have is False:
+            message += ". Hint: a leaf is any value you created yourself, whether it requires grad or not"
+        return False, message
+    return True, "ok"
+
+
+GRAPH_NAMES = Check(
+    id="ch01.graph_names",
+    kind=PREDICT,
+    points=2,
+    reads=GRAPH_ANSWERS,
+    title="predict: grad_fn names, leaves and edges",
+    cases=graph_cases,
+    probe=graph_probe,
+    reference=graph_reference,
+    judge=graph_judge,
+    rule=("a result's grad_fn is named after its operation's backward; next_functions has one "
+          "(node, 0) per input: AccumulateGrad for a leaf that requires grad, the input's grad_fn "
+          "for a result, None otherwise"),
+    hint="draw the graph on paper: one box per operation, one arrow per input",
+)
+
+# -- 2. predict: requires_grad flows forward ----------------------------------------
+
+FLOW_ANSWERS = ("answer_h", "answer_y", "answer_z", "answer_u", "answer_v")
+
+
+def flow_cases(rng, hidden):
+    return [{"label": "the program h = x * 3 - 1; y = h * w; z = y.relu() + x; u = (x + h).exp(); "
+                      "v = w * 2 under no_grad"}]
+
+
+def flow_probe(learner, case):
+    return [learner[name] for name in ("answer_h", "answer_y", "answer_z", "answer_u", "answer_v")]
+
+
+def flow_reference(case):
+    import minigrad as mg
+
+    w = mg.Scalar(0.5, requires_grad=True)
+    x = mg.Scalar(4.0)
+    h = x * 3 - 1
+    y = h * w
+    z = y.relu() + x
+    u = (x + h).exp()
+    with mg.no_grad():
+        v = w * 2
+    return [t.requires_grad for t in (h, y, z, u, v)]
+
+
+def flow_judge(got, expected, case):
+    for name, have, want in zip(FLOW_ANSWERS, got, expected):
+        if not isinstance(have, bool):
+            return False, f"`{name}` is {describe(have)}; answer True or False"
+        passed, message = prediction(have, want, what=f"`{name}`", program=f"{name[7:]}.requires_grad")
+        if not passed:
+            return False, message
+    return True, "ok"
+
+
+REQUIRES_GRAD_FLOW = Check(
+    id="ch01.requires_grad_flow",
+    kind=PREDICT,
+    points=2,
+    reads=FLOW_ANSWERS,
+    title="predict: which results require grad",
+    cases=flow_cases,
+    probe=flow_probe,
+    reference=flow_reference,
+    judge=flow_judge,
+    rule="a result requires grad when grad mode is on and at least one input requires grad",
+    hint="follow each value back to the leaves it was computed from, and check whether any of them requires grad",
+)
+
+# -- 3. find the bug: a parameter that does not require grad ----------------------------
+
+
+def fit_step_cases(rng, hidden):
+    n = 2 if not hidden else 4
+    cases = []
+    for _ in range(n):
+        w0, b0, x, target = (round(float(v), 2) for v in rng.uniform(-2, 2, size=4))
+        cases.append({"w0": w0, "b0": b0, "x": x, "target": target,
+                      "label": f"w0={w0}, b0={b0}, x={x}, target={target}"})
+    return cases
+
+
+def fit_step_probe(learner, case):
+    grads = learner["fit_step"](case["w0"], case["b0"], case["x"], case["target"])
+    if type(grads) not in (tuple, list) or len(grads) != 2:
+        return {"not a pair": True}
+    return list(grads)
+
+
+def fit_step_reference(case):
+    import minigrad as mg
+
+    w = mg.Scalar(case["w0"], requires_grad=True)
+    b = mg.Scalar(case["b0"], requires_grad=True)
+    loss = (w * case["x"] + b - case["target"]) ** 2
+    loss.backward()
+    return [w.grad, b.grad]
+
+
+def _close(have, want):
+    return (isinstance(have, (int, float)) and not isinstance(have, bool)
+            and math.isclose(have, want, rel_tol=1e-9, abs_tol=1e-12))
+
+
+def fit_step_judge(got, expected, case):
+    if isinstance(got, dict):
+        return False, "fit_step must return the pair (w.grad, b.grad)"
+    for name, have, want in zip(("w.grad", "b.grad"), got, expected):
+        if have is None:
+            return False, (f"{name} is None, expected {number_text(want)}. Hint: a Scalar created "
+                           "without requires_grad=True gets no edge in the graph, so backward() never "
+                           "reaches it")
+        if not _close(have, want):
+            return False, f"{name} is {describe(have)}, expected {number_text(want)}"
+    return True, "ok"
+
+
+FIT_STEP = Check(
+    id="ch01.fit_step",
+    kind=FIND_THE_BUG,
+    points=2,
+    reads=("fit_step",),
+    title="find the bug: fit_step(w0, b0, x, target)",
+    cases=fit_step_cases,
+    probe=fit_step_probe,
+    reference=fit_step_reference,
+    judge=fit_step_judge,
+    rule="only leaves created with requires_grad=True are connected to the graph and get a .grad",
+    hint="look at how each parameter is created, and which one ends with a gradient of None",
+)
+
+# -- 4. implement scalar_sin ---------------------------------------------------------
+
+
+def sin_cases(rng, hidden):
+    # (requires_grad, under no_grad, gradient arriving at the result)
+    settings = [(True, False, 3.0), (True, False, -0.5), (False, False, 2.0)]
+    if hidden:
+        settings = [(True, False, 0.25), (True, True, 1.5), (True, False, -2.0), (False, False, 1.0)]
+    cases = []
+    for requires_grad, no_grad, k in settings:
+        x = round(float(rng.uniform(-3, 3)), 3)
+        where = " under no_grad()" if no_grad else ""
+        then = f", then (result * {k}).backward()" if requires_grad and not no_grad else ""
+        cases.append({"x": x, "requires_grad": requires_grad, "no_grad": no_grad, "k": k,
+                      "label": f"sin of Scalar({x}, requires_grad={requires_grad}){where}{then}"})
+    return cases
+
+
+def sin_probe(learner, case):
+    import minigrad as mg
+
+    x = mg.Scalar(case["x"], requires_grad=case["requires_grad"])
+    if case["no_grad"]:
+        with mg.no_grad():
+            out = learner["scalar_sin"](x)
+    else:
+        out = learner["scalar_sin"](x)
+    if type(out) is not mg.Scalar:
+        return {"returned": type(out).__name__}
+    result = {"data": out.data, "requires_grad": out.requires_grad,
+              "grad_fn": out.grad_fn.name() if out.grad_fn is not None else None, "grad": None}
+    if out.grad_fn is not None:
+        (out * case["k"]).backward()
+        result["grad"] = x.grad
+    return result
+
+
+def sin_reference(case):
+    recorded = case["requires_grad"] and not case["no_grad"]
+    return {"data": math.sin(case["x"]), "requires_grad": recorded,
+            "grad_fn": "SinBackward0" if recorded else None,
+            "grad": case["k"] * math.cos(case["x"]) if recorded else None}
+
+
+def sin_judge(got, expected, case):
+    if "returned" in got:
+        return False, f"scalar_sin must return a Scalar (what x._result returns), it returned a {got['returned']}"
+    if not _close(got["data"], expected["data"]):
+        return False, (f"the result's value is {describe(got['data'])}, expected "
+                       f"{number_text(expected['data'])}. Hint: the value is math.sin(x.data)")
+    if expected["grad_fn"] is not None and got["grad_fn"] is None:
+        return False, ("the result has no grad_fn: the operation was not recorded. Hint: return "
+                       "x._result(value, 'SinBackward0', (x,), backward_fn), which records a node "
+                       "when x requires grad")
+    if expected["grad_fn"] is None and got["grad_fn"] is not None:
+        why = "grad mode is off" if case["no_grad"] else "x does not require grad"
+        return False, (f"the result has a grad_fn, but {why}: nothing must be recorded. Hint: let "
+                       "x._result decide whether to record")
+    if got["requires_grad"] != expected["requires_grad"]:
+        return False, f"the result's requires_grad is {got['requires_grad']}, expected {expected['requires_grad']}"
+    if got["grad_fn"] != expected["grad_fn"]:
+        return False, (f"the node is named {describe(got['grad_fn'])}, expected 'SinBackward0' "
+                       "(the operation's name + 'Backward0', as PyTorch names it)")
+    if expected["grad"] is None:
+        return True, "ok"
+    have, want, k, x = got["grad"], expected["grad"], case["k"], case["x"]
+    if _close(have, want):
+        return True, "ok"
+    message = f"x.grad is {describe(have)}, expected {number_text(want)}"
+    if _close(have, math.cos(x)):
+        message += (f". Hint: multiply the local derivative by the gradient g that arrives "
+                    f"(here {number_text(k)}): backward_fn is lambda g: (g * ...,)")
+    elif _close(have, -want):
+        message += ". Hint: check the sign: the derivative of sin is +cos"
+    elif _close(have, k * math.sin(x)) or _close(have, math.sin(x)):
+        message += ". Hint: the derivative of sin(x) is cos(x), not sin(x)"
+    return False, message
+
+
+SCALAR_SIN = Check(
+    id="ch01.scalar_sin",
+    kind=IMPLEMENT,
+    points=3,
+    reads=("scalar_sin",),
+    title="scalar_sin(x)",
+    cases=sin_cases,
+    probe=sin_probe,
+    reference=sin_reference,
+    judge=sin_judge,
+    rule=("an operation computes its value and, beside it, its local derivative: a gradient g "
+          "arriving at sin(x) becomes g * cos(x) for x"),
+    hint=("copy the shape of Scalar.exp: x._result(value, name, (x,), lambda g: (g * ...,)) "
+          "-- the backward function returns a tuple, one gradient per input"),
+)
+
+# -- 5. implement count_nodes: the graph is a DAG -------------------------------------
+
+
+def count_cases(rng, hidden):
+    def leaf(name, rg=True):
+        return [name, round(float(rng.uniform(-2, 2)), 2), rg]
+
+    specs = [
+        spec([leaf("a"), leaf("b", False)], [["c", "mul", "a", "b"], ["d", "tanh", "c"]]),
+        spec([leaf("a"), leaf("b")], [["c", "mul", "a", "b"], ["d", "add", "c", "a"],
+                                      ["e", "mul", "d", "c"]]),
+        spec([leaf("x")], [["y", "square", "x"], ["z", "add", "y", "x"]]),
+    ]
+    if hidden:
+        specs = [
+            spec([leaf("x")], [["y", "mul", "x", "x"]]),
+            spec([leaf("a"), leaf("b"), leaf("k", False)],
+                 [["c", "add", "a", "b"], ["d", "mul", "c", "c"], ["e", "mul", "d", "k"],
+                  ["f", "add", "e", "d"], ["g", "mul", "f", "c"]]),
+            spec([leaf("x"), leaf("k", False)],
+                 [["h1", "mul", "x", "k"], ["h2", "add", "h1", "h1"], ["h3", "add", "h2", "h2"],
+                  ["h4", "add", "h3", "h3"], ["h5", "add", "h4", "h4"], ["h6", "tanh", "h5"]]),
+            spec([leaf("a"), leaf("b", False), leaf("c")],
+                 [["u", "mul", "b", "b"], ["v", "add", "u", "a"], ["w", "exp", "v"],
+                  ["y", "sub", "w", "c"]]),
+        ]
+    return [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
+
+
+def count_probe(learner, case):
+    import minigrad as mg
+
+    values = {name: mg.Scalar(value, requires_grad=rg) for name, value, rg in case["leaves"]}
+    for out, op, *args in case["ops"]:
+        xs = [values[a] for a in args]
+        if op == "mul":
+            values[out] = xs[0] * xs[1]
+        elif op == "add":
+            values[out] = xs[0] + xs[1]
+        elif op == "sub":
+            values[out] = xs[0] - xs[1]
+        elif op == "square":
+            values[out] = xs[0] ** 2
+        else:
+            values[out] = getattr(xs[0], op)()
+    return learner["count_nodes"](values[case["output"]])
+
+
+def count_reference(case):
+    return len(spec_graph(case)["nodes"])
+
+
+def count_judge(got, expected, case):
+    if type(got) is not int:
+        return False, f"count_nodes must return an int, it returned {describe(got)}"
+    if got == expected:
+        return True, "ok"
+    graph = spec_graph(case)
+    accumulators = sum(1 for n in graph["nodes"] if n.startswith("AccumulateGrad"))
+    message = f"count_nodes returned {got}, expected {expected}"
+    if got == spec_paths(case) and got != expected:
+        message += (". Hint: you counted a node once for every path that reaches it; a value used "
+                    "twice is one node with two arrows into it: keep a set of the nodes already seen")
+    elif got == expected - accumulators:
+        message += ". Hint: count the leaves' AccumulateGrad nodes too"
+    elif got == expected + graph["none_edges"]:
+        message += ". Hint: a (None, 0) entry in next_functions is not a node: skip None"
+    elif got == expected - 1:
+        message += ". Hint: count the output's own node, output.grad_fn, too"
+    return False, message
+
+
+COUNT_NODES = Check(
+    id="ch01.count_nodes",
+    kind=IMPLEMENT,
+    points=3,
+    reads=("count_nodes",),
+    title="count_nodes(output)",
+    cases=count_cases,
+    probe=count_probe,
+    reference=count_reference,
+    judge=count_judge,
+    rule=("the graph is a DAG recorded during the forward pass: each operation is one node, "
+          "however many paths lead to it"),
+    hint=("start from output.grad_fn, follow next_functions with a stack, skip None, and keep a "
+          "set of visited nodes"),
+)
+
+CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, SCALAR_SIN, COUNT_NODES]
