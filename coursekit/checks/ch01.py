@@ -36,12 +36,12 @@ def spec_requires_grad(spec) -> dict:
     return requires
 
 
-def spec_label(spec, name) -> str:
-    """How a probe names the node of value ``name`` (None if it has no node)."""
+def spec_labels(spec) -> dict:
+    """name -> how a probe names that value's node (values without a node are left out)."""
+    requires = spec_requires_grad(spec)
     ops = {out: op for out, op, *_ in spec["ops"]}
-    if not spec_requires_grad(spec)[name]:
-        return None
-    return f"{BACKWARD_NAMES[ops[name]]}({name})" if name in ops else f"AccumulateGrad({name})"
+    return {name: f"{BACKWARD_NAMES[ops[name]]}({name})" if name in ops else f"AccumulateGrad({name})"
+            for name, rg in requires.items() if rg}
 
 
 def spec_graph(spec) -> dict:
@@ -51,22 +51,21 @@ def spec_graph(spec) -> dict:
     receiver, so it must run first.  ``none_edges`` counts the ``(None, 0)``
     entries of the reachable nodes' next_functions.
     """
-    requires = spec_requires_grad(spec)
+    labels = spec_labels(spec)
     inputs = {out: args for out, _, *args in spec["ops"]}
     root = spec["output"]
     seen, stack, edges, none_edges = {root}, [root], [], 0
     while stack:
         name = stack.pop()
         for arg in inputs.get(name, ()):
-            if not requires[arg]:
+            if arg not in labels:
                 none_edges += 1
                 continue
-            edges.append([spec_label(spec, name), spec_label(spec, arg)])
+            edges.append([labels[name], labels[arg]])
             if arg not in seen:
                 seen.add(arg)
                 stack.append(arg)
-    nodes = sorted(spec_label(spec, n) for n in seen)
-    return {"nodes": nodes, "edges": edges, "none_edges": none_edges}
+    return {"nodes": sorted(labels[n] for n in seen), "edges": edges, "none_edges": none_edges}
 
 
 def spec_paths(spec) -> int:

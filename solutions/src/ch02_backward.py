@@ -1,0 +1,210 @@
+# %% [markdown] id="intro"
+# # Chapter 2 · Exercises: backward
+#
+# These exercises practise chapter 2: the chain rule along a graph, the local rule each
+# operation brings, what a node saves for its backward, the order `backward()` visits the
+# nodes in, and why gradients that meet at a node are added.
+#
+# Write each answer, run its cell, then run the check cell below it. Run the setup cell
+# first.
+
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import math
+
+import minigrad as mg
+import minigrad.scalar
+from minigrad.scalar import ScalarAccumulateGrad
+
+from coursekit import check, progress
+
+# %% [markdown] id="ex1-text"
+# ## Exercise 1 (predict): the chain rule by hand
+#
+# ```python
+# a = mg.Scalar(2.0, requires_grad=True)
+# b = mg.Scalar(3.0, requires_grad=True)
+# c = a + b
+# d = a * c
+# L = d * b
+# L.backward()
+# ```
+#
+# What are `a.grad` and `b.grad`? Work along the graph from `L` back to the leaves, then
+# write the two numbers as `answer_a_grad` and `answer_b_grad`.
+
+# %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_a_grad = 21.0  # dL/dd = b = 3; dL/dc = 3 * a = 6; a.grad = 3 * c + 6 = 21
+answer_b_grad = 16.0  # d + dL/dc = 10 + 6
+### END SOLUTION
+
+# %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch02.chain_rule")
+
+# %% [markdown] id="ex2-text"
+# ## Exercise 2 (implement): the backward of division
+#
+# (seed item: s004-own-backward)
+#
+# There is no general "differentiate this" machine: every operation brings its own
+# backward formula. Given the gradient `grad` arriving at `q = a / b`, and the two values
+# the node saved, `a` and `b` (floats), return the pair `(grad_a, grad_b)`: the gradients
+# for `a` and for `b`.
+#
+# The check also uses your function as the backward of a real division node in the
+# Scalar engine and runs `backward()` through it.
+
+# %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
+def div_backward(grad, a, b):
+    """Gradients of q = a / b for a and b, given the gradient arriving at q."""
+    ### BEGIN SOLUTION
+    return grad / b, -grad * a / (b * b)
+    ### END SOLUTION
+
+# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch02.div_backward")
+### BEGIN HIDDEN TESTS
+check("ch02.div_backward", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex3-text"
+# ## Exercise 3 (predict): what a node keeps
+#
+# (seed item: s004-ctx-saves)
+#
+# During the forward pass each node saves what its backward formula will need. PyTorch
+# shows the saved values as attributes `_saved_self`, `_saved_other` (the inputs) and
+# `_saved_result` (the output); an attribute is `None` when nothing was saved there.
+#
+# ```python
+# x = mg.tensor([1.0, 2.0], requires_grad=True)
+# w = mg.tensor([3.0, 4.0], requires_grad=True)
+# k = mg.tensor([3.0, 4.0])
+# p = x * w
+# q = x * k
+# r = x + w
+# s = x.exp()
+# ```
+#
+# For each of `p`, `q`, `r` and `s`: which of its node's `_saved_*` attributes hold a
+# tensor? Answer with a list of attribute names (any order), e.g. `["_saved_self"]`, or
+# `[]` if the node saves no tensor, in `answer_p`, `answer_q`, `answer_r`, `answer_s`.
+
+# %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_p = ["_saved_self", "_saved_other"]
+answer_q = ["_saved_other"]
+answer_r = []
+answer_s = ["_saved_result"]
+### END SOLUTION
+
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch02.saved_tensors")
+
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (implement): the order of backward, without recursion
+#
+# `backward()` may run a node only when every gradient flowing into it has arrived. So it
+# visits the nodes in *topological order*: each node before every node it sends
+# gradients to (the nodes in its `next_functions`).
+#
+# Write `topological_order(root)`: `root` is a Scalar's `grad_fn`; return a list of all the
+# nodes reachable from it (`root` first, each node once), in such an order. Skip `None`
+# edges. Graphs can be far deeper than Python's recursion limit, so do not recurse: use
+# a list as an explicit stack.
+
+# %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
+def topological_order(root):
+    """All nodes reachable from root, each before the nodes it sends gradients to."""
+    ### BEGIN SOLUTION
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:  # everything this node leads to is already in `order`
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for child, _ in node.next_functions:
+            if child is not None and child not in visited:
+                stack.append((child, False))
+    order.reverse()
+    return order
+    ### END SOLUTION
+
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+check("ch02.topological_order")
+### BEGIN HIDDEN TESTS
+check("ch02.topological_order", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (find the bug): a backward loop that loses gradients
+#
+# `run_backward_buggy(output)` is a small copy of `Scalar.backward`. It visits the nodes
+# in topological order (minigrad's `topological_order`, so this exercise does not depend
+# on yours), calls each node's local rule, and passes the results on. Leaves'
+# `AccumulateGrad` nodes add into `.grad`. On `L = (a * b + a) ** 2` it gets `a.grad`
+# wrong, while `backward()` gets it right. Find the bug, and write the fixed function as
+# `run_backward(output)` (it returns nothing; it fills the leaves' `.grad`).
+
+# %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
+def run_backward_buggy(output):
+    grads = {output.grad_fn: 1.0}
+    for node in minigrad.scalar.topological_order(output.grad_fn):
+        grad = grads.pop(node, None)
+        if grad is None:
+            continue
+        if isinstance(node, ScalarAccumulateGrad):
+            leaf = node.variable
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            continue
+        for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
+            if child is not None:
+                grads[child] = child_grad
+
+
+def program():
+    a = mg.Scalar(2.0, requires_grad=True)
+    b = mg.Scalar(-3.0, requires_grad=True)
+    return a, b, (a * b + a) ** 2
+
+
+a, b, L = program()
+L.backward()
+print("backward():         a.grad =", a.grad, " b.grad =", b.grad)
+a, b, L = program()
+run_backward_buggy(L)
+print("run_backward_buggy: a.grad =", a.grad, " b.grad =", b.grad)
+
+# %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
+def run_backward(output):
+    ### BEGIN SOLUTION
+    grads = {output.grad_fn: 1.0}
+    for node in minigrad.scalar.topological_order(output.grad_fn):
+        grad = grads.pop(node, None)
+        if grad is None:
+            continue
+        if isinstance(node, ScalarAccumulateGrad):
+            leaf = node.variable
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            continue
+        for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
+            if child is not None:
+                grads[child] = grads.get(child, 0.0) + child_grad
+    ### END SOLUTION
+
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch02.run_backward")
+### BEGIN HIDDEN TESTS
+check("ch02.run_backward", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="progress-text"
+# ## Your progress
+
+# %% id="progress" nbgrader={"grade": false, "grade_id": "progress", "locked": true, "schema_version": 3, "solution": false}
+progress()
