@@ -1,0 +1,310 @@
+# %% [markdown] id="intro"
+# # Chapter 7 · Exercises: grad modes and how they nest
+#
+# These exercises practise what chapter 7 taught: an operation is recorded only when grad
+# mode is on (and an input requires grad); every mode saves the state it finds and restores
+# it on exit, so the innermost setting wins; `set_grad_enabled(False)` as a plain call lasts
+# until changed; decorators and generators; and one switch per thread.
+#
+# Write each answer, run its cell, then run the check cell below it. Run the setup cell
+# first.
+
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import functools
+import inspect
+
+import minigrad as mg
+from coursekit import check, progress
+from minigrad import grad_mode
+
+# %% [markdown] id="ex1-text"
+# ## Exercise 1 (implement): a grad mode that is also a decorator
+#
+# (seed items: s002-no-grad-decorator, s002-enable-grad-decorator, s000-enable-grad-nested,
+# s000-is-grad-enabled)
+#
+# Write your own grad mode, `GradMode(mode)`: `with GradMode(False):` must behave like
+# `with mg.no_grad():`, `GradMode(True)` like `mg.enable_grad()`, and both must work as
+# decorators, `@GradMode(False)` above a `def`, for plain functions **and** for generator
+# functions.
+#
+# Build it on the two state functions of `minigrad.grad_mode` (imported above as
+# `grad_mode`), not on minigrad's own modes:
+# - `grad_mode.is_grad_enabled()` and `grad_mode.is_inference_mode_enabled()` read the
+#   two switches of the current thread;
+# - `grad_mode._set_state(grad_enabled, inference_mode)` sets both.
+#
+# What it must do:
+# - `__enter__` saves the state it finds, then sets recording to `self.mode` (inference
+#   mode stays as it is); `__exit__` puts back exactly the saved state and lets any
+#   exception go on (it returns `False`);
+# - `__call__(func)` returns a new function that runs each call of `func` inside a
+#   **fresh** `GradMode(self.mode)` (a recursive function calls itself while the first
+#   call's block is still open);
+# - for a generator function (`inspect.isgeneratorfunction(func)`), calling `func` runs
+#   none of its code: the body runs a piece at each `next()`. The mode must hold while
+#   the generator's own code runs, and not in the caller between two `next()` calls.
+#
+# The check tries blocks, nested blocks, an exception inside a block, decorated plain,
+# recursive and generator functions, started with recording on and off.
+
+# %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
+class GradMode:
+    """Recording on (mode=True) or off (mode=False): in a `with` block, or as a decorator."""
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def __enter__(self):
+        ### BEGIN SOLUTION
+        self.previous = (grad_mode.is_grad_enabled(), grad_mode.is_inference_mode_enabled())
+        grad_mode._set_state(self.mode, self.previous[1])
+        ### END SOLUTION
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        ### BEGIN SOLUTION
+        grad_mode._set_state(*self.previous)
+        return False
+        ### END SOLUTION
+
+    def __call__(self, func):
+        ### BEGIN SOLUTION
+        mode = self.mode
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                while True:
+                    with GradMode(mode):  # only while the generator's own code runs
+                        try:
+                            value = next(gen)
+                        except StopIteration as stop:
+                            return stop.value
+                    yield value  # the caller runs here, in its own mode
+
+            return generator
+
+        @functools.wraps(func)
+        def decorated(*args, **kwargs):
+            with GradMode(mode):  # a fresh block per call
+                return func(*args, **kwargs)
+
+        return decorated
+        ### END SOLUTION
+
+# %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+check("ch07.grad_mode")
+### BEGIN HIDDEN TESTS
+check("ch07.grad_mode", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex2-text"
+# ## Exercise 2 (predict): two nestings
+#
+# (seed items: s002-nesting, s002-set-grad-enabled-call, s000-set-grad-enabled-flag,
+# s000-no-grad-result, s001-no-grad-mm, s000-table)
+#
+# Read both programs without running them. Lines without `with` are plain calls.
+#
+# ```python
+# # Program A: is_grad_enabled() at the points A1 ... A5
+# with mg.no_grad():
+#     # A1
+#     with mg.enable_grad():
+#         mg.set_grad_enabled(False)
+#         # A2
+#     # A3
+#     mg.set_grad_enabled(True)
+#     # A4
+# # A5
+# ```
+#
+# ```python
+# # Program B: which results require grad?
+# x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+# w = mg.ones(2, 2)
+# with mg.no_grad():
+#     y1 = mg.mm(w, x).sum()
+# mg.set_grad_enabled(False)
+# y2 = x * 2
+# with mg.enable_grad():
+#     y3 = x * 2
+#     with mg.set_grad_enabled(False):
+#         y4 = y3 * 2
+#     y5 = y4 * x
+# y6 = y5 * 2
+# ```
+#
+# Write `answer_a`, the list of the five values of `mg.is_grad_enabled()` at A1 ... A5,
+# and `answer_b`, the list `[y1.requires_grad, ..., y6.requires_grad]` (each value `True`
+# or `False`).
+
+# %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_a = [False, False, False, True, True]
+answer_b = [False, False, True, False, True, False]
+### END SOLUTION
+
+# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch07.nesting")
+
+# %% [markdown] id="ex3-text"
+# ## Exercise 3 (predict): what threads see
+#
+# (seed item: s002-thread-local)
+#
+# ```python
+# x = mg.tensor([1.0], requires_grad=True)
+# seen = {}
+#
+# def run(fn):                      # run fn in a new thread and wait for it
+#     worker = threading.Thread(target=fn)
+#     worker.start()
+#     worker.join()
+#
+# def worker_1():
+#     seen["t1"] = mg.is_grad_enabled()
+#
+# def worker_2():
+#     seen["t2"] = (x * 2).requires_grad
+#
+# @mg.no_grad()
+# def worker_3():
+#     seen["t3"] = (x * 2).requires_grad
+#
+# def worker_4():
+#     mg.set_grad_enabled(False)
+#
+# with mg.no_grad():
+#     run(worker_1)
+# mg.set_grad_enabled(False)
+# run(worker_2)
+# mg.set_grad_enabled(True)
+# run(worker_3)
+# run(worker_4)
+# seen["main"] = mg.is_grad_enabled()
+# ```
+#
+# Predict `answer_t1`, `answer_t2`, `answer_t3` and `answer_main`: the values of
+# `seen["t1"]`, `seen["t2"]`, `seen["t3"]` and `seen["main"]` (each `True` or `False`).
+# (To run the program afterwards, `import threading` first.)
+
+# %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_t1 = True
+answer_t2 = True
+answer_t3 = False
+answer_main = True
+### END SOLUTION
+
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch07.threads")
+
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (find the bug): an evaluation that leaves recording off
+#
+# (seed item: s003-global-switch)
+#
+# `accuracy_buggy` measures a classifier's accuracy. It is right about the accuracy, and
+# yet the training step after it fails. Run the cell below and read the error.
+
+# %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
+def accuracy_buggy(model, X, y):
+    mg.set_grad_enabled(False)          # "no gradients needed to evaluate"
+    model.eval()
+    correct = (model(X).argmax(dim=1) == y).float().mean().item()
+    model.train()
+    return correct
+
+
+mg.manual_seed(0)
+model = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.ReLU(), mg.nn.Dropout(0.5), mg.nn.Linear(4, 2))
+X, y = mg.randn(6, 3), mg.tensor([0, 1, 1, 0, 1, 0])
+try:
+    print("accuracy:", accuracy_buggy(model, X, y))
+    loss = mg.nn.CrossEntropyLoss()(model(X), y)      # the next training step
+    loss.backward()
+except RuntimeError as error:
+    print(f"RuntimeError: {error}")
+finally:
+    mg.set_grad_enabled(True)           # clean up, so that the rest of the notebook records
+
+# %% [markdown] id="ex4-fix-text"
+# Write the fixed function as `accuracy(model, X, y)`. It returns the same accuracy, runs
+# the forward pass in evaluation mode without recording, and leaves grad mode as it found
+# it: on if it was on, **off if it was called inside `no_grad()`** (an evaluation inside
+# someone else's evaluation must not switch their recording on). Like the buggy version,
+# it puts the model back in training mode at the end.
+
+# %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
+def accuracy(model, X, y):
+    ### BEGIN SOLUTION
+    model.eval()
+    with mg.no_grad():                  # restored on exit, to whatever it was
+        correct = (model(X).argmax(dim=1) == y).float().mean().item()
+    model.train()
+    return correct
+    ### END SOLUTION
+
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch07.accuracy")
+### BEGIN HIDDEN TESTS
+check("ch07.accuracy", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (find the bug): the wrong nesting order
+#
+# (seed item: s002-nesting)
+#
+# `input_gradient_buggy(model, x)` should return the gradient of `model(x).sum()` with
+# respect to the input `x`: which input numbers the output is most sensitive to. It is
+# called from evaluation code that runs under `no_grad()`, so its author wrapped the
+# forward pass in `enable_grad()`, "on the outside, so that it wins", and added a
+# `no_grad()` inside it out of habit. Run it.
+
+# %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
+def input_gradient_buggy(model, x):
+    with mg.enable_grad():
+        x = x.detach().requires_grad_()
+        with mg.no_grad():
+            out = model(x).sum()
+    out.backward()
+    return x.grad
+
+
+mg.manual_seed(0)
+net = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.Tanh(), mg.nn.Linear(4, 1))
+with mg.no_grad():                      # how evaluation code calls it
+    try:
+        print(input_gradient_buggy(net, mg.ones(2, 3)))
+    except RuntimeError as error:
+        print(f"RuntimeError: {error}")
+
+# %% [markdown] id="ex5-fix-text"
+# Write the fixed function as `input_gradient(model, x)`. It must return the right
+# gradient (a tensor of `x`'s shape) whether it is called with recording on or inside
+# `no_grad()`, and leave grad mode as it found it.
+
+# %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
+def input_gradient(model, x):
+    ### BEGIN SOLUTION
+    x = x.detach().requires_grad_()
+    with mg.enable_grad():              # the innermost setting: recording on
+        out = model(x).sum()
+    out.backward()
+    return x.grad
+    ### END SOLUTION
+
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch07.input_gradient")
+### BEGIN HIDDEN TESTS
+check("ch07.input_gradient", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="progress-text"
+# ## Your progress
+
+# %% id="progress" nbgrader={"grade": false, "grade_id": "progress", "locked": true, "schema_version": 3, "solution": false}
+progress()
