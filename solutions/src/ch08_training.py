@@ -1,0 +1,189 @@
+# %% [markdown] id="intro"
+# # Chapter 8 · Exercises: training
+#
+# These exercises practise what chapter 8 taught: an optimizer step changes the parameters
+# in place under `no_grad()`; `backward()` adds into `.grad`, so each step starts with
+# `zero_grad()`; a forward pass that records nothing leaves `backward()` nothing to do; and
+# `model.eval()` and `no_grad()` are two independent switches.
+#
+# Write each answer, run its cell, then run the check cell below it. Run the setup cell
+# first.
+
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import minigrad as mg
+from coursekit import check, progress
+
+# %% [markdown] id="ex1-text"
+# ## Exercise 1 (implement): SGD with momentum
+#
+# Write the step of `mg.optim.SGD(params, lr=lr, momentum=momentum)` yourself, as a
+# function `sgd_momentum_step(params, buffers, lr, momentum)`:
+# - `params` is a list of parameters (leaves that require grad); skip every parameter whose
+#   `.grad` is `None`, as `optimizer.step()` does;
+# - `buffers` is a list as long as `params` holding each parameter's momentum buffer,
+#   `None` before the first step. Store the new buffer in it: `buffers[i] = ...`;
+# - PyTorch's rule: on the first step `buf` is a **copy** of the gradient; on later steps
+#   `buf = momentum * buf + grad`; then `p -= lr * buf`;
+# - change each parameter **in place**, inside `with mg.no_grad():` (chapter 6: an in-place
+#   change of a leaf that requires grad is refused while recording).
+#
+# The check uses your step to train a small linear layer for a few steps and compares the
+# parameters with what `mg.optim.SGD(..., momentum=...)` gives from the same start. Between
+# steps it zeroes the gradients in place (`p.grad.zero_()`, as
+# `zero_grad(set_to_none=False)` does).
+
+# %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
+def sgd_momentum_step(params, buffers, lr, momentum):
+    """One step of SGD with momentum; updates params in place and buffers[i] for each."""
+    ### BEGIN SOLUTION
+    with mg.no_grad():
+        for i, p in enumerate(params):
+            if p.grad is None:
+                continue
+            if buffers[i] is None:
+                buffers[i] = p.grad.clone()      # a copy: zeroing .grad must not zero it
+            else:
+                buffers[i].mul_(momentum).add_(p.grad)
+            p -= lr * buffers[i]                 # in place: the same leaf, version + 1
+    ### END SOLUTION
+
+# %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+check("ch08.sgd_momentum_step")
+### BEGIN HIDDEN TESTS
+check("ch08.sgd_momentum_step", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex2-text"
+# ## Exercise 2 (find the bug): a loop that does not learn steadily
+#
+# `train_buggy` fits a small network by gradient descent on the mean squared error. Its
+# loss goes down, then up again, then down... Run it and compare with what a training loop
+# should look like.
+
+# %% id="ex2-given" nbgrader={"grade": false, "grade_id": "ex2-given", "locked": true, "schema_version": 3, "solution": false}
+def train_buggy(model, X, y, steps, lr):
+    optimizer = mg.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = ((model(X) - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+mg.manual_seed(0)
+model = mg.nn.Sequential(mg.nn.Linear(2, 4), mg.nn.Tanh(), mg.nn.Linear(4, 1))
+X = mg.randn(16, 2)
+y = 2 * X[:, :1] - X[:, 1:]
+print([round(loss, 3) for loss in train_buggy(model, X, y, steps=12, lr=0.1)])
+
+# %% [markdown] id="ex2-fix-text"
+# Write the fixed loop as `train(model, X, y, steps, lr)`, returning the list of losses
+# (Python floats, one per step, each computed before that step's update).
+
+# %% id="ex2-fix" nbgrader={"grade": false, "grade_id": "ex2-fix", "locked": false, "schema_version": 3, "solution": true}
+def train(model, X, y, steps, lr):
+    ### BEGIN SOLUTION
+    optimizer = mg.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = ((model(X) - y) ** 2).mean()
+        optimizer.zero_grad()       # start each step from no gradient
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+    ### END SOLUTION
+
+# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch08.train")
+### BEGIN HIDDEN TESTS
+check("ch08.train", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex3-text"
+# ## Exercise 3 (predict): training after a global switch
+#
+# (seed items: s000-training-needs-grad, s003-global-switch)
+#
+# ```python
+# mg.manual_seed(0)
+# model = mg.nn.Linear(3, 1)
+# X, y = mg.randn(4, 3), mg.randn(4, 1)
+#
+# def evaluate(model, X, y):
+#     mg.set_grad_enabled(False)
+#     return ((model(X) - y) ** 2).mean().item()
+#
+# evaluate(model, X, y)
+# loss = ((model(X) - y) ** 2).mean()
+# loss.backward()                          # (*)
+# mg.set_grad_enabled(True)
+# loss = ((model(X) - y) ** 2).mean()
+# ```
+#
+# Predict:
+# - `answer_requires_grad`: `loss.requires_grad` of the first `loss` (`True`/`False`);
+# - `answer_grad_fn`: the name of its `grad_fn`, such as `"MulBackward0"`, or `None` if it
+#   has none;
+# - `answer_backward`: what line `(*)` does: `None` if it runs without error, otherwise
+#   the type name of the exception it raises, e.g. `"TypeError"`;
+# - `answer_grad_fn_after`: the name of the `grad_fn` of the second `loss`.
+
+# %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_requires_grad = False
+answer_grad_fn = None
+answer_backward = "RuntimeError"
+answer_grad_fn_after = "MeanBackward0"
+### END SOLUTION
+
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch08.global_switch")
+
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (predict): `eval()` versus `no_grad()`
+#
+# (seed item: s003-eval-vs-no-grad)
+#
+# Modules start in training mode. Read the program:
+#
+# ```python
+# mg.manual_seed(0)
+# bn, drop = mg.nn.BatchNorm1d(3), mg.nn.Dropout(0.5)
+# x = mg.randn(8, 3, requires_grad=True)
+#
+# with mg.no_grad():
+#     a = drop(x)                  # P1
+# drop.eval()
+# b = drop(x)                      # P2
+# with mg.no_grad():
+#     bn(x)                        # P3
+# bn.eval()
+# c = bn(x)                        # P4
+# ```
+#
+# Predict, each as a pair `(..., ...)`:
+# - `answer_p1`: is `a` equal to `x` everywhere? and `a.requires_grad`;
+# - `answer_p2`: is `b` equal to `x` everywhere? and `b.requires_grad`;
+# - `answer_p3`: did line P3 change `bn.running_mean`? and `bn.num_batches_tracked` after
+#   it, as an `int`;
+# - `answer_p4`: did line P4 change `bn.running_mean`? and `c.requires_grad`.
+
+# %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_p1 = (False, False)
+answer_p2 = (True, True)
+answer_p3 = (True, 1)
+answer_p4 = (False, True)
+### END SOLUTION
+
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch08.eval_vs_no_grad")
+
+# %% [markdown] id="progress-text"
+# ## Your progress
+
+# %% id="progress" nbgrader={"grade": false, "grade_id": "progress", "locked": true, "schema_version": 3, "solution": false}
+progress()

@@ -1,0 +1,187 @@
+"""Chapter 08's checks reject plausible wrong work with a message that helps.
+
+Each test runs learner code in a fresh namespace, as a notebook cell would,
+then the check cell, and reads the verdict. The wrong optimizer steps are the
+usual ones: recording the update, rebinding instead of changing in place, a
+buffer that is the .grad tensor itself, plain SGD, a dampened average, a
+parameter without gradient not skipped.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from coursekit import check
+from coursekit.checks import CheckFailed
+from coursekit.progress import reset
+from minigrad import grad_mode
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    reset()
+    grad_mode._set_state(True, False)
+    yield
+    reset()
+    grad_mode._set_state(True, False)
+
+
+def run(learner_code: str, call: str) -> str:
+    """Run learner code and a check call as notebook cells; return PASSED or the failure."""
+    namespace = {"check": check, "np": np, "mg": mg}
+    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
+    try:
+        exec(call, namespace)  # noqa: S102
+    except CheckFailed as failure:
+        return "FAILED " + str(failure)
+    return "PASSED"
+
+
+def both(learner_code: str, check_id: str) -> list:
+    return [run(learner_code, f'check("{check_id}")'),
+            run(learner_code, f'check("{check_id}", hidden=True)')]
+
+
+# -- 1. implement sgd_momentum_step -----------------------------------------------------
+
+STEP = """
+def sgd_momentum_step(params, buffers, lr, momentum):
+    with mg.no_grad():
+        for i, p in enumerate(params):
+            if p.grad is None:
+                continue
+            if buffers[i] is None:
+                buffers[i] = p.grad.clone()
+            else:
+                buffers[i] = momentum * buffers[i] + p.grad
+            p -= lr * buffers[i]
+"""
+
+
+def test_a_correct_step_passes_written_with_new_buffer_tensors():
+    assert both(STEP, "ch08.sgd_momentum_step") == ["PASSED", "PASSED"]
+
+
+def test_a_step_recorded_outside_no_grad_is_refused_by_the_engine_and_explained():
+    recorded = STEP.replace("    with mg.no_grad():\n", "    if True:\n")
+    result = run(recorded, 'check("ch08.sgd_momentum_step")')
+    assert "your code raised RuntimeError: a leaf Variable that requires grad" in result
+    assert "under no_grad()" in result
+
+
+def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():
+    rebinding = STEP.replace("p -= lr * buffers[i]", "p = p - lr * buffers[i]")
+    result = run(rebinding, 'check("ch08.sgd_momentum_step")')
+    assert "the weight after 3 steps" in result
+    assert "the parameter never changed; `p = p - lr * buf` makes a new tensor" in result
+
+
+def test_a_buffer_that_is_the_grad_tensor_itself_is_rejected():
+    aliasing = STEP.replace("buffers[i] = p.grad.clone()", "buffers[i] = p.grad").replace(
+        "buffers[i] = momentum * buffers[i] + p.grad", "buffers[i].mul_(momentum).add_(p.grad)")
+    result = run(aliasing, 'check("ch08.sgd_momentum_step")')
+    assert "a parameter's .grad changed during your step" in result
+    assert "keep a copy (p.grad.clone())" in result
+
+
+def test_plain_sgd_and_a_dampened_average_get_hints_of_their_own():
+    plain = STEP.replace("p -= lr * buffers[i]", "p -= lr * p.grad")
+    assert "Hint: this is plain SGD" in run(plain, 'check("ch08.sgd_momentum_step")')
+    dampened = STEP.replace("momentum * buffers[i] + p.grad",
+                            "momentum * buffers[i] + (1 - momentum) * p.grad")
+    result = run(dampened, 'check("ch08.sgd_momentum_step")')
+    assert "PyTorch's SGD adds the whole gradient (dampening=0)" in result
+
+
+def test_a_parameter_without_gradient_must_be_skipped():
+    no_skip = STEP.replace("            if p.grad is None:\n                continue\n", "")
+    visible, hidden = both(no_skip, "ch08.sgd_momentum_step")
+    assert visible == "PASSED"
+    assert "your code raised" in hidden and "one parameter without a gradient" in hidden
+    assert "whose .grad is not None" in hidden
+
+
+def test_the_stub_says_not_implemented_yet():
+    stub = """
+    def sgd_momentum_step(params, buffers, lr, momentum):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+    """
+    assert "not implemented yet" in run(stub, 'check("ch08.sgd_momentum_step")')
+
+
+# -- 2. find the bug: train --------------------------------------------------------------
+
+TRAIN = """
+def train(model, X, y, steps, lr):
+    optimizer = mg.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = ((model(X) - y) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+def test_the_fixed_loop_passes():
+    assert both(TRAIN, "ch08.train") == ["PASSED", "PASSED"]
+
+
+def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
+    buggy = TRAIN.replace("        optimizer.zero_grad()\n", "")
+    result = run(buggy, 'check("ch08.train")')
+    assert "the losses" in result
+    assert "these are the losses of the buggy loop: each backward() adds to .grad" in result
+
+
+def test_zeroing_between_backward_and_step_is_rejected():
+    too_late = TRAIN.replace("        optimizer.zero_grad()\n        loss.backward()\n",
+                             "        loss.backward()\n        optimizer.zero_grad()\n")
+    result = run(too_late, 'check("ch08.train")')
+    assert "the loss never changes" in result
+
+
+# -- 3. and 4. predict -------------------------------------------------------------------
+
+SWITCH_RIGHT = {"answer_requires_grad": "False", "answer_grad_fn": "None",
+                "answer_backward": '"RuntimeError"', "answer_grad_fn_after": '"MeanBackward0"'}
+
+
+def answers(values: dict, **changes) -> str:
+    return "\n".join(f"{k} = {v}" for k, v in {**values, **changes}.items())
+
+
+def test_the_right_switch_prediction_passes_and_wrong_ones_are_refused():
+    assert run(answers(SWITCH_RIGHT), 'check("ch08.global_switch")') == "PASSED"
+    believed_restored = answers(SWITCH_RIGHT, answer_requires_grad="True")
+    result = run(believed_restored, 'check("ch08.global_switch")')
+    assert "`answer_requires_grad`, True, is not what the program gives" in result
+    assert "lasts until switched back" in result
+    message = answers(SWITCH_RIGHT, answer_backward='"RuntimeError: element 0 of tensors"')
+    assert "type name only" in run(message, 'check("ch08.global_switch")')
+    named = answers(SWITCH_RIGHT, answer_grad_fn='"MeanBackward0"')
+    result = run(named, 'check("ch08.global_switch")')
+    assert "`answer_grad_fn`, 'MeanBackward0', is not what the program gives" in result
+
+
+MODES_RIGHT = {"answer_p1": "(False, False)", "answer_p2": "(True, True)",
+               "answer_p3": "(True, 1)", "answer_p4": "(False, True)"}
+
+
+def test_the_right_modes_prediction_passes_and_confusing_the_switches_is_refused():
+    assert run(answers(MODES_RIGHT), 'check("ch08.eval_vs_no_grad")') == "PASSED"
+    no_grad_is_eval = answers(MODES_RIGHT, answer_p1="(True, False)")
+    result = run(no_grad_is_eval, 'check("ch08.eval_vs_no_grad")')
+    assert "`answer_p1`, [True, False], is not what the program gives" in result
+    assert "no_grad() decides only whether anything is recorded" in result
+    not_updated = answers(MODES_RIGHT, answer_p3="(False, 0)")
+    assert "`answer_p3`" in run(not_updated, 'check("ch08.eval_vs_no_grad")')
+    single = answers(MODES_RIGHT, answer_p4="False")
+    assert "should be a pair" in run(single, 'check("ch08.eval_vs_no_grad")')
