@@ -1,0 +1,232 @@
+"""Chapter 03's checks reject plausible wrong work with a message that helps.
+
+Each test runs learner code in a fresh namespace, as a notebook cell would,
+then the check cell, and reads the one-line verdict.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from coursekit import check
+from coursekit.checks import CheckFailed
+from coursekit.progress import reset
+
+
+@pytest.fixture(autouse=True)
+def fresh_progress():
+    reset()
+    yield
+    reset()
+
+
+def run(learner_code: str, call: str) -> str:
+    """Run learner code and a check call as notebook cells; return PASSED or the failure."""
+    namespace = {"check": check, "np": np, "mg": mg}
+    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
+    try:
+        exec(call, namespace)  # noqa: S102
+    except CheckFailed as failure:
+        return "FAILED " + str(failure)
+    return "PASSED"
+
+
+def both(learner_code: str, check_id: str) -> list:
+    return [run(learner_code, f'check("{check_id}")'),
+            run(learner_code, f'check("{check_id}", hidden=True)')]
+
+
+# -- 1. predict: dtypes ---------------------------------------------------------------------------
+
+DTYPES_RIGHT = """
+answer_a = "int64"
+answer_b = "float32"
+answer_c = "float32"
+answer_d = "float64"
+answer_e = "float32"
+"""
+
+
+def test_the_right_dtypes_pass_also_as_dtype_objects_or_with_a_library_prefix():
+    assert run(DTYPES_RIGHT, 'check("ch03.dtypes")') == "PASSED"
+    mixed = DTYPES_RIGHT.replace('"int64"', "mg.int64").replace('answer_b = "float32"', 'answer_b = "torch.float32"')
+    assert run(mixed, 'check("ch03.dtypes")') == "PASSED"
+
+
+def test_integer_division_and_zero_dim_promotion_mistakes_get_their_hints_not_the_answer():
+    result = run(DTYPES_RIGHT.replace('answer_b = "float32"', 'answer_b = "int64"'), 'check("ch03.dtypes")')
+    assert "`answer_b`, 'int64', is not what (mg.tensor([1, 2]) / 2).dtype gives" in result
+    assert "true division" in result
+    result = run(DTYPES_RIGHT.replace('answer_e = "float32"', 'answer_e = "float64"'), 'check("ch03.dtypes")')
+    assert "`answer_e`" in result and "0-dimensional tensor" in result
+
+
+def test_a_dtype_answer_that_is_not_a_name_is_refused():
+    assert "answer with a dtype name" in run(DTYPES_RIGHT.replace('answer_a = "int64"', "answer_a = 64"),
+                                             'check("ch03.dtypes")')
+
+
+# -- 2. implement unbroadcast ------------------------------------------------------------------------
+
+UNBROADCAST = """
+def unbroadcast(grad, shape):
+    lead = grad.ndim - len(shape)
+    if lead > 0:
+        grad = grad.sum(dim=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(dim=stretched, keepdim=True)
+    return grad
+"""
+
+
+def test_unbroadcast_passes_visible_and_hidden_cases_including_its_use_in_a_backward():
+    assert both(UNBROADCAST, "ch03.unbroadcast") == ["PASSED", "PASSED"]
+
+
+def test_returning_the_gradient_unchanged_is_rejected_as_the_incoming_shape():
+    result = run("def unbroadcast(grad, shape):\n    return grad\n", 'check("ch03.unbroadcast")')
+    assert "the gradient has shape (2, 3), expected shape (3,)" in result
+    assert "you returned the incoming shape" in result
+
+
+def test_summing_only_the_leading_dims_fails_on_a_stretched_size_one_dim():
+    code = """
+    def unbroadcast(grad, shape):
+        while grad.ndim > len(shape):
+            grad = grad.sum(dim=0)
+        return grad
+    """
+    result = run(code, 'check("ch03.unbroadcast")')
+    assert "for a tensor of shape (2, 1)" in result and "expected shape (2, 1)" in result
+
+
+def test_dropping_the_size_one_dims_gets_the_keepdim_hint():
+    result = run(UNBROADCAST.replace("keepdim=True", "keepdim=False"), 'check("ch03.unbroadcast")')
+    assert "has shape (2,), expected shape (2, 1)" in result and "keepdim=True" in result
+
+
+def test_summing_everything_is_rejected_with_its_hint():
+    code = "def unbroadcast(grad, shape):\n    return grad.sum()\n"
+    assert "not over everything" in run(code, 'check("ch03.unbroadcast")')
+
+
+def test_a_numpy_result_is_refused_as_not_a_tensor():
+    code = """
+    def unbroadcast(grad, shape):
+        g = grad.numpy()
+        while g.ndim > len(shape):
+            g = g.sum(axis=0)
+        return g
+    """
+    assert "unbroadcast returned a ndarray; return a minigrad tensor" in run(code, 'check("ch03.unbroadcast")')
+
+
+def test_hidden_cases_catch_a_solution_that_forgets_the_scalar_shape():
+    code = """
+    def unbroadcast(grad, shape):
+        if len(shape) == 0:
+            return grad
+        lead = grad.ndim - len(shape)
+        if lead > 0:
+            grad = grad.sum(dim=tuple(range(lead)))
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        if stretched:
+            grad = grad.sum(dim=stretched, keepdim=True)
+        return grad
+    """
+    visible, hidden = both(code, "ch03.unbroadcast")
+    assert visible == "PASSED"
+    assert "a grad of shape (3,) for a tensor of shape () (a hidden case)" in hidden
+
+
+# -- 3. implement mm_backward --------------------------------------------------------------------------
+
+MM = "def mm_backward(grad, a, b):\n    return grad @ b.T, a.T @ grad\n"
+
+
+def test_mm_backward_passes_visible_and_hidden_cases_including_its_use_in_a_backward():
+    assert both(MM, "ch03.mm_backward") == ["PASSED", "PASSED"]
+
+
+def test_transposed_gradients_are_recognised():
+    assert "this is the transpose of grad_a" in run(
+        "def mm_backward(grad, a, b):\n    return b @ grad.T, a.T @ grad\n", 'check("ch03.mm_backward")')
+    assert "this is the transpose of grad_b" in run(
+        "def mm_backward(grad, a, b):\n    return grad @ b.T, grad.T @ a\n", 'check("ch03.mm_backward")')
+
+
+def test_a_missing_transpose_raises_on_non_square_matrices_and_is_named_on_square_ones():
+    no_transpose = "def mm_backward(grad, a, b):\n    return grad @ b, a.T @ grad\n"
+    result = run(no_transpose, 'check("ch03.mm_backward")')
+    assert "your code raised RuntimeError: mat1 and mat2 shapes cannot be multiplied" in result
+    assert "let the shapes guide you" in result
+    square_only = "def mm_backward(grad, a, b):\n    return (grad @ b if a.shape == b.shape else grad @ b.T), a.T @ grad\n"
+    assert "multiply by the transpose of B" in run(square_only, 'check("ch03.mm_backward")')
+
+
+def test_one_gradient_alone_is_refused():
+    assert "must return a pair (grad_a, grad_b), it returned a Tensor" in run(
+        "def mm_backward(grad, a, b):\n    return grad @ b.T\n", 'check("ch03.mm_backward")')
+
+
+# -- 4. predict: sum(mm(x, y)) ------------------------------------------------------------------------------
+
+MM_SUM_RIGHT = """
+answer_x_grad = None
+answer_y_grad = [[9, 9, 9], [12, 12, 12], [15, 15, 15]]
+answer_depends_on_y = False
+"""
+
+
+def test_the_seed_prediction_passes_also_as_a_tensor():
+    assert run(MM_SUM_RIGHT, 'check("ch03.mm_sum")') == "PASSED"
+    as_tensor = MM_SUM_RIGHT.replace("[[9, 9, 9], [12, 12, 12], [15, 15, 15]]",
+                                     "mg.tensor([[9.0, 9, 9], [12, 12, 12], [15, 15, 15]])")
+    assert run(as_tensor, 'check("ch03.mm_sum")') == "PASSED"
+
+
+def test_the_transposed_gradient_and_a_zero_x_grad_are_refused_without_the_answer():
+    transposed = MM_SUM_RIGHT.replace("[[9, 9, 9], [12, 12, 12], [15, 15, 15]]", "[[9, 12, 15]] * 3")
+    result = run(transposed, 'check("ch03.mm_sum")')
+    assert "`answer_y_grad` is not what y.grad gives" in result and "its transpose" in result
+    assert "[[9, 9, 9]" not in result
+    zeros = MM_SUM_RIGHT.replace("answer_x_grad = None", "answer_x_grad = [[0.0] * 3] * 3")
+    assert "look at whether x requires grad" in run(zeros, 'check("ch03.mm_sum")')
+
+
+def test_believing_the_gradient_depends_on_the_random_values_is_refused():
+    result = run(MM_SUM_RIGHT.replace("answer_depends_on_y = False", "answer_depends_on_y = True"),
+                 'check("ch03.mm_sum")')
+    assert "`answer_depends_on_y`, True, is not what running again" in result
+
+
+# -- 5. find the bug: an integer arange --------------------------------------------------------------------
+
+Y_GRAD_BUGGY = """
+def y_grad(n):
+    x = mg.arange(n * n).view(n, n)
+    y = mg.randn(n, n, requires_grad=True)
+    z = mg.sum(mg.mm(x, y))
+    z.backward()
+    return y.grad
+"""
+
+
+def test_the_unfixed_program_is_rejected_with_its_dtype_error():
+    result = run(Y_GRAD_BUGGY, 'check("ch03.y_grad")')
+    assert "your code raised RuntimeError: expected m1 and m2 to have the same dtype" in result
+    assert "arange of integers gives int64" in result
+
+
+def test_the_fixed_program_passes_and_a_fix_that_swaps_the_product_is_named():
+    fixed = Y_GRAD_BUGGY.replace("mg.arange(n * n)", "mg.arange(n * n, dtype=mg.float32)")
+    assert both(fixed, "ch03.y_grad") == ["PASSED", "PASSED"]
+    swapped = fixed.replace("mg.mm(x, y)", "mg.mm(y, x)")
+    assert "keep the program's product" in run(swapped, 'check("ch03.y_grad")')
+    returns_x_grad = fixed.replace("return y.grad", "return x.grad")
+    assert "y_grad returned None" in run(returns_x_grad, 'check("ch03.y_grad")')
