@@ -10,12 +10,9 @@
 # a hint. Run the setup cell first. The last cell shows your progress.
 
 # %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
-import math
 
-import numpy as np
 
 import minigrad as mg
-
 from coursekit import check, progress
 
 # %% [markdown] id="ex1-text"

@@ -12,7 +12,6 @@
 import math
 
 import minigrad as mg
-
 from coursekit import check, progress
 
 # %% [markdown] id="ex1-text"
@@ -30,7 +29,7 @@ from coursekit import check, progress
 #
 # Predict, as Python values:
 # - `answer_e_grad_fn`: the name of `e`'s node, `e.grad_fn.name()` (a string);
-# - `answer_c_is_leaf` and `answer_b_is_leaf`: `c.is_leaf` and `b.is_leaf` (`True`/`False`);
+# - `answer_b_is_leaf`: `b.is_leaf` (`True`/`False`);
 # - `answer_c_next` and `answer_d_next`: the nodes in `c.grad_fn.next_functions` and in
 #   `d.grad_fn.next_functions`, in order, as a list of names such as
 #   `["MulBackward0", "AccumulateGrad"]`, with `None` for an edge that leads nowhere;
@@ -39,7 +38,6 @@ from coursekit import check, progress
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
 answer_e_grad_fn = "TanhBackward0"
-answer_c_is_leaf = False
 answer_b_is_leaf = True
 answer_c_next = ["AccumulateGrad", None]
 answer_d_next = ["MulBackward0", "AccumulateGrad"]

@@ -9,13 +9,11 @@
 # first.
 
 # %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
-import math
 
 import minigrad as mg
 import minigrad.scalar
-from minigrad.scalar import ScalarAccumulateGrad
-
 from coursekit import check, progress
+from minigrad.scalar import ScalarAccumulateGrad
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): the chain rule by hand

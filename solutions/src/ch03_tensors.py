@@ -9,10 +9,8 @@
 # first.
 
 # %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
-import numpy as np
 
 import minigrad as mg
-
 from coursekit import check, progress
 
 # %% [markdown] id="ex1-text"

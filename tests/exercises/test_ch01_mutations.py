@@ -49,7 +49,6 @@ def both(learner_code: str, check_id: str) -> list:
 
 GRAPH_RIGHT = """
 answer_e_grad_fn = "TanhBackward0"
-answer_c_is_leaf = False
 answer_b_is_leaf = True
 answer_c_next = ["AccumulateGrad", None]
 answer_d_next = ["MulBackward0", "AccumulateGrad"]
