@@ -1,0 +1,230 @@
+"""Chapter 09's checks reject plausible wrong work with a message that helps.
+
+Each test runs learner code in a fresh namespace, as a notebook cell would,
+then the check cell, and reads the verdict. The wrong solutions: a graph walk
+that counts shared nodes again, stops at the first node, recurses thousands
+deep or trips over a missing grad_fn; an evaluation that accumulates
+graphs or still records; batches that drop the last rows or ignore the size.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from coursekit import check, measure
+from coursekit.checks import CheckFailed
+from coursekit.progress import reset
+from minigrad import grad_mode
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    reset()
+    grad_mode._set_state(True, False)
+    yield
+    reset()
+    grad_mode._set_state(True, False)
+
+
+def run(learner_code: str, call: str) -> str:
+    """Run learner code and a check call as notebook cells; return PASSED or the failure."""
+    namespace = {"check": check, "np": np, "mg": mg, "measure": measure}
+    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
+    try:
+        exec(call, namespace)  # noqa: S102
+    except CheckFailed as failure:
+        return "FAILED " + str(failure)
+    return "PASSED"
+
+
+def both(learner_code: str, check_id: str) -> list:
+    return [run(learner_code, f'check("{check_id}")'),
+            run(learner_code, f'check("{check_id}", hidden=True)')]
+
+
+# -- 1. implement saved_bytes --------------------------------------------------------------
+
+WALK = """
+def saved_bytes(output):
+    if output.grad_fn is None:
+        return 0
+    stack, seen, total = [output.grad_fn], set(), 0
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        total += node.saved_tensors_nbytes()
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
+    return total
+"""
+
+
+def test_a_correct_walk_passes_and_so_does_one_over_saved_attributes():
+    assert both(WALK, "ch09.saved_bytes") == ["PASSED", "PASSED"]
+    attributes = WALK.replace(
+        "total += node.saved_tensors_nbytes()",
+        "total += sum(t.numel() * t.element_size() for t in "
+        "(getattr(node, a) for a in dir(node) if a.startswith('_saved_')) "
+        "if isinstance(t, mg.Tensor))")
+    assert both(attributes, "ch09.saved_bytes") == ["PASSED", "PASSED"]
+
+
+def test_counting_a_shared_node_once_per_path_is_rejected():
+    repeats = WALK.replace("        if node in seen:\n            continue\n", "")
+    result = run(repeats, 'check("ch09.saved_bytes")')
+    assert "z = (y * y + y.exp()).sum()" in result
+    assert "saved_bytes returned 180, expected 100" in result
+    assert "counted it three times" in result
+
+
+def test_stopping_at_the_outputs_node_is_rejected():
+    first_only = """
+    def saved_bytes(output):
+        return 0 if output.grad_fn is None else output.grad_fn.saved_tensors_nbytes()
+    """
+    result = run(first_only, 'check("ch09.saved_bytes")')
+    assert "that is the output's own node only" in result
+
+
+def test_a_recursive_walk_fails_on_the_deep_hidden_chain():
+    recursive = """
+    def saved_bytes(output):
+        seen = set()
+
+        def visit(node):
+            if node is None or node in seen:
+                return 0
+            seen.add(node)
+            return node.saved_tensors_nbytes() + sum(visit(fn) for fn, _ in node.next_functions)
+
+        return visit(output.grad_fn)
+    """
+    visible, hidden = both(recursive, "ch09.saved_bytes")
+    assert visible == "PASSED"
+    assert "your code raised RecursionError" in hidden
+    assert "a chain of 5000 tanh" in hidden and "explicit stack" in hidden
+
+
+def test_a_missing_grad_fn_must_give_zero():
+    no_check = WALK.replace("    if output.grad_fn is None:\n        return 0\n", "").replace(
+        "[output.grad_fn]", "[output.grad_fn] + [fn for fn, _ in output.grad_fn.next_functions]")
+    result = run(no_check, 'check("ch09.saved_bytes")')
+    assert "your code raised AttributeError" in result and "computed under no_grad()" in result
+    assert "return 0 when grad_fn is None" in result
+
+
+def test_the_stub_says_not_implemented_yet():
+    stub = "def saved_bytes(output):\n    raise NotImplementedError()\n"
+    assert "not implemented yet" in run(stub, 'check("ch09.saved_bytes")')
+
+
+# -- 2. and 5. predict ---------------------------------------------------------------------
+
+COST_RIGHT = {"answer_nodes": "(9, 9)", "answer_bytes": "(144, 8064)",
+              "answer_no_grad": "(0, 0)", "answer_inference": "(0, 0, True)"}
+
+
+def answers(values: dict, **changes) -> str:
+    return "\n".join(f"{k} = {v}" for k, v in {**values, **changes}.items())
+
+
+def test_the_cost_prediction_refuses_bytes_proportional_to_the_batch_and_wrong_counts():
+    assert run(answers(COST_RIGHT), 'check("ch09.recording_cost")') == "PASSED"
+    proportional = answers(COST_RIGHT, answer_bytes="(144, 14400)")
+    result = run(proportional, 'check("ch09.recording_cost")')
+    assert "`answer_bytes`, [144, 14400], is not what the program gives" in result
+    assert "the transposed weight does not" in result
+    growing_nodes = answers(COST_RIGHT, answer_nodes="(9, 900)")
+    assert "`answer_nodes`" in run(growing_nodes, 'check("ch09.recording_cost")')
+    inference_tensor = answers(COST_RIGHT, answer_inference="(0, 0)")
+    assert "should be a tuple (nodes, bytes, is_inference())" in run(
+        inference_tensor, 'check("ch09.recording_cost")')
+
+
+def test_the_feature_statistics_prediction_refuses_a_recorded_mean_as_a_leaf():
+    right = {"answer_a": "(False, None, True, 0)", "answer_b": '(True, "MeanBackward1", False, 4200)'}
+    assert run(answers(right), 'check("ch09.feature_stats")') == "PASSED"
+    leaf = answers(right, answer_b='(True, "MeanBackward1", True, 4200)')
+    result = run(leaf, 'check("ch09.feature_stats")')
+    assert "`answer_b`" in result and "is not what the program gives" in result
+    assert "4200" in result  # the learner's own answer is shown, nothing else
+    assert "should be a tuple" in run(answers(right, answer_a="0"), 'check("ch09.feature_stats")')
+
+
+# -- 3. find the bug: evaluate -------------------------------------------------------------
+
+BUGGY_EVALUATE = """
+def evaluate(model, batches):
+    total = 0
+    for X, y in batches:
+        loss = ((model(X) - y) ** 2).mean()
+        total = total + loss
+    return total / len(batches)
+"""
+
+
+def test_the_unfixed_evaluation_is_rejected_for_keeping_earlier_graphs_alive():
+    result = run(BUGGY_EVALUATE, 'check("ch09.evaluate")')
+    assert "the graphs of 2 earlier batches were still alive" in result
+    assert "add loss.item() instead" in result
+
+
+def test_returning_the_accumulated_tensor_of_one_batch_is_caught_after_the_return():
+    result = run(BUGGY_EVALUATE, 'check("ch09.evaluate", hidden=True)')
+    assert "1 batch of 4 rows (a hidden case)" in result
+    assert "the result keeps the batches' graphs alive for as long as the caller keeps it" in result
+
+
+def test_item_without_no_grad_is_rejected_for_recording_and_no_grad_alone_passes():
+    item_only = BUGGY_EVALUATE.replace("total = total + loss", "total = total + loss.item()")
+    result = run(item_only, 'check("ch09.evaluate")')
+    assert "each batch was still recorded" in result and "no_grad()" in result
+    no_grad_only = BUGGY_EVALUATE.replace("    for X, y in batches:", "    with mg.no_grad():\n     for X, y in batches:")
+    no_grad_only = no_grad_only.replace("        loss =", "         loss =").replace("        total =", "         total =")
+    assert both(no_grad_only, "ch09.evaluate") == ["PASSED", "PASSED"]
+
+
+# -- 4. implement predict_in_batches --------------------------------------------------------
+
+PREDICT = """
+def predict_in_batches(model, X, batch_size):
+    model.eval()
+    with mg.no_grad():
+        return mg.cat([model(X[start:start + batch_size]).argmax(dim=1)
+                       for start in range(0, X.shape[0], batch_size)])
+"""
+
+
+def test_correct_batched_predictions_pass():
+    assert both(PREDICT, "ch09.predict_in_batches") == ["PASSED", "PASSED"]
+
+
+def test_dropping_the_last_smaller_batch_is_rejected():
+    drop_last = PREDICT.replace("range(0, X.shape[0], batch_size)",
+                                "range(0, X.shape[0] - batch_size + 1, batch_size)")
+    result = run(drop_last, 'check("ch09.predict_in_batches")')
+    assert "10 rows in batches of 4" in result
+    assert "your batches cover 8 of the 10 rows" in result
+
+
+def test_ignoring_the_batch_size_is_rejected():
+    at_once = """
+    def predict_in_batches(model, X, batch_size):
+        model.eval()
+        with mg.no_grad():
+            return model(X).argmax(dim=1)
+    """
+    result = run(at_once, 'check("ch09.predict_in_batches")')
+    assert "called on a batch of 10 rows, more than batch_size = 4" in result
+
+
+def test_forgetting_eval_or_no_grad_is_rejected():
+    no_eval = PREDICT.replace("    model.eval()\n", "")
+    assert "Hint: call model.eval() first" in run(no_eval, 'check("ch09.predict_in_batches")')
+    recording = PREDICT.replace("    with mg.no_grad():\n        return", "    if True:\n        return")
+    assert "the forward passes were recorded" in run(recording, 'check("ch09.predict_in_batches")')
