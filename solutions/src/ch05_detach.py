@@ -1,0 +1,218 @@
+# %% [markdown] id="intro"
+# # Chapter 5 exercises · `detach()`
+#
+# These exercises practise chapter 5: what `detach()` returns and what it still shares with
+# the original (memory and the version counter), how to compute a value outside the graph,
+# where a gradient stops when a target is detached, and why `.data` is the dangerous cousin.
+#
+# Fill in each exercise, run its cell, then run the check cell below it. A check tries your
+# code on several inputs and tells you what is wrong, with a hint. The last cell shows your
+# progress.
+
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import numpy as np
+
+import minigrad as mg
+from coursekit import check, progress
+
+# %% [markdown] id="ex1-text"
+# ## Exercise 1 (predict): what does `detach()` share?
+#
+# Read this program, without running it:
+#
+# ```python
+# x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+# y = x * 2
+# z = y * y
+# d = y.detach()
+# d[0] = 100.0
+# d.add_(1)
+# e = y.data
+# e[1] = -1.0
+# z.sum().backward()
+# ```
+#
+# - `answer_d_requires_grad`, `answer_d_is_leaf`: `True` or `False`, for `d`;
+# - `answer_y`: the values of `y` just before the last line, a list of 3 numbers;
+# - `answer_versions`: the tuple `(y._version, d._version, e._version)` before the last line;
+# - `answer_raises`: does the last line raise? `True` or `False`.
+#
+# (seed item: s004-detach-shares-memory)
+
+# %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_d_requires_grad = False
+answer_d_is_leaf = True
+answer_y = [101.0, -1.0, 7.0]
+answer_versions = (2, 2, 1)
+answer_raises = True
+### END SOLUTION
+
+# %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch05.shares")
+
+# %% [markdown] id="ex2-text"
+# ## Exercise 2 (implement): a metric that stays out of the graph
+#
+# During training you compute the loss *and* a metric for the log, here the mean absolute
+# error `mean(|pred - target|)`. The loss needs the graph; the metric must not: it must not
+# record nodes (a tensor with a `grad_fn` keeps the whole graph alive), and it must not change
+# `pred`, which the graph saved (`pred = (w * x).tanh()`, and `tanh` saves its output).
+#
+# Write `mae(pred, target)`, returning the metric as a Python number or as a tensor that does
+# not require grad. The check computes `pred` and the loss, calls your `mae`, then runs the
+# loss's `backward()` and reads `w.grad`. (seed item: s001-detach-metric)
+
+# %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
+def mae(pred, target):
+    """Mean absolute error of `pred` against `target`, as a number outside the graph."""
+    ### BEGIN SOLUTION
+    return (pred.detach() - target).abs().mean().item()
+    ### END SOLUTION
+
+# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch05.mae")
+### BEGIN HIDDEN TESTS
+check("ch05.mae", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex3-text"
+# ## Exercise 3 (find the bug): a target that moves with the model
+#
+# Value learning fits `v(s) = w s` to the target `r + gamma * v(s_next)` over a batch of
+# transitions `(s, r, s_next)`. The target is computed by the model itself; its fixed point is the `w`
+# where the prediction errors, weighted by `s`, sum to zero:
+# `w = sum(r s) / sum(s^2 - gamma s s_next)`. `fit_value_buggy` settles somewhere else.
+
+# %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
+def fit_value_buggy(transitions, gamma, lr, steps):
+    s, r, s_next = (mg.tensor(list(column)) for column in zip(*transitions))
+    w = mg.tensor([0.5], requires_grad=True)
+    for _ in range(steps):
+        prediction = w * s
+        target = r + gamma * (w * s_next)
+        loss = ((prediction - target) ** 2).mean()
+        loss.backward()
+        with mg.no_grad():
+            w -= lr * w.grad
+        w.grad = None
+    return w.item()
+
+
+transitions = [(1.0, 1.0, 0.5), (2.0, 0.0, 1.0), (1.0, -0.5, 0.0)]
+fixed_point = (sum(r * s for s, r, _ in transitions)
+               / sum(s * s - 0.9 * s * s_next for s, _, s_next in transitions))
+print(f"fixed point: w = {fixed_point:.4f}")
+print(f"buggy fit  : w = {fit_value_buggy(transitions, gamma=0.9, lr=0.1, steps=300):.4f}")
+
+# %% [markdown] id="ex3-fix-text"
+# Write the fixed loop as `fit_value(transitions, gamma, lr, steps)`, returning `w` as a
+# number. Same start, same loss, same update.
+
+# %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
+def fit_value(transitions, gamma, lr, steps):
+    ### BEGIN SOLUTION
+    s, r, s_next = (mg.tensor(list(column)) for column in zip(*transitions))
+    w = mg.tensor([0.5], requires_grad=True)
+    for _ in range(steps):
+        prediction = w * s
+        target = (r + gamma * (w * s_next)).detach()  # a fixed number to move towards
+        loss = ((prediction - target) ** 2).mean()
+        loss.backward()
+        with mg.no_grad():
+            w -= lr * w.grad
+        w.grad = None
+    return w.item()
+    ### END SOLUTION
+
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch05.fit_value")
+### BEGIN HIDDEN TESTS
+check("ch05.fit_value", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (find the bug): a log entry that changes the gradient
+#
+# `grads_and_centered_buggy` computes `w.grad` for the loss `sum(h * h)` with
+# `h = tanh(w * x)`, and, for an activation log, the centred activations `h - mean(h)`. By
+# hand, `d loss / d w = 2 h (1 - h^2) x`. Run the cell and compare.
+
+# %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
+def grads_and_centered_buggy(xs, ws):
+    x = mg.tensor(xs)
+    w = mg.tensor(ws, requires_grad=True)
+    h = (w * x).tanh()
+    loss = (h * h).sum()
+    centered = h.data              # a copy for the log... or is it?
+    centered -= centered.mean()
+    loss.backward()
+    return w.grad, centered
+
+
+xs, ws = [1.0, -2.0, 0.5], [0.3, 0.8, -1.0]
+grad, centered = grads_and_centered_buggy(xs, ws)
+h = np.tanh(np.array(ws) * np.array(xs))
+print("w.grad :", np.round(grad.numpy(), 4))
+print("by hand:", np.round(2 * h * (1 - h**2) * np.array(xs), 4))
+
+# %% [markdown] id="ex4-fix-text"
+# Write the fixed function as `grads_and_centered(xs, ws)`, returning the pair
+# `(w.grad, centered)`. (Replacing `.data` by `.detach()` alone is not enough: try it and
+# read the error.)
+
+# %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
+def grads_and_centered(xs, ws):
+    ### BEGIN SOLUTION
+    x = mg.tensor(xs)
+    w = mg.tensor(ws, requires_grad=True)
+    h = (w * x).tanh()
+    loss = (h * h).sum()
+    values = h.detach()
+    centered = values - values.mean()  # a new tensor: h, which backward saved, is untouched
+    loss.backward()
+    return w.grad, centered
+    ### END SOLUTION
+
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch05.grads_and_centered")
+### BEGIN HIDDEN TESTS
+check("ch05.grads_and_centered", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (predict): the detached copy of `mm(w, x)`
+#
+# Read this program, without running it:
+#
+# ```python
+# x = mg.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [2.0, 0.0, 1.0]], requires_grad=True)
+# w = mg.ones(3, 3, requires_grad=True)
+# yy = mg.mm(w, x)
+# detach_yy = yy.detach()
+# mg.sum(yy).backward()
+# ```
+#
+# - `answer_x_grad`, `answer_w_grad`: `x.grad` and `w.grad` after it ran, as 3 x 3 nested lists;
+# - `answer_detach_grad`: `detach_yy.grad` (a nested list, or `None`);
+# - `answer_detach_backward_raises`: would one more line, `detach_yy.sum().backward()`, raise?
+#   `True` or `False`.
+#
+# (seed item: s001-detach-metric)
+
+# %% id="ex5-answer" nbgrader={"grade": false, "grade_id": "ex5-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_x_grad = [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]
+answer_w_grad = [[3.0, 2.0, 3.0], [3.0, 2.0, 3.0], [3.0, 2.0, 3.0]]
+answer_detach_grad = None
+answer_detach_backward_raises = True
+### END SOLUTION
+
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch05.detach_metric")
+
+# %% [markdown] id="progress-text"
+# ## Your progress
+
+# %% id="progress" nbgrader={"grade": false, "grade_id": "progress", "locked": true, "schema_version": 3, "solution": false}
+progress()

@@ -1,0 +1,256 @@
+"""Chapter 04's checks reject plausible wrong work with a message that says what is wrong.
+
+Each test runs learner code in a fresh namespace, as a notebook cell would, and calls
+``check`` from there.  The right solutions are read from the solutions notebook itself,
+so the tests also prove that what learners are shown as correct passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from coursekit import check
+from coursekit.checks import CheckFailed, ch04
+from coursekit.progress import reset
+from coursekit.release import CODE_STUB, replace_solutions
+
+ROOT = Path(__file__).parents[2]
+SOLUTIONS = ROOT / "solutions" / "ch04_leaves_and_grad.ipynb"
+
+
+@pytest.fixture(autouse=True)
+def fresh_progress():
+    reset()
+    yield
+    reset()
+
+
+def cell(grade_id: str) -> str:
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    for c in nb["cells"]:
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id or c.get("id") == grade_id:
+            return "".join(c["source"])
+    raise KeyError(grade_id)
+
+
+def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
+    """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
+    namespace = {"check": check}
+    exec("import warnings\nimport numpy as np\nimport minigrad as mg\n" + textwrap.dedent(learner_code), namespace)  # noqa: S102
+    try:
+        exec(f"check({check_id!r}, hidden={hidden})", namespace)  # noqa: S102
+    except CheckFailed as failure:
+        return "FAILED " + str(failure)
+    return "PASSED"
+
+
+@pytest.mark.parametrize("grade_id,check_id", [
+    ("ex1-impl", "ch04.accumulate_grad"), ("ex2-answer", "ch04.leaves"), ("ex3-answer", "ch04.errors"),
+    ("ex4-fix", "ch04.fit_line"), ("ex5-fix", "ch04.hidden_grads"),
+])
+def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_id):
+    assert run(cell(grade_id), check_id) == "PASSED"
+    assert run(cell(grade_id), check_id, hidden=True) == "PASSED"
+
+
+@pytest.mark.parametrize("grade_id,check_id", [
+    ("ex1-impl", "ch04.accumulate_grad"), ("ex2-answer", "ch04.leaves"), ("ex3-answer", "ch04.errors"),
+    ("ex4-fix", "ch04.fit_line"), ("ex5-fix", "ch04.hidden_grads"),
+])
+def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
+    stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
+    assert replaced
+    try:
+        result = run(stub, check_id)
+    except NotImplementedError:  # a predict cell's stub raises at once, as in the notebook
+        result = run("", check_id)
+    assert "not implemented yet" in result
+
+
+# -- 1. accumulate_grad -------------------------------------------------------------------
+
+def test_replacing_grad_instead_of_adding_is_told_gradients_add_up():
+    code = """
+    def accumulate_grad(leaf, grad):
+        leaf.grad = grad.clone()
+    """
+    result = run(code, "ch04.accumulate_grad")
+    assert result.startswith("FAILED ✗ accumulate_grad(leaf, grad): leaf a gets g1, then g2: a.grad is")
+    assert "you replaced .grad instead of adding to it" in result
+    assert "Rule: a leaf's .grad is the sum" in result
+
+
+def test_storing_the_first_gradient_without_a_copy_is_caught_by_the_shared_gradient():
+    code = """
+    def accumulate_grad(leaf, grad):
+        if leaf.grad is None:
+            leaf.grad = grad
+        else:
+            leaf.grad += grad
+    """
+    result = run(code, "ch04.accumulate_grad")
+    assert "the incoming gradient `g1` was changed by your function" in result
+    assert "store a copy: grad.clone()" in result
+
+
+def test_adding_out_of_place_is_told_pytorch_keeps_the_same_grad_tensor():
+    code = """
+    def accumulate_grad(leaf, grad):
+        if leaf.grad is None:
+            leaf.grad = grad.clone()
+        else:
+            leaf.grad = leaf.grad + grad
+    """
+    result = run(code, "ch04.accumulate_grad")
+    assert "a.grad has the right values but is a new tensor" in result
+    assert "leaf.grad.add_(grad)" in result
+
+
+def test_only_adding_when_grad_exists_leaves_grad_none_and_says_so():
+    code = """
+    def accumulate_grad(leaf, grad):
+        if leaf.grad is not None:
+            leaf.grad.add_(grad)
+    """
+    assert "a.grad is None after its gradients arrived" in run(code, "ch04.accumulate_grad")
+
+
+def test_keeping_only_the_first_gradient_is_named():
+    code = """
+    def accumulate_grad(leaf, grad):
+        if leaf.grad is None:
+            leaf.grad = grad.clone()
+    """
+    assert "that is the first gradient alone" in run(code, "ch04.accumulate_grad")
+
+
+def test_a_solution_that_fails_only_on_a_zero_dim_leaf_is_caught_by_the_hidden_cases():
+    code = """
+    def accumulate_grad(leaf, grad):
+        if leaf.grad is None:
+            leaf.grad = grad.clone()
+        elif leaf.ndim == 0:
+            leaf.grad = grad.clone()
+        else:
+            leaf.grad.add_(grad)
+    """
+    assert run(code, "ch04.accumulate_grad") == "PASSED"
+    result = run(code, "ch04.accumulate_grad", hidden=True)
+    assert "a 0-dim leaf gets g1, then g2 (a hidden case)" in result
+
+
+def test_the_stub_says_not_implemented_yet():
+    stub = "def accumulate_grad(leaf, grad):\n    raise NotImplementedError()\n"
+    assert "not implemented yet" in run(stub, "ch04.accumulate_grad")
+
+
+# -- 2. predict: leaves ---------------------------------------------------------------------
+
+def test_a_wrong_leaf_prediction_names_the_entry_without_revealing_it():
+    answers = cell("ex2-answer").replace('"b": None, "c"', '"b": [2.0, 2.0, 2.0], "c"')
+    result = run(answers, "ch04.leaves")
+    assert "`answer_grad['b']`, [2, 2, 2], is not what the program gives" in result
+    assert "passes its gradient on without storing it" in result
+
+
+def test_a_grad_fn_for_a_tensor_made_under_no_grad_is_refused():
+    answers = cell("ex2-answer").replace('"d": "MulBackward0", "e": None}', '"d": "MulBackward0", "e": "MulBackward0"}')
+    result = run(answers, "ch04.leaves")
+    assert "`answer_grad_fn['e']`, 'MulBackward0', is not what the program gives" in result
+    assert "was anything recorded while e was computed?" in result
+
+
+def test_a_prediction_that_forgets_retain_grad_is_refused():
+    answers = cell("ex2-answer").replace('answer_warns = ["b"]', 'answer_warns = ["b", "d"]')
+    assert "`answer_warns`" in run(answers, "ch04.leaves")
+
+
+def test_a_prediction_with_missing_keys_says_which_keys_are_needed():
+    answers = cell("ex2-answer").replace('answer_is_leaf = {"a": True, ', "answer_is_leaf = {")
+    assert "it must be a dict with the keys 'a', 'b', 'c', 'd', 'e'" in run(answers, "ch04.leaves")
+
+
+def test_the_shown_program_is_the_one_the_check_runs():
+    assert ch04.LEAVES_PROGRAM.strip() in "\n".join(
+        line for line in cell("ex2-text").splitlines())
+
+
+# -- 3. predict: which line raises -------------------------------------------------------------
+
+def test_the_right_message_on_the_wrong_line_gets_a_hint():
+    answers = cell("ex3-answer").replace('answer_p1 = (5, "A")', 'answer_p1 = (4, "A")')
+    result = run(answers, "ch04.errors")
+    assert "`answer_p1`, [4, 'A'], is not what program p1 does" in result or "is not what program p1 does" in result
+    assert "which line raises it?" in result
+
+
+def test_predicting_an_error_for_the_add_only_graph_is_refused():
+    answers = cell("ex3-answer").replace("answer_p4 = None", 'answer_p4 = (4, "C")')
+    assert "is not what program p4 does" in run(answers, "ch04.errors")
+
+
+def test_an_answer_of_the_wrong_form_is_explained():
+    answers = cell("ex3-answer").replace('answer_p2 = (3, "B")', 'answer_p2 = "B"')
+    assert "a pair (line, letter)" in run(answers, "ch04.errors")
+
+
+def test_the_numbered_programs_shown_are_the_programs_the_check_runs():
+    text = cell("ex3-text")
+    shown = {}
+    name = None
+    for line in text.splitlines():
+        m = re.match(r"^(p\d)?\s+(\d+)  (.*)$", line)
+        if m:
+            name = m.group(1) or name
+            shown.setdefault(name, []).append(m.group(3))
+    assert {k: "\n".join(v) + "\n" for k, v in shown.items()} == ch04.ERROR_PROGRAMS
+
+
+# -- 4. find the bug: no zero_grad ------------------------------------------------------------
+
+def test_the_buggy_loop_is_rejected_as_still_accumulating():
+    buggy = cell("ex4-given").split("\n\n\nxs =")[0].replace("fit_line_buggy", "fit_line")
+    result = run(buggy, "ch04.fit_line")
+    assert "this is what the buggy loop gives" in result
+
+
+def test_zeroing_between_backward_and_update_is_told_the_parameters_never_moved():
+    code = cell("ex4-fix").replace(
+        "        with mg.no_grad():", "        w.grad = None\n        b.grad = None\n        w.grad = mg.zeros(1)\n"
+        "        b.grad = mg.zeros(1)\n        with mg.no_grad():")
+    assert "the parameters never moved" in run(code, "ch04.fit_line")
+
+
+# -- 5. find the bug: .grad of a non-leaf --------------------------------------------------------
+
+def test_reading_grad_of_a_non_leaf_is_rejected_with_retain_grad_hint():
+    buggy = cell("ex5-given").split("\n\n\nwith")[0].replace("hidden_grads_buggy", "hidden_grads")
+    result = run(buggy, "ch04.hidden_grads")
+    assert "the gradient of h is None: h = tanh(x @ W1) is not a leaf" in result
+    assert "h.retain_grad() before" in result
+
+
+def test_detaching_h_to_make_it_a_leaf_is_rejected_because_w1_loses_its_gradient():
+    code = cell("ex5-fix").replace("h.retain_grad()", "h = h.detach().requires_grad_()")
+    assert "W1.grad is None" in run(code, "ch04.hidden_grads")
+
+
+def test_retain_grad_after_backward_is_too_late():
+    code = cell("ex5-fix").replace("    h.retain_grad()  # h is not a leaf: ask the engine to keep its gradient\n", "")
+    code = code.replace("    loss.backward()\n", "    loss.backward()\n    h.retain_grad()\n")
+    assert "the gradient of h is None" in run(code, "ch04.hidden_grads")
+
+
+def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+    from coursekit.seed_items import SEED_ITEMS
+
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch04"]
+    assert homed
+    assert [item for item in homed if f"(seed item: {item})" not in text] == []

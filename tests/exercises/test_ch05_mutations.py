@@ -1,0 +1,216 @@
+"""Chapter 05's checks reject plausible wrong work with a message that says what is wrong.
+
+Each test runs learner code in a fresh namespace, as a notebook cell would, and calls
+``check`` from there.  The right solutions are read from the solutions notebook itself,
+so the tests also prove that what learners are shown as correct passes.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from coursekit import check
+from coursekit.checks import CheckFailed, ch05
+from coursekit.progress import reset
+from coursekit.release import CODE_STUB, replace_solutions
+
+ROOT = Path(__file__).parents[2]
+SOLUTIONS = ROOT / "solutions" / "ch05_detach.ipynb"
+
+
+@pytest.fixture(autouse=True)
+def fresh_progress():
+    reset()
+    yield
+    reset()
+
+
+def cell(grade_id: str) -> str:
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    for c in nb["cells"]:
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id or c.get("id") == grade_id:
+            return "".join(c["source"])
+    raise KeyError(grade_id)
+
+
+def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
+    """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
+    namespace = {"check": check}
+    exec("import warnings\nimport numpy as np\nimport minigrad as mg\n" + textwrap.dedent(learner_code), namespace)  # noqa: S102
+    try:
+        exec(f"check({check_id!r}, hidden={hidden})", namespace)  # noqa: S102
+    except CheckFailed as failure:
+        return "FAILED " + str(failure)
+    return "PASSED"
+
+
+@pytest.mark.parametrize("grade_id,check_id", [
+    ("ex1-answer", "ch05.shares"), ("ex2-impl", "ch05.mae"), ("ex3-fix", "ch05.fit_value"),
+    ("ex4-fix", "ch05.grads_and_centered"), ("ex5-answer", "ch05.detach_metric"),
+])
+def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_id):
+    assert run(cell(grade_id), check_id) == "PASSED"
+    assert run(cell(grade_id), check_id, hidden=True) == "PASSED"
+
+
+@pytest.mark.parametrize("grade_id,check_id", [
+    ("ex1-answer", "ch05.shares"), ("ex2-impl", "ch05.mae"), ("ex3-fix", "ch05.fit_value"),
+    ("ex4-fix", "ch05.grads_and_centered"), ("ex5-answer", "ch05.detach_metric"),
+])
+def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
+    stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
+    assert replaced
+    try:
+        result = run(stub, check_id)
+    except NotImplementedError:  # a predict cell's stub raises at once, as in the notebook
+        result = run("", check_id)
+    assert "not implemented yet" in result
+
+
+def shown_program(grade_id: str) -> str:
+    """The python code block of an exercise's markdown."""
+    return cell(grade_id).split("```python\n")[1].split("```")[0]
+
+
+# -- 1. predict: what detach shares ----------------------------------------------------------
+
+def test_the_shown_programs_are_the_ones_the_checks_run():
+    assert shown_program("ex1-text") == ch05.SHARES_PROGRAM
+    assert shown_program("ex5-text") == ch05.METRIC_PROGRAM
+
+
+def test_predicting_that_data_shares_the_version_counter_is_refused_with_a_hint():
+    answers = cell("ex1-answer").replace("answer_versions = (2, 2, 1)", "answer_versions = (3, 3, 3)")
+    result = run(answers, "ch05.shares")
+    assert "`answer_versions`, [3, 3, 3], is not what the program gives" in result
+    assert ".data gets a counter of its own" in result
+
+
+def test_predicting_that_the_detached_change_goes_unnoticed_is_refused():
+    answers = cell("ex1-answer").replace("answer_raises = True", "answer_raises = False")
+    assert "`answer_raises`, False, is not what the program gives" in run(answers, "ch05.shares")
+
+
+def test_versions_written_as_one_number_are_explained():
+    answers = cell("ex1-answer").replace("answer_versions = (2, 2, 1)", "answer_versions = 2")
+    assert "(y._version, d._version, e._version)" in run(answers, "ch05.shares")
+
+
+# -- 2. implement: mae -------------------------------------------------------------------------
+
+def test_a_metric_that_records_a_graph_is_rejected():
+    code = """
+    def mae(pred, target):
+        return (pred - target).abs().mean()
+    """
+    result = run(code, "ch05.mae")
+    assert "your metric is a tensor in the graph (requires_grad=True, grad_fn MeanBackward0)" in result
+    assert "pred.detach()" in result
+
+
+def test_a_metric_that_changes_pred_through_detach_is_told_backward_now_raises():
+    code = """
+    def mae(pred, target):
+        d = pred.detach()
+        d.sub_(target)
+        return d.abs().mean().item()
+    """
+    result = run(code, "ch05.mae")
+    assert "your metric changed pred in place" in result
+    assert "modified by an inplace operation" in result
+    assert "shares pred's memory and version counter" in result
+
+
+def test_a_metric_that_changes_pred_through_data_is_told_the_gradient_is_silently_wrong():
+    code = """
+    def mae(pred, target):
+        d = pred.data
+        d.sub_(target)
+        return d.abs().mean().item()
+    """
+    assert "without moving its version (through .data?)" in run(code, "ch05.mae")
+
+
+def test_the_mean_squared_error_is_named():
+    code = """
+    def mae(pred, target):
+        return ((pred.detach() - target) ** 2).mean().item()
+    """
+    assert "that is the mean squared error" in run(code, "ch05.mae")
+
+
+def test_a_metric_computed_under_no_grad_is_accepted():
+    code = """
+    def mae(pred, target):
+        with mg.no_grad():
+            return (pred - target).abs().mean()
+    """
+    assert run(code, "ch05.mae") == "PASSED"
+    assert run(code, "ch05.mae", hidden=True) == "PASSED"
+
+
+# -- 3. find the bug: the target is not detached ------------------------------------------------
+
+def test_the_buggy_value_fit_is_rejected():
+    buggy = cell("ex3-given").split("\n\n\ntransitions =")[0].replace("fit_value_buggy", "fit_value")
+    assert "the target still depends on w" in run(buggy, "ch05.fit_value")
+
+
+def test_the_fixed_value_fit_reaches_the_fixed_point_shown_in_the_exercise():
+    namespace = {}
+    exec("import minigrad as mg\n" + cell("ex3-fix"), namespace)  # noqa: S102
+    transitions = [(1.0, 1.0, 0.5), (2.0, 0.0, 1.0), (1.0, -0.5, 0.0)]
+    fixed_point = sum(r * s for s, r, _ in transitions) / sum(s * s - 0.9 * s * n for s, _, n in transitions)
+    assert namespace["fit_value"](transitions, 0.9, 0.1, 300) == pytest.approx(fixed_point, abs=1e-3)
+
+
+# -- 4. find the bug: .data hides an in-place change ------------------------------------------------
+
+def test_the_buggy_centering_through_data_is_rejected_as_silently_wrong():
+    buggy = cell("ex4-given").split("\n\n\nxs,")[0].replace("grads_and_centered_buggy", "grads_and_centered")
+    result = run(buggy, "ch05.grads_and_centered")
+    assert "w.grad is an array of shape (3,)" in result
+    assert "this is the buggy gradient" in result
+
+
+def test_swapping_data_for_detach_alone_raises_the_version_error_and_is_reported():
+    buggy = cell("ex4-given").split("\n\n\nxs,")[0].replace("grads_and_centered_buggy", "grads_and_centered")
+    result = run(buggy.replace("h.data", "h.detach()"), "ch05.grads_and_centered")
+    assert "your function raised RuntimeError: one of the variables needed for gradient computation" in result
+    assert "shares h's memory and version counter" in result and "leave h alone" in result
+
+
+def test_a_clone_then_in_place_is_accepted():
+    fix = cell("ex4-fix").replace("    values = h.detach()\n    centered = values - values.mean()",
+                                  "    centered = h.detach().clone()\n    centered -= centered.mean()")
+    assert "clone()" in fix
+    assert run(fix, "ch05.grads_and_centered", hidden=True) == "PASSED"
+
+
+# -- 5. predict: the seed example ----------------------------------------------------------------
+
+def test_a_wrong_w_grad_prediction_gets_the_algebra_hint_without_the_answer():
+    answers = cell("ex5-answer").replace("answer_w_grad = [[3.0, 2.0, 3.0], [3.0, 2.0, 3.0], [3.0, 2.0, 3.0]]",
+                                         "answer_w_grad = [[3.0, 3.0, 2.0], [3.0, 3.0, 2.0], [3.0, 3.0, 2.0]]")
+    result = run(answers, "ch05.detach_metric")
+    assert "`answer_w_grad`" in result and "sum over j of x[k, j]" in result
+    assert "[3, 2, 3]" not in result
+
+
+def test_a_grad_for_the_detached_copy_is_refused():
+    answers = cell("ex5-answer").replace("answer_detach_grad = None", "answer_detach_grad = [[1.0] * 3] * 3")
+    assert "`answer_detach_grad`" in run(answers, "ch05.detach_metric")
+
+
+def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+    from coursekit.seed_items import SEED_ITEMS
+
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch05"]
+    assert homed
+    assert [item for item in homed if f"(seed item: {item})" not in text] == []
