@@ -101,28 +101,46 @@ def _calls_for(fn, seconds):
     return max(1, min(10_000, int(seconds / max(once, 1e-7))))
 
 
-def interleaved(fns, settings, rounds=None):
+def interleaved(fns, settings, rounds=None, collect=True):
     """Time each of ``fns`` ({label: zero-argument callable}) in interleaved rounds.
 
     Each round times every function once (``calls_per_round`` calls, so that a
     turn lasts about ``settings.round_seconds``); the starting function moves
-    one place each round, so no backend always runs first. The cyclic garbage
-    collector runs between turns, not inside them, and stays on during them:
-    collecting the garbage a backend makes is part of its cost.
+    one place each round, so no backend always runs first.
+
+    Garbage: every object alive before the timing is frozen (``gc.freeze``),
+    so the cyclic collector never re-examines it, and each turn ends with a
+    ``gc.collect()`` *inside* the timing: a backend pays for collecting the
+    reference cycles it made itself (micrograd's closures make them; minigrad,
+    PyTorch and MyGrad leave none) and for nothing else. ``collect=False``
+    turns the collector off during the turns instead: the engines' own code only.
     """
     rounds = rounds or settings.rounds
     labels = list(fns)
     calls = {label: _calls_for(fns[label], settings.round_seconds) for label in labels}
     samples = {label: [] for label in labels}
-    for r in range(rounds):
-        for i in range(len(labels)):
-            label = labels[(r + i) % len(labels)]
-            fn, n = fns[label], calls[label]
-            gc.collect()
-            start = time.perf_counter()
-            for _ in range(n):
-                fn()
-            samples[label].append((time.perf_counter() - start) / n)
+    gc.collect()
+    gc.freeze()
+    was_enabled = gc.isenabled()
+    if not collect:
+        gc.disable()
+    try:
+        for r in range(rounds):
+            for i in range(len(labels)):
+                label = labels[(r + i) % len(labels)]
+                fn, n = fns[label], calls[label]
+                start = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                if collect:
+                    gc.collect()
+                samples[label].append((time.perf_counter() - start) / n)
+                if not collect:
+                    gc.collect()  # outside the timing: the next turn starts clean
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()
     result = {}
     for label, values in samples.items():
         if len(values) >= 2:
