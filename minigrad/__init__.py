@@ -4,25 +4,79 @@
 behaviour, the reprs and the errors are PyTorch's for everything minigrad has.
 """
 
-from . import autograd
-from .creation import (Generator, arange, as_tensor, default_generator, empty, eye, from_numpy,
-                       full, full_like, initial_seed, linspace, manual_seed, ones, ones_like,
-                       rand, randint, randn, randperm, tensor, zeros, zeros_like)
-from .dtypes import bool, double, dtype, float, float32, float64, int, int32, int64, long  # noqa: A004
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
-                        no_grad, set_grad_enabled)
-from .ops.elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, mul, ne,  # noqa: A004
-                              neg, pow, relu, sigmoid, sign, sqrt, sub, tanh, where)
+from . import autograd, nn, optim
+from .creation import (
+    Generator,
+    arange,
+    as_tensor,
+    default_generator,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    initial_seed,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import bool, double, dtype, float, float32, float64, int, int32, int64, long
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops.common import tensor_function as _tensor_function
+from .ops.elementwise import (
+    abs,
+    add,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    maximum,
+    mul,
+    ne,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sign,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
 from .ops.matmul import dot, matmul, mm
-from .ops.reduce import argmax, log_softmax, max, mean, min, softmax, sum  # noqa: A004
-from .ops.shape import (cat, clone, flatten, permute, reshape, squeeze, stack, transpose,
-                        unsqueeze)
+from .ops.reduce import argmax, log_softmax, max, mean, min, softmax, sum
+from .ops.shape import cat, clone, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .scalar import Scalar
 from .tensor import Size, Tensor, device
 
-from . import nn, optim  # noqa: E402  (the training layer builds on everything above)
-
 __version__ = "0.1.0"
+
+
+# Module-level functions whose first argument must be a tensor check it.
+(exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign, sum, mean, max, min, argmax, softmax,
+ log_softmax, reshape, transpose, squeeze, unsqueeze, flatten, permute, clone) = (
+    _tensor_function(f) for f in (
+        exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign, sum, mean, max, min, argmax,
+        softmax, log_softmax, reshape, transpose, squeeze, unsqueeze, flatten, permute, clone))
 
 
 def is_tensor(obj):

@@ -56,9 +56,13 @@ def _describe(x):
     return type(x).__name__
 
 
-def _infer(data, depth, shapes, kinds):
+def _infer(data, depth, shapes, kinds, leaf_depth=None):
     """Walk nested lists: check they are rectangular and note the scalar kinds seen."""
+    if leaf_depth is None:
+        leaf_depth = []  # the depth where numbers were found, once known
     if isinstance(data, (list, tuple)):
+        if leaf_depth and depth >= leaf_depth[0]:
+            raise TypeError(f"expected a number at dim {depth}, got a {_describe(data)}")
         n = len(data)
         if len(shapes) <= depth:
             shapes.append(n)
@@ -66,8 +70,10 @@ def _infer(data, depth, shapes, kinds):
             raise ValueError(f"expected sequence of length {shapes[depth]} at dim {depth} "
                              f"(got {n})")
         for item in data:
-            _infer(item, depth + 1, shapes, kinds)
+            _infer(item, depth + 1, shapes, kinds, leaf_depth)
         return
+    if not leaf_depth:
+        leaf_depth.append(depth)
     if len(shapes) > depth:
         raise TypeError(f"expected a sequence at dim {depth}, got {_describe(data)}")
     if isinstance(data, Tensor):
@@ -77,6 +83,8 @@ def _infer(data, depth, shapes, kinds):
     elif isinstance(data, (bool, np.bool_)):
         kinds.add(0)
     elif isinstance(data, (numbers.Integral,)):
+        if not -2**63 <= int(data) < 2**63:
+            raise RuntimeError(f"Overflow when unpacking long long: {data} does not fit in int64")
         kinds.add(1)
     elif isinstance(data, numbers.Real):
         kinds.add(2)
@@ -107,9 +115,8 @@ def _array_from(data, dtype):
             dtypes.from_numpy(data.dtype)
             return data.copy()
         return data.astype(dtype.numpy)
-    if isinstance(data, (np.generic,)) and not isinstance(data, np.bool_):
-        if dtype is None:
-            return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)
+    if isinstance(data, (np.generic,)) and not isinstance(data, np.bool_) and dtype is None:
+        return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)
     shapes, kinds = [], set()
     _infer(data, 0, shapes, kinds)
     if dtype is None:
@@ -218,6 +225,9 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     return _filled(np.eye(n, m, dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
 
 

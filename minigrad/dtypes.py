@@ -14,7 +14,7 @@ import numpy as np
 class dtype:
     """A tensor element type, shown as ``minigrad.float32`` like ``torch.float32``."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "itemsize", "category", "legacy_name")
+    __slots__ = ("category", "is_floating_point", "itemsize", "legacy_name", "name", "numpy")
 
     def __init__(self, name, numpy_type, category, legacy_name):
         self.name = name
@@ -35,12 +35,12 @@ float32 = dtype("float32", np.float32, 2, "FloatTensor")
 float64 = dtype("float64", np.float64, 2, "DoubleTensor")
 int64 = dtype("int64", np.int64, 1, "LongTensor")
 int32 = dtype("int32", np.int32, 1, "IntTensor")
-bool = dtype("bool", np.bool_, 0, "BoolTensor")  # noqa: A001 (PyTorch's name)
+bool = dtype("bool", np.bool_, 0, "BoolTensor")
 
-float = float32  # noqa: A001  torch.float is float32
+float = float32
 double = float64
 long = int64
-int = int32  # noqa: A001
+int = int32
 
 _ALL = (float32, float64, int64, int32, bool)
 _BY_NUMPY = {d.numpy: d for d in _ALL}
@@ -62,11 +62,11 @@ def to_dtype(d):
     if isinstance(d, dtype):
         return d
     try:
-        return from_numpy(d)
+        numpy_dtype = np.dtype(d)
     except TypeError:
-        raise
-    except Exception:
-        raise TypeError(f"dtype must be a minigrad dtype such as minigrad.float32, not {d!r}")
+        raise TypeError(f"argument 'dtype' must be a minigrad dtype such as minigrad.float32, "
+                        f"not {type(d).__name__}") from None
+    return from_numpy(numpy_dtype)
 
 
 def _category_of_python(x):
@@ -98,8 +98,7 @@ def result_type(*operands):
             d = _DEFAULT_FOR_CATEGORY[_category_of_python(op)]
             rank = 0
         groups[rank].append(d)
-        if d.category > top_category:
-            top_category = d.category
+        top_category = max(top_category, d.category)
     for rank in (2, 1, 0):
         candidates = [d for d in groups[rank] if d.category == top_category]
         if candidates:

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .grad_mode import _state, _set_state
+from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad, call_hooks
 from .tensor import Tensor, _wrap
 
@@ -133,6 +133,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     capture_at = {}
     if inputs is not None:
         for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
             if not t._requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture_at.setdefault(_root_node(t), []).append(i)
@@ -217,7 +219,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grad_tensors else
                            f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
     if create_graph:

@@ -56,7 +56,6 @@ class _GradModeContext:
     def __enter__(self):
         self._previous = (_state.grad_enabled, _state.inference_mode)
         _set_state(*self._new_state())
-        return None
 
     def __exit__(self, exc_type, exc_value, traceback):
         _set_state(*self._previous)
@@ -161,7 +160,6 @@ class set_grad_enabled(_GradModeContext):
         if not hasattr(self, "_previous"):
             self._previous = (_state.grad_enabled, _state.inference_mode)
             _set_state(self.mode, _state.inference_mode)
-        return None
 
     def __exit__(self, exc_type, exc_value, traceback):
         _set_state(*self._previous)

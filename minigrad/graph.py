@@ -75,7 +75,7 @@ class SavedTensor:
     its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
     """
 
-    __slots__ = ("tensor", "version", "is_output")
+    __slots__ = ("is_output", "tensor", "version")
 
     def __init__(self, tensor, is_output=False):
         if tensor._is_inference:

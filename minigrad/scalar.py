@@ -13,15 +13,15 @@ import math
 import warnings
 
 from .grad_mode import _state
-from .tensor import _NON_LEAF_GRAD_WARNING
 from .graph import _FREED_MESSAGE
+from .tensor import _NON_LEAF_GRAD_WARNING
 
 
 class ScalarNode:
     """A backward node: its name, the edges to its inputs' nodes, and the local
     derivatives ``backward_fn(grad) -> one gradient per input``."""
 
-    __slots__ = ("_name", "next_functions", "backward_fn")
+    __slots__ = ("_name", "backward_fn", "next_functions")
 
     def __init__(self, name, inputs, backward_fn):
         self._name = name
@@ -72,7 +72,7 @@ def _as_scalar(x):
 class Scalar:
     """A number that can remember how it was computed."""
 
-    __slots__ = ("data", "requires_grad", "grad_fn", "_grad", "_accumulator")
+    __slots__ = ("_accumulator", "_grad", "data", "grad_fn", "requires_grad")
 
     def __init__(self, data, requires_grad=False):
         if isinstance(data, bool) or not isinstance(data, (int, float)):

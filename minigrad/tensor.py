@@ -45,7 +45,7 @@ class Size(tuple):
 class device:
     """Where a tensor lives. minigrad computes on the CPU only."""
 
-    def __init__(self, type="cpu"):  # noqa: A002 - PyTorch's argument name
+    def __init__(self, type="cpu"):
         self.type = type
 
     def __repr__(self):
@@ -82,8 +82,15 @@ class Tensor:
 
     # Every tensor sets these five; the rarely used rest start from the class
     # defaults below and live in the instance's __dict__ only once set (speed).
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_version_counter", "_is_inference",
-                 "__weakref__", "__dict__")
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_data",
+        "_grad_fn",
+        "_is_inference",
+        "_requires_grad",
+        "_version_counter",
+    )
     _grad = None  # filled by backward (leaves), or retain_grad()
     _hooks = None  # {handle id: hook} for register_hook on a leaf
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
@@ -353,7 +360,7 @@ class Tensor:
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous")
+                "Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self):
@@ -370,7 +377,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        from ._tensor_str import format_tensor, dtype_suffix_needed
+        from ._tensor_str import dtype_suffix_needed, format_tensor
 
         suffixes = []
         if dtype_suffix_needed(self._data.dtype):
@@ -404,6 +411,6 @@ class Tensor:
         return new
 
 
-from .ops import tensor_methods  # noqa: E402  (attaches the operators to Tensor)
+from .ops import tensor_methods
 
 tensor_methods.attach(Tensor)

@@ -10,5 +10,15 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck
 
-__all__ = ["backward", "grad", "trace_backward", "Function", "FunctionCtx", "gradcheck",
-           "GradcheckError", "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled"]
+__all__ = [
+           "Function",
+           "FunctionCtx",
+           "GradcheckError",
+           "backward",
+           "detect_anomaly",
+           "grad",
+           "gradcheck",
+           "is_anomaly_enabled",
+           "set_detect_anomaly",
+           "trace_backward",
+]

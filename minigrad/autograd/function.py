@@ -6,8 +6,11 @@ backward is yours. ``ctx`` is that node: what you ``save_for_backward`` is
 kept there and version-checked like every saved tensor.
 """
 
+import numpy as np
+
 from ..grad_mode import _state, no_grad
 from ..graph import Node, SavedTensor
+from ..ops.common import unbroadcast
 from ..tensor import Tensor
 
 
@@ -49,11 +52,24 @@ class BackwardCFunction(FunctionCtx, Node):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                f"gradients (expected {self._n_args}, got {len(grads)})")
         result = []
-        for arg_index, g in zip(self._tensor_positions, (grads[i] for i in
-                                                        self._tensor_positions)):
+        for k, arg_index in enumerate(self._tensor_positions):
+            g = grads[arg_index]
             if g is not None and not isinstance(g, Tensor):
                 raise TypeError(f"function {self.name()} returned a gradient that is not a "
                                 f"Tensor for argument {arg_index}")
+            shape = self._input_shapes[k]
+            if g is not None and g.shape != shape:
+                # Like PyTorch: a gradient that broadcasts to the input is summed back.
+                try:
+                    g = unbroadcast(g, shape) if np.broadcast_shapes(shape, g.shape) == \
+                        tuple(g.shape) else None
+                except ValueError:
+                    g = None
+                if g is None or g.shape != shape:
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index "
+                        f"{arg_index} - got {list(grads[arg_index].shape)} but expected shape "
+                        f"compatible with {list(shape)}")
             result.append(g)
         return tuple(result)
 
@@ -86,6 +102,7 @@ class Function:
         ctx._function = cls
         ctx._n_args = len(args)
         ctx._tensor_positions = tensor_positions
+        ctx._input_shapes = [t._data.shape for t in tensors]
         ctx._to_save = ()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         with no_grad():

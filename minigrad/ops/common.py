@@ -14,6 +14,21 @@ from ..grad_mode import _state
 from ..tensor import Tensor, _wrap
 
 
+def tensor_function(fn):
+    """The module-level form of a method (``mg.exp(t)``): refuse a non-tensor input
+    with PyTorch's TypeError, instead of failing somewhere inside."""
+    import functools
+
+    @functools.wraps(fn)
+    def checked(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{fn.__name__}(): argument 'input' (position 1) must be Tensor, "
+                            f"not {type(input).__name__}")
+        return fn(input, *args, **kwargs)
+
+    return checked
+
+
 def is_recording(*inputs):
     """True when grad mode is on and some input requires grad."""
     if not _state.grad_enabled:
@@ -53,6 +68,8 @@ def as_tensor_operand(x):
 
 
 def promote(a, b):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = scalar_tensor(a, dtypes.result_type(a))  # two numbers: the first becomes a tensor
     """Both operands as tensors of their common dtype, plus their numpy arrays.
 
     Follows :func:`minigrad.dtypes.result_type`, and converts the arrays

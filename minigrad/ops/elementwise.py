@@ -10,8 +10,16 @@ import numpy as np
 
 from ..graph import Node
 from ..tensor import Tensor
-from .common import (as_tensor_operand, wrapped_number, float_data, grad_for, is_recording, meta, output,
-                     promote)
+from .common import (
+    as_tensor_operand,
+    float_data,
+    grad_for,
+    is_recording,
+    meta,
+    output,
+    promote,
+    wrapped_number,
+)
 
 
 def _number_or_tensor(x):
@@ -53,10 +61,17 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
-    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
-    if x.dtype == np.bool_:
+    a, b = _number_or_tensor(a), _number_or_tensor(b)
+    bools = [isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._data.dtype == np.bool_)
+             for v in (a, b)]
+    if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    a, b, x, y = promote(a, b)
     out = np.subtract(x, y * alpha if alpha != 1 else y)
     if not is_recording(a, b):
         return output(out)
@@ -74,7 +89,7 @@ class RsubBackward1(Node):
 
 
 def rsub(t, number):
-    t, n, x, y = promote(t, number)
+    t, _n, x, y = promote(t, number)
     out = np.subtract(y, x)
     if not is_recording(t):
         return output(out)
@@ -236,7 +251,7 @@ class PowBackward2(Node):
         return (grad_for(grad * self.saved("result") * float(np.log(self.base)), self.meta),)
 
 
-def pow(a, b):  # noqa: A001 - PyTorch's name
+def pow(a, b):
     from ..tensor import Tensor
 
     if not isinstance(a, Tensor):
@@ -271,7 +286,7 @@ def _int_power(x, y):
 
 
 def _rpow(t, number):
-    t, n, x, y = promote(t, number)
+    t, _n, x, y = promote(t, number)
     out = np.power(y, x)
     if not is_recording(t):
         return output(out)
@@ -400,7 +415,7 @@ class AbsBackward0(Node):
         return (grad * sign(self.saved("self")),)
 
 
-def abs(t):  # noqa: A001
+def abs(t):
     out = np.abs(t._data)
     if not is_recording(t):
         return output(out)

@@ -276,11 +276,15 @@ def setitem(t, key, value):
     if _recording(t, value):
         node = CopySlices(t, value)
         node.key, node.meta = key, meta(value)
+    target = t._data[key].shape
     try:
-        t._data[key] = value._data
-    except (ValueError, IndexError) as e:
-        raise RuntimeError(f"cannot assign a value of shape {list(value.shape)} to "
-                           f"t[{key}]: {e}") from None
+        np.broadcast_shapes(value._data.shape, target)
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor ({target[-1] if target else 1}) "
+                           f"must match the existing size ({value._data.shape[-1]}) at "
+                           f"non-singleton dimension {len(target) - 1}.  Target sizes: "
+                           f"{list(target)}.  Tensor sizes: {list(value._data.shape)}") from None
+    t._data[key] = value._data
     _bump(t)
     if node is not None:
         _rebase(t, node)

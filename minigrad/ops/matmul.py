@@ -138,7 +138,7 @@ def matmul(a, b):
         if node.needs_grad(1):
             node.save("self", a)
         return output(out, node)
-    from .shape import squeeze, unsafe_view, SqueezeBackward4
+    from .shape import SqueezeBackward4, squeeze, unsafe_view
 
     if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
         out = squeeze(mm(a.unsqueeze(0), b), (0,), _node_class=SqueezeBackward4)

@@ -20,6 +20,8 @@ def _normalize_dims(dim, ndim):
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None  # dim=() reduces over every dim, as in PyTorch
     top = builtins.max(ndim, 1)
     out = []
     for d in dims:
@@ -52,7 +54,7 @@ class SumBackward1(Node):
         return (_expand_back(grad, self.shape, self.dims, self.keepdim),)
 
 
-def sum(t, dim=None, keepdim=False, dtype=None):  # noqa: A001 - PyTorch's name
+def sum(t, dim=None, keepdim=False, dtype=None):
     data = t._data
     dims = _normalize_dims(dim, data.ndim)
     out_dtype = dtype.numpy if dtype is not None else (
@@ -169,11 +171,11 @@ def _reduce_extreme(t, dim, keepdim, pick, arg, result_type, name):
     return result_type(output(values, node), index_tensor)
 
 
-def max(t, dim=None, keepdim=False):  # noqa: A001
+def max(t, dim=None, keepdim=False):
     return _reduce_extreme(t, dim, keepdim, np.max, np.argmax, max_result, "max")
 
 
-def min(t, dim=None, keepdim=False):  # noqa: A001
+def min(t, dim=None, keepdim=False):
     return _reduce_extreme(t, dim, keepdim, np.min, np.argmin, min_result, "min")
 
 

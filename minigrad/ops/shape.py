@@ -251,9 +251,8 @@ def expand(t, *sizes):
                            f"({t.ndim})")
     target = tuple(t._data.shape[i - lead] if s == -1 and i >= lead else s
                    for i, s in enumerate(sizes))
-    if target == t._data.shape:
-        if not is_recording(t):
-            return _view_of(t, t._data)
+    if target == t._data.shape and not is_recording(t):
+        return _view_of(t, t._data)
     try:
         out = np.broadcast_to(t._data, target)
     except ValueError:
@@ -280,8 +279,16 @@ def _index_component(k):
     return k
 
 
+_INDEX_TYPES_MESSAGE = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                        "Variables are valid indices (got {})")
+
+
 def normalize_index(key):
     key = key if isinstance(key, tuple) else (key,)
+    for k in key:
+        if not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice, list,
+                                                               np.ndarray, Tensor))):
+            raise IndexError(_INDEX_TYPES_MESSAGE.format(type(k).__name__))
     return tuple(_index_component(k) for k in key)
 
 
@@ -422,6 +429,15 @@ def _alias_view(t):
 
 
 # --- joining ----------------------------------------------------------------------
+def _tensor_list(tensors):
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return tensors
+
+
 class CatBackward0(Node):
     """cat's gradient is cut back into the pieces that were joined."""
 
@@ -438,7 +454,7 @@ class CatBackward0(Node):
 
 
 def cat(tensors, dim=0):
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
     from .. import dtypes
@@ -477,7 +493,7 @@ def select(t, dim, index):
 
 
 def stack(tensors, dim=0):
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape

@@ -7,7 +7,8 @@ forward ones.
 """
 
 from . import elementwise as ew
-from . import inplace, matmul as mm_ops, reduce, shape
+from . import inplace, reduce, shape
+from . import matmul as mm_ops
 from .common import as_tensor_operand
 
 
@@ -46,7 +47,7 @@ def _matmul_operator(self, other):
     return mm_ops.matmul(self, other)
 
 
-def attach(Tensor):  # noqa: N803 - the class itself
+def attach(Tensor):
     methods = {
         # arithmetic operators
         "__add__": _binary(ew.add), "__radd__": _binary(ew.add),

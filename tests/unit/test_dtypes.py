@@ -97,8 +97,6 @@ def test_mixed_operations_promote_as_pytorch_documents(a, b, expected):
     assert (x * y).dtype is getattr(mg, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: mg.add(5, 5) raises AttributeError "
-                   "(torch: tensor(10)); " + ENGINE_BUG)
 def test_add_of_two_python_numbers_gives_an_int64_tensor():
     """The docs' first example: torch.add(5, 5).dtype is torch.int64."""
     assert mg.add(5, 5).dtype is mg.int64
@@ -194,9 +192,6 @@ def test_subtraction_promotion_matches_pytorch_without_bools(torch):
     assert mismatches == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: minigrad subtracts a bool tensor from a "
-                   "number tensor; torch raises RuntimeError for any bool operand of `-`; "
-                   + ENGINE_BUG)
 @pytest.mark.parametrize("a, b", [("float32", "bool"), ("bool", "int64"), ("int64", "py_bool")])
 def test_subtraction_with_a_bool_operand_raises_like_pytorch(torch, a, b):
     with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor "
