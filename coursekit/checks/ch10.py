@@ -1,0 +1,453 @@
+"""Checks for chapter 10, beyond (solutions/ch10_beyond.ipynb).
+
+1. implement ``Hypot``, a custom ``autograd.Function`` with two inputs, and
+   gradcheck it
+2. predict first and second derivatives with ``create_graph=True``
+3. find the bug: a custom backward with a wrong sign, caught by gradcheck
+4. implement ``hvp(f, x, v)``, a Hessian-vector product by double backward
+
+Truths: the custom Functions are compared with the same formula computed by
+minigrad's built-in operations (run through the same probe), gradcheck runs
+on the learner's Function, the Hessian-vector products are worked out by
+hand below (closed forms) and the prediction is run with minigrad.
+"""
+
+import numpy as np
+
+import minigrad as mg
+from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
+from coursekit.checks.judges import arrays_close, as_array, prediction
+from coursekit.checks.messages import describe
+
+
+def _names_differ(got, expected, what):
+    if got != expected:
+        return f"{what} is {describe(got)}, expected {describe(expected)}"
+    return None
+
+
+# -- 1. Hypot ----------------------------------------------------------------------------
+
+def hypot_cases(rng, hidden):
+    # (shape, does b require grad, change a in place before backward)
+    settings = [((3,), True, False), ((2, 2), True, False)]
+    if hidden:
+        settings = [((4,), False, False), ((), True, False), ((2, 3), True, True),
+                    ((5,), True, False)]
+    cases = []
+    for shape, b_grad, changed in settings:
+        size = int(np.prod(shape))
+        # values away from a = b = 0, where hypot has no derivative
+        a = np.round(rng.choice([-1, 1], size=size) * rng.uniform(0.5, 2.0, size=size), 3)
+        b = np.round(rng.choice([-1, 1], size=size) * rng.uniform(0.5, 2.0, size=size), 3)
+        label = f"a and b of shape {tuple(shape)}"
+        if not b_grad:
+            label += ", b not requiring grad"
+        if changed:
+            label += ", a changed in place before backward"
+        cases.append({"shape": list(shape), "a": a.tolist(), "b": b.tolist(),
+                      "weights": np.round(rng.normal(size=size), 3).tolist(),
+                      "b_grad": b_grad, "changed": changed, "label": label})
+    return cases
+
+
+def hypot_probe(learner, case):
+    import minigrad as mg
+    from minigrad import grad_mode
+
+    grad_mode._set_state(True, False)
+    Hypot = learner["Hypot"]
+    shape = tuple(case["shape"])
+
+    def fresh(key, requires_grad):
+        return mg.tensor(case[key], dtype=mg.float64).reshape(shape).requires_grad_(requires_grad)
+
+    a, b = fresh("a", True), fresh("b", case["b_grad"])
+    weights = mg.tensor(case["weights"], dtype=mg.float64).reshape(shape)
+    out = Hypot.apply(a, b)
+    seen = {"value": out.detach(), "grad_fn": None if out.grad_fn is None else out.grad_fn.name(),
+            "next_functions": None if out.grad_fn is None else
+            [None if fn is None else fn.name().split("::")[-1] for fn, _ in out.grad_fn.next_functions]}
+    if case["changed"]:
+        with mg.no_grad():
+            a.mul_(2.0)
+        try:
+            (out * weights).sum().backward()
+            seen["backward"] = "ran"
+        except RuntimeError as error:
+            seen["backward"] = "version error" if "modified by an inplace" in str(error) else str(error)
+        return seen
+    if out.grad_fn is None:
+        return seen
+    (out * weights).sum().backward()
+    seen["a.grad"], seen["b.grad"] = a.grad, b.grad
+    try:
+        inputs = (fresh("a", True), fresh("b", True))
+        seen["gradcheck"] = mg.autograd.gradcheck(Hypot.apply, inputs)
+    except RuntimeError as error:
+        seen["gradcheck"] = str(error).splitlines()[0]
+    return seen
+
+
+class _Hypot(mg.autograd.Function):
+    """The reference: sqrt(a² + b²), with the textbook backward."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        h = (a * a + b * b).sqrt()
+        ctx.save_for_backward(a, b, h)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, h = ctx.saved_tensors
+        return grad * a / h, grad * b / h
+
+
+_Hypot.__name__ = "Hypot"  # its node is called HypotBackward, as the learner's must be
+
+
+def hypot_reference(case):
+    return hypot_probe({"Hypot": _Hypot}, case)
+
+
+def _hypot_mistakes(case):
+    """Gradients of a from two plausible wrong backwards: no chain rule, inputs swapped."""
+    shape = tuple(case["shape"])
+    a, b = (np.array(case[k], dtype=float).reshape(shape) for k in ("a", "b"))
+    w = np.array(case["weights"], dtype=float).reshape(shape)
+    h = np.sqrt(a * a + b * b)
+    return [(a / h, ("this gradient ignores the incoming gradient: multiply by `grad` "
+                    "(the chain rule)")),
+            (w * b / h, "d hypot / da is a / hypot: the gradients for a and b are swapped")]
+
+
+def hypot_judge(got, expected, case):
+    if not isinstance(got, dict):
+        return False, "the check could not read the result"
+    passed, message = arrays_close(got["value"], expected["value"], what="Hypot.apply(a, b)")
+    if not passed:
+        return False, message
+    wrong = _names_differ(got["grad_fn"], expected["grad_fn"], "the output's grad_fn") or \
+        _names_differ(got["next_functions"], expected["next_functions"],
+                      "the names in grad_fn.next_functions")
+    if wrong:
+        return False, wrong + (". Hint: subclass mg.autograd.Function and call Hypot.apply; one "
+                               "node, HypotBackward, should be recorded, with an edge per input")
+    if case["changed"]:
+        if got["backward"] != "version error":
+            return False, ("a was changed in place after Hypot.apply(a, b), and backward "
+                           f"{'ran anyway' if got['backward'] == 'ran' else 'raised: ' + str(got['backward'])}"
+                           ", using the changed numbers. Hint: save tensors with "
+                           "ctx.save_for_backward(...), which checks versions, not as attributes "
+                           "of ctx")
+        return True, "ok"
+    for name in ("a.grad", "b.grad"):
+        if expected[name] is None:  # b does not require grad: nothing may reach it
+            if got[name] is not None:
+                return False, f"{name} is {describe(got[name])}, expected None"
+            continue
+        passed, message = arrays_close(got[name], expected[name], what=name)
+        if not passed:
+            if name == "a.grad":
+                for mistake, hint in _hypot_mistakes(case):
+                    if arrays_close(got[name], mistake)[0]:
+                        return False, f"{message}. Hint: {hint}"
+            return False, message
+    if got.get("gradcheck") is not True:
+        return False, f"gradcheck fails: {got.get('gradcheck')}"
+    return True, "ok"
+
+
+HYPOT = Check(
+    id="ch10.hypot",
+    kind=IMPLEMENT,
+    points=4,
+    reads=("Hypot",),
+    title="Hypot.apply(a, b)",
+    cases=hypot_cases,
+    probe=hypot_probe,
+    reference=hypot_reference,
+    judge=hypot_judge,
+    rule="a custom Function records one node; its backward receives the gradient of the output "
+         "and returns one gradient per input, each the incoming gradient times that input's "
+         "derivative; what it needs is saved with ctx.save_for_backward",
+    hint="forward: h = (a * a + b * b).sqrt(), save a, b and h; backward: return "
+         "(grad * a / h, grad * b / h)",
+)
+
+
+# -- 2. predict: derivatives of derivatives ------------------------------------------------
+
+def derivatives_program(lib):
+    """Exercise 2's program, run for real."""
+    x = lib.tensor(1.5, requires_grad=True)
+    y = lib.tensor(-2.0, requires_grad=True)
+    f = x ** 2 * y + y ** 3
+    (gx,) = lib.autograd.grad(f, x, create_graph=True)
+    (gxy,) = lib.autograd.grad(gx, y, retain_graph=True)
+    (gxx,) = lib.autograd.grad(gx, x)
+    (plain,) = lib.autograd.grad(x ** 2 * y, x)
+    return [gx.item(), gx.requires_grad, gxy.item(), gxx.item(), plain.requires_grad]
+
+
+DERIVATIVE_ANSWERS = ("answer_gx", "answer_gx_requires_grad", "answer_gxy", "answer_gxx",
+                      "answer_plain_requires_grad")
+
+
+def derivatives_cases(rng, hidden):
+    return [{"label": "the program"}]
+
+
+def derivatives_probe(learner, case):
+    return [learner[name] for name in ("answer_gx", "answer_gx_requires_grad", "answer_gxy",
+                                       "answer_gxx", "answer_plain_requires_grad")]
+
+
+def derivatives_reference(case):
+    return derivatives_program(mg)
+
+
+def derivatives_judge(got, expected, case):
+    for name, have, want in zip(DERIVATIVE_ANSWERS, got, expected):
+        number = not name.endswith("requires_grad")
+        if number and (isinstance(have, bool) or not isinstance(have, (int, float))):
+            return False, f"`{name}` should be a number; it is {describe(have)}"
+        if not number and not isinstance(have, bool):
+            return False, f"`{name}` should be True or False; it is {describe(have)}"
+        passed, message = prediction(have, want, what=f"`{name}`", program="the program")
+        if not passed:
+            return False, message
+    return True, "ok"
+
+
+DERIVATIVES = Check(
+    id="ch10.second_derivatives",
+    kind=PREDICT,
+    points=3,
+    reads=DERIVATIVE_ANSWERS,
+    title="predict: derivatives of derivatives",
+    cases=derivatives_cases,
+    probe=derivatives_probe,
+    reference=derivatives_reference,
+    judge=derivatives_judge,
+    rule="with create_graph=True the backward pass is recorded, so the gradient has a grad_fn "
+         "and can be differentiated again; without it the gradient is a plain tensor",
+    hint="differentiate by hand: df/dx first, then that expression by y and by x; evaluate at "
+         "x = 1.5, y = -2",
+)
+
+
+# -- 3. find the bug: a sign slip ----------------------------------------------------------
+
+def gaussian_cases(rng, hidden):
+    sizes = [4] if not hidden else [1, 6, 3]
+    cases = []
+    for n in sizes:
+        x = np.round(rng.uniform(0.2, 1.8, size=n) * rng.choice([-1, 1], size=n), 3)
+        cases.append({"x": x.tolist(), "weights": np.round(rng.normal(size=n), 3).tolist(),
+                      "label": f"x of {n} element{'s' if n > 1 else ''}"})
+    return cases
+
+
+def gaussian_probe(learner, case):
+    import minigrad as mg
+    from minigrad import grad_mode
+
+    grad_mode._set_state(True, False)
+    Gaussian = learner["Gaussian"]
+    x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
+    out = Gaussian.apply(x)
+    seen = {"value": out.detach(), "grad_fn": None if out.grad_fn is None else out.grad_fn.name()}
+    if out.grad_fn is None:
+        return seen
+    (out * mg.tensor(case["weights"], dtype=mg.float64)).sum().backward()
+    seen["x.grad"] = x.grad
+    try:
+        fresh = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
+        seen["gradcheck"] = mg.autograd.gradcheck(Gaussian.apply, (fresh,))
+    except RuntimeError as error:
+        seen["gradcheck"] = str(error).splitlines()[0]
+    return seen
+
+
+class _Gaussian(mg.autograd.Function):
+    """The reference: exp(-x²), whose derivative is -2x exp(-x²)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        result = (-(x * x)).exp()
+        ctx.save_for_backward(x, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        return grad * (-2 * x * result)
+
+
+_Gaussian.__name__ = "Gaussian"
+
+
+def gaussian_reference(case):
+    return gaussian_probe({"Gaussian": _Gaussian}, case)
+
+
+def gaussian_judge(got, expected, case):
+    if not isinstance(got, dict):
+        return False, "the check could not read the result"
+    passed, message = arrays_close(got["value"], expected["value"], what="Gaussian.apply(x)")
+    if not passed:
+        return False, message
+    wrong = _names_differ(got["grad_fn"], expected["grad_fn"], "the output's grad_fn")
+    if wrong:
+        return False, wrong + ". Hint: keep Gaussian a subclass of mg.autograd.Function"
+    passed, message = arrays_close(got["x.grad"], expected["x.grad"], what="x.grad")
+    if not passed:
+        if arrays_close(got["x.grad"], -as_array(expected["x.grad"]))[0]:
+            message += (". Hint: this is the buggy backward, with the opposite sign: the "
+                        "derivative of exp(-x²) is -2x exp(-x²)")
+        return False, message
+    if got.get("gradcheck") is not True:
+        return False, f"gradcheck fails: {got.get('gradcheck')}"
+    return True, "ok"
+
+
+GAUSSIAN = Check(
+    id="ch10.gaussian",
+    kind=FIND_THE_BUG,
+    points=3,
+    reads=("Gaussian",),
+    title="find the bug: Gaussian.apply(x)",
+    cases=gaussian_cases,
+    probe=gaussian_probe,
+    reference=gaussian_reference,
+    judge=gaussian_judge,
+    rule="nothing checks that a custom backward matches its forward, except gradcheck, which "
+         "compares it with central differences (f(x + eps) - f(x - eps)) / (2 eps)",
+    hint="compare the two Jacobians gradcheck prints: what differs between them, everywhere?",
+)
+
+
+# -- 4. hvp -----------------------------------------------------------------------------------
+
+HVP_VISIBLE = [{"kind": "cubic", "n": 3}, {"kind": "quadratic", "n": 3}]
+HVP_HIDDEN = [{"kind": "logsumexp", "n": 4}, {"kind": "mixed", "n": 3}, {"kind": "cubic", "n": 1},
+              {"kind": "quadratic", "n": 5}]
+HVP_TEXT = {"cubic": "f(x) = (c * x ** 3).sum()", "quadratic": "f(x) = (x * (A @ x)).sum()",
+            "logsumexp": "f(x) = x.exp().sum().log()", "mixed": "f(x) = (x ** 2).sum() * x.sum()"}
+
+
+def hvp_cases(rng, hidden):
+    cases = []
+    for spec in (HVP_HIDDEN if hidden else HVP_VISIBLE):
+        n = spec["n"]
+        cases.append(dict(spec,
+                          x=np.round(rng.normal(size=n), 3).tolist(),
+                          c=np.round(rng.normal(size=n), 3).tolist(),
+                          A=np.round(rng.normal(size=(n, n)), 3).tolist(),
+                          v1=np.round(rng.normal(size=n), 3).tolist(),
+                          v2=np.round(rng.normal(size=n), 3).tolist(),
+                          label=f"{HVP_TEXT[spec['kind']]} with {n} element{'s' if n > 1 else ''}"
+                                ", two vectors v in turn"))
+    return cases
+
+
+def hvp_probe(learner, case):
+    import minigrad as mg
+    from minigrad import grad_mode
+
+    grad_mode._set_state(True, False)
+    c = mg.tensor(case["c"], dtype=mg.float64)
+    A = mg.tensor(case["A"], dtype=mg.float64)
+    f = {"cubic": lambda x: (c * x ** 3).sum(),
+         "quadratic": lambda x: (x * (A @ x)).sum(),
+         "logsumexp": lambda x: x.exp().sum().log(),
+         "mixed": lambda x: (x ** 2).sum() * x.sum()}[case["kind"]]
+    x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
+    results = []
+    for v in (case["v1"], case["v2"]):
+        result = learner["hvp"](f, x, mg.tensor(v, dtype=mg.float64))
+        if isinstance(result, mg.Tensor):  # its numbers now: a later call must not change them
+            result = result.detach().numpy().copy()
+        results.append(result)
+    first, second = results
+    return {"first": first, "second": second, "x.grad is None": x.grad is None}
+
+
+def hessian(case):
+    """The Hessian of the case's f at x, worked out by hand."""
+    x, c, A = (np.array(case[k], dtype=float) for k in ("x", "c", "A"))
+    n = len(x)
+    kind = case["kind"]
+    if kind == "cubic":          # d²/dx_i² of c_i x_i³ = 6 c_i x_i, nothing across
+        return np.diag(6 * c * x)
+    if kind == "quadratic":      # x^T A x has Hessian A + A^T
+        return A + A.T
+    if kind == "logsumexp":      # softmax p: H = diag(p) - p p^T
+        p = np.exp(x - x.max())
+        p /= p.sum()
+        return np.diag(p) - np.outer(p, p)
+    # Q * S with Q = sum x², S = sum x: H = 2 S I + 2 x 1^T + 2 1 x^T
+    ones = np.ones(n)
+    return 2 * x.sum() * np.eye(n) + 2 * np.outer(x, ones) + 2 * np.outer(ones, x)
+
+
+def gradient(case):
+    """The gradient of the case's f at x, by hand (for recognising a mistake)."""
+    x, c, A = (np.array(case[k], dtype=float) for k in ("x", "c", "A"))
+    kind = case["kind"]
+    if kind == "cubic":
+        return 3 * c * x ** 2
+    if kind == "quadratic":
+        return (A + A.T) @ x
+    if kind == "logsumexp":
+        p = np.exp(x - x.max())
+        return p / p.sum()
+    return 2 * x * x.sum() + (x ** 2).sum()
+
+
+def hvp_reference(case):
+    H = hessian(case)
+    return {"first": H @ np.array(case["v1"]), "second": H @ np.array(case["v2"]),
+            "x.grad is None": True}
+
+
+def hvp_judge(got, expected, case):
+    if not isinstance(got, dict):
+        return False, "the check could not read the result"
+    for key, v in (("first", "v1"), ("second", "v2")):
+        passed, message = arrays_close(got[key], expected[key], what=f"hvp(f, x, {v})",
+                                       rtol=1e-6, atol=1e-9)
+        if passed:
+            continue
+        if key == "second" and arrays_close(
+                got[key], as_array(expected["first"]) + as_array(expected["second"]))[0]:
+            return False, (message + ". Hint: that is H v1 + H v2: the first call's result stayed "
+                           "in x.grad; use mg.autograd.grad, which returns the gradient")
+        if arrays_close(got[key], gradient(case))[0]:
+            return False, message + ". Hint: that is the gradient g itself; H v is the gradient of (g * v).sum()"
+        return False, message
+    if not got["x.grad is None"]:
+        return False, ("x.grad was filled: hvp must not change x.grad. Hint: use "
+                       "mg.autograd.grad, not backward()")
+    return True, "ok"
+
+
+HVP = Check(
+    id="ch10.hvp",
+    kind=IMPLEMENT,
+    points=3,
+    reads=("hvp",),
+    title="hvp(f, x, v)",
+    cases=hvp_cases,
+    probe=hvp_probe,
+    reference=hvp_reference,
+    judge=hvp_judge,
+    rule="H v is the gradient of g · v, where g is the gradient computed with create_graph=True "
+         "so that it can itself be differentiated",
+    hint="(g,) = mg.autograd.grad(f(x), x, create_graph=True), then "
+         "mg.autograd.grad((g * v).sum(), x)",
+)
+
+CHECKS = [HYPOT, DERIVATIVES, GAUSSIAN, HVP]

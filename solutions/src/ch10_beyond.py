@@ -1,0 +1,182 @@
+# %% [markdown] id="intro"
+# # Chapter 10 · Exercises: your own backward, and gradients of gradients
+#
+# These exercises practise what chapter 10 taught: a custom `autograd.Function` records one
+# node whose backward you write, and saves what it needs with `ctx.save_for_backward`;
+# `gradcheck` compares your backward with finite differences; `create_graph=True` records
+# the backward pass, so a gradient can be differentiated again.
+#
+# Write each answer, run its cell, then run the check cell below it. Run the setup cell
+# first.
+
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import minigrad as mg
+from coursekit import check, progress
+
+# %% [markdown] id="ex1-text"
+# ## Exercise 1 (implement): a Function with two inputs, gradchecked
+#
+# Write `Hypot`, a subclass of `mg.autograd.Function` computing the length of the vector
+# `(a, b)` element by element: `hypot(a, b) = sqrt(a² + b²)`.
+# - `forward(ctx, a, b)` computes it from minigrad operations and saves, with
+#   `ctx.save_for_backward(...)`, what the backward needs;
+# - `backward(ctx, grad)` returns **two** gradients, one per input, in order. By the chain
+#   rule each is `grad` times the derivative: `d hypot / da = a / hypot`, and
+#   `d hypot / db = b / hypot`.
+#
+# The cell then applies it and runs `mg.autograd.gradcheck` on float64 inputs: it prints
+# `True`, or raises with the two Jacobians if your backward disagrees with finite
+# differences. The check also changes `a` in place after `Hypot.apply(a, b)`: if you saved
+# `a` with `save_for_backward`, backward notices (chapter 6) instead of computing from the
+# wrong numbers.
+
+# %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
+class Hypot(mg.autograd.Function):
+    """sqrt(a² + b²), element by element, with a hand-written backward."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ### BEGIN SOLUTION
+        h = (a * a + b * b).sqrt()
+        ctx.save_for_backward(a, b, h)  # version-checked when backward unpacks them
+        return h
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        a, b, h = ctx.saved_tensors
+        return grad * a / h, grad * b / h
+        ### END SOLUTION
+
+
+a = mg.tensor([3.0, -1.0, 0.5], dtype=mg.float64, requires_grad=True)
+b = mg.tensor([4.0, 2.0, -1.5], dtype=mg.float64, requires_grad=True)
+print(Hypot.apply(a, b))
+print("gradcheck:", mg.autograd.gradcheck(Hypot.apply, (a, b)))
+
+# %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+check("ch10.hypot")
+### BEGIN HIDDEN TESTS
+check("ch10.hypot", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex2-text"
+# ## Exercise 2 (predict): derivatives of derivatives
+#
+# ```python
+# x = mg.tensor(1.5, requires_grad=True)
+# y = mg.tensor(-2.0, requires_grad=True)
+# f = x ** 2 * y + y ** 3
+# (gx,) = mg.autograd.grad(f, x, create_graph=True)
+# (gxy,) = mg.autograd.grad(gx, y, retain_graph=True)
+# (gxx,) = mg.autograd.grad(gx, x)
+# (plain,) = mg.autograd.grad(x ** 2 * y, x)
+# ```
+#
+# Predict:
+# - `answer_gx`: the value of `gx` (a number, `gx.item()`);
+# - `answer_gx_requires_grad`: `gx.requires_grad` (`True`/`False`);
+# - `answer_gxy` and `answer_gxx`: the values of `gxy` and `gxx` (numbers);
+# - `answer_plain_requires_grad`: `plain.requires_grad`.
+
+# %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_gx = -6.0                    # 2xy
+answer_gx_requires_grad = True      # create_graph=True recorded the backward pass
+answer_gxy = 3.0                    # d(2xy)/dy = 2x
+answer_gxx = -4.0                   # d(2xy)/dx = 2y
+answer_plain_requires_grad = False  # no create_graph: a plain number
+### END SOLUTION
+
+# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch10.second_derivatives")
+
+# %% [markdown] id="ex3-text"
+# ## Exercise 3 (find the bug): a backward that gradcheck refuses
+#
+# `GaussianBuggy` computes the bell curve `exp(-x²)` with its own backward. Training with it
+# would go the wrong way. `gradcheck` finds out; run the cell and compare the numerical and
+# the analytical Jacobian.
+
+# %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
+class GaussianBuggy(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        result = (-(x * x)).exp()
+        ctx.save_for_backward(x, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        return grad * 2 * x * result
+
+
+x = mg.tensor([-1.0, 0.0, 0.5], dtype=mg.float64, requires_grad=True)
+try:
+    mg.autograd.gradcheck(GaussianBuggy.apply, (x,))
+except RuntimeError as error:
+    print(f"{type(error).__name__}: {error}")
+
+# %% [markdown] id="ex3-fix-text"
+# Write the fixed Function as `Gaussian` (a subclass of `mg.autograd.Function` with the
+# same forward), and check it with `gradcheck` yourself.
+
+# %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
+class Gaussian(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ### BEGIN SOLUTION
+        result = (-(x * x)).exp()
+        ctx.save_for_backward(x, result)
+        return result
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        x, result = ctx.saved_tensors
+        return grad * (-2 * x * result)   # d/dx exp(-x²) = -2x exp(-x²)
+        ### END SOLUTION
+
+
+print("gradcheck:", mg.autograd.gradcheck(Gaussian.apply, (x,)))
+
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch10.gaussian")
+### BEGIN HIDDEN TESTS
+check("ch10.gaussian", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (implement): a Hessian-vector product
+#
+# Write `hvp(f, x, v)`: the product `H v` of the Hessian of the scalar function `f` at `x`
+# with the vector `v`, without building `H`. Chapter 10's trick: with `g`, the gradient of
+# `f(x)` computed with `create_graph=True`, `H v` is the gradient of `(g * v).sum()` with
+# respect to `x`. Return it as a tensor of `x`'s shape.
+#
+# Use `mg.autograd.grad` for both gradients, not `backward()`: `hvp` must leave `x.grad`
+# alone (the check calls it twice on the same `x`, with two vectors `v`).
+
+# %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
+def hvp(f, x, v):
+    """H v, for H the Hessian of f at x, by differentiating the gradient a second time."""
+    ### BEGIN SOLUTION
+    (g,) = mg.autograd.grad(f(x), x, create_graph=True)   # g has a grad_fn
+    (hv,) = mg.autograd.grad((g * v).sum(), x)
+    return hv
+    ### END SOLUTION
+
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch10.hvp")
+### BEGIN HIDDEN TESTS
+check("ch10.hvp", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="progress-text"
+# ## Your progress
+
+# %% id="progress" nbgrader={"grade": false, "grade_id": "progress", "locked": true, "schema_version": 3, "solution": false}
+progress()

@@ -1,0 +1,209 @@
+"""Chapter 10's checks reject plausible wrong work with a message that helps.
+
+Each test runs learner code in a fresh namespace, as a notebook cell would,
+then the check cell, and reads the verdict. The wrong solutions: a backward
+that forgets the chain rule, swaps its inputs, returns one gradient, or keeps
+its inputs as plain ctx attributes; an operation that is not a Function; the
+sign slip left in place; a Hessian-vector product without create_graph, or
+accumulated in x.grad.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from coursekit import check
+from coursekit.checks import CheckFailed
+from coursekit.progress import reset
+from minigrad import grad_mode
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    reset()
+    grad_mode._set_state(True, False)
+    yield
+    reset()
+    grad_mode._set_state(True, False)
+
+
+def run(learner_code: str, call: str) -> str:
+    """Run learner code and a check call as notebook cells; return PASSED or the failure."""
+    namespace = {"check": check, "np": np, "mg": mg}
+    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
+    try:
+        exec(call, namespace)  # noqa: S102
+    except CheckFailed as failure:
+        return "FAILED " + str(failure)
+    return "PASSED"
+
+
+def both(learner_code: str, check_id: str) -> list:
+    return [run(learner_code, f'check("{check_id}")'),
+            run(learner_code, f'check("{check_id}", hidden=True)')]
+
+
+# -- 1. implement Hypot --------------------------------------------------------------------
+
+HYPOT = """
+class Hypot(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        h = (a * a + b * b).sqrt()
+        ctx.save_for_backward(a, b, h)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, h = ctx.saved_tensors
+        return grad * a / h, grad * b / h
+"""
+
+
+def test_a_correct_hypot_passes():
+    assert both(HYPOT, "ch10.hypot") == ["PASSED", "PASSED"]
+
+
+def test_a_backward_without_the_chain_rule_is_rejected():
+    no_chain = HYPOT.replace("return grad * a / h, grad * b / h", "return a / h, b / h")
+    result = run(no_chain, 'check("ch10.hypot")')
+    assert "a.grad is" in result
+    assert "multiply by `grad` (the chain rule)" in result
+
+
+def test_swapped_gradients_are_rejected():
+    swapped = HYPOT.replace("return grad * a / h, grad * b / h", "return grad * b / h, grad * a / h")
+    assert "the gradients for a and b are swapped" in run(swapped, 'check("ch10.hypot")')
+
+
+def test_one_gradient_for_two_inputs_is_refused_by_the_engine():
+    one = HYPOT.replace("return grad * a / h, grad * b / h", "return grad * a / h")
+    result = run(one, 'check("ch10.hypot")')
+    assert "your code raised RuntimeError: function HypotBackward returned an incorrect number of gradients" in result
+
+
+def test_inputs_kept_as_ctx_attributes_escape_the_version_check():
+    attributes = HYPOT.replace("ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h").replace(
+        "a, b, h = ctx.saved_tensors", "a, b, h = ctx.a, ctx.b, ctx.h")
+    visible, hidden = both(attributes, "ch10.hypot")
+    assert visible == "PASSED"
+    assert "a changed in place before backward" in hidden
+    assert "backward ran anyway" in hidden and "ctx.save_for_backward" in hidden
+
+
+def test_a_plain_formula_instead_of_a_function_is_rejected():
+    plain = """
+    class Hypot:
+        @staticmethod
+        def apply(a, b):
+            return (a * a + b * b).sqrt()
+    """
+    result = run(plain, 'check("ch10.hypot")')
+    assert "the output's grad_fn is 'SqrtBackward0', expected 'HypotBackward'" in result
+    assert "subclass mg.autograd.Function" in result
+
+
+def test_the_stub_says_not_implemented_yet():
+    stub = """
+    class Hypot(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            raise NotImplementedError()
+    """
+    assert "not implemented yet" in run(stub, 'check("ch10.hypot")')
+
+
+# -- 2. predict ----------------------------------------------------------------------------
+
+RIGHT = {"answer_gx": "-6.0", "answer_gx_requires_grad": "True", "answer_gxy": "3",
+         "answer_gxx": "-4.0", "answer_plain_requires_grad": "False"}
+
+
+def answers(**changes) -> str:
+    return "\n".join(f"{k} = {v}" for k, v in {**RIGHT, **changes}.items())
+
+
+def test_the_right_derivatives_pass_and_wrong_ones_are_refused_without_the_answer():
+    assert run(answers(), 'check("ch10.second_derivatives")') == "PASSED"
+    result = run(answers(answer_gxx="3.0"), 'check("ch10.second_derivatives")')
+    assert "`answer_gxx`, 3, is not what the program gives" in result
+    assert "-4" not in result
+    forgot_graph = run(answers(answer_gx_requires_grad="False"), 'check("ch10.second_derivatives")')
+    assert "create_graph=True the backward pass is recorded" in forgot_graph
+    tensor_answer = run(answers(answer_gx='"-6"'), 'check("ch10.second_derivatives")')
+    assert "`answer_gx` should be a number" in tensor_answer
+
+
+# -- 3. find the bug: Gaussian -------------------------------------------------------------
+
+GAUSSIAN = """
+class Gaussian(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        result = (-(x * x)).exp()
+        ctx.save_for_backward(x, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        return grad * (-2 * x * result)
+"""
+
+
+def test_the_fixed_gaussian_passes():
+    assert both(GAUSSIAN, "ch10.gaussian") == ["PASSED", "PASSED"]
+
+
+def test_the_unfixed_gaussian_is_recognised():
+    buggy = GAUSSIAN.replace("grad * (-2 * x * result)", "grad * 2 * x * result")
+    result = run(buggy, 'check("ch10.gaussian")')
+    assert "x.grad is" in result and "this is the buggy backward, with the opposite sign" in result
+
+
+def test_a_half_fixed_gaussian_is_rejected():
+    half = GAUSSIAN.replace("grad * (-2 * x * result)", "grad * (-2 * x)")
+    result = run(half, 'check("ch10.gaussian")')
+    assert "x.grad is" in result and "Rule: nothing checks that a custom backward matches" in result
+
+
+# -- 4. implement hvp ----------------------------------------------------------------------
+
+HVP = """
+def hvp(f, x, v):
+    (g,) = mg.autograd.grad(f(x), x, create_graph=True)
+    (hv,) = mg.autograd.grad((g * v).sum(), x)
+    return hv
+"""
+
+
+def test_a_correct_hvp_passes():
+    assert both(HVP, "ch10.hvp") == ["PASSED", "PASSED"]
+
+
+def test_a_first_gradient_without_create_graph_cannot_be_differentiated():
+    no_graph = HVP.replace(", create_graph=True", "")
+    result = run(no_graph, 'check("ch10.hvp")')
+    assert "your code raised RuntimeError: element 0 of tensors does not require grad" in result
+    assert "create_graph=True" in result
+
+
+def test_an_hvp_through_backward_accumulates_across_calls():
+    through_backward = """
+    def hvp(f, x, v):
+        (g,) = mg.autograd.grad(f(x), x, create_graph=True)
+        (g * v).sum().backward()
+        return x.grad
+    """
+    result = run(through_backward, 'check("ch10.hvp")')
+    assert "hvp(f, x, v2)" in result
+    assert "that is H v1 + H v2: the first call's result stayed in x.grad" in result
+
+
+def test_returning_the_gradient_is_rejected():
+    gradient = HVP.replace("return hv", "return g")
+    assert "that is the gradient g itself" in run(gradient, 'check("ch10.hvp")')
