@@ -21,12 +21,13 @@ class ScalarNode:
     """A backward node: its name, the edges to its inputs' nodes, and the local
     derivatives ``backward_fn(grad) -> one gradient per input``."""
 
-    __slots__ = ("_name", "backward_fn", "next_functions")
+    __slots__ = ("_name", "backward_fn", "next_functions", "saves")
 
-    def __init__(self, name, inputs, backward_fn):
+    def __init__(self, name, inputs, backward_fn, saves=True):
         self._name = name
         self.next_functions = tuple(_edge(x) for x in inputs)
         self.backward_fn = backward_fn
+        self.saves = saves  # does backward_fn keep values of the forward? (add: no)
 
     def name(self):
         return self._name
@@ -72,16 +73,30 @@ def _as_scalar(x):
 class Scalar:
     """A number that can remember how it was computed."""
 
-    __slots__ = ("_accumulator", "_grad", "data", "grad_fn", "requires_grad")
+    __slots__ = ("_accumulator", "_grad", "_requires_grad", "data", "grad_fn")
 
     def __init__(self, data, requires_grad=False):
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             raise TypeError(f"Scalar expects a number, got {type(data).__name__}")
         self.data = float(data)
-        self.requires_grad = requires_grad
+        self._requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._grad = None
         self._accumulator = None
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables."
+                               + ("" if value else
+                                  " If you want to use a computed variable in a subgraph that "
+                                  "doesn't require differentiation use var_no_grad = "
+                                  "var.detach()."))
+        self._requires_grad = bool(value)
 
     @property
     def is_leaf(self):
@@ -106,24 +121,24 @@ class Scalar:
         return self.data
 
     # --- recording --------------------------------------------------------
-    def _result(self, value, name, inputs, backward_fn):
+    def _result(self, value, name, inputs, backward_fn, saves=True):
         """The output of an op: recorded only if grad mode is on and an input needs grad."""
         out = Scalar(value)
-        if _state.grad_enabled and any(x.requires_grad for x in inputs):
-            out.requires_grad = True
-            out.grad_fn = ScalarNode(name, inputs, backward_fn)
+        if _state.grad_enabled and any(x._requires_grad for x in inputs):
+            out._requires_grad = True
+            out.grad_fn = ScalarNode(name, inputs, backward_fn, saves)
         return out
 
     # --- operations: the forward value, then the local derivatives ----------
     def __add__(self, other):
         other = _as_scalar(other)
         return self._result(self.data + other.data, "AddBackward0", (self, other),
-                            lambda g: (g, g))
+                            lambda g: (g, g), saves=False)
 
     def __sub__(self, other):
         other = _as_scalar(other)
         return self._result(self.data - other.data, "SubBackward0", (self, other),
-                            lambda g: (g, -g))
+                            lambda g: (g, -g), saves=False)
 
     def __mul__(self, other):
         other = _as_scalar(other)
@@ -144,7 +159,11 @@ class Scalar:
                             lambda g: (g * exponent * a ** (exponent - 1),))
 
     def __neg__(self):
-        return self._result(-self.data, "NegBackward0", (self,), lambda g: (-g,))
+        return self._result(-self.data, "NegBackward0", (self,), lambda g: (-g,), saves=False)
+
+    def reciprocal(self):
+        r = 1 / self.data
+        return self._result(r, "ReciprocalBackward0", (self,), lambda g: (-g * r * r,))
 
     def exp(self):
         e = math.exp(self.data)
@@ -172,18 +191,21 @@ class Scalar:
         return self + other
 
     def __rsub__(self, other):
-        return _as_scalar(other) - self
+        """number - s, recorded as PyTorch does (RsubBackward1: one input)."""
+        return self._result(_as_scalar(other).data - self.data, "RsubBackward1", (self,),
+                            lambda g: (-g,), saves=False)
 
     def __rmul__(self, other):
         return self * other
 
     def __rtruediv__(self, other):
-        return _as_scalar(other) / self
+        """number / s is computed as reciprocal(s) * number, as PyTorch does."""
+        return self.reciprocal() * other
 
     # --- backward ----------------------------------------------------------
     def backward(self, retain_graph=False):
         """Fill ``.grad`` of every leaf that requires grad with d(self)/d(leaf)."""
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have "
                                "a grad_fn")
         root = _edge(self)[0]
@@ -201,8 +223,8 @@ class Scalar:
             for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
                 if child is not None:
                     grads[child] = grads.get(child, 0.0) + child_grad
-            if not retain_graph:
-                node.backward_fn = None  # free what the closure captured
+            if not retain_graph and node.saves:
+                node.backward_fn = None  # free the values the closure captured
 
 
 def topological_order(root):

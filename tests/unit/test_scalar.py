@@ -116,9 +116,6 @@ def test_graph_is_freed_after_backward_unless_retain_graph():
     assert math.isclose(x2.grad, 2 * math.exp(0.5))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug #4 (Scalar): backward frees every node, "
-                   "so a graph of adds can't be walked twice; Tensor and torch allow it (add "
-                   "saves nothing); " + ENGINE_BUG)
 def test_a_graph_that_saved_nothing_can_be_walked_twice():
     x = _leaf(1.0)
     y = x + 2.0
@@ -153,9 +150,6 @@ def test_grad_mode_for_scalars_is_thread_local():
     assert results == {"records": True}
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug #4 (Scalar): requires_grad is a plain "
-                   "attribute, so it can be switched off on a non-leaf; Tensor and torch "
-                   "raise; " + ENGINE_BUG)
 def test_requires_grad_cannot_be_switched_off_on_a_non_leaf():
     y = _leaf(1.0) * 2
     with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf "
@@ -207,9 +201,7 @@ XFAIL_NAMES = {
 
 @pytest.mark.parametrize(
     "expr", list(NAME_CASES.values()) + [
-        pytest.param(fn, marks=pytest.mark.xfail(
-            strict=True, reason=f"engine bug #4 (Scalar node name): {why}; " + ENGINE_BUG))
-        for fn, why in XFAIL_NAMES.values()],
+        fn for fn, _why in XFAIL_NAMES.values()],
     ids=list(NAME_CASES) + list(XFAIL_NAMES))
 def test_node_names_match_pytorchs_for_the_same_expression(torch, expr):
     ta = torch.tensor(2.0, requires_grad=True)
