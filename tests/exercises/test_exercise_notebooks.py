@@ -1,0 +1,100 @@
+"""The exercise notebooks as a whole: generated from solutions/, failing as handed out,
+covering every seed item, and graded full / zero by the instructor's command.
+
+(Each chapter's own file, test_chNN_mutations.py, shows its checks reject wrong work;
+nbval over solutions/ shows every check passes on the solved notebooks.)
+"""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from coursekit.seed_items import SEED_ITEMS
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CHAPTERS = [f"ch{n:02d}" for n in range(11)]
+EXERCISES = sorted((ROOT / "exercises").glob("ch*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("ch*.ipynb"))
+
+
+def _graded_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def test_every_chapter_has_a_solutions_and_an_exercise_notebook():
+    assert [p.name[:4] for p in SOLUTIONS] == CHAPTERS
+    assert [p.name for p in EXERCISES] == [p.name for p in SOLUTIONS]
+
+
+def test_exercises_are_what_release_generates_from_solutions_now():
+    result = subprocess.run([sys.executable, "-m", "coursekit.release", "--check"], cwd=ROOT,
+                            capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_exercise_kind_appears_and_chapters_05_06_07_have_four_exercises_or_more():
+    kinds = set()
+    for path in SOLUTIONS:
+        nb = nbformat.read(str(path), as_version=4)
+        headings = [c.source for c in nb.cells if c.cell_type == "markdown"
+                    and re.match(r"## Exercise \d+ \((implement|predict|find the bug)\)", c.source)]
+        kinds |= {re.match(r"## Exercise \d+ \(([^)]+)\)", h).group(1) for h in headings}
+        assert len(_graded_cells(nb)) == len(headings) >= 3, path.name
+        if path.name[:4] in ("ch05", "ch06", "ch07"):
+            assert len(headings) >= 4, path.name
+    assert kinds == {"implement", "predict", "find the bug"}
+
+
+def test_every_seed_item_is_exercised_somewhere():
+    text = "\n".join(path.read_text(encoding="utf-8") for path in SOLUTIONS)
+    named = set(re.findall(r"seed item: (s\d{3}-[a-z0-9-]+)", text))
+    assert sorted(set(SEED_ITEMS) - named) == []
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
+def test_exercise_run_as_handed_out_fails_every_check_with_not_implemented(path):
+    nb = nbformat.read(str(path), as_version=4)
+    env_path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
+    NotebookClient(nb, allow_errors=True, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
+    graded = 0
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        if meta.get("grade"):
+            graded += 1
+            assert [e.ename for e in errors] == ["CheckFailed"], meta["grade_id"]
+            assert "not implemented yet" in errors[0].evalue, errors[0].evalue
+        elif meta.get("solution"):
+            assert [e.ename for e in errors] in ([], ["NotImplementedError"]), meta["grade_id"]
+        else:
+            assert errors == [], (meta.get("grade_id"), [e.evalue for e in errors])
+    assert graded >= 3
+
+
+def test_grading_a_solved_and_a_blank_notebook_gives_full_and_zero_marks(tmp_path):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "solved.ipynb").write_bytes(
+        next((ROOT / "solutions").glob("ch06_*.ipynb")).read_bytes())
+    (submissions / "blank.ipynb").write_bytes(
+        next((ROOT / "exercises").glob("ch06_*.ipynb")).read_bytes())
+    out = tmp_path / "grades"
+    result = subprocess.run([sys.executable, "-m", "coursekit.grade", "ch06", str(submissions),
+                             "--out", str(out), "-j", "2"], cwd=ROOT, capture_output=True,
+                            text=True, check=False, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    import csv
+
+    rows = {r["learner"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert rows["solved"]["total"] == rows["solved"]["max"] and float(rows["solved"]["max"]) > 0
+    assert float(rows["blank"]["total"]) == 0
+    assert json.dumps(rows)  # plain data
