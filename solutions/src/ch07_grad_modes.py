@@ -20,8 +20,8 @@ from minigrad import grad_mode
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (implement): a grad mode that is also a decorator
 #
-# (seed items: s002-no-grad-decorator, s002-enable-grad-decorator, s000-enable-grad-nested,
-# s000-is-grad-enabled)
+# (seed item: s002-no-grad-decorator) (seed item: s002-enable-grad-decorator)
+# (seed item: s000-enable-grad-nested) (seed item: s000-is-grad-enabled)
 #
 # Write your own grad mode, `GradMode(mode)`: `with GradMode(False):` must behave like
 # `with mg.no_grad():`, `GradMode(True)` like `mg.enable_grad()`, and both must work as
@@ -102,8 +102,9 @@ check("ch07.grad_mode", hidden=True)
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (predict): two nestings
 #
-# (seed items: s002-nesting, s002-set-grad-enabled-call, s000-set-grad-enabled-flag,
-# s000-no-grad-result, s001-no-grad-mm, s000-table)
+# (seed item: s002-nesting) (seed item: s002-set-grad-enabled-call)
+# (seed item: s000-set-grad-enabled-flag) (seed item: s000-no-grad-result)
+# (seed item: s001-no-grad-mm) (seed item: s000-table)
 #
 # Read both programs without running them. Lines without `with` are plain calls.
 #

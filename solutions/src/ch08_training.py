@@ -105,7 +105,7 @@ check("ch08.train", hidden=True)
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (predict): training after a global switch
 #
-# (seed items: s000-training-needs-grad, s003-global-switch)
+# (seed item: s000-training-needs-grad) (seed item: s003-global-switch)
 #
 # ```python
 # mg.manual_seed(0)

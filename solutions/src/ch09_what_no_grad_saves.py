@@ -58,7 +58,7 @@ check("ch09.saved_bytes", hidden=True)
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (predict): nodes and bytes, with and without recording
 #
-# (seed items: s003-memory, s003-eval-time)
+# (seed item: s003-memory) (seed item: s003-eval-time)
 #
 # ```python
 # mg.manual_seed(0)
@@ -142,7 +142,7 @@ check("ch09.evaluate", hidden=True)
 # %% [markdown] id="ex4-text"
 # ## Exercise 4 (implement): predictions in batches
 #
-# (seed items: s003-batching, s003-memory)
+# (seed item: s003-batching) (seed item: s003-memory)
 #
 # Write `predict_in_batches(model, X, batch_size)`: the predicted class of every row of
 # `X` (the `argmax` over dimension 1 of the model's output), as one tensor of `X.shape[0]`

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -335,3 +337,18 @@ def test_a_plain_call_to_switch_recording_on_leaks_out_of_input_gradient():
     """
     result = run(plain_call, 'check("ch07.input_gradient")')
     assert "is_grad_enabled() is True after the call, expected False" in result
+
+
+# -- seed items ------------------------------------------------------------------------------
+
+SOLUTIONS = Path(__file__).parents[2] / "solutions" / "ch07_grad_modes.ipynb"
+
+
+def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+    from coursekit.seed_items import SEED_ITEMS
+
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch07"]
+    assert homed
+    assert [item for item in homed if f"(seed item: {item})" not in text] == []

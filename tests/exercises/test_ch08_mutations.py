@@ -9,7 +9,9 @@ parameter without gradient not skipped.
 
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,3 +187,18 @@ def test_the_right_modes_prediction_passes_and_confusing_the_switches_is_refused
     assert "`answer_p3`" in run(not_updated, 'check("ch08.eval_vs_no_grad")')
     single = answers(MODES_RIGHT, answer_p4="False")
     assert "should be a pair" in run(single, 'check("ch08.eval_vs_no_grad")')
+
+
+# -- seed items ------------------------------------------------------------------------------
+
+SOLUTIONS = Path(__file__).parents[2] / "solutions" / "ch08_training.ipynb"
+
+
+def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+    from coursekit.seed_items import SEED_ITEMS
+
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch08"]
+    assert homed
+    assert [item for item in homed if f"(seed item: {item})" not in text] == []

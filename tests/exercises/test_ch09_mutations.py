@@ -9,7 +9,9 @@ graphs or still records; batches that drop the last rows or ignore the size.
 
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,3 +230,18 @@ def test_forgetting_eval_or_no_grad_is_rejected():
     assert "Hint: call model.eval() first" in run(no_eval, 'check("ch09.predict_in_batches")')
     recording = PREDICT.replace("    with mg.no_grad():\n        return", "    if True:\n        return")
     assert "the forward passes were recorded" in run(recording, 'check("ch09.predict_in_batches")')
+
+
+# -- seed items ------------------------------------------------------------------------------
+
+SOLUTIONS = Path(__file__).parents[2] / "solutions" / "ch09_what_no_grad_saves.ipynb"
+
+
+def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+    from coursekit.seed_items import SEED_ITEMS
+
+    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch09"]
+    assert homed
+    assert [item for item in homed if f"(seed item: {item})" not in text] == []
