@@ -124,7 +124,8 @@ class Scalar:
     def _result(self, value, name, inputs, backward_fn, saves=True):
         """The output of an op: recorded only if grad mode is on and an input needs grad."""
         out = Scalar(value)
-        if _state.grad_enabled and any(x._requires_grad for x in inputs):
+        if _state.grad_enabled and not _state.inference_mode and any(
+                x._requires_grad for x in inputs):
             out._requires_grad = True
             out.grad_fn = ScalarNode(name, inputs, backward_fn, saves)
         return out

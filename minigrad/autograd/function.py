@@ -97,7 +97,8 @@ class Function:
     def apply(cls, *args):
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         tensors = [args[i] for i in tensor_positions]
-        recording = _state.grad_enabled and any(t._requires_grad for t in tensors)
+        recording = (_state.grad_enabled and not _state.inference_mode
+                     and any(t._requires_grad for t in tensors))
         ctx = BackwardCFunction(*tensors)
         ctx._function = cls
         ctx._n_args = len(args)

@@ -31,8 +31,8 @@ def tensor_function(fn):
 
 def is_recording(*inputs):
     """True when grad mode is on and some input requires grad."""
-    if not _state.grad_enabled:
-        return False
+    if not _state.grad_enabled or _state.inference_mode:
+        return False  # inference mode records nothing, even inside enable_grad()
     for t in inputs:
         if t._requires_grad:
             return True

@@ -88,8 +88,8 @@ def _rebase(t, node):
 
 
 def _recording(t, other=None):
-    return _state.grad_enabled and (t._requires_grad or (other is not None
-                                                         and other._requires_grad))
+    return _state.grad_enabled and not _state.inference_mode and (
+        t._requires_grad or (other is not None and other._requires_grad))
 
 
 def add_(t, other, alpha=1):

@@ -98,3 +98,25 @@ def test_grading_a_solved_and_a_blank_notebook_gives_full_and_zero_marks(tmp_pat
     assert rows["solved"]["total"] == rows["solved"]["max"] and float(rows["solved"]["max"]) > 0
     assert float(rows["blank"]["total"]) == 0
     assert json.dumps(rows)  # plain data
+    _wait_for_sandboxes_to_exit()
+
+
+def _wait_for_sandboxes_to_exit(timeout=30):
+    """The grader's kernels may take a moment to exit after it returns; tests that
+    check for leftover processes (tests/grading) must not see ours."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = []
+        for proc in psutil.process_iter(["cmdline"]):
+            try:
+                if "coursekit/grade/sandbox.py" in " ".join(proc.info["cmdline"] or []):
+                    alive.append(proc)
+            except psutil.Error:
+                continue
+        if not alive:
+            return
+        time.sleep(0.5)
