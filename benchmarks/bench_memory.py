@@ -201,7 +201,7 @@ def run(settings):
         section.note(f"saving ratios (peak RSS): minigrad {savings['minigrad']:.2f}x, "
                      f"PyTorch {savings['torch']:.2f}x")
     section.check(Target("no_grad saves as much memory as in PyTorch, within 10% (peak RSS)",
-                         "|minigrad saving / torch saving - 1|", distance, 0.10,
+                         "abs(minigrad saving / torch saving - 1)", distance, 0.10,
                          why_missing="torch not installed" if "torch" not in backends
                          else "peak RSS unavailable"))
     return section

@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import traceback
@@ -36,6 +37,8 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for numpy's BLAS and PyTorch (default 1: steadier on a "
                              "shared machine; 0 keeps the libraries' own defaults)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the targets as a Markdown table (for README.md)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json",
                         help="where to write the JSON results (default: %(default)s)")
     return parser.parse_args(argv)
@@ -59,6 +62,31 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def cpu_flags():
+    """The vector instruction sets numpy's kernels and BLAS can use (from /proc/cpuinfo)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f") if f in flags]
+    except OSError:
+        pass
+    return None
+
+
+def source_version():
+    """The commit measured, and whether minigrad/ had uncommitted changes (they count too)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "minigrad"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "minigrad_uncommitted_changes": None}
+    return {"commit": commit, "minigrad_uncommitted_changes": bool(dirty)}
+
+
 def memory_total():
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -76,6 +104,7 @@ def describe_machine(settings):
 
     machine = {
         "cpu": cpu_model(),
+        "cpu_flags": cpu_flags(),
         "logical_cpus": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_bytes": memory_total(),
@@ -84,6 +113,7 @@ def describe_machine(settings):
         "python": platform.python_version(),
         "numpy": np.__version__,
         "threads_setting": settings.threads or "library defaults",
+        "source": source_version(),
         "blas": None,
         "versions": {name: version_of(name) for name in
                      ("torch", "mygrad", "micrograd", "threadpoolctl")},
@@ -108,9 +138,13 @@ def describe_machine(settings):
 
 def print_machine(machine):
     print("machine")
-    print(f"  cpu: {machine['cpu']}, {machine['logical_cpus']} logical CPUs "
-          f"({machine['usable_cpus']} usable), "
+    print(f"  cpu: {machine['cpu']} ({', '.join(machine['cpu_flags'] or [])}), "
+          f"{machine['logical_cpus']} logical CPUs ({machine['usable_cpus']} usable), "
           f"{(machine['memory_bytes'] or 0) / 2**30:.1f} GiB RAM")
+    source = machine["source"]
+    print(f"  measured: commit {source['commit']}"
+          + (" + uncommitted changes in minigrad/" if source["minigrad_uncommitted_changes"]
+             else ""))
     print(f"  load average at start: {machine['load_average_at_start']} "
           "(a shared machine: figures are noisy, compare ratios within this run)")
     print(f"  python {machine['python']}, numpy {machine['numpy']}, "
@@ -128,6 +162,26 @@ def print_machine(machine):
         print(f"  {name}: {version or 'not installed'}")
     if "torch_threads" in machine:
         print(f"  torch threads: {machine['torch_threads']}")
+
+
+def markdown_summary(results):
+    """The targets of one run as a Markdown table, with the machine underneath."""
+    lines = ["| target (issue 7) | measured | needs | verdict |", "|---|---|---|---|"]
+    for section in results["benchmarks"].values():
+        for t in section.get("targets", []):
+            sign = "<=" if t["at_most"] else ">="
+            measured = "-" if t["ratio"] is None else f"{t['ratio_name']} = {t['ratio']:.2f}"
+            verdict = {True: "met", False: "missed", None: "not measured"}[t["met"]]
+            lines.append(f"| {t['target']} | {measured} | {sign} {t['limit']:g} | {verdict} |")
+    m = results["machine"]
+    blas = m["blas"][0] if isinstance(m["blas"], list) and m["blas"] else {}
+    lines.append("")
+    lines.append(f"{m['cpu']}, {m['logical_cpus']} logical CPUs (shared, load "
+                 f"{m['load_average_at_start'][0]:.1f}), Python {m['python']}, numpy "
+                 f"{m['numpy']} ({blas.get('internal_api', '?')} {blas.get('version', '')}, "
+                 f"{blas.get('num_threads', '?')} thread), torch {m['versions']['torch']}; "
+                 f"{results['started'][:10]}, commit {m['source']['commit']}.")
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -181,6 +235,9 @@ def main(argv=None):
         verdict = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
         ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}"
         print(f"  {verdict:>12}  {t['ratio_name']} = {ratio}  ({t['target']})")
+    if args.markdown:
+        print()
+        print(markdown_summary(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\nresults written to {args.out}")
