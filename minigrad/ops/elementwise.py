@@ -12,6 +12,7 @@ from ..graph import Node
 from ..tensor import Tensor
 from .common import (
     as_tensor_operand,
+    check_broadcast,
     float_data,
     grad_for,
     is_recording,
@@ -20,6 +21,19 @@ from .common import (
     promote,
     wrapped_number,
 )
+
+
+def operands(a, b):
+    """The two operands of a binary op as tensors of one dtype, and their arrays.
+
+    The common case, two tensors of the same dtype, needs no promotion: it is
+    checked first because every op of a training step goes through here.
+    """
+    if a.__class__ is Tensor and b.__class__ is Tensor and a._data.dtype is b._data.dtype:
+        if a._data.shape != b._data.shape:
+            check_broadcast(a._data, b._data)
+        return a, b, a._data, b._data
+    return promote(_number_or_tensor(a), _number_or_tensor(b))
 
 
 def _number_or_tensor(x):
@@ -50,7 +64,7 @@ class SubBackward0(Node):
 
 
 def add(a, b, alpha=1):
-    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    a, b, x, y = operands(a, b)
     out = np.add(x, y * alpha if alpha != 1 else y)
     if not is_recording(a, b):
         return output(out)
@@ -115,7 +129,7 @@ class MulBackward0(Node):
 
 def mul(a, b):
     b_given = b
-    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    a, b, x, y = operands(a, b)
     out = np.multiply(x, y)
     if not is_recording(a, b):
         return output(out)
@@ -441,7 +455,7 @@ class MaximumBackward0(Node):
 
 
 def maximum(a, b):
-    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    a, b, x, y = operands(a, b)
     out = np.maximum(x, y)
     if not is_recording(a, b):
         return output(out)
@@ -467,7 +481,7 @@ def where(condition, a, b):
 
     if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
         raise RuntimeError("where expected condition to be a boolean tensor")
-    a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+    a, b, x, y = operands(a, b)
     out = np.where(condition._data, x, y)
     if not is_recording(a, b):
         return output(out)
@@ -480,7 +494,7 @@ def where(condition, a, b):
 # --- comparisons: results are bool tensors and never require grad ------------------
 def _compare(ufunc):
     def compare(a, b):
-        a, b, x, y = promote(_number_or_tensor(a), _number_or_tensor(b))
+        a, b, x, y = operands(a, b)
         return output(ufunc(x, y))
 
     compare.__name__ = ufunc.__name__
