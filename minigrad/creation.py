@@ -86,6 +86,8 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
         if not -2**63 <= int(data) < 2**63:
             raise RuntimeError(f"Overflow when unpacking long long: {data} does not fit in int64")
         kinds.add(1)
+    elif isinstance(data, np.float64):
+        kinds.add("float64")  # a numpy double keeps its precision, as in PyTorch
     elif isinstance(data, numbers.Real):
         kinds.add(2)
     elif data is None:
@@ -120,7 +122,10 @@ def _array_from(data, dtype):
     shapes, kinds = [], set()
     _infer(data, 0, shapes, kinds)
     if dtype is None:
-        dtype = {0: dtypes.bool, 1: dtypes.int64, 2: dtypes.float32}[max(kinds, default=2)]
+        if "float64" in kinds:
+            dtype = dtypes.float64
+        else:
+            dtype = {0: dtypes.bool, 1: dtypes.int64, 2: dtypes.float32}[max(kinds, default=2)]
     return np.array(_to_scalars(data), dtype=dtype.numpy).reshape(shapes)
 
 

@@ -44,8 +44,6 @@ def test_dtype_is_inferred_from_the_data_as_pytorch_documents(data, expected):
     assert mg.tensor(data).dtype is getattr(mg, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: numpy float64 scalars inside a list are "
-                   "inferred as float32 (torch: float64); " + ENGINE_BUG)
 def test_numpy_scalars_inside_a_list_keep_their_dtype():
     """torch.tensor([np.float64(1.0), 2.0]).dtype is torch.float64 (recorded from torch 2.13)."""
     assert mg.tensor([np.float64(1.0), 2.0]).dtype is mg.float64
