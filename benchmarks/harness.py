@@ -232,8 +232,8 @@ class Target:
         if not self.met:
             # How far off, as a factor: 1.30 means 30% too slow (or too little gain).
             off = self.ratio / self.limit if self.at_most else self.limit / self.ratio
-            verdict += f" by {off:.2f}x"
-        return (f"  target: {self.text}: {self.ratio_name} = {self.ratio:.2f} "
+            verdict += f" by {off:.2f}x" if off >= 1.05 else f" by {(off - 1) * 100:.1f}%"
+        return (f"  target: {self.text}: {self.ratio_name} = {fmt_near(self.ratio, self.limit)} "
                 f"(needs {sign} {self.limit:g}) -> {verdict}")
 
     def as_dict(self):
@@ -266,6 +266,12 @@ class Section:
         return {"title": self.title, "rows": self.rows,
                 "targets": [t.as_dict() for t in self.targets], "notes": self.notes,
                 "seconds": round(self.seconds, 1)}
+
+
+def fmt_near(ratio, limit):
+    """Two decimals, or three when two would round onto the limit (1.503 is not 1.50)."""
+    text = f"{ratio:.2f}"
+    return f"{ratio:.3f}" if float(text) == limit and ratio != limit else text
 
 
 def geometric_mean(values):

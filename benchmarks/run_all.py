@@ -166,11 +166,14 @@ def print_machine(machine):
 
 def markdown_summary(results):
     """The targets of one run as a Markdown table, with the machine underneath."""
+    from harness import fmt_near
+
     lines = ["| target (issue 7) | measured | needs | verdict |", "|---|---|---|---|"]
     for section in results["benchmarks"].values():
         for t in section.get("targets", []):
             sign = "<=" if t["at_most"] else ">="
-            measured = "-" if t["ratio"] is None else f"{t['ratio_name']} = {t['ratio']:.2f}"
+            measured = ("-" if t["ratio"] is None
+                        else f"{t['ratio_name']} = {fmt_near(t['ratio'], t['limit'])}")
             verdict = {True: "met", False: "missed", None: "not measured"}[t["met"]]
             lines.append(f"| {t['target']} | {measured} | {sign} {t['limit']:g} | {verdict} |")
     m = results["machine"]
@@ -193,7 +196,7 @@ def main(argv=None):
         sys.path.insert(0, benchmarks_dir)
     import importlib
 
-    from harness import Settings
+    from harness import Settings, fmt_near
 
     settings = Settings(quick=args.quick, threads=args.threads)
     if args.threads > 0:
@@ -233,7 +236,7 @@ def main(argv=None):
     print("targets of issue 7")
     for t in summary:
         verdict = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
-        ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}"
+        ratio = "-" if t["ratio"] is None else fmt_near(t["ratio"], t["limit"])
         print(f"  {verdict:>12}  {t['ratio_name']} = {ratio}  ({t['target']})")
     if args.markdown:
         print()
