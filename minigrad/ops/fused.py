@@ -36,7 +36,8 @@ def addmm(bias, mat1, mat2):
     if mat1._data.dtype != mat2._data.dtype or bias._data.dtype != mat1._data.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{mat1.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}")
-    out = bias._data + mat1._data @ mat2._data
+    out = mat1._data @ mat2._data
+    out += bias._data  # in place into the fresh product: no second array of that size
     if not is_recording(bias, mat1, mat2):
         return output(out)
     node = AddmmBackward0(bias, mat1, mat2)
