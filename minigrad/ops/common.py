@@ -60,8 +60,8 @@ def wrapped_number(x):
 
 def as_tensor_operand(x):
     """Accept Tensors and Python/numpy numbers; None for anything else (-> NotImplemented)."""
-    if isinstance(x, Tensor):
-        return x
+    if isinstance(x, Tensor) or x.__class__ in (float, int, bool):
+        return x  # the common cases first: the abstract check below is slower
     if isinstance(x, (numbers.Number, np.number, np.bool_)):
         return x
     return None
@@ -111,7 +111,7 @@ def broadcast_error(x, y):
 
 def check_broadcast(x, y):
     """Raise PyTorch's error early if two arrays' shapes cannot broadcast."""
-    if x.shape != y.shape:
+    if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to anything
         try:
             np.broadcast_shapes(x.shape, y.shape)
         except ValueError:
