@@ -20,6 +20,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 #                      make lab LAB_ARGS="--port 8899 --no-browser"
 PYTEST_ARGS ?=
 LAB_ARGS ?=
+# Extra benchmark arguments, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--only memory"
+BENCH_ARGS ?=
 
 # JupyterLab refuses to run as root unless told to (CI and containers run as root).
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -48,7 +50,7 @@ torch: $(VENV)/.torch-installed
 
 bench: $(VENV)/.bench-installed
 	@if [ -f benchmarks/run_all.py ]; then \
-		$(VENV_PY) benchmarks/run_all.py; \
+		$(VENV_PY) benchmarks/run_all.py $(BENCH_ARGS); \
 	else \
 		echo "No benchmarks yet: benchmarks/run_all.py does not exist."; \
 	fi
