@@ -8,33 +8,19 @@ tests/unit/test_coursekit_checks.py for the framework itself).
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 import pytest
+from exercise_cells import run_cells
 
 import minigrad as mg
 from coursekit import check
-from coursekit.checks import CheckFailed
-from coursekit.progress import reset
-
-
-@pytest.fixture(autouse=True)
-def fresh_progress():
-    reset()
-    yield
-    reset()
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
     namespace = {"check": check, "np": np, "mg": mg, "math": math}
-    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
-    try:
-        exec(call, namespace)  # noqa: S102
-    except CheckFailed as failure:
-        return "FAILED " + str(failure)
-    return "PASSED"
+    return run_cells(learner_code, call, namespace)
 
 
 # -- 1. predict: a first gradient ---------------------------------------------------

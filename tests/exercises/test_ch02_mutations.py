@@ -7,35 +7,20 @@ then the check cell, and reads the one-line verdict.
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
-import pytest
+from exercise_cells import run_cells
 
 import minigrad as mg
 import minigrad.scalar
 from coursekit import check
-from coursekit.checks import CheckFailed
-from coursekit.progress import reset
-
-
-@pytest.fixture(autouse=True)
-def fresh_progress():
-    reset()
-    yield
-    reset()
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
     namespace = {"check": check, "np": np, "mg": mg, "math": math, "minigrad": minigrad,
                  "ScalarAccumulateGrad": minigrad.scalar.ScalarAccumulateGrad}
-    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
-    try:
-        exec(call, namespace)  # noqa: S102
-    except CheckFailed as failure:
-        return "FAILED " + str(failure)
-    return "PASSED"
+    return run_cells(learner_code, call, namespace)
 
 
 def both(learner_code: str, check_id: str) -> list:

@@ -13,40 +13,24 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from exercise_cells import run_cells, solution_cell
 
 from coursekit import check
-from coursekit.checks import CheckFailed, ch04
-from coursekit.progress import reset
+from coursekit.checks import ch04
 from coursekit.release import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
 SOLUTIONS = ROOT / "solutions" / "ch04_leaves_and_grad.ipynb"
 
 
-@pytest.fixture(autouse=True)
-def fresh_progress():
-    reset()
-    yield
-    reset()
-
-
 def cell(grade_id: str) -> str:
-    nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    for c in nb["cells"]:
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id or c.get("id") == grade_id:
-            return "".join(c["source"])
-    raise KeyError(grade_id)
+    return solution_cell(SOLUTIONS, grade_id)
 
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    namespace = {"check": check}
-    exec("import warnings\nimport numpy as np\nimport minigrad as mg\n" + textwrap.dedent(learner_code), namespace)  # noqa: S102
-    try:
-        exec(f"check({check_id!r}, hidden={hidden})", namespace)  # noqa: S102
-    except CheckFailed as failure:
-        return "FAILED " + str(failure)
-    return "PASSED"
+    return run_cells("import warnings\nimport numpy as np\nimport minigrad as mg\n" + textwrap.dedent(learner_code),
+                     f"check({check_id!r}, hidden={hidden})", {"check": check})
 
 
 @pytest.mark.parametrize("grade_id,check_id", [

@@ -16,34 +16,18 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
-import pytest
+from exercise_cells import run_cells
 
 import minigrad as mg
 from coursekit import check
-from coursekit.checks import CheckFailed
-from coursekit.progress import reset
 from minigrad import grad_mode
-
-
-@pytest.fixture(autouse=True)
-def fresh_state():
-    reset()
-    grad_mode._set_state(True, False)
-    yield
-    reset()
-    grad_mode._set_state(True, False)
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
     namespace = {"check": check, "np": np, "mg": mg, "grad_mode": grad_mode,
                  "functools": functools, "inspect": inspect}
-    exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
-    try:
-        exec(call, namespace)  # noqa: S102
-    except CheckFailed as failure:
-        return "FAILED " + str(failure)
-    return "PASSED"
+    return run_cells(learner_code, call, namespace)
 
 
 def both(learner_code: str, check_id: str) -> list:
