@@ -18,6 +18,7 @@ recursion anywhere: a chain of a million nodes is fine.
 import collections
 import heapq
 import itertools
+import sys
 import warnings
 
 import numpy as np
@@ -149,23 +150,30 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     ready = [(-node._sequence_nr, next(arrival), node) for node in roots
              if dependencies.get(node, 0) == 0]
     heapq.heapify(ready)
+    # A leaf's first gradient is copied into .grad, unless nobody but the engine
+    # can see it: then AccumulateGrad keeps it (PyTorch "steals" it too). Not when
+    # hooks, tracing or autograd.grad may hold on to gradients.
+    may_keep = accumulate and not create_graph and on_step is None and inputs is None
     previous_mode = (_state.grad_enabled, _state.inference_mode)
     _set_state(create_graph, False)
     try:
         while ready:
             node = heapq.heappop(ready)[2]
+            is_accumulator = node.__class__ is AccumulateGrad
+            # Only the buffer refers to it? (getrefcount counts its own argument too.)
+            unshared = (may_keep and is_accumulator and not node._pre_hooks
+                        and sys.getrefcount(buffers.get(node)) == 2)
             grad = buffers.pop(node, None)
             if grad is not None and (node._pre_hooks or node._retained is not None):
                 grad = _call_pre_hooks(node, grad)
             if capture_at and grad is not None and node in capture_at:
                 for i in capture_at[node]:
                     captured[i] = grad
-            is_accumulator = node.__class__ is AccumulateGrad
             if needed is not None and (is_accumulator or node not in needed):
                 grad_inputs = ()
             elif is_accumulator:
                 if grad is not None and accumulate:
-                    node.accumulate(grad, create_graph)
+                    node.accumulate(grad, create_graph, unshared)
                     if on_step is not None:
                         on_step(Step(node, grad, ()))
                 continue
@@ -191,6 +199,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 dependencies[child] = remaining
                 if remaining == 0:
                     heapq.heappush(ready, (-child._sequence_nr, next(arrival), child))
+            # Let go of the gradients just passed on: the buffers now hold them, and
+            # an unshared gradient must be seen to be unshared (see `unshared`).
+            grad = grad_inputs = child_grad = None
     finally:
         _set_state(*previous_mode)
 

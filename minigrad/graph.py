@@ -10,6 +10,7 @@ the graph in an :class:`AccumulateGrad` node, which adds into their ``.grad``.
 import itertools
 import math
 import re
+import sys
 import threading
 import traceback
 
@@ -234,7 +235,7 @@ class Node:
 class AccumulateGrad(Node):
     """The end of the graph for a leaf that requires grad: ``leaf.grad += grad``.
 
-    The first gradient is stored as it is; later ones are added in place, so
+    The first gradient becomes ``.grad``; later ones are added in place, so
     two backward passes without ``zero_grad`` add up (PyTorch does the same).
     """
 
@@ -250,24 +251,41 @@ class AccumulateGrad(Node):
     def name(self):
         return "minigrad::autograd::AccumulateGrad"  # PyTorch: "torch::autograd::AccumulateGrad"
 
-    def accumulate(self, grad, create_graph):
+    def accumulate(self, grad, create_graph, unshared=False):
+        """Add ``grad`` into the leaf's ``.grad``. ``unshared``: the engine holds the
+        only reference to the ``grad`` tensor (no hook, no other node has it)."""
         variable = self.variable
         if variable._hooks:
             grad = call_hooks(variable._hooks, grad)
+            unshared = False  # a hook may have kept it
         if grad.dtype is not variable.dtype:
             grad = grad.to(variable.dtype)
         if variable._grad is None:
-            # The first gradient is copied into a fresh tensor of the leaf's own: the
-            # incoming one may be shared (add sends one gradient to both inputs) or a
-            # read-only broadcast view. With create_graph the copy is recorded (copy_).
-            from .creation import zeros_like
+            if create_graph:  # the copy is recorded, so .grad can be differentiated
+                from .creation import zeros_like
 
-            variable._grad = zeros_like(variable).copy_(grad) if create_graph else \
-                grad._detached_copy()
+                variable._grad = zeros_like(variable).copy_(grad)
+            elif unshared and not grad._requires_grad and owns_its_memory(grad):
+                variable._grad = grad  # nobody else can see it: keep it, no copy
+            else:
+                # A private copy: the incoming gradient may be shared (add sends one
+                # gradient to both inputs) or a read-only view of another array.
+                variable._grad = grad._detached_copy()
         elif create_graph:
             variable._grad = variable._grad + grad
         else:
             variable._grad._accumulate_(grad)
+
+
+def owns_its_memory(tensor):
+    """True if no other tensor or array can see ``tensor``'s values.
+
+    Its array must own its memory (not a view of another array, which could be
+    seen through that array), be writable, and be referred to only by
+    ``tensor`` itself: 2 references, counting ``getrefcount``'s own argument.
+    """
+    return (tensor._base is None and tensor._data.base is None
+            and tensor._data.flags.writeable and sys.getrefcount(tensor._data) == 2)
 
 
 def call_hooks(hooks, grad):

@@ -25,7 +25,7 @@ class ScalarNode:
 
     def __init__(self, name, inputs, backward_fn, saves=True):
         self._name = name
-        self.next_functions = tuple(_edge(x) for x in inputs)
+        self.next_functions = tuple([_edge(x) for x in inputs])
         self.backward_fn = backward_fn
         self.saves = saves  # does backward_fn keep values of the forward? (add: no)
 
@@ -53,7 +53,7 @@ class ScalarAccumulateGrad:
 
 
 def _edge(x):
-    if not x.requires_grad:
+    if not x._requires_grad:
         return (None, 0)
     if x.grad_fn is not None:
         return (x.grad_fn, 0)
@@ -62,8 +62,18 @@ def _edge(x):
     return (x._accumulator, 0)
 
 
+def _is_recording(inputs):
+    """Grad mode is on and some input requires grad: the rule for tensors too."""
+    if not _state.grad_enabled or _state.inference_mode:
+        return False  # inference mode records nothing, even inside enable_grad()
+    for x in inputs:
+        if x._requires_grad:
+            return True
+    return False
+
+
 def _as_scalar(x):
-    if isinstance(x, Scalar):
+    if x.__class__ is Scalar:  # the common case first: a class check is the cheapest test
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return Scalar(x)
@@ -76,9 +86,13 @@ class Scalar:
     __slots__ = ("_accumulator", "_grad", "_requires_grad", "data", "grad_fn")
 
     def __init__(self, data, requires_grad=False):
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise TypeError(f"Scalar expects a number, got {type(data).__name__}")
-        self.data = float(data)
+        # Every operation makes a Scalar from a float it computed: that case
+        # skips the checks (a class test is the cheapest thing Python can do).
+        if data.__class__ is not float:
+            if isinstance(data, bool) or not isinstance(data, (int, float)):
+                raise TypeError(f"Scalar expects a number, got {type(data).__name__}")
+            data = float(data)
+        self.data = data
         self._requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._grad = None
@@ -124,8 +138,7 @@ class Scalar:
     def _result(self, value, name, inputs, backward_fn, saves=True):
         """The output of an op: recorded only if grad mode is on and an input needs grad."""
         out = Scalar(value)
-        if _state.grad_enabled and not _state.inference_mode and any(
-                x._requires_grad for x in inputs):
+        if _is_recording(inputs):
             out._requires_grad = True
             out.grad_fn = ScalarNode(name, inputs, backward_fn, saves)
         return out
@@ -215,7 +228,7 @@ class Scalar:
             grad = grads.pop(node, None)
             if grad is None:
                 continue
-            if isinstance(node, ScalarAccumulateGrad):
+            if node.__class__ is ScalarAccumulateGrad:
                 leaf = node.variable
                 leaf._grad = grad if leaf._grad is None else leaf._grad + grad
                 continue

@@ -242,6 +242,16 @@ print(inspect.getsource(MulBackward0.apply))
 print(inspect.getsource(mg.graph.AccumulateGrad))
 
 # %% [markdown]
+# Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
+# (`add` sends one gradient object to both its inputs; a hook may have kept it), and a
+# `.grad` sharing its memory would change it at the next in-place addition. So `.grad` gets
+# a copy, unless the engine found that its buffer holds the only reference
+# (`unshared`, from `sys.getrefcount`) and no other array can see the values
+# (`owns_its_memory`): then the gradient is kept as it is, and a big copy is saved. PyTorch
+# does the same from the gradient's use count (`accumulateGrad` in
+# `torch/csrc/autograd/functions/accumulate_grad.h` "steals" such a gradient).
+
+# %% [markdown]
 # ## Gradients accumulate
 #
 # **Predict:** we run the forward pass and `backward()` twice, without touching `a.grad`

@@ -132,16 +132,14 @@ def unbroadcast(grad, shape):
     Broadcasting copies an input along new leading dimensions and along
     dimensions of size 1, so every copy's gradient must be added up.
     """
-    grad_shape = grad._data.shape
-    if grad_shape == shape:
+    if grad._data.shape == shape:
         return grad
-    lead = len(grad_shape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
-    if dims:
-        grad = grad.sum(dim=dims, keepdim=True)
-    if lead:
-        grad = grad.reshape(shape)
+    lead = len(grad._data.shape) - len(shape)
+    if lead:  # new leading dimensions: sum them away
+        grad = grad.sum(dim=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad._data.shape[i] != 1)
+    if ones:  # dimensions of size 1 in the input: sum them, keeping them
+        grad = grad.sum(dim=ones, keepdim=True)
     return grad
 
 
