@@ -91,7 +91,7 @@ def test_traced_gradients_are_not_changed_by_the_next_backward():
     w = mg.tensor([1.0, 2.0, 3.0])
     loss = (a * w).sum()
     steps = mg.engine.trace_backward(loss)
-    to_leaf = [s for s in steps if s.node.name().endswith("AccumulateGrad")][0]
+    to_leaf = next(s for s in steps if s.node.name().endswith("AccumulateGrad"))
     loss.backward()
     np.testing.assert_array_equal(to_leaf.grad_output.numpy(), [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(a.grad.numpy(), [2.0, 4.0, 6.0])
