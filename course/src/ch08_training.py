@@ -150,7 +150,8 @@ plt.show()
 # ## Inside `step()`: in place, under `no_grad()`
 #
 # The optimizer's `step()` runs the update rule for every parameter that has a `.grad`,
-# inside `no_grad()`; plain SGD's rule is one in-place subtraction:
+# inside `no_grad()`; plain SGD's rule is one in-place update, `p.add_(d, alpha=-lr)`,
+# that is p - lr * d (PyTorch's SGD writes it the same way):
 
 # %%
 print(inspect.getsource(mg.optim.Optimizer.step))

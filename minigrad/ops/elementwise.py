@@ -9,7 +9,7 @@ place later can never break its backward.
 import numpy as np
 
 from ..graph import Node
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from .common import (
     as_tensor_operand,
     check_broadcast,
@@ -159,6 +159,21 @@ def mul_number(t, number):
     return output(out, node)
 
 
+class AddBackward1(Node):
+    """t + number inside a backward formula: the gradient passes through unchanged."""
+
+    def apply(self, grad):
+        return (grad,)
+
+
+def add_number(t, number):
+    """``t + number`` with the number as a constant (PyTorch's add.Scalar)."""
+    out = np.add(t._data, t._data.dtype.type(number))
+    if not is_recording(t):
+        return output(out)
+    return output(out, AddBackward1(t))
+
+
 class DivBackward0(Node):
     """d(a/b)/da = 1/b and d(a/b)/db = -a/b**2."""
 
@@ -179,7 +194,6 @@ def div(a, b):
     a, b, x, y = promote(a, b)
     if x.dtype.kind in "biu":  # true division of integers gives floats, as in PyTorch
         x, y = x.astype(np.float32), y.astype(np.float32)
-        from ..tensor import _wrap
         a_f, b_f = _wrap(x), _wrap(y)
     else:
         a_f, b_f = a, b
@@ -266,8 +280,6 @@ class PowBackward2(Node):
 
 
 def pow(a, b):
-    from ..tensor import Tensor
-
     if not isinstance(a, Tensor):
         return _rpow(b, a)
     if not isinstance(b, Tensor):
@@ -351,8 +363,34 @@ class TanhBackward0(Node):
     """d(tanh x)/dx = 1 - tanh(x)**2, written with the saved output."""
 
     def apply(self, grad):
-        result = self.saved("result")
-        return (grad * (1 - result * result),)
+        return (tanh_backward(grad, self.saved("result")),)
+
+
+class TanhBackwardBackward0(Node):
+    """For g = grad * (1 - y**2): dg/dgrad = 1 - y**2 and dg/dy = -2 * y * grad."""
+
+    saved_names = ("grad_output", "output")
+
+    def apply(self, grad):
+        grad_output, y = self.saved("grad_output"), self.saved("output")
+        return (tanh_backward(grad, y) if self.needs_grad(0) else None,
+                grad * (mul_number(y, -2) * grad_output) if self.needs_grad(1) else None)
+
+
+def tanh_backward(grad, y):
+    """grad * (1 - y**2), tanh's gradient from its output ``y``, as *one* op.
+
+    Three tensor ops would do (``grad * (1 - y * y)``), but each costs Python
+    time; PyTorch has this op for the same reason. It is differentiable too
+    (``create_graph=True``): its own backward node is above.
+    """
+    out = grad._data * (1 - y._data * y._data)
+    if not is_recording(grad, y):
+        return output(out)
+    node = TanhBackwardBackward0(grad, y)
+    node.save("grad_output", grad)
+    node.save("output", y)
+    return output(out, node)
 
 
 def tanh(t):
@@ -369,8 +407,31 @@ class SigmoidBackward0(Node):
     """d(sigmoid x)/dx = s * (1 - s), with s the saved output."""
 
     def apply(self, grad):
-        result = self.saved("result")
-        return (grad * (result * (1 - result)),)
+        return (sigmoid_backward(grad, self.saved("result")),)
+
+
+class SigmoidBackwardBackward0(Node):
+    """For g = grad * s * (1 - s): dg/dgrad = s * (1 - s) and dg/ds = grad * (1 - 2s)."""
+
+    saved_names = ("grad_output", "output")
+
+    def apply(self, grad):
+        grad_output, s = self.saved("grad_output"), self.saved("output")
+        return (sigmoid_backward(grad, s) if self.needs_grad(0) else None,
+                grad * grad_output * add_number(mul_number(s, -2), 1)
+                if self.needs_grad(1) else None)
+
+
+def sigmoid_backward(grad, s):
+    """grad * s * (1 - s), sigmoid's gradient from its output ``s``, as one op
+    (like ``tanh_backward``)."""
+    out = grad._data * (s._data * (1 - s._data))
+    if not is_recording(grad, s):
+        return output(out)
+    node = SigmoidBackwardBackward0(grad, s)
+    node.save("grad_output", grad)
+    node.save("output", s)
+    return output(out, node)
 
 
 def sigmoid(t):
@@ -477,8 +538,6 @@ class WhereBackward0(Node):
 
 
 def where(condition, a, b):
-    from ..tensor import Tensor
-
     if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
         raise RuntimeError("where expected condition to be a boolean tensor")
     a, b, x, y = operands(a, b)

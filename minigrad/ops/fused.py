@@ -13,6 +13,7 @@ from ..graph import Node
 from .common import grad_for, is_recording, meta, output
 from .elementwise import ReluBackward0
 from .inplace import _bump, _rebase, check_inplace
+from .shape import scatter_into_zeros
 
 
 class AddmmBackward0(Node):
@@ -94,8 +95,6 @@ class NllLossBackward0(Node):
     """loss = -mean(logp[i, target[i]]): the gradient is -1/n at each target position."""
 
     def apply(self, grad):
-        from .shape import scatter_into_zeros
-
         target = self.saved("target")._data
         rows = np.arange(target.shape[0])
         per_row = _spread(grad, target.shape, target.shape[0], self.reduction)

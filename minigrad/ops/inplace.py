@@ -47,6 +47,9 @@ def check_inplace(t, *others):
 
 
 def _operand(other, t):
+    if other.__class__ is Tensor and other._data.dtype is t._data.dtype and (
+            other._data.shape == t._data.shape):
+        return other  # the common case (an optimizer's update): nothing to check
     other = as_tensor_operand(other)
     if other is None:
         raise TypeError("in-place operations expect a Tensor or a number")

@@ -8,7 +8,9 @@ needs a gradient, and B only if A needs one (exactly PyTorch's choice).
 import numpy as np
 
 from ..graph import Node
+from ..tensor import Tensor
 from .common import is_recording, output
+from .shape import SqueezeBackward4, squeeze, unsafe_view
 
 
 def _dt(t):
@@ -31,13 +33,11 @@ class MmBackward0(Node):
 
 
 def mm(a, b):
-    from ..tensor import Tensor
-
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("mm(): argument 'mat2' must be Tensor")
-    if a.ndim != 2:
+    if a._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
-    if b.ndim != 2:
+    if b._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if a._data.shape[1] != b._data.shape[0]:
         raise RuntimeError(
@@ -98,8 +98,8 @@ class BmmBackward0(Node):
 
 def matmul(a, b):
     """``a @ b`` for 1-D and 2-D tensors and batches of matrices, like torch.matmul."""
-    from ..tensor import Tensor
-
+    if a.__class__ is Tensor and b.__class__ is Tensor and a._data.ndim == b._data.ndim == 2:
+        return mm(a, b)  # the common case first: matrix @ matrix (mm checks the rest)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul(): argument 'other' must be Tensor")
     if a.ndim == 0 or b.ndim == 0:
@@ -138,8 +138,6 @@ def matmul(a, b):
         if node.needs_grad(1):
             node.save("self", a)
         return output(out, node)
-    from .shape import SqueezeBackward4, squeeze, unsafe_view
-
     if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
         out = squeeze(mm(a.unsqueeze(0), b), (0,), _node_class=SqueezeBackward4)
         out._version_counter.value += 1  # PyTorch squeezes in place here (squeeze_)
@@ -160,7 +158,6 @@ def matmul(a, b):
 
 def _batched(a, b):
     """Batches of matrices: broadcast the batch dims, flatten them, bmm, unflatten."""
-    from .shape import SqueezeBackward4, squeeze, unsafe_view
 
     a_vec, b_vec = a.ndim == 1, b.ndim == 1
     if a_vec:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..graph import Node
 from .common import float_data, is_recording, output
+from .shape import scatter_along
 
 
 def _normalize_dims(dim, ndim):
@@ -129,8 +130,6 @@ class MaxBackward0(Node):
     """max over a dim: the gradient goes to the position that ``indices`` names."""
 
     def apply(self, grad):
-        from .shape import scatter_along
-
         return (scatter_along(grad, self.saved("indices"), self.shape, self.dim, self.keepdim),)
 
 

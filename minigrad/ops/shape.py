@@ -10,9 +10,10 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes
 from ..graph import Node
 from ..tensor import Tensor, _wrap
-from .common import is_recording, output
+from .common import is_recording, output, unbroadcast
 
 
 def _view_of(base, array, node=None):
@@ -236,8 +237,6 @@ class ExpandBackward0(Node):
     """Broadcasting copies values, so the backward adds the copies' gradients up."""
 
     def apply(self, grad):
-        from .common import unbroadcast
-
         return (unbroadcast(grad, self.shape),)
 
 
@@ -457,8 +456,6 @@ def cat(tensors, dim=0):
     tensors = _tensor_list(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
-    from .. import dtypes
-
     dt = dtypes.result_type(*tensors)
     d = _dim(dim, tensors[0].ndim)
     first = tensors[0]._data.shape
@@ -501,8 +498,6 @@ def stack(tensors, dim=0):
         if t._data.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}")
-    from .. import dtypes
-
     dt = dtypes.result_type(*tensors)
     d = _dim(dim, len(shape) + 1)
     out = np.stack([t._data.astype(dt.numpy, copy=False) for t in tensors], axis=d)
@@ -532,8 +527,6 @@ class ToCopyBackward0(Node):
 
 
 def to(t, dtype=None, copy=False):
-    from .. import dtypes
-
     if dtype is None or isinstance(dtype, str):
         return t  # to("cpu") / to(device): minigrad lives on the CPU
     dt = dtypes.to_dtype(dtype)

@@ -6,6 +6,7 @@ The reflected operators (``2 * t``) are one line each, written with the
 forward ones.
 """
 
+from ..tensor import Tensor
 from . import elementwise as ew
 from . import inplace, reduce, shape
 from . import matmul as mm_ops
@@ -40,8 +41,6 @@ def _inplace_operator(op):
 
 
 def _matmul_operator(self, other):
-    from ..tensor import Tensor
-
     if not isinstance(other, Tensor):
         return NotImplemented
     return mm_ops.matmul(self, other)

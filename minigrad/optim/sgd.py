@@ -41,4 +41,4 @@ class SGD(Optimizer):
                 buf.mul_(momentum)
                 buf.add_((1 - group["dampening"]) * grad)
             grad = grad + momentum * buf if group["nesterov"] else buf
-        param.sub_(group["lr"] * grad)
+        param.add_(grad, alpha=-group["lr"])  # p - lr * d, in one op (as PyTorch writes it)

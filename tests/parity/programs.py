@@ -1693,6 +1693,22 @@ def autograd_grad_create_graph_second_derivative(lib, obs):
 
 
 @program
+def double_backward_tanh_sigmoid(lib, obs):
+    """With create_graph=True the gradient of tanh (sigmoid) is one recorded op,
+    tanh_backward (sigmoid_backward), whose own node is TanhBackwardBackward0."""
+    for name in ("tanh", "sigmoid"):
+        t = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+        w = lib.tensor([1.0, 2.0, -1.0], requires_grad=True)  # so grad_output has a graph too
+        (d,) = lib.autograd.grad((getattr(t, name)() * w).sum(), t, create_graph=True)
+        obs.grad(f"w * d {name} / dt, with a graph", d)
+        d2t, d2w = lib.autograd.grad(d.sum(), (t, w), create_graph=True)
+        obs.grad(f"{name}: its derivative by t, with a graph", d2t)
+        obs.grad(f"{name}: its derivative by w, with a graph", d2w)
+        (d3,) = lib.autograd.grad(d2t.sum(), t)
+        obs.grad(f"third derivative of {name} (times w)", d3)
+
+
+@program
 def autograd_grad_mixed_products(lib, obs):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     w = lib.tensor([3.0, -1.0], requires_grad=True)
