@@ -134,13 +134,16 @@ class Node:
     def __init__(self, *inputs):
         self.next_functions = tuple([gradient_edge(t) for t in inputs])
         self._sequence_nr = next(_sequence_numbers)
-        self._saved = None
-        self._freed = False
-        self._pre_hooks = None  # hooks registered on the output tensor
-        self._retained = None  # the output tensor, if it called retain_grad()
         if anomaly_state.enabled:
             # Remember who created this node, to blame the right line later.
             self._forward_stack = "".join(traceback.format_stack()[:-2])
+
+    # Rarely changed, so they start as class attributes: a node that needs its
+    # own sets it on itself, which hides the default (one less write per op).
+    _saved = None  # name -> SavedTensor, once something is saved
+    _freed = False  # True once backward released the saved tensors
+    _pre_hooks = None  # hooks registered on the output tensor
+    _retained = None  # the output tensor, if it called retain_grad()
 
     def name(self):
         return type(self).__name__
@@ -243,10 +246,6 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_functions = ()
         self._sequence_nr = math.inf  # run before every other ready node
-        self._saved = None
-        self._freed = False
-        self._pre_hooks = None
-        self._retained = None
 
     def name(self):
         return "minigrad::autograd::AccumulateGrad"  # PyTorch: "torch::autograd::AccumulateGrad"
