@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from .grad_mode import _set_state, _state
-from .graph import AccumulateGrad, call_hooks
+from .graph import AccumulateGrad, call_hooks, owns_its_memory
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -115,6 +115,25 @@ def _call_pre_hooks(node, grad):
     return grad
 
 
+def _add_to_buffer(buffers, node, grad, in_place):
+    """Sum the gradients arriving at ``node`` (one per use of its output).
+
+    The sum is made in place when nothing could tell: no graph is being
+    recorded, the buffer holds the only reference to the partial sum (2,
+    counting getrefcount's argument) and its array is its own. Otherwise a new
+    tensor. PyTorch's engine (its InputBuffer) makes the same choice.
+    """
+    if node not in buffers:
+        buffers[node] = grad
+    elif (in_place and sys.getrefcount(buffers[node]) == 2
+          and not buffers[node]._requires_grad and owns_its_memory(buffers[node])
+          and buffers[node]._data.dtype is grad._data.dtype
+          and buffers[node]._data.shape == grad._data.shape):
+        np.add(buffers[node]._data, grad._data, out=buffers[node]._data)
+    else:
+        buffers[node] = buffers[node] + grad
+
+
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True, on_step=None):
     """The engine. Returns the gradients of ``inputs`` when ``accumulate`` is False
@@ -193,8 +212,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if child is None:
                     continue
                 if child_grad is not None:
-                    waiting = buffers.get(child)
-                    buffers[child] = child_grad if waiting is None else waiting + child_grad
+                    _add_to_buffer(buffers, child, child_grad, not create_graph)
                 remaining = dependencies[child] - 1
                 dependencies[child] = remaining
                 if remaining == 0:

@@ -137,3 +137,43 @@ def test_a_tensor_whose_array_another_tensor_wraps_does_not_own_it():
     assert not owns_its_memory(t)
     del alias
     assert owns_its_memory(t)
+
+
+# --- the engine's sums: gradients arriving at one node from several uses ------
+def test_many_uses_sum_up():
+    """x is used in five products: d/dx sum_k (c_k * x) = sum_k c_k, elementwise."""
+    (x,) = leaves((3,))
+    coefficients = [mg.tensor([float(k), 1.0, -1.0]) for k in range(1, 6)]
+    loss = sum((c * x).sum() for c in coefficients)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [15.0, 5.0, -5.0])
+
+
+def test_a_gradient_a_hook_kept_is_not_summed_into():
+    """The gradient a hook saw reaches h's buffer first (add passes it on as it
+    is); the sum with h's other gradient must be a new tensor, not made in it."""
+    (x,) = leaves((3,))
+    h = x * 1.0
+    other_use = (h * mg.tensor([10.0, 20.0, 30.0])).sum()  # recorded first: runs last
+    y = h + 0.0
+    seen = []
+    y.register_hook(lambda g: seen.append(g))
+    (other_use + (y * mg.tensor([1.0, 2.0, 3.0])).sum()).backward()
+    np.testing.assert_array_equal(seen[0].numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [11.0, 22.0, 33.0])
+
+
+def test_sums_with_create_graph_are_recorded():
+    """With create_graph=True the sum must be an op of the new graph (no in-place).
+
+    y = x**2 is used twice, and each gradient arriving at it depends on x:
+    L = sum(y * x) + sum(2 * y * x) = 3 sum(x**3), so dL/dx = 9 x**2 and
+    d(sum dL/dx)/dx = 18 x.
+    """
+    (x,) = leaves((2,))
+    y = x * x
+    (g,) = mg.autograd.grad((y * x).sum() + (y * x * 2.0).sum(), x, create_graph=True)
+    (g2,) = mg.autograd.grad(g.sum(), x)
+    values = x.detach().numpy()
+    np.testing.assert_allclose(g.detach().numpy(), 9 * values**2, rtol=1e-5)
+    np.testing.assert_allclose(g2.numpy(), 18 * values, rtol=1e-5)
