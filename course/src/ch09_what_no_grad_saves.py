@@ -523,6 +523,35 @@ side_by_side(inference_tensors)
 # PyTorch `inference_mode()` is a little faster still.
 
 # %% [markdown]
+# ## The same questions at scale: the benchmark suite
+#
+# `make bench` measures what this chapter measured, bigger and side by side: the memory an
+# evaluation of a 64-512-512-512-10 MLP needs with and without recording (the peak of a
+# fresh process, for minigrad and PyTorch alike), and the time of one small op, of a
+# training step and of a 512x512 matmul next to PyTorch and plain numpy
+# (`benchmarks/README.md` explains each). Its last run is kept in a file; here are the
+# project's targets for speed and memory, and whether that run met them:
+
+# %% tags=["nbval-ignore-output"]
+# nbval-ignore-output: the figures of whatever machine ran the benchmarks last.
+import json
+from pathlib import Path
+
+latest = Path("..") / "benchmarks" / "results" / "latest.json"
+if not latest.exists():
+    print("no benchmark results here: run `make bench` in the repository")
+else:
+    run = json.loads(latest.read_text())
+    print("measured on:", run["machine"]["cpu"], "at commit", run["machine"]["source"]["commit"])
+    for target in (t for b in run["benchmarks"].values() for t in b["targets"]):
+        if target["ratio"] is None:
+            print(f"  not measured  {target['target']}")
+        else:
+            status = "met" if target["met"] else "missed"
+            print(f"  {status:>12}  {target['ratio_name']} = {target['ratio']:.2f}: "
+                  f"{target['target']}")
+
+# %% [markdown]
 # ## Summary
 #
 # You can now predict:
