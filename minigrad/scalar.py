@@ -12,8 +12,8 @@ nothing is recorded under ``no_grad()``; the graph is freed after backward.
 import math
 import warnings
 
-from .grad_mode import _state
 from .graph import _FREED_MESSAGE
+from .ops.common import is_recording
 from .tensor import _NON_LEAF_GRAD_WARNING
 
 
@@ -60,16 +60,6 @@ def _edge(x):
     if x._accumulator is None:
         x._accumulator = ScalarAccumulateGrad(x)
     return (x._accumulator, 0)
-
-
-def _is_recording(inputs):
-    """Grad mode is on and some input requires grad: the rule for tensors too."""
-    if not _state.grad_enabled or _state.inference_mode:
-        return False  # inference mode records nothing, even inside enable_grad()
-    for x in inputs:
-        if x._requires_grad:
-            return True
-    return False
 
 
 def _as_scalar(x):
@@ -138,7 +128,7 @@ class Scalar:
     def _result(self, value, name, inputs, backward_fn, saves=True):
         """The output of an op: recorded only if grad mode is on and an input needs grad."""
         out = Scalar(value)
-        if _is_recording(inputs):
+        if is_recording(*inputs):  # the same rule as for tensors
             out._requires_grad = True
             out.grad_fn = ScalarNode(name, inputs, backward_fn, saves)
         return out

@@ -58,14 +58,15 @@ print("c.grad_fn.name():", c.grad_fn.name())
 print(inspect.getsource(mg.Scalar.__mul__))
 
 # %% [markdown]
-# Every operation hands its value to `_result`, which asks `_is_recording` whether to
+# Every operation hands its value to `_result`, which asks `is_recording` whether to
 # record a node. The rule: record only if grad mode is on **and** some input requires grad.
+# It is one function for `Scalar` and for the tensors of later chapters.
 
 # %%
-from minigrad.scalar import _is_recording
+from minigrad.ops.common import is_recording
 
 print(inspect.getsource(mg.Scalar._result))
-print(inspect.getsource(_is_recording))
+print(inspect.getsource(is_recording))
 
 # %% [markdown]
 # The node itself, `ScalarNode`, holds three things: its name, the edges to its inputs'

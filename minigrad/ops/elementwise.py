@@ -384,10 +384,15 @@ def tanh_backward(grad, y):
     time; PyTorch has this op for the same reason. It is differentiable too
     (``create_graph=True``): its own backward node is above.
     """
-    out = grad._data * (1 - y._data * y._data)
+    return _backward_op(TanhBackwardBackward0, grad._data * (1 - y._data * y._data), grad, y)
+
+
+def _backward_op(node_class, out, grad, y):
+    """The result of an op like ``tanh_backward``: recorded as any op, its node
+    saving the incoming gradient and the forward output its own formula needs."""
     if not is_recording(grad, y):
         return output(out)
-    node = TanhBackwardBackward0(grad, y)
+    node = node_class(grad, y)
     node.save("grad_output", grad)
     node.save("output", y)
     return output(out, node)
@@ -425,13 +430,7 @@ class SigmoidBackwardBackward0(Node):
 def sigmoid_backward(grad, s):
     """grad * s * (1 - s), sigmoid's gradient from its output ``s``, as one op
     (like ``tanh_backward``)."""
-    out = grad._data * (s._data * (1 - s._data))
-    if not is_recording(grad, s):
-        return output(out)
-    node = SigmoidBackwardBackward0(grad, s)
-    node.save("grad_output", grad)
-    node.save("output", s)
-    return output(out, node)
+    return _backward_op(SigmoidBackwardBackward0, grad._data * (s._data * (1 - s._data)), grad, s)
 
 
 def sigmoid(t):
