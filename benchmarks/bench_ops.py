@@ -6,6 +6,11 @@ the node, and running its backward formula from the engine's loop. Each case
 is a chain of the same kind of operation, then ``.sum().backward()``; the time
 of the whole chain is divided by its number of operations.
 Target (issue 7): minigrad no slower than PyTorch CPU eager.
+
+A fourth column, "bare", runs the same chains on ``bare_autograd.py``: a
+numpy autograd with nothing but parents and backward functions. It is the
+floor for an engine in Python: what minigrad spends above it buys PyTorch's
+behaviour (dtypes, checks, grad modes, version counters, hooks, create_graph).
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ def _library(name):
         import mygrad
 
         return (lambda a: mygrad.tensor(a)), mygrad.tanh, False
+    if name == "bare":
+        import bare_autograd
+
+        return bare_autograd.Bare, bare_autograd.tanh, True
     raise ValueError(name)
 
 
@@ -62,13 +71,15 @@ CASES = [
 ]
 
 
-def _chain(leaf, tanh, clear, step):
+def _chain(leaf, tanh, clear, step, leaves_out=None):
     rng = np.random.default_rng(0)
     x = leaf(rng.uniform(0.5, 1.0, (4, 4)).astype(np.float32))
     # w close to the identity (matmul) and close to 1 elementwise (mul): both keep y ~ 1.
     w = leaf((np.eye(4) * 0.5 + rng.uniform(0.1, 0.14, (4, 4))).astype(np.float32))
     b = leaf(rng.uniform(-0.01, 0.01, (4, 4)).astype(np.float32))
     leaves = (x, w, b)
+    if leaves_out is not None:
+        leaves_out.extend(leaves)
 
     def run():
         if clear:
@@ -82,10 +93,36 @@ def _chain(leaf, tanh, clear, step):
     return run
 
 
+def check_bare_gradients():
+    """The bare engine's gradients equal minigrad's on every chain (float32 rounding)."""
+    worst = 0.0
+    for _label, _per_step, step in CASES:
+        found = {}
+        for backend in ("minigrad", "bare"):
+            leaves = []
+            _chain(*_library(backend), step, leaves_out=leaves)()
+            found[backend] = [None if t.grad is None else
+                              np.asarray(t.grad.numpy() if backend == "minigrad" else t.grad)
+                              for t in leaves]
+        for ours, bare in zip(found["minigrad"], found["bare"]):
+            if ours is None or bare is None:  # a leaf the chain does not use
+                if ours is not bare:
+                    raise AssertionError("the bare engine and minigrad differ on a .grad of None")
+                continue
+            worst = max(worst, float(np.max(np.abs(ours - bare) / (np.abs(ours) + 1e-6))))
+    if worst > 1e-4:
+        raise AssertionError(f"bare engine's gradients differ from minigrad's by {worst:.1e}")
+    return worst
+
+
 def run(settings):
     heading(TITLE)
     section = Section(NAME, TITLE)
+    worst = check_bare_gradients()
+    section.note(f"the bare engine's gradients equal minigrad's (largest relative difference "
+                 f"{worst:.0e})")
     backends = ["minigrad"] + [n for n in ("torch", "mygrad") if optional(n) is not None]
+    backends.append("bare")
     for missing in sorted({"torch", "mygrad"} - set(backends)):
         section.note(not_installed(missing))
     header = ["case", "ops"] + [f"{b} /op" for b in backends]
