@@ -9,9 +9,11 @@ the ops benchmark runs it beside minigrad and PyTorch to show how much of
 minigrad's time per op any Python engine pays, and how much buys behaving
 like PyTorch.
 
-Only what the ops benchmark uses: +, *, @, tanh and sum, on same-shape arrays.
-The backward functions capture the input *arrays*, not the result, so a graph
-makes no reference cycle (micrograd's closures do) and is freed at once.
+Only what the benchmarks use: +, *, @, tanh and sum on same-shape arrays (the
+ops benchmark), and linear, relu, log_softmax and nll_loss (the training
+step, one op each where minigrad and PyTorch record one node). The backward
+functions capture arrays, not the result, so a graph makes no reference cycle
+(micrograd's closures do) and is freed at once.
 """
 
 import numpy as np
@@ -57,6 +59,41 @@ class Bare:
 def tanh(x):
     t = np.tanh(x.data)
     return Bare(t, (x,), lambda g: (g * (1 - t * t),))
+
+
+def linear(x, w, b):
+    """x @ w.T + b as one op (PyTorch's addmm). ``x`` may be a plain array: a
+    constant input, which gets no gradient (as the data batch of a training step)."""
+    xd, wd = (x.data, w.data) if isinstance(x, Bare) else (x, w.data)
+    out = xd @ wd.T
+    out += b.data
+    if isinstance(x, Bare):
+        return Bare(out, (x, w, b), lambda g: (g @ wd, g.T @ xd, g.sum(axis=0)))
+    return Bare(out, (w, b), lambda g: (g.T @ xd, g.sum(axis=0)))
+
+
+def relu(x):
+    positive = x.data > 0
+    return Bare(x.data * positive, (x,), lambda g: (g * positive,))
+
+
+def log_softmax(x):
+    """Along dim 1. Its backward: g - softmax(x) * (sum of g along dim 1)."""
+    z = x.data - x.data.max(axis=1, keepdims=True)
+    out = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return Bare(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis=1, keepdims=True),))
+
+
+def nll_loss(logp, labels):
+    """mean over rows i of -logp[i, labels[i]]; its gradient is -1/n at those places."""
+    rows, shape = np.arange(len(labels)), logp.data.shape
+
+    def backward(g):
+        grad = np.zeros(shape, dtype=logp.data.dtype)
+        grad[rows, labels] = -g / len(labels)
+        return (grad,)
+
+    return Bare(np.asarray(-logp.data[rows, labels].mean()), (logp,), backward)
 
 
 def _pass_to_both(g):

@@ -4,7 +4,10 @@ The step every chapter-08 learner runs: ``zero_grad``, cross-entropy of the
 logits, ``backward``, ``SGD.step``, with batches of 64 and 512 digits. Three
 versions do the same arithmetic in float32: minigrad, PyTorch, and a numpy
 step written by hand (:class:`NumpyMLP`), which is the floor for any engine
-built on numpy: the same array operations with no engine around them.
+built on numpy: the same array operations with no engine around them. A
+fourth, "bare", runs the step on ``bare_autograd.py`` (the engine with
+nothing but parents and backward functions, one op per node as in minigrad):
+the floor for an autograd engine in Python, as in the ops benchmark.
 Targets (issue 7): minigrad within 1.5x of PyTorch and within 1.2x of numpy.
 """
 
@@ -120,6 +123,40 @@ def _build(backend, weights):
     return model
 
 
+def _bare_step(weights, x, y):
+    """(step, parameters, loss function) of the same MLP on the bare engine."""
+    import bare_autograd as bare
+
+    params = [bare.Bare(np.array(a, dtype=np.float32)) for a in weights]
+    w1, b1, w2, b2 = params
+
+    def loss():
+        hidden = bare.relu(bare.linear(x, w1, b1))
+        return bare.nll_loss(bare.log_softmax(bare.linear(hidden, w2, b2)), y)
+
+    def step():
+        for param in params:
+            param.grad = None
+        loss().backward()
+        for param in params:
+            param.data -= LR * param.grad
+
+    return step, params, loss
+
+
+def check_bare_gradients(weights, x, y):
+    """The bare engine's gradients equal minigrad's (float32 rounding)."""
+    import minigrad as mg
+    from minigrad.nn import functional as F
+
+    model = _build("minigrad", weights)
+    F.cross_entropy(model(mg.tensor(x)), mg.tensor(y)).backward()
+    _step, params, loss = _bare_step(weights, x, y)
+    loss().backward()
+    for ours, bare in zip(model.parameters(), params):
+        np.testing.assert_allclose(bare.grad, ours.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
 def check_numpy_gradients(weights, x, y):
     """The hand-written numpy gradients equal minigrad's autograd ones (float32 rounding)."""
     import minigrad as mg
@@ -152,11 +189,15 @@ def run(settings):
     weights = [p.detach().numpy().copy() for p in reference.parameters()]
     worst = check_numpy_gradients(weights, X[:64], y[:64])
     section.note(f"the numpy step's gradients equal minigrad's (largest difference {worst:.1e})")
+    check_bare_gradients(weights, X[:64], y[:64])
+    section.note("the bare engine's gradients equal minigrad's too")
 
-    backends = ["minigrad"] + (["torch"] if optional("torch") is not None else []) + ["numpy"]
+    backends = ["minigrad"] + (["torch"] if optional("torch") is not None else [])
+    backends += ["numpy", "bare"]
     if "torch" not in backends:
         section.note(not_installed("torch"))
-    header = ["batch"] + backends + [f"minigrad/{b}" for b in backends if b != "minigrad"]
+    compared = [b for b in backends if b not in ("minigrad", "bare")]
+    header = ["batch"] + backends + [f"minigrad/{b}" for b in compared] + ["bare/numpy"]
     rows, ratios = [], {}
     for batch in BATCHES:
         xb, yb = X[:batch].copy(), y[:batch].copy()
@@ -169,16 +210,19 @@ def run(settings):
                                        torch.tensor(yb))
         numpy_model = NumpyMLP(*weights)
         fns["numpy"] = lambda m=numpy_model, xb=xb, yb=yb: m.step(xb, yb)
+        fns["bare"] = _bare_step(weights, xb, yb)[0]
         timings = interleaved({b: fns[b] for b in backends}, settings)
         row = [batch] + [fmt_seconds(timings[b].median) for b in backends]
         record = {"batch": batch}
         for b in backends:
             record[b] = timings[b].as_dict() | {"iqr_over_median": spread(timings[b])}
-            if b != "minigrad":
-                ratio = timings["minigrad"].median / timings[b].median
-                ratios[(batch, b)] = ratio
-                record[f"minigrad/{b}"] = ratio
-                row.append(fmt_ratio(ratio))
+        for b in compared:
+            ratio = timings["minigrad"].median / timings[b].median
+            ratios[(batch, b)] = ratio
+            record[f"minigrad/{b}"] = ratio
+            row.append(fmt_ratio(ratio))
+        record["bare/numpy"] = timings["bare"].median / timings["numpy"].median
+        row.append(fmt_ratio(record["bare/numpy"]))
         rows.append(row)
         section.rows.append(record)
     print_table(header, rows)
