@@ -120,18 +120,21 @@ def _add_to_buffer(buffers, node, grad, in_place):
 
     The sum is made in place when nothing could tell: no graph is being
     recorded, the buffer holds the only reference to the partial sum (2,
-    counting getrefcount's argument) and its array is its own. Otherwise a new
-    tensor. PyTorch's engine (its InputBuffer) makes the same choice.
+    counting getrefcount's argument; counted before any name is bound to it)
+    and its array is its own. Otherwise a new tensor. PyTorch's engine (its
+    InputBuffer) makes the same choice.
     """
     if node not in buffers:
         buffers[node] = grad
-    elif (in_place and sys.getrefcount(buffers[node]) == 2
-          and not buffers[node]._requires_grad and owns_its_memory(buffers[node])
-          and buffers[node]._data.dtype is grad._data.dtype
-          and buffers[node]._data.shape == grad._data.shape):
-        np.add(buffers[node]._data, grad._data, out=buffers[node]._data)
-    else:
-        buffers[node] = buffers[node] + grad
+        return
+    if in_place and sys.getrefcount(buffers[node]) == 2:
+        partial = buffers[node]
+        if (not partial._requires_grad and owns_its_memory(partial)
+                and partial._data.dtype is grad._data.dtype
+                and partial._data.shape == grad._data.shape):
+            np.add(partial._data, grad._data, out=partial._data)
+            return
+    buffers[node] = buffers[node] + grad
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,

@@ -158,7 +158,6 @@ def matmul(a, b):
 
 def _batched(a, b):
     """Batches of matrices: broadcast the batch dims, flatten them, bmm, unflatten."""
-
     a_vec, b_vec = a.ndim == 1, b.ndim == 1
     if a_vec:
         a = a.unsqueeze(0)
