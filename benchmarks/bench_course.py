@@ -38,9 +38,22 @@ def validate_notebooks(folders):
         report = os.path.join(tmp, "junit.xml")
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", *folders, "-q", "-p", "no:cacheprovider",
-             f"--junitxml={report}"],
-            cwd=ROOT, env=_env(), capture_output=True, text=True, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                *folders,
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={report}",
+            ],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         wall = time.perf_counter() - started
         per_notebook = defaultdict(float)
         if os.path.exists(report):
@@ -49,7 +62,7 @@ def validate_notebooks(folders):
                 # written with dots ("course.ch01_graph.ipynb").
                 where = case.get("file") or case.get("classname", "")
                 if where.endswith(".ipynb") and "/" not in where:
-                    where = where[:-len(".ipynb")].replace(".", "/") + ".ipynb"
+                    where = where[: -len(".ipynb")].replace(".", "/") + ".ipynb"
                 if where.endswith(".ipynb"):
                     per_notebook[where] += float(case.get("time", 0))
     lines = done.stdout.strip().splitlines()
@@ -61,13 +74,22 @@ def grading(learners):
     script = ROOT / "benchmarks" / "grading_bench.py"
     if not script.exists():
         return None, "benchmarks/grading_bench.py does not exist"
-    done = subprocess.run([sys.executable, str(script), "--learners", str(learners),
-                           "--jobs", "1", "2"],
-                          cwd=ROOT, env=_env(), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), "--learners", str(learners), "--jobs", "1", "2"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         return None, f"grading_bench.py failed: {(done.stdout + done.stderr)[-500:]}"
-    rows = [(int(m.group(1)), float(m.group(2))) for m in
-            re.finditer(r"^\s*(\d+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+x\s*$", done.stdout, re.MULTILINE)]
+    rows = [
+        (int(m.group(1)), float(m.group(2)))
+        for m in re.finditer(
+            r"^\s*(\d+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+x\s*$", done.stdout, re.MULTILINE
+        )
+    ]
     return rows, done.stdout
 
 
@@ -85,23 +107,37 @@ def run(settings):
         rows = [[name, fmt_seconds(seconds)] for name, seconds in sorted(per_notebook.items())]
         rows.append(["all notebooks (wall clock, pytest included)", fmt_seconds(wall)])
         print_table(["notebook", "validation time"], rows)
-        section.rows.append({"case": "nbval", "folders": folders, "wall_s": wall,
-                             "per_notebook_s": per_notebook, "pytest_summary": summary,
-                             "returncode": code})
+        section.rows.append(
+            {
+                "case": "nbval",
+                "folders": folders,
+                "wall_s": wall,
+                "per_notebook_s": per_notebook,
+                "pytest_summary": summary,
+                "returncode": code,
+            }
+        )
         section.note(f"pytest: {summary}")
         if code != 0:
-            section.note("some notebooks did not validate (see the summary above); the "
-                         "times are still those of the run")
+            section.note(
+                "some notebooks did not validate (see the summary above); the "
+                "times are still those of the run"
+            )
     rows, output = grading(LEARNERS)
     if rows is None:
         section.note(f"grading not measured: {output}")
     else:
         print(f"  grading a class of {LEARNERS} (benchmarks/grading_bench.py)")
         base = rows[0][1] if rows else None
-        print_table(["workers", "wall", "per submission", "speed-up"],
-                    [[jobs, fmt_seconds(s), fmt_seconds(s / LEARNERS), f"{base / s:.2f}x"]
-                     for jobs, s in rows])
+        print_table(
+            ["workers", "wall", "per submission", "speed-up"],
+            [
+                [jobs, fmt_seconds(s), fmt_seconds(s / LEARNERS), f"{base / s:.2f}x"]
+                for jobs, s in rows
+            ],
+        )
         for jobs, seconds in rows:
-            section.rows.append({"case": "grading", "learners": LEARNERS, "workers": jobs,
-                                 "wall_s": seconds})
+            section.rows.append(
+                {"case": "grading", "learners": LEARNERS, "workers": jobs, "wall_s": seconds}
+            )
     return section

@@ -73,8 +73,16 @@ def run(settings):
             backends.append(optional_backend)
         else:
             section.note(not_installed(optional_backend))
-    header = ["backend", "nodes", "build", "backward", "backward/node", "peak (traced)",
-              "per node", "result"]
+    header = [
+        "backend",
+        "nodes",
+        "build",
+        "backward",
+        "backward/node",
+        "peak (traced)",
+        "per node",
+        "result",
+    ]
     rows = []
     for backend in backends:
         for n in sizes:
@@ -86,18 +94,35 @@ def run(settings):
                 rows.append([backend, n, "-", "-", "-", "-", "-", "RecursionError"])
                 section.rows.append(record | {"error": "RecursionError"})
                 break  # deeper chains fail the same way
-            expected = FACTOR ** n
+            expected = FACTOR**n
             ok = abs(grad - expected) <= 1e-3 * expected
             # Traced memory for minigrad (numpy and Python objects are visible to
             # tracemalloc; PyTorch's C++ allocations are not, so no figure for it).
             peak = traced_peak(backend, n) if backend.startswith("minigrad") else None
-            rows.append([backend, n, fmt_seconds(build), fmt_seconds(backward),
-                         fmt_seconds(backward / n), fmt_bytes(peak),
-                         fmt_bytes(peak // n) if peak else "-",
-                         "ok" if ok else f"wrong gradient {grad:.4g}"])
-            section.rows.append(record | {"build_s": build, "backward_s": backward,
-                                          "peak_traced_bytes": peak, "gradient_ok": ok})
+            rows.append(
+                [
+                    backend,
+                    n,
+                    fmt_seconds(build),
+                    fmt_seconds(backward),
+                    fmt_seconds(backward / n),
+                    fmt_bytes(peak),
+                    fmt_bytes(peak // n) if peak else "-",
+                    "ok" if ok else f"wrong gradient {grad:.4g}",
+                ]
+            )
+            section.rows.append(
+                record
+                | {
+                    "build_s": build,
+                    "backward_s": backward,
+                    "peak_traced_bytes": peak,
+                    "gradient_ok": ok,
+                }
+            )
     print_table(header, rows)
-    section.note("single runs (not interleaved): the 10^6 chains take long; treat the times as "
-                 "rough, the memory per node as exact up to Python's small-object rounding")
+    section.note(
+        "single runs (not interleaved): the 10^6 chains take long; treat the times as "
+        "rough, the memory per node as exact up to Python's small-object rounding"
+    )
     return section

@@ -84,16 +84,22 @@ def _timed(fns, settings):
         for _ in range(10):
             fn()
         faults[label] = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10
-    return {label: timings[label].as_dict() | {"page_faults_per_call": faults[label]}
-            for label in fns}
+    return {
+        label: timings[label].as_dict() | {"page_faults_per_call": faults[label]} for label in fns
+    }
 
 
 def _numpy_and_minigrad(settings):
     a, b, g = _inputs()
-    return _timed({"numpy (3 matmuls)": numpy_three_matmuls(a, b, g),
-                   "minigrad": minigrad_matmul(a, b, g),
-                   # for scale: backward should cost about two of these
-                   "numpy (1 matmul)": lambda: a @ b}, settings)
+    return _timed(
+        {
+            "numpy (3 matmuls)": numpy_three_matmuls(a, b, g),
+            "minigrad": minigrad_matmul(a, b, g),
+            # for scale: backward should cost about two of these
+            "numpy (1 matmul)": lambda: a @ b,
+        },
+        settings,
+    )
 
 
 def _worker(quick):
@@ -108,14 +114,16 @@ def run(settings):
     #    glibc's allocator adapts to what a process did before (other backends' big
     #    frees change when fresh memory, and its page faults, is needed), so the
     #    target is read here, away from the other backends.
-    done = subprocess.run([sys.executable, __file__, "--worker"]
-                          + (["--quick"] if settings.quick else []),
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker"] + (["--quick"] if settings.quick else []),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     fresh = json.loads(done.stdout.strip().splitlines()[-1])
     # 2. The same in this process, with PyTorch alongside when it is installed.
     a, b, g = _inputs()
-    fns = {"numpy (3 matmuls)": numpy_three_matmuls(a, b, g),
-           "minigrad": minigrad_matmul(a, b, g)}
+    fns = {"numpy (3 matmuls)": numpy_three_matmuls(a, b, g), "minigrad": minigrad_matmul(a, b, g)}
     if optional("torch") is not None:
         fns["torch"] = torch_matmul(a, b, g)
     else:
@@ -127,22 +135,51 @@ def run(settings):
         for found in (fresh, shared):
             if label in found:
                 ratio = found[label]["median_s"] / found["numpy (3 matmuls)"]["median_s"]
-                cells += [fmt_seconds(found[label]["median_s"]), fmt_ratio(ratio),
-                          f"{found[label]['page_faults_per_call']:.0f}"]
-                section.rows.append({"case": label, "process": "fresh" if found is fresh
-                                     else "shared with the other benchmarks",
-                                     "ratio_to_numpy_3_matmuls": ratio} | found[label])
+                cells += [
+                    fmt_seconds(found[label]["median_s"]),
+                    fmt_ratio(ratio),
+                    f"{found[label]['page_faults_per_call']:.0f}",
+                ]
+                section.rows.append(
+                    {
+                        "case": label,
+                        "process": "fresh"
+                        if found is fresh
+                        else "shared with the other benchmarks",
+                        "ratio_to_numpy_3_matmuls": ratio,
+                    }
+                    | found[label]
+                )
             else:
                 cells += ["-", "-", "-"]
         if label in fresh or label in shared:
             rows.append(cells)
-    print_table(["backend", "fresh process", "vs numpy", "faults/call", "in this process",
-                 "vs numpy", "faults/call"], rows)
-    section.note("faults/call: minor page faults, i.e. memory new to the process that the "
-                 "kernel must hand over (about 1 MiB = 256 faults); each costs microseconds")
+    print_table(
+        [
+            "backend",
+            "fresh process",
+            "vs numpy",
+            "faults/call",
+            "in this process",
+            "vs numpy",
+            "faults/call",
+        ],
+        rows,
+    )
+    section.note(
+        "faults/call: minor page faults, i.e. memory new to the process that the "
+        "kernel must hand over (about 1 MiB = 256 faults); each costs microseconds"
+    )
     ratio = fresh["minigrad"]["median_s"] / fresh["numpy (3 matmuls)"]["median_s"]
-    section.check(Target("512x512 matmul forward + backward within 1.1x of the three numpy "
-                         "matmuls (fresh process)", "minigrad/numpy", ratio, 1.1))
+    section.check(
+        Target(
+            "512x512 matmul forward + backward within 1.1x of the three numpy "
+            "matmuls (fresh process)",
+            "minigrad/numpy",
+            ratio,
+            1.1,
+        )
+    )
     return section
 
 

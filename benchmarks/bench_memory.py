@@ -115,8 +115,13 @@ def peak_rss(backend, mode, batch, repeats):
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
     peaks = []
     for _ in range(repeats):
-        done = subprocess.run([sys.executable, __file__, "--worker", backend, mode, str(batch)],
-                              capture_output=True, text=True, check=True, env=env)
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", backend, mode, str(batch)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
         peaks.append(json.loads(done.stdout.strip().splitlines()[-1])["peak"])
     return int(statistics.median(peaks))
 
@@ -143,20 +148,33 @@ def run(settings):
         recorded = measure.graph_memory(model(x), exclude=[x, *model.parameters()])
         with lib.no_grad():
             unrecorded = measure.graph_memory(model(x), exclude=[x, *model.parameters()])
-        rows.append([b, recorded.nodes, fmt_bytes(recorded.saved_bytes),
-                     fmt_bytes(recorded.held_bytes), unrecorded.nodes])
-        section.rows.append({"instrument": "graph_memory (exact)", "backend": b,
-                             "nodes": recorded.nodes, "saved_bytes": recorded.saved_bytes,
-                             "held_bytes": recorded.held_bytes,
-                             "nodes_under_no_grad": unrecorded.nodes})
+        rows.append(
+            [
+                b,
+                recorded.nodes,
+                fmt_bytes(recorded.saved_bytes),
+                fmt_bytes(recorded.held_bytes),
+                unrecorded.nodes,
+            ]
+        )
+        section.rows.append(
+            {
+                "instrument": "graph_memory (exact)",
+                "backend": b,
+                "nodes": recorded.nodes,
+                "saved_bytes": recorded.saved_bytes,
+                "held_bytes": recorded.held_bytes,
+                "nodes_under_no_grad": unrecorded.nodes,
+            }
+        )
     print("  saved tensors (exact, from shapes and dtypes)")
-    print_table(["backend", "nodes", "saved", "held (not params/input)", "nodes (no_grad)"],
-                rows)
+    print_table(["backend", "nodes", "saved", "held (not params/input)", "nodes (no_grad)"], rows)
 
     # 2. tracemalloc: minigrad and plain numpy (PyTorch's allocator is not traced)
     model, x = _model(mg), mg.tensor(X)
-    weights = [(m.weight.detach().numpy(), m.bias.detach().numpy())
-               for m in model if hasattr(m, "weight")]
+    weights = [
+        (m.weight.detach().numpy(), m.bias.detach().numpy()) for m in model if hasattr(m, "weight")
+    ]
 
     def no_grad_eval():
         with mg.no_grad():
@@ -167,16 +185,21 @@ def run(settings):
     def traced_peak(fn):
         return int(statistics.median(measure.memory_during(fn).peak for _ in range(repeats)))
 
-    traced = {"minigrad, recording": traced_peak(lambda: model(x)),
-              "minigrad, no_grad": traced_peak(no_grad_eval),
-              "numpy forward": traced_peak(lambda: numpy_forward(X, weights))}
+    traced = {
+        "minigrad, recording": traced_peak(lambda: model(x)),
+        "minigrad, no_grad": traced_peak(no_grad_eval),
+        "numpy forward": traced_peak(lambda: numpy_forward(X, weights)),
+    }
     print("  tracemalloc peak during the evaluation (result kept)")
     print_table(["evaluation", "peak"], [[k, fmt_bytes(v)] for k, v in traced.items()])
     traced_saving = traced["minigrad, recording"] / traced["minigrad, no_grad"]
-    section.rows.append({"instrument": "tracemalloc peak", **traced,
-                         "minigrad_saving_ratio": traced_saving})
-    section.note(f"minigrad saving ratio by tracemalloc: {traced_saving:.2f}x; no_grad peak is "
-                 f"{traced['minigrad, no_grad'] / traced['numpy forward']:.2f}x plain numpy's")
+    section.rows.append(
+        {"instrument": "tracemalloc peak", **traced, "minigrad_saving_ratio": traced_saving}
+    )
+    section.note(
+        f"minigrad saving ratio by tracemalloc: {traced_saving:.2f}x; no_grad peak is "
+        f"{traced['minigrad, no_grad'] / traced['numpy forward']:.2f}x plain numpy's"
+    )
 
     # 3. peak RSS in fresh processes: the same instrument for both libraries
     savings = {}
@@ -187,23 +210,38 @@ def run(settings):
         for b in backends:
             peaks = {mode: peak_rss(b, mode, batch, repeats) for mode in ("grad", "no_grad")}
             savings[b] = peaks["grad"] / peaks["no_grad"]
-            rows.append([b, fmt_bytes(peaks["grad"]), fmt_bytes(peaks["no_grad"]),
-                         fmt_ratio(savings[b])])
-            section.rows.append({"instrument": "peak RSS growth (VmHWM, fresh process)",
-                                 "backend": b, "recording_bytes": peaks["grad"],
-                                 "no_grad_bytes": peaks["no_grad"], "saving_ratio": savings[b]})
-        print("  peak RSS growth during the evaluation (fresh process each, median of "
-              f"{repeats})")
+            rows.append(
+                [b, fmt_bytes(peaks["grad"]), fmt_bytes(peaks["no_grad"]), fmt_ratio(savings[b])]
+            )
+            section.rows.append(
+                {
+                    "instrument": "peak RSS growth (VmHWM, fresh process)",
+                    "backend": b,
+                    "recording_bytes": peaks["grad"],
+                    "no_grad_bytes": peaks["no_grad"],
+                    "saving_ratio": savings[b],
+                }
+            )
+        print(f"  peak RSS growth during the evaluation (fresh process each, median of {repeats})")
         print_table(["backend", "recording", "no_grad", "saving ratio"], rows)
     distance = None
     if "minigrad" in savings and "torch" in savings:
         distance = abs(savings["minigrad"] / savings["torch"] - 1)
-        section.note(f"saving ratios (peak RSS): minigrad {savings['minigrad']:.2f}x, "
-                     f"PyTorch {savings['torch']:.2f}x")
-    section.check(Target("no_grad saves as much memory as in PyTorch, within 10% (peak RSS)",
-                         "abs(minigrad saving / torch saving - 1)", distance, 0.10,
-                         why_missing="torch not installed" if "torch" not in backends
-                         else "peak RSS unavailable"))
+        section.note(
+            f"saving ratios (peak RSS): minigrad {savings['minigrad']:.2f}x, "
+            f"PyTorch {savings['torch']:.2f}x"
+        )
+    section.check(
+        Target(
+            "no_grad saves as much memory as in PyTorch, within 10% (peak RSS)",
+            "abs(minigrad saving / torch saving - 1)",
+            distance,
+            0.10,
+            why_missing="torch not installed"
+            if "torch" not in backends
+            else "peak RSS unavailable",
+        )
+    )
     return section
 
 

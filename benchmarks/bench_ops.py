@@ -101,9 +101,12 @@ def check_bare_gradients():
         for backend in ("minigrad", "bare"):
             leaves = []
             _chain(*_library(backend), step, leaves_out=leaves)()
-            found[backend] = [None if t.grad is None else
-                              np.asarray(t.grad.numpy() if backend == "minigrad" else t.grad)
-                              for t in leaves]
+            found[backend] = [
+                None
+                if t.grad is None
+                else np.asarray(t.grad.numpy() if backend == "minigrad" else t.grad)
+                for t in leaves
+            ]
         for ours, bare in zip(found["minigrad"], found["bare"]):
             if ours is None or bare is None:  # a leaf the chain does not use
                 if ours is not bare:
@@ -119,8 +122,9 @@ def run(settings):
     heading(TITLE)
     section = Section(NAME, TITLE)
     worst = check_bare_gradients()
-    section.note(f"the bare engine's gradients equal minigrad's (largest relative difference "
-                 f"{worst:.0e})")
+    section.note(
+        f"the bare engine's gradients equal minigrad's (largest relative difference {worst:.0e})"
+    )
     backends = ["minigrad"] + [n for n in ("torch", "mygrad") if optional(n) is not None]
     backends.append("bare")
     for missing in sorted({"torch", "mygrad"} - set(backends)):
@@ -138,8 +142,10 @@ def run(settings):
         row = [label, ops] + [fmt_seconds(per_op[b]) for b in backends]
         record = {"case": label, "ops": ops}
         for b in backends:
-            record[b] = timings[b].as_dict() | {"per_op_s": per_op[b],
-                                                "iqr_over_median": spread(timings[b])}
+            record[b] = timings[b].as_dict() | {
+                "per_op_s": per_op[b],
+                "iqr_over_median": spread(timings[b]),
+            }
         if "torch" in backends:
             for b in backends:
                 if b != "torch":
@@ -151,11 +157,20 @@ def run(settings):
     print_table(header, rows)
     overall = geometric_mean(ratios) if ratios else None
     if overall is not None:
-        section.note(f"minigrad/torch over all cases (geometric mean): {overall:.2f}x; "
-                     f"worst case {max(ratios):.2f}x")
-    section.check(Target("small-tensor op + backward no slower than PyTorch CPU eager "
-                         "(geometric mean of the cases)", "minigrad/torch", overall, 1.0,
-                         why_missing="torch not installed"))
+        section.note(
+            f"minigrad/torch over all cases (geometric mean): {overall:.2f}x; "
+            f"worst case {max(ratios):.2f}x"
+        )
+    section.check(
+        Target(
+            "small-tensor op + backward no slower than PyTorch CPU eager "
+            "(geometric mean of the cases)",
+            "minigrad/torch",
+            overall,
+            1.0,
+            why_missing="torch not installed",
+        )
+    )
     if ratios:
         worst = max(ratios)
         section.check(Target("... and in every case", "worst minigrad/torch", worst, 1.0))

@@ -112,20 +112,28 @@ def run(settings):
         # Same graph, same maths: the gradients must agree before timing means anything.
         for b in backends:
             loss_of(params[b], points, targets).backward()
-        worst = max(abs(g1 - g2) / max(1e-12, abs(g2)) for g1, g2 in
-                    zip(_grads("minigrad", params["minigrad"]),
-                        _grads("micrograd", params["micrograd"])) if g1 is not None)
+        worst = max(
+            abs(g1 - g2) / max(1e-12, abs(g2))
+            for g1, g2 in zip(
+                _grads("minigrad", params["minigrad"]), _grads("micrograd", params["micrograd"])
+            )
+            if g1 is not None
+        )
         if worst > 1e-9:
             raise AssertionError(f"minigrad.Scalar and micrograd disagree (relative {worst:.1e})")
         section.note(f"gradients agree with micrograd's (largest relative difference {worst:.0e})")
 
     fwd = {b: (lambda layers=params[b]: loss_of(layers, points, targets)) for b in backends}
-    both = {b: (lambda layers=params[b]: loss_of(layers, points, targets).backward())
-            for b in backends}
+    both = {
+        b: (lambda layers=params[b]: loss_of(layers, points, targets).backward()) for b in backends
+    }
     # (label, functions, collector on?): the target is the realistic case, collector
     # on; with it off, only the engines' own code is compared.
-    cases = [("forward", fwd, True), ("forward + backward", both, True),
-             ("forward + backward, gc off", both, False)]
+    cases = [
+        ("forward", fwd, True),
+        ("forward + backward", both, True),
+        ("forward + backward, gc off", both, False),
+    ]
     header = ["case"] + backends + [f"per node ({b})" for b in backends]
     if "micrograd" in backends:
         header.append("micrograd/minigrad")
@@ -145,9 +153,18 @@ def run(settings):
         rows.append(row)
         section.rows.append(record)
     print_table(header, rows)
-    section.note("micrograd's closures make reference cycles, so the garbage collector has "
-                 "work to do after it; minigrad.Scalar's graph is freed by reference counting")
-    section.check(Target("minigrad.Scalar at least 1.5x faster than micrograd (forward + "
-                         "backward)", "micrograd/minigrad", speedups.get("forward + backward"),
-                         1.5, at_most=False, why_missing="micrograd not installed"))
+    section.note(
+        "micrograd's closures make reference cycles, so the garbage collector has "
+        "work to do after it; minigrad.Scalar's graph is freed by reference counting"
+    )
+    section.check(
+        Target(
+            "minigrad.Scalar at least 1.5x faster than micrograd (forward + backward)",
+            "micrograd/minigrad",
+            speedups.get("forward + backward"),
+            1.5,
+            at_most=False,
+            why_missing="micrograd not installed",
+        )
+    )
     return section

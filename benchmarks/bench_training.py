@@ -44,8 +44,9 @@ class NumpyMLP:
     """
 
     def __init__(self, w1, b1, w2, b2):
-        self.w1, self.b1, self.w2, self.b2 = (np.array(a, dtype=np.float32)
-                                              for a in (w1, b1, w2, b2))
+        self.w1, self.b1, self.w2, self.b2 = (
+            np.array(a, dtype=np.float32) for a in (w1, b1, w2, b2)
+        )
 
     def gradients(self, x, y):
         """(loss, [dW1, db1, dW2, db2]) for a batch x (n, 64), labels y (n,)."""
@@ -201,13 +202,13 @@ def run(settings):
     rows, ratios = [], {}
     for batch in BATCHES:
         xb, yb = X[:batch].copy(), y[:batch].copy()
-        fns = {"minigrad": _minigrad_step(_build("minigrad", weights), mg.tensor(xb),
-                                          mg.tensor(yb))}
+        fns = {
+            "minigrad": _minigrad_step(_build("minigrad", weights), mg.tensor(xb), mg.tensor(yb))
+        }
         if "torch" in backends:
             import torch
 
-            fns["torch"] = _torch_step(_build("torch", weights), torch.tensor(xb),
-                                       torch.tensor(yb))
+            fns["torch"] = _torch_step(_build("torch", weights), torch.tensor(xb), torch.tensor(yb))
         numpy_model = NumpyMLP(*weights)
         fns["numpy"] = lambda m=numpy_model, xb=xb, yb=yb: m.step(xb, yb)
         fns["bare"] = _bare_step(weights, xb, yb)[0]
@@ -227,9 +228,21 @@ def run(settings):
         section.rows.append(record)
     print_table(header, rows)
     for batch in BATCHES:
-        section.check(Target(f"MLP training step (batch {batch}) within 1.5x of PyTorch",
-                             "minigrad/torch", ratios.get((batch, "torch")), 1.5,
-                             why_missing="torch not installed"))
-        section.check(Target(f"MLP training step (batch {batch}) within 1.2x of hand-written "
-                             "numpy", "minigrad/numpy", ratios[(batch, "numpy")], 1.2))
+        section.check(
+            Target(
+                f"MLP training step (batch {batch}) within 1.5x of PyTorch",
+                "minigrad/torch",
+                ratios.get((batch, "torch")),
+                1.5,
+                why_missing="torch not installed",
+            )
+        )
+        section.check(
+            Target(
+                f"MLP training step (batch {batch}) within 1.2x of hand-written numpy",
+                "minigrad/numpy",
+                ratios[(batch, "numpy")],
+                1.2,
+            )
+        )
     return section

@@ -49,9 +49,23 @@ def grade(submissions: Path, out: Path, jobs: int) -> tuple:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "coursekit.grade", "ch99", str(submissions), "--out", str(out),
-         "--solutions", str(SOLUTION.parent), "-j", str(jobs)],
-        capture_output=True, text=True, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coursekit.grade",
+            "ch99",
+            str(submissions),
+            "--out",
+            str(out),
+            "--solutions",
+            str(SOLUTION.parent),
+            "-j",
+            str(jobs),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
@@ -77,7 +91,9 @@ def main() -> None:
     print(f"grading {args.learners} submissions of the demo chapter (cpu count {os.cpu_count()})")
     print(f"{'workers':>7}  {'wall s':>7}  {'s/submission':>12}  {'speed-up':>8}")
     for jobs, seconds in rows:
-        print(f"{jobs:>7}  {seconds:>7.1f}  {seconds / args.learners:>12.2f}  {base / seconds:>7.2f}x")
+        print(
+            f"{jobs:>7}  {seconds:>7.1f}  {seconds / args.learners:>12.2f}  {base / seconds:>7.2f}x"
+        )
 
 
 if __name__ == "__main__":

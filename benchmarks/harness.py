@@ -88,8 +88,13 @@ class Timing:
     calls_per_round: int
 
     def as_dict(self):
-        return {"median_s": self.median, "q1_s": self.q1, "q3_s": self.q3,
-                "rounds": self.rounds, "calls_per_round": self.calls_per_round}
+        return {
+            "median_s": self.median,
+            "q1_s": self.q1,
+            "q3_s": self.q3,
+            "rounds": self.rounds,
+            "calls_per_round": self.calls_per_round,
+        }
 
 
 def _calls_for(fn, seconds):
@@ -189,8 +194,12 @@ def print_table(header, rows):
     cells = [list(map(str, header))] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for n, row in enumerate(cells):
-        print("  " + "  ".join(c.rjust(w) if i else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(row, widths))))
+        print(
+            "  "
+            + "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+            )
+        )
         if n == 0:
             print("  " + "  ".join("-" * w for w in widths))
 
@@ -233,13 +242,21 @@ class Target:
             # How far off, as a factor: 1.30 means 30% too slow (or too little gain).
             off = self.ratio / self.limit if self.at_most else self.limit / self.ratio
             verdict += f" by {off:.2f}x" if off >= 1.05 else f" by {(off - 1) * 100:.1f}%"
-        return (f"  target: {self.text}: {self.ratio_name} = {fmt_near(self.ratio, self.limit)} "
-                f"(needs {sign} {self.limit:g}) -> {verdict}")
+        return (
+            f"  target: {self.text}: {self.ratio_name} = {fmt_near(self.ratio, self.limit)} "
+            f"(needs {sign} {self.limit:g}) -> {verdict}"
+        )
 
     def as_dict(self):
-        return {"target": self.text, "ratio_name": self.ratio_name, "ratio": self.ratio,
-                "limit": self.limit, "at_most": self.at_most, "met": self.met,
-                "why_missing": self.why_missing or None}
+        return {
+            "target": self.text,
+            "ratio_name": self.ratio_name,
+            "ratio": self.ratio,
+            "limit": self.limit,
+            "at_most": self.at_most,
+            "met": self.met,
+            "why_missing": self.why_missing or None,
+        }
 
 
 @dataclass
@@ -263,9 +280,13 @@ class Section:
         self.targets.append(target)
 
     def as_dict(self):
-        return {"title": self.title, "rows": self.rows,
-                "targets": [t.as_dict() for t in self.targets], "notes": self.notes,
-                "seconds": round(self.seconds, 1)}
+        return {
+            "title": self.title,
+            "rows": self.rows,
+            "targets": [t.as_dict() for t in self.targets],
+            "notes": self.notes,
+            "seconds": round(self.seconds, 1),
+        }
 
 
 def fmt_near(ratio, limit):

@@ -75,7 +75,8 @@ def layers_of(name, np_op, mg_op, torch_op=None):
     # (it never went through backward), so apply can run again and again.
     with mg.no_grad():
         timings["backward formula (node.apply)"] = interleaved(
-            {"apply": lambda: node.apply(grad)}, SETTINGS)["apply"].median
+            {"apply": lambda: node.apply(grad)}, SETTINGS
+        )["apply"].median
 
     def build():
         y = ta
@@ -92,13 +93,15 @@ def layers_of(name, np_op, mg_op, torch_op=None):
     rows = [
         [name, "numpy's own work", fmt_seconds(numpy_op)],
         ["", "Tensor creation (_wrap)", fmt_seconds(wrap)],
-        ["", "checks + dispatch (forward, not recorded - the two above)",
-         fmt_seconds(plain - numpy_op - wrap)],
+        [
+            "",
+            "checks + dispatch (forward, not recorded - the two above)",
+            fmt_seconds(plain - numpy_op - wrap),
+        ],
         ["", "node creation + saving (recorded - not recorded)", fmt_seconds(rec - plain)],
         ["", "= forward, recorded", fmt_seconds(rec)],
         ["", "backward formula (node.apply, incl. its tensors)", fmt_seconds(formula)],
-        ["", "engine loop per node (backward per node - formula)",
-         fmt_seconds(per_node - formula)],
+        ["", "engine loop per node (backward per node - formula)", fmt_seconds(per_node - formula)],
         ["", "= backward per node (chain of 64)", fmt_seconds(per_node)],
         ["", "total forward + backward", fmt_seconds(rec + per_node)],
     ]
@@ -115,8 +118,13 @@ def layers_of(name, np_op, mg_op, torch_op=None):
             return y.sum(), CHAIN + 1
 
         t_bwd = _backward_per_node(torch_build)
-        rows.append(["", "PyTorch: forward recorded / backward per node",
-                     f"{fmt_seconds(t_fwd)} / {fmt_seconds(t_bwd)}"])
+        rows.append(
+            [
+                "",
+                "PyTorch: forward recorded / backward per node",
+                f"{fmt_seconds(t_fwd)} / {fmt_seconds(t_bwd)}",
+            ]
+        )
     return rows
 
 
@@ -125,8 +133,9 @@ def part_layers():
     rows = []
     rows += layers_of("mul", np.multiply, lambda x, y: x * y, lambda x, y: x * y)
     rows += layers_of("matmul", np.matmul, lambda x, y: x @ y, lambda x, y: x @ y)
-    rows += layers_of("tanh", lambda x, y: np.tanh(x), lambda x, y: mg.tanh(x),
-                      lambda x, y: x.tanh())
+    rows += layers_of(
+        "tanh", lambda x, y: np.tanh(x), lambda x, y: mg.tanh(x), lambda x, y: x.tanh()
+    )
     print_table(["op", "layer", "median"], rows)
 
 
@@ -142,20 +151,54 @@ _NODE_CREATION = {_code(_graph.Node.__init__), _code(_graph.SavedTensor.__init__
 BUCKETS = [
     # (bucket, test on (file, first line, function name)); the first match wins
     ("engine loop (engine.py)", lambda f, line, n: f.endswith("minigrad/engine.py")),
-    ("Tensor creation", lambda f, line, n: (f, line) in _TENSOR_CREATION
-     or (f.endswith("minigrad/tensor.py") and n == "_wrap") or n in ("output", "_view_of")),
-    ("node creation + saving", lambda f, line, n: (f, line) in _NODE_CREATION
-     or (f.endswith("minigrad/graph.py") and n in ("gradient_edge", "save", "save_value",
-                                                     "_get_accumulator"))),
-    ("backward formulas", lambda f, line, n: n in (
-        "apply", "saved", "unpack", "grad_for", "unbroadcast", "release_saved", "needs_grad",
-        "accumulate", "call_hooks", "accumulate_grad_")),
-    ("op checks + dispatch", lambda f, line, n: "/minigrad/ops/" in f or f.endswith(
-        ("minigrad/tensor.py", "grad_mode.py", "dtypes.py"))),
+    (
+        "Tensor creation",
+        lambda f, line, n: (
+            (f, line) in _TENSOR_CREATION
+            or (f.endswith("minigrad/tensor.py") and n == "_wrap")
+            or n in ("output", "_view_of")
+        ),
+    ),
+    (
+        "node creation + saving",
+        lambda f, line, n: (
+            (f, line) in _NODE_CREATION
+            or (
+                f.endswith("minigrad/graph.py")
+                and n in ("gradient_edge", "save", "save_value", "_get_accumulator")
+            )
+        ),
+    ),
+    (
+        "backward formulas",
+        lambda f, line, n: (
+            n
+            in (
+                "apply",
+                "saved",
+                "unpack",
+                "grad_for",
+                "unbroadcast",
+                "release_saved",
+                "needs_grad",
+                "accumulate",
+                "call_hooks",
+                "accumulate_grad_",
+            )
+        ),
+    ),
+    (
+        "op checks + dispatch",
+        lambda f, line, n: (
+            "/minigrad/ops/" in f or f.endswith(("minigrad/tensor.py", "grad_mode.py", "dtypes.py"))
+        ),
+    ),
     ("nn modules + functional", lambda f, line, n: "/minigrad/nn/" in f),
     ("optimizer", lambda f, line, n: "/minigrad/optim/" in f),
-    ("imports inside functions", lambda f, line, n: "importlib._bootstrap" in f
-     or n in ("_handle_fromlist", "parent")),
+    (
+        "imports inside functions",
+        lambda f, line, n: "importlib._bootstrap" in f or n in ("_handle_fromlist", "parent"),
+    ),
     ("numpy (compute + its Python wrappers)", lambda f, line, n: "numpy" in f or "numpy" in n),
 ]
 
@@ -196,12 +239,14 @@ def print_buckets(title, phases, repeats, units):
     rows = []
     for phase, buckets in result.items():
         phase_total = sum(buckets.values())
-        rows.append([phase, "", f"{phase_total / total:.0%}",
-                     fmt_seconds(phase_total / repeats / units)])
+        rows.append(
+            [phase, "", f"{phase_total / total:.0%}", fmt_seconds(phase_total / repeats / units)]
+        )
         for bucket, seconds in sorted(buckets.items(), key=lambda kv: -kv[1]):
             if seconds / total >= 0.005:
-                rows.append(["", bucket, f"{seconds / total:.0%}",
-                             fmt_seconds(seconds / repeats / units)])
+                rows.append(
+                    ["", bucket, f"{seconds / total:.0%}", fmt_seconds(seconds / repeats / units)]
+                )
     print_table(["phase", "bucket (own time of its functions)", "share", "per unit"], rows)
 
 
@@ -226,8 +271,12 @@ def part_profiles():
     def backward(loss):
         loss.backward()
 
-    print_buckets("op overhead chain (linear+tanh, 4x4), per op", [
-        ("forward", forward), ("backward", backward)], repeats=300, units=97)
+    print_buckets(
+        "op overhead chain (linear+tanh, 4x4), per op",
+        [("forward", forward), ("backward", backward)],
+        repeats=300,
+        units=97,
+    )
 
     # The training step, batch 64
     import bench_training
@@ -251,9 +300,12 @@ def part_profiles():
     def t_step(_):
         opt.step()
 
-    print_buckets("training step, batch 64, per step", [
-        ("zero_grad + forward", t_forward), ("backward", t_backward), ("SGD step", t_step)],
-        repeats=500, units=1)
+    print_buckets(
+        "training step, batch 64, per step",
+        [("zero_grad + forward", t_forward), ("backward", t_backward), ("SGD step", t_step)],
+        repeats=500,
+        units=1,
+    )
     return model, opt, xb, yb
 
 
@@ -277,8 +329,11 @@ def part_pyinstrument(model, opt, xb, yb):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--layers", action="store_true", help="only part 1")
-    parser.add_argument("--pyinstrument", action="store_true",
-                        help="also print pyinstrument's call tree of the training step")
+    parser.add_argument(
+        "--pyinstrument",
+        action="store_true",
+        help="also print pyinstrument's call tree of the training step",
+    )
     args = parser.parse_args(argv)
     part_layers()
     if args.layers:

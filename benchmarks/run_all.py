@@ -29,18 +29,36 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="few rounds and small sizes, skips the notebooks (under a minute)")
-    parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
-                        help=f"run only this benchmark (one of: {', '.join(BENCHMARKS)}); "
-                             "may be repeated")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads for numpy's BLAS and PyTorch (default 1: steadier on a "
-                             "shared machine; 0 keeps the libraries' own defaults)")
-    parser.add_argument("--markdown", action="store_true",
-                        help="also print the targets as a Markdown table (for README.md)")
-    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json",
-                        help="where to write the JSON results (default: %(default)s)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="few rounds and small sizes, skips the notebooks (under a minute)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        metavar="NAME",
+        help=f"run only this benchmark (one of: {', '.join(BENCHMARKS)}); may be repeated",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads for numpy's BLAS and PyTorch (default 1: steadier on a "
+        "shared machine; 0 keeps the libraries' own defaults)",
+    )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="also print the targets as a Markdown table (for README.md)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS / "latest.json",
+        help="where to write the JSON results (default: %(default)s)",
+    )
     return parser.parse_args(argv)
 
 
@@ -78,10 +96,20 @@ def source_version():
     """The commit measured, and whether minigrad/ had uncommitted changes (they count too)."""
     root = Path(__file__).resolve().parents[1]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "minigrad"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "minigrad"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "minigrad_uncommitted_changes": None}
     return {"commit": commit, "minigrad_uncommitted_changes": bool(dirty)}
@@ -115,8 +143,9 @@ def describe_machine(settings):
         "threads_setting": settings.threads or "library defaults",
         "source": source_version(),
         "blas": None,
-        "versions": {name: version_of(name) for name in
-                     ("torch", "mygrad", "micrograd", "threadpoolctl")},
+        "versions": {
+            name: version_of(name) for name in ("torch", "mygrad", "micrograd", "threadpoolctl")
+        },
     }
     threadpoolctl = None
     try:
@@ -125,10 +154,19 @@ def describe_machine(settings):
         machine["blas"] = "unknown (threadpoolctl not installed)"
     if threadpoolctl is not None:
         machine["blas"] = [
-            {key: info.get(key) for key in
-             ("user_api", "internal_api", "version", "num_threads", "architecture",
-              "threading_layer")}
-            for info in threadpoolctl.threadpool_info()]
+            {
+                key: info.get(key)
+                for key in (
+                    "user_api",
+                    "internal_api",
+                    "version",
+                    "num_threads",
+                    "architecture",
+                    "threading_layer",
+                )
+            }
+            for info in threadpoolctl.threadpool_info()
+        ]
     if machine["versions"]["torch"]:
         import torch
 
@@ -138,17 +176,24 @@ def describe_machine(settings):
 
 def print_machine(machine):
     print("machine")
-    print(f"  cpu: {machine['cpu']} ({', '.join(machine['cpu_flags'] or [])}), "
-          f"{machine['logical_cpus']} logical CPUs ({machine['usable_cpus']} usable), "
-          f"{(machine['memory_bytes'] or 0) / 2**30:.1f} GiB RAM")
+    print(
+        f"  cpu: {machine['cpu']} ({', '.join(machine['cpu_flags'] or [])}), "
+        f"{machine['logical_cpus']} logical CPUs ({machine['usable_cpus']} usable), "
+        f"{(machine['memory_bytes'] or 0) / 2**30:.1f} GiB RAM"
+    )
     source = machine["source"]
-    print(f"  measured: commit {source['commit']}"
-          + (" + uncommitted changes in minigrad/" if source["minigrad_uncommitted_changes"]
-             else ""))
-    print(f"  load average at start: {machine['load_average_at_start']} "
-          "(a shared machine: figures are noisy, compare ratios within this run)")
-    print(f"  python {machine['python']}, numpy {machine['numpy']}, "
-          f"threads setting: {machine['threads_setting']}")
+    print(
+        f"  measured: commit {source['commit']}"
+        + (" + uncommitted changes in minigrad/" if source["minigrad_uncommitted_changes"] else "")
+    )
+    print(
+        f"  load average at start: {machine['load_average_at_start']} "
+        "(a shared machine: figures are noisy, compare ratios within this run)"
+    )
+    print(
+        f"  python {machine['python']}, numpy {machine['numpy']}, "
+        f"threads setting: {machine['threads_setting']}"
+    )
     blas = machine["blas"]
     if isinstance(blas, list):
         for info in blas:
@@ -172,18 +217,23 @@ def markdown_summary(results):
     for section in results["benchmarks"].values():
         for t in section.get("targets", []):
             sign = "<=" if t["at_most"] else ">="
-            measured = ("-" if t["ratio"] is None
-                        else f"{t['ratio_name']} = {fmt_near(t['ratio'], t['limit'])}")
+            measured = (
+                "-"
+                if t["ratio"] is None
+                else f"{t['ratio_name']} = {fmt_near(t['ratio'], t['limit'])}"
+            )
             verdict = {True: "met", False: "missed", None: "not measured"}[t["met"]]
             lines.append(f"| {t['target']} | {measured} | {sign} {t['limit']:g} | {verdict} |")
     m = results["machine"]
     blas = m["blas"][0] if isinstance(m["blas"], list) and m["blas"] else {}
     lines.append("")
-    lines.append(f"{m['cpu']}, {m['logical_cpus']} logical CPUs (shared, load "
-                 f"{m['load_average_at_start'][0]:.1f}), Python {m['python']}, numpy "
-                 f"{m['numpy']} ({blas.get('internal_api', '?')} {blas.get('version', '')}, "
-                 f"{blas.get('num_threads', '?')} thread), torch {m['versions']['torch']}; "
-                 f"{results['started'][:10]}, commit {m['source']['commit']}.")
+    lines.append(
+        f"{m['cpu']}, {m['logical_cpus']} logical CPUs (shared, load "
+        f"{m['load_average_at_start'][0]:.1f}), Python {m['python']}, numpy "
+        f"{m['numpy']} ({blas.get('internal_api', '?')} {blas.get('version', '')}, "
+        f"{blas.get('num_threads', '?')} thread), torch {m['versions']['torch']}; "
+        f"{results['started'][:10]}, commit {m['source']['commit']}."
+    )
     return "\n".join(lines)
 
 
@@ -210,9 +260,13 @@ def main(argv=None):
     print_machine(machine)
 
     chosen = args.only or BENCHMARKS
-    results = {"started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-               "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
-               "quick": args.quick, "machine": machine, "benchmarks": {}}
+    results = {
+        "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "quick": args.quick,
+        "machine": machine,
+        "benchmarks": {},
+    }
     failed = []
     for name in chosen:
         module = importlib.import_module(f"bench_{name}")
@@ -228,10 +282,10 @@ def main(argv=None):
         results["benchmarks"][name] = section.as_dict()
         print(f"  ({section.seconds:.0f} s)")
 
-    results["machine"]["load_average_at_end"] = (list(os.getloadavg())
-                                                 if hasattr(os, "getloadavg") else None)
-    summary = [t for section in results["benchmarks"].values()
-               for t in section.get("targets", [])]
+    results["machine"]["load_average_at_end"] = (
+        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    )
+    summary = [t for section in results["benchmarks"].values() for t in section.get("targets", [])]
     print()
     print("targets of issue 7")
     for t in summary:

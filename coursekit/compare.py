@@ -55,7 +55,9 @@ def side_by_side(example):
         return
     theirs = run(example, torch)
     if theirs != mine:
-        print(f"PyTorch {torch.__version__.split('+')[0]} differs:\n"
-              + theirs.replace("LIB.", "torch.").replace("LIB::", "torch::"))
+        print(
+            f"PyTorch {torch.__version__.split('+')[0]} differs:\n"
+            + theirs.replace("LIB.", "torch.").replace("LIB::", "torch::")
+        )
         raise AssertionError("minigrad and PyTorch disagree on this example")
     print(f"PyTorch {torch.__version__.split('+')[0]}: the same")

@@ -186,8 +186,7 @@ def median_times(fns, *args, repeat=5, number=1, warmup=1, timer=time.perf_count
 
 def median_time(fn, *args, repeat=5, number=1, warmup=1, timer=time.perf_counter):
     """Median seconds per call of ``fn(*args)`` (median_times for one function)."""
-    return median_times([fn], *args, repeat=repeat, number=number, warmup=warmup,
-                        timer=timer)[0]
+    return median_times([fn], *args, repeat=repeat, number=number, warmup=warmup, timer=timer)[0]
 
 
 @contextlib.contextmanager

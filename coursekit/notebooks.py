@@ -23,7 +23,7 @@ import sys
 import nbformat
 
 _MARKER = re.compile(r"^# %%(?P<md> \[markdown\])?(?P<attrs>.*)$")
-_ATTR = re.compile(r'\s*(\w+)=')
+_ATTR = re.compile(r"\s*(\w+)=")
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -78,8 +78,11 @@ def read_source(path):
 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                       "name": "python3"},
+        "kernelspec": {
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            "name": "python3",
+        },
         "language_info": {"name": "python"},
     }
     if path.parent.parent.name == "solutions":
@@ -113,8 +116,9 @@ def execute(nb, workdir, timeout=300):
 
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
     client.execute()
     return nb
 
@@ -160,8 +164,10 @@ def differences(source):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m coursekit.notebooks",
-                                     description="Build notebooks from percent-format sources.")
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.notebooks",
+        description="Build notebooks from percent-format sources.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build and run notebooks from sources")
     b.add_argument("sources", nargs="+")

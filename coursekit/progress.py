@@ -97,7 +97,9 @@ def progress(chapter: str | None = None) -> Progress:
 
     chapter = chapter or (_last_chapter[0] if _last_chapter else None)
     if chapter is None:
-        return Progress("", [], "No check has run yet: run the exercise cells and their check cells first.")
+        return Progress(
+            "", [], "No check has run yet: run the exercise cells and their check cells first."
+        )
     try:
         checks = registry.load_chapter(chapter)
     except registry.UnknownCheck as exc:

@@ -155,9 +155,15 @@ def main(argv=None) -> int:
         description="Generate exercises/ from solutions/ (solution regions stubbed, hidden tests removed).",
     )
     parser.add_argument("chapters", nargs="*", help="only these chapters, e.g. ch02 (default: all)")
-    parser.add_argument("--solutions", default="solutions", type=Path, help="source folder (default: solutions)")
-    parser.add_argument("--exercises", default="exercises", type=Path, help="output folder (default: exercises)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date")
+    parser.add_argument(
+        "--solutions", default="solutions", type=Path, help="source folder (default: solutions)"
+    )
+    parser.add_argument(
+        "--exercises", default="exercises", type=Path, help="output folder (default: exercises)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date"
+    )
     args = parser.parse_args(argv)
 
     notebooks = solution_notebooks(args.solutions, args.chapters)
@@ -176,7 +182,9 @@ def main(argv=None) -> int:
         if current == text:
             continue
         if args.check:
-            drift.append(f"{target} {'is missing' if current is None else 'differs from ' + str(source)}")
+            drift.append(
+                f"{target} {'is missing' if current is None else 'differs from ' + str(source)}"
+            )
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")

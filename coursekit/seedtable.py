@@ -37,7 +37,7 @@ def tagged_cells(course_dir=None):
 
 def render(found):
     rows = ["| seed item | what it is | taught in | cell |", "|---|---|---|---|"]
-    for item, (chapter, what) in SEED_ITEMS.items():
+    for item, (_chapter, what) in SEED_ITEMS.items():
         places = found.get(item, [])
         where = "<br>".join(f"[{nb}]({nb})" for nb, _ in places) or "**not taught yet**"
         cells = "<br>".join(f"`{cell}`" for _, cell in places) or "-"
@@ -59,8 +59,9 @@ def main(argv=None):
         print(table)
         return 0
     readme = ROOT / "course" / "README.md"
-    readme.write_text(readme_with_table(readme.read_text(encoding="utf-8"), table),
-                      encoding="utf-8")
+    readme.write_text(
+        readme_with_table(readme.read_text(encoding="utf-8"), table), encoding="utf-8"
+    )
     return 0
 
 

@@ -72,7 +72,7 @@ def _correct(outputs, targets):
 def _batches(n, batch_size, rng=None):
     """Index arrays cutting range(n) into batches, shuffled if an rng is given."""
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+    return [order[start : start + batch_size] for start in range(0, n, batch_size)]
 
 
 def _take(data, index):
@@ -118,8 +118,17 @@ def evaluate(model, data, loss_fn=None, batch_size=None):
     return Evaluation(loss, accuracy)
 
 
-def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, test_data=None,
-        seed=0, progress=True):
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_data,
+    epochs=10,
+    batch_size=32,
+    test_data=None,
+    seed=0,
+    progress=True,
+):
     """Train `model` on train_data=(X, y) for `epochs` passes of shuffled mini-batches.
 
     `seed` fixes both the shuffling order and minigrad's random stream (so

@@ -72,11 +72,58 @@ __version__ = "0.1.0"
 
 
 # Module-level functions whose first argument must be a tensor check it.
-(exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign, sum, mean, max, min, argmax, softmax,
- log_softmax, reshape, transpose, squeeze, unsqueeze, flatten, permute, clone) = (
-    _tensor_function(f) for f in (
-        exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign, sum, mean, max, min, argmax,
-        softmax, log_softmax, reshape, transpose, squeeze, unsqueeze, flatten, permute, clone))
+(
+    exp,
+    log,
+    tanh,
+    sigmoid,
+    relu,
+    sqrt,
+    abs,
+    neg,
+    sign,
+    sum,
+    mean,
+    max,
+    min,
+    argmax,
+    softmax,
+    log_softmax,
+    reshape,
+    transpose,
+    squeeze,
+    unsqueeze,
+    flatten,
+    permute,
+    clone,
+) = (
+    _tensor_function(f)
+    for f in (
+        exp,
+        log,
+        tanh,
+        sigmoid,
+        relu,
+        sqrt,
+        abs,
+        neg,
+        sign,
+        sum,
+        mean,
+        max,
+        min,
+        argmax,
+        softmax,
+        log_softmax,
+        reshape,
+        transpose,
+        squeeze,
+        unsqueeze,
+        flatten,
+        permute,
+        clone,
+    )
+)
 
 
 def is_tensor(obj):

@@ -67,8 +67,9 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
         if len(shapes) <= depth:
             shapes.append(n)
         elif shapes[depth] != n:
-            raise ValueError(f"expected sequence of length {shapes[depth]} at dim {depth} "
-                             f"(got {n})")
+            raise ValueError(
+                f"expected sequence of length {shapes[depth]} at dim {depth} (got {n})"
+            )
         for item in data:
             _infer(item, depth + 1, shapes, kinds, leaf_depth)
         return
@@ -83,7 +84,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
     elif isinstance(data, (bool, np.bool_)):
         kinds.add(0)
     elif isinstance(data, (numbers.Integral,)):
-        if not -2**63 <= int(data) < 2**63:
+        if not -(2**63) <= int(data) < 2**63:
             raise RuntimeError(f"Overflow when unpacking long long: {data} does not fit in int64")
         kinds.add(1)
     elif isinstance(data, np.float64):
@@ -109,7 +110,10 @@ def _array_from(data, dtype):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach()"
             ".clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
-            "minigrad.tensor(sourceTensor).", UserWarning, stacklevel=3)
+            "minigrad.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=3,
+        )
         array = data._data.copy()
         return array if dtype is None else array.astype(dtype.numpy)
     if isinstance(data, np.ndarray):
@@ -137,7 +141,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     if requires_grad:
         if not t.dtype.is_floating_point:
             raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients")
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
         t.requires_grad = True
     return t
 
@@ -161,8 +166,7 @@ def _size(size):
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"size must be a tuple of ints, but got {size!r}")
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"{list(size)}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
 
 
@@ -188,8 +192,9 @@ def ones(*size, dtype=None, requires_grad=False):
 def full(size, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
-    return _filled(np.full(_size((size,)), fill_value, dtype=_dtype_or(dtype, dtypes.float32)),
-                   requires_grad)
+    return _filled(
+        np.full(_size((size,)), fill_value, dtype=_dtype_or(dtype, dtypes.float32)), requires_grad
+    )
 
 
 def empty(*size, dtype=None, requires_grad=False):
@@ -205,8 +210,9 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _filled(np.full(t._data.shape, fill_value, dtype=_dtype_or(dtype, t.dtype)),
-                   requires_grad)
+    return _filled(
+        np.full(t._data.shape, fill_value, dtype=_dtype_or(dtype, t.dtype)), requires_grad
+    )
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
@@ -225,8 +231,9 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _filled(np.linspace(start, end, steps).astype(_dtype_or(dtype, dtypes.float32)),
-                   requires_grad)
+    return _filled(
+        np.linspace(start, end, steps).astype(_dtype_or(dtype, dtypes.float32)), requires_grad
+    )
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):

@@ -52,8 +52,10 @@ def from_numpy(numpy_dtype):
     d = _BY_NUMPY.get(np.dtype(numpy_dtype))
     if d is None:
         names = ", ".join(x.name for x in _ALL)
-        raise TypeError(f"minigrad does not support the numpy dtype {np.dtype(numpy_dtype)}; "
-                        f"supported dtypes are {names}")
+        raise TypeError(
+            f"minigrad does not support the numpy dtype {np.dtype(numpy_dtype)}; "
+            f"supported dtypes are {names}"
+        )
     return d
 
 
@@ -64,8 +66,10 @@ def to_dtype(d):
     try:
         numpy_dtype = np.dtype(d)
     except TypeError:
-        raise TypeError(f"argument 'dtype' must be a minigrad dtype such as minigrad.float32, "
-                        f"not {type(d).__name__}") from None
+        raise TypeError(
+            f"argument 'dtype' must be a minigrad dtype such as minigrad.float32, "
+            f"not {type(d).__name__}"
+        ) from None
     return from_numpy(numpy_dtype)
 
 

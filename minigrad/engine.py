@@ -34,8 +34,12 @@ def _blame(node):
     """With anomaly detection on, point at the forward line that made a failing node."""
     stack = node.__dict__.get("_forward_stack")
     if stack:
-        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
-                      f"the error:\n{stack}", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"Error detected in {node.name()}. Traceback of forward call that caused "
+            f"the error:\n{stack}",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _make_root_grads(tensors, grad_tensors):
@@ -43,8 +47,9 @@ def _make_root_grads(tensors, grad_tensors):
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
-                               "have a grad_fn")
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -57,7 +62,8 @@ def _make_root_grads(tensors, grad_tensors):
             if g.shape != t.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and "
-                    f"output[{i}] has a shape of {t.shape!r}.")
+                    f"output[{i}] has a shape of {t.shape!r}."
+                )
         grads.append(g)
     return grads
 
@@ -129,16 +135,27 @@ def _add_to_buffer(buffers, node, grad, in_place):
         return
     if in_place and sys.getrefcount(buffers[node]) == 2:
         partial = buffers[node]
-        if (not partial._requires_grad and owns_its_memory(partial)
-                and partial._data.dtype is grad._data.dtype
-                and partial._data.shape == grad._data.shape):
+        if (
+            not partial._requires_grad
+            and owns_its_memory(partial)
+            and partial._data.dtype is grad._data.dtype
+            and partial._data.shape == grad._data.shape
+        ):
             np.add(partial._data, grad._data, out=partial._data)
             return
     buffers[node] = buffers[node] + grad
 
 
-def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
-                 allow_unused=False, accumulate=True, on_step=None):
+def run_backward(
+    tensors,
+    grad_tensors,
+    retain_graph,
+    create_graph,
+    inputs=None,
+    allow_unused=False,
+    accumulate=True,
+    on_step=None,
+):
     """The engine. Returns the gradients of ``inputs`` when ``accumulate`` is False
     (``autograd.grad``); otherwise adds into the leaves' ``.grad`` (``backward``)."""
     grads = _make_root_grads(tensors, grad_tensors)
@@ -169,8 +186,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     buffers = dict(roots)
     # Ties (several AccumulateGrad nodes ready at once) go first in, first out.
     arrival = itertools.count()
-    ready = [(-node._sequence_nr, next(arrival), node) for node in roots
-             if dependencies.get(node, 0) == 0]
+    ready = [
+        (-node._sequence_nr, next(arrival), node)
+        for node in roots
+        if dependencies.get(node, 0) == 0
+    ]
     heapq.heapify(ready)
     # A leaf's first gradient is copied into .grad, unless nobody but the engine
     # can see it: then AccumulateGrad keeps it (PyTorch "steals" it too). Not when
@@ -183,8 +203,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             node = heapq.heappop(ready)[2]
             is_accumulator = node.__class__ is AccumulateGrad
             # Only the buffer refers to it? (getrefcount counts its own argument too.)
-            unshared = (may_keep and is_accumulator and not node._pre_hooks
-                        and sys.getrefcount(buffers.get(node)) == 2)
+            unshared = (
+                may_keep
+                and is_accumulator
+                and not node._pre_hooks
+                and sys.getrefcount(buffers.get(node)) == 2
+            )
             grad = buffers.pop(node, None)
             if grad is not None and (node._pre_hooks or node._retained is not None):
                 grad = _call_pre_hooks(node, grad)
@@ -230,9 +254,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         return None
     for i, g in enumerate(captured):
         if g is None and not allow_unused:
-            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
-                               "been used in the graph. Set allow_unused=True if this is the "
-                               "desired behavior.")
+            raise RuntimeError(
+                f"The differentiated Tensor at index {i} appears to not have "
+                "been used in the graph. Set allow_unused=True if this is the "
+                "desired behavior."
+            )
         if g is not None and not create_graph:
             captured[i] = g.detach()
     return tuple(captured)
@@ -251,20 +277,32 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError("grad can be implicitly created only for scalar outputs"
-                           if not grad_tensors else
-                           f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+        raise RuntimeError(
+            "grad can be implicitly created only for scalar outputs"
+            if not grad_tensors
+            else f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
+        )
     if create_graph:
         warnings.warn(
             "Using backward() with create_graph=True will create a reference cycle between the "
             "parameter and its gradient which can cause a memory leak. We recommend using "
             "autograd.grad when creating the graph to avoid this. If you have to use this "
             "function, make sure to reset the .grad fields of your parameters to None after use "
-            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+            "to break the cycle and avoid the leak.",
+            UserWarning,
+            stacklevel=3,
+        )
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        found = run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs,
-                             allow_unused=True, accumulate=False)
+        found = run_backward(
+            tensors,
+            grad_tensors,
+            retain_graph,
+            create_graph,
+            inputs=inputs,
+            allow_unused=True,
+            accumulate=False,
+        )
         for t, g in zip(inputs, found):
             if g is not None:
                 t._get_accumulator().accumulate(g, create_graph) if t.is_leaf else None
@@ -272,19 +310,34 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, grad_tensors, retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
+):
     """Return the gradients of ``outputs`` with respect to ``inputs``; ``.grad`` is untouched."""
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    result = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs,
-                          allow_unused=allow_unused, accumulate=False)
+    result = run_backward(
+        outputs,
+        grad_outputs,
+        retain_graph,
+        create_graph,
+        inputs=inputs,
+        allow_unused=allow_unused,
+        accumulate=False,
+    )
     if materialize_grads:
-        result = tuple(_wrap(np.zeros_like(t._data)) if g is None else g
-                       for g, t in zip(result, inputs))
+        result = tuple(
+            _wrap(np.zeros_like(t._data)) if g is None else g for g, t in zip(result, inputs)
+        )
     return result
 
 

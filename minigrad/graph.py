@@ -19,7 +19,6 @@ import traceback
 _sequence_numbers = itertools.count()
 
 
-
 class _AnomalyState(threading.local):
     """Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default."""
 
@@ -84,7 +83,8 @@ class SavedTensor:
                 "Inference tensors cannot be saved for backward. Please do not use Tensors "
                 "created in inference mode in computation tracked by autograd. To work around "
                 "this, you can make a clone to get a normal tensor and use it in autograd, or "
-                "use `minigrad.no_grad()` instead of `minigrad.inference_mode()`.")
+                "use `minigrad.no_grad()` instead of `minigrad.inference_mode()`."
+            )
         self.version = tensor._version_counter.value
         self.is_output = is_output
         if is_output:
@@ -105,7 +105,8 @@ class SavedTensor:
                 f"an inplace operation: {tensor_description(tensor)}{which} is at version "
                 f"{tensor._version_counter.value}; expected version {self.version} instead. "
                 "Hint: enable anomaly detection to find the operation that failed to compute "
-                "its gradient, with minigrad.autograd.set_detect_anomaly(True, check_nan=False).")
+                "its gradient, with minigrad.autograd.set_detect_anomaly(True, check_nan=False)."
+            )
         if self.is_output:
             # Give the output its grad_fn back, so create_graph=True can
             # differentiate through it (e.g. the second derivative of exp).
@@ -120,7 +121,8 @@ _FREED_MESSAGE = (
     "after they have already been freed). Saved intermediate values of the graph are freed "
     "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
     "backward through the graph a second time or if you need to access saved tensors after "
-    "calling backward.")
+    "calling backward."
+)
 
 
 class Node:
@@ -192,8 +194,11 @@ class Node:
     def _names_of_saved(self):
         d = self.__dict__
         names = list(type(self).saved_names)
-        for source in (d.get("_saved") or {}, d.get("_freed_names") or (),
-                       d.get("_kept_values") or {}):
+        for source in (
+            d.get("_saved") or {},
+            d.get("_freed_names") or (),
+            d.get("_kept_values") or {},
+        ):
             names += [n for n in source if n not in names and isinstance(n, str)]
         return names
 
@@ -283,8 +288,12 @@ def owns_its_memory(tensor):
     seen through that array), be writable, and be referred to only by
     ``tensor`` itself: 2 references, counting ``getrefcount``'s own argument.
     """
-    return (tensor._base is None and tensor._data.base is None
-            and tensor._data.flags.writeable and sys.getrefcount(tensor._data) == 2)
+    return (
+        tensor._base is None
+        and tensor._data.base is None
+        and tensor._data.flags.writeable
+        and sys.getrefcount(tensor._data) == 2
+    )
 
 
 def call_hooks(hooks, grad):

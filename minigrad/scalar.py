@@ -95,11 +95,16 @@ class Scalar:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables."
-                               + ("" if value else
-                                  " If you want to use a computed variable in a subgraph that "
-                                  "doesn't require differentiation use var_no_grad = "
-                                  "var.detach()."))
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables."
+                + (
+                    ""
+                    if value
+                    else " If you want to use a computed variable in a subgraph that "
+                    "doesn't require differentiation use var_no_grad = "
+                    "var.detach()."
+                )
+            )
         self._requires_grad = bool(value)
 
     @property
@@ -117,8 +122,13 @@ class Scalar:
         self._grad = value
 
     def __repr__(self):
-        extra = (f", grad_fn=<{self.grad_fn.name()}>" if self.grad_fn is not None else
-                 ", requires_grad=True" if self.requires_grad else "")
+        extra = (
+            f", grad_fn=<{self.grad_fn.name()}>"
+            if self.grad_fn is not None
+            else ", requires_grad=True"
+            if self.requires_grad
+            else ""
+        )
         return f"Scalar({self.data:.4f}{extra})"
 
     def item(self):
@@ -136,13 +146,15 @@ class Scalar:
     # --- operations: the forward value, then the local derivatives ----------
     def __add__(self, other):
         other = _as_scalar(other)
-        return self._result(self.data + other.data, "AddBackward0", (self, other),
-                            lambda g: (g, g), saves=False)
+        return self._result(
+            self.data + other.data, "AddBackward0", (self, other), lambda g: (g, g), saves=False
+        )
 
     def __sub__(self, other):
         other = _as_scalar(other)
-        return self._result(self.data - other.data, "SubBackward0", (self, other),
-                            lambda g: (g, -g), saves=False)
+        return self._result(
+            self.data - other.data, "SubBackward0", (self, other), lambda g: (g, -g), saves=False
+        )
 
     def __mul__(self, other):
         other = _as_scalar(other)
@@ -152,15 +164,17 @@ class Scalar:
     def __truediv__(self, other):
         other = _as_scalar(other)
         a, b = self.data, other.data
-        return self._result(a / b, "DivBackward0", (self, other),
-                            lambda g: (g / b, -g * a / (b * b)))
+        return self._result(
+            a / b, "DivBackward0", (self, other), lambda g: (g / b, -g * a / (b * b))
+        )
 
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float)):
             raise TypeError("Scalar ** only supports a number as the exponent")
         a = self.data
-        return self._result(a ** exponent, "PowBackward0", (self,),
-                            lambda g: (g * exponent * a ** (exponent - 1),))
+        return self._result(
+            a**exponent, "PowBackward0", (self,), lambda g: (g * exponent * a ** (exponent - 1),)
+        )
 
     def __neg__(self):
         return self._result(-self.data, "NegBackward0", (self,), lambda g: (-g,), saves=False)
@@ -182,8 +196,11 @@ class Scalar:
         return self._result(t, "TanhBackward0", (self,), lambda g: (g * (1 - t * t),))
 
     def sigmoid(self):
-        s = 1 / (1 + math.exp(-self.data)) if self.data >= 0 else (
-            math.exp(self.data) / (1 + math.exp(self.data)))
+        s = (
+            1 / (1 + math.exp(-self.data))
+            if self.data >= 0
+            else (math.exp(self.data) / (1 + math.exp(self.data)))
+        )
         return self._result(s, "SigmoidBackward0", (self,), lambda g: (g * s * (1 - s),))
 
     def relu(self):
@@ -196,8 +213,13 @@ class Scalar:
 
     def __rsub__(self, other):
         """number - s, recorded as PyTorch does (RsubBackward1: one input)."""
-        return self._result(_as_scalar(other).data - self.data, "RsubBackward1", (self,),
-                            lambda g: (-g,), saves=False)
+        return self._result(
+            _as_scalar(other).data - self.data,
+            "RsubBackward1",
+            (self,),
+            lambda g: (-g,),
+            saves=False,
+        )
 
     def __rmul__(self, other):
         return self * other
@@ -210,8 +232,9 @@ class Scalar:
     def backward(self, retain_graph=False):
         """Fill ``.grad`` of every leaf that requires grad with d(self)/d(leaf)."""
         if not self._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have "
-                               "a grad_fn")
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
         root = _edge(self)[0]
         grads = {root: 1.0}
         for node in topological_order(root):

@@ -21,12 +21,18 @@ _NON_LEAF_GRAD_WARNING = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
 
 
 def _c_name(dt):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "bool": "bool"}[dt.name]
+    return {
+        "float32": "float",
+        "float64": "double",
+        "int64": "long int",
+        "int32": "int",
+        "bool": "bool",
+    }[dt.name]
 
 
 class Size(tuple):
@@ -119,16 +125,20 @@ class Tensor:
         if self._grad_fn is not None:
             message = "you can only change requires_grad flags of leaf variables."
             if not value:
-                message += (" If you want to use a computed variable in a subgraph that doesn't "
-                            "require differentiation use var_no_grad = var.detach().")
+                message += (
+                    " If you want to use a computed variable in a subgraph that doesn't "
+                    "require differentiation use var_no_grad = var.detach()."
+                )
             raise RuntimeError(message)
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients")
+                "only Tensors of floating point and complex dtype can require gradients"
+            )
         if value and self._is_inference and not _state.inference_mode:
             raise RuntimeError(
                 "Setting requires_grad=True on inference tensor outside InferenceMode is not "
-                "allowed.")
+                "allowed."
+            )
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
@@ -158,17 +168,20 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(
                     f"assigned grad expected to be a Tensor or None but got grad of type "
-                    f"{type(value).__name__}")
+                    f"{type(value).__name__}"
+                )
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
                     f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
-                    "tensor are the same size")
+                    "tensor are the same size"
+                )
             if value.dtype is not self.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_c_name(value.dtype)}' to a "
                     f"tensor with grad_dtype '{self.dtype.legacy_name[:-6]}'. The gradient must "
-                    "match the tensor's grad_dtype (defaults to the tensor's dtype).")
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype)."
+                )
         self._grad = value
 
     @grad.deleter
@@ -244,13 +257,15 @@ class Tensor:
 
     def detach_(self):
         if self._base is not None and self._base._requires_grad:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are "
-                               "using DistributedDataParallel (DDP) for training, and "
-                               "gradient_as_bucket_view is set as True, gradients are views of "
-                               "DDP buckets, and hence detach_() cannot be called on these "
-                               "gradients. To fix this error, please refer to the "
-                               "Optimizer.zero_grad() function in torch/optim/optimizer.py as "
-                               "the solution.")
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are "
+                "using DistributedDataParallel (DDP) for training, and "
+                "gradient_as_bucket_view is set as True, gradients are views of "
+                "DDP buckets, and hence detach_() cannot be called on these "
+                "gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as "
+                "the solution."
+            )
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -326,7 +341,8 @@ class Tensor:
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -337,14 +353,16 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead.")
+                "instead."
+            )
         return self._data
 
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead.")
+                "instead."
+            )
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self):
@@ -359,8 +377,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                "Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self):
@@ -398,11 +415,13 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
-                               "support the deepcopy protocol at the moment.  If you were "
-                               "attempting to deepcopy a module, this may be because of a "
-                               "torch.nn.utils.weight_norm usage, see "
-                               "https://github.com/pytorch/pytorch/pull/103001")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) "
+                "support the deepcopy protocol at the moment.  If you were "
+                "attempting to deepcopy a module, this may be because of a "
+                "torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
         new = _wrap(self._data.copy())
         new._requires_grad = self._requires_grad
         if self._grad is not None:
@@ -411,6 +430,6 @@ class Tensor:
         return new
 
 
-from .ops import tensor_methods
+from .ops import tensor_methods  # noqa: E402  (the ops import Tensor: attach them after it exists)
 
 tensor_methods.attach(Tensor)

@@ -78,8 +78,10 @@ def _missing_requirement(item):
     if item.get_closest_marker("torch_live"):
         problem = _torch_problem()
         if problem:
-            return (f"torch_live test not run: {problem}; "
-                    f"install it with make torch (pip install torch=={TORCH_VERSION})")
+            return (
+                f"torch_live test not run: {problem}; "
+                f"install it with make torch (pip install torch=={TORCH_VERSION})"
+            )
     if item.get_closest_marker("browser") and find_chromium() is None:
         return NO_CHROMIUM
     return None
@@ -88,8 +90,9 @@ def _missing_requirement(item):
 def _not_run(reason):
     """Skip with `reason`; in CI (MINIGRAD_REQUIRE_ALL_TESTS=1) fail instead."""
     if os.environ.get("MINIGRAD_REQUIRE_ALL_TESTS") == "1":
-        pytest.fail(f"{reason} (MINIGRAD_REQUIRE_ALL_TESTS=1: nothing may be skipped)",
-                    pytrace=False)
+        pytest.fail(
+            f"{reason} (MINIGRAD_REQUIRE_ALL_TESTS=1: nothing may be skipped)", pytrace=False
+        )
     pytest.skip(reason)
 
 

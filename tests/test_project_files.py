@@ -50,6 +50,7 @@ def lower_bound(specifier_text):
 
 # --- pyproject.toml and environment.yml -------------------------------------
 
+
 def pyproject_packages(pyproject_text):
     """{normalised name: lower bound} over the dependencies and every extra."""
     project = tomllib.loads(pyproject_text)["project"]
@@ -92,20 +93,29 @@ def disagreements(pyproject_text, environment_text):
     """Every way the two files disagree, as sentences; empty when they agree."""
     pip_side = pyproject_packages(pyproject_text)
     conda_side = environment_packages(environment_text)
-    problems = [f"{name} is in pyproject.toml but not in environment.yml"
-                for name in sorted(pip_side.keys() - conda_side.keys())]
-    problems += [f"{name} is in environment.yml but not in pyproject.toml"
-                 for name in sorted(conda_side.keys() - pip_side.keys())]
-    problems += [f"{name}: pyproject.toml wants >={pip_side[name]}, "
-                 f"environment.yml >={conda_side[name]}"
-                 for name in sorted(pip_side.keys() & conda_side.keys())
-                 if pip_side[name] != conda_side[name]]
+    problems = [
+        f"{name} is in pyproject.toml but not in environment.yml"
+        for name in sorted(pip_side.keys() - conda_side.keys())
+    ]
+    problems += [
+        f"{name} is in environment.yml but not in pyproject.toml"
+        for name in sorted(conda_side.keys() - pip_side.keys())
+    ]
+    problems += [
+        f"{name}: pyproject.toml wants >={pip_side[name]}, environment.yml >={conda_side[name]}"
+        for name in sorted(pip_side.keys() & conda_side.keys())
+        if pip_side[name] != conda_side[name]
+    ]
     python_pip = tomllib.loads(pyproject_text)["project"]["requires-python"]
-    conda_python = [entry for entry in yaml.safe_load(environment_text)["dependencies"]
-                    if isinstance(entry, str) and re.match(r"python\b", entry)]
+    conda_python = [
+        entry
+        for entry in yaml.safe_load(environment_text)["dependencies"]
+        if isinstance(entry, str) and re.match(r"python\b", entry)
+    ]
     if [lower_bound(python_pip)] != [lower_bound(entry) for entry in conda_python]:
-        problems.append(f"Python: pyproject.toml requires {python_pip}, "
-                        f"environment.yml lists {conda_python}")
+        problems.append(
+            f"Python: pyproject.toml requires {python_pip}, environment.yml lists {conda_python}"
+        )
     return problems
 
 
@@ -129,11 +139,14 @@ def test_a_package_or_bound_missing_on_one_side_is_reported():
     extra_conda = environment.replace("  - pip:\n", "  - scipy>=1.10\n  - pip:\n")
 
     assert disagreements(pyproject, without_hypothesis) == [
-        "hypothesis is in pyproject.toml but not in environment.yml"]
+        "hypothesis is in pyproject.toml but not in environment.yml"
+    ]
     assert disagreements(other_bound, environment) == [
-        "matplotlib: pyproject.toml wants >=3.8, environment.yml >=3.7"]
+        "matplotlib: pyproject.toml wants >=3.8, environment.yml >=3.7"
+    ]
     assert disagreements(pyproject, extra_conda) == [
-        "scipy is in environment.yml but not in pyproject.toml"]
+        "scipy is in environment.yml but not in pyproject.toml"
+    ]
 
 
 def test_conda_forge_names_are_compared_as_their_pypi_names():
@@ -157,6 +170,7 @@ def test_no_extra_installs_torch_unpinned():
 
 
 # --- README, Makefile and .ci/run --------------------------------------------
+
 
 def readme_setup_commands(readme_text):
     """The commands of the README's first code block, as (command, comment) pairs."""
@@ -251,13 +265,19 @@ def test_readme_pip_route_installs_the_same_extras_as_make():
 
 # --- pytest configuration -----------------------------------------------------
 
+
 def test_pytest_validates_course_and_solutions_notebooks_but_never_exercises():
     pytest_config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     options = pytest_config["ini_options"]
 
     assert {"tests", "course", "solutions"} <= set(options["testpaths"])
     assert "exercises" not in options["testpaths"]
-    assert "exercises" in options["norecursedirs"]  # not even by `pytest .`
+    # Not even by `pytest .`: the root conftest.py ignores exercises/. (A norecursedirs
+    # entry would also hide tests/exercises/: tests/test_collection.py guards that.)
+    assert "exercises" not in options["norecursedirs"]
+    conftest = {}
+    exec((ROOT / "conftest.py").read_text(), conftest)
+    assert conftest["collect_ignore"] == ["exercises"]
     assert "--nbval" in options["addopts"]
     assert "-rs" in options["addopts"]  # skipped tests and their reasons are printed
     sanitize = [opt for opt in options["addopts"] if opt.startswith("--nbval-sanitize-with=")]
@@ -265,6 +285,7 @@ def test_pytest_validates_course_and_solutions_notebooks_but_never_exercises():
 
 
 # --- nbval and the sanitizer ---------------------------------------------------
+
 
 def sanitize(text):
     """`text` as nbval sees it after our sanitizer file (nbval's own parser and order)."""
@@ -275,46 +296,69 @@ def sanitize(text):
     return text
 
 
-@pytest.mark.parametrize(("varying", "sanitized"), [
-    ("<minigrad.tensor.Tensor object at 0x7f3a2c1d0e50>",
-     "<minigrad.tensor.Tensor object at 0xADDRESS>"),
-    ("/tmp/ipykernel_4242/1234567.py:3: UserWarning: The .grad attribute",
-     "IPYKERNEL-CELL.py:LINE: UserWarning: The .grad attribute"),
-    ("/home/ana/course/minigrad/tensor.py:120: UserWarning",
-     "REPO/minigrad/tensor.py:LINE: UserWarning"),
-    ("/x/.venv/lib/python3.11/site-packages/numpy/linalg.py:5: RuntimeWarning",
-     "SITE-PACKAGES/numpy/linalg.py:LINE: RuntimeWarning"),
-    ("epoch: 40%|####      | 4/10 [00:01<00:02,  2.50it/s]", "epoch: PROGRESS-BAR"),
-    ("  0%|          | 0/10 [00:00<?, ?it/s]", "  PROGRESS-BAR"),
-    ("1.23 ms \u00b1 45.6 \u00b5s per loop (mean \u00b1 std. dev. of 7 runs, 1,000 loops each)",
-     "TIME \u00b1 TIME per loop (mean \u00b1 std. dev. of 7 runs, N loops each)"),
-    ("CPU times: user 1.2 ms, sys: 0 ns\nWall time: 2.1e-05 s", "CPU times: user TIME, sys: TIME\nWall time: TIME"),
-    ("no_grad took 0.5 seconds, 12 \u03bcs per step", "no_grad took TIME, TIME per step"),
-    ("at 2026-11-24 06:33:12.123456", "at DATETIME"),
-    ("<Figure size 417.41x779.167 with 1 Axes>", "<Figure size WxH with 1 Axes>"),
-    ("id 140234567890123", "id OBJECT-ID"),
-])
+@pytest.mark.parametrize(
+    ("varying", "sanitized"),
+    [
+        (
+            "<minigrad.tensor.Tensor object at 0x7f3a2c1d0e50>",
+            "<minigrad.tensor.Tensor object at 0xADDRESS>",
+        ),
+        (
+            "/tmp/ipykernel_4242/1234567.py:3: UserWarning: The .grad attribute",
+            "IPYKERNEL-CELL.py:LINE: UserWarning: The .grad attribute",
+        ),
+        (
+            "/home/ana/course/minigrad/tensor.py:120: UserWarning",
+            "REPO/minigrad/tensor.py:LINE: UserWarning",
+        ),
+        (
+            "/x/.venv/lib/python3.11/site-packages/numpy/linalg.py:5: RuntimeWarning",
+            "SITE-PACKAGES/numpy/linalg.py:LINE: RuntimeWarning",
+        ),
+        ("epoch: 40%|####      | 4/10 [00:01<00:02,  2.50it/s]", "epoch: PROGRESS-BAR"),
+        ("  0%|          | 0/10 [00:00<?, ?it/s]", "  PROGRESS-BAR"),
+        (
+            "1.23 ms \u00b1 45.6 \u00b5s per loop (mean \u00b1 std. dev. of 7 runs, 1,000 loops each)",
+            "TIME \u00b1 TIME per loop (mean \u00b1 std. dev. of 7 runs, N loops each)",
+        ),
+        (
+            "CPU times: user 1.2 ms, sys: 0 ns\nWall time: 2.1e-05 s",
+            "CPU times: user TIME, sys: TIME\nWall time: TIME",
+        ),
+        ("no_grad took 0.5 seconds, 12 \u03bcs per step", "no_grad took TIME, TIME per step"),
+        ("at 2026-11-24 06:33:12.123456", "at DATETIME"),
+        ("<Figure size 417.41x779.167 with 1 Axes>", "<Figure size WxH with 1 Axes>"),
+        ("id 140234567890123", "id OBJECT-ID"),
+    ],
+)
 def test_the_sanitizer_rewrites_each_kind_of_varying_output(varying, sanitized):
     assert sanitize(varying) == sanitized
 
 
-@pytest.mark.parametrize("lesson_output", [
-    "0.30000000000000004",  # float digits are what lessons compare
-    "tensor([[9., 9., 9.]], grad_fn=<MulBackward0>)",
-    "10 samples in 3 steps",
-    "torch.Size([2, 3]) 0x10",
-])
+@pytest.mark.parametrize(
+    "lesson_output",
+    [
+        "0.30000000000000004",  # float digits are what lessons compare
+        "tensor([[9., 9., 9.]], grad_fn=<MulBackward0>)",
+        "10 samples in 3 steps",
+        "torch.Size([2, 3]) 0x10",
+    ],
+)
 def test_the_sanitizer_leaves_lesson_output_alone(lesson_output):
     assert sanitize(lesson_output) == lesson_output
 
 
 # --- nbval with the sanitizer, run for real ------------------------------------
 
+
 def _notebook(tmp_path, name, cells):
     """Write a notebook whose code cells store the given (source, stored stdout) pairs."""
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     for count, (source, stored) in enumerate(cells, start=1):
         cell = nbformat.v4.new_code_cell(source, execution_count=count)
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
@@ -331,9 +375,23 @@ def _run_pytest(tmp_path, *args, env=None):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")  # this folder is its own rootdir
     report = tmp_path / "report.xml"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs",
-         f"--junitxml={report}", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            f"--junitxml={report}",
+            *args,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
     outcomes = []
     for case in ET.parse(report).getroot().iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
@@ -348,16 +406,28 @@ def _run_pytest(tmp_path, *args, env=None):
 
 VARYING_CELLS = [
     # (source run now, output stored from an earlier run on another machine)
-    ("class Thing:\n    pass\nprint(object.__repr__(Thing()))",
-     "<__main__.Thing object at 0x7f0123456789>\n"),
-    (("import time\nstart = time.perf_counter()\nsum(range(10**5))\n"
-      "print(f'took {time.perf_counter() - start:.9f} s')"),
-     "took 0.001234567 s\n"),
-    (("import random\nrate = random.uniform(1000, 9000)\n"
-      "print(f'100%|##########| 10/10 [00:00<00:00, {rate:.2f}it/s]')"),
-     "100%|##########| 10/10 [00:00<00:00, 4321.00it/s]\n"),
-    ("import os\nprint(os.path.join(os.getcwd(), 'minigrad', 'tensor.py'))",
-     "/home/someone/minigrad-course/minigrad/tensor.py\n"),
+    (
+        "class Thing:\n    pass\nprint(object.__repr__(Thing()))",
+        "<__main__.Thing object at 0x7f0123456789>\n",
+    ),
+    (
+        (
+            "import time\nstart = time.perf_counter()\nsum(range(10**5))\n"
+            "print(f'took {time.perf_counter() - start:.9f} s')"
+        ),
+        "took 0.001234567 s\n",
+    ),
+    (
+        (
+            "import random\nrate = random.uniform(1000, 9000)\n"
+            "print(f'100%|##########| 10/10 [00:00<00:00, {rate:.2f}it/s]')"
+        ),
+        "100%|##########| 10/10 [00:00<00:00, 4321.00it/s]\n",
+    ),
+    (
+        "import os\nprint(os.path.join(os.getcwd(), 'minigrad', 'tensor.py'))",
+        "/home/someone/minigrad-course/minigrad/tensor.py\n",
+    ),
     ("print(id(object()))", "140123456789012\n"),
 ]
 
@@ -376,15 +446,24 @@ def test_nbval_with_the_sanitizer_accepts_outputs_that_vary_between_runs(tmp_pat
 
 
 def test_nbval_with_the_sanitizer_still_fails_a_changed_result(tmp_path):
-    _notebook(tmp_path, "changed.ipynb", [
-        ("print(2 + 2)", "4\n"),
-        ("print(2 * 3)", "5\n"),  # stored output no longer what the code prints
-        ("print('took 0.5 s', 0.1 + 0.2)", "took 0.25 s 0.30000000000000004\n"),
-        ("print('took 0.5 s', 0.1 + 0.2)", "took 0.25 s 0.3\n"),  # float digits are checked
-    ])
+    _notebook(
+        tmp_path,
+        "changed.ipynb",
+        [
+            ("print(2 + 2)", "4\n"),
+            ("print(2 * 3)", "5\n"),  # stored output no longer what the code prints
+            ("print('took 0.5 s', 0.1 + 0.2)", "took 0.25 s 0.30000000000000004\n"),
+            ("print('took 0.5 s', 0.1 + 0.2)", "took 0.25 s 0.3\n"),  # float digits are checked
+        ],
+    )
 
-    outcomes, log = _run_pytest(tmp_path, "--nbval", "--nbval-current-env",
-                                f"--nbval-sanitize-with={SANITIZER}", "changed.ipynb")
+    outcomes, log = _run_pytest(
+        tmp_path,
+        "--nbval",
+        "--nbval-current-env",
+        f"--nbval-sanitize-with={SANITIZER}",
+        "changed.ipynb",
+    )
 
     assert [outcome for _, outcome in outcomes] == ["passed", "failed", "passed", "failed"], log
 
@@ -424,24 +503,28 @@ def _conftest_project(tmp_path, torch_version):
     else:
         (fake / "__init__.py").write_text(f"__version__ = {torch_version!r}\n")
     (tmp_path / "bin").mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if key != "MINIGRAD_REQUIRE_ALL_TESTS"}
+    env = {key: value for key, value in os.environ.items() if key != "MINIGRAD_REQUIRE_ALL_TESTS"}
     env["PYTHONPATH"] = str(tmp_path / "fake_site")
     env["PATH"] = str(tmp_path / "bin")  # no chromium unless a test puts one there
     return env
 
 
 def test_marked_tests_are_skipped_with_a_printed_reason_when_torch_and_chromium_are_missing(
-        tmp_path):
+    tmp_path,
+):
     env = _conftest_project(tmp_path, torch_version=None)
 
     ran, log = _run_pytest(tmp_path, *WITHOUT_NBVAL, env=env)
     outcomes = dict(ran)
 
-    assert outcomes == {"test_needs_torch": "skipped", "test_needs_chromium": "skipped",
-                        "test_needs_nothing": "passed"}, log
-    assert ("browser test not run: Chromium not found; install it with apt-get install chromium"
-            in log)
+    assert outcomes == {
+        "test_needs_torch": "skipped",
+        "test_needs_chromium": "skipped",
+        "test_needs_nothing": "passed",
+    }, log
+    assert (
+        "browser test not run: Chromium not found; install it with apt-get install chromium" in log
+    )
     assert "torch_live test not run: PyTorch is not importable" in log
     assert "make torch (pip install torch==2.13.0)" in log
 
@@ -465,8 +548,11 @@ def test_marked_tests_run_when_torch_2_13_and_chromium_are_there(tmp_path):
     ran, log = _run_pytest(tmp_path, *WITHOUT_NBVAL, env=env)
     outcomes = dict(ran)
 
-    assert outcomes == {"test_needs_torch": "passed", "test_needs_chromium": "passed",
-                        "test_needs_nothing": "passed"}, log
+    assert outcomes == {
+        "test_needs_torch": "passed",
+        "test_needs_chromium": "passed",
+        "test_needs_nothing": "passed",
+    }, log
 
 
 def test_in_ci_a_missing_requirement_fails_instead_of_skipping(tmp_path):
@@ -476,8 +562,11 @@ def test_in_ci_a_missing_requirement_fails_instead_of_skipping(tmp_path):
     ran, log = _run_pytest(tmp_path, *WITHOUT_NBVAL, env=env)
     outcomes = dict(ran)
 
-    assert outcomes == {"test_needs_torch": "failed", "test_needs_chromium": "failed",
-                        "test_needs_nothing": "passed"}, log
+    assert outcomes == {
+        "test_needs_torch": "failed",
+        "test_needs_chromium": "failed",
+        "test_needs_nothing": "passed",
+    }, log
     assert "MINIGRAD_REQUIRE_ALL_TESTS=1: nothing may be skipped" in log
 
 

@@ -69,10 +69,11 @@ print(x.dtype, x.shape)
 # **Predict:** after `y.backward()`, what is `x.grad`? And what do `y` and `y.grad_fn`
 # print as? Decide, then run the next cell.
 
+
 # %% id="first-example"
 def first_example(lib):
     x = lib.tensor(3.0, requires_grad=True)
-    y = x ** 2 + 2 * x
+    y = x**2 + 2 * x
     y.backward()
     return y, x.grad
 
@@ -91,6 +92,7 @@ side_by_side(first_example)
 # Errors are compared too: they print as `ErrorType: message`. PyTorch refuses to take a
 # gradient of a tensor that is not a single number, unless you say which direction to use
 # (chapter 4):
+
 
 # %%
 def not_a_scalar(lib):
@@ -111,7 +113,7 @@ side_by_side(not_a_scalar)
 
 # %%
 x = mg.tensor(3.0, requires_grad=True)
-y = x ** 2 + 2 * x
+y = x**2 + 2 * x
 y.backward()
 draw_graph(y, names={"x": x, "y": y}, show_saved=False)
 

@@ -89,6 +89,7 @@ print(inspect.getsource(_edge))
 # **Predict:** what is in `c.grad_fn.next_functions`? One entry per input of `a * b`, in
 # order. Which entry is `None`?
 
+
 # %%
 def short_name(node):
     """node.name() without a C++-style namespace ('minigrad::autograd::AccumulateGrad')."""
@@ -125,8 +126,10 @@ print("acc.variable is a:", acc.variable is a)
 
 # %%
 for name, v in {"a": a, "b": b, "c": c}.items():
-    print(f"{name}: is_leaf={v.is_leaf!s:5}  requires_grad={v.requires_grad!s:5}  "
-          f"grad_fn={v.grad_fn.name() if v.grad_fn else None}")
+    print(
+        f"{name}: is_leaf={v.is_leaf!s:5}  requires_grad={v.requires_grad!s:5}  "
+        f"grad_fn={v.grad_fn.name() if v.grad_fn else None}"
+    )
 
 # %% [markdown]
 # ## `requires_grad` flows forward
@@ -146,6 +149,7 @@ print("d:", d.requires_grad, " e:", e.requires_grad, " f:", f.requires_grad)
 # `_result` asks "does *any* input require grad?" at every step. PyTorch applies the same
 # rule to tensors. Here is the same program with 0-dimensional tensors, on minigrad and on
 # PyTorch (the `PyTorch` line says whether PyTorch agreed).
+
 
 # %% id="requires-grad-flows" tags=["seed:s004-requires-grad-flows"]
 def flows(lib):
@@ -180,6 +184,7 @@ print(e)
 # The graph is plain data: we can walk it from `e.grad_fn` along `next_functions`. The
 # walk below labels each node with the value it produced (or, for `AccumulateGrad`, the
 # leaf it feeds) and visits every node once.
+
 
 # %%
 def walk(output, names):
@@ -221,6 +226,7 @@ print("after backward:  a.grad =", a.grad, " b.grad =", b.grad)
 # %% [markdown]
 # The forward pass only *recorded* the graph; `backward()` walked it and filled `.grad` of
 # the leaves that require grad (how it gets 48 and 28 is chapter 2). The same in PyTorch:
+
 
 # %%
 def dag(lib):

@@ -57,10 +57,10 @@ print(inspect.getsource(mg.Scalar.tanh))
 a, b = 2.0, -3.0
 c = a * b
 d = c + a
-dL_dd = 2 * d                       # L = d**2
-dL_dc = dL_dd * 1                   # d = c + a: ∂d/∂c = 1
-dL_da = dL_dc * b + dL_dd * 1       # path a -> c -> d -> L, plus path a -> d -> L
-dL_db = dL_dc * a                   # path b -> c -> d -> L
+dL_dd = 2 * d  # L = d**2
+dL_dc = dL_dd * 1  # d = c + a: ∂d/∂c = 1
+dL_da = dL_dc * b + dL_dd * 1  # path a -> c -> d -> L, plus path a -> d -> L
+dL_db = dL_dc * a  # path b -> c -> d -> L
 print(f"dL/dd = {dL_dd}, dL/dc = {dL_dc}, dL/da = {dL_da}, dL/db = {dL_db}")
 
 # %% [markdown]
@@ -71,12 +71,13 @@ a = mg.Scalar(2.0, requires_grad=True)
 b = mg.Scalar(-3.0, requires_grad=True)
 c = a * b
 d = c + a
-L = d ** 2
+L = d**2
 L.backward()
 print("a.grad =", a.grad, " b.grad =", b.grad)
 
 # %% [markdown]
 # PyTorch agrees (0-dimensional tensors record the same graph):
+
 
 # %%
 def chain(lib):
@@ -112,6 +113,7 @@ print(inspect.getsource(topological_order))
 # **Predict:** for `L = (a * b + a) ** 2`, in what order will the nodes run? Where do the
 # two `AccumulateGrad` nodes come?
 
+
 # %%
 def label(node):
     """A node's name; for AccumulateGrad, which leaf it writes into."""
@@ -144,11 +146,12 @@ y = x
 for _ in range(20_000):
     y = y * 1.0001
 y.backward()
-print(f"20,000 nodes deep: x.grad = {x.grad:.6f}  (1.0001 ** 20000 = {1.0001 ** 20_000:.6f})")
+print(f"20,000 nodes deep: x.grad = {x.grad:.6f}  (1.0001 ** 20000 = {1.0001**20_000:.6f})")
 
 # %% [markdown]
 # A textbook recursive sort (this one is written here, not in minigrad) fails on the
 # same graph:
+
 
 # %%
 def recursive_order(node, visited=None, order=None):
@@ -184,7 +187,7 @@ OPS = {
     "x + y": lambda x, y: x + y,
     "x - y": lambda x, y: x - y,
     "x / y": lambda x, y: x / y,
-    "x ** 3": lambda x, y: x ** 3,
+    "x ** 3": lambda x, y: x**3,
     "-x": lambda x, y: -x,
     "exp(x)": lambda x, y: x.exp(),
     "log(x)": lambda x, y: x.log(),
@@ -235,11 +238,15 @@ print(inspect.getsource(elementwise.exp))
 # PyTorch shows saved values as attributes named `_saved_<name>` on the node. **Predict:**
 # which tensors will `MulBackward0`, `AddBackward0` and `ExpBackward0` hold?
 
+
 # %%
 def saved_tensors(node):
     """The node's `_saved_*` attributes that hold a tensor (not None, not sizes)."""
-    return {name: getattr(node, name) for name in dir(node)
-            if name.startswith("_saved_") and hasattr(getattr(node, name), "shape")}
+    return {
+        name: getattr(node, name)
+        for name in dir(node)
+        if name.startswith("_saved_") and hasattr(getattr(node, name), "shape")
+    }
 
 
 x = mg.tensor([1.0, 2.0], requires_grad=True)
@@ -253,21 +260,35 @@ for y in (x * w, x + w, x.exp()):
 # not requiring grad, `x * w` keeps only `w` (`_saved_other`), the value `x`'s gradient
 # needs. Side by side with PyTorch:
 
+
 # %% id="ctx-saves" tags=["seed:s004-ctx-saves"]
 def what_is_saved(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     w = lib.tensor([3.0, 4.0], requires_grad=True)
     const = lib.tensor([3.0, 4.0])
-    nodes = {"x * w": (x * w).grad_fn, "x * const": (x * const).grad_fn,
-             "x + w": (x + w).grad_fn, "exp(x)": x.exp().grad_fn}
+    nodes = {
+        "x * w": (x * w).grad_fn,
+        "x * const": (x * const).grad_fn,
+        "x + w": (x + w).grad_fn,
+        "exp(x)": x.exp().grad_fn,
+    }
     out = []
     for text, node in nodes.items():
-        saved = {name: getattr(node, name) for name in dir(node)
-                 if name.startswith("_saved_") and hasattr(getattr(node, name), "shape")}
-        out.append(f"{text:10} {node.name():13} " + (
-            ", ".join(f"{k}={[round(e, 4) for e in v.detach().tolist()]}"
-                      for k, v in sorted(saved.items()))
-            or "(nothing)"))
+        saved = {
+            name: getattr(node, name)
+            for name in dir(node)
+            if name.startswith("_saved_") and hasattr(getattr(node, name), "shape")
+        }
+        out.append(
+            f"{text:10} {node.name():13} "
+            + (
+                ", ".join(
+                    f"{k}={[round(e, 4) for e in v.detach().tolist()]}"
+                    for k, v in sorted(saved.items())
+                )
+                or "(nothing)"
+            )
+        )
     return "\n".join(out)
 
 
@@ -283,6 +304,7 @@ side_by_side(what_is_saved)
 # How do we know a backward formula is right? Nudge an input by a tiny `h` and watch the
 # output: (f(a + h) − f(a − h)) / 2h approaches ∂f/∂a. A `Scalar` computes in float64,
 # so the two agree to many digits.
+
 
 # %%
 def f(a, b):
@@ -313,13 +335,14 @@ print("agree to 1e-6:", abs(a.grad - num_a) < 1e-6 and abs(b.grad - num_b) < 1e-
 # **Predict:** `a.grad` and `b.grad`, element by element. (First elements: you already
 # know them.)
 
+
 # %%
 def expression():
     a = mg.tensor([2.0, 1.0], requires_grad=True)
     b = mg.tensor([-3.0, 4.0], requires_grad=True)
     c = a * b
     d = c + a
-    L = (d ** 2).sum()
+    L = (d**2).sum()
     return {"a": a, "b": b, "c": c, "d": d, "L": L}
 
 

@@ -48,13 +48,19 @@ print("x.grad =", x.grad, " (d/dx of the sum of x² is 2x)")
 #
 # **Predict:** the dtypes below, and what happens with `requires_grad=True` on integers.
 
+
 # %% id="dtypes"
 def dtypes(lib):
-    return [lib.tensor([1.5, 2.0]).dtype, lib.tensor([1, 2]).dtype,
-            lib.tensor([1, 2.5]).dtype, (lib.tensor([1, 2]) * 0.5).dtype]
+    return [
+        lib.tensor([1.5, 2.0]).dtype,
+        lib.tensor([1, 2]).dtype,
+        lib.tensor([1, 2.5]).dtype,
+        (lib.tensor([1, 2]) * 0.5).dtype,
+    ]
 
 
 side_by_side(dtypes)
+
 
 # %%
 def int_requires_grad(lib):
@@ -74,10 +80,10 @@ side_by_side(int_requires_grad)
 # **Predict:** after `(x * w + b).sum().backward()`, what are `w.grad` and `b.grad`,
 # and their shapes?
 
+
 # %% id="broadcast"
 def broadcast(lib):
-    x = lib.tensor([[1.0, 2.0, 3.0],
-                    [4.0, 5.0, 6.0]])
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     w = lib.tensor([10.0, 20.0, 30.0], requires_grad=True)
     b = lib.tensor([[1.0], [2.0]], requires_grad=True)
     y = x * w + b
@@ -136,6 +142,7 @@ print(inspect.getsource(matmul.mm))
 # **Predict:** what are `x.grad` and `y.grad`? Hint: does `y.grad` depend on the random
 # values in `y`?
 
+
 # %% id="mm-sum" tags=["seed:s001-mm-sum"]
 def mm_sum(lib):
     lib.manual_seed(0)
@@ -143,8 +150,12 @@ def mm_sum(lib):
     y = lib.randn(3, 3, requires_grad=True)
     z = lib.sum(lib.mm(x, y))
     z.backward()
-    return {"x.requires_grad": x.requires_grad, "z.grad_fn": z.grad_fn.name(),
-            "x.grad": x.grad, "y.grad": y.grad}
+    return {
+        "x.requires_grad": x.requires_grad,
+        "z.grad_fn": z.grad_fn.name(),
+        "x.grad": x.grad,
+        "y.grad": y.grad,
+    }
 
 
 side_by_side(mm_sum)
@@ -169,8 +180,10 @@ z = mg.sum(mg.mm(x, y))
 mm_node = z.grad_fn.next_functions[0][0]
 print("column sums of x:  ", x.sum(dim=0))
 print("x.T @ ones:\n", x.t() @ mg.ones(3, 3))
-print("MmBackward0 edges: ",
-      [(fn.name().rsplit("::", 1)[-1] if fn else None, nr) for fn, nr in mm_node.next_functions])
+print(
+    "MmBackward0 edges: ",
+    [(fn.name().rsplit("::", 1)[-1] if fn else None, nr) for fn, nr in mm_node.next_functions],
+)
 print("MmBackward0 saved x (self):", mm_node._saved_self is not None)
 
 # %% [markdown]
@@ -193,8 +206,7 @@ for ax, data, title in ((ax_x, x.tolist(), "x"), (ax_g, y.grad.tolist(), "y.grad
     ax.imshow(data, cmap="Blues", vmin=0, vmax=16)
     for i, row in enumerate(data):
         for j, v in enumerate(row):
-            ax.text(j, i, f"{v:g}", ha="center", va="center",
-                    color="white" if v > 10 else "black")
+            ax.text(j, i, f"{v:g}", ha="center", va="center", color="white" if v > 10 else "black")
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])

@@ -47,20 +47,23 @@ print(inspect.getsource(mg.Tensor.is_leaf.fget))
 # is computed from `w` inside `no_grad()`. Decide before running the next cell.
 
 # %%
-x = mg.tensor([1.0, 2.0, 3.0])                      # made by you, no grad
+x = mg.tensor([1.0, 2.0, 3.0])  # made by you, no grad
 w = mg.tensor([0.5, -1.0, 2.0], requires_grad=True)  # made by you, requires grad
-y = w * x                                            # computed from w
-c = x * 2                                            # computed, but nothing requires grad
+y = w * x  # computed from w
+c = x * 2  # computed, but nothing requires grad
 with mg.no_grad():
-    d = w * 3                                        # computed with recording off
+    d = w * 3  # computed with recording off
 
 for name, t in {"x": x, "w": w, "y": y, "c": c, "d": d}.items():
-    print(f"{name}: is_leaf={t.is_leaf!s:5}  requires_grad={t.requires_grad!s:5}  "
-          f"grad_fn={short(t.grad_fn)}")
+    print(
+        f"{name}: is_leaf={t.is_leaf!s:5}  requires_grad={t.requires_grad!s:5}  "
+        f"grad_fn={short(t.grad_fn)}"
+    )
 
 # %% [markdown]
 # Only `y` is not a leaf. `c` and `d` were computed, but no node was recorded for them, so
 # for autograd they are where a graph would start, exactly like `x`. In PyTorch too:
+
 
 # %%
 def leaves(lib):
@@ -68,8 +71,13 @@ def leaves(lib):
     w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
     with lib.no_grad():
         d = w * 3
-    return {"x": x.is_leaf, "w": w.is_leaf, "y": (w * x).is_leaf, "c": (x * 2).is_leaf,
-            "d": d.is_leaf}
+    return {
+        "x": x.is_leaf,
+        "w": w.is_leaf,
+        "y": (w * x).is_leaf,
+        "c": (x * 2).is_leaf,
+        "d": d.is_leaf,
+    }
 
 
 side_by_side(leaves)
@@ -81,9 +89,10 @@ side_by_side(leaves)
 # be chosen when you create a tensor; `grad`, `grad_fn` and `is_leaf` are filled in by
 # autograd and only read. Let us build the table from real tensors instead of writing it.
 
+
 # %% id="attributes" tags=["seed:s001-attributes"]
 def attribute_table(lib):
-    x = lib.tensor([1.0, 2.0, 3.0])                      # all defaults
+    x = lib.tensor([1.0, 2.0, 3.0])  # all defaults
     w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
     y = w * x
     rows = [("tensor", "device", "requires_grad", "grad", "grad_fn", "is_leaf")]
@@ -92,8 +101,7 @@ def attribute_table(lib):
             warnings.simplefilter("ignore")
             grad = t.grad
         fn = None if t.grad_fn is None else t.grad_fn.name()
-        rows.append((name, t.device.type, str(t.requires_grad), str(grad), str(fn),
-                     str(t.is_leaf)))
+        rows.append((name, t.device.type, str(t.requires_grad), str(grad), str(fn), str(t.is_leaf)))
     return "\n".join("".join(f"{cell:<15}" for cell in row) for row in rows)
 
 
@@ -127,6 +135,7 @@ print(a.grad)
 # Every entry of `b.sum()` is `2 * a[i, j]`, so its derivative with respect to each
 # `a[i, j]` is 2. PyTorch agrees (its random numbers differ, the gradient does not):
 
+
 # %%
 def leaf_grad(lib):
     lib.manual_seed(0)
@@ -154,6 +163,7 @@ for w_ in caught:
 # `b.grad` is `None`, and reading it raises a `UserWarning`: "won't be populated during
 # autograd.backward()". The rest of the message points to `retain_grad()` (below) and
 # suggests you probably meant the leaf. PyTorch says the same:
+
 
 # %%
 def nonleaf_grad(lib):
@@ -208,6 +218,7 @@ print(inspect.getsource(engine._make_root_grads))
 # for `x`, and `x.grad` stays `None`.
 #
 # **Predict:** after `y.sum().backward()`, what are `w.grad` and `x.grad`?
+
 
 # %% id="no-grad-for-false" tags=["seed:s004-no-grad-for-false"]
 def no_grad_for_false(lib):
@@ -272,6 +283,7 @@ print("same object:", first is a.grad, " first now:", first)
 # sum of both contributions, and in training you can add up the gradients of several
 # small batches before one optimizer step ("gradient accumulation"). PyTorch:
 
+
 # %%
 def accumulates(lib):
     a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -288,15 +300,16 @@ side_by_side(accumulates)
 # uses the sum of all gradients so far. Two ways: fill it with zeros in place, or set it
 # to `None` (the next backward then stores a fresh tensor).
 
+
 # %%
 def resetting(lib):
     a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (a * 2).sum().backward()
-    a.grad.zero_()                      # keep the tensor, fill it with zeros
+    a.grad.zero_()  # keep the tensor, fill it with zeros
     zeroed = a.grad.clone()
     (a * 3).sum().backward()
     after_zero = a.grad.clone()
-    a.grad = None                       # drop it
+    a.grad = None  # drop it
     return zeroed, after_zero, a.grad
 
 
@@ -349,6 +362,7 @@ print(inspect.getsource(engine._call_pre_hooks))
 # **Predict:** with `b.retain_grad()`, what are `b.grad` and `a.grad` for the same loss
 # `(b * b).sum()`? Does reading `b.grad` still warn?
 
+
 # %%
 def retained(lib):
     a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -379,13 +393,14 @@ print(inspect.getsource(mg.Tensor.register_hook))
 # gradient by 10. What is printed, and what is `a.grad`? After both hooks are removed, a
 # second backward adds the plain gradient: what is `a.grad` then?
 
+
 # %%
 def hooks(lib):
     a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = a * 2
     seen = []
-    h_b = b.register_hook(lambda g: seen.append(g.tolist()))   # look, return None
-    h_a = a.register_hook(lambda g: g * 10)                    # replace the gradient
+    h_b = b.register_hook(lambda g: seen.append(g.tolist()))  # look, return None
+    h_a = a.register_hook(lambda g: g * 10)  # replace the gradient
     (b * b).sum().backward()
     first = a.grad.clone()
     h_b.remove()
@@ -409,6 +424,7 @@ side_by_side(hooks)
 # `x`). To save memory, `backward()` frees them as soon as each node has run.
 #
 # **Predict:** what happens on a second `loss.backward()` through the same graph?
+
 
 # %%
 def twice(lib):
@@ -447,11 +463,12 @@ side_by_side(read_saved_after_backward)
 source = inspect.getsource(engine.run_backward).splitlines()
 for i, line in enumerate(source):
     if "release_saved" in line:
-        print("\n".join(source[i - 1:i + 1]))
+        print("\n".join(source[i - 1 : i + 1]))
 
 # %% [markdown]
 # With `retain_graph=True` the saved tensors are kept, so the graph can be walked again;
 # and since `.grad` accumulates, the second pass adds to the first.
+
 
 # %%
 def retain_graph(lib):
@@ -470,13 +487,17 @@ side_by_side(retain_graph)
 # **Predict:** now a graph made only of additions and a sum: `loss = (x + x).sum()`.
 # Does a second `loss.backward()` *without* `retain_graph` raise?
 
+
 # %%
 def adds_only(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     loss = (x + x).sum()
-    saved = {fn.name(): [a for a in dir(fn) if a.startswith("_saved_")
-                         and isinstance(getattr(fn, a), lib.Tensor)]
-             for fn in (loss.grad_fn, loss.grad_fn.next_functions[0][0])}
+    saved = {
+        fn.name(): [
+            a for a in dir(fn) if a.startswith("_saved_") and isinstance(getattr(fn, a), lib.Tensor)
+        ]
+        for fn in (loss.grad_fn, loss.grad_fn.next_functions[0][0])
+    }
     loss.backward()
     loss.backward()
     return saved, x.grad

@@ -41,13 +41,19 @@ print(inspect.getsource(mg.Tensor._alias))
 # **Predict:** `y = x * 2` with `x` requiring grad, and `d = y.detach()`. What are
 # `d.requires_grad`, `d.grad_fn` and `d.is_leaf`? And is `y` changed by detaching?
 
+
 # %%
 def detached(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2
     d = y.detach()
-    return {"d": d, "d.requires_grad": d.requires_grad, "d.grad_fn": d.grad_fn,
-            "d.is_leaf": d.is_leaf, "y": y}
+    return {
+        "d": d,
+        "d.requires_grad": d.requires_grad,
+        "d.grad_fn": d.grad_fn,
+        "d.is_leaf": d.is_leaf,
+        "y": y,
+    }
 
 
 side_by_side(detached)
@@ -65,6 +71,7 @@ side_by_side(detached)
 # **Predict:** after `d[0] = 100.0`, what is `y[0]`? And after `y` is changed in place
 # under `no_grad()`, what is `d`?
 
+
 # %% id="detach-shares-memory" tags=["seed:s004-detach-shares-memory"]
 def shares_memory(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -74,8 +81,7 @@ def shares_memory(lib):
     seen_in_y = y.tolist()
     with lib.no_grad():
         y.mul_(-1)
-    return {"y after d[0] = 100": seen_in_y, "d after y *= -1": d.tolist(),
-            "d.grad_fn": d.grad_fn}
+    return {"y after d[0] = 100": seen_in_y, "d after y *= -1": d.tolist(), "d.grad_fn": d.grad_fn}
 
 
 side_by_side(shares_memory)
@@ -136,8 +142,8 @@ x = mg.rand(3, 3, requires_grad=True)
 w = mg.ones(3, 3, requires_grad=True)
 yy = mg.mm(w, x)
 print("yy.requires_grad:", yy.requires_grad)
-detach_yy = yy.detach()                  # a copy for the metric, outside the graph
-metric = detach_yy.mean().item()         # a plain Python float
+detach_yy = yy.detach()  # a copy for the metric, outside the graph
+metric = detach_yy.mean().item()  # a plain Python float
 print(f"metric (mean of yy) = {metric:.4f}")
 y = mg.sum(yy)
 y.backward()
@@ -152,6 +158,7 @@ print("w.grad:", w.grad)
 # copy never gets a gradient: it is not in the graph. PyTorch agrees (its random `x`
 # differs, so we compare `x.grad` and check `w.grad` against the row sums):
 
+
 # %%
 def detach_metric(lib):
     lib.manual_seed(0)
@@ -161,8 +168,11 @@ def detach_metric(lib):
     detach_yy = yy.detach()
     lib.sum(yy).backward()
     row_sums = x.detach().sum(dim=1)
-    return {"detach_yy.grad": detach_yy.grad, "x.grad": x.grad,
-            "w.grad rows are x's row sums": bool((w.grad - row_sums).abs().max() < 1e-6)}
+    return {
+        "detach_yy.grad": detach_yy.grad,
+        "x.grad": x.grad,
+        "w.grad rows are x's row sums": bool((w.grad - row_sums).abs().max() < 1e-6),
+    }
 
 
 side_by_side(detach_metric)
@@ -171,6 +181,7 @@ side_by_side(detach_metric)
 # `.item()` and `.numpy()` are the other ways values leave the graph. `.item()` returns a
 # Python number (never part of a graph); `.numpy()` refuses a tensor that requires grad,
 # and its error tells you to detach first:
+
 
 # %%
 def to_numpy(lib):
@@ -196,24 +207,26 @@ print(inspect.getsource(mg.Tensor.data.fget))
 # by `+10` in place, once through `.data` and once through `detach()`. The correct
 # gradient of `sum(b)` with respect to `x` is `8 * x = [8, 16, 24]`. What do you get?
 
+
 # %%
 def through_data(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     a = x * 2
     b = a * a
-    a.data.add_(10)                 # invisible to autograd
+    a.data.add_(10)  # invisible to autograd
     b.sum().backward()
     return {"x.grad": x.grad, "a._version": a._version}
 
 
 side_by_side(through_data)
 
+
 # %%
 def through_detach(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     a = x * 2
     b = a * a
-    a.detach().add_(10)             # seen: the counter is shared
+    a.detach().add_(10)  # seen: the counter is shared
     b.sum().backward()
     return x.grad
 
@@ -233,11 +246,12 @@ side_by_side(through_detach)
 # `grad_fn` and `requires_grad`). Other tensors computed from `y` earlier keep their
 # history.
 
+
 # %%
 def detach_in_place(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2
-    z = y * 3                      # made before the detach: still connected to x
+    z = y * 3  # made before the detach: still connected to x
     y.detach_()
     z.sum().backward()
     return {"y": y, "y.is_leaf": y.is_leaf, "z.grad_fn": z.grad_fn.name(), "x.grad": x.grad}
@@ -254,15 +268,21 @@ side_by_side(detach_in_place)
 #
 # **Predict:** which of `y`, `d` and `z` below require grad?
 
+
 # %%
 def detach_vs_no_grad(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = x.exp()                    # recorded (ExpBackward0 saved y)
-    d = y.detach()                 # a tensor out of that graph; y keeps its graph
+    y = x.exp()  # recorded (ExpBackward0 saved y)
+    d = y.detach()  # a tensor out of that graph; y keeps its graph
     with lib.no_grad():
-        z = x.exp()                # nothing recorded in the first place
-    return {"y": y.requires_grad, "d": d.requires_grad, "z": z.requires_grad,
-            "y.grad_fn": y.grad_fn.name(), "same values": d.tolist() == z.tolist()}
+        z = x.exp()  # nothing recorded in the first place
+    return {
+        "y": y.requires_grad,
+        "d": d.requires_grad,
+        "z": z.requires_grad,
+        "y.grad_fn": y.grad_fn.name(),
+        "same values": d.tolist() == z.tolist(),
+    }
 
 
 side_by_side(detach_vs_no_grad)
@@ -283,6 +303,7 @@ side_by_side(detach_vs_no_grad)
 #
 # **Predict:** with `w = 0.5`, `s = 1`, `s_next = 2`, `r = 1`, is `w.grad` the same with
 # and without `.detach()` on the target?
+
 
 # %%
 def td_target(lib):
@@ -323,10 +344,17 @@ for ax, detach in zip(axes, (True, False)):
     if detach:
         target = target.detach()
     loss = ((prediction - target) ** 2).sum()
-    names = {"w": w, "s": s, "s_next": s_next, "prediction": prediction, "target": target,
-             "loss": loss}
-    draw_graph(loss, names=names, ax=ax,
-               title="target.detach()" if detach else "target not detached")
+    names = {
+        "w": w,
+        "s": s,
+        "s_next": s_next,
+        "prediction": prediction,
+        "target": target,
+        "loss": loss,
+    }
+    draw_graph(
+        loss, names=names, ax=ax, title="target.detach()" if detach else "target not detached"
+    )
 plt.show()
 
 # %% [markdown]
@@ -337,6 +365,7 @@ plt.show()
 # refers to none of that. The classic leak is summing losses for a log:
 # `total = total + loss` keeps every iteration's graph alive through `total`'s history.
 # We count live nodes with weak references (they do not keep an object alive).
+
 
 # %%
 def live_nodes(keep_history):

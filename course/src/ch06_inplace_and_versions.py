@@ -34,8 +34,11 @@ def short(node):
 
 def saved_tensors(node, lib):
     """The names of the tensors a backward node saved (PyTorch also lists numbers, sizes)."""
-    return [a[len("_saved_"):] for a in dir(node)
-            if a.startswith("_saved_") and isinstance(getattr(node, a), lib.Tensor)]
+    return [
+        a[len("_saved_") :]
+        for a in dir(node)
+        if a.startswith("_saved_") and isinstance(getattr(node, a), lib.Tensor)
+    ]
 
 
 # %% [markdown]
@@ -48,6 +51,7 @@ def saved_tensors(node, lib):
 #
 # **Predict:** starting from version 0, what is `t._version` after each line below? Note
 # that `t = t + 1` is *not* in place.
+
 
 # %%
 def versions(lib):
@@ -78,19 +82,24 @@ side_by_side(versions)
 # that sees the same memory: a view (`t[1:]`) and a detached tensor (chapter 5). And it
 # counts under `no_grad()` too: turning recording off does not make a change invisible.
 
+
 # %%
 def shared_counter(lib):
     t = lib.zeros(4)
-    view = t[1:]            # a view: same memory
+    view = t[1:]  # a view: same memory
     view.zero_()
     after_view = (t._version, view._version)
-    d = t.detach()          # same memory again
+    d = t.detach()  # same memory again
     d.fill_(2.0)
     after_detach = (t._version, d._version)
     with lib.no_grad():
         t.mul_(2)
-    return {"after view.zero_()": after_view, "after d.fill_(2)": after_detach,
-            "after mul_ under no_grad": t._version, "t": t}
+    return {
+        "after view.zero_()": after_view,
+        "after d.fill_(2)": after_detach,
+        "after mul_ under no_grad": t._version,
+        "t": t,
+    }
 
 
 side_by_side(shared_counter)
@@ -133,6 +142,7 @@ with mg.no_grad():
     a.add_(1)
 print("after a.add_(1):    a._version:", a._version, " a.grad_fn:", a.grad_fn.name())
 
+
 # %% id="version-error" tags=["seed:s004-version-error"]
 def version_error(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -155,12 +165,13 @@ side_by_side(version_error)
 # **Predict:** the same change *recorded*, with grad mode on. Which op does the message
 # name now?
 
+
 # %%
 def version_error_recorded(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     a = x * 2
     y = a * a
-    a.add_(1)               # recorded: a.grad_fn becomes AddBackward0
+    a.add_(1)  # recorded: a.grad_fn becomes AddBackward0
     y.sum().backward()
 
 
@@ -178,16 +189,20 @@ side_by_side(version_error_recorded)
 #
 # **Predict:** does `y.sum().backward()` raise now? If not, are the gradients right?
 
+
 # %% id="add-saves-nothing" tags=["seed:s004-add-saves-nothing"]
 def add_saves_nothing(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     w = lib.tensor([10.0, 20.0, 30.0], requires_grad=True)
     a = x * 2
     y = a + w
-    a.add_(1)               # a changed after it was used
+    a.add_(1)  # a changed after it was used
     y.sum().backward()
-    return {"AddBackward0 saved tensors": saved_tensors(y.grad_fn, lib),
-            "x.grad": x.grad, "w.grad": w.grad}
+    return {
+        "AddBackward0 saved tensors": saved_tensors(y.grad_fn, lib),
+        "x.grad": x.grad,
+        "w.grad": w.grad,
+    }
 
 
 side_by_side(add_saves_nothing)
@@ -198,14 +213,23 @@ side_by_side(add_saves_nothing)
 # `alpha`, the 1 in `a + alpha * w`). Nothing saved means nothing to check and nothing
 # that could be stale. Compare what the two nodes keep:
 
+
 # %%
 def what_ops_save(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     w = lib.tensor([10.0, 20.0, 30.0], requires_grad=True)
     a = x * 2
-    return {name: saved_tensors(t.grad_fn, lib)
-            for name, t in {"a * w": a * w, "a + w": a + w, "a - w": a - w,
-                            "a.exp()": a.exp(), "a.tanh()": a.tanh(), "a.sum()": a.sum()}.items()}
+    return {
+        name: saved_tensors(t.grad_fn, lib)
+        for name, t in {
+            "a * w": a * w,
+            "a + w": a + w,
+            "a - w": a - w,
+            "a.exp()": a.exp(),
+            "a.tanh()": a.tanh(),
+            "a.sum()": a.sum(),
+        }.items()
+    }
 
 
 side_by_side(what_ops_save)
@@ -223,12 +247,13 @@ side_by_side(what_ops_save)
 # **Predict:** `y = a.exp()`. Which of these raises at backward: changing `a` in place,
 # or changing `y` in place?
 
+
 # %%
 def change_exp_input(lib):
     x = lib.tensor([0.0, 1.0], requires_grad=True)
     a = x * 2
     y = a.exp()
-    a.mul_(100)             # the input: exp did not save it
+    a.mul_(100)  # the input: exp did not save it
     y.sum().backward()
     return x.grad
 
@@ -236,7 +261,7 @@ def change_exp_input(lib):
 def change_exp_output(lib):
     x = lib.tensor([0.0, 1.0], requires_grad=True)
     y = (x * 2).exp()
-    y.add_(1)               # the output: exp saved it
+    y.add_(1)  # the output: exp saved it
     y.sum().backward()
 
 
@@ -255,6 +280,7 @@ side_by_side(change_exp_output)
 # were recorded, `w` would get a `grad_fn` and stop being a leaf, and its `.grad` would no
 # longer be filled; if it were not recorded, every gradient computed from it would refer
 # to a value it no longer has. So PyTorch refuses, while recording:
+
 
 # %%
 def leaf_in_place(lib):
@@ -277,13 +303,14 @@ print(inspect.getsource(inplace.check_inplace))
 #
 # **Predict:** after a manual SGD step, is `w` still a leaf? What is its version?
 
+
 # %%
 def sgd_step(lib):
     w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     loss = (w * w).sum()
     loss.backward()
     with lib.no_grad():
-        w -= 0.1 * w.grad       # in place, not recorded
+        w -= 0.1 * w.grad  # in place, not recorded
     return {"w": w, "is_leaf": w.is_leaf, "grad_fn": w.grad_fn, "_version": w._version}
 
 
@@ -303,6 +330,7 @@ side_by_side(sgd_step)
 # **Predict:** after `y = x * 2; y.add_(1)`, what is `y.grad_fn`, and what is in its
 # `next_functions`?
 
+
 # %%
 def rebased(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -310,10 +338,12 @@ def rebased(lib):
     old = y.grad_fn
     y.add_(1)
     y.sum().backward()
-    return {"y.grad_fn": y.grad_fn.name(),
-            "next_functions": [short(fn) for fn, _ in y.grad_fn.next_functions],
-            "next is the old node": y.grad_fn.next_functions[0][0] is old,
-            "x.grad": x.grad}
+    return {
+        "y.grad_fn": y.grad_fn.name(),
+        "next_functions": [short(fn) for fn, _ in y.grad_fn.next_functions],
+        "next is the old node": y.grad_fn.next_functions[0][0] is old,
+        "x.grad": x.grad,
+    }
 
 
 side_by_side(rebased)
@@ -322,6 +352,7 @@ side_by_side(rebased)
 # The second entry is `None`: the `1` does not require grad. The same happens for
 # `y[0] = v` on a non-leaf: `y.grad_fn` becomes `CopySlices`, whose backward sends zero
 # gradient to the overwritten positions of the old `y`.
+
 
 # %%
 def setitem_rebased(lib):
@@ -362,6 +393,7 @@ plt.show()
 # of events: `("F", k)` forward of micro-batch `k`, `("B", k)` its backward, `("U", None)`
 # an SGD update in place under `no_grad()`.
 
+
 # %%
 def pipeline(lib, schedule, stash=False, log=None, lr=0.1):
     """Run a schedule on a two-stage model; return the final weights.
@@ -373,8 +405,10 @@ def pipeline(lib, schedule, stash=False, log=None, lr=0.1):
     """
     W1 = lib.tensor([[0.5, -0.3], [0.2, 0.4]], requires_grad=True)
     W2 = lib.tensor([[1.0], [-1.0]], requires_grad=True)
-    data = {1: (lib.tensor([[1.0, 2.0]]), lib.tensor([[1.0]])),
-            2: (lib.tensor([[0.5, -1.0]]), lib.tensor([[0.0]]))}
+    data = {
+        1: (lib.tensor([[1.0, 2.0]]), lib.tensor([[1.0]])),
+        2: (lib.tensor([[0.5, -1.0]]), lib.tensor([[0.0]])),
+    }
     loss, used, expected = {}, {}, {}
     for event, k in schedule:
         if event == "F":
@@ -383,14 +417,14 @@ def pipeline(lib, schedule, stash=False, log=None, lr=0.1):
                 w1 = W1.detach().clone().requires_grad_()
                 w2 = W2.detach().clone().requires_grad_()
             x, target = data[k]
-            h = lib.mm(x, w1).tanh()              # stage 1
-            out = lib.mm(h, w2)                   # stage 2: saves w2
+            h = lib.mm(x, w1).tanh()  # stage 1
+            out = lib.mm(h, w2)  # stage 2: saves w2
             loss[k] = ((out - target) ** 2).sum()
             used[k], expected[k] = (w1, w2), w2._version
         elif event == "B":
             loss[k].backward()
             del expected[k]
-        else:                                     # "U": the optimizer step
+        else:  # "U": the optimizer step
             with lib.no_grad():
                 for i, weight in enumerate((W1, W2)):
                     copies = [u[i] for u in used.values() if u[i] is not weight]
@@ -400,8 +434,13 @@ def pipeline(lib, schedule, stash=False, log=None, lr=0.1):
                     for c in copies if stash else [weight]:
                         c.grad = None
         if log is not None:
-            log.append((f"{event}{k or ''}", W2._version,
-                        {j: (used[j][1]._version, v) for j, v in expected.items()}))
+            log.append(
+                (
+                    f"{event}{k or ''}",
+                    W2._version,
+                    {j: (used[j][1]._version, v) for j, v in expected.items()},
+                )
+            )
     return [[round(v, 4) for row in W.tolist() for v in row] for W in (W1, W2)]
 
 
@@ -434,8 +473,10 @@ STASHED = NAIVE
 
 
 def fixes(lib):
-    return {"delay the update": pipeline(lib, DELAYED),
-            "keep a copy": pipeline(lib, STASHED, stash=True)}
+    return {
+        "delay the update": pipeline(lib, DELAYED),
+        "keep a copy": pipeline(lib, STASHED, stash=True),
+    }
 
 
 side_by_side(fixes)
@@ -452,8 +493,11 @@ side_by_side(fixes)
 from matplotlib.lines import Line2D
 
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6), sharey=True)
-runs = [("naive: update before B1", NAIVE, False), ("fix 1: delay the update", DELAYED, False),
-        ("fix 2: a copy per micro-batch", STASHED, True)]
+runs = [
+    ("naive: update before B1", NAIVE, False),
+    ("fix 1: delay the update", DELAYED, False),
+    ("fix 2: a copy per micro-batch", STASHED, True),
+]
 for ax, (title, schedule, stash) in zip(axes, runs):
     log = []
     try:
@@ -467,22 +511,27 @@ for ax, (title, schedule, stash) in zip(axes, runs):
         start = next(i for i, entry in enumerate(log) if j in entry[2])
         end = labels.index(f"B{j}")
         now, saved = log[end - 1][2][j]  # versions just before its backward
-        ax.plot([start, end], [saved + dy] * 2, color=color, lw=6, alpha=0.7,
-                solid_capstyle="butt")
+        ax.plot([start, end], [saved + dy] * 2, color=color, lw=6, alpha=0.7, solid_capstyle="butt")
         ok = now == saved
-        ax.plot(end, saved + dy, "o" if ok else "X", ms=9 if ok else 14,
-                color="#1a9641" if ok else "#d7191c")
+        ax.plot(
+            end,
+            saved + dy,
+            "o" if ok else "X",
+            ms=9 if ok else 14,
+            color="#1a9641" if ok else "#d7191c",
+        )
     ax.set_xticks(range(len(log)), labels)
     ax.set_title(title, fontsize=10)
     ax.set_yticks([0, 1, 2])
     ax.set_ylim(-0.5, 2.5)
 axes[0].set_ylabel("version")
-handles = [Line2D([], [], color="black", lw=2, label="W2._version (the real weight)"),
-           Line2D([], [], color="#2b83ba", lw=6, alpha=0.7, label="micro-batch 1: saved version"),
-           Line2D([], [], color="#fdae61", lw=6, alpha=0.7, label="micro-batch 2: saved version"),
-           Line2D([], [], color="#1a9641", marker="o", ls="", label="backward: versions match"),
-           Line2D([], [], color="#d7191c", marker="X", ms=10, ls="",
-                  label="backward: version error")]
+handles = [
+    Line2D([], [], color="black", lw=2, label="W2._version (the real weight)"),
+    Line2D([], [], color="#2b83ba", lw=6, alpha=0.7, label="micro-batch 1: saved version"),
+    Line2D([], [], color="#fdae61", lw=6, alpha=0.7, label="micro-batch 2: saved version"),
+    Line2D([], [], color="#1a9641", marker="o", ls="", label="backward: versions match"),
+    Line2D([], [], color="#d7191c", marker="X", ms=10, ls="", label="backward: version error"),
+]
 fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
 fig.tight_layout(rect=(0, 0.17, 1, 1))
 plt.show()

@@ -34,8 +34,10 @@ plt.rcParams["figure.dpi"] = 80
 
 def lines(seen):
     """Observations one per line: easier to read than one long dict."""
-    return "\n".join(f"{key}: {value if isinstance(value, str) else repr(value)}"
-                     for key, value in seen.items())
+    return "\n".join(
+        f"{key}: {value if isinstance(value, str) else repr(value)}" for key, value in seen.items()
+    )
+
 
 # %% [markdown]
 # ## The rule, in the engine
@@ -53,6 +55,7 @@ print(inspect.getsource(common.is_recording))
 #
 # **Predict:** what do the three `is_grad_enabled()` calls below return: before, inside,
 # and after the block?
+
 
 # %% id="is-grad-enabled" tags=["seed:s000-is-grad-enabled"]
 def is_grad_enabled_around_a_block(lib):
@@ -73,13 +76,20 @@ side_by_side(is_grad_enabled_around_a_block)
 # **Predict:** `y.requires_grad` and `y.grad_fn`? And does `x` itself still require grad
 # afterwards?
 
+
 # %% id="no-grad-result" tags=["seed:s000-no-grad-result"]
 def no_grad_result(lib):
     x = lib.tensor(3.0, requires_grad=True)
     with lib.no_grad():
-        y = x ** 2
-    return lines({"y": y, "y.requires_grad": y.requires_grad, "y.grad_fn": y.grad_fn,
-                  "x.requires_grad": x.requires_grad})
+        y = x**2
+    return lines(
+        {
+            "y": y,
+            "y.requires_grad": y.requires_grad,
+            "y.grad_fn": y.grad_fn,
+            "x.requires_grad": x.requires_grad,
+        }
+    )
 
 
 side_by_side(no_grad_result)
@@ -91,6 +101,7 @@ side_by_side(no_grad_result)
 # chapter 3: the sum of `mm(w, x)` would have `SumBackward0` outside the block, and has
 # nothing inside it.
 
+
 # %% id="no-grad-mm" tags=["seed:s001-no-grad-mm"]
 def no_grad_mm(lib):
     lib.manual_seed(0)
@@ -100,8 +111,12 @@ def no_grad_mm(lib):
     outside = (y.requires_grad, y.grad_fn.name())
     with lib.no_grad():
         y = lib.sum(lib.mm(w, x))
-    return lines({"outside: requires_grad, grad_fn": outside,
-                  "inside no_grad(): requires_grad, grad_fn": (y.requires_grad, y.grad_fn)})
+    return lines(
+        {
+            "outside: requires_grad, grad_fn": outside,
+            "inside no_grad(): requires_grad, grad_fn": (y.requires_grad, y.grad_fn),
+        }
+    )
 
 
 side_by_side(no_grad_mm)
@@ -145,6 +160,7 @@ print(inspect.getsource(mg.enable_grad._new_state))
 #
 # **Predict:** the four values of `is_grad_enabled()` below.
 
+
 # %% id="enable-grad-nested" tags=["seed:s000-enable-grad-nested"]
 def enable_grad_nested(lib):
     seen = {}
@@ -176,6 +192,7 @@ print(inspect.getsource(grad_mode._GradModeContext.__call__))
 # **Predict:** `doubler` is decorated with `no_grad()`. Does `doubler(x)` require grad?
 # And the same product written in a `with` block?
 
+
 # %% id="no-grad-decorator" tags=["seed:s002-no-grad-decorator"]
 def no_grad_two_ways(lib):
     x = lib.tensor([1.0], requires_grad=True)
@@ -187,9 +204,13 @@ def no_grad_two_ways(lib):
         return t * 2
 
     z = doubler(x)
-    return lines({"with no_grad(): y.requires_grad": y.requires_grad,
-                  "@no_grad() doubler(x).requires_grad": z.requires_grad,
-                  "after the call, is_grad_enabled()": lib.is_grad_enabled()})
+    return lines(
+        {
+            "with no_grad(): y.requires_grad": y.requires_grad,
+            "@no_grad() doubler(x).requires_grad": z.requires_grad,
+            "after the call, is_grad_enabled()": lib.is_grad_enabled(),
+        }
+    )
 
 
 side_by_side(no_grad_two_ways)
@@ -206,13 +227,14 @@ side_by_side(no_grad_two_ways)
 # does its result require grad? Called outside? And after `y.backward()` with `y`
 # computed in an `enable_grad()` block inside `no_grad()`, what is `x.grad`?
 
+
 # %% id="enable-grad-decorator" tags=["seed:s002-enable-grad-decorator"]
 def enable_grad_two_ways(lib):
     x = lib.tensor([1.0], requires_grad=True)
     with lib.no_grad():
-        w = x * 2               # not recorded
+        w = x * 2  # not recorded
         with lib.enable_grad():
-            y = x * 2           # recorded
+            y = x * 2  # recorded
     y.backward()
 
     @lib.enable_grad()
@@ -222,10 +244,15 @@ def enable_grad_two_ways(lib):
     with lib.no_grad():
         inside = doubler(x)
     outside = doubler(x)
-    return lines({"w (in no_grad())": w, "y (enable_grad() in no_grad())": y,
-                  "x.grad after y.backward()": x.grad,
-                  "doubler(x) called in no_grad(): requires_grad": inside.requires_grad,
-                  "doubler(x) called outside: requires_grad": outside.requires_grad})
+    return lines(
+        {
+            "w (in no_grad())": w,
+            "y (enable_grad() in no_grad())": y,
+            "x.grad after y.backward()": x.grad,
+            "doubler(x) called in no_grad(): requires_grad": inside.requires_grad,
+            "doubler(x) called outside: requires_grad": outside.requires_grad,
+        }
+    )
 
 
 side_by_side(enable_grad_two_ways)
@@ -251,14 +278,19 @@ print(inspect.getsource(mg.set_grad_enabled.__exit__))
 # **Predict:** `mode = False`. What is `y.requires_grad` for `y = x ** 2` computed in
 # `with set_grad_enabled(mode):`?
 
+
 # %% id="set-grad-enabled-flag" tags=["seed:s000-set-grad-enabled-flag"]
 def set_grad_enabled_flag(lib):
     mode = False  # e.g. is_training
     with lib.set_grad_enabled(mode):
         x = lib.tensor(2.0, requires_grad=True)
-        y = x ** 2
-    return lines({"y.requires_grad": y.requires_grad,
-                  "is_grad_enabled() after the block": lib.is_grad_enabled()})
+        y = x**2
+    return lines(
+        {
+            "y.requires_grad": y.requires_grad,
+            "is_grad_enabled() after the block": lib.is_grad_enabled(),
+        }
+    )
 
 
 side_by_side(set_grad_enabled_flag)
@@ -269,6 +301,7 @@ side_by_side(set_grad_enabled_flag)
 #
 # **Predict:** `requires_grad` of `b`, `c`, `d`, `e`, `f` below (read the code top to
 # bottom; the plain calls are not blocks).
+
 
 # %% id="set-grad-enabled-call" tags=["seed:s002-set-grad-enabled-call"]
 def set_grad_enabled_call(lib):
@@ -283,15 +316,15 @@ def set_grad_enabled_call(lib):
         seen["c (with set_grad_enabled(True))"] = c.requires_grad
         d = a * 4
         seen["d (no mode)"] = d.requires_grad
-        lib.set_grad_enabled(True)     # a plain call
+        lib.set_grad_enabled(True)  # a plain call
         e = a * 5
         seen["e (after the call set_grad_enabled(True))"] = e.requires_grad
-        lib.set_grad_enabled(False)    # a plain call: lasts until changed
+        lib.set_grad_enabled(False)  # a plain call: lasts until changed
         f = a * 6
         seen["f (after the call set_grad_enabled(False))"] = f.requires_grad
         seen["is_grad_enabled() now"] = lib.is_grad_enabled()
     finally:
-        lib.set_grad_enabled(True)     # switch back, or the rest of the notebook records nothing
+        lib.set_grad_enabled(True)  # switch back, or the rest of the notebook records nothing
     return lines(seen)
 
 
@@ -311,6 +344,7 @@ side_by_side(set_grad_enabled_call)
 #
 # **Predict:** `y.requires_grad` in the first, `z.requires_grad` in the second. Then:
 # is grad mode on after the first program's block ends?
+
 
 # %% id="nesting" tags=["seed:s002-nesting"]
 def nesting(lib):
@@ -397,6 +431,7 @@ for name, (from_on, from_off) in observed.items():
 # **Predict:** what does `is_grad_enabled()` return in the worker thread? And what
 # does `(x * 2).requires_grad` give there?
 
+
 # %% id="thread-local" tags=["seed:s002-thread-local"]
 def thread_local(lib):
     x = lib.tensor([1.0], requires_grad=True)
@@ -439,6 +474,7 @@ print(inspect.getsource(grad_mode._GradModeContext._wrap_generator))
 # **Predict:** for each generator, is grad mode on inside it at the first `yield`, and in
 # the caller between two `next()` calls?
 
+
 # %%
 def generators(lib):
     x = lib.tensor([1.0], requires_grad=True)
@@ -454,8 +490,10 @@ def generators(lib):
                 yield lib.is_grad_enabled(), (x * 2).requires_grad
 
     seen = {}
-    for name, gen_fn in [("@no_grad() generator", decorated),
-                         ("with no_grad() inside", block_inside)]:
+    for name, gen_fn in [
+        ("@no_grad() generator", decorated),
+        ("with no_grad() inside", block_inside),
+    ]:
         gen = gen_fn()
         seen[f"{name}: inside at yield"] = next(gen)
         seen[f"{name}: caller between next() calls"] = lib.is_grad_enabled()
@@ -486,6 +524,7 @@ print(inspect.getsource(mg.inference_mode._new_state))
 # **Predict:** `y` is made in `inference_mode()`, `n` in `no_grad()`. `requires_grad` and
 # `is_inference()` of each?
 
+
 # %%
 def inference_vs_no_grad(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -494,9 +533,13 @@ def inference_vs_no_grad(lib):
         inside = (lib.is_grad_enabled(), lib.is_inference_mode_enabled())
     with lib.no_grad():
         n = x * 2
-    return lines({"in inference_mode(): is_grad_enabled, is_inference_mode_enabled": inside,
-                  "y: requires_grad, is_inference()": (y.requires_grad, y.is_inference()),
-                  "n: requires_grad, is_inference()": (n.requires_grad, n.is_inference())})
+    return lines(
+        {
+            "in inference_mode(): is_grad_enabled, is_inference_mode_enabled": inside,
+            "y: requires_grad, is_inference()": (y.requires_grad, y.is_inference()),
+            "n: requires_grad, is_inference()": (n.requires_grad, n.is_inference()),
+        }
+    )
 
 
 side_by_side(inference_vs_no_grad)
@@ -509,16 +552,19 @@ side_by_side(inference_vs_no_grad)
 #
 # **Predict:** which of these four lines raise?
 
+
 # %%
 def inference_tensor_errors(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     with lib.inference_mode():
         y = x * 2
     seen = {}
-    for name, action in [("x + y   (add saves nothing)", lambda: (x + y).grad_fn.name()),
-                         ("x * y   (mul saves y)", lambda: (x * y).grad_fn.name()),
-                         ("y.add_(1) outside", lambda: y.add_(1)),
-                         ("x * y.clone()", lambda: (x * y.clone()).grad_fn.name())]:
+    for name, action in [
+        ("x + y   (add saves nothing)", lambda: (x + y).grad_fn.name()),
+        ("x * y   (mul saves y)", lambda: (x * y).grad_fn.name()),
+        ("y.add_(1) outside", lambda: y.add_(1)),
+        ("x * y.clone()", lambda: (x * y.clone()).grad_fn.name()),
+    ]:
         try:
             seen[name] = action()
         except RuntimeError as error:
@@ -537,6 +583,7 @@ side_by_side(inference_tensor_errors)
 #
 # **Predict:** inside `inference_mode(False)`, is recording on? Does it matter whether the
 # enclosing block is `inference_mode()` or `no_grad()`?
+
 
 # %%
 def inference_mode_false(lib):
@@ -594,10 +641,18 @@ side_by_side(inference_mode_false)
 # %%
 NESTINGS = {
     "A": ["no_grad", "enable_grad", ("set_grad_enabled", False, "call")],
-    "B": [("set_grad_enabled", False, "call"), "enable_grad", "no_grad",
-          ("set_grad_enabled", True)],
-    "C": ["inference_mode", "no_grad", ("inference_mode", False),
-          ("set_grad_enabled", False, "call")],
+    "B": [
+        ("set_grad_enabled", False, "call"),
+        "enable_grad",
+        "no_grad",
+        ("set_grad_enabled", True),
+    ],
+    "C": [
+        "inference_mode",
+        "no_grad",
+        ("inference_mode", False),
+        ("set_grad_enabled", False, "call"),
+    ],
 }
 
 
@@ -662,12 +717,25 @@ def draw_nesting(levels, ax, title):
         # a block is inset in its parent; a plain call fills the rest of its parent
         left = pad * (indent + 1) if block else pad * indent + 0.006
         bottom = left
-        ax.add_patch(Rectangle((left, bottom), 1 - 2 * left, top - bottom,
-                               fc=COLORS[state_of(row)], ec="black",
-                               ls="-" if block else "--"))
+        ax.add_patch(
+            Rectangle(
+                (left, bottom),
+                1 - 2 * left,
+                top - bottom,
+                fc=COLORS[state_of(row)],
+                ec="black",
+                ls="-" if block else "--",
+            )
+        )
         ax.text(left + 0.01, top - 0.015, row.code, va="top", fontsize=8, family="monospace")
-        ax.text(1 - left - 0.01, top - 0.015, f"x*2 requires_grad={row.requires_grad}",
-                va="top", ha="right", fontsize=7)
+        ax.text(
+            1 - left - 0.01,
+            top - 0.015,
+            f"x*2 requires_grad={row.requires_grad}",
+            va="top",
+            ha="right",
+            fontsize=7,
+        )
         indent += block
     ax.set_title(title, fontsize=9)
     ax.set_xlim(0, 1)
@@ -678,9 +746,13 @@ def draw_nesting(levels, ax, title):
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 draw_nesting(NESTINGS["A"], axes[0], "nesting A")
 draw_nesting(NESTINGS["C"], axes[1], "nesting C")
-fig.legend(handles=[Rectangle((0, 0), 1, 1, fc=c, ec="black", label=k)
-                    for k, c in COLORS.items()], loc="lower center", ncol=3, fontsize=8,
-           frameon=False)
+fig.legend(
+    handles=[Rectangle((0, 0), 1, 1, fc=c, ec="black", label=k) for k, c in COLORS.items()],
+    loc="lower center",
+    ncol=3,
+    fontsize=8,
+    frameon=False,
+)
 fig.tight_layout(rect=(0, 0.07, 1, 1))
 plt.show()
 

@@ -52,22 +52,24 @@ print(inspect.getsource(mg.nn.Linear.forward))
 # **Predict:** the module below assigns a `Linear`, a `Parameter`, a plain tensor and a
 # number. Which names will `named_parameters()` list, and with which shapes?
 
+
 # %%
 def registered(lib):
     class Scaled(lib.nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc = lib.nn.Linear(2, 3)                  # a child Module
-            self.scale = lib.nn.Parameter(lib.ones(3))     # a Parameter
-            self.offset = lib.zeros(3)                     # a plain tensor
-            self.name = "scaled"                           # a plain attribute
+            self.fc = lib.nn.Linear(2, 3)  # a child Module
+            self.scale = lib.nn.Parameter(lib.ones(3))  # a Parameter
+            self.offset = lib.zeros(3)  # a plain tensor
+            self.name = "scaled"  # a plain attribute
 
         def forward(self, x):
             return self.fc(x) * self.scale + self.offset
 
     model = Scaled()
-    return [(name, tuple(p.shape), p.requires_grad, p.is_leaf)
-            for name, p in model.named_parameters()]
+    return [
+        (name, tuple(p.shape), p.requires_grad, p.is_leaf) for name, p in model.named_parameters()
+    ]
 
 
 side_by_side(registered)
@@ -102,17 +104,18 @@ print(model)
 
 # %% id="hand-loop"
 for step in range(300):
-    logits = model(X)              # forward: records a graph (parameters require grad)
-    loss = loss_fn(logits, y)      # one more node; loss is a 0-d tensor
-    optimizer.zero_grad()          # forget the previous step's gradients
-    loss.backward()                # walk the graph, fill each parameter's .grad
-    optimizer.step()               # change the parameters in place, from their .grad
+    logits = model(X)  # forward: records a graph (parameters require grad)
+    loss = loss_fn(logits, y)  # one more node; loss is a 0-d tensor
+    optimizer.zero_grad()  # forget the previous step's gradients
+    loss.backward()  # walk the graph, fill each parameter's .grad
+    optimizer.step()  # change the parameters in place, from their .grad
     if step % 60 == 0 or step == 299:
         print(f"step {step:3d}  loss {loss.item():.4f}")
 
 # %% [markdown]
 # To measure, switch the model to evaluation behaviour and stop recording (both switches
 # are explained below): an accuracy needs no gradient.
+
 
 # %%
 def accuracy(model, X, y):
@@ -123,8 +126,10 @@ def accuracy(model, X, y):
     return correct
 
 
-print(f"train accuracy {accuracy(model, X, y):.3f}, test accuracy "
-      f"{accuracy(model, X_test, y_test):.3f}")
+print(
+    f"train accuracy {accuracy(model, X, y):.3f}, test accuracy "
+    f"{accuracy(model, X_test, y_test):.3f}"
+)
 
 # %% [markdown]
 # A picture of what was learnt: the model's prediction at every point of a grid
@@ -142,8 +147,7 @@ ax.contourf(grid_x, grid_y, p_class1, levels=np.linspace(0, 1, 11), cmap="RdBu_r
 ax.contour(grid_x, grid_y, p_class1, levels=[0.5], colors="k", linewidths=1)
 points = X.numpy()
 ax.scatter(points[:, 0], points[:, 1], c=y.numpy(), cmap="RdBu_r", edgecolors="k", s=18)
-ax.set(title="two moons: P(class 1) after 300 steps, boundary at 0.5", xlabel="x0",
-       ylabel="x1")
+ax.set(title="two moons: P(class 1) after 300 steps, boundary at 0.5", xlabel="x0", ylabel="x1")
 plt.show()
 
 # %% [markdown]
@@ -163,11 +167,12 @@ print(inspect.getsource(mg.optim.SGD._update))
 # in-place change of a leaf that requires grad, which chapter 6 showed is refused *outside*
 # `no_grad()`:
 
+
 # %%
 def update_outside_no_grad(lib):
     lib.manual_seed(0)
     layer = lib.nn.Linear(2, 3)
-    layer.weight.sub_(0.1)          # what step() does, but with recording on
+    layer.weight.sub_(0.1)  # what step() does, but with recording on
 
 
 side_by_side(update_outside_no_grad)
@@ -175,6 +180,7 @@ side_by_side(update_outside_no_grad)
 # %% [markdown]
 # **Predict:** after one more training step, by how much has each parameter's
 # `_version` changed? Is `weight` still a leaf, and what is its `grad_fn`?
+
 
 # %% id="step-versions"
 def one_step(lib):
@@ -190,10 +196,13 @@ def one_step(lib):
     optimizer.step()
     after_step = [p._version for p in model.parameters()]
     weight = model[0].weight
-    return {"version change from backward": [a - b for a, b in zip(after_backward, before)],
-            "version change from step": [a - b for a, b in zip(after_step, after_backward)],
-            "weight.is_leaf": weight.is_leaf, "weight.grad_fn": weight.grad_fn,
-            "weight.requires_grad": weight.requires_grad}
+    return {
+        "version change from backward": [a - b for a, b in zip(after_backward, before)],
+        "version change from step": [a - b for a, b in zip(after_step, after_backward)],
+        "weight.is_leaf": weight.is_leaf,
+        "weight.grad_fn": weight.grad_fn,
+        "weight.requires_grad": weight.requires_grad,
+    }
 
 
 side_by_side(one_step)
@@ -208,6 +217,7 @@ side_by_side(one_step)
 # used for backward after a `step()` changed that weight: it would compute gradients from
 # numbers that are gone. Forward, then step, then backward:
 
+
 # %%
 def step_between_forward_and_backward(lib):
     lib.manual_seed(0)
@@ -215,17 +225,19 @@ def step_between_forward_and_backward(lib):
     optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = lib.nn.CrossEntropyLoss()
     x, target = lib.ones(4, 2), lib.tensor([0, 1, 0, 1])
-    loss_fn(model(x), target).backward()   # some gradients to step with
-    loss = loss_fn(model(x), target)       # a new graph: saves the weights it needs
-    optimizer.step()                       # weights change in place: versions + 1
+    loss_fn(model(x), target).backward()  # some gradients to step with
+    loss = loss_fn(model(x), target)  # a new graph: saves the weights it needs
+    optimizer.step()  # weights change in place: versions + 1
     try:
         loss.backward()
     except RuntimeError as error:
         # PyTorch names the saved view's producer "AsStrided" here, minigrad "T": the
         # rest of the message is the same, so we show the part that matters.
         message = str(error)
-        return "RuntimeError: ..." + message[message.index(" is at version"):
-                                             message.index(" instead.") + 9]
+        return (
+            "RuntimeError: ..."
+            + message[message.index(" is at version") : message.index(" instead.") + 9]
+        )
 
 
 side_by_side(step_between_forward_and_backward)
@@ -249,6 +261,7 @@ print(inspect.getsource(mg.optim.Optimizer.zero_grad))
 # **Predict:** two `backward()` calls on the same batch, with no `zero_grad()` between
 # them (a fresh forward each time). How does `weight.grad` compare with one call's?
 
+
 # %% id="no-zero-grad"
 def twice_without_zero_grad(lib):
     lib.manual_seed(0)
@@ -256,7 +269,7 @@ def twice_without_zero_grad(lib):
     x = lib.tensor([[1.0, 2.0], [3.0, -1.0]])
     layer(x).sum().backward()
     once = layer.weight.grad.clone()
-    layer(x).sum().backward()                # no zero_grad() in between
+    layer(x).sum().backward()  # no zero_grad() in between
     twice = layer.weight.grad.clone()
     layer.zero_grad()
     return {"once": once, "twice": twice, "after zero_grad()": layer.weight.grad}
@@ -269,6 +282,7 @@ side_by_side(twice_without_zero_grad)
 # twice). In a training loop that forgets `zero_grad()`, step `k` therefore moves the
 # weights by the sum of *all* gradients so far, and that sum does not shrink when the loss
 # does. Watch the size of the first layer's weights:
+
 
 # %%
 def weight_norms(zero_grad, steps=200):
@@ -291,8 +305,12 @@ without_zero, forgetful = weight_norms(False)
 fig, ax = plt.subplots(figsize=(6, 3.2))
 ax.plot(with_zero, label="with zero_grad()")
 ax.plot(without_zero, label="without zero_grad()")
-ax.set(xlabel="step", ylabel="norm of first layer's weight", yscale="log",
-       title="forgetting zero_grad(): every step adds all past gradients")
+ax.set(
+    xlabel="step",
+    ylabel="norm of first layer's weight",
+    yscale="log",
+    title="forgetting zero_grad(): every step adds all past gradients",
+)
 ax.legend()
 plt.show()
 print(f"after 200 steps: {with_zero[-1]:.1f} with zero_grad(), {without_zero[-1]:.1f} without")
@@ -312,6 +330,7 @@ print(f"after 200 steps: {with_zero[-1]:.1f} with zero_grad(), {without_zero[-1]
 #
 # **Predict:** the forward pass and the loss are computed inside `no_grad()`. What are
 # `loss.requires_grad` and `loss.grad_fn`, and what does `loss.backward()` do?
+
 
 # %% id="training-needs-grad" tags=["seed:s000-training-needs-grad"]
 def train_step_under_no_grad(lib):
@@ -360,16 +379,22 @@ print(inspect.getsource(mg.nn.BatchNorm1d.forward))
 
 # %%
 rng = np.random.default_rng(0)
-weights = {"0.weight": rng.normal(0, 0.5, (6, 4)), "0.bias": rng.normal(0, 0.1, 6),
-           "1.weight": 1 + 0.1 * rng.normal(size=6), "1.bias": 0.1 * rng.normal(size=6),
-           "4.weight": rng.normal(0, 0.5, (3, 6)), "4.bias": rng.normal(0, 0.1, 3)}
+weights = {
+    "0.weight": rng.normal(0, 0.5, (6, 4)),
+    "0.bias": rng.normal(0, 0.1, 6),
+    "1.weight": 1 + 0.1 * rng.normal(size=6),
+    "1.bias": 0.1 * rng.normal(size=6),
+    "4.weight": rng.normal(0, 0.5, (3, 6)),
+    "4.bias": rng.normal(0, 0.1, 3),
+}
 batch = rng.normal(size=(5, 4)).astype(np.float32)
 
 
 def small_model(lib):
     nn = lib.nn
-    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.5),
-                          nn.Linear(6, 3))
+    model = nn.Sequential(
+        nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.5), nn.Linear(6, 3)
+    )
     with lib.no_grad():
         for name, p in model.named_parameters():
             p.copy_(lib.tensor(weights[name], dtype=lib.float32))
@@ -381,6 +406,7 @@ print(small_model(mg))
 # %% [markdown]
 # **Predict** the table before running it: for each combination, are the two outputs
 # equal? Does the output require grad? Did BatchNorm's `running_mean` move?
+
 
 # %% id="eval-vs-no-grad" tags=["seed:s003-eval-vs-no-grad"]
 def eval_vs_no_grad(lib):
@@ -395,8 +421,10 @@ def eval_vs_no_grad(lib):
                 first, second = model(x), model(x)
             same = (first - second).abs().sum().item() == 0
             moved = model[1].running_mean.abs().sum().item() > 0
-            rows.append(f"{mode:5} | {'grad' if grad else 'no_grad':7} | {same!s:17} | "
-                        f"{first.requires_grad!s:13} | {moved}")
+            rows.append(
+                f"{mode:5} | {'grad' if grad else 'no_grad':7} | {same!s:17} | "
+                f"{first.requires_grad!s:13} | {moved}"
+            )
     return "\n".join(rows)
 
 
@@ -410,6 +438,7 @@ side_by_side(eval_vs_no_grad)
 # other. In evaluation you want both: `eval()` for the right outputs, `no_grad()` so that
 # no graph is built (chapter 9 measures what that saves). With the same weights, the two
 # libraries' evaluation outputs agree number for number:
+
 
 # %%
 def evaluation_output(lib):
@@ -430,13 +459,14 @@ side_by_side(evaluation_output)
 # **Predict:** after `buggy_accuracy` returns, is recording on? What happens to the next
 # training step?
 
+
 # %% id="global-switch" tags=["seed:s003-global-switch"]
 def buggy_accuracy(lib, model, X, y):
-    lib.set_grad_enabled(False)               # "no gradients needed to evaluate"
+    lib.set_grad_enabled(False)  # "no gradients needed to evaluate"
     model.eval()
     result = (model(X).argmax(dim=1) == y).float().mean().item()
     model.train()
-    return result                             # ... and recording is still off
+    return result  # ... and recording is still off
 
 
 def global_switch_left_off(lib):
@@ -446,7 +476,7 @@ def global_switch_left_off(lib):
     try:
         buggy_accuracy(lib, model, X_, y_)
         seen = {"is_grad_enabled() afterwards": lib.is_grad_enabled()}
-        loss = lib.nn.CrossEntropyLoss()(model(X_), y_)     # the next training step
+        loss = lib.nn.CrossEntropyLoss()(model(X_), y_)  # the next training step
         seen["loss.requires_grad"] = loss.requires_grad
         try:
             loss.backward()
@@ -454,7 +484,7 @@ def global_switch_left_off(lib):
             seen["loss.backward()"] = f"RuntimeError: {error}"
         return seen
     finally:
-        lib.set_grad_enabled(True)            # clean up, so later cells are not affected
+        lib.set_grad_enabled(True)  # clean up, so later cells are not affected
 
 
 side_by_side(global_switch_left_off)
@@ -466,10 +496,11 @@ side_by_side(global_switch_left_off)
 # previous state when the block ends (also when it ends with an exception), or, if a
 # plain call is unavoidable, restore the previous state in a `finally`:
 
+
 # %%
 def good_accuracy(lib, model, X, y):
     model.eval()
-    with lib.no_grad():                       # restored on exit, whatever happens
+    with lib.no_grad():  # restored on exit, whatever happens
         result = (model(X).argmax(dim=1) == y).float().mean().item()
     model.train()
     return result
@@ -482,9 +513,11 @@ def global_switch_restored(lib):
     good_accuracy(lib, model, X_, y_)
     loss = lib.nn.CrossEntropyLoss()(model(X_), y_)
     loss.backward()
-    return {"is_grad_enabled() afterwards": lib.is_grad_enabled(),
-            "loss.requires_grad": loss.requires_grad,
-            "weight.grad is filled": model[0].weight.grad is not None}
+    return {
+        "is_grad_enabled() afterwards": lib.is_grad_enabled(),
+        "loss.requires_grad": loss.requires_grad,
+        "weight.grad is filled": model[0].weight.grad is not None,
+    }
 
 
 side_by_side(global_switch_restored)
@@ -499,17 +532,23 @@ print("recording on in this notebook:", mg.is_grad_enabled())
 
 # %%
 X_digits, y_digits = load_digits()
-X_train, X_held, y_train, y_held = train_test_split(X_digits, y_digits, test_size=0.25,
-                                                     seed=0)
+X_train, X_held, y_train, y_held = train_test_split(X_digits, y_digits, test_size=0.25, seed=0)
 print("train", tuple(X_train.shape), "test", tuple(X_held.shape))
 
 mg.manual_seed(0)
 mlp = mg.nn.Sequential(mg.nn.Linear(64, 64), mg.nn.ReLU(), mg.nn.Linear(64, 10))
 initial_state = {k: v.detach().numpy().copy() for k, v in mlp.state_dict().items()}
-history = fit(mlp, mg.nn.CrossEntropyLoss(), mg.optim.SGD(mlp.parameters(), lr=0.1,
-                                                          momentum=0.9),
-              (X_train, y_train), epochs=6, batch_size=32, test_data=(X_held, y_held),
-              seed=0, progress=False)
+history = fit(
+    mlp,
+    mg.nn.CrossEntropyLoss(),
+    mg.optim.SGD(mlp.parameters(), lr=0.1, momentum=0.9),
+    (X_train, y_train),
+    epochs=6,
+    batch_size=32,
+    test_data=(X_held, y_held),
+    seed=0,
+    progress=False,
+)
 print(f"test accuracy after {history.epochs[-1]} epochs: {history.test_accuracy[-1]:.3f}")
 history.plot()
 
@@ -523,7 +562,7 @@ history.plot()
 
 # %%
 order = np.random.default_rng(1).permutation(len(X_train))
-batches = [order[i:i + 32] for i in range(0, 40 * 32, 32)]  # 40 full batches
+batches = [order[i : i + 32] for i in range(0, 40 * 32, 32)]  # 40 full batches
 
 
 def training_losses(lib):

@@ -70,6 +70,7 @@ print(inspect.getsource(fused.addmm))
 # see: 64 inputs, three hidden layers of 256 ReLU units, 10 outputs. Three epochs of Adam
 # train it well enough.
 
+
 # %%
 def digits_mlp(lib, width=256, depth=3):
     nn = lib.nn
@@ -81,18 +82,27 @@ def digits_mlp(lib, width=256, depth=3):
 
 
 X_digits, y_digits = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(X_digits, y_digits, test_size=0.25,
-                                                     seed=0)
+X_train, X_test, y_train, y_test = train_test_split(X_digits, y_digits, test_size=0.25, seed=0)
 mg.manual_seed(0)
 model = digits_mlp(mg)
-history = fit(model, mg.nn.CrossEntropyLoss(), mg.optim.Adam(model.parameters(), lr=3e-3),
-              (X_train, y_train), epochs=3, batch_size=128, test_data=(X_test, y_test),
-              seed=0, progress=False)
-model.eval()                       # from now on we only evaluate
+history = fit(
+    model,
+    mg.nn.CrossEntropyLoss(),
+    mg.optim.Adam(model.parameters(), lr=3e-3),
+    (X_train, y_train),
+    epochs=3,
+    batch_size=128,
+    test_data=(X_test, y_test),
+    seed=0,
+    progress=False,
+)
+model.eval()  # from now on we only evaluate
 parameters = list(model.parameters())
 print(model)
-print(f"test accuracy {history.test_accuracy[-1]:.3f}, "
-      f"{sum(p.numel() for p in parameters)} parameters")
+print(
+    f"test accuracy {history.test_accuracy[-1]:.3f}, "
+    f"{sum(p.numel() for p in parameters)} parameters"
+)
 
 # %% [markdown]
 # To have batches larger than the data set, the 1797 digits are repeated three times
@@ -109,6 +119,7 @@ print(tuple(X_big.shape))
 # With recording on, one forward pass of a batch creates these nodes (the walk is
 # `coursekit.measure.graph_nodes`, an explicit-stack walk along `next_functions`):
 
+
 # %%
 def node_counts(lib):
     net = digits_mlp(lib)
@@ -117,8 +128,10 @@ def node_counts(lib):
     with lib.no_grad():
         unrecorded = net(lib.ones(8, 64))
     names = Counter(n.name().split("::")[-1] for n in measure.graph_nodes(recorded))
-    return {"recorded": sorted(names.items()),
-            "under no_grad": len(measure.graph_nodes(unrecorded))}
+    return {
+        "recorded": sorted(names.items()),
+        "under no_grad": len(measure.graph_nodes(unrecorded)),
+    }
 
 
 side_by_side(node_counts)
@@ -154,8 +167,10 @@ print(inspect.getsource(measure.graph_memory))
 
 # %% id="saved-bytes" tags=["seed:s003-memory"]
 batch_sizes = [64, 256, 1024, 4096]
-print(f"{'batch':>6} | {'nodes':>5} | {'saved MB':>8} | {'held MB':>7} | "
-      f"{'no_grad: nodes, bytes':>21}")
+print(
+    f"{'batch':>6} | {'nodes':>5} | {'saved MB':>8} | {'held MB':>7} | "
+    f"{'no_grad: nodes, bytes':>21}"
+)
 exact = {}
 for B in batch_sizes:
     x = X_big[:B]
@@ -163,8 +178,10 @@ for B in batch_sizes:
     with mg.no_grad():
         unrecorded = measure.graph_memory(model(x), exclude=[x, *parameters])
     exact[B] = recorded
-    print(f"{B:>6} | {recorded.nodes:>5} | {recorded.saved_bytes / MB:>8.3f} | "
-          f"{recorded.held_bytes / MB:>7.3f} | {unrecorded.nodes:>10}, {unrecorded.saved_bytes}")
+    print(
+        f"{B:>6} | {recorded.nodes:>5} | {recorded.saved_bytes / MB:>8.3f} | "
+        f"{recorded.held_bytes / MB:>7.3f} | {unrecorded.nodes:>10}, {unrecorded.saved_bytes}"
+    )
 
 # %% [markdown]
 # The held bytes are exactly three hidden activations: `3 x B x 256 x 4` bytes, 3 MB for
@@ -173,6 +190,7 @@ for B in batch_sizes:
 # weights, which exist anyway. Both grow in proportion to the batch size. Under
 # `no_grad()`, zero nodes and zero bytes, whatever the batch. PyTorch keeps exactly the
 # same bytes (the same walk over its `_saved_*` attributes):
+
 
 # %%
 def graph_bytes(lib):
@@ -190,13 +208,25 @@ side_by_side(graph_bytes)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
-ax.plot(batch_sizes, [exact[B].saved_bytes / MB for B in batch_sizes], "o-",
-        label="saved by the nodes (with repeats)")
-ax.plot(batch_sizes, [exact[B].held_bytes / MB for B in batch_sizes], "s-",
-        label="held only by the graph")
+ax.plot(
+    batch_sizes,
+    [exact[B].saved_bytes / MB for B in batch_sizes],
+    "o-",
+    label="saved by the nodes (with repeats)",
+)
+ax.plot(
+    batch_sizes,
+    [exact[B].held_bytes / MB for B in batch_sizes],
+    "s-",
+    label="held only by the graph",
+)
 ax.plot(batch_sizes, [0] * len(batch_sizes), "k^--", label="under no_grad(): 0")
-ax.set(xlabel="batch size", ylabel="MB", xticks=[0, *batch_sizes[1:]],
-       title="bytes kept for backward (exact): in proportion to the batch")
+ax.set(
+    xlabel="batch size",
+    ylabel="MB",
+    xticks=[0, *batch_sizes[1:]],
+    title="bytes kept for backward (exact): in proportion to the batch",
+)
 ax.legend()
 plt.show()
 
@@ -216,6 +246,7 @@ print(inspect.getsource(measure.memory_during))
 # **Predict:** with recording on, how much memory does a finished forward pass keep, in
 # terms of the table above? And under `no_grad()`?
 
+
 # %% tags=["nbval-ignore-output"]
 # nbval-ignore-output: tracemalloc also counts small Python objects (nodes, tensor
 # wrappers), whose sizes vary between Python versions; the verdicts below are checked.
@@ -225,26 +256,34 @@ def evaluate_no_grad(x):
 
 
 traced = {}
-print(f"{'batch':>6} | {'retained MB: grad':>17} | {'no_grad':>7} | {'peak MB: grad':>13} | "
-      f"{'no_grad':>7}")
+print(
+    f"{'batch':>6} | {'retained MB: grad':>17} | {'no_grad':>7} | {'peak MB: grad':>13} | "
+    f"{'no_grad':>7}"
+)
 for B in batch_sizes:
     x = X_big[:B]
     traced[B] = (measure.memory_during(model, x), measure.memory_during(evaluate_no_grad, x))
     (grad, nograd) = traced[B]
-    print(f"{B:>6} | {grad.retained / MB:>17.2f} | {nograd.retained / MB:>7.2f} | "
-          f"{grad.peak / MB:>13.2f} | {nograd.peak / MB:>7.2f}")
+    print(
+        f"{B:>6} | {grad.retained / MB:>17.2f} | {nograd.retained / MB:>7.2f} | "
+        f"{grad.peak / MB:>13.2f} | {nograd.peak / MB:>7.2f}"
+    )
 
 # %%
 output_bytes = {B: B * 10 * 4 for B in batch_sizes}
 grad_kept_is_graph = all(  # within 5%, plus 32 KB for the node objects themselves
     abs(traced[B][0].retained - (exact[B].held_bytes + output_bytes[B]))
-    < 0.05 * exact[B].held_bytes + 32 * 1024 for B in batch_sizes)
+    < 0.05 * exact[B].held_bytes + 32 * 1024
+    for B in batch_sizes
+)
 nograd_kept_is_output = all(
-    abs(traced[B][1].retained - output_bytes[B]) < 0.5 * output_bytes[B] + 4096
-    for B in batch_sizes)
+    abs(traced[B][1].retained - output_bytes[B]) < 0.5 * output_bytes[B] + 4096 for B in batch_sizes
+)
 peak_lower = all(traced[B][1].peak < traced[B][0].peak for B in batch_sizes)
-print("with recording, memory kept = held bytes + the output (within 5%, plus the nodes):",
-      grad_kept_is_graph)
+print(
+    "with recording, memory kept = held bytes + the output (within 5%, plus the nodes):",
+    grad_kept_is_graph,
+)
 print("under no_grad, memory kept = the output alone:", nograd_kept_is_output)
 print("peak lower under no_grad for every batch size:", peak_lower)
 
@@ -274,15 +313,21 @@ for depth in depths:
     with mg.no_grad():
         peak_no_grad = measure.memory_during(deep, x).peak
     peaks[depth] = (measure.memory_during(deep, x).peak, peak_no_grad, held)
-    print(f"depth {depth}: held {held / MB:.0f} MB exactly; peak {peaks[depth][0] / MB:.1f} MB "
-          f"recording, {peaks[depth][1] / MB:.1f} MB under no_grad")
+    print(
+        f"depth {depth}: held {held / MB:.0f} MB exactly; peak {peaks[depth][0] / MB:.1f} MB "
+        f"recording, {peaks[depth][1] / MB:.1f} MB under no_grad"
+    )
 
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(depths, [peaks[d][0] / MB for d in depths], "o-", label="peak, recording")
 ax.plot(depths, [peaks[d][1] / MB for d in depths], "s-", label="peak, no_grad()")
 ax.plot(depths, [peaks[d][2] / MB for d in depths], "k:", label="held by the graph (exact)")
-ax.set(xlabel="hidden layers (width 256)", ylabel="MB", xticks=depths,
-       title="batch of 1024: peak memory grows with depth only when recording")
+ax.set(
+    xlabel="hidden layers (width 256)",
+    ylabel="MB",
+    xticks=depths,
+    title="batch of 1024: peak memory grows with depth only when recording",
+)
 ax.legend()
 plt.show()
 
@@ -296,29 +341,40 @@ plt.show()
 # **Predict:** evaluating all 5391 rows at once versus in batches of 256, both under
 # `no_grad()`: which peak is smaller, and by roughly how much?
 
+
 # %% id="batching" tags=["seed:s003-batching"]
 def predict(model, X, batch_size=None):
     """Class predictions for every row of X, in batches, in eval mode, without a graph."""
     batch_size = batch_size or X.shape[0]
     model.eval()
     with mg.no_grad():
-        return mg.cat([model(X[start:start + batch_size]).argmax(dim=1)
-                       for start in range(0, X.shape[0], batch_size)])
+        return mg.cat(
+            [
+                model(X[start : start + batch_size]).argmax(dim=1)
+                for start in range(0, X.shape[0], batch_size)
+            ]
+        )
 
 
 at_once, batched = predict(model, X_big), predict(model, X_big, batch_size=256)
 print("same predictions:", bool((at_once == batched).sum().item() == X_big.shape[0]))
-print(f"accuracy {(batched == y_big).float().mean().item():.3f} (the training data is "
-      "part of the repeated set)")
-print(f"one activation: {X_big.shape[0] * 256 * 4 / MB:.2f} MB for all rows, "
-      f"{256 * 256 * 4 / MB:.2f} MB for a batch of 256")
+print(
+    f"accuracy {(batched == y_big).float().mean().item():.3f} (the training data is "
+    "part of the repeated set)"
+)
+print(
+    f"one activation: {X_big.shape[0] * 256 * 4 / MB:.2f} MB for all rows, "
+    f"{256 * 256 * 4 / MB:.2f} MB for a batch of 256"
+)
 
 # %% tags=["nbval-ignore-output"]
 # nbval-ignore-output: tracemalloc peaks vary slightly (small Python objects).
 peak_at_once = measure.memory_during(predict, model, X_big).peak
 peak_batched = measure.memory_during(predict, model, X_big, 256).peak
-print(f"peak: {peak_at_once / MB:.2f} MB at once, {peak_batched / MB:.2f} MB in batches "
-      f"of 256 ({peak_at_once / peak_batched:.0f}x smaller)")
+print(
+    f"peak: {peak_at_once / MB:.2f} MB at once, {peak_batched / MB:.2f} MB in batches "
+    f"of 256 ({peak_at_once / peak_batched:.0f}x smaller)"
+)
 
 # %% [markdown]
 # Batching makes the peak a property of the batch size, not of the data set. It only
@@ -326,18 +382,23 @@ print(f"peak: {peak_at_once / MB:.2f} MB at once, {peak_batched / MB:.2f} MB in 
 # on, keeping each batch's output (to concatenate them later). Each kept output keeps its
 # whole graph, so memory grows with every batch, exactly as if nothing were batched:
 
+
 # %%
 def logits_in_batches(X, batch_size=256):
-    return [model(X[start:start + batch_size]) for start in range(0, X.shape[0], batch_size)]
+    return [model(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)]
 
 
 kept = logits_in_batches(X_big)
 with mg.no_grad():
     kept_no_grad = logits_in_batches(X_big)
-print(f"{len(kept)} kept outputs, recording on:  held "
-      f"{measure.graph_memory(kept, exclude=[X_big, *parameters]).held_bytes / MB:.2f} MB")
-print(f"{len(kept)} kept outputs, under no_grad: held "
-      f"{measure.graph_memory(kept_no_grad, exclude=[X_big, *parameters]).held_bytes} bytes")
+print(
+    f"{len(kept)} kept outputs, recording on:  held "
+    f"{measure.graph_memory(kept, exclude=[X_big, *parameters]).held_bytes / MB:.2f} MB"
+)
+print(
+    f"{len(kept)} kept outputs, under no_grad: held "
+    f"{measure.graph_memory(kept_no_grad, exclude=[X_big, *parameters]).held_bytes} bytes"
+)
 del kept, kept_no_grad
 
 # %% [markdown]
@@ -357,9 +418,10 @@ del kept, kept_no_grad
 # recording on. What are `requires_grad`, `grad_fn` and `is_leaf` of each mean, and how
 # many bytes does each keep alive?
 
+
 # %% id="feature-stats" tags=["seed:s003-feature-stats"]
 def feature_mean(lib, net, X, record):
-    extractor = net[:-1]                     # all layers but the classifier
+    extractor = net[:-1]  # all layers but the classifier
     with lib.set_grad_enabled(record):
         features = extractor(X)
         return features.mean(dim=0)
@@ -374,7 +436,11 @@ def feature_statistics(lib):
         mean = feature_mean(lib, net, X, record)
         held = measure.graph_memory(mean, exclude=[X, *net.parameters()]).held_bytes
         seen["recording" if record else "no_grad"] = (
-            mean.requires_grad, mean.grad_fn and mean.grad_fn.name(), mean.is_leaf, held)
+            mean.requires_grad,
+            mean.grad_fn and mean.grad_fn.name(),
+            mean.is_leaf,
+            held,
+        )
     return seen
 
 
@@ -400,9 +466,17 @@ print("statistics require grad:", mean.requires_grad, std.requires_grad)
 
 mg.manual_seed(0)
 head = mg.nn.Linear(256, 10)
-head_history = fit(head, mg.nn.CrossEntropyLoss(), mg.optim.SGD(head.parameters(), lr=0.05),
-                   (Z_train, y_train), epochs=3, batch_size=64, test_data=(Z_test, y_test),
-                   seed=0, progress=False)
+head_history = fit(
+    head,
+    mg.nn.CrossEntropyLoss(),
+    mg.optim.SGD(head.parameters(), lr=0.05),
+    (Z_train, y_train),
+    epochs=3,
+    batch_size=64,
+    test_data=(Z_test, y_test),
+    seed=0,
+    progress=False,
+)
 print(f"new head on frozen features: test accuracy {head_history.test_accuracy[-1]:.3f}")
 
 # %% [markdown]
@@ -420,6 +494,7 @@ print(inspect.getsource(measure.median_times))
 # **Predict:** is the time saved by `no_grad()` a bigger *fraction* for a batch of 1 or
 # for a batch of 4096?
 
+
 # %% id="eval-time" tags=["seed:s003-eval-time", "nbval-ignore-output"]
 # nbval-ignore-output: timings depend on the machine and its load; few repeats keep
 # this cell fast, so expect some noise.
@@ -430,16 +505,20 @@ def evaluate_inference_mode(x):
 
 time_sizes = [1, 16, 256, 2048]
 times = {}
-with measure.one_thread():      # compare the work, not the scheduling of threads
+with measure.one_thread():  # compare the work, not the scheduling of threads
     for B in time_sizes:
         x = X_big[:B]
-        times[B] = measure.median_times([model, evaluate_no_grad, evaluate_inference_mode],
-                                        x, repeat=7, number=max(1, 64 // B))
-print(f"{'batch':>6} | {'recording':>10} | {'no_grad':>10} | {'inference':>10} | "
-      "recording / no_grad")
+        times[B] = measure.median_times(
+            [model, evaluate_no_grad, evaluate_inference_mode], x, repeat=7, number=max(1, 64 // B)
+        )
+print(
+    f"{'batch':>6} | {'recording':>10} | {'no_grad':>10} | {'inference':>10} | recording / no_grad"
+)
 for B, (t_rec, t_no, t_inf) in times.items():
-    print(f"{B:>6} | {t_rec * 1e3:>7.3f} ms | {t_no * 1e3:>7.3f} ms | {t_inf * 1e3:>7.3f} ms | "
-          f"{t_rec / t_no:.2f}")
+    print(
+        f"{B:>6} | {t_rec * 1e3:>7.3f} ms | {t_no * 1e3:>7.3f} ms | {t_inf * 1e3:>7.3f} ms | "
+        f"{t_rec / t_no:.2f}"
+    )
 
 # %% [markdown]
 # The same measurement in PyTorch, when it is installed (same architecture; the
@@ -461,22 +540,33 @@ else:
 
     with measure.one_thread():
         for B in time_sizes:
-            torch_times[B] = measure.median_times([torch_model, torch_no_grad], torch_X[:B],
-                                                  repeat=7, number=max(1, 64 // B))
+            torch_times[B] = measure.median_times(
+                [torch_model, torch_no_grad], torch_X[:B], repeat=7, number=max(1, 64 // B)
+            )
     for B, (t_rec, t_no) in torch_times.items():
-        print(f"PyTorch, batch {B:>4}: {t_rec * 1e3:7.3f} ms recording, "
-              f"{t_no * 1e3:7.3f} ms no_grad, ratio {t_rec / t_no:.2f}")
+        print(
+            f"PyTorch, batch {B:>4}: {t_rec * 1e3:7.3f} ms recording, "
+            f"{t_no * 1e3:7.3f} ms no_grad, ratio {t_rec / t_no:.2f}"
+        )
 
 # %% tags=["nbval-ignore-output"]
 # nbval-ignore-output: a plot of the timings above.
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(time_sizes, [times[B][0] / times[B][1] for B in time_sizes], "o-", label="minigrad")
 if torch_times:
-    ax.plot(time_sizes, [torch_times[B][0] / torch_times[B][1] for B in time_sizes], "s-",
-            label="PyTorch")
+    ax.plot(
+        time_sizes,
+        [torch_times[B][0] / torch_times[B][1] for B in time_sizes],
+        "s-",
+        label="PyTorch",
+    )
 ax.axhline(1.0, color="k", linewidth=0.8)
-ax.set(xscale="log", xlabel="batch size", ylabel="time recording / time no_grad",
-       title="the cost of recording, relative to the forward pass")
+ax.set(
+    xscale="log",
+    xlabel="batch size",
+    ylabel="time recording / time no_grad",
+    title="the cost of recording, relative to the forward pass",
+)
 ax.set_xticks(time_sizes, [str(B) for B in time_sizes])
 ax.legend()
 plt.show()
@@ -495,6 +585,7 @@ plt.show()
 # *inference tensors*: PyTorch then skips their version counters and view tracking, a
 # small saving per operation. The price is a promise: an inference tensor can never enter
 # a recorded computation later.
+
 
 # %%
 def inference_tensors(lib):
@@ -548,8 +639,10 @@ else:
             print(f"  not measured  {target['target']}")
         else:
             status = "met" if target["met"] else "missed"
-            print(f"  {status:>12}  {target['ratio_name']} = {target['ratio']:.2f}: "
-                  f"{target['target']}")
+            print(
+                f"  {status:>12}  {target['ratio_name']} = {target['ratio']:.2f}: "
+                f"{target['target']}"
+            )
 
 # %% [markdown]
 # ## Summary

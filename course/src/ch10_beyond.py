@@ -38,8 +38,9 @@ def names(fns):
 
 def lines(seen):
     """Observations one per line: easier to read than one long dict."""
-    return "\n".join(f"{key}: {value if isinstance(value, str) else repr(value)}"
-                     for key, value in seen.items())
+    return "\n".join(
+        f"{key}: {value if isinstance(value, str) else repr(value)}" for key, value in seen.items()
+    )
 
 
 # %% [markdown]
@@ -72,6 +73,7 @@ print(inspect.getsource(mg.autograd.Function.apply))
 # The class is built by a function of `lib`, so that the same code runs on minigrad and
 # on PyTorch. `bug=True` plants a mistake we will hunt down with `gradcheck` later.
 
+
 # %%
 def make_softplus(lib, bug=False):
     class Softplus(lib.autograd.Function):
@@ -97,14 +99,21 @@ Softplus = make_softplus(mg)
 # name of `y.grad_fn`, the names in its `next_functions`, and `x.grad` after
 # `y.sum().backward()`.
 
+
 # %%
 def softplus_example(lib):
     Softplus = make_softplus(lib)
     x = lib.tensor([-20.0, 0.0, 20.0], requires_grad=True)
     y = Softplus.apply(x)
     y.sum().backward()
-    return lines({"y": y, "y.grad_fn.name()": y.grad_fn.name(),
-                  "next_functions": names(y.grad_fn.next_functions), "x.grad": x.grad})
+    return lines(
+        {
+            "y": y,
+            "y.grad_fn.name()": y.grad_fn.name(),
+            "next_functions": names(y.grad_fn.next_functions),
+            "x.grad": x.grad,
+        }
+    )
 
 
 side_by_side(softplus_example)
@@ -141,6 +150,7 @@ print(inspect.getsource(FunctionCtx))
 # `no_grad()`. Does `y.sum().backward()` notice? If so, which operation does the message
 # name?
 
+
 # %%
 def custom_saved_changed(lib):
     Softplus = make_softplus(lib)
@@ -171,6 +181,7 @@ side_by_side(custom_saved_changed)
 #
 # **Predict:** `y = StepSTE.apply(x)` for `x = [-0.5, 0.2, 1.7]`, then
 # `(y * [1, 2, 3]).sum().backward()`. What are `y` and `x.grad`?
+
 
 # %%
 def straight_through(lib):
@@ -216,6 +227,7 @@ print(inspect.getsource(gradcheck_module._numerical_jacobian))
 # **Predict:** does `gradcheck` pass for the correct `Softplus`? For the one with the
 # sign slip, at `x = [-1, 0, 2]`? Look closely at `x = 0`.
 
+
 # %%
 def gradcheck_softplus(lib):
     x = lib.tensor([-1.0, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
@@ -248,23 +260,25 @@ side_by_side(gradcheck_softplus)
 # **Predict:** `y = x ** 3` at `x = 2`. What are `dy/dx` and `d²y/dx²`? Which of the two
 # calls below has something to differentiate a second time?
 
+
 # %%
 def second_derivative(lib):
     x = lib.tensor(2.0, requires_grad=True)
-    (dy_dx,) = lib.autograd.grad(x ** 3, x, create_graph=True)
+    (dy_dx,) = lib.autograd.grad(x**3, x, create_graph=True)
     (d2y_dx2,) = lib.autograd.grad(dy_dx, x)
     return lines({"dy/dx": dy_dx, "d2y/dx2": d2y_dx2})
 
 
 def without_create_graph(lib):
     x = lib.tensor(2.0, requires_grad=True)
-    (dy_dx,) = lib.autograd.grad(x ** 3, x)
+    (dy_dx,) = lib.autograd.grad(x**3, x)
     try:
         again = lib.autograd.grad(dy_dx, x)
     except RuntimeError as error:
         again = f"RuntimeError: {error}"
-    return lines({"dy/dx": dy_dx, "dy/dx requires_grad": dy_dx.requires_grad,
-                  "grad(dy/dx, x)": again})
+    return lines(
+        {"dy/dx": dy_dx, "dy/dx requires_grad": dy_dx.requires_grad, "grad(dy/dx, x)": again}
+    )
 
 
 side_by_side(second_derivative)
@@ -276,14 +290,15 @@ side_by_side(without_create_graph)
 # no history: differentiating it again raises chapter 4's error. A second check, with no
 # autograd at all: the second central difference `(f(x+h) - 2f(x) + f(x-h)) / h²`.
 
+
 # %%
 def f(t):
-    return t ** 3
+    return t**3
 
 
 h = 1e-3
 print("6x at x = 2:              ", 6 * 2.0)
-print("second difference, h=1e-3:", f"{(f(2 + h) - 2 * f(2.0) + f(2 - h)) / h ** 2:.6f}")
+print("second difference, h=1e-3:", f"{(f(2 + h) - 2 * f(2.0) + f(2 - h)) / h**2:.6f}")
 
 # %% [markdown]
 # What was recorded? The graph of `dy/dx` is the backward of `pow`, written out: PyTorch's
@@ -293,7 +308,7 @@ print("second difference, h=1e-3:", f"{(f(2 + h) - 2 * f(2.0) + f(2 - h)) / h **
 
 # %%
 x = mg.tensor(2.0, requires_grad=True)
-(dy_dx,) = mg.autograd.grad(x ** 3, x, create_graph=True)
+(dy_dx,) = mg.autograd.grad(x**3, x, create_graph=True)
 print("dy/dx:", dy_dx)
 draw_graph(dy_dx, names={"x": x, "dy/dx": dy_dx}, title="the graph of dy/dx")
 
@@ -304,16 +319,18 @@ draw_graph(dy_dx, names={"x": x, "dy/dx": dy_dx}, title="the graph of dy/dx")
 
 # %%
 xs = mg.tensor(np.linspace(-2.0, 2.0, 9), requires_grad=True)
-(first,) = mg.autograd.grad((xs ** 3).sum(), xs, create_graph=True)
+(first,) = mg.autograd.grad((xs**3).sum(), xs, create_graph=True)
 (second,) = mg.autograd.grad(first.sum(), xs)
 
 grid = np.linspace(-2.0, 2.0, 101)
 points = xs.detach().numpy()
 fig, ax = plt.subplots(figsize=(6, 4))
-for curve, dots, label in [(grid ** 3, (xs ** 3).detach().numpy(), "f = x³"),
-                           (3 * grid ** 2, first.detach().numpy(), "f' = 3x²"),
-                           (6 * grid, second.numpy(), "f'' = 6x")]:
-    line, = ax.plot(grid, curve, label=label)
+for curve, dots, label in [
+    (grid**3, (xs**3).detach().numpy(), "f = x³"),
+    (3 * grid**2, first.detach().numpy(), "f' = 3x²"),
+    (6 * grid, second.numpy(), "f'' = 6x"),
+]:
+    (line,) = ax.plot(grid, curve, label=label)
     ax.plot(points, dots, "o", color=line.get_color())
 ax.axhline(0, color="grey", lw=0.5)
 ax.set_xlabel("x")
@@ -329,14 +346,16 @@ plt.show()
 # **Predict:** the second derivative of softplus is the derivative of `sigmoid`,
 # `sigmoid(x) * (1 - sigmoid(x))`. Does double backward through `Softplus` give it?
 
+
 # %%
 def softplus_second_derivative(lib):
     x = lib.tensor([-1.0, 0.0, 2.0], dtype=lib.float64, requires_grad=True)
     (first,) = lib.autograd.grad(make_softplus(lib).apply(x).sum(), x, create_graph=True)
     (second,) = lib.autograd.grad(first.sum(), x)
     s = x.detach().sigmoid()
-    return lines({"first (sigmoid)": first, "second": second,
-                  "sigmoid * (1 - sigmoid)": s * (1 - s)})
+    return lines(
+        {"first (sigmoid)": first, "second": second, "sigmoid * (1 - sigmoid)": s * (1 - s)}
+    )
 
 
 side_by_side(softplus_second_derivative)
@@ -353,6 +372,7 @@ side_by_side(softplus_second_derivative)
 # (4, 13)`, `H = [[2 x₁, 2 x₀], [2 x₀, 6 x₁]] = [[4, 2], [2, 12]]`.
 #
 # **Predict:** `H v` for `v = (1, -1)`.
+
 
 # %%
 def hessian_vector_product(lib):
@@ -381,6 +401,7 @@ side_by_side(hessian_vector_product)
 #
 # **Predict:** `x.grad` after `autograd.grad`, and then after `backward()`?
 
+
 # %%
 def grad_versus_backward(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -388,8 +409,13 @@ def grad_versus_backward(lib):
     returned = lib.autograd.grad(y, x, retain_graph=True)
     after_grad = x.grad
     y.backward()
-    return lines({"autograd.grad returned": returned, "x.grad after autograd.grad": after_grad,
-                  "x.grad after backward()": x.grad})
+    return lines(
+        {
+            "autograd.grad returned": returned,
+            "x.grad after autograd.grad": after_grad,
+            "x.grad after backward()": x.grad,
+        }
+    )
 
 
 side_by_side(grad_versus_backward)
@@ -401,6 +427,7 @@ side_by_side(grad_versus_backward)
 #
 # **Predict:** `y = (x * 2).sum()` does not use `z`. What does `grad(y, [x, z])` do, and
 # what does it return with `allow_unused=True`?
+
 
 # %%
 def unused_input(lib):
@@ -422,10 +449,11 @@ side_by_side(unused_input)
 # gradient is stored in the leaf's `.grad`, and its graph refers back to the leaf, a
 # reference cycle. minigrad gives the same warning.
 
+
 # %%
 def backward_create_graph(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
-    (x ** 3).sum().backward(create_graph=True)
+    (x**3).sum().backward(create_graph=True)
     return lines({"x.grad": x.grad.detach(), "x.grad.requires_grad": x.grad.requires_grad})
 
 
@@ -439,6 +467,7 @@ side_by_side(backward_create_graph)
 # keeps the stack of the forward line that created it; if its backward fails, a warning
 # shows that line before the error. The warning holds the whole stack (here, of the
 # notebook's kernel too); we print its first line and the innermost line of our code.
+
 
 # %%
 def blamed_line(lib):
@@ -454,10 +483,10 @@ def blamed_line(lib):
         except RuntimeError as error:
             raised = f"RuntimeError: {str(error)[:60]}..."
     message = str(caught[0].message).splitlines()
-    code = [line.strip() for line in message[1:] if line.startswith("    ")
-            and "return op(" not in line]  # minigrad's own frame: not user code
-    return lines({"warning": message[0], "innermost line of your code": code[-1],
-                  "then": raised})
+    code = [
+        line.strip() for line in message[1:] if line.startswith("    ") and "return op(" not in line
+    ]  # minigrad's own frame: not user code
+    return lines({"warning": message[0], "innermost line of your code": code[-1], "then": raised})
 
 
 side_by_side(blamed_line)

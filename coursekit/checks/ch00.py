@@ -39,7 +39,7 @@ def first_gradient_reference(case):
     import minigrad as mg
 
     x = mg.tensor(case["x"], requires_grad=True)
-    y = x ** 3 - 4 * x
+    y = x**3 - 4 * x
     y.backward()
     return [y.item(), x.grad.item()]
 
@@ -48,14 +48,26 @@ def first_gradient_judge(got, expected, case):
     for name, program, have, want in zip(
         ("answer_y", "answer_grad"), ("y.item()", "x.grad.item()"), got, expected
     ):
-        if isinstance(have, (int, float)) and not isinstance(have, bool) and math.isclose(have, want):
+        if (
+            isinstance(have, (int, float))
+            and not isinstance(have, bool)
+            and math.isclose(have, want)
+        ):
             continue  # 8 and 8.0 are the same number
         if have is None and name == "answer_grad":
-            return False, ("`answer_grad` is None, but `y.backward()` has run and `x` requires grad, "
-                           "so `x.grad` holds a number. Hint: differentiate x ** 3 - 4 * x by hand")
-        passed, message = prediction(have, want, what=f"`{name}`", program=f"{program} after that program")
+            return False, (
+                "`answer_grad` is None, but `y.backward()` has run and `x` requires grad, "
+                "so `x.grad` holds a number. Hint: differentiate x ** 3 - 4 * x by hand"
+            )
+        passed, message = prediction(
+            have, want, what=f"`{name}`", program=f"{program} after that program"
+        )
         if not passed:
-            if name == "answer_grad" and isinstance(have, (int, float)) and math.isclose(have, expected[0]):
+            if (
+                name == "answer_grad"
+                and isinstance(have, (int, float))
+                and math.isclose(have, expected[0])
+            ):
                 message += ". Hint: that is the value of y; the gradient is the slope dy/dx"
             return False, message
     return True, "ok"
@@ -120,7 +132,10 @@ def slope_reference(case):
 def slope_judge(got, expected, case):
     have = as_array(got)
     if have is None or have.shape != ():
-        return False, f"numerical_slope must return one number, it returned {type(got).__name__} data"
+        return (
+            False,
+            f"numerical_slope must return one number, it returned {type(got).__name__} data",
+        )
     have = float(have)
     if math.isclose(have, expected, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
         return True, "ok"
@@ -129,8 +144,10 @@ def slope_judge(got, expected, case):
     x, h = case["x"], case["h"]
     one_sided = {(f(x + h) - f(x)) / h, (f(x) - f(x - h)) / h}
     if any(math.isclose(have, s, rel_tol=1e-9) for s in one_sided):
-        message += (". Hint: that is a one-sided difference, accurate only to about h; "
-                    "use both neighbours, (f(x + h) - f(x - h)) / (2 * h)")
+        message += (
+            ". Hint: that is a one-sided difference, accurate only to about h; "
+            "use both neighbours, (f(x + h) - f(x - h)) / (2 * h)"
+        )
     elif math.isclose(have, 2 * expected, rel_tol=1e-6):
         message += ". Hint: twice the slope: the two points x - h and x + h are 2h apart"
     return False, message
@@ -154,7 +171,11 @@ NUMERICAL_SLOPE = Check(
 
 
 def slope_fix_cases(rng, hidden):
-    points = [1.5, 3] if not hidden else [-2, 0, round(float(rng.uniform(-3, 3)), 2), int(rng.integers(5, 20))]
+    points = (
+        [1.5, 3]
+        if not hidden
+        else [-2, 0, round(float(rng.uniform(-3, 3)), 2), int(rng.integers(5, 20))]
+    )
     return [
         {"x0": x0, "label": f"x0 = {x0!r} ({'an int' if type(x0) is int else 'a float'})"}
         for x0 in points
@@ -169,7 +190,7 @@ def slope_fix_reference(case):
     import minigrad as mg
 
     x = mg.tensor(float(case["x0"]), requires_grad=True)
-    y = x ** 2 + 2 * x
+    y = x**2 + 2 * x
     y.backward()
     return x.grad.item()
 
@@ -177,7 +198,10 @@ def slope_fix_reference(case):
 def slope_fix_judge(got, expected, case):
     have = as_array(got)
     if have is None or have.size != 1:
-        return False, f"slope must return one number (x.grad.item()), it returned {type(got).__name__} data"
+        return (
+            False,
+            f"slope must return one number (x.grad.item()), it returned {type(got).__name__} data",
+        )
     have = float(have.reshape(()))
     if math.isclose(have, expected, rel_tol=1e-6, abs_tol=1e-6):
         return True, "ok"

@@ -23,9 +23,15 @@ from coursekit.checks.messages import describe, number_text
 # kernel; the reference side derives the graph from the spec alone, without
 # minigrad: which values require grad, their nodes, and the edges between them.
 
-BACKWARD_NAMES = {"mul": "MulBackward0", "add": "AddBackward0", "sub": "SubBackward0",
-                  "tanh": "TanhBackward0", "exp": "ExpBackward0", "square": "PowBackward0",
-                  "relu": "ReluBackward0"}
+BACKWARD_NAMES = {
+    "mul": "MulBackward0",
+    "add": "AddBackward0",
+    "sub": "SubBackward0",
+    "tanh": "TanhBackward0",
+    "exp": "ExpBackward0",
+    "square": "PowBackward0",
+    "relu": "ReluBackward0",
+}
 
 
 def spec_requires_grad(spec) -> dict:
@@ -40,8 +46,11 @@ def spec_labels(spec) -> dict:
     """name -> how a probe names that value's node (values without a node are left out)."""
     requires = spec_requires_grad(spec)
     ops = {out: op for out, op, *_ in spec["ops"]}
-    return {name: f"{BACKWARD_NAMES[ops[name]]}({name})" if name in ops else f"AccumulateGrad({name})"
-            for name, rg in requires.items() if rg}
+    return {
+        name: f"{BACKWARD_NAMES[ops[name]]}({name})" if name in ops else f"AccumulateGrad({name})"
+        for name, rg in requires.items()
+        if rg
+    }
 
 
 def spec_graph(spec) -> dict:
@@ -81,8 +90,15 @@ def spec_paths(spec) -> int:
 
 def spec_text(spec) -> str:
     """The spec as the program it stands for, e.g. ``c = a * b; d = c.tanh()``."""
-    forms = {"mul": "{} * {}", "add": "{} + {}", "sub": "{} - {}", "tanh": "{}.tanh()",
-             "exp": "{}.exp()", "square": "{} ** 2", "relu": "{}.relu()"}
+    forms = {
+        "mul": "{} * {}",
+        "add": "{} + {}",
+        "sub": "{} - {}",
+        "tanh": "{}.tanh()",
+        "exp": "{}.exp()",
+        "square": "{} ** 2",
+        "relu": "{}.relu()",
+    }
     return "; ".join(f"{out} = {forms[op].format(*args)}" for out, op, *args in spec["ops"])
 
 
@@ -110,8 +126,11 @@ def build_scalars(spec) -> dict:
 
 
 def spec(leaves, ops, output=None):
-    return {"leaves": [list(leaf) for leaf in leaves], "ops": [list(op) for op in ops],
-            "output": output or ops[-1][0]}
+    return {
+        "leaves": [list(leaf) for leaf in leaves],
+        "ops": [list(op) for op in ops],
+        "output": output or ops[-1][0],
+    }
 
 
 def short_name(name):
@@ -121,10 +140,16 @@ def short_name(name):
 
 # -- 1. predict: names, leaves, edges ------------------------------------------------
 
-GRAPH_PROGRAM = ("a = mg.Scalar(2.0, requires_grad=True); b = mg.Scalar(3.0); "
-                 "c = a * b; d = c + a; e = d.tanh()")
-GRAPH_ANSWERS = ("answer_e_grad_fn", "answer_b_is_leaf", "answer_c_next", "answer_d_next",
-                 "answer_a_grad")
+GRAPH_PROGRAM = (
+    "a = mg.Scalar(2.0, requires_grad=True); b = mg.Scalar(3.0); c = a * b; d = c + a; e = d.tanh()"
+)
+GRAPH_ANSWERS = (
+    "answer_e_grad_fn",
+    "answer_b_is_leaf",
+    "answer_c_next",
+    "answer_d_next",
+    "answer_a_grad",
+)
 
 
 def graph_cases(rng, hidden):
@@ -132,8 +157,16 @@ def graph_cases(rng, hidden):
 
 
 def graph_probe(learner, case):
-    return [learner[name] for name in ("answer_e_grad_fn", "answer_b_is_leaf", "answer_c_next",
-                                       "answer_d_next", "answer_a_grad")]
+    return [
+        learner[name]
+        for name in (
+            "answer_e_grad_fn",
+            "answer_b_is_leaf",
+            "answer_c_next",
+            "answer_d_next",
+            "answer_a_grad",
+        )
+    ]
 
 
 def _edge_names(node):
@@ -164,21 +197,33 @@ def _names_answer(value):
 
 
 def graph_judge(got, expected, case):
-    programs = ("e.grad_fn.name()", "b.is_leaf",
-                "c.grad_fn.next_functions", "d.grad_fn.next_functions",
-                "a.grad before any backward()")
+    programs = (
+        "e.grad_fn.name()",
+        "b.is_leaf",
+        "c.grad_fn.next_functions",
+        "d.grad_fn.next_functions",
+        "a.grad before any backward()",
+    )
     for name, program, have, want in zip(GRAPH_ANSWERS, programs, got, expected):
         passed, message = prediction(_names_answer(have), want, what=f"`{name}`", program=program)
         if passed:
             continue
         if name.endswith("_next") and isinstance(have, list) and len(have) != len(want):
             message += f". Hint: next_functions has one entry per input of the operation ({len(want)} here)"
-        elif name.endswith("_next") and isinstance(have, list) and None not in have and None in want:
+        elif (
+            name.endswith("_next") and isinstance(have, list) and None not in have and None in want
+        ):
             message += ". Hint: an input that does not require grad still has its entry: (None, 0)"
-        elif name == "answer_e_grad_fn" and isinstance(have, str) and not have.endswith("Backward0"):
-            message += ". Hint: a node is named after the backward of its operation, like MulBackward0"
+        elif (
+            name == "answer_e_grad_fn" and isinstance(have, str) and not have.endswith("Backward0")
+        ):
+            message += (
+                ". Hint: a node is named after the backward of its operation, like MulBackward0"
+            )
         elif name == "answer_b_is_leaf" and have is False:
-            message += ". Hint: a leaf is any value you created yourself, whether it requires grad or not"
+            message += (
+                ". Hint: a leaf is any value you created yourself, whether it requires grad or not"
+            )
         return False, message
     return True, "ok"
 
@@ -193,9 +238,11 @@ GRAPH_NAMES = Check(
     probe=graph_probe,
     reference=graph_reference,
     judge=graph_judge,
-    rule=("a result's grad_fn is named after its operation's backward; next_functions has one "
-          "(node, 0) per input: AccumulateGrad for a leaf that requires grad, the input's grad_fn "
-          "for a result, None otherwise"),
+    rule=(
+        "a result's grad_fn is named after its operation's backward; next_functions has one "
+        "(node, 0) per input: AccumulateGrad for a leaf that requires grad, the input's grad_fn "
+        "for a result, None otherwise"
+    ),
     hint="draw the graph on paper: one box per operation, one arrow per input",
 )
 
@@ -205,8 +252,12 @@ FLOW_ANSWERS = ("answer_h", "answer_y", "answer_z", "answer_u", "answer_v")
 
 
 def flow_cases(rng, hidden):
-    return [{"label": "the program h = x * 3 - 1; y = h * w; z = y.relu() + x; u = (x + h).exp(); "
-                      "v = w * 2 under no_grad"}]
+    return [
+        {
+            "label": "the program h = x * 3 - 1; y = h * w; z = y.relu() + x; u = (x + h).exp(); "
+            "v = w * 2 under no_grad"
+        }
+    ]
 
 
 def flow_probe(learner, case):
@@ -231,7 +282,9 @@ def flow_judge(got, expected, case):
     for name, have, want in zip(FLOW_ANSWERS, got, expected):
         if not isinstance(have, bool):
             return False, f"`{name}` is {describe(have)}; answer True or False"
-        passed, message = prediction(have, want, what=f"`{name}`", program=f"{name[7:]}.requires_grad")
+        passed, message = prediction(
+            have, want, what=f"`{name}`", program=f"{name[7:]}.requires_grad"
+        )
         if not passed:
             return False, message
     return True, "ok"
@@ -259,8 +312,15 @@ def fit_step_cases(rng, hidden):
     cases = []
     for _ in range(n):
         w0, b0, x, target = (round(float(v), 2) for v in rng.uniform(-2, 2, size=4))
-        cases.append({"w0": w0, "b0": b0, "x": x, "target": target,
-                      "label": f"w0={w0}, b0={b0}, x={x}, target={target}"})
+        cases.append(
+            {
+                "w0": w0,
+                "b0": b0,
+                "x": x,
+                "target": target,
+                "label": f"w0={w0}, b0={b0}, x={x}, target={target}",
+            }
+        )
     return cases
 
 
@@ -282,8 +342,11 @@ def fit_step_reference(case):
 
 
 def _close(have, want):
-    return (isinstance(have, (int, float)) and not isinstance(have, bool)
-            and math.isclose(have, want, rel_tol=1e-9, abs_tol=1e-12))
+    return (
+        isinstance(have, (int, float))
+        and not isinstance(have, bool)
+        and math.isclose(have, want, rel_tol=1e-9, abs_tol=1e-12)
+    )
 
 
 def fit_step_judge(got, expected, case):
@@ -291,9 +354,11 @@ def fit_step_judge(got, expected, case):
         return False, "fit_step must return the pair (w.grad, b.grad)"
     for name, have, want in zip(("w.grad", "b.grad"), got, expected):
         if have is None:
-            return False, (f"{name} is None, expected {number_text(want)}. Hint: a Scalar created "
-                           "without requires_grad=True gets no edge in the graph, so backward() never "
-                           "reaches it")
+            return False, (
+                f"{name} is None, expected {number_text(want)}. Hint: a Scalar created "
+                "without requires_grad=True gets no edge in the graph, so backward() never "
+                "reaches it"
+            )
         if not _close(have, want):
             return False, f"{name} is {describe(have)}, expected {number_text(want)}"
     return True, "ok"
@@ -320,14 +385,26 @@ def sin_cases(rng, hidden):
     # (requires_grad, under no_grad, gradient arriving at the result)
     settings = [(True, False, 3.0), (True, False, -0.5), (False, False, 2.0)]
     if hidden:
-        settings = [(True, False, 0.25), (True, True, 1.5), (True, False, -2.0), (False, False, 1.0)]
+        settings = [
+            (True, False, 0.25),
+            (True, True, 1.5),
+            (True, False, -2.0),
+            (False, False, 1.0),
+        ]
     cases = []
     for requires_grad, no_grad, k in settings:
         x = round(float(rng.uniform(-3, 3)), 3)
         where = " under no_grad()" if no_grad else ""
         then = f", then (result * {k}).backward()" if requires_grad and not no_grad else ""
-        cases.append({"x": x, "requires_grad": requires_grad, "no_grad": no_grad, "k": k,
-                      "label": f"sin of Scalar({x}, requires_grad={requires_grad}){where}{then}"})
+        cases.append(
+            {
+                "x": x,
+                "requires_grad": requires_grad,
+                "no_grad": no_grad,
+                "k": k,
+                "label": f"sin of Scalar({x}, requires_grad={requires_grad}){where}{then}",
+            }
+        )
     return cases
 
 
@@ -342,8 +419,12 @@ def sin_probe(learner, case):
         out = learner["scalar_sin"](x)
     if type(out) is not mg.Scalar:
         return {"returned": type(out).__name__}
-    result = {"data": out.data, "requires_grad": out.requires_grad,
-              "grad_fn": out.grad_fn.name() if out.grad_fn is not None else None, "grad": None}
+    result = {
+        "data": out.data,
+        "requires_grad": out.requires_grad,
+        "grad_fn": out.grad_fn.name() if out.grad_fn is not None else None,
+        "grad": None,
+    }
     if out.grad_fn is not None:
         (out * case["k"]).backward()
         result["grad"] = x.grad
@@ -352,30 +433,47 @@ def sin_probe(learner, case):
 
 def sin_reference(case):
     recorded = case["requires_grad"] and not case["no_grad"]
-    return {"data": math.sin(case["x"]), "requires_grad": recorded,
-            "grad_fn": "SinBackward0" if recorded else None,
-            "grad": case["k"] * math.cos(case["x"]) if recorded else None}
+    return {
+        "data": math.sin(case["x"]),
+        "requires_grad": recorded,
+        "grad_fn": "SinBackward0" if recorded else None,
+        "grad": case["k"] * math.cos(case["x"]) if recorded else None,
+    }
 
 
 def sin_judge(got, expected, case):
     if "returned" in got:
-        return False, f"scalar_sin must return a Scalar (what x._result returns), it returned a {got['returned']}"
+        return (
+            False,
+            f"scalar_sin must return a Scalar (what x._result returns), it returned a {got['returned']}",
+        )
     if not _close(got["data"], expected["data"]):
-        return False, (f"the result's value is {describe(got['data'])}, expected "
-                       f"{number_text(expected['data'])}. Hint: the value is math.sin(x.data)")
+        return False, (
+            f"the result's value is {describe(got['data'])}, expected "
+            f"{number_text(expected['data'])}. Hint: the value is math.sin(x.data)"
+        )
     if expected["grad_fn"] is not None and got["grad_fn"] is None:
-        return False, ("the result has no grad_fn: the operation was not recorded. Hint: return "
-                       "x._result(value, 'SinBackward0', (x,), backward_fn), which records a node "
-                       "when x requires grad")
+        return False, (
+            "the result has no grad_fn: the operation was not recorded. Hint: return "
+            "x._result(value, 'SinBackward0', (x,), backward_fn), which records a node "
+            "when x requires grad"
+        )
     if expected["grad_fn"] is None and got["grad_fn"] is not None:
         why = "grad mode is off" if case["no_grad"] else "x does not require grad"
-        return False, (f"the result has a grad_fn, but {why}: nothing must be recorded. Hint: let "
-                       "x._result decide whether to record")
+        return False, (
+            f"the result has a grad_fn, but {why}: nothing must be recorded. Hint: let "
+            "x._result decide whether to record"
+        )
     if got["requires_grad"] != expected["requires_grad"]:
-        return False, f"the result's requires_grad is {got['requires_grad']}, expected {expected['requires_grad']}"
+        return (
+            False,
+            f"the result's requires_grad is {got['requires_grad']}, expected {expected['requires_grad']}",
+        )
     if got["grad_fn"] != expected["grad_fn"]:
-        return False, (f"the node is named {describe(got['grad_fn'])}, expected 'SinBackward0' "
-                       "(the operation's name + 'Backward0', as PyTorch names it)")
+        return False, (
+            f"the node is named {describe(got['grad_fn'])}, expected 'SinBackward0' "
+            "(the operation's name + 'Backward0', as PyTorch names it)"
+        )
     if expected["grad"] is None:
         return True, "ok"
     have, want, k, x = got["grad"], expected["grad"], case["k"], case["x"]
@@ -383,8 +481,10 @@ def sin_judge(got, expected, case):
         return True, "ok"
     message = f"x.grad is {describe(have)}, expected {number_text(want)}"
     if _close(have, math.cos(x)):
-        message += (f". Hint: multiply the local derivative by the gradient g that arrives "
-                    f"(here {number_text(k)}): backward_fn is lambda g: (g * ...,)")
+        message += (
+            f". Hint: multiply the local derivative by the gradient g that arrives "
+            f"(here {number_text(k)}): backward_fn is lambda g: (g * ...,)"
+        )
     elif _close(have, -want):
         message += ". Hint: check the sign: the derivative of sin is +cos"
     elif _close(have, k * math.sin(x)) or _close(have, math.sin(x)):
@@ -402,10 +502,14 @@ SCALAR_SIN = Check(
     probe=sin_probe,
     reference=sin_reference,
     judge=sin_judge,
-    rule=("an operation computes its value and, beside it, its local derivative: a gradient g "
-          "arriving at sin(x) becomes g * cos(x) for x"),
-    hint=("copy the shape of Scalar.exp: x._result(value, name, (x,), lambda g: (g * ...,)) "
-          "-- the backward function returns a tuple, one gradient per input"),
+    rule=(
+        "an operation computes its value and, beside it, its local derivative: a gradient g "
+        "arriving at sin(x) becomes g * cos(x) for x"
+    ),
+    hint=(
+        "copy the shape of Scalar.exp: x._result(value, name, (x,), lambda g: (g * ...,)) "
+        "-- the backward function returns a tuple, one gradient per input"
+    ),
 )
 
 # -- 5. implement count_nodes: the graph is a DAG -------------------------------------
@@ -417,22 +521,45 @@ def count_cases(rng, hidden):
 
     specs = [
         spec([leaf("a"), leaf("b", False)], [["c", "mul", "a", "b"], ["d", "tanh", "c"]]),
-        spec([leaf("a"), leaf("b")], [["c", "mul", "a", "b"], ["d", "add", "c", "a"],
-                                      ["e", "mul", "d", "c"]]),
+        spec(
+            [leaf("a"), leaf("b")],
+            [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["e", "mul", "d", "c"]],
+        ),
         spec([leaf("x")], [["y", "square", "x"], ["z", "add", "y", "x"]]),
     ]
     if hidden:
         specs = [
             spec([leaf("x")], [["y", "mul", "x", "x"]]),
-            spec([leaf("a"), leaf("b"), leaf("k", False)],
-                 [["c", "add", "a", "b"], ["d", "mul", "c", "c"], ["e", "mul", "d", "k"],
-                  ["f", "add", "e", "d"], ["g", "mul", "f", "c"]]),
-            spec([leaf("x"), leaf("k", False)],
-                 [["h1", "mul", "x", "k"], ["h2", "add", "h1", "h1"], ["h3", "add", "h2", "h2"],
-                  ["h4", "add", "h3", "h3"], ["h5", "add", "h4", "h4"], ["h6", "tanh", "h5"]]),
-            spec([leaf("a"), leaf("b", False), leaf("c")],
-                 [["u", "mul", "b", "b"], ["v", "add", "u", "a"], ["w", "exp", "v"],
-                  ["y", "sub", "w", "c"]]),
+            spec(
+                [leaf("a"), leaf("b"), leaf("k", False)],
+                [
+                    ["c", "add", "a", "b"],
+                    ["d", "mul", "c", "c"],
+                    ["e", "mul", "d", "k"],
+                    ["f", "add", "e", "d"],
+                    ["g", "mul", "f", "c"],
+                ],
+            ),
+            spec(
+                [leaf("x"), leaf("k", False)],
+                [
+                    ["h1", "mul", "x", "k"],
+                    ["h2", "add", "h1", "h1"],
+                    ["h3", "add", "h2", "h2"],
+                    ["h4", "add", "h3", "h3"],
+                    ["h5", "add", "h4", "h4"],
+                    ["h6", "tanh", "h5"],
+                ],
+            ),
+            spec(
+                [leaf("a"), leaf("b", False), leaf("c")],
+                [
+                    ["u", "mul", "b", "b"],
+                    ["v", "add", "u", "a"],
+                    ["w", "exp", "v"],
+                    ["y", "sub", "w", "c"],
+                ],
+            ),
         ]
     return [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
 
@@ -469,8 +596,10 @@ def count_judge(got, expected, case):
     accumulators = sum(1 for n in graph["nodes"] if n.startswith("AccumulateGrad"))
     message = f"count_nodes returned {got}, expected {expected}"
     if got == spec_paths(case) and got != expected:
-        message += (". Hint: you counted a node once for every path that reaches it; a value used "
-                    "twice is one node with two arrows into it: keep a set of the nodes already seen")
+        message += (
+            ". Hint: you counted a node once for every path that reaches it; a value used "
+            "twice is one node with two arrows into it: keep a set of the nodes already seen"
+        )
     elif got == expected - accumulators:
         message += ". Hint: count the leaves' AccumulateGrad nodes too"
     elif got == expected + graph["none_edges"]:
@@ -490,10 +619,14 @@ COUNT_NODES = Check(
     probe=count_probe,
     reference=count_reference,
     judge=count_judge,
-    rule=("the graph is a DAG recorded during the forward pass: each operation is one node, "
-          "however many paths lead to it"),
-    hint=("start from output.grad_fn, follow next_functions with a stack, skip None, and keep a "
-          "set of visited nodes"),
+    rule=(
+        "the graph is a DAG recorded during the forward pass: each operation is one node, "
+        "however many paths lead to it"
+    ),
+    hint=(
+        "start from output.grad_fn, follow next_functions with a stack, skip None, and keep a "
+        "set of visited nodes"
+    ),
 )
 
 CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, SCALAR_SIN, COUNT_NODES]

@@ -62,7 +62,9 @@ def chain_judge(got, expected, case):
         message = prediction(have, want, what=f"`{name}`", program=f"{name[7]}.grad")[1]
         if name == "answer_a_grad" and _number(have) and _close(have, 15.0):
             # b * c alone: the path a -> d, without the path a -> c -> d
-            message += ". Hint: a reaches L along two paths (directly into d, and through c); add both"
+            message += (
+                ". Hint: a reaches L along two paths (directly into d, and through c); add both"
+            )
         return False, message
     return True, "ok"
 
@@ -95,8 +97,15 @@ def div_cases(rng, hidden):
         if same[i]:
             b = a
         program = "q = x / x" if same[i] else f"q = x / y with x = {a}, y = {b}"
-        cases.append({"a": a, "b": b, "g": g, "same": same[i],
-                      "label": f"{program}, gradient {g} arriving at q"})
+        cases.append(
+            {
+                "a": a,
+                "b": b,
+                "g": g,
+                "same": same[i],
+                "label": f"{program}, gradient {g} arriving at q",
+            }
+        )
     return cases
 
 
@@ -111,8 +120,12 @@ def div_probe(learner, case):
     # Use it: the learner's rule as the backward of a recorded division node.
     x = mg.Scalar(a, requires_grad=True)
     y = x if case["same"] else mg.Scalar(b, requires_grad=True)
-    q = x._result(x.data / y.data, "DivBackward0", (x, y),
-                  lambda grad: tuple(div_backward(grad, x.data, y.data)))
+    q = x._result(
+        x.data / y.data,
+        "DivBackward0",
+        (x, y),
+        lambda grad: tuple(div_backward(grad, x.data, y.data)),
+    )
     (q * g).backward()
     return {"direct": list(direct), "x.grad": x.grad, "y.grad": None if case["same"] else y.grad}
 
@@ -124,29 +137,44 @@ def div_reference(case):
     x = mg.Scalar(a, requires_grad=True)
     y = x if case["same"] else mg.Scalar(b, requires_grad=True)
     ((x / y) * g).backward()  # minigrad's own DivBackward0
-    return {"direct": [g / b, -g * a / b ** 2], "x.grad": x.grad,
-            "y.grad": None if case["same"] else y.grad}
+    return {
+        "direct": [g / b, -g * a / b**2],
+        "x.grad": x.grad,
+        "y.grad": None if case["same"] else y.grad,
+    }
 
 
 def _div_hint(which, have, case):
     a, b, g = case["a"], case["b"], case["g"]
-    right = g / b if which == "grad_a" else -g * a / b ** 2
+    right = g / b if which == "grad_a" else -g * a / b**2
     if _close(have, -right):
-        return "check the sign" + ("" if which == "grad_a" else ": the derivative of 1 / b is -1 / b**2")
+        return "check the sign" + (
+            "" if which == "grad_a" else ": the derivative of 1 / b is -1 / b**2"
+        )
     if _close(have, right / g):
         return "multiply by the gradient that arrives, grad"
-    if which == "grad_b" and _close(have, -g / b ** 2):
+    if which == "grad_b" and _close(have, -g / b**2):
         return "d(a / b)/db is -a / b**2: the a is missing"
     return ""
 
 
 def div_judge(got, expected, case):
     if "returned" in got:
-        return False, f"div_backward must return a pair (grad_a, grad_b), it returned a {got['returned']}"
+        return (
+            False,
+            f"div_backward must return a pair (grad_a, grad_b), it returned a {got['returned']}",
+        )
     direct = got["direct"]
     want = expected["direct"]
-    if all(_number(v) for v in direct) and _close(direct[0], want[1]) and _close(direct[1], want[0]):
-        return False, "the two gradients are swapped. Hint: return (grad_a, grad_b), in the order of the inputs"
+    if (
+        all(_number(v) for v in direct)
+        and _close(direct[0], want[1])
+        and _close(direct[1], want[0])
+    ):
+        return (
+            False,
+            "the two gradients are swapped. Hint: return (grad_a, grad_b), in the order of the inputs",
+        )
     for which, have, right in zip(("grad_a", "grad_b"), direct, want):
         if _close(have, right):
             continue
@@ -155,8 +183,10 @@ def div_judge(got, expected, case):
         return False, message + (f". Hint: {hint}" if hint else "")
     for name in ("x.grad", "y.grad"):
         if expected[name] is not None and not _close(got[name], expected[name]):
-            return False, (f"used as the backward of a division node, it gives {name} = "
-                           f"{describe(got[name])}, expected {number_text(expected[name])}")
+            return False, (
+                f"used as the backward of a division node, it gives {name} = "
+                f"{describe(got[name])}, expected {number_text(expected[name])}"
+            )
     return True, "ok"
 
 
@@ -177,12 +207,18 @@ DIV_BACKWARD = Check(
 # -- 3. predict: what each node saves ------------------------------------------------------
 
 SAVED_ANSWERS = ("answer_p", "answer_q", "answer_r", "answer_s")
-SAVED_PROGRAMS = {"answer_p": "p = x * w", "answer_q": "q = x * k", "answer_r": "r = x + w",
-                  "answer_s": "s = x.exp()"}
+SAVED_PROGRAMS = {
+    "answer_p": "p = x * w",
+    "answer_q": "q = x * k",
+    "answer_r": "r = x + w",
+    "answer_s": "s = x.exp()",
+}
 
 
 def saved_cases(rng, hidden):
-    return [{"label": "x and w require grad, k does not; p = x * w, q = x * k, r = x + w, s = x.exp()"}]
+    return [
+        {"label": "x and w require grad, k does not; p = x * w, q = x * k, r = x + w, s = x.exp()"}
+    ]
 
 
 def saved_probe(learner, case):
@@ -204,8 +240,13 @@ def saved_reference(case):
     answers = []
     for y in (x * w, x * k, x + w, x.exp()):
         node = y.grad_fn
-        answers.append(sorted(name for name in dir(node) if name.startswith("_saved_")
-                              and isinstance(getattr(node, name), mg.Tensor)))
+        answers.append(
+            sorted(
+                name
+                for name in dir(node)
+                if name.startswith("_saved_") and isinstance(getattr(node, name), mg.Tensor)
+            )
+        )
     return answers
 
 
@@ -218,18 +259,27 @@ def _saved_names(value):
 def saved_judge(got, expected, case):
     for name, have, want in zip(SAVED_ANSWERS, got, expected):
         if not isinstance(have, list):
-            return False, f"`{name}` is {describe(have)}; answer with a list of names like ['_saved_self']"
+            return (
+                False,
+                f"`{name}` is {describe(have)}; answer with a list of names like ['_saved_self']",
+            )
         program = f"the node of {SAVED_PROGRAMS[name]}"
         passed, message = prediction(_saved_names(have), want, what=f"`{name}`", program=program)
         if passed:
             continue
         if name == "answer_q" and _saved_names(have) == ["_saved_other", "_saved_self"]:
-            message += (". Hint: k does not require grad, so nobody will ask for k's gradient, the "
-                        "one that needs x")
+            message += (
+                ". Hint: k does not require grad, so nobody will ask for k's gradient, the "
+                "one that needs x"
+            )
         elif name == "answer_s" and _saved_names(have) == ["_saved_self"]:
-            message += ". Hint: the derivative of exp(x) is exp(x) itself, which the node already computed"
+            message += (
+                ". Hint: the derivative of exp(x) is exp(x) itself, which the node already computed"
+            )
         elif name == "answer_r" and have:
-            message += ". Hint: the gradient of a + b is grad for both inputs, whatever their values"
+            message += (
+                ". Hint: the gradient of a + b is grad for both inputs, whatever their values"
+            )
         return False, message
     return True, "ok"
 
@@ -244,8 +294,10 @@ SAVED = Check(
     probe=saved_probe,
     reference=saved_reference,
     judge=saved_judge,
-    rule=("a node saves exactly what its backward formula will need: some inputs (self, other) "
-          "or its output (result), and nothing when the formula needs no values"),
+    rule=(
+        "a node saves exactly what its backward formula will need: some inputs (self, other) "
+        "or its output (result), and nothing when the formula needs no values"
+    ),
     hint="write each input's gradient formula and list the values it uses",
 )
 
@@ -259,23 +311,47 @@ def topo_cases(rng, hidden):
         return [name, round(float(rng.uniform(-1, 1)), 2), rg]
 
     specs = [
-        spec([leaf("a"), leaf("b")], [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["L", "square", "d"]]),
-        spec([leaf("a"), leaf("b", False)], [["c", "mul", "a", "b"], ["d", "tanh", "c"],
-                                            ["e", "exp", "d"], ["f", "add", "e", "c"]]),
+        spec(
+            [leaf("a"), leaf("b")],
+            [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["L", "square", "d"]],
+        ),
+        spec(
+            [leaf("a"), leaf("b", False)],
+            [["c", "mul", "a", "b"], ["d", "tanh", "c"], ["e", "exp", "d"], ["f", "add", "e", "c"]],
+        ),
     ]
     if hidden:
         specs = [
             spec([leaf("x")], [["y", "mul", "x", "x"]]),
-            spec([leaf("a"), leaf("b"), leaf("k", False)],
-                 [["c", "add", "a", "b"], ["d", "mul", "c", "k"], ["e", "tanh", "d"], ["f", "exp", "e"],
-                  ["g", "mul", "f", "c"], ["h", "sub", "g", "a"], ["i", "add", "h", "e"]]),
-            spec([leaf("u"), leaf("v"), leaf("w")],
-                 [["p", "mul", "u", "v"], ["q", "mul", "v", "w"], ["r", "add", "p", "q"],
-                  ["s", "relu", "r"], ["t", "mul", "s", "v"]]),
+            spec(
+                [leaf("a"), leaf("b"), leaf("k", False)],
+                [
+                    ["c", "add", "a", "b"],
+                    ["d", "mul", "c", "k"],
+                    ["e", "tanh", "d"],
+                    ["f", "exp", "e"],
+                    ["g", "mul", "f", "c"],
+                    ["h", "sub", "g", "a"],
+                    ["i", "add", "h", "e"],
+                ],
+            ),
+            spec(
+                [leaf("u"), leaf("v"), leaf("w")],
+                [
+                    ["p", "mul", "u", "v"],
+                    ["q", "mul", "v", "w"],
+                    ["r", "add", "p", "q"],
+                    ["s", "relu", "r"],
+                    ["t", "mul", "s", "v"],
+                ],
+            ),
         ]
     cases = [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
-    chain = spec([leaf("x"), ["k", 1.0, False]],
-                 [["y1", "mul", "x", "k"]] + [[f"y{i}", "mul", f"y{i - 1}", "k"] for i in range(2, DEPTH + 1)])
+    chain = spec(
+        [leaf("x"), ["k", 1.0, False]],
+        [["y1", "mul", "x", "k"]]
+        + [[f"y{i}", "mul", f"y{i - 1}", "k"] for i in range(2, DEPTH + 1)],
+    )
     cases.append(dict(chain, label=f"a chain of {DEPTH} multiplications, y = x * k * k * ... * k"))
     return cases
 
@@ -320,31 +396,44 @@ def topo_reference(case):
 
 def topo_judge(got, expected, case):
     if isinstance(got, dict):
-        return False, f"topological_order must return a list of nodes, it returned a {got.get('returned')}"
+        return (
+            False,
+            f"topological_order must return a list of nodes, it returned a {got.get('returned')}",
+        )
     if not isinstance(got, list):
         return False, "topological_order must return a list of nodes"
     if "not a node" in got:
-        return False, ("the list holds something that is not a node of this graph: list the nodes "
-                       "(root and what next_functions leads to), not the Scalars")
+        return False, (
+            "the list holds something that is not a node of this graph: list the nodes "
+            "(root and what next_functions leads to), not the Scalars"
+        )
     counts = Counter(got)
     repeated = [n for n in got if counts[n] > 1]
     if repeated:
-        return False, (f"{repeated[0]} appears {counts[repeated[0]]} times; each node must appear once. "
-                       "Hint: a node reached along two paths is still one node: keep a set of visited nodes")
+        return False, (
+            f"{repeated[0]} appears {counts[repeated[0]]} times; each node must appear once. "
+            "Hint: a node reached along two paths is still one node: keep a set of visited nodes"
+        )
     missing = [n for n in expected["nodes"] if n not in counts]
     if missing:
-        return False, (f"{len(missing)} of the {len(expected['nodes'])} nodes are missing, "
-                       f"e.g. {missing[0]}. Hint: include the root and the leaves' AccumulateGrad nodes")
+        return False, (
+            f"{len(missing)} of the {len(expected['nodes'])} nodes are missing, "
+            f"e.g. {missing[0]}. Hint: include the root and the leaves' AccumulateGrad nodes"
+        )
     position = {n: i for i, n in enumerate(got)}
     late = [(s, r) for s, r in expected["edges"] if position[s] > position[r]]
     if not late:
         return True, "ok"
     sender, receiver = late[0]
-    message = (f"{receiver} comes before {sender}, but {sender} sends its gradient to {receiver}: "
-               "a node must come before every node it sends gradients to")
+    message = (
+        f"{receiver} comes before {sender}, but {sender} sends its gradient to {receiver}: "
+        "a node must come before every node it sends gradients to"
+    )
     if len(late) == len(expected["edges"]):
-        message += (". Hint: your list is exactly backwards: a depth-first search finishes a node "
-                    "after its inputs, so reverse that list")
+        message += (
+            ". Hint: your list is exactly backwards: a depth-first search finishes a node "
+            "after its inputs, so reverse that list"
+        )
     return False, message
 
 
@@ -358,10 +447,14 @@ TOPOLOGICAL_ORDER = Check(
     probe=topo_probe,
     reference=topo_reference,
     judge=topo_judge,
-    rule=("backward runs each node once, after every node that sends it a gradient; graphs can be "
-          "deeper than Python's recursion limit"),
-    hint=("a depth-first search with a list as the stack: push (node, False), and when it comes back "
-          "as (node, True) all it leads to is done; skip None and visited nodes; reverse at the end"),
+    rule=(
+        "backward runs each node once, after every node that sends it a gradient; graphs can be "
+        "deeper than Python's recursion limit"
+    ),
+    hint=(
+        "a depth-first search with a list as the stack: push (node, False), and when it comes back "
+        "as (node, True) all it leads to is done; skip None and visited nodes; reverse at the end"
+    ),
 )
 
 # -- 5. find the bug: gradients overwritten instead of added -------------------------------
@@ -372,17 +465,37 @@ def run_backward_cases(rng, hidden):
         return [name, round(float(rng.choice([-1, 1]) * rng.uniform(0.5, 2)), 2), rg]
 
     specs = [
-        spec([leaf("a"), leaf("b")], [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["L", "square", "d"]]),
-        spec([leaf("a"), leaf("b")], [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["e", "mul", "d", "c"]]),
+        spec(
+            [leaf("a"), leaf("b")],
+            [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["L", "square", "d"]],
+        ),
+        spec(
+            [leaf("a"), leaf("b")],
+            [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["e", "mul", "d", "c"]],
+        ),
     ]
     if hidden:
         specs = [
             spec([leaf("x")], [["y", "mul", "x", "x"], ["z", "tanh", "y"]]),
-            spec([leaf("a"), leaf("b"), leaf("k", False)],
-                 [["c", "add", "a", "b"], ["d", "mul", "c", "k"], ["e", "tanh", "d"],
-                  ["g", "mul", "e", "c"], ["h", "sub", "g", "a"]]),
-            spec([leaf("u"), leaf("v")], [["p", "mul", "u", "v"], ["q", "add", "p", "p"],
-                                          ["r", "mul", "q", "v"], ["s", "add", "r", "u"]]),
+            spec(
+                [leaf("a"), leaf("b"), leaf("k", False)],
+                [
+                    ["c", "add", "a", "b"],
+                    ["d", "mul", "c", "k"],
+                    ["e", "tanh", "d"],
+                    ["g", "mul", "e", "c"],
+                    ["h", "sub", "g", "a"],
+                ],
+            ),
+            spec(
+                [leaf("u"), leaf("v")],
+                [
+                    ["p", "mul", "u", "v"],
+                    ["q", "add", "p", "p"],
+                    ["r", "mul", "q", "v"],
+                    ["s", "add", "r", "u"],
+                ],
+            ),
         ]
     return [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
 
@@ -440,8 +553,10 @@ def run_backward_judge(got, expected, case):
         message = f"{name}.grad is {describe(have)}, expected {number_text(want)}"
         buggy = run_backward_reference(case, overwrite=True)
         if _close(have, buggy[name]):
-            message += (". Hint: this is what the buggy loop gives: when a second gradient reaches "
-                        "a node, it replaces the first instead of adding to it")
+            message += (
+                ". Hint: this is what the buggy loop gives: when a second gradient reaches "
+                "a node, it replaces the first instead of adding to it"
+            )
         return False, message
     return True, "ok"
 

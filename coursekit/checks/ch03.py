@@ -29,8 +29,10 @@ DTYPE_HINTS = {
     "answer_b": "/ is true division: dividing integers gives floating-point numbers",
     "answer_c": "an integer tensor combined with a float number becomes the default float dtype",
     "answer_d": "two tensors with dimensions: the wider float dtype wins",
-    "answer_e": ("a 0-dimensional tensor takes part in promotion like a Python number: it changes the "
-                 "dtype only when it is of a higher kind (float over int), not a wider float"),
+    "answer_e": (
+        "a 0-dimensional tensor takes part in promotion like a Python number: it changes the "
+        "dtype only when it is of a higher kind (float over int), not a wider float"
+    ),
 }
 
 
@@ -51,16 +53,23 @@ def dtypes_probe(learner, case):
 def dtypes_reference(case):
     import minigrad as mg
 
-    results = [mg.tensor([1, 2]) * 2, mg.tensor([1, 2]) / 2, mg.tensor([1, 2]) + 0.5,
-               mg.tensor([1.0, 2.0], dtype=mg.float64) + mg.tensor([1.0, 2.0]),
-               mg.tensor([1.0, 2.0]) * mg.tensor(3.0, dtype=mg.float64)]
+    results = [
+        mg.tensor([1, 2]) * 2,
+        mg.tensor([1, 2]) / 2,
+        mg.tensor([1, 2]) + 0.5,
+        mg.tensor([1.0, 2.0], dtype=mg.float64) + mg.tensor([1.0, 2.0]),
+        mg.tensor([1.0, 2.0]) * mg.tensor(3.0, dtype=mg.float64),
+    ]
     return [str(t.dtype).split(".")[-1] for t in results]
 
 
 def dtypes_judge(got, expected, case):
     for (name, program), have, want in zip(DTYPE_PROGRAMS.items(), got, expected):
         if not isinstance(have, str):
-            return False, f"`{name}` is {describe(have)}; answer with a dtype name such as 'float32'"
+            return (
+                False,
+                f"`{name}` is {describe(have)}; answer with a dtype name such as 'float32'",
+            )
         short = have.strip().split(".")[-1]  # 'minigrad.float32', 'torch.float32' -> 'float32'
         passed, message = prediction(short, want, what=f"`{name}`", program=f"({program}).dtype")
         if not passed:
@@ -78,8 +87,10 @@ DTYPES = Check(
     probe=dtypes_probe,
     reference=dtypes_reference,
     judge=dtypes_judge,
-    rule=("float data gives float32, integers int64; an op's result takes the higher kind "
-          "(bool < int < float) and, among tensors with dimensions, the wider dtype"),
+    rule=(
+        "float data gives float32, integers int64; an op's result takes the higher kind "
+        "(bool < int < float) and, among tensors with dimensions, the wider dtype"
+    ),
     hint="decide the kind first (integer or float), then the width",
 )
 
@@ -93,20 +104,28 @@ def unbroadcast_cases(rng, hidden):
         pairs = [((5, 4, 3), (4, 1)), ((3,), ()), ((2, 1, 3), (1, 1, 3)), ((2, 3, 4), (1, 3, 1))]
         uses = [((3, 4), (1, 4), (3, 1)), ((2, 2), (), (2, 2))]
     cases = [
-        {"kind": "direct", "grad": np.round(rng.normal(size=g), 3).tolist(), "shape": list(s),
-         "label": f"a grad of shape {shape_text(g)} for a tensor of shape {shape_text(s)}"}
+        {
+            "kind": "direct",
+            "grad": np.round(rng.normal(size=g), 3).tolist(),
+            "shape": list(s),
+            "label": f"a grad of shape {shape_text(g)} for a tensor of shape {shape_text(s)}",
+        }
         for g, s in pairs
     ]
     for x_shape, w_shape, b_shape in uses:
-        cases.append({
-            "kind": "use",
-            "x": np.round(rng.normal(size=x_shape), 3).tolist(),
-            "w": np.round(rng.normal(size=w_shape), 3).tolist(),
-            "b": np.round(rng.normal(size=b_shape), 3).tolist(),
-            "c": np.round(rng.normal(size=x_shape), 3).tolist(),
-            "label": (f"your unbroadcast as the backward of x + w + b, with shapes {shape_text(x_shape)}, "
-                      f"{shape_text(w_shape)} and {shape_text(b_shape)}"),
-        })
+        cases.append(
+            {
+                "kind": "use",
+                "x": np.round(rng.normal(size=x_shape), 3).tolist(),
+                "w": np.round(rng.normal(size=w_shape), 3).tolist(),
+                "b": np.round(rng.normal(size=b_shape), 3).tolist(),
+                "c": np.round(rng.normal(size=x_shape), 3).tolist(),
+                "label": (
+                    f"your unbroadcast as the backward of x + w + b, with shapes {shape_text(x_shape)}, "
+                    f"{shape_text(w_shape)} and {shape_text(b_shape)}"
+                ),
+            }
+        )
     return cases
 
 
@@ -160,13 +179,17 @@ def unbroadcast_judge(got, expected, case):
         if not isinstance(got, dict):
             return False, "the check could not read the gradients"
         for name in ("x.grad", "w.grad", "b.grad"):
-            passed, message = arrays_close(got.get(name), expected[name], what=name, rtol=RTOL, atol=ATOL)
+            passed, message = arrays_close(
+                got.get(name), expected[name], what=name, rtol=RTOL, atol=ATOL
+            )
             if not passed:
                 return False, message
         return True, "ok"
     if isinstance(got, dict) and "returned" in got:
-        return False, (f"unbroadcast returned a {got['returned']}; return a minigrad tensor, as grad is "
-                       "(use the tensor's own sum, not numpy's)")
+        return False, (
+            f"unbroadcast returned a {got['returned']}; return a minigrad tensor, as grad is "
+            "(use the tensor's own sum, not numpy's)"
+        )
     passed, message = arrays_close(got, expected, what="the gradient", rtol=RTOL, atol=ATOL)
     have = as_array(got)
     if passed or have is None:
@@ -193,8 +216,10 @@ UNBROADCAST = Check(
     reference=unbroadcast_reference,
     judge=unbroadcast_judge,
     rule="a tensor's gradient has the tensor's shape; every dim broadcasting added or stretched is summed",
-    hint=("first sum over the leading dims broadcasting added, then over the dims where shape has a 1 "
-          "(keepdim=True); a tensor's sum takes dim= and keepdim="),
+    hint=(
+        "first sum over the leading dims broadcasting added, then over the dims where shape has a 1 "
+        "(keepdim=True); a tensor's sum takes dim= and keepdim="
+    ),
 )
 
 # -- 3. implement mm_backward ---------------------------------------------------------------
@@ -209,12 +234,17 @@ def mm_cases(rng, hidden):
     cases = []
     for kind, group in (("direct", shapes), ("use", uses)):
         for n, k, m in group:
-            case = {"kind": kind,
-                    "a": np.round(rng.normal(size=(n, k)), 3).tolist(),
-                    "b": np.round(rng.normal(size=(k, m)), 3).tolist(),
-                    "grad": np.round(rng.normal(size=(n, m)), 3).tolist()}
-            case["label"] = (f"A of shape ({n}, {k}), B of shape ({k}, {m})" if kind == "direct" else
-                             f"your mm_backward as the backward of A @ B, A ({n}, {k}), B ({k}, {m})")
+            case = {
+                "kind": kind,
+                "a": np.round(rng.normal(size=(n, k)), 3).tolist(),
+                "b": np.round(rng.normal(size=(k, m)), 3).tolist(),
+                "grad": np.round(rng.normal(size=(n, m)), 3).tolist(),
+            }
+            case["label"] = (
+                f"A of shape ({n}, {k}), B of shape ({k}, {m})"
+                if kind == "direct"
+                else f"your mm_backward as the backward of A @ B, A ({n}, {k}), B ({k}, {m})"
+            )
             cases.append(case)
     return cases
 
@@ -262,8 +292,10 @@ def _mm_hint(which, have, case):
     right = grad @ b.T if which == "grad_a" else a.T @ grad
     if have.shape == right.T.shape and np.allclose(have, right.T, rtol=RTOL, atol=1e-4):
         return f"this is the transpose of {which}; {which} has the shape of its input"
-    mistakes = {"grad_a": [grad @ b] if grad.shape[1] == b.shape[0] else [],
-                "grad_b": [a @ grad] if a.shape[1] == grad.shape[0] else []}
+    mistakes = {
+        "grad_a": [grad @ b] if grad.shape[1] == b.shape[0] else [],
+        "grad_b": [a @ grad] if a.shape[1] == grad.shape[0] else [],
+    }
     for wrong in mistakes[which]:
         if have.shape == wrong.shape and np.allclose(have, wrong, rtol=RTOL, atol=1e-4):
             other = "B" if which == "grad_a" else "A"
@@ -278,12 +310,17 @@ def mm_judge(got, expected, case):
         if not isinstance(got, dict):
             return False, "the check could not read the gradients"
         for name in ("a.grad", "b.grad"):
-            passed, message = arrays_close(got.get(name), expected[name], what=name, rtol=RTOL, atol=ATOL)
+            passed, message = arrays_close(
+                got.get(name), expected[name], what=name, rtol=RTOL, atol=ATOL
+            )
             if not passed:
                 return False, message
         return True, "ok"
     if isinstance(got, dict):
-        return False, f"mm_backward must return a pair (grad_a, grad_b), it returned a {got.get('returned')}"
+        return (
+            False,
+            f"mm_backward must return a pair (grad_a, grad_b), it returned a {got.get('returned')}",
+        )
     for which, have, want in zip(("grad_a", "grad_b"), got, expected):
         passed, message = arrays_close(have, want, what=which, rtol=RTOL, atol=ATOL)
         if passed:
@@ -314,8 +351,12 @@ MM_SUM_ANSWERS = ("answer_x_grad", "answer_y_grad", "answer_depends_on_y")
 
 
 def mm_sum_cases(rng, hidden):
-    return [{"label": "x = arange(9.).view(3, 3); y = randn(3, 3, requires_grad=True); "
-                      "z = sum(mm(x, y)); z.backward()"}]
+    return [
+        {
+            "label": "x = arange(9.).view(3, 3); y = randn(3, 3, requires_grad=True); "
+            "z = sum(mm(x, y)); z.backward()"
+        }
+    ]
 
 
 def mm_sum_probe(learner, case):
@@ -352,7 +393,10 @@ def mm_sum_judge(got, expected, case):
         return False, message + ". Hint: look at whether x requires grad"
     have = as_array(y_grad)
     if have is None or have.shape != (3, 3):
-        return False, f"`answer_y_grad` is {describe(y_grad)}; answer with a 3 x 3 nested list, shaped like y"
+        return (
+            False,
+            f"`answer_y_grad` is {describe(y_grad)}; answer with a 3 x 3 nested list, shaped like y",
+        )
     if not np.allclose(have, np.array(expected[1]), rtol=1e-6):
         message = "`answer_y_grad` is not what y.grad gives"
         if np.allclose(have, np.array(expected[1]).T):
@@ -360,8 +404,12 @@ def mm_sum_judge(got, expected, case):
         elif np.allclose(have, np.ones((3, 3))):
             message += ". Hint: each y[k, j] is multiplied by x[i, k] in every row i of the product"
         return False, message
-    return prediction(depends, expected[2], what="`answer_depends_on_y`",
-                      program="running again with other random values in y")
+    return prediction(
+        depends,
+        expected[2],
+        what="`answer_depends_on_y`",
+        program="running again with other random values in y",
+    )
 
 
 MM_SUM = Check(
@@ -374,8 +422,10 @@ MM_SUM = Check(
     probe=mm_sum_probe,
     reference=mm_sum_reference,
     judge=mm_sum_judge,
-    rule=("z = sum over i, j, k of x[i, k] * y[k, j], so dz/dy[k, j] is the sum of column k of x; "
-          "a tensor that does not require grad gets no gradient"),
+    rule=(
+        "z = sum over i, j, k of x[i, k] * y[k, j], so dz/dy[k, j] is the sum of column k of x; "
+        "a tensor that does not require grad gets no gradient"
+    ),
     hint="write z as a triple sum and find every term that contains y[k, j]",
 )
 
@@ -404,11 +454,19 @@ def y_grad_reference(case, order="x @ y"):
 
 def y_grad_judge(got, expected, case):
     if got is None:
-        return False, "y_grad returned None: return y.grad, the gradient of the tensor that requires grad"
+        return (
+            False,
+            "y_grad returned None: return y.grad, the gradient of the tensor that requires grad",
+        )
     passed, message = arrays_close(got, expected, what="y.grad", rtol=RTOL, atol=ATOL)
     have = as_array(got)
-    if not passed and have is not None and case["n"] > 1 and have.shape == as_array(expected).shape and np.allclose(
-            have, y_grad_reference(case, order="y @ x")):
+    if (
+        not passed
+        and have is not None
+        and case["n"] > 1
+        and have.shape == as_array(expected).shape
+        and np.allclose(have, y_grad_reference(case, order="y @ x"))
+    ):
         message += ". Hint: keep the program's product, mm(x, y): only the dtype of x was wrong"
     return passed, message
 

@@ -103,29 +103,40 @@ def accumulate_cases(rng, hidden):
     # calls the engine would make, one per edge into a leaf, in order.
     plans = [
         ({"a": (3,)}, ["a<-g1", "a<-g2"], "leaf a gets g1, then g2"),
-        ({"a": (2,), "b": (2,)}, ["a<-g1", "b<-g1", "a<-g2"],
-         "add sends the same g1 to a and to b, then a gets g2"),
+        (
+            {"a": (2,), "b": (2,)},
+            ["a<-g1", "b<-g1", "a<-g2"],
+            "add sends the same g1 to a and to b, then a gets g2",
+        ),
         ({"a": (2, 2)}, ["a<-g1", "a<-g2", "a<-g3"], "a (2, 2) leaf gets g1, g2, g3"),
     ]
     if hidden:
         plans = [
             ({"a": ()}, ["a<-g1", "a<-g2"], "a 0-dim leaf gets g1, then g2"),
-            ({"a": (2, 3), "b": (2, 3), "c": (2, 3)}, ["a<-g1", "b<-g1", "c<-g1", "b<-g2", "c<-g3"],
-             "g1 goes to a, b and c, then b gets g2 and c gets g3"),
+            (
+                {"a": (2, 3), "b": (2, 3), "c": (2, 3)},
+                ["a<-g1", "b<-g1", "c<-g1", "b<-g2", "c<-g3"],
+                "g1 goes to a, b and c, then b gets g2 and c gets g3",
+            ),
             ({"a": (4,)}, ["a<-g1", "a<-g1"], "leaf a gets the same tensor g1 twice"),
-            ({"a": (1,), "b": (3, 1)}, ["b<-g1", "a<-g2", "b<-g3", "a<-g4"],
-             "two leaves, each reached twice"),
+            (
+                {"a": (1,), "b": (3, 1)},
+                ["b<-g1", "a<-g2", "b<-g3", "a<-g4"],
+                "two leaves, each reached twice",
+            ),
         ]
     cases = []
     for leaves, calls, label in plans:
         calls = [call.split("<-") for call in calls]
         shapes = {g: leaves[leaf] for leaf, g in calls}
-        cases.append({
-            "leaves": {name: numbers(rng, shape) for name, shape in leaves.items()},
-            "grads": {g: numbers(rng, shape) for g, shape in sorted(shapes.items())},
-            "calls": calls,
-            "label": label,
-        })
+        cases.append(
+            {
+                "leaves": {name: numbers(rng, shape) for name, shape in leaves.items()},
+                "grads": {g: numbers(rng, shape) for g, shape in sorted(shapes.items())},
+                "calls": calls,
+                "label": label,
+            }
+        )
     return cases
 
 
@@ -164,7 +175,9 @@ def accumulate_reference(case, mistake=None):
 
 
 def accumulate_judge(got, expected, case):
-    if not isinstance(got, dict) or not all(isinstance(got.get(k), dict) for k in ("grads", "kept", "incoming")):
+    if not isinstance(got, dict) or not all(
+        isinstance(got.get(k), dict) for k in ("grads", "kept", "incoming")
+    ):
         return False, "the check could not read the leaves' gradients"
     for g, want in expected["incoming"].items():
         if not same_values(got["incoming"].get(g), want):
@@ -172,26 +185,34 @@ def accumulate_judge(got, expected, case):
                 f"the incoming gradient `{g}` was changed by your function (it is now "
                 f"{describe(got['incoming'].get(g))}): the first gradient was stored without a copy, "
                 "so adding the next one wrote into a tensor the caller (and maybe another leaf) still "
-                "holds. Hint: the first time, store a copy: grad.clone()")
+                "holds. Hint: the first time, store a copy: grad.clone()"
+            )
     for leaf, want in expected["grads"].items():
         have = got["grads"].get(leaf)
         if have is None:
-            return False, (f"{leaf}.grad is None after its gradients arrived. "
-                           "Hint: when leaf.grad is None, store (a copy of) the incoming gradient")
+            return False, (
+                f"{leaf}.grad is None after its gradients arrived. "
+                "Hint: when leaf.grad is None, store (a copy of) the incoming gradient"
+            )
         if not same_values(have, want):
             _, message = arrays_close(have, want, what=f"{leaf}.grad", rtol=RTOL, atol=ATOL)
             if same_values(have, accumulate_reference(case, "overwrite")["grads"][leaf]):
-                message += (". Hint: that is the last gradient alone: you replaced .grad instead of "
-                            "adding to it; gradients of all the edges into a leaf add up")
+                message += (
+                    ". Hint: that is the last gradient alone: you replaced .grad instead of "
+                    "adding to it; gradients of all the edges into a leaf add up"
+                )
             elif same_values(have, accumulate_reference(case, "first only")["grads"][leaf]):
-                message += ". Hint: that is the first gradient alone: add each later gradient into .grad"
+                message += (
+                    ". Hint: that is the first gradient alone: add each later gradient into .grad"
+                )
             return False, message
     for leaf in expected["kept"]:
         if got["kept"].get(leaf) is not True:
             return False, (
                 f"{leaf}.grad has the right values but is a new tensor after the second gradient; "
                 "PyTorch adds into the existing .grad tensor. "
-                "Hint: add in place, with leaf.grad.add_(grad) or leaf.grad += grad")
+                "Hint: add in place, with leaf.grad.add_(grad) or leaf.grad += grad"
+            )
     return True, "ok"
 
 
@@ -206,7 +227,7 @@ ACCUMULATE = Check(
     reference=accumulate_reference,
     judge=accumulate_judge,
     rule="a leaf's .grad is the sum of every gradient that reaches it: the first is stored "
-         "(as a copy), later ones are added in place",
+    "(as a copy), later ones are added in place",
     hint="if leaf.grad is None store grad.clone(), otherwise leaf.grad.add_(grad)",
 )
 
@@ -249,7 +270,9 @@ def leaves_reference(case):
     return {
         "requires_grad": {name: t.requires_grad for name, t in tensors.items()},
         "is_leaf": {name: t.is_leaf for name, t in tensors.items()},
-        "grad_fn": {name: None if t.grad_fn is None else t.grad_fn.name() for name, t in tensors.items()},
+        "grad_fn": {
+            name: None if t.grad_fn is None else t.grad_fn.name() for name, t in tensors.items()
+        },
         "grad": {name: None if g is None else g.tolist() for name, (g, _) in read.items()},
         "warns": sorted(name for name, (_, warned) in read.items() if warned),
     }
@@ -257,13 +280,20 @@ def leaves_reference(case):
 
 LEAVES_HINTS = {
     "requires_grad": {"e": "look at where e was computed"},
-    "is_leaf": {"c": "a leaf is a tensor with grad_fn None", "e": "a leaf is a tensor with grad_fn None"},
-    "grad_fn": {"e": "was anything recorded while e was computed?",
-                "c": "a tensor you made yourself has no grad_fn"},
-    "grad": {"b": "a non-leaf passes its gradient on without storing it",
-             "d": "what did d.retain_grad() ask for?",
-             "c": "a tensor that does not require grad gets nothing",
-             "e": "a tensor that does not require grad gets nothing"},
+    "is_leaf": {
+        "c": "a leaf is a tensor with grad_fn None",
+        "e": "a leaf is a tensor with grad_fn None",
+    },
+    "grad_fn": {
+        "e": "was anything recorded while e was computed?",
+        "c": "a tensor you made yourself has no grad_fn",
+    },
+    "grad": {
+        "b": "a non-leaf passes its gradient on without storing it",
+        "d": "what did d.retain_grad() ask for?",
+        "c": "a tensor that does not require grad gets nothing",
+        "e": "a tensor that does not require grad gets nothing",
+    },
 }
 
 
@@ -271,16 +301,24 @@ def leaves_judge(got, expected, case):
     program = "the program"
     for name in ("requires_grad", "is_leaf", "grad_fn", "grad"):
         compare = same_values if name == "grad" else same_answer
-        passed, message = answer_dict(got[name], expected[name], f"answer_{name}", program,
-                                      compare=compare, hints=LEAVES_HINTS.get(name))
+        passed, message = answer_dict(
+            got[name],
+            expected[name],
+            f"answer_{name}",
+            program,
+            compare=compare,
+            hints=LEAVES_HINTS.get(name),
+        )
         if not passed:
             return False, message
     warns = got["warns"]
     if not isinstance(warns, list) or not all(isinstance(n, str) for n in warns):
         return False, f"`answer_warns` is {describe(warns)}; it must be a list of names, like ['a']"
     if sorted(set(warns)) != expected["warns"]:
-        return False, (f"`answer_warns`, {describe(warns)}, is not the list of tensors whose .grad "
-                       "warns when read. Hint: reading .grad warns on a non-leaf that did not call retain_grad()")
+        return False, (
+            f"`answer_warns`, {describe(warns)}, is not the list of tensors whose .grad "
+            "warns when read. Hint: reading .grad warns on a non-leaf that did not call retain_grad()"
+        )
     return True, "ok"
 
 
@@ -288,14 +326,20 @@ LEAVES = Check(
     id="ch04.leaves",
     kind=PREDICT,
     points=2,
-    reads=("answer_requires_grad", "answer_is_leaf", "answer_grad_fn", "answer_grad", "answer_warns"),
+    reads=(
+        "answer_requires_grad",
+        "answer_is_leaf",
+        "answer_grad_fn",
+        "answer_grad",
+        "answer_warns",
+    ),
     title="predict: the attribute table",
     cases=leaves_cases,
     probe=leaves_probe,
     reference=leaves_reference,
     judge=leaves_judge,
     rule="is_leaf means grad_fn is None; backward stores .grad only on leaves that require grad, "
-         "and on non-leaves that called retain_grad()",
+    "and on non-leaves that called retain_grad()",
     hint="go line by line: does the tensor require grad, was a node recorded for it?",
 )
 
@@ -374,11 +418,18 @@ def line_and_letter(got, name):
     """None, or a message saying why ``got`` is not of the form (line, letter)."""
     if got is None:
         return None
-    if (isinstance(got, list) and len(got) == 2 and type(got[0]) is int
-            and isinstance(got[1], str) and got[1] in ERROR_MESSAGES):
+    if (
+        isinstance(got, list)
+        and len(got) == 2
+        and type(got[0]) is int
+        and isinstance(got[1], str)
+        and got[1] in ERROR_MESSAGES
+    ):
         return None
-    return (f"`answer_{name}` is {describe(got)}; write None if the program runs to the end, "
-            "otherwise a pair (line, letter) such as (2, 'B')")
+    return (
+        f"`answer_{name}` is {describe(got)}; write None if the program runs to the end, "
+        "otherwise a pair (line, letter) such as (2, 'B')"
+    )
 
 
 def errors_judge(got, expected, case):
@@ -388,11 +439,21 @@ def errors_judge(got, expected, case):
             return False, problem
         if not same_answer(got[name], expected[name]):
             message = f"`answer_{name}`, {describe(got[name])}, is not what program {name} does"
-            if expected[name] is not None and got[name] is not None and got[name][1] == expected[name][1]:
+            if (
+                expected[name] is not None
+                and got[name] is not None
+                and got[name][1] == expected[name][1]
+            ):
                 message += ". Hint: right message, but which line raises it?"
             return False, message
-    return answer_value(got["p4_grad"], expected["p4_grad"], "answer_p4_grad", "program p4",
-                        compare=same_values, hint="gradients of two backward passes accumulate")
+    return answer_value(
+        got["p4_grad"],
+        expected["p4_grad"],
+        "answer_p4_grad",
+        "program p4",
+        compare=same_values,
+        hint="gradients of two backward passes accumulate",
+    )
 
 
 ERRORS = Check(
@@ -406,9 +467,9 @@ ERRORS = Check(
     reference=errors_reference,
     judge=errors_judge,
     rule="backward needs a graph (a grad_fn), a scalar to start from (or a gradient), and the "
-         "tensors its nodes saved; a second pass frees nothing that was not saved",
+    "tensors its nodes saved; a second pass frees nothing that was not saved",
     hint="for each program ask: does the output require grad, is it a scalar, "
-         "did a node save a tensor that the first backward freed?",
+    "did a node save a tensor that the first backward freed?",
 )
 
 # -- 4. find the bug: a training loop that never resets .grad ----------------------------------
@@ -420,8 +481,15 @@ def fit_cases(rng, hidden):
     for n, steps in sizes:
         xs = np.round(rng.uniform(-1, 1, size=n), 2)
         ys = np.round(2 * xs - 1 + rng.normal(scale=0.1, size=n), 2)
-        cases.append({"xs": xs.tolist(), "ys": ys.tolist(), "steps": steps, "lr": 0.1,
-                      "label": f"{n} points and {steps} steps"})
+        cases.append(
+            {
+                "xs": xs.tolist(),
+                "ys": ys.tolist(),
+                "steps": steps,
+                "lr": 0.1,
+                "label": f"{n} points and {steps} steps",
+            }
+        )
     return cases
 
 
@@ -447,16 +515,23 @@ def fit_reference(case, reset=True):
 def fit_judge(got, expected, case):
     have = as_array(got)
     if have is None or have.shape != (2,):
-        return False, f"fit_line returned {describe(got)}; it must return the pair (w, b) as numbers"
+        return (
+            False,
+            f"fit_line returned {describe(got)}; it must return the pair (w, b) as numbers",
+        )
     passed, message = arrays_close(got, expected, what="the trained (w, b)", rtol=RTOL, atol=ATOL)
     if passed:
         return True, "ok"
     if arrays_close(got, fit_reference(case, reset=False), rtol=RTOL, atol=ATOL)[0]:
-        message += (". Hint: this is what the buggy loop gives: each step still adds its gradient "
-                    "to the ones of all earlier steps")
+        message += (
+            ". Hint: this is what the buggy loop gives: each step still adds its gradient "
+            "to the ones of all earlier steps"
+        )
     elif np.allclose(have, 0.0):
-        message += (". Hint: the parameters never moved: reset the gradients after the update "
-                    "(or before backward), not between backward and the update")
+        message += (
+            ". Hint: the parameters never moved: reset the gradients after the update "
+            "(or before backward), not between backward and the update"
+        )
     return False, message
 
 
@@ -480,8 +555,12 @@ FIT = Check(
 def hidden_cases(rng, hidden):
     shapes = [(1, 2, 3)] if not hidden else [(3, 2, 2), (2, 4, 1)]
     return [
-        {"xs": numbers(rng, (n, d)), "W1": numbers(rng, (d, k)), "W2": numbers(rng, (k, 1)),
-         "label": f"x of shape {shape_text((n, d))}, W1 {shape_text((d, k))}, W2 {shape_text((k, 1))}"}
+        {
+            "xs": numbers(rng, (n, d)),
+            "W1": numbers(rng, (d, k)),
+            "W2": numbers(rng, (k, 1)),
+            "label": f"x of shape {shape_text((n, d))}, W1 {shape_text((d, k))}, W2 {shape_text((k, 1))}",
+        }
         for n, d, k in shapes
     ]
 
@@ -506,12 +585,16 @@ def hidden_judge(got, expected, case):
     if not isinstance(got, list):
         return False, "hidden_grads must return a pair: (gradient of h, W1.grad)"
     if got[0] is None:
-        return False, ("the gradient of h is None: h = tanh(x @ W1) is not a leaf, so backward passes "
-                       "its gradient on without storing it. Hint: call h.retain_grad() before "
-                       "loss.backward() (or register a hook on h)")
+        return False, (
+            "the gradient of h is None: h = tanh(x @ W1) is not a leaf, so backward passes "
+            "its gradient on without storing it. Hint: call h.retain_grad() before "
+            "loss.backward() (or register a hook on h)"
+        )
     if got[1] is None:
-        return False, ("W1.grad is None: no gradient reached W1 any more. Hint: detaching h makes it a "
-                       "leaf and cuts the path to W1; use h.retain_grad() instead")
+        return False, (
+            "W1.grad is None: no gradient reached W1 any more. Hint: detaching h makes it a "
+            "leaf and cuts the path to W1; use h.retain_grad() instead"
+        )
     for have, want, what in zip(got, expected, ("the gradient of h", "W1.grad")):
         passed, message = arrays_close(have, want, what=what, rtol=RTOL, atol=ATOL)
         if not passed:
@@ -530,7 +613,7 @@ HIDDEN = Check(
     reference=hidden_reference,
     judge=hidden_judge,
     rule="backward stores .grad on leaves only; a non-leaf keeps its gradient only if it called "
-         "retain_grad() before backward",
+    "retain_grad() before backward",
     hint="run the buggy function and read the warning it prints",
 )
 

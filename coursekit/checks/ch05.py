@@ -53,7 +53,13 @@ def shares_cases(rng, hidden):
 
 
 def shares_probe(learner, case):
-    names = ("answer_d_requires_grad", "answer_d_is_leaf", "answer_y", "answer_versions", "answer_raises")
+    names = (
+        "answer_d_requires_grad",
+        "answer_d_is_leaf",
+        "answer_y",
+        "answer_versions",
+        "answer_raises",
+    )
     return {name: learner[name] for name in names}
 
 
@@ -78,12 +84,15 @@ SHARES_HINTS = {
 
 def shares_judge(got, expected, case):
     if not isinstance(got["answer_versions"], list) or len(got["answer_versions"]) != 3:
-        return False, (f"`answer_versions` is {describe(got['answer_versions'])}; write the three "
-                       "versions as a tuple (y._version, d._version, e._version)")
+        return False, (
+            f"`answer_versions` is {describe(got['answer_versions'])}; write the three "
+            "versions as a tuple (y._version, d._version, e._version)"
+        )
     for name, want in expected.items():
         compare = same_values if name == "answer_y" else same_answer
-        passed, message = answer_value(got[name], want, name, "the program", compare=compare,
-                                       hint=SHARES_HINTS.get(name))
+        passed, message = answer_value(
+            got[name], want, name, "the program", compare=compare, hint=SHARES_HINTS.get(name)
+        )
         if not passed:
             return False, message
     return True, "ok"
@@ -93,14 +102,20 @@ SHARES = Check(
     id="ch05.shares",
     kind=PREDICT,
     points=2,
-    reads=("answer_d_requires_grad", "answer_d_is_leaf", "answer_y", "answer_versions", "answer_raises"),
+    reads=(
+        "answer_d_requires_grad",
+        "answer_d_is_leaf",
+        "answer_y",
+        "answer_versions",
+        "answer_raises",
+    ),
     title="predict: what detach shares",
     cases=shares_cases,
     probe=shares_probe,
     reference=shares_reference,
     judge=shares_judge,
     rule="detach() returns a leaf without grad that shares the original's memory and version "
-         "counter; .data shares the memory only",
+    "counter; .data shares the memory only",
     hint="draw one box for y's numbers and one counter, and point y, d and e at what they share",
 )
 
@@ -110,8 +125,12 @@ SHARES = Check(
 def mae_cases(rng, hidden):
     shapes = [(3,), (2, 2)] if not hidden else [(), (2, 3), (1,)]
     return [
-        {"w": numbers(rng, shape), "x": numbers(rng, shape), "target": numbers(rng, shape, -1, 1),
-         "label": f"pred and target of shape {shape_text(shape)}"}
+        {
+            "w": numbers(rng, shape),
+            "x": numbers(rng, shape),
+            "target": numbers(rng, shape, -1, 1),
+            "label": f"pred and target of shape {shape_text(shape)}",
+        }
         for shape in shapes
     ]
 
@@ -147,8 +166,12 @@ def mae_reference(case, mistake=None):
     w, x, target = (np.array(case[k], dtype=float) for k in ("w", "x", "target"))
     pred = np.tanh(w * x)
     diff = pred - target
-    values = {None: np.abs(diff).mean(), "squared": (diff**2).mean(), "no abs": diff.mean(),
-              "sum": np.abs(diff).sum()}
+    values = {
+        None: np.abs(diff).mean(),
+        "squared": (diff**2).mean(),
+        "no abs": diff.mean(),
+        "sum": np.abs(diff).sum(),
+    }
     # loss = mean((pred - target)^2): dloss/dw = 2 (pred - target) (1 - pred^2) x / n
     return {
         "value": values[mistake],
@@ -164,32 +187,50 @@ def mae_reference(case, mistake=None):
 def mae_judge(got, expected, case):
     if got["requires_grad"] or got["grad_fn"]:
         fn = got["grad_fn"].split("::")[-1] if isinstance(got["grad_fn"], str) else "None"
-        return False, (f"your metric is a tensor in the graph (requires_grad=True, grad_fn {fn}): every "
-                       "call records nodes and keeps pred's graph alive. Hint: compute it from "
-                       "pred.detach() (or inside mg.no_grad()), or return a number with .item()")
+        return False, (
+            f"your metric is a tensor in the graph (requires_grad=True, grad_fn {fn}): every "
+            "call records nodes and keeps pred's graph alive. Hint: compute it from "
+            "pred.detach() (or inside mg.no_grad()), or return a number with .item()"
+        )
     if got["pred_changed"] or got["pred_version_moved"]:
         message = "your metric changed pred in place"
         if got["backward_error"]:
-            message += (", and the loss's backward now raises \"one of the variables needed for gradient "
-                        "computation has been modified by an inplace operation\": pred.detach() shares "
-                        "pred's memory and version counter")
+            message += (
+                ", and the loss's backward now raises \"one of the variables needed for gradient "
+                'computation has been modified by an inplace operation": pred.detach() shares '
+                "pred's memory and version counter"
+            )
         elif not got["pred_version_moved"]:
-            message += (" without moving its version (through .data?): backward ran on the changed values "
-                        "and the gradient is silently wrong")
-        return False, message + (". Hint: use out-of-place operations, e.g. (pred.detach() - target).abs(), "
-                                 "or clone before changing anything in place")
+            message += (
+                " without moving its version (through .data?): backward ran on the changed values "
+                "and the gradient is silently wrong"
+            )
+        return False, message + (
+            ". Hint: use out-of-place operations, e.g. (pred.detach() - target).abs(), "
+            "or clone before changing anything in place"
+        )
     if got["backward_error"]:
-        return False, f"after your metric, the loss's backward raised: {got['backward_error'][:200]}"
+        return (
+            False,
+            f"after your metric, the loss's backward raised: {got['backward_error'][:200]}",
+        )
     passed, message = scalar_close(got["value"], expected["value"], "the metric")
     if not passed:
-        for mistake, hint in (("squared", "that is the mean squared error; take the absolute value"),
-                              ("no abs", "that is the mean of pred - target; take the absolute value first"),
-                              ("sum", "that is the sum; take the mean")):
+        for mistake, hint in (
+            ("squared", "that is the mean squared error; take the absolute value"),
+            ("no abs", "that is the mean of pred - target; take the absolute value first"),
+            ("sum", "that is the sum; take the mean"),
+        ):
             if scalar_close(got["value"], mae_reference(case, mistake)["value"], "")[0]:
                 return False, f"{message}. Hint: {hint}"
         return False, message
-    return arrays_close(got["w_grad"], expected["w_grad"], what="w.grad after the loss's backward",
-                        rtol=RTOL, atol=ATOL)
+    return arrays_close(
+        got["w_grad"],
+        expected["w_grad"],
+        what="w.grad after the loss's backward",
+        rtol=RTOL,
+        atol=ATOL,
+    )
 
 
 MAE = Check(
@@ -203,7 +244,7 @@ MAE = Check(
     reference=mae_reference,
     judge=mae_judge,
     rule="a metric is a value, not part of the model: it must record no graph, and must not change "
-         "tensors the graph saved (detach() shares their memory and version counter)",
+    "tensors the graph saved (detach() shares their memory and version counter)",
     hint="start from pred.detach(), use only out-of-place operations, return .item()",
 )
 
@@ -218,8 +259,15 @@ def td_cases(rng, hidden):
         s_next = np.round(s * rng.uniform(0.2, 1.0, size=n), 2)  # 0 < s_next < s: TD is stable
         r = np.round(rng.uniform(-1, 1, size=n), 2)
         transitions = [[float(a), float(b), float(c)] for a, b, c in zip(s, r, s_next)]
-        cases.append({"transitions": transitions, "gamma": 0.9, "lr": 0.1, "steps": steps,
-                      "label": f"{n} transition(s), {steps} steps"})
+        cases.append(
+            {
+                "transitions": transitions,
+                "gamma": 0.9,
+                "lr": 0.1,
+                "steps": steps,
+                "label": f"{n} transition(s), {steps} steps",
+            }
+        )
     return cases
 
 
@@ -242,8 +290,10 @@ def td_reference(case, detach=True):
 def td_judge(got, expected, case):
     passed, message = scalar_close(got, expected, "the fitted w")
     if not passed and scalar_close(got, td_reference(case, detach=False), "")[0]:
-        message += (". Hint: this is what the buggy loop gives: the target still depends on w, so the "
-                    "gradient also flows through it and the update moves the target too")
+        message += (
+            ". Hint: this is what the buggy loop gives: the target still depends on w, so the "
+            "gradient also flows through it and the update moves the target too"
+        )
     return passed, message
 
 
@@ -258,7 +308,7 @@ TD = Check(
     reference=td_reference,
     judge=td_judge,
     rule="a target computed by the model itself must be detached: it is a fixed number to move "
-         "towards, and no gradient may flow through it",
+    "towards, and no gradient may flow through it",
     hint="compare the sign of w.grad with and without the target's history",
 )
 
@@ -267,7 +317,9 @@ TD = Check(
 
 def center_cases(rng, hidden):
     sizes = [3] if not hidden else [5, 2]
-    return [{"xs": numbers(rng, n), "ws": numbers(rng, n, -1, 1), "label": f"{n} units"} for n in sizes]
+    return [
+        {"xs": numbers(rng, n), "ws": numbers(rng, n, -1, 1), "label": f"{n} units"} for n in sizes
+    ]
 
 
 def center_probe(learner, case):
@@ -299,9 +351,11 @@ def center_judge(got, expected, case):
     if isinstance(got, dict) and isinstance(got.get("raised"), str):
         message = f"your function raised RuntimeError: {got['raised'][:160]}"
         if "modified by an inplace operation" in got["raised"]:
-            message += (" (the version check saw the in-place change: h.detach() shares h's memory and "
-                        "version counter, so centering it in place changes what backward saved). Hint: "
-                        "make a new tensor, e.g. h.detach() - h.detach().mean(), and leave h alone")
+            message += (
+                " (the version check saw the in-place change: h.detach() shares h's memory and "
+                "version counter, so centering it in place changes what backward saved). Hint: "
+                "make a new tensor, e.g. h.detach() - h.detach().mean(), and leave h alone"
+            )
         return False, message
     if not isinstance(got, list):
         return False, "grads_and_centered must return a pair: (w.grad, centered)"
@@ -309,9 +363,16 @@ def center_judge(got, expected, case):
     if not passed:
         return False, message
     passed, message = arrays_close(got[0], expected[0], what="w.grad", rtol=RTOL, atol=ATOL)
-    if not passed and arrays_close(got[0], center_reference(case, through_data=True)[0], rtol=RTOL, atol=ATOL)[0]:
-        message += (". Hint: this is the buggy gradient: centering through .data changed h, which "
-                    "backward had saved, and .data's changes are invisible to the version check")
+    if (
+        not passed
+        and arrays_close(
+            got[0], center_reference(case, through_data=True)[0], rtol=RTOL, atol=ATOL
+        )[0]
+    ):
+        message += (
+            ". Hint: this is the buggy gradient: centering through .data changed h, which "
+            "backward had saved, and .data's changes are invisible to the version check"
+        )
     return passed, message
 
 
@@ -326,7 +387,7 @@ CENTER = Check(
     reference=center_reference,
     judge=center_judge,
     rule=".data and detach() share memory with the tensor; an in-place change through them changes "
-         "what backward saved (detach() at least makes backward raise)",
+    "what backward saved (detach() at least makes backward raise)",
     hint="make a new tensor for the log, e.g. h.detach() - h.detach().mean(), and leave h alone",
 )
 
@@ -346,7 +407,12 @@ def metric_cases(rng, hidden):
 
 
 def metric_probe(learner, case):
-    names = ("answer_x_grad", "answer_w_grad", "answer_detach_grad", "answer_detach_backward_raises")
+    names = (
+        "answer_x_grad",
+        "answer_w_grad",
+        "answer_detach_grad",
+        "answer_detach_backward_raises",
+    )
     return {name: learner[name] for name in names}
 
 
@@ -365,7 +431,7 @@ def metric_reference(case):
 
 METRIC_HINTS = {
     "answer_x_grad": "yy[i, j] = sum over k of w[i, k] x[k, j]: in how many entries of yy does x[k, j] "
-                     "appear, and multiplied by what?",
+    "appear, and multiplied by what?",
     "answer_w_grad": "d sum(yy) / d w[i, k] = sum over j of x[k, j]",
     "answer_detach_grad": "is detach_yy in the graph that backward walked?",
     "answer_detach_backward_raises": "does detach_yy require grad, does it have a grad_fn?",
@@ -379,8 +445,9 @@ def metric_judge(got, expected, case):
             have = as_array(got[name])
             if have is None or have.shape != (3, 3):
                 return False, f"`{name}` is {describe(got[name])}; write it as a 3 x 3 nested list"
-        passed, message = answer_value(got[name], want, name, "the program", compare=compare,
-                                       hint=METRIC_HINTS[name])
+        passed, message = answer_value(
+            got[name], want, name, "the program", compare=compare, hint=METRIC_HINTS[name]
+        )
         if not passed:
             return False, message
     return True, "ok"
@@ -397,7 +464,7 @@ METRIC = Check(
     reference=metric_reference,
     judge=metric_judge,
     rule="a detached tensor is outside the graph: it gets no gradient, and cannot start a backward; "
-         "the graph it was copied from works as before",
+    "the graph it was copied from works as before",
     hint="write yy = w @ x entry by entry and differentiate sum(yy) by one entry of x and of w",
 )
 

@@ -51,8 +51,14 @@ def saved_cases(rng, hidden):
     for shape, before, ops in SAVED_PLANS[hidden]:
         when = "at version 0" if before == 0 else f"at version {before}"
         then = "then " + ", then ".join(ops) if ops else "nothing changes it"
-        cases.append({"values": numbers(rng, shape), "before": before, "ops": ops,
-                      "label": f"t of shape {shape_text(shape)} saved {when}; {then}"})
+        cases.append(
+            {
+                "values": numbers(rng, shape),
+                "before": before,
+                "ops": ops,
+                "label": f"t of shape {shape_text(shape)} saved {when}; {then}",
+            }
+        )
     return cases
 
 
@@ -115,40 +121,58 @@ def saved_judge(got, expected, case):
     if expected["raised"]:
         now, then = VERSION_TEXT.search(expected["raised"]).groups()
         if not got["raised"]:
-            message = (f"unpack() returned, but t was changed in place after it was saved (version {then} "
-                       f"-> {now}): PyTorch raises RuntimeError here")
+            message = (
+                f"unpack() returned, but t was changed in place after it was saved (version {then} "
+                f"-> {now}): PyTorch raises RuntimeError here"
+            )
             if ops == ["t.mul_(1)"]:
-                return False, message + (". Hint: t.mul_(1) keeps the values but is still an in-place "
-                                         "change: compare versions, not values")
-            return False, message + ". Hint: record tensor._version in __init__ and compare it in unpack()"
+                return False, message + (
+                    ". Hint: t.mul_(1) keeps the values but is still an in-place "
+                    "change: compare versions, not values"
+                )
+            return (
+                False,
+                message + ". Hint: record tensor._version in __init__ and compare it in unpack()",
+            )
         text = got["raised"]
         if "modified by an inplace operation" not in text:
-            return False, (f"unpack() raised RuntimeError: {describe(text)}; PyTorch's message says the "
-                           "tensor was \"modified by an inplace operation\"")
+            return False, (
+                f"unpack() raised RuntimeError: {describe(text)}; PyTorch's message says the "
+                'tensor was "modified by an inplace operation"'
+            )
         found = VERSION_TEXT.search(text)
         if not found or found.groups() != (now, then):
             hint = ""
             if found and found.groups() == (then, now):
                 hint = ". Hint: you swapped them: first the version now, then the saved one"
-            return False, (f"the message should say \"is at version {now}; expected version {then} "
-                           f"instead\", yours is {describe(text)}{hint}")
+            return False, (
+                f'the message should say "is at version {now}; expected version {then} '
+                f'instead", yours is {describe(text)}{hint}'
+            )
         return True, "ok"
     if got["raised"]:
         message = "unpack() raised, but t was not changed in place since it was saved"
         if case["before"] and not ops:
-            message += (f" (it was already at version {case['before']} when saved). Hint: compare with "
-                        "the version recorded in __init__, not with 0")
+            message += (
+                f" (it was already at version {case['before']} when saved). Hint: compare with "
+                "the version recorded in __init__, not with 0"
+            )
         elif "t.data.mul_(2)" in ops:
-            message += (": a change through .data does not move the version counter, so PyTorch does "
-                        "not notice it (that is why .data is dangerous). Hint: compare versions only")
+            message += (
+                ": a change through .data does not move the version counter, so PyTorch does "
+                "not notice it (that is why .data is dangerous). Hint: compare versions only"
+            )
         elif "u = t + 1" in ops:
             message += ". Hint: t + 1 makes a new tensor; only in-place operations move t's version"
         return False, message
     if not same_values(got["values"], expected["values"]):
-        _, message = arrays_close(got["values"], expected["values"], what="unpack()'s result",
-                                       rtol=RTOL, atol=ATOL)
-        return False, message + (". Hint: unpack() returns the saved tensor itself (it shares memory with "
-                                 "t), not a copy made when it was saved")
+        _, message = arrays_close(
+            got["values"], expected["values"], what="unpack()'s result", rtol=RTOL, atol=ATOL
+        )
+        return False, message + (
+            ". Hint: unpack() returns the saved tensor itself (it shares memory with "
+            "t), not a copy made when it was saved"
+        )
     return True, "ok"
 
 
@@ -163,7 +187,7 @@ SAVED = Check(
     reference=saved_reference,
     judge=saved_judge,
     rule="a saved tensor remembers its version when saved; unpacking it after an in-place change "
-         "(the version moved) raises instead of computing a wrong gradient",
+    "(the version moved) raises instead of computing a wrong gradient",
     hint="self.version = tensor._version in __init__; in unpack(), raise if tensor._version differs",
 )
 
@@ -243,32 +267,54 @@ def lines_judge(got, expected, case):
     for name in LINE_PROGRAMS:
         have = got[name]
         if have is not None and type(have) is not int:
-            return False, f"`answer_{name}` is {describe(have)}; write a line number, or None if nothing raises"
-        passed, message = answer_value(have, expected[name], f"answer_{name}", f"program {name}",
-                                       hint=LINE_HINTS[name])
+            return (
+                False,
+                f"`answer_{name}` is {describe(have)}; write a line number, or None if nothing raises",
+            )
+        passed, message = answer_value(
+            have, expected[name], f"answer_{name}", f"program {name}", hint=LINE_HINTS[name]
+        )
         if not passed:
             return False, message
-    passed, message = answer_value(got["a_versions"], expected["a_versions"], "answer_a_versions",
-                                   "program a's message",
-                                   hint="(the version now, the version saved), as the message says them")
+    passed, message = answer_value(
+        got["a_versions"],
+        expected["a_versions"],
+        "answer_a_versions",
+        "program a's message",
+        hint="(the version now, the version saved), as the message says them",
+    )
     if not passed:
         return False, message
-    return answer_value(got["b_grad"], expected["b_grad"], "answer_b_grad", "program b",
-                        compare=same_values, hint="the derivative of a + 1 does not depend on a's values")
+    return answer_value(
+        got["b_grad"],
+        expected["b_grad"],
+        "answer_b_grad",
+        "program b",
+        compare=same_values,
+        hint="the derivative of a + 1 does not depend on a's values",
+    )
 
 
 LINES = Check(
     id="ch06.which_line",
     kind=PREDICT,
     points=2,
-    reads=("answer_a", "answer_b", "answer_c", "answer_d", "answer_e", "answer_a_versions", "answer_b_grad"),
+    reads=(
+        "answer_a",
+        "answer_b",
+        "answer_c",
+        "answer_d",
+        "answer_e",
+        "answer_a_versions",
+        "answer_b_grad",
+    ),
     title="predict: which line raises",
     cases=lines_cases,
     probe=lines_probe,
     reference=lines_reference,
     judge=lines_judge,
     rule="backward raises only if a tensor some node saved was changed in place (mul saves its "
-         "inputs, exp its output, add nothing); an in-place op on a leaf that requires grad raises at once",
+    "inputs, exp its output, add nothing); an in-place op on a leaf that requires grad raises at once",
     hint="for each program, list what each node saved, then follow the in-place change",
 )
 
@@ -303,8 +349,10 @@ def versions_reference(case):
     namespace, _, error = run_program(VERSIONS_PROGRAM)
     if error is not None:
         raise error
-    return {"versions": {name: namespace[name]._version for name in VERSION_NAMES},
-            "t": namespace["t"].tolist()}
+    return {
+        "versions": {name: namespace[name]._version for name in VERSION_NAMES},
+        "t": namespace["t"].tolist(),
+    }
 
 
 VERSION_HINTS = {
@@ -313,17 +361,24 @@ VERSION_HINTS = {
     "u": "t + 1 is a new tensor with a counter of its own",
     "e": ".data gets a counter of its own",
     "t": "count every in-place change of t's memory, through any tensor that shares its counter; "
-         "no_grad() does not stop the counting",
+    "no_grad() does not stop the counting",
 }
 
 
 def versions_judge(got, expected, case):
-    passed, message = answer_dict(got["versions"], expected["versions"], "answer_versions", "the program",
-                                  hints=VERSION_HINTS)
+    passed, message = answer_dict(
+        got["versions"], expected["versions"], "answer_versions", "the program", hints=VERSION_HINTS
+    )
     if not passed:
         return False, message
-    return answer_value(got["t"], expected["t"], "answer_t", "the program", compare=same_values,
-                        hint="t, v, d and e all see the same memory")
+    return answer_value(
+        got["t"],
+        expected["t"],
+        "answer_t",
+        "the program",
+        compare=same_values,
+        hint="t, v, d and e all see the same memory",
+    )
 
 
 VERSIONS = Check(
@@ -337,7 +392,7 @@ VERSIONS = Check(
     reference=versions_reference,
     judge=versions_judge,
     rule="every in-place change adds 1 to the version counter, which views and detached tensors "
-         "share with their base, also under no_grad(); .data and out-of-place results get their own",
+    "share with their base, also under no_grad(); .data and out-of-place results get their own",
     hint="draw the counters as boxes and connect each name to its box",
 )
 
@@ -346,13 +401,22 @@ VERSIONS = Check(
 
 def smooth_cases(rng, hidden):
     sizes = [3] if not hidden else [5, 1]
-    return [{"ws": numbers(rng, n), "xs": numbers(rng, n, -2, 2), "cs": numbers(rng, n, 0, 3),
-             "label": f"{n} classes"} for n in sizes]
+    return [
+        {
+            "ws": numbers(rng, n),
+            "xs": numbers(rng, n, -2, 2),
+            "cs": numbers(rng, n, 0, 3),
+            "label": f"{n} classes",
+        }
+        for n in sizes
+    ]
 
 
 def smooth_probe(learner, case):
     try:
-        return {"grad": learner["smoothed_grad"](list(case["ws"]), list(case["xs"]), list(case["cs"]))}
+        return {
+            "grad": learner["smoothed_grad"](list(case["ws"]), list(case["xs"]), list(case["cs"]))
+        }
     except NotImplementedError:
         raise  # a stub: the check says "not implemented yet"
     except RuntimeError as error:  # the version error is what this exercise is about
@@ -377,21 +441,29 @@ def smooth_judge(got, expected, case):
     if "raised" in got:
         message = f"your function raised RuntimeError: {str(got['raised'])[:160]}"
         if "modified by an inplace operation" in str(got["raised"]):
-            message += (" (exp saved its output e for backward, and e was still changed in place; "
-                        "no_grad() does not stop the version counter). Hint: make a new tensor: "
-                        "e = (w * x).exp() + 1.0")
+            message += (
+                " (exp saved its output e for backward, and e was still changed in place; "
+                "no_grad() does not stop the version counter). Hint: make a new tensor: "
+                "e = (w * x).exp() + 1.0"
+            )
         elif "does not require grad" in str(got["raised"]):
-            message += (" (the loss no longer depends on w through the graph). Hint: detaching e cut the "
-                        "path to w; make a new tensor with an out-of-place addition instead")
+            message += (
+                " (the loss no longer depends on w through the graph). Hint: detaching e cut the "
+                "path to w; make a new tensor with an out-of-place addition instead"
+            )
         return False, message
     grad = got.get("grad")
     if grad is None:
-        return False, ("w.grad is None: no gradient reached w. Hint: detaching e cut the graph; "
-                       "make a new tensor with an out-of-place addition instead")
+        return False, (
+            "w.grad is None: no gradient reached w. Hint: detaching e cut the graph; "
+            "make a new tensor with an out-of-place addition instead"
+        )
     passed, message = arrays_close(grad, expected["grad"], what="w.grad", rtol=RTOL, atol=ATOL)
     if not passed and same_values(grad, smooth_reference(case, saved_is_smoothed=True)["grad"]):
-        message += (". Hint: that is the silently wrong gradient: ExpBackward0 used the smoothed e as "
-                    "exp(w x); a change through .data hides from the version check but not from backward")
+        message += (
+            ". Hint: that is the silently wrong gradient: ExpBackward0 used the smoothed e as "
+            "exp(w x); a change through .data hides from the version check but not from backward"
+        )
     return passed, message
 
 
@@ -406,7 +478,7 @@ SMOOTH = Check(
     reference=smooth_reference,
     judge=smooth_judge,
     rule="exp saves its output for backward; changing that output in place moves its version, and "
-         "backward refuses to use it",
+    "backward refuses to use it",
     hint="use an out-of-place operation for the smoothing, so the saved tensor stays as it was",
 )
 
@@ -417,13 +489,18 @@ def pipeline_cases(rng, hidden):
     plans = [(2, 1, 2, 2)] if not hidden else [(3, 2, 3, 4), (2, 3, 2, 1)]
     cases = []
     for n_batches, rows, d_in, d_hidden in plans:
-        cases.append({
-            "W1": numbers(rng, (d_in, d_hidden)),
-            "W2": numbers(rng, (d_hidden, 1)),
-            "batches": [[numbers(rng, (rows, d_in), -2, 2), numbers(rng, (rows, 1))] for _ in range(n_batches)],
-            "lr": 0.1,
-            "label": f"{n_batches} micro-batches of {rows} row(s), W1 {shape_text((d_in, d_hidden))}",
-        })
+        cases.append(
+            {
+                "W1": numbers(rng, (d_in, d_hidden)),
+                "W2": numbers(rng, (d_hidden, 1)),
+                "batches": [
+                    [numbers(rng, (rows, d_in), -2, 2), numbers(rng, (rows, 1))]
+                    for _ in range(n_batches)
+                ],
+                "lr": 0.1,
+                "label": f"{n_batches} micro-batches of {rows} row(s), W1 {shape_text((d_in, d_hidden))}",
+            }
+        )
     return cases
 
 
@@ -477,21 +554,29 @@ def pipeline_judge(got, expected, case):
     if isinstance(got, dict) and isinstance(got.get("raised"), str):
         message = f"your function raised RuntimeError: {got['raised'][:160]}"
         if "modified by an inplace operation" in got["raised"]:
-            message += (" (a weight that a pending backward saved was updated in place before that "
-                        "backward ran). Hint: run every pending backward first, then update once")
+            message += (
+                " (a weight that a pending backward saved was updated in place before that "
+                "backward ran). Hint: run every pending backward first, then update once"
+            )
         return False, message
     if not isinstance(got, list):
         return False, "train_pipeline must return the pair (W1, W2)"
     for i, name in enumerate(("W1", "W2")):
-        passed, message = arrays_close(got[i], expected[i], what=f"the trained {name}", rtol=RTOL, atol=ATOL)
+        passed, message = arrays_close(
+            got[i], expected[i], what=f"the trained {name}", rtol=RTOL, atol=ATOL
+        )
         if passed:
             continue
         if all(same_values(got[j], pipeline_reference(case, "sequential")[j]) for j in range(2)):
-            message += (". Hint: that is plain SGD, one micro-batch after the other; in the pipeline every "
-                        "forward runs first, so each gradient must be computed at the weights its forward used")
+            message += (
+                ". Hint: that is plain SGD, one micro-batch after the other; in the pipeline every "
+                "forward runs first, so each gradient must be computed at the weights its forward used"
+            )
         elif all(same_values(got[j], pipeline_reference(case, "data")[j]) for j in range(2)):
-            message += (". Hint: the update was hidden from the version check (.data?), so a pending "
-                        "backward used the new W2 with activations computed from the old one")
+            message += (
+                ". Hint: the update was hidden from the version check (.data?), so a pending "
+                "backward used the new W2 with activations computed from the old one"
+            )
         return False, message
     return True, "ok"
 
@@ -507,7 +592,7 @@ PIPELINE = Check(
     reference=pipeline_reference,
     judge=pipeline_judge,
     rule="a pending backward needs the weights its forward saved; updating them in place first moves "
-         "their version and backward refuses",
+    "their version and backward refuses",
     hint="run every pending backward first (the gradients add up in .grad), then update once",
 )
 

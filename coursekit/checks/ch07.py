@@ -45,30 +45,77 @@ def _observations_judge(got, expected, hints):
 # -- 1. GradMode: a context manager that also decorates ---------------------------
 
 GRAD_MODE_VISIBLE = [
-    {"kind": "block", "mode": False, "outer": "on",
-     "label": "`with GradMode(False):` entered with recording on"},
-    {"kind": "nested", "modes": [False, True, True], "outer": "on",
-     "label": "three nested blocks: GradMode(False), in it GradMode(True), in it GradMode(True)"},
-    {"kind": "function", "mode": True, "outer": "off",
-     "label": "a function decorated with `@GradMode(True)`, called inside no_grad()"},
-    {"kind": "generator", "mode": False, "outer": "on", "steps": 2,
-     "label": "a generator function decorated with `@GradMode(False)`, run with recording on"},
+    {
+        "kind": "block",
+        "mode": False,
+        "outer": "on",
+        "label": "`with GradMode(False):` entered with recording on",
+    },
+    {
+        "kind": "nested",
+        "modes": [False, True, True],
+        "outer": "on",
+        "label": "three nested blocks: GradMode(False), in it GradMode(True), in it GradMode(True)",
+    },
+    {
+        "kind": "function",
+        "mode": True,
+        "outer": "off",
+        "label": "a function decorated with `@GradMode(True)`, called inside no_grad()",
+    },
+    {
+        "kind": "generator",
+        "mode": False,
+        "outer": "on",
+        "steps": 2,
+        "label": "a generator function decorated with `@GradMode(False)`, run with recording on",
+    },
 ]
 GRAD_MODE_HIDDEN = [
-    {"kind": "block", "mode": True, "outer": "off",
-     "label": "`with GradMode(True):` entered inside no_grad()"},
-    {"kind": "exception", "mode": False, "outer": "on",
-     "label": "a KeyError raised inside `with GradMode(False):`"},
-    {"kind": "nested", "modes": [True, False, False, True], "outer": "off",
-     "label": "four GradMode blocks nested inside no_grad(): True, False, False, True"},
-    {"kind": "recursive", "mode": False, "outer": "on",
-     "label": "a recursive function decorated with `@GradMode(False)`"},
-    {"kind": "generator", "mode": True, "outer": "off", "steps": 3,
-     "label": "a generator function decorated with `@GradMode(True)`, run inside no_grad()"},
-    {"kind": "generator-closed", "mode": False, "outer": "on", "steps": 3,
-     "label": "a generator decorated with `@GradMode(False)`, closed after one step"},
-    {"kind": "block", "mode": True, "outer": "inference",
-     "label": "`with GradMode(True):` entered inside inference_mode()"},
+    {
+        "kind": "block",
+        "mode": True,
+        "outer": "off",
+        "label": "`with GradMode(True):` entered inside no_grad()",
+    },
+    {
+        "kind": "exception",
+        "mode": False,
+        "outer": "on",
+        "label": "a KeyError raised inside `with GradMode(False):`",
+    },
+    {
+        "kind": "nested",
+        "modes": [True, False, False, True],
+        "outer": "off",
+        "label": "four GradMode blocks nested inside no_grad(): True, False, False, True",
+    },
+    {
+        "kind": "recursive",
+        "mode": False,
+        "outer": "on",
+        "label": "a recursive function decorated with `@GradMode(False)`",
+    },
+    {
+        "kind": "generator",
+        "mode": True,
+        "outer": "off",
+        "steps": 3,
+        "label": "a generator function decorated with `@GradMode(True)`, run inside no_grad()",
+    },
+    {
+        "kind": "generator-closed",
+        "mode": False,
+        "outer": "on",
+        "steps": 3,
+        "label": "a generator decorated with `@GradMode(False)`, closed after one step",
+    },
+    {
+        "kind": "block",
+        "mode": True,
+        "outer": "inference",
+        "label": "`with GradMode(True):` entered inside inference_mode()",
+    },
 ]
 
 
@@ -95,8 +142,9 @@ def grad_mode_probe(learner, case):
         else:
             seen.append([f"{where}: (x * 2).requires_grad", (x * 2).requires_grad])
 
-    outer = {"on": contextlib.nullcontext, "off": mg.no_grad,
-             "inference": mg.inference_mode}[case["outer"]]
+    outer = {"on": contextlib.nullcontext, "off": mg.no_grad, "inference": mg.inference_mode}[
+        case["outer"]
+    ]
     kind, mode = case["kind"], case.get("mode")
     try:
         with outer():
@@ -190,16 +238,22 @@ def _grad_mode_hints(what, have, want):
     if "inference_mode" in what:
         return "leave inference mode as you found it: save and restore both switches"
     if what.startswith("after the outermost call"):
-        return ("each call must save its own previous state: enter a fresh GradMode(self.mode) "
-                "per call, not self, whose saved state the inner call overwrites")
+        return (
+            "each call must save its own previous state: enter a fresh GradMode(self.mode) "
+            "per call, not self, whose saved state the inner call overwrites"
+        )
     if what.startswith("after creating the generator"):
         return "calling a generator function runs none of its code: the caller's mode is unchanged"
     if what.startswith("inside the generator"):
-        return ("a generator's body runs at each next(), after the decorated call has returned: "
-                "enter the mode around every resume of the generator")
+        return (
+            "a generator's body runs at each next(), after the decorated call has returned: "
+            "enter the mode around every resume of the generator"
+        )
     if what.startswith(("in the caller", "after gen.close")):
-        return ("the mode leaked into the caller while the generator was paused: leave the mode "
-                "before each yield hands control back")
+        return (
+            "the mode leaked into the caller while the generator was paused: leave the mode "
+            "before each yield hands control back"
+        )
     if what.startswith("after") and "enabled" in what:
         return "__exit__ must put back the state __enter__ found, not switch recording on or off"
     if what.startswith("inside"):
@@ -222,11 +276,11 @@ GRAD_MODE = Check(
     reference=grad_mode_reference,
     judge=grad_mode_judge,
     rule="a mode saves the state it finds on entry and restores exactly that on exit, so the "
-         "innermost setting wins; a decorated function or generator runs in the mode only while "
-         "its own code runs",
+    "innermost setting wins; a decorated function or generator runs in the mode only while "
+    "its own code runs",
     hint="save (is_grad_enabled(), is_inference_mode_enabled()) in __enter__, put it back in "
-         "__exit__, and in __call__ wrap each call (each resume, for a generator) in a fresh "
-         "GradMode(self.mode)",
+    "__exit__, and in __call__ wrap each call (each resume, for a generator) in a fresh "
+    "GradMode(self.mode)",
 )
 
 
@@ -238,14 +292,14 @@ def program_a(lib):
     seen = []
     try:
         with lib.no_grad():
-            seen.append(lib.is_grad_enabled())          # A1
+            seen.append(lib.is_grad_enabled())  # A1
             with lib.enable_grad():
                 lib.set_grad_enabled(False)
-                seen.append(lib.is_grad_enabled())      # A2
-            seen.append(lib.is_grad_enabled())          # A3
+                seen.append(lib.is_grad_enabled())  # A2
+            seen.append(lib.is_grad_enabled())  # A3
             lib.set_grad_enabled(True)
-            seen.append(lib.is_grad_enabled())          # A4
-        seen.append(lib.is_grad_enabled())              # A5
+            seen.append(lib.is_grad_enabled())  # A4
+        seen.append(lib.is_grad_enabled())  # A5
     finally:
         lib.set_grad_enabled(True)
     return seen
@@ -272,10 +326,15 @@ def program_b(lib):
 
 
 def _bool_list_judge(got, expected, name, program):
-    if not isinstance(got, list) or len(got) != len(expected) or not all(
-            isinstance(v, bool) for v in got):
-        return False, (f"`{name}` should be a list of {len(expected)} values, each True or "
-                       f"False; it is {describe(got)}")
+    if (
+        not isinstance(got, list)
+        or len(got) != len(expected)
+        or not all(isinstance(v, bool) for v in got)
+    ):
+        return False, (
+            f"`{name}` should be a list of {len(expected)} values, each True or "
+            f"False; it is {describe(got)}"
+        )
     wrong = sum(not same_answer(g, e) for g, e in zip(got, expected))
     passed, message = prediction(got, expected, what=f"`{name}`", program=program)
     if not passed:
@@ -296,8 +355,9 @@ def nesting_reference(case):
 
 
 def nesting_judge(got, expected, case):
-    for have, want, name, program in zip(got, expected, ("answer_a", "answer_b"),
-                                         ("program A", "program B")):
+    for have, want, name, program in zip(
+        got, expected, ("answer_a", "answer_b"), ("program A", "program B")
+    ):
         passed, message = _bool_list_judge(have, want, name, program)
         if not passed:
             return False, message
@@ -315,9 +375,9 @@ NESTING = Check(
     reference=nesting_reference,
     judge=nesting_judge,
     rule="the last setting before a line decides it; a block's exit restores what its entry "
-         "found, and a plain set_grad_enabled(...) call lasts until the next change",
+    "found, and a plain set_grad_enabled(...) call lasts until the next change",
     hint="go line by line and keep a stack of saved states: push on `with`, pop and restore "
-         "at the end of the block",
+    "at the end of the block",
 )
 
 
@@ -369,8 +429,12 @@ def threads_cases(rng, hidden):
 
 
 def threads_probe(learner, case):
-    return [learner["answer_t1"], learner["answer_t2"], learner["answer_t3"],
-            learner["answer_main"]]
+    return [
+        learner["answer_t1"],
+        learner["answer_t2"],
+        learner["answer_t3"],
+        learner["answer_main"],
+    ]
 
 
 def threads_reference(case):
@@ -398,19 +462,22 @@ THREADS = Check(
     reference=threads_reference,
     judge=threads_judge,
     rule="grad mode is per thread: a new thread starts with recording on, whatever the thread "
-         "that started it did, and its own changes stay in it",
+    "that started it did, and its own changes stay in it",
     hint="for each line, ask which thread runs it and what that thread's switch was set to "
-         "(a decorator runs in the thread that calls the function)",
+    "(a decorator runs in the thread that calls the function)",
 )
 
 
 # -- 4. find the bug: an evaluation that leaves recording off ---------------------------
 
+
 def _model_weights(rng):
-    return {"w1": np.round(rng.normal(0, 0.8, (4, 3)), 3).tolist(),
-            "b1": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
-            "w2": np.round(rng.normal(0, 0.8, (2, 4)), 3).tolist(),
-            "b2": np.round(rng.normal(0, 0.2, 2), 3).tolist()}
+    return {
+        "w1": np.round(rng.normal(0, 0.8, (4, 3)), 3).tolist(),
+        "b1": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
+        "w2": np.round(rng.normal(0, 0.8, (2, 4)), 3).tolist(),
+        "b2": np.round(rng.normal(0, 0.2, 2), 3).tolist(),
+    }
 
 
 def accuracy_cases(rng, hidden):
@@ -419,13 +486,15 @@ def accuracy_cases(rng, hidden):
     cases = []
     for outer, n in zip(outers, sizes):
         case = _model_weights(rng)
-        case.update({
-            "X": np.round(rng.normal(size=(n, 3)), 3).tolist(),
-            "y": rng.integers(0, 2, size=n).tolist(),
-            "outer": outer,
-            "label": f"a batch of {n} rows, accuracy called with recording "
-                     + ("on" if outer == "on" else "off (inside no_grad())"),
-        })
+        case.update(
+            {
+                "X": np.round(rng.normal(size=(n, 3)), 3).tolist(),
+                "y": rng.integers(0, 2, size=n).tolist(),
+                "outer": outer,
+                "label": f"a batch of {n} rows, accuracy called with recording "
+                + ("on" if outer == "on" else "off (inside no_grad())"),
+            }
+        )
         cases.append(case)
     return cases
 
@@ -441,8 +510,9 @@ def accuracy_probe(learner, case):
 
         def __init__(self):
             super().__init__()
-            self.net = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.ReLU(), mg.nn.Dropout(0.5),
-                                        mg.nn.Linear(4, 2))
+            self.net = mg.nn.Sequential(
+                mg.nn.Linear(3, 4), mg.nn.ReLU(), mg.nn.Dropout(0.5), mg.nn.Linear(4, 2)
+            )
             self.seen = []
 
         def forward(self, X):
@@ -453,8 +523,12 @@ def accuracy_probe(learner, case):
     mg.manual_seed(0)
     model = Watched()
     with mg.no_grad():
-        for name, key in (("0.weight", "w1"), ("0.bias", "b1"), ("3.weight", "w2"),
-                          ("3.bias", "b2")):
+        for name, key in (
+            ("0.weight", "w1"),
+            ("0.bias", "b1"),
+            ("3.weight", "w2"),
+            ("3.bias", "b2"),
+        ):
             dict(model.net.named_parameters())[name].copy_(mg.tensor(case[key]))
     X, y = mg.tensor(case["X"]), mg.tensor(case["y"])
     outer = mg.no_grad if case["outer"] == "off" else contextlib.nullcontext
@@ -464,11 +538,13 @@ def accuracy_probe(learner, case):
             after = mg.is_grad_enabled()
     finally:
         grad_mode._set_state(True, False)
-    return {"accuracy": result,
-            "forward recorded": any(grad for grad, _ in model.seen),
-            "forward in training mode": any(training for _, training in model.seen),
-            "is_grad_enabled() after": after,
-            "model.training after": model.training}
+    return {
+        "accuracy": result,
+        "forward recorded": any(grad for grad, _ in model.seen),
+        "forward in training mode": any(training for _, training in model.seen),
+        "is_grad_enabled() after": after,
+        "model.training after": model.training,
+    }
 
 
 def _reference_accuracy(model, X, y):
@@ -489,19 +565,27 @@ def accuracy_judge(got, expected, case):
     passed, message = arrays_close(got["accuracy"], expected["accuracy"], what="the accuracy")
     if not passed:
         if got["forward in training mode"]:
-            message += ". Hint: the model ran in training mode (Dropout active): call model.eval() first"
+            message += (
+                ". Hint: the model ran in training mode (Dropout active): call model.eval() first"
+            )
         return False, message
     if got["is_grad_enabled() after"] != expected["is_grad_enabled() after"]:
         if expected["is_grad_enabled() after"]:
-            return False, ("recording is still off after accuracy() returns, so the next training "
-                           "step records nothing. Hint: the plain call set_grad_enabled(False) "
-                           "lasts until changed; use `with mg.no_grad():` instead")
-        return False, ("recording is on after accuracy() returns, but it was off when it was "
-                       "called. Hint: restore the state you found (a `with` block does), don't "
-                       "switch recording on")
+            return False, (
+                "recording is still off after accuracy() returns, so the next training "
+                "step records nothing. Hint: the plain call set_grad_enabled(False) "
+                "lasts until changed; use `with mg.no_grad():` instead"
+            )
+        return False, (
+            "recording is on after accuracy() returns, but it was off when it was "
+            "called. Hint: restore the state you found (a `with` block does), don't "
+            "switch recording on"
+        )
     if got["forward recorded"]:
-        return False, ("the forward pass ran with recording on: evaluation builds a graph for "
-                       "nothing. Hint: run the forward pass inside `with mg.no_grad():`")
+        return False, (
+            "the forward pass ran with recording on: evaluation builds a graph for "
+            "nothing. Hint: run the forward pass inside `with mg.no_grad():`"
+        )
     if got["forward in training mode"]:
         return False, "the forward pass ran in training mode. Hint: call model.eval() before it"
     if got["model.training after"] != expected["model.training after"]:
@@ -520,26 +604,29 @@ ACCURACY = Check(
     reference=accuracy_reference,
     judge=accuracy_judge,
     rule="a plain set_grad_enabled(False) lasts until something switches it back; a `with` "
-         "block restores the state it found, also when it was already off",
+    "block restores the state it found, also when it was already off",
     hint="replace the plain call by a `with mg.no_grad():` block around the forward pass",
 )
 
 
 # -- 5. find the bug: the wrong nesting order --------------------------------------------
 
+
 def input_gradient_cases(rng, hidden):
     outers = ["off", "on"] if not hidden else ["on", "off", "off"]
     rows = [3, 2] if not hidden else [1, 5, 4]
     cases = []
     for outer, n in zip(outers, rows):
-        case = {"w1": np.round(rng.normal(0, 0.8, (4, 3)), 3).tolist(),
-                "b1": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
-                "w2": np.round(rng.normal(0, 0.8, (1, 4)), 3).tolist(),
-                "b2": np.round(rng.normal(0, 0.2, 1), 3).tolist(),
-                "x": np.round(rng.normal(size=(n, 3)), 3).tolist(),
-                "outer": outer,
-                "label": f"an input of {n} rows, called with recording "
-                         + ("on" if outer == "on" else "off (inside no_grad())")}
+        case = {
+            "w1": np.round(rng.normal(0, 0.8, (4, 3)), 3).tolist(),
+            "b1": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
+            "w2": np.round(rng.normal(0, 0.8, (1, 4)), 3).tolist(),
+            "b2": np.round(rng.normal(0, 0.2, 1), 3).tolist(),
+            "x": np.round(rng.normal(size=(n, 3)), 3).tolist(),
+            "outer": outer,
+            "label": f"an input of {n} rows, called with recording "
+            + ("on" if outer == "on" else "off (inside no_grad())"),
+        }
         cases.append(case)
     return cases
 
@@ -582,17 +669,22 @@ def input_gradient_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
     if got["gradient"] is None:
-        return False, ("the gradient is None: nothing was recorded from x to the output. "
-                       "Hint: the innermost block wins; the forward pass must run where "
-                       "recording is on")
-    passed, message = arrays_close(got["gradient"], expected["gradient"],
-                                   what="the gradient with respect to x")
+        return False, (
+            "the gradient is None: nothing was recorded from x to the output. "
+            "Hint: the innermost block wins; the forward pass must run where "
+            "recording is on"
+        )
+    passed, message = arrays_close(
+        got["gradient"], expected["gradient"], what="the gradient with respect to x"
+    )
     if not passed:
         return False, message
     if got["is_grad_enabled() after"] != expected["is_grad_enabled() after"]:
-        return False, (f"is_grad_enabled() is {got['is_grad_enabled() after']} after the call, "
-                       f"expected {expected['is_grad_enabled() after']}: leave the mode as you "
-                       "found it (use `with` blocks, not plain calls)")
+        return False, (
+            f"is_grad_enabled() is {got['is_grad_enabled() after']} after the call, "
+            f"expected {expected['is_grad_enabled() after']}: leave the mode as you "
+            "found it (use `with` blocks, not plain calls)"
+        )
     return True, "ok"
 
 
@@ -607,9 +699,9 @@ INPUT_GRADIENT = Check(
     reference=input_gradient_reference,
     judge=input_gradient_judge,
     rule="the innermost block wins: a no_grad() inside enable_grad() turns recording off, "
-         "whatever the outer block says",
+    "whatever the outer block says",
     hint="the forward pass must be in a block where recording is on, even when the caller "
-         "runs under no_grad()",
+    "runs under no_grad()",
 )
 
 CHECKS = [GRAD_MODE, NESTING, THREADS, ACCURACY, INPUT_GRADIENT]

@@ -25,20 +25,30 @@ def momentum_cases(rng, hidden):
     # (rows of data, steps, lr, momentum, an unused parameter that gets no gradient)
     settings = [(4, 3, 0.1, 0.9, False), (6, 2, 0.05, 0.5, False)]
     if hidden:
-        settings = [(5, 5, 0.1, 0.9, False), (3, 4, 0.2, 0.0, False), (7, 3, 0.05, 0.8, True),
-                    (1, 6, 0.1, 0.99, False)]
+        settings = [
+            (5, 5, 0.1, 0.9, False),
+            (3, 4, 0.2, 0.0, False),
+            (7, 3, 0.05, 0.8, True),
+            (1, 6, 0.1, 0.99, False),
+        ]
     cases = []
     for n, steps, lr, momentum, unused in settings:
         label = f"{steps} steps on {n} rows with lr={lr}, momentum={momentum}"
         if unused:
             label += ", one parameter without a gradient"
-        cases.append({
-            "weight": np.round(rng.normal(0, 0.5, (2, 3)), 3).tolist(),
-            "bias": np.round(rng.normal(0, 0.1, 2), 3).tolist(),
-            "X": np.round(rng.normal(size=(n, 3)), 3).tolist(),
-            "Y": np.round(rng.normal(size=(n, 2)), 3).tolist(),
-            "steps": steps, "lr": lr, "momentum": momentum, "unused": unused, "label": label,
-        })
+        cases.append(
+            {
+                "weight": np.round(rng.normal(0, 0.5, (2, 3)), 3).tolist(),
+                "bias": np.round(rng.normal(0, 0.1, 2), 3).tolist(),
+                "X": np.round(rng.normal(size=(n, 3)), 3).tolist(),
+                "Y": np.round(rng.normal(size=(n, 2)), 3).tolist(),
+                "steps": steps,
+                "lr": lr,
+                "momentum": momentum,
+                "unused": unused,
+                "label": label,
+            }
+        )
     return cases
 
 
@@ -68,8 +78,10 @@ def momentum_probe(learner, case):
         for p, g in zip(params, grads[-1]):
             if g is not None and not np.array_equal(p.grad.detach().numpy(), g):
                 return {"grad changed": True}
-    return {"params": [p.detach().numpy() for p in params],
-            "leaves": [p.is_leaf and p.grad_fn is None for p in params]}
+    return {
+        "params": [p.detach().numpy() for p in params],
+        "leaves": [p.is_leaf and p.grad_fn is None for p in params],
+    }
 
 
 def momentum_reference(case):
@@ -94,6 +106,7 @@ def momentum_reference(case):
 
 # Plausible wrong steps, run through the same probe to recognise a learner's mistake.
 
+
 def _plain_sgd(params, buffers, lr, momentum):
     with mg.no_grad():
         for p in params:
@@ -114,8 +127,13 @@ def _dampened(params, buffers, lr, momentum):
 
 MOMENTUM_MISTAKES = [
     (_plain_sgd, "this is plain SGD: keep each parameter's buffer in `buffers` and use it"),
-    (_dampened, ("that is buf = momentum * buf + (1 - momentum) * grad; PyTorch's SGD adds "
-                "the whole gradient (dampening=0): buf = momentum * buf + grad")),
+    (
+        _dampened,
+        (
+            "that is buf = momentum * buf + (1 - momentum) * grad; PyTorch's SGD adds "
+            "the whole gradient (dampening=0): buf = momentum * buf + grad"
+        ),
+    ),
 ]
 
 
@@ -123,22 +141,29 @@ def momentum_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
     if got.get("grad changed"):
-        return False, ("a parameter's .grad changed during your step. Hint: your buffer is "
-                       "probably the .grad tensor itself; keep a copy (p.grad.clone()), or "
-                       "zeroing the gradient zeroes your buffer")
+        return False, (
+            "a parameter's .grad changed during your step. Hint: your buffer is "
+            "probably the .grad tensor itself; keep a copy (p.grad.clone()), or "
+            "zeroing the gradient zeroes your buffer"
+        )
     if not all(got["leaves"]):
-        return False, ("a parameter is no longer a leaf without grad_fn: the update was "
-                       "recorded. Hint: update inside `with mg.no_grad():`")
+        return False, (
+            "a parameter is no longer a leaf without grad_fn: the update was "
+            "recorded. Hint: update inside `with mg.no_grad():`"
+        )
     names = ["weight", "bias", "unused parameter"]
     start = [case["weight"], case["bias"], [1.0, 1.0]]
     for i, (have, want) in enumerate(zip(got["params"], expected["params"])):
-        passed, message = arrays_close(have, want, what=f"the {names[i]} after "
-                                       f"{case['steps']} steps", rtol=1e-5, atol=1e-6)
+        passed, message = arrays_close(
+            have, want, what=f"the {names[i]} after {case['steps']} steps", rtol=1e-5, atol=1e-6
+        )
         if passed:
             continue
         if arrays_close(have, start[i])[0]:
-            return False, (message + ". Hint: the parameter never changed; `p = p - lr * buf` "
-                           "makes a new tensor, change p in place (p -= ..., p.sub_(...))")
+            return False, (
+                message + ". Hint: the parameter never changed; `p = p - lr * buf` "
+                "makes a new tensor, change p in place (p -= ..., p.sub_(...))"
+            )
         for mistake, hint in MOMENTUM_MISTAKES:
             wrong = momentum_probe({"sgd_momentum_step": mistake}, case)
             if arrays_close(have, wrong["params"][i], rtol=1e-5, atol=1e-6)[0]:
@@ -158,10 +183,10 @@ MOMENTUM = Check(
     reference=momentum_reference,
     judge=momentum_judge,
     rule="an optimizer step changes each parameter in place, under no_grad(), from its .grad; "
-         "with momentum, buf = grad on the first step, then buf = momentum * buf + grad, and "
-         "p -= lr * buf",
+    "with momentum, buf = grad on the first step, then buf = momentum * buf + grad, and "
+    "p -= lr * buf",
     hint="inside `with mg.no_grad():`, for each parameter whose .grad is not None: update its "
-         "buffer (a copy of the gradient on the first step), then subtract lr * buffer in place",
+    "buffer (a copy of the gradient on the first step), then subtract lr * buffer in place",
 )
 
 
@@ -172,16 +197,19 @@ def train_cases(rng, hidden):
     settings = [(6, 4, 0.1)] if not hidden else [(8, 6, 0.05), (3, 2, 0.2), (5, 1, 0.1)]
     cases = []
     for n, steps, lr in settings:
-        cases.append({
-            "w1": np.round(rng.normal(0, 0.7, (4, 2)), 3).tolist(),
-            "b1": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
-            "w2": np.round(rng.normal(0, 0.7, (1, 4)), 3).tolist(),
-            "b2": np.round(rng.normal(0, 0.2, 1), 3).tolist(),
-            "X": np.round(rng.normal(size=(n, 2)), 3).tolist(),
-            "y": np.round(rng.normal(size=(n, 1)), 3).tolist(),
-            "steps": steps, "lr": lr,
-            "label": f"{steps} steps on {n} rows with lr={lr}",
-        })
+        cases.append(
+            {
+                "w1": np.round(rng.normal(0, 0.7, (4, 2)), 3).tolist(),
+                "b1": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
+                "w2": np.round(rng.normal(0, 0.7, (1, 4)), 3).tolist(),
+                "b2": np.round(rng.normal(0, 0.2, 1), 3).tolist(),
+                "X": np.round(rng.normal(size=(n, 2)), 3).tolist(),
+                "y": np.round(rng.normal(size=(n, 1)), 3).tolist(),
+                "steps": steps,
+                "lr": lr,
+                "label": f"{steps} steps on {n} rows with lr={lr}",
+            }
+        )
     return cases
 
 
@@ -194,8 +222,9 @@ def train_probe(learner, case):
     with mg.no_grad():
         for p, key in zip(model.parameters(), ("w1", "b1", "w2", "b2")):
             p.copy_(mg.tensor(case[key]))
-    losses = learner["train"](model, mg.tensor(case["X"]), mg.tensor(case["y"]),
-                              case["steps"], case["lr"])
+    losses = learner["train"](
+        model, mg.tensor(case["X"]), mg.tensor(case["y"]), case["steps"], case["lr"]
+    )
     return {"losses": losses, "params": [p.detach().numpy() for p in model.parameters()]}
 
 
@@ -229,24 +258,30 @@ def train_reference(case):
 def train_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
-    passed, message = arrays_close(got["losses"], expected["losses"], what="the losses",
-                                   rtol=1e-5, atol=1e-7)
+    passed, message = arrays_close(
+        got["losses"], expected["losses"], what="the losses", rtol=1e-5, atol=1e-7
+    )
     if passed:
         for have, want in zip(got["params"], expected["params"]):
-            passed, message = arrays_close(have, want, what="the trained parameters",
-                                           rtol=1e-5, atol=1e-7)
+            passed, message = arrays_close(
+                have, want, what="the trained parameters", rtol=1e-5, atol=1e-7
+            )
             if not passed:
                 break
     if passed:
         return True, "ok"
     buggy = train_probe({"train": _train_without_zero_grad}, case)
     if arrays_close(got["losses"], buggy["losses"], rtol=1e-5, atol=1e-7)[0]:
-        return False, (message + ". Hint: these are the losses of the buggy loop: each "
-                       "backward() adds to .grad, so every step uses the sum of all gradients so far")
+        return False, (
+            message + ". Hint: these are the losses of the buggy loop: each "
+            "backward() adds to .grad, so every step uses the sum of all gradients so far"
+        )
     losses = got["losses"]
     if isinstance(losses, list) and len(losses) > 1 and len(set(map(str, losses))) == 1:
-        return False, (message + ". Hint: the loss never changes: the gradients are reset after "
-                       "backward() and before step(), or step() is missing")
+        return False, (
+            message + ". Hint: the loss never changes: the gradients are reset after "
+            "backward() and before step(), or step() is missing"
+        )
     return False, message
 
 
@@ -261,7 +296,7 @@ TRAIN = Check(
     reference=train_reference,
     judge=train_judge,
     rule="backward() adds into .grad; each step must start from zero gradients, so zero_grad() "
-         "comes before backward() (or after step())",
+    "comes before backward() (or after step())",
     hint="print model[0].bias.grad after the first and the second backward() of the buggy loop",
 )
 
@@ -296,8 +331,12 @@ def switch_program(lib):
     return answers
 
 
-SWITCH_ANSWERS = ("answer_requires_grad", "answer_grad_fn", "answer_backward",
-                  "answer_grad_fn_after")
+SWITCH_ANSWERS = (
+    "answer_requires_grad",
+    "answer_grad_fn",
+    "answer_backward",
+    "answer_grad_fn_after",
+)
 
 
 def switch_cases(rng, hidden):
@@ -305,8 +344,12 @@ def switch_cases(rng, hidden):
 
 
 def switch_probe(learner, case):
-    return [learner["answer_requires_grad"], learner["answer_grad_fn"],
-            learner["answer_backward"], learner["answer_grad_fn_after"]]
+    return [
+        learner["answer_requires_grad"],
+        learner["answer_grad_fn"],
+        learner["answer_backward"],
+        learner["answer_grad_fn_after"],
+    ]
 
 
 def switch_reference(case):
@@ -321,8 +364,11 @@ def switch_judge(got, expected, case):
             return False, f"`{name}` should be {text}; it is {describe(have)}"
         passed, message = prediction(have, want, what=f"`{name}`", program="the program")
         if not passed:
-            if name == "answer_backward" and isinstance(have, str) \
-                    and any(c in have for c in ":( "):
+            if (
+                name == "answer_backward"
+                and isinstance(have, str)
+                and any(c in have for c in ":( ")
+            ):
                 message += " (write the exception's type name only, e.g. 'TypeError')"
             return False, message
     return True, "ok"
@@ -339,9 +385,9 @@ SWITCH = Check(
     reference=switch_reference,
     judge=switch_judge,
     rule="a plain set_grad_enabled(False) lasts until switched back; a forward pass without "
-         "recording leaves backward() no graph to walk",
+    "recording leaves backward() no graph to walk",
     hint="after evaluate() returns, is recording on? Then: which node would the last operation "
-         "of the loss have recorded?",
+    "of the loss have recorded?",
 )
 
 
@@ -386,8 +432,7 @@ def modes_cases(rng, hidden):
 
 
 def modes_probe(learner, case):
-    return [learner["answer_p1"], learner["answer_p2"], learner["answer_p3"],
-            learner["answer_p4"]]
+    return [learner["answer_p1"], learner["answer_p2"], learner["answer_p3"], learner["answer_p4"]]
 
 
 def modes_reference(case):
@@ -415,9 +460,9 @@ MODES = Check(
     reference=modes_reference,
     judge=modes_judge,
     rule="eval()/train() decide what Dropout and BatchNorm compute (and whether BatchNorm "
-         "updates its running statistics); no_grad() decides only whether anything is recorded",
+    "updates its running statistics); no_grad() decides only whether anything is recorded",
     hint="for each line, ask two separate questions: is the module in training mode? is "
-         "recording on?",
+    "recording on?",
 )
 
 CHECKS = [MOMENTUM, TRAIN, SWITCH, MODES]

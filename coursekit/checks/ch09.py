@@ -39,9 +39,11 @@ SAVED_HIDDEN = [
 def _saved_label(case):
     kind = case["kind"]
     if kind in ("mlp", "no_grad"):
-        text = (f"Linear(4, {case['hidden']}), ReLU, Linear({case['hidden']}, 2) on a batch of "
-                f"{case['batch']} ({case['dtype']}"
-                + (", input requiring grad)" if case["x_requires_grad"] else ")"))
+        text = (
+            f"Linear(4, {case['hidden']}), ReLU, Linear({case['hidden']}, 2) on a batch of "
+            f"{case['batch']} ({case['dtype']}"
+            + (", input requiring grad)" if case["x_requires_grad"] else ")")
+        )
         return text + (", computed under no_grad()" if kind == "no_grad" else "")
     if kind == "diamond":
         return f"z = (y * y + y.exp()).sum() with y = a * b, of {case['n']} elements"
@@ -51,7 +53,9 @@ def _saved_label(case):
 
 
 def saved_bytes_cases(rng, hidden):
-    return [dict(case, label=_saved_label(case)) for case in (SAVED_HIDDEN if hidden else SAVED_VISIBLE)]
+    return [
+        dict(case, label=_saved_label(case)) for case in (SAVED_HIDDEN if hidden else SAVED_VISIBLE)
+    ]
 
 
 def saved_bytes_build(case):
@@ -137,19 +141,29 @@ def _bytes_with_repeats(case):
 
 def saved_bytes_judge(got, expected, case):
     if isinstance(got, bool) or not isinstance(got, (int, float)) or got != int(got):
-        return False, f"saved_bytes returned {describe(got)}; it should return a number of bytes (an int)"
+        return (
+            False,
+            f"saved_bytes returned {describe(got)}; it should return a number of bytes (an int)",
+        )
     if got == expected:
         return True, "ok"
     message = f"saved_bytes returned {int(got)}, expected {expected}"
     if expected == 0 and case["kind"] == "no_grad":
-        return False, message + ". Hint: under no_grad() nothing was recorded: no node, nothing saved"
+        return (
+            False,
+            message + ". Hint: under no_grad() nothing was recorded: no node, nothing saved",
+        )
     out, _keep = saved_bytes_build(case)
     if out.grad_fn is not None and got == out.grad_fn.saved_tensors_nbytes():
-        return False, message + (". Hint: that is the output's own node only; walk on along "
-                                 "next_functions to every node of the graph")
+        return False, message + (
+            ". Hint: that is the output's own node only; walk on along "
+            "next_functions to every node of the graph"
+        )
     if case["kind"] == "diamond" and got == _bytes_with_repeats(case):
-        return False, message + (". Hint: y's node is reached along three paths and you counted "
-                                 "it three times; remember the nodes you have visited")
+        return False, message + (
+            ". Hint: y's node is reached along three paths and you counted "
+            "it three times; remember the nodes you have visited"
+        )
     return False, message
 
 
@@ -164,9 +178,9 @@ SAVED_BYTES = Check(
     reference=saved_bytes_reference,
     judge=saved_bytes_judge,
     rule="what a graph keeps for backward is the tensors its nodes saved; every node reachable "
-         "from output.grad_fn counts once, and a result computed without recording has no node",
+    "from output.grad_fn counts once, and a result computed without recording has no node",
     hint="walk from output.grad_fn with an explicit stack and a set of visited nodes, add up "
-         "node.saved_tensors_nbytes(), and return 0 when grad_fn is None",
+    "node.saved_tensors_nbytes(), and return 0 when grad_fn is None",
 )
 
 
@@ -187,15 +201,21 @@ def cost_program(lib):
         memory = measure.graph_memory(t)
         return memory.nodes, memory.saved_bytes
 
-    return [[count(out_1)[0], count(out_100)[0]], [count(out_1)[1], count(out_100)[1]],
-            list(count(quiet)), [*count(inferred), inferred.is_inference()]]
+    return [
+        [count(out_1)[0], count(out_100)[0]],
+        [count(out_1)[1], count(out_100)[1]],
+        list(count(quiet)),
+        [*count(inferred), inferred.is_inference()],
+    ]
 
 
 COST_ANSWERS = ("answer_nodes", "answer_bytes", "answer_no_grad", "answer_inference")
-COST_FORMS = {"answer_nodes": (2, "(nodes for B=1, nodes for B=100)"),
-              "answer_bytes": (2, "(bytes for B=1, bytes for B=100)"),
-              "answer_no_grad": (2, "(nodes, bytes)"),
-              "answer_inference": (3, "(nodes, bytes, is_inference())")}
+COST_FORMS = {
+    "answer_nodes": (2, "(nodes for B=1, nodes for B=100)"),
+    "answer_bytes": (2, "(bytes for B=1, bytes for B=100)"),
+    "answer_no_grad": (2, "(nodes, bytes)"),
+    "answer_inference": (3, "(nodes, bytes, is_inference())"),
+}
 
 
 def cost_cases(rng, hidden):
@@ -203,8 +223,10 @@ def cost_cases(rng, hidden):
 
 
 def cost_probe(learner, case):
-    return [learner[name] for name in ("answer_nodes", "answer_bytes", "answer_no_grad",
-                                       "answer_inference")]
+    return [
+        learner[name]
+        for name in ("answer_nodes", "answer_bytes", "answer_no_grad", "answer_inference")
+    ]
 
 
 def cost_reference(case):
@@ -218,10 +240,14 @@ def cost_judge(got, expected, case):
             return False, f"`{name}` should be a tuple {form}; it is {describe(have)}"
         passed, message = prediction(have, want, what=f"`{name}`", program="the program")
         if not passed:
-            if name == "answer_bytes" and isinstance(have[0], (int, float)) and \
-                    same_answer(have[0] * 100, have[1]):
-                message += (" (not everything saved grows with the batch: the transposed "
-                            "weight does not)")
+            if (
+                name == "answer_bytes"
+                and isinstance(have[0], (int, float))
+                and same_answer(have[0] * 100, have[1])
+            ):
+                message += (
+                    " (not everything saved grows with the batch: the transposed weight does not)"
+                )
             return False, message
     return True, "ok"
 
@@ -237,28 +263,35 @@ COST = Check(
     reference=cost_reference,
     judge=cost_judge,
     rule="recording adds one node per operation (and one AccumulateGrad per parameter), the "
-         "same number for any batch size, and saves the tensors each backward needs, which "
-         "grow with the batch; no_grad() and inference_mode() add nothing",
+    "same number for any batch size, and saves the tensors each backward needs, which "
+    "grow with the batch; no_grad() and inference_mode() add nothing",
     hint="list the nodes of Linear, ReLU, Linear, then what each saves: ReLU its output, each "
-         "addmm its input if the weight needs a gradient and the transposed weight if the "
-         "input does; float32 is 4 bytes",
+    "addmm its input if the weight needs a gradient and the transposed weight if the "
+    "input does; float32 is 4 bytes",
 )
 
 
 # -- 3. find the bug: an evaluation that keeps graphs alive ---------------------------------
 
+
 def evaluate_cases(rng, hidden):
     shapes = [(4, 5)] if not hidden else [(1, 4), (6, 3), (2, 8)]
     cases = []
     for n_batches, rows in shapes:
-        cases.append({
-            "w": np.round(rng.normal(0, 0.7, (1, 3)), 3).tolist(),
-            "b": np.round(rng.normal(0, 0.2, 1), 3).tolist(),
-            "batches": [[np.round(rng.normal(size=(rows, 3)), 3).tolist(),
-                         np.round(rng.normal(size=(rows, 1)), 3).tolist()]
-                        for _ in range(n_batches)],
-            "label": f"{n_batches} batch{'es' if n_batches > 1 else ''} of {rows} rows",
-        })
+        cases.append(
+            {
+                "w": np.round(rng.normal(0, 0.7, (1, 3)), 3).tolist(),
+                "b": np.round(rng.normal(0, 0.2, 1), 3).tolist(),
+                "batches": [
+                    [
+                        np.round(rng.normal(size=(rows, 3)), 3).tolist(),
+                        np.round(rng.normal(size=(rows, 1)), 3).tolist(),
+                    ]
+                    for _ in range(n_batches)
+                ],
+                "label": f"{n_batches} batch{'es' if n_batches > 1 else ''} of {rows} rows",
+            }
+        )
     return cases
 
 
@@ -274,8 +307,8 @@ def evaluate_probe(learner, case):
         def __init__(self):
             super().__init__()
             self.fc = mg.nn.Linear(3, 1)
-            self.graphs = []       # weak references to each recorded output's node
-            self.most_alive = 0    # graphs of batches before the previous one, still alive
+            self.graphs = []  # weak references to each recorded output's node
+            self.most_alive = 0  # graphs of batches before the previous one, still alive
             self.recorded = False
 
         def forward(self, X):
@@ -298,10 +331,13 @@ def evaluate_probe(learner, case):
     value = result.detach() if isinstance(result, mg.Tensor) else result
     alive_after = sum(ref() is not None for ref in model.graphs)
     del result
-    return {"value": value, "result is a tensor with a graph": holds_graph,
-            "earlier graphs alive during the loop": model.most_alive,
-            "graphs alive after it returned": alive_after,
-            "recorded": model.recorded}
+    return {
+        "value": value,
+        "result is a tensor with a graph": holds_graph,
+        "earlier graphs alive during the loop": model.most_alive,
+        "graphs alive after it returned": alive_after,
+        "recorded": model.recorded,
+    }
 
 
 def _evaluate_right(model, batches):
@@ -319,22 +355,29 @@ def evaluate_reference(case):
 def evaluate_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
-    passed, message = arrays_close(got["value"], expected["value"], what="the mean loss",
-                                   rtol=1e-5, atol=1e-7)
+    passed, message = arrays_close(
+        got["value"], expected["value"], what="the mean loss", rtol=1e-5, atol=1e-7
+    )
     if not passed:
         return False, message
     kept = got["earlier graphs alive during the loop"]
     if isinstance(kept, int) and kept > 0:
-        return False, (f"while evaluate ran, the graphs of {kept} earlier batches were still "
-                       "alive, with every activation they saved. Hint: `total = total + loss` "
-                       "makes total's graph include every loss; add loss.item() instead")
+        return False, (
+            f"while evaluate ran, the graphs of {kept} earlier batches were still "
+            "alive, with every activation they saved. Hint: `total = total + loss` "
+            "makes total's graph include every loss; add loss.item() instead"
+        )
     if got["result is a tensor with a graph"] or got["graphs alive after it returned"]:
-        return False, ("the result keeps the batches' graphs alive for as long as the caller "
-                       "keeps it. Hint: return a number (.item()), not a tensor with a grad_fn")
+        return False, (
+            "the result keeps the batches' graphs alive for as long as the caller "
+            "keeps it. Hint: return a number (.item()), not a tensor with a grad_fn"
+        )
     if got["recorded"]:
-        return False, ("no graph is kept, but each batch was still recorded: every batch pays "
-                       "for nodes and saved tensors it never uses. Hint: evaluate under "
-                       "`with mg.no_grad():`")
+        return False, (
+            "no graph is kept, but each batch was still recorded: every batch pays "
+            "for nodes and saved tensors it never uses. Hint: evaluate under "
+            "`with mg.no_grad():`"
+        )
     return True, "ok"
 
 
@@ -349,26 +392,29 @@ EVALUATE = Check(
     reference=evaluate_reference,
     judge=evaluate_judge,
     rule="a tensor with a grad_fn keeps its whole graph alive, saved activations included; "
-         "evaluation needs neither the graph nor the recording",
+    "evaluation needs neither the graph nor the recording",
     hint="run the loop under no_grad() and accumulate plain numbers with .item()",
 )
 
 
 # -- 4. predict_in_batches ------------------------------------------------------------------
 
+
 def batches_cases(rng, hidden):
     settings = [(10, 4), (6, 6)] if not hidden else [(9, 2), (5, 8), (13, 5), (1, 3)]
     cases = []
     for n, batch_size in settings:
-        cases.append({
-            "w1": np.round(rng.normal(0, 0.8, (5, 3)), 3).tolist(),
-            "b1": np.round(rng.normal(0, 0.2, 5), 3).tolist(),
-            "w2": np.round(rng.normal(0, 0.8, (4, 5)), 3).tolist(),
-            "b2": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
-            "X": np.round(rng.normal(size=(n, 3)), 3).tolist(),
-            "batch_size": batch_size,
-            "label": f"{n} rows in batches of {batch_size}",
-        })
+        cases.append(
+            {
+                "w1": np.round(rng.normal(0, 0.8, (5, 3)), 3).tolist(),
+                "b1": np.round(rng.normal(0, 0.2, 5), 3).tolist(),
+                "w2": np.round(rng.normal(0, 0.8, (4, 5)), 3).tolist(),
+                "b2": np.round(rng.normal(0, 0.2, 4), 3).tolist(),
+                "X": np.round(rng.normal(size=(n, 3)), 3).tolist(),
+                "batch_size": batch_size,
+                "label": f"{n} rows in batches of {batch_size}",
+            }
+        )
     return cases
 
 
@@ -381,8 +427,9 @@ def batches_probe(learner, case):
 
         def __init__(self):
             super().__init__()
-            self.net = mg.nn.Sequential(mg.nn.Linear(3, 5), mg.nn.ReLU(), mg.nn.Dropout(0.5),
-                                        mg.nn.Linear(5, 4))
+            self.net = mg.nn.Sequential(
+                mg.nn.Linear(3, 5), mg.nn.ReLU(), mg.nn.Dropout(0.5), mg.nn.Linear(5, 4)
+            )
             self.calls = []
 
         def forward(self, X):
@@ -396,16 +443,23 @@ def batches_probe(learner, case):
         for p, key in zip(model.parameters(), ("w1", "b1", "w2", "b2")):
             p.copy_(mg.tensor(case[key]))
     predictions = learner["predict_in_batches"](model, mg.tensor(case["X"]), case["batch_size"])
-    return {"predictions": predictions, "batch sizes": [c[0] for c in model.calls],
-            "recorded": any(c[1] for c in model.calls),
-            "training": any(c[2] for c in model.calls)}
+    return {
+        "predictions": predictions,
+        "batch sizes": [c[0] for c in model.calls],
+        "recorded": any(c[1] for c in model.calls),
+        "training": any(c[2] for c in model.calls),
+    }
 
 
 def _predict_right(model, X, batch_size):
     model.eval()
     with mg.no_grad():
-        return mg.cat([model(X[start:start + batch_size]).argmax(dim=1)
-                       for start in range(0, X.shape[0], batch_size)])
+        return mg.cat(
+            [
+                model(X[start : start + batch_size]).argmax(dim=1)
+                for start in range(0, X.shape[0], batch_size)
+            ]
+        )
 
 
 def batches_reference(case):
@@ -417,22 +471,31 @@ def batches_judge(got, expected, case):
         return False, "the check could not read the result"
     sizes = got["batch sizes"]
     if got["training"]:
-        return False, ("the model ran in training mode, so Dropout changed the outputs. "
-                       "Hint: call model.eval() first")
-    passed, message = arrays_close(got["predictions"], expected["predictions"],
-                                   what="the predictions")
+        return False, (
+            "the model ran in training mode, so Dropout changed the outputs. "
+            "Hint: call model.eval() first"
+        )
+    passed, message = arrays_close(
+        got["predictions"], expected["predictions"], what="the predictions"
+    )
     if not passed:
         if isinstance(sizes, list) and sum(sizes) < len(case["X"]):
-            message += (f". Hint: your batches cover {sum(sizes)} of the {len(case['X'])} rows: "
-                        "the last batch may be smaller than batch_size")
+            message += (
+                f". Hint: your batches cover {sum(sizes)} of the {len(case['X'])} rows: "
+                "the last batch may be smaller than batch_size"
+            )
         return False, message
     if isinstance(sizes, list) and sizes and max(sizes) > case["batch_size"]:
-        return False, (f"the model was called on a batch of {max(sizes)} rows, more than "
-                       f"batch_size = {case['batch_size']}: the peak memory grows with it. "
-                       "Hint: feed X[start:start + batch_size]")
+        return False, (
+            f"the model was called on a batch of {max(sizes)} rows, more than "
+            f"batch_size = {case['batch_size']}: the peak memory grows with it. "
+            "Hint: feed X[start:start + batch_size]"
+        )
     if got["recorded"]:
-        return False, ("the forward passes were recorded: each batch built a graph for "
-                       "nothing. Hint: predict under `with mg.no_grad():`")
+        return False, (
+            "the forward passes were recorded: each batch built a graph for "
+            "nothing. Hint: predict under `with mg.no_grad():`"
+        )
     return True, "ok"
 
 
@@ -447,13 +510,14 @@ BATCHES = Check(
     reference=batches_reference,
     judge=batches_judge,
     rule="under no_grad() the peak memory of evaluation is a few activations of one batch, so "
-         "evaluating in batches bounds it; batches change nothing in the predictions",
+    "evaluating in batches bounds it; batches change nothing in the predictions",
     hint="model.eval(), then under no_grad() the argmax(dim=1) of each slice "
-         "X[start:start + batch_size], joined with mg.cat",
+    "X[start:start + batch_size], joined with mg.cat",
 )
 
 
 # -- 5. predict: feature statistics ----------------------------------------------------------
+
 
 def stats_program(lib):
     """Exercise 5's program, run for real."""
@@ -463,8 +527,15 @@ def stats_program(lib):
     with lib.no_grad():
         mean_a = extractor(X).mean(dim=0)
     mean_b = extractor(X).mean(dim=0)
-    return [[t.requires_grad, None if t.grad_fn is None else t.grad_fn.name(), t.is_leaf,
-             measure.graph_memory(t).saved_bytes] for t in (mean_a, mean_b)]
+    return [
+        [
+            t.requires_grad,
+            None if t.grad_fn is None else t.grad_fn.name(),
+            t.is_leaf,
+            measure.graph_memory(t).saved_bytes,
+        ]
+        for t in (mean_a, mean_b)
+    ]
 
 
 STATS_ANSWERS = ("answer_a", "answer_b")
@@ -485,8 +556,10 @@ def stats_reference(case):
 def stats_judge(got, expected, case):
     for name, have, want in zip(STATS_ANSWERS, got, expected):
         if not isinstance(have, list) or len(have) != 4:
-            return False, (f"`{name}` should be a tuple (requires_grad, grad_fn name or None, "
-                           f"is_leaf, saved bytes); it is {describe(have)}")
+            return False, (
+                f"`{name}` should be a tuple (requires_grad, grad_fn name or None, "
+                f"is_leaf, saved bytes); it is {describe(have)}"
+            )
         passed, message = prediction(have, want, what=f"`{name}`", program="the program")
         if not passed:
             return False, message
@@ -504,9 +577,9 @@ STATS = Check(
     reference=stats_reference,
     judge=stats_judge,
     rule="a statistic computed with recording on is a non-leaf with a grad_fn and keeps the "
-         "activations of the whole data set alive; under no_grad() it is a plain leaf",
+    "activations of the whole data set alive; under no_grad() it is a plain leaf",
     hint="the mean's graph is Linear, ReLU, mean: which of them save something, and how big "
-         "is it for 50 rows?",
+    "is it for 50 rows?",
 )
 
 CHECKS = [SAVED_BYTES, COST, EVALUATE, BATCHES, STATS]

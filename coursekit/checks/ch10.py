@@ -28,12 +28,17 @@ def _names_differ(got, expected, what):
 
 # -- 1. Hypot ----------------------------------------------------------------------------
 
+
 def hypot_cases(rng, hidden):
     # (shape, does b require grad, change a in place before backward)
     settings = [((3,), True, False), ((2, 2), True, False)]
     if hidden:
-        settings = [((4,), False, False), ((), True, False), ((2, 3), True, True),
-                    ((5,), True, False)]
+        settings = [
+            ((4,), False, False),
+            ((), True, False),
+            ((2, 3), True, True),
+            ((5,), True, False),
+        ]
     cases = []
     for shape, b_grad, changed in settings:
         size = int(np.prod(shape))
@@ -45,9 +50,17 @@ def hypot_cases(rng, hidden):
             label += ", b not requiring grad"
         if changed:
             label += ", a changed in place before backward"
-        cases.append({"shape": list(shape), "a": a.tolist(), "b": b.tolist(),
-                      "weights": np.round(rng.normal(size=size), 3).tolist(),
-                      "b_grad": b_grad, "changed": changed, "label": label})
+        cases.append(
+            {
+                "shape": list(shape),
+                "a": a.tolist(),
+                "b": b.tolist(),
+                "weights": np.round(rng.normal(size=size), 3).tolist(),
+                "b_grad": b_grad,
+                "changed": changed,
+                "label": label,
+            }
+        )
     return cases
 
 
@@ -65,9 +78,16 @@ def hypot_probe(learner, case):
     a, b = fresh("a", True), fresh("b", case["b_grad"])
     weights = mg.tensor(case["weights"], dtype=mg.float64).reshape(shape)
     out = Hypot.apply(a, b)
-    seen = {"value": out.detach(), "grad_fn": None if out.grad_fn is None else out.grad_fn.name(),
-            "next_functions": None if out.grad_fn is None else
-            [None if fn is None else fn.name().split("::")[-1] for fn, _ in out.grad_fn.next_functions]}
+    seen = {
+        "value": out.detach(),
+        "grad_fn": None if out.grad_fn is None else out.grad_fn.name(),
+        "next_functions": None
+        if out.grad_fn is None
+        else [
+            None if fn is None else fn.name().split("::")[-1]
+            for fn, _ in out.grad_fn.next_functions
+        ],
+    }
     if case["changed"]:
         with mg.no_grad():
             a.mul_(2.0)
@@ -75,7 +95,9 @@ def hypot_probe(learner, case):
             (out * weights).sum().backward()
             seen["backward"] = "ran"
         except RuntimeError as error:
-            seen["backward"] = "version error" if "modified by an inplace" in str(error) else str(error)
+            seen["backward"] = (
+                "version error" if "modified by an inplace" in str(error) else str(error)
+            )
         return seen
     if out.grad_fn is None:
         return seen
@@ -117,9 +139,13 @@ def _hypot_mistakes(case):
     a, b = (np.array(case[k], dtype=float).reshape(shape) for k in ("a", "b"))
     w = np.array(case["weights"], dtype=float).reshape(shape)
     h = np.sqrt(a * a + b * b)
-    return [(a / h, ("this gradient ignores the incoming gradient: multiply by `grad` "
-                    "(the chain rule)")),
-            (w * b / h, "d hypot / da is a / hypot: the gradients for a and b are swapped")]
+    return [
+        (
+            a / h,
+            ("this gradient ignores the incoming gradient: multiply by `grad` (the chain rule)"),
+        ),
+        (w * b / h, "d hypot / da is a / hypot: the gradients for a and b are swapped"),
+    ]
 
 
 def hypot_judge(got, expected, case):
@@ -128,19 +154,25 @@ def hypot_judge(got, expected, case):
     passed, message = arrays_close(got["value"], expected["value"], what="Hypot.apply(a, b)")
     if not passed:
         return False, message
-    wrong = _names_differ(got["grad_fn"], expected["grad_fn"], "the output's grad_fn") or \
-        _names_differ(got["next_functions"], expected["next_functions"],
-                      "the names in grad_fn.next_functions")
+    wrong = _names_differ(
+        got["grad_fn"], expected["grad_fn"], "the output's grad_fn"
+    ) or _names_differ(
+        got["next_functions"], expected["next_functions"], "the names in grad_fn.next_functions"
+    )
     if wrong:
-        return False, wrong + (". Hint: subclass mg.autograd.Function and call Hypot.apply; one "
-                               "node, HypotBackward, should be recorded, with an edge per input")
+        return False, wrong + (
+            ". Hint: subclass mg.autograd.Function and call Hypot.apply; one "
+            "node, HypotBackward, should be recorded, with an edge per input"
+        )
     if case["changed"]:
         if got["backward"] != "version error":
-            return False, ("a was changed in place after Hypot.apply(a, b), and backward "
-                           f"{'ran anyway' if got['backward'] == 'ran' else 'raised: ' + str(got['backward'])}"
-                           ", using the changed numbers. Hint: save tensors with "
-                           "ctx.save_for_backward(...), which checks versions, not as attributes "
-                           "of ctx")
+            return False, (
+                "a was changed in place after Hypot.apply(a, b), and backward "
+                f"{'ran anyway' if got['backward'] == 'ran' else 'raised: ' + str(got['backward'])}"
+                ", using the changed numbers. Hint: save tensors with "
+                "ctx.save_for_backward(...), which checks versions, not as attributes "
+                "of ctx"
+            )
         return True, "ok"
     for name in ("a.grad", "b.grad"):
         if expected[name] is None:  # b does not require grad: nothing may reach it
@@ -170,29 +202,35 @@ HYPOT = Check(
     reference=hypot_reference,
     judge=hypot_judge,
     rule="a custom Function records one node; its backward receives the gradient of the output "
-         "and returns one gradient per input, each the incoming gradient times that input's "
-         "derivative; what it needs is saved with ctx.save_for_backward",
+    "and returns one gradient per input, each the incoming gradient times that input's "
+    "derivative; what it needs is saved with ctx.save_for_backward",
     hint="forward: h = (a * a + b * b).sqrt(), save a, b and h; backward: return "
-         "(grad * a / h, grad * b / h)",
+    "(grad * a / h, grad * b / h)",
 )
 
 
 # -- 2. predict: derivatives of derivatives ------------------------------------------------
 
+
 def derivatives_program(lib):
     """Exercise 2's program, run for real."""
     x = lib.tensor(1.5, requires_grad=True)
     y = lib.tensor(-2.0, requires_grad=True)
-    f = x ** 2 * y + y ** 3
+    f = x**2 * y + y**3
     (gx,) = lib.autograd.grad(f, x, create_graph=True)
     (gxy,) = lib.autograd.grad(gx, y, retain_graph=True)
     (gxx,) = lib.autograd.grad(gx, x)
-    (plain,) = lib.autograd.grad(x ** 2 * y, x)
+    (plain,) = lib.autograd.grad(x**2 * y, x)
     return [gx.item(), gx.requires_grad, gxy.item(), gxx.item(), plain.requires_grad]
 
 
-DERIVATIVE_ANSWERS = ("answer_gx", "answer_gx_requires_grad", "answer_gxy", "answer_gxx",
-                      "answer_plain_requires_grad")
+DERIVATIVE_ANSWERS = (
+    "answer_gx",
+    "answer_gx_requires_grad",
+    "answer_gxy",
+    "answer_gxx",
+    "answer_plain_requires_grad",
+)
 
 
 def derivatives_cases(rng, hidden):
@@ -200,8 +238,16 @@ def derivatives_cases(rng, hidden):
 
 
 def derivatives_probe(learner, case):
-    return [learner[name] for name in ("answer_gx", "answer_gx_requires_grad", "answer_gxy",
-                                       "answer_gxx", "answer_plain_requires_grad")]
+    return [
+        learner[name]
+        for name in (
+            "answer_gx",
+            "answer_gx_requires_grad",
+            "answer_gxy",
+            "answer_gxx",
+            "answer_plain_requires_grad",
+        )
+    ]
 
 
 def derivatives_reference(case):
@@ -232,21 +278,27 @@ DERIVATIVES = Check(
     reference=derivatives_reference,
     judge=derivatives_judge,
     rule="with create_graph=True the backward pass is recorded, so the gradient has a grad_fn "
-         "and can be differentiated again; without it the gradient is a plain tensor",
+    "and can be differentiated again; without it the gradient is a plain tensor",
     hint="differentiate by hand: df/dx first, then that expression by y and by x; evaluate at "
-         "x = 1.5, y = -2",
+    "x = 1.5, y = -2",
 )
 
 
 # -- 3. find the bug: a sign slip ----------------------------------------------------------
+
 
 def gaussian_cases(rng, hidden):
     sizes = [4] if not hidden else [1, 6, 3]
     cases = []
     for n in sizes:
         x = np.round(rng.uniform(0.2, 1.8, size=n) * rng.choice([-1, 1], size=n), 3)
-        cases.append({"x": x.tolist(), "weights": np.round(rng.normal(size=n), 3).tolist(),
-                      "label": f"x of {n} element{'s' if n > 1 else ''}"})
+        cases.append(
+            {
+                "x": x.tolist(),
+                "weights": np.round(rng.normal(size=n), 3).tolist(),
+                "label": f"x of {n} element{'s' if n > 1 else ''}",
+            }
+        )
     return cases
 
 
@@ -305,8 +357,10 @@ def gaussian_judge(got, expected, case):
     passed, message = arrays_close(got["x.grad"], expected["x.grad"], what="x.grad")
     if not passed:
         if arrays_close(got["x.grad"], -as_array(expected["x.grad"]))[0]:
-            message += (". Hint: this is the buggy backward, with the opposite sign: the "
-                        "derivative of exp(-x²) is -2x exp(-x²)")
+            message += (
+                ". Hint: this is the buggy backward, with the opposite sign: the "
+                "derivative of exp(-x²) is -2x exp(-x²)"
+            )
         return False, message
     if got.get("gradcheck") is not True:
         return False, f"gradcheck fails: {got.get('gradcheck')}"
@@ -324,7 +378,7 @@ GAUSSIAN = Check(
     reference=gaussian_reference,
     judge=gaussian_judge,
     rule="nothing checks that a custom backward matches its forward, except gradcheck, which "
-         "compares it with central differences (f(x + eps) - f(x - eps)) / (2 eps)",
+    "compares it with central differences (f(x + eps) - f(x - eps)) / (2 eps)",
     hint="compare the two Jacobians gradcheck prints: what differs between them, everywhere?",
 )
 
@@ -332,24 +386,36 @@ GAUSSIAN = Check(
 # -- 4. hvp -----------------------------------------------------------------------------------
 
 HVP_VISIBLE = [{"kind": "cubic", "n": 3}, {"kind": "quadratic", "n": 3}]
-HVP_HIDDEN = [{"kind": "logsumexp", "n": 4}, {"kind": "mixed", "n": 3}, {"kind": "cubic", "n": 1},
-              {"kind": "quadratic", "n": 5}]
-HVP_TEXT = {"cubic": "f(x) = (c * x ** 3).sum()", "quadratic": "f(x) = (x * (A @ x)).sum()",
-            "logsumexp": "f(x) = x.exp().sum().log()", "mixed": "f(x) = (x ** 2).sum() * x.sum()"}
+HVP_HIDDEN = [
+    {"kind": "logsumexp", "n": 4},
+    {"kind": "mixed", "n": 3},
+    {"kind": "cubic", "n": 1},
+    {"kind": "quadratic", "n": 5},
+]
+HVP_TEXT = {
+    "cubic": "f(x) = (c * x ** 3).sum()",
+    "quadratic": "f(x) = (x * (A @ x)).sum()",
+    "logsumexp": "f(x) = x.exp().sum().log()",
+    "mixed": "f(x) = (x ** 2).sum() * x.sum()",
+}
 
 
 def hvp_cases(rng, hidden):
     cases = []
-    for spec in (HVP_HIDDEN if hidden else HVP_VISIBLE):
+    for spec in HVP_HIDDEN if hidden else HVP_VISIBLE:
         n = spec["n"]
-        cases.append(dict(spec,
-                          x=np.round(rng.normal(size=n), 3).tolist(),
-                          c=np.round(rng.normal(size=n), 3).tolist(),
-                          A=np.round(rng.normal(size=(n, n)), 3).tolist(),
-                          v1=np.round(rng.normal(size=n), 3).tolist(),
-                          v2=np.round(rng.normal(size=n), 3).tolist(),
-                          label=f"{HVP_TEXT[spec['kind']]} with {n} element{'s' if n > 1 else ''}"
-                                ", two vectors v in turn"))
+        cases.append(
+            dict(
+                spec,
+                x=np.round(rng.normal(size=n), 3).tolist(),
+                c=np.round(rng.normal(size=n), 3).tolist(),
+                A=np.round(rng.normal(size=(n, n)), 3).tolist(),
+                v1=np.round(rng.normal(size=n), 3).tolist(),
+                v2=np.round(rng.normal(size=n), 3).tolist(),
+                label=f"{HVP_TEXT[spec['kind']]} with {n} element{'s' if n > 1 else ''}"
+                ", two vectors v in turn",
+            )
+        )
     return cases
 
 
@@ -360,10 +426,12 @@ def hvp_probe(learner, case):
     grad_mode._set_state(True, False)
     c = mg.tensor(case["c"], dtype=mg.float64)
     A = mg.tensor(case["A"], dtype=mg.float64)
-    f = {"cubic": lambda x: (c * x ** 3).sum(),
-         "quadratic": lambda x: (x * (A @ x)).sum(),
-         "logsumexp": lambda x: x.exp().sum().log(),
-         "mixed": lambda x: (x ** 2).sum() * x.sum()}[case["kind"]]
+    f = {
+        "cubic": lambda x: (c * x**3).sum(),
+        "quadratic": lambda x: (x * (A @ x)).sum(),
+        "logsumexp": lambda x: x.exp().sum().log(),
+        "mixed": lambda x: (x**2).sum() * x.sum(),
+    }[case["kind"]]
     x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
     results = []
     for v in (case["v1"], case["v2"]):
@@ -380,11 +448,11 @@ def hessian(case):
     x, c, A = (np.array(case[k], dtype=float) for k in ("x", "c", "A"))
     n = len(x)
     kind = case["kind"]
-    if kind == "cubic":          # d²/dx_i² of c_i x_i³ = 6 c_i x_i, nothing across
+    if kind == "cubic":  # d²/dx_i² of c_i x_i³ = 6 c_i x_i, nothing across
         return np.diag(6 * c * x)
-    if kind == "quadratic":      # x^T A x has Hessian A + A^T
+    if kind == "quadratic":  # x^T A x has Hessian A + A^T
         return A + A.T
-    if kind == "logsumexp":      # softmax p: H = diag(p) - p p^T
+    if kind == "logsumexp":  # softmax p: H = diag(p) - p p^T
         p = np.exp(x - x.max())
         p /= p.sum()
         return np.diag(p) - np.outer(p, p)
@@ -398,39 +466,55 @@ def gradient(case):
     x, c, A = (np.array(case[k], dtype=float) for k in ("x", "c", "A"))
     kind = case["kind"]
     if kind == "cubic":
-        return 3 * c * x ** 2
+        return 3 * c * x**2
     if kind == "quadratic":
         return (A + A.T) @ x
     if kind == "logsumexp":
         p = np.exp(x - x.max())
         return p / p.sum()
-    return 2 * x * x.sum() + (x ** 2).sum()
+    return 2 * x * x.sum() + (x**2).sum()
 
 
 def hvp_reference(case):
     H = hessian(case)
-    return {"first": H @ np.array(case["v1"]), "second": H @ np.array(case["v2"]),
-            "x.grad is None": True}
+    return {
+        "first": H @ np.array(case["v1"]),
+        "second": H @ np.array(case["v2"]),
+        "x.grad is None": True,
+    }
 
 
 def hvp_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
     for key, v in (("first", "v1"), ("second", "v2")):
-        passed, message = arrays_close(got[key], expected[key], what=f"hvp(f, x, {v})",
-                                       rtol=1e-6, atol=1e-9)
+        passed, message = arrays_close(
+            got[key], expected[key], what=f"hvp(f, x, {v})", rtol=1e-6, atol=1e-9
+        )
         if passed:
             continue
-        if key == "second" and arrays_close(
-                got[key], as_array(expected["first"]) + as_array(expected["second"]))[0]:
-            return False, (message + ". Hint: that is H v1 + H v2: the first call's result stayed "
-                           "in x.grad; use mg.autograd.grad, which returns the gradient")
+        if (
+            key == "second"
+            and arrays_close(got[key], as_array(expected["first"]) + as_array(expected["second"]))[
+                0
+            ]
+        ):
+            return False, (
+                message + ". Hint: that is H v1 + H v2: the first call's result stayed "
+                "in x.grad; use mg.autograd.grad, which returns the gradient"
+            )
         if arrays_close(got[key], gradient(case))[0]:
-            return False, message + ". Hint: that is the gradient g itself; H v is the gradient of (g * v).sum()"
+            return (
+                False,
+                message
+                + ". Hint: that is the gradient g itself; H v is the gradient of (g * v).sum()",
+            )
         return False, message
     if not got["x.grad is None"]:
-        return False, ("x.grad was filled: hvp must not change x.grad. Hint: use "
-                       "mg.autograd.grad, not backward()")
+        return False, (
+            "x.grad was filled: hvp must not change x.grad. Hint: use "
+            "mg.autograd.grad, not backward()"
+        )
     return True, "ok"
 
 
@@ -445,9 +529,9 @@ HVP = Check(
     reference=hvp_reference,
     judge=hvp_judge,
     rule="H v is the gradient of g · v, where g is the gradient computed with create_graph=True "
-         "so that it can itself be differentiated",
+    "so that it can itself be differentiated",
     hint="(g,) = mg.autograd.grad(f(x), x, create_graph=True), then "
-         "mg.autograd.grad((g * v).sum(), x)",
+    "mg.autograd.grad((g * v).sum(), x)",
 )
 
 CHECKS = [HYPOT, DERIVATIVES, GAUSSIAN, HVP]

@@ -122,7 +122,9 @@ def mul_backward_judge(got, expected, case):
         passed, message = arrays_close(got[i], expected[i], what=name)
         if not passed:
             if arrays_close(got[i], mistake[i])[0]:
-                message += f". Hint: d(a*b)/d{name[-1]} is {other}: multiply grad_out by the other input"
+                message += (
+                    f". Hint: d(a*b)/d{name[-1]} is {other}: multiply grad_out by the other input"
+                )
             return False, message
     return True, "ok"
 

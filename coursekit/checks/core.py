@@ -163,7 +163,9 @@ def make_cases(check: Check, seed: int, hidden: bool) -> list:
 
 def notebook_seed(check_id: str, hidden: bool) -> int:
     """The fixed seed of a check's cases in a notebook (same every run)."""
-    digest = hashlib.sha256(f"coursekit|{check_id}|{'hidden' if hidden else 'visible'}".encode()).digest()
+    digest = hashlib.sha256(
+        f"coursekit|{check_id}|{'hidden' if hidden else 'visible'}".encode()
+    ).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -202,10 +204,16 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         if status == "not-implemented":
             return outcome("not-implemented", messages.not_implemented(check.title), index + 1)
         if status == "raised":
-            return outcome("failed", messages.raised(check.title, result, label), index + 1, case=index)
+            return outcome(
+                "failed", messages.raised(check.title, result, label), index + 1, case=index
+            )
         if status == "not-data":
-            return outcome("failed", messages.not_data(check.title, str(result.get("what", "?")), label),
-                           index + 1, case=index)
+            return outcome(
+                "failed",
+                messages.not_data(check.title, str(result.get("what", "?")), label),
+                index + 1,
+                case=index,
+            )
         if status != "ok":
             return outcome("failed", messages.unreadable())
         expected = plain(check.reference(case))
@@ -215,7 +223,9 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         except Exception as exc:  # noqa: BLE001 - learner data the judge did not foresee
             passed, message = False, messages.uncomparable(result.get("value"), exc)
         if not passed:
-            return outcome("failed", f"{label}: {message}" if label else message, index + 1, case=index)
+            return outcome(
+                "failed", f"{label}: {message}" if label else message, index + 1, case=index
+            )
     return outcome("passed", messages.passed(len(cases), hidden), len(cases))
 
 

@@ -31,14 +31,22 @@ def as_array(value):
     return array
 
 
-def arrays_close(got, expected, *, what: str = "your result", rtol: float = 1e-6, atol: float = 1e-9):
+def arrays_close(
+    got, expected, *, what: str = "your result", rtol: float = 1e-6, atol: float = 1e-9
+):
     """Same shape and values within tolerance; the message names the first difference."""
     want = as_array(expected)
     have = as_array(got)
     if have is None:
-        return False, f"{what} is {describe(got)}, expected an array of shape {shape_text(want.shape)}"
+        return (
+            False,
+            f"{what} is {describe(got)}, expected an array of shape {shape_text(want.shape)}",
+        )
     if have.shape != want.shape:
-        return False, f"{what} has shape {shape_text(have.shape)}, expected shape {shape_text(want.shape)}"
+        return (
+            False,
+            f"{what} has shape {shape_text(have.shape)}, expected shape {shape_text(want.shape)}",
+        )
     close = np.isclose(have, want, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return True, "ok"
@@ -46,7 +54,10 @@ def arrays_close(got, expected, *, what: str = "your result", rtol: float = 1e-6
     at = f" at index {shape_text(index)}" if index else ""
     if want.size <= 12:
         return False, f"{what} is {describe(got)}, expected {describe(expected)}"
-    return False, f"{what} is wrong{at}: got {number_text(float(have[index]))}, expected {number_text(float(want[index]))}"
+    return (
+        False,
+        f"{what} is wrong{at}: got {number_text(float(have[index]))}, expected {number_text(float(want[index]))}",
+    )
 
 
 def same_answer(got, expected) -> bool:
@@ -58,7 +69,9 @@ def same_answer(got, expected) -> bool:
     if isinstance(expected, list) and isinstance(got, list):
         return len(got) == len(expected) and all(same_answer(g, e) for g, e in zip(got, expected))
     if isinstance(expected, dict) and isinstance(got, dict):
-        return got.keys() == expected.keys() and all(same_answer(got[k], expected[k]) for k in expected)
+        return got.keys() == expected.keys() and all(
+            same_answer(got[k], expected[k]) for k in expected
+        )
     return type(got) is type(expected) and got == expected
 
 

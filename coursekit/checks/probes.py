@@ -76,7 +76,11 @@ def to_json(value, _depth=0, _budget=None):
             if value.size > _budget[0]:
                 raise NotPlainData("an array with more than a million items")
             _budget[0] -= value.size
-            return {"__ndarray__": value.tolist(), "shape": list(value.shape), "dtype": str(value.dtype)}
+            return {
+                "__ndarray__": value.tolist(),
+                "shape": list(value.shape),
+                "dtype": str(value.dtype),
+            }
         if isinstance(value, np.generic) and kind.__module__ == "numpy":
             if value.dtype.kind not in "biuf":
                 raise NotPlainData(f"a numpy scalar of dtype {value.dtype}")

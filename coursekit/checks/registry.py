@@ -38,7 +38,9 @@ def load_chapter(chapter: str) -> dict:
         raise
     checks = getattr(module, "CHECKS", None)
     if not isinstance(checks, (list, tuple)) or not all(isinstance(c, Check) for c in checks):
-        raise CheckDefinitionError(f"coursekit/checks/{chapter}.py must define CHECKS = [Check(...), ...]")
+        raise CheckDefinitionError(
+            f"coursekit/checks/{chapter}.py must define CHECKS = [Check(...), ...]"
+        )
     found: dict = {}
     for check in checks:
         if check.chapter != chapter:

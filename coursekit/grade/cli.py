@@ -79,19 +79,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("chapter", help="chapter to grade, e.g. ch02")
     parser.add_argument("submissions", type=Path, help="folder or .zip of submitted notebooks")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
-    parser.add_argument("--solutions", type=Path, default=Path("solutions"),
-                        help="folder of solutions notebooks (default: ./solutions)")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
-    parser.add_argument("--timeout-cell", type=float, default=30.0, metavar="S",
-                        help="wall-clock limit per cell, seconds (default: 30)")
-    parser.add_argument("--timeout-notebook", type=float, default=300.0, metavar="S",
-                        help="wall-clock limit per notebook, seconds (default: 300)")
-    parser.add_argument("--memory-mb", type=int, default=1024, metavar="M",
-                        help="memory (address space) limit of a kernel, MB (default: 1024)")
-    parser.add_argument("--output-mb", type=float, default=10.0, metavar="M",
-                        help="output a cell may print before it is stopped, MB (default: 10)")
-    parser.add_argument("--isolation", choices=("auto", "namespace", "none"), default="auto",
-                        help="sandbox level (default: auto = namespace where Linux allows it)")
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=Path("solutions"),
+        help="folder of solutions notebooks (default: ./solutions)",
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=int, default=1, help="submissions graded at once (default: 1)"
+    )
+    parser.add_argument(
+        "--timeout-cell",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="wall-clock limit per cell, seconds (default: 30)",
+    )
+    parser.add_argument(
+        "--timeout-notebook",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="wall-clock limit per notebook, seconds (default: 300)",
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=1024,
+        metavar="M",
+        help="memory (address space) limit of a kernel, MB (default: 1024)",
+    )
+    parser.add_argument(
+        "--output-mb",
+        type=float,
+        default=10.0,
+        metavar="M",
+        help="output a cell may print before it is stopped, MB (default: 10)",
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "namespace", "none"),
+        default="auto",
+        help="sandbox level (default: auto = namespace where Linux allows it)",
+    )
     parser.add_argument("--regrade", action="store_true", help="ignore results of earlier runs")
     return parser
 
@@ -101,7 +131,9 @@ def find_solutions(chapter: str, folder: Path) -> Path:
     if not found:
         raise PlanError(f"no solutions notebook for {chapter} in {folder}")
     if len(found) > 1:
-        raise PlanError(f"several solutions notebooks for {chapter}: {', '.join(p.name for p in found)}")
+        raise PlanError(
+            f"several solutions notebooks for {chapter}: {', '.join(p.name for p in found)}"
+        )
     return found[0]
 
 
@@ -113,18 +145,39 @@ def detect_isolation(requested: str) -> tuple:
     try:
         for name in ("conn", "work", "root"):
             (box / name).mkdir()
-        config = {"isolation": "namespace", "conn_dir": str(box / "conn"), "work_dir": str(box / "work"),
-                  "new_root": str(box / "root"), "ro_binds": ["/usr", sys.base_prefix, sys.prefix],
-                  "memory_mb": 1024}
-        cmd = [sys.executable, "-I", SANDBOX_SCRIPT, json.dumps(config), "--", sys.executable, "-c", "pass"]
+        config = {
+            "isolation": "namespace",
+            "conn_dir": str(box / "conn"),
+            "work_dir": str(box / "work"),
+            "new_root": str(box / "root"),
+            "ro_binds": ["/usr", sys.base_prefix, sys.prefix],
+            "memory_mb": 1024,
+        }
+        cmd = [
+            sys.executable,
+            "-I",
+            SANDBOX_SCRIPT,
+            json.dumps(config),
+            "--",
+            sys.executable,
+            "-c",
+            "pass",
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
-        ok, why = done.returncode == 0, done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        ok, why = (
+            done.returncode == 0,
+            done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"],
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         ok, why = False, [str(exc)]
     finally:
         shutil.rmtree(box, ignore_errors=True)
     if ok:
-        who = "as root: kernels run as per-slot user ids" if os.geteuid() == 0 else "in a user namespace"
+        who = (
+            "as root: kernels run as per-slot user ids"
+            if os.geteuid() == 0
+            else "in a user namespace"
+        )
         return "namespace", f"namespaces (mount, pid, net, ipc), {who}"
     if requested == "namespace":
         raise SystemExit(f"error: the namespace sandbox is not available here: {why[0]}")
@@ -135,12 +188,18 @@ def make_site(run_dir: Path) -> Path:
     """The packages a kernel may import: minigrad and coursekit without checks or grader."""
     site = run_dir / "site"
     site.mkdir()
-    shutil.copytree(PACKAGE_DIR, site / "coursekit",
-                    ignore=lambda d, names: [n for n in names if NOT_FOR_KERNELS.match(n)])
+    shutil.copytree(
+        PACKAGE_DIR,
+        site / "coursekit",
+        ignore=lambda d, names: [n for n in names if NOT_FOR_KERNELS.match(n)],
+    )
     spec = importlib.util.find_spec("minigrad")
     if spec is not None and spec.submodule_search_locations:
-        shutil.copytree(next(iter(spec.submodule_search_locations)), site / "minigrad",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            next(iter(spec.submodule_search_locations)),
+            site / "minigrad",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     for path in [site, *site.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return site
@@ -185,13 +244,22 @@ def main(argv=None) -> int:
         print(f"error: {args.submissions} does not exist", file=sys.stderr)
         return 2
     if args.submissions.is_dir() and _inside(args.out, args.submissions):
-        print("error: --out must not be inside the submissions folder (it is never written to)", file=sys.stderr)
+        print(
+            "error: --out must not be inside the submissions folder (it is never written to)",
+            file=sys.stderr,
+        )
         return 2
     submissions, ignored = collect(args.submissions)
 
     out = args.out
     state = out / STATE
-    for folder in (state / "results", state / "jobs", state / "inbox", state / "logs", out / "feedback"):
+    for folder in (
+        state / "results",
+        state / "jobs",
+        state / "inbox",
+        state / "logs",
+        out / "feedback",
+    ):
         folder.mkdir(parents=True, exist_ok=True)
     os.chmod(state, 0o700)
     with open(state / "lock", "w") as lock:
@@ -212,31 +280,58 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
     secret = secret_file.read_text().strip()
 
     isolation, isolation_note = detect_isolation(args.isolation)
-    limits = Limits(cell_s=args.timeout_cell, notebook_s=args.timeout_notebook, memory_mb=args.memory_mb,
-                    output_mb=args.output_mb)
+    limits = Limits(
+        cell_s=args.timeout_cell,
+        notebook_s=args.timeout_notebook,
+        memory_mb=args.memory_mb,
+        output_mb=args.output_mb,
+    )
     key = config_key(plan, limits, isolation)
-    hide = sorted({str(p.resolve()) for p in (PACKAGE_DIR.parent, args.solutions, out, args.submissions)})
+    hide = sorted(
+        {str(p.resolve()) for p in (PACKAGE_DIR.parent, args.solutions, out, args.submissions)}
+    )
 
     results: dict = {}
     todo: list = []
     for sub in submissions:
         sha = hashlib.sha256(sub.data).hexdigest() if not sub.too_large else "too-large"
         result_path = state / "results" / f"{sub.learner}.json"
-        job = {"learner": sub.learner, "source": sub.source, "sha256": sha, "config_key": key,
-               "result_path": str(result_path), "max_points": plan.max_points}
+        job = {
+            "learner": sub.learner,
+            "source": sub.source,
+            "sha256": sha,
+            "config_key": key,
+            "result_path": str(result_path),
+            "max_points": plan.max_points,
+        }
         cached = None if args.regrade else _read_result(result_path)
-        if cached and cached.get("final") and cached.get("sha256") == sha and cached.get("config_key") == key:
+        if (
+            cached
+            and cached.get("final")
+            and cached.get("sha256") == sha
+            and cached.get("config_key") == key
+        ):
             results[sub.learner] = cached
             continue
         if sub.too_large:
             reason = "file larger than 50 MB"
-            results[sub.learner] = result_record(job, plan, "rejected", [reason], empty_cells(plan, reason))
+            results[sub.learner] = result_record(
+                job, plan, "rejected", [reason], empty_cells(plan, reason)
+            )
             write_atomic(result_path, json.dumps(results[sub.learner], indent=1, sort_keys=True))
             continue
         inbox = state / "inbox" / f"{sub.learner}.ipynb"
         inbox.write_bytes(sub.data)
-        job.update({"notebook": str(inbox), "solutions": str(solutions.resolve()), "limits": asdict(limits),
-                    "isolation": isolation, "secret": secret, "hide": hide})
+        job.update(
+            {
+                "notebook": str(inbox),
+                "solutions": str(solutions.resolve()),
+                "limits": asdict(limits),
+                "isolation": isolation,
+                "secret": secret,
+                "hide": hide,
+            }
+        )
         todo.append(job)
     reused = len(results)
 
@@ -250,8 +345,12 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
     for slot in range(args.jobs):
         slots.put(slot)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")]))
-    worker_timeout = limits.notebook_s + limits.startup_s + 120  # a backstop; the worker keeps time itself
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")])
+    )
+    worker_timeout = (
+        limits.notebook_s + limits.startup_s + 120
+    )  # a backstop; the worker keeps time itself
 
     stopping = threading.Event()
     running: set = set()
@@ -271,9 +370,14 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
             result_path.unlink(missing_ok=True)
             with open(state / "logs" / f"{job['learner']}.log", "w") as log:
                 # A session of its own: Ctrl-C reaches only the grader, which stops the workers.
-                worker = subprocess.Popen([sys.executable, "-m", "coursekit.grade.worker", str(job_path)],
-                                          stdout=log, stderr=subprocess.STDOUT, env=env, cwd=state,
-                                          start_new_session=True)
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "coursekit.grade.worker", str(job_path)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=state,
+                    start_new_session=True,
+                )
                 with lock:
                     running.add(worker)
                 try:
@@ -289,8 +393,13 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
                 return None  # no result file: the next run grades it
             result = _read_result(result_path)
             if result is None:
-                result = result_record(job, plan, "error", ["grader error: the worker stopped without a result"],
-                                       empty_cells(plan, "not graded: grader error"))
+                result = result_record(
+                    job,
+                    plan,
+                    "error",
+                    ["grader error: the worker stopped without a result"],
+                    empty_cells(plan, "not graded: grader error"),
+                )
                 write_atomic(result_path, json.dumps(result, indent=1, sort_keys=True))
             return result
         finally:
@@ -299,7 +408,9 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
         futures = [pool.submit(grade, job) for job in todo]
-        with tqdm(total=len(todo), desc=f"grading {plan.chapter}", unit="notebook", disable=not todo) as bar:
+        with tqdm(
+            total=len(todo), desc=f"grading {plan.chapter}", unit="notebook", disable=not todo
+        ) as bar:
             for future in as_completed(futures):
                 result = future.result()
                 results[result["learner"]] = result
@@ -311,8 +422,11 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
                 worker.kill()
         pool.shutdown(wait=True, cancel_futures=True)
         done = sum(1 for f in futures if f.done() and not f.cancelled() and f.result() is not None)
-        print(f"\ninterrupted: {reused + done} results kept in {state / 'results'}; "
-              "run the same command again to grade the rest", file=sys.stderr)
+        print(
+            f"\ninterrupted: {reused + done} results kept in {state / 'results'}; "
+            "run the same command again to grade the rest",
+            file=sys.stderr,
+        )
         return 130
     finally:
         pool.shutdown(wait=True)
@@ -322,8 +436,15 @@ def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
     write_atomic(out / "gradebook.csv", gradebook_csv(plan, rows))
     for row in rows:
         write_atomic(out / "feedback" / f"{row['learner']}.html", feedback_html(plan, row))
-    summary = summary_text(plan, rows, graded=len(todo), reused=reused, seconds=time.monotonic() - started,
-                           workers=args.jobs, isolation=isolation_note)
+    summary = summary_text(
+        plan,
+        rows,
+        graded=len(todo),
+        reused=reused,
+        seconds=time.monotonic() - started,
+        workers=args.jobs,
+        isolation=isolation_note,
+    )
     if ignored:
         summary += f"ignored (not .ipynb): {', '.join(ignored[:10])}{' ...' if len(ignored) > 10 else ''}\n"
     write_atomic(out / "summary.txt", summary)

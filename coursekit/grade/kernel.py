@@ -186,12 +186,18 @@ class SandboxedKernel:
         # stderr is kept (size-capped by the sandbox's file limit) for diagnosis.
         self.stderr_path = self.sandbox_dir / "kernel-stderr.log"
         with open(self.stderr_path, "ab") as stderr:
-            km.start_kernel(env=kernel_env(self.site_dir, work_dir), cwd=work_dir,
-                            stdout=subprocess.DEVNULL, stderr=stderr)
+            km.start_kernel(
+                env=kernel_env(self.site_dir, work_dir),
+                cwd=work_dir,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         self.km = km
         # Messages larger than this are refused by our sockets, whatever the kernel sends.
         context = zmq.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, max(64 << 20, int(4 * self.limits.output_mb * (1 << 20))))
+        context.setsockopt(
+            zmq.MAXMSGSIZE, max(64 << 20, int(4 * self.limits.output_mb * (1 << 20)))
+        )
         self.context = context
         kc = km.client(context=context)
         kc.start_channels()
@@ -202,13 +208,22 @@ class SandboxedKernel:
         except RuntimeError as exc:
             code = self.exit_code()
             self.shutdown()
-            tail = self.stderr_path.read_text(errors="replace")[-2000:] if self.stderr_path.exists() else ""
+            tail = (
+                self.stderr_path.read_text(errors="replace")[-2000:]
+                if self.stderr_path.exists()
+                else ""
+            )
             print(tail, file=sys.stderr)
             raise RuntimeError(f"the kernel did not start ({exc}; exit code {code})") from None
-        limiter = self.run(OUTPUT_LIMITER % int(self.limits.output_mb * (1 << 20)), self.limits.startup_s,
-                           store_history=False)
+        limiter = self.run(
+            OUTPUT_LIMITER % int(self.limits.output_mb * (1 << 20)),
+            self.limits.startup_s,
+            store_history=False,
+        )
         if limiter.status != "ok":
-            raise RuntimeError(f"the kernel could not be prepared ({limiter.status} {limiter.ename})")
+            raise RuntimeError(
+                f"the kernel could not be prepared ({limiter.status} {limiter.ename})"
+            )
 
     def shutdown(self) -> None:
         if self.kc is not None:
@@ -253,14 +268,22 @@ class SandboxedKernel:
             pass
 
     # -- running code -----------------------------------------------------
-    def run(self, code: str, timeout: float, *, capture: bool = False, store_history: bool = True,
-            capture_cap: int = 8 << 20) -> CellRun:
+    def run(
+        self,
+        code: str,
+        timeout: float,
+        *,
+        capture: bool = False,
+        store_history: bool = True,
+        capture_cap: int = 8 << 20,
+    ) -> CellRun:
         """Run ``code``; never waits longer than ``timeout`` (+ a short grace)."""
         kc = self.kc
         start = time.monotonic()
         deadline = start + timeout
-        msg_id = kc.execute(code, silent=False, store_history=store_history, allow_stdin=False,
-                            stop_on_error=False)
+        msg_id = kc.execute(
+            code, silent=False, store_history=store_history, allow_stdin=False, stop_on_error=False
+        )
         out: list[str] = []
         captured = 0
         printed = 0
@@ -280,8 +303,12 @@ class SandboxedKernel:
                 self._interrupt()
             if grace_until is not None and now > grace_until:
                 self._kill()
-                return CellRun("timeout" if limit_hit == "timeout" else limit_hit, seconds=now - start,
-                               kernel_lost=True, stdout="".join(out))
+                return CellRun(
+                    "timeout" if limit_hit == "timeout" else limit_hit,
+                    seconds=now - start,
+                    kernel_lost=True,
+                    stdout="".join(out),
+                )
             try:
                 msg = kc.get_iopub_msg(timeout=0.05)
             except queue.Empty:
@@ -312,8 +339,13 @@ class SandboxedKernel:
                     reply = shell["content"]
                     reply_at = time.monotonic()
             if msg is None and reply is None and not self.alive():
-                return CellRun("died", seconds=time.monotonic() - start, exit_code=self.exit_code(),
-                               kernel_lost=True, stdout="".join(out))
+                return CellRun(
+                    "died",
+                    seconds=time.monotonic() - start,
+                    exit_code=self.exit_code(),
+                    kernel_lost=True,
+                    stdout="".join(out),
+                )
         seconds = time.monotonic() - start
         run = CellRun("ok", seconds=seconds, stdout="".join(out))
         if reply.get("status") == "error" and reply.get("ename") == "OutputLimitExceeded":

@@ -42,15 +42,32 @@ def _from_v3(nb: dict) -> dict:
         for cell in worksheet.get("cells", []):
             kind = cell.get("cell_type")
             if kind == "code":
-                cells.append({"cell_type": "code", "source": _joined(cell.get("input", "")),
-                              "metadata": cell.get("metadata", {}), "outputs": [], "execution_count": None})
+                cells.append(
+                    {
+                        "cell_type": "code",
+                        "source": _joined(cell.get("input", "")),
+                        "metadata": cell.get("metadata", {}),
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                )
             elif kind == "heading":
                 level = int(cell.get("level", 1))
-                cells.append({"cell_type": "markdown", "metadata": cell.get("metadata", {}),
-                              "source": "#" * level + " " + _joined(cell.get("source", ""))})
+                cells.append(
+                    {
+                        "cell_type": "markdown",
+                        "metadata": cell.get("metadata", {}),
+                        "source": "#" * level + " " + _joined(cell.get("source", "")),
+                    }
+                )
             else:
-                cells.append({"cell_type": kind if kind in ("markdown", "raw") else "raw",
-                              "source": _joined(cell.get("source", "")), "metadata": cell.get("metadata", {})})
+                cells.append(
+                    {
+                        "cell_type": kind if kind in ("markdown", "raw") else "raw",
+                        "source": _joined(cell.get("source", "")),
+                        "metadata": cell.get("metadata", {}),
+                    }
+                )
     return {"nbformat": 4, "nbformat_minor": 0, "metadata": nb.get("metadata", {}), "cells": cells}
 
 

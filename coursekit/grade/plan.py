@@ -75,9 +75,13 @@ def chapter_of_notebook(nb: dict, path: Path) -> str:
     chapter = nb["metadata"].get("coursekit", {}).get("chapter")
     match = CHAPTER_FROM_NAME.match(path.name)
     if chapter is None:
-        raise PlanError(f"{path.name}: notebook metadata needs {{'coursekit': {{'chapter': 'chNN'}}}}")
+        raise PlanError(
+            f"{path.name}: notebook metadata needs {{'coursekit': {{'chapter': 'chNN'}}}}"
+        )
     if match and match.group(1) != chapter:
-        raise PlanError(f"{path.name}: metadata says chapter {chapter}, the file name says {match.group(1)}")
+        raise PlanError(
+            f"{path.name}: metadata says chapter {chapter}, the file name says {match.group(1)}"
+        )
     return chapter
 
 
@@ -107,11 +111,23 @@ def check_calls(source: str) -> list:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        name = (
+            func.id
+            if isinstance(func, ast.Name)
+            else func.attr
+            if isinstance(func, ast.Attribute)
+            else ""
+        )
         if name != "check":
             continue
-        if len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
-            raise PlanError("call check with the check id as its only positional argument: check(\"ch02.name\")")
+        if (
+            len(node.args) != 1
+            or not isinstance(node.args[0], ast.Constant)
+            or not isinstance(node.args[0].value, str)
+        ):
+            raise PlanError(
+                'call check with the check id as its only positional argument: check("ch02.name")'
+            )
         hidden = False
         for keyword in node.keywords:
             if keyword.arg != "hidden" or not isinstance(keyword.value, ast.Constant):
@@ -155,7 +171,9 @@ def read_plan(path) -> Plan:
         seen_ids.add(grade_id)
         is_grade, is_solution = bool(meta.get("grade")), bool(meta.get("solution"))
         if is_grade and is_solution:
-            raise PlanError(f"{where}: autograded-answer cells are not supported; split answer and test")
+            raise PlanError(
+                f"{where}: autograded-answer cells are not supported; split answer and test"
+            )
         if BEGIN_SOLUTION in source and not is_solution:
             raise PlanError(f"{where}: a solution region outside a solution cell")
         if BEGIN_HIDDEN in source and not is_grade:
@@ -171,7 +189,7 @@ def read_plan(path) -> Plan:
         except (SyntaxError, PlanError) as exc:
             raise PlanError(f"{where}: {exc}") from None
         if not calls:
-            raise PlanError(f"{where}: a graded cell must call check(\"{chapter}.name\")")
+            raise PlanError(f'{where}: a graded cell must call check("{chapter}.name")')
         ids = {call[0] for call in calls}
         if len(ids) != 1:
             raise PlanError(f"{where}: one graded cell checks one exercise, found {sorted(ids)}")
@@ -182,17 +200,27 @@ def read_plan(path) -> Plan:
             raise PlanError(f"{where}: {exc}") from None
         for _, hidden, line in calls:
             if hidden != (line in hidden_lines):
-                raise PlanError(f"{where}: check(..., hidden=True) belongs inside the hidden-tests markers, and only there")
+                raise PlanError(
+                    f"{where}: check(..., hidden=True) belongs inside the hidden-tests markers, and only there"
+                )
         if calls[0][1]:
             raise PlanError(f"{where}: the first check call must be the visible one")
         points = meta.get("points")
         if points != check.points:
-            raise PlanError(f"{where}: the cell gives {points} points, {check_id} says {check.points}")
+            raise PlanError(
+                f"{where}: the cell gives {points} points, {check_id} says {check.points}"
+            )
         if check_id in used_checks:
             raise PlanError(f"{where}: {check_id} is graded twice")
         used_checks.add(check_id)
         graded.append(
-            GradedCell(grade_id, int(points), len(graded) + 1, [CheckCall(c[0], c[1]) for c in calls], check)
+            GradedCell(
+                grade_id,
+                int(points),
+                len(graded) + 1,
+                [CheckCall(c[0], c[1]) for c in calls],
+                check,
+            )
         )
     unused = [cid for cid in checks if cid not in used_checks]
     if unused:

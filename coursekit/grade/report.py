@@ -25,8 +25,14 @@ def gradebook_csv(plan, results: list) -> str:
     for result in sorted(results, key=lambda r: r["learner"]):
         points = {c["grade_id"]: c["points"] for c in result.get("cells", [])}
         writer.writerow(
-            [result["learner"], *(points.get(i, 0) for i in ids), result["total"], plan.max_points,
-             result["status"], result["reason"]]
+            [
+                result["learner"],
+                *(points.get(i, 0) for i in ids),
+                result["total"],
+                plan.max_points,
+                result["status"],
+                result["reason"],
+            ]
         )
     return out.getvalue()
 
@@ -47,21 +53,22 @@ def feedback_html(plan, result: dict) -> str:
         )
     reason = f"<p>{e(result['reason'])}</p>" if result.get("reason") else ""
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(plan.chapter)}: {e(result['learner'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{e(plan.chapter)}: {e(result["learner"])}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{border-bottom:1px solid #ddd;
 padding:.4em;vertical-align:top;text-align:left}}table{{border-collapse:collapse}}</style></head>
-<body><h1>{e(plan.chapter)} feedback for {e(result['learner'])}</h1>
-<p><b>{result['total']} / {plan.max_points} points</b> &middot; status: {e(result['status'])}
-({e(STATUS_MEANING.get(result['status'], ''))})</p>{reason}
+<body><h1>{e(plan.chapter)} feedback for {e(result["learner"])}</h1>
+<p><b>{result["total"]} / {plan.max_points} points</b> &middot; status: {e(result["status"])}
+({e(STATUS_MEANING.get(result["status"], ""))})</p>{reason}
 <table><tr><th>#</th><th>exercise</th><th>result</th><th>points</th><th>message</th></tr>
-{''.join(rows)}</table>
+{"".join(rows)}</table>
 <p><small>Hidden cases were applied: your functions were tried on inputs you had not seen.</small></p>
 </body></html>
 """
 
 
-def summary_text(plan, results: list, *, graded: int, reused: int, seconds: float, workers: int,
-                 isolation: str) -> str:
+def summary_text(
+    plan, results: list, *, graded: int, reused: int, seconds: float, workers: int, isolation: str
+) -> str:
     lines = []
     n = len(results)
     lines.append(
@@ -87,7 +94,10 @@ def summary_text(plan, results: list, *, graded: int, reused: int, seconds: floa
     lines.append("failures by exercise:")
     for g in plan.graded:
         failed = sum(
-            1 for r in results if next((c["points"] for c in r.get("cells", []) if c["grade_id"] == g.grade_id), 0) == 0
+            1
+            for r in results
+            if next((c["points"] for c in r.get("cells", []) if c["grade_id"] == g.grade_id), 0)
+            == 0
         )
         lines.append(f"  {g.number}. {g.grade_id:<14} {g.title:<40} {failed} of {n} failed")
     counts = {}

@@ -182,12 +182,16 @@ class Grading:
             if notebook_cut:
                 return f"the notebook's time limit ({self.limits.notebook_s:g} s) ran out {where}"
             what = "while being checked (your function did not return)" if checking else ""
-            return " ".join(filter(None, [f"timed out after {self.limits.cell_s:g} s", what, where]))
+            return " ".join(
+                filter(None, [f"timed out after {self.limits.cell_s:g} s", what, where])
+            )
         if run.status == "output-cap":
             return f"printed more than {self.limits.output_mb:g} MB {where}"
         if run.status == "died":
             code = run.exit_code
-            signum = -code if code is not None and code < 0 else code - 128 if code and code > 128 else 0
+            signum = (
+                -code if code is not None and code < 0 else code - 128 if code and code > 128 else 0
+            )
             if code is None:
                 how = "it was killed"
             elif signum:
@@ -223,13 +227,18 @@ class Grading:
         if run.status in ("ok", "error"):
             self.good.append(step)
             if run.ename == "MemoryError":
-                self.incident(step.exercise, f"ran out of memory (limit {self.limits.memory_mb} MB) "
-                              f"{self.where(step.exercise)}")
+                self.incident(
+                    step.exercise,
+                    f"ran out of memory (limit {self.limits.memory_mb} MB) "
+                    f"{self.where(step.exercise)}",
+                )
             elif run.status == "error":
                 self.cell_errors.setdefault(step.exercise, []).append(run.ename)
         else:
-            self.incident(step.exercise, self.describe(run, step.exercise, checking=False,
-                                                       notebook_cut=notebook_cut))
+            self.incident(
+                step.exercise,
+                self.describe(run, step.exercise, checking=False, notebook_cut=notebook_cut),
+            )
         if run.kernel_lost:
             self.recover()
 
@@ -243,7 +252,9 @@ class Grading:
             cases = make_cases(check, seed, call.hidden)
             code, opener, closer = probe_snippet(check, cases)
             if self.remaining() <= 0:
-                outcome = Outcome(check.id, "failed", "not checked: the notebook's time limit had run out")
+                outcome = Outcome(
+                    check.id, "failed", "not checked: the notebook's time limit had run out"
+                )
                 break
             seconds, notebook_cut = self.budget()
             run = self.kernel.run(code, seconds, capture=True, store_history=False)
@@ -263,8 +274,10 @@ class Grading:
                 break
             tried[call.hidden] += outcome.cases
         if outcome is not None and outcome.passed and tried[True]:
-            outcome.message = (f"all {tried[False] + tried[True]} cases pass "
-                               f"({tried[False]} visible, {tried[True]} hidden)")
+            outcome.message = (
+                f"all {tried[False] + tried[True]} cases pass "
+                f"({tried[False]} visible, {tried[True]} hidden)"
+            )
         self.results[graded.grade_id] = self.cell_result(graded, outcome)
 
     def cell_result(self, graded: GradedCell, outcome: Outcome | None) -> dict:
@@ -302,8 +315,11 @@ class Grading:
         for step in steps:
             if self.remaining() <= 0:
                 exercise = step.exercise
-                self.incident(exercise, f"the notebook's time limit ({self.limits.notebook_s:g} s) "
-                              f"ran out {self.where(exercise)}")
+                self.incident(
+                    exercise,
+                    f"the notebook's time limit ({self.limits.notebook_s:g} s) "
+                    f"ran out {self.where(exercise)}",
+                )
                 break
             if step.kind == "code":
                 self.run_code(step)
@@ -312,17 +328,27 @@ class Grading:
         for graded in self.plan.graded:
             if graded.grade_id not in self.results:
                 if graded.number not in self.incidents:
-                    self.incident(graded.number, f"not checked: the notebook's time limit "
-                                  f"({self.limits.notebook_s:g} s) had run out")
+                    self.incident(
+                        graded.number,
+                        f"not checked: the notebook's time limit "
+                        f"({self.limits.notebook_s:g} s) had run out",
+                    )
                 self.results[graded.grade_id] = self.cell_result(graded, None)
         reasons = [self.incidents[n] for n in sorted(self.incidents)] + self.loose_incidents
         status = "incidents" if reasons else "modified" if modified else "ok"
-        return result_record(self.job, self.plan, status, reasons + self.notes,
-                             [self.results[g.grade_id] for g in self.plan.graded],
-                             kernel_starts=kernel.starts)
+        return result_record(
+            self.job,
+            self.plan,
+            status,
+            reasons + self.notes,
+            [self.results[g.grade_id] for g in self.plan.graded],
+            kernel_starts=kernel.starts,
+        )
 
 
-def result_record(job: dict, plan: Plan | None, status: str, reasons: list, cells: list, **extra) -> dict:
+def result_record(
+    job: dict, plan: Plan | None, status: str, reasons: list, cells: list, **extra
+) -> dict:
     total = sum(c["points"] for c in cells)
     reason = "; ".join(dict.fromkeys(r for r in reasons if r))
     return {
@@ -342,8 +368,16 @@ def result_record(job: dict, plan: Plan | None, status: str, reasons: list, cell
 
 def empty_cells(plan: Plan, message: str) -> list:
     return [
-        {"grade_id": g.grade_id, "number": g.number, "title": g.title, "kind": g.check.kind,
-         "max_points": g.points, "points": 0, "status": "not-run", "message": message}
+        {
+            "grade_id": g.grade_id,
+            "number": g.number,
+            "title": g.title,
+            "kind": g.check.kind,
+            "max_points": g.points,
+            "points": 0,
+            "status": "not-run",
+            "message": message,
+        }
         for g in plan.graded
     ]
 
@@ -386,12 +420,16 @@ def grade_job(job: dict) -> dict:
     try:
         nb, notes = load_notebook(data)
     except Rejected as exc:
-        return result_record(job, plan, "rejected", [str(exc)], empty_cells(plan, f"{FAIL} not graded: {exc}."))
+        return result_record(
+            job, plan, "rejected", [str(exc)], empty_cells(plan, f"{FAIL} not graded: {exc}.")
+        )
     coursekit_meta = nb["metadata"].get("coursekit")
     chapter = coursekit_meta.get("chapter") if isinstance(coursekit_meta, dict) else None
     if chapter is not None and chapter != plan.chapter:
         reason = f"this is the notebook of {chapter}, not {plan.chapter}"
-        return result_record(job, plan, "rejected", [reason], empty_cells(plan, f"{FAIL} not graded: {reason}."))
+        return result_record(
+            job, plan, "rejected", [reason], empty_cells(plan, f"{FAIL} not graded: {reason}.")
+        )
     box = Path(tempfile.mkdtemp(prefix="sandbox-", dir=job.get("run_dir")))
     try:
         box.chmod(0o755)

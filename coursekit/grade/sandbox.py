@@ -198,7 +198,9 @@ def build_root(config: dict) -> None:
     _mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
     if notebook_bytes:
-        target = os.path.join(_inside(root, config["work_dir"]), os.path.basename(config["notebook"]))
+        target = os.path.join(
+            _inside(root, config["work_dir"]), os.path.basename(config["notebook"])
+        )
         with open(target, "wb") as f:
             f.write(notebook_bytes)
 
@@ -257,7 +259,12 @@ def _seal_connection_dir(config: dict, kernel_pid: int) -> None:
     for st_flag, ms_flag in _LOCKED_FLAGS.items():
         if st_flags & st_flag:
             locked |= ms_flag
-    _mount(None, conn, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | locked)
+    _mount(
+        None,
+        conn,
+        None,
+        MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | locked,
+    )
 
 
 def _run_init(kernel_pid: int) -> None:

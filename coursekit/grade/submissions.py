@@ -63,9 +63,13 @@ def collect(path) -> tuple:
                 if _ignored(info.filename, ignored):
                     continue
                 if info.file_size > MAX_BYTES:  # rejected later, never inflated
-                    found.append(Submission(learner_id(info.filename), info.filename, b"", too_large=True))
+                    found.append(
+                        Submission(learner_id(info.filename), info.filename, b"", too_large=True)
+                    )
                     continue
-                found.append(Submission(learner_id(info.filename), info.filename, archive.read(info)))
+                found.append(
+                    Submission(learner_id(info.filename), info.filename, archive.read(info))
+                )
     elif path.is_dir():
         for file in sorted(path.rglob("*")):
             if not file.is_file():
@@ -123,7 +127,9 @@ def load_notebook(data: bytes) -> tuple:
         raise Rejected("not a valid notebook: malformed metadata")
     cells = nb.get("cells")
     if not isinstance(cells, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("source"), str) and isinstance(c.get("cell_type"), str)
+        isinstance(c, dict)
+        and isinstance(c.get("source"), str)
+        and isinstance(c.get("cell_type"), str)
         for c in cells
     ):
         raise Rejected("not a valid notebook: malformed cells")

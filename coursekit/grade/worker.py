@@ -37,7 +37,9 @@ def main(argv=None) -> int:
         result = grade_job(job)
     except Exception as exc:  # noqa: BLE001 - recorded as this submission's error row
         traceback.print_exc()
-        result = result_record(job, None, "error", [f"grader error: {type(exc).__name__}: {exc}"], [])
+        result = result_record(
+            job, None, "error", [f"grader error: {type(exc).__name__}: {exc}"], []
+        )
     result["seconds"] = round(time.monotonic() - started, 2)
     write_atomic(job["result_path"], json.dumps(result, indent=1, sort_keys=True))
     return 0

@@ -11,14 +11,14 @@ from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck
 
 __all__ = [
-           "Function",
-           "FunctionCtx",
-           "GradcheckError",
-           "backward",
-           "detect_anomaly",
-           "grad",
-           "gradcheck",
-           "is_anomaly_enabled",
-           "set_detect_anomaly",
-           "trace_backward",
+    "Function",
+    "FunctionCtx",
+    "GradcheckError",
+    "backward",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
+    "trace_backward",
 ]

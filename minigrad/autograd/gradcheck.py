@@ -35,13 +35,14 @@ def _numerical_jacobian(fn, inputs, i, eps):
             flat[k] = original + eps
             plus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
             flat[k] = original - eps
-            minus = [o._data.astype(np.float64).reshape(-1).copy()
-                     for o in _outputs(fn, inputs)]
+            minus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
             flat[k] = original
             columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     # one (n_out x n_in) matrix per output
-    return [np.stack([c[j] for c in columns], axis=1) if columns else
-            np.zeros((n_out[j], 0)) for j in range(len(n_out))]
+    return [
+        np.stack([c[j] for c in columns], axis=1) if columns else np.zeros((n_out[j], 0))
+        for j in range(len(n_out))
+    ]
 
 
 def _analytical_jacobian(fn, inputs, i):
@@ -55,10 +56,16 @@ def _analytical_jacobian(fn, inputs, i):
         for k in range(out._data.size):
             seed = np.zeros(out._data.size, dtype=out._data.dtype)
             seed[k] = 1
-            g = grad(out, x, grad_outputs=_seed_tensor(seed.reshape(out._data.shape)),
-                     retain_graph=True, allow_unused=True)[0]
-            rows.append(np.zeros(x._data.size) if g is None else
-                        g._data.astype(np.float64).reshape(-1))
+            g = grad(
+                out,
+                x,
+                grad_outputs=_seed_tensor(seed.reshape(out._data.shape)),
+                retain_graph=True,
+                allow_unused=True,
+            )[0]
+            rows.append(
+                np.zeros(x._data.size) if g is None else g._data.astype(np.float64).reshape(-1)
+            )
         jacobians.append(np.array(rows).reshape(out._data.size, x._data.size))
     return jacobians
 
@@ -77,7 +84,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             warnings.warn(
                 f"Input #{i} requires gradient and is not a double precision floating point or "
                 "complex. This check will likely fail if all the inputs are not of double "
-                "precision floating point or complex. ", UserWarning, stacklevel=2)
+                "precision floating point or complex. ",
+                UserWarning,
+                stacklevel=2,
+            )
     for i, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
@@ -89,5 +99,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     return False
                 raise GradcheckError(
                     f"Jacobian mismatch for output {j} with respect to input {i},\n"
-                    f"numerical:{_seed_tensor(n)!r}\nanalytical:{_seed_tensor(a)!r}\n")
+                    f"numerical:{_seed_tensor(n)!r}\nanalytical:{_seed_tensor(a)!r}\n"
+                )
     return True

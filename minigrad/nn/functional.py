@@ -80,8 +80,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * scale
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None,
-               training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """Normalise each channel (dim 1) of an (N, C) or (N, C, L) input.
 
     training=True: use this batch's mean and biased variance, and (if given)
@@ -97,8 +98,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
                 f"got input size {input.size()}"
             )
     # One fused op (NativeBatchNormBackward0): statistics over every dim but dim 1.
-    return fused.native_batch_norm(input, weight, bias, running_mean, running_var, training,
-                                   momentum, eps)
+    return fused.native_batch_norm(
+        input, weight, bias, running_mean, running_var, training, momentum, eps
+    )
 
 
 # ----------------------------------------------------------------------

@@ -22,8 +22,10 @@ def tensor_function(fn):
     @functools.wraps(fn)
     def checked(input, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{fn.__name__}(): argument 'input' (position 1) must be Tensor, "
-                            f"not {type(input).__name__}")
+            raise TypeError(
+                f"{fn.__name__}(): argument 'input' (position 1) must be Tensor, "
+                f"not {type(input).__name__}"
+            )
         return fn(input, *args, **kwargs)
 
     return checked
@@ -54,8 +56,16 @@ def wrapped_number(x):
     (int -> int64, float -> float64), e.g. ``(a * 2).grad_fn._saved_other``."""
     if isinstance(x, Tensor):
         return x
-    return _wrap(np.asarray(x, dtype=dtypes.result_type(x).numpy if isinstance(x, bool) else
-                            np.int64 if isinstance(x, (int, np.integer)) else np.float64))
+    return _wrap(
+        np.asarray(
+            x,
+            dtype=dtypes.result_type(x).numpy
+            if isinstance(x, bool)
+            else np.int64
+            if isinstance(x, (int, np.integer))
+            else np.float64,
+        )
+    )
 
 
 def as_tensor_operand(x):
@@ -104,8 +114,10 @@ def broadcast_error(x, y):
         n = b[-i] if i <= len(b) else 1
         if m != n and m != 1 and n != 1:
             dim = max(len(a), len(b)) - i
-            return RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b "
-                                f"({n}) at non-singleton dimension {dim}")
+            return RuntimeError(
+                f"The size of tensor a ({m}) must match the size of tensor b "
+                f"({n}) at non-singleton dimension {dim}"
+            )
     return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")
 
 

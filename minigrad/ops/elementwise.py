@@ -50,17 +50,22 @@ class AddBackward0(Node):
     """d(a + alpha*b)/da = 1, d/db = alpha: nothing needs saving."""
 
     def apply(self, grad):
-        return (grad_for(grad, self.meta[0]) if self.needs_grad(0) else None,
-                grad_for(grad * self.alpha if self.alpha != 1 else grad, self.meta[1])
-                if self.needs_grad(1) else None)
+        return (
+            grad_for(grad, self.meta[0]) if self.needs_grad(0) else None,
+            grad_for(grad * self.alpha if self.alpha != 1 else grad, self.meta[1])
+            if self.needs_grad(1)
+            else None,
+        )
 
 
 class SubBackward0(Node):
     """d(a - alpha*b)/da = 1, d/db = -alpha."""
 
     def apply(self, grad):
-        return (grad_for(grad, self.meta[0]) if self.needs_grad(0) else None,
-                grad_for(grad * -self.alpha, self.meta[1]) if self.needs_grad(1) else None)
+        return (
+            grad_for(grad, self.meta[0]) if self.needs_grad(0) else None,
+            grad_for(grad * -self.alpha, self.meta[1]) if self.needs_grad(1) else None,
+        )
 
 
 def add(a, b, alpha=1):
@@ -76,15 +81,21 @@ def add(a, b, alpha=1):
 
 def sub(a, b, alpha=1):
     a, b = _number_or_tensor(a), _number_or_tensor(b)
-    bools = [isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._data.dtype == np.bool_)
-             for v in (a, b)]
+    bools = [
+        isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._data.dtype == np.bool_)
+        for v in (a, b)
+    ]
     if all(bools):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not "
+            "supported. Use the `^` or `logical_xor()` operator instead."
+        )
     if any(bools):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` "
+            "operator instead."
+        )
     a, b, x, y = promote(a, b)
     out = np.subtract(x, y * alpha if alpha != 1 else y)
     if not is_recording(a, b):
@@ -240,9 +251,11 @@ class NegBackward0(Node):
 
 def neg(t):
     if t._data.dtype == np.bool_:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                           "you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If "
+            "you are trying to invert a mask, use the `~` or `logical_not()` "
+            "operator instead."
+        )
     out = np.negative(t._data)
     return output(out, NegBackward0(t)) if is_recording(t) else output(out)
 
@@ -373,8 +386,10 @@ class TanhBackwardBackward0(Node):
 
     def apply(self, grad):
         grad_output, y = self.saved("grad_output"), self.saved("output")
-        return (tanh_backward(grad, y) if self.needs_grad(0) else None,
-                grad * (mul_number(y, -2) * grad_output) if self.needs_grad(1) else None)
+        return (
+            tanh_backward(grad, y) if self.needs_grad(0) else None,
+            grad * (mul_number(y, -2) * grad_output) if self.needs_grad(1) else None,
+        )
 
 
 def tanh_backward(grad, y):
@@ -422,9 +437,10 @@ class SigmoidBackwardBackward0(Node):
 
     def apply(self, grad):
         grad_output, s = self.saved("grad_output"), self.saved("output")
-        return (sigmoid_backward(grad, s) if self.needs_grad(0) else None,
-                grad * grad_output * add_number(mul_number(s, -2), 1)
-                if self.needs_grad(1) else None)
+        return (
+            sigmoid_backward(grad, s) if self.needs_grad(0) else None,
+            grad * grad_output * add_number(mul_number(s, -2), 1) if self.needs_grad(1) else None,
+        )
 
 
 def sigmoid_backward(grad, s):

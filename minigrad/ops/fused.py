@@ -35,8 +35,10 @@ def addmm(bias, mat1, mat2):
     if m != m2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {m2}x{p})")
     if mat1._data.dtype != mat2._data.dtype or bias._data.dtype != mat1._data.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{mat1.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}")
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got "
+            f"{mat1.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}"
+        )
     out = mat1._data @ mat2._data
     out += bias._data  # in place into the fresh product: no second array of that size
     if not is_recording(bias, mat1, mat2):
@@ -133,8 +135,15 @@ class NativeBatchNormBackward0(Node):
         if self.needs_grad(0):
             if self.training:
                 dims, n = self.reduce_dims, self.count
-                grad_x = invstd / n * (n * dxhat - dxhat.sum(dims, keepdim=True)
-                                       - xhat * (dxhat * xhat).sum(dims, keepdim=True))
+                grad_x = (
+                    invstd
+                    / n
+                    * (
+                        n * dxhat
+                        - dxhat.sum(dims, keepdim=True)
+                        - xhat * (dxhat * xhat).sum(dims, keepdim=True)
+                    )
+                )
             else:
                 grad_x = dxhat * invstd
         if self.needs_grad(1):

@@ -27,28 +27,35 @@ def check_inplace(t, *others):
         raise RuntimeError(
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
             "make a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details.")
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
     if not _state.grad_enabled:
         return
     if t._grad_fn is None and t._requires_grad:
         raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation.")
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
     base = t._base
     if base is not None:
         if base._requires_grad and base._grad_fn is None:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation.")
+                "operation."
+            )
         if base._requires_grad or any(o._requires_grad for o in others):
             raise NotImplementedError(
                 "minigrad does not support in-place operations on a view of a tensor that "
                 "requires grad while recording (PyTorch rewrites the base tensor's history "
-                "with CopySlices). Use an out-of-place operation, or clone() first.")
+                "with CopySlices). Use an out-of-place operation, or clone() first."
+            )
 
 
 def _operand(other, t):
-    if other.__class__ is Tensor and other._data.dtype is t._data.dtype and (
-            other._data.shape == t._data.shape):
+    if (
+        other.__class__ is Tensor
+        and other._data.dtype is t._data.dtype
+        and (other._data.shape == t._data.shape)
+    ):
         return other  # the common case (an optimizer's update): nothing to check
     other = as_tensor_operand(other)
     if other is None:
@@ -63,21 +70,31 @@ def _operand(other, t):
                 from .common import broadcast_error
 
                 raise broadcast_error(t._data, other._data)
-            raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
-                               f"broadcast shape {list(target)}")
+            raise RuntimeError(
+                f"output with shape {list(t._data.shape)} doesn't match the "
+                f"broadcast shape {list(target)}"
+            )
     result = dtypes.result_type(t, other)
     if not np.can_cast(result.numpy, t._data.dtype, casting="same_kind") or (
-            result.category > t.dtype.category):
-        raise RuntimeError(f"result type {_short(result)} can't be cast to the desired output "
-                           f"type {_short(t.dtype)}")
+        result.category > t.dtype.category
+    ):
+        raise RuntimeError(
+            f"result type {_short(result)} can't be cast to the desired output "
+            f"type {_short(t.dtype)}"
+        )
     if not isinstance(other, Tensor):
         other = scalar_tensor(other, t.dtype)
     return other
 
 
 def _short(dt):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool"}[dt.name]
+    return {
+        "float32": "Float",
+        "float64": "Double",
+        "int64": "Long",
+        "int32": "Int",
+        "bool": "Bool",
+    }[dt.name]
 
 
 def _bump(t):
@@ -91,8 +108,11 @@ def _rebase(t, node):
 
 
 def _recording(t, other=None):
-    return _state.grad_enabled and not _state.inference_mode and (
-        t._requires_grad or (other is not None and other._requires_grad))
+    return (
+        _state.grad_enabled
+        and not _state.inference_mode
+        and (t._requires_grad or (other is not None and other._requires_grad))
+    )
 
 
 def add_(t, other, alpha=1):
@@ -152,8 +172,9 @@ def mul_(t, other):
 def div_(t, other):
     other = _operand(other, t)
     if not t.dtype.is_floating_point:
-        raise RuntimeError("result type Float can't be cast to the desired output type "
-                           f"{_short(t.dtype)}")
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {_short(t.dtype)}"
+        )
     check_inplace(t, other)
     node = None
     if _recording(t, other):
@@ -199,8 +220,10 @@ def fill_(t, value):
     node_class = FillBackward2
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
-                               f"with {value.ndim} dimensions.")
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor "
+                f"with {value.ndim} dimensions."
+            )
         value, node_class = value.item(), FillBackward3
     check_inplace(t)
     node = node_class(t) if _recording(t) else None
@@ -233,9 +256,11 @@ def copy_(t, src):
     try:
         np.copyto(t._data, np.broadcast_to(src._data, t._data.shape), casting="unsafe")
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({t._data.shape[-1] if t.ndim else 1}) must "
-                           f"match the size of tensor b ({src._data.shape[-1]}) at "
-                           "non-singleton dimension") from None
+        raise RuntimeError(
+            f"The size of tensor a ({t._data.shape[-1] if t.ndim else 1}) must "
+            f"match the size of tensor b ({src._data.shape[-1]}) at "
+            "non-singleton dimension"
+        ) from None
     _bump(t)
     if node is not None:
         _rebase(t, node)
@@ -272,8 +297,8 @@ def setitem(t, key, value):
         value = scalar_tensor(value, t.dtype)
     if t._grad_fn is None and t._requires_grad and _state.grad_enabled:
         raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place "
-            "operation.")
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
     check_inplace(t, value)
     node = None
     if _recording(t, value):
@@ -283,10 +308,12 @@ def setitem(t, key, value):
     try:
         np.broadcast_shapes(value._data.shape, target)
     except ValueError:
-        raise RuntimeError(f"The expanded size of the tensor ({target[-1] if target else 1}) "
-                           f"must match the existing size ({value._data.shape[-1]}) at "
-                           f"non-singleton dimension {len(target) - 1}.  Target sizes: "
-                           f"{list(target)}.  Tensor sizes: {list(value._data.shape)}") from None
+        raise RuntimeError(
+            f"The expanded size of the tensor ({target[-1] if target else 1}) "
+            f"must match the existing size ({value._data.shape[-1]}) at "
+            f"non-singleton dimension {len(target) - 1}.  Target sizes: "
+            f"{list(target)}.  Tensor sizes: {list(value._data.shape)}"
+        ) from None
     t._data[key] = value._data
     _bump(t)
     if node is not None:

@@ -14,8 +14,13 @@ from .shape import SqueezeBackward4, squeeze, unsafe_view
 
 
 def _dt(t):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "bool": "bool"}[t.dtype.name]
+    return {
+        "float32": "float",
+        "float64": "double",
+        "int64": "long int",
+        "int32": "int",
+        "bool": "bool",
+    }[t.dtype.name]
 
 
 class MmBackward0(Node):
@@ -42,10 +47,12 @@ def mm(a, b):
     if a._data.shape[1] != b._data.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} "
-            f"and {b._data.shape[0]}x{b._data.shape[1]})")
+            f"and {b._data.shape[0]}x{b._data.shape[1]})"
+        )
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dt(a)} != "
-                           f"{_dt(b)}")
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_dt(a)} != {_dt(b)}"
+        )
     out = a._data @ b._data
     if not is_recording(a, b):
         return output(out)
@@ -103,19 +110,23 @@ def matmul(a, b):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul(): argument 'other' must be Tensor")
     if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
+        )
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dt(a)} != "
-                           f"{_dt(b)}")
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_dt(a)} != {_dt(b)}"
+        )
     if a.ndim == 2 and b.ndim == 2:
         return mm(a, b)
     if a.ndim == 1 and b.ndim == 1:
         if a._data.shape != b._data.shape:
-            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._data.shape[0]}] "
-                               f"and src [{b._data.shape[0]}] to have the same number of "
-                               f"elements, but got {a._data.shape[0]} and {b._data.shape[0]} "
-                               "elements respectively")
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{a._data.shape[0]}] "
+                f"and src [{b._data.shape[0]}] to have the same number of "
+                f"elements, but got {a._data.shape[0]} and {b._data.shape[0]} "
+                "elements respectively"
+            )
         out = np.asarray(np.dot(a._data, b._data))
         if not is_recording(a, b):
             return output(out)
@@ -127,8 +138,10 @@ def matmul(a, b):
         return output(out, node)
     if a.ndim == 2 and b.ndim == 1:
         if a._data.shape[1] != b._data.shape[0]:
-            raise RuntimeError(f"size mismatch, got input ({a._data.shape[0]}), mat "
-                               f"({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})")
+            raise RuntimeError(
+                f"size mismatch, got input ({a._data.shape[0]}), mat "
+                f"({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})"
+            )
         out = a._data @ b._data
         if not is_recording(a, b):
             return output(out)
@@ -150,8 +163,7 @@ def matmul(a, b):
         # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
         rows = a.reshape(-1, a._data.shape[-1])
         folded = mm(rows, b) if b.ndim == 2 else matmul(rows, b)
-        out_shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else \
-            a._data.shape[:-1]
+        out_shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else a._data.shape[:-1]
         return unsafe_view(folded, out_shape)
     return _batched(a, b)
 
@@ -165,15 +177,19 @@ def _batched(a, b):
         b = b.unsqueeze(-1)
     (n, m), (m2, p) = a._data.shape[-2:], b._data.shape[-2:]
     if m != m2:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{max(1, int(np.prod(b._data.shape[:-2])))}, {m}] but got: "
-                           f"[{max(1, int(np.prod(b._data.shape[:-2])))}, {m2}].")
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{max(1, int(np.prod(b._data.shape[:-2])))}, {m}] but got: "
+            f"[{max(1, int(np.prod(b._data.shape[:-2])))}, {m2}]."
+        )
     try:
         batch = np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
     except ValueError:
-        raise RuntimeError(f"The size of tensor a must match the size of tensor b at a "
-                           f"non-singleton dimension: batch shapes {list(a.shape[:-2])} and "
-                           f"{list(b.shape[:-2])}") from None
+        raise RuntimeError(
+            f"The size of tensor a must match the size of tensor b at a "
+            f"non-singleton dimension: batch shapes {list(a.shape[:-2])} and "
+            f"{list(b.shape[:-2])}"
+        ) from None
     size = int(np.prod(batch))
     a3 = a.expand(*batch, n, m).reshape(size, n, m)
     b3 = b.expand(*batch, m, p).reshape(size, m, p)
@@ -188,8 +204,9 @@ def _batched(a, b):
 def bmm(a, b):
     """Batched matrix product of two 3-D tensors: one mm per batch entry."""
     if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor" if a.ndim != 3 else
-                           "batch2 must be a 3D tensor")
+        raise RuntimeError(
+            "batch1 must be a 3D tensor" if a.ndim != 3 else "batch2 must be a 3D tensor"
+        )
     out = np.matmul(a._data, b._data)
     if not is_recording(a, b):
         return output(out)

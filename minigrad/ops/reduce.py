@@ -27,8 +27,10 @@ def _normalize_dims(dim, ndim):
     out = []
     for d in dims:
         if not -top <= d < top:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-top}, {top - 1}], but got {d})")
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of "
+                f"[{-top}, {top - 1}], but got {d})"
+            )
         out.append(d % top)
     return tuple(sorted(out))
 
@@ -58,14 +60,16 @@ class SumBackward1(Node):
 def sum(t, dim=None, keepdim=False, dtype=None):
     data = t._data
     dims = _normalize_dims(dim, data.ndim)
-    out_dtype = dtype.numpy if dtype is not None else (
-        np.int64 if data.dtype.kind in "biu" else data.dtype)
+    out_dtype = (
+        dtype.numpy if dtype is not None else (np.int64 if data.dtype.kind in "biu" else data.dtype)
+    )
     if data.ndim == 0:
         axes = None
     else:
         axes = dims
-    out = np.asarray(np.sum(data, axis=axes, keepdims=keepdim and axes is not None,
-                            dtype=out_dtype))
+    out = np.asarray(
+        np.sum(data, axis=axes, keepdims=keepdim and axes is not None, dtype=out_dtype)
+    )
     if not is_recording(t):
         return output(out)
     if dims is None:
@@ -94,13 +98,15 @@ def mean(t, dim=None, keepdim=False):
     if data.dtype.kind not in "fc":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {t.dtype.legacy_name[:-6]}")
+            f"point or complex dtype. Got: {t.dtype.legacy_name[:-6]}"
+        )
     dims = _normalize_dims(dim, data.ndim)
     axes = None if data.ndim == 0 else dims
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
-        out = np.asarray(np.mean(data, axis=axes, keepdims=keepdim and axes is not None),
-                         dtype=data.dtype)
+        out = np.asarray(
+            np.mean(data, axis=axes, keepdims=keepdim and axes is not None), dtype=data.dtype
+        )
     if not is_recording(t):
         return output(out)
     count = data.size // builtins.max(out.size, 1) if data.size else 0
@@ -142,13 +148,16 @@ class MinBackward0(MaxBackward0):
 
 
 def _reduce_extreme(t, dim, keepdim, pick, arg, result_type, name):
-    whole_node, dim_node = (MaxBackward1, MaxBackward0) if name == "max" else (
-        MinBackward1, MinBackward0)
+    whole_node, dim_node = (
+        (MaxBackward1, MaxBackward0) if name == "max" else (MinBackward1, MinBackward0)
+    )
     data = t._data
     if dim is None:
         if data.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                               "== 0. Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() "
+                "== 0. Specify the reduction dim with the 'dim' argument."
+            )
         out = np.asarray(pick(data))
         if not is_recording(t):
             return output(out)

@@ -108,15 +108,16 @@ def flatten(t, start_dim=0, end_dim=-1):
     shape = t._data.shape
     if start == end:
         return t
-    new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
+    new = shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
     return reshape(t, *new)
 
 
 def _dim(d, ndim):
     top = max(ndim, 1)
     if not -top <= d < top:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-top}, "
-                         f"{top - 1}], but got {d})")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {d})"
+        )
     return d % top
 
 
@@ -158,9 +159,11 @@ class PermuteBackward0(Node):
 def permute(t, *dims):
     dims = _shape_arg(dims)
     if len(dims) != t.ndim:
-        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
-                           f"not match the length of the desired ordering of dimensions i.e. "
-                           f"input.dim() = {t.ndim} is not equal to len(dims) = {len(dims)}")
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does "
+            f"not match the length of the desired ordering of dimensions i.e. "
+            f"input.dim() = {t.ndim} is not equal to len(dims) = {len(dims)}"
+        )
     dims = tuple(_dim(d, t.ndim) for d in dims)
     out = np.transpose(t._data, dims)
     node = None
@@ -178,7 +181,10 @@ def T(t):
         "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
         "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
         "batches of matrices or `x.permute(*minigrad.arange(x.ndim - 1, -1, -1))` to reverse "
-        "the dimensions of a tensor.", UserWarning, stacklevel=3)
+        "the dimensions of a tensor.",
+        UserWarning,
+        stacklevel=3,
+    )
     return permute(t, *range(t.ndim - 1, -1, -1))
 
 
@@ -244,21 +250,26 @@ def expand(t, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - t.ndim
     if lead < 0:
-        raise RuntimeError(f"expand(minigrad.{t.dtype.legacy_name}{{{list(t.shape)}}}, size="
-                           f"{list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
-                           f"greater or equal to the number of dimensions in the tensor "
-                           f"({t.ndim})")
-    target = tuple(t._data.shape[i - lead] if s == -1 and i >= lead else s
-                   for i, s in enumerate(sizes))
+        raise RuntimeError(
+            f"expand(minigrad.{t.dtype.legacy_name}{{{list(t.shape)}}}, size="
+            f"{list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+            f"greater or equal to the number of dimensions in the tensor "
+            f"({t.ndim})"
+        )
+    target = tuple(
+        t._data.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+    )
     if target == t._data.shape and not is_recording(t):
         return _view_of(t, t._data)
     try:
         out = np.broadcast_to(t._data, target)
     except ValueError:
-        raise RuntimeError(f"The expanded size of the tensor ({target[-1]}) must match the "
-                           f"existing size ({t._data.shape[-1]}) at non-singleton dimension "
-                           f"{len(target) - 1}.  Target sizes: {list(sizes)}.  Tensor sizes: "
-                           f"{list(t._data.shape)}") from None
+        raise RuntimeError(
+            f"The expanded size of the tensor ({target[-1]}) must match the "
+            f"existing size ({t._data.shape[-1]}) at non-singleton dimension "
+            f"{len(target) - 1}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+            f"{list(t._data.shape)}"
+        ) from None
     node = None
     if is_recording(t):
         node = ExpandBackward0(t)
@@ -278,22 +289,32 @@ def _index_component(k):
     return k
 
 
-_INDEX_TYPES_MESSAGE = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                        "Variables are valid indices (got {})")
+_INDEX_TYPES_MESSAGE = (
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+    "Variables are valid indices (got {})"
+)
 
 
 def normalize_index(key):
     key = key if isinstance(key, tuple) else (key,)
     for k in key:
-        if not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice, list,
-                                                               np.ndarray, Tensor))):
+        if not (
+            k is None
+            or k is Ellipsis
+            or isinstance(k, (int, np.integer, slice, list, np.ndarray, Tensor))
+        ):
             raise IndexError(_INDEX_TYPES_MESSAGE.format(type(k).__name__))
     return tuple(_index_component(k) for k in key)
 
 
 def _is_basic(key):
-    return all(k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))
-               and not isinstance(k, bool) for k in key)
+    return all(
+        k is None
+        or k is Ellipsis
+        or isinstance(k, (slice, int, np.integer))
+        and not isinstance(k, bool)
+        for k in key
+    )
 
 
 class SelectBackward0(Node):
@@ -363,8 +384,9 @@ def _select_step(t, k, dim, original_dim):
     else:
         size = data.shape[dim]
         if not -size <= k < size:
-            raise IndexError(f"index {k} is out of bounds for dimension {original_dim} with "
-                             f"size {size}")
+            raise IndexError(
+                f"index {k} is out of bounds for dimension {original_dim} with size {size}"
+            )
         full = (slice(None),) * dim + (int(k),)
         # The trailing Ellipsis makes numpy return a (0-d) view even for one element.
         out, cls, key = data[full + (Ellipsis,)], SelectBackward0, full
@@ -394,13 +416,15 @@ def getitem(t, key):
     if _is_basic(key):
         n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
         if t.ndim == 0 and n_real:
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            raise IndexError(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+            )
         if n_real > t.ndim:
             raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
         if Ellipsis in key:
             i = key.index(Ellipsis)
-            key = key[:i] + (slice(None),) * (t.ndim - n_real) + key[i + 1:]
+            key = key[:i] + (slice(None),) * (t.ndim - n_real) + key[i + 1 :]
         result, dim = t, 0
         for original_dim, k in enumerate(key):
             result, dim = _select_step(result, k, dim, original_dim)
@@ -432,8 +456,9 @@ def _tensor_list(tensors):
     tensors = list(tensors)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
     return tensors
 
 
@@ -462,13 +487,16 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors[1:], 1):
         shape = t._data.shape
         if len(shape) != len(first):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} "
-                               f"and {len(shape)}")
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}"
+            )
         for axis, (m, n) in enumerate(zip(first, shape)):
             if axis != d and m != n:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {m} but got size {n} for tensor number {i} "
-                                   "in the list.")
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. "
+                    f"Expected size {m} but got size {n} for tensor number {i} "
+                    "in the list."
+                )
     out = np.concatenate([t._data.astype(dt.numpy, copy=False) for t in tensors], axis=d)
     if not is_recording(*tensors):
         return output(out)
@@ -481,8 +509,10 @@ class StackBackward0(Node):
     """stack's gradient is split along the new dimension, one slice per input."""
 
     def apply(self, grad):
-        return tuple(select(grad, self.dim, i) if self.needs_grad(i) else None
-                     for i in range(len(self.next_functions)))
+        return tuple(
+            select(grad, self.dim, i) if self.needs_grad(i) else None
+            for i in range(len(self.next_functions))
+        )
 
 
 def select(t, dim, index):
@@ -496,8 +526,10 @@ def stack(tensors, dim=0):
     shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got "
+                f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}"
+            )
     dt = dtypes.result_type(*tensors)
     d = _dim(dim, len(shape) + 1)
     out = np.stack([t._data.astype(dt.numpy, copy=False) for t in tensors], axis=d)

@@ -53,12 +53,14 @@ check("ch00.first_gradient")
 # Write `numerical_slope(f, x, h=1e-5)`: `f` is a Python function of one float, `x` a
 # float; return the central difference, a float.
 
+
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
 def numerical_slope(f, x, h=1e-5):
     """Estimate df/dx at x from f(x + h) and f(x - h)."""
     ### BEGIN SOLUTION
     return (f(x + h) - f(x - h)) / (2 * h)
     ### END SOLUTION
+
 
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch00.numerical_slope")
@@ -76,10 +78,11 @@ check("ch00.numerical_slope", hidden=True)
 # Write the fixed function as `slope(x0)`: it must return the slope (a float) for any
 # number `x0`, integer or not.
 
+
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
 def slope_buggy(x0):
     x = mg.tensor(x0, requires_grad=True)
-    y = x ** 2 + 2 * x
+    y = x**2 + 2 * x
     y.backward()
     return x.grad.item()
 
@@ -90,14 +93,16 @@ try:
 except RuntimeError as error:
     print(f"slope_buggy(3) raised {type(error).__name__}: {error}")
 
+
 # %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
 def slope(x0):
     ### BEGIN SOLUTION
     x = mg.tensor(float(x0), requires_grad=True)
-    y = x ** 2 + 2 * x
+    y = x**2 + 2 * x
     y.backward()
     return x.grad.item()
     ### END SOLUTION
+
 
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 check("ch00.slope")

@@ -86,6 +86,7 @@ check("ch01.requires_grad_flow")
 # find out why, and write the fixed function as `fit_step(w0, b0, x, target)`, returning
 # the pair `(w.grad, b.grad)`.
 
+
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
 def fit_step_buggy(w0, b0, x, target):
     w = mg.Scalar(w0)
@@ -97,6 +98,7 @@ def fit_step_buggy(w0, b0, x, target):
 
 print(fit_step_buggy(0.5, 0.0, 2.0, 3.0))
 
+
 # %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
 def fit_step(w0, b0, x, target):
     ### BEGIN SOLUTION
@@ -106,6 +108,7 @@ def fit_step(w0, b0, x, target):
     loss.backward()
     return w.grad, b.grad
     ### END SOLUTION
+
 
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch01.fit_step")
@@ -132,6 +135,7 @@ check("ch01.fit_step", hidden=True)
 # Write `scalar_sin(x)`: the sine of the Scalar `x`, recorded as a node named
 # `"SinBackward0"` (PyTorch's name), whose local derivative is that of `sin`.
 
+
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
 def scalar_sin(x):
     """sin(x) for a Scalar x, recorded with its local derivative."""
@@ -139,6 +143,7 @@ def scalar_sin(x):
     a = x.data
     return x._result(math.sin(a), "SinBackward0", (x,), lambda g: (g * math.cos(a),))
     ### END SOLUTION
+
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch01.scalar_sin")
@@ -161,6 +166,7 @@ check("ch01.scalar_sin", hidden=True)
 # `AccumulateGrad` nodes. For `c = a * b; d = c + a; e = d * c` with `a` and `b` requiring
 # grad, that is 5: two `MulBackward0`, one `AddBackward0`, two `AccumulateGrad`.
 
+
 # %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
 def count_nodes(output):
     """Number of distinct backward nodes reachable from output.grad_fn."""
@@ -174,6 +180,7 @@ def count_nodes(output):
         stack.extend(fn for fn, _ in node.next_functions if fn is not None)
     return len(seen)
     ### END SOLUTION
+
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch01.count_nodes")

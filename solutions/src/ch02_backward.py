@@ -52,12 +52,14 @@ check("ch02.chain_rule")
 # The check also uses your function as the backward of a real division node in the
 # Scalar engine and runs `backward()` through it.
 
+
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
 def div_backward(grad, a, b):
     """Gradients of q = a / b for a and b, given the gradient arriving at q."""
     ### BEGIN SOLUTION
     return grad / b, -grad * a / (b * b)
     ### END SOLUTION
+
 
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch02.div_backward")
@@ -111,6 +113,7 @@ check("ch02.saved_tensors")
 # edges. Graphs can be far deeper than Python's recursion limit, so do not recurse: use
 # a list as an explicit stack.
 
+
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
 def topological_order(root):
     """All nodes reachable from root, each before the nodes it sends gradients to."""
@@ -133,6 +136,7 @@ def topological_order(root):
     return order
     ### END SOLUTION
 
+
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch02.topological_order")
 ### BEGIN HIDDEN TESTS
@@ -148,6 +152,7 @@ check("ch02.topological_order", hidden=True)
 # `AccumulateGrad` nodes add into `.grad`. On `L = (a * b + a) ** 2` it gets `a.grad`
 # wrong, while `backward()` gets it right. Find the bug, and write the fixed function as
 # `run_backward(output)` (it returns nothing; it fills the leaves' `.grad`).
+
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
 def run_backward_buggy(output):
@@ -178,6 +183,7 @@ a, b, L = program()
 run_backward_buggy(L)
 print("run_backward_buggy: a.grad =", a.grad, " b.grad =", b.grad)
 
+
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
 def run_backward(output):
     ### BEGIN SOLUTION
@@ -194,6 +200,7 @@ def run_backward(output):
             if child is not None:
                 grads[child] = grads.get(child, 0.0) + child_grad
     ### END SOLUTION
+
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch02.run_backward")

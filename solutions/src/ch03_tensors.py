@@ -56,6 +56,7 @@ check("ch03.dtypes")
 # something to sum. The check also uses your function as the backward of an addition
 # `x + w + b` where `w` and `b` broadcast.
 
+
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`, undoing broadcasting."""
@@ -68,6 +69,7 @@ def unbroadcast(grad, shape):
         grad = grad.sum(dim=stretched, keepdim=True)
     return grad
     ### END SOLUTION
+
 
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.unbroadcast")
@@ -85,12 +87,14 @@ check("ch03.unbroadcast", hidden=True)
 #
 # The check also uses your function as the backward of a real matrix-product node.
 
+
 # %% id="ex3-impl" nbgrader={"grade": false, "grade_id": "ex3-impl", "locked": false, "schema_version": 3, "solution": true}
 def mm_backward(grad, a, b):
     """Gradients of C = a @ b for a and b, given the gradient arriving at C."""
     ### BEGIN SOLUTION
     return grad @ b.T, a.T @ grad
     ### END SOLUTION
+
 
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.mm_backward")
@@ -136,6 +140,7 @@ check("ch03.mm_sum")
 # stops with an error. Read the message, find the bug, and write the fixed function as
 # `y_grad(n)`, returning `y.grad`.
 
+
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
 def y_grad_buggy(n):
     x = mg.arange(n * n).view(n, n)
@@ -150,6 +155,7 @@ try:
 except RuntimeError as error:
     print(f"{type(error).__name__}: {error}")
 
+
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
 def y_grad(n):
     ### BEGIN SOLUTION
@@ -159,6 +165,7 @@ def y_grad(n):
     z.backward()
     return y.grad
     ### END SOLUTION
+
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch03.y_grad")

@@ -13,8 +13,6 @@
 # %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import warnings
 
-import numpy as np
-
 import minigrad as mg
 from coursekit import check, progress
 
@@ -34,6 +32,7 @@ from coursekit import check, progress
 # passes by hand, calling it once per edge into a leaf, and then reads every `.grad`.
 # (seed item: s004-leaf-accumulates)
 
+
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
 def accumulate_grad(leaf, grad):
     """Add `grad` into `leaf.grad`: store a copy the first time, add in place afterwards."""
@@ -43,6 +42,7 @@ def accumulate_grad(leaf, grad):
     else:
         leaf.grad.add_(grad)
     ### END SOLUTION
+
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch04.accumulate_grad")
@@ -155,6 +155,7 @@ check("ch04.errors")
 # data below lie exactly on `y = 2x - 1`, so after enough steps `(w, b)` should be close to
 # `(2, -1)`. Run the cell: it is not, and more steps do not help.
 
+
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
 def fit_line_buggy(xs, ys, steps, lr):
     x, y = mg.tensor(xs), mg.tensor(ys)
@@ -180,6 +181,7 @@ for steps in (10, 50, 200):
 # `(w, b)` as two numbers. Keep everything else as it is (start at zero, same loss, same
 # update).
 
+
 # %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
 def fit_line(xs, ys, steps, lr):
     ### BEGIN SOLUTION
@@ -197,6 +199,7 @@ def fit_line(xs, ys, steps, lr):
     return w.item(), b.item()
     ### END SOLUTION
 
+
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch04.fit_line")
 ### BEGIN HIDDEN TESTS
@@ -208,6 +211,7 @@ check("ch04.fit_line", hidden=True)
 #
 # To see which hidden units matter, `hidden_grads_buggy` computes the gradient of the loss
 # with respect to the hidden activations `h` of a small network, and also `W1.grad`. Run it.
+
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
 def hidden_grads_buggy(xs, W1, W2):
@@ -222,8 +226,9 @@ def hidden_grads_buggy(xs, W1, W2):
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    grad_h, grad_W1 = hidden_grads_buggy([[1.0, -1.0]], [[0.5, 0.1, -0.2], [0.3, -0.4, 0.2]],
-                                         [[1.0], [2.0], [-1.0]])
+    grad_h, grad_W1 = hidden_grads_buggy(
+        [[1.0, -1.0]], [[0.5, 0.1, -0.2], [0.3, -0.4, 0.2]], [[1.0], [2.0], [-1.0]]
+    )
 print("gradient of h:", grad_h)
 print("W1.grad:", grad_W1)
 for w_ in caught:
@@ -233,6 +238,7 @@ for w_ in caught:
 # Write the fixed function as `hidden_grads(xs, W1, W2)`, returning the pair
 # `(gradient of the loss with respect to h, W1.grad)`. The network and the loss stay the same,
 # and `W1` must still get its gradient.
+
 
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
 def hidden_grads(xs, W1, W2):
@@ -246,6 +252,7 @@ def hidden_grads(xs, W1, W2):
     loss.backward()
     return h.grad, W1.grad
     ### END SOLUTION
+
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch04.hidden_grads")

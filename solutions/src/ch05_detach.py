@@ -63,12 +63,14 @@ check("ch05.shares")
 # not require grad. The check computes `pred` and the loss, calls your `mae`, then runs the
 # loss's `backward()` and reads `w.grad`. (seed item: s001-detach-metric)
 
+
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
 def mae(pred, target):
     """Mean absolute error of `pred` against `target`, as a number outside the graph."""
     ### BEGIN SOLUTION
     return (pred.detach() - target).abs().mean().item()
     ### END SOLUTION
+
 
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch05.mae")
@@ -83,6 +85,7 @@ check("ch05.mae", hidden=True)
 # transitions `(s, r, s_next)`. The target is computed by the model itself; its fixed point is the `w`
 # where the prediction errors, weighted by `s`, sum to zero:
 # `w = sum(r s) / sum(s^2 - gamma s s_next)`. `fit_value_buggy` settles somewhere else.
+
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
 def fit_value_buggy(transitions, gamma, lr, steps):
@@ -100,14 +103,16 @@ def fit_value_buggy(transitions, gamma, lr, steps):
 
 
 transitions = [(1.0, 1.0, 0.5), (2.0, 0.0, 1.0), (1.0, -0.5, 0.0)]
-fixed_point = (sum(r * s for s, r, _ in transitions)
-               / sum(s * s - 0.9 * s * s_next for s, _, s_next in transitions))
+fixed_point = sum(r * s for s, r, _ in transitions) / sum(
+    s * s - 0.9 * s * s_next for s, _, s_next in transitions
+)
 print(f"fixed point: w = {fixed_point:.4f}")
 print(f"buggy fit  : w = {fit_value_buggy(transitions, gamma=0.9, lr=0.1, steps=300):.4f}")
 
 # %% [markdown] id="ex3-fix-text"
 # Write the fixed loop as `fit_value(transitions, gamma, lr, steps)`, returning `w` as a
 # number. Same start, same loss, same update.
+
 
 # %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
 def fit_value(transitions, gamma, lr, steps):
@@ -125,6 +130,7 @@ def fit_value(transitions, gamma, lr, steps):
     return w.item()
     ### END SOLUTION
 
+
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.fit_value")
 ### BEGIN HIDDEN TESTS
@@ -138,13 +144,14 @@ check("ch05.fit_value", hidden=True)
 # `h = tanh(w * x)`, and, for an activation log, the centred activations `h - mean(h)`. By
 # hand, `d loss / d w = 2 h (1 - h^2) x`. Run the cell and compare.
 
+
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
 def grads_and_centered_buggy(xs, ws):
     x = mg.tensor(xs)
     w = mg.tensor(ws, requires_grad=True)
     h = (w * x).tanh()
     loss = (h * h).sum()
-    centered = h.data              # a copy for the log... or is it?
+    centered = h.data  # a copy for the log... or is it?
     centered -= centered.mean()
     loss.backward()
     return w.grad, centered
@@ -161,6 +168,7 @@ print("by hand:", np.round(2 * h * (1 - h**2) * np.array(xs), 4))
 # `(w.grad, centered)`. (Replacing `.data` by `.detach()` alone is not enough: try it and
 # read the error.)
 
+
 # %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
 def grads_and_centered(xs, ws):
     ### BEGIN SOLUTION
@@ -173,6 +181,7 @@ def grads_and_centered(xs, ws):
     loss.backward()
     return w.grad, centered
     ### END SOLUTION
+
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.grads_and_centered")

@@ -11,11 +11,12 @@
 # progress.
 
 # %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
-import numpy as np
 
 import minigrad as mg
 from coursekit import check, progress
-from minigrad.graph import tensor_description  # "[minigrad.FloatTensor [3]]", as PyTorch names tensors in errors
+from minigrad.graph import (
+    tensor_description,
+)  # "[minigrad.FloatTensor [3]]", as PyTorch names tensors in errors
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (implement): the version check of a saved tensor
@@ -41,6 +42,7 @@ from minigrad.graph import tensor_description  # "[minigrad.FloatTensor [3]]", a
 # view, through `detach()` or `.data`, out of place) and unpacks it, as a backward node would.
 # (seed item: s004-version-error)
 
+
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
 class SavedTensor:
     """A tensor kept for backward, with the version it had when it was saved."""
@@ -58,9 +60,11 @@ class SavedTensor:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: {tensor_description(self.tensor)} is at version {now}; "
-                f"expected version {self.version} instead.")
+                f"expected version {self.version} instead."
+            )
         return self.tensor
         ### END SOLUTION
+
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch06.saved_tensor")
@@ -165,12 +169,13 @@ check("ch06.versions")
 # add-one smoothing, `e = exp(w x) + 1`, and returns the gradient of `sum(p * c)` with
 # respect to `w`. Run it.
 
+
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
 def smoothed_grad_buggy(ws, xs, cs):
     w = mg.tensor(ws, requires_grad=True)
     x, c = mg.tensor(xs), mg.tensor(cs)
     e = (w * x).exp()
-    e.add_(1.0)                # add-one smoothing
+    e.add_(1.0)  # add-one smoothing
     p = e / e.sum()
     loss = (p * c).sum()
     loss.backward()
@@ -186,17 +191,19 @@ except RuntimeError as error:
 # Write the fixed function as `smoothed_grad(ws, xs, cs)`, returning `w.grad`. The
 # probabilities, the loss and the gradient must stay what the buggy code meant to compute.
 
+
 # %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
 def smoothed_grad(ws, xs, cs):
     ### BEGIN SOLUTION
     w = mg.tensor(ws, requires_grad=True)
     x, c = mg.tensor(xs), mg.tensor(cs)
-    e = (w * x).exp() + 1.0    # a new tensor: exp's saved output stays as it was
+    e = (w * x).exp() + 1.0  # a new tensor: exp's saved output stays as it was
     p = e / e.sum()
     loss = (p * c).sum()
     loss.backward()
     return w.grad
     ### END SOLUTION
+
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch06.smoothed_grad")
@@ -212,18 +219,19 @@ check("ch06.smoothed_grad", hidden=True)
 # passes, newest first. `train_pipeline_buggy` updates the weights as soon as one backward
 # is done. Run it. (seed item: s004-pipeline)
 
+
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
 def train_pipeline_buggy(W1, W2, batches, lr):
     W1 = mg.tensor(W1, requires_grad=True)
     W2 = mg.tensor(W2, requires_grad=True)
     losses = []
-    for x, y in batches:                    # forward passes fill the pipeline
+    for x, y in batches:  # forward passes fill the pipeline
         h = mg.mm(mg.tensor(x), W1).tanh()
-        out = mg.mm(h, W2)                  # MmBackward0 saves W2: h's gradient needs it
+        out = mg.mm(h, W2)  # MmBackward0 saves W2: h's gradient needs it
         losses.append(((out - mg.tensor(y)) ** 2).sum())
-    for loss in reversed(losses):           # backward passes, newest micro-batch first
+    for loss in reversed(losses):  # backward passes, newest micro-batch first
         loss.backward()
-        with mg.no_grad():                  # update as soon as a gradient is ready
+        with mg.no_grad():  # update as soon as a gradient is ready
             W1 -= lr * W1.grad
             W2 -= lr * W2.grad
         W1.grad = None
@@ -242,6 +250,7 @@ except RuntimeError as error:
 # `(W1, W2)`. Keep the schedule (all forwards, then the backwards), and let every micro-batch
 # contribute its gradient computed at the weights its forward pass used.
 
+
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
 def train_pipeline(W1, W2, batches, lr):
     ### BEGIN SOLUTION
@@ -253,14 +262,15 @@ def train_pipeline(W1, W2, batches, lr):
         out = mg.mm(h, W2)
         losses.append(((out - mg.tensor(y)) ** 2).sum())
     for loss in reversed(losses):
-        loss.backward()                     # gradients add up in .grad
-    with mg.no_grad():                      # one update, after every pending backward
+        loss.backward()  # gradients add up in .grad
+    with mg.no_grad():  # one update, after every pending backward
         W1 -= lr * W1.grad
         W2 -= lr * W2.grad
     W1.grad = None
     W2.grad = None
     return W1, W2
     ### END SOLUTION
+
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch06.pipeline")

@@ -48,6 +48,7 @@ from minigrad import grad_mode
 # The check tries blocks, nested blocks, an exception inside a block, decorated plain,
 # recursive and generator functions, started with recording on and off.
 
+
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
 class GradMode:
     """Recording on (mode=True) or off (mode=False): in a `with` block, or as a decorator."""
@@ -92,6 +93,7 @@ class GradMode:
 
         return decorated
         ### END SOLUTION
+
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch07.grad_mode")
@@ -210,9 +212,10 @@ check("ch07.threads")
 # `accuracy_buggy` measures a classifier's accuracy. It is right about the accuracy, and
 # yet the training step after it fails. Run the cell below and read the error.
 
+
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
 def accuracy_buggy(model, X, y):
-    mg.set_grad_enabled(False)          # "no gradients needed to evaluate"
+    mg.set_grad_enabled(False)  # "no gradients needed to evaluate"
     model.eval()
     correct = (model(X).argmax(dim=1) == y).float().mean().item()
     model.train()
@@ -224,12 +227,12 @@ model = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.ReLU(), mg.nn.Dropout(0.5), m
 X, y = mg.randn(6, 3), mg.tensor([0, 1, 1, 0, 1, 0])
 try:
     print("accuracy:", accuracy_buggy(model, X, y))
-    loss = mg.nn.CrossEntropyLoss()(model(X), y)      # the next training step
+    loss = mg.nn.CrossEntropyLoss()(model(X), y)  # the next training step
     loss.backward()
 except RuntimeError as error:
     print(f"RuntimeError: {error}")
 finally:
-    mg.set_grad_enabled(True)           # clean up, so that the rest of the notebook records
+    mg.set_grad_enabled(True)  # clean up, so that the rest of the notebook records
 
 # %% [markdown] id="ex4-fix-text"
 # Write the fixed function as `accuracy(model, X, y)`. It returns the same accuracy, runs
@@ -238,15 +241,17 @@ finally:
 # someone else's evaluation must not switch their recording on). Like the buggy version,
 # it puts the model back in training mode at the end.
 
+
 # %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
 def accuracy(model, X, y):
     ### BEGIN SOLUTION
     model.eval()
-    with mg.no_grad():                  # restored on exit, to whatever it was
+    with mg.no_grad():  # restored on exit, to whatever it was
         correct = (model(X).argmax(dim=1) == y).float().mean().item()
     model.train()
     return correct
     ### END SOLUTION
+
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch07.accuracy")
@@ -265,6 +270,7 @@ check("ch07.accuracy", hidden=True)
 # forward pass in `enable_grad()`, "on the outside, so that it wins", and added a
 # `no_grad()` inside it out of habit. Run it.
 
+
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
 def input_gradient_buggy(model, x):
     with mg.enable_grad():
@@ -277,7 +283,7 @@ def input_gradient_buggy(model, x):
 
 mg.manual_seed(0)
 net = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.Tanh(), mg.nn.Linear(4, 1))
-with mg.no_grad():                      # how evaluation code calls it
+with mg.no_grad():  # how evaluation code calls it
     try:
         print(input_gradient_buggy(net, mg.ones(2, 3)))
     except RuntimeError as error:
@@ -288,15 +294,17 @@ with mg.no_grad():                      # how evaluation code calls it
 # gradient (a tensor of `x`'s shape) whether it is called with recording on or inside
 # `no_grad()`, and leave grad mode as it found it.
 
+
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
 def input_gradient(model, x):
     ### BEGIN SOLUTION
     x = x.detach().requires_grad_()
-    with mg.enable_grad():              # the innermost setting: recording on
+    with mg.enable_grad():  # the innermost setting: recording on
         out = model(x).sum()
     out.backward()
     return x.grad
     ### END SOLUTION
+
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch07.input_gradient")

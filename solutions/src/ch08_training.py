@@ -32,6 +32,7 @@ from coursekit import check, progress
 # steps it zeroes the gradients in place (`p.grad.zero_()`, as
 # `zero_grad(set_to_none=False)` does).
 
+
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
 def sgd_momentum_step(params, buffers, lr, momentum):
     """One step of SGD with momentum; updates params in place and buffers[i] for each."""
@@ -41,11 +42,12 @@ def sgd_momentum_step(params, buffers, lr, momentum):
             if p.grad is None:
                 continue
             if buffers[i] is None:
-                buffers[i] = p.grad.clone()      # a copy: zeroing .grad must not zero it
+                buffers[i] = p.grad.clone()  # a copy: zeroing .grad must not zero it
             else:
                 buffers[i].mul_(momentum).add_(p.grad)
-            p -= lr * buffers[i]                 # in place: the same leaf, version + 1
+            p -= lr * buffers[i]  # in place: the same leaf, version + 1
     ### END SOLUTION
+
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch08.sgd_momentum_step")
@@ -59,6 +61,7 @@ check("ch08.sgd_momentum_step", hidden=True)
 # `train_buggy` fits a small network by gradient descent on the mean squared error. Its
 # loss goes down, then up again, then down... Run it and compare with what a training loop
 # should look like.
+
 
 # %% id="ex2-given" nbgrader={"grade": false, "grade_id": "ex2-given", "locked": true, "schema_version": 3, "solution": false}
 def train_buggy(model, X, y, steps, lr):
@@ -82,6 +85,7 @@ print([round(loss, 3) for loss in train_buggy(model, X, y, steps=12, lr=0.1)])
 # Write the fixed loop as `train(model, X, y, steps, lr)`, returning the list of losses
 # (Python floats, one per step, each computed before that step's update).
 
+
 # %% id="ex2-fix" nbgrader={"grade": false, "grade_id": "ex2-fix", "locked": false, "schema_version": 3, "solution": true}
 def train(model, X, y, steps, lr):
     ### BEGIN SOLUTION
@@ -89,12 +93,13 @@ def train(model, X, y, steps, lr):
     losses = []
     for _ in range(steps):
         loss = ((model(X) - y) ** 2).mean()
-        optimizer.zero_grad()       # start each step from no gradient
+        optimizer.zero_grad()  # start each step from no gradient
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
     return losses
     ### END SOLUTION
+
 
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch08.train")

@@ -32,6 +32,7 @@ from coursekit import check, measure, progress
 # result computed under `no_grad()`, and (hidden) a chain thousands of nodes deep, so walk
 # with an explicit stack rather than recursion.
 
+
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
 def saved_bytes(output):
     """Bytes saved for backward by the nodes of the graph behind `output`, each node once."""
@@ -48,6 +49,7 @@ def saved_bytes(output):
         stack.extend(fn for fn, _ in node.next_functions if fn is not None)
     return total
     ### END SOLUTION
+
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch09.saved_bytes")
@@ -101,6 +103,7 @@ check("ch09.recording_cost")
 # holds the activations of every batch, as long as anyone keeps the result (a list of
 # losses per epoch, say).
 
+
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
 def evaluate_buggy(model, batches):
     total = 0
@@ -115,23 +118,29 @@ net = mg.nn.Sequential(mg.nn.Linear(3, 64), mg.nn.ReLU(), mg.nn.Linear(64, 1))
 data = [(mg.randn(256, 3), mg.randn(256, 1)) for _ in range(10)]
 result = evaluate_buggy(net, data)
 print("mean loss:", round(result.item(), 4), "  grad_fn:", result.grad_fn.name())
-print("nodes kept:", len(measure.graph_nodes(result)),
-      "  bytes kept:", measure.graph_memory(result).saved_bytes)
+print(
+    "nodes kept:",
+    len(measure.graph_nodes(result)),
+    "  bytes kept:",
+    measure.graph_memory(result).saved_bytes,
+)
 
 # %% [markdown] id="ex3-fix-text"
 # Write the fixed function as `evaluate(model, batches)`. It returns the same mean loss,
 # as a Python float; while it runs, no earlier batch's graph stays alive; and no batch is
 # recorded at all.
 
+
 # %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
 def evaluate(model, batches):
     ### BEGIN SOLUTION
     total = 0.0
-    with mg.no_grad():                              # no nodes, nothing saved
+    with mg.no_grad():  # no nodes, nothing saved
         for X, y in batches:
-            total += ((model(X) - y) ** 2).mean().item()   # a number, not a graph
+            total += ((model(X) - y) ** 2).mean().item()  # a number, not a graph
     return total / len(batches)
     ### END SOLUTION
+
 
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch09.evaluate")
@@ -151,15 +160,21 @@ check("ch09.evaluate", hidden=True)
 # memory depends on `batch_size`, not on the size of `X`. (`mg.cat(list_of_tensors)`
 # joins tensors end to end.)
 
+
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
 def predict_in_batches(model, X, batch_size):
     """Class predictions for every row of X, batch by batch, in eval mode, without a graph."""
     ### BEGIN SOLUTION
     model.eval()
     with mg.no_grad():
-        return mg.cat([model(X[start:start + batch_size]).argmax(dim=1)
-                       for start in range(0, X.shape[0], batch_size)])
+        return mg.cat(
+            [
+                model(X[start : start + batch_size]).argmax(dim=1)
+                for start in range(0, X.shape[0], batch_size)
+            ]
+        )
     ### END SOLUTION
+
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch09.predict_in_batches")

@@ -30,6 +30,7 @@ from coursekit import check, progress
 # `a` with `save_for_backward`, backward notices (chapter 6) instead of computing from the
 # wrong numbers.
 
+
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
 class Hypot(mg.autograd.Function):
     """sqrt(a² + b²), element by element, with a hand-written backward."""
@@ -82,10 +83,10 @@ check("ch10.hypot", hidden=True)
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
-answer_gx = -6.0                    # 2xy
-answer_gx_requires_grad = True      # create_graph=True recorded the backward pass
-answer_gxy = 3.0                    # d(2xy)/dy = 2x
-answer_gxx = -4.0                   # d(2xy)/dx = 2y
+answer_gx = -6.0  # 2xy
+answer_gx_requires_grad = True  # create_graph=True recorded the backward pass
+answer_gxy = 3.0  # d(2xy)/dy = 2x
+answer_gxx = -4.0  # d(2xy)/dx = 2y
 answer_plain_requires_grad = False  # no create_graph: a plain number
 ### END SOLUTION
 
@@ -98,6 +99,7 @@ check("ch10.second_derivatives")
 # `GaussianBuggy` computes the bell curve `exp(-x²)` with its own backward. Training with it
 # would go the wrong way. `gradcheck` finds out; run the cell and compare the numerical and
 # the analytical Jacobian.
+
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
 class GaussianBuggy(mg.autograd.Function):
@@ -123,6 +125,7 @@ except RuntimeError as error:
 # Write the fixed Function as `Gaussian` (a subclass of `mg.autograd.Function` with the
 # same forward), and check it with `gradcheck` yourself.
 
+
 # %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
 class Gaussian(mg.autograd.Function):
     @staticmethod
@@ -137,7 +140,7 @@ class Gaussian(mg.autograd.Function):
     def backward(ctx, grad):
         ### BEGIN SOLUTION
         x, result = ctx.saved_tensors
-        return grad * (-2 * x * result)   # d/dx exp(-x²) = -2x exp(-x²)
+        return grad * (-2 * x * result)  # d/dx exp(-x²) = -2x exp(-x²)
         ### END SOLUTION
 
 
@@ -160,14 +163,16 @@ check("ch10.gaussian", hidden=True)
 # Use `mg.autograd.grad` for both gradients, not `backward()`: `hvp` must leave `x.grad`
 # alone (the check calls it twice on the same `x`, with two vectors `v`).
 
+
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
 def hvp(f, x, v):
     """H v, for H the Hessian of f at x, by differentiating the gradient a second time."""
     ### BEGIN SOLUTION
-    (g,) = mg.autograd.grad(f(x), x, create_graph=True)   # g has a grad_fn
+    (g,) = mg.autograd.grad(f(x), x, create_graph=True)  # g has a grad_fn
     (hv,) = mg.autograd.grad((g * v).sum(), x)
     return hv
     ### END SOLUTION
+
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch10.hvp")

@@ -25,7 +25,9 @@ def solution_cell(notebook_path, grade_id):
     """The source of the cell with this grade_id (or cell id) in a solutions notebook."""
     nb = json.loads(notebook_path.read_text(encoding="utf-8"))
     for c in nb["cells"]:
-        if (c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
-                or c.get("id") == grade_id):
+        if (
+            c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
+            or c.get("id") == grade_id
+        ):
             return "".join(c["source"])
     raise KeyError(grade_id)

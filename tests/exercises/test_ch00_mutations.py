@@ -25,6 +25,7 @@ def run(learner_code: str, call: str) -> str:
 
 # -- 1. predict: a first gradient ---------------------------------------------------
 
+
 def test_the_right_prediction_passes_and_ints_count_as_the_same_number():
     assert run("answer_y = 0\nanswer_grad = 8", 'check("ch00.first_gradient")') == "PASSED"
 

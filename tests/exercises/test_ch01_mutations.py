@@ -28,8 +28,10 @@ def run(learner_code: str, call: str) -> str:
 
 def both(learner_code: str, check_id: str) -> list:
     """The verdicts on the visible and on the hidden cases."""
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. predict: names, leaves and edges ---------------------------------------------
@@ -45,39 +47,53 @@ answer_a_grad = None
 
 def test_the_right_graph_prediction_passes_also_written_as_edge_pairs_with_namespaces():
     assert run(GRAPH_RIGHT, 'check("ch01.graph_names")') == "PASSED"
-    pairs = GRAPH_RIGHT.replace('["AccumulateGrad", None]',
-                                '[("minigrad::autograd::AccumulateGrad", 0), (None, 0)]')
+    pairs = GRAPH_RIGHT.replace(
+        '["AccumulateGrad", None]', '[("minigrad::autograd::AccumulateGrad", 0), (None, 0)]'
+    )
     assert run(pairs, 'check("ch01.graph_names")') == "PASSED"
 
 
 def test_leaving_out_the_none_edge_is_refused_with_a_hint_and_without_the_answer():
-    result = run(GRAPH_RIGHT.replace('["AccumulateGrad", None]', '["AccumulateGrad"]'),
-                 'check("ch01.graph_names")')
-    assert "`answer_c_next`, ['AccumulateGrad'], is not what c.grad_fn.next_functions gives" in result
+    result = run(
+        GRAPH_RIGHT.replace('["AccumulateGrad", None]', '["AccumulateGrad"]'),
+        'check("ch01.graph_names")',
+    )
+    assert (
+        "`answer_c_next`, ['AccumulateGrad'], is not what c.grad_fn.next_functions gives" in result
+    )
     assert "one entry per input" in result
     assert "None]" not in result
 
 
 def test_calling_a_leaf_that_does_not_require_grad_a_non_leaf_gets_the_leaf_hint():
-    result = run(GRAPH_RIGHT.replace("answer_b_is_leaf = True", "answer_b_is_leaf = False"),
-                 'check("ch01.graph_names")')
-    assert "`answer_b_is_leaf`, False" in result and "a leaf is any value you created yourself" in result
+    result = run(
+        GRAPH_RIGHT.replace("answer_b_is_leaf = True", "answer_b_is_leaf = False"),
+        'check("ch01.graph_names")',
+    )
+    assert (
+        "`answer_b_is_leaf`, False" in result
+        and "a leaf is any value you created yourself" in result
+    )
 
 
 # -- 2. predict: requires_grad flows -----------------------------------------------------
 
-FLOW_RIGHT = "answer_h = False\nanswer_y = True\nanswer_z = True\nanswer_u = False\nanswer_v = False\n"
+FLOW_RIGHT = (
+    "answer_h = False\nanswer_y = True\nanswer_z = True\nanswer_u = False\nanswer_v = False\n"
+)
 
 
 def test_the_right_flow_prediction_passes_and_each_wrong_answer_is_named():
     assert run(FLOW_RIGHT, 'check("ch01.requires_grad_flow")') == "PASSED"
     everything_true = FLOW_RIGHT.replace("False", "True")
     assert "`answer_h`, True, is not what h.requires_grad gives" in run(
-        everything_true, 'check("ch01.requires_grad_flow")')
+        everything_true, 'check("ch01.requires_grad_flow")'
+    )
     no_grad_ignored = FLOW_RIGHT.replace("answer_v = False", "answer_v = True")
     assert "`answer_v`, True" in run(no_grad_ignored, 'check("ch01.requires_grad_flow")')
-    assert "answer True or False" in run(FLOW_RIGHT.replace("answer_u = False", "answer_u = 0"),
-                                         'check("ch01.requires_grad_flow")')
+    assert "answer True or False" in run(
+        FLOW_RIGHT.replace("answer_u = False", "answer_u = 0"), 'check("ch01.requires_grad_flow")'
+    )
 
 
 # -- 3. find the bug: a parameter with no gradient -----------------------------------------
@@ -124,10 +140,12 @@ def test_a_sin_that_forgets_the_incoming_gradient_is_rejected_with_that_hint():
 
 
 def test_a_sin_with_the_wrong_sign_or_the_wrong_derivative_is_rejected():
-    assert "check the sign" in run(SIN.replace("g * math.cos(a)", "-g * math.cos(a)"),
-                                   'check("ch01.scalar_sin")')
-    assert "the derivative of sin(x) is cos(x)" in run(SIN.replace("g * math.cos(a)", "g * math.sin(a)"),
-                                                       'check("ch01.scalar_sin")')
+    assert "check the sign" in run(
+        SIN.replace("g * math.cos(a)", "-g * math.cos(a)"), 'check("ch01.scalar_sin")'
+    )
+    assert "the derivative of sin(x) is cos(x)" in run(
+        SIN.replace("g * math.cos(a)", "g * math.sin(a)"), 'check("ch01.scalar_sin")'
+    )
 
 
 def test_a_sin_that_records_nothing_is_rejected_as_not_recorded():
@@ -153,7 +171,10 @@ def test_a_sin_that_always_records_is_rejected_when_x_needs_no_grad_or_grad_mode
 def test_a_backward_function_that_returns_a_bare_number_gets_the_tuple_hint():
     code = SIN.replace("lambda g: (g * math.cos(a),)", "lambda g: g * math.cos(a)")
     result = run(code, 'check("ch01.scalar_sin")')
-    assert "your code raised TypeError" in result and "returns a tuple, one gradient per input" in result
+    assert (
+        "your code raised TypeError" in result
+        and "returns a tuple, one gradient per input" in result
+    )
 
 
 def test_a_misnamed_node_is_rejected_with_pytorchs_name():
@@ -196,7 +217,9 @@ def test_a_tree_walk_without_a_visited_set_is_rejected_as_counting_paths():
 
 def test_forgetting_accumulate_grad_nodes_or_counting_none_edges_gets_its_own_hint():
     no_leaves = COUNT.replace("if fn is not None)", "if fn is not None and fn.next_functions)")
-    assert "count the leaves' AccumulateGrad nodes too" in run(no_leaves, 'check("ch01.count_nodes")')
+    assert "count the leaves' AccumulateGrad nodes too" in run(
+        no_leaves, 'check("ch01.count_nodes")'
+    )
     with_none = """
     def count_nodes(output):
         seen, stack, count = set(), [output.grad_fn], 0

@@ -18,14 +18,22 @@ from coursekit import check
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg, "math": math, "minigrad": minigrad,
-                 "ScalarAccumulateGrad": minigrad.scalar.ScalarAccumulateGrad}
+    namespace = {
+        "check": check,
+        "np": np,
+        "mg": mg,
+        "math": math,
+        "minigrad": minigrad,
+        "ScalarAccumulateGrad": minigrad.scalar.ScalarAccumulateGrad,
+    }
     return run_cells(learner_code, call, namespace)
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. predict: the chain rule -------------------------------------------------------------
@@ -39,8 +47,9 @@ def test_the_right_gradients_pass_and_one_path_only_gets_the_two_paths_hint():
 
 
 def test_a_wrong_b_gradient_is_named():
-    assert "`answer_b_grad`, 10" in run("answer_a_grad = 21.0\nanswer_b_grad = 10.0",
-                                        'check("ch02.chain_rule")')
+    assert "`answer_b_grad`, 10" in run(
+        "answer_a_grad = 21.0\nanswer_b_grad = 10.0", 'check("ch02.chain_rule")'
+    )
 
 
 # -- 2. implement div_backward --------------------------------------------------------------
@@ -71,11 +80,13 @@ def test_swapped_gradients_are_recognised():
 
 
 def test_a_missing_a_in_the_b_gradient_and_a_single_value_are_rejected():
-    assert "the a is missing" in run(DIV.replace("-grad * a / (b * b)", "-grad / (b * b)"),
-                                     'check("ch02.div_backward")')
+    assert "the a is missing" in run(
+        DIV.replace("-grad * a / (b * b)", "-grad / (b * b)"), 'check("ch02.div_backward")'
+    )
     single = "def div_backward(grad, a, b):\n    return grad / b\n"
     assert "must return a pair (grad_a, grad_b), it returned a float" in run(
-        single, 'check("ch02.div_backward")')
+        single, 'check("ch02.div_backward")'
+    )
 
 
 # -- 3. predict: saved tensors ----------------------------------------------------------------
@@ -95,16 +106,23 @@ def test_the_right_saved_prediction_passes_in_any_order_and_without_the_prefix()
 
 
 def test_saving_both_inputs_when_k_needs_no_grad_is_refused_with_a_hint():
-    result = run(SAVED_RIGHT.replace('answer_q = ["_saved_other"]', 'answer_q = ["_saved_self", "_saved_other"]'),
-                 'check("ch02.saved_tensors")')
+    result = run(
+        SAVED_RIGHT.replace(
+            'answer_q = ["_saved_other"]', 'answer_q = ["_saved_self", "_saved_other"]'
+        ),
+        'check("ch02.saved_tensors")',
+    )
     assert "`answer_q`" in result and "k does not require grad" in result
 
 
 def test_exp_saving_its_input_and_add_saving_anything_are_refused():
-    assert "exp(x) itself" in run(SAVED_RIGHT.replace('["_saved_result"]', '["_saved_self"]'),
-                                  'check("ch02.saved_tensors")')
-    assert "whatever their values" in run(SAVED_RIGHT.replace("answer_r = []", 'answer_r = ["_saved_self"]'),
-                                          'check("ch02.saved_tensors")')
+    assert "exp(x) itself" in run(
+        SAVED_RIGHT.replace('["_saved_result"]', '["_saved_self"]'), 'check("ch02.saved_tensors")'
+    )
+    assert "whatever their values" in run(
+        SAVED_RIGHT.replace("answer_r = []", 'answer_r = ["_saved_self"]'),
+        'check("ch02.saved_tensors")',
+    )
 
 
 # -- 4. implement topological_order -------------------------------------------------------------
@@ -152,7 +170,9 @@ def test_a_recursive_walk_fails_on_the_deep_chain_with_the_no_recursion_hint():
         return order[::-1]
     """
     result = run(code, 'check("ch02.topological_order")')
-    assert "your code raised RecursionError" in result and "a chain of 5000 multiplications" in result
+    assert (
+        "your code raised RecursionError" in result and "a chain of 5000 multiplications" in result
+    )
     assert "a list as the stack" in result
 
 
@@ -184,8 +204,10 @@ def test_breadth_first_order_breaks_an_edge_and_says_which():
         return order
     """
     result = run(code, 'check("ch02.topological_order")')
-    assert ("MulBackward0(c) comes before TanhBackward0(d), but TanhBackward0(d) sends its gradient "
-            "to MulBackward0(c)") in result
+    assert (
+        "MulBackward0(c) comes before TanhBackward0(d), but TanhBackward0(d) sends its gradient "
+        "to MulBackward0(c)"
+    ) in result
 
 
 def test_forgetting_to_reverse_the_post_order_is_recognised():
@@ -196,9 +218,13 @@ def test_forgetting_to_reverse_the_post_order_is_recognised():
 def test_returning_scalars_or_not_skipping_none_is_rejected():
     scalars = "def topological_order(root):\n    return [root.variable] if hasattr(root, 'variable') else [1.0]\n"
     assert "not a node of this graph" in run(scalars, 'check("ch02.topological_order")')
-    no_skip = TOPO.replace("if child is not None and child not in visited", "if child not in visited")
-    assert "your code raised AttributeError: 'NoneType' object has no attribute 'next_functions'" in run(
-        no_skip, 'check("ch02.topological_order")')
+    no_skip = TOPO.replace(
+        "if child is not None and child not in visited", "if child not in visited"
+    )
+    assert (
+        "your code raised AttributeError: 'NoneType' object has no attribute 'next_functions'"
+        in run(no_skip, 'check("ch02.topological_order")')
+    )
 
 
 # -- 5. find the bug: overwritten gradients -------------------------------------------------------
@@ -226,7 +252,11 @@ def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
 
 
 def test_the_fixed_loop_passes_and_a_loop_that_keeps_the_first_gradient_does_not():
-    fixed = BUGGY_BACKWARD.replace("grads[child] = child_grad", "grads[child] = grads.get(child, 0.0) + child_grad")
+    fixed = BUGGY_BACKWARD.replace(
+        "grads[child] = child_grad", "grads[child] = grads.get(child, 0.0) + child_grad"
+    )
     assert both(fixed, "ch02.run_backward") == ["PASSED", "PASSED"]
-    keeps_first = BUGGY_BACKWARD.replace("grads[child] = child_grad", "grads.setdefault(child, child_grad)")
+    keeps_first = BUGGY_BACKWARD.replace(
+        "grads[child] = child_grad", "grads.setdefault(child, child_grad)"
+    )
     assert "expected" in run(keeps_first, 'check("ch02.run_backward")')

@@ -20,8 +20,10 @@ def run(learner_code: str, call: str) -> str:
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. predict: dtypes ---------------------------------------------------------------------------
@@ -37,21 +39,28 @@ answer_e = "float32"
 
 def test_the_right_dtypes_pass_also_as_dtype_objects_or_with_a_library_prefix():
     assert run(DTYPES_RIGHT, 'check("ch03.dtypes")') == "PASSED"
-    mixed = DTYPES_RIGHT.replace('"int64"', "mg.int64").replace('answer_b = "float32"', 'answer_b = "torch.float32"')
+    mixed = DTYPES_RIGHT.replace('"int64"', "mg.int64").replace(
+        'answer_b = "float32"', 'answer_b = "torch.float32"'
+    )
     assert run(mixed, 'check("ch03.dtypes")') == "PASSED"
 
 
 def test_integer_division_and_zero_dim_promotion_mistakes_get_their_hints_not_the_answer():
-    result = run(DTYPES_RIGHT.replace('answer_b = "float32"', 'answer_b = "int64"'), 'check("ch03.dtypes")')
+    result = run(
+        DTYPES_RIGHT.replace('answer_b = "float32"', 'answer_b = "int64"'), 'check("ch03.dtypes")'
+    )
     assert "`answer_b`, 'int64', is not what (mg.tensor([1, 2]) / 2).dtype gives" in result
     assert "true division" in result
-    result = run(DTYPES_RIGHT.replace('answer_e = "float32"', 'answer_e = "float64"'), 'check("ch03.dtypes")')
+    result = run(
+        DTYPES_RIGHT.replace('answer_e = "float32"', 'answer_e = "float64"'), 'check("ch03.dtypes")'
+    )
     assert "`answer_e`" in result and "0-dimensional tensor" in result
 
 
 def test_a_dtype_answer_that_is_not_a_name_is_refused():
-    assert "answer with a dtype name" in run(DTYPES_RIGHT.replace('answer_a = "int64"', "answer_a = 64"),
-                                             'check("ch03.dtypes")')
+    assert "answer with a dtype name" in run(
+        DTYPES_RIGHT.replace('answer_a = "int64"', "answer_a = 64"), 'check("ch03.dtypes")'
+    )
 
 
 # -- 2. implement unbroadcast ------------------------------------------------------------------------
@@ -107,7 +116,9 @@ def test_a_numpy_result_is_refused_as_not_a_tensor():
             g = g.sum(axis=0)
         return g
     """
-    assert "unbroadcast returned a ndarray; return a minigrad tensor" in run(code, 'check("ch03.unbroadcast")')
+    assert "unbroadcast returned a ndarray; return a minigrad tensor" in run(
+        code, 'check("ch03.unbroadcast")'
+    )
 
 
 def test_hidden_cases_catch_a_solution_that_forgets_the_scalar_shape():
@@ -139,9 +150,13 @@ def test_mm_backward_passes_visible_and_hidden_cases_including_its_use_in_a_back
 
 def test_transposed_gradients_are_recognised():
     assert "this is the transpose of grad_a" in run(
-        "def mm_backward(grad, a, b):\n    return b @ grad.T, a.T @ grad\n", 'check("ch03.mm_backward")')
+        "def mm_backward(grad, a, b):\n    return b @ grad.T, a.T @ grad\n",
+        'check("ch03.mm_backward")',
+    )
     assert "this is the transpose of grad_b" in run(
-        "def mm_backward(grad, a, b):\n    return grad @ b.T, grad.T @ a\n", 'check("ch03.mm_backward")')
+        "def mm_backward(grad, a, b):\n    return grad @ b.T, grad.T @ a\n",
+        'check("ch03.mm_backward")',
+    )
 
 
 def test_a_missing_transpose_raises_on_non_square_matrices_and_is_named_on_square_ones():
@@ -155,7 +170,8 @@ def test_a_missing_transpose_raises_on_non_square_matrices_and_is_named_on_squar
 
 def test_one_gradient_alone_is_refused():
     assert "must return a pair (grad_a, grad_b), it returned a Tensor" in run(
-        "def mm_backward(grad, a, b):\n    return grad @ b.T\n", 'check("ch03.mm_backward")')
+        "def mm_backward(grad, a, b):\n    return grad @ b.T\n", 'check("ch03.mm_backward")'
+    )
 
 
 # -- 4. predict: sum(mm(x, y)) ------------------------------------------------------------------------------
@@ -169,13 +185,17 @@ answer_depends_on_y = False
 
 def test_the_seed_prediction_passes_also_as_a_tensor():
     assert run(MM_SUM_RIGHT, 'check("ch03.mm_sum")') == "PASSED"
-    as_tensor = MM_SUM_RIGHT.replace("[[9, 9, 9], [12, 12, 12], [15, 15, 15]]",
-                                     "mg.tensor([[9.0, 9, 9], [12, 12, 12], [15, 15, 15]])")
+    as_tensor = MM_SUM_RIGHT.replace(
+        "[[9, 9, 9], [12, 12, 12], [15, 15, 15]]",
+        "mg.tensor([[9.0, 9, 9], [12, 12, 12], [15, 15, 15]])",
+    )
     assert run(as_tensor, 'check("ch03.mm_sum")') == "PASSED"
 
 
 def test_the_transposed_gradient_and_a_zero_x_grad_are_refused_without_the_answer():
-    transposed = MM_SUM_RIGHT.replace("[[9, 9, 9], [12, 12, 12], [15, 15, 15]]", "[[9, 12, 15]] * 3")
+    transposed = MM_SUM_RIGHT.replace(
+        "[[9, 9, 9], [12, 12, 12], [15, 15, 15]]", "[[9, 12, 15]] * 3"
+    )
     result = run(transposed, 'check("ch03.mm_sum")')
     assert "`answer_y_grad` is not what y.grad gives" in result and "its transpose" in result
     assert "[[9, 9, 9]" not in result
@@ -184,8 +204,10 @@ def test_the_transposed_gradient_and_a_zero_x_grad_are_refused_without_the_answe
 
 
 def test_believing_the_gradient_depends_on_the_random_values_is_refused():
-    result = run(MM_SUM_RIGHT.replace("answer_depends_on_y = False", "answer_depends_on_y = True"),
-                 'check("ch03.mm_sum")')
+    result = run(
+        MM_SUM_RIGHT.replace("answer_depends_on_y = False", "answer_depends_on_y = True"),
+        'check("ch03.mm_sum")',
+    )
     assert "`answer_depends_on_y`, True, is not what running again" in result
 
 

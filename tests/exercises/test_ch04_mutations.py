@@ -29,23 +29,39 @@ def cell(grade_id: str) -> str:
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    return run_cells("import warnings\nimport numpy as np\nimport minigrad as mg\n" + textwrap.dedent(learner_code),
-                     f"check({check_id!r}, hidden={hidden})", {"check": check})
+    return run_cells(
+        "import warnings\nimport numpy as np\nimport minigrad as mg\n"
+        + textwrap.dedent(learner_code),
+        f"check({check_id!r}, hidden={hidden})",
+        {"check": check},
+    )
 
 
-@pytest.mark.parametrize("grade_id,check_id", [
-    ("ex1-impl", "ch04.accumulate_grad"), ("ex2-answer", "ch04.leaves"), ("ex3-answer", "ch04.errors"),
-    ("ex4-fix", "ch04.fit_line"), ("ex5-fix", "ch04.hidden_grads"),
-])
+@pytest.mark.parametrize(
+    "grade_id,check_id",
+    [
+        ("ex1-impl", "ch04.accumulate_grad"),
+        ("ex2-answer", "ch04.leaves"),
+        ("ex3-answer", "ch04.errors"),
+        ("ex4-fix", "ch04.fit_line"),
+        ("ex5-fix", "ch04.hidden_grads"),
+    ],
+)
 def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_id):
     assert run(cell(grade_id), check_id) == "PASSED"
     assert run(cell(grade_id), check_id, hidden=True) == "PASSED"
 
 
-@pytest.mark.parametrize("grade_id,check_id", [
-    ("ex1-impl", "ch04.accumulate_grad"), ("ex2-answer", "ch04.leaves"), ("ex3-answer", "ch04.errors"),
-    ("ex4-fix", "ch04.fit_line"), ("ex5-fix", "ch04.hidden_grads"),
-])
+@pytest.mark.parametrize(
+    "grade_id,check_id",
+    [
+        ("ex1-impl", "ch04.accumulate_grad"),
+        ("ex2-answer", "ch04.leaves"),
+        ("ex3-answer", "ch04.errors"),
+        ("ex4-fix", "ch04.fit_line"),
+        ("ex5-fix", "ch04.hidden_grads"),
+    ],
+)
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
     stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
     assert replaced
@@ -58,13 +74,16 @@ def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
 
 # -- 1. accumulate_grad -------------------------------------------------------------------
 
+
 def test_replacing_grad_instead_of_adding_is_told_gradients_add_up():
     code = """
     def accumulate_grad(leaf, grad):
         leaf.grad = grad.clone()
     """
     result = run(code, "ch04.accumulate_grad")
-    assert result.startswith("FAILED ✗ accumulate_grad(leaf, grad): leaf a gets g1, then g2: a.grad is")
+    assert result.startswith(
+        "FAILED ✗ accumulate_grad(leaf, grad): leaf a gets g1, then g2: a.grad is"
+    )
     assert "you replaced .grad instead of adding to it" in result
     assert "Rule: a leaf's .grad is the sum" in result
 
@@ -135,6 +154,7 @@ def test_the_stub_says_not_implemented_yet():
 
 # -- 2. predict: leaves ---------------------------------------------------------------------
 
+
 def test_a_wrong_leaf_prediction_names_the_entry_without_revealing_it():
     answers = cell("ex2-answer").replace('"b": None, "c"', '"b": [2.0, 2.0, 2.0], "c"')
     result = run(answers, "ch04.leaves")
@@ -143,7 +163,9 @@ def test_a_wrong_leaf_prediction_names_the_entry_without_revealing_it():
 
 
 def test_a_grad_fn_for_a_tensor_made_under_no_grad_is_refused():
-    answers = cell("ex2-answer").replace('"d": "MulBackward0", "e": None}', '"d": "MulBackward0", "e": "MulBackward0"}')
+    answers = cell("ex2-answer").replace(
+        '"d": "MulBackward0", "e": None}', '"d": "MulBackward0", "e": "MulBackward0"}'
+    )
     result = run(answers, "ch04.leaves")
     assert "`answer_grad_fn['e']`, 'MulBackward0', is not what the program gives" in result
     assert "was anything recorded while e was computed?" in result
@@ -160,16 +182,19 @@ def test_a_prediction_with_missing_keys_says_which_keys_are_needed():
 
 
 def test_the_shown_program_is_the_one_the_check_runs():
-    assert ch04.LEAVES_PROGRAM.strip() in "\n".join(
-        line for line in cell("ex2-text").splitlines())
+    assert ch04.LEAVES_PROGRAM.strip() in "\n".join(line for line in cell("ex2-text").splitlines())
 
 
 # -- 3. predict: which line raises -------------------------------------------------------------
 
+
 def test_the_right_message_on_the_wrong_line_gets_a_hint():
     answers = cell("ex3-answer").replace('answer_p1 = (5, "A")', 'answer_p1 = (4, "A")')
     result = run(answers, "ch04.errors")
-    assert "`answer_p1`, [4, 'A'], is not what program p1 does" in result or "is not what program p1 does" in result
+    assert (
+        "`answer_p1`, [4, 'A'], is not what program p1 does" in result
+        or "is not what program p1 does" in result
+    )
     assert "which line raises it?" in result
 
 
@@ -197,6 +222,7 @@ def test_the_numbered_programs_shown_are_the_programs_the_check_runs():
 
 # -- 4. find the bug: no zero_grad ------------------------------------------------------------
 
+
 def test_the_buggy_loop_is_rejected_as_still_accumulating():
     buggy = cell("ex4-given").split("\n\n\nxs =")[0].replace("fit_line_buggy", "fit_line")
     result = run(buggy, "ch04.fit_line")
@@ -205,12 +231,15 @@ def test_the_buggy_loop_is_rejected_as_still_accumulating():
 
 def test_zeroing_between_backward_and_update_is_told_the_parameters_never_moved():
     code = cell("ex4-fix").replace(
-        "        with mg.no_grad():", "        w.grad = None\n        b.grad = None\n        w.grad = mg.zeros(1)\n"
-        "        b.grad = mg.zeros(1)\n        with mg.no_grad():")
+        "        with mg.no_grad():",
+        "        w.grad = None\n        b.grad = None\n        w.grad = mg.zeros(1)\n"
+        "        b.grad = mg.zeros(1)\n        with mg.no_grad():",
+    )
     assert "the parameters never moved" in run(code, "ch04.fit_line")
 
 
 # -- 5. find the bug: .grad of a non-leaf --------------------------------------------------------
+
 
 def test_reading_grad_of_a_non_leaf_is_rejected_with_retain_grad_hint():
     buggy = cell("ex5-given").split("\n\n\nwith")[0].replace("hidden_grads_buggy", "hidden_grads")
@@ -225,7 +254,9 @@ def test_detaching_h_to_make_it_a_leaf_is_rejected_because_w1_loses_its_gradient
 
 
 def test_retain_grad_after_backward_is_too_late():
-    code = cell("ex5-fix").replace("    h.retain_grad()  # h is not a leaf: ask the engine to keep its gradient\n", "")
+    code = cell("ex5-fix").replace(
+        "    h.retain_grad()  # h is not a leaf: ask the engine to keep its gradient\n", ""
+    )
     code = code.replace("    loss.backward()\n", "    loss.backward()\n    h.retain_grad()\n")
     assert "the gradient of h is None" in run(code, "ch04.hidden_grads")
 

@@ -28,23 +28,39 @@ def cell(grade_id: str) -> str:
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    return run_cells("import warnings\nimport numpy as np\nimport minigrad as mg\n" + textwrap.dedent(learner_code),
-                     f"check({check_id!r}, hidden={hidden})", {"check": check})
+    return run_cells(
+        "import warnings\nimport numpy as np\nimport minigrad as mg\n"
+        + textwrap.dedent(learner_code),
+        f"check({check_id!r}, hidden={hidden})",
+        {"check": check},
+    )
 
 
-@pytest.mark.parametrize("grade_id,check_id", [
-    ("ex1-answer", "ch05.shares"), ("ex2-impl", "ch05.mae"), ("ex3-fix", "ch05.fit_value"),
-    ("ex4-fix", "ch05.grads_and_centered"), ("ex5-answer", "ch05.detach_metric"),
-])
+@pytest.mark.parametrize(
+    "grade_id,check_id",
+    [
+        ("ex1-answer", "ch05.shares"),
+        ("ex2-impl", "ch05.mae"),
+        ("ex3-fix", "ch05.fit_value"),
+        ("ex4-fix", "ch05.grads_and_centered"),
+        ("ex5-answer", "ch05.detach_metric"),
+    ],
+)
 def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_id):
     assert run(cell(grade_id), check_id) == "PASSED"
     assert run(cell(grade_id), check_id, hidden=True) == "PASSED"
 
 
-@pytest.mark.parametrize("grade_id,check_id", [
-    ("ex1-answer", "ch05.shares"), ("ex2-impl", "ch05.mae"), ("ex3-fix", "ch05.fit_value"),
-    ("ex4-fix", "ch05.grads_and_centered"), ("ex5-answer", "ch05.detach_metric"),
-])
+@pytest.mark.parametrize(
+    "grade_id,check_id",
+    [
+        ("ex1-answer", "ch05.shares"),
+        ("ex2-impl", "ch05.mae"),
+        ("ex3-fix", "ch05.fit_value"),
+        ("ex4-fix", "ch05.grads_and_centered"),
+        ("ex5-answer", "ch05.detach_metric"),
+    ],
+)
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
     stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
     assert replaced
@@ -62,13 +78,16 @@ def shown_program(grade_id: str) -> str:
 
 # -- 1. predict: what detach shares ----------------------------------------------------------
 
+
 def test_the_shown_programs_are_the_ones_the_checks_run():
     assert shown_program("ex1-text") == ch05.SHARES_PROGRAM
     assert shown_program("ex5-text") == ch05.METRIC_PROGRAM
 
 
 def test_predicting_that_data_shares_the_version_counter_is_refused_with_a_hint():
-    answers = cell("ex1-answer").replace("answer_versions = (2, 2, 1)", "answer_versions = (3, 3, 3)")
+    answers = cell("ex1-answer").replace(
+        "answer_versions = (2, 2, 1)", "answer_versions = (3, 3, 3)"
+    )
     result = run(answers, "ch05.shares")
     assert "`answer_versions`, [3, 3, 3], is not what the program gives" in result
     assert ".data gets a counter of its own" in result
@@ -86,13 +105,16 @@ def test_versions_written_as_one_number_are_explained():
 
 # -- 2. implement: mae -------------------------------------------------------------------------
 
+
 def test_a_metric_that_records_a_graph_is_rejected():
     code = """
     def mae(pred, target):
         return (pred - target).abs().mean()
     """
     result = run(code, "ch05.mae")
-    assert "your metric is a tensor in the graph (requires_grad=True, grad_fn MeanBackward0)" in result
+    assert (
+        "your metric is a tensor in the graph (requires_grad=True, grad_fn MeanBackward0)" in result
+    )
     assert "pred.detach()" in result
 
 
@@ -139,8 +161,11 @@ def test_a_metric_computed_under_no_grad_is_accepted():
 
 # -- 3. find the bug: the target is not detached ------------------------------------------------
 
+
 def test_the_buggy_value_fit_is_rejected():
-    buggy = cell("ex3-given").split("\n\n\ntransitions =")[0].replace("fit_value_buggy", "fit_value")
+    buggy = (
+        cell("ex3-given").split("\n\n\ntransitions =")[0].replace("fit_value_buggy", "fit_value")
+    )
     assert "the target still depends on w" in run(buggy, "ch05.fit_value")
 
 
@@ -148,45 +173,68 @@ def test_the_fixed_value_fit_reaches_the_fixed_point_shown_in_the_exercise():
     namespace = {}
     exec("import minigrad as mg\n" + cell("ex3-fix"), namespace)  # noqa: S102
     transitions = [(1.0, 1.0, 0.5), (2.0, 0.0, 1.0), (1.0, -0.5, 0.0)]
-    fixed_point = sum(r * s for s, r, _ in transitions) / sum(s * s - 0.9 * s * n for s, _, n in transitions)
-    assert namespace["fit_value"](transitions, 0.9, 0.1, 300) == pytest.approx(fixed_point, abs=1e-3)
+    fixed_point = sum(r * s for s, r, _ in transitions) / sum(
+        s * s - 0.9 * s * n for s, _, n in transitions
+    )
+    assert namespace["fit_value"](transitions, 0.9, 0.1, 300) == pytest.approx(
+        fixed_point, abs=1e-3
+    )
 
 
 # -- 4. find the bug: .data hides an in-place change ------------------------------------------------
 
+
 def test_the_buggy_centering_through_data_is_rejected_as_silently_wrong():
-    buggy = cell("ex4-given").split("\n\n\nxs,")[0].replace("grads_and_centered_buggy", "grads_and_centered")
+    buggy = (
+        cell("ex4-given")
+        .split("\n\n\nxs,")[0]
+        .replace("grads_and_centered_buggy", "grads_and_centered")
+    )
     result = run(buggy, "ch05.grads_and_centered")
     assert "w.grad is an array of shape (3,)" in result
     assert "this is the buggy gradient" in result
 
 
 def test_swapping_data_for_detach_alone_raises_the_version_error_and_is_reported():
-    buggy = cell("ex4-given").split("\n\n\nxs,")[0].replace("grads_and_centered_buggy", "grads_and_centered")
+    buggy = (
+        cell("ex4-given")
+        .split("\n\n\nxs,")[0]
+        .replace("grads_and_centered_buggy", "grads_and_centered")
+    )
     result = run(buggy.replace("h.data", "h.detach()"), "ch05.grads_and_centered")
-    assert "your function raised RuntimeError: one of the variables needed for gradient computation" in result
+    assert (
+        "your function raised RuntimeError: one of the variables needed for gradient computation"
+        in result
+    )
     assert "shares h's memory and version counter" in result and "leave h alone" in result
 
 
 def test_a_clone_then_in_place_is_accepted():
-    fix = cell("ex4-fix").replace("    values = h.detach()\n    centered = values - values.mean()",
-                                  "    centered = h.detach().clone()\n    centered -= centered.mean()")
+    fix = cell("ex4-fix").replace(
+        "    values = h.detach()\n    centered = values - values.mean()",
+        "    centered = h.detach().clone()\n    centered -= centered.mean()",
+    )
     assert "clone()" in fix
     assert run(fix, "ch05.grads_and_centered", hidden=True) == "PASSED"
 
 
 # -- 5. predict: the seed example ----------------------------------------------------------------
 
+
 def test_a_wrong_w_grad_prediction_gets_the_algebra_hint_without_the_answer():
-    answers = cell("ex5-answer").replace("answer_w_grad = [[3.0, 2.0, 3.0], [3.0, 2.0, 3.0], [3.0, 2.0, 3.0]]",
-                                         "answer_w_grad = [[3.0, 3.0, 2.0], [3.0, 3.0, 2.0], [3.0, 3.0, 2.0]]")
+    answers = cell("ex5-answer").replace(
+        "answer_w_grad = [[3.0, 2.0, 3.0], [3.0, 2.0, 3.0], [3.0, 2.0, 3.0]]",
+        "answer_w_grad = [[3.0, 3.0, 2.0], [3.0, 3.0, 2.0], [3.0, 3.0, 2.0]]",
+    )
     result = run(answers, "ch05.detach_metric")
     assert "`answer_w_grad`" in result and "sum over j of x[k, j]" in result
     assert "[3, 2, 3]" not in result
 
 
 def test_a_grad_for_the_detached_copy_is_refused():
-    answers = cell("ex5-answer").replace("answer_detach_grad = None", "answer_detach_grad = [[1.0] * 3] * 3")
+    answers = cell("ex5-answer").replace(
+        "answer_detach_grad = None", "answer_detach_grad = [[1.0] * 3] * 3"
+    )
     assert "`answer_detach_grad`" in run(answers, "ch05.detach_metric")
 
 

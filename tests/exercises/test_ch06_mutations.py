@@ -30,8 +30,11 @@ def cell(grade_id: str) -> str:
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    return run_cells(SETUP + textwrap.dedent(learner_code),
-                     f"check({check_id!r}, hidden={hidden})", {"check": check})
+    return run_cells(
+        SETUP + textwrap.dedent(learner_code),
+        f"check({check_id!r}, hidden={hidden})",
+        {"check": check},
+    )
 
 
 def given(grade_id: str, buggy: str, name: str) -> str:
@@ -39,19 +42,31 @@ def given(grade_id: str, buggy: str, name: str) -> str:
     return cell(grade_id).split("\n\n\n")[0].replace(buggy, name)
 
 
-@pytest.mark.parametrize("grade_id,check_id", [
-    ("ex1-impl", "ch06.saved_tensor"), ("ex2-answer", "ch06.which_line"), ("ex3-answer", "ch06.versions"),
-    ("ex4-fix", "ch06.smoothed_grad"), ("ex5-fix", "ch06.pipeline"),
-])
+@pytest.mark.parametrize(
+    "grade_id,check_id",
+    [
+        ("ex1-impl", "ch06.saved_tensor"),
+        ("ex2-answer", "ch06.which_line"),
+        ("ex3-answer", "ch06.versions"),
+        ("ex4-fix", "ch06.smoothed_grad"),
+        ("ex5-fix", "ch06.pipeline"),
+    ],
+)
 def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_id):
     assert run(cell(grade_id), check_id) == "PASSED"
     assert run(cell(grade_id), check_id, hidden=True) == "PASSED"
 
 
-@pytest.mark.parametrize("grade_id,check_id", [
-    ("ex1-impl", "ch06.saved_tensor"), ("ex2-answer", "ch06.which_line"), ("ex3-answer", "ch06.versions"),
-    ("ex4-fix", "ch06.smoothed_grad"), ("ex5-fix", "ch06.pipeline"),
-])
+@pytest.mark.parametrize(
+    "grade_id,check_id",
+    [
+        ("ex1-impl", "ch06.saved_tensor"),
+        ("ex2-answer", "ch06.which_line"),
+        ("ex3-answer", "ch06.versions"),
+        ("ex4-fix", "ch06.smoothed_grad"),
+        ("ex5-fix", "ch06.pipeline"),
+    ],
+)
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
     stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
     assert replaced
@@ -64,9 +79,11 @@ def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
 
 # -- 1. implement: SavedTensor ------------------------------------------------------------------
 
-MESSAGE = ('raise RuntimeError("one of the variables needed for gradient computation has been modified by an '
-           'inplace operation: " f"{tensor_description(self.tensor)} is at version {now}; expected version {then} '
-           'instead.")')
+MESSAGE = (
+    'raise RuntimeError("one of the variables needed for gradient computation has been modified by an '
+    'inplace operation: " f"{tensor_description(self.tensor)} is at version {now}; expected version {then} '
+    'instead.")'
+)
 
 
 def saved_tensor(init: str, unpack: str) -> str:
@@ -79,50 +96,64 @@ def saved_tensor(init: str, unpack: str) -> str:
 
 
 def test_reading_the_version_only_at_unpack_never_raises_and_is_told_to_record_it():
-    code = saved_tensor("self.tensor = tensor\n", """\
+    code = saved_tensor(
+        "self.tensor = tensor\n",
+        """\
         version = self.tensor._version
         if self.tensor._version != version:
             raise RuntimeError("changed")
         return self.tensor
-        """)
+        """,
+    )
     result = run(code, "ch06.saved_tensor")
     assert "t of shape (3,) saved at version 0; then t.add_(1)" in result
-    assert "unpack() returned, but t was changed in place after it was saved (version 0 -> 1)" in result
+    assert (
+        "unpack() returned, but t was changed in place after it was saved (version 0 -> 1)"
+        in result
+    )
     assert "record tensor._version in __init__" in result
 
 
 def test_comparing_with_version_zero_is_caught_by_a_tensor_saved_at_version_two():
-    code = saved_tensor("self.tensor = tensor\n", """\
+    code = saved_tensor(
+        "self.tensor = tensor\n",
+        """\
         now, then = self.tensor._version, 0
         if now != 0:
             RAISE
         return self.tensor
-        """)
+        """,
+    )
     result = run(code, "ch06.saved_tensor")
     assert "saved at version 2; nothing changes it" in result
     assert "compare with the version recorded in __init__, not with 0" in result
 
 
 def test_swapped_versions_in_the_message_are_named():
-    code = saved_tensor("self.tensor = tensor\nself.version = tensor._version\n", """\
+    code = saved_tensor(
+        "self.tensor = tensor\nself.version = tensor._version\n",
+        """\
         now, then = self.version, self.tensor._version
         if now != then:
             RAISE
         return self.tensor
-        """)
+        """,
+    )
     result = run(code, "ch06.saved_tensor")
     assert 'should say "is at version 1; expected version 0 instead"' in result
     assert "you swapped them" in result
 
 
 def test_comparing_values_instead_of_versions_is_caught_by_mul_by_one_in_the_hidden_cases():
-    code = saved_tensor("self.copy = tensor.detach().clone()\nself.tensor = tensor\nself.version = tensor._version\n",
-                        """\
+    code = saved_tensor(
+        "self.copy = tensor.detach().clone()\nself.tensor = tensor\nself.version = tensor._version\n",
+        """\
         now, then = self.tensor._version, self.version
         if not np.array_equal(self.tensor.numpy(), self.copy.numpy()):
             RAISE
         return self.tensor
-        """)
+        """,
+    )
     assert run(code, "ch06.saved_tensor") == "PASSED"
     result = run(code, "ch06.saved_tensor", hidden=True)
     assert "(a hidden case)" in result
@@ -130,13 +161,15 @@ def test_comparing_values_instead_of_versions_is_caught_by_mul_by_one_in_the_hid
 
 
 def test_returning_a_copy_made_at_save_time_is_caught_by_a_change_through_data():
-    code = saved_tensor("self.tensor = tensor\nself.copy = tensor.clone()\nself.version = tensor._version\n",
-                        """\
+    code = saved_tensor(
+        "self.tensor = tensor\nself.copy = tensor.clone()\nself.version = tensor._version\n",
+        """\
         now, then = self.tensor._version, self.version
         if now != then:
             RAISE
         return self.copy
-        """)
+        """,
+    )
     assert run(code, "ch06.saved_tensor") == "PASSED"
     result = run(code, "ch06.saved_tensor", hidden=True)
     assert "then t.data.mul_(2)" in result
@@ -144,12 +177,17 @@ def test_returning_a_copy_made_at_save_time_is_caught_by_a_change_through_data()
 
 
 def test_a_message_without_pytorchs_words_is_refused():
-    code = saved_tensor("self.tensor = tensor\nself.version = tensor._version\n", """\
+    code = saved_tensor(
+        "self.tensor = tensor\nself.version = tensor._version\n",
+        """\
         if self.tensor._version != self.version:
             raise RuntimeError("the tensor changed")
         return self.tensor
-        """)
-    assert 'PyTorch\'s message says the tensor was "modified by an inplace operation"' in run(code, "ch06.saved_tensor")
+        """,
+    )
+    assert 'PyTorch\'s message says the tensor was "modified by an inplace operation"' in run(
+        code, "ch06.saved_tensor"
+    )
 
 
 def test_the_stub_of_the_released_class_says_not_implemented_yet():
@@ -158,6 +196,7 @@ def test_the_stub_of_the_released_class_says_not_implemented_yet():
 
 
 # -- 2. predict: which line raises --------------------------------------------------------------
+
 
 def test_the_numbered_programs_shown_are_the_programs_the_check_runs():
     shown, name = {}, None
@@ -183,10 +222,13 @@ def test_predicting_that_changing_exps_input_raises_is_refused():
 
 def test_swapped_versions_of_the_message_are_refused():
     answers = cell("ex2-answer").replace("answer_a_versions = (1, 0)", "answer_a_versions = (0, 1)")
-    assert "`answer_a_versions`, [0, 1], is not what program a's message gives" in run(answers, "ch06.which_line")
+    assert "`answer_a_versions`, [0, 1], is not what program a's message gives" in run(
+        answers, "ch06.which_line"
+    )
 
 
 # -- 3. predict: versions --------------------------------------------------------------------------
+
 
 def test_the_shown_program_is_the_one_the_check_runs():
     assert cell("ex3-text").split("```python\n")[1].split("```")[0] == ch06.VERSIONS_PROGRAM
@@ -206,6 +248,7 @@ def test_predicting_that_no_grad_stops_the_counter_is_refused():
 
 # -- 4. find the bug: exp's output changed in place ----------------------------------------------------
 
+
 def test_the_buggy_smoothing_is_rejected_with_the_version_error_explained():
     result = run(given("ex4-given", "smoothed_grad_buggy", "smoothed_grad"), "ch06.smoothed_grad")
     assert "your function raised RuntimeError: one of the variables needed" in result
@@ -214,12 +257,15 @@ def test_the_buggy_smoothing_is_rejected_with_the_version_error_explained():
 
 def test_smoothing_in_place_under_no_grad_still_raises_and_says_why():
     code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace(
-        "    e.add_(1.0)", "    with mg.no_grad():\n        e.add_(1.0)")
+        "    e.add_(1.0)", "    with mg.no_grad():\n        e.add_(1.0)"
+    )
     assert "no_grad() does not stop the version counter" in run(code, "ch06.smoothed_grad")
 
 
 def test_smoothing_through_data_gives_the_silently_wrong_gradient_and_is_named():
-    code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace("e.add_(1.0)", "e.data.add_(1.0)")
+    code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace(
+        "e.add_(1.0)", "e.data.add_(1.0)"
+    )
     result = run(code, "ch06.smoothed_grad")
     assert "w.grad is an array of shape (3,)" in result
     assert "that is the silently wrong gradient" in result
@@ -227,13 +273,15 @@ def test_smoothing_through_data_gives_the_silently_wrong_gradient_and_is_named()
 
 def test_smoothing_a_detached_copy_loses_the_gradient():
     code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace(
-        "    e.add_(1.0)", "    e = e.detach() + 1.0")
+        "    e.add_(1.0)", "    e = e.detach() + 1.0"
+    )
     result = run(code, "ch06.smoothed_grad")
     assert "element 0 of tensors does not require grad" in result
     assert "detaching e cut the path to w" in result
 
 
 # -- 5. find the bug: the naive pipeline --------------------------------------------------------------
+
 
 def test_the_naive_pipeline_is_rejected_with_the_fix_as_hint():
     result = run(given("ex5-given", "train_pipeline_buggy", "train_pipeline"), "ch06.pipeline")
@@ -262,7 +310,8 @@ def test_plain_sgd_one_micro_batch_at_a_time_is_not_the_pipeline():
 def test_hiding_the_update_from_the_version_check_with_data_is_named():
     code = given("ex5-given", "train_pipeline_buggy", "train_pipeline").replace(
         "            W1 -= lr * W1.grad\n            W2 -= lr * W2.grad",
-        "            W1.data -= lr * W1.grad\n            W2.data -= lr * W2.grad")
+        "            W1.data -= lr * W1.grad\n            W2.data -= lr * W2.grad",
+    )
     assert "W2.data -= " in code
     assert "the update was hidden from the version check (.data?)" in run(code, "ch06.pipeline")
 

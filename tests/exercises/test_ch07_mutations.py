@@ -25,15 +25,23 @@ from minigrad import grad_mode
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg, "grad_mode": grad_mode,
-                 "functools": functools, "inspect": inspect}
+    namespace = {
+        "check": check,
+        "np": np,
+        "mg": mg,
+        "grad_mode": grad_mode,
+        "functools": functools,
+        "inspect": inspect,
+    }
     return run_cells(learner_code, call, namespace)
 
 
 def both(learner_code: str, check_id: str) -> list:
     """The verdicts on the visible and on the hidden cases."""
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. implement GradMode ------------------------------------------------------------
@@ -82,7 +90,8 @@ GENERATOR = """
 
 def grad_mode_class(enter=ENTER, exit_=EXIT, call=CALL_FUNCTION, generator=GENERATOR):
     return "class GradMode:\n" + "".join(
-        textwrap.indent(textwrap.dedent(part), "    ") for part in (enter, exit_, call, generator))
+        textwrap.indent(textwrap.dedent(part), "    ") for part in (enter, exit_, call, generator)
+    )
 
 
 def test_a_correct_grad_mode_passes_and_leaves_recording_on():
@@ -213,16 +222,21 @@ def test_the_stub_says_not_implemented_yet():
 
 # -- 2. and 3. predict ----------------------------------------------------------------
 
+
 def test_wrong_nesting_predictions_are_refused_without_the_answer():
     everything_innermost = "answer_a = [False, False, True, True, True]\nanswer_b = [False] * 6"
     result = run(everything_innermost, 'check("ch07.nesting")')
     assert "`answer_a`, [False, False, True, True, True], is not what program A gives" in result
     assert "(1 of the 5 values differ)" in result
     right_a = "answer_a = [False, False, False, True, True]\n"
-    result = run(right_a + "answer_b = [False, False, True, False, False, True]", 'check("ch07.nesting")')
+    result = run(
+        right_a + "answer_b = [False, False, True, False, False, True]", 'check("ch07.nesting")'
+    )
     assert "is not what program B gives (2 of the 6 values differ)" in result
     assert "[False, False, True, False, True, False]" not in result
-    assert "should be a list of 6 values" in run(right_a + "answer_b = True", 'check("ch07.nesting")')
+    assert "should be a list of 6 values" in run(
+        right_a + "answer_b = True", 'check("ch07.nesting")'
+    )
 
 
 def test_believing_threads_inherit_the_mode_is_refused():
@@ -231,7 +245,9 @@ def test_believing_threads_inherit_the_mode_is_refused():
     assert "`answer_t1`, False, is not what the program gives" in result
     assert "a new thread starts with recording on" in result
     assert "should be True or False" in run(
-        "answer_t1 = 1\nanswer_t2 = True\nanswer_t3 = False\nanswer_main = True", 'check("ch07.threads")')
+        "answer_t1 = 1\nanswer_t2 = True\nanswer_t3 = False\nanswer_main = True",
+        'check("ch07.threads")',
+    )
 
 
 # -- 4. find the bug: accuracy ----------------------------------------------------------
@@ -254,7 +270,9 @@ def test_the_unfixed_accuracy_is_rejected_and_recording_is_on_again_afterwards()
 
 
 def test_switching_recording_back_on_at_the_end_fails_when_called_under_no_grad():
-    switch_on = ACCURACY_BUGGY.replace("    return correct", "    mg.set_grad_enabled(True)\n    return correct")
+    switch_on = ACCURACY_BUGGY.replace(
+        "    return correct", "    mg.set_grad_enabled(True)\n    return correct"
+    )
     visible, hidden = both(switch_on, "ch07.accuracy")
     assert visible == "PASSED"
     assert "recording is on after accuracy() returns, but it was off when it was called" in hidden
@@ -280,6 +298,7 @@ def test_an_accuracy_that_records_or_forgets_eval_is_rejected():
 
 
 # -- 5. find the bug: input_gradient ---------------------------------------------------
+
 
 def test_the_unfixed_input_gradient_is_rejected_with_the_nesting_rule():
     buggy = """

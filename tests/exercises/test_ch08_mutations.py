@@ -26,8 +26,10 @@ def run(learner_code: str, call: str) -> str:
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. implement sgd_momentum_step -----------------------------------------------------
@@ -66,7 +68,8 @@ def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():
 
 def test_a_buffer_that_is_the_grad_tensor_itself_is_rejected():
     aliasing = STEP.replace("buffers[i] = p.grad.clone()", "buffers[i] = p.grad").replace(
-        "buffers[i] = momentum * buffers[i] + p.grad", "buffers[i].mul_(momentum).add_(p.grad)")
+        "buffers[i] = momentum * buffers[i] + p.grad", "buffers[i].mul_(momentum).add_(p.grad)"
+    )
     result = run(aliasing, 'check("ch08.sgd_momentum_step")')
     assert "a parameter's .grad changed during your step" in result
     assert "keep a copy (p.grad.clone())" in result
@@ -75,8 +78,9 @@ def test_a_buffer_that_is_the_grad_tensor_itself_is_rejected():
 def test_plain_sgd_and_a_dampened_average_get_hints_of_their_own():
     plain = STEP.replace("p -= lr * buffers[i]", "p -= lr * p.grad")
     assert "Hint: this is plain SGD" in run(plain, 'check("ch08.sgd_momentum_step")')
-    dampened = STEP.replace("momentum * buffers[i] + p.grad",
-                            "momentum * buffers[i] + (1 - momentum) * p.grad")
+    dampened = STEP.replace(
+        "momentum * buffers[i] + p.grad", "momentum * buffers[i] + (1 - momentum) * p.grad"
+    )
     result = run(dampened, 'check("ch08.sgd_momentum_step")')
     assert "PyTorch's SGD adds the whole gradient (dampening=0)" in result
 
@@ -126,16 +130,22 @@ def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
 
 
 def test_zeroing_between_backward_and_step_is_rejected():
-    too_late = TRAIN.replace("        optimizer.zero_grad()\n        loss.backward()\n",
-                             "        loss.backward()\n        optimizer.zero_grad()\n")
+    too_late = TRAIN.replace(
+        "        optimizer.zero_grad()\n        loss.backward()\n",
+        "        loss.backward()\n        optimizer.zero_grad()\n",
+    )
     result = run(too_late, 'check("ch08.train")')
     assert "the loss never changes" in result
 
 
 # -- 3. and 4. predict -------------------------------------------------------------------
 
-SWITCH_RIGHT = {"answer_requires_grad": "False", "answer_grad_fn": "None",
-                "answer_backward": '"RuntimeError"', "answer_grad_fn_after": '"MeanBackward0"'}
+SWITCH_RIGHT = {
+    "answer_requires_grad": "False",
+    "answer_grad_fn": "None",
+    "answer_backward": '"RuntimeError"',
+    "answer_grad_fn_after": '"MeanBackward0"',
+}
 
 
 def answers(values: dict, **changes) -> str:
@@ -155,8 +165,12 @@ def test_the_right_switch_prediction_passes_and_wrong_ones_are_refused():
     assert "`answer_grad_fn`, 'MeanBackward0', is not what the program gives" in result
 
 
-MODES_RIGHT = {"answer_p1": "(False, False)", "answer_p2": "(True, True)",
-               "answer_p3": "(True, 1)", "answer_p4": "(False, True)"}
+MODES_RIGHT = {
+    "answer_p1": "(False, False)",
+    "answer_p2": "(True, True)",
+    "answer_p3": "(True, 1)",
+    "answer_p4": "(False, True)",
+}
 
 
 def test_the_right_modes_prediction_passes_and_confusing_the_switches_is_refused():

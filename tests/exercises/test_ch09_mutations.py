@@ -26,8 +26,10 @@ def run(learner_code: str, call: str) -> str:
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. implement saved_bytes --------------------------------------------------------------
@@ -54,7 +56,8 @@ def test_a_correct_walk_passes_and_so_does_one_over_saved_attributes():
         "total += node.saved_tensors_nbytes()",
         "total += sum(t.numel() * t.element_size() for t in "
         "(getattr(node, a) for a in dir(node) if a.startswith('_saved_')) "
-        "if isinstance(t, mg.Tensor))")
+        "if isinstance(t, mg.Tensor))",
+    )
     assert both(attributes, "ch09.saved_bytes") == ["PASSED", "PASSED"]
 
 
@@ -96,7 +99,8 @@ def test_a_recursive_walk_fails_on_the_deep_hidden_chain():
 
 def test_a_missing_grad_fn_must_give_zero():
     no_check = WALK.replace("    if output.grad_fn is None:\n        return 0\n", "").replace(
-        "[output.grad_fn]", "[output.grad_fn] + [fn for fn, _ in output.grad_fn.next_functions]")
+        "[output.grad_fn]", "[output.grad_fn] + [fn for fn, _ in output.grad_fn.next_functions]"
+    )
     result = run(no_check, 'check("ch09.saved_bytes")')
     assert "your code raised AttributeError" in result and "computed under no_grad()" in result
     assert "return 0 when grad_fn is None" in result
@@ -109,8 +113,12 @@ def test_the_stub_says_not_implemented_yet():
 
 # -- 2. and 5. predict ---------------------------------------------------------------------
 
-COST_RIGHT = {"answer_nodes": "(9, 9)", "answer_bytes": "(144, 8064)",
-              "answer_no_grad": "(0, 0)", "answer_inference": "(0, 0, True)"}
+COST_RIGHT = {
+    "answer_nodes": "(9, 9)",
+    "answer_bytes": "(144, 8064)",
+    "answer_no_grad": "(0, 0)",
+    "answer_inference": "(0, 0, True)",
+}
 
 
 def answers(values: dict, **changes) -> str:
@@ -127,11 +135,15 @@ def test_the_cost_prediction_refuses_bytes_proportional_to_the_batch_and_wrong_c
     assert "`answer_nodes`" in run(growing_nodes, 'check("ch09.recording_cost")')
     inference_tensor = answers(COST_RIGHT, answer_inference="(0, 0)")
     assert "should be a tuple (nodes, bytes, is_inference())" in run(
-        inference_tensor, 'check("ch09.recording_cost")')
+        inference_tensor, 'check("ch09.recording_cost")'
+    )
 
 
 def test_the_feature_statistics_prediction_refuses_a_recorded_mean_as_a_leaf():
-    right = {"answer_a": "(False, None, True, 0)", "answer_b": '(True, "MeanBackward1", False, 4200)'}
+    right = {
+        "answer_a": "(False, None, True, 0)",
+        "answer_b": '(True, "MeanBackward1", False, 4200)',
+    }
     assert run(answers(right), 'check("ch09.feature_stats")') == "PASSED"
     leaf = answers(right, answer_b='(True, "MeanBackward1", True, 4200)')
     result = run(leaf, 'check("ch09.feature_stats")')
@@ -168,8 +180,12 @@ def test_item_without_no_grad_is_rejected_for_recording_and_no_grad_alone_passes
     item_only = BUGGY_EVALUATE.replace("total = total + loss", "total = total + loss.item()")
     result = run(item_only, 'check("ch09.evaluate")')
     assert "each batch was still recorded" in result and "no_grad()" in result
-    no_grad_only = BUGGY_EVALUATE.replace("    for X, y in batches:", "    with mg.no_grad():\n     for X, y in batches:")
-    no_grad_only = no_grad_only.replace("        loss =", "         loss =").replace("        total =", "         total =")
+    no_grad_only = BUGGY_EVALUATE.replace(
+        "    for X, y in batches:", "    with mg.no_grad():\n     for X, y in batches:"
+    )
+    no_grad_only = no_grad_only.replace("        loss =", "         loss =").replace(
+        "        total =", "         total ="
+    )
     assert both(no_grad_only, "ch09.evaluate") == ["PASSED", "PASSED"]
 
 
@@ -189,8 +205,9 @@ def test_correct_batched_predictions_pass():
 
 
 def test_dropping_the_last_smaller_batch_is_rejected():
-    drop_last = PREDICT.replace("range(0, X.shape[0], batch_size)",
-                                "range(0, X.shape[0] - batch_size + 1, batch_size)")
+    drop_last = PREDICT.replace(
+        "range(0, X.shape[0], batch_size)", "range(0, X.shape[0] - batch_size + 1, batch_size)"
+    )
     result = run(drop_last, 'check("ch09.predict_in_batches")')
     assert "10 rows in batches of 4" in result
     assert "your batches cover 8 of the 10 rows" in result
@@ -210,7 +227,9 @@ def test_ignoring_the_batch_size_is_rejected():
 def test_forgetting_eval_or_no_grad_is_rejected():
     no_eval = PREDICT.replace("    model.eval()\n", "")
     assert "Hint: call model.eval() first" in run(no_eval, 'check("ch09.predict_in_batches")')
-    recording = PREDICT.replace("    with mg.no_grad():\n        return", "    if True:\n        return")
+    recording = PREDICT.replace(
+        "    with mg.no_grad():\n        return", "    if True:\n        return"
+    )
     assert "the forward passes were recorded" in run(recording, 'check("ch09.predict_in_batches")')
 
 

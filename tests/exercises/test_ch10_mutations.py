@@ -24,8 +24,10 @@ def run(learner_code: str, call: str) -> str:
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [run(learner_code, f'check("{check_id}")'),
-            run(learner_code, f'check("{check_id}", hidden=True)')]
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
 
 
 # -- 1. implement Hypot --------------------------------------------------------------------
@@ -57,19 +59,25 @@ def test_a_backward_without_the_chain_rule_is_rejected():
 
 
 def test_swapped_gradients_are_rejected():
-    swapped = HYPOT.replace("return grad * a / h, grad * b / h", "return grad * b / h, grad * a / h")
+    swapped = HYPOT.replace(
+        "return grad * a / h, grad * b / h", "return grad * b / h, grad * a / h"
+    )
     assert "the gradients for a and b are swapped" in run(swapped, 'check("ch10.hypot")')
 
 
 def test_one_gradient_for_two_inputs_is_refused_by_the_engine():
     one = HYPOT.replace("return grad * a / h, grad * b / h", "return grad * a / h")
     result = run(one, 'check("ch10.hypot")')
-    assert "your code raised RuntimeError: function HypotBackward returned an incorrect number of gradients" in result
+    assert (
+        "your code raised RuntimeError: function HypotBackward returned an incorrect number of gradients"
+        in result
+    )
 
 
 def test_inputs_kept_as_ctx_attributes_escape_the_version_check():
-    attributes = HYPOT.replace("ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h").replace(
-        "a, b, h = ctx.saved_tensors", "a, b, h = ctx.a, ctx.b, ctx.h")
+    attributes = HYPOT.replace(
+        "ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h"
+    ).replace("a, b, h = ctx.saved_tensors", "a, b, h = ctx.a, ctx.b, ctx.h")
     visible, hidden = both(attributes, "ch10.hypot")
     assert visible == "PASSED"
     assert "a changed in place before backward" in hidden
@@ -100,8 +108,13 @@ def test_the_stub_says_not_implemented_yet():
 
 # -- 2. predict ----------------------------------------------------------------------------
 
-RIGHT = {"answer_gx": "-6.0", "answer_gx_requires_grad": "True", "answer_gxy": "3",
-         "answer_gxx": "-4.0", "answer_plain_requires_grad": "False"}
+RIGHT = {
+    "answer_gx": "-6.0",
+    "answer_gx_requires_grad": "True",
+    "answer_gxy": "3",
+    "answer_gxx": "-4.0",
+    "answer_plain_requires_grad": "False",
+}
 
 
 def answers(**changes) -> str:

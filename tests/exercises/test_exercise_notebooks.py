@@ -34,8 +34,14 @@ def test_every_chapter_has_a_solutions_and_an_exercise_notebook():
 
 
 def test_exercises_are_what_release_generates_from_solutions_now():
-    result = subprocess.run([sys.executable, "-m", "coursekit.release", "--check"], cwd=ROOT,
-                            capture_output=True, text=True, check=False, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "coursekit.release", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -43,8 +49,12 @@ def test_every_exercise_kind_appears_and_chapters_05_06_07_have_four_exercises_o
     kinds = set()
     for path in SOLUTIONS:
         nb = nbformat.read(str(path), as_version=4)
-        headings = [c.source for c in nb.cells if c.cell_type == "markdown"
-                    and re.match(r"## Exercise \d+ \((implement|predict|find the bug)\)", c.source)]
+        headings = [
+            c.source
+            for c in nb.cells
+            if c.cell_type == "markdown"
+            and re.match(r"## Exercise \d+ \((implement|predict|find the bug)\)", c.source)
+        ]
         kinds |= {re.match(r"## Exercise \d+ \(([^)]+)\)", h).group(1) for h in headings}
         assert len(_graded_cells(nb)) == len(headings) >= 3, path.name
         if path.name[:4] in ("ch05", "ch06", "ch07"):
@@ -63,8 +73,13 @@ def test_exercise_run_as_handed_out_fails_every_check_with_not_implemented(path)
     nb = nbformat.read(str(path), as_version=4)
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
-    NotebookClient(nb, allow_errors=True, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
+    NotebookClient(
+        nb,
+        allow_errors=True,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / "exercises")}},
+    ).execute()
     graded = 0
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -84,13 +99,30 @@ def test_grading_a_solved_and_a_blank_notebook_gives_full_and_zero_marks(tmp_pat
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     (submissions / "solved.ipynb").write_bytes(
-        next((ROOT / "solutions").glob("ch06_*.ipynb")).read_bytes())
+        next((ROOT / "solutions").glob("ch06_*.ipynb")).read_bytes()
+    )
     (submissions / "blank.ipynb").write_bytes(
-        next((ROOT / "exercises").glob("ch06_*.ipynb")).read_bytes())
+        next((ROOT / "exercises").glob("ch06_*.ipynb")).read_bytes()
+    )
     out = tmp_path / "grades"
-    result = subprocess.run([sys.executable, "-m", "coursekit.grade", "ch06", str(submissions),
-                             "--out", str(out), "-j", "2"], cwd=ROOT, capture_output=True,
-                            text=True, check=False, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coursekit.grade",
+            "ch06",
+            str(submissions),
+            "--out",
+            str(out),
+            "-j",
+            "2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     import csv
 

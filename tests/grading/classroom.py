@@ -30,7 +30,12 @@ EXERCISES = FIXTURES / "exercises" / "ch99_demo.ipynb"
 CHECKS_MODULE = Path(__file__).parents[2] / "coursekit" / "checks" / "ch99.py"
 
 POINTS = {"ex1-check": 3, "ex2-check": 3, "ex3-check": 2, "ex4-check": 2}
-SOLVED_IN = {"ex1-impl": "ex1-check", "ex2-impl": "ex2-check", "ex3-answer": "ex3-check", "ex4-fix": "ex4-check"}
+SOLVED_IN = {
+    "ex1-impl": "ex1-check",
+    "ex2-impl": "ex2-check",
+    "ex3-answer": "ex3-check",
+    "ex4-fix": "ex4-check",
+}
 
 # Limits the test grades with (small, so that hostile cells cost little time).
 CELL_S = 5
@@ -44,14 +49,19 @@ def run_grader(*args, timeout: float = 300) -> subprocess.CompletedProcess:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "coursekit.grade", *map(str, args)],
-        capture_output=True, text=True, env=env, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
     )
 
 
 def tree_hashes(folder: Path) -> dict:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -81,7 +91,9 @@ def points(*failed: str) -> dict:
 def load(path: Path) -> dict:
     nb = json.loads(path.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
-        cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        cell["source"] = (
+            "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        )
     return nb
 
 
@@ -90,15 +102,25 @@ def dump(nb: dict) -> bytes:
 
 
 def cell(nb: dict, grade_id: str) -> dict:
-    return next(c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(
+        c
+        for c in nb["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
+    )
 
 
-def edited(nb: dict, grade_id: str, *, before: str = "", after: str = "", source: str | None = None) -> dict:
+def edited(
+    nb: dict, grade_id: str, *, before: str = "", after: str = "", source: str | None = None
+) -> dict:
     nb = copy.deepcopy(nb)
     target = cell(nb, grade_id)
     body = target["source"] if source is None else textwrap.dedent(source).strip("\n")
-    target["source"] = textwrap.dedent(before).strip("\n") + ("\n" if before else "") + body + (
-        "\n" + textwrap.dedent(after).strip("\n") if after else "")
+    target["source"] = (
+        textwrap.dedent(before).strip("\n")
+        + ("\n" if before else "")
+        + body
+        + ("\n" + textwrap.dedent(after).strip("\n") if after else "")
+    )
     return nb
 
 
@@ -132,12 +154,28 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         (folder / f"{learner}.ipynb").write_bytes(data)
         out[learner] = expect
 
-    add("full", sol, Expect(points(), messages={"ex1-check": "all 7 cases pass (3 visible, 4 hidden)",
-                                                 "ex3-check": "right"}))
-    add("zero", load(EXERCISES), Expect(points("ex1", "ex2", "ex3", "ex4"),
-                                        messages={g: "not implemented yet" for g in POINTS}))
+    add(
+        "full",
+        sol,
+        Expect(
+            points(),
+            messages={"ex1-check": "all 7 cases pass (3 visible, 4 hidden)", "ex3-check": "right"},
+        ),
+    )
+    add(
+        "zero",
+        load(EXERCISES),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"), messages={g: "not implemented yet" for g in POINTS}
+        ),
+    )
     add("partial", solved(["ex1-impl", "ex3-answer"]), Expect(points("ex2", "ex4")))
-    add("buggy_loop", edited(sol, "ex4-fix", source="""
+    add(
+        "buggy_loop",
+        edited(
+            sol,
+            "ex4-fix",
+            source="""
         def train(xs, ys, steps, lr):
             w = 0.0
             grad = 0.0
@@ -146,12 +184,28 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                     grad += 2 * (w * x - y) * x / len(xs)
                 w -= lr * grad
             return w
-        """), Expect(points("ex4"), messages={"ex4-check": "zero_grad"}))
-    add("same_input", edited(sol, "ex2-impl", source="""
+        """,
+        ),
+        Expect(points("ex4"), messages={"ex4-check": "zero_grad"}),
+    )
+    add(
+        "same_input",
+        edited(
+            sol,
+            "ex2-impl",
+            source="""
         def mul_backward(a, b, grad_out):
             return unbroadcast(grad_out * a, a.shape), unbroadcast(grad_out * b, b.shape)
-        """), Expect(points("ex2"), messages={"ex2-check": "multiply grad_out by the other input"}))
-    add("no_keepdims", edited(sol, "ex1-impl", source='''
+        """,
+        ),
+        Expect(points("ex2"), messages={"ex2-check": "multiply grad_out by the other input"}),
+    )
+    add(
+        "no_keepdims",
+        edited(
+            sol,
+            "ex1-impl",
+            source="""
         def unbroadcast(grad, shape):
             while grad.ndim > len(shape):
                 grad = grad.sum(axis=0)
@@ -159,40 +213,97 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 if size == 1 and grad.shape[axis] != 1:
                     grad = grad.sum(axis=axis)
             return grad
-        '''), Expect(points("ex1", "ex2"), messages={"ex1-check": "expected shape (2, 1)",
-                                             "ex2-check": "(a hidden case): grad_a has shape (2,)"}))
+        """,
+        ),
+        Expect(
+            points("ex1", "ex2"),
+            messages={
+                "ex1-check": "expected shape (2, 1)",
+                "ex2-check": "(a hidden case): grad_a has shape (2,)",
+            },
+        ),
+    )
 
     # -- limits ----------------------------------------------------------------
-    add("infinite_loop", edited(sol, "ex2-impl", before="while True:\n    pass"),
-        Expect(points("ex2"), "incidents", f"timed out after {CELL_S} s in exercise 2"))
-    add("loops_when_called", edited(sol, "ex4-fix", source="""
+    add(
+        "infinite_loop",
+        edited(sol, "ex2-impl", before="while True:\n    pass"),
+        Expect(points("ex2"), "incidents", f"timed out after {CELL_S} s in exercise 2"),
+    )
+    add(
+        "loops_when_called",
+        edited(
+            sol,
+            "ex4-fix",
+            source="""
         def train(xs, ys, steps, lr):
             while True:
                 pass
-        """), Expect(points("ex4"), "incidents", "while being checked (your function did not return) in exercise 4"))
-    add("memory_hog", edited(sol, "ex4-fix", before="hog = bytearray(20 * 1024**3)"),
-        Expect(points("ex4"), "incidents", f"ran out of memory (limit {MEMORY_MB} MB) in exercise 4"))
-    add("prints_a_megabyte", edited(sol, "ex1-impl", before="print('x' * 1_000_000)"), Expect(points()))
-    add("output_flood", edited(sol, "ex3-answer", before="while True:\n    print('y' * 100_000)"),
-        Expect(points("ex3"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 3"))
+        """,
+        ),
+        Expect(
+            points("ex4"),
+            "incidents",
+            "while being checked (your function did not return) in exercise 4",
+        ),
+    )
+    add(
+        "memory_hog",
+        edited(sol, "ex4-fix", before="hog = bytearray(20 * 1024**3)"),
+        Expect(
+            points("ex4"), "incidents", f"ran out of memory (limit {MEMORY_MB} MB) in exercise 4"
+        ),
+    )
+    add(
+        "prints_a_megabyte",
+        edited(sol, "ex1-impl", before="print('x' * 1_000_000)"),
+        Expect(points()),
+    )
+    add(
+        "output_flood",
+        edited(sol, "ex3-answer", before="while True:\n    print('y' * 100_000)"),
+        Expect(points("ex3"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 3"),
+    )
 
     # -- ending the process --------------------------------------------------------
-    add("sys_exit", edited(sol, "ex3-answer", before="import sys\nsys.exit('bye')"),
-        Expect(points("ex3"), messages={"ex3-check": "raised SystemExit"}))
-    add("os_exit", edited(sol, "ex3-answer", after="import os\nos._exit(3)"),
-        Expect(points("ex3"), "incidents", "the kernel died in exercise 3 (exit code 3"))
-    add("kills_itself", edited(sol, "ex4-fix", before="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
-        Expect(points("ex4"), "incidents", "the kernel died in exercise 4 (killed by SIGKILL"))
-    add("kills_everything", edited(sol, "ex2-impl", before="""
+    add(
+        "sys_exit",
+        edited(sol, "ex3-answer", before="import sys\nsys.exit('bye')"),
+        Expect(points("ex3"), messages={"ex3-check": "raised SystemExit"}),
+    )
+    add(
+        "os_exit",
+        edited(sol, "ex3-answer", after="import os\nos._exit(3)"),
+        Expect(points("ex3"), "incidents", "the kernel died in exercise 3 (exit code 3"),
+    )
+    add(
+        "kills_itself",
+        edited(sol, "ex4-fix", before="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+        Expect(points("ex4"), "incidents", "the kernel died in exercise 4 (killed by SIGKILL"),
+    )
+    add(
+        "kills_everything",
+        edited(
+            sol,
+            "ex2-impl",
+            before="""
         import os, signal
         try:
             os.killpg(0, signal.SIGKILL)
         finally:
             os.kill(-1, signal.SIGKILL)
-        """), Expect(points("ex2"), "incidents", "the kernel died in exercise 2", needs_namespace=True))
+        """,
+        ),
+        Expect(points("ex2"), "incidents", "the kernel died in exercise 2", needs_namespace=True),
+    )
 
     # -- tampering -------------------------------------------------------------------
-    add("files_around", edited(sol, "ex1-impl", before=f"""
+    add(
+        "files_around",
+        edited(
+            sol,
+            "ex1-impl",
+            before=f"""
         import glob, os, shutil, sys
         for target in {sorted(str(p) for p in guarded.values())!r} + glob.glob("/tmp/coursekit-*"):
             shutil.rmtree(target, ignore_errors=True)
@@ -203,9 +314,16 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                     f.write("planted")
             except OSError:
                 pass
-        """), Expect(points(), needs_namespace=True))
-    add("reads_hidden_tests", replaced(sol, {
-        "ex1-impl": f"""
+        """,
+        ),
+        Expect(points(), needs_namespace=True),
+    )
+    add(
+        "reads_hidden_tests",
+        replaced(
+            sol,
+            {
+                "ex1-impl": f"""
             import types
             leaked = None
             try:
@@ -224,23 +342,33 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             def unbroadcast(grad, shape):
                 return leaked.unbroadcast_reference({{"grad": grad.tolist(), "shape": list(shape)}})
             """,
-        "ex2-impl": """
+                "ex2-impl": """
             def mul_backward(a, b, grad_out):
                 case = {"a": a.tolist(), "b": b.tolist(), "grad_out": grad_out.tolist()}
                 return tuple(leaked.mul_backward_reference(case))
             """,
-        "ex3-answer": """
+                "ex3-answer": """
             truth = leaked.broadcast_reference({"shapes": [[2, 1, 3], [4, 1]]})
             answer_shape, answer_grad_shape = tuple(truth[0]), tuple(truth[1])
             """,
-        "ex4-fix": """
+                "ex4-fix": """
             def train(xs, ys, steps, lr):
                 return leaked.train_reference({"xs": xs, "ys": ys, "steps": steps, "lr": lr})
             """,
-    }), Expect(points("ex1", "ex2", "ex3", "ex4"), needs_namespace=True,
-               messages={"ex1-check": "AttributeError", "ex3-check": "not defined"}))
-    add("patches_everything", replaced(sol, {
-        "ex1-impl": """
+            },
+        ),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"),
+            needs_namespace=True,
+            messages={"ex1-check": "AttributeError", "ex3-check": "not defined"},
+        ),
+    )
+    add(
+        "patches_everything",
+        replaced(
+            sol,
+            {
+                "ex1-impl": """
             import builtins
             import numpy as np
             import coursekit
@@ -260,19 +388,28 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             def unbroadcast(grad, shape):
                 return grad
             """,
-        "ex2-impl": """
+                "ex2-impl": """
             def mul_backward(a, b, grad_out):
                 return grad_out, grad_out
             """,
-        "ex3-answer": "answer_shape, answer_grad_shape = (1,), (1,)",
-        "ex4-fix": """
+                "ex3-answer": "answer_shape, answer_grad_shape = (1,), (1,)",
+                "ex4-fix": """
             def train(xs, ys, steps, lr):
                 return 0.0
             """,
-    }), Expect(points("ex1", "ex2", "ex3", "ex4"),
-               messages={"ex1-check": "expected", "ex4-check": "expected"}))
-    add("equals_everything", replaced(sol, {
-        "ex1-impl": """
+            },
+        ),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"),
+            messages={"ex1-check": "expected", "ex4-check": "expected"},
+        ),
+    )
+    add(
+        "equals_everything",
+        replaced(
+            sol,
+            {
+                "ex1-impl": """
             class AlwaysEqual:
                 def __eq__(self, other):
                     return True
@@ -286,12 +423,12 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             def unbroadcast(grad, shape):
                 return AlwaysEqual()
             """,
-        "ex2-impl": """
+                "ex2-impl": """
             def mul_backward(a, b, grad_out):
                 return AlwaysEqual(), AlwaysEqual()
             """,
-        "ex3-answer": "answer_shape = answer_grad_shape = AlwaysEqual()",
-        "ex4-fix": """
+                "ex3-answer": "answer_shape = answer_grad_shape = AlwaysEqual()",
+                "ex4-fix": """
             class Sneaky(float):
                 def __eq__(self, other):
                     return True
@@ -302,23 +439,48 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             def train(xs, ys, steps, lr):
                 return Sneaky(0.0)
             """,
-    }), Expect(points("ex1", "ex2", "ex3", "ex4"),
-               messages={"ex1-check": "AlwaysEqual", "ex2-check": "AlwaysEqual", "ex3-check": "AlwaysEqual",
-                         "ex4-check": "Sneaky"}))
+            },
+        ),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"),
+            messages={
+                "ex1-check": "AlwaysEqual",
+                "ex2-check": "AlwaysEqual",
+                "ex3-check": "AlwaysEqual",
+                "ex4-check": "Sneaky",
+            },
+        ),
+    )
 
     # -- files that are not what they should be ------------------------------------------
     add("empty", b"", Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "empty file"))
-    add("not_json", b"print('this is a script, not a notebook')\n",
-        Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "not valid JSON"))
-    add("old_format", _to_nbformat3(SOLUTIONS.read_text()), Expect(points(), "ok", "converted from nbformat 3"))
+    add(
+        "not_json",
+        b"print('this is a script, not a notebook')\n",
+        Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "not valid JSON"),
+    )
+    add(
+        "old_format",
+        _to_nbformat3(SOLUTIONS.read_text()),
+        Expect(points(), "ok", "converted from nbformat 3"),
+    )
     other = copy.deepcopy(sol)
     other["metadata"]["coursekit"]["chapter"] = "ch02"
-    add("wrong_chapter", other, Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "notebook of ch02"))
+    add(
+        "wrong_chapter",
+        other,
+        Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "notebook of ch02"),
+    )
     renamed = copy.deepcopy(sol)
     renamed["cells"].remove(cell(renamed, "ex1-check"))
     cell(renamed, "ex2-check")["metadata"]["nbgrader"]["grade_id"] = "my-own-id"
     add("cells_deleted", renamed, Expect(points(), "modified", "ex1-check, ex2-check"))
-    add("widgets_and_plots", edited(sol, "ex4-fix", after="""
+    add(
+        "widgets_and_plots",
+        edited(
+            sol,
+            "ex4-fix",
+            after="""
         import ipywidgets
         import matplotlib.pyplot as plt
         from IPython.display import display
@@ -326,7 +488,10 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         display(ipywidgets.IntSlider(value=3, max=10))
         plt.plot([0, 1], [0, 3])
         plt.show()
-        """), Expect(points()))
+        """,
+        ),
+        Expect(points()),
+    )
     return out
 
 

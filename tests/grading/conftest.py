@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # coursekit, when the project is not pip-installed
 
-import classroom
-from classroom import read_gradebook, run_grader, tree_hashes
+import classroom  # noqa: E402  (found through the sys.path entry above)
+from classroom import read_gradebook, run_grader, tree_hashes  # noqa: E402
 
 
 @dataclass
@@ -46,14 +46,33 @@ class GradedClass:
         return read_gradebook(self.out / "gradebook.csv")
 
     def result(self, learner: str) -> dict:
-        return json.loads((self.out / ".coursekit-grade" / "results" / f"{learner}.json").read_text())
+        return json.loads(
+            (self.out / ".coursekit-grade" / "results" / f"{learner}.json").read_text()
+        )
 
     def grader_args(self, out: Path, *extra) -> list:
-        return ["ch99", self.submissions, "--out", out, "--solutions", self.solutions, *COMMON_ARGS, *extra]
+        return [
+            "ch99",
+            self.submissions,
+            "--out",
+            out,
+            "--solutions",
+            self.solutions,
+            *COMMON_ARGS,
+            *extra,
+        ]
 
 
-COMMON_ARGS = ["--timeout-cell", classroom.CELL_S, "--timeout-notebook", 60, "--output-mb", classroom.OUTPUT_MB,
-               "--memory-mb", classroom.MEMORY_MB]
+COMMON_ARGS = [
+    "--timeout-cell",
+    classroom.CELL_S,
+    "--timeout-notebook",
+    60,
+    "--output-mb",
+    classroom.OUTPUT_MB,
+    "--memory-mb",
+    classroom.MEMORY_MB,
+]
 
 
 @pytest.fixture(scope="session")
@@ -66,13 +85,28 @@ def graded_class(tmp_path_factory) -> GradedClass:
     from coursekit.grade.cli import detect_isolation
 
     isolation = detect_isolation("auto")[0]
-    expected = classroom.build(submissions, {"out": out, "submissions": submissions, "solutions": solutions}, marker)
+    expected = classroom.build(
+        submissions, {"out": out, "submissions": submissions, "solutions": solutions}, marker
+    )
     if isolation != "namespace":
         for learner in [name for name, e in expected.items() if e.needs_namespace]:
             (submissions / f"{learner}.ipynb").unlink()
             del expected[learner]
     input_before, solutions_before = tree_hashes(submissions), tree_hashes(solutions)
     started = time.monotonic()
-    process = run_grader("ch99", submissions, "--out", out, "--solutions", solutions, "-j", 2, *COMMON_ARGS)
-    return GradedClass(folder, submissions, solutions, out, marker, expected, process,
-                       time.monotonic() - started, input_before, solutions_before, isolation)
+    process = run_grader(
+        "ch99", submissions, "--out", out, "--solutions", solutions, "-j", 2, *COMMON_ARGS
+    )
+    return GradedClass(
+        folder,
+        submissions,
+        solutions,
+        out,
+        marker,
+        expected,
+        process,
+        time.monotonic() - started,
+        input_before,
+        solutions_before,
+        isolation,
+    )

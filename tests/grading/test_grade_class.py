@@ -92,7 +92,9 @@ def test_the_input_folder_and_the_solutions_are_unchanged(graded_class):
 
 def test_hostile_submissions_could_not_write_outside_their_sandbox(graded_class):
     if graded_class.isolation != "namespace":
-        pytest.skip("the namespace sandbox is not available here; the file-tampering submission was left out")
+        pytest.skip(
+            "the namespace sandbox is not available here; the file-tampering submission was left out"
+        )
     assert not graded_class.marker.exists()
     assert not (graded_class.submissions / "zz.ipynb").exists()
     assert not Path(sys.prefix, "planted.txt").exists()

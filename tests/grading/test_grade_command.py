@@ -23,7 +23,14 @@ def _copy_of_results(graded_class, tmp_path):
 def test_help_lists_every_option():
     process = run_grader("--help")
     assert process.returncode == 0
-    for option in ("--out", "-j", "--timeout-cell", "--timeout-notebook", "--memory-mb", "--solutions"):
+    for option in (
+        "--out",
+        "-j",
+        "--timeout-cell",
+        "--timeout-notebook",
+        "--memory-mb",
+        "--solutions",
+    ):
         assert option in process.stdout
 
 
@@ -37,7 +44,9 @@ def test_a_rerun_grades_nothing_and_writes_the_same_files(graded_class, tmp_path
     assert tree_hashes(out / "feedback") == before
 
 
-def test_an_interrupted_run_resumes_with_the_submissions_it_had_not_finished(graded_class, tmp_path):
+def test_an_interrupted_run_resumes_with_the_submissions_it_had_not_finished(
+    graded_class, tmp_path
+):
     out = _copy_of_results(graded_class, tmp_path)
     # What an interruption leaves: some results written, others not, no gradebook yet.
     for learner in ("full", "partial"):
@@ -54,15 +63,34 @@ def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resume
     submissions.mkdir()
     shutil.copy(classroom.SOLUTIONS, submissions / "a.ipynb")
     shutil.copy(classroom.EXERCISES, submissions / "b.ipynb")
-    slow = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex1-impl", before="import time\ntime.sleep(60)")
+    slow = classroom.edited(
+        classroom.load(classroom.SOLUTIONS), "ex1-impl", before="import time\ntime.sleep(60)"
+    )
     (submissions / "c.ipynb").write_bytes(classroom.dump(slow))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = ["ch99", submissions, "--out", out, "--solutions", classroom.SOLUTIONS.parent, "--timeout-cell", 120]
-    grader = subprocess.Popen([sys.executable, "-m", "coursekit.grade", *map(str, args)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = [
+        "ch99",
+        submissions,
+        "--out",
+        out,
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+        "--timeout-cell",
+        120,
+    ]
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "coursekit.grade", *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     results = out / ".coursekit-grade" / "results"
     deadline = time.monotonic() + 60
-    while not ((results / "a.json").exists() and (results / "b.json").exists()) and time.monotonic() < deadline:
+    while (
+        not ((results / "a.json").exists() and (results / "b.json").exists())
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     time.sleep(1)  # c is now sleeping in its kernel
     grader.send_signal(signal.SIGINT)
@@ -74,7 +102,11 @@ def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resume
     (submissions / "c.ipynb").write_bytes(classroom.SOLUTIONS.read_bytes())
     process = run_grader(*args)
     assert "(1 graded now, 2 from an earlier run)" in process.stdout
-    assert {k: v["total"] for k, v in read_gradebook(out / "gradebook.csv").items()} == {"a": "10", "b": "0", "c": "10"}
+    assert {k: v["total"] for k, v in read_gradebook(out / "gradebook.csv").items()} == {
+        "a": "10",
+        "b": "0",
+        "c": "10",
+    }
 
 
 def test_a_changed_submission_is_graded_again(graded_class, tmp_path):
@@ -94,8 +126,16 @@ def test_a_zip_of_notebooks_is_graded_like_a_folder(tmp_path):
         z.write(classroom.EXERCISES, "class/bo b.ipynb")
         z.writestr("class/notes.txt", "not a notebook")
         z.writestr("__MACOSX/class/._ada.ipynb", "resource fork")
-    process = run_grader("ch99", archive, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
-                         "-j", 2)
+    process = run_grader(
+        "ch99",
+        archive,
+        "--out",
+        tmp_path / "out",
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+        "-j",
+        2,
+    )
     assert process.returncode == 0, process.stderr[-2000:]
     rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
     assert {k: v["total"] for k, v in rows.items()} == {"ada": "10", "bo_b": "0"}
@@ -105,10 +145,22 @@ def test_a_zip_of_notebooks_is_graded_like_a_folder(tmp_path):
 def test_the_notebook_time_limit_fails_the_exercise_it_ran_out_in_and_the_rest(tmp_path):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
-    slow = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex3-answer", before="import time\ntime.sleep(30)")
+    slow = classroom.edited(
+        classroom.load(classroom.SOLUTIONS), "ex3-answer", before="import time\ntime.sleep(30)"
+    )
     (submissions / "slow.ipynb").write_bytes(classroom.dump(slow))
-    run_grader("ch99", submissions, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
-               "--timeout-cell", 60, "--timeout-notebook", 6)
+    run_grader(
+        "ch99",
+        submissions,
+        "--out",
+        tmp_path / "out",
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+        "--timeout-cell",
+        60,
+        "--timeout-notebook",
+        6,
+    )
     row = read_gradebook(tmp_path / "out" / "gradebook.csv")["slow"]
     assert [row[g] for g in classroom.POINTS] == ["3", "3", "0", "0"]
     assert row["status"] == "incidents"
@@ -117,8 +169,14 @@ def test_the_notebook_time_limit_fails_the_exercise_it_ran_out_in_and_the_rest(t
 
 def test_the_output_folder_may_not_be_inside_the_submissions(tmp_path):
     (tmp_path / "subs").mkdir()
-    process = run_grader("ch99", tmp_path / "subs", "--out", tmp_path / "subs" / "out",
-                         "--solutions", classroom.SOLUTIONS.parent)
+    process = run_grader(
+        "ch99",
+        tmp_path / "subs",
+        "--out",
+        tmp_path / "subs" / "out",
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+    )
     assert process.returncode == 2
     assert "must not be inside the submissions folder" in process.stderr
     assert not (tmp_path / "subs" / "out").exists()
@@ -126,8 +184,14 @@ def test_the_output_folder_may_not_be_inside_the_submissions(tmp_path):
 
 def test_an_unknown_chapter_is_an_error_that_says_so(tmp_path):
     (tmp_path / "subs").mkdir()
-    process = run_grader("ch42", tmp_path / "subs", "--out", tmp_path / "out", "--solutions",
-                         classroom.SOLUTIONS.parent)
+    process = run_grader(
+        "ch42",
+        tmp_path / "subs",
+        "--out",
+        tmp_path / "out",
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+    )
     assert process.returncode == 2
     assert "no solutions notebook for ch42" in process.stderr
 
@@ -137,11 +201,26 @@ def test_without_namespaces_the_grader_still_grades_and_restarts_dead_kernels(tm
     submissions.mkdir()
     shutil.copy(classroom.SOLUTIONS, submissions / "full.ipynb")
     shutil.copy(classroom.EXERCISES, submissions / "zero.ipynb")
-    dies = classroom.edited(classroom.load(classroom.SOLUTIONS), "ex3-answer", after="import os\nos._exit(3)")
+    dies = classroom.edited(
+        classroom.load(classroom.SOLUTIONS), "ex3-answer", after="import os\nos._exit(3)"
+    )
     (submissions / "dies.ipynb").write_bytes(classroom.dump(dies))
-    process = run_grader("ch99", submissions, "--out", tmp_path / "out", "--solutions", classroom.SOLUTIONS.parent,
-                         "--isolation", "none", "-j", 2)
+    process = run_grader(
+        "ch99",
+        submissions,
+        "--out",
+        tmp_path / "out",
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+        "--isolation",
+        "none",
+        "-j",
+        2,
+    )
     assert "isolation: resource limits only (--isolation none)" in process.stdout
     rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
     assert {k: (v["total"], v["status"]) for k, v in rows.items()} == {
-        "full": ("10", "ok"), "zero": ("0", "ok"), "dies": ("8", "incidents")}
+        "full": ("10", "ok"),
+        "zero": ("0", "ok"),
+        "dies": ("8", "incidents"),
+    }

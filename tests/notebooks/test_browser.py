@@ -23,12 +23,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # (notebook, what must render once all cells ran)
 PAGES = [
-    ("ch01_graph.ipynb", ".jp-RenderedImage img"),        # a graph drawing
+    ("ch01_graph.ipynb", ".jp-RenderedImage img"),  # a graph drawing
     ("ch07_grad_modes.ipynb", ".widget-dropdown select"),  # the grad-mode playground widget
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def _free_port():
@@ -44,12 +50,23 @@ def jupyterlab(tmp_path_factory):
     for name, _ in PAGES:
         shutil.copy(ROOT / "course" / name, workdir / name)
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={workdir}", "--LabApp.news_url=",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={workdir}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = open(workdir / "jupyterlab.log", "w")
@@ -64,8 +81,10 @@ def jupyterlab(tmp_path_factory):
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    pytest.fail("JupyterLab did not start:\n" +
-                                (workdir / "jupyterlab.log").read_text()[-3000:])
+                    pytest.fail(
+                        "JupyterLab did not start:\n"
+                        + (workdir / "jupyterlab.log").read_text()[-3000:]
+                    )
                 time.sleep(0.5)
         yield base, token
     finally:
@@ -93,8 +112,9 @@ def test_chapter_runs_in_jupyterlab_and_renders(jupyterlab, chromium_path, noteb
             page.goto(f"{base}/lab/workspaces/{notebook[:4]}/tree/{notebook}?reset&token={token}")
             page.wait_for_selector(".jp-Notebook", timeout=60_000)
             # Wait for the kernel, then Run > Run All Cells from the menu bar.
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                   timeout=60_000)
+            page.wait_for_selector(
+                ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
+            )
             page.wait_for_timeout(2_000)  # let the kernel connection settle
             page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
             page.click("li.lm-Menu-item:has-text('Run All Cells')")
@@ -111,7 +131,8 @@ def test_chapter_runs_in_jupyterlab_and_renders(jupyterlab, chromium_path, noteb
                          '.jp-CodeCell .jp-InputPrompt')];
                        return prompts.length > 0 &&
                               prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }""",
-                timeout=120_000)
+                timeout=120_000,
+            )
             # Cells outside the viewport may be skipped by the browser's layout, so
             # measure the first rendered element after scrolling it into view with JS.
             size = page.evaluate(
@@ -122,13 +143,16 @@ def test_chapter_runs_in_jupyterlab_and_renders(jupyterlab, chromium_path, noteb
                                height: img ? img.naturalHeight
                                            : el.getBoundingClientRect().height,
                                options: el.options ? el.options.length : null}; }""",
-                rendered)
+                rendered,
+            )
             page.wait_for_timeout(1_000)
             assert size["width"] > 20 and size["height"] > 10, size
             if size["options"] is not None:  # a dropdown: it lists the grad modes
                 assert size["options"] >= 3, size
-            errors = page.locator(".jp-OutputArea-output[data-mime-type="
-                                  "'application/vnd.jupyter.stderr'] :text('Traceback')")
+            errors = page.locator(
+                ".jp-OutputArea-output[data-mime-type="
+                "'application/vnd.jupyter.stderr'] :text('Traceback')"
+            )
             assert errors.count() == 0
             page.screenshot(path=str(ARTIFACTS / f"{notebook[:-6]}.png"), full_page=False)
         finally:

@@ -39,9 +39,11 @@ def test_every_seed_item_is_taught_in_a_tagged_cell():
 
 def test_seed_items_are_taught_in_their_chapter():
     found = seedtable.tagged_cells()
-    misplaced = {item: [nb for nb, _ in places] for item, places in found.items()
-                 if item in SEED_ITEMS and
-                 not any(nb.startswith(SEED_ITEMS[item][0]) for nb, _ in places)}
+    misplaced = {
+        item: [nb for nb, _ in places]
+        for item, places in found.items()
+        if item in SEED_ITEMS and not any(nb.startswith(SEED_ITEMS[item][0]) for nb, _ in places)
+    }
     assert misplaced == {}
 
 
@@ -70,9 +72,24 @@ def test_nbval_fails_when_a_stored_output_changes(tmp_path):
 
     def nbval(path):
         return subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-             "--nbval-sanitize-with", str(sanitize), str(path)],
-            cwd=ROOT / "course", capture_output=True, text=True, timeout=300, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--nbval",
+                "--nbval-sanitize-with",
+                str(sanitize),
+                str(path),
+            ],
+            cwd=ROOT / "course",
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     assert nbval(unchanged).returncode == 0
     result = nbval(changed)

@@ -26,8 +26,10 @@ class Difference:
     def describe(self, names=("torch", "minigrad")):
         where = f"{self.label!r}" + (f" field {self.path}" if self.path else "")
         width = max(len(n) for n in names) + 1
-        text = (f"{where}:\n    {names[0] + ':':<{width}} {self.expected!r}"
-                f"\n    {names[1] + ':':<{width}} {self.actual!r}")
+        text = (
+            f"{where}:\n    {names[0] + ':':<{width}} {self.expected!r}"
+            f"\n    {names[1] + ':':<{width}} {self.actual!r}"
+        )
         hint = _text_difference(self.expected, self.actual)
         return text + (f"\n    {hint}" if hint else "")
 
@@ -52,8 +54,10 @@ def _text_difference(expected, actual, context=30):
     e, a = pair
     at = next((i for i, (x, y) in enumerate(zip(e, a)) if x != y), min(len(e), len(a)))
     start = max(0, at - context)
-    return (f"texts differ from character {at}: "
-            f"...{e[start:at + context]!r}... vs ...{a[start:at + context]!r}...")
+    return (
+        f"texts differ from character {at}: "
+        f"...{e[start : at + context]!r}... vs ...{a[start : at + context]!r}..."
+    )
 
     def __str__(self):
         return self.describe()
@@ -108,7 +112,8 @@ def _equal(expected, actual, rtol, atol):
         return _floats_close(expected, actual, rtol, atol)
     if isinstance(expected, (list, tuple)):
         return len(expected) == len(actual) and all(
-            _equal(e, a, rtol, atol) for e, a in zip(expected, actual))
+            _equal(e, a, rtol, atol) for e, a in zip(expected, actual)
+        )
     if isinstance(expected, dict):
         return not compare_values(expected, actual, "", rtol, atol)
     return expected == actual

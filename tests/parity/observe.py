@@ -146,7 +146,9 @@ def _grad_summary(grad):
         "dtype": _read(lambda: dtype_name(grad.dtype)),
         "shape": _read(lambda: list(grad.shape)),
         "requires_grad": _read(lambda: grad.requires_grad),
-        "grad_fn": _read(lambda: None if grad.grad_fn is None else neutral_text(grad.grad_fn.name())),
+        "grad_fn": _read(
+            lambda: None if grad.grad_fn is None else neutral_text(grad.grad_fn.name())
+        ),
     }
 
 
@@ -270,14 +272,25 @@ def run_program(program, lib):
             obs.records.append({"label": "<crash>", "kind": "crash", "error": error_record(exc)})
     if caught:
         obs.records.append(
-            {"label": "<stray warnings>", "kind": "stray_warnings",
-             "warnings": warning_records(caught)})
+            {
+                "label": "<stray warnings>",
+                "kind": "stray_warnings",
+                "warnings": warning_records(caught),
+            }
+        )
     leaked = _grad_state(lib)
     if leaked != (True, False):
         lib.set_grad_enabled(True)
-        obs.records.append({
-            "label": "<grad mode leaked>", "kind": "crash",
-            "error": ["LeakedGradMode", f"(is_grad_enabled, is_inference_mode_enabled) = {leaked}"]})
+        obs.records.append(
+            {
+                "label": "<grad mode leaked>",
+                "kind": "crash",
+                "error": [
+                    "LeakedGradMode",
+                    f"(is_grad_enabled, is_inference_mode_enabled) = {leaked}",
+                ],
+            }
+        )
     return obs.records
 
 

@@ -27,6 +27,7 @@ def program(fn):
 
 # --- helpers -------------------------------------------------------------
 
+
 def _weights(shape, start=1.0):
     """Nested lists 1, 2, 3, ... of the given shape (a distinct weight per element)."""
     count = 1
@@ -38,7 +39,7 @@ def _weights(shape, start=1.0):
         if not dims:
             return values[0]
         step = len(values) // dims[0] if dims[0] else 0
-        return [build(dims[1:], values[i * step:(i + 1) * step]) for i in range(dims[0])]
+        return [build(dims[1:], values[i * step : (i + 1) * step]) for i in range(dims[0])]
 
     return build(list(shape), flat)
 
@@ -63,20 +64,23 @@ def _op_case(lib, obs, label, fn, *inputs):
 # Values printed by the seed posts (their tensors came from rand/randn).
 SEED001_Y = [[-0.2810, -2.7142, 1.8053], [-0.6549, 1.0730, -1.9470], [0.5629, -0.0692, -0.7376]]
 SEED001_X = [[0.8037, 0.2443, 0.3994], [0.9879, 0.9484, 0.4035], [0.3057, 0.6682, 0.4186]]
-SEED002_A = [[0.2824, -0.3715, 0.9088, -1.7601],
-             [-0.1806, 2.0937, 1.0406, -1.7651],
-             [1.1216, 0.8440, 0.1783, 0.6859]]
+SEED002_A = [
+    [0.2824, -0.3715, 0.9088, -1.7601],
+    [-0.1806, 2.0937, 1.0406, -1.7651],
+    [1.1216, 0.8440, 0.1783, 0.6859],
+]
 
 
 # =========================================================================
 # Seed 000: the three grad-mode context managers
 # =========================================================================
 
+
 @program
 def seed_000_no_grad_pow(lib, obs):
     x = lib.tensor(3.0, requires_grad=True)
     with lib.no_grad():
-        y = x ** 2
+        y = x**2
     obs.value("y.requires_grad", y.requires_grad)
     obs.tensor("y", y)
     obs.tensor("x", x)
@@ -97,7 +101,7 @@ def seed_000_set_grad_enabled_mode_false(lib, obs):
     mode = False
     with lib.set_grad_enabled(mode):
         x = lib.tensor(2.0, requires_grad=True)
-        y = x ** 2
+        y = x**2
     obs.value("y.requires_grad", y.requires_grad)
     obs.tensor("x made inside", x)
     obs.tensor("y", y)
@@ -113,6 +117,7 @@ def seed_000_is_grad_enabled_inside_outside(lib, obs):
 # =========================================================================
 # Seed 001: the graph, .grad, detach, no_grad
 # =========================================================================
+
 
 @program
 def seed_001_mm_sum_grad(lib, obs):
@@ -176,6 +181,7 @@ def seed_001_no_grad_mm_sum(lib, obs):
 # =========================================================================
 # Seed 002: enabling and disabling locally, nesting
 # =========================================================================
+
 
 @program
 def seed_002_no_grad_context(lib, obs):
@@ -346,6 +352,7 @@ def seed_002_example2_set_grad_enabled(lib, obs):
 # Seed 003: no_grad in evaluation; set_grad_enabled(False) as a global switch
 # =========================================================================
 
+
 @program
 def seed_003_basic_no_grad(lib, obs):
     x = lib.tensor([3.0], requires_grad=True)
@@ -413,6 +420,7 @@ def seed_003_feature_extraction(lib, obs):
 # =========================================================================
 # Seed 004: how autograd works inside
 # =========================================================================
+
 
 @program
 def seed_004_requires_grad_flows(lib, obs):
@@ -509,6 +517,7 @@ def seed_004_detach_shares_memory(lib, obs):
 # Creation and dtypes
 # =========================================================================
 
+
 @program
 def creation_tensor_dtype_inference(lib, obs):
     obs.tensor("tensor(1.5)", lib.tensor(1.5))
@@ -521,8 +530,10 @@ def creation_tensor_dtype_inference(lib, obs):
     obs.tensor("tensor([])", lib.tensor([]))
     obs.tensor("tensor([1, 2], dtype=float64)", lib.tensor([1, 2], dtype=lib.float64))
     obs.tensor("tensor([1.7, -2.7], dtype=int64)", lib.tensor([1.7, -2.7], dtype=lib.int64))
-    obs.tensor("tensor([1.0, 2.0], dtype=float32, requires_grad)",
-               lib.tensor([1.0, 2.0], dtype=lib.float32, requires_grad=True))
+    obs.tensor(
+        "tensor([1.0, 2.0], dtype=float32, requires_grad)",
+        lib.tensor([1.0, 2.0], dtype=lib.float32, requires_grad=True),
+    )
     obs.tensor("tensor([0.1], dtype=float64)", lib.tensor([0.1], dtype=lib.float64))
 
 
@@ -600,10 +611,11 @@ def creation_bad_input(lib, obs):
     obs.raises("a string", lambda: lib.tensor("abc"))
     obs.raises("a list with a string", lambda: lib.tensor([1.0, "a"]))
     obs.raises("None", lambda: lib.tensor(None))
-    obs.raises("int data with requires_grad=True",
-               lambda: lib.tensor([1, 2], requires_grad=True))
-    obs.raises("float data as int64 with requires_grad=True",
-               lambda: lib.tensor([1.0], dtype=lib.int64, requires_grad=True))
+    obs.raises("int data with requires_grad=True", lambda: lib.tensor([1, 2], requires_grad=True))
+    obs.raises(
+        "float data as int64 with requires_grad=True",
+        lambda: lib.tensor([1.0], dtype=lib.int64, requires_grad=True),
+    )
 
 
 @program
@@ -616,8 +628,8 @@ def creation_dtype_promotion(lib, obs):
     obs.tensor("int tensor * 2", i * 2)
     obs.tensor("int / int (true division)", i / lib.tensor([2, 2, 2]))
     obs.tensor("int tensor / 2", i / 2)
-    obs.tensor("int tensor ** 2", i ** 2)
-    obs.tensor("int tensor ** 0.5", i ** 0.5)
+    obs.tensor("int tensor ** 2", i**2)
+    obs.tensor("int tensor ** 0.5", i**0.5)
     obs.tensor("int tensor + float tensor", i + f)
     obs.tensor("float32 + float64 0-d tensor", f + lib.tensor(1.0, dtype=lib.float64))
     obs.tensor("float32 + float64 1-d tensor", f + d)
@@ -627,8 +639,11 @@ def creation_dtype_promotion(lib, obs):
     obs.tensor("bool tensor + 1", lib.tensor([True, False]) + 1)
     obs.tensor("bool tensor + bool tensor", lib.tensor([True, False]) + lib.tensor([True, True]))
     obs.tensor("-int tensor", -i)
-    obs.tensor("float32 leaf * float64 leaf",
-               lib.tensor([1.0], requires_grad=True) * lib.tensor([2.0], dtype=lib.float64, requires_grad=True))
+    obs.tensor(
+        "float32 leaf * float64 leaf",
+        lib.tensor([1.0], requires_grad=True)
+        * lib.tensor([2.0], dtype=lib.float64, requires_grad=True),
+    )
 
 
 @program
@@ -645,6 +660,7 @@ def creation_grad_dtype_follows_leaf(lib, obs):
 # =========================================================================
 # Tensor attributes and conversions
 # =========================================================================
+
 
 @program
 def tensor_shape_size_ndim(lib, obs):
@@ -723,8 +739,9 @@ def tensor_repr_formats(lib, obs):
     obs.value("repr int64 empty", repr(lib.tensor([], dtype=lib.int64)))
     obs.value("repr empty", repr(lib.tensor([])))
     obs.value("repr requires_grad", repr(lib.tensor([1.0, 2.0], requires_grad=True)))
-    obs.value("repr float64 requires_grad",
-              repr(lib.tensor([1.0], dtype=lib.float64, requires_grad=True)))
+    obs.value(
+        "repr float64 requires_grad", repr(lib.tensor([1.0], dtype=lib.float64, requires_grad=True))
+    )
     obs.value("repr grad_fn", repr(lib.tensor([1.0], requires_grad=True) * 2))
     obs.value("str", str(lib.tensor([1.0, 2.0])))
 
@@ -732,6 +749,7 @@ def tensor_repr_formats(lib, obs):
 # =========================================================================
 # Operations: values, dtypes, grad_fn names and gradients
 # =========================================================================
+
 
 @program
 def op_add_sub_broadcast(lib, obs):
@@ -755,8 +773,14 @@ def op_mul_div_broadcast(lib, obs):
     _op_case(lib, obs, "col * row", lambda x, y: x * y, col, row)
     _op_case(lib, obs, "row / col", lambda x, y: x / y, row, col)
     _op_case(lib, obs, "a * a (same leaf twice)", lambda x: x * x, a)
-    _op_case(lib, obs, "3-d * 2-d", lambda x, y: x * y,
-             [[[1.0, 2.0]], [[3.0, 4.0]]], [[1.0, 10.0], [100.0, 1000.0]])
+    _op_case(
+        lib,
+        obs,
+        "3-d * 2-d",
+        lambda x, y: x * y,
+        [[[1.0, 2.0]], [[3.0, 4.0]]],
+        [[1.0, 10.0], [100.0, 1000.0]],
+    )
 
 
 @program
@@ -778,12 +802,12 @@ def op_scalar_operands(lib, obs):
 @program
 def op_pow(lib, obs):
     a = [1.0, 2.0, 3.0]
-    _op_case(lib, obs, "a ** 2", lambda x: x ** 2, a)
-    _op_case(lib, obs, "a ** 0.5", lambda x: x ** 0.5, a)
-    _op_case(lib, obs, "a ** -1", lambda x: x ** -1, a)
-    _op_case(lib, obs, "a ** b", lambda x, y: x ** y, a, [2.0, 0.5, 1.0])
-    _op_case(lib, obs, "2 ** a", lambda x: 2 ** x, a)
-    _op_case(lib, obs, "a ** 0", lambda x: x ** 0, a)
+    _op_case(lib, obs, "a ** 2", lambda x: x**2, a)
+    _op_case(lib, obs, "a ** 0.5", lambda x: x**0.5, a)
+    _op_case(lib, obs, "a ** -1", lambda x: x**-1, a)
+    _op_case(lib, obs, "a ** b", lambda x, y: x**y, a, [2.0, 0.5, 1.0])
+    _op_case(lib, obs, "2 ** a", lambda x: 2**x, a)
+    _op_case(lib, obs, "a ** 0", lambda x: x**0, a)
 
 
 @program
@@ -827,8 +851,9 @@ def op_sum_mean(lib, obs):
     _op_case(lib, obs, "a.sum(1, keepdim=True)", lambda x: x.sum(1, keepdim=True), a)
     _op_case(lib, obs, "a.sum(dim=-1)", lambda x: x.sum(dim=-1), a)
     _op_case(lib, obs, "a.sum(dim=(0, 1))", lambda x: x.sum(dim=(0, 1)), a)
-    _op_case(lib, obs, "lib.sum(a, dim=0, keepdim=True)",
-             lambda x: lib.sum(x, dim=0, keepdim=True), a)
+    _op_case(
+        lib, obs, "lib.sum(a, dim=0, keepdim=True)", lambda x: lib.sum(x, dim=0, keepdim=True), a
+    )
     _op_case(lib, obs, "a.mean()", lambda x: x.mean(), a)
     _op_case(lib, obs, "lib.mean(a)", lambda x: lib.mean(x), a)
     _op_case(lib, obs, "a.mean(0)", lambda x: x.mean(0), a)
@@ -884,10 +909,11 @@ def op_matmul_errors(lib, obs):
     obs.raises("mm of 2x3 and 2x3", lambda: lib.mm(m23, m23))
     obs.raises("@ of 2x3 and 2x3", lambda: m23 @ m23)
     obs.raises("mm with a 1-D tensor", lambda: lib.mm(m23, lib.tensor([1.0, 2.0, 3.0])))
-    obs.raises("1-D @ 1-D of different lengths",
-               lambda: lib.tensor([1.0, 2.0]) @ lib.tensor([1.0, 2.0, 3.0]))
-    obs.raises("matmul of float and int",
-               lambda: lib.matmul(m23, lib.tensor([[1], [2], [3]])))
+    obs.raises(
+        "1-D @ 1-D of different lengths",
+        lambda: lib.tensor([1.0, 2.0]) @ lib.tensor([1.0, 2.0, 3.0]),
+    )
+    obs.raises("matmul of float and int", lambda: lib.matmul(m23, lib.tensor([[1], [2], [3]])))
     obs.raises("matmul with a 0-d tensor", lambda: lib.matmul(m23, lib.tensor(2.0)))
 
 
@@ -910,13 +936,19 @@ def op_indexing_basic(lib, obs):
 def op_indexing_advanced(lib, obs):
     a = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]
     _op_case(lib, obs, "a[[0, 2]]", lambda x: x[[0, 2]], a)
-    _op_case(lib, obs, "a[tensor([0, 0, 1])] (repeated rows)",
-             lambda x: x[lib.tensor([0, 0, 1])], a)
+    _op_case(
+        lib, obs, "a[tensor([0, 0, 1])] (repeated rows)", lambda x: x[lib.tensor([0, 0, 1])], a
+    )
     _op_case(lib, obs, "a[[0, 1], [1, 2]]", lambda x: x[[0, 1], [1, 2]], a)
     _op_case(lib, obs, "a[:, [2, 0]]", lambda x: x[:, [2, 0]], a)
     _op_case(lib, obs, "a[a > 4] (boolean mask)", lambda x: x[x > 4], a)
-    _op_case(lib, obs, "v[tensor([True, False, True])]",
-             lambda x: x[lib.tensor([True, False, True])], [1.0, 2.0, 3.0])
+    _op_case(
+        lib,
+        obs,
+        "v[tensor([True, False, True])]",
+        lambda x: x[lib.tensor([True, False, True])],
+        [1.0, 2.0, 3.0],
+    )
 
 
 @program
@@ -938,11 +970,25 @@ def op_cat_stack(lib, obs):
     _op_case(lib, obs, "cat([a, b])", lambda x, y: lib.cat([x, y]), a, b)
     _op_case(lib, obs, "cat([a, c], dim=1)", lambda x, y: lib.cat([x, y], dim=1), a, c)
     _op_case(lib, obs, "cat((a, a), dim=-1)", lambda x: lib.cat((x, x), dim=-1), a)
-    _op_case(lib, obs, "stack([a, a2])", lambda x, y: lib.stack([x, y]), a, [[0.0, 1.0], [2.0, 3.0]])
-    _op_case(lib, obs, "stack([a, a2], dim=1)",
-             lambda x, y: lib.stack([x, y], dim=1), a, [[0.0, 1.0], [2.0, 3.0]])
-    _op_case(lib, obs, "stack of 1-D, dim=-1",
-             lambda x, y: lib.stack([x, y], dim=-1), [1.0, 2.0], [3.0, 4.0])
+    _op_case(
+        lib, obs, "stack([a, a2])", lambda x, y: lib.stack([x, y]), a, [[0.0, 1.0], [2.0, 3.0]]
+    )
+    _op_case(
+        lib,
+        obs,
+        "stack([a, a2], dim=1)",
+        lambda x, y: lib.stack([x, y], dim=1),
+        a,
+        [[0.0, 1.0], [2.0, 3.0]],
+    )
+    _op_case(
+        lib,
+        obs,
+        "stack of 1-D, dim=-1",
+        lambda x, y: lib.stack([x, y], dim=-1),
+        [1.0, 2.0],
+        [3.0, 4.0],
+    )
     mixed = lib.cat([lib.tensor([1.0], requires_grad=True), lib.tensor([2.0])])
     obs.tensor("cat of a grad and a no-grad tensor", mixed)
     obs.tensor("cat of int and float", lib.cat([lib.tensor([1]), lib.tensor([2.5])]))
@@ -955,8 +1001,10 @@ def op_cat_stack_errors(lib, obs):
     obs.raises("cat with mismatched sizes", lambda: lib.cat([a, b]))
     obs.raises("cat with different ndim", lambda: lib.cat([a, lib.tensor([1.0, 2.0])]))
     obs.raises("cat of an empty list", lambda: lib.cat([]))
-    obs.raises("stack with different shapes",
-               lambda: lib.stack([lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.0, 3.0])]))
+    obs.raises(
+        "stack with different shapes",
+        lambda: lib.stack([lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.0, 3.0])]),
+    )
     obs.raises("stack of an empty list", lambda: lib.stack([]))
     obs.raises("cat out of range dim", lambda: lib.cat([a, a], dim=2))
 
@@ -1006,8 +1054,13 @@ def op_transpose(lib, obs):
     _op_case(lib, obs, "a.t()", lambda x: x.t(), a)
     _op_case(lib, obs, "a.transpose(0, 1)", lambda x: x.transpose(0, 1), a)
     _op_case(lib, obs, "a.transpose(-1, -2)", lambda x: x.transpose(-1, -2), a)
-    _op_case(lib, obs, "3-D transpose(0, 2)", lambda x: x.transpose(0, 2),
-             [[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
+    _op_case(
+        lib,
+        obs,
+        "3-D transpose(0, 2)",
+        lambda x: x.transpose(0, 2),
+        [[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]],
+    )
     v = lib.tensor([1.0, 2.0], requires_grad=True)
     vt = obs.warns(".T of a 1-D tensor", lambda: v.T)
     obs.tensor(".T of a 1-D tensor: result", vt)
@@ -1045,12 +1098,25 @@ def op_comparisons(lib, obs):
 
 @program
 def op_where_maximum(lib, obs):
-    _op_case(lib, obs, "where(a > 0, a, b)",
-             lambda x, y: lib.where(x > 0, x, y), [-1.0, 2.0, -3.0], [10.0, 20.0, 30.0])
-    _op_case(lib, obs, "where with a 0-d other",
-             lambda x, y: lib.where(x > 0, x, y), [-1.0, 2.0], 0.5)
-    _op_case(lib, obs, "maximum(a, b) with a tie",
-             lambda x, y: lib.maximum(x, y), [1.0, 5.0, 3.0], [2.0, 4.0, 3.0])
+    _op_case(
+        lib,
+        obs,
+        "where(a > 0, a, b)",
+        lambda x, y: lib.where(x > 0, x, y),
+        [-1.0, 2.0, -3.0],
+        [10.0, 20.0, 30.0],
+    )
+    _op_case(
+        lib, obs, "where with a 0-d other", lambda x, y: lib.where(x > 0, x, y), [-1.0, 2.0], 0.5
+    )
+    _op_case(
+        lib,
+        obs,
+        "maximum(a, b) with a tie",
+        lambda x, y: lib.maximum(x, y),
+        [1.0, 5.0, 3.0],
+        [2.0, 4.0, 3.0],
+    )
 
 
 @program
@@ -1097,6 +1163,7 @@ def op_broadcast_errors(lib, obs):
 # In-place operations and version counters
 # =========================================================================
 
+
 @program
 def inplace_version_bumps(lib, obs):
     t = lib.zeros(3)
@@ -1142,8 +1209,10 @@ def inplace_dtype_rules(lib, obs):
     f = lib.tensor([1.0, 2.0])
     f.add_(lib.tensor([1, 1]))
     obs.tensor("float.add_(int tensor)", f)
-    obs.raises("add_ with a broadcast that grows self",
-               lambda: lib.tensor([1.0]).add_(lib.tensor([1.0, 2.0])))
+    obs.raises(
+        "add_ with a broadcast that grows self",
+        lambda: lib.tensor([1.0]).add_(lib.tensor([1.0, 2.0])),
+    )
     f.copy_(lib.tensor([5, 6]))
     obs.tensor("float.copy_(int tensor)", f)
     g = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -1317,6 +1386,7 @@ def inplace_safe_when_nothing_saved(lib, obs):
 # =========================================================================
 # Leaves, .grad, accumulation, retain_grad, hooks
 # =========================================================================
+
 
 @program
 def grad_accumulates_over_two_backwards(lib, obs):
@@ -1563,6 +1633,7 @@ def backward_long_chain(lib, obs):
 # backward(): arguments and errors
 # =========================================================================
 
+
 @program
 def backward_errors(lib, obs):
     c = lib.tensor([1.0, 2.0])
@@ -1595,7 +1666,7 @@ def backward_with_gradient(lib, obs):
 @program
 def backward_create_graph(lib, obs):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
-    y = (x ** 3).sum()
+    y = (x**3).sum()
     obs.warns("backward(create_graph=True)", lambda: y.backward(create_graph=True))
     obs.grad("x.grad (3x^2, with a graph)", x.grad)
     g = x.grad
@@ -1607,6 +1678,7 @@ def backward_create_graph(lib, obs):
 # =========================================================================
 # autograd.grad and autograd.backward
 # =========================================================================
+
 
 @program
 def autograd_grad_basic(lib, obs):
@@ -1635,8 +1707,10 @@ def autograd_grad_outputs(lib, obs):
     y2 = a * 2
     obs.raises("non-scalar without grad_outputs", lambda: lib.autograd.grad(y2, a))
     y3 = a * 2
-    obs.raises("grad_outputs of the wrong shape",
-               lambda: lib.autograd.grad(y3, a, grad_outputs=lib.tensor([1.0])))
+    obs.raises(
+        "grad_outputs of the wrong shape",
+        lambda: lib.autograd.grad(y3, a, grad_outputs=lib.tensor([1.0])),
+    )
     y4 = a * 2
     y5 = a * 3
     (g2,) = lib.autograd.grad([y4, y5], a, grad_outputs=[lib.ones(3), lib.ones(3)])
@@ -1673,7 +1747,7 @@ def autograd_grad_retain_graph(lib, obs):
 @program
 def autograd_grad_create_graph_second_derivative(lib, obs):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = (x ** 3).sum()
+    y = (x**3).sum()
     (dy,) = lib.autograd.grad(y, x, create_graph=True)
     obs.grad("dy/dx = 3x^2 (has a graph)", dy)
     (d2y,) = lib.autograd.grad(dy.sum(), x)
@@ -1743,6 +1817,7 @@ def autograd_backward_function(lib, obs):
 # =========================================================================
 # Grad modes
 # =========================================================================
+
 
 @program
 def mode_no_grad_results(lib, obs):
@@ -1957,6 +2032,7 @@ def mode_inference_tensor_errors(lib, obs):
 # requires_grad, detach, clone
 # =========================================================================
 
+
 @program
 def requires_grad_setter_rules(lib, obs):
     t = lib.tensor([1.0, 2.0])
@@ -2054,6 +2130,7 @@ def clone_basics(lib, obs):
 # =========================================================================
 # autograd.Function and gradcheck
 # =========================================================================
+
 
 def _exp_function(lib):
     class MyExp(lib.autograd.Function):
@@ -2154,8 +2231,10 @@ def gradcheck_passes(lib, obs):
     w = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
     v = lib.tensor([0.5, 0.25], dtype=lib.float64, requires_grad=True)
     obs.value("gradcheck(matmul, two inputs)", lib.autograd.gradcheck(lambda a, b: a @ b, (w, v)))
-    obs.value("gradcheck with eps and atol",
-              lib.autograd.gradcheck(lambda t: (t * t).sum(), (x,), eps=1e-6, atol=1e-5))
+    obs.value(
+        "gradcheck with eps and atol",
+        lib.autograd.gradcheck(lambda t: (t * t).sum(), (x,), eps=1e-6, atol=1e-5),
+    )
     MyExp = _exp_function(lib)
     obs.value("gradcheck(MyExp.apply)", lib.autograd.gradcheck(MyExp.apply, (x,)))
 
@@ -2174,11 +2253,15 @@ def gradcheck_fails_on_a_wrong_backward(lib, obs):
             return grad_output * x  # should be 2 * x
 
     x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
-    obs.raises("gradcheck of a wrong backward", lambda: lib.autograd.gradcheck(BadSquare.apply, (x,)))
+    obs.raises(
+        "gradcheck of a wrong backward", lambda: lib.autograd.gradcheck(BadSquare.apply, (x,))
+    )
 
 
 @program
 def gradcheck_float32_warning(lib, obs):
     x = lib.tensor([0.5, 1.0], requires_grad=True)
-    obs.warns("gradcheck on float32 input",
-              lambda: lib.autograd.gradcheck(lambda t: t * 2, (x,), eps=1e-3, atol=1e-2))
+    obs.warns(
+        "gradcheck on float32 input",
+        lambda: lib.autograd.gradcheck(lambda t: t * 2, (x,), eps=1e-3, atol=1e-2),
+    )

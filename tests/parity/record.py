@@ -35,8 +35,9 @@ def record_all():
     """Run every program on PyTorch; the content of torch_observations.json."""
     torch = load("torch")
     if torch.__version__.split("+")[0] != TORCH_VERSION:
-        raise SystemExit(f"recordings are made with torch {TORCH_VERSION}, "
-                         f"this is {torch.__version__}")
+        raise SystemExit(
+            f"recordings are made with torch {TORCH_VERSION}, this is {torch.__version__}"
+        )
     programs = {}
     for name, program in PROGRAMS.items():
         records = run_program(program, torch)
@@ -51,7 +52,8 @@ def record_all():
             "Observations of the parity programs in tests/parity/programs.py, run on "
             "PyTorch by tests/parity/record.py (python tests/parity/record.py). "
             "Formats: tests/parity/observe.py. torch.set_warn_always(True) was on, so "
-            "warn-once warnings appear in every program that triggers them."),
+            "warn-once warnings appear in every program that triggers them."
+        ),
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "platform": platform.platform(),
@@ -68,8 +70,10 @@ def write(data, path=OUTPUT):
     names = list(data["programs"])
     for i, name in enumerate(names):
         entry = data["programs"][name]
-        lines.append(f"{json.dumps(name)}: {{\"source_hash\": {json.dumps(entry['source_hash'])}, "
-                     '"observations": [')
+        lines.append(
+            f'{json.dumps(name)}: {{"source_hash": {json.dumps(entry["source_hash"])}, '
+            '"observations": ['
+        )
         obs = entry["observations"]
         for j, record in enumerate(obs):
             lines.append(json.dumps(record, ensure_ascii=False) + ("," if j < len(obs) - 1 else ""))

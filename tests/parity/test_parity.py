@@ -51,6 +51,7 @@ def fail_with(name, differences, names=("torch", "minigrad")):
 
 # --- (a) minigrad against the recording -----------------------------------
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_minigrad_observes_what_pytorch_observed(name):
     minigrad = load("minigrad")
@@ -62,12 +63,14 @@ def test_minigrad_observes_what_pytorch_observed(name):
 def test_every_program_has_a_current_recording():
     programs = recording()["programs"]
     missing = [n for n in NAMES if n not in programs]
-    stale = [n for n in NAMES if n in programs
-             and programs[n]["source_hash"] != source_hash(PROGRAMS[n])]
+    stale = [
+        n for n in NAMES if n in programs and programs[n]["source_hash"] != source_hash(PROGRAMS[n])
+    ]
     unknown = [n for n in programs if n not in PROGRAMS]
     assert not (missing or stale or unknown), (
         f"re-record with `python tests/parity/record.py`: missing {missing}, "
-        f"changed since recorded {stale}, recorded but gone {unknown}")
+        f"changed since recorded {stale}, recorded but gone {unknown}"
+    )
 
 
 def test_recording_was_made_with_pytorch_2_13_and_every_program_ran_to_its_end():
@@ -79,6 +82,7 @@ def test_recording_was_made_with_pytorch_2_13_and_every_program_ran_to_its_end()
 
 
 # --- (b) live PyTorch -------------------------------------------------------
+
 
 @pytest.mark.torch_live
 @pytest.mark.parametrize("name", NAMES)
@@ -99,6 +103,7 @@ def test_minigrad_observes_what_live_pytorch_observes(name):
 
 # --- (c) the comparison can fail ------------------------------------------
 
+
 def _first(records, kind, **having):
     for i, r in enumerate(records):
         if r["kind"] == kind and all(r.get(k) == v for k, v in having.items()):
@@ -117,14 +122,16 @@ def test_comparison_reports_every_kind_of_perturbation():
     cases = {
         ("b", "value"): lambda o: o[i_b]["value"][0].__setitem__(0, 0.5649),
         ("b", "grad_fn"): lambda o: o[i_b].__setitem__("grad_fn", "MulBackward1"),
-        ("b", "next_functions"):
-            lambda o: o[i_b]["next_functions"][1][0].__setitem__(0, "AddBackward0"),
+        ("b", "next_functions"): lambda o: o[i_b]["next_functions"][1][0].__setitem__(
+            0, "AddBackward0"
+        ),
         ("b", "version"): lambda o: o[i_b].__setitem__("version", 1),
         ("b", "repr"): lambda o: o[i_b].__setitem__("repr", o[i_b]["repr"].replace("Mul", "Add")),
         ("b", "dtype"): lambda o: o[i_b].__setitem__("dtype", "float64"),
         ("b", "grad_warnings"): lambda o: o[i_b].__setitem__("grad_warnings", []),
-        (expected[i_raise]["label"], "error"):
-            lambda o: o[i_raise]["error"].__setitem__(1, "element 0 of tensors"),
+        (expected[i_raise]["label"], "error"): lambda o: o[i_raise]["error"].__setitem__(
+            1, "element 0 of tensors"
+        ),
         (expected[i_warn]["label"], "warnings"): lambda o: o[i_warn].__setitem__("warnings", []),
         ("b.requires_grad", "value"): lambda o: o[i_value].__setitem__("value", 1),
         ("a.grad", "value"): lambda o: o[i_grad]["value"][2].__setitem__(3, 2.0001),
@@ -187,20 +194,24 @@ def test_runner_records_a_crash_a_stray_warning_and_a_leaked_grad_mode():
         raise KeyError("boom")
 
     def warns_unasked(lib, obs):
-        warnings.warn("stray", UserWarning)
+        warnings.warn("stray", UserWarning, stacklevel=2)
 
     def leaks(lib, obs):
         lib.set_grad_enabled(False)
 
     lib = _FakeLib()
     assert run_program(crashes, lib)[-1] == {
-        "label": "<crash>", "kind": "crash", "error": ["KeyError", "'boom'"]}
+        "label": "<crash>",
+        "kind": "crash",
+        "error": ["KeyError", "'boom'"],
+    }
     assert run_program(warns_unasked, lib)[-1]["warnings"] == [["UserWarning", "stray"]]
     assert run_program(leaks, lib)[-1]["kind"] == "crash"
     assert lib.is_grad_enabled() is True  # restored for the next program
 
 
 # --- coverage --------------------------------------------------------------
+
 
 def _coverage_names():
     """Names in backticks in the last column of COVERAGE.md's tables (its "Programs")."""

@@ -98,8 +98,9 @@ def sgd_linear_mse(lib, init):
 def sgd_momentum_weight_decay(lib, init):
     model = build_tanh_mlp(lib)
     load_state(lib, model, init)
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01,
-                              dampening=0.1)
+    optimizer = lib.optim.SGD(
+        model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01, dampening=0.1
+    )
     return _train_steps(lib, model, lib.nn.CrossEntropyLoss(), optimizer, _class_batches(6))
 
 
@@ -120,8 +121,9 @@ def adam_default(lib, init):
 def adam_betas_weight_decay(lib, init):
     model = build_sigmoid_mlp(lib)
     load_state(lib, model, init)
-    optimizer = lib.optim.Adam(model.parameters(), lr=0.02, betas=(0.8, 0.99), eps=1e-6,
-                               weight_decay=0.05)
+    optimizer = lib.optim.Adam(
+        model.parameters(), lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05
+    )
     return _train_steps(lib, model, lib.nn.CrossEntropyLoss(), optimizer, _class_batches(6))
 
 
@@ -135,8 +137,15 @@ def batchnorm_running_stats(lib, init):
     with lib.no_grad():  # a non-trivial affine part, so weight and bias matter
         bn.weight.copy_(lib.tensor([0.5, 1.5, -1.0, 2.0]))
         bn.bias.copy_(lib.tensor([0.1, -0.2, 0.3, 0.0]))
-    observed = {"train_outputs": [], "input_grads": [], "weight_grads": [], "bias_grads": [],
-                "running_mean": [], "running_var": [], "num_batches_tracked": []}
+    observed = {
+        "train_outputs": [],
+        "input_grads": [],
+        "weight_grads": [],
+        "bias_grads": [],
+        "running_mean": [],
+        "running_var": [],
+        "num_batches_tracked": [],
+    }
     for step in range(3):
         x = lib.tensor(_data(30 + step, 5, 4) * (step + 1) + step, requires_grad=True)
         target = lib.tensor(_data(300 + step, 5, 4))
@@ -179,8 +188,12 @@ def dropout_eval_identity(lib, init):
     x = lib.tensor(_data(70, 3, 5), requires_grad=True)
     drop.eval()
     out = drop(x)
-    return {"eval_returns_input": out is x, "eval_output": values(out),
-            "repr": repr(drop), "training_after_eval": drop.training}
+    return {
+        "eval_returns_input": out is x,
+        "eval_output": values(out),
+        "repr": repr(drop),
+        "training_after_eval": drop.training,
+    }
 
 
 def cross_entropy_values(lib, init):
@@ -188,8 +201,9 @@ def cross_entropy_values(lib, init):
     F = lib.nn.functional
     cases = {
         "ordinary": _data(80, 4, 5) * 2,
-        "large": np.array([[1000.0, 0.0, -1000.0], [50.0, 50.0, -50.0],
-                           [-800.0, 800.0, 799.0]], dtype=np.float32),
+        "large": np.array(
+            [[1000.0, 0.0, -1000.0], [50.0, 50.0, -50.0], [-800.0, 800.0, 799.0]], dtype=np.float32
+        ),
     }
     targets = {"ordinary": [0, 4, 2, 2], "large": [0, 2, 1]}
     observed = {}
@@ -265,7 +279,7 @@ def digits_mlp_sgd(lib, init):
     load_state(lib, model, init)
     order = np.random.default_rng(0).permutation(len(X_train))
     batches = [
-        (X_train[order[i:i + DIGITS_BATCH]], y_train[order[i:i + DIGITS_BATCH]])
+        (X_train[order[i : i + DIGITS_BATCH]], y_train[order[i : i + DIGITS_BATCH]])
         for i in range(0, DIGITS_STEPS * DIGITS_BATCH, DIGITS_BATCH)
     ]
     optimizer = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

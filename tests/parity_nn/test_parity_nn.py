@@ -58,8 +58,11 @@ def assert_same(actual, expected, path="observed", rtol=RTOL, atol=ATOL):
             assert_same(a, e, f"{path}[{index}]", rtol, atol)
     else:
         np.testing.assert_allclose(
-            np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64),
-            rtol=rtol, atol=atol, err_msg=path,
+            np.asarray(actual, dtype=np.float64),
+            np.asarray(expected, dtype=np.float64),
+            rtol=rtol,
+            atol=atol,
+            err_msg=path,
         )
 
 
@@ -92,11 +95,15 @@ def test_digits_mlp_losses_match_pytorch_step_for_step():
     assert losses[-1] < losses[0] * 0.5  # the steps compared are real learning
 
 
-@pytest.mark.parametrize("output", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=f"engine op needed: {missing}"))
-    if (missing := FUSED_OPS_MISSING.get(name)) else name
-    for name in recorded("grad_fn_names")["observed"]
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=f"engine op needed: {missing}"))
+        if (missing := FUSED_OPS_MISSING.get(name))
+        else name
+        for name in recorded("grad_fn_names")["observed"]
+    ],
+)
 def test_layer_outputs_have_pytorchs_grad_fn_name(output):
     expected = recorded("grad_fn_names")["observed"][output]
     assert run_on_minigrad("grad_fn_names", None)[output] == expected

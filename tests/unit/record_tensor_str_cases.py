@@ -54,8 +54,10 @@ def course_cases():
         c = a * 2
     b.sum().backward()
     x = torch.arange(9, dtype=torch.float).view(3, 3)
-    y = leaf([[-0.2810, -2.7142, 1.8053], [-0.6549, 1.0730, -1.9470], [0.5629, -0.0692, -0.7376]],
-             requires_grad=True)
+    y = leaf(
+        [[-0.2810, -2.7142, 1.8053], [-0.6549, 1.0730, -1.9470], [0.5629, -0.0692, -0.7376]],
+        requires_grad=True,
+    )
     torch.mm(x, y).sum().backward()
     return [
         record("course_randn_3x4_requires_grad", a),
@@ -71,8 +73,20 @@ def course_cases():
 
 
 def scalar_cases():
-    values = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-5, 1e9, 3.0, 0.1, -2.5, 123456.789,
-              1e-300]
+    values = [
+        0.0,
+        -0.0,
+        math.nan,
+        math.inf,
+        -math.inf,
+        1e-5,
+        1e9,
+        3.0,
+        0.1,
+        -2.5,
+        123456.789,
+        1e-300,
+    ]
     cases = []
     for dtype in ("float32", "float64"):
         for v in values:
@@ -146,7 +160,7 @@ def layout_cases(rng):
     """Row wrapping, nesting and suffix line breaks."""
     cases = [
         record("wrap_1d_float32_30", leaf(rng.standard_normal(30))),
-        record("wrap_1d_int64_40", leaf(rng.integers(-10**6, 10**6, 40), "int64")),
+        record("wrap_1d_int64_40", leaf(rng.integers(-(10**6), 10**6, 40), "int64")),
         record("wrap_1d_bool_25", leaf(rng.random(25) < 0.5, "bool")),
         record("wrap_1d_sci_20", leaf(rng.standard_normal(20) * 1e-6, "float64")),
         record("wrap_2d_rows", leaf(rng.standard_normal((3, 15)))),
@@ -190,6 +204,7 @@ def suffix_boundary_cases():
 
 def summarised_cases(rng):
     """More than 1000 elements: only the ends are shown, and only they set the format."""
+
     def dyadic(shape):  # short, exact decimals keep the JSON file small
         return rng.integers(-40000, 40000, shape) / 1024
 
@@ -204,8 +219,9 @@ def summarised_cases(rng):
         record("summary_2d_600x2_int64", leaf(rng.integers(-50, 50, (600, 2)), "int64")),
         record("summary_3d_11x10x10_sci", leaf(dyadic((11, 10, 10)) * 1e-6, requires_grad=True)),
         record("summary_4d_7x7x7x7", leaf(rng.integers(0, 2, (7, 7, 7, 7)), "bool")),
-        record("summary_4d_2x3x13x13_int32",
-               leaf(rng.integers(-999, 999, (2, 3, 13, 13)), "int32")),
+        record(
+            "summary_4d_2x3x13x13_int32", leaf(rng.integers(-999, 999, (2, 3, 13, 13)), "int32")
+        ),
         record("summary_1d_random_float32", leaf(rng.standard_normal(1100))),
     ]
     return cases
@@ -246,8 +262,15 @@ def random_cases(rng, count):
 
 def main():
     rng = np.random.default_rng(2024)
-    cases = (course_cases() + scalar_cases() + edge_cases() + empty_cases()
-             + layout_cases(rng) + summarised_cases(rng) + random_cases(rng, 40))
+    cases = (
+        course_cases()
+        + scalar_cases()
+        + edge_cases()
+        + empty_cases()
+        + layout_cases(rng)
+        + summarised_cases(rng)
+        + random_cases(rng, 40)
+    )
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "case names must be unique"
     # One case per line keeps diffs readable. Python's json writes nan and inf

@@ -31,8 +31,9 @@ def copies(monkeypatch):
 
 def leaves(*shapes):
     rng = np.random.default_rng(0)
-    return [mg.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
-            for s in shapes]
+    return [
+        mg.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in shapes
+    ]
 
 
 def test_fresh_gradients_from_matmul_are_kept_without_a_copy(copies):
@@ -122,11 +123,14 @@ def test_kept_gradients_accumulate_like_copied_ones():
     np.testing.assert_allclose(a.grad.numpy(), expected_a, rtol=1e-6)
 
 
-@pytest.mark.parametrize("make, owns", [
-    (lambda: mg.tensor(np.arange(6.0)), True),
-    (lambda: mg.tensor(np.arange(6.0)).reshape(2, 3), False),  # a view of another array
-    (lambda: mg.ones(3).expand(2, 3), False),  # read-only broadcast view
-])
+@pytest.mark.parametrize(
+    "make, owns",
+    [
+        (lambda: mg.tensor(np.arange(6.0)), True),
+        (lambda: mg.tensor(np.arange(6.0)).reshape(2, 3), False),  # a view of another array
+        (lambda: mg.ones(3).expand(2, 3), False),  # read-only broadcast view
+    ],
+)
 def test_owns_its_memory(make, owns):
     assert owns_its_memory(make()) is owns
 

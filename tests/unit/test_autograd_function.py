@@ -13,8 +13,9 @@ import pytest
 
 import minigrad as mg
 
-MODIFIED = ("one of the variables needed for gradient computation has been modified by an "
-            "inplace operation")
+MODIFIED = (
+    "one of the variables needed for gradient computation has been modified by an inplace operation"
+)
 
 
 class ScaledCube(mg.autograd.Function):
@@ -25,13 +26,13 @@ class ScaledCube(mg.autograd.Function):
         ctx.save_for_backward(x)
         ctx.k = k
         ctx.grad_enabled_in_forward = mg.is_grad_enabled()
-        return x ** 3 * k
+        return x**3 * k
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         ctx.needs_seen = ctx.needs_input_grad
-        return grad * 3 * x ** 2 * ctx.k, None
+        return grad * 3 * x**2 * ctx.k, None
 
 
 def test_apply_records_one_node_named_after_the_class():
@@ -194,8 +195,11 @@ class TooManyGradients(mg.autograd.Function):
 
 def test_backward_returning_the_wrong_number_of_gradients_raises():
     x = mg.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"function TooManyGradientsBackward returned an "
-                                           r"incorrect number of gradients \(expected 1, got 2\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"function TooManyGradientsBackward returned an "
+        r"incorrect number of gradients \(expected 1, got 2\)",
+    ):
         TooManyGradients.apply(x).sum().backward()
 
 

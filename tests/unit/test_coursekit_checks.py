@@ -105,10 +105,13 @@ def test_a_wrong_shape_names_the_input_expected_and_got_the_rule_and_a_hint():
 
 
 def test_a_typical_mistake_gets_a_hint_of_its_own():
-    code = UNBROADCAST + """
+    code = (
+        UNBROADCAST
+        + """
 def mul_backward(a, b, grad_out):
     return unbroadcast(grad_out * a, a.shape), unbroadcast(grad_out * b, b.shape)
 """
+    )
     assert "multiply grad_out by the other input" in run(code, 'check("ch99.mul_backward")')
     buggy = """
     def train(xs, ys, steps, lr):
@@ -149,8 +152,12 @@ def test_a_float_that_equals_everything_is_not_accepted_either():
 
 
 def test_a_wrong_prediction_is_refused_without_revealing_the_answer():
-    result = run("answer_shape = (2, 3)\nanswer_grad_shape = (4, 1)", 'check("ch99.broadcast_shapes")')
-    assert "`answer_shape`, [2, 3], is not what np.broadcast_shapes((2, 1, 3), (4, 1)) gives" in result
+    result = run(
+        "answer_shape = (2, 3)\nanswer_grad_shape = (4, 1)", 'check("ch99.broadcast_shapes")'
+    )
+    assert (
+        "`answer_shape`, [2, 3], is not what np.broadcast_shapes((2, 1, 3), (4, 1)) gives" in result
+    )
     assert "[2, 4, 3]" not in result and "(2, 4, 3)" not in result
 
 
@@ -186,7 +193,11 @@ def test_notebook_cases_repeat_but_each_learner_is_graded_on_other_numbers():
 def test_the_judge_only_ever_sees_plain_data():
     definition = registry.get("ch99.unbroadcast")
     cases = make_cases(definition, 1, False)
-    forged = {"results": [{"status": "ok", "value": {"__ndarray__": [1.0, 2.0, 3.0], "shape": [3], "dtype": "x"}}]}
+    forged = {
+        "results": [
+            {"status": "ok", "value": {"__ndarray__": [1.0, 2.0, 3.0], "shape": [3], "dtype": "x"}}
+        ]
+    }
     outcome = judge_all(definition, forged, cases)
     assert outcome.status == "failed"
     assert judge_all(definition, {"results": "everything passed"}, cases).status == "failed"
@@ -202,8 +213,16 @@ def _probe(learner, case):
 
 
 def test_a_probe_that_could_not_run_alone_in_the_kernel_is_refused_at_definition():
-    fields = {"id": "ch98.x", "kind": "implement", "points": 1, "reads": ("f",), "title": "f",
-              "cases": lambda rng, hidden: [], "reference": lambda case: 1, "judge": lambda g, e, c: (True, "")}
+    fields = {
+        "id": "ch98.x",
+        "kind": "implement",
+        "points": 1,
+        "reads": ("f",),
+        "title": "f",
+        "cases": lambda rng, hidden: [],
+        "reference": lambda case: 1,
+        "judge": lambda g, e, c: (True, ""),
+    }
     with pytest.raises(CheckDefinitionError, match="uses UNBROADCAST"):
         Check(probe=_probe_using_a_global, **fields)
 

@@ -20,15 +20,23 @@ EXERCISE = FIXTURES / "exercises" / "ch99_demo.ipynb"
 
 def code_cell(source, **nbgrader):
     meta = {"nbgrader": {"grade_id": "x", "schema_version": 3, **nbgrader}} if nbgrader else {}
-    return {"cell_type": "code", "source": source, "metadata": meta, "outputs": [{"output_type": "stream"}],
-            "execution_count": 7}
+    return {
+        "cell_type": "code",
+        "source": source,
+        "metadata": meta,
+        "outputs": [{"output_type": "stream"}],
+        "execution_count": 7,
+    }
 
 
 def test_a_solution_region_becomes_the_stub_indented_like_its_begin_line():
-    cell = code_cell("def f(x):\n    '''Doc.'''\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n# after",
-                     solution=True)
+    cell = code_cell(
+        "def f(x):\n    '''Doc.'''\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n# after",
+        solution=True,
+    )
     assert release_cell(cell)["source"] == (
-        "def f(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n# after")
+        "def f(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n# after"
+    )
 
 
 def test_a_solution_cell_without_markers_is_replaced_whole_and_a_predict_answer_too():
@@ -38,8 +46,12 @@ def test_a_solution_cell_without_markers_is_replaced_whole_and_a_predict_answer_
 
 
 def test_hidden_tests_are_removed_with_their_markers():
-    cell = code_cell('check("a")\n### BEGIN HIDDEN TESTS\ncheck("a", hidden=True)\n### END HIDDEN TESTS',
-                     grade=True, points=1, locked=True)
+    cell = code_cell(
+        'check("a")\n### BEGIN HIDDEN TESTS\ncheck("a", hidden=True)\n### END HIDDEN TESTS',
+        grade=True,
+        points=1,
+        locked=True,
+    )
     assert release_cell(cell)["source"] == 'check("a")'
 
 
@@ -47,8 +59,12 @@ def test_outputs_and_counts_are_cleared_and_cells_are_locked_like_nbgrader_locks
     test_cell = release_cell(code_cell("check('a')", grade=True, points=1, locked=True))
     answer_cell = release_cell(code_cell("x = 1", solution=True))
     assert test_cell["outputs"] == [] and test_cell["execution_count"] is None
-    assert test_cell["metadata"]["editable"] is False and test_cell["metadata"]["deletable"] is False
-    assert "editable" not in answer_cell["metadata"] and answer_cell["metadata"]["deletable"] is False
+    assert (
+        test_cell["metadata"]["editable"] is False and test_cell["metadata"]["deletable"] is False
+    )
+    assert (
+        "editable" not in answer_cell["metadata"] and answer_cell["metadata"]["deletable"] is False
+    )
 
 
 def test_the_input_cell_is_left_untouched():
@@ -91,8 +107,12 @@ def test_release_gives_the_same_cells_as_nbgrader_generate_assignment():
     preprocessors = pytest.importorskip("nbgrader.preprocessors")
     # generate_assignment's steps that change cells, in its order.
     nb, resources = nbformat.read(SOLUTION, as_version=4), {}
-    for step in (preprocessors.LockCells(), preprocessors.ClearSolutions(), preprocessors.ClearOutput(),
-                 preprocessors.ClearHiddenTests()):
+    for step in (
+        preprocessors.LockCells(),
+        preprocessors.ClearSolutions(),
+        preprocessors.ClearOutput(),
+        preprocessors.ClearHiddenTests(),
+    ):
         nb, resources = step.preprocess(nb, resources)
     ours = nbjson.parse(release_text(SOLUTION))
     assert [c["source"] for c in ours["cells"]] == [c.source for c in nb.cells]
@@ -110,27 +130,43 @@ def _broken(tmp_path, change) -> Path:
 
 
 def _cell(nb, grade_id):
-    return next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(
+        c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "complaint"),
     [
-        (lambda nb: _cell(nb, "ex1-check")["metadata"]["nbgrader"].update(points=5),
-         "the cell gives 5 points, ch99.unbroadcast says 3"),
-        (lambda nb: _cell(nb, "ex1-check").update(source='check("ch99.unbroadcastt")'),
-         "no check called 'ch99.unbroadcastt'"),
-        (lambda nb: _cell(nb, "ex1-check").update(source='check("ch99.unbroadcast", hidden=True)'),
-         "belongs inside the hidden-tests markers"),
-        (lambda nb: _cell(nb, "ex1-impl").update(source="### BEGIN SOLUTION\nx = 1"),
-         "'BEGIN SOLUTION' without 'END SOLUTION'"),
+        (
+            lambda nb: _cell(nb, "ex1-check")["metadata"]["nbgrader"].update(points=5),
+            "the cell gives 5 points, ch99.unbroadcast says 3",
+        ),
+        (
+            lambda nb: _cell(nb, "ex1-check").update(source='check("ch99.unbroadcastt")'),
+            "no check called 'ch99.unbroadcastt'",
+        ),
+        (
+            lambda nb: _cell(nb, "ex1-check").update(
+                source='check("ch99.unbroadcast", hidden=True)'
+            ),
+            "belongs inside the hidden-tests markers",
+        ),
+        (
+            lambda nb: _cell(nb, "ex1-impl").update(source="### BEGIN SOLUTION\nx = 1"),
+            "'BEGIN SOLUTION' without 'END SOLUTION'",
+        ),
         (lambda nb: nb["cells"].remove(_cell(nb, "ex4-check")), "checks never graded: ch99.train"),
         (lambda nb: nb["metadata"].pop("coursekit"), "notebook metadata needs"),
-        (lambda nb: _cell(nb, "ex2-check")["metadata"]["nbgrader"].update(grade_id="ex1-check"),
-         "grade_id 'ex1-check' is used twice"),
+        (
+            lambda nb: _cell(nb, "ex2-check")["metadata"]["nbgrader"].update(grade_id="ex1-check"),
+            "grade_id 'ex1-check' is used twice",
+        ),
     ],
 )
-def test_a_solutions_notebook_written_wrongly_is_refused_with_the_reason(tmp_path, change, complaint):
+def test_a_solutions_notebook_written_wrongly_is_refused_with_the_reason(
+    tmp_path, change, complaint
+):
     with pytest.raises(PlanError) as info:
         read_plan(_broken(tmp_path, change))
     assert complaint in str(info.value)
@@ -139,8 +175,17 @@ def test_a_solutions_notebook_written_wrongly_is_refused_with_the_reason(tmp_pat
 def test_the_demo_plan_lists_its_graded_cells_points_and_hidden_calls():
     plan = read_plan(SOLUTION)
     assert [(g.grade_id, g.points) for g in plan.graded] == [
-        ("ex1-check", 3), ("ex2-check", 3), ("ex3-check", 2), ("ex4-check", 2)]
-    assert [[c.hidden for c in g.calls] for g in plan.graded] == [[False, True], [False, True], [False], [False, True]]
+        ("ex1-check", 3),
+        ("ex2-check", 3),
+        ("ex3-check", 2),
+        ("ex4-check", 2),
+    ]
+    assert [[c.hidden for c in g.calls] for g in plan.graded] == [
+        [False, True],
+        [False, True],
+        [False],
+        [False, True],
+    ]
     assert set(plan.locked_sources) == {"setup", "ex4-given", "progress"}
 
 
@@ -149,8 +194,9 @@ def test_the_released_notebook_run_as_handed_out_fails_every_check_with_not_impl
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(EXERCISE, as_version=4)
     root = str(Path(__file__).parents[2])
-    client = nbclient.NotebookClient(nb, allow_errors=True, timeout=60,
-                                     resources={"metadata": {"path": root}})
+    client = nbclient.NotebookClient(
+        nb, allow_errors=True, timeout=60, resources={"metadata": {"path": root}}
+    )
     client.execute()
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -158,7 +204,9 @@ def test_the_released_notebook_run_as_handed_out_fails_every_check_with_not_impl
         if meta.get("grade"):
             assert [e.ename for e in errors] == ["CheckFailed"], meta["grade_id"]
             assert "not implemented yet" in errors[0].evalue
-            assert errors[0].traceback == errors[0].evalue.splitlines()  # no traceback, the message only
+            assert (
+                errors[0].traceback == errors[0].evalue.splitlines()
+            )  # no traceback, the message only
         elif meta.get("solution"):  # a def runs; a predict cell's stub raises at once
             assert [e.ename for e in errors] in ([], ["NotImplementedError"]), meta["grade_id"]
         else:

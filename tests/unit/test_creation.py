@@ -74,9 +74,13 @@ def test_zeros_and_ones_take_sizes_as_arguments_or_as_one_tuple(factory, value):
 
 
 def test_factories_with_requires_grad_make_leaves_that_require_grad():
-    for t in (mg.zeros(2, requires_grad=True), mg.ones(2, requires_grad=True),
-              mg.randn(2, requires_grad=True), mg.rand(2, requires_grad=True),
-              mg.full((2,), 3.0, requires_grad=True)):
+    for t in (
+        mg.zeros(2, requires_grad=True),
+        mg.ones(2, requires_grad=True),
+        mg.randn(2, requires_grad=True),
+        mg.rand(2, requires_grad=True),
+        mg.full((2,), 3.0, requires_grad=True),
+    ):
         assert t.requires_grad and t.is_leaf
 
 

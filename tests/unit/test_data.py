@@ -48,10 +48,13 @@ def test_train_test_split_accepts_a_count_and_rejects_degenerate_sizes():
         data.train_test_split(X, y, test_size=0.0)
 
 
-@pytest.mark.parametrize("make, classes", [
-    (lambda seed: data.make_moons(101, noise=0.1, seed=seed), 2),
-    (lambda seed: data.make_spirals(101, classes=3, seed=seed), 3),
-])
+@pytest.mark.parametrize(
+    "make, classes",
+    [
+        (lambda seed: data.make_moons(101, noise=0.1, seed=seed), 2),
+        (lambda seed: data.make_spirals(101, classes=3, seed=seed), 3),
+    ],
+)
 def test_generated_data_sets_have_balanced_labelled_points_and_repeat_by_seed(make, classes):
     X, y = make(0)
     assert tuple(X.shape) == (101, 2) and X.dtype == mg.float32 and y.dtype == mg.int64

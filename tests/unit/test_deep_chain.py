@@ -31,7 +31,7 @@ def test_autograd_grad_through_a_deep_chain_of_saving_ops():
     x = mg.tensor(1.0, dtype=mg.float64, requires_grad=True)
     y = _chain(x, 10_000, lambda y: y * 1.0001)
     (g,) = mg.autograd.grad(y, x)
-    assert abs(g.item() - 1.0001 ** 10_000) < 1e-9 * 1.0001 ** 10_000  # d(c^n x)/dx = c^n
+    assert abs(g.item() - 1.0001**10_000) < 1e-9 * 1.0001**10_000  # d(c^n x)/dx = c^n
 
 
 def test_a_deep_chain_is_freed_without_recursion_errors():

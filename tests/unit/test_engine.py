@@ -19,8 +19,9 @@ CYCLE_WARNING = "Using backward\\(\\) with create_graph=True will create a refer
 
 
 def _close(values, expected, tol=1e-5):
-    return all(math.isclose(v, e, rel_tol=tol, abs_tol=tol) for v, e in zip(values, expected,
-                                                                            strict=True))
+    return all(
+        math.isclose(v, e, rel_tol=tol, abs_tol=tol) for v, e in zip(values, expected, strict=True)
+    )
 
 
 # --- leaves and non-leaves -----------------------------------------------------
@@ -97,8 +98,9 @@ def test_retain_grad_on_a_leaf_changes_nothing():
 
 
 def test_retain_grad_on_a_tensor_that_does_not_require_grad_raises():
-    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has "
-                                           "requires_grad=False"):
+    with pytest.raises(
+        RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"
+    ):
         mg.tensor([1.0]).retain_grad()
 
 
@@ -108,7 +110,7 @@ def test_gradients_from_every_path_add_up():
     y = x * x
     z = y + y * x  # z = x^2 + x^3
     z.backward()
-    assert x.grad.item() == 2 * 3.0 + 3 * 3.0 ** 2  # 2x + 3x^2 = 33
+    assert x.grad.item() == 2 * 3.0 + 3 * 3.0**2  # 2x + 3x^2 = 33
 
 
 def test_a_leaf_used_twice_in_one_op_gets_both_contributions():
@@ -129,11 +131,11 @@ def test_a_shared_non_leaf_is_run_once_with_the_summed_gradient():
 
 def test_gradient_of_a_broadcast_input_is_summed_back_to_its_shape():
     x = mg.ones(2, 3, requires_grad=True)
-    row = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)      # broadcast over 2 rows
+    row = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)  # broadcast over 2 rows
     column = mg.tensor([[10.0], [20.0]], requires_grad=True)  # broadcast over 3 columns
     (x * row + column).sum().backward()
-    assert row.grad.tolist() == [2.0, 2.0, 2.0]        # sum over rows of x (ones): 2
-    assert column.grad.tolist() == [[3.0], [3.0]]      # 3 columns each contribute 1
+    assert row.grad.tolist() == [2.0, 2.0, 2.0]  # sum over rows of x (ones): 2
+    assert column.grad.tolist() == [[3.0], [3.0]]  # 3 columns each contribute 1
     assert x.grad.tolist() == [[1.0, 2.0, 3.0]] * 2
 
 
@@ -146,8 +148,9 @@ def test_gradient_of_a_python_number_operand_is_not_needed():
 # --- the starting gradient -------------------------------------------------------------
 def test_backward_of_a_non_scalar_needs_a_gradient_argument():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar "
-                                           "outputs"):
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
         (x * x).backward()
 
 
@@ -164,8 +167,9 @@ def test_gradient_argument_of_the_wrong_shape_raises():
 
 
 def test_backward_on_a_tensor_without_grad_raises():
-    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and "
-                                           "does not have a grad_fn"):
+    with pytest.raises(
+        RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"
+    ):
         mg.tensor([1.0, 2.0]).sum().backward()
 
 
@@ -243,8 +247,9 @@ def test_retained_grad_is_the_gradient_after_the_hooks():
 
 
 def test_register_hook_on_a_tensor_that_does_not_require_grad_raises():
-    with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't "
-                                           "require gradient"):
+    with pytest.raises(
+        RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"
+    ):
         mg.tensor([1.0]).register_hook(lambda g: g)
 
 
@@ -275,7 +280,7 @@ def test_a_graph_that_saved_nothing_can_be_walked_twice():
 # --- higher order ----------------------------------------------------------------------
 def test_create_graph_gives_second_derivatives():
     x = mg.tensor([2.0, -1.0], requires_grad=True)
-    (g,) = mg.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    (g,) = mg.autograd.grad((x**3).sum(), x, create_graph=True)
     assert g.tolist() == [12.0, 3.0]  # 3x^2
     assert g.requires_grad and g.grad_fn is not None
     (h,) = mg.autograd.grad(g.sum(), x)
@@ -297,14 +302,18 @@ def _sigmoid_second_derivative(v):
     return s * (1 - s) * (1 - 2 * s)  # d/dv of s(1 - s)
 
 
-@pytest.mark.parametrize("fn, second", [
-    (lambda x: x.tanh(), lambda v: -2 * math.tanh(v) * (1 - math.tanh(v) ** 2)),
-    (lambda x: x.sigmoid(), lambda v: _sigmoid_second_derivative(v)),
-    (lambda x: x.log(), lambda v: -1 / v ** 2),
-    (lambda x: x.sqrt(), lambda v: -0.25 * v ** -1.5),
-    (lambda x: 1 / x, lambda v: 2 / v ** 3),
-    (lambda x: x.exp(), math.exp),
-], ids=["tanh", "sigmoid", "log", "sqrt", "reciprocal", "exp"])
+@pytest.mark.parametrize(
+    "fn, second",
+    [
+        (lambda x: x.tanh(), lambda v: -2 * math.tanh(v) * (1 - math.tanh(v) ** 2)),
+        (lambda x: x.sigmoid(), lambda v: _sigmoid_second_derivative(v)),
+        (lambda x: x.log(), lambda v: -1 / v**2),
+        (lambda x: x.sqrt(), lambda v: -0.25 * v**-1.5),
+        (lambda x: 1 / x, lambda v: 2 / v**3),
+        (lambda x: x.exp(), math.exp),
+    ],
+    ids=["tanh", "sigmoid", "log", "sqrt", "reciprocal", "exp"],
+)
 def test_second_derivative_of_unary_functions_matches_calculus(fn, second):
     v = 0.7
     x = mg.tensor([v], dtype=mg.float64, requires_grad=True)
@@ -324,7 +333,7 @@ def test_mixed_second_derivative_of_a_product():
 def test_backward_with_create_graph_leaves_a_differentiable_grad():
     x = mg.tensor([1.0], dtype=mg.float64, requires_grad=True)
     with pytest.warns(UserWarning, match=CYCLE_WARNING):
-        (x ** 4).sum().backward(create_graph=True)
+        (x**4).sum().backward(create_graph=True)
     g = x.grad
     assert g.tolist() == [4.0] and g.requires_grad  # 4x^3
     x.grad = None
@@ -334,7 +343,7 @@ def test_backward_with_create_graph_leaves_a_differentiable_grad():
 
 def test_without_create_graph_the_gradient_has_no_history():
     x = mg.tensor([1.0], requires_grad=True)
-    (g,) = mg.autograd.grad((x ** 2).sum(), x)
+    (g,) = mg.autograd.grad((x**2).sum(), x)
     assert not g.requires_grad and g.grad_fn is None
 
 
@@ -351,15 +360,16 @@ def test_autograd_grad_with_respect_to_a_non_leaf():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
     gy, gx = mg.autograd.grad((y * y).sum(), [y, x])
-    assert gy.tolist() == [6.0, 12.0]   # 2y
+    assert gy.tolist() == [6.0, 12.0]  # 2y
     assert gx.tolist() == [18.0, 36.0]  # 2y * 3 = 18x
 
 
 def test_autograd_grad_of_an_unused_input_raises_unless_allow_unused():
     x = mg.tensor([2.0], requires_grad=True)
     unused = mg.tensor([3.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="appears to not have been used in the graph. Set "
-                                           "allow_unused=True"):
+    with pytest.raises(
+        RuntimeError, match="appears to not have been used in the graph. Set allow_unused=True"
+    ):
         mg.autograd.grad((x * 2).sum(), [x, unused])
     gx, gu = mg.autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)
     assert gx.tolist() == [2.0] and gu is None
@@ -379,8 +389,9 @@ def test_autograd_grad_of_several_outputs_adds_their_contributions():
 
 def test_autograd_grad_needs_inputs_that_require_grad():
     x = mg.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="One of the differentiated Tensors does not require "
-                                           "grad"):
+    with pytest.raises(
+        RuntimeError, match="One of the differentiated Tensors does not require grad"
+    ):
         mg.autograd.grad((x * 2).sum(), mg.tensor([1.0]))
 
 

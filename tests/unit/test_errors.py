@@ -18,10 +18,24 @@ import minigrad as mg
 
 NUMPY_DIR = os.path.dirname(np.__file__)
 MINIGRAD_DIR = os.path.dirname(mg.__file__)
-NUMPY_PHRASES = ("ndarray", "ufunc", "broadcast together", "inhomogeneous", "input array",
-                 "for axis", "along axis", "numpy.new", "could not broadcast", "ArrayType",
-                 "setting an array element", "not understood", "as a data type", "C long",
-                 "negative dimensions are not allowed", "object has no attribute")
+NUMPY_PHRASES = (
+    "ndarray",
+    "ufunc",
+    "broadcast together",
+    "inhomogeneous",
+    "input array",
+    "for axis",
+    "along axis",
+    "numpy.new",
+    "could not broadcast",
+    "ArrayType",
+    "setting an array element",
+    "not understood",
+    "as a data type",
+    "C long",
+    "negative dimensions are not allowed",
+    "object has no attribute",
+)
 BUGS = "see /work/notes/engine_bugs.md"
 
 
@@ -44,7 +58,8 @@ def assert_clear_error(error):
         # of a call made there (numpy's C code, or an attribute lookup that failed).
         assert last.line.lstrip().startswith("raise"), (
             f"not raised on purpose: {os.path.basename(last.filename)}:{last.lineno}: "
-            f"{last.line.strip()}")
+            f"{last.line.strip()}"
+        )
     message = str(error)
     assert message.strip(), "empty message"
     spoken = [p for p in NUMPY_PHRASES if p in message]
@@ -66,18 +81,23 @@ def _xfail(case, why):
 BAD_DATA_TYPES = (TypeError, ValueError, RuntimeError)
 
 _np_ragged = pytest.param(lambda: mg.tensor([1, [2]]), BAD_DATA_TYPES, id="tensor([1, [2]])")
-_too_big = pytest.param(lambda: mg.tensor(2 ** 70), (ValueError, OverflowError, RuntimeError),
-                        id="tensor(2**70)")
-_dtype_str = pytest.param(lambda: mg.tensor([1.0], dtype="banana"), TypeError,
-                          id="tensor(dtype='banana')")
+_too_big = pytest.param(
+    lambda: mg.tensor(2**70), (ValueError, OverflowError, RuntimeError), id="tensor(2**70)"
+)
+_dtype_str = pytest.param(
+    lambda: mg.tensor([1.0], dtype="banana"), TypeError, id="tensor(dtype='banana')"
+)
 _dtype_int = pytest.param(lambda: mg.zeros(2, dtype=3), TypeError, id="zeros(dtype=3)")
 
 BAD_DATA = [
     pytest.param(lambda: mg.tensor([[1, 2], [3]]), ValueError, id="ragged rows"),
     pytest.param(lambda: mg.tensor([[1, 2], 3]), BAD_DATA_TYPES, id="row then number"),
     pytest.param(lambda: mg.tensor([[1, 2], [[3, 4]]]), ValueError, id="ragged depth"),
-    _xfail(_np_ragged, "a number then a list reaches np.array, which raises its own "
-           "'inhomogeneous shape' ValueError (torch: TypeError)"),
+    _xfail(
+        _np_ragged,
+        "a number then a list reaches np.array, which raises its own "
+        "'inhomogeneous shape' ValueError (torch: TypeError)",
+    ),
     pytest.param(lambda: mg.tensor("abc"), BAD_DATA_TYPES, id="string"),
     pytest.param(lambda: mg.tensor(["a", "b"]), BAD_DATA_TYPES, id="list of strings"),
     pytest.param(lambda: mg.tensor(None), BAD_DATA_TYPES, id="None"),
@@ -88,18 +108,23 @@ BAD_DATA = [
     pytest.param(lambda: mg.tensor(1 + 2j), TypeError, id="python complex"),
     pytest.param(lambda: mg.tensor(np.array([1 + 2j])), TypeError, id="numpy complex128"),
     pytest.param(lambda: mg.tensor(np.array([1], dtype=np.uint16)), TypeError, id="numpy uint16"),
-    pytest.param(lambda: mg.tensor(np.array([1], dtype=np.float16)), TypeError,
-                 id="numpy float16"),
-    pytest.param(lambda: mg.tensor(np.array([1, "a"], dtype=object)), TypeError,
-                 id="numpy object"),
+    pytest.param(lambda: mg.tensor(np.array([1], dtype=np.float16)), TypeError, id="numpy float16"),
+    pytest.param(lambda: mg.tensor(np.array([1, "a"], dtype=object)), TypeError, id="numpy object"),
     pytest.param(lambda: mg.tensor(np.array(["a"])), TypeError, id="numpy str"),
-    pytest.param(lambda: mg.from_numpy(np.array([1], dtype=np.uint16)), TypeError,
-                 id="from_numpy uint16"),
+    pytest.param(
+        lambda: mg.from_numpy(np.array([1], dtype=np.uint16)), TypeError, id="from_numpy uint16"
+    ),
     pytest.param(lambda: mg.tensor([1.0], dtype=np.complex64), TypeError, id="dtype complex"),
-    _xfail(_too_big, "np.array raises 'Python int too large to convert to C long' "
-           "(OverflowError from numpy; torch: a clear overflow error)"),
-    _xfail(_dtype_str, "dtype='banana' reaches np.dtype, whose TypeError 'data type 'banana' "
-           "not understood' comes out (torch: TypeError ... must be torch.dtype, not str)"),
+    _xfail(
+        _too_big,
+        "np.array raises 'Python int too large to convert to C long' "
+        "(OverflowError from numpy; torch: a clear overflow error)",
+    ),
+    _xfail(
+        _dtype_str,
+        "dtype='banana' reaches np.dtype, whose TypeError 'data type 'banana' "
+        "not understood' comes out (torch: TypeError ... must be torch.dtype, not str)",
+    ),
     _xfail(_dtype_int, "dtype=3 reaches np.dtype: 'Cannot interpret '3' as a data type'"),
 ]
 
@@ -113,9 +138,11 @@ _exp_list = pytest.param(lambda: mg.exp([1.0]), TypeError, id="exp(list)")
 _exp_str = pytest.param(lambda: mg.exp("a"), TypeError, id="exp(str)")
 _sum_list = pytest.param(lambda: mg.sum([1.0]), TypeError, id="sum(list)")
 _stack_int = pytest.param(lambda: mg.stack([mg.ones(2), 3]), TypeError, id="stack([t, 3])")
-_grad_input = pytest.param(lambda: mg.autograd.grad((mg.ones(2, requires_grad=True) * 2).sum(),
-                                                    [1.0]), (TypeError, RuntimeError),
-                           id="grad(inputs=[1.0])")
+_grad_input = pytest.param(
+    lambda: mg.autograd.grad((mg.ones(2, requires_grad=True) * 2).sum(), [1.0]),
+    (TypeError, RuntimeError),
+    id="grad(inputs=[1.0])",
+)
 _index_str = pytest.param(lambda: mg.ones(3)["a"], (TypeError, IndexError), id="t['a']")
 _index_float = pytest.param(lambda: mg.ones(3)[1.5], IndexError, id="t[1.5]")
 
@@ -132,8 +159,9 @@ WRONG_OPERANDS = [
     pytest.param(lambda: _t() @ 2, TypeError, id="t @ 2"),
     pytest.param(lambda: mg.add(_t(), "a"), TypeError, id="add(t, str)"),
     pytest.param(lambda: mg.mul(_t(), None), TypeError, id="mul(t, None)"),
-    pytest.param(lambda: mg.mm(mg.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]]), TypeError,
-                 id="mm(t, list)"),
+    pytest.param(
+        lambda: mg.mm(mg.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]]), TypeError, id="mm(t, list)"
+    ),
     pytest.param(lambda: mg.cat([_t(), [1.0]]), TypeError, id="cat([t, list])"),
     pytest.param(lambda: _t().add_("a"), TypeError, id="add_(str)"),
     pytest.param(lambda: _t().reshape("a"), TypeError, id="reshape(str)"),
@@ -141,20 +169,35 @@ WRONG_OPERANDS = [
     pytest.param(lambda: mg.zeros(2.5), TypeError, id="zeros(2.5)"),
     pytest.param(lambda: mg.set_grad_enabled("yes"), TypeError, id="set_grad_enabled(str)"),
     pytest.param(lambda: _t().__setitem__(0, "a"), TypeError, id="t[0] = str"),
-    _xfail(_exp_list, "mg.exp([1.0]) raises AttributeError: 'list' object has no attribute "
-           "'_data' (torch: TypeError exp(): argument 'input' must be Tensor)"),
+    _xfail(
+        _exp_list,
+        "mg.exp([1.0]) raises AttributeError: 'list' object has no attribute "
+        "'_data' (torch: TypeError exp(): argument 'input' must be Tensor)",
+    ),
     _xfail(_exp_str, "mg.exp('a') raises AttributeError (torch: TypeError)"),
     _xfail(_sum_list, "mg.sum([1.0]) raises AttributeError (torch: TypeError)"),
-    _xfail(_stack_int, "mg.stack([t, 3]) raises AttributeError 'int' object has no attribute "
-           "'_data' (torch: TypeError expected Tensor as element 1 in argument 0)"),
-    _xfail(_grad_input, "autograd.grad(out, [1.0]) raises AttributeError (torch: RuntimeError "
-           "all inputs have to be Tensors or GradientEdges, but got float)"),
-    _xfail(_index_str, "t['a'] gives numpy's IndexError message, edited into 'only integers, "
-           "slices (`:`), ellipsis (`...`), numpy.newdimension (`None`) and integer or boolean "
-           "arrays are valid indices' (torch: TypeError/IndexError of its own)"),
-    _xfail(_index_float, "t[1.5]: the same garbled numpy message (torch: IndexError only "
-           "integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-           "valid indices (got float))"),
+    _xfail(
+        _stack_int,
+        "mg.stack([t, 3]) raises AttributeError 'int' object has no attribute "
+        "'_data' (torch: TypeError expected Tensor as element 1 in argument 0)",
+    ),
+    _xfail(
+        _grad_input,
+        "autograd.grad(out, [1.0]) raises AttributeError (torch: RuntimeError "
+        "all inputs have to be Tensors or GradientEdges, but got float)",
+    ),
+    _xfail(
+        _index_str,
+        "t['a'] gives numpy's IndexError message, edited into 'only integers, "
+        "slices (`:`), ellipsis (`...`), numpy.newdimension (`None`) and integer or boolean "
+        "arrays are valid indices' (torch: TypeError/IndexError of its own)",
+    ),
+    _xfail(
+        _index_float,
+        "t[1.5]: the same garbled numpy message (torch: IndexError only "
+        "integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+        "valid indices (got float))",
+    ),
 ]
 
 
@@ -163,32 +206,44 @@ def test_wrong_operand_types_get_a_clear_error(call, expected):
     _check(call, expected)
 
 
-_setitem_mismatch = pytest.param(lambda: mg.ones(3).__setitem__(slice(0, 2), mg.ones(3)),
-                                 RuntimeError, id="t[0:2] = (3,)")
+_setitem_mismatch = pytest.param(
+    lambda: mg.ones(3).__setitem__(slice(0, 2), mg.ones(3)), RuntimeError, id="t[0:2] = (3,)"
+)
 _eye_negative = pytest.param(lambda: mg.eye(-1), RuntimeError, id="eye(-1)")
 
 SHAPES = [
     pytest.param(lambda: mg.ones(2) + mg.ones(3), RuntimeError, id="(2,) + (3,)"),
     pytest.param(lambda: mg.ones(2, 3) * mg.ones(3, 2), RuntimeError, id="(2,3) * (3,2)"),
     pytest.param(lambda: mg.ones(2) / mg.ones(3), RuntimeError, id="(2,) / (3,)"),
-    pytest.param(lambda: mg.maximum(mg.ones(2), mg.ones(3)), RuntimeError,
-                 id="maximum((2,), (3,))"),
+    pytest.param(
+        lambda: mg.maximum(mg.ones(2), mg.ones(3)), RuntimeError, id="maximum((2,), (3,))"
+    ),
     pytest.param(lambda: mg.ones(3).add_(mg.ones(2)), RuntimeError, id="(3,).add_((2,))"),
-    pytest.param(lambda: mg.ones(1).add_(mg.ones(3)), RuntimeError,
-                 id="(1,).add_((3,)) would grow"),
-    pytest.param(lambda: mg.cat([mg.ones(2, 3), mg.ones(2, 2)]), RuntimeError,
-                 id="cat (2,3) (2,2)"),
+    pytest.param(
+        lambda: mg.ones(1).add_(mg.ones(3)), RuntimeError, id="(1,).add_((3,)) would grow"
+    ),
+    pytest.param(
+        lambda: mg.cat([mg.ones(2, 3), mg.ones(2, 2)]), RuntimeError, id="cat (2,3) (2,2)"
+    ),
     pytest.param(lambda: mg.ones(3)[[0, 5]], IndexError, id="t[[0, 5]]"),
-    _xfail(_setitem_mismatch, "the message carries numpy's 'could not broadcast input array "
-           "from shape (3,) into shape (2,)' (torch: RuntimeError The expanded size of the "
-           "tensor (2) must match the existing size (3) ...)"),
-    _xfail(_eye_negative, "eye(-1) surfaces numpy's ValueError 'negative dimensions are not "
-           "allowed' (torch: RuntimeError n must be greater or equal to 0, got -1)"),
+    _xfail(
+        _setitem_mismatch,
+        "the message carries numpy's 'could not broadcast input array "
+        "from shape (3,) into shape (2,)' (torch: RuntimeError The expanded size of the "
+        "tensor (2) must match the existing size (3) ...)",
+    ),
+    _xfail(
+        _eye_negative,
+        "eye(-1) surfaces numpy's ValueError 'negative dimensions are not "
+        "allowed' (torch: RuntimeError n must be greater or equal to 0, got -1)",
+    ),
     pytest.param(lambda: mg.mm(mg.ones(2, 3), mg.ones(2, 3)), RuntimeError, id="mm (2,3) (2,3)"),
-    pytest.param(lambda: mg.matmul(mg.ones(2, 3), mg.ones(2)), RuntimeError,
-                 id="matmul (2,3) (2,)"),
-    pytest.param(lambda: mg.matmul(mg.ones(2, 2, 3), mg.ones(3, 3, 2)), RuntimeError,
-                 id="batched matmul"),
+    pytest.param(
+        lambda: mg.matmul(mg.ones(2, 3), mg.ones(2)), RuntimeError, id="matmul (2,3) (2,)"
+    ),
+    pytest.param(
+        lambda: mg.matmul(mg.ones(2, 2, 3), mg.ones(3, 3, 2)), RuntimeError, id="batched matmul"
+    ),
     pytest.param(lambda: mg.matmul(mg.tensor(1.0), mg.ones(2)), RuntimeError, id="matmul 0-d"),
     pytest.param(lambda: mg.ones(2, 3).reshape(4), RuntimeError, id="reshape 6 -> 4"),
     pytest.param(lambda: mg.ones(4).view(-1, -1), RuntimeError, id="view(-1, -1)"),
@@ -202,10 +257,14 @@ SHAPES = [
     pytest.param(lambda: mg.ones(2).transpose(0, 1), IndexError, id="transpose(0, 1) of 1-D"),
     pytest.param(lambda: mg.zeros(-1), RuntimeError, id="zeros(-1)"),
     pytest.param(lambda: mg.ones(3).copy_(mg.ones(2)), RuntimeError, id="copy_ (3,) <- (2,)"),
-    pytest.param(lambda: mg.ones(2, 2) @ mg.ones(2, 2, dtype=mg.int64), RuntimeError,
-                 id="float @ int"),
-    pytest.param(lambda: mg.where(mg.ones(2), mg.ones(2), mg.ones(2)), RuntimeError,
-                 id="where with float condition"),
+    pytest.param(
+        lambda: mg.ones(2, 2) @ mg.ones(2, 2, dtype=mg.int64), RuntimeError, id="float @ int"
+    ),
+    pytest.param(
+        lambda: mg.where(mg.ones(2), mg.ones(2), mg.ones(2)),
+        RuntimeError,
+        id="where with float condition",
+    ),
     pytest.param(lambda: mg.cat([]), (RuntimeError, ValueError), id="cat([])"),
 ]
 
@@ -217,20 +276,31 @@ def test_shape_and_index_mistakes_get_a_clear_error(call, expected):
 
 AUTOGRAD_MISUSE = [
     pytest.param(lambda: mg.ones(2).sum().backward(), RuntimeError, id="backward without grad"),
-    pytest.param(lambda: (mg.ones(2, requires_grad=True) * 2).backward(), RuntimeError,
-                 id="implicit grad of non-scalar"),
-    pytest.param(lambda: (mg.ones(2, requires_grad=True) * 2).backward(mg.ones(3)),
-                 RuntimeError, id="gradient of the wrong shape"),
-    pytest.param(lambda: mg.ones(2, dtype=mg.int64).requires_grad_(), RuntimeError,
-                 id="int requires grad"),
-    pytest.param(lambda: mg.ones(2, requires_grad=True).numpy(), RuntimeError,
-                 id="numpy() of a tensor that requires grad"),
-    pytest.param(lambda: mg.ones(2, requires_grad=True).add_(1), RuntimeError,
-                 id="in-place on a leaf that requires grad"),
-    pytest.param(lambda: mg.ones(2).retain_grad(), RuntimeError,
-                 id="retain_grad without grad"),
-    pytest.param(lambda: mg.ones(2).register_hook(print), RuntimeError,
-                 id="hook without grad"),
+    pytest.param(
+        lambda: (mg.ones(2, requires_grad=True) * 2).backward(),
+        RuntimeError,
+        id="implicit grad of non-scalar",
+    ),
+    pytest.param(
+        lambda: (mg.ones(2, requires_grad=True) * 2).backward(mg.ones(3)),
+        RuntimeError,
+        id="gradient of the wrong shape",
+    ),
+    pytest.param(
+        lambda: mg.ones(2, dtype=mg.int64).requires_grad_(), RuntimeError, id="int requires grad"
+    ),
+    pytest.param(
+        lambda: mg.ones(2, requires_grad=True).numpy(),
+        RuntimeError,
+        id="numpy() of a tensor that requires grad",
+    ),
+    pytest.param(
+        lambda: mg.ones(2, requires_grad=True).add_(1),
+        RuntimeError,
+        id="in-place on a leaf that requires grad",
+    ),
+    pytest.param(lambda: mg.ones(2).retain_grad(), RuntimeError, id="retain_grad without grad"),
+    pytest.param(lambda: mg.ones(2).register_hook(print), RuntimeError, id="hook without grad"),
     pytest.param(lambda: mg.tensor([1, 2]).mean(), RuntimeError, id="mean of integers"),
     pytest.param(lambda: mg.tensor([1]).add_(1.5), RuntimeError, id="int add_ float"),
 ]

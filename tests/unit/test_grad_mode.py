@@ -235,8 +235,10 @@ def test_inference_tensor_cannot_be_changed_in_place_outside_inference_mode():
     with mg.inference_mode():
         t = mg.ones(2)
         t.add_(1)  # allowed inside
-    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside "
-                                           "InferenceMode is not allowed"):
+    with pytest.raises(
+        RuntimeError,
+        match="Inplace update to inference tensor outside InferenceMode is not allowed",
+    ):
         t.add_(1)
 
 
@@ -251,8 +253,10 @@ def test_inference_tensor_cannot_be_saved_for_backward():
 def test_inference_tensor_cannot_require_grad_outside_inference_mode():
     with mg.inference_mode():
         t = mg.ones(2)
-    with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor "
-                                           "outside InferenceMode is not allowed"):
+    with pytest.raises(
+        RuntimeError,
+        match="Setting requires_grad=True on inference tensor outside InferenceMode is not allowed",
+    ):
         t.requires_grad_()
 
 

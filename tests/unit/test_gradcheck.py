@@ -50,13 +50,17 @@ class WrongSecondInput(mg.autograd.Function):
         return grad * b, -grad * a
 
 
-@pytest.mark.parametrize("fn", [
-    lambda x: (x.exp() * x).sum(),
-    lambda x: x.tanh() * x.sigmoid(),
-    lambda x: (x @ x.T).log_softmax(1),
-    lambda x: x.reshape(3, 2)[1:].sum(0),
-    lambda x: x / (x * x + 1),
-], ids=["exp*x", "tanh*sigmoid", "matmul-log_softmax", "reshape-slice-sum", "rational"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: (x.exp() * x).sum(),
+        lambda x: x.tanh() * x.sigmoid(),
+        lambda x: (x @ x.T).log_softmax(1),
+        lambda x: x.reshape(3, 2)[1:].sum(0),
+        lambda x: x / (x * x + 1),
+    ],
+    ids=["exp*x", "tanh*sigmoid", "matmul-log_softmax", "reshape-slice-sum", "rational"],
+)
 def test_gradcheck_passes_builtin_ops(fn):
     x = _double([[0.3, -0.7, 1.1], [0.5, 0.2, -1.3]])
     assert gradcheck(fn, (x,)) is True
@@ -67,8 +71,9 @@ def test_gradcheck_passes_a_correct_custom_backward():
 
 
 def test_gradcheck_raises_on_a_wrong_backward():
-    with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0 with respect to "
-                                           "input 0") as error:
+    with pytest.raises(
+        RuntimeError, match="Jacobian mismatch for output 0 with respect to input 0"
+    ) as error:
         gradcheck(WrongSquare.apply, (_double([0.3, -1.2]),))
     assert isinstance(error.value, mg.autograd.GradcheckError)
 

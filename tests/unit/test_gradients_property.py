@@ -21,8 +21,13 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 
-SETTINGS = {"deadline": None, "derandomize": True, "database": None, "print_blob": False,
-            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
+SETTINGS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "print_blob": False,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+}
 
 
 # --- the two backends ---------------------------------------------------------------
@@ -167,8 +172,13 @@ def check_gradients(program, arrays, seed, what):
     context = f"{what} on input shapes {shapes}"
     assert out.shape == expected_out.shape, context
     assert out.dtype is mg.float64, context
-    np.testing.assert_allclose(out.detach().numpy(), expected_out, rtol=1e-10, atol=1e-9,
-                               err_msg=f"forward values of {context}")
+    np.testing.assert_allclose(
+        out.detach().numpy(),
+        expected_out,
+        rtol=1e-10,
+        atol=1e-9,
+        err_msg=f"forward values of {context}",
+    )
 
     (out * mg.tensor(weights, dtype=mg.float64)).sum().backward()
     expected_grads = finite_difference_gradients(loss, [a.copy() for a in arrays])
@@ -176,13 +186,18 @@ def check_gradients(program, arrays, seed, what):
         got = np.zeros_like(expected) if leaf.grad is None else leaf.grad.numpy()
         assert got.shape == expected.shape, f"gradient {i} has shape {got.shape}: {context}"
         scale = 1.0 + np.abs(expected).max()
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * scale,
-                                   err_msg=f"gradient of input {i} of {context}")
+        np.testing.assert_allclose(
+            got,
+            expected,
+            rtol=1e-5,
+            atol=1e-6 * scale,
+            err_msg=f"gradient of input {i} of {context}",
+        )
 
 
 # --- strategies and random choices -----------------------------------------------------
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
-SEEDS = st.integers(0, 2 ** 32 - 1)
+SEEDS = st.integers(0, 2**32 - 1)
 
 
 def _values(seed, *shapes, low=-2.0, high=2.0):
@@ -232,8 +247,12 @@ BINARY = {
 
 
 @settings(max_examples=80, **SETTINGS)
-@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                                min_side=1, max_side=4), seed=SEEDS)
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4
+    ),
+    seed=SEEDS,
+)
 def test_binary_ops_with_broadcasting_match_finite_differences(shapes, seed):
     a, b = _values(seed, *shapes.input_shapes)
     for what, program in BINARY.items():
@@ -249,11 +268,11 @@ UNARY = {
     "exp": lambda B, x: B.exp(x),
     "log(x*x + 1)": lambda B, x: B.log(x * x + 1.0),
     "sqrt(x*x + 1)": lambda B, x: B.sqrt(x * x + 1.0),
-    "x ** 2": lambda B, x: x ** 2,
-    "x ** 3": lambda B, x: x ** 3,
+    "x ** 2": lambda B, x: x**2,
+    "x ** 3": lambda B, x: x**3,
     "1 / (x*x + 1)": lambda B, x: 1.0 / (x * x + 1.0),
     "0.5 - x": lambda B, x: 0.5 - x,
-    "2 ** x": lambda B, x: 2.0 ** x,
+    "2 ** x": lambda B, x: 2.0**x,
     "1.5x + 0.25": lambda B, x: x * 1.5 + 0.25,
 }
 SMOOTH_UNARY = [k for k in UNARY if k not in ("relu", "abs")]
@@ -284,8 +303,11 @@ def _reductions(dim):
 
 
 @settings(max_examples=80, **SETTINGS)
-@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=SEEDS,
-       data=st.data())
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    seed=SEEDS,
+    data=st.data(),
+)
 def test_reductions_with_dim_and_keepdim_match_finite_differences(shape, seed, data):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
     (x,) = _values(seed, shape)
@@ -295,15 +317,22 @@ def test_reductions_with_dim_and_keepdim_match_finite_differences(shape, seed, d
 
 # --- matrix products ---------------------------------------------------------------------
 @settings(max_examples=50, **SETTINGS)
-@given(m=st.integers(1, 4), n=st.integers(1, 4), k=st.integers(1, 4), b=st.integers(1, 3),
-       seed=SEEDS)
+@given(
+    m=st.integers(1, 4), n=st.integers(1, 4), k=st.integers(1, 4), b=st.integers(1, 3), seed=SEEDS
+)
 def test_matmul_of_every_rank_matches_finite_differences(m, n, k, b, seed):
-    kinds = {"matrix @ matrix": ((m, n), (n, k)), "matrix @ vector": ((m, n), (n,)),
-             "vector @ matrix": ((n,), (n, k)), "vector @ vector": ((n,), (n,)),
-             "batch @ batch": ((b, m, n), (b, n, k)), "batch @ matrix": ((b, m, n), (n, k)),
-             "matrix @ batch": ((m, n), (b, n, k)), "vector @ batch": ((n,), (b, n, k)),
-             "batch @ vector": ((b, m, n), (n,)), "broadcast batches": ((b, 1, m, n),
-                                                                        (2, n, k))}
+    kinds = {
+        "matrix @ matrix": ((m, n), (n, k)),
+        "matrix @ vector": ((m, n), (n,)),
+        "vector @ matrix": ((n,), (n, k)),
+        "vector @ vector": ((n,), (n,)),
+        "batch @ batch": ((b, m, n), (b, n, k)),
+        "batch @ matrix": ((b, m, n), (n, k)),
+        "matrix @ batch": ((m, n), (b, n, k)),
+        "vector @ batch": ((n,), (b, n, k)),
+        "batch @ vector": ((b, m, n), (n,)),
+        "broadcast batches": ((b, 1, m, n), (2, n, k)),
+    }
     for what, shapes in kinds.items():
         check_gradients(lambda B, x, y: B.matmul(x, y), _values(seed, *shapes), seed, what)
 
@@ -320,31 +349,37 @@ def _shape_programs(choose, shape):
         f"view{new}": lambda B, x: B.view(x, new),
         "flatten()": lambda B, x: B.flatten(x),
         f"unsqueeze({d})": lambda B, x: B.unsqueeze(x, d),
-        f"unsqueeze(0).expand({copies}, ...)":
-            lambda B, x: B.expand(B.unsqueeze(x, 0), (copies,) + tuple(shape)),
+        f"unsqueeze(0).expand({copies}, ...)": lambda B, x: B.expand(
+            B.unsqueeze(x, 0), (copies,) + tuple(shape)
+        ),
     }
     if ndim >= 1:
         i = choose.integer(-shape[0], shape[0] - 1)
         start, step = choose.integer(0, shape[0] - 1), choose.integer(1, 2)
         idx = [choose.integer(0, shape[0] - 1) for _ in range(choose.integer(1, 5))]
         sd = choose.dim(ndim)
-        programs.update({
-            f"x[{i}]": lambda B, x: B.getitem(x, i),
-            f"x[{start}::{step}]": lambda B, x: B.getitem(x, slice(start, None, step)),
-            f"x[tensor({idx})]": lambda B, x: B.take(x, idx),
-            f"squeeze({sd})": lambda B, x: B.squeeze(x, sd),
-        })
+        programs.update(
+            {
+                f"x[{i}]": lambda B, x: B.getitem(x, i),
+                f"x[{start}::{step}]": lambda B, x: B.getitem(x, slice(start, None, step)),
+                f"x[tensor({idx})]": lambda B, x: B.take(x, idx),
+                f"squeeze({sd})": lambda B, x: B.squeeze(x, sd),
+            }
+        )
     if ndim >= 2:
         a, b = choose.dim(ndim), choose.dim(ndim)
         dims = tuple(int(p) for p in choose.rng.permutation(ndim))
         last = choose.integer(0, shape[-1] - 1)
-        programs.update({
-            f"transpose({a}, {b})": lambda B, x: B.transpose(x, a, b),
-            f"permute{dims}": lambda B, x: B.permute(x, dims),
-            f"x[..., {last}]": lambda B, x: B.getitem(x, (Ellipsis, last)),
-            f"x[:, None, 0:{last + 1}]": lambda B, x: B.getitem(x, (slice(None), None,
-                                                                     slice(0, last + 1))),
-        })
+        programs.update(
+            {
+                f"transpose({a}, {b})": lambda B, x: B.transpose(x, a, b),
+                f"permute{dims}": lambda B, x: B.permute(x, dims),
+                f"x[..., {last}]": lambda B, x: B.getitem(x, (Ellipsis, last)),
+                f"x[:, None, 0:{last + 1}]": lambda B, x: B.getitem(
+                    x, (slice(None), None, slice(0, last + 1))
+                ),
+            }
+        )
     if ndim == 2:
         programs[".T"] = lambda B, x: B.T(x)
     return programs
@@ -359,8 +394,11 @@ def test_shape_ops_and_indexing_match_finite_differences(shape, seed):
 
 
 @settings(max_examples=60, **SETTINGS)
-@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
-       count=st.integers(1, 3), seed=SEEDS)
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
+    count=st.integers(1, 3),
+    seed=SEEDS,
+)
 def test_cat_and_stack_match_finite_differences(shape, count, seed):
     choose = Chooser(seed)
     ndim = len(shape)
@@ -371,12 +409,13 @@ def test_cat_and_stack_match_finite_differences(shape, count, seed):
 
     dim = choose.dim(ndim)
     d = dim % ndim
-    shapes = [shape[:d] + (choose.integer(1, 3),) + shape[d + 1:] for _ in range(count)]
+    shapes = [shape[:d] + (choose.integer(1, 3),) + shape[d + 1 :] for _ in range(count)]
     shapes[0] = shape
     check_gradients(joined("cat", dim), _values(seed, *shapes), seed, f"cat(dim={dim})")
     dim = choose.integer(-ndim - 1, ndim)
-    check_gradients(joined("stack", dim), _values(seed, *[shape] * count), seed,
-                    f"stack(dim={dim})")
+    check_gradients(
+        joined("stack", dim), _values(seed, *[shape] * count), seed, f"stack(dim={dim})"
+    )
 
 
 # --- random programs ------------------------------------------------------------------------
@@ -435,7 +474,7 @@ def _random_program(choose, shape, max_steps, smooth_only=False):
             step = _matmul_step(i)
         elif kind == "cat":
             dim, i = choose.dim(ndim), len(extra_shapes)
-            extra_shapes.append(shape[:dim % ndim] + (2,) + shape[dim % ndim + 1:])
+            extra_shapes.append(shape[: dim % ndim] + (2,) + shape[dim % ndim + 1 :])
             name = f"cat([x, y{i}{extra_shapes[-1]}], {dim})"
             step = _cat_step(i, dim)
         else:
@@ -501,6 +540,10 @@ def test_create_graph_second_derivatives_match_finite_differences(shape, seed):
     got = np.array(rows).reshape(x0.size, x0.size)
     scale = 1.0 + np.abs(expected).max()
     # Rounding in the four-point formula is about 1e-16 * |loss| / h^2 = 1e-8 * |loss|.
-    np.testing.assert_allclose(got, expected, rtol=1e-4,
-                               atol=1e-5 * scale + 1e-7 * abs(loss.item()),
-                               err_msg=f"second derivatives of {what} on shape {shape}")
+    np.testing.assert_allclose(
+        got,
+        expected,
+        rtol=1e-4,
+        atol=1e-5 * scale + 1e-7 * abs(loss.item()),
+        err_msg=f"second derivatives of {what} on shape {shape}",
+    )

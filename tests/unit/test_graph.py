@@ -103,14 +103,18 @@ def test_exp_saves_its_output_not_its_input():
     assert y.grad_fn._saved_result.tolist() == y.tolist()
 
 
-@pytest.mark.parametrize("make, saved", [
-    (lambda x: x.tanh(), ["_saved_result"]),
-    (lambda x: x.sigmoid(), ["_saved_result"]),
-    (lambda x: x.log(), ["_saved_self"]),
-    (lambda x: x ** 2, ["_saved_self"]),
-    (lambda x: x.sum(), []),
-    (lambda x: x.reshape(2, 1), []),
-], ids=["tanh", "sigmoid", "log", "pow", "sum", "reshape"])
+@pytest.mark.parametrize(
+    "make, saved",
+    [
+        (lambda x: x.tanh(), ["_saved_result"]),
+        (lambda x: x.sigmoid(), ["_saved_result"]),
+        (lambda x: x.log(), ["_saved_self"]),
+        (lambda x: x**2, ["_saved_self"]),
+        (lambda x: x.sum(), []),
+        (lambda x: x.reshape(2, 1), []),
+    ],
+    ids=["tanh", "sigmoid", "log", "pow", "sum", "reshape"],
+)
 def test_unary_ops_save_what_their_derivative_needs(make, saved):
     """tanh' = 1 - tanh^2 and sigmoid' = s(1-s) use the output; log' = 1/x and
     (x^2)' = 2x use the input; sum and reshape need no values at all."""

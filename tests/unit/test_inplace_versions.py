@@ -12,8 +12,9 @@ import pytest
 
 import minigrad as mg
 
-MODIFIED = ("one of the variables needed for gradient computation has been modified by an "
-            "inplace operation")
+MODIFIED = (
+    "one of the variables needed for gradient computation has been modified by an inplace operation"
+)
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
@@ -78,8 +79,8 @@ def test_out_of_place_ops_do_not_bump_the_version():
 def test_inplace_on_saved_input_raises_at_backward():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = x * 1
-    z = y * y          # mul saves y
-    y.add_(1)          # no error yet: the change itself is legal
+    z = y * y  # mul saves y
+    y.add_(1)  # no error yet: the change itself is legal
     assert y._version == 1
     with pytest.raises(RuntimeError, match=MODIFIED) as error:
         z.sum().backward()
@@ -107,7 +108,7 @@ def test_add_saves_nothing_so_inplace_change_of_its_input_is_fine():
 
 def test_inplace_change_of_a_saved_output_raises_at_backward():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
-    y = x.exp()        # exp saves its output y
+    y = x.exp()  # exp saves its output y
     z = y.sum()
     y.mul_(2)
     with pytest.raises(RuntimeError, match=MODIFIED):
@@ -126,8 +127,10 @@ def test_inplace_change_after_backward_is_harmless():
 @pytest.mark.parametrize("change", INPLACE_CHANGES.values(), ids=INPLACE_CHANGES.keys())
 def test_inplace_on_a_leaf_that_requires_grad_raises(change):
     x = mg.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="leaf Variable that requires grad is being used in "
-                                           "an in-place operation"):
+    with pytest.raises(
+        RuntimeError,
+        match="leaf Variable that requires grad is being used in an in-place operation",
+    ):
         change(x)
     assert x._version == 0 and x.tolist() == [1.0, 2.0]
 
@@ -192,15 +195,19 @@ def test_detach_in_place_turns_a_result_into_a_leaf():
     assert y.is_leaf and not y.requires_grad and y.grad_fn is None
 
 
-@pytest.mark.parametrize("make_view", [
-    lambda t: t.view(2, 2),
-    lambda t: t.reshape(2, 2),
-    lambda t: t[1:],
-    lambda t: t[0],
-    lambda t: t.unsqueeze(0),
-    lambda t: t.view(2, 2).transpose(0, 1),
-    lambda t: t.detach(),
-], ids=["view", "reshape", "slice", "select", "unsqueeze", "transpose", "detach"])
+@pytest.mark.parametrize(
+    "make_view",
+    [
+        lambda t: t.view(2, 2),
+        lambda t: t.reshape(2, 2),
+        lambda t: t[1:],
+        lambda t: t[0],
+        lambda t: t.unsqueeze(0),
+        lambda t: t.view(2, 2).transpose(0, 1),
+        lambda t: t.detach(),
+    ],
+    ids=["view", "reshape", "slice", "select", "unsqueeze", "transpose", "detach"],
+)
 def test_views_share_memory_and_version_counter_with_their_base(make_view):
     base = mg.tensor([1.0, 2.0, 3.0, 4.0])
     view = make_view(base)
@@ -243,7 +250,7 @@ def test_inplace_multiply_of_a_non_leaf_gives_the_right_gradients():
     y.mul_(w)  # y = 2x * w
     y.sum().backward()
     assert x.grad.tolist() == [6.0, 10.0]  # 2w
-    assert w.grad.tolist() == [2.0, 4.0]   # 2x: the value y had before the change
+    assert w.grad.tolist() == [2.0, 4.0]  # 2x: the value y had before the change
 
 
 def test_assigning_into_a_non_leaf_routes_gradients_to_the_assigned_value():
@@ -253,7 +260,7 @@ def test_assigning_into_a_non_leaf_routes_gradients_to_the_assigned_value():
     y[0] = w * 5
     (y * mg.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert x.grad.tolist() == [0.0, 2.0, 3.0]  # position 0 no longer comes from x
-    assert w.grad.item() == 5.0                # y[0] = 5w, weighted by 1
+    assert w.grad.item() == 5.0  # y[0] = 5w, weighted by 1
 
 
 def test_zero_and_fill_cut_the_gradient_to_the_old_values():

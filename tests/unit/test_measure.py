@@ -28,8 +28,9 @@ def test_saved_bytes_of_a_small_mlp_match_the_algebra():
     expected_held = 4 * (5 * 4)
     # Nodes: 2 x (AddmmBackward0, TBackward0, AccumulateGrad w, AccumulateGrad b) + ReLU.
     result = measure.graph_memory(out, exclude=[x, *model.parameters()])
-    assert result == measure.GraphMemory(nodes=9, saved_bytes=expected_saved,
-                                         held_bytes=expected_held)
+    assert result == measure.GraphMemory(
+        nodes=9, saved_bytes=expected_saved, held_bytes=expected_held
+    )
 
 
 def test_without_exclusions_every_distinct_saved_buffer_is_held():
@@ -101,8 +102,13 @@ def test_median_time_is_the_median_round_divided_by_number():
     # Each round reads the clock twice; a fake clock makes the rounds 6, 2 and 4 ticks.
     readings = iter([0, 6, 10, 12, 20, 24])
     calls = []
-    result = measure.median_time(lambda: calls.append(next(ticks)), repeat=3, number=2,
-                                 warmup=1, timer=lambda: next(readings))
+    result = measure.median_time(
+        lambda: calls.append(next(ticks)),
+        repeat=3,
+        number=2,
+        warmup=1,
+        timer=lambda: next(readings),
+    )
     assert result == 2.0  # rounds 6/2, 2/2, 4/2 -> median 2
     assert len(calls) == 1 + 3 * 2
 
@@ -127,8 +133,9 @@ def test_one_thread_limits_blas_and_restores_it():
     threadpoolctl = pytest.importorskip("threadpoolctl")
 
     def blas_threads():
-        return [i["num_threads"] for i in threadpoolctl.threadpool_info()
-                if i["user_api"] == "blas"]
+        return [
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        ]
 
     before = blas_threads()
     with measure.one_thread():

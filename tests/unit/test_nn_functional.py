@@ -35,8 +35,9 @@ TARGETS = [2, 0]
 
 def hand_cross_entropy(logits, targets):
     """-log(exp(x_t) / sum exp(x)) averaged over rows, written out with math."""
-    losses = [math.log(sum(math.exp(v) for v in row)) - row[t]
-              for row, t in zip(logits.tolist(), targets)]
+    losses = [
+        math.log(sum(math.exp(v) for v in row)) - row[t] for row, t in zip(logits.tolist(), targets)
+    ]
     return sum(losses) / len(losses)
 
 
@@ -51,8 +52,9 @@ def test_softmax_rows_are_exp_over_sum_of_exp():
 
 def test_log_softmax_is_the_log_of_softmax():
     x = mg.tensor(LOGITS, dtype=mg.float64)
-    np.testing.assert_allclose(np_of(F.log_softmax(x, dim=1)),
-                               np.log(np_of(F.softmax(x, dim=1))), rtol=1e-12)
+    np.testing.assert_allclose(
+        np_of(F.log_softmax(x, dim=1)), np.log(np_of(F.softmax(x, dim=1))), rtol=1e-12
+    )
 
 
 def test_log_softmax_of_huge_logits_stays_finite():
@@ -98,8 +100,8 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot_over_n():
     one_hot = np.eye(3)[TARGETS]
     np.testing.assert_allclose(np_of(x.grad), (softmax - one_hot) / 2, rtol=1e-10)
     np.testing.assert_allclose(
-        np_of(x.grad), numeric_gradient(lambda v: hand_cross_entropy(v, TARGETS), LOGITS),
-        rtol=1e-6)
+        np_of(x.grad), numeric_gradient(lambda v: hand_cross_entropy(v, TARGETS), LOGITS), rtol=1e-6
+    )
 
 
 def test_cross_entropy_with_huge_logits_gives_finite_loss_and_gradient():
@@ -127,8 +129,9 @@ def test_cross_entropy_rejects_out_of_range_targets():
 
 
 def test_cross_entropy_rejects_float_class_indices():
-    with pytest.raises(RuntimeError,
-                       match="expected target dtype to be Long or Byte, but got Float"):
+    with pytest.raises(
+        RuntimeError, match="expected target dtype to be Long or Byte, but got Float"
+    ):
         F.cross_entropy(mg.tensor(LOGITS), mg.tensor([0.0, 1.0]))
 
 
@@ -156,8 +159,11 @@ def test_mse_loss_warns_when_target_shape_differs():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         F.mse_loss(mg.ones(3, 2), mg.ones(2))
-    assert any("Using a target size (minigrad.Size([2])) that is different to the input "
-               "size (minigrad.Size([3, 2]))" in str(w.message) for w in caught)
+    assert any(
+        "Using a target size (minigrad.Size([2])) that is different to the input "
+        "size (minigrad.Size([3, 2]))" in str(w.message)
+        for w in caught
+    )
 
 
 # ----------------------------------------------------------------------
@@ -181,13 +187,15 @@ def test_functional_dropout_outside_training_returns_the_input():
 # ----------------------------------------------------------------------
 @settings(max_examples=30, deadline=None)
 @given(
-    logits=arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(2, 6)),
-                  elements=st.floats(-50, 50)),
+    logits=arrays(
+        np.float64, st.tuples(st.integers(1, 5), st.integers(2, 6)), elements=st.floats(-50, 50)
+    ),
     shift=st.floats(-1000, 1000),
     data=st.data(),
 )
 def test_cross_entropy_ignores_a_shift_of_the_logits_and_its_gradient_is_softmax_minus_one_hot(
-        logits, shift, data):
+    logits, shift, data
+):
     n, classes = logits.shape
     targets = data.draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n))
     x = mg.tensor(logits, dtype=mg.float64, requires_grad=True)

@@ -69,11 +69,14 @@ def test_linear_gradients_are_the_matmul_rules():
 # ----------------------------------------------------------------------
 # activations and Sequential
 # ----------------------------------------------------------------------
-@pytest.mark.parametrize("module, rule", [
-    (nn.ReLU(), lambda v: np.maximum(v, 0)),
-    (nn.Tanh(), np.tanh),
-    (nn.Sigmoid(), lambda v: 1 / (1 + np.exp(-v))),
-])
+@pytest.mark.parametrize(
+    "module, rule",
+    [
+        (nn.ReLU(), lambda v: np.maximum(v, 0)),
+        (nn.Tanh(), np.tanh),
+        (nn.Sigmoid(), lambda v: 1 / (1 + np.exp(-v))),
+    ],
+)
 def test_activation_modules_apply_their_formula_elementwise(module, rule):
     x = np.array([[-2.0, -0.5, 0.0], [0.5, 1.0, 3.0]], dtype=np.float32)
     np.testing.assert_allclose(np_of(module(mg.tensor(x))), rule(x), rtol=1e-6, atol=1e-7)
@@ -102,8 +105,9 @@ def test_sequential_supports_len_iteration_indexing_and_slicing():
 # ----------------------------------------------------------------------
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_dropout_rejects_probabilities_outside_0_1(p):
-    with pytest.raises(ValueError,
-                       match=f"dropout probability has to be between 0 and 1, but got {p}"):
+    with pytest.raises(
+        ValueError, match=f"dropout probability has to be between 0 and 1, but got {p}"
+    ):
         nn.Dropout(p)
 
 
@@ -172,7 +176,10 @@ def test_batchnorm_starts_as_identity_affine_with_zero_one_running_stats():
     assert bn.num_batches_tracked.item() == 0 and bn.num_batches_tracked.dtype == mg.int64
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
     assert [n for n, _ in bn.named_buffers()] == [
-        "running_mean", "running_var", "num_batches_tracked"]
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
 
 
 def test_batchnorm_in_training_normalises_with_the_batch_mean_and_biased_variance():
@@ -180,10 +187,13 @@ def test_batchnorm_in_training_normalises_with_the_batch_mean_and_biased_varianc
     # column 1: mean 10, biased var (0 + 100 + 100) / 3 = 200/3
     out = np_of(nn.BatchNorm1d(2)(mg.tensor(BATCH)))
     eps = 1e-5
-    expected = np.stack([
-        (BATCH[:, 0] - 3.0) / math.sqrt(14 / 3 + eps),
-        (BATCH[:, 1] - 10.0) / math.sqrt(200 / 3 + eps),
-    ], axis=1)
+    expected = np.stack(
+        [
+            (BATCH[:, 0] - 3.0) / math.sqrt(14 / 3 + eps),
+            (BATCH[:, 1] - 10.0) / math.sqrt(200 / 3 + eps),
+        ],
+        axis=1,
+    )
     np.testing.assert_allclose(out, expected, rtol=1e-5)
 
 
@@ -192,8 +202,9 @@ def test_batchnorm_updates_running_stats_with_momentum_and_unbiased_variance():
     bn(mg.tensor(BATCH))
     # running = 0.9 * running + 0.1 * batch; unbiased var = sum of squares / (n - 1)
     np.testing.assert_allclose(np_of(bn.running_mean), [0.1 * 3.0, 0.1 * 10.0], rtol=1e-6)
-    np.testing.assert_allclose(np_of(bn.running_var),
-                               [0.9 + 0.1 * 14 / 2, 0.9 + 0.1 * 200 / 2], rtol=1e-6)
+    np.testing.assert_allclose(
+        np_of(bn.running_var), [0.9 + 0.1 * 14 / 2, 0.9 + 0.1 * 200 / 2], rtol=1e-6
+    )
     assert bn.num_batches_tracked.item() == 1
     bn(mg.tensor(BATCH))
     np.testing.assert_allclose(np_of(bn.running_mean), [0.19 * 3.0, 0.19 * 10.0], rtol=1e-6)
@@ -209,8 +220,10 @@ def test_batchnorm_in_eval_uses_running_stats_and_leaves_them_alone():
         bn.bias.copy_(mg.tensor([0.5, 0.0]))
     bn.eval()
     out = np_of(bn(mg.tensor([[3.0, -1.0]])))  # one sample is fine in eval
-    expected = [2.0 * (3.0 - 1.0) / math.sqrt(4.0 + 1e-5) + 0.5,
-                (-1.0 + 2.0) / math.sqrt(0.25 + 1e-5)]
+    expected = [
+        2.0 * (3.0 - 1.0) / math.sqrt(4.0 + 1e-5) + 0.5,
+        (-1.0 + 2.0) / math.sqrt(0.25 + 1e-5),
+    ]
     np.testing.assert_allclose(out, [expected], rtol=1e-6)
     assert bn.running_mean.tolist() == [1.0, -2.0] and bn.num_batches_tracked.item() == 0
 
@@ -262,10 +275,13 @@ def test_batchnorm_accepts_n_c_l_input_and_normalises_over_n_and_l():
 
 
 def test_batchnorm_refuses_a_single_sample_batch_in_training():
-    with pytest.raises(ValueError, match=(
-        r"Expected more than 1 value per channel when training, "
-        r"got input size minigrad.Size\(\[1, 3\]\)"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"Expected more than 1 value per channel when training, "
+            r"got input size minigrad.Size\(\[1, 3\]\)"
+        ),
+    ):
         nn.BatchNorm1d(3)(mg.ones(1, 3))
 
 

@@ -87,14 +87,20 @@ def test_a_parameter_shared_by_two_layers_is_listed_once():
 
 def test_assigning_a_tensor_to_a_parameter_slot_raises_torchs_type_error():
     layer = nn.Linear(2, 2)
-    with pytest.raises(TypeError, match=r"cannot assign 'minigrad.FloatTensor' as parameter "
-                       r"'weight' \(minigrad.nn.Parameter or None expected\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"cannot assign 'minigrad.FloatTensor' as parameter "
+        r"'weight' \(minigrad.nn.Parameter or None expected\)",
+    ):
         layer.weight = mg.zeros(2, 2)
 
 
 def test_register_parameter_rejects_plain_tensors():
-    with pytest.raises(TypeError, match=r"cannot assign 'minigrad.FloatTensor' object to "
-                       r"parameter 'a' \(minigrad.nn.Parameter or None required\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"cannot assign 'minigrad.FloatTensor' object to "
+        r"parameter 'a' \(minigrad.nn.Parameter or None required\)",
+    ):
         nn.Module().register_parameter("a", mg.zeros(1))
 
 
@@ -110,8 +116,9 @@ def test_deleting_a_registered_parameter_unregisters_it():
 
 
 def test_forward_is_required():
-    with pytest.raises(NotImplementedError,
-                       match=r'Module \[Module\] is missing the required "forward" function'):
+    with pytest.raises(
+        NotImplementedError, match=r'Module \[Module\] is missing the required "forward" function'
+    ):
         nn.Module()(mg.zeros(1))
 
 
@@ -176,8 +183,13 @@ def test_requires_grad_false_freezes_every_parameter():
 def test_state_dict_keys_are_pytorchs_dotted_names():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.BatchNorm1d(3))
     assert list(model.state_dict()) == [
-        "0.weight", "0.bias", "2.weight", "2.bias",
-        "2.running_mean", "2.running_var", "2.num_batches_tracked",
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+        "2.running_mean",
+        "2.running_var",
+        "2.num_batches_tracked",
     ]
 
 
@@ -218,8 +230,7 @@ def test_load_state_dict_reports_missing_and_unexpected_keys_like_torch():
 
 def test_load_state_dict_non_strict_returns_the_incompatible_keys():
     layer = nn.Linear(2, 3)
-    result = layer.load_state_dict({"weight": mg.zeros(3, 2), "extra": mg.ones(1)},
-                                   strict=False)
+    result = layer.load_state_dict({"weight": mg.zeros(3, 2), "extra": mg.ones(1)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
     assert layer.weight.tolist() == [[0.0, 0.0]] * 3
 
@@ -227,10 +238,13 @@ def test_load_state_dict_non_strict_returns_the_incompatible_keys():
 def test_load_state_dict_rejects_a_shape_mismatch_even_when_not_strict():
     layer = nn.Linear(2, 3)
     state = {"weight": mg.zeros(2, 2), "bias": mg.zeros(3)}
-    with pytest.raises(RuntimeError, match=(
-        r"size mismatch for weight: copying a param with shape minigrad.Size\(\[2, 2\]\) "
-        r"from checkpoint, the shape in current model is minigrad.Size\(\[3, 2\]\)\."
-    )):
+    with pytest.raises(
+        RuntimeError,
+        match=(
+            r"size mismatch for weight: copying a param with shape minigrad.Size\(\[2, 2\]\) "
+            r"from checkpoint, the shape in current model is minigrad.Size\(\[3, 2\]\)\."
+        ),
+    ):
         layer.load_state_dict(state, strict=False)
 
 
@@ -238,8 +252,9 @@ def test_load_state_dict_rejects_a_shape_mismatch_even_when_not_strict():
 # repr
 # ----------------------------------------------------------------------
 def test_sequential_repr_is_torchs():
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.2),
-                          nn.Linear(128, 10, bias=False))
+    model = nn.Sequential(
+        nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10, bias=False)
+    )
     assert repr(model) == (
         "Sequential(\n"
         "  (0): Linear(in_features=64, out_features=128, bias=True)\n"

@@ -66,12 +66,15 @@ def test_sgd_maximize_climbs_the_gradient():
     assert p.tolist() == approx([2.0])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1.0}, "Invalid learning rate: -1.0"),
-    ({"lr": 0.1, "momentum": -0.5}, "Invalid momentum value: -0.5"),
-    ({"lr": 0.1, "weight_decay": -1}, "Invalid weight_decay value: -1"),
-    ({"lr": 0.1, "nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1.0}, "Invalid learning rate: -1.0"),
+        ({"lr": 0.1, "momentum": -0.5}, "Invalid momentum value: -0.5"),
+        ({"lr": 0.1, "weight_decay": -1}, "Invalid weight_decay value: -1"),
+        ({"lr": 0.1, "nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+    ],
+)
 def test_sgd_validates_its_hyperparameters_like_torch(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.SGD([nn.Parameter(mg.zeros(1))], **kwargs)
@@ -113,13 +116,16 @@ def test_adam_weight_decay_is_added_to_the_gradient():
     assert p.tolist() == pytest.approx([2.0 - 0.1], rel=1e-7)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -0.1}, "Invalid learning rate: -0.1"),
-    ({"eps": -1.0}, "Invalid epsilon value: -1.0"),
-    ({"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
-    ({"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
-    ({"weight_decay": -2}, "Invalid weight_decay value: -2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -0.1}, "Invalid learning rate: -0.1"),
+        ({"eps": -1.0}, "Invalid epsilon value: -1.0"),
+        ({"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
+        ({"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
+        ({"weight_decay": -2}, "Invalid weight_decay value: -2"),
+    ],
+)
 def test_adam_validates_its_hyperparameters_like_torch(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.Adam([nn.Parameter(mg.zeros(1))], **kwargs)
@@ -193,8 +199,11 @@ def test_step_calls_the_closure_with_grad_enabled_and_returns_its_loss():
 
 
 def test_optimizer_refuses_a_single_tensor():
-    with pytest.raises(TypeError, match="params argument given to the optimizer should be "
-                       "an iterable of Tensors or dicts, but got minigrad.FloatTensor"):
+    with pytest.raises(
+        TypeError,
+        match="params argument given to the optimizer should be "
+        "an iterable of Tensors or dicts, but got minigrad.FloatTensor",
+    ):
         optim.SGD(nn.Parameter(mg.zeros(1)), lr=0.1)
 
 

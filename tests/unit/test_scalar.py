@@ -33,15 +33,23 @@ RULES = {
     "a + b": (lambda a, b: a + b, -1.0, 1.0, 1.0),
     "a - b": (lambda a, b: a - b, 5.0, 1.0, -1.0),
     "a * b": (lambda a, b: a * b, -6.0, -3.0, 2.0),
-    "a / b": (lambda a, b: a / b, -2 / 3, -1 / 3, -2 / 9),      # d/db a/b = -a/b^2
-    "a ** 3 + b": (lambda a, b: a ** 3 + b, 5.0, 12.0, 1.0),    # 3a^2
+    "a / b": (lambda a, b: a / b, -2 / 3, -1 / 3, -2 / 9),  # d/db a/b = -a/b^2
+    "a ** 3 + b": (lambda a, b: a**3 + b, 5.0, 12.0, 1.0),  # 3a^2
     "-a * b": (lambda a, b: -a * b, 6.0, 3.0, -2.0),
     "exp(a) * b": (lambda a, b: a.exp() * b, -3 * math.exp(2), -3 * math.exp(2), math.exp(2)),
     "log(a) + b": (lambda a, b: a.log() + b, math.log(2) - 3, 0.5, 1.0),
-    "tanh(a * b)": (lambda a, b: (a * b).tanh(), math.tanh(-6),
-                    -3 * (1 - math.tanh(-6) ** 2), 2 * (1 - math.tanh(-6) ** 2)),
-    "sigmoid(b)": (lambda a, b: b.sigmoid() + a * 0,
-                   1 / (1 + math.exp(3)), 0.0, math.exp(3) / (1 + math.exp(3)) ** 2),
+    "tanh(a * b)": (
+        lambda a, b: (a * b).tanh(),
+        math.tanh(-6),
+        -3 * (1 - math.tanh(-6) ** 2),
+        2 * (1 - math.tanh(-6) ** 2),
+    ),
+    "sigmoid(b)": (
+        lambda a, b: b.sigmoid() + a * 0,
+        1 / (1 + math.exp(3)),
+        0.0,
+        math.exp(3) / (1 + math.exp(3)) ** 2,
+    ),
     "relu(a) + relu(b)": (lambda a, b: a.relu() + b.relu(), 2.0, 1.0, 0.0),
     "2 - a / b": (lambda a, b: 2 - a / b, 2 + 2 / 3, 1 / 3, 2 / 9),
     "1 / a + 3 * b + 1": (lambda a, b: 1 / a + 3 * b + 1, 0.5 - 9 + 1, -0.25, 3.0),
@@ -78,7 +86,7 @@ def test_next_functions_lead_to_the_inputs_nodes():
 def test_gradients_from_every_path_add_up():
     x = _leaf(3.0)
     (x * x + x * x * x).backward()
-    assert x.grad == 2 * 3.0 + 3 * 3.0 ** 2  # 2x + 3x^2
+    assert x.grad == 2 * 3.0 + 3 * 3.0**2  # 2x + 3x^2
 
 
 def test_leaf_grad_accumulates_over_backward_calls():
@@ -125,8 +133,9 @@ def test_a_graph_that_saved_nothing_can_be_walked_twice():
 
 
 def test_backward_on_a_scalar_without_grad_raises():
-    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and "
-                                           "does not have a grad_fn"):
+    with pytest.raises(
+        RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"
+    ):
         (Scalar(1.0) * 2).backward()
 
 
@@ -152,8 +161,9 @@ def test_grad_mode_for_scalars_is_thread_local():
 
 def test_requires_grad_cannot_be_switched_off_on_a_non_leaf():
     y = _leaf(1.0) * 2
-    with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf "
-                                           "variables"):
+    with pytest.raises(
+        RuntimeError, match="you can only change requires_grad flags of leaf variables"
+    ):
         y.requires_grad = False
 
 
@@ -185,13 +195,22 @@ def torch():
 
 
 NAME_CASES = {
-    "a + b": lambda a, b: a + b, "a + 2": lambda a, b: a + 2.0, "2 + a": lambda a, b: 2.0 + a,
-    "a - b": lambda a, b: a - b, "a - 2": lambda a, b: a - 2.0,
-    "a * b": lambda a, b: a * b, "3 * a": lambda a, b: 3.0 * a,
-    "a / b": lambda a, b: a / b, "a / 2": lambda a, b: a / 2.0,
-    "a ** 2": lambda a, b: a ** 2, "-a": lambda a, b: -a,
-    "exp": lambda a, b: a.exp(), "log": lambda a, b: a.log(), "tanh": lambda a, b: a.tanh(),
-    "sigmoid": lambda a, b: a.sigmoid(), "relu": lambda a, b: a.relu(),
+    "a + b": lambda a, b: a + b,
+    "a + 2": lambda a, b: a + 2.0,
+    "2 + a": lambda a, b: 2.0 + a,
+    "a - b": lambda a, b: a - b,
+    "a - 2": lambda a, b: a - 2.0,
+    "a * b": lambda a, b: a * b,
+    "3 * a": lambda a, b: 3.0 * a,
+    "a / b": lambda a, b: a / b,
+    "a / 2": lambda a, b: a / 2.0,
+    "a ** 2": lambda a, b: a**2,
+    "-a": lambda a, b: -a,
+    "exp": lambda a, b: a.exp(),
+    "log": lambda a, b: a.log(),
+    "tanh": lambda a, b: a.tanh(),
+    "sigmoid": lambda a, b: a.sigmoid(),
+    "relu": lambda a, b: a.relu(),
 }
 XFAIL_NAMES = {
     "2 - a": (lambda a, b: 2.0 - a, "torch names number - tensor RsubBackward1"),
@@ -200,9 +219,10 @@ XFAIL_NAMES = {
 
 
 @pytest.mark.parametrize(
-    "expr", list(NAME_CASES.values()) + [
-        fn for fn, _why in XFAIL_NAMES.values()],
-    ids=list(NAME_CASES) + list(XFAIL_NAMES))
+    "expr",
+    list(NAME_CASES.values()) + [fn for fn, _why in XFAIL_NAMES.values()],
+    ids=list(NAME_CASES) + list(XFAIL_NAMES),
+)
 def test_node_names_match_pytorchs_for_the_same_expression(torch, expr):
     ta = torch.tensor(2.0, requires_grad=True)
     tb = torch.tensor(-3.0, requires_grad=True)

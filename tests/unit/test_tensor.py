@@ -41,7 +41,9 @@ def test_item_returns_a_python_number_of_the_matching_kind():
 
 
 def test_item_on_a_tensor_with_several_elements_raises():
-    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
+    with pytest.raises(
+        RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"
+    ):
         mg.tensor([1.0, 2.0]).item()
 
 
@@ -83,16 +85,21 @@ def test_requires_grad_can_be_switched_on_for_a_leaf():
 
 def test_requires_grad_cannot_be_switched_off_on_a_non_leaf():
     y = mg.tensor([1.0], requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf "
-                                           "variables"):
+    with pytest.raises(
+        RuntimeError, match="you can only change requires_grad flags of leaf variables"
+    ):
         y.requires_grad = False
 
 
-@pytest.mark.parametrize("make", [
-    lambda: mg.tensor([1, 2], requires_grad=True),
-    lambda: mg.tensor([1, 2]).requires_grad_(),
-    lambda: mg.tensor([True]).requires_grad_(),
-], ids=["tensor(requires_grad=True)", "int requires_grad_()", "bool requires_grad_()"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: mg.tensor([1, 2], requires_grad=True),
+        lambda: mg.tensor([1, 2]).requires_grad_(),
+        lambda: mg.tensor([True]).requires_grad_(),
+    ],
+    ids=["tensor(requires_grad=True)", "int requires_grad_()", "bool requires_grad_()"],
+)
 def test_only_floating_point_tensors_can_require_grad(make):
     with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
         make()
@@ -121,8 +128,9 @@ def test_len_and_iteration_follow_the_first_dimension():
 def test_truth_value_of_a_multi_element_tensor_is_ambiguous():
     assert bool(mg.tensor([3.0])) is True
     assert bool(mg.tensor(0.0)) is False
-    with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is "
-                                           "ambiguous"):
+    with pytest.raises(
+        RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"
+    ):
         bool(mg.tensor([1.0, 2.0]))
 
 

@@ -49,9 +49,14 @@ def test_repr_matches_recorded_pytorch_output(case):
 
 
 def test_course_matrix_with_requires_grad_is_aligned_with_four_decimals():
-    a = np.array([[0.2824, -0.3715, 0.9088, -1.7601],
-                  [-0.1806, 2.0937, 1.0406, -1.7651],
-                  [1.1216, 0.8440, 0.1783, 0.6859]], dtype=np.float32)
+    a = np.array(
+        [
+            [0.2824, -0.3715, 0.9088, -1.7601],
+            [-0.1806, 2.0937, 1.0406, -1.7651],
+            [1.1216, 0.8440, 0.1783, 0.6859],
+        ],
+        dtype=np.float32,
+    )
     assert format_tensor(a, ["requires_grad=True"]) == (
         "tensor([[ 0.2824, -0.3715,  0.9088, -1.7601],\n"
         "        [-0.1806,  2.0937,  1.0406, -1.7651],\n"
@@ -72,9 +77,7 @@ def test_grad_fn_suffix_follows_a_zero_dim_value():
 def test_integer_valued_floats_print_with_a_trailing_dot_right_aligned():
     grad = np.array([[9, 9, 9], [12, 12, 12], [15, 15, 15]], dtype=np.float32)
     assert format_tensor(grad) == (
-        "tensor([[ 9.,  9.,  9.],\n"
-        "        [12., 12., 12.],\n"
-        "        [15., 15., 15.]])"
+        "tensor([[ 9.,  9.,  9.],\n        [12., 12., 12.],\n        [15., 15., 15.]])"
     )
 
 
@@ -130,7 +133,6 @@ def test_the_format_is_decided_on_float32_values_widened_to_double():
     assert format_tensor(as_float64) == "tensor([0.0001, 0.0500], dtype=minigrad.float64)"
 
 
-
 def test_nan_inf_and_negative_zero_keep_their_own_spelling():
     assert format_tensor(np.array([0.0, NAN, -0.0], dtype=np.float32)) == "tensor([0., nan, -0.])"
     infinities = np.array([INF, 0.5, -INF], dtype=np.float32)
@@ -150,11 +152,7 @@ def test_long_rows_wrap_with_the_same_count_of_entries_per_line():
 def test_deeper_dimensions_are_separated_by_blank_lines():
     a = np.arange(8, dtype=np.int64).reshape(2, 2, 2)
     assert format_tensor(a) == (
-        "tensor([[[0, 1],\n"
-        "         [2, 3]],\n"
-        "\n"
-        "        [[4, 5],\n"
-        "         [6, 7]]])"
+        "tensor([[[0, 1],\n         [2, 3]],\n\n        [[4, 5],\n         [6, 7]]])"
     )
 
 
@@ -197,8 +195,7 @@ def test_a_suffix_that_would_end_exactly_at_column_80_also_moves():
     # The one-line form would be exactly 80 characters; PyTorch still breaks.
     a = np.full(6, 1.5, dtype=np.float32)
     assert format_tensor(a, ["grad_fn=<MulBackward0>"]) == (
-        "tensor([1.5000, 1.5000, 1.5000, 1.5000, 1.5000, 1.5000],\n"
-        "       grad_fn=<MulBackward0>)"
+        "tensor([1.5000, 1.5000, 1.5000, 1.5000, 1.5000, 1.5000],\n       grad_fn=<MulBackward0>)"
     )
     b = np.full(10, 10.0, dtype=np.float32)  # 79 characters: stays on the line
     assert format_tensor(b, ["requires_grad=True"]) == (
@@ -218,9 +215,15 @@ def test_line_breaks_fall_where_pytorch_puts_them_despite_our_longer_dtype_name(
 @pytest.mark.parametrize(
     ("dtype", "empty", "needed"),
     [
-        (np.float32, False, False), (np.int64, False, False), (np.bool_, False, False),
-        (np.float64, False, True), (np.int32, False, True), (np.float16, False, True),
-        (np.float32, True, False), (np.int64, True, True), (np.bool_, True, True),
+        (np.float32, False, False),
+        (np.int64, False, False),
+        (np.bool_, False, False),
+        (np.float64, False, True),
+        (np.int32, False, True),
+        (np.float16, False, True),
+        (np.float32, True, False),
+        (np.int64, True, True),
+        (np.bool_, True, True),
         (np.float64, True, True),
     ],
 )

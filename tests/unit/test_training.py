@@ -26,8 +26,16 @@ def test_a_two_layer_mlp_learns_the_digits_to_over_90_percent_in_seconds(digits)
     model = digits_mlp()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     start = time.perf_counter()
-    history = training.fit(model, nn.CrossEntropyLoss(), opt, (X_train, y_train), epochs=5,
-                           batch_size=32, test_data=(X_test, y_test), progress=False)
+    history = training.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        (X_train, y_train),
+        epochs=5,
+        batch_size=32,
+        test_data=(X_test, y_test),
+        progress=False,
+    )
     elapsed = time.perf_counter() - start
     assert history.test_accuracy[-1] > 0.90
     assert history.train_loss[-1] < history.train_loss[0]
@@ -37,12 +45,23 @@ def test_a_two_layer_mlp_learns_the_digits_to_over_90_percent_in_seconds(digits)
 def test_fit_records_one_entry_per_epoch(digits):
     X_train, X_test, y_train, y_test = digits
     model = digits_mlp()
-    history = training.fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters()),
-                           (X_train[:200], y_train[:200]), epochs=3, batch_size=50,
-                           test_data=(X_test[:100], y_test[:100]), progress=False)
+    history = training.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.Adam(model.parameters()),
+        (X_train[:200], y_train[:200]),
+        epochs=3,
+        batch_size=50,
+        test_data=(X_test[:100], y_test[:100]),
+        progress=False,
+    )
     assert history.epochs == [1, 2, 3]
-    for series in (history.train_loss, history.train_accuracy, history.test_loss,
-                   history.test_accuracy):
+    for series in (
+        history.train_loss,
+        history.train_accuracy,
+        history.test_loss,
+        history.test_accuracy,
+    ):
         assert len(series) == 3
     assert all(0.0 <= a <= 1.0 for a in history.train_accuracy + history.test_accuracy)
 
@@ -54,8 +73,16 @@ def test_fit_is_reproducible_with_the_same_seed_even_with_dropout(digits):
         mg.manual_seed(7)  # the same initial weights in every run
         model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 10))
         opt = optim.SGD(model.parameters(), lr=0.05)
-        return training.fit(model, nn.CrossEntropyLoss(), opt, (X_train[:256], y_train[:256]),
-                            epochs=2, batch_size=64, seed=seed, progress=False).train_loss
+        return training.fit(
+            model,
+            nn.CrossEntropyLoss(),
+            opt,
+            (X_train[:256], y_train[:256]),
+            epochs=2,
+            batch_size=64,
+            seed=seed,
+            progress=False,
+        ).train_loss
 
     assert run(0) == run(0)
     assert run(0) != run(1)
@@ -67,8 +94,15 @@ def test_fit_trains_a_regression_model_with_mse_and_reports_no_accuracy():
     X, y = mg.tensor(x), mg.tensor(3 * x - 1)
     mg.manual_seed(0)
     model = nn.Linear(1, 1)
-    history = training.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.2), (X, y),
-                           epochs=30, batch_size=16, progress=False)
+    history = training.fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.2),
+        (X, y),
+        epochs=30,
+        batch_size=16,
+        progress=False,
+    )
     assert history.train_accuracy == [None] * 30
     assert history.train_loss[-1] < 1e-3 < history.train_loss[0]
 
@@ -120,9 +154,13 @@ def test_history_plot_returns_a_figure_with_loss_and_accuracy_panels():
     import matplotlib
 
     matplotlib.use("Agg")
-    history = training.History(epochs=[1, 2], train_loss=[1.0, 0.5],
-                               train_accuracy=[0.5, 0.8], test_loss=[1.1, 0.7],
-                               test_accuracy=[0.4, 0.7])
+    history = training.History(
+        epochs=[1, 2],
+        train_loss=[1.0, 0.5],
+        train_accuracy=[0.5, 0.8],
+        test_loss=[1.1, 0.7],
+        test_accuracy=[0.4, 0.7],
+    )
     fig = history.plot()
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_title() == "loss" and acc_ax.get_title() == "accuracy"
