@@ -3,7 +3,7 @@
 Each program is a function ``name(lib, obs)``: ``lib`` is the module
 (``torch`` or ``minigrad``), ``obs`` an :class:`observe.Observer` that writes
 down what the program sees. Programs use only the public API of the contract
-(/work/shared/DESIGN.md) and explicit data (no random values: where a seed
+(the names and rules listed in COVERAGE.md) and explicit data (no random values: where a seed
 post used ``randn``/``rand``, the program uses the numbers the post printed).
 A program that changes grad mode puts it back in ``finally``.
 

@@ -14,8 +14,6 @@ import pytest
 
 import minigrad as mg
 
-ENGINE_BUG = "engine bug: see /work/notes/engine_bugs.md"
-
 
 def test_dtypes_print_and_alias_like_torch():
     assert repr(mg.float32) == "minigrad.float32"

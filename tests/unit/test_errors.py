@@ -36,7 +36,6 @@ NUMPY_PHRASES = (
     "negative dimensions are not allowed",
     "object has no attribute",
 )
-BUGS = "see /work/notes/engine_bugs.md"
 
 
 def _shown_exceptions(exc):

@@ -15,8 +15,6 @@ import pytest
 import minigrad as mg
 from minigrad import Scalar
 
-ENGINE_BUG = "see /work/notes/engine_bugs.md"
-
 
 def _leaf(value):
     return Scalar(value, requires_grad=True)
