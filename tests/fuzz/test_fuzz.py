@@ -20,8 +20,12 @@ Without PyTorch: the shrinker, the runner's bookkeeping and the documents
 (FINDINGS.md quotes every example; COVERAGE.md lists every quirk).
 """
 
+import functools
 import os
 import re
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -263,11 +267,28 @@ def test_every_switched_off_feature_has_an_example():
 
 
 def _example_source(feature):
-    """The example as FINDINGS.md / COVERAGE.md quote it: the steps, one block."""
-    text = reproducer(EXAMPLES[feature])
-    body = text.split("def program(lib):\n")[1].split("    return log")[0]
-    lines = [line[4:] for line in body.splitlines()[1:]]  # drop `log = []`, dedent
-    return "\n".join(lines).strip("\n")
+    """The example as FINDINGS.md / COVERAGE.md quote it: its steps, formatted by
+    ruff (which formats the Python blocks of Markdown files too)."""
+    return _formatted_examples()[feature]
+
+
+@functools.cache
+def _formatted_examples():
+    sources = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for feature in EXAMPLES:
+            text = reproducer(EXAMPLES[feature])
+            body = text.split("def program(lib):\n")[1].split("    return log")[0]
+            lines = [line[4:] for line in body.splitlines()[1:]]  # drop `log = []`, dedent
+            (Path(folder) / f"{feature}.py").write_text("\n".join(lines).strip("\n") + "\n")
+        subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--no-cache", "--line-length", "100", folder],
+            capture_output=True,
+            check=True,
+        )
+        for feature in EXAMPLES:
+            sources[feature] = (Path(folder) / f"{feature}.py").read_text().strip("\n")
+    return sources
 
 
 @pytest.mark.parametrize("feature", list(KNOWN_DIFFERENCES))
