@@ -53,6 +53,7 @@ KNOWN_DIFFERENCES = {
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
     "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
     "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
+    "inference_tensor_requires_grad": "ops on an inference tensor that requires grad record a graph",
 }
 
 PYTORCH_QUIRKS = {

@@ -81,6 +81,8 @@ SITUATION_FEATURES = {
     "inplace_into_int_tensor": "an in-place op writing a tensor that requires grad into an int tensor",
     "custom_returns_input": "a custom Function that returns its input as is",
     "inference_tensor_outside": "inference tensors used outside inference_mode",
+    "inference_tensor_requires_grad": "ops outside inference_mode on an inference tensor that "
+    "requires grad",
     "hooked_input_and_beyond": "autograd.grad with a hooked non-leaf input and inputs beyond it",
     "aliased_leaf_grads": "accumulating into .grad of leaves whose .grad share memory",
     "custom_in_inference": "a custom Function that saves tensors, applied in inference_mode",
@@ -199,6 +201,8 @@ class Generator:
             return False
         if t.is_inference() and not self.in_inference():
             if not self.allows("inference_tensor_outside"):
+                return False
+            if t.requires_grad and not self.allows("inference_tensor_requires_grad"):
                 return False
         if t.dtype == self.torch.int64 and not self.allows("int_tensors"):
             return False
