@@ -61,7 +61,7 @@ SITUATION_FEATURES = {
     "requires_grad_non_leaf": "requires_grad_() / .requires_grad = on a non-leaf",
     "hooks_then_grad": "autograd.grad run over a leaf that has hooks",
     "setitem_whole": "t[...] = v and t[:] = v (the whole tensor)",
-    "second_order_nonsmooth": "create_graph through relu, abs, sqrt",
+    "second_order_nonsmooth": "create_graph through relu and abs",
     "mixed_float_dtypes": "float32 and float64 operands in one op",
     "retain_grad_then_inplace": "an in-place op on a tensor after its retain_grad()",
     "double_backward_copyslices": "a second backward through an in-place op on a slice",
@@ -88,7 +88,7 @@ SITUATION_FEATURES = {
     "custom_in_inference": "a custom Function that saves tensors, applied in inference_mode",
     "grad_runs_unneeded_nodes": "autograd.grad after retain_grad, hooks or in-place ops elsewhere",
     "layout_dependent_graphs": "graphs whose shape depends on strides (non-contiguous matmul, reshape)",
-    "second_order_formula": "create_graph through sqrt, number / tensor, matmul with a vector",
+    "second_order_formula": "create_graph through sqrt, /, **, mean, indexing, matmul with a vector",
     "requires_grad_off_after_use": "requires_grad = False on a leaf that requires grad",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
@@ -707,7 +707,9 @@ def make_view(gen):
     name = gen.new_name()
     gradients = (name,) if src in gen.gradient_names else ()
     gen.add(Step(f"{name} = {src}{suffix}", "view" + _view_kind(suffix), gradients=gradients))
-    if suffix.startswith("[") and suffix[1:-1].lstrip("-").isdigit():
+    if suffix.startswith("[") and any(
+        part.strip().lstrip("-").isdigit() for part in suffix[1:-1].split(",")
+    ):
         gen.second_order[name] = "second_order_formula"  # select's double backward
 
 
@@ -971,6 +973,8 @@ def decorated_function(gen):
     f = gen.new_name("f")
     result = gen.new_name()
     gradients = (result,) if body == "a[0]" and src in gen.gradient_names else ()
+    if body == "a[0]":
+        gen.second_order[result] = "second_order_formula"  # select's double backward
     if rng.random() < 0.35:
         mode = gen.new_name()
         code = (
