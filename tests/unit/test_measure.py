@@ -1,6 +1,5 @@
-"""coursekit.measure: graph saved bytes (exact), tracemalloc memory, median timing."""
+"""coursekit.measure: graph saved bytes (exact), tracemalloc memory, best-of-rounds timing."""
 
-import itertools
 
 import numpy as np
 import pytest
