@@ -1,6 +1,5 @@
 """coursekit.measure: graph saved bytes (exact), tracemalloc memory, best-of-rounds timing."""
 
-
 import numpy as np
 import pytest
 
