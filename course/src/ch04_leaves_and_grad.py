@@ -156,8 +156,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     print("b.grad =", b.grad)
 for w_ in caught:
-    first_two = ". ".join(str(w_.message).split(". ")[:2]) + "."
-    print(f"{w_.category.__name__}: {first_two} [...]")
+    print(f"{w_.category.__name__}: {w_.message}")
 
 # %% [markdown]
 # `b.grad` is `None`, and reading it raises a `UserWarning`: "won't be populated during

@@ -122,7 +122,7 @@ print(tuple(X_big.shape))
 # `coursekit.measure.graph_nodes`, an explicit-stack walk along `next_functions`):
 
 
-# %%
+# %% id="node-counts"
 def node_counts(lib):
     net = digits_mlp(lib)
     with lib.set_grad_enabled(True):
