@@ -505,8 +505,9 @@ print(f"new head on frozen features: test accuracy {head_history.test_accuracy[-
 # need gradients. That is a fixed cost *per operation*, independent of the batch size,
 # while the arithmetic grows with the batch.
 #
-# Timing is the noisiest of the three measurements, and this machine is shared. Three
-# precautions make it usable. `measure.best_times` counts **processor time**
+# Timing is the noisiest of the three measurements: other programs share the processor,
+# even on a laptop (the browser, the notebook server), and on a shared server far more.
+# Three precautions make it usable. `measure.best_times` counts **processor time**
 # (`time.process_time`), not the time on the wall clock, which also runs while another
 # program has the processor. It runs the contestants in turns, in short rounds of a few
 # milliseconds each, and keeps each one's **fastest** round: a disturbance only ever
