@@ -711,6 +711,10 @@ def make_view(gen):
         part.strip().lstrip("-").isdigit() for part in suffix[1:-1].split(",")
     ):
         gen.second_order[name] = "second_order_formula"  # select's double backward
+    if ".squeeze(" in suffix:
+        gen.second_order[name] = "second_order_formula"  # squeeze's backward unsqueezes
+    if ".expand(" in suffix:
+        gen.second_order[name] = "second_order_unbroadcast"  # expand's backward is sum_to
 
 
 def _view_kind(suffix):
@@ -778,6 +782,8 @@ def detach(gen):
             raise _Rejected("detach_ on a tensor in a graph")
         gen.add(Step(f"{src}.detach_()", "detach_"))
         return
+    if form == "clone" and not gen.value(src).is_contiguous() and not gen.allows("result_layout"):
+        raise _Rejected("clone keeps PyTorch's layout, numpy's copy does not")
     name = gen.new_name()
     gradients = (name,) if src in gen.gradient_names and form == "detach" else ()
     gen.add(Step(f"{name} = {src}.{form}()", form, gradients=gradients))

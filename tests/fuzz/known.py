@@ -113,9 +113,10 @@ EXAMPLES = {
     "second_order_formula": program(
         "t0 = lib.tensor([1.0, 4.0], requires_grad=True)",
         "t1, = lib.autograd.grad(t0.sqrt().sum(), [t0], create_graph=True)",
-        "t2, = lib.autograd.grad(t0.mean(), [t0], create_graph=True)",
+        "t2, = lib.autograd.grad(t0.mean().exp(), [t0], create_graph=True)",
         "t3, = lib.autograd.grad((2 / t0).sum(), [t0], create_graph=True)",
-        "t4, = lib.autograd.grad(t0[0], [t0], create_graph=True)",
+        "t4, = lib.autograd.grad(t0[0].exp(), [t0], create_graph=True)",
+        "t5, = lib.autograd.grad(t0[None].squeeze().exp().sum(), [t0], create_graph=True)",
     ),
     "second_order_unbroadcast": program(
         "t0 = lib.tensor(2.0, requires_grad=True)",
