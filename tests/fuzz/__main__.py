@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 
-from .features import CI, KNOWN_DIFFERENCES, resolve
+from .features import CI, KNOWN_DIFFERENCES, PYTORCH_QUIRKS, resolve
 from .fuzzer import compare_program, describe_failure, fuzz, shrink_outcome
 from .generate import ALL, SITUATION_FEATURES, STEP_FEATURES, generate
 from .program import reproducer
@@ -40,8 +40,12 @@ def main(argv=None):
 
     if args.list_features:
         for name, text in {**STEP_FEATURES, **SITUATION_FEATURES}.items():
-            known = KNOWN_DIFFERENCES.get(name)
-            mark = f"  [off in CI: {known}]" if known else ""
+            if name in KNOWN_DIFFERENCES:
+                mark = "  [off in CI: FINDINGS.md]"
+            elif name in PYTORCH_QUIRKS:
+                mark = "  [off in CI: a PyTorch quirk, COVERAGE.md]"
+            else:
+                mark = ""
             print(f"{name:32} {text}{mark}")
         return 0
 

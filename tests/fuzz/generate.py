@@ -228,12 +228,10 @@ class Generator:
         """The live names that share memory with ``name`` (views, ``detach()``
         aliases; itself excluded), and whether ``name`` is a view itself."""
         t = self.value(name)
-        if t.is_inference():
-            return [], t._base is not None
         storage = t.untyped_storage().data_ptr()
         base = t._base if t._base is not None else t
         others = []
-        for n in self.tensors(lambda u: not u.is_inference()):
+        for n in self.tensors():
             u = self.value(n)
             if n == name:
                 continue
