@@ -1351,6 +1351,8 @@ def custom_function(gen):
     template, arity = CUSTOM_FUNCTIONS[key]
     cls = gen.new_name("f") + key
     src = gen.pick(gen.floating)
+    if not gen.value(src).is_contiguous() and not gen.allows("result_layout"):
+        raise _Rejected("the forward's elementwise ops keep PyTorch's layout")
     if key == "Exp":
         gen.probe(f"{src}.exp()")
     if key == "Cube":
