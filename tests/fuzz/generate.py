@@ -559,8 +559,8 @@ def binary(gen):
             gen.second_order[name] = "second_order_formula"
     else:
         expr = f"{a} {op} {b}"
-        if op in ("**", "/") and b[0] not in "-0123456789":
-            gen.second_order[name] = "second_order_formula"
+        if op in ("**", "/", "-") and b[0] not in "-0123456789":
+            gen.second_order[name] = "second_order_formula"  # u's gradient in t - u is -grad
     gen.probe(expr)
     gen.add(Step(f"{name} = {expr}", f"binary{op}"))
     _mark_broadcast(gen, name, [gen.evaluate(x) for x in (a, b)])
@@ -879,6 +879,8 @@ def inplace(gen):
             raise _Rejected("in-place into an int tensor from one requiring grad")
     gen.add(Step(code, kind))
     gen.history.add("inplace")
+    if op in ("sub_", "-=") and other[0] not in "-0123456789":
+        gen.second_order[target] = "second_order_formula"
 
 
 def _is_expanded(t):
