@@ -60,6 +60,7 @@ PYTORCH_QUIRKS = {
     "inference_tensor_outside": "inference tensors used outside inference_mode",
     "hooked_input_and_beyond": "a hooked non-leaf input of autograd.grad with inputs beyond it",
     "aliased_leaf_grads": "leaves whose .grad share memory after AccumulateGrad",
+    "grad_buffer_versions": "the _version of a leaf's .grad, seen in a version error",
 }
 
 CI = ALL - frozenset(KNOWN_DIFFERENCES) - frozenset(PYTORCH_QUIRKS)

@@ -85,6 +85,7 @@ SITUATION_FEATURES = {
     "requires grad",
     "hooked_input_and_beyond": "autograd.grad with a hooked non-leaf input and inputs beyond it",
     "aliased_leaf_grads": "accumulating into .grad of leaves whose .grad share memory",
+    "grad_buffer_versions": "a leaf's .grad (read into a name) used by ops: its _version",
     "custom_in_inference": "a custom Function that saves tensors, applied in inference_mode",
     "grad_runs_unneeded_nodes": "autograd.grad after retain_grad, hooks or in-place ops elsewhere",
     "layout_dependent_graphs": "graphs whose shape depends on strides (non-contiguous matmul, reshape)",
@@ -152,6 +153,7 @@ class Generator:
         self.freed = False  # a backward has freed a graph (see grad_wrt_freed_non_leaf)
         self.born_version = {}  # name -> _version when the name was first bound
         self.gradient_names = set()  # names bound to gradients, or to views of them
+        self.grad_buffers = []  # tensors read from a leaf's .grad (see grad_buffer_versions)
         self.second_order = {}  # name -> the feature create_graph through it needs
         self.history = set()  # "retain_grad", "hook", "inplace": what the program did so far
         self.hidden_views = set()  # names an op viewed internally (batched matmul)
@@ -197,6 +199,8 @@ class Generator:
 
     def usable(self, t):
         """A tensor this program's features let ops read."""
+        if not self.allows("grad_buffer_versions") and any(t is b for b in self.grad_buffers):
+            return False
         if t.is_inference() and not self.allows("inference_mode"):
             return False
         if t.is_inference() and not self.in_inference():
@@ -1223,6 +1227,7 @@ def grad_access(gen):
     if r < 0.4 and has_grad:
         name = gen.new_name()
         gen.add(Step(f"{name} = {src}.grad", "grad.read", watch=(name, src), gradients=(name,)))
+        gen.grad_buffers.append(gen.value(name))
     elif r < 0.7 and has_grad:
         if not gen.allows("aliased_leaf_grads") and _aliased_grads(gen):
             raise _Rejected("leaves whose .grad share memory")

@@ -314,6 +314,15 @@ EXAMPLES = {
         "h2 = t1.register_hook(lambda g: g + 1)",
         "t3, t4 = lib.autograd.grad(t1.sum(), [t1, t0])",
     ),
+    "grad_buffer_versions": program(
+        "t0 = lib.ones(1, requires_grad=True)",
+        "t0.backward()",
+        "t1 = t0.grad",
+        "t2 = lib.tensor([2.0], requires_grad=True)",
+        "t3 = t2 * t1",
+        "(t0 * 1).backward()",
+        "t3.backward()",
+    ),
     "aliased_leaf_grads": program(
         "t0 = lib.tensor(1.0, requires_grad=True)",
         "t1 = lib.tensor(2.0, requires_grad=True)",

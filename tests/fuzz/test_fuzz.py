@@ -49,7 +49,7 @@ FINDINGS = HERE / "FINDINGS.md"
 COVERAGE = HERE.parent / "parity" / "COVERAGE.md"
 
 SEED = os.environ.get("MINIGRAD_FUZZ_SEED", "ci")
-COUNT = int(os.environ.get("MINIGRAD_FUZZ_COUNT", "2000"))
+COUNT = int(os.environ.get("MINIGRAD_FUZZ_COUNT", "3000"))
 FEATURES = os.environ.get("MINIGRAD_FUZZ_FEATURES", "ci")
 CHUNKS = 8  # the CI run in parts, so a failure says where and a run shows progress
 
