@@ -21,6 +21,7 @@ deterministic on these programs, so a seed reproduces its program.
 """
 
 import random
+import re
 import warnings
 
 from .program import Program, Step
@@ -875,7 +876,11 @@ def inplace(gen):
     if (family or is_view or target in gen.hidden_views) and not gen.allows("inplace_on_view"):
         if gen.grad_involved([target] + family, operands):
             raise _Rejected("in-place on a view (or base of one) with grad involved")
-    pow_node = t.grad_fn is not None and t.grad_fn.name() in ("PowBackward1", "PowBackward2")
+    node_name = t.grad_fn.name() if t.grad_fn is not None else ""
+    named_differently = re.search(r"Backward[1-9]$|Copy", node_name)
+    if named_differently and not gen.allows("version_error_node_names"):
+        raise _Rejected("a version error would name this node (Mean1, CopySlices, ...)")
+    pow_node = node_name in ("PowBackward1", "PowBackward2")
     if pow_node and not gen.allows("inplace_on_pow_output"):
         raise _Rejected("in-place on the result of a pow with a tensor exponent")
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
@@ -883,8 +888,8 @@ def inplace(gen):
             raise _Rejected("in-place into an int tensor from one requiring grad")
     gen.add(Step(code, kind))
     gen.history.add("inplace")
-    if op in ("sub_", "-=") and other[0] not in "-0123456789":
-        gen.second_order[target] = "second_order_formula"
+    if op not in ("add_", "+="):
+        gen.second_order[target] = "second_order_formula"  # in-place backward formulas
 
 
 def _is_expanded(t):
