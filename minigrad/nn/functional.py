@@ -9,6 +9,7 @@ import warnings
 
 import minigrad as mg
 from minigrad.ops import fused
+from minigrad.ops import inplace as inplace_ops
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -48,7 +49,7 @@ def linear(input, weight, bias=None):
 def relu(input, inplace=False):
     """max(0, x) elementwise; inplace=True overwrites `input` (multiplying it by x > 0)."""
     if inplace:
-        return fused.relu_(input)
+        return inplace_ops.relu_(input)
     return mg.relu(input)
 
 

@@ -1,10 +1,63 @@
-"""The operations: one module per family, each op's forward and backward side by side.
+"""The operations, each a Function (forward beside backward), one module per family.
 
-- ``common``: what every op shares (type promotion of inputs, making the output,
-  deciding whether to record, and ``unbroadcast``).
+- ``common``: turning what the user passed into an op's inputs (numbers, checks).
 - ``elementwise``: + - * / ** and the unary maths functions.
 - ``reduce``: sum, mean, max, softmax.
 - ``matmul``: mm, matmul, dot, mv.
 - ``shape``: view/reshape, transpose, squeeze, indexing, cat, stack, clone.
 - ``inplace``: add_ mul_ ... and ``t[i] = v``: version counters at work.
+- ``fused``: one node where PyTorch records one (linear's addmm, the losses, batch norm).
+
+This namespace is what ``Tensor``'s methods call.
 """
+
+from .common import is_operand
+from .elementwise import (
+    abs,
+    add,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    logical_not,
+    lt,
+    maximum,
+    mul,
+    ne,
+    neg,
+    pow,
+    rdiv,
+    reciprocal,
+    relu,
+    rsub,
+    sigmoid,
+    sign,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from .inplace import add_, copy_, div_, fill_, mul_, setitem, sub_, zero_
+from .matmul import dot, matmul, mm
+from .reduce import all, any, argmax, log_softmax, max, mean, min, softmax, sum
+from .shape import (
+    cat,
+    clone,
+    contiguous,
+    expand,
+    flatten,
+    getitem,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    t,
+    to,
+    transpose,
+    unsqueeze,
+    view,
+)
+from .shape import transposed as T

@@ -1,0 +1,375 @@
+"""Function: the one place where an operation becomes a graph node.
+
+Every operation, built-in (``a * b``, ``x.exp()``, ``t.sum()``), in place
+(``t.add_(1)``) or your own (``class MyOp(Function)``), is a Function: a
+``forward(ctx, *inputs)`` that computes the result and, beside it, a
+``backward(ctx, grad)`` that turns the gradient of the result into one
+gradient per input. ``Function.apply`` runs forward and, when the recording
+rule holds, keeps ``ctx`` as the result's ``grad_fn``: the ctx *is* the node.
+"""
+
+import traceback
+
+import numpy as np
+
+from . import dtypes
+from .grad_mode import _state, no_grad
+from .graph import (
+    FREED,
+    FREED_MESSAGE,
+    Node,
+    SavedTensor,
+    _sequence_numbers,
+    anomaly_state,
+    gradient_edge,
+)
+from .tensor import Tensor, _wrap
+
+
+def is_recording(inputs):
+    """The recording rule: grad mode is on and some input requires grad.
+
+    Inference mode records nothing, even inside ``enable_grad()``; numbers
+    and ``None`` among the inputs never require grad.
+    """
+    if not _state.grad_enabled or _state.inference_mode:
+        return False
+    for x in inputs:
+        if getattr(x, "_requires_grad", False):
+            return True
+    return False
+
+
+class FunctionCtx(Node):
+    """The ``ctx`` a Function's forward and backward receive, and the node it records.
+
+    ``needs_input_grad`` says which inputs take a gradient; what forward saves
+    stays here, version-checked, until backward (then it is freed).
+    """
+
+    needs_input_grad = (False,) * 8  # a ctx that records nothing: no input needs one
+    _non_differentiable = ()
+    _forward = None  # while forward runs and records: (its arguments, the inputs)
+    _results_saved = False  # forward saved its result or a new array: kept after wrapping
+    _as_arrays = False  # the backward now running reads saved tensors as arrays
+
+    def _record(self, inputs, args):
+        """Make this ctx a graph node: edges to the inputs' nodes, and their shapes
+        and dtypes, which each gradient is checked against (``fit``)."""
+        self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
+        edges = [gradient_edge(x) for x in inputs if x is None or isinstance(x, Tensor)]
+        self.next_functions = tuple(edges)
+        self._inputs = [_input_meta(x) for x in inputs]
+        self._sequence_nr = next(_sequence_numbers)
+        self._forward, self._saved = (args, inputs), {}
+        if anomaly_state.enabled:  # remember who made this node, to blame the right line
+            self._forward_stack = "".join(traceback.format_stack()[:-3])
+
+    def name(self):
+        function = self._function  # your Function's name may change after its class is made
+        return function.node_name or f"{function.__name__}Backward"
+
+    def save(self, /, **named):
+        """Keep what backward needs under PyTorch's names (``_saved_self``).
+
+        An input (for a built-in op, its array) is kept with its tensor and the
+        version it has now: changing it in place before backward raises
+        PyTorch's error. ``None`` marks one not needed; any other value
+        (``alpha=2``) is kept as it is and is also an attribute of ctx.
+        """
+        if self._forward is None:
+            return  # nothing is recorded: backward will never run
+        args, inputs = self._forward
+        for name, value in named.items():
+            if isinstance(value, (Tensor, np.ndarray, np.generic)):
+                for i, arg in enumerate(args):  # an in-place op's input 0 is its result
+                    if value is arg and (i or not self._function.inplace):
+                        value = SavedTensor(inputs[i])
+                        break
+                else:
+                    self._results_saved = True  # the result, or a new array
+            elif value is not None:
+                setattr(self, name, value)
+            self._saved[name] = value
+
+    def save_for_backward(self, *tensors):
+        """PyTorch's way for your Functions: save tensors by position."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{i} is of type {type(t).__name__}"
+                )
+        if self._forward is not None:
+            self._saved = {}
+            self.save(**{f"{i}": t for i, t in enumerate(tensors)})
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_differentiable = {id(t) for t in outputs}
+
+    @property
+    def saved_tensors(self):
+        """The saved tensors in order, each checked against in-place changes since."""
+        values = []
+        for value in (self._saved or {}).values():
+            if value is FREED:
+                raise RuntimeError(FREED_MESSAGE)
+            if isinstance(value, SavedTensor):
+                values.append(value.unpack(self, self._as_arrays))
+            elif value is None:
+                values.append(None)
+        return tuple(values)
+
+    def _keep_saved_results(self, out, result):
+        """Forward saved its result (kept without its grad_fn) or a new array of its own."""
+        outs, results = (out, result) if isinstance(out, tuple) else ((out,), (result,))
+        for name, value in self._saved.items():
+            if isinstance(value, (Tensor, np.ndarray, np.generic)):
+                for o, r in zip(outs, results):
+                    if value is o:
+                        value = SavedTensor(r, is_output=r._grad_fn is self)
+                        break
+                else:
+                    value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
+                self._saved[name] = value
+
+    def __call__(self, *grads):
+        """Run the Function's backward: ``grad_fn(grad)`` in PyTorch.
+
+        A built-in op's backward gets arrays when the engine passes arrays (no
+        graph is recorded for the backward), tensors otherwise; yours always
+        gets tensors. Each gradient is then fitted to its input (``fit``).
+        """
+        function = self._function
+        as_arrays = not isinstance(grads[0], Tensor)
+        if as_arrays and not function.on_arrays:
+            grads = [None if g is None else _wrap(g) for g in grads]
+        self._as_arrays = as_arrays and function.on_arrays
+        result = function.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) != len(self.needs_input_grad):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {len(self.needs_input_grad)}, got {len(result)})"
+            )
+        inputs = enumerate(zip(result, self._inputs))
+        grads = [fit(g, meta, self, i) for i, (g, meta) in inputs if meta is not NUMBER]
+        if as_arrays and not function.on_arrays:  # back to arrays for the engine
+            grads = [g if g is None else g._data for g in grads]
+        return grads
+
+
+class Function:
+    """An operation: ``forward(ctx, *inputs)`` beside ``backward(ctx, grad)``.
+
+    Subclass it with the two static methods and call ``YourOp.apply(*inputs)``
+    (inputs by position; options such as ``dim=0`` by keyword, passed on to
+    forward). forward computes the result and saves what backward needs
+    (``ctx.save_for_backward``); backward returns one gradient per input, or
+    ``None`` for an input that needs none.
+    """
+
+    node_name = None  # the node's name; by default PyTorch's "<Class>Backward"
+    on_arrays = False  # True for built-in ops: they compute on numpy arrays (Op)
+    promotes = False  # cast the inputs to their common dtype first, as ``a + b`` does
+    view = False  # the result is a view of input 0: same memory, same version counter
+    inplace = False  # forward changes input 0 in place; the result is input 0 itself
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    def __init_subclass__(cls, **kwargs):
+        # PyTorch makes one node class per Function, named after it (``MyOpBackward``);
+        # built-in ops give PyTorch's own names (``MulBackward0``).
+        super().__init_subclass__(**kwargs)
+        name = cls.node_name or f"{cls.__name__}Backward"
+        attributes = {"_function": cls, "__module__": cls.__module__}
+        cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
+        cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """Run forward; if the recording rule holds, the ctx becomes the result's grad_fn."""
+        if cls.on_arrays and not isinstance(inputs[0], Tensor):  # inside a backward, on arrays
+            return cls.forward(IDLE, *inputs, **options)
+        ctx = cls._node_class()
+        recording = is_recording(inputs)
+        args = cls._arguments(inputs)
+        if recording:
+            ctx._record(inputs, args)
+        if cls.inplace:
+            check_inplace(inputs[0], recording)
+        if cls.on_arrays:
+            out = cls.forward(ctx, *args, **options)
+        else:
+            with no_grad():  # the operations inside your forward are not recorded
+                out = cls.forward(ctx, *args, **options)
+        if not recording:
+            return cls._wrap_result(out, inputs, None)
+        result = cls._wrap_result(out, inputs, ctx)
+        del ctx._forward
+        if ctx._results_saved:
+            ctx._keep_saved_results(out, result)
+        return result
+
+    @classmethod
+    def _arguments(cls, inputs):
+        """What forward receives: your Function the tensors, a built-in op their arrays."""
+        if not cls.on_arrays:
+            return inputs
+        arrays = [None if x is None else x._data for x in inputs]
+        if cls.promotes:
+            for array in arrays:
+                if array.dtype is not arrays[0].dtype:  # cast all to their common dtype
+                    dtype = dtypes.result_type(*inputs).numpy
+                    return [a.astype(dtype, copy=False) for a in arrays]
+        return arrays
+
+    @classmethod
+    def _wrap_result(cls, out, inputs, node):
+        """The result tensor(s); only a floating-point result records ``node``."""
+        if cls._plain and out.__class__ is np.ndarray:  # the common case first
+            return _wrap(out, node if node is not None and out.dtype.kind == "f" else None)
+        if isinstance(out, tuple):
+            if not cls.on_arrays:
+                raise NotImplementedError("minigrad's custom Functions return a single tensor")
+            return tuple(cls._wrap_result(o, inputs, node) for o in out)
+        if cls.inplace:
+            t = inputs[0]
+            t._version_counter.value += 1
+            if node is not None:
+                t._grad_fn, t._requires_grad = node, True  # history rewritten, not lost
+            return t
+        if not cls.on_arrays:  # your forward made a tensor (maybe one of the inputs)
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}"
+                )
+            out = out.detach() if any(out is x for x in inputs) else out
+            if node is not None and id(out) not in node._non_differentiable:
+                out._grad_fn, out._requires_grad = node, True
+            return out
+        if node is not None and out.dtype.kind != "f":
+            node = None  # integers and bools never require grad
+        return view_of(inputs[0], out, node) if cls.view else _wrap(out, node)
+
+
+class Op(Function):
+    """A built-in operation: forward computes on the inputs' numpy arrays.
+
+    So does backward, when nothing records it; under ``create_graph=True`` it
+    runs on tensors instead, so that the gradient gets a graph of its own. One
+    formula serves both: ``grad * other`` multiplies arrays or tensors.
+    """
+
+    on_arrays = True
+
+
+IDLE = FunctionCtx()  # the ctx of a forward run inside a backward formula: records nothing
+
+
+NUMBER = "not a tensor"  # an input of your Function that has no edge (a number)
+
+
+def _input_meta(x):
+    """What ``fit`` will check a gradient for input ``x`` against: its shape and dtype."""
+    if isinstance(x, Tensor):
+        return x._data.shape, x._data.dtype
+    return None if x is None else NUMBER
+
+
+def fit(grad, meta, node, i):
+    """Check the gradient for input ``i`` against the input (PyTorch's validate_outputs).
+
+    A gradient that broadcasts to the input's shape is summed back to it
+    (``unbroadcast``); one of another dtype is converted to the input's dtype.
+    """
+    if grad is None or meta is None:
+        return None
+    shape, dtype = meta
+    if not isinstance(grad, (Tensor, np.ndarray)):
+        if not node._function.on_arrays or not isinstance(grad, np.generic):
+            raise TypeError(
+                f"function {node.name()} returned a gradient that is not a Tensor for argument {i}"
+            )
+        grad = np.asarray(grad)  # numpy gives numbers, not 0-d arrays, for 0-d results
+    if grad.shape != shape:
+        try:
+            expandable = np.broadcast_shapes(shape, grad.shape) == tuple(grad.shape)
+        except ValueError:
+            expandable = False
+        if not expandable:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+            )
+        grad = unbroadcast(grad, shape)
+    if isinstance(grad, Tensor):
+        return grad if grad._data.dtype == dtype else grad.to(dtypes._BY_NUMPY[dtype])
+    return np.asarray(grad, dtype=dtype)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` back down to ``shape``: the backward of broadcasting.
+
+    Broadcasting copied an input along new leading dimensions and along its
+    dimensions of size 1, so the gradients of all the copies add up. It works
+    on arrays and on tensors alike:
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    lead = len(grad.shape) - len(shape)
+    if lead:  # new leading dimensions: sum them away
+        grad = grad.sum(axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if ones:  # dimensions of size 1 in the input: sum them, keeping them
+        grad = grad.sum(axis=ones, keepdims=True)
+    return grad
+
+
+def view_of(base, array, node=None):
+    """A result sharing memory with ``base``: it also shares its version counter."""
+    t = _wrap(array, node)
+    t._version_counter = base._version_counter
+    t._base = base._base if base._base is not None else base
+    t._is_inference = base._is_inference
+    return t
+
+
+def check_inplace(t, recording):
+    """Refuse an in-place change that would make autograd silently wrong."""
+    if t._is_inference and not _state.inference_mode:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+            "make a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
+    if not _state.grad_enabled:
+        return
+    if t._grad_fn is None and t._requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    base = t._base
+    if base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    if base is not None and (base._requires_grad or recording):
+        raise NotImplementedError(
+            "minigrad does not support in-place operations on a view of a tensor that "
+            "requires grad while recording (PyTorch rewrites the base tensor's history "
+            "with CopySlices). Use an out-of-place operation, or clone() first."
+        )
