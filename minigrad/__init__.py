@@ -38,7 +38,6 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .ops import elementwise as _elementwise
-from .ops import matmul as _matmul
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
@@ -53,15 +52,15 @@ __version__ = "0.1.0"
 
 # Module-level functions whose first argument must be a tensor check it.
 exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign = (
-    _tensor_function(getattr(_elementwise, name))
+    _tensor_function(getattr(_elementwise, name), name)
     for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "neg", "sign")
 )
 sum, mean, max, min, argmax, softmax, log_softmax = (
-    _tensor_function(getattr(_reduce, name))
+    _tensor_function(getattr(_reduce, name), name)
     for name in ("sum", "mean", "max", "min", "argmax", "softmax", "log_softmax")
 )
 reshape, transpose, squeeze, unsqueeze, flatten, permute, clone = (
-    _tensor_function(getattr(_shape, name))
+    _tensor_function(getattr(_shape, name), name)
     for name in ("reshape", "transpose", "squeeze", "unsqueeze", "flatten", "permute", "clone")
 )
 

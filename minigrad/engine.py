@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from . import creation
+from .function import as_tensor
 from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad
 from .tensor import Tensor, _wrap
@@ -42,7 +43,7 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
     while ready:
         node = heapq.heappop(ready)[2]
         grad = buffers.pop(node, None)
-        if grad is not None:
+        if grad is not None and (node._pre_hooks or node._retained is not None):
             grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
@@ -59,7 +60,7 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
             if child_grad is not None:
                 add_to_buffer(buffers, child, child_grad)
             dependencies[child] -= 1
-            if dependencies[child] == 0:
+            if not dependencies[child]:
                 heapq.heappush(ready, (-child._sequence_nr, next(order), child))
 
 
@@ -79,11 +80,7 @@ def count_dependencies(roots):
 
 def add_to_buffer(buffers, node, grad):
     """Sum the gradients arriving at ``node``, one per use of its output."""
-    if node in buffers:
-        grad = buffers[node] + grad
-        buffers[node] = grad if isinstance(grad, Tensor) else np.asarray(grad)
-    else:
-        buffers[node] = grad
+    buffers[node] = buffers[node] + grad if node in buffers else grad
 
 
 def call_node(node, grad, retain_graph, on_step=None):
@@ -97,7 +94,7 @@ def call_node(node, grad, retain_graph, on_step=None):
         raise
     if on_step is not None:
         on_step(Step(node, as_tensor(grad), tuple(as_tensor(g) for g in grad_inputs)))
-    if not retain_graph:
+    if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
 
@@ -149,10 +146,6 @@ def accumulate(leaf, grad, create_graph):
     else:
         np.add(leaf._grad._data, grad, out=leaf._grad._data, casting="unsafe")
         leaf._grad._version_counter.value += 1
-
-
-def as_tensor(grad):
-    return grad if grad is None or isinstance(grad, Tensor) else _wrap(grad)
 
 
 def _copy(grad):

@@ -50,18 +50,32 @@ class FunctionCtx(Node):
     needs_input_grad = (False,) * 8  # a ctx that records nothing: no input needs one
     _non_differentiable = ()
     _forward = None  # while forward runs and records: (its arguments, the inputs)
-    _results_saved = False  # forward saved its result or a new array: kept after wrapping
+    _later = ()  # names of what forward saved that is no input: its result, or a new array
     _as_arrays = False  # the backward now running reads saved tensors as arrays
 
     def _record(self, inputs, args):
         """Make this ctx a graph node: edges to the inputs' nodes, and their shapes
         and dtypes, which each gradient is checked against (``fit``)."""
-        self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
-        edges = [gradient_edge(x) for x in inputs if x is None or isinstance(x, Tensor)]
-        self.next_functions = tuple(edges)
-        self._inputs = [_input_meta(x) for x in inputs]
+        needs, edges, metas = [], [], []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                needs.append(x._requires_grad)
+                edges.append(gradient_edge(x))
+                metas.append((x._data.shape, x._data.dtype))
+            else:  # None (an optional input) has an edge to nowhere; a number has none
+                needs.append(False)
+                if x is None:
+                    edges.append((None, 0))
+                metas.append(None if x is None else NUMBER)
+        self.needs_input_grad, self.next_functions, self._inputs = tuple(needs), tuple(edges), metas
+        # A built-in op's gradients have their input's shape and dtype, unless it broadcast
+        # or promoted inputs of different shapes or dtypes: only then (and always for your
+        # Functions) are they fitted.
+        function = self._function
+        self._fit = not function.on_arrays or function.fit_gradients and len(set(metas)) > 1
         self._sequence_nr = next(_sequence_numbers)
-        self._forward, self._saved = (args, inputs), {}
+        self._forward = (args, inputs)
+        self._saved = {}
         if anomaly_state.enabled:  # remember who made this node, to blame the right line
             self._forward_stack = "".join(traceback.format_stack()[:-3])
 
@@ -77,20 +91,8 @@ class FunctionCtx(Node):
         PyTorch's error. ``None`` marks one not needed; any other value
         (``alpha=2``) is kept as it is and is also an attribute of ctx.
         """
-        if self._forward is None:
-            return  # nothing is recorded: backward will never run
-        args, inputs = self._forward
-        for name, value in named.items():
-            if isinstance(value, (Tensor, np.ndarray, np.generic)):
-                for i, arg in enumerate(args):  # an in-place op's input 0 is its result
-                    if value is arg and (i or not self._function.inplace):
-                        value = SavedTensor(inputs[i])
-                        break
-                else:
-                    self._results_saved = True  # the result, or a new array
-            elif value is not None:
-                setattr(self, name, value)
-            self._saved[name] = value
+        if self._forward is not None:  # else nothing is recorded: no backward will run
+            self._save(named)
 
     def save_for_backward(self, *tensors):
         """PyTorch's way for your Functions: save tensors by position."""
@@ -102,7 +104,25 @@ class FunctionCtx(Node):
                 )
         if self._forward is not None:
             self._saved = {}
-            self.save(**{f"{i}": t for i, t in enumerate(tensors)})
+            self._save(dict(enumerate(tensors)))
+
+    def _save(self, named):
+        args, inputs = self._forward
+        if self._function.inplace:  # an in-place op's input 0 is its result, saved later
+            args, inputs = args[1:], inputs[1:]
+        for name, value in named.items():
+            if value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
+                for arg, tensor in zip(args, inputs):
+                    if value is arg:  # an input: kept with its version now
+                        value = SavedTensor(tensor)
+                        break
+                else:  # the result, or a new array: kept once the result is wrapped
+                    self._later += (name,)
+            elif value is not None:  # a plain value: kept apart, never freed
+                setattr(self, name, value)
+                self._values = {**(self._values or {}), name: value}
+                continue
+            self._saved[name] = value
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = {id(t) for t in outputs}
@@ -110,28 +130,26 @@ class FunctionCtx(Node):
     @property
     def saved_tensors(self):
         """The saved tensors in order, each checked against in-place changes since."""
+        as_arrays = self._as_arrays
         values = []
-        for value in (self._saved or {}).values():
-            if value is FREED:
+        for saved in self._saved.values():
+            if saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            if isinstance(value, SavedTensor):
-                values.append(value.unpack(self, self._as_arrays))
-            elif value is None:
-                values.append(None)
+            values.append(None if saved is None else saved.unpack(self, as_arrays))
         return tuple(values)
 
     def _keep_saved_results(self, out, result):
         """Forward saved its result (kept without its grad_fn) or a new array of its own."""
-        outs, results = (out, result) if isinstance(out, tuple) else ((out,), (result,))
-        for name, value in self._saved.items():
-            if isinstance(value, (Tensor, np.ndarray, np.generic)):
-                for o, r in zip(outs, results):
-                    if value is o:
-                        value = SavedTensor(r, is_output=r._grad_fn is self)
-                        break
-                else:
-                    value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
-                self._saved[name] = value
+        outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
+        for name in self._later:
+            value = self._saved[name]
+            for o, r in zip(outs, results):
+                if value is o:
+                    value = SavedTensor(r, is_output=r._grad_fn is self)
+                    break
+            else:
+                value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
+            self._saved[name] = value
 
     def __call__(self, *grads):
         """Run the Function's backward: ``grad_fn(grad)`` in PyTorch.
@@ -140,24 +158,34 @@ class FunctionCtx(Node):
         graph is recorded for the backward), tensors otherwise; yours always
         gets tensors. Each gradient is then fitted to its input (``fit``).
         """
-        function = self._function
+        function, inputs = self._function, self._inputs
         as_arrays = not isinstance(grads[0], Tensor)
-        if as_arrays and not function.on_arrays:
-            grads = [None if g is None else _wrap(g) for g in grads]
-        self._as_arrays = as_arrays and function.on_arrays
+        if as_arrays and not function.on_arrays:  # yours gets tensors, the engine arrays back
+            return [None if g is None else g._data for g in self(*map(as_tensor, grads))]
+        self._as_arrays = as_arrays
         result = function.backward(self, *grads)
-        if not isinstance(result, tuple):
+        if result.__class__ is not tuple:
             result = (result,)
-        if len(result) != len(self.needs_input_grad):
+        if len(result) != len(inputs):
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(self.needs_input_grad)}, got {len(result)})"
+                f"(expected {len(inputs)}, got {len(result)})"
             )
-        inputs = enumerate(zip(result, self._inputs))
-        grads = [fit(g, meta, self, i) for i, (g, meta) in inputs if meta is not NUMBER]
-        if as_arrays and not function.on_arrays:  # back to arrays for the engine
-            grads = [g if g is None else g._data for g in grads]
+        if self._fit:
+            grads = [fit(g, inputs[i], self, i) for i, g in enumerate(result)]
+        else:
+            grads = list(result)
+        if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
+            grads = [g for g, meta in zip(grads, inputs) if meta is not NUMBER]
         return grads
+
+
+def as_tensor(grad):
+    return grad if grad is None or isinstance(grad, Tensor) else _wrap(grad)
+
+
+NUMBER = "not a tensor"  # an input of your Function that has no edge (a number)
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # only these can require grad
 
 
 class Function:
@@ -175,6 +203,8 @@ class Function:
     promotes = False  # cast the inputs to their common dtype first, as ``a + b`` does
     view = False  # the result is a view of input 0: same memory, same version counter
     inplace = False  # forward changes input 0 in place; the result is input 0 itself
+    optional_inputs = False  # some inputs may be None (batch norm without a weight)
+    fit_gradients = True  # inputs may broadcast or promote: fit gradients to them
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -197,6 +227,7 @@ class Function:
         attributes = {"_function": cls, "__module__": cls.__module__}
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
         cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
+        cls._tensors_only = cls.on_arrays and not cls.optional_inputs
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -205,7 +236,9 @@ class Function:
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
         recording = is_recording(inputs)
-        args = cls._arguments(inputs)
+        args = [x._data for x in inputs] if cls._tensors_only else cls._arguments(inputs)
+        if cls.promotes:
+            args = promote(args, inputs)
         if recording:
             ctx._record(inputs, args)
         if cls.inplace:
@@ -215,32 +248,24 @@ class Function:
         else:
             with no_grad():  # the operations inside your forward are not recorded
                 out = cls.forward(ctx, *args, **options)
-        if not recording:
-            return cls._wrap_result(out, inputs, None)
-        result = cls._wrap_result(out, inputs, ctx)
-        del ctx._forward
-        if ctx._results_saved:
-            ctx._keep_saved_results(out, result)
+        if cls._plain and out.__class__ is np.ndarray:  # the common case: one new tensor
+            result = _wrap(out, ctx if recording and out.dtype in FLOATS else None)
+        else:
+            result = cls._wrap_result(out, inputs, ctx if recording else None)
+        if recording:
+            del ctx._forward
+            if ctx._later:
+                ctx._keep_saved_results(out, result)
         return result
 
     @classmethod
     def _arguments(cls, inputs):
         """What forward receives: your Function the tensors, a built-in op their arrays."""
-        if not cls.on_arrays:
-            return inputs
-        arrays = [None if x is None else x._data for x in inputs]
-        if cls.promotes:
-            for array in arrays:
-                if array.dtype is not arrays[0].dtype:  # cast all to their common dtype
-                    dtype = dtypes.result_type(*inputs).numpy
-                    return [a.astype(dtype, copy=False) for a in arrays]
-        return arrays
+        return [_array(x) for x in inputs] if cls.on_arrays else inputs
 
     @classmethod
     def _wrap_result(cls, out, inputs, node):
         """The result tensor(s); only a floating-point result records ``node``."""
-        if cls._plain and out.__class__ is np.ndarray:  # the common case first
-            return _wrap(out, node if node is not None and out.dtype.kind == "f" else None)
         if isinstance(out, tuple):
             if not cls.on_arrays:
                 raise NotImplementedError("minigrad's custom Functions return a single tensor")
@@ -260,7 +285,7 @@ class Function:
             if node is not None and id(out) not in node._non_differentiable:
                 out._grad_fn, out._requires_grad = node, True
             return out
-        if node is not None and out.dtype.kind != "f":
+        if node is not None and np.asarray(out).dtype not in FLOATS:
             node = None  # integers and bools never require grad
         return view_of(inputs[0], out, node) if cls.view else _wrap(out, node)
 
@@ -274,19 +299,23 @@ class Op(Function):
     """
 
     on_arrays = True
+    fit_gradients = False  # the backward formula gives each input's own shape and dtype
 
 
 IDLE = FunctionCtx()  # the ctx of a forward run inside a backward formula: records nothing
 
 
-NUMBER = "not a tensor"  # an input of your Function that has no edge (a number)
+def _array(x):
+    return None if x is None else x._data
 
 
-def _input_meta(x):
-    """What ``fit`` will check a gradient for input ``x`` against: its shape and dtype."""
-    if isinstance(x, Tensor):
-        return x._data.shape, x._data.dtype
-    return None if x is None else NUMBER
+def promote(arrays, inputs):
+    """The arrays of a binary op (or cat) cast to their common dtype, PyTorch's promotion."""
+    for array in arrays:
+        if array.dtype is not arrays[0].dtype:
+            dtype = dtypes.result_type(*inputs).numpy
+            return [a.astype(dtype, copy=False) for a in arrays]
+    return arrays
 
 
 def fit(grad, meta, node, i):
@@ -295,9 +324,11 @@ def fit(grad, meta, node, i):
     A gradient that broadcasts to the input's shape is summed back to it
     (``unbroadcast``); one of another dtype is converted to the input's dtype.
     """
-    if grad is None or meta is None:
+    if grad is None or meta is None or meta is NUMBER:
         return None
     shape, dtype = meta
+    if grad.__class__ is np.ndarray and grad.shape == shape and grad.dtype is dtype:
+        return grad  # the common case, checked first
     if not isinstance(grad, (Tensor, np.ndarray)):
         if not node._function.on_arrays or not isinstance(grad, np.generic):
             raise TypeError(
@@ -317,7 +348,7 @@ def fit(grad, meta, node, i):
         grad = unbroadcast(grad, shape)
     if isinstance(grad, Tensor):
         return grad if grad._data.dtype == dtype else grad.to(dtypes._BY_NUMPY[dtype])
-    return np.asarray(grad, dtype=dtype)
+    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def unbroadcast(grad, shape):

@@ -139,7 +139,8 @@ class Node:
     next_functions = ()
     # Rarely changed, so they start as class attributes: a node that needs its
     # own sets it on itself, which hides the default.
-    _saved = None  # name -> SavedTensor (None: not saved) or a plain value (alpha)
+    _saved = None  # name -> SavedTensor (None: not saved)
+    _values = None  # name -> a plain value saved (alpha)
     _freed = False  # True once backward released the saved tensors
     _pre_hooks = None  # hooks registered on the output tensor
     _retained = None  # the output tensor, if it called retain_grad()
@@ -163,30 +164,29 @@ class Node:
         Plain values (``alpha``) stay; a saved tensor reads as freed from now on.
         """
         if self._saved:
-            self._saved = {
-                name: FREED if value is None or isinstance(value, SavedTensor) else value
-                for name, value in self._saved.items()
-            }
+            self._saved = dict.fromkeys(self._saved, FREED)
             self._freed = True
 
     def __getattr__(self, attr):
         # PyTorch exposes what a node saved as ``_saved_<name>`` attributes.
-        saved = self.__dict__.get("_saved")
-        if attr.startswith("_saved_") and saved and attr[7:] in saved:
-            value = saved[attr[7:]]
+        name, d = attr[7:], self.__dict__
+        if attr.startswith("_saved_") and name in (d.get("_saved") or ()):
+            value = d["_saved"][name]
             if value is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            return value.unpack(self) if isinstance(value, SavedTensor) else value
+            return None if value is None else value.unpack(self)
+        if attr.startswith("_saved_") and name in (d.get("_values") or ()):
+            return d["_values"][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def __dir__(self):
-        names = [f"_saved_{name}" for name in self._saved or () if isinstance(name, str)]
-        return list(super().__dir__()) + names
+        names = [*(self._saved or ()), *(self._values or ())]
+        return list(super().__dir__()) + [f"_saved_{n}" for n in names if isinstance(n, str)]
 
     def saved_tensors_nbytes(self):
         """Bytes of memory held by this node's saved tensors (for chapter 09)."""
-        values = (self._saved or {}).values()
-        return sum(s.tensor._data.nbytes for s in values if isinstance(s, SavedTensor))
+        saved = (self._saved or {}).values()
+        return sum(s.tensor._data.nbytes for s in saved if isinstance(s, SavedTensor))
 
 
 class AccumulateGrad(Node):
@@ -208,8 +208,8 @@ class AccumulateGrad(Node):
 
 def gradient_edge(tensor):
     """Where the gradient for ``tensor`` goes: its grad_fn, its accumulator, or nowhere."""
-    if tensor is None or not tensor._requires_grad:
-        return (None, 0)
     if tensor._grad_fn is not None:
         return (tensor._grad_fn, 0)
+    if not tensor._requires_grad:
+        return (None, 0)
     return (tensor._get_accumulator(), 0)

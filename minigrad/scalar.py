@@ -110,11 +110,9 @@ def _edge(x):
 class Add(Function):
     node_name = "AddBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         return a + b
 
-    @staticmethod
     def backward(ctx, grad):
         return grad, grad
 
@@ -122,11 +120,9 @@ class Add(Function):
 class Sub(Function):
     node_name = "SubBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         return a - b
 
-    @staticmethod
     def backward(ctx, grad):
         return grad, -grad
 
@@ -136,11 +132,9 @@ class Rsub(Function):
 
     node_name = "RsubBackward1"
 
-    @staticmethod
     def forward(ctx, a, number):
         return number - a
 
-    @staticmethod
     def backward(ctx, grad):
         return (-grad,)
 
@@ -150,12 +144,10 @@ class Mul(Function):
 
     node_name = "MulBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a * b
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return grad * b, grad * a
@@ -164,12 +156,10 @@ class Mul(Function):
 class Div(Function):
     node_name = "DivBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return grad / b, -grad * a / (b * b)
@@ -180,12 +170,10 @@ class Pow(Function):
 
     node_name = "PowBackward0"
 
-    @staticmethod
     def forward(ctx, a, n):
         ctx.save_for_backward(a, n)
         return a**n
 
-    @staticmethod
     def backward(ctx, grad):
         a, n = ctx.saved_tensors
         return (grad * n * a ** (n - 1),)
@@ -194,11 +182,9 @@ class Pow(Function):
 class Neg(Function):
     node_name = "NegBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         return -a
 
-    @staticmethod
     def backward(ctx, grad):
         return (-grad,)
 
@@ -206,13 +192,11 @@ class Neg(Function):
 class Reciprocal(Function):
     node_name = "ReciprocalBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         r = 1 / a
         ctx.save_for_backward(r)
         return r
 
-    @staticmethod
     def backward(ctx, grad):
         (r,) = ctx.saved_tensors
         return (-grad * r * r,)
@@ -223,13 +207,11 @@ class Exp(Function):
 
     node_name = "ExpBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         e = math.exp(a)
         ctx.save_for_backward(e)
         return e
 
-    @staticmethod
     def backward(ctx, grad):
         (e,) = ctx.saved_tensors
         return (grad * e,)
@@ -238,12 +220,10 @@ class Exp(Function):
 class Log(Function):
     node_name = "LogBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return math.log(a)
 
-    @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return (grad / a,)
@@ -252,13 +232,11 @@ class Log(Function):
 class Tanh(Function):
     node_name = "TanhBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         t = math.tanh(a)
         ctx.save_for_backward(t)
         return t
 
-    @staticmethod
     def backward(ctx, grad):
         (t,) = ctx.saved_tensors
         return (grad * (1 - t * t),)
@@ -267,13 +245,11 @@ class Tanh(Function):
 class Sigmoid(Function):
     node_name = "SigmoidBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         s = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
         ctx.save_for_backward(s)
         return s
 
-    @staticmethod
     def backward(ctx, grad):
         (s,) = ctx.saved_tensors
         return (grad * s * (1 - s),)
@@ -282,13 +258,11 @@ class Sigmoid(Function):
 class Relu(Function):
     node_name = "ReluBackward0"
 
-    @staticmethod
     def forward(ctx, a):
         r = a if a > 0 else 0.0
         ctx.save_for_backward(r)
         return r
 
-    @staticmethod
     def backward(ctx, grad):
         (r,) = ctx.saved_tensors
         return (grad if r > 0 else 0.0,)

@@ -60,7 +60,7 @@ class device:
 _CPU = device("cpu")
 
 
-def _wrap(array, grad_fn=None):
+def _wrap(array, grad_fn=None, version_counter=None):
     """A new tensor around ``array`` (no copy); the op that made it is ``grad_fn``."""
     if array.__class__ is not np.ndarray:
         array = np.asarray(array)  # numpy returns scalars for 0-d results; keep arrays
@@ -68,7 +68,7 @@ def _wrap(array, grad_fn=None):
     t._data = array
     t._requires_grad = grad_fn is not None
     t._grad_fn = grad_fn
-    t._version_counter = VersionCounter()
+    t._version_counter = version_counter or VersionCounter()
     t._is_inference = _state.inference_mode
     return t
 
@@ -229,8 +229,7 @@ class Tensor:
     # --- sharing memory -------------------------------------------------------
     def detach(self):
         """A tensor with the same data (memory *and* version counter) and no history."""
-        t = _wrap(self._data)
-        t._version_counter = self._version_counter
+        t = _wrap(self._data, None, self._version_counter)
         t._is_inference = self._is_inference
         return t
 
@@ -387,271 +386,101 @@ class Tensor:
         return new
 
     # --- operations: each is a Function in minigrad/ops ---------------------------
-    # Python's operators return NotImplemented for an operand they do not take,
-    # so that Python can try the other operand's method (or raise its TypeError).
-    def __add__(self, other):
-        return ops.add(self, other) if ops.is_operand(other) else NotImplemented
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        return ops.sub(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __rsub__(self, other):
-        return ops.rsub(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __mul__(self, other):
-        return ops.mul(self, other) if ops.is_operand(other) else NotImplemented
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return ops.div(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __rtruediv__(self, other):
-        return ops.rdiv(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __pow__(self, other):
-        return ops.pow(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __rpow__(self, other):
-        return ops.pow(other, self) if ops.is_operand(other) else NotImplemented
-
+    # fmt: off
+    def __add__(self, other): return ops.operator(ops.add, self, other)
+    def __sub__(self, other): return ops.operator(ops.sub, self, other)
+    def __rsub__(self, other): return ops.operator(ops.rsub, self, other)
+    def __mul__(self, other): return ops.operator(ops.mul, self, other)
+    def __truediv__(self, other): return ops.operator(ops.div, self, other)
+    def __rtruediv__(self, other): return ops.operator(ops.rdiv, self, other)
+    def __pow__(self, other): return ops.operator(ops.pow, self, other)
+    def __rpow__(self, other): return ops.pow(other, self) if ops.is_operand(other) else NotImplemented
     def __matmul__(self, other):
         return ops.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+    def __rmatmul__(self, other): return NotImplemented
+    def __eq__(self, other): return ops.operator(ops.eq, self, other)
+    def __ne__(self, other): return ops.operator(ops.ne, self, other)
+    def __lt__(self, other): return ops.operator(ops.lt, self, other)
+    def __le__(self, other): return ops.operator(ops.le, self, other)
+    def __gt__(self, other): return ops.operator(ops.gt, self, other)
+    def __ge__(self, other): return ops.operator(ops.ge, self, other)
+    def __iadd__(self, other): return ops.operator(ops.add_, self, other)
+    def __isub__(self, other): return ops.operator(ops.sub_, self, other)
+    def __imul__(self, other): return ops.operator(ops.mul_, self, other)
+    def __itruediv__(self, other): return ops.operator(ops.div_, self, other)
+    __radd__, __rmul__ = __add__, __mul__
+    def __neg__(self): return ops.neg(self)
+    def __abs__(self): return ops.abs(self)
+    def __invert__(self): return ops.logical_not(self)
+    def __getitem__(self, key): return ops.getitem(self, key)
+    def __setitem__(self, key, value): ops.setitem(self, key, value)
 
-    def __rmatmul__(self, other):
-        return NotImplemented
-
-    def __eq__(self, other):
-        return ops.eq(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __ne__(self, other):
-        return ops.ne(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __lt__(self, other):
-        return ops.lt(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __le__(self, other):
-        return ops.le(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __gt__(self, other):
-        return ops.gt(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __ge__(self, other):
-        return ops.ge(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __iadd__(self, other):  # ``t += 1`` is ``t.add_(1)``
-        return ops.add_(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __isub__(self, other):
-        return ops.sub_(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __imul__(self, other):
-        return ops.mul_(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __itruediv__(self, other):
-        return ops.div_(self, other) if ops.is_operand(other) else NotImplemented
-
-    def __neg__(self):
-        return ops.neg(self)
-
-    def __abs__(self):
-        return ops.abs(self)
-
-    def __invert__(self):
-        return ops.logical_not(self)
-
-    def __getitem__(self, key):
-        return ops.getitem(self, key)
-
-    def __setitem__(self, key, value):
-        ops.setitem(self, key, value)
-
-    def add(self, other, alpha=1):
-        return ops.add(self, other, alpha)
-
-    def sub(self, other, alpha=1):
-        return ops.sub(self, other, alpha)
-
-    def mul(self, other):
-        return ops.mul(self, other)
-
-    def div(self, other):
-        return ops.div(self, other)
-
-    def pow(self, exponent):
-        return ops.pow(self, exponent)
-
-    def maximum(self, other):
-        return ops.maximum(self, other)
-
-    def eq(self, other):
-        return ops.eq(self, other)
-
-    def ne(self, other):
-        return ops.ne(self, other)
-
-    def lt(self, other):
-        return ops.lt(self, other)
-
-    def le(self, other):
-        return ops.le(self, other)
-
-    def gt(self, other):
-        return ops.gt(self, other)
-
-    def ge(self, other):
-        return ops.ge(self, other)
-
-    def neg(self):
-        return ops.neg(self)
-
-    def exp(self):
-        return ops.exp(self)
-
-    def log(self):
-        return ops.log(self)
-
-    def tanh(self):
-        return ops.tanh(self)
-
-    def sigmoid(self):
-        return ops.sigmoid(self)
-
-    def relu(self):
-        return ops.relu(self)
-
-    def reciprocal(self):
-        return ops.reciprocal(self)
-
-    def sqrt(self):
-        return ops.sqrt(self)
-
-    def abs(self):
-        return ops.abs(self)
-
-    def sign(self):
-        return ops.sign(self)
-
-    def logical_not(self):
-        return ops.logical_not(self)
+    def add(self, other, alpha=1): return ops.add(self, other, alpha)
+    def sub(self, other, alpha=1): return ops.sub(self, other, alpha)
+    def mul(self, other): return ops.mul(self, other)
+    def div(self, other): return ops.div(self, other)
+    def pow(self, exponent): return ops.pow(self, exponent)
+    def maximum(self, other): return ops.maximum(self, other)
+    def eq(self, other): return ops.eq(self, other)
+    def ne(self, other): return ops.ne(self, other)
+    def lt(self, other): return ops.lt(self, other)
+    def le(self, other): return ops.le(self, other)
+    def gt(self, other): return ops.gt(self, other)
+    def ge(self, other): return ops.ge(self, other)
+    def neg(self): return ops.neg(self)
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+    def tanh(self): return ops.tanh(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def relu(self): return ops.relu(self)
+    def reciprocal(self): return ops.reciprocal(self)
+    def sqrt(self): return ops.sqrt(self)
+    def abs(self): return ops.abs(self)
+    def sign(self): return ops.sign(self)
+    def logical_not(self): return ops.logical_not(self)
 
     def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-        return ops.sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+        return ops.sum(self, dim, keepdim, dtype, axis, keepdims)
+    def mean(self, dim=None, keepdim=False): return ops.mean(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False): return ops.all(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False): return ops.any(self, dim, keepdim)
+    def softmax(self, dim): return ops.softmax(self, dim)
+    def log_softmax(self, dim): return ops.log_softmax(self, dim)
+    def mm(self, mat2): return ops.mm(self, mat2)
+    def matmul(self, other): return ops.matmul(self, other)
+    def dot(self, other): return ops.dot(self, other)
 
-    def mean(self, dim=None, keepdim=False):
-        return ops.mean(self, dim, keepdim)
+    def view(self, *shape): return ops.view(self, *shape)
+    def reshape(self, *shape): return ops.reshape(self, *shape)
+    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
+    def t(self): return ops.t(self)
+    T = property(lambda self: ops.T(self))
+    mT = property(lambda self: ops.transpose(self, -2, -1))
+    def permute(self, *dims): return ops.permute(self, *dims)
+    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
+    def squeeze(self, dim=None): return ops.squeeze(self, dim)
+    def expand(self, *sizes): return ops.expand(self, *sizes)
+    def clone(self): return ops.clone(self)
+    def contiguous(self): return ops.contiguous(self)
+    def to(self, dtype=None, copy=False): return ops.to(self, dtype, copy)
+    def float(self): return ops.to(self, dtypes.float32)
+    def double(self): return ops.to(self, dtypes.float64)
+    def long(self): return ops.to(self, dtypes.int64)
+    def int(self): return ops.to(self, dtypes.int32)
+    def bool(self): return ops.to(self, dtypes.bool)
 
-    def max(self, dim=None, keepdim=False):
-        return ops.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return ops.min(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return ops.argmax(self, dim, keepdim)
-
-    def all(self, dim=None, keepdim=False):
-        return ops.all(self, dim, keepdim)
-
-    def any(self, dim=None, keepdim=False):
-        return ops.any(self, dim, keepdim)
-
-    def softmax(self, dim):
-        return ops.softmax(self, dim)
-
-    def log_softmax(self, dim):
-        return ops.log_softmax(self, dim)
-
-    def mm(self, mat2):
-        return ops.mm(self, mat2)
-
-    def matmul(self, other):
-        return ops.matmul(self, other)
-
-    def dot(self, other):
-        return ops.dot(self, other)
-
-    def view(self, *shape):
-        return ops.view(self, *shape)
-
-    def reshape(self, *shape):
-        return ops.reshape(self, *shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return ops.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0, dim1):
-        return ops.transpose(self, dim0, dim1)
-
-    def t(self):
-        return ops.t(self)
-
-    @property
-    def T(self):
-        return ops.T(self)
-
-    @property
-    def mT(self):
-        return ops.transpose(self, -2, -1)
-
-    def permute(self, *dims):
-        return ops.permute(self, *dims)
-
-    def unsqueeze(self, dim):
-        return ops.unsqueeze(self, dim)
-
-    def squeeze(self, dim=None):
-        return ops.squeeze(self, dim)
-
-    def expand(self, *sizes):
-        return ops.expand(self, *sizes)
-
-    def clone(self):
-        return ops.clone(self)
-
-    def contiguous(self):
-        return ops.contiguous(self)
-
-    def to(self, dtype=None, copy=False):
-        return ops.to(self, dtype, copy)
-
-    def float(self):
-        return ops.to(self, dtypes.float32)
-
-    def double(self):
-        return ops.to(self, dtypes.float64)
-
-    def long(self):
-        return ops.to(self, dtypes.int64)
-
-    def int(self):
-        return ops.to(self, dtypes.int32)
-
-    def bool(self):
-        return ops.to(self, dtypes.bool)
-
-    def add_(self, other, alpha=1):
-        return ops.add_(self, other, alpha)
-
-    def sub_(self, other, alpha=1):
-        return ops.sub_(self, other, alpha)
-
-    def mul_(self, other):
-        return ops.mul_(self, other)
-
-    def div_(self, other):
-        return ops.div_(self, other)
-
-    def zero_(self):
-        return ops.zero_(self)
-
-    def fill_(self, value):
-        return ops.fill_(self, value)
-
-    def copy_(self, src):
-        return ops.copy_(self, src)
+    def add_(self, other, alpha=1): return ops.add_(self, other, alpha)
+    def sub_(self, other, alpha=1): return ops.sub_(self, other, alpha)
+    def mul_(self, other): return ops.mul_(self, other)
+    def div_(self, other): return ops.div_(self, other)
+    def zero_(self): return ops.zero_(self)
+    def fill_(self, value): return ops.fill_(self, value)
+    def copy_(self, src): return ops.copy_(self, src)
+    # fmt: on
 
 
 # The operations, the engine and the printer all use Tensor: they load after it.

@@ -11,7 +11,7 @@
 This namespace is what ``Tensor``'s methods call.
 """
 
-from .common import is_operand
+from .common import is_operand, operator
 from .elementwise import (
     abs,
     add,

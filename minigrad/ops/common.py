@@ -5,7 +5,6 @@ turns what the user passed (tensors, Python numbers) into the inputs of
 ``apply``, with PyTorch's checks and error messages.
 """
 
-import functools
 import numbers
 
 import numpy as np
@@ -19,6 +18,12 @@ def is_operand(x):
     if isinstance(x, Tensor) or x.__class__ in (float, int, bool):
         return True  # the common cases first: the abstract check below is slower
     return isinstance(x, (numbers.Number, np.number, np.bool_))
+
+
+def operator(op, tensor, other):
+    """A Python operator (``t * other``): NotImplemented for an operand it does not take
+    (a list, a string), so that Python tries the other operand or raises its TypeError."""
+    return op(tensor, other) if is_operand(other) else NotImplemented
 
 
 def wrapped_number(x):
@@ -82,17 +87,18 @@ def dim_index(d, ndim):
     return d % top
 
 
-def tensor_function(fn):
+def tensor_function(fn, name):
     """The module-level form of a method (``mg.exp(t)``): refuse a non-tensor input
     with PyTorch's TypeError, instead of failing somewhere inside."""
 
-    @functools.wraps(fn)
     def checked(input, *args, **kwargs):
         if not isinstance(input, Tensor):
             raise TypeError(
-                f"{fn.__name__}(): argument 'input' (position 1) must be Tensor, "
+                f"{name}(): argument 'input' (position 1) must be Tensor, "
                 f"not {type(input).__name__}"
             )
         return fn(input, *args, **kwargs)
 
+    checked.__name__ = checked.__qualname__ = name
+    checked.__doc__ = fn.__doc__
     return checked

@@ -19,14 +19,13 @@ class Add(Op):
     """a + alpha*b: the gradient goes to a unchanged and to b times alpha."""
 
     node_name = "AddBackward0"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
         return a + b * alpha if alpha != 1 else a + b
 
-    @staticmethod
     def backward(ctx, grad):
         return grad, grad * ctx.alpha if ctx.alpha != 1 else grad
 
@@ -35,14 +34,13 @@ class Sub(Op):
     """a - alpha*b: the gradient goes to a unchanged and to b times -alpha."""
 
     node_name = "SubBackward0"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
         return a - b * alpha if alpha != 1 else a - b
 
-    @staticmethod
     def backward(ctx, grad):
         return grad, grad * -ctx.alpha
 
@@ -52,11 +50,9 @@ class Rsub(Op):
 
     node_name = "RsubBackward1"
 
-    @staticmethod
     def forward(ctx, x, number, dtype):
         return np.subtract(number, x, dtype=dtype)
 
-    @staticmethod
     def backward(ctx, grad):
         return -grad
 
@@ -66,15 +62,14 @@ class Mul(Op):
     saved only if the other input needs a gradient (PyTorch's choice)."""
 
     node_name = "MulBackward0"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
         ctx.save(self=a if needs[1] else None, other=b if needs[0] else None)
         return a * b
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return grad * b if b is not None else None, grad * a if a is not None else None
@@ -85,12 +80,10 @@ class MulNumber(Op):
 
     node_name = "MulBackward1"
 
-    @staticmethod
     def forward(ctx, x, number):
         ctx.save(other=number)
         return x * number
 
-    @staticmethod
     def backward(ctx, grad):
         return grad * ctx.other
 
@@ -100,11 +93,9 @@ class AddNumber(Op):
 
     node_name = "AddBackward1"
 
-    @staticmethod
     def forward(ctx, x, number):
         return x + number
 
-    @staticmethod
     def backward(ctx, grad):
         return grad
 
@@ -113,9 +104,9 @@ class Div(Op):
     """a / b: d/da = 1/b and d/db = -a/b**2. Integers divide into floats."""
 
     node_name = "DivBackward0"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b):
         if a.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
             a, b = a.astype(np.float32), b.astype(np.float32)
@@ -123,7 +114,6 @@ class Div(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
@@ -135,14 +125,12 @@ class Reciprocal(Op):
 
     node_name = "ReciprocalBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore"):
             result = np.reciprocal(as_float(x))
         ctx.save(result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return -grad * result * result
@@ -151,11 +139,9 @@ class Reciprocal(Op):
 class Neg(Op):
     node_name = "NegBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         return -x
 
-    @staticmethod
     def backward(ctx, grad):
         return -grad
 
@@ -165,12 +151,10 @@ class Pow(Op):
 
     node_name = "PowBackward0"
 
-    @staticmethod
     def forward(ctx, x, exponent):
         ctx.save(self=x, exponent=exponent)
         return power(x, np.asarray(exponent, dtype=x.dtype))
 
-    @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         n = ctx.exponent
@@ -184,15 +168,14 @@ class PowTensor(Op):
     """a ** b for tensors: d/da = b * a**(b-1), d/db = a**b * log(a)."""
 
     node_name = "PowBackward1"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b):
         result = power(a, b)
         ctx.save(self=a, exponent=b, result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         a, b, result = ctx.saved_tensors
         needs = ctx.needs_input_grad
@@ -205,13 +188,11 @@ class PowOfNumber(Op):
 
     node_name = "PowBackward2"
 
-    @staticmethod
     def forward(ctx, x, base, dtype):
         result = np.power(np.asarray(base, dtype=dtype), x.astype(dtype, copy=False))
         ctx.save(result=result, base=base)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return grad * result * float(np.log(ctx.base))
@@ -228,14 +209,12 @@ class Exp(Op):
 
     node_name = "ExpBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
             result = np.exp(as_float(x))
         ctx.save(result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return grad * result
@@ -246,13 +225,11 @@ class Log(Op):
 
     node_name = "LogBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         ctx.save(self=x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(as_float(x))
 
-    @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad / x
@@ -263,13 +240,11 @@ class Tanh(Op):
 
     node_name = "TanhBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         result = np.tanh(as_float(x))
         ctx.save(result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return TanhBackward.apply(grad, result)
@@ -281,12 +256,10 @@ class TanhBackward(Op):
 
     node_name = "TanhBackwardBackward0"
 
-    @staticmethod
     def forward(ctx, grad, y):
         ctx.save(grad_output=grad, output=y)
         return grad * (1 - y * y)
 
-    @staticmethod
     def backward(ctx, grad):
         grad_output, y = ctx.saved_tensors
         needs = ctx.needs_input_grad
@@ -299,7 +272,6 @@ class Sigmoid(Op):
 
     node_name = "SigmoidBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         x = as_float(x)
         # exp of a negative number never overflows: e = exp(-|x|), then
@@ -309,7 +281,6 @@ class Sigmoid(Op):
         ctx.save(result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return SigmoidBackward.apply(grad, result)
@@ -321,12 +292,10 @@ class SigmoidBackward(Op):
 
     node_name = "SigmoidBackwardBackward0"
 
-    @staticmethod
     def forward(ctx, grad, s):
         ctx.save(grad_output=grad, output=s)
         return grad * (s * (1 - s))
 
-    @staticmethod
     def backward(ctx, grad):
         grad_output, s = ctx.saved_tensors
         needs = ctx.needs_input_grad
@@ -339,13 +308,11 @@ class Relu(Op):
 
     node_name = "ReluBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         result = np.maximum(x, 0).astype(x.dtype, copy=False)
         ctx.save(result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return grad * (result > 0)
@@ -356,14 +323,12 @@ class Sqrt(Op):
 
     node_name = "SqrtBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):
             result = np.sqrt(as_float(x))
         ctx.save(result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
         return grad / (2 * result)
@@ -374,12 +339,10 @@ class Abs(Op):
 
     node_name = "AbsBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         ctx.save(self=x)
         return np.abs(x)
 
-    @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad * sign(x)
@@ -389,32 +352,30 @@ class Maximum(Op):
     """The gradient goes to the larger input (split in half on ties, as PyTorch)."""
 
     node_name = "MaximumBackward0"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b):
         ctx.save(self=a, other=b)
         return np.maximum(a, b)
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        a_wins = (a > b) + (a == b) * 0.5
-        return grad * a_wins, grad * (1 - a_wins)
+        ties = grad * (a == b) * 0.5
+        return grad * (a > b) + ties, grad * (a < b) + ties
 
 
 class Where(Op):
     """where(condition, a, b): the gradient goes to a where condition holds, else to b."""
 
     node_name = "WhereBackward0"
+    fit_gradients = True
     promotes = True
 
-    @staticmethod
     def forward(ctx, a, b, condition):
         ctx.save(condition=condition)
         return np.where(condition._data, a, b)
 
-    @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
         return grad * condition, grad * ~condition
@@ -461,8 +422,7 @@ def rdiv(input, number):
     return mul(reciprocal(input), number)
 
 
-def reciprocal(input):
-    return Reciprocal.apply(input)
+reciprocal = Reciprocal.apply
 
 
 def neg(input):
@@ -486,32 +446,25 @@ def pow(input, exponent):
     return Pow.apply(input, exponent=exponent)
 
 
-def exp(input):
-    return Exp.apply(input)
+exp = Exp.apply
 
 
-def log(input):
-    return Log.apply(input)
+log = Log.apply
 
 
-def tanh(input):
-    return Tanh.apply(input)
+tanh = Tanh.apply
 
 
-def sigmoid(input):
-    return Sigmoid.apply(input)
+sigmoid = Sigmoid.apply
 
 
-def relu(input):
-    return Relu.apply(input)
+relu = Relu.apply
 
 
-def sqrt(input):
-    return Sqrt.apply(input)
+sqrt = Sqrt.apply
 
 
-def abs(input):
-    return Abs.apply(input)
+abs = Abs.apply
 
 
 def sign(input):

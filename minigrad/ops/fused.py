@@ -20,8 +20,8 @@ class Addmm(Op):
     matrices the two products of mm's backward."""
 
     node_name = "AddmmBackward0"
+    fit_gradients = True
 
-    @staticmethod
     def forward(ctx, bias, mat1, mat2):
         needs = ctx.needs_input_grad
         ctx.save(mat1=mat1 if needs[2] else None, mat2=mat2 if needs[1] else None)
@@ -30,7 +30,6 @@ class Addmm(Op):
         out += bias  # in place into the fresh product: no second array of that size
         return out
 
-    @staticmethod
     def backward(ctx, grad):
         mat1, mat2 = ctx.saved_tensors
         grad_mat1 = Mm.apply(grad, T.apply(mat2)) if mat2 is not None else None
@@ -68,14 +67,13 @@ class MseLoss(Op):
     """loss = mean((x - t)**2): d/dx = 2 (x - t) / n, d/dt = the negative of that."""
 
     node_name = "MseLossBackward0"
+    fit_gradients = True
 
-    @staticmethod
     def forward(ctx, x, target, reduction):
         ctx.save(self=x, target=target, reduction=reduction)
         diff = x - target
         return _reduce(diff * diff, reduction)
 
-    @staticmethod
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
         g = _spread(grad, x.shape, int(np.prod(x.shape)), ctx.reduction) * (2 * (x - t))
@@ -91,13 +89,11 @@ class NllLoss(Op):
 
     node_name = "NllLossBackward0"
 
-    @staticmethod
     def forward(ctx, logp, target, reduction):
         ctx.save(target=target, reduction=reduction)
         ctx.shape = logp.shape
         return _reduce(-logp[np.arange(logp.shape[0]), target._data], reduction)
 
-    @staticmethod
     def backward(ctx, grad):
         target = np.asarray(ctx.saved_tensors[0])
         rows = np.arange(target.shape[0])
@@ -119,8 +115,8 @@ class NativeBatchNorm(Op):
     """
 
     node_name = "NativeBatchNormBackward0"
+    optional_inputs = True  # weight and bias may be None
 
-    @staticmethod
     def forward(ctx, x, weight, bias, stats, training, momentum, eps):
         ctx.dims, ctx.training = (0, *range(2, x.ndim)), training
         ctx.channels = [x.shape[1] if d == 1 else 1 for d in range(x.ndim)]
@@ -135,7 +131,6 @@ class NativeBatchNorm(Op):
             out = out + bias.reshape(ctx.channels)
         return out.astype(x.dtype, copy=False)
 
-    @staticmethod
     def backward(ctx, grad):
         x, w, mean, invstd = ctx.saved_tensors
         xhat = (x - mean) * invstd

@@ -28,7 +28,6 @@ from .shape import Clone, normalize_index
 class AddInplace(Add):
     inplace, promotes = True, False
 
-    @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
         return np.add(a, b * alpha if alpha != 1 else b, out=a, casting="unsafe")
@@ -37,7 +36,6 @@ class AddInplace(Add):
 class SubInplace(Sub):
     inplace, promotes = True, False
 
-    @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
         return np.subtract(a, b * alpha if alpha != 1 else b, out=a, casting="unsafe")
@@ -46,7 +44,6 @@ class SubInplace(Sub):
 class MulInplace(Mul):
     inplace, promotes = True, False
 
-    @staticmethod
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad  # a's values before the change, if b needs a gradient
         ctx.save(self=a.copy() if needs[1] else None, other=b if needs[0] else None)
@@ -56,7 +53,6 @@ class MulInplace(Mul):
 class DivInplace(Div):
     inplace, promotes = True, False
 
-    @staticmethod
     def forward(ctx, a, b):
         ctx.save(self=a.copy() if ctx.needs_input_grad[1] else None, other=b)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -66,7 +62,6 @@ class DivInplace(Div):
 class ReluInplace(Relu):
     inplace = True
 
-    @staticmethod
     def forward(ctx, x):
         np.maximum(x, 0, out=x)
         ctx.save(result=x)  # an in-place op's input 0 is its result
@@ -79,12 +74,10 @@ class Zero(Op):
     node_name = "ZeroBackward0"
     inplace = True
 
-    @staticmethod
     def forward(ctx, x, value=0):
         x[...] = value
         return x
 
-    @staticmethod
     def backward(ctx, grad):
         return grad * 0
 
@@ -105,9 +98,9 @@ class Copy(Op):
     """t.copy_(src): t's old values are gone (zero gradient); src gets the gradient."""
 
     node_name = "minigrad::autograd::CopyBackwards"
+    fit_gradients = True
     inplace = True
 
-    @staticmethod
     def forward(ctx, x, src):
         try:
             np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
@@ -118,7 +111,6 @@ class Copy(Op):
             ) from None
         return x
 
-    @staticmethod
     def backward(ctx, grad):
         needs = ctx.needs_input_grad
         return grad * 0 if needs[0] else None, grad if needs[1] else None
@@ -128,15 +120,14 @@ class CopySlices(Op):
     """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
 
     node_name = "minigrad::autograd::CopySlices"
+    fit_gradients = True
     inplace = True
 
-    @staticmethod
     def forward(ctx, x, value, key):
         ctx.key = key
         x[key] = value
         return x
 
-    @staticmethod
     def backward(ctx, grad):
         grad_self = None
         if ctx.needs_input_grad[0]:
@@ -194,13 +185,8 @@ def div_(t, other):
     return DivInplace.apply(t, other)
 
 
-def relu_(t):
-    """In-place relu: t becomes max(t, 0); its new history is a ReluBackward0."""
-    return ReluInplace.apply(t)
-
-
-def zero_(t):
-    return Zero.apply(t)
+relu_ = ReluInplace.apply  # t becomes max(t, 0); its new history is a ReluBackward0
+zero_ = Zero.apply
 
 
 def fill_(t, value):

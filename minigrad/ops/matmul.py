@@ -17,13 +17,11 @@ class Mm(Op):
 
     node_name = "MmBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
         ctx.save(self=a if needs[1] else None, mat2=b if needs[0] else None)
         return a @ b
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         grad_a = Mm.apply(grad, T.apply(b)) if b is not None else None
@@ -59,13 +57,11 @@ class Mv(Op):
 
     node_name = "MvBackward0"
 
-    @staticmethod
     def forward(ctx, m, v):
         needs = ctx.needs_input_grad
         ctx.save(self=m if needs[1] else None, vec=v if needs[0] else None)
         return m @ v
 
-    @staticmethod
     def backward(ctx, grad):
         m, v = ctx.saved_tensors
         outer = Unsqueeze.apply(grad, dim=1) * Unsqueeze.apply(v, dim=0) if v is not None else None
@@ -77,13 +73,11 @@ class Dot(Op):
 
     node_name = "DotBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
         ctx.save(self=a if needs[1] else None, tensor=b if needs[0] else None)
         return np.asarray(np.dot(a, b))
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return grad * b if b is not None else None, grad * a if a is not None else None
@@ -94,13 +88,11 @@ class Bmm(Op):
 
     node_name = "BmmBackward0"
 
-    @staticmethod
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
         ctx.save(self=a if needs[1] else None, mat2=b if needs[0] else None)
         return np.matmul(a, b)
 
-    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         grad_a = Bmm.apply(grad, Transpose.apply(b, dim0=1, dim1=2)) if b is not None else None

@@ -39,14 +39,12 @@ class Sum(Op):
 
     node_name = "SumBackward0"
 
-    @staticmethod
     def forward(ctx, x, dims=None, keepdim=False, dtype=None):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # sums of integers are int64, as in PyTorch
         return np.asarray(np.sum(x, axis=dims, keepdims=keepdim and dims is not None, dtype=dtype))
 
-    @staticmethod
     def backward(ctx, grad):
         return _spread(grad, ctx.shape, ctx.dims, ctx.keepdim)
 
@@ -62,7 +60,6 @@ class Mean(Op):
 
     node_name = "MeanBackward0"
 
-    @staticmethod
     def forward(ctx, x, dims=None, keepdim=False):
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
@@ -71,7 +68,6 @@ class Mean(Op):
         ctx.count = x.size // builtins.max(out.size, 1) if x.size else 0
         return out.astype(x.dtype, copy=False)
 
-    @staticmethod
     def backward(ctx, grad):
         return _spread(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
 
@@ -80,7 +76,7 @@ class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
     """``axis`` and ``keepdims`` are numpy's names for ``dim`` and ``keepdim``; PyTorch
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
     dim = axis if axis is not None else dim
@@ -105,17 +101,15 @@ class MaxAll(Op):
 
     node_name = "MaxBackward1"
 
-    @staticmethod
     def forward(ctx, x, pick):
         result = np.asarray(pick(x))
         ctx.save(self=x, result=result)
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         x, result = ctx.saved_tensors
         mask = x == result
-        return grad * mask / mask.sum()
+        return grad * mask / int(mask.sum())
 
 
 class MinAll(MaxAll):
@@ -127,14 +121,12 @@ class MaxDim(Op):
 
     node_name = "MaxBackward0"
 
-    @staticmethod
     def forward(ctx, x, dim, keepdim, pick, arg):
         indices = np.asarray(arg(x, axis=dim, keepdims=keepdim), dtype=np.int64)
         ctx.save(indices=indices)
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         return np.asarray(pick(x, axis=dim, keepdims=keepdim)), indices
 
-    @staticmethod
     def backward(ctx, grad):
         indices = np.asarray(ctx.saved_tensors[0])
         if not ctx.keepdim:
@@ -196,7 +188,6 @@ class Softmax(Op):
 
     node_name = "SoftmaxBackward0"
 
-    @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(_shifted(x, dim))
         result = e / np.sum(e, axis=dim, keepdims=True)
@@ -204,7 +195,6 @@ class Softmax(Op):
         ctx.dim = dim
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (s,) = ctx.saved_tensors
         return s * (grad - (grad * s).sum(axis=ctx.dim, keepdims=True))
@@ -215,7 +205,6 @@ class LogSoftmax(Op):
 
     node_name = "LogSoftmaxBackward0"
 
-    @staticmethod
     def forward(ctx, x, dim):
         z = _shifted(x, dim)
         result = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
@@ -223,7 +212,6 @@ class LogSoftmax(Op):
         ctx.dim = dim
         return result
 
-    @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad - Exp.apply(y) * grad.sum(axis=ctx.dim, keepdims=True)

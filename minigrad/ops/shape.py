@@ -22,12 +22,10 @@ class View(Op):
     node_name = "ViewBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
         return np.reshape(x, shape, copy=False)
 
-    @staticmethod
     def backward(ctx, grad):
         return grad.reshape(ctx.shape)
 
@@ -99,12 +97,10 @@ class Transpose(Op):
     node_name = "TransposeBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, dim0, dim1):
         ctx.dim0, ctx.dim1 = dim0, dim1
         return np.swapaxes(x, dim0, dim1) if x.ndim else x
 
-    @staticmethod
     def backward(ctx, grad):
         return Transpose.apply(grad, dim0=ctx.dim0, dim1=ctx.dim1)
 
@@ -123,11 +119,9 @@ class T(Op):
     node_name = "TBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x):
         return x.T
 
-    @staticmethod
     def backward(ctx, grad):
         return T.apply(grad)
 
@@ -142,12 +136,10 @@ class Permute(Op):
     node_name = "PermuteBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
         return np.transpose(x, dims)
 
-    @staticmethod
     def backward(ctx, grad):
         return Permute.apply(grad, dims=tuple(np.argsort(ctx.dims).tolist()))
 
@@ -181,12 +173,10 @@ class Unsqueeze(Op):
     node_name = "UnsqueezeBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
         return np.expand_dims(x, dim)
 
-    @staticmethod
     def backward(ctx, grad):
         return grad.squeeze(ctx.dim)
 
@@ -201,12 +191,10 @@ class Squeeze(Op):
     node_name = "SqueezeBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, dims=None):
         ctx.shape = x.shape
         return np.squeeze(x, axis=dims)
 
-    @staticmethod
     def backward(ctx, grad):
         return grad.reshape(ctx.shape)
 
@@ -241,12 +229,10 @@ class Expand(Op):
     node_name = "ExpandBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
         return np.broadcast_to(x, shape)
 
-    @staticmethod
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.shape)
 
@@ -282,12 +268,10 @@ class Select(Op):
     node_name = "SelectBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
         return x[key + (Ellipsis,)]  # the Ellipsis makes numpy return a 0-d view, not a number
 
-    @staticmethod
     def backward(ctx, grad):
         return SliceBackward.apply(grad, shape=ctx.shape, key=ctx.key)
 
@@ -304,11 +288,9 @@ class Alias(Op):
     node_name = "AliasBackward0"
     view = True
 
-    @staticmethod
     def forward(ctx, x):
         return x
 
-    @staticmethod
     def backward(ctx, grad):
         return grad
 
@@ -318,7 +300,6 @@ class Index(Op):
 
     node_name = "IndexBackward0"
 
-    @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
         try:
@@ -326,7 +307,6 @@ class Index(Op):
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
-    @staticmethod
     def backward(ctx, grad):
         return IndexPut.apply(grad, shape=ctx.shape, key=ctx.key)
 
@@ -337,14 +317,12 @@ class SliceBackward(Op):
 
     node_name = "SliceBackwardBackward0"
 
-    @staticmethod
     def forward(ctx, grad, shape, key):
         ctx.key = key
         out = np.zeros(shape, dtype=grad.dtype)
         out[key] = grad
         return out
 
-    @staticmethod
     def backward(ctx, grad):
         return grad[ctx.key]
 
@@ -354,7 +332,6 @@ class IndexPut(SliceBackward):
 
     node_name = "IndexPutBackward0"
 
-    @staticmethod
     def forward(ctx, grad, shape, key):
         ctx.key = key
         out = np.zeros(shape, dtype=grad.dtype)
@@ -460,12 +437,10 @@ class Cat(Op):
     node_name = "CatBackward0"
     promotes = True
 
-    @staticmethod
     def forward(ctx, *pieces, dim):
         ctx.dim, ctx.sizes = dim, [p.shape[dim] for p in pieces]
         return np.concatenate(pieces, axis=dim)
 
-    @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
         for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
@@ -501,12 +476,10 @@ class Stack(Op):
     node_name = "StackBackward0"
     promotes = True
 
-    @staticmethod
     def forward(ctx, *pieces, dim):
         ctx.dim = dim
         return np.stack(pieces, axis=dim)
 
-    @staticmethod
     def backward(ctx, grad):
         keys = [(slice(None),) * ctx.dim + (i,) for i in range(len(ctx.needs_input_grad))]
         return tuple(grad[k] if needs else None for k, needs in zip(keys, ctx.needs_input_grad))
@@ -530,32 +503,27 @@ def stack(tensors, dim=0):
 class Clone(Op):
     node_name = "CloneBackward0"
 
-    @staticmethod
     def forward(ctx, x):
         return x.copy()
 
-    @staticmethod
     def backward(ctx, grad):
         return grad
 
 
-def clone(input):
-    return Clone.apply(input)
+clone = Clone.apply
 
 
 class ToCopy(Op):
-    """A dtype conversion: the gradient goes back converted to the input's dtype
-    (``fit`` does that for every gradient)."""
+    """A dtype conversion: the gradient goes back converted to the input's dtype."""
 
     node_name = "ToCopyBackward0"
 
-    @staticmethod
     def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
         return x.astype(dtype)
 
-    @staticmethod
     def backward(ctx, grad):
-        return grad
+        return ToCopy.apply(grad, dtype=ctx.dtype)
 
 
 def to(input, dtype=None, copy=False):
