@@ -8,8 +8,6 @@ gradient per input. ``Function.apply`` runs forward and, when the recording
 rule holds, keeps ``ctx`` as the result's ``grad_fn``: the ctx *is* the node.
 """
 
-import traceback
-
 import numpy as np
 
 from . import dtypes
@@ -19,6 +17,7 @@ from .graph import (
     FREED_MESSAGE,
     Node,
     SavedTensor,
+    _caller_stack,
     _sequence_numbers,
     anomaly_state,
     gradient_edge,
@@ -77,7 +76,7 @@ class FunctionCtx(Node):
         self._forward = (args, inputs)
         self._saved = {}
         if anomaly_state.enabled:  # remember who made this node, to blame the right line
-            self._forward_stack = "".join(traceback.format_stack()[:-3])
+            self._forward_stack = _caller_stack()
 
     def name(self):
         function = self._function  # your Function's name may change after its class is made
