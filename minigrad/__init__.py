@@ -45,7 +45,7 @@ from .ops.elementwise import add, div, eq, ge, gt, le, lt, maximum, mul, ne, pow
 from .ops.matmul import dot, matmul, mm
 from .ops.shape import cat, stack
 from .scalar import Scalar
-from .tensor import Size, Tensor, device
+from .tensor import Size, Tensor, device, typename
 
 __version__ = "0.1.0"
 

@@ -60,6 +60,17 @@ class device:
 _CPU = device("cpu")
 
 
+def typename(obj):
+    """The name PyTorch's messages give a value's type (``torch.typename``):
+    'minigrad.FloatTensor' for a tensor, 'int', 'minigrad.nn.linear.Linear'..."""
+    if isinstance(obj, Tensor):
+        return f"minigrad.{obj.dtype.legacy_name}"
+    cls = type(obj)
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
 def _wrap(array, grad_fn=None, version_counter=None):
     """A new tensor around ``array`` (no copy); the op that made it is ``grad_fn``."""
     if array.__class__ is not np.ndarray:
