@@ -67,11 +67,11 @@ class FunctionCtx(Node):
                     edges.append((None, 0))
                 metas.append(None if x is None else NUMBER)
         self.needs_input_grad, self.next_functions, self._inputs = tuple(needs), tuple(edges), metas
-        # A built-in op's gradients have their input's shape and dtype, unless it broadcast
-        # or promoted inputs of different shapes or dtypes: only then (and always for your
-        # Functions) are they fitted.
+        # A built-in op's gradients have their input's shape and dtype unless it broadcast
+        # inputs of different shapes or dtypes: only then (and always for your Functions)
+        # are they fitted to them.
         function = self._function
-        self._fit = not function.on_arrays or function.fit_gradients and len(set(metas)) > 1
+        self._fit = not function.on_arrays or function.broadcasts and len(set(metas)) > 1
         self._sequence_nr = next(_sequence_numbers)
         self._forward = (args, inputs)
         self._saved = {}
@@ -138,7 +138,11 @@ class FunctionCtx(Node):
         return tuple(values)
 
     def _keep_saved_results(self, out, result):
-        """Forward saved its result (kept without its grad_fn) or a new array of its own."""
+        """After forward: what it saved that is no input is its result (kept without its
+        grad_fn) or a new array of its own."""
+        del self._forward
+        if not self._later:
+            return
         outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
         for name in self._later:
             value = self._saved[name]
@@ -199,11 +203,12 @@ class Function:
 
     node_name = None  # the node's name; by default PyTorch's "<Class>Backward"
     on_arrays = False  # True for built-in ops: they compute on numpy arrays (Op)
-    promotes = False  # cast the inputs to their common dtype first, as ``a + b`` does
+    # The inputs may differ in shape and dtype (``a + b``): forward gets them cast to their
+    # common dtype (PyTorch's promotion), and each gradient is fitted back to its input.
+    broadcasts = False
     view = False  # the result is a view of input 0: same memory, same version counter
     inplace = False  # forward changes input 0 in place; the result is input 0 itself
     optional_inputs = False  # some inputs may be None (batch norm without a weight)
-    fit_gradients = True  # inputs may broadcast or promote: fit gradients to them
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -235,9 +240,7 @@ class Function:
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
         recording = is_recording(inputs)
-        args = [x._data for x in inputs] if cls._tensors_only else cls._arguments(inputs)
-        if cls.promotes:
-            args = promote(args, inputs)
+        args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
         if cls.inplace:
@@ -247,34 +250,34 @@ class Function:
         else:
             with no_grad():  # the operations inside your forward are not recorded
                 out = cls.forward(ctx, *args, **options)
-        if cls._plain and out.__class__ is np.ndarray:  # the common case: one new tensor
-            result = _wrap(out, ctx if recording and out.dtype in FLOATS else None)
-        else:
-            result = cls._wrap_result(out, inputs, ctx if recording else None)
+        result = cls._wrap_result(out, inputs, ctx if recording else None)
         if recording:
-            del ctx._forward
-            if ctx._later:
-                ctx._keep_saved_results(out, result)
+            ctx._keep_saved_results(out, result)
         return result
 
     @classmethod
     def _arguments(cls, inputs):
-        """What forward receives: your Function the tensors, a built-in op their arrays."""
-        return [_array(x) for x in inputs] if cls.on_arrays else inputs
+        """What forward receives: your Function the tensors, a built-in op their arrays
+        (cast to their common dtype if the op broadcasts)."""
+        if cls._tensors_only:  # the common case first
+            arrays = [x._data for x in inputs]
+        elif cls.on_arrays:
+            arrays = [None if x is None else x._data for x in inputs]
+        else:
+            return inputs
+        return promote(arrays, inputs) if cls.broadcasts and not cls.inplace else arrays
 
     @classmethod
     def _wrap_result(cls, out, inputs, node):
         """The result tensor(s); only a floating-point result records ``node``."""
+        if cls._plain and out.__class__ is np.ndarray:  # the common case first
+            return _wrap(out, node if node is not None and out.dtype in FLOATS else None)
         if isinstance(out, tuple):
             if not cls.on_arrays:
                 raise NotImplementedError("minigrad's custom Functions return a single tensor")
             return tuple(cls._wrap_result(o, inputs, node) for o in out)
         if cls.inplace:
-            t = inputs[0]
-            t._version_counter.value += 1
-            if node is not None:
-                t._grad_fn, t._requires_grad = node, True  # history rewritten, not lost
-            return t
+            return rebase(inputs[0], node)
         if not cls.on_arrays:  # your forward made a tensor (maybe one of the inputs)
             if not isinstance(out, Tensor):
                 raise TypeError(
@@ -298,14 +301,9 @@ class Op(Function):
     """
 
     on_arrays = True
-    fit_gradients = False  # the backward formula gives each input's own shape and dtype
 
 
 IDLE = FunctionCtx()  # the ctx of a forward run inside a backward formula: records nothing
-
-
-def _array(x):
-    return None if x is None else x._data
 
 
 def promote(arrays, inputs):
@@ -375,6 +373,16 @@ def view_of(base, array, node=None):
     t._version_counter = base._version_counter
     t._base = base._base if base._base is not None else base
     t._is_inference = base._is_inference
+    return t
+
+
+def rebase(t, node):
+    """What an in-place op does to ``t`` once its values changed: one more on its version
+    counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
+    one: the history is rewritten, not lost."""
+    t._version_counter.value += 1
+    if node is not None:
+        t._grad_fn, t._requires_grad = node, True
     return t
 
 

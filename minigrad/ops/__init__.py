@@ -3,7 +3,7 @@
 - ``common``: turning what the user passed into an op's inputs (numbers, checks).
 - ``elementwise``: + - * / ** and the unary maths functions.
 - ``reduce``: sum, mean, max, softmax.
-- ``matmul``: mm, matmul, dot, mv.
+- ``matrix``: mm, matmul, dot, mv.
 - ``shape``: view/reshape, transpose, squeeze, indexing, cat, stack, clone.
 - ``inplace``: add_ mul_ ... and ``t[i] = v``: version counters at work.
 - ``fused``: one node where PyTorch records one (linear's addmm, the losses, batch norm).
@@ -41,7 +41,7 @@ from .elementwise import (
     where,
 )
 from .inplace import add_, copy_, div_, fill_, mul_, setitem, sub_, zero_
-from .matmul import dot, matmul, mm
+from .matrix import dot, matmul, mm
 from .reduce import all, any, argmax, log_softmax, max, mean, min, softmax, sum
 from .shape import (
     cat,

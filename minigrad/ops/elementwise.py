@@ -19,8 +19,7 @@ class Add(Op):
     """a + alpha*b: the gradient goes to a unchanged and to b times alpha."""
 
     node_name = "AddBackward0"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
@@ -34,8 +33,7 @@ class Sub(Op):
     """a - alpha*b: the gradient goes to a unchanged and to b times -alpha."""
 
     node_name = "SubBackward0"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
@@ -62,8 +60,7 @@ class Mul(Op):
     saved only if the other input needs a gradient (PyTorch's choice)."""
 
     node_name = "MulBackward0"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
@@ -104,8 +101,7 @@ class Div(Op):
     """a / b: d/da = 1/b and d/db = -a/b**2. Integers divide into floats."""
 
     node_name = "DivBackward0"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b):
         if a.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
@@ -168,8 +164,7 @@ class PowTensor(Op):
     """a ** b for tensors: d/da = b * a**(b-1), d/db = a**b * log(a)."""
 
     node_name = "PowBackward1"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b):
         result = power(a, b)
@@ -352,8 +347,7 @@ class Maximum(Op):
     """The gradient goes to the larger input (split in half on ties, as PyTorch)."""
 
     node_name = "MaximumBackward0"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b):
         ctx.save(self=a, other=b)
@@ -369,8 +363,7 @@ class Where(Op):
     """where(condition, a, b): the gradient goes to a where condition holds, else to b."""
 
     node_name = "WhereBackward0"
-    fit_gradients = True
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, a, b, condition):
         ctx.save(condition=condition)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..function import Op
 from .inplace import bump_version
-from .matmul import Mm
+from .matrix import Mm
 from .shape import Expand, SliceBackward, T
 
 
@@ -20,7 +20,7 @@ class Addmm(Op):
     matrices the two products of mm's backward."""
 
     node_name = "AddmmBackward0"
-    fit_gradients = True
+    broadcasts = True
 
     def forward(ctx, bias, mat1, mat2):
         needs = ctx.needs_input_grad
@@ -67,7 +67,7 @@ class MseLoss(Op):
     """loss = mean((x - t)**2): d/dx = 2 (x - t) / n, d/dt = the negative of that."""
 
     node_name = "MseLossBackward0"
-    fit_gradients = True
+    broadcasts = True
 
     def forward(ctx, x, target, reduction):
         ctx.save(self=x, target=target, reduction=reduction)

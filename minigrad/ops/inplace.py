@@ -26,7 +26,9 @@ from .shape import Clone, normalize_index
 
 
 class AddInplace(Add):
-    inplace, promotes = True, False
+    """t.add_(other, alpha=1): Add's node and backward, the sum written into t."""
+
+    inplace = True
 
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
@@ -34,7 +36,9 @@ class AddInplace(Add):
 
 
 class SubInplace(Sub):
-    inplace, promotes = True, False
+    """t.sub_(other, alpha=1): Sub's node and backward, written into t."""
+
+    inplace = True
 
     def forward(ctx, a, b, alpha=1):
         ctx.save(alpha=alpha)
@@ -42,7 +46,9 @@ class SubInplace(Sub):
 
 
 class MulInplace(Mul):
-    inplace, promotes = True, False
+    """t.mul_(other): Mul's node and backward; t's old values are saved as a copy."""
+
+    inplace = True
 
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad  # a's values before the change, if b needs a gradient
@@ -51,7 +57,9 @@ class MulInplace(Mul):
 
 
 class DivInplace(Div):
-    inplace, promotes = True, False
+    """t.div_(other): Div's node and backward; t's old values are saved as a copy."""
+
+    inplace = True
 
     def forward(ctx, a, b):
         ctx.save(self=a.copy() if ctx.needs_input_grad[1] else None, other=b)
@@ -60,6 +68,8 @@ class DivInplace(Div):
 
 
 class ReluInplace(Relu):
+    """relu_(t): Relu's node and backward, t overwritten by max(t, 0)."""
+
     inplace = True
 
     def forward(ctx, x):
@@ -98,7 +108,7 @@ class Copy(Op):
     """t.copy_(src): t's old values are gone (zero gradient); src gets the gradient."""
 
     node_name = "minigrad::autograd::CopyBackwards"
-    fit_gradients = True
+    broadcasts = True
     inplace = True
 
     def forward(ctx, x, src):
@@ -120,7 +130,7 @@ class CopySlices(Op):
     """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
 
     node_name = "minigrad::autograd::CopySlices"
-    fit_gradients = True
+    broadcasts = True
     inplace = True
 
     def forward(ctx, x, value, key):

@@ -435,7 +435,7 @@ class Cat(Op):
     """cat's gradient is cut back into the pieces that were joined."""
 
     node_name = "CatBackward0"
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, *pieces, dim):
         ctx.dim, ctx.sizes = dim, [p.shape[dim] for p in pieces]
@@ -474,7 +474,7 @@ class Stack(Op):
     """stack's gradient is split along the new dimension, one slice per input."""
 
     node_name = "StackBackward0"
-    promotes = True
+    broadcasts = True
 
     def forward(ctx, *pieces, dim):
         ctx.dim = dim
