@@ -51,27 +51,28 @@ class FunctionCtx(Node):
     _forward = None  # while forward runs and records: (its arguments, the inputs)
     _later = ()  # names of what forward saved that is no input: its result, or a new array
     _as_arrays = False  # the backward now running reads saved tensors as arrays
+    _inputs = None  # what each gradient is fitted to: (shape, dtype) per input, if needed
 
     def _record(self, inputs, args):
-        """Make this ctx a graph node: edges to the inputs' nodes, and their shapes
-        and dtypes, which each gradient is checked against (``fit``)."""
-        needs, edges, metas = [], [], []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                needs.append(x._requires_grad)
-                edges.append(gradient_edge(x))
-                metas.append((x._data.shape, x._data.dtype))
-            else:  # None (an optional input) has an edge to nowhere; a number has none
-                needs.append(False)
-                if x is None:
-                    edges.append((None, 0))
-                metas.append(None if x is None else NUMBER)
-        self.needs_input_grad, self.next_functions, self._inputs = tuple(needs), tuple(edges), metas
+        """Make this ctx a graph node: edges to the inputs' nodes, and what its gradients
+        will be checked against (``fit``), if anything."""
+        function = self._function
+        if function._tensors_only:  # the common case: a built-in op on tensors
+            self.needs_input_grad = tuple([x._requires_grad for x in inputs])
+            self.next_functions = tuple([gradient_edge(x) for x in inputs])
+        else:  # None (an optional input) has an edge to nowhere; a number has none
+            self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
+            tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
+            self.next_functions = tuple(
+                [(None, 0) if x is None else gradient_edge(x) for x in tensors]
+            )
         # A built-in op's gradients have their input's shape and dtype unless it broadcast
         # inputs of different shapes or dtypes: only then (and always for your Functions)
         # are they fitted to them.
-        function = self._function
-        self._fit = not function.on_arrays or function.broadcasts and len(set(metas)) > 1
+        if function.broadcasts or not function.on_arrays:
+            metas = [_input_meta(x) for x in inputs]
+            if not function.on_arrays or metas.count(metas[0]) != len(metas):
+                self._inputs = metas
         self._sequence_nr = next(_sequence_numbers)
         self._forward = (args, inputs)
         self._saved = {}
@@ -161,7 +162,7 @@ class FunctionCtx(Node):
         graph is recorded for the backward), tensors otherwise; yours always
         gets tensors. Each gradient is then fitted to its input (``fit``).
         """
-        function, inputs = self._function, self._inputs
+        function = self._function
         as_arrays = not isinstance(grads[0], Tensor)
         if as_arrays and not function.on_arrays:  # yours gets tensors, the engine arrays back
             return [None if g is None else g._data for g in self(*map(as_tensor, grads))]
@@ -169,15 +170,15 @@ class FunctionCtx(Node):
         result = function.backward(self, *grads)
         if result.__class__ is not tuple:
             result = (result,)
-        if len(result) != len(inputs):
+        if len(result) != len(self.needs_input_grad):
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(inputs)}, got {len(result)})"
+                f"(expected {len(self.needs_input_grad)}, got {len(result)})"
             )
-        if self._fit:
-            grads = [fit(g, inputs[i], self, i) for i, g in enumerate(result)]
-        else:
-            grads = list(result)
+        inputs = self._inputs
+        if inputs is None:  # nothing to fit (see _record)
+            return result
+        grads = [fit(g, inputs[i], self, i) for i, g in enumerate(result)]
         if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
             grads = [g for g, meta in zip(grads, inputs) if meta is not NUMBER]
         return grads
@@ -188,6 +189,13 @@ def as_tensor(grad):
 
 
 NUMBER = "not a tensor"  # an input of your Function that has no edge (a number)
+
+
+def _input_meta(x):
+    """What ``fit`` checks a gradient for input ``x`` against: its shape and dtype."""
+    if isinstance(x, Tensor):
+        return x._data.shape, x._data.dtype
+    return None if x is None else NUMBER
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # only these can require grad
 
 

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..function import Op
 from .inplace import bump_version
-from .matrix import Mm
 from .shape import Expand, SliceBackward, T
 
 
@@ -32,8 +31,8 @@ class Addmm(Op):
 
     def backward(ctx, grad):
         mat1, mat2 = ctx.saved_tensors
-        grad_mat1 = Mm.apply(grad, T.apply(mat2)) if mat2 is not None else None
-        grad_mat2 = Mm.apply(T.apply(mat1), grad) if mat1 is not None else None
+        grad_mat1 = grad @ T.apply(mat2) if mat2 is not None else None
+        grad_mat2 = T.apply(mat1) @ grad if mat1 is not None else None
         return grad if ctx.needs_input_grad[0] else None, grad_mat1, grad_mat2
 
 

@@ -13,7 +13,7 @@ from .shape import SqueezeInMatmul, T, Transpose, UnsafeView, Unsqueeze
 
 
 class Mm(Op):
-    """C = A @ B: grad_A = grad @ B.T, grad_B = A.T @ grad."""
+    """C = A @ B: grad_A = grad @ B.T, grad_B = A.T @ grad (T: the transpose, an op itself)."""
 
     node_name = "MmBackward0"
 
@@ -24,8 +24,8 @@ class Mm(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = Mm.apply(grad, T.apply(b)) if b is not None else None
-        return grad_a, Mm.apply(T.apply(a), grad) if a is not None else None
+        grad_a = grad @ T.apply(b) if b is not None else None
+        return grad_a, T.apply(a) @ grad if a is not None else None
 
 
 def mm(input, mat2):
@@ -65,7 +65,7 @@ class Mv(Op):
     def backward(ctx, grad):
         m, v = ctx.saved_tensors
         outer = Unsqueeze.apply(grad, dim=1) * Unsqueeze.apply(v, dim=0) if v is not None else None
-        return outer, Mv.apply(T.apply(m), grad) if m is not None else None
+        return outer, T.apply(m) @ grad if m is not None else None
 
 
 class Dot(Op):
