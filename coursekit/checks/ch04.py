@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
-from coursekit.checks.judges import arrays_close, as_array, same_answer
+from coursekit.checks.judges import arrays_close, as_array, same_answer, which_differ
 from coursekit.checks.messages import describe, shape_text
 
 RTOL, ATOL = 1e-4, 1e-6  # minigrad computes in float32, the references in float64
@@ -84,9 +84,13 @@ def answer_dict(got, expected, name, program, compare=same_answer, hints=None):
 
 
 def answer_value(got, expected, name, program, compare=same_answer, hint=None):
+    """Judge one answer; a list answer says which items are wrong, never their values."""
     if compare(got, expected):
         return True, "ok"
     message = f"`{name}`, {describe(got)}, is not what {program} gives"
+    wrong = which_differ(got, expected, same=compare)
+    if wrong:
+        message += f": {wrong}"
     return False, message + (f". Hint: {hint}" if hint else "")
 
 
