@@ -575,7 +575,7 @@ def accuracy_judge(got, expected, case):
             return False, (
                 "recording is still off after accuracy() returns, so the next training "
                 "step records nothing. Hint: the plain call set_grad_enabled(False) "
-                "lasts until changed; use `with mg.no_grad():` instead"
+                "lasts until changed; a `with` block restores the state it found"
             )
         return False, (
             "recording is on after accuracy() returns, but it was off when it was "
@@ -585,7 +585,7 @@ def accuracy_judge(got, expected, case):
     if got["forward recorded"]:
         return False, (
             "the forward pass ran with recording on: evaluation builds a graph for "
-            "nothing. Hint: run the forward pass inside `with mg.no_grad():`"
+            "nothing. Hint: run the forward pass in a block that switches recording off"
         )
     if got["forward in training mode"]:
         return False, "the forward pass ran in training mode. Hint: call model.eval() before it"
@@ -606,7 +606,7 @@ ACCURACY = Check(
     judge=accuracy_judge,
     rule="a plain set_grad_enabled(False) lasts until something switches it back; a `with` "
     "block restores the state it found, also when it was already off",
-    hint="replace the plain call by a `with mg.no_grad():` block around the forward pass",
+    hint="a plain call leaves its setting behind; a `with` block puts back what it found",
 )
 
 

@@ -349,7 +349,7 @@ def accuracy(model, X, y):
 def test_the_unfixed_accuracy_is_rejected_and_recording_is_on_again_afterwards():
     result = run(WRONG["ch07.accuracy"]["the buggy accuracy unchanged"], 'check("ch07.accuracy")')
     assert "recording is still off after accuracy() returns" in result
-    assert "use `with mg.no_grad():` instead" in result
+    assert "a `with` block restores the state it found" in result
     assert mg.is_grad_enabled()
 
 

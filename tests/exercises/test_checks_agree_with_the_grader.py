@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import csv
 import importlib
 import io
 import json
@@ -52,7 +53,8 @@ def masked(label: str) -> str:
 
 
 def all_checks():
-    return [c for chapter in CHAPTERS for c in registry.load_chapter(chapter).values()]
+    """Every chapter's checks, and the demo chapter's (the example coursekit/AUTHORING.md shows)."""
+    return [c for chapter in [*CHAPTERS, "ch99"] for c in registry.load_chapter(chapter).values()]
 
 
 @pytest.mark.parametrize("check", all_checks(), ids=lambda c: c.id)
@@ -65,6 +67,62 @@ def test_every_hidden_case_is_a_visible_case_with_other_numbers(check):
         assert other == visible, (check.id, seed)
         hidden = [masked(c.get("label", "")) for c in make_cases(check, seed, True)]
         assert [label for label in hidden if label not in visible] == [], check.id
+
+
+# -- no hint quotes the solution --------------------------------------------------------------
+
+
+def _region_lines(source: str) -> list:
+    lines, inside = [], False
+    for line in source.split("\n"):
+        if "BEGIN SOLUTION" in line:
+            inside = True
+        elif "END SOLUTION" in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def _pieces(line: str) -> list:
+    """The parts of a solution line a hint must not contain: the line, and what it assigns."""
+    code = re.split(r"\s#", line)[0].strip()
+    if not code or code.startswith("#"):
+        return []
+    code = code.removeprefix("return ").strip()
+    found = [code] + ([code.split(" = ", 1)[1]] if " = " in code else [])
+    return [piece for piece in found if len(piece) >= 12]
+
+
+def solution_pieces(chapter: str) -> dict:
+    """check id -> the pieces of its solution that the exercise's own text does not show."""
+    path = next((ROOT / "solutions").glob(f"{chapter}_*.ipynb"))
+    nb = nbjson.parse(path.read_text(encoding="utf-8"))
+    plan = read_plan(path)
+    found, text, lines = {}, [], []
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if cell["cell_type"] == "markdown":
+            text.append(cell["source"])
+        elif meta.get("solution"):
+            lines += _region_lines(cell["source"])
+        elif meta.get("grade"):
+            shown = "\n".join(text)
+            pieces = {p for line in lines for p in _pieces(line) if p not in shown}
+            found[plan.cell(meta["grade_id"]).check.id] = pieces
+            text, lines = [], []
+    return found
+
+
+def quoted(text: str, pieces) -> list:
+    return sorted(piece for piece in pieces if piece in text)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_rule_or_hint_quotes_the_solution(chapter):
+    for check_id, pieces in solution_pieces(chapter).items():
+        check = registry.get(check_id)
+        assert quoted(check.rule + "\n" + check.hint, pieces) == [], check_id
 
 
 # -- the wrong solutions, as notebooks ----------------------------------------------------
@@ -144,7 +202,12 @@ def notebook_verdicts(nb: dict) -> dict:
 
 
 def grade(chapter: str, learners: list, tmp_path: Path) -> dict:
-    """Grade the learners' notebooks with the instructor's command; learner -> result."""
+    """Grade the learners' notebooks with the instructor's command, in one run.
+
+    Returns learner -> {"status": ..., "points": {grade_id: points}, "messages": {grade_id:
+    feedback message}}: points and status from gradebook.csv, the messages (for the
+    diagnostics and the quoting test) from the grader's stored results.
+    """
     submissions, out = tmp_path / "submissions", tmp_path / "grades"
     submissions.mkdir()
     for learner, nb, _ in learners:
@@ -162,11 +225,23 @@ def grade(chapter: str, learners: list, tmp_path: Path) -> dict:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    results = {}
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
+        rows = {row["learner"]: row for row in csv.DictReader(f)}
+    graded = {}
     for learner, _, _ in learners:
-        path = out / ".coursekit-grade" / "results" / f"{learner}.json"
-        results[learner] = json.loads(path.read_text(encoding="utf-8"))
-    return results
+        messages = {}
+        stored = out / ".coursekit-grade" / "results" / f"{learner}.json"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            cells = json.loads(stored.read_text(encoding="utf-8"))["cells"]
+            messages = {cell["grade_id"]: cell["message"] for cell in cells}
+        row = rows[learner]
+        graded[learner] = {
+            "status": row["status"],
+            "reason": row["reason"],
+            "row": row,
+            "messages": messages,
+        }
+    return graded
 
 
 @pytest.mark.slow
@@ -177,23 +252,33 @@ def test_every_wrong_solution_gets_the_same_verdict_in_the_notebook_and_from_the
     learners = learner_notebooks(chapter)
     verdicts = {learner: notebook_verdicts(nb) for learner, nb, _ in learners}
     graded = grade(chapter, learners, tmp_path)
-    disagreements, passing_wrong = [], []
+    plan = read_plan(next((ROOT / "solutions").glob(f"{chapter}_*.ipynb")))
+    pieces = solution_pieces(chapter)
+    disagreements, passing_wrong, quoting = [], [], []
     for learner, _, chosen in learners:
-        assert graded[learner]["status"] == "ok", (learner, graded[learner]["reason"])
-        for cell in graded[learner]["cells"]:
-            grade_id = cell["grade_id"]
+        result = graded[learner]
+        assert result["status"] == "ok", (learner, result["reason"])
+        for cell in plan.graded:
+            grade_id = cell.grade_id
             shown = verdicts[learner][grade_id]
             in_notebook = shown.startswith("✓")
-            full_marks = cell["points"] == cell["max_points"]
+            points = float(result["row"][grade_id])
+            full_marks = points == cell.points
+            message = result["messages"].get(grade_id, "")
             what = chosen.get(grade_id, "the solution")
             if in_notebook != full_marks:
                 disagreements.append(
                     f"{learner} {grade_id} ({what}): notebook {shown[:300]!r}; "
-                    f"grader {cell['points']}/{cell['max_points']} {cell['message'][:300]!r}"
+                    f"grader {points:g}/{cell.points} {message[:300]!r}"
                 )
             elif grade_id in chosen and in_notebook:
                 passing_wrong.append(f"{learner} {grade_id} ({what}) passes: not a wrong solution")
             elif grade_id not in chosen and not in_notebook:
                 passing_wrong.append(f"{learner} {grade_id}: the solution fails: {shown[:300]!r}")
+            for text in (shown, message):
+                found = quoted(text, pieces[cell.check.id])
+                if found:
+                    quoting.append(f"{learner} {grade_id} ({what}) quotes {found}")
     assert disagreements == []
     assert passing_wrong == []
+    assert quoting == []  # no message quotes the solution either
