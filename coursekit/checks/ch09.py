@@ -386,8 +386,8 @@ def evaluate_judge(got, expected, case):
     if got["recorded"]:
         return False, (
             "no graph is kept, but each batch was still recorded: every batch pays "
-            "for nodes and saved tensors it never uses. Hint: evaluate under "
-            "`with mg.no_grad():`"
+            "for nodes and saved tensors it never uses. Hint: evaluate inside a "
+            "no_grad() block"
         )
     return True, "ok"
 
@@ -505,7 +505,7 @@ def batches_judge(got, expected, case):
     if got["recorded"]:
         return False, (
             "the forward passes were recorded: each batch built a graph for "
-            "nothing. Hint: predict under `with mg.no_grad():`"
+            "nothing. Hint: predict inside a no_grad() block"
         )
     return True, "ok"
 

@@ -95,14 +95,15 @@ def _pieces(line: str) -> list:
 
 
 def solution_pieces(chapter: str) -> dict:
-    """check id -> the pieces of its solution that the exercise's own text does not show."""
+    """check id -> the pieces of its solution that the exercise does not show anyway (in its
+    text or its given code, e.g. the buggy program of a find-the-bug exercise)."""
     path = next((ROOT / "solutions").glob(f"{chapter}_*.ipynb"))
     nb = nbjson.parse(path.read_text(encoding="utf-8"))
     plan = read_plan(path)
     found, text, lines = {}, [], []
     for cell in nb["cells"]:
         meta = nbgrader_meta(cell)
-        if cell["cell_type"] == "markdown":
+        if cell["cell_type"] == "markdown" or not (meta.get("solution") or meta.get("grade")):
             text.append(cell["source"])
         elif meta.get("solution"):
             lines += _region_lines(cell["source"])
