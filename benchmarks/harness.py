@@ -36,6 +36,7 @@ OPTIONAL = {
 # of them; the processor time counts the work timed (numpy and PyTorch run one thread).
 CLOCK = time.process_time
 
+
 def optional(name):
     """The module ``name`` if it can be imported, else None (a missing backend is no error)."""
     try:

@@ -196,6 +196,8 @@ def _input_meta(x):
     if isinstance(x, Tensor):
         return x._data.shape, x._data.dtype
     return None if x is None else NUMBER
+
+
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # only these can require grad
 
 
