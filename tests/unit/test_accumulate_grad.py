@@ -133,3 +133,28 @@ def test_sums_with_create_graph_are_recorded():
     values = x.detach().numpy()
     np.testing.assert_allclose(g.detach().numpy(), 9 * values**2, rtol=1e-5)
     np.testing.assert_allclose(g2.numpy(), 18 * values, rtol=1e-5)
+
+
+# --- keeping a first gradient instead of copying it (PyTorch "steals" it too) -----
+def test_an_array_counts_as_unshared_only_while_nobody_else_holds_it():
+    array = np.ones(3)
+    assert mg.engine.unshared(array, 2)  # this frame's name and unshared's own parameter
+    other = array
+    assert not mg.engine.unshared(array, 2)  # one more name sees it
+    del other
+    assert mg.engine.unshared(array, 2)
+    view = array[1:]
+    assert not mg.engine.unshared(view, 2)  # a view of another array's memory
+    assert not mg.engine.unshared(np.broadcast_to(array, (2, 3)), 2)  # read-only
+
+
+def test_a_kept_gradient_is_not_seen_by_a_later_backward_through_a_shared_input():
+    """``a`` and ``c`` receive the same gradient (add passes it to both); whichever
+    accumulates first must copy, or the second backward would add into both."""
+    a, c = leaves((3,), (3,))
+    w = mg.tensor([1.0, 2.0, 3.0])
+    for _ in range(2):
+        ((a + c) * w).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(c.grad.numpy(), [2.0, 4.0, 6.0])
+    assert not np.shares_memory(a.grad.numpy(), c.grad.numpy())
