@@ -59,7 +59,8 @@ class FunctionCtx(Node):
         function = self._function
         if function._tensors_only:  # the common case: a built-in op on tensors
             self.needs_input_grad = tuple([x._requires_grad for x in inputs])
-            self.next_functions = tuple([gradient_edge(x) for x in inputs])
+            edges = [(x._grad_fn, 0) if x._grad_fn else gradient_edge(x) for x in inputs]
+            self.next_functions = tuple(edges)
         else:  # None (an optional input) has an edge to nowhere; a number has none
             self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
             tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
