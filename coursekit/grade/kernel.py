@@ -118,7 +118,7 @@ class CellRun:
 
     ``status`` is one of: ``ok``, ``error`` (the code raised), ``timeout``,
     ``output-cap`` (printed more than the cap), ``died`` (the kernel process
-    ended).  ``seconds`` is on the kernel's clock; ``wall`` on the wall clock.
+    ended), ``garbled`` (the kernel sent a message that cannot be read).  ``seconds`` is on the kernel's clock; ``wall`` on the wall clock.
     """
 
     status: str
@@ -128,6 +128,7 @@ class CellRun:
     wall: float = 0.0
     exit_code: int | None = None
     kernel_lost: bool = False  # the kernel must be started again before the next cell
+    cut_by_wall: bool = False  # stopped by the wall-clock backstop, not by the kernel's clock
     notes: list = field(default_factory=list)
 
 
@@ -419,6 +420,7 @@ class SandboxedKernel:
         idle = False
         limit_hit = ""  # "timeout" or "output-cap"
         grace_until = None
+        cut_by_wall = False
 
         def finished(status: str, **extra) -> CellRun:
             return CellRun(
@@ -426,6 +428,7 @@ class SandboxedKernel:
                 seconds=clock.now() - start,
                 wall=time.monotonic() - wall_start,
                 stdout="".join(out),
+                cut_by_wall=cut_by_wall,
                 **extra,
             )
 
@@ -435,6 +438,7 @@ class SandboxedKernel:
                 break
             if not limit_hit and (clock.now() - start > limit or now - wall_start > wall_limit):
                 limit_hit = "timeout"
+                cut_by_wall = clock.now() - start <= limit
                 grace_until = now + INTERRUPT_GRACE_S
                 self._interrupt()
             if grace_until is not None and now > grace_until:
@@ -444,6 +448,9 @@ class SandboxedKernel:
                 msg = kc.get_iopub_msg(timeout=0.05)
             except queue.Empty:
                 msg = None
+            except Exception:  # noqa: BLE001 - a message the kernel's code garbled
+                self._kill()
+                return finished("garbled", kernel_lost=True)
             if msg is not None and _dict(msg.get("parent_header")).get("msg_id") == msg_id:
                 kind = msg.get("msg_type")
                 content = _dict(msg.get("content"))
@@ -467,6 +474,9 @@ class SandboxedKernel:
                     shell = kc.get_shell_msg(timeout=0)
                 except queue.Empty:
                     shell = None
+                except Exception:  # noqa: BLE001 - a message the kernel's code garbled
+                    self._kill()
+                    return finished("garbled", kernel_lost=True)
                 if shell is not None and _dict(shell.get("parent_header")).get("msg_id") == msg_id:
                     reply = _dict(shell.get("content"))
                     reply_at = time.monotonic()

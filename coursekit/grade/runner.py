@@ -12,8 +12,11 @@ kernel costs only its exercise: the kernel is started again, the cells that
 ran well before are replayed, and grading goes on.  Two rules keep that
 fair:
 
-* a cell that times out is run once more, alone (no other worker runs a
-  cell meanwhile), in a fresh kernel; only a second timeout counts;
+* time is the kernel's own (kernel.py: a busy machine does not make a
+  cell slower); a cell stopped by the wall-clock backstop instead, or
+  where the kernel's clock cannot be read, is run once more, alone (no
+  other worker runs a cell meanwhile) in a fresh kernel, and only a
+  second timeout counts;
 * when the kernel ends, the cell that ended it is found before anyone is
   blamed: the cells that ran well are replayed and the kernel watched for
   as long as it lived before, then the cell that was running is run again.
@@ -196,7 +199,7 @@ class Grading:
         self.incidents: dict = {}  # exercise number -> reason
         self.loose_incidents: list = []  # incidents after the last exercise
         self.cell_errors: dict = {}  # exercise number -> exception names
-        self.results: dict = {}  # grade_id -> cell result
+        self.outcomes: dict = {}  # grade_id -> the check's Outcome (judged when probed)
         self.good: list = []  # code steps that ran to the end (replayed after a restart)
         self.used = 0.0  # seconds on the kernel's clock, replays included
         self.life_started = 0.0  # when the current kernel became ready (wall clock)
@@ -229,6 +232,8 @@ class Grading:
             return f"printed more than {self.limits.output_mb:g} MB {where}"
         if run.status == "died":
             return f"the kernel died {where} ({self.how_it_died(run.exit_code)})"
+        if run.status == "garbled":
+            return f"the kernel sent messages that cannot be read {where} (was json or the kernel replaced?)"
         return f"{run.status} {where}"
 
     def how_it_died(self, code) -> str:
@@ -336,7 +341,8 @@ class Grading:
     def run_step(self, step: Step, source: str, **how) -> tuple:
         """``(run, notebook_cut)`` for a step, after the rules in the module docstring."""
         run, notebook_cut = self.execute(source, **how)
-        if run.status == "timeout" and not notebook_cut:
+        maybe_load = run.cut_by_wall or not self.kernel.clock.load_free
+        if run.status == "timeout" and maybe_load and not notebook_cut:
             # Once more, alone and in a fresh kernel: a busy machine is not the learner's fault.
             self.recover()
             limit = min(self.limits.cell_s, self.remaining())
@@ -400,9 +406,11 @@ class Grading:
                 f"all {tried[False] + tried[True]} cases pass "
                 f"({tried[False]} visible, {tried[True]} hidden)"
             )
-        self.results[graded.grade_id] = self.cell_result(graded, outcome)
+        self.outcomes[graded.grade_id] = outcome
 
     def cell_result(self, graded: GradedCell, outcome: Outcome | None) -> dict:
+        """The cell's row, from its outcome and any incident in its exercise (found at any time:
+        a crash may be traced to an exercise after that exercise was checked)."""
         incident = self.incidents.get(graded.number)
         if incident:
             status, message = "incident", f"{FAIL} {graded.title}: {incident}."
@@ -453,10 +461,9 @@ class Grading:
                 self.incident(step.exercise, stopped)
                 break
         for graded in self.plan.graded:
-            if graded.grade_id not in self.results:
-                if graded.number not in self.incidents:
-                    self.incident(graded.number, f"not checked: {stopped or 'time ran out'}")
-                self.results[graded.grade_id] = self.cell_result(graded, None)
+            if graded.grade_id not in self.outcomes and graded.number not in self.incidents:
+                self.incident(graded.number, f"not checked: {stopped or 'time ran out'}")
+        cells = [self.cell_result(g, self.outcomes.get(g.grade_id)) for g in self.plan.graded]
         reasons = [self.incidents[n] for n in sorted(self.incidents)] + self.loose_incidents
         status = "incidents" if reasons else "modified" if modified else "ok"
         return result_record(
@@ -464,7 +471,7 @@ class Grading:
             self.plan,
             status,
             reasons + self.notes,
-            [self.results[g.grade_id] for g in self.plan.graded],
+            cells,
             kernel_starts=kernel.starts,
             kernel_seconds=round(self.used, 2),
         )
@@ -579,7 +586,7 @@ def grade_job(job: dict) -> dict:
     if chapter is not None and chapter != plan.chapter:
         if isinstance(chapter, str):
             return rejected(
-                job, plan, f"this is the notebook of {shown(chapter, 40)}, not {plan.chapter}"
+                job, plan, f"this is the notebook of {shown(chapter, 80)}, not {plan.chapter}"
             )
         return rejected(job, plan, "its metadata names no chapter (coursekit.chapter is not text)")
     box = Path(tempfile.mkdtemp(prefix="sandbox-", dir=job.get("run_dir")))

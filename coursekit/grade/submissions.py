@@ -97,9 +97,8 @@ class Budget:
                     break
                 digest.update(chunk)
                 out.write(chunk)
-        if problem:
+        if problem:  # nothing kept, nothing charged
             target.unlink()
-            self.left -= min(size, self.left)
             return "", problem
         self.left -= size
         return digest.hexdigest(), ""
@@ -205,6 +204,9 @@ def _from_zip(archive_path: Path, inbox: Path, budget: Budget, found: list, igno
             found.append(sub)
             if stat.S_ISLNK(info.external_attr >> 16):
                 sub.problem = "a symbolic link in the zip, not a file: not read"
+                continue
+            if info.file_size > budget.max_file:  # said by its header; one that lies is cut below
+                sub.problem = f"file larger than {budget.max_file // MB} MB: not read"
                 continue
             sub.path = inbox / f"{len(found):05d}.ipynb"
             try:
