@@ -248,6 +248,11 @@ def detect_isolation(requested: str, site: Path, run_dir: Path, limits: Limits) 
     return "bwrap", f"bubblewrap sandbox (namespaces: mount, pid, network, ipc, uts; {who})", fields
 
 
+def run_tag(out: Path) -> str:
+    """Named by the grader's sandboxes in a process list: which OUT they grade into."""
+    return hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
+
+
 def make_site(run_dir: Path) -> Path:
     """The packages a kernel may import: minigrad and coursekit without checks or grader."""
     site = run_dir / "site"
@@ -411,6 +416,7 @@ class ClassRun:
                 site_dir=str(site),
                 run_dir=str(self.run_dir),
                 turns_dir=str(self.run_dir),
+                run_tag=run_tag(args.out),
                 **fields,
             )
             todo.append(job)

@@ -19,9 +19,10 @@ fair:
   second timeout counts;
 * when the kernel ends, the cell that ended it is found before anyone is
   blamed: the cells that ran well are replayed and the kernel watched for
-  as long as it lived before, then the cell that was running is run again.
-  A thread or process started in one exercise that ends the kernel later
-  costs that exercise, not the one running when it struck.
+  as long as it lived before.  A thread or process started in one exercise
+  that ends the kernel later costs that exercise, not the one running when
+  it struck; if no replayed cell ends the kernel, the cell that was
+  running did.
 """
 
 from __future__ import annotations
@@ -321,22 +322,21 @@ class Grading:
             )
             self.good.remove(step)
             found = True
+            watch_for = min(watch_for, crashed[1])  # enough to see another such cell
 
     def after_crash(self, step: Step, source: str, run: CellRun, **how) -> tuple:
         """The kernel died while ``step`` ran: find out which cell did it.
 
-        The good cells are replayed in a fresh kernel, which is watched as
-        long as the dead one lived; then ``step`` runs again.  If it ends the
-        kernel again, the crash is its own.
+        The good cells are replayed in a fresh kernel, watched as long as the
+        dead one lived: every crash a good cell sets off (at once or later)
+        comes back within that time.  If one does, that cell pays and
+        ``step`` runs again; if none does, the crash was ``step``'s own.
         """
-        explained = self.recover(watch_for=time.monotonic() - self.life_started)
-        again, notebook_cut = self.execute(source, **how)
-        if again.status in ("ok", "error") and not explained:
-            self.notes.append(
-                f"the kernel died {self.where(step.exercise)} ({self.how_it_died(run.exit_code)}) "
-                "and not when the same cells ran again: not counted against any exercise"
-            )
-        return again, notebook_cut
+        lived = time.monotonic() - self.life_started
+        if self.recover(watch_for=lived):
+            return self.execute(source, **how)
+        run.kernel_lost = False  # recover() left a fresh kernel, the good cells replayed
+        return run, False
 
     def run_step(self, step: Step, source: str, **how) -> tuple:
         """``(run, notebook_cut)`` for a step, after the rules in the module docstring."""
@@ -551,6 +551,7 @@ def write_kernel_world(job: dict, box: Path, data: bytes) -> dict:
     for name, text in files.items():
         (box / name).write_text(text, encoding="utf-8")
     config.update(
+        name=f"coursekit-sandbox-{job.get('run_tag', 'probe')}",
         bwrap=job["bwrap"],
         uid=uid if as_root else None,
         tmp_mb=limits.tmp_mb,

@@ -208,7 +208,7 @@ def run_bwrap(config: dict, cmd: list) -> None:
     if uid is not None:
         cmd = [INSIDE_PYTHON, "-I", "-S", "-c", DROP_ROOT, str(uid), *cmd]
     # bubblewrap's options travel in a file, not on the command line: a process
-    # list shows "coursekit-sandbox --args N -- " and the kernel's command only.
+    # list (on the host) shows "coursekit-sandbox-TAG --args N -- KERNEL COMMAND".
     with tempfile.TemporaryFile() as options:
         options.write(b"".join(a.encode() + b"\0" for a in args))
         options.seek(0)
@@ -218,7 +218,7 @@ def run_bwrap(config: dict, cmd: list) -> None:
     # Interrupts are for the kernel: bubblewrap and the namespace's first
     # process ignore them; ipykernel installs its own handler for each cell.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.execv(config["bwrap"], ["coursekit-sandbox", "--args", str(fd), "--", *cmd])
+    os.execv(config["bwrap"], [config["name"], "--args", str(fd), "--", *cmd])
 
 
 def run_plain(config: dict, cmd: list) -> None:

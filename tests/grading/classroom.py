@@ -38,7 +38,7 @@ SOLVED_IN = {
 }
 
 # Limits the test grades with (small, so that hostile cells cost little time).
-CELL_S = 5
+CELL_S = 3
 OUTPUT_MB = 2
 MEMORY_MB = 1024
 
@@ -221,6 +221,42 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 "ex2-check": "(a hidden case): grad_a has shape (2,)",
             },
         ),
+    )
+
+    # -- a busy machine ------------------------------------------------------------
+    # Issue 16, hole 12: with -j 2, one learner's CPU hog slowed another's
+    # legitimate cell past the limit. These two are first in the class, so the
+    # two workers grade them side by side; the hog's processes run while the
+    # other computes for half its cell's time (and while the rest of the class starts).
+    add(
+        "aa_cpu_hog",
+        replaced(
+            sol,
+            {
+                "ex1-impl": "import subprocess, sys\n"
+                "hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])"
+                " for _ in range(4)]\n" + cell(sol, "ex1-impl")["source"],
+                **{
+                    grade_id: f"import time\ntime.sleep({CELL_S - 1})\n"
+                    + cell(sol, grade_id)["source"]
+                    for grade_id in ("ex2-impl", "ex3-answer", "ex4-fix")
+                },
+            },
+        ),
+        Expect(points()),
+    )
+    add(
+        "ab_slow_but_right",
+        replaced(
+            sol,
+            {
+                "ex1-impl": "import time\ntime.sleep(1)\n" + cell(sol, "ex1-impl")["source"],
+                "ex2-impl": "start = time.process_time()\n"
+                f"while time.process_time() - start < {CELL_S / 2}:  # honest computing\n"
+                "    pass\n" + cell(sol, "ex2-impl")["source"],
+            },
+        ),
+        Expect(points()),
     )
 
     # -- limits ----------------------------------------------------------------

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 
 import classroom
 import pytest
@@ -127,32 +126,6 @@ def test_a_changed_submission_is_graded_again(graded_class, tmp_path):
     process = run_grader("ch99", submissions, "--out", out, "--solutions", graded_class.solutions)
     assert "(1 graded now, 0 from an earlier run)" in process.stdout
     assert read_gradebook(out / "gradebook.csv")["full"]["total"] == "0"
-
-
-@pytest.mark.sandbox
-def test_a_zip_of_notebooks_is_graded_like_a_folder(tmp_path):
-    archive = tmp_path / "class.zip"
-    with zipfile.ZipFile(archive, "w") as z:
-        z.write(classroom.SOLUTIONS, "class/ada.ipynb")
-        z.write(classroom.EXERCISES, "class/bo b.ipynb")
-        z.writestr("class/notes.txt", "not a notebook")
-        z.writestr("__MACOSX/class/._ada.ipynb", "resource fork")
-    process = run_grader(
-        "ch99",
-        archive,
-        "--out",
-        tmp_path / "out",
-        "--solutions",
-        classroom.SOLUTIONS.parent,
-        "-j",
-        2,
-    )
-    assert process.returncode == 0, process.stderr[-2000:]
-    rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
-    assert {k: v["total"] for k, v in rows.items()} == {"ada": "10", "bo_b": "0"}
-    assert rows["ada"]["source"] == "class/ada.ipynb"
-    assert "not a .ipynb file: class/notes.txt" in process.stdout
-    assert "macOS metadata (__MACOSX): __MACOSX/class/._ada.ipynb" in process.stdout
 
 
 @pytest.mark.sandbox

@@ -157,11 +157,20 @@ def hostile_zip(tmp_path_factory):
             z.writestr(f"class/pad{n}.ipynb", b" " * (3 * 1024 * 1024))
         for name in ("../escape.ipynb", "/abs.ipynb", "..\\win.ipynb", "C:/drive.ipynb"):
             z.writestr(name, classroom.SOLUTIONS.read_bytes())
+        z.write(classroom.EXERCISES, "class/bo b.ipynb")
         z.writestr("class/.hidden.ipynb", b"{}")
         z.writestr("__MACOSX/class/._good.ipynb", b"fork")
         z.writestr("class/notes.txt", b"not a notebook")
     process, rows = grade(archive, out, "--max-total-mb", 8)
     return process, rows, out
+
+
+def test_a_zip_is_graded_like_a_folder_each_row_traced_to_its_member(hostile_zip):
+    _, rows, _ = hostile_zip
+    assert {k: (v["source"], v["total"]) for k, v in rows.items() if k in ("good", "bo_b")} == {
+        "good": ("class/good.ipynb", "10"),
+        "bo_b": ("class/bo b.ipynb", "0"),
+    }
 
 
 def test_a_damaged_zip_member_costs_only_its_own_row(hostile_zip):
@@ -178,7 +187,7 @@ def test_zip_members_are_streamed_with_a_cap_per_file_and_for_the_class(hostile_
     _, rows, _ = hostile_zip
     assert rows["huge"]["status"] == "rejected"
     assert rows["huge"]["reason"] == "file larger than 50 MB: not read"
-    # 8 MB for the class: the good notebooks and two pads fit, the other pads do not.
+    # 8 MB for the class: the two notebooks and two pads fit, the other pads do not.
     reasons = [rows[f"pad{n}"]["reason"] for n in range(4)]
     assert reasons[:2] == ["empty file", "empty file"]
     assert all("together are larger than 8 MB (--max-total-mb)" in r for r in reasons[2:])
@@ -201,6 +210,7 @@ def test_every_member_not_graded_is_listed_with_the_reason(hostile_zip):
         ]
     )
     assert "not graded, not submissions (7; every one in ignored.csv)" in process.stdout
+    assert "not a .ipynb file: class/notes.txt" in process.stdout
     assert not set(rows) & {"escape", "abs", "win", "drive"}
 
 
