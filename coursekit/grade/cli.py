@@ -242,7 +242,10 @@ def detect_isolation(requested: str, site: Path, run_dir: Path, limits: Limits) 
         shutil.rmtree(box, ignore_errors=True)
     if not ok:
         raise SystemExit(
-            f"error: no sandbox: bubblewrap cannot start one here ({why}); {INSTALL_BWRAP}"
+            f"error: no sandbox: bubblewrap cannot start one here ({why}); it needs user "
+            "namespaces (open to ordinary users on most Linux systems; on Ubuntu 24.04 "
+            "through AppArmor's bwrap profile) or root. Or grade without a sandbox with "
+            "--isolation none, only for submissions you trust"
         )
     who = "kernels run as per-slot user ids" if os.geteuid() == 0 else "in a user namespace"
     return "bwrap", f"bubblewrap sandbox (namespaces: mount, pid, network, ipc, uts; {who})", fields
