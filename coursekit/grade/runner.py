@@ -234,7 +234,10 @@ class Grading:
         if run.status == "died":
             return f"the kernel died {where} ({self.how_it_died(run.exit_code)})"
         if run.status == "garbled":
-            return f"the kernel sent messages that cannot be read {where} (was json or the kernel replaced?)"
+            return (
+                f"the kernel sent messages that cannot be read {where} "
+                "(was json or the kernel replaced?)"
+            )
         return f"{run.status} {where}"
 
     def how_it_died(self, code) -> str:
