@@ -2,11 +2,11 @@
 
     python -m coursekit.grade ch02 submissions/ --out grades/ch02 -j 2
 
-Each submission is graded by its own worker process (``worker.py``) in its
-own sandboxed kernel; ``-j`` workers run side by side.  Every result is
-written to ``OUT/.coursekit-grade/results/<learner>.json`` as soon as it is
-known, so a run that is interrupted resumes where it stopped, and a re-run
-with nothing changed grades nothing and writes the same files.
+``-j`` worker processes (``worker.py``) grade submissions side by side, each
+in its own sandboxed kernel.  Every result is written to
+``OUT/.coursekit-grade/results/<learner>.json`` as soon as it is known, so a
+run that is interrupted resumes where it stopped, and a re-run with nothing
+changed grades nothing and writes the same files.
 
 Without a working sandbox the command refuses to grade, unless the
 instructor says ``--isolation none``.
@@ -24,6 +24,7 @@ import os
 import queue
 import re
 import secrets
+import select
 import shutil
 import subprocess
 import sys
@@ -346,6 +347,55 @@ def main(argv=None) -> int:
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
+class WorkerProcess:
+    """One worker slot's process (``worker.py --serve``), started again if it dies or hangs."""
+
+    def __init__(self, env: dict, cwd: Path):
+        self.env, self.cwd = env, cwd
+        self.process: subprocess.Popen | None = None
+
+    def grade(self, job_path: Path, timeout: float) -> bool:
+        """Have the worker grade one job; False if it died or hung (it is then killed)."""
+        if self.process is None or self.process.poll() is not None:
+            # A session of its own: Ctrl-C reaches only the grader, which stops the workers.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "coursekit.grade.worker", "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
+        process = self.process
+        try:
+            process.stdin.write(f"{job_path}\n".encode())
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], timeout)
+            if ready and process.stdout.readline() == b"done\n":
+                return True
+        except OSError:  # the worker is gone (broken pipe)
+            pass
+        self.kill()
+        return False
+
+    def kill(self) -> None:
+        process, self.process = self.process, None  # the main thread may call this too (Ctrl-C)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        """Let the worker finish (end of its input), or kill it if it does not."""
+        if self.process is None:
+            return
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+        self.process = None
+
+
 class ClassRun:
     """One run of the command over a class: collect, grade what is new, report."""
 
@@ -442,53 +492,37 @@ class ClassRun:
     def run_workers(self, todo: list, results: dict):
         """Grade ``todo`` with ``-j`` worker processes; None if interrupted (Ctrl-C)."""
         args, state = self.args, self.state
-        slots: queue.Queue = queue.Queue()
-        for slot in range(args.jobs):
-            slots.put(slot)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")])
         )
+        workers = [WorkerProcess(env, state) for _ in range(args.jobs)]
+        slots: queue.Queue = queue.Queue()
+        for slot in range(args.jobs):
+            slots.put(slot)
         # A backstop only (on the wall clock): the worker keeps time itself.
         worker_timeout = (
             4 * self.limits.notebook_s + (MAX_RESTARTS + 2) * self.limits.startup_s + 120
         )
         stopping = threading.Event()
-        running: set = set()
-        lock = threading.Lock()
 
         def grade(job: dict):
-            """Run one worker process; None if the run is being interrupted."""
+            """Have a worker grade ``job``; None if the run is being interrupted."""
             if stopping.is_set():
                 return None
             slot = slots.get()
             try:
-                job = {**job, "slot": slot}
+                job = {
+                    **job,
+                    "slot": slot,
+                    "log_path": str(state / "logs" / f"{job['learner']}.log"),
+                }
                 job_path = state / "jobs" / f"{slot}.json"
                 write_atomic(job_path, json.dumps(job))
                 os.chmod(job_path, 0o600)
                 result_path = Path(job["result_path"])
                 result_path.unlink(missing_ok=True)
-                with open(state / "logs" / f"{job['learner']}.log", "w") as log:
-                    # A session of its own: Ctrl-C reaches only the grader, which stops the workers.
-                    worker = subprocess.Popen(
-                        [sys.executable, "-m", "coursekit.grade.worker", str(job_path)],
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        env=env,
-                        cwd=state,
-                        start_new_session=True,
-                    )
-                    with lock:
-                        running.add(worker)
-                    try:
-                        worker.wait(timeout=worker_timeout)
-                    except subprocess.TimeoutExpired:
-                        worker.kill()
-                        worker.wait()
-                    finally:
-                        with lock:
-                            running.discard(worker)
+                workers[slot].grade(job_path, worker_timeout)
                 job_path.unlink(missing_ok=True)
                 if stopping.is_set():
                     return None  # no result file: the next run grades it
@@ -521,9 +555,8 @@ class ClassRun:
                     bar.update(1)
         except KeyboardInterrupt:
             stopping.set()
-            with lock:
-                for worker in running:
-                    worker.kill()
+            for worker in workers:
+                worker.kill()
             pool.shutdown(wait=True, cancel_futures=True)
             for future in futures:
                 if future.done() and not future.cancelled() and future.result() is not None:
@@ -531,6 +564,8 @@ class ClassRun:
             return None
         finally:
             pool.shutdown(wait=True)
+            for worker in workers:
+                worker.stop()
         return results
 
     def report(self, submissions, ignored, results, todo, reused, started, isolation_note) -> int:
