@@ -24,8 +24,7 @@ import pytest
 TORCH_VERSION = "2.13.0"
 NO_CHROMIUM = "browser test not run: Chromium not found; install it with apt-get install chromium"
 NO_BWRAP = (
-    "grading test not run: bubblewrap (bwrap) not found; "
-    "install it with apt-get install bubblewrap"
+    "grading test not run: bubblewrap (bwrap) not found; install it with apt-get install bubblewrap"
 )
 
 # Notebooks under tests/ are test data (fixtures, submissions to grade), not
