@@ -522,6 +522,43 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         ),
     )
     add(
+        "json_replaced",  # hole 3 at large: every message the kernel sends is garbage
+        edited(
+            sol,
+            "ex1-impl",
+            before="""
+        import json
+        json.dumps = lambda *args, **kwargs: "[" * 100000 + "]" * 100000
+        """,
+        ),
+        Expect(
+            points("ex1", "ex2"),  # ex2 uses ex1's unbroadcast, which never ran to the end
+            "incidents",
+            "the kernel sent messages that cannot be read in exercise 1",
+        ),
+    )
+    add(
+        "forged_messages",  # messages of the wrong shape, signed by the kernel itself
+        edited(
+            sol,
+            "ex2-impl",
+            before="""
+        kernel = get_ipython().kernel
+        session, parent = kernel.session, kernel.get_parent()
+        for kind, content in [
+            ("stream", b"[1, 2, 3]"),
+            ("stream", b'{"name": "stdout", "text": ["x", "y"]}'),
+            ("status", b'"idle"'),
+            ("execute_reply", b"null"),
+        ]:
+            message = session.msg(kind, parent=parent)
+            message["content"] = content  # bytes: sent as they are, no check
+            kernel.iopub_socket.send_multipart(session.serialize(message))
+        """,
+        ),
+        Expect(points()),
+    )
+    add(
         "delayed_crash",  # hole 5: a thread started in exercise 3 ends the kernel later
         replaced(
             sol,
