@@ -9,6 +9,7 @@ the graph in an :class:`AccumulateGrad` node, which adds into their ``.grad``.
 
 import itertools
 import math
+import os
 import re
 import sys
 import threading
@@ -66,6 +67,49 @@ def _op_name(node):
     return re.sub(r"Backward\d*$", "", name)
 
 
+def _producer_name(tensor, node, is_output):
+    """The op the version error names as having made ``tensor`` (None: no op made it).
+
+    A saved output was made by the saving node itself; a saved input by its
+    ``grad_fn``. A saved *view* (``w.t()``, ``a[0]``) whose memory was changed
+    in place is named ``AsStrided``: PyTorch rebuilds such a view's ``grad_fn``
+    as an ``AsStridedBackward0`` once its base's version moves.
+    """
+    if is_output:
+        return _op_name(node)
+    if tensor._grad_fn is None:
+        return None
+    return "AsStrided" if tensor._base is not None else _op_name(tensor._grad_fn)
+
+
+# PyTorch's hint in the version error: anomaly mode off, then on (it has a traceback).
+_VERSION_HINT = (
+    "Hint: enable anomaly detection to find the operation that failed to compute its "
+    "gradient, with minigrad.autograd.set_detect_anomaly(True, check_nan=False)."
+)
+_VERSION_HINT_ANOMALY = (
+    "Hint: the backtrace further above shows the operation that failed to compute its "
+    "gradient. The variable in question was changed in there or anywhere later. Good luck!"
+)
+
+
+# Where minigrad's operators live: PyTorch's run in C++, so its anomaly traceback
+# ends at the Python line that called the operator; minigrad's leave these out.
+_OPERATOR_FILES = (os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops", ""),)
+_OPERATOR_FILES += tuple(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for name in ("graph.py", "tensor.py")
+)
+
+
+def _caller_stack():
+    """The stack that is recording a node, as text, ending at the operator's caller."""
+    frames = traceback.extract_stack()
+    while frames and os.path.abspath(frames[-1].filename).startswith(_OPERATOR_FILES):
+        frames.pop()
+    return "".join(traceback.format_list(frames))
+
+
 class SavedTensor:
     """A tensor kept for backward, with the version it had when it was saved.
 
@@ -94,18 +138,14 @@ class SavedTensor:
     def unpack(self, node):
         tensor = self.tensor
         if tensor._version_counter.value != self.version:
-            # PyTorch names the op that produced the tensor: for a saved output the
-            # node itself, for a saved input its grad_fn now ("Mul" for MulBackward0).
-            producer = node if self.is_output else tensor._grad_fn
-            which = ""
-            if producer is not None:
-                which = f", which is output 0 of {_op_name(producer)},"
+            # PyTorch names the op that produced the tensor ("Mul" for MulBackward0).
+            producer = _producer_name(tensor, node, self.is_output)
+            which = "" if producer is None else f", which is output 0 of {producer},"
+            hint = _VERSION_HINT_ANOMALY if anomaly_state.enabled else _VERSION_HINT
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by "
                 f"an inplace operation: {tensor_description(tensor)}{which} is at version "
-                f"{tensor._version_counter.value}; expected version {self.version} instead. "
-                "Hint: enable anomaly detection to find the operation that failed to compute "
-                "its gradient, with minigrad.autograd.set_detect_anomaly(True, check_nan=False)."
+                f"{tensor._version_counter.value}; expected version {self.version} instead. " + hint
             )
         if self.is_output:
             # Give the output its grad_fn back, so create_graph=True can
@@ -138,7 +178,7 @@ class Node:
         self._sequence_nr = next(_sequence_numbers)
         if anomaly_state.enabled:
             # Remember who created this node, to blame the right line later.
-            self._forward_stack = "".join(traceback.format_stack()[:-2])
+            self._forward_stack = _caller_stack()
 
     # Rarely changed, so they start as class attributes: a node that needs its
     # own sets it on itself, which hides the default (one less write per op).

@@ -217,8 +217,18 @@ walk(e, names)
 # **Predict:** the graph exists now, after the forward pass. Has anything been computed
 # for the gradients yet? What are `a.grad` and `b.grad` before calling `e.backward()`,
 # and are they set after it?
+#
+# (The cell starts with the same forward pass once more, so that it shows the same
+# numbers however often you run it: a second `backward()` through one graph would not,
+# as chapter 4 shows.)
 
 # %% id="graph-dag" tags=["seed:s001-graph-dag"]
+a = mg.Scalar(2.0, requires_grad=True)
+b = mg.Scalar(3.0, requires_grad=True)
+c = a * b
+d = c + a
+e = d * c
+names = {"a": a, "b": b, "c": c, "d": d, "e": e}
 print("before backward: a.grad =", a.grad, " b.grad =", b.grad)
 e.backward()
 print("after backward:  a.grad =", a.grad, " b.grad =", b.grad)

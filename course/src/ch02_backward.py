@@ -336,7 +336,7 @@ print("agree to 1e-6:", abs(a.grad - num_a) < 1e-6 and abs(b.grad - num_b) < 1e-
 # know them.)
 
 
-# %%
+# %% id="stepper"
 def expression():
     a = mg.tensor([2.0, 1.0], requires_grad=True)
     b = mg.tensor([-3.0, 4.0], requires_grad=True)
@@ -350,26 +350,27 @@ t = expression()
 BackwardStepper(t["L"], names=t)
 
 # %% [markdown]
-# Click **Next** to run one node at a time: the node that runs is outlined in red, and
-# each arrow shows the gradient it carried. The same steps as plain data (this is what
-# the widget replays); the two `AccumulateGrad` steps at the end are summarised by the
-# `.grad` they leave behind.
+# Click **Next** to run one node at a time: the node that runs is outlined in red, each
+# arrow shows the gradient it carried, and the text beside the picture says what the
+# node received and sent. (The picture draws boxes for the output and the leaves only;
+# the gradient with respect to `d` is what the arrow into `d`'s node, `AddBackward0`,
+# carries.) The same steps as plain data, numbered as the widget numbers them (this is
+# what the widget replays):
 
-# %%
+# %% id="steps-as-data"
 t = expression()
 for step in backward_steps(t["L"], names=t):
-    if step.node == "AccumulateGrad":
-        continue
     sent = "; ".join(f"{g.target}: {g.grad}" for g in step.grad_inputs)
-    print(f"{step.index}. {step.node:13} in: {step.grad_output!s:13} out: {sent}")
-print("then AccumulateGrad(a) and AccumulateGrad(b) add into .grad:")
+    if step.leaf is not None:
+        sent = f"adds it into {step.leaf}.grad"
+    print(f"{step.index}. {step.title:18} in: {step.grad_output!s:13} out: {sent}")
 print("a.grad =", t["a"].grad, " b.grad =", t["b"].grad)
 
 # %% [markdown]
-# Step 2: `AddBackward0` sends `[-8, 10]` to **both** `MulBackward0` and `a`. Step 3:
+# Step 3: `AddBackward0` sends `[-8, 10]` to **both** `MulBackward0` and `a`. Step 4:
 # `MulBackward0` multiplies by the saved other input, `b`, for `a` (`[24, 40]`) and by
-# `a` for `b`. `a`'s `AccumulateGrad` runs only after both arrows into it have delivered,
-# and receives their sum `[-8+24, 10+40]`.
+# `a` for `b`. `a`'s `AccumulateGrad` (step 5) runs only after both arrows into it have
+# delivered, and adds their sum `[-8+24, 10+40]` into `a.grad`.
 
 # %% [markdown]
 # ## Summary

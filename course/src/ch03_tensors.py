@@ -185,16 +185,19 @@ print(
     [(fn.name().rsplit("::", 1)[-1] if fn else None, nr) for fn, nr in mm_node.next_functions],
 )
 print("MmBackward0 saved x (self):", mm_node._saved_self is not None)
+z.backward(retain_graph=True)  # keep the saved tensors, for the picture below
 
 # %% [markdown]
 # `MmBackward0` saved `x` (it needs it for `y`'s gradient) and did **not** save `y`: no
 # one asked for `x`'s gradient. In the picture, `x` hangs below the node on a dotted line
-# (saved, not on a gradient path), and the green leaf `y` shows its `.grad`.
-# (`retain_graph=True` keeps the saved tensors after backward, so the picture can still
-# show them; chapter 4 explains why they are normally freed.)
+# (saved, not on a gradient path), and the green leaf `y` shows its `.grad`, filled by the
+# `backward()` at the end of the cell above. (`retain_graph=True` keeps the saved tensors
+# after backward, so the picture can still show them; chapter 4 explains why they are
+# normally freed. That cell makes a fresh `y` before its `backward()`: since `.grad`
+# *adds up* over backward calls, as chapter 4 shows, a `backward()` run twice on the same
+# `y` would double the picture's numbers.)
 
 # %%
-z.backward(retain_graph=True)
 draw_graph(z, names={"x": x, "y": y, "z": z})
 
 # %% [markdown]

@@ -156,8 +156,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     print("b.grad =", b.grad)
 for w_ in caught:
-    first_two = ". ".join(str(w_.message).split(". ")[:2]) + "."
-    print(f"{w_.category.__name__}: {first_two} [...]")
+    print(f"{w_.category.__name__}: {w_.message}")
 
 # %% [markdown]
 # `b.grad` is `None`, and reading it raises a `UserWarning`: "won't be populated during
@@ -173,8 +172,8 @@ def nonleaf_grad(lib):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grad = b.grad
-    message = str(caught[0].message)
-    return caught[0].category.__name__, message.split(". ")[:2], grad
+    warned = "\n".join(f"{w.category.__name__}: {w.message}" for w in caught)
+    return f"b.grad: {grad}\n{warned}"
 
 
 side_by_side(nonleaf_grad)
@@ -191,7 +190,7 @@ side_by_side(nonleaf_grad)
 a = mg.ones(3, 4, requires_grad=True)
 with mg.no_grad():
     c = a * 2
-print("c.requires_grad:", c.requires_grad, " c.grad_fn:", c.grad_fn)
+print("c.requires_grad:", c.requires_grad, " c.grad_fn:", c.grad_fn, " c.grad:", c.grad)
 
 
 def backward_without_graph(lib):
@@ -204,6 +203,8 @@ def backward_without_graph(lib):
 side_by_side(backward_without_graph)
 
 # %% [markdown]
+# `c.grad` is `None`, without a warning this time: `c` is a leaf (nothing recorded made
+# it), and a leaf that does not require grad simply never gets a gradient.
 # "element 0 of tensors": `backward` accepts several outputs, and the first one (the only
 # one here) has nothing to walk back through. The check is the first thing the engine does:
 
@@ -344,8 +345,38 @@ for step in trace_backward(loss):
 # `a * 2`), which sent `[8, 16, 24]` to `a`'s `AccumulateGrad`. Nothing was written on
 # `b`. Keeping it would cost a tensor of memory per non-leaf, plus one more addition into
 # its `.grad`, on every backward of every model, while optimizers need only the leaves'
-# gradients. So by default a non-leaf's gradient
-# is passed on and forgotten.
+# gradients. So by default a non-leaf's gradient is passed on and forgotten.
+#
+# One of the blog posts this course grew from (post 001) says the opposite: that after
+# `backward()`, "the gradients of all intermediate computation nodes are saved in their
+# grad attribute". Here is its own example, `z = sum(mm(x, y))`, with the intermediate
+# `xy = mm(x, y)` kept in a variable so that we can look at it.
+#
+# **Predict:** after `z.backward()`, what is `xy.grad`?
+
+
+# %% id="intermediate-grad"
+def intermediate_grad(lib):
+    x = lib.arange(9, dtype=lib.float).view(3, 3)
+    y = lib.ones(3, 3, requires_grad=True)
+    xy = lib.mm(x, y)  # an intermediate node
+    z = lib.sum(xy)
+    z.backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seen = {"xy.is_leaf": xy.is_leaf, "xy.grad": xy.grad}
+    seen["warned"] = [w.category.__name__ for w in caught]
+    seen["y.grad (the leaf)"] = y.grad
+    return seen
+
+
+side_by_side(intermediate_grad)
+
+# %% [markdown]
+# `xy.grad` is `None`, with the warning of the previous section: PyTorch keeps no
+# intermediate gradient. Only the leaf `y` has one. (The post's own printout shows only
+# `x.grad` and `y.grad`, both leaves, so it never met the difference.) To keep an
+# intermediate's gradient, ask for it: that is `retain_grad()`, below.
 
 # %% [markdown]
 # ## `retain_grad()`: keep it anyway

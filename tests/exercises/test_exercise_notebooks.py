@@ -16,6 +16,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from coursekit import seedtable
 from coursekit.seed_items import SEED_ITEMS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -63,9 +64,9 @@ def test_every_exercise_kind_appears_and_chapters_05_06_07_have_four_exercises_o
 
 
 def test_every_seed_item_is_exercised_somewhere():
-    text = "\n".join(path.read_text(encoding="utf-8") for path in SOLUTIONS)
-    named = set(re.findall(r"seed item: (s\d{3}-[a-z0-9-]+)", text))
-    assert sorted(set(SEED_ITEMS) - named) == []
+    tagged = seedtable.tagged_cells(ROOT / "solutions")  # cells tagged seed:<item>
+    assert sorted(set(SEED_ITEMS) - set(tagged)) == []
+    assert sorted(set(tagged) - set(SEED_ITEMS)) == []
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
