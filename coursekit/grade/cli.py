@@ -18,44 +18,26 @@ import argparse
 import compileall
 import fcntl
 import hashlib
-import importlib.util
 import json
 import os
-import queue
-import re
 import secrets
-import select
 import shutil
-import subprocess
 import sys
-import sysconfig
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
-from tqdm import tqdm
-
 from . import sandbox
-from .kernel import SANDBOX_SCRIPT, Limits
+from .kernel import Limits
 from .plan import PlanError, read_plan
-from .report import NO_ISOLATION, feedback_html, gradebook_csv, ignored_csv, summary_text
-from .runner import MAX_RESTARTS, empty_cells, rejected, result_record, write_kernel_world
+from .report import feedback_html, gradebook_csv, ignored_csv, rejected, summary_text
 from .submissions import MB, Rejected, collect
 from .worker import write_atomic
+from .workers import grade_all, read_result
+from .world import PACKAGE_DIR, detect_isolation, make_site, run_tag
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # coursekit/
 STATE = ".coursekit-grade"
-# Never copied into a kernel's view of coursekit: the checks (they hold the
-# reference solutions), the grader and the release tool.
-NOT_FOR_KERNELS = re.compile(r"^(grade|release\.py|.*\.md|__pycache__|ch\d\d.*\.py)$")
-INSTALL_BWRAP = (
-    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
-    "bubblewrap), or grade without a sandbox with --isolation none, only for submissions "
-    "you trust"
-)
 
 DESCRIPTION = """\
 Grade a class's notebooks for one chapter.
@@ -173,112 +155,6 @@ def find_solutions(chapter: str, folder: Path) -> Path:
     return found[0]
 
 
-def covered_in_environment() -> list:
-    """Files of the Python environment that name the course's checkout, as the kernel sees them.
-
-    An editable install (``pip install -e .``, what ``make`` does) leaves a
-    ``.pth`` file, a finder module and ``direct_url.json`` that name the
-    checkout; a plain install leaves a copy of coursekit, checks included.
-    The sandbox covers each with something empty.
-    """
-    checkout = str(PACKAGE_DIR.parent)
-    venv = sys.prefix != sys.base_prefix
-    found: set = set()
-    for key in ("purelib", "platlib"):
-        folder = Path(sysconfig.get_paths()[key])
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            candidates = [path]
-            if path.name.endswith(".dist-info"):
-                candidates = [path / "direct_url.json"]
-            for file in candidates:
-                if file.name == "coursekit" and file.is_dir():
-                    found.add(str(file) + "/")
-                elif file.name.startswith("__editable__") and file.is_file():
-                    found.add(str(file))
-                elif file.is_file() and file.suffix in (".pth", ".json", ".py", ".egg-link"):
-                    try:
-                        if checkout in file.read_text(encoding="utf-8", errors="replace"):
-                            found.add(str(file))
-                    except OSError:
-                        continue
-    inside = []
-    for path in sorted(found):
-        if venv and path.startswith(sys.prefix + "/"):
-            path = sandbox.INSIDE_VENV + path[len(sys.prefix) :]
-        inside.append(path)
-    return inside
-
-
-def detect_isolation(requested: str, site: Path, run_dir: Path, limits: Limits) -> tuple:
-    """``(mode, note, job fields)``; raises SystemExit when the sandbox cannot be made."""
-    if requested == "none":
-        return "none", f"none: {NO_ISOLATION}", {}
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        raise SystemExit(f"error: no sandbox: bubblewrap (bwrap) is not installed; {INSTALL_BWRAP}")
-    fields = {"bwrap": bwrap, "cover": covered_in_environment()}
-    box = Path(tempfile.mkdtemp(prefix="probe-", dir=run_dir))
-    box.chmod(0o755)
-    job = {
-        "isolation": "bwrap",
-        "limits": asdict(limits),
-        "slot": 0,
-        "site_dir": str(site),
-        **fields,
-    }
-    config = write_kernel_world(job, box, b"{}")
-    (box / "kernel.json").write_text("{}")
-    (box / "sandbox.json").write_text(json.dumps(config))
-    check = f"import sys; sys.exit(sys.prefix != {sandbox.INSIDE_VENV!r} and {sys.prefix != sys.base_prefix})"
-    cmd = [sys.executable, "-I", SANDBOX_SCRIPT, str(box / "sandbox.json"), "--"]
-    cmd += [sandbox.INSIDE_PYTHON, "-I", "-c", check]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-        ok, why = done.returncode == 0, (done.stderr.strip().splitlines() or [""])[-1]
-        why = why or f"exit code {done.returncode}"
-    except (OSError, subprocess.SubprocessError) as exc:
-        ok, why = False, str(exc)
-    finally:
-        shutil.rmtree(box, ignore_errors=True)
-    if not ok:
-        raise SystemExit(
-            f"error: no sandbox: bubblewrap cannot start one here ({why}); it needs user "
-            "namespaces (open to ordinary users on most Linux systems; on Ubuntu 24.04 "
-            "through AppArmor's bwrap profile) or root. Or grade without a sandbox with "
-            "--isolation none, only for submissions you trust"
-        )
-    who = "kernels run as per-slot user ids" if os.geteuid() == 0 else "in a user namespace"
-    return "bwrap", f"bubblewrap sandbox (namespaces: mount, pid, network, ipc, uts; {who})", fields
-
-
-def run_tag(out: Path) -> str:
-    """Named by the grader's sandboxes in a process list: which OUT they grade into."""
-    return hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
-
-
-def make_site(run_dir: Path) -> Path:
-    """The packages a kernel may import: minigrad and coursekit without checks or grader."""
-    site = run_dir / "site"
-    site.mkdir()
-    shutil.copytree(
-        PACKAGE_DIR,
-        site / "coursekit",
-        ignore=lambda d, names: [n for n in names if NOT_FOR_KERNELS.match(n)],
-    )
-    spec = importlib.util.find_spec("minigrad")
-    if spec is not None and spec.submodule_search_locations:
-        shutil.copytree(
-            next(iter(spec.submodule_search_locations)),
-            site / "minigrad",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-    for path in [site, *site.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return site
-
-
 def config_key(plan, limits: Limits, isolation: str) -> str:
     """Results of an earlier run are reused only if all of this is unchanged."""
     digest = hashlib.sha256()
@@ -294,13 +170,6 @@ def _inside(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _read_result(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def main(argv=None) -> int:
@@ -345,55 +214,6 @@ def main(argv=None) -> int:
             return 2
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
-
-
-class WorkerProcess:
-    """One worker slot's process (``worker.py --serve``), started again if it dies or hangs."""
-
-    def __init__(self, env: dict, cwd: Path):
-        self.env, self.cwd = env, cwd
-        self.process: subprocess.Popen | None = None
-
-    def grade(self, job_path: Path, timeout: float) -> bool:
-        """Have the worker grade one job; False if it died or hung (it is then killed)."""
-        if self.process is None or self.process.poll() is not None:
-            # A session of its own: Ctrl-C reaches only the grader, which stops the workers.
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "coursekit.grade.worker", "--serve"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=self.env,
-                cwd=self.cwd,
-                start_new_session=True,
-            )
-        process = self.process
-        try:
-            process.stdin.write(f"{job_path}\n".encode())
-            process.stdin.flush()
-            ready, _, _ = select.select([process.stdout], [], [], timeout)
-            if ready and process.stdout.readline() == b"done\n":
-                return True
-        except OSError:  # the worker is gone (broken pipe)
-            pass
-        self.kill()
-        return False
-
-    def kill(self) -> None:
-        process, self.process = self.process, None  # the main thread may call this too (Ctrl-C)
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
-
-    def stop(self) -> None:
-        """Let the worker finish (end of its input), or kill it if it does not."""
-        if self.process is None:
-            return
-        try:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.kill()
-        self.process = None
 
 
 class ClassRun:
@@ -451,7 +271,7 @@ class ClassRun:
                 "max_points": plan.max_points,
                 "isolation": isolation,
             }
-            cached = None if args.regrade else _read_result(result_path)
+            cached = None if args.regrade else read_result(result_path)
             if (
                 cached
                 and cached.get("final")
@@ -479,7 +299,9 @@ class ClassRun:
             )
             todo.append(job)
         started = time.monotonic()
-        finished = self.run_workers(todo, results)
+        finished = grade_all(
+            todo, results, jobs=args.jobs, state=state, plan=plan, limits=self.limits
+        )
         if finished is None:
             print(
                 f"\ninterrupted: {len(results)} results kept in {state / 'results'}; "
@@ -488,85 +310,6 @@ class ClassRun:
             )
             return 130
         return self.report(submissions, ignored, results, todo, reused, started, isolation_note)
-
-    def run_workers(self, todo: list, results: dict):
-        """Grade ``todo`` with ``-j`` worker processes; None if interrupted (Ctrl-C)."""
-        args, state = self.args, self.state
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")])
-        )
-        workers = [WorkerProcess(env, state) for _ in range(args.jobs)]
-        slots: queue.Queue = queue.Queue()
-        for slot in range(args.jobs):
-            slots.put(slot)
-        # A backstop only (on the wall clock): the worker keeps time itself.
-        worker_timeout = (
-            4 * self.limits.notebook_s + (MAX_RESTARTS + 2) * self.limits.startup_s + 120
-        )
-        stopping = threading.Event()
-
-        def grade(job: dict):
-            """Have a worker grade ``job``; None if the run is being interrupted."""
-            if stopping.is_set():
-                return None
-            slot = slots.get()
-            try:
-                job = {
-                    **job,
-                    "slot": slot,
-                    "log_path": str(state / "logs" / f"{job['learner']}.log"),
-                }
-                job_path = state / "jobs" / f"{slot}.json"
-                write_atomic(job_path, json.dumps(job))
-                os.chmod(job_path, 0o600)
-                result_path = Path(job["result_path"])
-                result_path.unlink(missing_ok=True)
-                workers[slot].grade(job_path, worker_timeout)
-                job_path.unlink(missing_ok=True)
-                if stopping.is_set():
-                    return None  # no result file: the next run grades it
-                result = _read_result(result_path)
-                if result is None:
-                    result = result_record(
-                        job,
-                        self.plan,
-                        "error",
-                        ["grader error: the worker stopped without a result"],
-                        empty_cells(self.plan, "not graded: grader error"),
-                    )
-                    write_atomic(result_path, json.dumps(result, indent=1, sort_keys=True))
-                return result
-            finally:
-                slots.put(slot)
-
-        pool = ThreadPoolExecutor(max_workers=args.jobs)
-        try:
-            futures = [pool.submit(grade, job) for job in todo]
-            with tqdm(
-                total=len(todo),
-                desc=f"grading {self.plan.chapter}",
-                unit="notebook",
-                disable=not todo,
-            ) as bar:
-                for future in as_completed(futures):
-                    result = future.result()
-                    results[result["learner"]] = result
-                    bar.update(1)
-        except KeyboardInterrupt:
-            stopping.set()
-            for worker in workers:
-                worker.kill()
-            pool.shutdown(wait=True, cancel_futures=True)
-            for future in futures:
-                if future.done() and not future.cancelled() and future.result() is not None:
-                    results[future.result()["learner"]] = future.result()
-            return None
-        finally:
-            pool.shutdown(wait=True)
-            for worker in workers:
-                worker.stop()
-        return results
 
     def report(self, submissions, ignored, results, todo, reused, started, isolation_note) -> int:
         out, plan = self.args.out, self.plan

@@ -16,6 +16,8 @@ import io
 import statistics
 import unicodedata
 
+from ..checks.messages import FAIL
+
 STATUS_MEANING = {
     "ok": "graded",
     "incidents": "graded; some cells hit a limit (their exercises failed)",
@@ -177,3 +179,47 @@ def _statistics(plan, results: list) -> list:
         if r["status"] != "ok":
             lines.append(f"  {shown(r['learner'], 100)}: {r['status']}: {shown(r['reason'], 400)}")
     return lines
+
+
+def result_record(job: dict, plan, status: str, reasons: list, cells: list, **extra) -> dict:
+    """One submission's result, as stored in ``results/<learner>.json`` and shown in every report."""
+    total = sum(c["points"] for c in cells)
+    reason = "; ".join(dict.fromkeys(r for r in reasons if r))
+    return {
+        "learner": job["learner"],
+        "source": job.get("source", ""),
+        "sha256": job["sha256"],
+        "config_key": job["config_key"],
+        "isolation": job.get("isolation", ""),
+        "status": status,
+        "reason": reason if len(reason) <= 400 else reason[:397] + "...",
+        "cells": cells,
+        "total": total,
+        "max": plan.max_points if plan else job.get("max_points", 0),
+        "final": status != "error",
+        **extra,
+    }
+
+
+def empty_cells(plan, message: str) -> list:
+    """The graded cells of a submission that was not run: 0 points each, with ``message``."""
+    return [
+        {
+            "grade_id": g.grade_id,
+            "number": g.number,
+            "title": g.title,
+            "kind": g.check.kind,
+            "max_points": g.points,
+            "points": 0,
+            "status": "not-run",
+            "message": message,
+        }
+        for g in plan.graded
+    ]
+
+
+def rejected(job: dict, plan, reason: str) -> dict:
+    """The result of a file that cannot be graded at all."""
+    return result_record(
+        job, plan, "rejected", [reason], empty_cells(plan, f"{FAIL} not graded: {reason}.")
+    )

@@ -27,29 +27,24 @@ fair:
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
-import os
-import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import time
-import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks.core import PROBES_SOURCE, Outcome, judge_all, make_cases
-from ..checks.messages import FAIL, format_outcome, unreadable
+from ..checks.core import Outcome, make_cases
+from ..checks.messages import FAIL, format_outcome
 from ..nbgrader_cells import nbgrader_meta
-from . import sandbox, wire
-from .kernel import CellRun, Limits, SandboxedKernel, kernel_env
+from . import wire
+from .kernel import CellRun, Limits, SandboxedKernel
 from .plan import GradedCell, Plan
+from .report import rejected, result_record
+from .turns import Turns
+from .world import write_kernel_world
 
-SLOT_UID_BASE = 1_900_000_000  # the kernels of worker slot k run as this + k (when root)
 MAX_RESTARTS = 12
 SETTLE_S = 0.3  # how long a replayed kernel is watched beyond the time it lived before
 
@@ -62,79 +57,6 @@ def grading_seed(secret: str, learner: str, check_id: str, hidden: bool) -> int:
     """Each learner gets their own cases, fixed for the run, unknown to them."""
     text = f"{secret}|{learner}|{check_id}|{'hidden' if hidden else 'visible'}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-
-
-def probe_snippet(check, cases: list) -> tuple:
-    """``(code, opener, closer)``: what the kernel runs for one check call."""
-    nonce = secrets.token_hex(16)
-    opener, closer = f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
-    code = f"""\
-def _coursekit_probe_():
-    ns = {{"__name__": "coursekit_probe"}}
-    exec(compile({PROBES_SOURCE!r}, "<coursekit-probes>", "exec"), ns)
-    exec(compile({check.probe_source!r}, "<coursekit-probe>", "exec"), ns)
-    cases = ns["json"].loads({json.dumps(cases)!r})
-    out = ns["run_probe"](ns[{check.probe.__name__!r}], {tuple(check.reads)!r}, cases, globals())
-    ns["sys"].stdout.write({opener!r} + ns["dumps"](out) + {closer!r} + "\\n")
-    ns["sys"].stdout.flush()
-try:
-    _coursekit_probe_()
-finally:
-    del _coursekit_probe_
-"""
-    return code, opener, closer
-
-
-def judge_safely(check, data, cases: list, hidden: bool) -> Outcome:
-    """The verdict on what the kernel sent, checked first; never raises."""
-    fitted = wire.checked(data)
-    if fitted is None:
-        return Outcome(check.id, "failed", unreadable(), hidden=hidden)
-    try:
-        return judge_all(check, fitted, cases, hidden=hidden)
-    except Exception as exc:  # noqa: BLE001 - the learner's data, a case the check did not foresee
-        traceback.print_exc()  # into the worker's log, for the instructor
-        message = f"your result is not of the expected form ({type(exc).__name__})"
-        return Outcome(check.id, "failed", message, hidden=hidden)
-
-
-class Turns:
-    """Workers run cells side by side; a cell run again after a timeout runs alone.
-
-    Two lock files shared by the workers of one run: a cell takes the
-    ``cells`` lock shared, a cell that must run alone takes it exclusively,
-    and the ``gate`` keeps new cells from starting while one waits to run alone.
-    """
-
-    def __init__(self, folder):
-        self.folder = Path(folder) if folder else None
-
-    @contextmanager
-    def _locked(self, exclusive: bool):
-        if self.folder is None:
-            yield
-            return
-        with (
-            open(self.folder / "gate.lock", "a") as gate,
-            open(self.folder / "cells.lock", "a") as c,
-        ):
-            fcntl.flock(gate, fcntl.LOCK_EX)
-            try:
-                fcntl.flock(c, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            finally:
-                if not exclusive:
-                    fcntl.flock(gate, fcntl.LOCK_UN)
-            try:
-                yield
-            finally:
-                fcntl.flock(c, fcntl.LOCK_UN)
-                fcntl.flock(gate, fcntl.LOCK_UN)
-
-    def side_by_side(self):
-        return self._locked(exclusive=False)
-
-    def alone(self):
-        return self._locked(exclusive=True)
 
 
 @dataclass
@@ -385,7 +307,7 @@ class Grading:
         for call in graded.calls:
             seed = grading_seed(self.job["secret"], self.job["learner"], call.check_id, call.hidden)
             cases = make_cases(check, seed, call.hidden)
-            code, opener, closer = probe_snippet(check, cases)
+            code, opener, closer = wire.probe_snippet(check, cases)
             if self.remaining() <= 0:
                 outcome = Outcome(
                     check.id, "failed", "not checked: the notebook's time limit had run out"
@@ -394,7 +316,7 @@ class Grading:
             run, notebook_cut = self.run_step(step, code, capture=True, store_history=False)
             if run.status in ("ok", "error"):
                 data = wire.read_frame(run.stdout, opener, closer)
-                outcome = judge_safely(check, data, cases, call.hidden)
+                outcome = wire.judge_safely(check, data, cases, call.hidden)
             else:
                 reason = self.describe(run, graded.number, checking=True, notebook_cut=notebook_cut)
                 self.incident(graded.number, reason)
@@ -478,99 +400,6 @@ class Grading:
             kernel_starts=kernel.starts,
             kernel_seconds=round(self.used, 2),
         )
-
-
-def result_record(
-    job: dict, plan: Plan | None, status: str, reasons: list, cells: list, **extra
-) -> dict:
-    total = sum(c["points"] for c in cells)
-    reason = "; ".join(dict.fromkeys(r for r in reasons if r))
-    return {
-        "learner": job["learner"],
-        "source": job.get("source", ""),
-        "sha256": job["sha256"],
-        "config_key": job["config_key"],
-        "isolation": job.get("isolation", ""),
-        "status": status,
-        "reason": reason if len(reason) <= 400 else reason[:397] + "...",
-        "cells": cells,
-        "total": total,
-        "max": plan.max_points if plan else job.get("max_points", 0),
-        "final": status != "error",
-        **extra,
-    }
-
-
-def empty_cells(plan: Plan, message: str) -> list:
-    return [
-        {
-            "grade_id": g.grade_id,
-            "number": g.number,
-            "title": g.title,
-            "kind": g.check.kind,
-            "max_points": g.points,
-            "points": 0,
-            "status": "not-run",
-            "message": message,
-        }
-        for g in plan.graded
-    ]
-
-
-def rejected(job: dict, plan: Plan, reason: str) -> dict:
-    return result_record(
-        job, plan, "rejected", [reason], empty_cells(plan, f"{FAIL} not graded: {reason}.")
-    )
-
-
-def write_kernel_world(job: dict, box: Path, data: bytes) -> dict:
-    """Write what the sandbox copies in (see sandbox.kernel_view); return its configuration."""
-    limits = Limits(**job["limits"])
-    isolation = job["isolation"]
-    as_root = os.geteuid() == 0 and isolation == "bwrap"
-    uid = SLOT_UID_BASE + int(job["slot"]) if as_root else sandbox.LEARNER_UID
-    (box / "submission.ipynb").write_bytes(data)
-    config = {
-        "isolation": isolation,
-        "limits": {
-            "memory_mb": limits.memory_mb,
-            "file_mb": limits.file_mb,
-            "cpu_s": limits.cpu_s,
-            "nproc": 256 if as_root else None,
-        },
-        "notebook": str(box / "submission.ipynb"),
-        "work_dir": str(box / "work"),
-    }
-    if isolation != "bwrap":
-        return config
-    files = {
-        "passwd": f"learner:x:{uid}:{uid}:learner:{sandbox.INSIDE_HOME}:/bin/sh\n",
-        "group": f"learner:x:{uid}:\n",
-        "hosts": "127.0.0.1 localhost sandbox\n",
-        "pyvenv.cfg": sandbox.venv_config(
-            sys.base_prefix, ".".join(map(str, sys.version_info[:3]))
-        ),
-    }
-    for name, text in files.items():
-        (box / name).write_text(text, encoding="utf-8")
-    config.update(
-        name=f"coursekit-sandbox-{job.get('run_tag', 'probe')}",
-        bwrap=job["bwrap"],
-        uid=uid if as_root else None,
-        tmp_mb=limits.tmp_mb,
-        info_file=str(box / "info.json"),
-        env=kernel_env({"isolation": "bwrap"}, job["site_dir"], ""),
-        view=sandbox.kernel_view(
-            venv=sys.prefix,
-            base_prefix=sys.base_prefix,
-            python=os.path.realpath(sys.executable),
-            site_dir=job["site_dir"],
-            box=str(box),
-            tmp_mb=limits.tmp_mb,
-            cover=job.get("cover", []),
-        ),
-    )
-    return config
 
 
 def grade_job(job: dict) -> dict:

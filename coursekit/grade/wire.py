@@ -23,6 +23,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
+import traceback
+
+from ..checks.core import PROBES_SOURCE, Outcome, judge_all
+from ..checks.messages import unreadable
 
 MAX_FRAME = 8 << 20  # characters; the grader captures no more than this of a probe's output
 MAX_DEPTH = 64  # probes refuse values nested deeper than 50; results wrap them in 4 levels more
@@ -143,3 +148,37 @@ def checked(data):
     if not isinstance(results, list) or len(results) > 10_000:
         return None
     return {"results": [_case_result(r) for r in results]}
+
+
+def probe_snippet(check, cases: list) -> tuple:
+    """``(code, opener, closer)``: what the kernel runs for one check call."""
+    nonce = secrets.token_hex(16)
+    opener, closer = f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
+    code = f"""\
+def _coursekit_probe_():
+    ns = {{"__name__": "coursekit_probe"}}
+    exec(compile({PROBES_SOURCE!r}, "<coursekit-probes>", "exec"), ns)
+    exec(compile({check.probe_source!r}, "<coursekit-probe>", "exec"), ns)
+    cases = ns["json"].loads({json.dumps(cases)!r})
+    out = ns["run_probe"](ns[{check.probe.__name__!r}], {tuple(check.reads)!r}, cases, globals())
+    ns["sys"].stdout.write({opener!r} + ns["dumps"](out) + {closer!r} + "\\n")
+    ns["sys"].stdout.flush()
+try:
+    _coursekit_probe_()
+finally:
+    del _coursekit_probe_
+"""
+    return code, opener, closer
+
+
+def judge_safely(check, data, cases: list, hidden: bool) -> Outcome:
+    """The verdict on what the kernel sent, checked first; never raises."""
+    fitted = checked(data)
+    if fitted is None:
+        return Outcome(check.id, "failed", unreadable(), hidden=hidden)
+    try:
+        return judge_all(check, fitted, cases, hidden=hidden)
+    except Exception as exc:  # noqa: BLE001 - the learner's data, a case the check did not foresee
+        traceback.print_exc()  # into the worker's log, for the instructor
+        message = f"your result is not of the expected form ({type(exc).__name__})"
+        return Outcome(check.id, "failed", message, hidden=hidden)

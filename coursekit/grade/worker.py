@@ -37,7 +37,8 @@ def write_atomic(path, text: str) -> None:
 def grade_one(job_path: str) -> None:
     """Grade the job in ``job_path``; its result file is written whatever happens."""
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    from .runner import grade_job, result_record
+    from .report import result_record
+    from .runner import grade_job
 
     sys.stdout.flush()
     sys.stderr.flush()

@@ -11,7 +11,7 @@ import psutil
 import pytest
 from classroom import tree_hashes
 
-from coursekit.grade.cli import run_tag
+from coursekit.grade.world import run_tag
 
 pytestmark = pytest.mark.sandbox
 

@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 
 from coursekit.grade import sandbox
-from coursekit.grade.cli import covered_in_environment, make_site
 from coursekit.grade.kernel import SANDBOX_SCRIPT, Limits
-from coursekit.grade.runner import write_kernel_world
+from coursekit.grade.world import covered_in_environment, make_site, write_kernel_world
 
 TESTS = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,8 @@ import classroom
 
 from coursekit.grade.kernel import CellRun, Limits
 from coursekit.grade.plan import read_plan
-from coursekit.grade.runner import MAX_RESTARTS, Grading, Step, Turns
+from coursekit.grade.runner import MAX_RESTARTS, Grading, Step
+from coursekit.grade.turns import Turns
 
 PLAN = read_plan(classroom.SOLUTIONS)
 
