@@ -10,7 +10,10 @@ grader's plan, and the plan runs read-only cells as release hands them out.
   ``### END SOLUTION`` line becomes the stub ``# YOUR CODE HERE`` /
   ``raise NotImplementedError()``, indented like the BEGIN line (in a
   markdown solution cell: ``YOUR ANSWER HERE``); a solution cell without
-  markers is replaced whole;
+  markers is replaced whole.  A region at the top level of a code cell (a
+  predict cell's answers) becomes ``answer_x = ...`` for each answer it
+  assigns instead, so that the cell runs: a notebook as handed out runs to
+  the end, and every check says "not implemented yet";
 * in a graded test cell, the lines from ``### BEGIN HIDDEN TESTS`` to
   ``### END HIDDEN TESTS`` are removed;
 * outputs and execution counts are cleared; cells are locked as nbgrader
@@ -19,10 +22,12 @@ grader's plan, and the plan runs read-only cells as release hands them out.
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+ANSWER_STUB_HEAD = "# YOUR ANSWER HERE: replace each ... by your answer"
 TEXT_STUB = "YOUR ANSWER HERE"
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -38,21 +43,54 @@ def nbgrader_meta(cell) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def answer_stub(region: str) -> str:
+    """The stub of a solution region at the top level of a cell (a predict answer).
+
+    It must not raise, so that "Run All" on the notebook as handed out runs
+    to the end: each answer the region assigns becomes ``name = ...``, the
+    placeholder the checks read as "not implemented yet".
+    """
+    try:
+        tree = ast.parse(region)
+    except SyntaxError:
+        tree = None
+    names: list = []
+    for node in tree.body if tree is not None else []:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id not in names:
+                names.append(target.id)
+    if not names:
+        return ANSWER_STUB_HEAD
+    return "\n".join([ANSWER_STUB_HEAD, *(f"{name} = ..." for name in names)])
+
+
 def replace_solutions(source: str, stub: str) -> tuple:
-    """``(new source, whether a region was replaced)``."""
-    lines, inside, replaced = [], False, False
+    """``(new source, whether a region was replaced)``.
+
+    A region indented inside a ``def`` becomes ``stub``; a region at the top
+    level of a code cell becomes :func:`answer_stub` of its text.
+    """
+    lines, region, indent, replaced = [], None, "", False
     for line in source.split("\n"):
         if BEGIN_SOLUTION in line:
-            if inside:
+            if region is not None:
                 raise ReleaseError("nested BEGIN SOLUTION")
-            inside = replaced = True
+            region, replaced = [], True
             indent = re.match(r"\s*", line).group(0)
-            lines.extend(indent + stub_line for stub_line in stub.split("\n"))
         elif END_SOLUTION in line:
-            inside = False
-        elif not inside:
+            if region is None:
+                continue
+            text = stub
+            if stub == CODE_STUB and not indent:
+                text = answer_stub("\n".join(region))
+            lines.extend(indent + stub_line for stub_line in text.split("\n"))
+            region = None
+        elif region is not None:
+            region.append(line)
+        else:
             lines.append(line)
-    if inside:
+    if region is not None:
         raise ReleaseError("BEGIN SOLUTION without END SOLUTION")
     return "\n".join(lines), replaced
 

@@ -2,10 +2,10 @@
 
 The rule is nbgrader's ``generate_assignment``, written out so the course
 needs no nbgrader database to release; the rule for one cell is in
-``nbgrader_cells.py`` (solution regions become stubs, hidden tests go,
-outputs are cleared, cells are locked), and nbgrader metadata is kept.
-Predict cells follow the same rule, so every unanswered exercise raises
-``NotImplementedError`` and its check says "not implemented yet".
+``nbgrader_cells.py`` (solution regions become stubs, a predict cell's
+answers ``answer_x = ...``, hidden tests go, outputs are cleared, cells are
+locked), and nbgrader metadata is kept.  A notebook as handed out runs to
+the end, and every check says "not implemented yet".
 
 Unlike nbgrader, no ``checksum`` is added to the metadata: the grader
 identifies cells by ``grade_id`` and never trusts a learner's test cells.
