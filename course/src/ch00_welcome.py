@@ -83,9 +83,11 @@ side_by_side(first_example)
 # %% [markdown]
 # How to read that output: the first line is minigrad's result. The line starting with
 # `PyTorch` is the verdict: where PyTorch is installed, the same function ran with
-# `lib = torch` and gave the same text ("the same"); where it is not, the line says so.
-# If the two ever disagreed, the cell would fail, so a stored chapter cannot show minigrad
-# contradicting PyTorch. The example is an ordinary function of `lib`: the very same code
+# `lib = torch` and gave the same text ("the same"). Where it is not, minigrad's answer is
+# compared with the answer PyTorch gave to this very example when the chapter was made,
+# and the line says `(recorded)`; change the example, and there is no recording to compare
+# with until you install PyTorch. If the two ever disagreed, the cell would fail, so a
+# stored chapter cannot show minigrad contradicting PyTorch. The example is an ordinary function of `lib`: the very same code
 # runs on both libraries.
 
 # %% [markdown]
