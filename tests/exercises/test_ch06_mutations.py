@@ -17,7 +17,7 @@ from exercise_cells import run_cells, solution_cell
 
 from coursekit import check
 from coursekit.checks import ch06
-from coursekit.release import CODE_STUB, replace_solutions
+from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
 SOLUTIONS = ROOT / "solutions" / "ch06_inplace_and_versions.ipynb"

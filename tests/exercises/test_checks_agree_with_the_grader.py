@@ -279,6 +279,7 @@ def grade(chapter: str, learners: list, tmp_path: Path) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_wrong_solution_gets_the_same_verdict_in_the_notebook_and_from_the_grader(
     chapter, tmp_path

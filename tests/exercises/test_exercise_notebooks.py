@@ -98,6 +98,7 @@ def test_exercise_run_as_handed_out_runs_to_the_end_and_every_check_says_not_imp
     assert graded >= 3
 
 
+@pytest.mark.sandbox
 def test_grading_a_solved_and_a_blank_notebook_gives_full_and_zero_marks(tmp_path):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
@@ -148,7 +149,7 @@ def _wait_for_sandboxes_to_exit(timeout=30):
         alive = []
         for proc in psutil.process_iter(["cmdline"]):
             try:
-                if "coursekit/grade/sandbox.py" in " ".join(proc.info["cmdline"] or []):
+                if " ".join(proc.info["cmdline"] or []).startswith("coursekit-sandbox"):
                     alive.append(proc)
             except psutil.Error:
                 continue

@@ -11,7 +11,8 @@ import pytest
 
 from coursekit.grade import nbjson
 from coursekit.grade.plan import PlanError, read_plan
-from coursekit.release import ANSWER_STUB_HEAD, CODE_STUB, main, release_cell, release_text
+from coursekit.nbgrader_cells import ANSWER_STUB_HEAD, CODE_STUB, release_cell
+from coursekit.release import main, release_text
 
 FIXTURES = Path(__file__).parents[1] / "grading" / "fixtures"
 SOLUTION = FIXTURES / "solutions" / "ch99_demo.ipynb"
