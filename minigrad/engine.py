@@ -130,9 +130,9 @@ def call_hooks(hooks, grad):
 def accumulate(leaf, grad, create_graph):
     """AccumulateGrad: the first gradient becomes ``leaf.grad``, later ones add up.
 
-    The first is kept as it is if nobody else can see it (``unshared``), else
-    copied (the engine may have passed the same gradient on elsewhere); the adding
-    happens in place, unless the backward is recorded (create_graph).
+    The first is a new array (the engine may have passed the same gradient on
+    elsewhere); the adding happens in place, unless the backward is recorded
+    (create_graph).
     """
     if leaf._hooks:
         grad = call_hooks(leaf._hooks, grad)
@@ -145,21 +145,30 @@ def accumulate(leaf, grad, create_graph):
         return
     grad = grad._data if isinstance(grad, Tensor) else grad
     if leaf._grad is None:
-        kept = grad.dtype == leaf._data.dtype and unshared(grad, 3)
-        leaf._grad = _wrap(grad if kept else np.array(grad, dtype=leaf._data.dtype))
+        leaf._grad = _wrap(first_gradient(grad, leaf._data.dtype))
     else:
         np.add(leaf._grad._data, grad, out=leaf._grad._data, casting="unsafe")
         leaf._grad._version_counter.value += 1
+
+
+def first_gradient(grad, dtype):
+    """The array that becomes a leaf's first ``.grad``: a copy of ``grad`` in ``dtype``.
+
+    Speed: when only the engine sees ``grad`` (``unshared``), it is kept instead of
+    copied, as PyTorch's AccumulateGrad "steals" a gradient nobody else uses. The
+    512x512 matmul benchmark pays a copy per leaf without it (1.39x numpy's time
+    against 1.04x, fresh process).
+    """
+    if grad.dtype == dtype and unshared(grad, 4):
+        return grad
+    return np.array(grad, dtype=dtype)
 
 
 def unshared(array, references):
     """True if only the engine sees ``array``: it owns its writable memory and has no
     references but the engine's own ``references`` (getrefcount's argument included).
 
-    AccumulateGrad then keeps a first gradient instead of copying it, as PyTorch's
-    does (it "steals" a gradient nobody else uses). Speed: the 512x512 matmul
-    benchmark pays a copy per leaf without it (1.39x numpy's time against 1.04x,
-    fresh process).
+    (``first_gradient`` asks, to keep a leaf's first gradient without a copy.)
     """
     return (
         array.__class__ is np.ndarray
