@@ -317,6 +317,7 @@ side_by_side(step_between_forward_and_backward)
 
 # %%
 print(inspect.getsource(mg.optim.Optimizer.zero_grad))
+print(inspect.getsource(mg.optim.optimizer.zero_grads))
 
 # %% [markdown]
 # **Predict:** two `backward()` calls on the same batch, with no `zero_grad()` between

@@ -132,7 +132,7 @@ def grad_mode_probe(learner, case):
     from minigrad import grad_mode
 
     GradMode = learner["GradMode"]
-    grad_mode._set_state(True, False)  # every case starts from the defaults
+    grad_mode.reset()  # every case starts from the defaults
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     seen = []
     inference = case["outer"] == "inference"
@@ -221,7 +221,7 @@ def grad_mode_probe(learner, case):
                     seen.append(["the values the generator yielded", values])
                     look("after the generator finished")
     finally:
-        grad_mode._set_state(True, False)  # never leave the notebook with recording off
+        grad_mode.reset()  # never leave the notebook with recording off
     return seen
 
 
@@ -520,7 +520,7 @@ def accuracy_probe(learner, case):
             self.seen.append((mg.is_grad_enabled(), self.training))
             return self.net(X)
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     mg.manual_seed(0)
     model = Watched()
     with mg.no_grad():
@@ -538,7 +538,7 @@ def accuracy_probe(learner, case):
             result = learner["accuracy"](model, X, y)
             after = mg.is_grad_enabled()
     finally:
-        grad_mode._set_state(True, False)
+        grad_mode.reset()
     return {
         "accuracy": result,
         "forward recorded": any(grad for grad, _ in model.seen),
@@ -638,7 +638,7 @@ def input_gradient_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     model = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.Tanh(), mg.nn.Linear(4, 1))
     with mg.no_grad():
         for p, key in zip(model.parameters(), ("w1", "b1", "w2", "b2")):
@@ -650,7 +650,7 @@ def input_gradient_probe(learner, case):
             grad = learner["input_gradient"](model, x)
             after = mg.is_grad_enabled()
     finally:
-        grad_mode._set_state(True, False)
+        grad_mode.reset()
     return {"gradient": grad, "is_grad_enabled() after": after}
 
 

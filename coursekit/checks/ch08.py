@@ -56,7 +56,7 @@ def momentum_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     layer = mg.nn.Linear(3, 2)
     with mg.no_grad():
         layer.weight.copy_(mg.tensor(case["weight"]))
@@ -217,7 +217,7 @@ def train_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     model = mg.nn.Sequential(mg.nn.Linear(2, 4), mg.nn.Tanh(), mg.nn.Linear(4, 1))
     with mg.no_grad():
         for p, key in zip(model.parameters(), ("w1", "b1", "w2", "b2")):

@@ -102,7 +102,7 @@ def saved_bytes_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     kind = case["kind"]
     # Built here, in the learner's kernel: the same graph as saved_bytes_build describes.
     if kind in ("mlp", "no_grad"):
@@ -331,7 +331,7 @@ def evaluate_probe(learner, case):
                 self.graphs.append(weakref.ref(out.grad_fn))
             return out
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     model = Watched()
     with mg.no_grad():
         model.fc.weight.copy_(mg.tensor(case["w"]))
@@ -447,7 +447,7 @@ def batches_probe(learner, case):
             self.calls.append([int(X.shape[0]), mg.is_grad_enabled(), self.training])
             return self.net(X)
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     mg.manual_seed(0)
     model = Watched()
     with mg.no_grad():

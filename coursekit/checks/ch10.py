@@ -77,7 +77,7 @@ def hypot_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     Hypot = learner["Hypot"]
     shape = tuple(case["shape"])
 
@@ -316,7 +316,7 @@ def gaussian_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     Gaussian = learner["Gaussian"]
     x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
     out = Gaussian.apply(x)
@@ -441,7 +441,7 @@ def hvp_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     c = mg.tensor(case["c"], dtype=mg.float64)
     A = mg.tensor(case["A"], dtype=mg.float64)
     f = {
