@@ -23,9 +23,9 @@ from minigrad.viz import BackwardStepper, backward_steps
 # %% [markdown]
 # ## Local derivatives
 #
-# Every node stores a small function: given the gradient `g` of the final result with
-# respect to the node's *output*, it returns the gradient with respect to each *input*.
-# For `c = a * b` that is `(g * b, g * a)`, because ∂c/∂a = b and ∂c/∂b = a.
+# Every node can run its Function's `backward`: given the gradient `g` of the final result
+# with respect to the node's *output*, it returns the gradient with respect to each
+# *input*. For `c = a * b` that is `(g * b, g * a)`, because ∂c/∂a = b and ∂c/∂b = a.
 # We can call it ourselves, with `g = 1`:
 
 # %%
@@ -36,10 +36,13 @@ print(c.grad_fn.name(), "local gradients for (a, b):", c.grad_fn.backward_fn(1.0
 
 # %% [markdown]
 # Each operation has its own rule, written right beside its forward computation.
-# `tanh` is a good example: its derivative `1 - tanh(x)²` reuses the forward result `t`.
+# `tanh` is a good example: its derivative `1 - tanh(x)²` reuses the forward result `t`,
+# which `forward` saved for it.
 
 # %%
-print(inspect.getsource(mg.Scalar.tanh))
+from minigrad import scalar
+
+print(inspect.getsource(scalar.Tanh))
 
 # %% [markdown]
 # ## The chain rule by hand
@@ -216,23 +219,23 @@ side_by_side(own_backward)
 # A local rule often needs values from the forward pass: `a * b` needs `b` to compute
 # `a`'s gradient and `a` for `b`'s. So during the forward pass each node **saves** exactly
 # what its formula will need (PyTorch's custom functions do this with
-# `ctx.save_for_backward`). In the `Tensor` engine, a node is a class; here is
-# multiplication, forward and backward:
+# `ctx.save_for_backward`). The `Tensor` engine's operations are Functions of the same
+# shape; `forward` computes on the tensors' numpy arrays, and `ctx.save` names what it
+# keeps as PyTorch names it (`self`, `other`). Here is multiplication:
 
 # %%
 from minigrad.ops import elementwise
 
-print(inspect.getsource(elementwise.MulBackward0))
-print(inspect.getsource(elementwise.mul))
+print(inspect.getsource(elementwise.Mul))
 
 # %% [markdown]
-# Addition needs nothing: ∂(a + b)/∂a = 1 whatever the values. `exp` is the opposite case:
-# its derivative is `exp(x)` itself, so it saves its **output** (`result`), not its input.
+# Addition needs no tensor: ∂(a + b)/∂a = 1 whatever the values (it keeps only the number
+# `alpha` of `a + alpha * b`). `exp` is the opposite case: its derivative is `exp(x)`
+# itself, so it saves its **output** (`result`), not its input.
 
 # %%
-print(inspect.getsource(elementwise.AddBackward0))
-print(inspect.getsource(elementwise.ExpBackward0))
-print(inspect.getsource(elementwise.exp))
+print(inspect.getsource(elementwise.Add))
+print(inspect.getsource(elementwise.Exp))
 
 # %% [markdown]
 # PyTorch shows saved values as attributes named `_saved_<name>` on the node. **Predict:**

@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
-from minigrad.ops import common, matmul
+from minigrad import function
+from minigrad.ops import matrix
 from minigrad.viz import draw_graph
 
 # %% [markdown]
@@ -100,7 +101,7 @@ side_by_side(broadcast)
 # like `b`. The helper that does this in every backward is `unbroadcast`:
 
 # %%
-print(inspect.getsource(common.unbroadcast))
+print(inspect.getsource(function.unbroadcast))
 
 # %% [markdown]
 # It sums over the leading dimensions broadcasting added, and over dimensions where the
@@ -109,13 +110,16 @@ print(inspect.getsource(common.unbroadcast))
 
 # %%
 g = mg.ones(2, 3)
-print("to (3,):  ", common.unbroadcast(g, (3,)))
-print("to (2, 1):", common.unbroadcast(g, (2, 1)).tolist())
-print("to (1, 3):", common.unbroadcast(g, (1, 3)).tolist())
+print("to (3,):  ", function.unbroadcast(g, (3,)))
+print("to (2, 1):", function.unbroadcast(g, (2, 1)).tolist())
+print("to (1, 3):", function.unbroadcast(g, (1, 3)).tolist())
 
 # %% [markdown]
-# Every elementwise backward ends with it (through `grad_for`, which also restores the
-# input's dtype): look for `grad_for(...)` in chapter 2's `MulBackward0`.
+# It is written once, where an operation becomes a graph node (`minigrad/function.py`),
+# not in each backward formula: chapter 2's `Mul.backward` returns `grad * b` and
+# `grad * a` as they are, and the node, before passing a gradient on, sums it back to its
+# input's shape with `unbroadcast` and restores the input's dtype (`fit`, PyTorch's
+# `validate_outputs`). An op whose inputs broadcast says so with `broadcasts = True`.
 
 # %% [markdown]
 # ## Matrix products
@@ -126,12 +130,13 @@ print("to (1, 3):", common.unbroadcast(g, (1, 3)).tolist())
 # leave no other choice: `(n, m) @ (m, k)` is `(n, k)`, like `A`.
 
 # %%
-print(inspect.getsource(matmul.MmBackward0))
-print(inspect.getsource(matmul.mm))
+print(inspect.getsource(matrix.Mm))
 
 # %% [markdown]
-# Note what `mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only
+# Note what `Mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only
 # if `B` does. Each input's gradient needs the *other* input, as for `*` in chapter 2.
+# `T` is the transpose, itself an operation (`t.t()`): under `create_graph=True`
+# (chapter 10) the backward is recorded too.
 
 # %% [markdown]
 # ## The classic example: `z = sum(mm(x, y))`

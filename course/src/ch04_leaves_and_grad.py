@@ -235,32 +235,31 @@ side_by_side(no_grad_for_false)
 
 # %% [markdown]
 # `w.grad = x` (the derivative of `w * x` by `w`), and `x` gets nothing. The edge for `x`
-# is `None`, and `MulBackward0` asks `needs_grad(i)` before computing each input's
-# gradient, so the work for `x` is skipped, not just thrown away:
+# is `None`, and `Mul` (chapter 2) looked at `ctx.needs_input_grad` in its forward: it
+# saved `w` (`self`) only if `x` needed a gradient. So its backward finds no `self` and
+# skips the work for `x`, instead of computing it and throwing it away:
 
 # %%
-from minigrad.ops.elementwise import MulBackward0
+from minigrad.ops.elementwise import Mul
 
-print(inspect.getsource(MulBackward0.apply))
+print(inspect.getsource(Mul.backward))
 
 # %% [markdown]
 # ## Build: `AccumulateGrad`, where `.grad` is written
 #
-# The edge to a leaf that requires grad leads to its `AccumulateGrad` node. Its whole job is
-# `accumulate`: run the leaf's hooks, then store the gradient if `.grad` is `None`, or
-# **add** it in place otherwise.
+# The edge to a leaf that requires grad leads to its `AccumulateGrad` node, which names the
+# leaf (`.variable`). When the engine reaches it, it calls `accumulate`: run the leaf's
+# hooks, then store the gradient if `.grad` is `None`, or **add** it in place otherwise.
 
 # %%
-print(inspect.getsource(mg.graph.AccumulateGrad))
+print(inspect.getsource(engine.accumulate))
 
 # %% [markdown]
 # Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
-# (`add` sends one gradient object to both its inputs; a hook may have kept it), and a
-# `.grad` sharing its memory would change it at the next in-place addition. So `.grad` gets
-# a copy, unless the engine found that its buffer holds the only reference
-# (`unshared`, from `sys.getrefcount`) and no other array can see the values
-# (`owns_its_memory`): then the gradient is kept as it is, and a big copy is saved. PyTorch
-# does the same from the gradient's use count (`accumulateGrad` in
+# (`add` sends one gradient to both its inputs; a hook may have kept it), and a `.grad`
+# sharing its memory would change it at the next in-place addition. So `.grad` gets a copy
+# (`np.array(grad)`). PyTorch skips that copy when it can tell from the gradient's use
+# count that nobody else holds it (`accumulateGrad` in
 # `torch/csrc/autograd/functions/accumulate_grad.h` "steals" such a gradient).
 
 # %% [markdown]
@@ -322,6 +321,7 @@ side_by_side(resetting)
 
 # %%
 print(inspect.getsource(mg.optim.Optimizer.zero_grad))
+print(inspect.getsource(mg.optim.optimizer.zero_grads))
 
 # %% [markdown]
 # ## Non-leaves pass the gradient on
@@ -387,7 +387,7 @@ side_by_side(intermediate_grad)
 # then the retained copy):
 
 # %%
-print(inspect.getsource(engine._call_pre_hooks))
+print(inspect.getsource(engine.call_pre_hooks))
 
 # %% [markdown]
 # **Predict:** with `b.retain_grad()`, what are `b.grad` and `a.grad` for the same loss
@@ -414,7 +414,7 @@ side_by_side(retained)
 # `t.register_hook(fn)` asks the engine to call `fn(grad)` when the gradient with respect
 # to `t` is computed. If `fn` returns a tensor, that replaces the gradient from there on.
 # It returns a handle; `handle.remove()` unregisters the hook. On a non-leaf the hook is
-# kept by its `grad_fn`, on a leaf by the tensor (and `AccumulateGrad` calls it):
+# kept by its `grad_fn`, on a leaf by the tensor (and `accumulate`, above, calls it):
 
 # %%
 print(inspect.getsource(mg.Tensor.register_hook))
@@ -471,7 +471,7 @@ side_by_side(twice)
 # %% [markdown]
 # The saved `x` is gone, so `MulBackward0` cannot compute `grad * x` again. Even reading
 # the saved tensor directly raises the same error. The freeing is one line in the engine's
-# loop (`node.release_saved()` when `retain_graph` is false):
+# (`node.release_saved()` when `retain_graph` is false, in `call_node`):
 
 # %%
 w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -491,7 +491,7 @@ def read_saved_after_backward(lib):
 side_by_side(read_saved_after_backward)
 
 # %%
-source = inspect.getsource(engine.run_backward).splitlines()
+source = inspect.getsource(engine.call_node).splitlines()
 for i, line in enumerate(source):
     if "release_saved" in line:
         print("\n".join(source[i - 1 : i + 1]))

@@ -25,8 +25,7 @@ from matplotlib.patches import Rectangle
 
 import minigrad as mg
 from coursekit.compare import side_by_side
-from minigrad import grad_mode
-from minigrad.ops import common
+from minigrad import function, grad_mode
 from minigrad.viz import GradModePlayground, grad_mode_levels
 
 plt.rcParams["figure.dpi"] = 80
@@ -42,12 +41,13 @@ def lines(seen):
 # %% [markdown]
 # ## The rule, in the engine
 #
-# Every operation asks one function whether to record. Two conditions, both needed: grad
+# Every operation asks one function whether to record (`Function.apply` asks it, before
+# each operation's forward). Two conditions, both needed: grad
 # mode is on, and at least one input requires grad. Chapters 1-6 only ever changed the
 # second; this chapter is about the first, `_state.grad_enabled`.
 
 # %%
-print(inspect.getsource(common.is_recording))
+print(inspect.getsource(function.is_recording))
 
 # %% [markdown]
 # You can read the switch with `is_grad_enabled()`. It is on by default; `no_grad()`

@@ -34,7 +34,8 @@ from coursekit import measure
 from coursekit.compare import side_by_side
 from coursekit.data import load_digits, train_test_split
 from coursekit.training import fit
-from minigrad.ops import common, fused
+from minigrad import function
+from minigrad.ops import fused
 
 plt.rcParams["figure.dpi"] = 80
 
@@ -50,20 +51,21 @@ MB = 2**20
 #
 # An operation computes its result the same way whatever the grad mode. What recording
 # adds comes *after* the arithmetic: a backward node, and references to the tensors that
-# node will need. The decision is one function, and `addmm` (the operation behind every
-# `Linear` layer) shows both paths:
+# node will need. The decision is one function, `is_recording`, which `Function.apply`
+# asks before every operation's forward (chapter 10). `Addmm`, the operation behind every
+# `Linear` layer, shows what its forward keeps:
 
 # %%
-print(inspect.getsource(common.is_recording))
-print(inspect.getsource(fused.addmm))
+print(inspect.getsource(function.is_recording))
+print(inspect.getsource(fused.Addmm.forward))
 
 # %% [markdown]
-# Under `no_grad()`, `is_recording` is `False`, so `addmm` returns right after the
-# arithmetic: no node, nothing saved. With recording on, the node keeps `mat1` (the layer's
-# input, needed for the weight's gradient) and `mat2` (the transposed weight, needed for
-# the input's gradient), but only the ones some gradient will actually use: the first
-# layer's input needs no gradient, so its weight is not saved there. Those saved tensors
-# are what `no_grad()` saves.
+# Under `no_grad()`, `is_recording` is `False`: `apply` makes no node, and `ctx.save`
+# keeps nothing. With recording on, the node keeps `mat1` (the layer's input, needed for
+# the weight's gradient) and `mat2` (the transposed weight, needed for the input's
+# gradient), but only the ones some gradient will actually use: the first layer's input
+# needs no gradient, so its weight is not saved there. Those saved tensors are what
+# `no_grad()` saves.
 
 # %% [markdown]
 # ## The model

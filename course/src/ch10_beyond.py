@@ -46,21 +46,27 @@ def lines(seen):
 # %% [markdown]
 # ## Build: an operation with your own backward
 #
-# Every operation so far came with its backward written inside minigrad. A subclass of
-# `autograd.Function` lets you write both halves yourself: a static `forward(ctx, ...)`
-# that computes the result, and a static `backward(ctx, grad)` that turns the gradient
-# of the result into the gradient of each input. You never call them directly; you call
-# `YourFunction.apply(...)`. Here is what `apply` does:
+# Every operation so far was a Function written inside minigrad: chapter 2's `Mul`,
+# chapter 3's `Mm`, chapter 6's `AddInplace`. A subclass of `autograd.Function` is the
+# same thing written by you: a static `forward(ctx, ...)` that computes the result, and a
+# static `backward(ctx, grad)` that turns the gradient of the result into the gradient
+# of each input. You never call them directly; you call `YourFunction.apply(...)`, the
+# one place where every operation, minigrad's and yours, becomes a graph node:
 
 # %%
 print(inspect.getsource(mg.autograd.Function.apply))
 
 # %% [markdown]
-# Three things to read in it. `forward` runs under `no_grad()`, so the operations
-# *inside* it are not recorded. Instead one node is recorded, `ctx`, whose `backward` is
-# yours; its name is the class name plus `Backward`. And `ctx.save_for_backward(...)`
-# becomes `SavedTensor`s, the same objects chapter 6 opened. PyTorch's `Function.apply`
-# (in `torch/autograd/function.py` and its C++ side) behaves the same way.
+# Read it from the top. `is_recording` is chapter 7's rule; when it holds, `ctx._record`
+# makes `ctx` a node (its edges, and the shapes and dtypes its gradients will be checked
+# against). minigrad's own operations compute on numpy arrays (`on_arrays`); yours gets
+# the tensors and runs under `no_grad()`, so the operations *inside* it are not recorded:
+# one node is, `ctx`, whose `backward` is yours, named after your class plus `Backward`.
+# `_wrap_result` makes that node the result's `grad_fn`, and what you saved becomes
+# `SavedTensor`s, the same objects chapter 6 opened. (The first line serves minigrad's own
+# backward formulas, which call operations on arrays when nothing records them.)
+# PyTorch's `Function.apply` (in `torch/autograd/function.py` and its C++ side) behaves
+# the same way.
 
 # %% [markdown]
 # ## A worked example: softplus
@@ -139,11 +145,13 @@ plt.show()
 # %% [markdown]
 # ## What `ctx` keeps is version-checked
 #
-# `ctx` is the recorded node, with the methods a custom Function uses. `saved_tensors`
-# unpacks each `SavedTensor`, and unpacking compares versions (chapter 6).
+# `ctx` is the recorded node, with the methods a custom Function uses: what
+# `save_for_backward` keeps, `saved_tensors` unpacks, each `SavedTensor` comparing versions
+# (chapter 6).
 
 # %%
-print(inspect.getsource(FunctionCtx))
+print(inspect.getsource(FunctionCtx.save_for_backward))
+print(inspect.getsource(FunctionCtx.saved_tensors.fget))
 
 # %% [markdown]
 # **Predict:** `a = x * 2`, `y = Softplus.apply(a)`, then `a` is changed in place under

@@ -386,6 +386,10 @@ class _Picture:
                 # passes through the midpoint of its ends at t = 1/2).
                 (x0, y0), (x1, y1) = points[gap], points[gap + 1]
                 labels.append([(x0 + x1) / 2, (y0 + y1) / 2, *label])
+        self.draw_labels(labels)
+
+    def draw_labels(self, labels) -> None:
+        """The arrows' labels, spread so that none covers another."""
         for x, y, text, strong in spread_labels(labels, LABEL_SCALE, self.total_w):
             color = LABEL_COLOR if strong else FADED_LABEL_COLOR
             self.ax.text(

@@ -18,10 +18,12 @@ widget's "Step 3 of 6" is the step whose ``index`` is 3.
 from __future__ import annotations
 
 import html
+import io
 from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine import trace_backward
 from .draw import draw_graph_data, gap_for_labels, merged_edge_labels
 from .graph import ROLE_COLORS, ROLE_DESCRIPTIONS, GraphData, build_graph
 from .labels import is_tensor, nested_lines, node_name, shape_text
@@ -103,8 +105,6 @@ def trace(tensor: Any, gradient: Any = None) -> list[Step]:
         raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if type(tensor).__module__.split(".")[0] == "torch":
         return _trace_torch(tensor, gradient)
-    from minigrad.engine import trace_backward
-
     return list(trace_backward(tensor, gradient=gradient, retain_graph=True))
 
 
@@ -303,8 +303,6 @@ class BackwardStepper:
 
     def render(self) -> None:
         """Redraw the picture and the text for the current position."""
-        import io
-
         step = self.current
         labels, latest = self.edge_labels()
         self.figure = draw_graph_data(

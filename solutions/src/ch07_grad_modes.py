@@ -43,7 +43,8 @@ from minigrad import grad_mode
 #   the generator's own code runs, and not in the caller between two `next()` calls.
 #
 # The check tries blocks, nested blocks, an exception inside a block, decorated plain,
-# recursive and generator functions, started with recording on and off.
+# recursive and generator functions, started with recording on, off and inside
+# `inference_mode()`: when it passes here, it passes in grading.
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -94,9 +95,6 @@ class GradMode:
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch07.grad_mode")
-### BEGIN HIDDEN TESTS
-check("ch07.grad_mode", hidden=True)
-### END HIDDEN TESTS
 
 # %% [markdown] id="ex2-text" tags=["seed:s002-nesting", "seed:s002-set-grad-enabled-call", "seed:s000-set-grad-enabled-flag", "seed:s000-no-grad-result", "seed:s001-no-grad-mm", "seed:s000-table"]
 # ## Exercise 2 (predict): two nestings
