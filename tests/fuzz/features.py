@@ -4,8 +4,8 @@ Two kinds of feature are off in the CI run (``CI``):
 
 - ``KNOWN_DIFFERENCES``: minigrad differs from PyTorch 2.13 there today;
   each is a root cause in FINDINGS.md (same name), to be fixed in the
-  engine. When one is fixed, delete its line here: the CI run covers it from
-  then on. (``test_fuzz.py`` runs each one's example program and fails,
+  engine. When one is fixed, move its line to ``FIXED``: the CI run covers it
+  from then on, and its example stays a regression test. (``test_fuzz.py`` runs each one's example program and fails,
   through a strict xfail, once minigrad agrees, as a reminder.)
 - ``PYTORCH_QUIRKS``: PyTorch's behaviour there is an accident of its
   implementation, outside minigrad's contract; tests/parity/COVERAGE.md
@@ -38,10 +38,8 @@ KNOWN_DIFFERENCES = {
     "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
     "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
     "custom_multi_output": "custom Functions with several outputs are refused",
-    "custom_non_differentiable": "mark_non_differentiable outputs still require grad",
     "custom_none_grads": "a custom backward returning None for every input",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
-    "custom_in_inference": "custom Functions save tensors even when nothing is recorded",
     "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
@@ -54,6 +52,13 @@ KNOWN_DIFFERENCES = {
     "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
     "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
     "inference_tensor_requires_grad": "ops on an inference tensor that requires grad record a graph",
+}
+
+# Root causes fixed since the fuzzer found them: on in CI like every feature, and
+# their example programs stay as regression tests that must agree with PyTorch.
+FIXED = {
+    "custom_non_differentiable": "mark_non_differentiable outputs still required grad",
+    "custom_in_inference": "custom Functions saved tensors even when nothing was recorded",
 }
 
 PYTORCH_QUIRKS = {

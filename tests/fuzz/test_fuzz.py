@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from .features import CI, KNOWN_DIFFERENCES, PYTORCH_QUIRKS, resolve
+from .features import CI, FIXED, KNOWN_DIFFERENCES, PYTORCH_QUIRKS, resolve
 from .fuzzer import (
     compare_program,
     describe_failure,
@@ -107,6 +107,14 @@ def _known(feature):
 @pytest.mark.parametrize("feature", [_known(f) for f in KNOWN_DIFFERENCES])
 def test_known_difference_example_agrees_with_pytorch(feature, libraries):
     """XPASS (a failure, strict) means it is fixed: switch the feature on in CI."""
+    outcome = compare_program(EXAMPLES[feature], *libraries)
+    assert outcome.agrees, describe_failure(outcome)
+
+
+@pytest.mark.torch_live
+@pytest.mark.parametrize("feature", sorted(FIXED))
+def test_fixed_difference_example_agrees_with_pytorch(feature, libraries):
+    """A root cause fixed since it was found: its example program is a regression test."""
     outcome = compare_program(EXAMPLES[feature], *libraries)
     assert outcome.agrees, describe_failure(outcome)
 
@@ -256,6 +264,8 @@ def test_every_feature_is_described_and_ci_leaves_out_every_known_difference():
     switched_off = set(KNOWN_DIFFERENCES) | set(PYTORCH_QUIRKS)
     assert switched_off <= ALL
     assert not set(KNOWN_DIFFERENCES) & set(PYTORCH_QUIRKS)
+    assert not set(FIXED) & (switched_off)
+    assert set(FIXED) <= CI
     assert CI == ALL - switched_off
     assert resolve("ci+view_in_no_grad") == CI | {"view_in_no_grad"}
     assert resolve("all-hooks") == ALL - {"hooks"}
@@ -263,7 +273,7 @@ def test_every_feature_is_described_and_ci_leaves_out_every_known_difference():
 
 
 def test_every_switched_off_feature_has_an_example():
-    assert sorted(set(KNOWN_DIFFERENCES) | set(PYTORCH_QUIRKS)) == sorted(EXAMPLES)
+    assert sorted(set(KNOWN_DIFFERENCES) | set(PYTORCH_QUIRKS) | set(FIXED)) == sorted(EXAMPLES)
 
 
 def _example_source(feature):
@@ -291,7 +301,7 @@ def _formatted_examples():
     return sources
 
 
-@pytest.mark.parametrize("feature", list(KNOWN_DIFFERENCES))
+@pytest.mark.parametrize("feature", list(KNOWN_DIFFERENCES) + list(FIXED))
 def test_findings_has_a_section_quoting_the_example(feature):
     text = FINDINGS.read_text(encoding="utf-8")
     match = re.search(rf"^### `{feature}`.*?(?=^### |\Z)", text, re.M | re.S)
