@@ -37,8 +37,8 @@ Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
 def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture, on_step=None):
     """The walk. ``capture`` (autograd.grad) takes gradients instead of accumulating them."""
     buffers, order = {}, itertools.count()  # ties between ready nodes: first in, first out
-    for node, grad in zip(roots, grads):
-        add_to_buffer(buffers, node, grad)
+    for (node, nr), grad in zip(roots, grads):
+        add_to_buffer(buffers, node, nr, grad)
     ready = [(-n._sequence_nr, next(order), n) for n in buffers if not dependencies.get(n)]
     heapq.heapify(ready)
     while ready:
@@ -55,11 +55,11 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
                     on_step(Step(node, as_tensor(grad), ()))
             continue
         grad_inputs = call_node(node, grad, retain_graph, on_step)
-        for (child, _), child_grad in zip(node.next_functions, grad_inputs):
+        for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
             if child is None:
                 continue
             if child_grad is not None:
-                add_to_buffer(buffers, child, child_grad)
+                add_to_buffer(buffers, child, nr, child_grad)
             dependencies[child] -= 1
             if not dependencies[child]:
                 heapq.heappush(ready, (-child._sequence_nr, next(order), child))
@@ -80,38 +80,59 @@ def count_dependencies(roots):
     return dependencies, seen
 
 
-def add_to_buffer(buffers, node, grad):
-    """Sum the gradients arriving at ``node``, one per use of its output."""
-    buffers[node] = buffers[node] + grad if node in buffers else grad
+def add_to_buffer(buffers, node, nr, grad):
+    """Sum the gradients arriving at output ``nr`` of ``node``, one per use of it.
+
+    A node has one output, except a custom Function's with several: its buffer
+    is then a list, one gradient per output (None until one arrives).
+    """
+    if node._num_outputs == 1:
+        buffers[node] = buffers[node] + grad if node in buffers else grad
+        return
+    grads = buffers.setdefault(node, [None] * node._num_outputs)
+    grads[nr] = grad if grads[nr] is None else grads[nr] + grad
 
 
 def call_node(node, grad, retain_graph, on_step=None):
     """Run one node's backward formula, then free what it saved (unless retained)."""
     if grad is None:  # nothing arrived: its inputs get nothing either
         return (None,) * len(node.next_functions)
+    several = node._num_outputs > 1
     try:
-        grad_inputs = node(grad)
+        grad_inputs = node(*grad) if several else node(grad)
     except Exception:
         _blame(node)
         raise
     if on_step is not None:
-        on_step(Step(node, as_tensor(grad), tuple(as_tensor(g) for g in grad_inputs)))
+        grad_output = tuple(map(as_tensor, grad)) if several else as_tensor(grad)
+        on_step(Step(node, grad_output, tuple(as_tensor(g) for g in grad_inputs)))
     if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
 
 
 def call_pre_hooks(node, grad):
-    """Hooks registered on the node's output tensor, then ``retain_grad``."""
-    if node._pre_hooks:
-        grad = call_hooks(node._pre_hooks, grad)
-    retained = node._retained
-    if retained is not None:
-        if retained._grad is None:
-            retained._grad = as_tensor(grad).clone() if _state.grad_enabled else _copy(grad)
-        else:
-            retained._grad = retained._grad + as_tensor(grad)
-    return grad
+    """Hooks registered on the node's output tensor, then ``retain_grad``.
+
+    (A custom Function's node may have several outputs: each hook, and each
+    retained tensor, belongs to one of them.)
+    """
+    grads = grad if node._num_outputs > 1 else [grad]
+    for nr, hook in list((node._pre_hooks or {}).values()):
+        grads[nr] = call_hooks({0: hook}, grads[nr])
+    for nr, retained in (node._retained or {}).items():
+        tensor = retained()  # a weak reference: the tensor may be gone
+        if tensor is not None and grads[nr] is not None:
+            retain(tensor, grads[nr])
+    return grads if node._num_outputs > 1 else grads[0]
+
+
+def retain(tensor, grad):
+    """``retain_grad``: the first gradient is copied into ``.grad``, later ones add up."""
+    if tensor._grad is None:
+        tensor._grad = as_tensor(grad).clone() if _state.grad_enabled else _copy(grad)
+    else:
+        tensor._grad = tensor._grad + as_tensor(grad)
 
 
 def call_hooks(hooks, grad):
@@ -119,12 +140,12 @@ def call_hooks(hooks, grad):
     tensor = as_tensor(grad)
     for hook in list(hooks.values()):
         result = hook(tensor)
-        if result is not None:
+        if result is not None and tensor is not None:
             if result.shape != tensor.shape:
                 name = getattr(hook, "__name__", type(hook).__name__)
                 raise RuntimeError(f"hook '{name}' has changed the size of value")
             tensor = result
-    return tensor if isinstance(grad, Tensor) else tensor._data
+    return tensor if grad is None or isinstance(grad, Tensor) else tensor._data
 
 
 def accumulate(leaf, grad, create_graph):
@@ -207,14 +228,19 @@ class Capture:
                 raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
             if not t._requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            self.places.setdefault(_root_node(t), []).append(i)
+            self.places.setdefault(_root_node(t), []).append((i, t._output_nr))
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
 
     def take(self, node, grad):
-        """Keep ``grad`` if it belongs to an input; True if the node need not run."""
-        if grad is not None:
-            for i in self.places.get(node, ()):
-                self.grads[i] = grad
+        """Keep ``grad`` if it belongs to an input; True if the node need not run.
+
+        A leaf input's hooks run first, as they would before ``.grad`` is filled.
+        """
+        if grad is not None and node in self.places:
+            if node.__class__ is AccumulateGrad and node.variable._hooks:
+                grad = call_hooks(node.variable._hooks, grad)
+            for i, nr in self.places[node]:
+                self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed
 
     def results(self, allow_unused, create_graph):
@@ -230,13 +256,14 @@ class Capture:
 
 
 def _nodes_leading_to(targets, nodes):
-    """The nodes from which some target is reachable (targets included)."""
+    """The nodes from which some target is reachable: the only ones autograd.grad runs
+    (a target itself only if another target lies behind it)."""
     parents = collections.defaultdict(list)  # edges walked backwards
     for node in nodes:
         for child, _ in node.next_functions:
             if child is not None:
                 parents[child].append(node)
-    needed, stack = set(targets), list(targets)
+    needed, stack = set(), list(targets)
     while stack:
         for parent in parents.get(stack.pop(), ()):
             if parent not in needed:
@@ -277,8 +304,8 @@ def execute(tensors, grad_tensors, retain_graph, create_graph, inputs=None, on_s
     """Check the call, run the walk with grad mode set to ``create_graph``; returns the
     Capture of ``inputs`` (or None)."""
     grads = _make_root_grads(tensors, grad_tensors)
-    roots = [_root_node(t) for t in tensors]
-    dependencies, nodes = count_dependencies(roots)
+    roots = [(_root_node(t), t._output_nr) for t in tensors]
+    dependencies, nodes = count_dependencies([node for node, _ in roots])
     capture = Capture(inputs, nodes) if inputs is not None else None
     if not create_graph:
         grads = [g._data for g in grads]

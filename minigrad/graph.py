@@ -127,7 +127,7 @@ class SavedTensor:
     its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
     """
 
-    __slots__ = ("is_output", "tensor", "version")
+    __slots__ = ("is_output", "output_nr", "tensor", "version")
 
     def __init__(self, tensor, is_output=False):
         if tensor._is_inference:
@@ -139,6 +139,7 @@ class SavedTensor:
             )
         self.version = tensor._version_counter.value
         self.is_output = is_output
+        self.output_nr = tensor._output_nr  # which output of the node (custom Functions)
         self.tensor = tensor.detach() if is_output else tensor
 
     def unpack(self, node, as_array=False):
@@ -162,6 +163,8 @@ class SavedTensor:
             tensor = tensor.detach()
             tensor._grad_fn = node
             tensor._requires_grad = True
+            if self.output_nr:
+                tensor._output_nr = self.output_nr
         return tensor
 
 
@@ -183,8 +186,9 @@ class Node:
     _saved = None  # name -> SavedTensor (None: not saved)
     _values = None  # name -> a plain value saved (alpha)
     _freed = False  # True once backward released the saved tensors
-    _pre_hooks = None  # hooks registered on the output tensor
-    _retained = None  # the output tensor, if it called retain_grad()
+    _pre_hooks = None  # {handle id: (output number, hook)}: hooks registered on the output
+    _retained = None  # {output number: weak reference to the output}, after retain_grad()
+    _num_outputs = 1  # a custom Function may have several: gradients then come as a list
 
     def name(self):
         return type(self).__name__
@@ -192,11 +196,11 @@ class Node:
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
-    def register_prehook(self, hook):
+    def register_prehook(self, hook, output_nr=0):
         if self._pre_hooks is None:
             self._pre_hooks = {}
         handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = hook
+        self._pre_hooks[handle.id] = (output_nr, hook)
         return handle
 
     def release_saved(self):
@@ -250,7 +254,7 @@ class AccumulateGrad(Node):
 def gradient_edge(tensor):
     """Where the gradient for ``tensor`` goes: its grad_fn, its accumulator, or nowhere."""
     if tensor._grad_fn is not None:
-        return (tensor._grad_fn, 0)
+        return (tensor._grad_fn, tensor._output_nr)
     if not tensor._requires_grad:
         return (None, 0)
     return (tensor._get_accumulator(), 0)

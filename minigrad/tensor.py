@@ -102,6 +102,7 @@ class Tensor:
     _hooks = None  # {handle id: hook} for register_hook on a leaf
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor this one is a view of
+    _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
@@ -157,6 +158,10 @@ class Tensor:
         return self._grad_fn
 
     @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
     def grad(self):
         if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
@@ -204,7 +209,8 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
-            self._grad_fn._retained = self
+            node = self._grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
+            node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed.
@@ -215,7 +221,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
-            return self._grad_fn.register_prehook(hook)
+            return self._grad_fn.register_prehook(hook, self._output_nr)
         if self._hooks is None:
             self._hooks = {}
         handle = RemovableHandle(self._hooks)

@@ -25,7 +25,6 @@ KNOWN_DIFFERENCES = {
     "expand_write": "writes into expanded tensors and gradients raise numpy's errors",
     "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
     "int_pow_negative": "number ** int tensor with negative entries raises numpy's error",
-    "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
     "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
     "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
     "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
@@ -33,16 +32,12 @@ KNOWN_DIFFERENCES = {
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
     "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
     "double_backward_copyslices": "a second backward through CopySlices does not raise",
-    "grad_wrt_freed_non_leaf": "autograd.grad with respect to a non-leaf after its graph was freed",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
     "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
-    "custom_multi_output": "custom Functions with several outputs are refused",
-    "custom_none_grads": "a custom backward returning None for every input",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
     "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
-    "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
     "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
@@ -59,6 +54,11 @@ KNOWN_DIFFERENCES = {
 FIXED = {
     "custom_non_differentiable": "mark_non_differentiable outputs still required grad",
     "custom_in_inference": "custom Functions saved tensors even when nothing was recorded",
+    "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
+    "grad_wrt_freed_non_leaf": "autograd.grad with respect to a non-leaf after its graph was freed",
+    "custom_multi_output": "custom Functions with several outputs are refused",
+    "custom_none_grads": "a custom backward returning None for every input",
+    "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
 }
 
 PYTORCH_QUIRKS = {
