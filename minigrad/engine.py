@@ -21,6 +21,7 @@ import collections
 import heapq
 import itertools
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from . import creation
 from .function import as_tensor
 from .grad_mode import _set_state, _state
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, anomaly_state
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -43,16 +44,15 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
     heapq.heapify(ready)
     while ready:
         node = heapq.heappop(ready)[2]
-        grad = buffers.pop(node, None)
-        if grad is not None and (node._pre_hooks or node._retained is not None):
+        grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
+        if node._pre_hooks or node._retained is not None:
             grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
         if node.__class__ is AccumulateGrad:
-            if grad is not None:
-                accumulate(node.variable, grad, create_graph)
-                if on_step is not None:
-                    on_step(Step(node, as_tensor(grad), ()))
+            accumulate(node.variable, grad, create_graph)
+            if on_step is not None and grad is not None:
+                on_step(Step(node, as_tensor(grad), ()))
             continue
         grad_inputs = call_node(node, grad, retain_graph, on_step)
         for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
@@ -94,8 +94,15 @@ def add_to_buffer(buffers, node, nr, grad):
 
 
 def call_node(node, grad, retain_graph, on_step=None):
-    """Run one node's backward formula, then free what it saved (unless retained)."""
-    if grad is None:  # nothing arrived: its inputs get nothing either
+    """Run one node's backward formula, then free what it saved (unless retained).
+
+    A node that no gradient reached (``grad`` None) runs too, as in PyTorch: its
+    saved tensors are checked and freed; your Function's backward gets zeros.
+    """
+    if grad is None and node._function.on_arrays:  # a built-in op that no gradient reached:
+        node.saved_tensors  # noqa: B018 - checked (freed? changed?) and freed as if it ran,
+        if not retain_graph and node._saved:  # as PyTorch's are; its inputs get nothing
+            node.release_saved()
         return (None,) * len(node.next_functions)
     several = node._num_outputs > 1
     try:
@@ -157,6 +164,8 @@ def accumulate(leaf, grad, create_graph):
     """
     if leaf._hooks:
         grad = call_hooks(leaf._hooks, grad)
+    if grad is None or not leaf._requires_grad:  # nothing came, or switched off since
+        return
     if create_graph:  # recorded, so that .grad itself can be differentiated
         grad = grad if grad.dtype is leaf.dtype else grad.to(leaf.dtype)
         if leaf._grad is None:
@@ -220,7 +229,8 @@ class Capture:
     leaf's AccumulateGrad, a non-leaf's grad_fn). Nodes from which no input can be
     reached are skipped, and no leaf's ``.grad`` is touched."""
 
-    def __init__(self, inputs, nodes):
+    def __init__(self, inputs, nodes, into_grad=False):
+        self.into_grad = into_grad  # backward(inputs=...): into .grad, nothing captured
         self.grads = [None] * len(inputs)
         self.places = {}
         for i, t in enumerate(inputs):
@@ -235,7 +245,10 @@ class Capture:
         """Keep ``grad`` if it belongs to an input; True if the node need not run.
 
         A leaf input's hooks run first, as they would before ``.grad`` is filled.
+        (For ``backward(inputs=...)``, an input leaf's AccumulateGrad runs.)
         """
+        if self.into_grad and node in self.places:
+            return node.__class__ is not AccumulateGrad and node not in self.needed
         if grad is not None and node in self.places:
             if node.__class__ is AccumulateGrad and node.variable._hooks:
                 grad = call_hooks(node.variable._hooks, grad)
@@ -300,24 +313,70 @@ def _root_node(t):
     return t._grad_fn if t._grad_fn is not None else t._get_accumulator()
 
 
-def execute(tensors, grad_tensors, retain_graph, create_graph, inputs=None, on_step=None):
-    """Check the call, run the walk with grad mode set to ``create_graph``; returns the
-    Capture of ``inputs`` (or None)."""
-    grads = _make_root_grads(tensors, grad_tensors)
+def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=None, into_grad=False):
+    """Run the walk from ``tensors`` (their starting gradients ``grads``, checked by
+    ``_make_root_grads``) with grad mode set to ``create_graph``; returns the Capture of
+    ``inputs`` (or None)."""
     roots = [(_root_node(t), t._output_nr) for t in tensors]
     dependencies, nodes = count_dependencies([node for node, _ in roots])
-    capture = Capture(inputs, nodes) if inputs is not None else None
+    capture = Capture(inputs, nodes, into_grad) if inputs is not None else None
     if not create_graph:
         grads = [g._data for g in grads]
-    previous = (_state.grad_enabled, _state.inference_mode)
-    _set_state(create_graph, False)
-    try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            keep = create_graph if retain_graph is None else retain_graph
-            run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
-    finally:
-        _set_state(*previous)
+
+    def walk():  # grad mode is create_graph while the backward runs
+        previous = (_state.grad_enabled, _state.inference_mode)
+        _set_state(create_graph, False)
+        try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                keep = create_graph if retain_graph is None else retain_graph
+                run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
+        finally:
+            _set_state(*previous)
+
+    run_reentrant(walk)
     return capture
+
+
+class _Depth(threading.local):
+    """How deeply backward calls nest in this thread (a backward run inside a backward)."""
+
+    value = 0
+
+
+_depth = _Depth()
+MAX_DEPTH = 40  # nested deeper, a backward runs in a thread of its own (PyTorch: 60)
+
+
+def run_reentrant(walk):
+    """Run ``walk()``, the walk of one backward call.
+
+    A custom Function's backward (or a hook) may itself call backward. Each
+    level costs Python stack, so past ``MAX_DEPTH`` levels the walk runs in a
+    new thread, whose stack starts empty, as PyTorch's engine does: 2,000
+    nested levels are fine. The thread gets the caller's anomaly mode; its
+    errors reach the caller.
+    """
+    depth = _depth.value
+    if depth < MAX_DEPTH:
+        _depth.value = depth + 1
+        try:
+            return walk()
+        finally:
+            _depth.value = depth
+    errors, anomaly = [], anomaly_state.enabled
+
+    def in_thread():
+        anomaly_state.enabled = anomaly
+        try:
+            run_reentrant(walk)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            errors.append(error)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _as_tuple(x):
@@ -326,8 +385,19 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
+def _as_inputs(inputs, function):
+    inputs = _as_tuple(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError(f"`inputs` argument to `{function}()` cannot be empty.")
+    return inputs
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Add the gradients of ``tensors`` with respect to the graph's leaves into ``.grad``."""
+    """Add the gradients of ``tensors`` with respect to the graph's leaves into ``.grad``.
+
+    With ``inputs``, only those get a gradient: leaves in ``.grad``, and a non-leaf
+    too (it retains its grad, as after ``retain_grad()``).
+    """
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
@@ -336,26 +406,26 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if not grad_tensors
             else f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
         )
+    inputs = _as_inputs(inputs, "backward")
+    grads = _make_root_grads(tensors, grad_tensors)
     if create_graph:
-        warnings.warn(
-            "Using backward() with create_graph=True will create a reference cycle between the "
-            "parameter and its gradient which can cause a memory leak. We recommend using "
-            "autograd.grad when creating the graph to avoid this. If you have to use this "
-            "function, make sure to reset the .grad fields of your parameters to None after use "
-            "to break the cycle and avoid the leak.",
-            UserWarning,
-            stacklevel=3,
-        )
-    if inputs is None:
-        execute(tensors, grad_tensors, retain_graph, create_graph)
-        return
-    inputs = _as_tuple(inputs)
-    found = execute(tensors, grad_tensors, retain_graph, create_graph, inputs).results(
-        True, create_graph
+        warn_reference_cycle()
+    for t in inputs or ():
+        if t._grad_fn is not None:
+            t.retain_grad()
+    execute(tensors, grads, retain_graph, create_graph, inputs, into_grad=True)
+
+
+def warn_reference_cycle():
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the "
+        "parameter and its gradient which can cause a memory leak. We recommend using "
+        "autograd.grad when creating the graph to avoid this. If you have to use this "
+        "function, make sure to reset the .grad fields of your parameters to None after use "
+        "to break the cycle and avoid the leak.",
+        UserWarning,
+        stacklevel=4,
     )
-    for t, g in zip(inputs, found):
-        if g is not None and t.is_leaf:
-            accumulate(t, g, create_graph)
 
 
 def grad(
@@ -367,16 +437,27 @@ def grad(
     allow_unused=None,
     materialize_grads=False,
 ):
-    """Return the gradients of ``outputs`` with respect to ``inputs``; ``.grad`` is untouched."""
-    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    """Return the gradients of ``outputs`` with respect to ``inputs``; ``.grad`` is untouched.
+
+    ``materialize_grads=True``: zeros (requiring grad under ``create_graph``) instead of
+    None for an input the outputs do not depend on.
+    """
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    capture = execute(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    grads = _make_root_grads(outputs, grad_outputs)
+    capture = execute(outputs, grads, retain_graph, create_graph, inputs)
     result = capture.results(allow_unused, create_graph)
     if materialize_grads:
         result = tuple(
-            _wrap(np.zeros_like(t._data)) if g is None else g for g, t in zip(result, inputs)
+            _wrap(np.zeros_like(t._data)).requires_grad_(create_graph) if g is None else g
+            for g, t in zip(result, inputs)
         )
     return result
 
@@ -388,5 +469,6 @@ def trace_backward(tensor, gradient=None, retain_graph=True):
     flowed into the node and the gradients it sent on (one per input).
     """
     steps = []
-    execute((tensor,), (gradient,), retain_graph, False, on_step=steps.append)
+    grads = _make_root_grads((tensor,), (gradient,))
+    execute((tensor,), grads, retain_graph, False, on_step=steps.append)
     return steps

@@ -138,7 +138,7 @@ class FunctionCtx(Node):
         for saved in self._saved.values():
             if saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            values.append(None if saved is None else saved.unpack(self, as_arrays))
+            values.append(None if saved is None else saved.unpack(self, as_arrays, True))
         return tuple(values)
 
     def _keep_saved_results(self, out, result):
@@ -185,7 +185,10 @@ class FunctionCtx(Node):
         """Your backward gets tensors, one per output of forward: zeros for a tensor
         output that received no gradient (unless ``set_materialize_grads(False)``), None
         for an output that is no tensor. The engine gets arrays back if it passed arrays."""
-        as_arrays = not any(isinstance(g, Tensor) for g in grads)
+        if any(g is not None for g in grads):
+            as_arrays = not any(isinstance(g, Tensor) for g in grads)
+        else:  # no gradient reached the node: the engine records only under create_graph
+            as_arrays = not _state.grad_enabled
         materialize = self._materialize
         grads = [
             as_tensor(g) if g is not None or not materialize else zeros(meta)
@@ -465,6 +468,7 @@ def rebase(t, node):
     t._version_counter.value += 1
     if node is not None:
         t._grad_fn, t._requires_grad = node, True
+        t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
     return t
 
 

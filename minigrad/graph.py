@@ -127,7 +127,7 @@ class SavedTensor:
     its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
     """
 
-    __slots__ = ("is_output", "output_nr", "tensor", "version")
+    __slots__ = ("is_output", "output_nr", "tensor", "version", "was_non_leaf")
 
     def __init__(self, tensor, is_output=False):
         if tensor._is_inference:
@@ -140,11 +140,18 @@ class SavedTensor:
         self.version = tensor._version_counter.value
         self.is_output = is_output
         self.output_nr = tensor._output_nr  # which output of the node (custom Functions)
+        self.was_non_leaf = not is_output and tensor._grad_fn is not None  # see unpack
         self.tensor = tensor.detach() if is_output else tensor
 
-    def unpack(self, node, as_array=False):
-        """The saved tensor (or, ``as_array``, its numpy array), checked for in-place changes."""
+    def unpack(self, node, as_array=False, for_backward=False):
+        """The saved tensor (or, ``as_array``, its numpy array), checked for in-place changes
+        (and, ``for_backward``, for a ``detach_()`` that cut it from its graph)."""
         tensor = self.tensor
+        if for_backward and self.was_non_leaf and tensor._grad_fn is None:
+            raise RuntimeError(
+                "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                ".detach_().This is not supported, please use out-of-place `.detach()` instead"
+            )
         if tensor._version_counter.value != self.version:
             # PyTorch names the op that produced the tensor ("Mul" for MulBackward0).
             producer = _producer_name(tensor, node, self.is_output)

@@ -142,6 +142,10 @@ class Tensor:
             )
         self._requires_grad = value
 
+    @requires_grad.deleter
+    def requires_grad(self):
+        raise RuntimeError("requires_grad must be a bool")
+
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
@@ -175,6 +179,8 @@ class Tensor:
                     "assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}"
                 )
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
@@ -261,6 +267,7 @@ class Tensor:
             )
         self._grad_fn = None
         self._requires_grad = False
+        self.__dict__.pop("_output_nr", None)
         return self
 
     @property
@@ -276,6 +283,11 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if self._requires_grad and not value.dtype.is_floating_point:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or "
+                "complex dtype"
+            )
         self._data = value._data
 
     # --- plain metadata ---------------------------------------------------------
@@ -331,13 +343,17 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self):
-        """The numpy array behind this tensor (shares memory)."""
-        if self._requires_grad:
+        """The numpy array behind this tensor (shares memory).
+
+        Refused for a tensor that requires grad while grad mode is on: numpy's
+        operations on it would escape the graph unnoticed.
+        """
+        if self._requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
+        if self._requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data if dtype is None else self._data.astype(dtype)
 

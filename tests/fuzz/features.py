@@ -34,13 +34,11 @@ KNOWN_DIFFERENCES = {
     "double_backward_copyslices": "a second backward through CopySlices does not raise",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
-    "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
     "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
-    "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
     "index_saved_freed": "advanced indexing's backward keeps its index after the graph is freed",
     "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
@@ -59,6 +57,8 @@ FIXED = {
     "custom_multi_output": "custom Functions with several outputs are refused",
     "custom_none_grads": "a custom backward returning None for every input",
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
+    "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
+    "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
 }
 
 PYTORCH_QUIRKS = {

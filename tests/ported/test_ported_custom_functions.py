@@ -458,7 +458,6 @@ def _reentrant(lib, order=None, deep=False):
 
 
 @pytest.mark.slow
-@differs("deep_reentrant: 2,000 nested re-entrant backwards hit RecursionError")
 def test_deep_reentrant(lib):
     """test_deep_reentrant: 2,000 nested backward calls."""
     DeepReentrant = _reentrant(lib, deep=True)

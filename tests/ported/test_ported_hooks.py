@@ -266,6 +266,7 @@ def test_tensor_hooks_inplace_multiple_outputs(lib):
     assert counts == [1, 1, 1]
 
 
+@differs("retain_grad_then_inplace: the old version's gradient is retained")
 def test_retains_grad_inplace_multiple_outputs(lib):
     """test_retains_grad_inplace_multiple_outputs (custom Function part)."""
 
@@ -314,7 +315,6 @@ def test_grad_assignment(lib):
         x.grad = lib.zeros(5, 5, dtype=lib.int64)
 
 
-@differs("grad_self_assignment: x.grad = x is accepted")
 def test_grad_self_assignment(lib):
     """TestAutogradDeviceType.test_grad_assignment (self-assignment part)."""
     x = tensor(lib, 5, 5, dtype="float32")
@@ -322,7 +322,6 @@ def test_grad_self_assignment(lib):
         x.grad = x
 
 
-@differs("delete_requires_grad: del t.requires_grad raises AttributeError, not RuntimeError")
 def test_attribute_deletion(lib):
     """test_attribute_deletion (grad and requires_grad)."""
     x = tensor(lib, 5, 5, requires_grad=True)
