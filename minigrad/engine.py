@@ -107,6 +107,8 @@ def call_node(node, grad, retain_graph, on_step=None):
     several = node._num_outputs > 1
     try:
         grad_inputs = node(*grad) if several else node(grad)
+        if anomaly_state.enabled and anomaly_state.check_nan:
+            check_nan(node, grad_inputs)
     except Exception:
         _blame(node)
         raise
@@ -116,6 +118,13 @@ def call_node(node, grad, retain_graph, on_step=None):
     if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
+
+
+def check_nan(node, grad_inputs):
+    """Anomaly mode: a gradient with nan in it is blamed on the node that returned it."""
+    for i, g in enumerate(grad_inputs):
+        if g is not None and np.isnan(g._data if isinstance(g, Tensor) else g).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def call_pre_hooks(node, grad):
@@ -320,8 +329,8 @@ def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=Non
     roots = [(_root_node(t), t._output_nr) for t in tensors]
     dependencies, nodes = count_dependencies([node for node, _ in roots])
     capture = Capture(inputs, nodes, into_grad) if inputs is not None else None
-    if not create_graph:
-        grads = [g._data for g in grads]
+    if not create_graph:  # (None: no gradient at all, as gradcheck tries)
+        grads = [None if g is None else g._data for g in grads]
 
     def walk():  # grad mode is create_graph while the backward runs
         previous = (_state.grad_enabled, _state.inference_mode)
@@ -363,10 +372,10 @@ def run_reentrant(walk):
             return walk()
         finally:
             _depth.value = depth
-    errors, anomaly = [], anomaly_state.enabled
+    errors, anomaly = [], (anomaly_state.enabled, anomaly_state.check_nan)
 
     def in_thread():
-        anomaly_state.enabled = anomaly
+        anomaly_state.enabled, anomaly_state.check_nan = anomaly
         try:
             run_reentrant(walk)
         except BaseException as error:  # noqa: BLE001 - handed to the caller below

@@ -23,6 +23,7 @@ class _AnomalyState(threading.local):
     """Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default."""
 
     enabled = False
+    check_nan = True  # with it on: a node whose backward returns nan raises
 
 
 anomaly_state = _AnomalyState()
