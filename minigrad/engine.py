@@ -86,6 +86,9 @@ def add_to_buffer(buffers, node, nr, grad):
     A node has one output, except a custom Function's with several: its buffer
     is then a list, one gradient per output (None until one arrives).
     """
+    if grad is None:  # a start without a gradient (gradcheck tries that): the node runs
+        buffers.setdefault(node, None if node._num_outputs == 1 else [None] * node._num_outputs)
+        return
     if node._num_outputs == 1:
         buffers[node] = buffers[node] + grad if node in buffers else grad
         return
@@ -94,17 +97,12 @@ def add_to_buffer(buffers, node, nr, grad):
 
 
 def call_node(node, grad, retain_graph, on_step=None):
-    """Run one node's backward formula, then free what it saved (unless retained).
-
-    A node that no gradient reached (``grad`` None) runs too, as in PyTorch: its
-    saved tensors are checked and freed; your Function's backward gets zeros.
-    """
-    if grad is None and node._function.on_arrays:  # a built-in op that no gradient reached:
-        node.saved_tensors  # noqa: B018 - checked (freed? changed?) and freed as if it ran,
-        if not retain_graph and node._saved:  # as PyTorch's are; its inputs get nothing
-            node.release_saved()
-        return (None,) * len(node.next_functions)
+    """Run one node's backward formula, then free what it saved (unless retained)."""
+    if grad is None and node._function.on_arrays:
+        return pass_nothing(node, retain_graph)
     several = node._num_outputs > 1
+    if several and grad is None:
+        grad = [None] * node._num_outputs
     try:
         grad_inputs = node(*grad) if several else node(grad)
         if anomaly_state.enabled and anomaly_state.check_nan:
@@ -118,6 +116,19 @@ def call_node(node, grad, retain_graph, on_step=None):
     if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
+
+
+def pass_nothing(node, retain_graph):
+    """A built-in op that no gradient reached: its inputs get none either.
+
+    It still runs as far as PyTorch's would: its saved tensors are checked
+    (freed? changed in place?) and then freed. (Your Function's backward runs
+    on zeros instead: see ``FunctionCtx.__call__``.)
+    """
+    node.saved_tensors  # noqa: B018 - reading them is the check
+    if not retain_graph and node._saved:
+        node.release_saved()
+    return (None,) * len(node.next_functions)
 
 
 def check_nan(node, grad_inputs):
@@ -134,8 +145,8 @@ def call_pre_hooks(node, grad):
     retained tensor, belongs to one of them.)
     """
     grads = grad if node._num_outputs > 1 else [grad]
-    for nr, hook in list((node._pre_hooks or {}).values()):
-        grads[nr] = call_hooks({0: hook}, grads[nr])
+    for nr, hook in list((node._pre_hooks or {}).values()):  # in the order registered
+        grads[nr] = call_hooks([hook], grads[nr])
     for nr, retained in (node._retained or {}).items():
         tensor = retained()  # a weak reference: the tensor may be gone
         if tensor is not None and grads[nr] is not None:
@@ -154,7 +165,7 @@ def retain(tensor, grad):
 def call_hooks(hooks, grad):
     """Run gradient hooks in order; a hook may return a replacement of the same size."""
     tensor = as_tensor(grad)
-    for hook in list(hooks.values()):
+    for hook in hooks:
         result = hook(tensor)
         if result is not None and tensor is not None:
             if result.shape != tensor.shape:
@@ -172,7 +183,7 @@ def accumulate(leaf, grad, create_graph):
     (create_graph).
     """
     if leaf._hooks:
-        grad = call_hooks(leaf._hooks, grad)
+        grad = call_hooks(list(leaf._hooks.values()), grad)
     if grad is None or not leaf._requires_grad:  # nothing came, or switched off since
         return
     if create_graph:  # recorded, so that .grad itself can be differentiated
@@ -260,7 +271,7 @@ class Capture:
             return node.__class__ is not AccumulateGrad and node not in self.needed
         if grad is not None and node in self.places:
             if node.__class__ is AccumulateGrad and node.variable._hooks:
-                grad = call_hooks(node.variable._hooks, grad)
+                grad = call_hooks(list(node.variable._hooks.values()), grad)
             for i, nr in self.places[node]:
                 self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed
