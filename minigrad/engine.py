@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from . import creation
+from ._warn_once import warn_once
 from .function import as_tensor
 from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad, anomaly_state
@@ -437,7 +438,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def warn_reference_cycle():
-    warnings.warn(
+    """PyTorch's warning, once per process (``set_warn_always(True)``: every time)."""
+    warn_once(
         "Using backward() with create_graph=True will create a reference cycle between the "
         "parameter and its gradient which can cause a memory leak. We recommend using "
         "autograd.grad when creating the graph to avoid this. If you have to use this "
