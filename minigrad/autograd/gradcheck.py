@@ -29,33 +29,38 @@ def _outputs(fn, inputs):
     return out if isinstance(out, tuple) else (out,)
 
 
-def _perturbed(fn, inputs, eps, reference):
-    """The outputs at perturbed inputs, flat float64; each must keep its shape and dtype."""
-    outputs = _outputs(fn, inputs)
-    for o, r in zip(outputs, reference):
-        for what, a, b in (("shape", o.shape, r.shape), ("dtype", o.dtype, r.dtype)):
-            if a != b:
+def _same_kind(minus, plus, eps, index):
+    """Outputs at ``x - eps`` and ``x + eps`` must have the same shapes and dtypes."""
+    for a, b in zip(minus, plus):
+        for what, first, second in (("shape", a.shape, b.shape), ("dtype", a.dtype, b.dtype)):
+            if first != second:
                 raise AssertionError(
                     f"Expected `func` to return outputs with the same {what} when inputs are "
-                    f"perturbed by {eps}, but got: {what}s {b} and {a}."
+                    f"perturbed on index {index} by {eps}, but got: {what}s {first} and {second}."
                 )
+
+
+def _flat(outputs):
+    """The outputs' values, flat, as float64 copies."""
     return [o._data.astype(np.float64).reshape(-1).copy() for o in outputs]
 
 
 def _numerical_jacobian(fn, inputs, i, eps):
     x = inputs[i]
     flat = x._data.reshape(-1)  # a view: perturb the input's own memory
-    reference = _outputs(fn, inputs)  # (recorded as usual: fn may register hooks)
-    n_out = [o._data.size for o in reference]
+    n_out = [o._data.size for o in _outputs(fn, inputs)]  # (fn may register hooks: grad on)
     columns = []
     for k in range(flat.size):
         original = flat[k]
-        flat[k] = original + eps
-        plus = _perturbed(fn, inputs, eps, reference)
         flat[k] = original - eps
-        minus = _perturbed(fn, inputs, eps, reference)
+        minus = _outputs(fn, inputs)
+        minus_values = _flat(minus)  # copied now: an output may share the input's memory
+        flat[k] = original + eps
+        plus = _outputs(fn, inputs)
+        plus_values = _flat(plus)
         flat[k] = original
-        columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+        _same_kind(minus, plus, eps, tuple(int(n) for n in np.unravel_index(k, x.shape)))
+        columns.append([(p - m) / (2 * eps) for p, m in zip(plus_values, minus_values)])
     # one (n_out x n_in) matrix per output
     return [
         np.stack([c[j] for c in columns], axis=1) if columns else np.zeros((n_out[j], 0))
