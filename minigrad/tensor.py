@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import _state
-from .graph import AccumulateGrad, RemovableHandle, VersionCounter
+from .graph import AccumulateGrad, RemovableHandle, VersionCounter, check_assigned_grad
 
 _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -173,26 +173,13 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                "assigned grad expected to be a Tensor or None but got grad of type "
+                f"{type(value).__name__}"
+            )
         if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    "assigned grad expected to be a Tensor or None but got grad of type "
-                    f"{type(value).__name__}"
-                )
-            if value is self:
-                raise RuntimeError("can't assign Variable as its own grad")
-            if value.shape != self.shape:
-                raise RuntimeError(
-                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
-                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
-                    "tensor are the same size"
-                )
-            if value.dtype is not self.dtype:
-                raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
-                    f"tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must "
-                    "match the tensor's grad_dtype (defaults to the tensor's dtype)."
-                )
+            check_assigned_grad(self, value)
         self._grad = value
 
     @grad.deleter
