@@ -54,6 +54,8 @@ class FunctionCtx(Node):
     _later = ()  # names of what forward saved that is no input: its result, or a new array
     _as_arrays = False  # the backward now running reads saved tensors as arrays
     _inputs = None  # what each gradient is fitted to: (shape, dtype) per input, if needed
+    _outputs = ()  # your Function's outputs: (shape, dtype) per tensor, NUMBER for others
+    _materialize = True  # your backward gets zeros for an output no gradient reached
 
     def _record(self, inputs, args):
         """Make this ctx a graph node: edges to the inputs' nodes, and what its gradients
@@ -162,9 +164,6 @@ class FunctionCtx(Node):
         """Whether your backward gets zeros (True, the default) or None for an output
         that received no gradient."""
         self._materialize = bool(value)
-
-    _materialize = True
-    _outputs = ()  # your Function's outputs: (shape, dtype) per tensor, NUMBER for others
 
     def __call__(self, *grads):
         """Run the Function's backward: ``grad_fn(grad)`` in PyTorch (one gradient per

@@ -6,8 +6,9 @@
 # backward is made of operations too, can it be differentiated?
 #
 # After this chapter you can predict:
-# - the single node a custom `autograd.Function` records (`SoftplusBackward`), what
-#   `ctx` keeps, and that what it keeps is version-checked like everything else;
+# - the single node a custom `autograd.Function` records (`SoftplusBackward`), even for
+#   several outputs, what `ctx` keeps, and that what it keeps is version-checked like
+#   everything else;
 # - whether `gradcheck` passes, and how to read its message when it does not;
 # - what `create_graph=True` adds: a gradient that has a `grad_fn`, hence second
 #   derivatives and Hessian-vector products;
