@@ -64,8 +64,8 @@ class FunctionCtx(Node):
         Speed: the common case, a built-in op on tensors, is written out in one loop,
         without comprehensions or calls (``gradient_edge``, ``_input_meta``): each costs a
         Python call in every recorded op. With the other "Speed:" notes of this module it
-        took the 4x4 op + backward chains (benchmarks/bench_ops.py) from 1.81-1.84x to
-        1.68-1.72x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
+        took the 4x4 op + backward chains (benchmarks/bench_ops.py) from 1.89-1.91x to
+        1.78-1.79x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
         """
         function = self._function
         if function._tensors_only:
