@@ -65,7 +65,7 @@ class FunctionCtx(Node):
         without comprehensions or calls (``gradient_edge``, ``_input_meta``): each costs a
         Python call in every recorded op. With the other "Speed:" notes of this module it
         took the 4x4 op + backward chains (benchmarks/bench_ops.py) from 1.89-1.91x to
-        1.78-1.79x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
+        1.77-1.79x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
         """
         function = self._function
         if function._tensors_only:
