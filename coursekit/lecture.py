@@ -87,17 +87,23 @@ class Prediction:
     def __init__(self, question, choices, answer=None):
         self.question = question
         self.choices = [str(c) for c in choices]
-        if answer is not None and str(answer) not in self.choices:
-            raise ValueError(f"answer {answer!r} is not one of the choices {self.choices}")
-        self.answer = None if answer is None else str(answer)
+        self.answer = None if answer is None else self._choice(answer)
         self.buttons = None
+
+    def _choice(self, answer):
+        """The choice meant by ``answer``: its text, or its letter ("b")."""
+        answer = str(answer)
+        if answer in self.choices:
+            return answer
+        letters = "abcdefgh"[: len(self.choices)]
+        if len(answer) == 1 and answer in letters:
+            return self.choices[letters.index(answer)]
+        raise ValueError(f"{answer!r} is not one of the choices {self.choices}")
 
     def commit(self, answer):
         """Record the answer (what a click does); a committed answer does not change."""
         if self.answer is None:
-            if str(answer) not in self.choices:
-                raise ValueError(f"{answer!r} is not one of the choices {self.choices}")
-            self.answer = str(answer)
+            self.answer = self._choice(answer)
         if self.buttons is not None:
             self.buttons.disabled = True
         return self.answer
@@ -109,7 +115,7 @@ class Prediction:
         if self.answer is not None:
             print(f"Your answer: {self.answer}. Run the next cell to see.")
             return
-        print("Click your answer (or write answer=... in this cell), then run the next cell.")
+        print('Click your answer (or write answer="a" in this cell), then run the next cell.')
         if not _in_a_kernel():
             return
         import ipywidgets
@@ -179,3 +185,34 @@ def saved_names(node, lib):
         for a in dir(node)
         if a.startswith("_saved_") and isinstance(getattr(node, a), lib.Tensor)
     ]
+
+
+# --- walking a graph ----------------------------------------------------------------
+
+
+def walk_graph(output, names):
+    """Print each node behind ``output`` once, with the nodes its edges lead to.
+
+    ``names`` maps a name to each value of the program; a node is labelled with
+    the value it produced, an ``AccumulateGrad`` with the leaf it feeds. A stack
+    of nodes still to visit, not recursion: graphs can be deep.
+    """
+    made_by = {v.grad_fn: n for n, v in names.items() if v.grad_fn is not None}
+    leaf_name = {id(v): n for n, v in names.items()}
+
+    def label(node):
+        if node is None:
+            return "None"
+        if short(node) == "AccumulateGrad":
+            return f"AccumulateGrad({leaf_name[id(node.variable)]})"
+        return f"{short(node)}({made_by[node]})"
+
+    seen, stack = set(), [output.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        print(f"{label(node):22} -> {', '.join(label(fn) for fn, _ in node.next_functions)}")
+        stack.extend(fn for fn, _ in reversed(node.next_functions) if fn is not None)
+    print(len(seen), "nodes")

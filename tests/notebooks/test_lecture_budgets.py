@@ -112,6 +112,7 @@ def test_a_prediction_is_judged_against_what_the_program_gives(capsys):
     p.commit(3)  # committed: a second click changes nothing
     assert p.reveal(2 + 2) is True
     assert "You predicted it: right" in capsys.readouterr().out
+    assert predict("2 * 2?", [3, 4], answer="b").answer == "4"  # by its letter
     wrong = predict("2 * 2?", [3, 4], answer=3)
     assert wrong.reveal(2 * 2) is False
     assert "You predicted 3: not this time" in capsys.readouterr().out
