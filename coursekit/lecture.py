@@ -70,7 +70,7 @@ def show_source(obj, start=None, stop=None):
     name = getattr(obj, "__qualname__", getattr(getattr(obj, "fget", None), "__qualname__", ""))
     where = _where(obj.fget if isinstance(obj, property) else obj)
     print(f"# {where}: {name}{' (excerpt)' if excerpt else ''}")
-    print("\n".join(lines))
+    print("\n".join(lines), end="\n\n")  # a blank line before what follows
 
 
 # --- predictions --------------------------------------------------------------------

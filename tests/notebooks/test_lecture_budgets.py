@@ -41,6 +41,9 @@ def printed_sources(cell):
             printouts.append([])
         elif printouts:
             printouts[-1].append(line)
+    for lines in printouts:  # the blank lines that end a printout are not source
+        while lines and not lines[-1].strip():
+            lines.pop()
     return printouts
 
 
@@ -100,7 +103,7 @@ def test_show_source_heads_its_printout_and_refuses_a_long_one(capsys):
     show_source(scalar.Mul, start="def backward", stop="return")
     excerpt = capsys.readouterr().out.splitlines()
     assert excerpt[0] == "# minigrad/scalar.py: Mul (excerpt)"
-    assert excerpt[1].strip().startswith("def backward") and len(excerpt) == 4
+    assert excerpt[1].strip().startswith("def backward") and len(excerpt) == 4 + 1  # a blank
     with pytest.raises(ValueError, match="more than a lecture prints"):
         show_source(scalar.Scalar)  # a whole class of several hundred lines
 
