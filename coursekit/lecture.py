@@ -8,8 +8,8 @@
   reveal (a click on a button, or ``answer=`` written in the cell); the
   reveal cell calls ``.reveal(what the program gave)`` and says whether the
   prediction was right.
-- Small formatting helpers the lectures share: ``short``, ``names``,
-  ``lines``, ``saved_names``.
+- Small helpers the lectures share: ``short``, ``names``, ``lines``,
+  ``outcome``, ``saved_names``; ``walk_graph`` prints a graph node by node.
 
 The lecture budgets (tests/notebooks/test_lecture_budgets.py): no printed
 source over ``MAX_SOURCE_LINES`` lines, no code cell over ``MAX_CELL_LINES``.
@@ -176,6 +176,14 @@ def lines(seen):
     return "\n".join(
         f"{key}: {value if isinstance(value, str) else repr(value)}" for key, value in seen.items()
     )
+
+
+def outcome(action):
+    """What ``action()`` returns, or the RuntimeError it raises, as text."""
+    try:
+        return action()
+    except RuntimeError as error:
+        return f"RuntimeError: {error}"
 
 
 def saved_names(node, lib):
