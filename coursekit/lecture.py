@@ -224,3 +224,8 @@ def walk_graph(output, names):
         print(f"{label(node):22} -> {', '.join(label(fn) for fn, _ in node.next_functions)}")
         stack.extend(fn for fn, _ in reversed(node.next_functions) if fn is not None)
     print(len(seen), "nodes")
+
+
+def param_versions(model):
+    """The ``_version`` of each of a model's parameters, in order."""
+    return [p._version for p in model.parameters()]
