@@ -8,6 +8,7 @@ Each counter is tried on a planted long cell and a planted long printout, so it 
 fail.
 """
 
+import os
 import pathlib
 import re
 
@@ -123,3 +124,83 @@ def test_a_prediction_is_judged_against_what_the_program_gives(capsys):
     assert "No prediction was committed" in capsys.readouterr().out
     with pytest.raises(ValueError, match="none of"):
         predict("2 / 2?", [0, 2]).reveal(2 / 2)  # a reveal must be one of the choices
+
+
+# --- a learner commits before the reveal --------------------------------------------
+
+
+def code_sources(nb):
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_a_chapter_with_predict_questions_records_one_and_judges_it(source):
+    nb = nbformat.read(str(notebooks.output_path(source)), as_version=4)
+    markdown = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    if "**Predict" not in markdown:
+        pytest.skip("this chapter asks nothing to predict")
+    asked = [i for i, s in enumerate(code_sources(nb)) if re.search(r"= (lecture\.)?predict\(", s)]
+    revealed = [i for i, s in enumerate(code_sources(nb)) if ".reveal(" in s]
+    assert asked and revealed and min(revealed) > min(asked)
+    judged = [
+        "".join(o.get("text", "") for o in c.outputs if o.output_type == "stream")
+        for c in nb.cells
+        if c.cell_type == "code" and ".reveal(" in c.source
+    ]
+    assert all("The program gives: " in text for text in judged)
+
+
+# --- long chapters: optional sections -----------------------------------------------
+
+LONG_CHAPTERS = ["ch04", "ch07", "ch09"]
+
+
+def without_optional_sections(nb):
+    """The notebook with every "## Optional" section left out, up to the next "## " title."""
+    kept, skipping = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            titles = [line for line in cell.source.splitlines() if line.startswith("## ")]
+            if titles:
+                skipping = titles[0].startswith("## Optional")
+        if not skipping:
+            kept.append(cell)
+    return kept
+
+
+@pytest.mark.parametrize("chapter", LONG_CHAPTERS)
+def test_a_long_chapter_has_optional_sections(chapter):
+    (source,) = [s for s in SOURCES if s.name.startswith(chapter)]
+    nb = notebooks.read_source(source)
+    assert len(without_optional_sections(nb)) < len(nb.cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", LONG_CHAPTERS)
+def test_a_long_chapter_runs_with_its_optional_sections_skipped(chapter, tmp_path):
+    # "Nothing after it needs it": the chapter, run without them, raises nothing.
+    from nbclient import NotebookClient
+
+    (source,) = [s for s in SOURCES if s.name.startswith(chapter)]
+    nb = notebooks.read_source(source)
+    nb.cells = without_optional_sections(nb)
+    env_path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()  # raises CellExecutionError if a cell fails
+
+
+def test_skipping_optional_sections_stops_at_the_next_title():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## A"),
+        nbformat.v4.new_code_cell("a = 1"),
+        nbformat.v4.new_markdown_cell("intro\n## Optional: B"),
+        nbformat.v4.new_code_cell("b = 1"),
+        nbformat.v4.new_markdown_cell("### still B"),
+        nbformat.v4.new_code_cell("b2 = 1"),
+        nbformat.v4.new_markdown_cell("## C"),
+        nbformat.v4.new_code_cell("c = a"),
+    ]
+    assert [c.source for c in without_optional_sections(nb)] == ["## A", "a = 1", "## C", "c = a"]
