@@ -81,6 +81,15 @@ side_by_side(registered)
 # fill their `.grad` (chapter 4).
 
 # %% [markdown]
+# How a module lists them (what `parameters()` and `named_parameters()` walk): the
+# modules in order, each one's own parameters by name, each tensor once, so a layer
+# shared by two parts of a model is updated once per step. The exercise asks you for the
+# same walk, as `parameters(module)`.
+
+# %%
+show_source(mg.nn.Module._named_members)
+
+# %% [markdown]
 # ## A training loop written out by hand
 #
 # The problem: two interleaving half moons in the plane, 200 points, two classes. No
