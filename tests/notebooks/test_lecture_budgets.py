@@ -204,3 +204,20 @@ def test_skipping_optional_sections_stops_at_the_next_title():
         nbformat.v4.new_code_cell("c = a"),
     ]
     assert [c.source for c in without_optional_sections(nb)] == ["## A", "a = 1", "## C", "c = a"]
+
+
+def test_a_click_on_the_buttons_commits_the_answer_and_locks_them(monkeypatch, capsys):
+    # In a kernel, predict() shows ipywidgets buttons; a click sets their value.
+    import IPython.display
+
+    from coursekit import lecture
+
+    monkeypatch.setattr(lecture, "_in_a_kernel", lambda: True)
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    question = lecture.predict("2 + 2?", [3, 4])
+    assert shown == [question.buttons] and question.answer is None
+    question.buttons.value = "4"  # what a click does
+    assert question.answer == "4" and question.buttons.disabled
+    assert question.reveal(2 + 2) is True
+    assert "You predicted it: right" in capsys.readouterr().out
