@@ -89,6 +89,7 @@ class Prediction:
         self.choices = [str(c) for c in choices]
         self.answer = None if answer is None else self._choice(answer)
         self.buttons = None
+        self.right = None
 
     def _choice(self, answer):
         """The choice meant by ``answer``: its text, or its letter ("b")."""
@@ -126,19 +127,21 @@ class Prediction:
         display(self.buttons)
 
     def reveal(self, actual):
-        """Say what the program gave, and whether the committed answer was right."""
+        """Say what the program gave, and whether the committed answer was right.
+
+        ``self.right`` keeps the verdict: True, False, or None when nothing was committed.
+        Nothing is returned, so a reveal at the end of a cell shows only its sentence.
+        """
         actual = str(actual)
         if actual not in self.choices:
             raise ValueError(f"the program gave {actual!r}, which is none of {self.choices}")
-        if self.buttons is not None:
-            self.buttons.disabled = True
-        if self.answer is None:
+        self.right = None if self.answer is None else self.answer == actual
+        if self.right is None:  # the buttons stay open: click, then run this cell again
             print(f"The program gives: {actual}. (No prediction was committed above.)")
-        elif self.answer == actual:
+        elif self.right:
             print(f"The program gives: {actual}. You predicted it: right.")
         else:
             print(f"The program gives: {actual}. You predicted {self.answer}: not this time.")
-        return self.answer == actual
 
 
 def _in_a_kernel():

@@ -114,13 +114,17 @@ def test_a_prediction_is_judged_against_what_the_program_gives(capsys):
     assert p.answer is None
     p.commit(4)
     p.commit(3)  # committed: a second click changes nothing
-    assert p.reveal(2 + 2) is True
+    p.reveal(2 + 2)
+    assert p.right is True
     assert "You predicted it: right" in capsys.readouterr().out
     assert predict("2 * 2?", [3, 4], answer="b").answer == "4"  # by its letter
     wrong = predict("2 * 2?", [3, 4], answer=3)
-    assert wrong.reveal(2 * 2) is False
+    wrong.reveal(2 * 2)
+    assert wrong.right is False
     assert "You predicted 3: not this time" in capsys.readouterr().out
-    assert predict("2 - 2?", [0, 1]).reveal(0) is False  # nothing committed
+    unanswered = predict("2 - 2?", [0, 1])
+    unanswered.reveal(0)
+    assert unanswered.right is None  # nothing committed
     assert "No prediction was committed" in capsys.readouterr().out
     with pytest.raises(ValueError, match="none of"):
         predict("2 / 2?", [0, 2]).reveal(2 / 2)  # a reveal must be one of the choices
@@ -219,5 +223,6 @@ def test_a_click_on_the_buttons_commits_the_answer_and_locks_them(monkeypatch, c
     assert shown == [question.buttons] and question.answer is None
     question.buttons.value = "4"  # what a click does
     assert question.answer == "4" and question.buttons.disabled
-    assert question.reveal(2 + 2) is True
+    question.reveal(2 + 2)
+    assert question.right is True
     assert "You predicted it: right" in capsys.readouterr().out
