@@ -424,8 +424,8 @@ del kept, kept_no_grad
 # %% [markdown]
 # ## Optional: statistics of features, computed under `no_grad()`
 #
-# *An optional section: nothing after it in this chapter uses it; skip to "Time" if you
-# are short of time.*
+# *An optional section: nothing after it in this chapter uses it; skip to the next
+# section if you are short of time.*
 #
 # A common use of a trained network: take its hidden layers as a *feature extractor*,
 # compute statistics of the features over a data set (for normalisation), and train
