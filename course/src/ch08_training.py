@@ -685,7 +685,9 @@ print(f"test accuracy after {history.epochs[-1]} epochs: {history.test_accuracy[
 history.plot()
 
 # %% [markdown]
-# ## The same training in PyTorch
+# ## Optional: the same training in PyTorch
+#
+# *An optional section: nothing after it in this chapter uses it; the summary follows.*
 #
 # Start PyTorch from the **same initial weights** (copied in from `initial_state`), feed
 # the same 40 mini-batches to the same optimizer, and compare the losses step by step.
