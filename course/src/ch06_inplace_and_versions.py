@@ -294,11 +294,12 @@ def leaf_in_place(lib):
 side_by_side(leaf_in_place)
 
 # %% [markdown]
-# The check is the first thing `Function.apply` runs for an in-place op. Note its second
-# branch: with grad mode off, the leaf rule does not apply.
+# The check is the first thing `Function.apply` runs for an in-place op (shown from its
+# second branch; the first is about chapter 7's inference tensors). Note that branch:
+# with grad mode off, the leaf rule does not apply.
 
 # %%
-show_source(function.check_inplace, start="if not _state.grad_enabled", stop="base = t._base")
+show_source(function.check_inplace, start="if not ")
 
 # %% [markdown]
 # That is exactly how an optimizer updates weights: inside `no_grad()`, where nothing is

@@ -665,22 +665,14 @@ print("recording on in this notebook:", mg.is_grad_enabled())
 X_digits, y_digits = load_digits()
 X_train, X_held, y_train, y_held = train_test_split(X_digits, y_digits, test_size=0.25, seed=0)
 print("train", tuple(X_train.shape), "test", tuple(X_held.shape))
-mg.manual_seed(0)
-mlp = mg.nn.Sequential(mg.nn.Linear(64, 64), mg.nn.ReLU(), mg.nn.Linear(64, 10))
-initial_state = {k: v.detach().numpy().copy() for k, v in mlp.state_dict().items()}
 
 # %%
-history = fit(
-    mlp,
-    mg.nn.CrossEntropyLoss(),
-    mg.optim.SGD(mlp.parameters(), lr=0.1, momentum=0.9),
-    (X_train, y_train),
-    epochs=6,
-    batch_size=32,
-    test_data=(X_held, y_held),
-    seed=0,
-    progress=False,
-)
+mg.manual_seed(0)  # a fresh model each time this cell runs
+mlp = mg.nn.Sequential(mg.nn.Linear(64, 64), mg.nn.ReLU(), mg.nn.Linear(64, 10))
+initial_state = {k: v.detach().numpy().copy() for k, v in mlp.state_dict().items()}
+optimizer = mg.optim.SGD(mlp.parameters(), lr=0.1, momentum=0.9)
+settings = dict(epochs=6, batch_size=32, test_data=(X_held, y_held), seed=0, progress=False)
+history = fit(mlp, mg.nn.CrossEntropyLoss(), optimizer, (X_train, y_train), **settings)
 print(f"test accuracy after {history.epochs[-1]} epochs: {history.test_accuracy[-1]:.3f}")
 history.plot()
 
