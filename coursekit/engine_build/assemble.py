@@ -6,9 +6,9 @@ Two calls, one per kind of notebook cell:
   cell: runs the piece's check, prints one line, and saves the piece to
   ``my_engine/`` (with the verdict: a failing piece is recorded as failing);
 * ``setup("ch04")`` in an exercise notebook's setup cell: loads the pieces of
-  chapters 01 to 03 from ``my_engine/``, checks each again, installs the ones
-  that pass into minigrad, and prints which pieces are the learner's and
-  which are minigrad's own, and why.
+  chapters 01 to 03 from ``my_engine/``, installs the ones that passed their
+  check into minigrad (a file changed since its check is checked again), and
+  prints which pieces are the learner's and which are minigrad's own, and why.
 """
 
 from __future__ import annotations
@@ -158,9 +158,11 @@ def _load(piece, status, in_engine):
         obj = capture.restore(text, str(store.piece_file(piece.id)), piece, others)
     except Exception as exc:  # noqa: BLE001 - a saved file the learner may have edited
         return f"could not be loaded: {type(exc).__name__}: {_first_line(exc)}"
-    verdict = trials.check(piece.id, obj)
+    if status.get("source") == store.fingerprint(text):
+        return obj  # exactly the code that passed its check
+    verdict = trials.check(piece.id, obj)  # the file changed since: check it again
+    store.save_piece(piece.id, verdict.status, verdict.message, None)
     if not verdict.passed:
-        store.save_piece(piece.id, verdict.status, verdict.message, None)
         return f"failing its check: {_first_line(verdict.message)}"
     return obj
 

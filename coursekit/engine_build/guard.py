@@ -127,10 +127,7 @@ def refusal(piece_id: str, obj) -> str | None:
                 )
     for function in _functions(obj):
         if id(function.__code__) in reference_codes or _is_ours(function.__code__):
-            return (
-                f"{function.__qualname__} is minigrad's own code (from {function.__module__}), "
-                "not code you wrote"
-            )
+            return f"{function.__qualname__} is minigrad's own code, not code you wrote"
         for value in _values_reached(function, allowed_names):
             for reference in own:
                 if _same(value, reference):

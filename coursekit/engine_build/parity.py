@@ -21,6 +21,7 @@ from pathlib import Path
 
 import minigrad
 
+from . import pieces, store
 from .switchboard import BOARD
 
 PARITY = Path(__file__).resolve().parents[2] / "tests" / "parity"
@@ -69,11 +70,16 @@ class Row:
 
 @dataclass
 class ParityReport:
-    """ "Your engine reproduces P of N PyTorch behaviours", and what differs."""
+    """Your engine reproduces P of N PyTorch behaviours, and what differs.
+
+    ``stand_ins``: (piece id, why) for the pieces where minigrad's own code
+    ran instead of the learner's (missing, or failing its check).
+    """
 
     passed: int
     total: int
     rows: list
+    stand_ins: list = field(default_factory=list)
 
     def headline(self) -> str:
         return f"Your engine reproduces {self.passed} of {self.total} PyTorch behaviours."
@@ -84,6 +90,8 @@ class ParityReport:
 
     def __repr__(self) -> str:
         lines = [self.headline()]
+        for piece_id, why in self.stand_ins:
+            lines.append(f"  minigrad's own code ran for {piece_id} ({why}): revisit it")
         for row in self.rows:
             revisit = ", ".join(row.revisit) or "several pieces together"
             lines.append(f"  {row.program}: revisit {revisit}")
@@ -99,7 +107,12 @@ class ParityReport:
         )
         head = "<tr><th>program</th><th>revisit</th><th>first difference</th></tr>"
         table = f"<table>{head}{cells}</table>" if self.rows else ""
-        return f"<p><b>{html.escape(self.headline())}</b></p>{table}"
+        stand_ins = "".join(
+            f"<li>minigrad's own code ran for <code>{html.escape(p)}</code> ({html.escape(w)})</li>"
+            for p, w in self.stand_ins
+        )
+        notes = f"<ul>{stand_ins}</ul>" if stand_ins else ""
+        return f"<p><b>{html.escape(self.headline())}</b></p>{notes}{table}"
 
 
 def _blame(name, installed):
@@ -117,6 +130,36 @@ def _blame(name, installed):
     return blamed
 
 
+def brief(difference, limit=300):
+    """One difference in a line or two: where, PyTorch's value, yours."""
+    actual = difference.actual
+    if isinstance(actual, dict) and actual.get("kind") == "crash":
+        text = f"{difference.label!r}: your engine stopped with {actual['error'][0]}: "
+        text += str(actual["error"][1])
+    elif isinstance(actual, str) and actual.startswith("<"):
+        text = f"{difference.label!r}: {actual}"
+    else:
+        where = f"{difference.label!r}" + (f" {difference.path}" if difference.path else "")
+        text = f"{where}: PyTorch {difference.expected!r}, yours {actual!r}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _stand_ins(installed):
+    records = store.pieces()
+    found = []
+    for piece in pieces.PIECES:
+        if piece.id in installed:
+            continue
+        record = records.get(piece.id)
+        if record is None:
+            found.append((piece.id, "not written yet"))
+        elif record.get("status") != "passed":
+            found.append((piece.id, "failing its check"))
+        else:
+            found.append((piece.id, "not loaded: run setup first"))
+    return found
+
+
 def compare_with_pytorch(names=None) -> ParityReport:
     """Run the parity programs on the engine as installed now; P of N, and what to revisit."""
     _, _, programs = _parity_modules()
@@ -126,5 +169,5 @@ def compare_with_pytorch(names=None) -> ParityReport:
     for name in names:
         found = differences(name)
         if found:
-            rows.append(Row(name, found[0].describe(("PyTorch", "yours")), _blame(name, installed)))
-    return ParityReport(len(names) - len(rows), len(names), rows)
+            rows.append(Row(name, brief(found[0]), _blame(name, installed)))
+    return ParityReport(len(names) - len(rows), len(names), rows, _stand_ins(installed))

@@ -4,7 +4,7 @@ For every piece, ``PLUGS[piece_id]`` says two things:
 
 * ``sites(obj)``: the places in minigrad that take the learner's object (a
   module attribute, a method of Tensor or Scalar...), each with the value to
-  put there (usually ``obj`` itself, or a small runner from ``shims.py``);
+  put there (usually ``obj`` itself, or a small runner from ``shim_policies.py``);
 * ``references()``: minigrad's own code for the piece. It stays in place
   while the piece is missing or failing; while the piece is checked it is
   switched off (see ``switchboard.py``), and a check refuses it outright.
@@ -30,7 +30,7 @@ from minigrad.ops.tensor_methods import _binary
 from minigrad.optim import optimizer, sgd
 from minigrad.tensor import Tensor
 
-from . import shims
+from . import shim_functions, shim_loop, shim_policies
 
 # minigrad's own objects for each piece, captured once, before anything is replaced.
 _SCALAR = {
@@ -67,6 +67,28 @@ class Plug:
     references: Callable[[], list]
 
 
+_owners_cache = {}
+
+
+def _owners():
+    """minigrad's loaded modules and the classes they define (cached while none is added)."""
+    names = tuple(n for n in sys.modules if n == "minigrad" or n.startswith("minigrad."))
+    if _owners_cache.get("names") != names:
+        owners = []
+        for name in names:
+            module = sys.modules[name]
+            if module is None:
+                continue
+            owners.append(module)
+            owners += [
+                value
+                for value in vars(module).values()
+                if isinstance(value, type) and value.__module__ == name
+            ]
+        _owners_cache.update(names=names, owners=owners)
+    return _owners_cache["owners"]
+
+
 def bindings(obj) -> list:
     """Every (owner, attribute) in minigrad whose value *is* ``obj``.
 
@@ -74,16 +96,12 @@ def bindings(obj) -> list:
     function in another module; replacing a piece must replace every name.
     Looks in every loaded minigrad module and in the classes defined there.
     """
-    found = []
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == "minigrad" or name.startswith("minigrad.")):
-            continue
-        for attr, value in list(vars(module).items()):
-            if value is obj:
-                found.append((module, attr))
-            elif isinstance(value, type) and value.__module__ == name:
-                found += [(value, a) for a, v in list(vars(value).items()) if v is obj]
-    return found
+    return [
+        (owner, attribute)
+        for owner in _owners()
+        for attribute, value in list(vars(owner).items())
+        if value is obj
+    ]
 
 
 def _everywhere(reference, value):
@@ -94,7 +112,7 @@ def _everywhere(reference, value):
 
 
 def _scalar_op(method, node_name):
-    return lambda obj: [(scalar.Scalar, method, shims.scalar_method(obj, node_name))]
+    return lambda obj: [(scalar.Scalar, method, shim_functions.scalar_method(obj, node_name))]
 
 
 # --- chapter 02 -------------------------------------------------------------------------
@@ -102,8 +120,8 @@ def _scalar_op(method, node_name):
 
 def _run_backward_sites(loop):
     return [
-        (scalar.Scalar, "backward", shims.scalar_backward(loop)),
-        *_everywhere(_REFERENCE["run_backward"], shims.tensor_run_backward(loop)),
+        (scalar.Scalar, "backward", shim_loop.scalar_backward(loop)),
+        *_everywhere(_REFERENCE["run_backward"], shim_loop.tensor_run_backward(loop)),
     ]
 
 
@@ -118,7 +136,7 @@ def _operator(function):
 def _mul_sites(function):
     def mul(a, b):
         a, b, x, y = ew.operands(a, b)
-        return shims.run_on_arrays(function, "MulBackward0", (a, b), (x, y))
+        return shim_functions.run_on_arrays(function, "MulBackward0", (a, b), (x, y))
 
     return [
         *_everywhere(_REFERENCE["mul"], mul),
@@ -130,7 +148,7 @@ def _mul_sites(function):
 def _mm_sites(function):
     def mm(a, b):
         _check_mm(a, b)
-        return shims.run_on_arrays(function, "MmBackward0", (a, b), (a._data, b._data))
+        return shim_functions.run_on_arrays(function, "MmBackward0", (a, b), (a._data, b._data))
 
     return _everywhere(_REFERENCE["mm"], mm)
 
@@ -172,8 +190,8 @@ def _unbroadcast_sites(function):
 
 
 def _grad_mode_sites(grad_mode_class):
-    no_grad = shims.mode_class(grad_mode_class, False, "no_grad")
-    enable_grad = shims.mode_class(grad_mode_class, True, "enable_grad")
+    no_grad = shim_policies.mode_class(grad_mode_class, False, "no_grad")
+    enable_grad = shim_policies.mode_class(grad_mode_class, True, "enable_grad")
     return [
         *_everywhere(_REFERENCE["no_grad"], no_grad),
         *_everywhere(_REFERENCE["enable_grad"], enable_grad),
@@ -182,7 +200,7 @@ def _grad_mode_sites(grad_mode_class):
 
 def _grad_state_sites(grad_state_class):
     current = grad_mode._state  # maybe already someone's: carry its switches over
-    return _everywhere(current, shims.state_from(grad_state_class, current))
+    return _everywhere(current, shim_policies.state_from(grad_state_class, current))
 
 
 # --- chapter 10 -------------------------------------------------------------------------
@@ -190,7 +208,7 @@ def _grad_state_sites(grad_state_class):
 
 def _relu_sites(function):
     def relu(t):
-        return shims.run_on_tensors(function, "ReluBackward0", (t,))
+        return shim_functions.run_on_tensors(function, "ReluBackward0", (t,))
 
     return [
         *_everywhere(_REFERENCE["relu"], relu),
@@ -219,17 +237,19 @@ PLUGS = {
         Plug("ch03.Mm", _mm_sites, lambda: [_REFERENCE["mm"], matmul_ops.MmBackward0]),
         Plug(
             "ch04.accumulate_grad",
-            lambda obj: [(graph.AccumulateGrad, "accumulate", shims.accumulate_with(obj))],
+            lambda obj: [(graph.AccumulateGrad, "accumulate", shim_policies.accumulate_with(obj))],
             lambda: [_REFERENCE["accumulate"]],
         ),
         Plug(
             "ch04.store_retained_grad",
-            lambda obj: _everywhere(_REFERENCE["call_pre_hooks"], shims.pre_hooks_with(obj)),
+            lambda obj: _everywhere(
+                _REFERENCE["call_pre_hooks"], shim_policies.pre_hooks_with(obj)
+            ),
             lambda: [_REFERENCE["call_pre_hooks"]],
         ),
         Plug(
             "ch05.detach",
-            lambda obj: [(Tensor, "detach", shims.detach_with(obj))],
+            lambda obj: [(Tensor, "detach", shim_policies.detach_with(obj))],
             lambda: [_REFERENCE["detach"]],
         ),
         Plug(
@@ -239,7 +259,9 @@ PLUGS = {
         ),
         Plug(
             "ch06.SavedTensor",
-            lambda obj: _everywhere(_REFERENCE["SavedTensor"], shims.saved_tensor_with(obj)),
+            lambda obj: _everywhere(
+                _REFERENCE["SavedTensor"], shim_policies.saved_tensor_with(obj)
+            ),
             lambda: [_REFERENCE["SavedTensor"]],
         ),
         Plug("ch07.GradState", _grad_state_sites, lambda: [grad_mode._GradState]),
@@ -254,12 +276,12 @@ PLUGS = {
         ),
         Plug(
             "ch08.parameters",
-            lambda obj: [(nn_module.Module, "parameters", shims.parameters_with(obj))],
+            lambda obj: [(nn_module.Module, "parameters", shim_policies.parameters_with(obj))],
             lambda: [_REFERENCE["parameters"]],
         ),
         Plug(
             "ch08.sgd_momentum_step",
-            lambda obj: [(sgd.SGD, "step", shims.sgd_step_with(obj, _REFERENCE["step"]))],
+            lambda obj: [(sgd.SGD, "step", shim_policies.sgd_step_with(obj, _REFERENCE["step"]))],
             lambda: [sgd.SGD.__dict__["_update"]],
         ),
         Plug("ch10.ReLU", _relu_sites, lambda: [_REFERENCE["relu"], ew.ReluBackward0]),

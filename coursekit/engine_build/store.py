@@ -15,6 +15,7 @@ Set ``MINIGRAD_MY_ENGINE`` to use another folder (the tests do).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -75,17 +76,30 @@ def piece_file(piece_id: str) -> Path:
 
 
 def pieces() -> dict:
-    """{piece id: {"status": "passed" | "failed" | ..., "message": str}} from disk."""
+    """{piece id: {"status": "passed" | "failed" | ..., "message": str, "source": hash}}."""
     return _read_json(PIECES_FILE)
 
 
-def save_piece(piece_id: str, status: str, message: str, source: str | None) -> None:
-    """Record a checked piece: its verdict, and its source if there is one."""
+def fingerprint(text: str) -> str:
+    """Which version of a piece's file a verdict is about."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def save_piece(piece_id: str, status: str, message: str, text: str | None) -> None:
+    """Record a checked piece: its verdict, and its source text if there is one.
+
+    Without a new text the verdict is about the file already saved.
+    """
     path = folder(create=True)
-    if source is not None:
-        _write(path / f"{piece_id}.py", source)
+    if text is not None:
+        _write(path / f"{piece_id}.py", text)
+    saved = text if text is not None else source(piece_id)
     table = pieces()
-    table[piece_id] = {"status": status, "message": message}
+    table[piece_id] = {
+        "status": status,
+        "message": message,
+        "source": None if saved is None else fingerprint(saved),
+    }
     _write(path / PIECES_FILE, json.dumps(table, indent=1, sort_keys=True) + "\n")
 
 

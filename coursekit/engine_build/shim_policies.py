@@ -1,0 +1,197 @@
+"""Small wrappers that put the learner's pieces where today's minigrad calls its own.
+
+Each takes a learner's piece and returns what the engine expects at that
+place (a method of Tensor, of AccumulateGrad, of Module...), adding only the
+engine's own duties around it (a leaf's hooks, the dtype, the error's wording).
+Scaffold, not a piece.
+"""
+
+from __future__ import annotations
+
+from minigrad import graph
+from minigrad.creation import zeros_like
+from minigrad.tensor import Tensor
+
+# --- chapter 04: leaves and retain_grad -------------------------------------------------
+
+
+def accumulate_with(accumulate_grad):
+    """``AccumulateGrad.accumulate`` calling the learner's ``accumulate_grad``.
+
+    The engine still runs the leaf's hooks and converts the dtype first; under
+    ``create_graph=True`` it records the sum itself (chapter 10's business).
+    """
+
+    def accumulate(self, grad, create_graph, unshared=False):
+        variable = self.variable
+        if variable._hooks:
+            grad = graph.call_hooks(variable._hooks, grad)
+        if grad.dtype is not variable.dtype:
+            grad = grad.to(variable.dtype)
+        if not create_graph:
+            accumulate_grad(variable, grad)
+        elif variable._grad is None:
+            variable._grad = zeros_like(variable).copy_(grad)  # recorded: .grad has a graph
+        else:
+            variable._grad = variable._grad + grad
+
+    return accumulate
+
+
+def pre_hooks_with(store_retained_grad):
+    """The engine's pre-hook step: the tensor's hooks, then the learner's retain_grad store."""
+
+    def call_pre_hooks(node, grad):
+        if node._pre_hooks:
+            grad = graph.call_hooks(node._pre_hooks, grad)
+        if node._retained is not None:
+            store_retained_grad(node._retained, grad)
+        return grad
+
+    return call_pre_hooks
+
+
+# --- chapter 05 and 06 ------------------------------------------------------------------
+
+
+def detach_with(detach):
+    """``Tensor.detach`` calling the learner's; the inference flag (chapter 7) is copied."""
+
+    def method(self):
+        out = detach(self)
+        if isinstance(out, Tensor):
+            out._is_inference = self._is_inference
+        return out
+
+    method.__name__ = "detach"
+    return method
+
+
+_INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `minigrad.no_grad()` instead "
+    "of `minigrad.inference_mode()`."
+)
+
+
+def saved_tensor_with(learner_class):
+    """The engine's SavedTensor, with the learner's class deciding whether to refuse.
+
+    The learner's ``SavedTensor(tensor)`` remembers the version; its ``unpack()``
+    raises if the tensor changed. The engine words the error as PyTorch does
+    (it knows the node: "which is output 0 of Mul"), saves an operation's own
+    output without its grad_fn and gives it back on unpack.
+    """
+
+    class SavedTensor:
+        __slots__ = ("is_output", "tensor", "version", "yours")
+
+        def __init__(self, tensor, is_output=False):
+            if tensor._is_inference:
+                raise RuntimeError(_INFERENCE_SAVED)
+            self.version = tensor._version_counter.value
+            self.is_output = is_output
+            self.tensor = tensor._alias() if is_output else tensor
+            self.yours = learner_class(self.tensor)
+
+        def unpack(self, node):
+            try:
+                tensor = self.yours.unpack()
+            except RuntimeError:
+                raise RuntimeError(version_message(self, node)) from None
+            if self.is_output:
+                tensor = tensor._alias()
+                tensor._grad_fn, tensor._requires_grad = node, True
+            return tensor
+
+    return SavedTensor
+
+
+def version_message(saved, node):
+    """PyTorch's text for a saved tensor changed in place, built from the facts."""
+    tensor = saved.tensor
+    producer = node if saved.is_output else tensor._grad_fn
+    which = f", which is output 0 of {graph._op_name(producer)}," if producer is not None else ""
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {graph.tensor_description(tensor)}{which} is at version "
+        f"{tensor._version_counter.value}; expected version {saved.version} instead. Hint: "
+        "enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with minigrad.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+
+
+# --- chapter 07: grad modes -------------------------------------------------------------
+
+
+def mode_class(grad_mode_class, mode, name):
+    """``no_grad`` (mode False) or ``enable_grad`` (True) made from the learner's GradMode.
+
+    ``with no_grad():``, ``@no_grad()`` and ``@no_grad`` (no parentheses) all work.
+    """
+
+    def __new__(cls, orig_func=None):
+        if orig_func is not None and callable(orig_func):  # @no_grad without parentheses
+            return grad_mode_class(mode)(orig_func)
+        return object.__new__(cls)
+
+    def __init__(self, orig_func=None):
+        grad_mode_class.__init__(self, mode)
+
+    return type(name, (grad_mode_class,), {"__new__": __new__, "__init__": __init__})
+
+
+def state_from(grad_state_class, old):
+    """An instance of the learner's GradState carrying this thread's current switches."""
+    state = grad_state_class()
+    state.grad_enabled = old.grad_enabled
+    state.inference_mode = old.inference_mode
+    return state
+
+
+# --- chapter 08: training ---------------------------------------------------------------
+
+
+def parameters_with(parameters):
+    def method(self, recurse=True):
+        if not recurse:
+            return iter([p for p in self._parameters.values() if p is not None])
+        return iter(list(parameters(self)))
+
+    method.__name__ = "parameters"
+    return method
+
+
+def sgd_step_with(sgd_momentum_step, reference_step):
+    """``SGD.step`` calling the learner's step for every plain group (no decay, dampening,
+    nesterov or maximize); other groups keep minigrad's rule."""
+
+    def step(self, closure=None):
+        plain = all(
+            not group["weight_decay"]
+            and not group["dampening"]
+            and not group["nesterov"]
+            and not group["maximize"]
+            for group in self.param_groups
+        )
+        if not plain:
+            return reference_step(self, closure)
+        loss = None
+        if closure is not None:
+            import minigrad as mg
+
+            with mg.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = list(group["params"])
+            buffers = [self.state[p].get("momentum_buffer") for p in params]
+            sgd_momentum_step(params, buffers, group["lr"], group["momentum"])
+            if group["momentum"]:
+                for p, buffer in zip(params, buffers):
+                    if buffer is not None:
+                        self.state[p]["momentum_buffer"] = buffer
+        return loss
+
+    step.__name__ = "step"
+    return step
