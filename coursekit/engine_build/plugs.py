@@ -4,7 +4,7 @@ For every piece, ``PLUGS[piece_id]`` says two things:
 
 * ``sites(obj)``: the places in minigrad that take the learner's object (a
   module attribute, a method of Tensor or Scalar...), each with the value to
-  put there (usually ``obj`` itself, or a small runner from ``shim_policies.py``);
+  put there (``obj`` itself, or a runner from one of the ``shim_*.py`` modules);
 * ``references()``: minigrad's own code for the piece. It stays in place
   while the piece is missing or failing; while the piece is checked it is
   switched off (see ``switchboard.py``), and a check refuses it outright.
