@@ -23,12 +23,6 @@ LAB_ARGS ?=
 # Extra benchmark arguments, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--only memory"
 BENCH_ARGS ?=
 
-# JupyterLab refuses to run as root unless told to (CI and containers run as root).
-LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-# Open the file browser on course/ once it exists; the server's root stays the
-# repository so that exercises/ is one click away.
-LAB_START := $(if $(wildcard course),/lab/tree/course,/lab)
-
 .PHONY: help lab test torch bench clean distclean
 
 help:
@@ -38,9 +32,10 @@ help:
 	@echo "make bench   install the benchmark extras and run benchmarks/run_all.py"
 	@echo "make clean   remove caches;  make distclean  also remove .venv"
 
+# A learner's JupyterLab (coursekit/lab.py): the repository as its root, the
+# file browser on course/, no instructor tools (nbgrader), no news pop-up.
 lab: $(VENV)/.installed
-	$(VENV_PY) -m jupyter lab $(LAB_ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
-		--LabApp.default_url=$(LAB_START) $(LAB_ARGS)
+	$(VENV_PY) -m coursekit.lab $(LAB_ARGS)
 
 test: $(VENV)/.installed
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
@@ -69,8 +64,12 @@ $(VENV_PY):
 
 # The stamp is newer than pyproject.toml after a successful install, so a
 # second `make lab`/`make test` goes straight to work.
+# The test extra brings nbgrader into the same environment: its lab and server
+# extensions are turned off for this environment (a learner sees no instructor
+# tools), and so is JupyterLab's news pop-up. See coursekit/lab.py.
 $(VENV)/.installed: pyproject.toml | $(VENV_PY)
 	$(PIP) install -e ".[course,test]"
+	$(VENV_PY) -m coursekit.lab --settings-only
 	@touch $@
 
 $(VENV)/.torch-installed: $(VENV)/.installed

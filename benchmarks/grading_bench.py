@@ -5,9 +5,10 @@
 The class is the demo chapter's (tests/grading/fixtures): a third of the
 learners hand in the solution, a third the untouched exercise notebook, a
 third half of the exercises solved.  Each run grades into a fresh folder
-with the real command, exactly as an instructor would, and the table shows
-wall-clock time, time per submission and the speed-up over one worker.
-Timings vary with the machine and its load: compare rows of one run.
+with the real command, exactly as an instructor would (in bubblewrap's
+sandbox, unless --isolation none), and the table shows wall-clock time,
+time per submission and the speed-up over one worker.  Timings vary with
+the machine and its load (printed before and after): compare rows of one run.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def build_class(folder: Path, learners: int) -> None:
         (folder / f"learner{i:03d}.ipynb").write_bytes(kinds[i % 3])
 
 
-def grade(submissions: Path, out: Path, jobs: int) -> tuple:
+def grade(submissions: Path, out: Path, jobs: int, isolation: str) -> tuple:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     started = time.perf_counter()
@@ -61,6 +62,8 @@ def grade(submissions: Path, out: Path, jobs: int) -> tuple:
             str(SOLUTION.parent),
             "-j",
             str(jobs),
+            "--isolation",
+            isolation,
         ],
         capture_output=True,
         text=True,
@@ -77,18 +80,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=100)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--isolation", choices=("bwrap", "none"), default="bwrap")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         submissions = Path(tmp) / "submissions"
         submissions.mkdir()
         build_class(submissions, args.learners)
         rows = []
         for jobs in args.jobs:
-            seconds, first_line = grade(submissions, Path(tmp) / f"out-j{jobs}", jobs)
+            seconds, first_line = grade(
+                submissions, Path(tmp) / f"out-j{jobs}", jobs, args.isolation
+            )
             rows.append((jobs, seconds))
             print(first_line, file=sys.stderr)
     base = rows[0][1]
-    print(f"grading {args.learners} submissions of the demo chapter (cpu count {os.cpu_count()})")
+    print(
+        f"grading {args.learners} submissions of the demo chapter (cpu count {os.cpu_count()}, "
+        f"isolation {args.isolation}, load average {load_before[0]:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after)"
+    )
     print(f"{'workers':>7}  {'wall s':>7}  {'s/submission':>12}  {'speed-up':>8}")
     for jobs, seconds in rows:
         print(

@@ -31,6 +31,12 @@ OPTIONAL = {
 }
 
 
+# Processor time of this process, not wall-clock time: on a shared machine the wall
+# clock also counts the moments other programs had the processor, which can be most
+# of them; the processor time counts the work timed (numpy and PyTorch run one thread).
+CLOCK = time.process_time
+
+
 def optional(name):
     """The module ``name`` if it can be imported, else None (a missing backend is no error)."""
     try:
@@ -100,9 +106,9 @@ class Timing:
 def _calls_for(fn, seconds):
     """How many calls of ``fn`` fill about ``seconds`` (at least one); fn is warmed up."""
     fn()  # warm-up: first calls pay for caches, lazy imports, allocator growth
-    start = time.perf_counter()
+    start = CLOCK()
     fn()
-    once = time.perf_counter() - start
+    once = CLOCK() - start
     return max(1, min(10_000, int(seconds / max(once, 1e-7))))
 
 
@@ -134,12 +140,12 @@ def interleaved(fns, settings, rounds=None, collect=True):
             for i in range(len(labels)):
                 label = labels[(r + i) % len(labels)]
                 fn, n = fns[label], calls[label]
-                start = time.perf_counter()
+                start = CLOCK()
                 for _ in range(n):
                     fn()
                 if collect:
                     gc.collect()
-                samples[label].append((time.perf_counter() - start) / n)
+                samples[label].append((CLOCK() - start) / n)
                 if not collect:
                     gc.collect()  # outside the timing: the next turn starts clean
     finally:

@@ -7,8 +7,10 @@
 Part 1 measures one 4x4 op layer by layer, each layer timed on its own and
 the difference between layers taken as the cost of what the layer adds:
 numpy's own work, making a Tensor, the op's checks and dispatch, recording
-the node, the backward formula, the engine's loop around it. Timings are
-interleaved medians (see harness.py), so noisy but comparable.
+the node (Function.apply's bookkeeping), the backward formula (the node
+called with a numpy gradient, as the engine calls it), the engine's loop
+around it. Timings are interleaved medians of processor time (see
+harness.py), so noisy but comparable.
 
 Part 2 runs cProfile over the op-overhead chain and the training step, one
 profile per phase (forward, backward, optimizer step), and adds each
@@ -48,9 +50,9 @@ def _backward_per_node(build, rounds=15):
     times = []
     for _ in range(rounds):
         y, nodes = build()
-        start = time.perf_counter()
+        start = time.process_time()
         y.backward()
-        times.append((time.perf_counter() - start) / nodes)
+        times.append((time.process_time() - start) / nodes)
     return statistics.median(times)
 
 
@@ -62,7 +64,7 @@ def layers_of(name, np_op, mg_op, torch_op=None):
     ca, cb = mg.tensor(a), mg.tensor(b)  # constants: the op records nothing
     recorded = mg_op(ta, tb)
     node = recorded.grad_fn
-    grad = mg.ones_like(recorded)
+    grad = np.ones_like(recorded.detach().numpy())  # the engine passes numpy gradients
     fns = {
         "numpy op": lambda: np_op(a, b),
         "Tensor creation (_wrap)": lambda: _wrap(a),
@@ -70,13 +72,12 @@ def layers_of(name, np_op, mg_op, torch_op=None):
         "forward, recorded": lambda: mg_op(ta, tb),
     }
     timings = {k: t.median for k, t in interleaved(fns, SETTINGS).items()}
-    # The engine runs formulas with recording off (create_graph=False); so must we,
-    # or the formula's own ops would record nodes. The node keeps its saved tensors
-    # (it never went through backward), so apply can run again and again.
+    # The engine runs formulas with recording off (create_graph=False), on arrays. The
+    # node keeps its saved tensors (it never went through backward): it can run again.
     with mg.no_grad():
-        timings["backward formula (node.apply)"] = interleaved(
-            {"apply": lambda: node.apply(grad)}, SETTINGS
-        )["apply"].median
+        timings["backward formula (node(grad))"] = interleaved(
+            {"call": lambda: node(grad)}, SETTINGS
+        )["call"].median
 
     def build():
         y = ta
@@ -89,7 +90,7 @@ def layers_of(name, np_op, mg_op, torch_op=None):
     wrap = timings["Tensor creation (_wrap)"]
     plain = timings["forward, not recorded"]
     rec = timings["forward, recorded"]
-    formula = timings["backward formula (node.apply)"]
+    formula = timings["backward formula (node(grad))"]
     rows = [
         [name, "numpy's own work", fmt_seconds(numpy_op)],
         ["", "Tensor creation (_wrap)", fmt_seconds(wrap)],
@@ -98,9 +99,9 @@ def layers_of(name, np_op, mg_op, torch_op=None):
             "checks + dispatch (forward, not recorded - the two above)",
             fmt_seconds(plain - numpy_op - wrap),
         ],
-        ["", "node creation + saving (recorded - not recorded)", fmt_seconds(rec - plain)],
+        ["", "node + saving (recorded - not recorded)", fmt_seconds(rec - plain)],
         ["", "= forward, recorded", fmt_seconds(rec)],
-        ["", "backward formula (node.apply, incl. its tensors)", fmt_seconds(formula)],
+        ["", "backward formula (node(grad), on arrays)", fmt_seconds(formula)],
         ["", "engine loop per node (backward per node - formula)", fmt_seconds(per_node - formula)],
         ["", "= backward per node (chain of 64)", fmt_seconds(per_node)],
         ["", "total forward + backward", fmt_seconds(rec + per_node)],
@@ -146,7 +147,7 @@ def _code(fn):
 
 # Functions whose name alone does not say what they do (every class has an __init__).
 _TENSOR_CREATION = {_code(_graph.VersionCounter.__init__)}
-_NODE_CREATION = {_code(_graph.Node.__init__), _code(_graph.SavedTensor.__init__)}
+_NODE_CREATION = {_code(_graph.SavedTensor.__init__)}
 
 BUCKETS = [
     # (bucket, test on (file, first line, function name)); the first match wins
@@ -163,27 +164,26 @@ BUCKETS = [
         "node creation + saving",
         lambda f, line, n: (
             (f, line) in _NODE_CREATION
-            or (
-                f.endswith("minigrad/graph.py")
-                and n in ("gradient_edge", "save", "save_value", "_get_accumulator")
-            )
+            or n in ("gradient_edge", "_get_accumulator", "_record", "save", "_save")
+            or n in ("save_for_backward", "_keep_saved_results")
         ),
+    ),
+    (
+        "the seam (Function.apply and its steps)",
+        lambda f, line, n: f.endswith("minigrad/function.py") and n != "fit" and n != "__call__",
     ),
     (
         "backward formulas",
         lambda f, line, n: (
             n
             in (
-                "apply",
-                "saved",
+                "backward",
+                "__call__",
+                "fit",
+                "saved_tensors",
                 "unpack",
-                "grad_for",
                 "unbroadcast",
                 "release_saved",
-                "needs_grad",
-                "accumulate",
-                "call_hooks",
-                "accumulate_grad_",
             )
         ),
     ),

@@ -8,9 +8,10 @@ Three instruments, from exact to noisy:
 - memory_during(fn): run fn under tracemalloc and report how much memory its
   result keeps alive and the peak on the way. numpy reports its array buffers
   to tracemalloc, so minigrad's memory is visible; PyTorch's allocator is not.
-- median_time(fn) / median_times(fns): timeit-style medians of several runs.
-  They depend on the machine and on what else it is doing: print ratios, never
-  raw numbers, in checked output. one_thread() makes them steadier.
+- best_times(fns): the fastest of several interleaved rounds, in processor
+  time. Still noisy (they depend on the machine and on what else it runs):
+  repeat them to see how much, print ratios, never raw numbers, in checked
+  output. one_thread() makes them steadier.
 
 The graph functions accept minigrad and PyTorch tensors alike (both expose a
 node's saved tensors as ``_saved_*`` attributes), so the same walk measures both.
@@ -18,7 +19,7 @@ node's saved tensors as ``_saved_*`` attributes), so the same walk measures both
 
 import contextlib
 import gc
-import statistics
+import math
 import sys
 import time
 import tracemalloc
@@ -162,31 +163,40 @@ def memory_during(fn, *args):
     return MemoryUse(current - start, peak - start)
 
 
-def median_times(fns, *args, repeat=5, number=1, warmup=1, timer=time.perf_counter):
-    """Median seconds per call of each ``fn(*args)``, timed in interleaved rounds.
+def best_times(fns, *args, rounds=10, round_seconds=0.002, warmup=1, timer=time.process_time):
+    """The fastest CPU seconds per call of each ``fn(*args)``, from interleaved rounds.
 
-    Like timeit, a round is ``number`` calls timed as a whole and divided by
-    ``number``. The functions take turns round by round, so a moment when the
-    machine is busy slows them alike; the median of the ``repeat`` rounds
-    shrugs off the rounds that were slowed most. ``warmup`` untimed calls of
-    each function come first (first calls pay for caches).
+    ``warmup`` untimed calls of each function come first (first calls pay for
+    caches), then one timed call each picks ``number``: a round runs a
+    function ``number`` times in a row, so that a round of the slowest one
+    lasts about ``round_seconds`` (short rounds are rarely disturbed, yet long
+    enough to dwarf the clock's resolution), and is divided by ``number``.
+    The functions take turns round by round, ``rounds`` times, and each keeps
+    its fastest round: whatever disturbs a measurement (another program, a
+    cache emptied by it) only ever adds time, so the minimum is the closest
+    to the work itself.
+
+    The clock is ``time.process_time``: the processor time this process
+    used. Wall-clock time also counts the moments when another program had
+    the processor, which on a shared machine can be most of the time.
     """
     for fn in fns:
         for _ in range(warmup):
             fn(*args)
-    rounds = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, own in zip(fns, rounds):
+    slowest = 0.0
+    for fn in fns:
+        start = timer()
+        fn(*args)
+        slowest = max(slowest, timer() - start)
+    number = max(1, math.ceil(round_seconds / max(slowest, 1e-9)))
+    best = [math.inf] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
             start = timer()
             for _ in range(number):
                 fn(*args)
-            own.append((timer() - start) / number)
-    return [statistics.median(own) for own in rounds]
-
-
-def median_time(fn, *args, repeat=5, number=1, warmup=1, timer=time.perf_counter):
-    """Median seconds per call of ``fn(*args)`` (median_times for one function)."""
-    return median_times([fn], *args, repeat=repeat, number=number, warmup=warmup, timer=timer)[0]
+            best[i] = min(best[i], (timer() - start) / number)
+    return best
 
 
 @contextlib.contextmanager

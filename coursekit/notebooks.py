@@ -10,7 +10,8 @@ the cell a stable id, ``tags=["seed:s001-mm-sum"]`` tags it, and
     python -m coursekit.notebooks check course/src/*.py            # sources and notebooks agree?
 
 Building runs the notebook top to bottom in a fresh kernel and stores the
-outputs, so nbval can check them later.
+outputs, so nbval can check them later. With PyTorch installed, it also records
+PyTorch's answers to the chapter's comparisons (coursekit/compare.py).
 """
 
 import argparse
@@ -130,10 +131,15 @@ def output_path(source):
 
 
 def build(source, run=True):
+    from coursekit import compare
+
     nb = read_source(source)
     out = output_path(source)
     if run:
-        execute(nb, out.parent)
+        # With PyTorch installed, its answers to the chapter's side_by_side
+        # comparisons are recorded for learners who run it without PyTorch.
+        with compare.recording(out.resolve().relative_to(ROOT).as_posix()):
+            execute(nb, out.parent)
     nbformat.validate(nb)
     out.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
     return out

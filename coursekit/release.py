@@ -1,19 +1,11 @@
 """Make exercises/ from solutions/: ``python -m coursekit.release [--check]``.
 
 The rule is nbgrader's ``generate_assignment``, written out so the course
-needs no nbgrader database to release:
-
-* in a solution cell, every region from a ``### BEGIN SOLUTION`` line to its
-  ``### END SOLUTION`` line becomes the stub ``# YOUR CODE HERE`` /
-  ``raise NotImplementedError()``, indented like the BEGIN line (in a
-  markdown solution cell: ``YOUR ANSWER HERE``); a solution cell without
-  markers is replaced whole.  Predict cells follow the same rule, so every
-  unanswered exercise raises ``NotImplementedError`` and its check says
-  "not implemented yet";
-* in a graded test cell, the lines from ``### BEGIN HIDDEN TESTS`` to
-  ``### END HIDDEN TESTS`` are removed;
-* outputs and execution counts are cleared; nbgrader metadata is kept, and
-  cells are locked as nbgrader locks them (``deletable``/``editable``).
+needs no nbgrader database to release; the rule for one cell is in
+``nbgrader_cells.py`` (solution regions become stubs, a predict cell's
+answers ``answer_x = ...``, hidden tests go, outputs are cleared, cells are
+locked), and nbgrader metadata is kept.  A notebook as handed out runs to
+the end, and every check says "not implemented yet".
 
 Unlike nbgrader, no ``checksum`` is added to the metadata: the grader
 identifies cells by ``grade_id`` and never trusts a learner's test cells.
@@ -25,88 +17,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import re
 import sys
 from pathlib import Path
 
 from .grade import nbjson
-
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-TEXT_STUB = "YOUR ANSWER HERE"
-BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-
-
-class ReleaseError(ValueError):
-    """A solutions notebook cannot be released as it is."""
-
-
-def _meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
-
-
-def replace_solutions(source: str, stub: str) -> tuple:
-    """``(new source, whether a region was replaced)``."""
-    lines, inside, replaced = [], False, False
-    for line in source.split("\n"):
-        if BEGIN_SOLUTION in line:
-            if inside:
-                raise ReleaseError("nested BEGIN SOLUTION")
-            inside = replaced = True
-            indent = re.match(r"\s*", line).group(0)
-            lines.extend(indent + stub_line for stub_line in stub.split("\n"))
-        elif END_SOLUTION in line:
-            inside = False
-        elif not inside:
-            lines.append(line)
-    if inside:
-        raise ReleaseError("BEGIN SOLUTION without END SOLUTION")
-    return "\n".join(lines), replaced
-
-
-def remove_hidden_tests(source: str) -> str:
-    lines, inside = [], False
-    for line in source.split("\n"):
-        if BEGIN_HIDDEN in line:
-            if inside:
-                raise ReleaseError("nested BEGIN HIDDEN TESTS")
-            inside = True
-        elif END_HIDDEN in line:
-            inside = False
-        elif not inside:
-            lines.append(line)
-    if inside:
-        raise ReleaseError("BEGIN HIDDEN TESTS without END HIDDEN TESTS")
-    return "\n".join(lines)
-
-
-def release_cell(cell: dict) -> dict:
-    """The learner's version of one cell (a new cell; the input is untouched)."""
-    cell = copy.deepcopy(cell)
-    meta = _meta(cell)
-    is_solution, is_grade = bool(meta.get("solution")), bool(meta.get("grade"))
-    stub = CODE_STUB if cell["cell_type"] == "code" else TEXT_STUB
-    source, replaced = replace_solutions(cell["source"], stub)
-    if replaced and not is_solution:
-        raise ReleaseError("a solution region in a cell that is not a solution cell")
-    if is_solution and not replaced:
-        source = stub
-    if BEGIN_HIDDEN in source and not is_grade:
-        raise ReleaseError("hidden tests in a cell that is not a graded test cell")
-    cell["source"] = remove_hidden_tests(source)
-    if cell["cell_type"] == "code":
-        cell["outputs"] = []
-        cell["execution_count"] = None
-    metadata = cell.setdefault("metadata", {})
-    for field in ("collapsed", "scrolled", "execution"):  # execution: nbclient timings
-        metadata.pop(field, None)
-    # Lock cells the way nbgrader's generate_assignment does.
-    if meta:
-        metadata["deletable"] = False
-        if not is_solution and (is_grade or meta.get("locked")):
-            metadata["editable"] = False
-    return cell
+from .grade.plan import PlanError, read_plan
+from .nbgrader_cells import ReleaseError, release_cell
 
 
 def release_notebook(nb: dict) -> dict:
@@ -127,8 +43,6 @@ def release_notebook(nb: dict) -> dict:
 
 def release_text(solution_path) -> str:
     """The exact bytes (as text) exercises/<name> must hold."""
-    from .grade.plan import PlanError, read_plan
-
     path = Path(solution_path)
     try:
         read_plan(path)  # refuse a solutions notebook the grader could not use

@@ -3,6 +3,8 @@
 The five seed documents (Chinese blog posts on PyTorch autograd, listed in
 course/README.md) are where the course started; each item below is taught in a
 lecture cell tagged ``seed:<id>`` and the table in course/README.md says where.
+An exercise on the item carries the same tag (solutions/, and so exercises/).
+Tags are cell metadata, never part of the text a learner reads.
 ``chapter`` is the chapter that teaches it.
 """
 

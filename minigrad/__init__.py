@@ -37,92 +37,31 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .ops import elementwise as _elementwise
+from .ops import reduce as _reduce
+from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
-from .ops.elementwise import (
-    abs,
-    add,
-    div,
-    eq,
-    exp,
-    ge,
-    gt,
-    le,
-    log,
-    lt,
-    maximum,
-    mul,
-    ne,
-    neg,
-    pow,
-    relu,
-    sigmoid,
-    sign,
-    sqrt,
-    sub,
-    tanh,
-    where,
-)
-from .ops.matmul import dot, matmul, mm
-from .ops.reduce import argmax, log_softmax, max, mean, min, softmax, sum
-from .ops.shape import cat, clone, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+from .ops.elementwise import add, div, eq, ge, gt, le, lt, maximum, mul, ne, pow, sub, where
+from .ops.matrix import dot, matmul, mm
+from .ops.shape import cat, stack
 from .scalar import Scalar
-from .tensor import Size, Tensor, device
+from .tensor import Size, Tensor, device, typename
 
 __version__ = "0.1.0"
 
 
 # Module-level functions whose first argument must be a tensor check it.
-(
-    exp,
-    log,
-    tanh,
-    sigmoid,
-    relu,
-    sqrt,
-    abs,
-    neg,
-    sign,
-    sum,
-    mean,
-    max,
-    min,
-    argmax,
-    softmax,
-    log_softmax,
-    reshape,
-    transpose,
-    squeeze,
-    unsqueeze,
-    flatten,
-    permute,
-    clone,
-) = (
-    _tensor_function(f)
-    for f in (
-        exp,
-        log,
-        tanh,
-        sigmoid,
-        relu,
-        sqrt,
-        abs,
-        neg,
-        sign,
-        sum,
-        mean,
-        max,
-        min,
-        argmax,
-        softmax,
-        log_softmax,
-        reshape,
-        transpose,
-        squeeze,
-        unsqueeze,
-        flatten,
-        permute,
-        clone,
-    )
+exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign = (
+    _tensor_function(getattr(_elementwise, name), name)
+    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "neg", "sign")
+)
+sum, mean, max, min, argmax, softmax, log_softmax = (
+    _tensor_function(getattr(_reduce, name), name)
+    for name in ("sum", "mean", "max", "min", "argmax", "softmax", "log_softmax")
+)
+reshape, transpose, squeeze, unsqueeze, flatten, permute, clone = (
+    _tensor_function(getattr(_shape, name), name)
+    for name in ("reshape", "transpose", "squeeze", "unsqueeze", "flatten", "permute", "clone")
 )
 
 

@@ -14,15 +14,27 @@ import numpy as np
 class dtype:
     """A tensor element type, shown as ``minigrad.float32`` like ``torch.float32``."""
 
-    __slots__ = ("category", "is_floating_point", "itemsize", "legacy_name", "name", "numpy")
+    __slots__ = (
+        "c_name",
+        "category",
+        "is_floating_point",
+        "itemsize",
+        "legacy_name",
+        "name",
+        "numpy",
+        "scalar_name",
+    )
 
-    def __init__(self, name, numpy_type, category, legacy_name):
+    def __init__(self, name, numpy_type, category, scalar_name, c_name):
         self.name = name
         self.numpy = np.dtype(numpy_type)
         self.is_floating_point = category == 2
         self.itemsize = self.numpy.itemsize
         self.category = category  # 0 bool, 1 integer, 2 floating point
-        self.legacy_name = legacy_name  # used in error messages: "FloatTensor"
+        # The names PyTorch's messages use: "Float", "FloatTensor" and the C type "float".
+        self.scalar_name = scalar_name
+        self.legacy_name = scalar_name + "Tensor"
+        self.c_name = c_name
 
     def __repr__(self):
         return f"minigrad.{self.name}"
@@ -31,11 +43,11 @@ class dtype:
         return self.name
 
 
-float32 = dtype("float32", np.float32, 2, "FloatTensor")
-float64 = dtype("float64", np.float64, 2, "DoubleTensor")
-int64 = dtype("int64", np.int64, 1, "LongTensor")
-int32 = dtype("int32", np.int32, 1, "IntTensor")
-bool = dtype("bool", np.bool_, 0, "BoolTensor")
+float32 = dtype("float32", np.float32, 2, "Float", "float")
+float64 = dtype("float64", np.float64, 2, "Double", "double")
+int64 = dtype("int64", np.int64, 1, "Long", "long int")
+int32 = dtype("int32", np.int32, 1, "Int", "int")
+bool = dtype("bool", np.bool_, 0, "Bool", "bool")
 
 float = float32
 double = float64
@@ -96,10 +108,12 @@ def result_type(*operands):
     top_category = 0
     for op in operands:
         d = getattr(op, "dtype", None)
-        if isinstance(d, dtype):
+        if isinstance(d, dtype) and not op._is_wrapped_number:
             rank = 2 if op.ndim else 1
-        else:
-            d = _DEFAULT_FOR_CATEGORY[_category_of_python(op)]
+        else:  # a Python number, or a tensor made from one (PyTorch's "wrapped number")
+            d = _DEFAULT_FOR_CATEGORY[
+                d.category if isinstance(d, dtype) else _category_of_python(op)
+            ]
             rank = 0
         groups[rank].append(d)
         top_category = max(top_category, d.category)

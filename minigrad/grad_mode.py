@@ -38,6 +38,15 @@ def _set_state(grad_enabled, inference_mode):
     _state.inference_mode = inference_mode
 
 
+def reset():
+    """Put this thread back to the defaults: grad on, inference mode off.
+
+    For tools that run someone else's code (the course's checks): whatever
+    mode that code left switched on, the next case starts from the defaults.
+    """
+    _set_state(True, False)
+
+
 class _GradModeContext:
     """What all modes share: the decorator and the save/restore of the state.
 

@@ -1,39 +1,82 @@
 """Scalar: the whole autograd idea on single numbers (chapters 1 and 2).
 
-Every operation computes its value and records a node that knows two things:
-where gradients go next (``next_functions``) and the *local* derivatives,
-written as a small function right beside the forward rule. ``backward`` sorts
+Every operation is a Function: ``forward(ctx, a, b)`` computes the value from
+plain floats and saves what the derivative needs; ``backward(ctx, grad)``
+beside it returns one gradient per input (the chain rule, one step). The
+same shape serves ``Tensor`` (``minigrad/ops``) and your own Functions
+(chapter 10). ``Function.apply`` records the node, ``Scalar.backward`` sorts
 the graph (iteratively: no recursion limit) and applies the chain rule from
-the output back to the leaves. The rules are PyTorch's, the same as for
-``Tensor``: only leaves that require grad keep ``.grad``; it accumulates;
-nothing is recorded under ``no_grad()``; the graph is freed after backward.
+the output back to the leaves. The rules are PyTorch's, as for ``Tensor``:
+only leaves that require grad keep ``.grad``; it accumulates; nothing is
+recorded under ``no_grad()``; what the graph saved is freed by backward.
 """
 
 import math
 import warnings
 
-from .graph import _FREED_MESSAGE
-from .ops.common import is_recording
+from .function import is_recording
+from .graph import FREED_MESSAGE
 from .tensor import _NON_LEAF_GRAD_WARNING
+
+_FREED = object()  # what a node's saved values become once backward has used them
 
 
 class ScalarNode:
-    """A backward node: its name, the edges to its inputs' nodes, and the local
-    derivatives ``backward_fn(grad) -> one gradient per input``."""
+    """A recorded operation: the ``ctx`` of its Function and the result's ``grad_fn``.
 
-    __slots__ = ("_name", "backward_fn", "next_functions", "saves")
+    It holds the edges to its inputs' nodes (``next_functions``) and what forward
+    saved for the local derivatives, ``backward_fn(grad)``.
+    """
 
-    def __init__(self, name, inputs, backward_fn, saves=True):
-        self._name = name
-        self.next_functions = tuple([_edge(x) for x in inputs])
-        self.backward_fn = backward_fn
-        self.saves = saves  # does backward_fn keep values of the forward? (add: no)
+    __slots__ = ("function", "next_functions", "saved")
+
+    def __init__(self, function, inputs=(), backward_fn=None):
+        # ScalarNode(name, inputs, backward_fn): an operation written as one closure.
+        if backward_fn is not None:
+            function = _Closure(function, backward_fn)
+            self.next_functions = tuple([_edge(x) for x in inputs])
+        self.function = function
+        self.saved = None if backward_fn is None else ()
 
     def name(self):
-        return self._name
+        return self.function.node_name
 
     def __repr__(self):
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def save_for_backward(self, *values):
+        self.saved = values
+
+    @property
+    def saved_tensors(self):  # PyTorch's name, kept although these are floats
+        if self.saved is _FREED:
+            raise RuntimeError(FREED_MESSAGE)
+        return self.saved
+
+    def backward_fn(self, grad):
+        """The local rule: the gradient of each input, from the result's gradient."""
+        return self.function.backward(self, grad)
+
+
+class Function:
+    """An operation on Scalars: ``forward`` on floats beside ``backward``."""
+
+    node_name = None
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """Compute the result; record a node if grad mode is on and some input requires grad.
+
+        Inputs are Scalars (forward gets their floats); options such as an exponent
+        are passed on as they are, and get no edge in the graph.
+        """
+        ctx = ScalarNode(cls)
+        out = Scalar(cls.forward(ctx, *[x.data for x in inputs], **options))
+        if is_recording(inputs):  # the same rule as for tensors
+            ctx.next_functions = tuple([_edge(x) for x in inputs])
+            out._requires_grad = True
+            out.grad_fn = ctx
+        return out
 
 
 class ScalarAccumulateGrad:
@@ -53,6 +96,7 @@ class ScalarAccumulateGrad:
 
 
 def _edge(x):
+    """Where the gradient for ``x`` goes: its grad_fn, its leaf's accumulator, or nowhere."""
     if not x._requires_grad:
         return (None, 0)
     if x.grad_fn is not None:
@@ -60,6 +104,180 @@ def _edge(x):
     if x._accumulator is None:
         x._accumulator = ScalarAccumulateGrad(x)
     return (x._accumulator, 0)
+
+
+# --- the operations: forward on floats, backward beside it ---------------------------
+class Add(Function):
+    node_name = "AddBackward0"
+
+    def forward(ctx, a, b):
+        return a + b
+
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    node_name = "SubBackward0"
+
+    def forward(ctx, a, b):
+        return a - b
+
+    def backward(ctx, grad):
+        return grad, -grad
+
+
+class Rsub(Function):
+    """number - s, recorded as PyTorch does: RsubBackward1, one input."""
+
+    node_name = "RsubBackward1"
+
+    def forward(ctx, a, number):
+        return number - a
+
+    def backward(ctx, grad):
+        return (-grad,)
+
+
+class Mul(Function):
+    """a * b: each input's gradient is grad times the *other* input."""
+
+    node_name = "MulBackward0"
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+
+
+class Div(Function):
+    node_name = "DivBackward0"
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad / b, -grad * a / (b * b)
+
+
+class Pow(Function):
+    """a ** n for a number n: d/da = n * a**(n-1)."""
+
+    node_name = "PowBackward0"
+
+    def forward(ctx, a, n):
+        ctx.save_for_backward(a, n)
+        return a**n
+
+    def backward(ctx, grad):
+        a, n = ctx.saved_tensors
+        return (grad * n * a ** (n - 1),)
+
+
+class Neg(Function):
+    node_name = "NegBackward0"
+
+    def forward(ctx, a):
+        return -a
+
+    def backward(ctx, grad):
+        return (-grad,)
+
+
+class Reciprocal(Function):
+    node_name = "ReciprocalBackward0"
+
+    def forward(ctx, a):
+        r = 1 / a
+        ctx.save_for_backward(r)
+        return r
+
+    def backward(ctx, grad):
+        (r,) = ctx.saved_tensors
+        return (-grad * r * r,)
+
+
+class Exp(Function):
+    """d(e**a)/da = e**a: the backward reuses the result."""
+
+    node_name = "ExpBackward0"
+
+    def forward(ctx, a):
+        e = math.exp(a)
+        ctx.save_for_backward(e)
+        return e
+
+    def backward(ctx, grad):
+        (e,) = ctx.saved_tensors
+        return (grad * e,)
+
+
+class Log(Function):
+    node_name = "LogBackward0"
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return math.log(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return (grad / a,)
+
+
+class Tanh(Function):
+    node_name = "TanhBackward0"
+
+    def forward(ctx, a):
+        t = math.tanh(a)
+        ctx.save_for_backward(t)
+        return t
+
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return (grad * (1 - t * t),)
+
+
+class Sigmoid(Function):
+    node_name = "SigmoidBackward0"
+
+    def forward(ctx, a):
+        s = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
+        ctx.save_for_backward(s)
+        return s
+
+    def backward(ctx, grad):
+        (s,) = ctx.saved_tensors
+        return (grad * s * (1 - s),)
+
+
+class Relu(Function):
+    node_name = "ReluBackward0"
+
+    def forward(ctx, a):
+        r = a if a > 0 else 0.0
+        ctx.save_for_backward(r)
+        return r
+
+    def backward(ctx, grad):
+        (r,) = ctx.saved_tensors
+        return (grad if r > 0 else 0.0,)
+
+
+class _Closure:
+    """An operation written as one closure: ``Scalar._result``'s node."""
+
+    def __init__(self, name, backward_fn):
+        self.node_name, self._backward_fn = name, backward_fn
+
+    def backward(self, ctx, grad):
+        if ctx.saved is _FREED:
+            raise RuntimeError(FREED_MESSAGE)
+        return self._backward_fn(grad)
 
 
 def _as_scalar(x):
@@ -95,16 +313,13 @@ class Scalar:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables."
-                + (
-                    ""
-                    if value
-                    else " If you want to use a computed variable in a subgraph that "
-                    "doesn't require differentiation use var_no_grad = "
-                    "var.detach()."
+            message = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                message += (
+                    " If you want to use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach()."
                 )
-            )
+            raise RuntimeError(message)
         self._requires_grad = bool(value)
 
     @property
@@ -122,111 +337,75 @@ class Scalar:
         self._grad = value
 
     def __repr__(self):
-        extra = (
-            f", grad_fn=<{self.grad_fn.name()}>"
-            if self.grad_fn is not None
-            else ", requires_grad=True"
-            if self.requires_grad
-            else ""
-        )
+        extra = ""
+        if self.grad_fn is not None:
+            extra = f", grad_fn=<{self.grad_fn.name()}>"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
         return f"Scalar({self.data:.4f}{extra})"
 
     def item(self):
         return self.data
 
-    # --- recording --------------------------------------------------------
-    def _result(self, value, name, inputs, backward_fn, saves=True):
-        """The output of an op: recorded only if grad mode is on and an input needs grad."""
+    def _result(self, value, name, inputs, backward_fn):
+        """An operation written as a closure: ``value`` computed, ``backward_fn(grad)``
+        the local rule. Recorded, as by ``Function.apply``, only when the rule says so."""
         out = Scalar(value)
-        if is_recording(*inputs):  # the same rule as for tensors
-            out._requires_grad = True
-            out.grad_fn = ScalarNode(name, inputs, backward_fn, saves)
+        if is_recording(inputs):
+            out._requires_grad, out.grad_fn = True, ScalarNode(name, inputs, backward_fn)
         return out
 
-    # --- operations: the forward value, then the local derivatives ----------
+    # --- operators: each one line, the Functions above do the work -------------
     def __add__(self, other):
-        other = _as_scalar(other)
-        return self._result(
-            self.data + other.data, "AddBackward0", (self, other), lambda g: (g, g), saves=False
-        )
+        return Add.apply(self, _as_scalar(other))
+
+    def __radd__(self, other):
+        return Add.apply(self, _as_scalar(other))
 
     def __sub__(self, other):
-        other = _as_scalar(other)
-        return self._result(
-            self.data - other.data, "SubBackward0", (self, other), lambda g: (g, -g), saves=False
-        )
-
-    def __mul__(self, other):
-        other = _as_scalar(other)
-        a, b = self.data, other.data
-        return self._result(a * b, "MulBackward0", (self, other), lambda g: (g * b, g * a))
-
-    def __truediv__(self, other):
-        other = _as_scalar(other)
-        a, b = self.data, other.data
-        return self._result(
-            a / b, "DivBackward0", (self, other), lambda g: (g / b, -g * a / (b * b))
-        )
-
-    def __pow__(self, exponent):
-        if not isinstance(exponent, (int, float)):
-            raise TypeError("Scalar ** only supports a number as the exponent")
-        a = self.data
-        return self._result(
-            a**exponent, "PowBackward0", (self,), lambda g: (g * exponent * a ** (exponent - 1),)
-        )
-
-    def __neg__(self):
-        return self._result(-self.data, "NegBackward0", (self,), lambda g: (-g,), saves=False)
-
-    def reciprocal(self):
-        r = 1 / self.data
-        return self._result(r, "ReciprocalBackward0", (self,), lambda g: (-g * r * r,))
-
-    def exp(self):
-        e = math.exp(self.data)
-        return self._result(e, "ExpBackward0", (self,), lambda g: (g * e,))
-
-    def log(self):
-        a = self.data
-        return self._result(math.log(a), "LogBackward0", (self,), lambda g: (g / a,))
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        return self._result(t, "TanhBackward0", (self,), lambda g: (g * (1 - t * t),))
-
-    def sigmoid(self):
-        s = (
-            1 / (1 + math.exp(-self.data))
-            if self.data >= 0
-            else (math.exp(self.data) / (1 + math.exp(self.data)))
-        )
-        return self._result(s, "SigmoidBackward0", (self,), lambda g: (g * s * (1 - s),))
-
-    def relu(self):
-        r = self.data if self.data > 0 else 0.0
-        return self._result(r, "ReluBackward0", (self,), lambda g: (g if r > 0 else 0.0,))
-
-    # reflected operators: one line each, in terms of the ones above
-    def __radd__(self, other):
-        return self + other
+        return Sub.apply(self, _as_scalar(other))
 
     def __rsub__(self, other):
-        """number - s, recorded as PyTorch does (RsubBackward1: one input)."""
-        return self._result(
-            _as_scalar(other).data - self.data,
-            "RsubBackward1",
-            (self,),
-            lambda g: (-g,),
-            saves=False,
-        )
+        return Rsub.apply(self, number=_as_scalar(other).data)
+
+    def __mul__(self, other):
+        return Mul.apply(self, _as_scalar(other))
 
     def __rmul__(self, other):
-        return self * other
+        return Mul.apply(self, _as_scalar(other))
+
+    def __truediv__(self, other):
+        return Div.apply(self, _as_scalar(other))
 
     def __rtruediv__(self, other):
         """number / s is computed as reciprocal(s) * number, as PyTorch does."""
         return self.reciprocal() * other
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, (int, float)):
+            raise TypeError("Scalar ** only supports a number as the exponent")
+        return Pow.apply(self, n=exponent)
+
+    def __neg__(self):
+        return Neg.apply(self)
+
+    def reciprocal(self):
+        return Reciprocal.apply(self)
+
+    def exp(self):
+        return Exp.apply(self)
+
+    def log(self):
+        return Log.apply(self)
+
+    def tanh(self):
+        return Tanh.apply(self)
+
+    def sigmoid(self):
+        return Sigmoid.apply(self)
+
+    def relu(self):
+        return Relu.apply(self)
 
     # --- backward ----------------------------------------------------------
     def backward(self, retain_graph=False):
@@ -245,13 +424,11 @@ class Scalar:
                 leaf = node.variable
                 leaf._grad = grad if leaf._grad is None else leaf._grad + grad
                 continue
-            if node.backward_fn is None:
-                raise RuntimeError(_FREED_MESSAGE)
             for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
                 if child is not None:
                     grads[child] = grads.get(child, 0.0) + child_grad
-            if not retain_graph and node.saves:
-                node.backward_fn = None  # free the values the closure captured
+            if not retain_graph and node.saved is not None:
+                node.saved = _FREED  # free what forward saved
 
 
 def topological_order(root):

@@ -3,8 +3,8 @@
 The numbers live in ``_data`` (a numpy array). Autograd adds: ``requires_grad``,
 ``grad_fn`` (the node that made this tensor, ``None`` for leaves), ``grad`` (filled
 by backward, on leaves only), and a version counter bumped by every in-place
-change. The operators below only delegate: each operation and its backward
-formula live together in ``minigrad/ops``.
+change. The operations at the end of the class are one line each: every
+operation is a Function in ``minigrad/ops``, its forward beside its backward.
 """
 
 import warnings
@@ -23,16 +23,9 @@ _NON_LEAF_GRAD_WARNING = (
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
-
-
-def _c_name(dt):
-    return {
-        "float32": "float",
-        "float64": "double",
-        "int64": "long int",
-        "int32": "int",
-        "bool": "bool",
-    }[dt.name]
+_NUMPY_OF_REQUIRES_GRAD = (
+    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+)
 
 
 class Size(tuple):
@@ -42,10 +35,7 @@ class Size(tuple):
         return f"minigrad.Size({list(self)})"
 
     def numel(self):
-        n = 1
-        for d in self:
-            n *= d
-        return n
+        return int(np.prod(self))
 
 
 class device:
@@ -70,7 +60,18 @@ class device:
 _CPU = device("cpu")
 
 
-def _wrap(array, grad_fn=None):
+def typename(obj):
+    """The name PyTorch's messages give a value's type (``torch.typename``):
+    'minigrad.FloatTensor' for a tensor, 'int', 'minigrad.nn.linear.Linear'..."""
+    if isinstance(obj, Tensor):
+        return f"minigrad.{obj.dtype.legacy_name}"
+    cls = type(obj)
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
+def _wrap(array, grad_fn=None, version_counter=None):
     """A new tensor around ``array`` (no copy); the op that made it is ``grad_fn``."""
     if array.__class__ is not np.ndarray:
         array = np.asarray(array)  # numpy returns scalars for 0-d results; keep arrays
@@ -78,7 +79,7 @@ def _wrap(array, grad_fn=None):
     t._data = array
     t._requires_grad = grad_fn is not None
     t._grad_fn = grad_fn
-    t._version_counter = VersionCounter()
+    t._version_counter = version_counter or VersionCounter()
     t._is_inference = _state.inference_mode
     return t
 
@@ -87,7 +88,7 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
     # Every tensor sets these five; the rarely used rest start from the class
-    # defaults below and live in the instance's __dict__ only once set (speed).
+    # defaults below and live in the instance's __dict__ only once set.
     __slots__ = (
         "__dict__",
         "__weakref__",
@@ -102,14 +103,13 @@ class Tensor:
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor this one is a view of
     _retains_grad = False
+    _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
     __array_ufunc__ = None
 
     def __init__(self, data=(), requires_grad=False):
-        from .creation import tensor as _tensor
-
-        made = _tensor(data, dtype=dtypes.float32 if not isinstance(data, Tensor) else None)
-        for name in Tensor.__slots__[:-2]:
+        made = creation.tensor(data, dtype=None if isinstance(data, Tensor) else dtypes.float32)
+        for name in Tensor.__slots__[2:]:
             setattr(self, name, getattr(made, name))
         if requires_grad:
             self.requires_grad = True
@@ -167,7 +167,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(
-                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    "assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}"
                 )
             if value.shape != self.shape:
@@ -178,8 +178,8 @@ class Tensor:
                 )
             if value.dtype is not self.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_c_name(value.dtype)}' to a "
-                    f"tensor with grad_dtype '{self.dtype.legacy_name[:-6]}'. The gradient must "
+                    f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
+                    f"tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must "
                     "match the tensor's grad_dtype (defaults to the tensor's dtype)."
                 )
         self._grad = value
@@ -232,39 +232,26 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves."""
-        from .engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def is_inference(self):
         return self._is_inference
 
     # --- sharing memory -------------------------------------------------------
-    def _alias(self):
-        """Same memory and version counter, no autograd history."""
-        t = _wrap(self._data)
-        t._version_counter = self._version_counter
-        t._is_inference = self._is_inference
-        return t
-
-    def _detached_copy(self):
-        """A new tensor with a private, writable copy of the values."""
-        return _wrap(self._data.copy())
-
     def detach(self):
         """A tensor with the same data (memory *and* version counter) and no history."""
-        return self._alias()
+        t = _wrap(self._data, None, self._version_counter)
+        t._is_inference = self._is_inference
+        return t
 
     def detach_(self):
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError(
-                "Can't detach views in-place. Use detach() instead. If you are "
-                "using DistributedDataParallel (DDP) for training, and "
-                "gradient_as_bucket_view is set as True, gradients are views of "
-                "DDP buckets, and hence detach_() cannot be called on these "
-                "gradients. To fix this error, please refer to the "
-                "Optimizer.zero_grad() function in torch/optim/optimizer.py as "
-                "the solution."
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
             )
         self._grad_fn = None
         self._requires_grad = False
@@ -291,9 +278,7 @@ class Tensor:
         return Size(self._data.shape)
 
     def size(self, dim=None):
-        if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def dtype(self):
@@ -309,14 +294,7 @@ class Tensor:
     def numel(self):
         return self._data.size
 
-    def all(self, dim=None, keepdim=False):
-        return _wrap(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
-
-    def any(self, dim=None, keepdim=False):
-        return _wrap(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
-
-    def nelement(self):
-        return self._data.size
+    nelement = numel
 
     def element_size(self):
         return self._data.itemsize
@@ -325,9 +303,7 @@ class Tensor:
     def device(self):
         return _CPU
 
-    @property
-    def is_cuda(self):
-        return False
+    is_cuda = False
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
@@ -351,18 +327,12 @@ class Tensor:
     def numpy(self):
         """The numpy array behind this tensor (shares memory)."""
         if self._requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead."
-            )
+            raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead."
-            )
+            raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self):
@@ -394,17 +364,15 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        from ._tensor_str import dtype_suffix_needed, format_tensor
-
         suffixes = []
-        if dtype_suffix_needed(self._data.dtype):
+        if _tensor_str.dtype_suffix_needed(self._data.dtype):
             suffixes.append(f"dtype={self.dtype!r}")
         if self._grad_fn is not None:
             # The repr shows the class name: <CopySlices>, not its "torch::autograd::" name().
             suffixes.append(f"grad_fn=<{self._grad_fn.name().split('::')[-1]}>")
         elif self._requires_grad:
             suffixes.append("requires_grad=True")
-        return format_tensor(self._data, suffixes)
+        return _tensor_str.format_tensor(self._data, suffixes)
 
     __str__ = __repr__
 
@@ -416,10 +384,9 @@ class Tensor:
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
             raise RuntimeError(
-                "Only Tensors created explicitly by the user (graph leaves) "
-                "support the deepcopy protocol at the moment.  If you were "
-                "attempting to deepcopy a module, this may be because of a "
-                "torch.nn.utils.weight_norm usage, see "
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
                 "https://github.com/pytorch/pytorch/pull/103001"
             )
         new = _wrap(self._data.copy())
@@ -429,7 +396,105 @@ class Tensor:
         memo[id(self)] = new
         return new
 
+    # --- operations: each is a Function in minigrad/ops ---------------------------
+    # fmt: off
+    def __add__(self, other): return common.operator(elementwise.add, self, other)
+    def __sub__(self, other): return common.operator(elementwise.sub, self, other)
+    def __rsub__(self, other): return common.operator(elementwise.rsub, self, other)
+    def __mul__(self, other): return common.operator(elementwise.mul, self, other)
+    def __truediv__(self, other): return common.operator(elementwise.div, self, other)
+    def __rtruediv__(self, other): return common.operator(elementwise.rdiv, self, other)
+    def __pow__(self, other): return common.operator(elementwise.pow, self, other)
+    def __rpow__(self, other):
+        return elementwise.pow(other, self) if common.is_operand(other) else NotImplemented
+    def __matmul__(self, other):
+        return matrix.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+    def __rmatmul__(self, other): return NotImplemented
+    def __eq__(self, other): return common.operator(elementwise.eq, self, other)
+    def __ne__(self, other): return common.operator(elementwise.ne, self, other)
+    def __lt__(self, other): return common.operator(elementwise.lt, self, other)
+    def __le__(self, other): return common.operator(elementwise.le, self, other)
+    def __gt__(self, other): return common.operator(elementwise.gt, self, other)
+    def __ge__(self, other): return common.operator(elementwise.ge, self, other)
+    def __iadd__(self, other): return common.operator(inplace.add_, self, other)
+    def __isub__(self, other): return common.operator(inplace.sub_, self, other)
+    def __imul__(self, other): return common.operator(inplace.mul_, self, other)
+    def __itruediv__(self, other): return common.operator(inplace.div_, self, other)
+    __radd__, __rmul__ = __add__, __mul__
+    def __neg__(self): return elementwise.neg(self)
+    def __abs__(self): return elementwise.abs(self)
+    def __invert__(self): return elementwise.logical_not(self)
+    def __getitem__(self, key): return shape.getitem(self, key)
+    def __setitem__(self, key, value): inplace.setitem(self, key, value)
 
-from .ops import tensor_methods  # noqa: E402  (the ops import Tensor: attach them after it exists)
+    def add(self, other, alpha=1): return elementwise.add(self, other, alpha)
+    def sub(self, other, alpha=1): return elementwise.sub(self, other, alpha)
+    def mul(self, other): return elementwise.mul(self, other)
+    def div(self, other): return elementwise.div(self, other)
+    def pow(self, exponent): return elementwise.pow(self, exponent)
+    def maximum(self, other): return elementwise.maximum(self, other)
+    def eq(self, other): return elementwise.eq(self, other)
+    def ne(self, other): return elementwise.ne(self, other)
+    def lt(self, other): return elementwise.lt(self, other)
+    def le(self, other): return elementwise.le(self, other)
+    def gt(self, other): return elementwise.gt(self, other)
+    def ge(self, other): return elementwise.ge(self, other)
+    def neg(self): return elementwise.neg(self)
+    def exp(self): return elementwise.exp(self)
+    def log(self): return elementwise.log(self)
+    def tanh(self): return elementwise.tanh(self)
+    def sigmoid(self): return elementwise.sigmoid(self)
+    def relu(self): return elementwise.relu(self)
+    def reciprocal(self): return elementwise.reciprocal(self)
+    def sqrt(self): return elementwise.sqrt(self)
+    def abs(self): return elementwise.abs(self)
+    def sign(self): return elementwise.sign(self)
+    def logical_not(self): return elementwise.logical_not(self)
 
-tensor_methods.attach(Tensor)
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
+    def mean(self, dim=None, keepdim=False): return reduce.mean(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False): return reduce.all(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False): return reduce.any(self, dim, keepdim)
+    def softmax(self, dim): return reduce.softmax(self, dim)
+    def log_softmax(self, dim): return reduce.log_softmax(self, dim)
+    def mm(self, mat2): return matrix.mm(self, mat2)
+    def matmul(self, other): return matrix.matmul(self, other)
+    def dot(self, other): return matrix.dot(self, other)
+
+    def view(self, *sizes): return shape.view(self, *sizes)
+    def reshape(self, *sizes): return shape.reshape(self, *sizes)
+    def flatten(self, start_dim=0, end_dim=-1): return shape.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return shape.transpose(self, dim0, dim1)
+    def t(self): return shape.t(self)
+    T = property(lambda self: shape.transposed(self))
+    mT = property(lambda self: shape.transpose(self, -2, -1))
+    def permute(self, *dims): return shape.permute(self, *dims)
+    def unsqueeze(self, dim): return shape.unsqueeze(self, dim)
+    def squeeze(self, dim=None): return shape.squeeze(self, dim)
+    def expand(self, *sizes): return shape.expand(self, *sizes)
+    def clone(self): return shape.clone(self)
+    def contiguous(self): return shape.contiguous(self)
+    def to(self, dtype=None, copy=False): return shape.to(self, dtype, copy)
+    def float(self): return shape.to(self, dtypes.float32)
+    def double(self): return shape.to(self, dtypes.float64)
+    def long(self): return shape.to(self, dtypes.int64)
+    def int(self): return shape.to(self, dtypes.int32)
+    def bool(self): return shape.to(self, dtypes.bool)
+
+    def add_(self, other, alpha=1): return inplace.add_(self, other, alpha)
+    def sub_(self, other, alpha=1): return inplace.sub_(self, other, alpha)
+    def mul_(self, other): return inplace.mul_(self, other)
+    def div_(self, other): return inplace.div_(self, other)
+    def zero_(self): return inplace.zero_(self)
+    def fill_(self, value): return inplace.fill_(self, value)
+    def copy_(self, src): return inplace.copy_(self, src)
+    # fmt: on
+
+
+# The operations, the engine and the printer all use Tensor: they load after it.
+from . import _tensor_str, creation, engine  # noqa: E402
+from .ops import common, elementwise, inplace, matrix, reduce, shape  # noqa: E402

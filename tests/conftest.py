@@ -1,9 +1,12 @@
 """Shared pytest set-up: markers, and skips that say why a test did not run.
 
-Two kinds of test need something pip does not install:
+Three kinds of test need something pip does not install:
 
 * ``@pytest.mark.torch_live`` needs PyTorch 2.13.0 (``make torch``);
-* ``@pytest.mark.browser`` needs a Chromium binary (``apt-get install chromium``).
+* ``@pytest.mark.browser`` needs a Chromium binary (``apt-get install chromium``);
+* ``@pytest.mark.sandbox`` needs bubblewrap (``apt-get install bubblewrap``):
+  the grader runs every learner's kernel in its sandbox and refuses to
+  grade without one.
 
 Without it the test is skipped with a reason that says what is missing and how
 to get it; ``-rs`` in pyproject's addopts prints those reasons in the summary.
@@ -20,6 +23,9 @@ import pytest
 
 TORCH_VERSION = "2.13.0"
 NO_CHROMIUM = "browser test not run: Chromium not found; install it with apt-get install chromium"
+NO_BWRAP = (
+    "grading test not run: bubblewrap (bwrap) not found; install it with apt-get install bubblewrap"
+)
 
 # Notebooks under tests/ are test data (fixtures, submissions to grade), not
 # lessons: nbval (--nbval in addopts) must not validate them. Tests that need
@@ -30,6 +36,7 @@ collect_ignore_glob = ["*.ipynb"]
 MARKERS = {
     "torch_live": "needs PyTorch 2.13.0 installed (make torch); compares against it live",
     "browser": "needs a Chromium binary (Debian: apt-get install chromium)",
+    "sandbox": "needs bubblewrap (Debian: apt-get install bubblewrap); grades in its sandbox",
     "slow": "takes more than a few seconds; deselect with -m 'not slow'",
 }
 
@@ -84,6 +91,8 @@ def _missing_requirement(item):
             )
     if item.get_closest_marker("browser") and find_chromium() is None:
         return NO_CHROMIUM
+    if item.get_closest_marker("sandbox") and shutil.which("bwrap") is None:
+        return NO_BWRAP
     return None
 
 

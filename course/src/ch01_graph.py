@@ -50,32 +50,35 @@ print("c.grad_fn.name():", c.grad_fn.name())
 # %% [markdown]
 # ## Build: how `*` records a node
 #
-# This is the real code of `Scalar.__mul__` in `minigrad/scalar.py`. It computes the value
-# and, right beside it, the *local derivatives* as a tiny function: for `a * b`, a gradient
-# `g` arriving at the output becomes `g * b` for `a` and `g * a` for `b` (chapter 2).
+# Every operation is a small class, a *Function*: `forward` computes the value and saves
+# what the derivative will need; right beside it, `backward` says how a gradient `g`
+# arriving at the output is passed on to the inputs. For `a * b` that is `g * b` for `a`
+# and `g * a` for `b` (chapter 2). This is the real code from `minigrad/scalar.py`; the
+# operator `*` is one line that calls `Mul.apply`.
 
 # %%
+from minigrad import scalar
+
+print(inspect.getsource(scalar.Mul))
 print(inspect.getsource(mg.Scalar.__mul__))
 
 # %% [markdown]
-# Every operation hands its value to `_result`, which asks `is_recording` whether to
-# record a node. The rule: record only if grad mode is on **and** some input requires grad.
-# It is one function for `Scalar` and for the tensors of later chapters.
+# `apply` runs `forward` on the inputs' numbers and asks `is_recording` whether to record
+# a node. The rule: record only if grad mode is on **and** some input requires grad. It is
+# one function for `Scalar` and for the tensors of later chapters.
 
 # %%
-from minigrad.ops.common import is_recording
+from minigrad.function import is_recording
 
-print(inspect.getsource(mg.Scalar._result))
+print(inspect.getsource(scalar.Function.apply))
 print(inspect.getsource(is_recording))
 
 # %% [markdown]
-# The node itself, `ScalarNode`, holds three things: its name, the edges to its inputs'
-# nodes (`next_functions`), and the local-derivative function.
+# The node, `ScalarNode`, is the `ctx` that `forward` and `backward` receive: it holds the
+# Function, the edges to its inputs' nodes (`next_functions`) and what `forward` saved.
 
 # %%
-from minigrad.scalar import ScalarNode, _edge
-
-print(inspect.getsource(ScalarNode))
+print(inspect.getsource(scalar.ScalarNode))
 
 # %% [markdown]
 # An edge is `(node, 0)`, exactly like PyTorch's `next_functions`. `_edge` picks the node
@@ -83,7 +86,7 @@ print(inspect.getsource(ScalarNode))
 # result, and otherwise an `AccumulateGrad` node that will add into the leaf's `.grad`.
 
 # %%
-print(inspect.getsource(_edge))
+print(inspect.getsource(scalar._edge))
 
 # %% [markdown]
 # **Predict:** what is in `c.grad_fn.next_functions`? One entry per input of `a * b`, in
@@ -146,7 +149,7 @@ print("d:", d.requires_grad, " e:", e.requires_grad, " f:", f.requires_grad)
 
 # %% [markdown]
 # Once any input requires grad, the result does, and so does everything computed from it:
-# `_result` asks "does *any* input require grad?" at every step. PyTorch applies the same
+# `apply` asks "does *any* input require grad?" at every step. PyTorch applies the same
 # rule to tensors. Here is the same program with 0-dimensional tensors, on minigrad and on
 # PyTorch (the `PyTorch` line says whether PyTorch agreed).
 
@@ -217,8 +220,18 @@ walk(e, names)
 # **Predict:** the graph exists now, after the forward pass. Has anything been computed
 # for the gradients yet? What are `a.grad` and `b.grad` before calling `e.backward()`,
 # and are they set after it?
+#
+# (The cell starts with the same forward pass once more, so that it shows the same
+# numbers however often you run it: a second `backward()` through one graph would not,
+# as chapter 4 shows.)
 
 # %% id="graph-dag" tags=["seed:s001-graph-dag"]
+a = mg.Scalar(2.0, requires_grad=True)
+b = mg.Scalar(3.0, requires_grad=True)
+c = a * b
+d = c + a
+e = d * c
+names = {"a": a, "b": b, "c": c, "d": d, "e": e}
 print("before backward: a.grad =", a.grad, " b.grad =", b.grad)
 e.backward()
 print("after backward:  a.grad =", a.grad, " b.grad =", b.grad)
@@ -257,7 +270,7 @@ draw_graph(e, names=names)
 # %% [markdown]
 # ## Turning recording off (a preview)
 #
-# Inside `with mg.no_grad():` the rule in `_result` sees grad mode off and records
+# Inside `with mg.no_grad():` the rule in `apply` sees grad mode off and records
 # nothing, even though `a` requires grad. Chapter 7 is all about these modes.
 
 # %%

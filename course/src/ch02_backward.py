@@ -23,9 +23,9 @@ from minigrad.viz import BackwardStepper, backward_steps
 # %% [markdown]
 # ## Local derivatives
 #
-# Every node stores a small function: given the gradient `g` of the final result with
-# respect to the node's *output*, it returns the gradient with respect to each *input*.
-# For `c = a * b` that is `(g * b, g * a)`, because ∂c/∂a = b and ∂c/∂b = a.
+# Every node can run its Function's `backward`: given the gradient `g` of the final result
+# with respect to the node's *output*, it returns the gradient with respect to each
+# *input*. For `c = a * b` that is `(g * b, g * a)`, because ∂c/∂a = b and ∂c/∂b = a.
 # We can call it ourselves, with `g = 1`:
 
 # %%
@@ -36,10 +36,13 @@ print(c.grad_fn.name(), "local gradients for (a, b):", c.grad_fn.backward_fn(1.0
 
 # %% [markdown]
 # Each operation has its own rule, written right beside its forward computation.
-# `tanh` is a good example: its derivative `1 - tanh(x)²` reuses the forward result `t`.
+# `tanh` is a good example: its derivative `1 - tanh(x)²` reuses the forward result `t`,
+# which `forward` saved for it.
 
 # %%
-print(inspect.getsource(mg.Scalar.tanh))
+from minigrad import scalar
+
+print(inspect.getsource(scalar.Tanh))
 
 # %% [markdown]
 # ## The chain rule by hand
@@ -216,23 +219,23 @@ side_by_side(own_backward)
 # A local rule often needs values from the forward pass: `a * b` needs `b` to compute
 # `a`'s gradient and `a` for `b`'s. So during the forward pass each node **saves** exactly
 # what its formula will need (PyTorch's custom functions do this with
-# `ctx.save_for_backward`). In the `Tensor` engine, a node is a class; here is
-# multiplication, forward and backward:
+# `ctx.save_for_backward`). The `Tensor` engine's operations are Functions of the same
+# shape; `forward` computes on the tensors' numpy arrays, and `ctx.save` names what it
+# keeps as PyTorch names it (`self`, `other`). Here is multiplication:
 
 # %%
 from minigrad.ops import elementwise
 
-print(inspect.getsource(elementwise.MulBackward0))
-print(inspect.getsource(elementwise.mul))
+print(inspect.getsource(elementwise.Mul))
 
 # %% [markdown]
-# Addition needs nothing: ∂(a + b)/∂a = 1 whatever the values. `exp` is the opposite case:
-# its derivative is `exp(x)` itself, so it saves its **output** (`result`), not its input.
+# Addition needs no tensor: ∂(a + b)/∂a = 1 whatever the values (it keeps only the number
+# `alpha` of `a + alpha * b`). `exp` is the opposite case: its derivative is `exp(x)`
+# itself, so it saves its **output** (`result`), not its input.
 
 # %%
-print(inspect.getsource(elementwise.AddBackward0))
-print(inspect.getsource(elementwise.ExpBackward0))
-print(inspect.getsource(elementwise.exp))
+print(inspect.getsource(elementwise.Add))
+print(inspect.getsource(elementwise.Exp))
 
 # %% [markdown]
 # PyTorch shows saved values as attributes named `_saved_<name>` on the node. **Predict:**
@@ -336,7 +339,7 @@ print("agree to 1e-6:", abs(a.grad - num_a) < 1e-6 and abs(b.grad - num_b) < 1e-
 # know them.)
 
 
-# %%
+# %% id="stepper"
 def expression():
     a = mg.tensor([2.0, 1.0], requires_grad=True)
     b = mg.tensor([-3.0, 4.0], requires_grad=True)
@@ -350,26 +353,27 @@ t = expression()
 BackwardStepper(t["L"], names=t)
 
 # %% [markdown]
-# Click **Next** to run one node at a time: the node that runs is outlined in red, and
-# each arrow shows the gradient it carried. The same steps as plain data (this is what
-# the widget replays); the two `AccumulateGrad` steps at the end are summarised by the
-# `.grad` they leave behind.
+# Click **Next** to run one node at a time: the node that runs is outlined in red, each
+# arrow shows the gradient it carried, and the text beside the picture says what the
+# node received and sent. (The picture draws boxes for the output and the leaves only;
+# the gradient with respect to `d` is what the arrow into `d`'s node, `AddBackward0`,
+# carries.) The same steps as plain data, numbered as the widget numbers them (this is
+# what the widget replays):
 
-# %%
+# %% id="steps-as-data"
 t = expression()
 for step in backward_steps(t["L"], names=t):
-    if step.node == "AccumulateGrad":
-        continue
     sent = "; ".join(f"{g.target}: {g.grad}" for g in step.grad_inputs)
-    print(f"{step.index}. {step.node:13} in: {step.grad_output!s:13} out: {sent}")
-print("then AccumulateGrad(a) and AccumulateGrad(b) add into .grad:")
+    if step.leaf is not None:
+        sent = f"adds it into {step.leaf}.grad"
+    print(f"{step.index}. {step.title:18} in: {step.grad_output!s:13} out: {sent}")
 print("a.grad =", t["a"].grad, " b.grad =", t["b"].grad)
 
 # %% [markdown]
-# Step 2: `AddBackward0` sends `[-8, 10]` to **both** `MulBackward0` and `a`. Step 3:
+# Step 3: `AddBackward0` sends `[-8, 10]` to **both** `MulBackward0` and `a`. Step 4:
 # `MulBackward0` multiplies by the saved other input, `b`, for `a` (`[24, 40]`) and by
-# `a` for `b`. `a`'s `AccumulateGrad` runs only after both arrows into it have delivered,
-# and receives their sum `[-8+24, 10+40]`.
+# `a` for `b`. `a`'s `AccumulateGrad` (step 5) runs only after both arrows into it have
+# delivered, and adds their sum `[-8+24, 10+40]` into `a.grad`.
 
 # %% [markdown]
 # ## Summary

@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
-from minigrad.ops import common, matmul
+from minigrad import function
+from minigrad.ops import matrix
 from minigrad.viz import draw_graph
 
 # %% [markdown]
@@ -100,7 +101,7 @@ side_by_side(broadcast)
 # like `b`. The helper that does this in every backward is `unbroadcast`:
 
 # %%
-print(inspect.getsource(common.unbroadcast))
+print(inspect.getsource(function.unbroadcast))
 
 # %% [markdown]
 # It sums over the leading dimensions broadcasting added, and over dimensions where the
@@ -109,13 +110,16 @@ print(inspect.getsource(common.unbroadcast))
 
 # %%
 g = mg.ones(2, 3)
-print("to (3,):  ", common.unbroadcast(g, (3,)))
-print("to (2, 1):", common.unbroadcast(g, (2, 1)).tolist())
-print("to (1, 3):", common.unbroadcast(g, (1, 3)).tolist())
+print("to (3,):  ", function.unbroadcast(g, (3,)))
+print("to (2, 1):", function.unbroadcast(g, (2, 1)).tolist())
+print("to (1, 3):", function.unbroadcast(g, (1, 3)).tolist())
 
 # %% [markdown]
-# Every elementwise backward ends with it (through `grad_for`, which also restores the
-# input's dtype): look for `grad_for(...)` in chapter 2's `MulBackward0`.
+# It is written once, where an operation becomes a graph node (`minigrad/function.py`),
+# not in each backward formula: chapter 2's `Mul.backward` returns `grad * b` and
+# `grad * a` as they are, and the node, before passing a gradient on, sums it back to its
+# input's shape with `unbroadcast` and restores the input's dtype (`fit`, PyTorch's
+# `validate_outputs`). An op whose inputs broadcast says so with `broadcasts = True`.
 
 # %% [markdown]
 # ## Matrix products
@@ -126,12 +130,13 @@ print("to (1, 3):", common.unbroadcast(g, (1, 3)).tolist())
 # leave no other choice: `(n, m) @ (m, k)` is `(n, k)`, like `A`.
 
 # %%
-print(inspect.getsource(matmul.MmBackward0))
-print(inspect.getsource(matmul.mm))
+print(inspect.getsource(matrix.Mm))
 
 # %% [markdown]
-# Note what `mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only
+# Note what `Mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only
 # if `B` does. Each input's gradient needs the *other* input, as for `*` in chapter 2.
+# `T` is the transpose, itself an operation (`t.t()`): under `create_graph=True`
+# (chapter 10) the backward is recorded too.
 
 # %% [markdown]
 # ## The classic example: `z = sum(mm(x, y))`
@@ -185,16 +190,19 @@ print(
     [(fn.name().rsplit("::", 1)[-1] if fn else None, nr) for fn, nr in mm_node.next_functions],
 )
 print("MmBackward0 saved x (self):", mm_node._saved_self is not None)
+z.backward(retain_graph=True)  # keep the saved tensors, for the picture below
 
 # %% [markdown]
 # `MmBackward0` saved `x` (it needs it for `y`'s gradient) and did **not** save `y`: no
 # one asked for `x`'s gradient. In the picture, `x` hangs below the node on a dotted line
-# (saved, not on a gradient path), and the green leaf `y` shows its `.grad`.
-# (`retain_graph=True` keeps the saved tensors after backward, so the picture can still
-# show them; chapter 4 explains why they are normally freed.)
+# (saved, not on a gradient path), and the green leaf `y` shows its `.grad`, filled by the
+# `backward()` at the end of the cell above. (`retain_graph=True` keeps the saved tensors
+# after backward, so the picture can still show them; chapter 4 explains why they are
+# normally freed. That cell makes a fresh `y` before its `backward()`: since `.grad`
+# *adds up* over backward calls, as chapter 4 shows, a `backward()` run twice on the same
+# `y` would double the picture's numbers.)
 
 # %%
-z.backward(retain_graph=True)
 draw_graph(z, names={"x": x, "y": y, "z": z})
 
 # %% [markdown]

@@ -156,8 +156,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     print("b.grad =", b.grad)
 for w_ in caught:
-    first_two = ". ".join(str(w_.message).split(". ")[:2]) + "."
-    print(f"{w_.category.__name__}: {first_two} [...]")
+    print(f"{w_.category.__name__}: {w_.message}")
 
 # %% [markdown]
 # `b.grad` is `None`, and reading it raises a `UserWarning`: "won't be populated during
@@ -173,8 +172,8 @@ def nonleaf_grad(lib):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grad = b.grad
-    message = str(caught[0].message)
-    return caught[0].category.__name__, message.split(". ")[:2], grad
+    warned = "\n".join(f"{w.category.__name__}: {w.message}" for w in caught)
+    return f"b.grad: {grad}\n{warned}"
 
 
 side_by_side(nonleaf_grad)
@@ -191,7 +190,7 @@ side_by_side(nonleaf_grad)
 a = mg.ones(3, 4, requires_grad=True)
 with mg.no_grad():
     c = a * 2
-print("c.requires_grad:", c.requires_grad, " c.grad_fn:", c.grad_fn)
+print("c.requires_grad:", c.requires_grad, " c.grad_fn:", c.grad_fn, " c.grad:", c.grad)
 
 
 def backward_without_graph(lib):
@@ -204,6 +203,8 @@ def backward_without_graph(lib):
 side_by_side(backward_without_graph)
 
 # %% [markdown]
+# `c.grad` is `None`, without a warning this time: `c` is a leaf (nothing recorded made
+# it), and a leaf that does not require grad simply never gets a gradient.
 # "element 0 of tensors": `backward` accepts several outputs, and the first one (the only
 # one here) has nothing to walk back through. The check is the first thing the engine does:
 
@@ -234,32 +235,31 @@ side_by_side(no_grad_for_false)
 
 # %% [markdown]
 # `w.grad = x` (the derivative of `w * x` by `w`), and `x` gets nothing. The edge for `x`
-# is `None`, and `MulBackward0` asks `needs_grad(i)` before computing each input's
-# gradient, so the work for `x` is skipped, not just thrown away:
+# is `None`, and `Mul` (chapter 2) looked at `ctx.needs_input_grad` in its forward: it
+# saved `w` (`self`) only if `x` needed a gradient. So its backward finds no `self` and
+# skips the work for `x`, instead of computing it and throwing it away:
 
 # %%
-from minigrad.ops.elementwise import MulBackward0
+from minigrad.ops.elementwise import Mul
 
-print(inspect.getsource(MulBackward0.apply))
+print(inspect.getsource(Mul.backward))
 
 # %% [markdown]
 # ## Build: `AccumulateGrad`, where `.grad` is written
 #
-# The edge to a leaf that requires grad leads to its `AccumulateGrad` node. Its whole job is
-# `accumulate`: run the leaf's hooks, then store the gradient if `.grad` is `None`, or
-# **add** it in place otherwise.
+# The edge to a leaf that requires grad leads to its `AccumulateGrad` node, which names the
+# leaf (`.variable`). When the engine reaches it, it calls `accumulate`: run the leaf's
+# hooks, then store the gradient if `.grad` is `None`, or **add** it in place otherwise.
 
 # %%
-print(inspect.getsource(mg.graph.AccumulateGrad))
+print(inspect.getsource(engine.accumulate))
 
 # %% [markdown]
 # Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
-# (`add` sends one gradient object to both its inputs; a hook may have kept it), and a
-# `.grad` sharing its memory would change it at the next in-place addition. So `.grad` gets
-# a copy, unless the engine found that its buffer holds the only reference
-# (`unshared`, from `sys.getrefcount`) and no other array can see the values
-# (`owns_its_memory`): then the gradient is kept as it is, and a big copy is saved. PyTorch
-# does the same from the gradient's use count (`accumulateGrad` in
+# (`add` sends one gradient to both its inputs; a hook may have kept it), and a `.grad`
+# sharing its memory would change it at the next in-place addition. So `.grad` gets a copy
+# (`np.array(grad)`). PyTorch skips that copy when it can tell from the gradient's use
+# count that nobody else holds it (`accumulateGrad` in
 # `torch/csrc/autograd/functions/accumulate_grad.h` "steals" such a gradient).
 
 # %% [markdown]
@@ -321,6 +321,7 @@ side_by_side(resetting)
 
 # %%
 print(inspect.getsource(mg.optim.Optimizer.zero_grad))
+print(inspect.getsource(mg.optim.optimizer.zero_grads))
 
 # %% [markdown]
 # ## Non-leaves pass the gradient on
@@ -344,8 +345,38 @@ for step in trace_backward(loss):
 # `a * 2`), which sent `[8, 16, 24]` to `a`'s `AccumulateGrad`. Nothing was written on
 # `b`. Keeping it would cost a tensor of memory per non-leaf, plus one more addition into
 # its `.grad`, on every backward of every model, while optimizers need only the leaves'
-# gradients. So by default a non-leaf's gradient
-# is passed on and forgotten.
+# gradients. So by default a non-leaf's gradient is passed on and forgotten.
+#
+# One of the blog posts this course grew from (post 001) says the opposite: that after
+# `backward()`, "the gradients of all intermediate computation nodes are saved in their
+# grad attribute". Here is its own example, `z = sum(mm(x, y))`, with the intermediate
+# `xy = mm(x, y)` kept in a variable so that we can look at it.
+#
+# **Predict:** after `z.backward()`, what is `xy.grad`?
+
+
+# %% id="intermediate-grad"
+def intermediate_grad(lib):
+    x = lib.arange(9, dtype=lib.float).view(3, 3)
+    y = lib.ones(3, 3, requires_grad=True)
+    xy = lib.mm(x, y)  # an intermediate node
+    z = lib.sum(xy)
+    z.backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seen = {"xy.is_leaf": xy.is_leaf, "xy.grad": xy.grad}
+    seen["warned"] = [w.category.__name__ for w in caught]
+    seen["y.grad (the leaf)"] = y.grad
+    return seen
+
+
+side_by_side(intermediate_grad)
+
+# %% [markdown]
+# `xy.grad` is `None`, with the warning of the previous section: PyTorch keeps no
+# intermediate gradient. Only the leaf `y` has one. (The post's own printout shows only
+# `x.grad` and `y.grad`, both leaves, so it never met the difference.) To keep an
+# intermediate's gradient, ask for it: that is `retain_grad()`, below.
 
 # %% [markdown]
 # ## `retain_grad()`: keep it anyway
@@ -356,7 +387,7 @@ for step in trace_backward(loss):
 # then the retained copy):
 
 # %%
-print(inspect.getsource(engine._call_pre_hooks))
+print(inspect.getsource(engine.call_pre_hooks))
 
 # %% [markdown]
 # **Predict:** with `b.retain_grad()`, what are `b.grad` and `a.grad` for the same loss
@@ -383,7 +414,7 @@ side_by_side(retained)
 # `t.register_hook(fn)` asks the engine to call `fn(grad)` when the gradient with respect
 # to `t` is computed. If `fn` returns a tensor, that replaces the gradient from there on.
 # It returns a handle; `handle.remove()` unregisters the hook. On a non-leaf the hook is
-# kept by its `grad_fn`, on a leaf by the tensor (and `AccumulateGrad` calls it):
+# kept by its `grad_fn`, on a leaf by the tensor (and `accumulate`, above, calls it):
 
 # %%
 print(inspect.getsource(mg.Tensor.register_hook))
@@ -440,7 +471,7 @@ side_by_side(twice)
 # %% [markdown]
 # The saved `x` is gone, so `MulBackward0` cannot compute `grad * x` again. Even reading
 # the saved tensor directly raises the same error. The freeing is one line in the engine's
-# loop (`node.release_saved()` when `retain_graph` is false):
+# (`node.release_saved()` when `retain_graph` is false, in `call_node`):
 
 # %%
 w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -460,7 +491,7 @@ def read_saved_after_backward(lib):
 side_by_side(read_saved_after_backward)
 
 # %%
-source = inspect.getsource(engine.run_backward).splitlines()
+source = inspect.getsource(engine.call_node).splitlines()
 for i, line in enumerate(source):
     if "release_saved" in line:
         print("\n".join(source[i - 1 : i + 1]))

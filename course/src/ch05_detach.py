@@ -30,12 +30,11 @@ plt.rcParams["figure.dpi"] = 80
 # ## Build: what `detach()` is
 #
 # A minigrad tensor is a numpy array (`_data`) plus autograd metadata. `detach()` makes a
-# new tensor object around the **same** array, gives it the **same** version counter, and
-# leaves out everything else: no `grad_fn`, no `requires_grad`. That is `_alias`:
+# new tensor object around the **same** array (`_wrap`), gives it the **same** version
+# counter, and leaves out everything else: no `grad_fn`, no `requires_grad`.
 
 # %%
 print(inspect.getsource(mg.Tensor.detach))
-print(inspect.getsource(mg.Tensor._alias))
 
 # %% [markdown]
 # **Predict:** `y = x * 2` with `x` requiring grad, and `d = y.detach()`. What are

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from minigrad import function
 from minigrad.graph import SavedTensor
 from minigrad.ops import inplace
 from minigrad.viz import draw_graph
@@ -116,11 +117,15 @@ side_by_side(shared_counter)
 print(inspect.getsource(SavedTensor))
 
 # %% [markdown]
-# On the other side, every in-place op ends by bumping the counter. Here is `add_`; note
-# also the last lines (`_rebase`), which we come back to below.
+# On the other side, every in-place op changes the array and then bumps the counter. Here
+# is `add_`: it is chapter 2's `Add` (same node, `AddBackward0`, same backward) with a
+# forward that writes into `a` (`out=a`). Marked `inplace = True`, it is then handed to
+# `rebase` by `Function.apply`, which bumps the version and sets the new history (we come
+# back to that below).
 
 # %%
-print(inspect.getsource(inplace.add_))
+print(inspect.getsource(inplace.AddInplace))
+print(inspect.getsource(function.rebase))
 
 # %% [markdown]
 # ## The version error
@@ -291,11 +296,11 @@ def leaf_in_place(lib):
 side_by_side(leaf_in_place)
 
 # %% [markdown]
-# The check is the first thing every in-place op runs. Note its first branch: with grad
-# mode off, the leaf rule does not apply.
+# The check is the first thing `Function.apply` runs for an in-place op. Note its second
+# branch: with grad mode off, the leaf rule does not apply.
 
 # %%
-print(inspect.getsource(inplace.check_inplace))
+print(inspect.getsource(function.check_inplace))
 
 # %% [markdown]
 # That is exactly how an optimizer updates weights: inside `no_grad()`, where nothing is
@@ -324,7 +329,7 @@ side_by_side(sgd_step)
 # ## Rebasing history
 #
 # A non-leaf changed in place while recording keeps its identity but gets a new history:
-# `_rebase` makes the in-place op's node its `grad_fn`, and that node's input is the *old*
+# `rebase` makes the in-place op's node its `grad_fn`, and that node's input is the *old*
 # `grad_fn`. The gradient still flows through both operations.
 #
 # **Predict:** after `y = x * 2; y.add_(1)`, what is `y.grad_fn`, and what is in its

@@ -25,8 +25,7 @@ from matplotlib.patches import Rectangle
 
 import minigrad as mg
 from coursekit.compare import side_by_side
-from minigrad import grad_mode
-from minigrad.ops import common
+from minigrad import function, grad_mode
 from minigrad.viz import GradModePlayground, grad_mode_levels
 
 plt.rcParams["figure.dpi"] = 80
@@ -42,12 +41,13 @@ def lines(seen):
 # %% [markdown]
 # ## The rule, in the engine
 #
-# Every operation asks one function whether to record. Two conditions, both needed: grad
+# Every operation asks one function whether to record (`Function.apply` asks it, before
+# each operation's forward). Two conditions, both needed: grad
 # mode is on, and at least one input requires grad. Chapters 1-6 only ever changed the
 # second; this chapter is about the first, `_state.grad_enabled`.
 
 # %%
-print(inspect.getsource(common.is_recording))
+print(inspect.getsource(function.is_recording))
 
 # %% [markdown]
 # You can read the switch with `is_grad_enabled()`. It is on by default; `no_grad()`
@@ -120,6 +120,36 @@ def no_grad_mm(lib):
 
 
 side_by_side(no_grad_mm)
+
+# %% [markdown]
+# Post 003 opens with the smallest example of all: `z = x * y` for two one-element
+# tensors that require grad, `z.backward()`, and the same product again inside
+# `no_grad()`.
+#
+# **Predict:** `x.grad` and `y.grad` after the first `backward()`; `z.requires_grad` for
+# the product made inside the block.
+
+
+# %% id="x-times-y"
+def x_times_y(lib):
+    x = lib.tensor([3.0], requires_grad=True)
+    y = lib.tensor([2.0], requires_grad=True)
+    z = x * y
+    z.backward()
+    seen = {"z": z, "x.grad": x.grad, "y.grad": y.grad}
+    with lib.no_grad():
+        z = x * y
+    seen["z in no_grad()"] = z
+    seen["its requires_grad"] = z.requires_grad
+    return lines(seen)
+
+
+side_by_side(x_times_y)
+
+# %% [markdown]
+# The derivative of `x * y` by `x` is `y` (2) and by `y` is `x` (3), chapter 2's rule for a
+# product. Inside the block the same product has the same value, 6, and nothing to
+# backpropagate through.
 
 # %% [markdown]
 # ## Build: one switch per thread, saved and restored

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad as mg
-from coursekit.compare import side_by_side
+from coursekit.compare import same_numbers, side_by_side
 from coursekit.data import load_digits, make_moons, train_test_split
 from coursekit.training import fit
 
@@ -92,17 +92,23 @@ X, y = make_moons(n=200, noise=0.2, seed=0)
 X_test, y_test = make_moons(n=1000, noise=0.2, seed=1)
 print(X.shape, X.dtype, y.shape, y.dtype)
 
-mg.manual_seed(0)
-model = mg.nn.Sequential(mg.nn.Linear(2, 16), mg.nn.Tanh(), mg.nn.Linear(16, 2))
+
+def make_model():
+    return mg.nn.Sequential(mg.nn.Linear(2, 16), mg.nn.Tanh(), mg.nn.Linear(16, 2))
+
+
 loss_fn = mg.nn.CrossEntropyLoss()
-optimizer = mg.optim.SGD(model.parameters(), lr=0.5)
-print(model)
+print(make_model())
 
 # %% [markdown]
 # Every training loop has the same five lines. The comments say what each does to the
-# graph and to the parameters.
+# graph and to the parameters. (The cell starts from a fresh model, so running it again
+# shows the same training, not 300 more steps.)
 
 # %% id="hand-loop"
+mg.manual_seed(0)
+model = make_model()
+optimizer = mg.optim.SGD(model.parameters(), lr=0.5)
 for step in range(300):
     logits = model(X)  # forward: records a graph (parameters require grad)
     loss = loss_fn(logits, y)  # one more node; loss is a 0-d tensor
@@ -178,6 +184,52 @@ def update_outside_no_grad(lib):
 side_by_side(update_outside_no_grad)
 
 # %% [markdown]
+# One of the blog posts this course grew from (post 000, on the grad-mode managers) says
+# that grad mode must be on "when the optimizer updates the parameters, or backpropagation
+# is impossible". Half of that is right, and it is worth knowing which half. Grad mode must
+# be on while the **forward pass** runs: that is when the graph is recorded (the next
+# section shows the error you get otherwise). `backward()` only walks a graph that already
+# exists, so it works even inside `no_grad()`. And the **update** needs grad mode *off*,
+# which is why `step()` switches it off itself: called with grad mode on or off, it does the
+# same thing, while the same update written by hand with grad mode on is refused (above).
+#
+# **Predict:** the forward pass runs with grad mode on, then `backward()` runs inside
+# `no_grad()`. Is `.grad` filled? Does `step()` work when called with grad mode on? And
+# inside `no_grad()`?
+
+
+# %% id="grad-mode-at-step"
+def grad_mode_at_each_stage(lib):
+    lib.manual_seed(0)
+    layer = lib.nn.Linear(2, 1)
+    optimizer = lib.optim.SGD(layer.parameters(), lr=0.1)
+    loss = (layer(lib.ones(4, 2)) ** 2).sum()  # forward, grad mode on: recorded
+    with lib.no_grad():
+        loss.backward()  # backward inside no_grad(): walks the recorded graph
+    weight = layer.weight
+    seen = {"weight.grad filled by backward() in no_grad()": weight.grad is not None}
+    seen["grad mode when step() is called"] = lib.is_grad_enabled()
+    optimizer.step()
+    seen["after step(): is_leaf, grad_fn, _version"] = (
+        weight.is_leaf,
+        weight.grad_fn,
+        weight._version,
+    )
+    with lib.no_grad():
+        optimizer.step()  # the same update rule, with grad mode off
+    seen["after step() in no_grad(): _version"] = weight._version
+    return seen
+
+
+side_by_side(grad_mode_at_each_stage)
+
+# %% [markdown]
+# `.grad` is filled although `backward()` ran inside `no_grad()`, and both calls of
+# `step()` updated the weight in place (one version each) and recorded nothing: it stayed a
+# leaf without `grad_fn`. So the rule is: record the forward pass (grad mode on), then
+# backward and step in any mode; the optimizer takes care of its own.
+
+# %% [markdown]
 # **Predict:** after one more training step, by how much has each parameter's
 # `_version` changed? Is `weight` still a leaf, and what is its `grad_fn`?
 
@@ -218,34 +270,43 @@ side_by_side(one_step)
 # numbers that are gone. Forward, then step, then backward:
 
 
-# %%
+# %% id="step-then-backward"
 def step_between_forward_and_backward(lib):
     lib.manual_seed(0)
     model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Tanh(), lib.nn.Linear(3, 2))
     optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = lib.nn.CrossEntropyLoss()
     x, target = lib.ones(4, 2), lib.tensor([0, 1, 0, 1])
+    seen = {"versions after construction": [p._version for p in model.parameters()]}
     loss_fn(model(x), target).backward()  # some gradients to step with
     loss = loss_fn(model(x), target)  # a new graph: saves the weights it needs
     optimizer.step()  # weights change in place: versions + 1
+    seen["versions after step()"] = [p._version for p in model.parameters()]
     try:
         loss.backward()
     except RuntimeError as error:
-        # PyTorch names the saved view's producer "AsStrided" here, minigrad "T": the
-        # rest of the message is the same, so we show the part that matters.
-        message = str(error)
-        return (
-            "RuntimeError: ..."
-            + message[message.index(" is at version") : message.index(" instead.") + 9]
-        )
+        seen["loss.backward()"] = f"RuntimeError: {error}"
+    return seen
 
 
 side_by_side(step_between_forward_and_backward)
 
 # %% [markdown]
 # This is the version error of chapter 6, met in its natural habitat (it is what goes
-# wrong when two models are trained in turns from one forward pass, as in GANs). The fix
-# is to order the lines as the loop above does: `backward()` before `step()`.
+# wrong when two models are trained in turns from one forward pass, as in GANs). Two parts
+# of the message need reading:
+#
+# - "**is at version 2; expected version 1**": a new parameter is already at version 1,
+#   because `Linear` fills its weights *in place* when it is created (its
+#   `reset_parameters` draws them with `init.kaiming_uniform_`, an in-place op: the first
+#   line above shows it). The graph saved the weight at version 1; `step()` made it 2.
+# - "**output 0 of AsStrided**": the saved tensor is not the weight itself but `weight.T`
+#   (shape `[3, 2]`), a view that `addmm` keeps to compute its input's gradient. The view
+#   was made by `t()` (`TBackward0`), but once a view's memory has changed in place,
+#   PyTorch rebuilds its `grad_fn` as the general `AsStridedBackward0`, and the message
+#   names that. minigrad's message follows PyTorch's here.
+#
+# The fix is to order the lines as the loop above does: `backward()` before `step()`.
 
 # %% [markdown]
 # ## `zero_grad()`, and what happens without it
@@ -256,6 +317,7 @@ side_by_side(step_between_forward_and_backward)
 
 # %%
 print(inspect.getsource(mg.optim.Optimizer.zero_grad))
+print(inspect.getsource(mg.optim.optimizer.zero_grads))
 
 # %% [markdown]
 # **Predict:** two `backward()` calls on the same batch, with no `zero_grad()` between
@@ -450,6 +512,45 @@ def evaluation_output(lib):
 side_by_side(evaluation_output)
 
 # %% [markdown]
+# Blog post 001 gives another reason for `no_grad()` at test time: without it, "the model
+# would have learnt the test set, and what would we evaluate it with then?" It would not
+# have. A forward pass, recorded or not, changes no parameter: learning takes `backward()`
+# *and* `step()`, and an evaluation calls neither.
+#
+# **Predict:** the trained two-moons model evaluates the test set with recording on (no
+# `no_grad()`). Do its parameters, their versions or their `.grad` change?
+
+
+# %% id="evaluation-learns-nothing"
+def evaluate_without_no_grad(lib):
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(2, 16), lib.nn.Tanh(), lib.nn.Linear(16, 2))
+    net.load_state_dict({k: lib.tensor(v.detach().numpy()) for k, v in model.state_dict().items()})
+    net.eval()
+    before = {name: p.detach().clone() for name, p in net.named_parameters()}
+    versions = [p._version for p in net.parameters()]
+    out = net(lib.tensor(X_test.numpy()))  # recording on
+    return {
+        "parameters equal before and after": all(
+            bool((p == before[name]).all()) for name, p in net.named_parameters()
+        ),
+        "versions unchanged": [p._version for p in net.parameters()] == versions,
+        "every .grad still None": all(p.grad is None for p in net.parameters()),
+        "output.grad_fn": out.grad_fn.name(),
+    }
+
+
+side_by_side(evaluate_without_no_grad)
+
+# %% [markdown]
+# Nothing about the model changed; the only trace of the evaluation is a graph hanging
+# from the output (`AddmmBackward0`), which costs memory and time until the output is
+# dropped: that, not learning, is what `no_grad()` saves (chapter 9). What *can* carry
+# test data into a model is the other switch: in train mode, BatchNorm's running averages
+# move with every batch it sees, even under `no_grad()` (the table above). `eval()` is
+# what prevents that.
+
+# %% [markdown]
 # ## A global switch must be switched back
 #
 # `set_grad_enabled(False)` also works as a plain call (chapter 7): recording stays off
@@ -584,19 +685,7 @@ def training_losses(lib):
 
 ours = training_losses(mg)
 print("minigrad losses, every 10th step:", np.round(ours[::10], 3))
-try:
-    import torch
-except ImportError:
-    torch = None
-if torch is None:
-    print("PyTorch: not installed here, so not compared live (pip install torch==2.13.0)")
-    theirs = None
-else:
-    theirs = training_losses(torch)
-    gap = float(np.abs(ours - theirs).max())
-    if not gap <= 1e-5:  # written so that a NaN fails too
-        raise AssertionError(f"minigrad and PyTorch losses differ by {gap}")
-    print(f"PyTorch {torch.__version__.split('+')[0]}: the same 40 losses, to within 1e-5")
+theirs = same_numbers(training_losses, ours, atol=1e-5, what="40 losses")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -608,8 +697,9 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The two curves lie on top of each other: same layers, same initialisation, same loss,
-# same update rule, so the same numbers (up to float32 rounding).
+# Where PyTorch's losses are there to draw, its dashed curve lies on top of minigrad's:
+# same layers, same initialisation, same loss, same update rule, so the same numbers (up
+# to float32 rounding; the cell above checks them to 1e-5).
 
 # %% [markdown]
 # ## Summary
@@ -621,9 +711,12 @@ plt.show()
 #   still a leaf, no `grad_fn`; so a graph that saved a weight cannot be backpropagated
 #   after a `step()`;
 # - without `zero_grad()`, `.grad` is the sum of every gradient since the last reset;
-# - a forward pass under `no_grad()` (or after a `set_grad_enabled(False)` never switched
-#   back) leaves nothing for `backward()`: "element 0 of tensors does not require grad and
-#   does not have a grad_fn";
+# - grad mode matters while the forward pass runs: under `no_grad()` (or after a
+#   `set_grad_enabled(False)` never switched back) it leaves nothing for `backward()`:
+#   "element 0 of tensors does not require grad and does not have a grad_fn";
+#   `backward()` and `step()` work in either mode (`step()` switches recording off itself);
+# - an evaluation without `no_grad()` learns nothing (no parameter changes); it only
+#   builds a graph that costs memory and time;
 # - `eval()` changes what Dropout and BatchNorm compute, `no_grad()` whether anything is
 #   recorded; evaluation uses both.
 #

@@ -4,7 +4,8 @@
 # **The question.** Everyone says "evaluate under `no_grad()`, it saves memory and time".
 # How much memory, how much time, and why? We measure on a trained model, for growing
 # batch sizes, three ways: the bytes the graph keeps (exact), the memory the process
-# really uses (tracemalloc), and the time (medians of repeated runs).
+# really uses (tracemalloc), and the time (the processor time of repeated rounds,
+# measured three times over to show how noisy it is).
 #
 # After this chapter you can predict:
 # - how many bytes a forward pass keeps for backward, from the layer sizes alone, and
@@ -12,13 +13,14 @@
 # - that under `no_grad()` no node is created and nothing is saved: 0 bytes;
 # - why the memory a finished forward pass *keeps* differs hugely with and without
 #   recording, while the *peak* differs less, and what batching does to the peak;
-# - where the time goes: recording costs a little per operation, so it matters for small
-#   batches and fades for large ones;
+# - where the time goes: recording costs a little per operation, so it matters most for
+#   small batches, and its share shrinks as the batch grows;
 # - what `inference_mode()` adds on top of `no_grad()`.
 #
 # Timings and tracemalloc figures depend on the machine and on what else it is doing;
 # the cells that print them say so and are not compared when the notebook is checked.
-# The bytes of the graph are exact and are compared.
+# The bytes of the graph are exact and are compared, and so are the verdicts the text
+# relies on.
 
 # %%
 import inspect
@@ -32,7 +34,8 @@ from coursekit import measure
 from coursekit.compare import side_by_side
 from coursekit.data import load_digits, train_test_split
 from coursekit.training import fit
-from minigrad.ops import common, fused
+from minigrad import function
+from minigrad.ops import fused
 
 plt.rcParams["figure.dpi"] = 80
 
@@ -48,20 +51,21 @@ MB = 2**20
 #
 # An operation computes its result the same way whatever the grad mode. What recording
 # adds comes *after* the arithmetic: a backward node, and references to the tensors that
-# node will need. The decision is one function, and `addmm` (the operation behind every
-# `Linear` layer) shows both paths:
+# node will need. The decision is one function, `is_recording`, which `Function.apply`
+# asks before every operation's forward (chapter 10). `Addmm`, the operation behind every
+# `Linear` layer, shows what its forward keeps:
 
 # %%
-print(inspect.getsource(common.is_recording))
-print(inspect.getsource(fused.addmm))
+print(inspect.getsource(function.is_recording))
+print(inspect.getsource(fused.Addmm.forward))
 
 # %% [markdown]
-# Under `no_grad()`, `is_recording` is `False`, so `addmm` returns right after the
-# arithmetic: no node, nothing saved. With recording on, the node keeps `mat1` (the layer's
-# input, needed for the weight's gradient) and `mat2` (the transposed weight, needed for
-# the input's gradient), but only the ones some gradient will actually use: the first
-# layer's input needs no gradient, so its weight is not saved there. Those saved tensors
-# are what `no_grad()` saves.
+# Under `no_grad()`, `is_recording` is `False`: `apply` makes no node, and `ctx.save`
+# keeps nothing. With recording on, the node keeps `mat1` (the layer's input, needed for
+# the weight's gradient) and `mat2` (the transposed weight, needed for the input's
+# gradient), but only the ones some gradient will actually use: the first layer's input
+# needs no gradient, so its weight is not saved there. Those saved tensors are what
+# `no_grad()` saves.
 
 # %% [markdown]
 # ## The model
@@ -120,7 +124,7 @@ print(tuple(X_big.shape))
 # `coursekit.measure.graph_nodes`, an explicit-stack walk along `next_functions`):
 
 
-# %%
+# %% id="node-counts"
 def node_counts(lib):
     net = digits_mlp(lib)
     with lib.set_grad_enabled(True):
@@ -269,7 +273,7 @@ for B in batch_sizes:
         f"{grad.peak / MB:>13.2f} | {nograd.peak / MB:>7.2f}"
     )
 
-# %%
+# %% id="memory-verdicts"
 output_bytes = {B: B * 10 * 4 for B in batch_sizes}
 grad_kept_is_graph = all(  # within 5%, plus 32 KB for the node objects themselves
     abs(traced[B][0].retained - (exact[B].held_bytes + output_bytes[B]))
@@ -279,13 +283,26 @@ grad_kept_is_graph = all(  # within 5%, plus 32 KB for the node objects themselv
 nograd_kept_is_output = all(
     abs(traced[B][1].retained - output_bytes[B]) < 0.5 * output_bytes[B] + 4096 for B in batch_sizes
 )
+activation = {B: B * 256 * 4 for B in batch_sizes}  # one hidden layer's output, float32
+
+
+def about(measured, expected):  # within 5%, plus 64 KB of small Python objects
+    return abs(measured - expected) < 0.05 * expected + 64 * 1024
+
+
 peak_lower = all(traced[B][1].peak < traced[B][0].peak for B in batch_sizes)
+peak_recording = all(
+    about(traced[B][0].peak, exact[B].held_bytes + activation[B]) for B in batch_sizes
+)
+peak_no_grad = all(about(traced[B][1].peak, 2 * activation[B]) for B in batch_sizes)
 print(
     "with recording, memory kept = held bytes + the output (within 5%, plus the nodes):",
     grad_kept_is_graph,
 )
 print("under no_grad, memory kept = the output alone:", nograd_kept_is_output)
 print("peak lower under no_grad for every batch size:", peak_lower)
+print("peak with recording = held bytes + one activation (within 5%):", peak_recording)
+print("peak under no_grad = two activations (within 5%):", peak_no_grad)
 
 # %% [markdown]
 # The exact count predicts the measurement: after a recorded forward pass the process
@@ -293,13 +310,17 @@ print("peak lower under no_grad for every batch size:", peak_lower)
 # graph) is alive. Under `no_grad()` it keeps the output alone, because each activation
 # is freed as soon as the next layer has used it.
 #
-# The **peak** differs less (about a third more with recording, here). During the forward
-# pass both versions need a few activations at once (an `addmm` has its input, the
-# product and the sum in memory together); recording adds the earlier layers' activations
-# on top. So the gap in peak grows with the **depth**: with `d` hidden layers, recording
-# holds `d` activations at the end, `no_grad()` never more than about three.
+# The **peak** differs much less than the memory kept. During the forward pass both
+# versions need two activations at once: a layer's input and its result (`addmm` writes
+# the product into a fresh array and adds the bias into it in place; ReLU then reads one
+# activation and writes another). Recording keeps, on top of that, the activations of the
+# earlier layers. The last two verdicts above measure exactly this: with recording, the
+# peak is the held bytes plus one activation (four activations for this model's three
+# hidden layers), under `no_grad()` it is two activations, whatever the depth. So the gap
+# in peak grows with the **depth**: with `d` hidden layers, recording peaks at `d + 1`
+# activations, `no_grad()` at two. Here is the same measurement for deeper models:
 
-# %% tags=["nbval-ignore-output"]
+# %% id="depth-peaks" tags=["nbval-ignore-output"]
 # nbval-ignore-output: tracemalloc peaks (small Python objects vary); the held bytes
 # printed alongside are exact.
 depths = [1, 2, 4, 8]
@@ -367,7 +388,7 @@ print(
     f"{256 * 256 * 4 / MB:.2f} MB for a batch of 256"
 )
 
-# %% tags=["nbval-ignore-output"]
+# %% id="batched-peak" tags=["nbval-ignore-output"]
 # nbval-ignore-output: tracemalloc peaks vary slightly (small Python objects).
 peak_at_once = measure.memory_during(predict, model, X_big).peak
 peak_batched = measure.memory_during(predict, model, X_big, 256).peak
@@ -383,7 +404,7 @@ print(
 # whole graph, so memory grows with every batch, exactly as if nothing were batched:
 
 
-# %%
+# %% id="kept-outputs"
 def logits_in_batches(X, batch_size=256):
     return [model(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)]
 
@@ -484,49 +505,78 @@ print(f"new head on frozen features: test accuracy {head_history.test_accuracy[-
 #
 # Recording costs time too: creating nodes, wrapping saved tensors, checking which inputs
 # need gradients. That is a fixed cost *per operation*, independent of the batch size,
-# while the arithmetic grows with the batch. `measure.median_times` times like `timeit`
-# (rounds of several calls, the median round), with the contestants taking turns:
+# while the arithmetic grows with the batch.
+#
+# Timing is the noisiest of the three measurements: other programs share the processor,
+# even on a laptop (the browser, the notebook server), and on a shared server far more.
+# Three precautions make it usable. `measure.best_times` counts **processor time**
+# (`time.process_time`), not the time on the wall clock, which also runs while another
+# program has the processor. It runs the contestants in turns, in short rounds of a few
+# milliseconds each, and keeps each one's **fastest** round: a disturbance only ever
+# adds time. And the whole measurement is **repeated three times**: how far the three
+# results lie apart is how noisy the measurement is, here and now.
 
 # %%
-print(inspect.getsource(measure.median_times))
+print(inspect.getsource(measure.best_times))
 
 # %% [markdown]
 # **Predict:** is the time saved by `no_grad()` a bigger *fraction* for a batch of 1 or
-# for a batch of 4096?
+# for a batch of 256?
 
 
 # %% id="eval-time" tags=["seed:s003-eval-time", "nbval-ignore-output"]
-# nbval-ignore-output: timings depend on the machine and its load; few repeats keep
-# this cell fast, so expect some noise.
+# nbval-ignore-output: timings depend on the machine and on its load.
 def evaluate_inference_mode(x):
     with mg.inference_mode():
         return model(x)
 
 
-time_sizes = [1, 16, 256, 2048]
-times = {}
+def ratio_range(runs, i, j):
+    """Lowest and highest time ratio contestant i / contestant j over the repeats."""
+    ratios = [run[i] / run[j] for run in runs]
+    return f"{min(ratios):.2f} to {max(ratios):.2f}"
+
+
+time_sizes = [1, 4, 16, 64, 256]
+contestants = [model, evaluate_no_grad, evaluate_inference_mode]
 with measure.one_thread():  # compare the work, not the scheduling of threads
-    for B in time_sizes:
-        x = X_big[:B]
-        times[B] = measure.median_times(
-            [model, evaluate_no_grad, evaluate_inference_mode], x, repeat=7, number=max(1, 64 // B)
-        )
-print(
-    f"{'batch':>6} | {'recording':>10} | {'no_grad':>10} | {'inference':>10} | recording / no_grad"
-)
-for B, (t_rec, t_no, t_inf) in times.items():
+    runs = {B: [measure.best_times(contestants, X_big[:B]) for _ in range(3)] for B in time_sizes}
+print(f"{'batch':>5} | {'no_grad':>8} | recording / no_grad | inference_mode / no_grad")
+for B, runs_B in runs.items():
+    t_no = sorted(run[1] for run in runs_B)[1]  # the middle of the three
     print(
-        f"{B:>6} | {t_rec * 1e3:>7.3f} ms | {t_no * 1e3:>7.3f} ms | {t_inf * 1e3:>7.3f} ms | "
-        f"{t_rec / t_no:.2f}"
+        f"{B:>5} | {t_no * 1e3:5.3f} ms | {ratio_range(runs_B, 0, 1):>19} | "
+        f"{ratio_range(runs_B, 2, 1):>24}"
     )
+
+# %% [markdown]
+# Each ratio is given as the lowest and highest of the three repeats: where that range is
+# narrow, the measurement is steady; where it is wide (or straddles 1), the difference is
+# lost in the noise. The cell below reads the table for you, from the same numbers:
+
+
+# %% id="time-verdicts" tags=["nbval-ignore-output"]
+# nbval-ignore-output: verdicts on timings, which depend on the machine and on its load.
+def ratios(B, i=0):
+    return [run[i] / run[1] for run in runs[B]]
+
+
+print("recording costs more than no_grad at batch 1, in every repeat:", min(ratios(1)) > 1)
+print(
+    "its share is smaller at batch 256 than at batch 1, in every repeat:",
+    max(ratios(256)) < min(ratios(1)),
+)
+print(
+    f"widest spread of a ratio over the repeats: {max(max(ratios(B)) - min(ratios(B)) for B in time_sizes):.2f}"
+)
 
 # %% [markdown]
 # The same measurement in PyTorch, when it is installed (same architecture; the
 # weights do not matter for the time):
 
-# %% tags=["nbval-ignore-output"]
+# %% id="torch-time" tags=["nbval-ignore-output"]
 # nbval-ignore-output: timings vary, and PyTorch is not installed everywhere.
-torch_times = {}
+torch_runs = {}
 if torch is None:
     print("PyTorch is not installed here: no PyTorch timings.")
 else:
@@ -538,45 +588,50 @@ else:
         with torch.no_grad():
             return torch_model(x)
 
+    def torch_inference_mode(x):
+        with torch.inference_mode():
+            return torch_model(x)
+
     with measure.one_thread():
         for B in time_sizes:
-            torch_times[B] = measure.median_times(
-                [torch_model, torch_no_grad], torch_X[:B], repeat=7, number=max(1, 64 // B)
-            )
-    for B, (t_rec, t_no) in torch_times.items():
-        print(
-            f"PyTorch, batch {B:>4}: {t_rec * 1e3:7.3f} ms recording, "
-            f"{t_no * 1e3:7.3f} ms no_grad, ratio {t_rec / t_no:.2f}"
-        )
+            torch_runs[B] = [
+                measure.best_times([torch_model, torch_no_grad, torch_inference_mode], torch_X[:B])
+                for _ in range(3)
+            ]
+    print(f"{'batch':>5} | PyTorch: recording / no_grad | inference_mode / no_grad")
+    for B, runs_B in torch_runs.items():
+        print(f"{B:>5} | {ratio_range(runs_B, 0, 1):>28} | {ratio_range(runs_B, 2, 1):>24}")
 
 # %% tags=["nbval-ignore-output"]
 # nbval-ignore-output: a plot of the timings above.
 fig, ax = plt.subplots(figsize=(6, 3.4))
-ax.plot(time_sizes, [times[B][0] / times[B][1] for B in time_sizes], "o-", label="minigrad")
-if torch_times:
-    ax.plot(
-        time_sizes,
-        [torch_times[B][0] / torch_times[B][1] for B in time_sizes],
-        "s-",
-        label="PyTorch",
-    )
+for label, marker, table in (("minigrad", "o", runs), ("PyTorch", "s", torch_runs)):
+    if table:
+        ratios_B = [sorted(run[0] / run[1] for run in table[B]) for B in time_sizes]
+        ax.fill_between(time_sizes, [r[0] for r in ratios_B], [r[-1] for r in ratios_B], alpha=0.3)
+        ax.plot(time_sizes, [r[1] for r in ratios_B], marker + "-", label=label)
 ax.axhline(1.0, color="k", linewidth=0.8)
 ax.set(
     xscale="log",
     xlabel="batch size",
     ylabel="time recording / time no_grad",
-    title="the cost of recording, relative to the forward pass",
+    title="the cost of recording (line: middle of 3 repeats, band: all 3)",
 )
 ax.set_xticks(time_sizes, [str(B) for B in time_sizes])
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# The ratio is clearly above 1 for tiny batches and close to 1 for large ones (expect some
-# noise): the bookkeeping per operation is the same for 1 row and for 2048, while the
-# matrix products grow with the batch. minigrad's bookkeeping is Python, PyTorch's is C++,
-# so PyTorch's ratio starts lower. For big batches the main saving of `no_grad()` is
-# memory, not time; and the memory saved is what lets a larger batch fit at all.
+# Read the ratios rather than the milliseconds (those depend on the machine). For a batch
+# of one row, the bookkeeping of recording is a large share of the forward pass; it is
+# the same bookkeeping for 256 rows, while the matrix products grow with the batch, so its
+# share shrinks. minigrad's bookkeeping is Python, PyTorch's is C++, so where PyTorch is
+# installed its ratio for one row is the smaller of the two. For big batches the main
+# saving of `no_grad()` is memory, not time; and the memory saved is what lets a larger
+# batch fit at all. (Big batches also show a second cost of recording, which this table
+# leaves out on purpose because it depends on the machine's memory allocator: the
+# activations a recorded pass keeps need fresh memory at every batch, and fresh memory
+# from the operating system costs time too.)
 
 # %% [markdown]
 # ## `inference_mode()`: one step further
@@ -610,39 +665,10 @@ side_by_side(inference_tensors)
 # %% [markdown]
 # Use `inference_mode()` for pure serving code whose outputs never feed training;
 # `no_grad()` when results may be used with autograd later (say, targets computed by one
-# network for another). In minigrad the two cost the same (see the timings above); in
-# PyTorch `inference_mode()` is a little faster still.
-
-# %% [markdown]
-# ## The same questions at scale: the benchmark suite
-#
-# `make bench` measures what this chapter measured, bigger and side by side: the memory an
-# evaluation of a 64-512-512-512-10 MLP needs with and without recording (the peak of a
-# fresh process, for minigrad and PyTorch alike), and the time of one small op, of a
-# training step and of a 512x512 matmul next to PyTorch and plain numpy
-# (`benchmarks/README.md` explains each). Its last run is kept in a file; here are the
-# project's targets for speed and memory, and whether that run met them:
-
-# %% tags=["nbval-ignore-output"]
-# nbval-ignore-output: the figures of whatever machine ran the benchmarks last.
-import json
-from pathlib import Path
-
-latest = Path("..") / "benchmarks" / "results" / "latest.json"
-if not latest.exists():
-    print("no benchmark results here: run `make bench` in the repository")
-else:
-    run = json.loads(latest.read_text())
-    print("measured on:", run["machine"]["cpu"], "at commit", run["machine"]["source"]["commit"])
-    for target in (t for b in run["benchmarks"].values() for t in b["targets"]):
-        if target["ratio"] is None:
-            print(f"  not measured  {target['target']}")
-        else:
-            status = "met" if target["met"] else "missed"
-            print(
-                f"  {status:>12}  {target['ratio_name']} = {target['ratio']:.2f}: "
-                f"{target['target']}"
-            )
+# network for another). In minigrad, `inference_mode()` runs the same code as
+# `no_grad()` plus one flag per result, so its column in the time table can only show
+# noise around 1. PyTorch's documentation promises a small saving per operation; its
+# column shows how much of that appears on this machine.
 
 # %% [markdown]
 # ## Summary
@@ -657,9 +683,11 @@ else:
 #   `no_grad()` makes the peak depend on the batch size only, and batching *without*
 #   `no_grad()` saves nothing if outputs are kept;
 # - statistics and features computed for later use belong under `no_grad()`;
-# - time: recording costs a fixed amount per operation, visible for small batches and
-#   fading for large ones; `inference_mode()` saves a little more, at the price of
-#   inference tensors that never join a graph.
+# - time: recording costs a fixed amount per operation, a large share for a batch of one
+#   row and a shrinking share as the batch grows; measure it in processor time, keep the
+#   fastest of several rounds, and repeat the measurement to see how noisy it is;
+# - `inference_mode()` records nothing either and makes inference tensors, which never
+#   join a graph (in PyTorch it may save a little more time).
 #
 # **Next:** chapter 10 goes beyond the built-in operations: custom `autograd.Function`s
 # (you decide what is saved) and gradients of gradients.

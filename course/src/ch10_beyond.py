@@ -46,21 +46,27 @@ def lines(seen):
 # %% [markdown]
 # ## Build: an operation with your own backward
 #
-# Every operation so far came with its backward written inside minigrad. A subclass of
-# `autograd.Function` lets you write both halves yourself: a static `forward(ctx, ...)`
-# that computes the result, and a static `backward(ctx, grad)` that turns the gradient
-# of the result into the gradient of each input. You never call them directly; you call
-# `YourFunction.apply(...)`. Here is what `apply` does:
+# Every operation so far was a Function written inside minigrad: chapter 2's `Mul`,
+# chapter 3's `Mm`, chapter 6's `AddInplace`. A subclass of `autograd.Function` is the
+# same thing written by you: a static `forward(ctx, ...)` that computes the result, and a
+# static `backward(ctx, grad)` that turns the gradient of the result into the gradient
+# of each input. You never call them directly; you call `YourFunction.apply(...)`, the
+# one place where every operation, minigrad's and yours, becomes a graph node:
 
 # %%
 print(inspect.getsource(mg.autograd.Function.apply))
 
 # %% [markdown]
-# Three things to read in it. `forward` runs under `no_grad()`, so the operations
-# *inside* it are not recorded. Instead one node is recorded, `ctx`, whose `backward` is
-# yours; its name is the class name plus `Backward`. And `ctx.save_for_backward(...)`
-# becomes `SavedTensor`s, the same objects chapter 6 opened. PyTorch's `Function.apply`
-# (in `torch/autograd/function.py` and its C++ side) behaves the same way.
+# Read it from the top. `is_recording` is chapter 7's rule; when it holds, `ctx._record`
+# makes `ctx` a node (its edges, and the shapes and dtypes its gradients will be checked
+# against). minigrad's own operations compute on numpy arrays (`on_arrays`); yours gets
+# the tensors and runs under `no_grad()`, so the operations *inside* it are not recorded:
+# one node is, `ctx`, whose `backward` is yours, named after your class plus `Backward`.
+# `_wrap_result` makes that node the result's `grad_fn`, and what you saved becomes
+# `SavedTensor`s, the same objects chapter 6 opened. (The first line serves minigrad's own
+# backward formulas, which call operations on arrays when nothing records them.)
+# PyTorch's `Function.apply` (in `torch/autograd/function.py` and its C++ side) behaves
+# the same way.
 
 # %% [markdown]
 # ## A worked example: softplus
@@ -139,11 +145,13 @@ plt.show()
 # %% [markdown]
 # ## What `ctx` keeps is version-checked
 #
-# `ctx` is the recorded node, with the methods a custom Function uses. `saved_tensors`
-# unpacks each `SavedTensor`, and unpacking compares versions (chapter 6).
+# `ctx` is the recorded node, with the methods a custom Function uses: what
+# `save_for_backward` keeps, `saved_tensors` unpacks, each `SavedTensor` comparing versions
+# (chapter 6).
 
 # %%
-print(inspect.getsource(FunctionCtx))
+print(inspect.getsource(FunctionCtx.save_for_backward))
+print(inspect.getsource(FunctionCtx.saved_tensors.fget))
 
 # %% [markdown]
 # **Predict:** `a = x * 2`, `y = Softplus.apply(a)`, then `a` is changed in place under
@@ -447,10 +455,12 @@ side_by_side(unused_input)
 # %% [markdown]
 # `backward(create_graph=True)` exists too, and PyTorch warns against it: the recorded
 # gradient is stored in the leaf's `.grad`, and its graph refers back to the leaf, a
-# reference cycle. minigrad gives the same warning.
+# reference cycle. minigrad gives the same warning, with one difference: PyTorch gives it
+# only the first time in a process, minigrad every time. Run the cell below a second
+# time and the comparison says so (PyTorch stays silent).
 
 
-# %%
+# %% id="create-graph-warning" tags=["rerun-changes-output"]
 def backward_create_graph(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     (x**3).sum().backward(create_graph=True)
@@ -466,7 +476,7 @@ side_by_side(backward_create_graph)
 # operation that failed to compute its gradient". With it on, every recorded node also
 # keeps the stack of the forward line that created it; if its backward fails, a warning
 # shows that line before the error. The warning holds the whole stack (here, of the
-# notebook's kernel too); we print its first line and the innermost line of our code.
+# notebook's kernel too); we print its first line and the last line of code it names.
 
 
 # %%
@@ -481,20 +491,18 @@ def blamed_line(lib):
         try:
             y.sum().backward()
         except RuntimeError as error:
-            raised = f"RuntimeError: {str(error)[:60]}..."
+            raised = f"RuntimeError: {error}"
     message = str(caught[0].message).splitlines()
-    code = [
-        line.strip() for line in message[1:] if line.startswith("    ") and "return op(" not in line
-    ]  # minigrad's own frame: not user code
-    return lines({"warning": message[0], "innermost line of your code": code[-1], "then": raised})
+    code = [line.strip() for line in message[1:] if line.startswith("    ")]
+    return lines({"warning": message[0], "the line it names last": code[-1], "then": raised})
 
 
 side_by_side(blamed_line)
 
 # %% [markdown]
-# The line `y = a * a` made the `MulBackward0` whose saved `a` changed. Anomaly detection
-# slows everything down (a stack trace per operation): switch it on to hunt a bug, off
-# again afterwards.
+# The line `y = a * a` made the `MulBackward0` whose saved `a` changed. The error's hint
+# has changed too: it now points to that traceback. Anomaly detection slows everything
+# down (a stack trace per operation): switch it on to hunt a bug, off again afterwards.
 
 # %% [markdown]
 # ## What you can now predict

@@ -7,7 +7,7 @@ checks that say precisely what is wrong.  See coursekit/AUTHORING.md.
 """
 
 from .core import FIND_THE_BUG, IMPLEMENT, KINDS, PREDICT, Check, CheckDefinitionError, Outcome
-from .notebook import CheckFailed, check
+from .notebook import check
 from .registry import UnknownCheck
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "PREDICT",
     "Check",
     "CheckDefinitionError",
-    "CheckFailed",
     "Outcome",
     "UnknownCheck",
     "check",

@@ -382,14 +382,15 @@ FIT_STEP = Check(
 
 
 def sin_cases(rng, hidden):
-    # (requires_grad, under no_grad, gradient arriving at the result)
-    settings = [(True, False, 3.0), (True, False, -0.5), (False, False, 2.0)]
+    # (requires_grad, under no_grad, gradient arriving at the result): recorded, not
+    # recorded because x needs no grad, not recorded because grad mode is off.
+    settings = [(True, False, 3.0), (True, False, -0.5), (False, False, 2.0), (True, True, 1.5)]
     if hidden:
         settings = [
             (True, False, 0.25),
-            (True, True, 1.5),
             (True, False, -2.0),
             (False, False, 1.0),
+            (True, True, 4.0),
         ]
     cases = []
     for requires_grad, no_grad, k in settings:
@@ -454,9 +455,8 @@ def sin_judge(got, expected, case):
         )
     if expected["grad_fn"] is not None and got["grad_fn"] is None:
         return False, (
-            "the result has no grad_fn: the operation was not recorded. Hint: return "
-            "x._result(value, 'SinBackward0', (x,), backward_fn), which records a node "
-            "when x requires grad"
+            "the result has no grad_fn: the operation was not recorded. Hint: let "
+            "x._result make the result: it records a node when x requires grad"
         )
     if expected["grad_fn"] is None and got["grad_fn"] is not None:
         why = "grad mode is off" if case["no_grad"] else "x does not require grad"
@@ -507,8 +507,8 @@ SCALAR_SIN = Check(
         "arriving at sin(x) becomes g * cos(x) for x"
     ),
     hint=(
-        "copy the shape of Scalar.exp: x._result(value, name, (x,), lambda g: (g * ...,)) "
-        "-- the backward function returns a tuple, one gradient per input"
+        "follow Scalar.exp in the exercise: the value, the node's name, the inputs, and a "
+        "backward function that returns a tuple, one gradient per input"
     ),
 )
 
@@ -519,6 +519,9 @@ def count_cases(rng, hidden):
     def leaf(name, rg=True):
         return [name, round(float(rng.uniform(-2, 2)), 2), rg]
 
+    # The same graphs in the notebook and in grading (with other leaf values): a chain, a
+    # value used twice, an input used twice by one operation, paths that double at each
+    # step, leaves that need no grad.
     specs = [
         spec([leaf("a"), leaf("b", False)], [["c", "mul", "a", "b"], ["d", "tanh", "c"]]),
         spec(
@@ -526,41 +529,38 @@ def count_cases(rng, hidden):
             [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["e", "mul", "d", "c"]],
         ),
         spec([leaf("x")], [["y", "square", "x"], ["z", "add", "y", "x"]]),
+        spec([leaf("x")], [["y", "mul", "x", "x"]]),
+        spec(
+            [leaf("a"), leaf("b"), leaf("k", False)],
+            [
+                ["c", "add", "a", "b"],
+                ["d", "mul", "c", "c"],
+                ["e", "mul", "d", "k"],
+                ["f", "add", "e", "d"],
+                ["g", "mul", "f", "c"],
+            ],
+        ),
+        spec(
+            [leaf("x"), leaf("k", False)],
+            [
+                ["h1", "mul", "x", "k"],
+                ["h2", "add", "h1", "h1"],
+                ["h3", "add", "h2", "h2"],
+                ["h4", "add", "h3", "h3"],
+                ["h5", "add", "h4", "h4"],
+                ["h6", "tanh", "h5"],
+            ],
+        ),
+        spec(
+            [leaf("a"), leaf("b", False), leaf("c")],
+            [
+                ["u", "mul", "b", "b"],
+                ["v", "add", "u", "a"],
+                ["w", "exp", "v"],
+                ["y", "sub", "w", "c"],
+            ],
+        ),
     ]
-    if hidden:
-        specs = [
-            spec([leaf("x")], [["y", "mul", "x", "x"]]),
-            spec(
-                [leaf("a"), leaf("b"), leaf("k", False)],
-                [
-                    ["c", "add", "a", "b"],
-                    ["d", "mul", "c", "c"],
-                    ["e", "mul", "d", "k"],
-                    ["f", "add", "e", "d"],
-                    ["g", "mul", "f", "c"],
-                ],
-            ),
-            spec(
-                [leaf("x"), leaf("k", False)],
-                [
-                    ["h1", "mul", "x", "k"],
-                    ["h2", "add", "h1", "h1"],
-                    ["h3", "add", "h2", "h2"],
-                    ["h4", "add", "h3", "h3"],
-                    ["h5", "add", "h4", "h4"],
-                    ["h6", "tanh", "h5"],
-                ],
-            ),
-            spec(
-                [leaf("a"), leaf("b", False), leaf("c")],
-                [
-                    ["u", "mul", "b", "b"],
-                    ["v", "add", "u", "a"],
-                    ["w", "exp", "v"],
-                    ["y", "sub", "w", "c"],
-                ],
-            ),
-        ]
     return [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
 
 
@@ -624,8 +624,8 @@ COUNT_NODES = Check(
         "however many paths lead to it"
     ),
     hint=(
-        "start from output.grad_fn, follow next_functions with a stack, skip None, and keep a "
-        "set of visited nodes"
+        "walk from output.grad_fn along next_functions, and count a node once however many "
+        "arrows lead to it"
     ),
 )
 

@@ -90,7 +90,8 @@ def div_cases(rng, hidden):
     def nonzero():
         return round(float(rng.choice([-1, 1]) * rng.uniform(0.5, 3)), 2)
 
-    n, same = (2, [False, False]) if not hidden else (4, [False, True, False, False])
+    # x / y, and x / x: one input used twice, whose two gradients the engine adds up.
+    n, same = (3, [False, False, True]) if not hidden else (4, [False, True, False, False])
     cases = []
     for i in range(n):
         a, b, g = nonzero(), nonzero(), nonzero()
@@ -154,7 +155,7 @@ def _div_hint(which, have, case):
     if _close(have, right / g):
         return "multiply by the gradient that arrives, grad"
     if which == "grad_b" and _close(have, -g / b**2):
-        return "d(a / b)/db is -a / b**2: the a is missing"
+        return "the a is missing: a / b is a times 1 / b, and a stays as a factor"
     return ""
 
 
@@ -200,7 +201,8 @@ DIV_BACKWARD = Check(
     probe=div_probe,
     reference=div_reference,
     judge=div_judge,
-    rule="each operation has its own backward: for q = a / b, grad_a = grad / b and grad_b = -grad * a / b**2",
+    rule="each operation has its own backward: the gradient arriving at q = a / b is multiplied "
+    "by dq/da for a and by dq/db for b",
     hint="differentiate a / b with respect to a (b fixed) and to b (a fixed), then multiply each by grad",
 )
 
@@ -264,7 +266,9 @@ def saved_judge(got, expected, case):
                 f"`{name}` is {describe(have)}; answer with a list of names like ['_saved_self']",
             )
         program = f"the node of {SAVED_PROGRAMS[name]}"
-        passed, message = prediction(_saved_names(have), want, what=f"`{name}`", program=program)
+        passed, message = prediction(
+            _saved_names(have), want, what=f"`{name}`", program=program, ordered=False
+        )
         if passed:
             continue
         if name == "answer_q" and _saved_names(have) == ["_saved_other", "_saved_self"]:
@@ -310,6 +314,7 @@ def topo_cases(rng, hidden):
     def leaf(name, rg=True):
         return [name, round(float(rng.uniform(-1, 1)), 2), rg]
 
+    # The same graphs in the notebook and in grading (with other leaf values).
     specs = [
         spec(
             [leaf("a"), leaf("b")],
@@ -319,33 +324,30 @@ def topo_cases(rng, hidden):
             [leaf("a"), leaf("b", False)],
             [["c", "mul", "a", "b"], ["d", "tanh", "c"], ["e", "exp", "d"], ["f", "add", "e", "c"]],
         ),
+        spec([leaf("x")], [["y", "mul", "x", "x"]]),
+        spec(
+            [leaf("a"), leaf("b"), leaf("k", False)],
+            [
+                ["c", "add", "a", "b"],
+                ["d", "mul", "c", "k"],
+                ["e", "tanh", "d"],
+                ["f", "exp", "e"],
+                ["g", "mul", "f", "c"],
+                ["h", "sub", "g", "a"],
+                ["i", "add", "h", "e"],
+            ],
+        ),
+        spec(
+            [leaf("u"), leaf("v"), leaf("w")],
+            [
+                ["p", "mul", "u", "v"],
+                ["q", "mul", "v", "w"],
+                ["r", "add", "p", "q"],
+                ["s", "relu", "r"],
+                ["t", "mul", "s", "v"],
+            ],
+        ),
     ]
-    if hidden:
-        specs = [
-            spec([leaf("x")], [["y", "mul", "x", "x"]]),
-            spec(
-                [leaf("a"), leaf("b"), leaf("k", False)],
-                [
-                    ["c", "add", "a", "b"],
-                    ["d", "mul", "c", "k"],
-                    ["e", "tanh", "d"],
-                    ["f", "exp", "e"],
-                    ["g", "mul", "f", "c"],
-                    ["h", "sub", "g", "a"],
-                    ["i", "add", "h", "e"],
-                ],
-            ),
-            spec(
-                [leaf("u"), leaf("v"), leaf("w")],
-                [
-                    ["p", "mul", "u", "v"],
-                    ["q", "mul", "v", "w"],
-                    ["r", "add", "p", "q"],
-                    ["s", "relu", "r"],
-                    ["t", "mul", "s", "v"],
-                ],
-            ),
-        ]
     cases = [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
     chain = spec(
         [leaf("x"), ["k", 1.0, False]],
@@ -452,8 +454,8 @@ TOPOLOGICAL_ORDER = Check(
         "deeper than Python's recursion limit"
     ),
     hint=(
-        "a depth-first search with a list as the stack: push (node, False), and when it comes back "
-        "as (node, True) all it leads to is done; skip None and visited nodes; reverse at the end"
+        "walk depth first with a list as the stack instead of recursion: a node is finished once "
+        "everything it leads to is finished, and the finishing order, reversed, is the answer"
     ),
 )
 
@@ -464,6 +466,8 @@ def run_backward_cases(rng, hidden):
     def leaf(name, rg=True):
         return [name, round(float(rng.choice([-1, 1]) * rng.uniform(0.5, 2)), 2), rg]
 
+    # The same graphs in the notebook and in grading (with other leaf values): every one has
+    # a node that receives gradients along two paths.
     specs = [
         spec(
             [leaf("a"), leaf("b")],
@@ -473,30 +477,27 @@ def run_backward_cases(rng, hidden):
             [leaf("a"), leaf("b")],
             [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["e", "mul", "d", "c"]],
         ),
+        spec([leaf("x")], [["y", "mul", "x", "x"], ["z", "tanh", "y"]]),
+        spec(
+            [leaf("a"), leaf("b"), leaf("k", False)],
+            [
+                ["c", "add", "a", "b"],
+                ["d", "mul", "c", "k"],
+                ["e", "tanh", "d"],
+                ["g", "mul", "e", "c"],
+                ["h", "sub", "g", "a"],
+            ],
+        ),
+        spec(
+            [leaf("u"), leaf("v")],
+            [
+                ["p", "mul", "u", "v"],
+                ["q", "add", "p", "p"],
+                ["r", "mul", "q", "v"],
+                ["s", "add", "r", "u"],
+            ],
+        ),
     ]
-    if hidden:
-        specs = [
-            spec([leaf("x")], [["y", "mul", "x", "x"], ["z", "tanh", "y"]]),
-            spec(
-                [leaf("a"), leaf("b"), leaf("k", False)],
-                [
-                    ["c", "add", "a", "b"],
-                    ["d", "mul", "c", "k"],
-                    ["e", "tanh", "d"],
-                    ["g", "mul", "e", "c"],
-                    ["h", "sub", "g", "a"],
-                ],
-            ),
-            spec(
-                [leaf("u"), leaf("v")],
-                [
-                    ["p", "mul", "u", "v"],
-                    ["q", "add", "p", "p"],
-                    ["r", "mul", "q", "v"],
-                    ["s", "add", "r", "u"],
-                ],
-            ),
-        ]
     return [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
 
 

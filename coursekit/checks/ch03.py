@@ -98,11 +98,18 @@ DTYPES = Check(
 
 
 def unbroadcast_cases(rng, hidden):
-    pairs = [((2, 3), (3,)), ((2, 3), (2, 1)), ((4,), (4,))]
-    uses = [((2, 3), (3,), (2, 1))]
-    if hidden:
-        pairs = [((5, 4, 3), (4, 1)), ((3,), ()), ((2, 1, 3), (1, 1, 3)), ((2, 3, 4), (1, 3, 1))]
-        uses = [((3, 4), (1, 4), (3, 1)), ((2, 2), (), (2, 2))]
+    # The same shapes in the notebook and in grading (with other values): leading dims added,
+    # size-1 dims stretched, both at once, nothing to do, and a 0-dim tensor.
+    pairs = [
+        ((2, 3), (3,)),
+        ((2, 3), (2, 1)),
+        ((4,), (4,)),
+        ((5, 4, 3), (4, 1)),
+        ((3,), ()),
+        ((2, 1, 3), (1, 1, 3)),
+        ((2, 3, 4), (1, 3, 1)),
+    ]
+    uses = [((2, 3), (3,), (2, 1)), ((3, 4), (1, 4), (3, 1)), ((2, 2), (), (2, 2))]
     cases = [
         {
             "kind": "direct",
@@ -341,7 +348,8 @@ MM_BACKWARD = Check(
     probe=mm_probe,
     reference=mm_reference,
     judge=mm_judge,
-    rule="for C = A @ B: grad_A = grad_C @ B.T and grad_B = A.T @ grad_C",
+    rule="a gradient has the shape of its input: for C = A @ B, grad_A is a product of grad_C "
+    "with B, and grad_B a product of A with grad_C, arranged so that the shapes fit",
     hint="let the shapes guide you: grad_A must be (n, k) and grad_C is (n, m), so multiply grad_C by a (m, k) matrix",
 )
 

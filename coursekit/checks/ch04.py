@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
-from coursekit.checks.judges import arrays_close, as_array, same_answer
+from coursekit.checks.judges import arrays_close, as_array, same_answer, which_differ
 from coursekit.checks.messages import describe, shape_text
 
 RTOL, ATOL = 1e-4, 1e-6  # minigrad computes in float32, the references in float64
@@ -84,9 +84,13 @@ def answer_dict(got, expected, name, program, compare=same_answer, hints=None):
 
 
 def answer_value(got, expected, name, program, compare=same_answer, hint=None):
+    """Judge one answer; a list answer says which items are wrong, never their values."""
     if compare(got, expected):
         return True, "ok"
     message = f"`{name}`, {describe(got)}, is not what {program} gives"
+    wrong = which_differ(got, expected, same=compare)
+    if wrong:
+        message += f": {wrong}"
     return False, message + (f". Hint: {hint}" if hint else "")
 
 
@@ -101,6 +105,7 @@ def numbers(rng, shape):
 def accumulate_cases(rng, hidden):
     # Each case: leaves (name -> shape), incoming gradients (name -> shape) and the
     # calls the engine would make, one per edge into a leaf, in order.
+    # The same plans in the notebook and in grading (with other values).
     plans = [
         ({"a": (3,)}, ["a<-g1", "a<-g2"], "leaf a gets g1, then g2"),
         (
@@ -109,22 +114,19 @@ def accumulate_cases(rng, hidden):
             "add sends the same g1 to a and to b, then a gets g2",
         ),
         ({"a": (2, 2)}, ["a<-g1", "a<-g2", "a<-g3"], "a (2, 2) leaf gets g1, g2, g3"),
+        ({"a": ()}, ["a<-g1", "a<-g2"], "a 0-dim leaf gets g1, then g2"),
+        (
+            {"a": (2, 3), "b": (2, 3), "c": (2, 3)},
+            ["a<-g1", "b<-g1", "c<-g1", "b<-g2", "c<-g3"],
+            "g1 goes to a, b and c, then b gets g2 and c gets g3",
+        ),
+        ({"a": (4,)}, ["a<-g1", "a<-g1"], "leaf a gets the same tensor g1 twice"),
+        (
+            {"a": (1,), "b": (3, 1)},
+            ["b<-g1", "a<-g2", "b<-g3", "a<-g4"],
+            "two leaves, each reached twice",
+        ),
     ]
-    if hidden:
-        plans = [
-            ({"a": ()}, ["a<-g1", "a<-g2"], "a 0-dim leaf gets g1, then g2"),
-            (
-                {"a": (2, 3), "b": (2, 3), "c": (2, 3)},
-                ["a<-g1", "b<-g1", "c<-g1", "b<-g2", "c<-g3"],
-                "g1 goes to a, b and c, then b gets g2 and c gets g3",
-            ),
-            ({"a": (4,)}, ["a<-g1", "a<-g1"], "leaf a gets the same tensor g1 twice"),
-            (
-                {"a": (1,), "b": (3, 1)},
-                ["b<-g1", "a<-g2", "b<-g3", "a<-g4"],
-                "two leaves, each reached twice",
-            ),
-        ]
     cases = []
     for leaves, calls, label in plans:
         calls = [call.split("<-") for call in calls]
@@ -185,7 +187,7 @@ def accumulate_judge(got, expected, case):
                 f"the incoming gradient `{g}` was changed by your function (it is now "
                 f"{describe(got['incoming'].get(g))}): the first gradient was stored without a copy, "
                 "so adding the next one wrote into a tensor the caller (and maybe another leaf) still "
-                "holds. Hint: the first time, store a copy: grad.clone()"
+                "holds. Hint: the first time, store a copy of grad (a clone), not grad itself"
             )
     for leaf, want in expected["grads"].items():
         have = got["grads"].get(leaf)
@@ -211,7 +213,7 @@ def accumulate_judge(got, expected, case):
             return False, (
                 f"{leaf}.grad has the right values but is a new tensor after the second gradient; "
                 "PyTorch adds into the existing .grad tensor. "
-                "Hint: add in place, with leaf.grad.add_(grad) or leaf.grad += grad"
+                "Hint: add into the tensor already in .grad, with an in-place addition"
             )
     return True, "ok"
 
@@ -228,7 +230,8 @@ ACCUMULATE = Check(
     judge=accumulate_judge,
     rule="a leaf's .grad is the sum of every gradient that reaches it: the first is stored "
     "(as a copy), later ones are added in place",
-    hint="if leaf.grad is None store grad.clone(), otherwise leaf.grad.add_(grad)",
+    hint="two cases: the first gradient to arrive (leaf.grad is None), and every later one, "
+    "which goes into the tensor already in .grad",
 )
 
 # -- 2. predict: leaves and their .grad -----------------------------------------------------
@@ -587,13 +590,13 @@ def hidden_judge(got, expected, case):
     if got[0] is None:
         return False, (
             "the gradient of h is None: h = tanh(x @ W1) is not a leaf, so backward passes "
-            "its gradient on without storing it. Hint: call h.retain_grad() before "
-            "loss.backward() (or register a hook on h)"
+            "its gradient on without storing it. Hint: before loss.backward(), ask the engine "
+            "to keep h's gradient (retain_grad, or a hook on h)"
         )
     if got[1] is None:
         return False, (
             "W1.grad is None: no gradient reached W1 any more. Hint: detaching h makes it a "
-            "leaf and cuts the path to W1; use h.retain_grad() instead"
+            "leaf and cuts the path to W1; keep h in the graph and ask for its gradient instead"
         )
     for have, want, what in zip(got, expected, ("the gradient of h", "W1.grad")):
         passed, message = arrays_close(have, want, what=what, rtol=RTOL, atol=ATOL)

@@ -123,7 +123,7 @@ SHARES = Check(
 
 
 def mae_cases(rng, hidden):
-    shapes = [(3,), (2, 2)] if not hidden else [(), (2, 3), (1,)]
+    shapes = [(3,), (2, 2), ()] if not hidden else [(), (2, 3), (1,)]
     return [
         {
             "w": numbers(rng, shape),
@@ -189,8 +189,8 @@ def mae_judge(got, expected, case):
         fn = got["grad_fn"].split("::")[-1] if isinstance(got["grad_fn"], str) else "None"
         return False, (
             f"your metric is a tensor in the graph (requires_grad=True, grad_fn {fn}): every "
-            "call records nodes and keeps pred's graph alive. Hint: compute it from "
-            "pred.detach() (or inside mg.no_grad()), or return a number with .item()"
+            "call records nodes and keeps pred's graph alive. Hint: compute it out of the graph "
+            "(from a detached pred, or inside no_grad()), or return a plain number"
         )
     if got["pred_changed"] or got["pred_version_moved"]:
         message = "your metric changed pred in place"
@@ -206,8 +206,8 @@ def mae_judge(got, expected, case):
                 "and the gradient is silently wrong"
             )
         return False, message + (
-            ". Hint: use out-of-place operations, e.g. (pred.detach() - target).abs(), "
-            "or clone before changing anything in place"
+            ". Hint: use out-of-place operations only, which make new tensors, or clone "
+            "before changing anything in place"
         )
     if got["backward_error"]:
         return (
@@ -245,7 +245,8 @@ MAE = Check(
     judge=mae_judge,
     rule="a metric is a value, not part of the model: it must record no graph, and must not change "
     "tensors the graph saved (detach() shares their memory and version counter)",
-    hint="start from pred.detach(), use only out-of-place operations, return .item()",
+    hint="compute on a copy of pred that is out of the graph, change nothing in place, and "
+    "return a plain number",
 )
 
 # -- 3. find the bug: a target that is not detached -------------------------------------------------
@@ -354,7 +355,7 @@ def center_judge(got, expected, case):
             message += (
                 " (the version check saw the in-place change: h.detach() shares h's memory and "
                 "version counter, so centering it in place changes what backward saved). Hint: "
-                "make a new tensor, e.g. h.detach() - h.detach().mean(), and leave h alone"
+                "make the centred values a new tensor, and leave h alone"
             )
         return False, message
     if not isinstance(got, list):
@@ -388,7 +389,8 @@ CENTER = Check(
     judge=center_judge,
     rule=".data and detach() share memory with the tensor; an in-place change through them changes "
     "what backward saved (detach() at least makes backward raise)",
-    hint="make a new tensor for the log, e.g. h.detach() - h.detach().mean(), and leave h alone",
+    hint="make the centred values a new tensor, computed out of the graph, and change nothing "
+    "in place",
 )
 
 # -- 5. predict: the seed example, a detached copy of mm(w, x) ------------------------------------------

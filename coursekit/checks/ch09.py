@@ -22,17 +22,27 @@ from coursekit.checks.messages import describe
 
 # -- 1. saved_bytes ------------------------------------------------------------------------
 
+# The same kinds of graph in the notebook and in grading, with other sizes: an MLP (float32,
+# and float64 with an input that requires grad, and a batch of one), a value reached along
+# three paths, a result computed under no_grad(), a bare leaf, and a chain deeper than
+# Python's recursion limit.
 SAVED_VISIBLE = [
     {"kind": "mlp", "batch": 16, "hidden": 8, "dtype": "float32", "x_requires_grad": False},
     {"kind": "diamond", "n": 5},
     {"kind": "no_grad", "batch": 16, "hidden": 8, "dtype": "float32", "x_requires_grad": False},
-]
-SAVED_HIDDEN = [
     {"kind": "mlp", "batch": 7, "hidden": 32, "dtype": "float64", "x_requires_grad": True},
     {"kind": "leaf", "n": 4},
-    {"kind": "diamond", "n": 64},
     {"kind": "chain", "n": 3, "depth": 5000},
     {"kind": "mlp", "batch": 1, "hidden": 3, "dtype": "float32", "x_requires_grad": False},
+]
+SAVED_HIDDEN = [
+    {"kind": "mlp", "batch": 9, "hidden": 4, "dtype": "float32", "x_requires_grad": False},
+    {"kind": "diamond", "n": 64},
+    {"kind": "no_grad", "batch": 5, "hidden": 6, "dtype": "float32", "x_requires_grad": False},
+    {"kind": "mlp", "batch": 3, "hidden": 16, "dtype": "float64", "x_requires_grad": True},
+    {"kind": "leaf", "n": 7},
+    {"kind": "chain", "n": 2, "depth": 6000},
+    {"kind": "mlp", "batch": 1, "hidden": 5, "dtype": "float32", "x_requires_grad": False},
 ]
 
 
@@ -92,7 +102,7 @@ def saved_bytes_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     kind = case["kind"]
     # Built here, in the learner's kernel: the same graph as saved_bytes_build describes.
     if kind in ("mlp", "no_grad"):
@@ -179,8 +189,8 @@ SAVED_BYTES = Check(
     judge=saved_bytes_judge,
     rule="what a graph keeps for backward is the tensors its nodes saved; every node reachable "
     "from output.grad_fn counts once, and a result computed without recording has no node",
-    hint="walk from output.grad_fn with an explicit stack and a set of visited nodes, add up "
-    "node.saved_tensors_nbytes(), and return 0 when grad_fn is None",
+    hint="count each node reachable from output.grad_fn once, with an explicit stack rather "
+    "than recursion (graphs can be thousands deep); a result without grad_fn keeps nothing",
 )
 
 
@@ -275,7 +285,8 @@ COST = Check(
 
 
 def evaluate_cases(rng, hidden):
-    shapes = [(4, 5)] if not hidden else [(1, 4), (6, 3), (2, 8)]
+    # A single batch too: its result must not keep the graph alive after the return.
+    shapes = [(4, 5), (1, 4)] if not hidden else [(1, 3), (6, 3), (2, 8)]
     cases = []
     for n_batches, rows in shapes:
         cases.append(
@@ -320,7 +331,7 @@ def evaluate_probe(learner, case):
                 self.graphs.append(weakref.ref(out.grad_fn))
             return out
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     model = Watched()
     with mg.no_grad():
         model.fc.weight.copy_(mg.tensor(case["w"]))
@@ -375,8 +386,8 @@ def evaluate_judge(got, expected, case):
     if got["recorded"]:
         return False, (
             "no graph is kept, but each batch was still recorded: every batch pays "
-            "for nodes and saved tensors it never uses. Hint: evaluate under "
-            "`with mg.no_grad():`"
+            "for nodes and saved tensors it never uses. Hint: evaluate inside a "
+            "no_grad() block"
         )
     return True, "ok"
 
@@ -393,7 +404,7 @@ EVALUATE = Check(
     judge=evaluate_judge,
     rule="a tensor with a grad_fn keeps its whole graph alive, saved activations included; "
     "evaluation needs neither the graph nor the recording",
-    hint="run the loop under no_grad() and accumulate plain numbers with .item()",
+    hint="evaluation needs no graph: stop recording, and add up plain numbers, not tensors",
 )
 
 
@@ -436,7 +447,7 @@ def batches_probe(learner, case):
             self.calls.append([int(X.shape[0]), mg.is_grad_enabled(), self.training])
             return self.net(X)
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     mg.manual_seed(0)
     model = Watched()
     with mg.no_grad():
@@ -489,12 +500,12 @@ def batches_judge(got, expected, case):
         return False, (
             f"the model was called on a batch of {max(sizes)} rows, more than "
             f"batch_size = {case['batch_size']}: the peak memory grows with it. "
-            "Hint: feed X[start:start + batch_size]"
+            "Hint: feed the model at most batch_size rows at a time"
         )
     if got["recorded"]:
         return False, (
             "the forward passes were recorded: each batch built a graph for "
-            "nothing. Hint: predict under `with mg.no_grad():`"
+            "nothing. Hint: predict inside a no_grad() block"
         )
     return True, "ok"
 
@@ -511,8 +522,8 @@ BATCHES = Check(
     judge=batches_judge,
     rule="under no_grad() the peak memory of evaluation is a few activations of one batch, so "
     "evaluating in batches bounds it; batches change nothing in the predictions",
-    hint="model.eval(), then under no_grad() the argmax(dim=1) of each slice "
-    "X[start:start + batch_size], joined with mg.cat",
+    hint="evaluation mode, no recording, one forward pass per slice of at most batch_size rows "
+    "(the last one may be shorter), and the predicted classes of the slices joined in order",
 )
 
 

@@ -31,13 +31,22 @@ def _names_differ(got, expected, what):
 
 def hypot_cases(rng, hidden):
     # (shape, does b require grad, change a in place before backward)
-    settings = [((3,), True, False), ((2, 2), True, False)]
+    # The same settings in the notebook and in grading (with other values): b not requiring
+    # grad, 0-dim inputs, and a changed in place before backward, as the exercise says.
+    settings = [
+        ((3,), True, False),
+        ((2, 2), True, False),
+        ((4,), False, False),
+        ((), True, False),
+        ((2, 3), True, True),
+    ]
     if hidden:
         settings = [
             ((4,), False, False),
             ((), True, False),
             ((2, 3), True, True),
             ((5,), True, False),
+            ((3, 2), True, False),
         ]
     cases = []
     for shape, b_grad, changed in settings:
@@ -68,7 +77,7 @@ def hypot_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     Hypot = learner["Hypot"]
     shape = tuple(case["shape"])
 
@@ -204,8 +213,9 @@ HYPOT = Check(
     rule="a custom Function records one node; its backward receives the gradient of the output "
     "and returns one gradient per input, each the incoming gradient times that input's "
     "derivative; what it needs is saved with ctx.save_for_backward",
-    hint="forward: h = (a * a + b * b).sqrt(), save a, b and h; backward: return "
-    "(grad * a / h, grad * b / h)",
+    hint="forward computes the length from minigrad operations and saves, with "
+    "ctx.save_for_backward, the tensors backward needs; backward returns one gradient per "
+    "input, in order",
 )
 
 
@@ -288,7 +298,7 @@ DERIVATIVES = Check(
 
 
 def gaussian_cases(rng, hidden):
-    sizes = [4] if not hidden else [1, 6, 3]
+    sizes = [4, 1] if not hidden else [1, 6, 3]
     cases = []
     for n in sizes:
         x = np.round(rng.uniform(0.2, 1.8, size=n) * rng.choice([-1, 1], size=n), 3)
@@ -306,7 +316,7 @@ def gaussian_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     Gaussian = learner["Gaussian"]
     x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
     out = Gaussian.apply(x)
@@ -385,12 +395,20 @@ GAUSSIAN = Check(
 
 # -- 4. hvp -----------------------------------------------------------------------------------
 
-HVP_VISIBLE = [{"kind": "cubic", "n": 3}, {"kind": "quadratic", "n": 3}]
-HVP_HIDDEN = [
+# The same functions in the notebook and in grading, with other sizes.
+HVP_VISIBLE = [
+    {"kind": "cubic", "n": 3},
+    {"kind": "quadratic", "n": 3},
     {"kind": "logsumexp", "n": 4},
     {"kind": "mixed", "n": 3},
     {"kind": "cubic", "n": 1},
+]
+HVP_HIDDEN = [
+    {"kind": "logsumexp", "n": 5},
+    {"kind": "mixed", "n": 2},
+    {"kind": "cubic", "n": 1},
     {"kind": "quadratic", "n": 5},
+    {"kind": "cubic", "n": 4},
 ]
 HVP_TEXT = {
     "cubic": "f(x) = (c * x ** 3).sum()",
@@ -423,7 +441,7 @@ def hvp_probe(learner, case):
     import minigrad as mg
     from minigrad import grad_mode
 
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     c = mg.tensor(case["c"], dtype=mg.float64)
     A = mg.tensor(case["A"], dtype=mg.float64)
     f = {
@@ -530,8 +548,8 @@ HVP = Check(
     judge=hvp_judge,
     rule="H v is the gradient of g · v, where g is the gradient computed with create_graph=True "
     "so that it can itself be differentiated",
-    hint="(g,) = mg.autograd.grad(f(x), x, create_graph=True), then "
-    "mg.autograd.grad((g * v).sum(), x)",
+    hint="take the gradient of f(x) so that it is itself recorded, then differentiate "
+    "(g * v).sum() with respect to x, with mg.autograd.grad both times",
 )
 
 CHECKS = [HYPOT, DERIVATIVES, GAUSSIAN, HVP]

@@ -21,10 +21,18 @@ from coursekit.checks.messages import shape_text
 
 
 def unbroadcast_cases(rng, hidden):
-    """(grad shape, target shape) pairs; the hidden ones add size-1 dims and scalars."""
-    pairs = [((2, 3), (3,)), ((2, 3), (2, 1)), ((4,), (4,))]
-    if hidden:
-        pairs = [((5, 4, 3), (4, 1)), ((3,), ()), ((2, 1, 3), (1, 1, 3)), ((2, 3, 4), (1, 3, 1))]
+    """(grad shape, target shape) pairs: leading dims added, size-1 dims stretched, both,
+    nothing to do, a scalar.  The notebook's check tries every kind of pair grading tries, so
+    a ✓ means full marks; the hidden cases are the same pairs with other numbers."""
+    pairs = [
+        ((2, 3), (3,)),
+        ((2, 3), (2, 1)),
+        ((4,), (4,)),
+        ((5, 4, 3), (4, 1)),
+        ((3,), ()),
+        ((2, 1, 3), (1, 1, 3)),
+        ((2, 3, 4), (1, 3, 1)),
+    ]
     return [
         {
             "grad": np.round(rng.normal(size=grad_shape), 3).tolist(),
@@ -77,9 +85,8 @@ UNBROADCAST = Check(
 
 
 def mul_backward_cases(rng, hidden):
-    shapes = [((3,), (3,)), ((2, 3), (3,))]
-    if hidden:
-        shapes = [((2, 1), (1, 4)), ((4, 2, 3), (2, 1)), ((), (2, 2))]
+    # The same shapes in the notebook and in grading (with other values).
+    shapes = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((4, 2, 3), (2, 1)), ((), (2, 2))]
     cases = []
     for a_shape, b_shape in shapes:
         out_shape = np.broadcast_shapes(a_shape, b_shape)
@@ -139,7 +146,8 @@ MUL_BACKWARD = Check(
     probe=mul_backward_probe,
     reference=mul_backward_reference,
     judge=mul_backward_judge,
-    rule="the chain rule: grad_a = grad_out * b and grad_b = grad_out * a, each unbroadcast to its input's shape",
+    rule="the chain rule: each input's gradient is grad_out times the other input, "
+    "unbroadcast to that input's shape",
     hint="compute both products, then call your unbroadcast on each",
 )
 

@@ -189,7 +189,13 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         return outcome("failed", messages.unreadable())
     if "missing" in data:
         names = [str(n) for n in data["missing"]][:5] if isinstance(data["missing"], list) else []
-        return outcome("not-implemented", messages.missing_names(names), missing=names)
+        unanswered = data.get("unanswered")
+        unanswered = [str(n) for n in unanswered] if isinstance(unanswered, list) else []
+        return outcome(
+            "not-implemented",
+            messages.missing_names([n for n in names if n not in unanswered], unanswered),
+            missing=names,
+        )
     results = data.get("results")
     if not isinstance(results, list) or not results and cases:
         return outcome("failed", messages.unreadable())

@@ -75,8 +75,53 @@ def same_answer(got, expected) -> bool:
     return type(got) is type(expected) and got == expected
 
 
-def prediction(got, expected, *, what: str = "your prediction", program: str = "the program"):
-    """For predict exercises: right or wrong, never revealing the right answer."""
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def which_differ(got, expected, names=None, same=None) -> str:
+    """Which items of a list answer are wrong, e.g. ``"the 3rd item is wrong"``.
+
+    ``names`` names the items (``["A1", "A2", ...]``); ``same`` compares two
+    items (default :func:`same_answer`).  Empty when the answer is not a list
+    of the expected length.
+    """
+    if not isinstance(got, list) or not isinstance(expected, list) or len(got) != len(expected):
+        return ""
+    same = same or same_answer
+    wrong = [i for i, (g, e) in enumerate(zip(got, expected)) if not same(g, e)]
+    if not wrong or len(expected) < 2:
+        return ""
+    if names:
+        listed = [str(names[i]) for i in wrong]
+    else:
+        listed = [_ordinal(i + 1) for i in wrong]
+    text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    verb = "is" if len(wrong) == 1 else "are"
+    if names:
+        return f"the value{'' if len(wrong) == 1 else 's'} at {text} {verb} wrong"
+    kind = "row" if all(isinstance(e, list) for e in expected) else "item"
+    return f"the {text} {kind}{'' if len(wrong) == 1 else 's'} {verb} wrong"
+
+
+def prediction(
+    got,
+    expected,
+    *,
+    what: str = "your prediction",
+    program: str = "the program",
+    names=None,
+    ordered: bool = True,
+):
+    """For predict exercises: right or wrong, never revealing the right answer.
+
+    A list answer says which of its items are wrong (by position, or by
+    ``names``), not what they should be; ``ordered=False`` for a list whose
+    order means nothing (it is then only right or wrong).
+    """
     if same_answer(got, expected):
         return True, "ok"
-    return False, f"{what}, {describe(got)}, is not what {program} gives"
+    message = f"{what}, {describe(got)}, is not what {program} gives"
+    wrong = which_differ(got, expected, names) if ordered else ""
+    return False, message + (f": {wrong}" if wrong else "")

@@ -81,17 +81,34 @@ def not_implemented(title: str) -> str:
     )
 
 
-def missing_names(names: list) -> str:
-    listed = ", ".join(f"`{n}`" for n in names)
-    verb, it = ("is", "it") if len(names) == 1 else ("are", "them")
-    return f"not implemented yet: {listed} {verb} not defined (write {it} in the cell above and run that cell)."
+def missing_names(names: list, unanswered: list = ()) -> str:
+    """Names the learner has not written yet, or still hold the placeholder ``...``."""
+    parts = []
+    if names:
+        listed = ", ".join(f"`{n}`" for n in names)
+        parts.append(f"{listed} {'is' if len(names) == 1 else 'are'} not defined")
+    if unanswered:
+        listed = ", ".join(f"`{n}`" for n in unanswered)
+        parts.append(f"{listed} {'is' if len(unanswered) == 1 else 'are'} still `...`")
+    it = "it" if len(names) + len(unanswered) == 1 else "them"
+    return f"not implemented yet: {' and '.join(parts)} (write {it} in the cell above and run that cell)."
 
 
 def _where(result: dict) -> str:
+    """Where learner code failed: their line, and the library function it called."""
+    called = result.get("called")
+    inside = ""
+    if isinstance(called, str) and ": " in called:
+        package, function = called.split(": ", 1)
+        inside = f"{package}'s `{function}`"
     if "line" in result and "function" in result:
         function = result["function"]
-        inside = "your cell" if function == "<module>" else f"`{function}`"
-        return f" (line {result['line']} of {inside})"
+        place = "your cell" if function == "<module>" else f"`{function}`"
+        if inside:
+            return f" (line {result['line']} of {place}, in its call to {inside})"
+        return f" (line {result['line']} of {place})"
+    if inside:
+        return f" (inside {inside})"
     return ""
 
 

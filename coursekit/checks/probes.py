@@ -102,15 +102,45 @@ def _safe_str(exc, limit=300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _learner_frame(tb):
-    """The innermost traceback frame that is not the probe's own code."""
-    found = None
+def _is_library(frame) -> bool:
+    """Is this frame running code of an installed module (minigrad, numpy...)?
+
+    A learner's code runs in the notebook's namespace (``__name__`` is
+    ``"__main__"``, or absent); a library's functions run in their module's.
+    """
+    name = frame.f_globals.get("__name__")
+    if not isinstance(name, str) or name == "__main__":
+        return False
+    module = sys.modules.get(name)
+    return module is not None and getattr(module, "__file__", None) is not None
+
+
+def _where(tb):
+    """``(function, line, called)``: where the learner's own code was when it failed.
+
+    ``function`` and ``line`` name the innermost frame of the learner's code;
+    ``called`` names the library function that line called, when the error was
+    raised inside a library (``"minigrad: Tensor.backward"``), else None.
+    Without any frame of the learner's, only ``called`` is set.
+    """
+    frames = []
     while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename not in _PROBE_FILES:
-            found = (code.co_name, tb.tb_lineno)
+        frame = tb.tb_frame
+        if frame.f_code.co_filename not in _PROBE_FILES:
+            frames.append((frame, tb.tb_lineno))
         tb = tb.tb_next
-    return found
+    learner = [i for i, (frame, _) in enumerate(frames) if not _is_library(frame)]
+    start = learner[-1] + 1 if learner else 0
+    called = None
+    if start < len(frames):
+        frame = frames[start][0]
+        code = frame.f_code
+        package = str(frame.f_globals.get("__name__", "")).split(".")[0]
+        called = f"{package}: {getattr(code, 'co_qualname', code.co_name)}"
+    if not learner:
+        return None, None, called
+    frame, line = frames[learner[-1]]
+    return frame.f_code.co_name, line, called
 
 
 def _probe_one(probe, learner, case):
@@ -121,10 +151,12 @@ def _probe_one(probe, learner, case):
     except NotPlainData as exc:
         return {"status": "not-data", "what": _safe_str(exc)}
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - every failure of learner code is reported
-        frame = _learner_frame(exc.__traceback__)
+        function, line, called = _where(exc.__traceback__)
         result = {"status": "raised", "type": _type_name(exc), "message": _safe_str(exc)}
-        if frame is not None:
-            result["function"], result["line"] = str(frame[0]), int(frame[1])
+        if function is not None:
+            result["function"], result["line"] = str(function), int(line)
+        if called is not None:
+            result["called"] = called
         return result
     try:
         return {"status": "ok", "value": to_json(value)}
@@ -137,14 +169,17 @@ def _probe_one(probe, learner, case):
 def run_probe(probe, reads, cases, namespace):
     """Probe the learner's names in ``namespace`` on every case.
 
-    Returns plain data: ``{"missing": [names]}`` when a name is not defined,
-    otherwise ``{"results": [one dict per case]}`` with a ``status`` of
-    ``ok`` (and the ``value``), ``not-implemented``, ``raised`` or
-    ``not-data``.  Stops at the first ``not-implemented``.
+    Returns plain data: ``{"missing": [names], "unanswered": [names]}`` when
+    a name is not defined or still holds the exercise's placeholder ``...``
+    (those are also listed in ``unanswered``), otherwise ``{"results": [one
+    dict per case]}`` with a ``status`` of ``ok`` (and the ``value``),
+    ``not-implemented``, ``raised`` or ``not-data``.  Stops at the first
+    ``not-implemented``.
     """
-    missing = [name for name in reads if name not in namespace]
+    unanswered = [name for name in reads if name in namespace and namespace[name] is Ellipsis]
+    missing = [name for name in reads if name not in namespace] + unanswered
     if missing:
-        return {"missing": missing}
+        return {"missing": missing, "unanswered": unanswered}
     learner = {name: namespace[name] for name in reads}
     results = []
     for case in cases:

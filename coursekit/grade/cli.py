@@ -2,48 +2,42 @@
 
     python -m coursekit.grade ch02 submissions/ --out grades/ch02 -j 2
 
-Each submission is graded by its own worker process (``worker.py``) in its
-own sandboxed kernel; ``-j`` workers run side by side.  Every result is
-written to ``OUT/.coursekit-grade/results/<learner>.json`` as soon as it is
-known, so a run that is interrupted resumes where it stopped, and a re-run
-with nothing changed grades nothing and writes the same files.
+``-j`` worker processes (``worker.py``) grade submissions side by side, each
+in its own sandboxed kernel.  Every result is written to
+``OUT/.coursekit-grade/results/<learner>.json`` as soon as it is known, so a
+run that is interrupted resumes where it stopped, and a re-run with nothing
+changed grades nothing and writes the same files.
+
+Without a working sandbox the command refuses to grade, unless the
+instructor says ``--isolation none``.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import fcntl
 import hashlib
-import importlib.util
 import json
 import os
-import queue
-import re
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
-from tqdm import tqdm
-
-from .kernel import SANDBOX_SCRIPT, Limits
+from . import sandbox
+from .kernel import Limits
 from .plan import PlanError, read_plan
-from .report import feedback_html, gradebook_csv, summary_text
-from .runner import empty_cells, result_record
-from .submissions import collect
+from .report import feedback_html, gradebook_csv, ignored_csv, rejected, summary_text
+from .submissions import MB, Rejected, collect
 from .worker import write_atomic
+from .workers import grade_all, read_result
+from .world import PACKAGE_DIR, detect_isolation, make_site, run_tag
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # coursekit/
 STATE = ".coursekit-grade"
-# Never copied into a kernel's view of coursekit: the checks (they hold the
-# reference solutions), the grader and the release tool.
-NOT_FOR_KERNELS = re.compile(r"^(grade|release\.py|.*\.md|__pycache__|ch\d\d.*\.py)$")
 
 DESCRIPTION = """\
 Grade a class's notebooks for one chapter.
@@ -51,8 +45,9 @@ Grade a class's notebooks for one chapter.
 Runs every submission (one .ipynb per learner, named by learner id, in a
 folder or a zip) in its own sandboxed kernel, applies the checks of the
 chapter's solutions notebook -- hidden cases included -- and writes to OUT:
-gradebook.csv, feedback/<learner>.html and summary.txt.  Re-running is
-idempotent and resumes an interrupted run; the input is never modified.
+gradebook.csv, feedback/<learner>.html, summary.txt and ignored.csv (files
+found that are not submissions, and why).  Re-running is idempotent and
+resumes an interrupted run; the input is never modified.
 """
 
 
@@ -64,8 +59,21 @@ status column of gradebook.csv:
   ok         graded
   incidents  graded; cells that hit a limit or ended the kernel cost their exercise
   modified   graded; graded cells were deleted or renamed (checked at the end)
-  rejected   not gradable (empty, not a notebook, wrong chapter): 0 points
-  error      the grader failed on it: 0 points, retried by the next run
+  rejected   not gradable (empty, not a notebook, wrong chapter, a link, too large): 0 points
+  error      the grader itself failed on it: 0 points, retried by the next run
+
+time limits are on the kernel's own clock: seconds it computed, slept or
+waited, not seconds it waited for a CPU on a busy machine.  A cell that
+times out is run once more, alone, before it counts.
+
+exit status:
+  0    the gradebook is written; every row has its verdict (whatever the
+       learners' code did)
+  1    the gradebook is written, but the grader itself failed on some
+       submissions (status error); run the command again to retry them
+  2    nothing graded: wrong arguments, no solutions notebook, no sandbox
+       (see --isolation), or another grader is writing to OUT
+  130  interrupted; finished results are kept and the next run resumes
 """
 
 
@@ -93,14 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=30.0,
         metavar="S",
-        help="wall-clock limit per cell, seconds (default: 30)",
+        help="time limit per cell, seconds on the kernel's clock (default: 30)",
     )
     parser.add_argument(
         "--timeout-notebook",
         type=float,
         default=300.0,
         metavar="S",
-        help="wall-clock limit per notebook, seconds (default: 300)",
+        help="time limit per notebook, seconds on the kernel's clock (default: 300)",
     )
     parser.add_argument(
         "--memory-mb",
@@ -117,10 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="output a cell may print before it is stopped, MB (default: 10)",
     )
     parser.add_argument(
+        "--max-total-mb",
+        type=int,
+        default=2048,
+        metavar="M",
+        help="the submissions together may take this much disk, MB (default: 2048); "
+        f"one notebook at most {50} MB",
+    )
+    parser.add_argument(
         "--isolation",
-        choices=("auto", "namespace", "none"),
-        default="auto",
-        help="sandbox level (default: auto = namespace where Linux allows it)",
+        choices=("bwrap", "none"),
+        default="bwrap",
+        help="bwrap (default): each kernel in a bubblewrap sandbox; the grader refuses to "
+        "run if it cannot make one.  none: no sandbox, for submissions you trust "
+        "(see coursekit/README.md)",
     )
     parser.add_argument("--regrade", action="store_true", help="ignore results of earlier runs")
     return parser
@@ -135,74 +153,6 @@ def find_solutions(chapter: str, folder: Path) -> Path:
             f"several solutions notebooks for {chapter}: {', '.join(p.name for p in found)}"
         )
     return found[0]
-
-
-def detect_isolation(requested: str) -> tuple:
-    """``(mode, note)``: try the namespace sandbox once, fall back if allowed."""
-    if requested == "none":
-        return "none", "resource limits only (--isolation none)"
-    box = Path(tempfile.mkdtemp(prefix="coursekit-probe-"))
-    try:
-        for name in ("conn", "work", "root"):
-            (box / name).mkdir()
-        config = {
-            "isolation": "namespace",
-            "conn_dir": str(box / "conn"),
-            "work_dir": str(box / "work"),
-            "new_root": str(box / "root"),
-            "ro_binds": ["/usr", sys.base_prefix, sys.prefix],
-            "memory_mb": 1024,
-        }
-        cmd = [
-            sys.executable,
-            "-I",
-            SANDBOX_SCRIPT,
-            json.dumps(config),
-            "--",
-            sys.executable,
-            "-c",
-            "pass",
-        ]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
-        ok, why = (
-            done.returncode == 0,
-            done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"],
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        ok, why = False, [str(exc)]
-    finally:
-        shutil.rmtree(box, ignore_errors=True)
-    if ok:
-        who = (
-            "as root: kernels run as per-slot user ids"
-            if os.geteuid() == 0
-            else "in a user namespace"
-        )
-        return "namespace", f"namespaces (mount, pid, net, ipc), {who}"
-    if requested == "namespace":
-        raise SystemExit(f"error: the namespace sandbox is not available here: {why[0]}")
-    return "none", f"resource limits only: the namespace sandbox is not available ({why[0]})"
-
-
-def make_site(run_dir: Path) -> Path:
-    """The packages a kernel may import: minigrad and coursekit without checks or grader."""
-    site = run_dir / "site"
-    site.mkdir()
-    shutil.copytree(
-        PACKAGE_DIR,
-        site / "coursekit",
-        ignore=lambda d, names: [n for n in names if NOT_FOR_KERNELS.match(n)],
-    )
-    spec = importlib.util.find_spec("minigrad")
-    if spec is not None and spec.submodule_search_locations:
-        shutil.copytree(
-            next(iter(spec.submodule_search_locations)),
-            site / "minigrad",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-    for path in [site, *site.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return site
 
 
 def config_key(plan, limits: Limits, isolation: str) -> str:
@@ -220,13 +170,6 @@ def _inside(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _read_result(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def main(argv=None) -> int:
@@ -249,17 +192,9 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    submissions, ignored = collect(args.submissions)
-
     out = args.out
     state = out / STATE
-    for folder in (
-        state / "results",
-        state / "jobs",
-        state / "inbox",
-        state / "logs",
-        out / "feedback",
-    ):
+    for folder in (state / "results", state / "jobs", state / "logs", out / "feedback"):
         folder.mkdir(parents=True, exist_ok=True)
     os.chmod(state, 0o700)
     with open(state / "lock", "w") as lock:
@@ -268,186 +203,132 @@ def main(argv=None) -> int:
         except OSError:
             print(f"error: another grader is writing to {out}", file=sys.stderr)
             return 2
-        return _grade_class(args, plan, solutions, submissions, ignored, state)
-
-
-def _grade_class(args, plan, solutions, submissions, ignored, state) -> int:
-    out = args.out
-    secret_file = state / "secret"
-    if not secret_file.exists():
-        write_atomic(secret_file, secrets.token_hex(32))
-        os.chmod(secret_file, 0o600)
-    secret = secret_file.read_text().strip()
-
-    isolation, isolation_note = detect_isolation(args.isolation)
-    limits = Limits(
-        cell_s=args.timeout_cell,
-        notebook_s=args.timeout_notebook,
-        memory_mb=args.memory_mb,
-        output_mb=args.output_mb,
-    )
-    key = config_key(plan, limits, isolation)
-    hide = sorted(
-        {str(p.resolve()) for p in (PACKAGE_DIR.parent, args.solutions, out, args.submissions)}
-    )
-
-    results: dict = {}
-    todo: list = []
-    for sub in submissions:
-        sha = hashlib.sha256(sub.data).hexdigest() if not sub.too_large else "too-large"
-        result_path = state / "results" / f"{sub.learner}.json"
-        job = {
-            "learner": sub.learner,
-            "source": sub.source,
-            "sha256": sha,
-            "config_key": key,
-            "result_path": str(result_path),
-            "max_points": plan.max_points,
-        }
-        cached = None if args.regrade else _read_result(result_path)
-        if (
-            cached
-            and cached.get("final")
-            and cached.get("sha256") == sha
-            and cached.get("config_key") == key
-        ):
-            results[sub.learner] = cached
-            continue
-        if sub.too_large:
-            reason = "file larger than 50 MB"
-            results[sub.learner] = result_record(
-                job, plan, "rejected", [reason], empty_cells(plan, reason)
-            )
-            write_atomic(result_path, json.dumps(results[sub.learner], indent=1, sort_keys=True))
-            continue
-        inbox = state / "inbox" / f"{sub.learner}.ipynb"
-        inbox.write_bytes(sub.data)
-        job.update(
-            {
-                "notebook": str(inbox),
-                "solutions": str(solutions.resolve()),
-                "limits": asdict(limits),
-                "isolation": isolation,
-                "secret": secret,
-                "hide": hide,
-            }
-        )
-        todo.append(job)
-    reused = len(results)
-
-    started = time.monotonic()
-    # Everything this run creates outside OUT lives here and goes at the end,
-    # sandboxes of interrupted workers included.
-    run_dir = Path(tempfile.mkdtemp(prefix="coursekit-run-"))
-    run_dir.chmod(0o755)
-    site = make_site(run_dir) if todo else None
-    slots: queue.Queue = queue.Queue()
-    for slot in range(args.jobs):
-        slots.put(slot)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")])
-    )
-    worker_timeout = (
-        limits.notebook_s + limits.startup_s + 120
-    )  # a backstop; the worker keeps time itself
-
-    stopping = threading.Event()
-    running: set = set()
-    lock = threading.Lock()
-
-    def grade(job: dict):
-        """Run one worker process; None if the run is being interrupted."""
-        if stopping.is_set():
-            return None
-        slot = slots.get()
+        # Everything this run creates outside OUT lives here and goes at the end,
+        # sandboxes of interrupted workers included.
+        run_dir = Path(tempfile.mkdtemp(prefix="coursekit-run-"))
         try:
-            job = {**job, "slot": slot, "site_dir": str(site), "run_dir": str(run_dir)}
-            job_path = state / "jobs" / f"{job['learner']}.json"
-            write_atomic(job_path, json.dumps(job))
-            os.chmod(job_path, 0o600)
-            result_path = Path(job["result_path"])
-            result_path.unlink(missing_ok=True)
-            with open(state / "logs" / f"{job['learner']}.log", "w") as log:
-                # A session of its own: Ctrl-C reaches only the grader, which stops the workers.
-                worker = subprocess.Popen(
-                    [sys.executable, "-m", "coursekit.grade.worker", str(job_path)],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                    cwd=state,
-                    start_new_session=True,
-                )
-                with lock:
-                    running.add(worker)
-                try:
-                    worker.wait(timeout=worker_timeout)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
-                finally:
-                    with lock:
-                        running.discard(worker)
-            job_path.unlink(missing_ok=True)
-            if stopping.is_set():
-                return None  # no result file: the next run grades it
-            result = _read_result(result_path)
-            if result is None:
-                result = result_record(
-                    job,
-                    plan,
-                    "error",
-                    ["grader error: the worker stopped without a result"],
-                    empty_cells(plan, "not graded: grader error"),
-                )
-                write_atomic(result_path, json.dumps(result, indent=1, sort_keys=True))
-            return result
+            run_dir.chmod(0o755)
+            return ClassRun(args, plan, solutions, state, run_dir).grade()
+        except SystemExit as exc:
+            print(exc, file=sys.stderr)
+            return 2
         finally:
-            slots.put(slot)
+            shutil.rmtree(run_dir, ignore_errors=True)
 
-    pool = ThreadPoolExecutor(max_workers=args.jobs)
-    try:
-        futures = [pool.submit(grade, job) for job in todo]
-        with tqdm(
-            total=len(todo), desc=f"grading {plan.chapter}", unit="notebook", disable=not todo
-        ) as bar:
-            for future in as_completed(futures):
-                result = future.result()
-                results[result["learner"]] = result
-                bar.update(1)
-    except KeyboardInterrupt:
-        stopping.set()
-        with lock:
-            for worker in running:
-                worker.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
-        done = sum(1 for f in futures if f.done() and not f.cancelled() and f.result() is not None)
-        print(
-            f"\ninterrupted: {reused + done} results kept in {state / 'results'}; "
-            "run the same command again to grade the rest",
-            file=sys.stderr,
+
+class ClassRun:
+    """One run of the command over a class: collect, grade what is new, report."""
+
+    def __init__(self, args, plan, solutions: Path, state: Path, run_dir: Path):
+        self.args, self.plan, self.solutions = args, plan, solutions
+        self.state, self.run_dir = state, run_dir
+        self.limits = Limits(
+            cell_s=args.timeout_cell,
+            notebook_s=args.timeout_notebook,
+            memory_mb=args.memory_mb,
+            output_mb=args.output_mb,
         )
-        return 130
-    finally:
-        pool.shutdown(wait=True)
-        shutil.rmtree(run_dir, ignore_errors=True)
 
-    rows = [results[s.learner] for s in submissions if s.learner in results]
-    write_atomic(out / "gradebook.csv", gradebook_csv(plan, rows))
-    for row in rows:
-        write_atomic(out / "feedback" / f"{row['learner']}.html", feedback_html(plan, row))
-    summary = summary_text(
-        plan,
-        rows,
-        graded=len(todo),
-        reused=reused,
-        seconds=time.monotonic() - started,
-        workers=args.jobs,
-        isolation=isolation_note,
-    )
-    if ignored:
-        summary += f"ignored (not .ipynb): {', '.join(ignored[:10])}{' ...' if len(ignored) > 10 else ''}\n"
-    write_atomic(out / "summary.txt", summary)
-    print(summary, end="")
-    print(f"gradebook: {out / 'gradebook.csv'}  feedback: {out / 'feedback'}/")
-    return 1 if any(r["status"] == "error" for r in rows) else 0
+    def secret(self) -> str:
+        secret_file = self.state / "secret"
+        if not secret_file.exists():
+            write_atomic(secret_file, secrets.token_hex(32))
+            os.chmod(secret_file, 0o600)
+        return secret_file.read_text().strip()
+
+    def grade(self) -> int:
+        args, plan, state = self.args, self.plan, self.state
+        inbox = state / "inbox"
+        shutil.rmtree(inbox, ignore_errors=True)
+        inbox.mkdir()
+        try:
+            submissions, ignored = collect(
+                args.submissions, inbox, max_total=args.max_total_mb * MB
+            )
+        except Rejected as exc:
+            raise SystemExit(f"error: {exc}") from None
+        site = make_site(self.run_dir)
+        isolation, isolation_note, fields = detect_isolation(
+            args.isolation, site, self.run_dir, self.limits
+        )
+        # Compiled once here, not in every kernel (minigrad alone takes a third of a
+        # second); named as the kernel sees them.
+        inside = sandbox.INSIDE_SITE if isolation == "bwrap" else None
+        compileall.compile_dir(str(site), quiet=1, ddir=inside)
+        key = config_key(plan, self.limits, isolation)
+        secret = self.secret()
+        results: dict = {}
+        todo: list = []
+        reused = 0
+        for sub in submissions:
+            result_path = state / "results" / f"{sub.learner}.json"
+            job = {
+                "learner": sub.learner,
+                "source": sub.source,
+                "sha256": sub.sha256 or sub.problem,
+                "config_key": key,
+                "result_path": str(result_path),
+                "max_points": plan.max_points,
+                "isolation": isolation,
+            }
+            cached = None if args.regrade else read_result(result_path)
+            if (
+                cached
+                and cached.get("final")
+                and all(cached.get(k) == job[k] for k in ("sha256", "config_key", "source"))
+            ):
+                results[sub.learner] = cached
+                reused += 1
+                continue
+            if sub.problem:
+                results[sub.learner] = rejected(job, plan, sub.problem)
+                write_atomic(
+                    result_path, json.dumps(results[sub.learner], indent=1, sort_keys=True)
+                )
+                continue
+            job.update(
+                notebook=str(sub.path),
+                solutions=str(self.solutions.resolve()),
+                limits=asdict(self.limits),
+                secret=secret,
+                site_dir=str(site),
+                run_dir=str(self.run_dir),
+                turns_dir=str(self.run_dir),
+                run_tag=run_tag(args.out),
+                **fields,
+            )
+            todo.append(job)
+        started = time.monotonic()
+        finished = grade_all(
+            todo, results, jobs=args.jobs, state=state, plan=plan, limits=self.limits
+        )
+        if finished is None:
+            print(
+                f"\ninterrupted: {len(results)} results kept in {state / 'results'}; "
+                "run the same command again to grade the rest",
+                file=sys.stderr,
+            )
+            return 130
+        return self.report(submissions, ignored, results, todo, reused, started, isolation_note)
+
+    def report(self, submissions, ignored, results, todo, reused, started, isolation_note) -> int:
+        out, plan = self.args.out, self.plan
+        rows = [results[s.learner] for s in submissions if s.learner in results]
+        write_atomic(out / "gradebook.csv", gradebook_csv(plan, rows))
+        write_atomic(out / "ignored.csv", ignored_csv(ignored))
+        for row in rows:
+            write_atomic(out / "feedback" / f"{row['learner']}.html", feedback_html(plan, row))
+        summary = summary_text(
+            plan,
+            rows,
+            graded=len(rows) - reused,
+            reused=reused,
+            seconds=time.monotonic() - started,
+            workers=self.args.jobs,
+            isolation=isolation_note,
+            ignored=ignored,
+        )
+        write_atomic(out / "summary.txt", summary)
+        print(summary, end="")
+        print(f"gradebook: {out / 'gradebook.csv'}  feedback: {out / 'feedback'}/")
+        return 1 if any(r["status"] == "error" for r in rows) else 0

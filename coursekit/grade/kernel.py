@@ -2,9 +2,19 @@
 
 This is the grader's thin layer over jupyter_client: it starts ipykernel
 through the sandbox launcher (``sandbox.py``), sends code, and waits for the
-result with a wall-clock limit and an output cap.  A cell that runs too long
-is interrupted (and the kernel killed if the interrupt does not land); a
+result with a time limit and an output cap.  A cell that runs too long is
+interrupted (and the kernel killed if the interrupt does not land); a
 kernel that dies is reported, never waited for.
+
+Time is measured on the kernel's own clock (:class:`KernelClock`): the
+seconds since the cell started, less the seconds the kernel spent waiting
+for a CPU while other programs used it.  A cell's verdict therefore does
+not depend on how busy the machine is.  A wall-clock limit, several times
+longer, is only a backstop.
+
+Everything that comes back from the kernel is data of unknown shape: the
+learner's code can send any message the kernel can.  Fields of the wrong
+type are ignored, never trusted.
 """
 
 from __future__ import annotations
@@ -23,10 +33,15 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import KernelManager
 
+from . import sandbox
+from .clock import KernelClock, child_pid
+
 SANDBOX_SCRIPT = str(Path(__file__).with_name("sandbox.py"))
 
 # Grace period for an interrupted cell to stop before the kernel is killed.
 INTERRUPT_GRACE_S = 2.0
+# The wall-clock backstop of a cell: this many times its limit, plus this many seconds.
+WALL_FACTOR, WALL_EXTRA_S = 4, 30.0
 
 # Run once in every new kernel, before any learner code.  ipykernel sends a
 # cell's output in batches every 0.2 s, so a print loop can pile up hundreds
@@ -78,7 +93,12 @@ del _coursekit_limit_output_
 
 @dataclass
 class Limits:
-    """The limits one submission runs under (see ``--help`` of the grader)."""
+    """The limits one submission runs under (see ``--help`` of the grader).
+
+    ``cell_s`` and ``notebook_s`` are seconds on the kernel's clock
+    (:class:`KernelClock`); ``cpu_s`` bounds each process of the kernel in
+    CPU seconds, whatever the clock says.
+    """
 
     cell_s: float = 30.0
     notebook_s: float = 300.0
@@ -86,7 +106,11 @@ class Limits:
     output_mb: float = 10.0
     file_mb: int = 64
     tmp_mb: int = 256
-    startup_s: float = 60.0
+    startup_s: float = 120.0
+
+    @property
+    def cpu_s(self) -> int:
+        return int(self.notebook_s + 60)
 
 
 @dataclass
@@ -95,16 +119,17 @@ class CellRun:
 
     ``status`` is one of: ``ok``, ``error`` (the code raised), ``timeout``,
     ``output-cap`` (printed more than the cap), ``died`` (the kernel process
-    ended).
+    ended), ``garbled`` (the kernel sent a message that cannot be read).  ``seconds`` is on the kernel's clock; ``wall`` on the wall clock.
     """
 
     status: str
     ename: str = ""
-    evalue: str = ""
     stdout: str = ""
     seconds: float = 0.0
+    wall: float = 0.0
     exit_code: int | None = None
     kernel_lost: bool = False  # the kernel must be started again before the next cell
+    cut_by_wall: bool = False  # stopped by the wall-clock backstop, not by the kernel's clock
     notes: list = field(default_factory=list)
 
 
@@ -112,23 +137,33 @@ class _SandboxKernelManager(KernelManager):
     """A KernelManager whose kernel command goes through the sandbox launcher."""
 
     sandbox_config: dict | None = None
+    config_path: str = ""
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         config = self.sandbox_config or {}
-        uid = config.get("uid")
-        if uid is not None:
-            # The connection file is written by (root) jupyter_client with
-            # mode 0600; the kernel runs as the slot's user and must read it.
-            os.chown(self.connection_file, uid, config.get("gid", uid))
+        if config.get("isolation") == "bwrap":
+            # The kernel's own view: its Python and its connection file at the sandbox's paths.
+            cmd = [sandbox.INSIDE_PYTHON, "-m", "ipykernel_launcher", "-f"]
+            cmd.append(sandbox.INSIDE_CONN + "/kernel.json")
+        Path(self.config_path).write_text(json.dumps(config), encoding="utf-8")
         # -I: the launcher itself ignores PYTHON* variables and the cwd.
-        launcher = [sys.executable, "-I", SANDBOX_SCRIPT, json.dumps(config), "--"]
-        return launcher + cmd
+        return [sys.executable, "-I", SANDBOX_SCRIPT, self.config_path, "--", *cmd]
+
+    def cleanup_ipc_files(self) -> None:
+        """The sockets live in the sandbox's own tmpfs: nothing on the host to remove."""
 
 
-def kernel_env(site_dir: str, work_dir: str) -> dict:
+def kernel_env(config: dict, site_dir: str, work_dir: str) -> dict:
     """A fresh environment for the kernel: nothing of the grader's leaks in."""
-    bin_dir = str(Path(sys.executable).parent)
+    if config.get("isolation") == "bwrap":
+        bin_dir, site_dir, work_dir = (
+            sandbox.INSIDE_VENV + "/bin",
+            sandbox.INSIDE_SITE,
+            sandbox.INSIDE_HOME,
+        )
+    else:
+        bin_dir = str(Path(sys.executable).parent)
     return {
         "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": work_dir,
@@ -152,78 +187,115 @@ def kernel_env(site_dir: str, work_dir: str) -> dict:
     }
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 class SandboxedKernel:
     """One learner's kernel: start, run code with limits, restart, shut down."""
 
-    def __init__(self, sandbox_dir: Path, sandbox_config: dict, site_dir: str, limits: Limits):
-        self.sandbox_dir = Path(sandbox_dir)
+    def __init__(self, box: Path, sandbox_config: dict, site_dir: str, limits: Limits):
+        self.box = Path(box)
         self.config = dict(sandbox_config)
         self.site_dir = site_dir
         self.limits = limits
         self.km: _SandboxKernelManager | None = None
         self.kc = None
+        self.context = None
+        self.clock = KernelClock(None)
         self.starts = 0
+
+    @property
+    def isolated(self) -> bool:
+        return self.config.get("isolation") == "bwrap"
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> None:
-        conn_dir = Path(self.config["conn_dir"])
-        if conn_dir.exists():
-            shutil.rmtree(conn_dir)
-        conn_dir.mkdir(parents=True)
-        uid = self.config.get("uid")
-        if uid is not None:
-            os.chown(conn_dir, uid, self.config.get("gid", uid))
-        os.chmod(conn_dir, 0o700)
-        work_dir = self.config["work_dir"]
-        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        env = kernel_env(self.config, self.site_dir, self.config.get("work_dir", ""))
+        if self.isolated:
+            (self.box / "info.json").unlink(missing_ok=True)
+        else:
+            work = Path(self.config["work_dir"])
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
         km = _SandboxKernelManager(kernel_name="python3")
         km.sandbox_config = self.config
+        km.config_path = str(self.box / "sandbox.json")
         km.transport = "ipc"
-        km.ip = str(conn_dir / "kernel")
-        km.connection_file = str(conn_dir / "kernel.json")
+        # The kernel makes its sockets in its own world: a 1 MB tmpfs (sandbox)
+        # or a folder of the grader's (no sandbox).
+        km.ip = (
+            sandbox.INSIDE_CONN + "/kernel" if self.isolated else str(self.box / "conn" / "kernel")
+        )
+        if not self.isolated:
+            (self.box / "conn").mkdir(exist_ok=True)
+        km.connection_file = str(self.box / "kernel.json")
         km.autorestart = False
         # The kernel's own stdout/stderr never reach the grader's terminal; its
         # stderr is kept (size-capped by the sandbox's file limit) for diagnosis.
-        self.stderr_path = self.sandbox_dir / "kernel-stderr.log"
+        self.stderr_path = self.box / "kernel-stderr.log"
         with open(self.stderr_path, "ab") as stderr:
             km.start_kernel(
-                env=kernel_env(self.site_dir, work_dir),
-                cwd=work_dir,
+                env=env,
+                cwd=str(self.box),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
         self.km = km
+        self.starts += 1
+        started = time.monotonic()
+        kernel_pid = km.provisioner.process.pid  # type: ignore[union-attr]
+        ip = km.ip
+        if self.isolated:
+            init_pid = self._sandbox_pid(started)
+            # The sockets are in the sandbox's tmpfs; the host reaches them
+            # through the sandbox's root as /proc shows it.
+            ip = f"/proc/{init_pid}/root{sandbox.INSIDE_CONN}/kernel"
         # Messages larger than this are refused by our sockets, whatever the kernel sends.
-        context = zmq.Context()
-        context.setsockopt(
+        self.context = zmq.Context()
+        self.context.setsockopt(
             zmq.MAXMSGSIZE, max(64 << 20, int(4 * self.limits.output_mb * (1 << 20)))
         )
-        self.context = context
-        kc = km.client(context=context)
+        kc = km.client(context=self.context)
+        kc.ip = ip
         kc.start_channels()
         self.kc = kc
-        self.starts += 1
         try:
             kc.wait_for_ready(timeout=self.limits.startup_s)
         except RuntimeError as exc:
-            code = self.exit_code()
-            self.shutdown()
-            tail = (
-                self.stderr_path.read_text(errors="replace")[-2000:]
-                if self.stderr_path.exists()
-                else ""
-            )
-            print(tail, file=sys.stderr)
-            raise RuntimeError(f"the kernel did not start ({exc}; exit code {code})") from None
+            self._failed_to_start(f"{exc}; exit code {self.exit_code()}")
+        if self.isolated:
+            kernel_pid = child_pid(init_pid)
+        self.clock = KernelClock(kernel_pid)
         limiter = self.run(
             OUTPUT_LIMITER % int(self.limits.output_mb * (1 << 20)),
             self.limits.startup_s,
             store_history=False,
         )
         if limiter.status != "ok":
-            raise RuntimeError(
-                f"the kernel could not be prepared ({limiter.status} {limiter.ename})"
-            )
+            self._failed_to_start(f"it could not be prepared: {limiter.status} {limiter.ename}")
+
+    def _sandbox_pid(self, started: float) -> int:
+        """The host's process id of the sandbox's first process (bubblewrap reports it)."""
+        info = self.box / "info.json"
+        while time.monotonic() - started < self.limits.startup_s:
+            try:
+                return int(json.loads(info.read_text(encoding="utf-8"))["child-pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                if not self.alive():
+                    break
+                time.sleep(0.02)
+        self._failed_to_start(f"the sandbox did not start (exit code {self.exit_code()})")
+
+    def _failed_to_start(self, why: str):
+        self.shutdown()
+        tail = (
+            self.stderr_path.read_text(errors="replace")[-2000:]
+            if self.stderr_path.exists()
+            else ""
+        )
+        print(tail, file=sys.stderr)
+        raise RuntimeError(f"the kernel did not start ({why})")
 
     def shutdown(self) -> None:
         if self.kc is not None:
@@ -267,20 +339,30 @@ class SandboxedKernel:
         except Exception:  # noqa: BLE001, S110 - already gone is fine
             pass
 
+    def wait_until_dead(self, seconds: float) -> bool:
+        """True if the kernel ends within ``seconds`` (wall clock) of doing nothing."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            if not self.alive():
+                return True
+            time.sleep(0.02)
+        return not self.alive()
+
     # -- running code -----------------------------------------------------
     def run(
         self,
         code: str,
-        timeout: float,
+        limit: float,
         *,
         capture: bool = False,
         store_history: bool = True,
         capture_cap: int = 8 << 20,
     ) -> CellRun:
-        """Run ``code``; never waits longer than ``timeout`` (+ a short grace)."""
+        """Run ``code`` for at most ``limit`` seconds on the kernel's clock."""
         kc = self.kc
-        start = time.monotonic()
-        deadline = start + timeout
+        clock = self.clock
+        start, wall_start = clock.now(), time.monotonic()
+        wall_limit = limit * WALL_FACTOR + WALL_EXTRA_S
         msg_id = kc.execute(
             code, silent=False, store_history=store_history, allow_stdin=False, stop_on_error=False
         )
@@ -293,31 +375,43 @@ class SandboxedKernel:
         idle = False
         limit_hit = ""  # "timeout" or "output-cap"
         grace_until = None
+        cut_by_wall = False
+
+        def finished(status: str, **extra) -> CellRun:
+            return CellRun(
+                status,
+                seconds=clock.now() - start,
+                wall=time.monotonic() - wall_start,
+                stdout="".join(out),
+                cut_by_wall=cut_by_wall,
+                **extra,
+            )
+
         while True:
             now = time.monotonic()
             if reply is not None and (idle or now > reply_at + 1.0):
                 break
-            if not limit_hit and now > deadline:
+            if not limit_hit and (clock.now() - start > limit or now - wall_start > wall_limit):
                 limit_hit = "timeout"
+                cut_by_wall = clock.now() - start <= limit
                 grace_until = now + INTERRUPT_GRACE_S
                 self._interrupt()
             if grace_until is not None and now > grace_until:
                 self._kill()
-                return CellRun(
-                    "timeout" if limit_hit == "timeout" else limit_hit,
-                    seconds=now - start,
-                    kernel_lost=True,
-                    stdout="".join(out),
-                )
+                return finished(limit_hit, kernel_lost=True)
             try:
                 msg = kc.get_iopub_msg(timeout=0.05)
             except queue.Empty:
                 msg = None
-            if msg is not None and msg.get("parent_header", {}).get("msg_id") == msg_id:
-                kind = msg["msg_type"]
-                content = msg["content"]
+            except Exception:  # noqa: BLE001 - a message the kernel's code garbled
+                self._kill()
+                return finished("garbled", kernel_lost=True)
+            if msg is not None and _dict(msg.get("parent_header")).get("msg_id") == msg_id:
+                kind = msg.get("msg_type")
+                content = _dict(msg.get("content"))
                 if kind == "stream":
                     text = content.get("text", "")
+                    text = text if isinstance(text, str) else ""
                     printed += len(text)
                     if capture and captured < capture_cap:
                         out.append(text[: capture_cap - captured])
@@ -327,7 +421,7 @@ class SandboxedKernel:
                         grace_until = time.monotonic() + INTERRUPT_GRACE_S
                         self._interrupt()
                 elif kind in ("display_data", "execute_result", "update_display_data"):
-                    printed += len(json.dumps(content.get("data", {})))
+                    printed += len(json.dumps(_dict(content.get("data"))))
                 elif kind == "status" and content.get("execution_state") == "idle":
                     idle = True
             if reply is None:
@@ -335,26 +429,22 @@ class SandboxedKernel:
                     shell = kc.get_shell_msg(timeout=0)
                 except queue.Empty:
                     shell = None
-                if shell is not None and shell.get("parent_header", {}).get("msg_id") == msg_id:
-                    reply = shell["content"]
+                except Exception:  # noqa: BLE001 - a message the kernel's code garbled
+                    self._kill()
+                    return finished("garbled", kernel_lost=True)
+                if shell is not None and _dict(shell.get("parent_header")).get("msg_id") == msg_id:
+                    reply = _dict(shell.get("content"))
                     reply_at = time.monotonic()
             if msg is None and reply is None and not self.alive():
-                return CellRun(
-                    "died",
-                    seconds=time.monotonic() - start,
-                    exit_code=self.exit_code(),
-                    kernel_lost=True,
-                    stdout="".join(out),
-                )
-        seconds = time.monotonic() - start
-        run = CellRun("ok", seconds=seconds, stdout="".join(out))
-        if reply.get("status") == "error" and reply.get("ename") == "OutputLimitExceeded":
+                return finished("died", exit_code=self.exit_code(), kernel_lost=True)
+        run = finished("ok")
+        status, ename = reply.get("status"), reply.get("ename")
+        if status == "error" and ename == "OutputLimitExceeded":
             run.status = "output-cap"
-        elif reply.get("status") == "error":
+        elif status == "error":
             run.status = "error"
-            run.ename = str(reply.get("ename", ""))[:200]
-            run.evalue = str(reply.get("evalue", ""))[:500]
-        elif reply.get("status") == "aborted":
+            run.ename = ename[:200] if isinstance(ename, str) else "an exception"
+        elif status == "aborted":
             run.status = "error"
             run.ename = "Aborted"
         if limit_hit:

@@ -18,10 +18,17 @@ from pathlib import Path
 
 from ..checks import registry
 from ..checks.core import Check
+from ..nbgrader_cells import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    ReleaseError,
+    nbgrader_meta,
+    release_cell,
+)
 from . import nbjson
 
-BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CHAPTER_FROM_NAME = re.compile(r"^(ch\d\d)[_.-]")
 
 
@@ -64,11 +71,6 @@ class Plan:
 
     def cell(self, grade_id: str) -> GradedCell | None:
         return next((c for c in self.graded if c.grade_id == grade_id), None)
-
-
-def nbgrader_meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
 
 
 def chapter_of_notebook(nb: dict, path: Path) -> str:
@@ -139,8 +141,6 @@ def check_calls(source: str) -> list:
 
 def read_plan(path) -> Plan:
     """Read and validate a chapter's solutions notebook."""
-    from ..release import release_cell  # the released text of read-only cells
-
     path = Path(path)
     raw = path.read_bytes()
     nb = nbjson.parse(raw.decode("utf-8"))
@@ -180,7 +180,10 @@ def read_plan(path) -> Plan:
             raise PlanError(f"{where}: hidden tests outside a graded test cell")
         if not is_grade:
             if meta.get("locked") and not is_solution:
-                locked[grade_id] = release_cell(cell)["source"]
+                try:  # run as the learner's copy has it
+                    locked[grade_id] = release_cell(cell)["source"]
+                except ReleaseError as exc:
+                    raise PlanError(f"{where}: {exc}") from None
             continue
         if cell["cell_type"] != "code":
             raise PlanError(f"{where}: graded cells must be code cells")

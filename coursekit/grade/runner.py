@@ -4,90 +4,59 @@ The learner's notebook runs cell by cell in a sandboxed kernel.  Where the
 solutions notebook has a graded test cell, the learner's copy of that cell
 is *not* run; instead the grader sends a small probe (the check's probe
 function and freshly generated cases, hidden ones included) and reads back
-plain JSON data framed by a one-time nonce.  ``reference`` and ``judge`` run
-in this process, never in the kernel.
+plain JSON data framed by a one-time nonce (``wire.py``).  ``reference`` and
+``judge`` run in this process, never in the kernel.
 
 A cell that times out, prints too much, runs out of memory or ends the
 kernel costs only its exercise: the kernel is started again, the cells that
-ran well before are replayed, and grading goes on.
+ran well before are replayed, and grading goes on.  Two rules keep that
+fair:
+
+* time is the kernel's own (kernel.py: a busy machine does not make a
+  cell slower); a cell stopped by the wall-clock backstop instead, or
+  where the kernel's clock cannot be read, is run once more, alone (no
+  other worker runs a cell meanwhile) in a fresh kernel, and only a
+  second timeout counts;
+* when the kernel ends, the cell that ended it is found before anyone is
+  blamed: the cells that ran well are replayed and the kernel watched for
+  as long as it lived before.  A thread or process started in one exercise
+  that ends the kernel later costs that exercise, not the one running when
+  it struck; if no replayed cell ends the kernel, the cell that was
+  running did.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
-import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks.core import PROBES_SOURCE, Outcome, judge_all, make_cases
-from ..checks.messages import FAIL, format_outcome, unreadable
-from .kernel import Limits, SandboxedKernel
-from .plan import GradedCell, Plan, nbgrader_meta
+from ..checks.core import Outcome, make_cases
+from ..checks.messages import FAIL, format_outcome
+from ..nbgrader_cells import nbgrader_meta
+from . import wire
+from .kernel import CellRun, Limits, SandboxedKernel
+from .plan import GradedCell, Plan
+from .report import rejected, result_record
+from .turns import Turns
+from .world import write_kernel_world
 
-SLOT_UID_BASE = 1_900_000_000  # the kernels of worker slot k run as this + k (when root)
 MAX_RESTARTS = 12
-# Read-only views of the host a sandboxed kernel gets (plus the Python
-# installation and the course packages).
-SYSTEM_PATHS = (
-    "/usr",
-    "/etc/ld.so.cache",
-    "/etc/ld.so.conf",
-    "/etc/ld.so.conf.d",
-    "/etc/localtime",
-    "/etc/passwd",
-    "/etc/group",
-    "/etc/nsswitch.conf",
-    "/etc/hosts",
-    "/etc/ssl",
-    "/etc/alternatives",
-    "/etc/fonts",
-    "/etc/mime.types",
-)
+SETTLE_S = 0.3  # how long a replayed kernel is watched beyond the time it lived before
+
+
+class GaveUp(RuntimeError):
+    """The kernel had to be started again too often: the rest is not graded."""
 
 
 def grading_seed(secret: str, learner: str, check_id: str, hidden: bool) -> int:
     """Each learner gets their own cases, fixed for the run, unknown to them."""
     text = f"{secret}|{learner}|{check_id}|{'hidden' if hidden else 'visible'}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-
-
-def probe_snippet(check, cases: list) -> tuple:
-    """``(code, opener, closer)``: what the kernel runs for one check call."""
-    nonce = secrets.token_hex(16)
-    opener, closer = f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
-    code = f"""\
-def _coursekit_probe_():
-    ns = {{"__name__": "coursekit_probe"}}
-    exec(compile({PROBES_SOURCE!r}, "<coursekit-probes>", "exec"), ns)
-    exec(compile({check.probe_source!r}, "<coursekit-probe>", "exec"), ns)
-    cases = ns["json"].loads({json.dumps(cases)!r})
-    out = ns["run_probe"](ns[{check.probe.__name__!r}], {tuple(check.reads)!r}, cases, globals())
-    ns["sys"].stdout.write({opener!r} + ns["dumps"](out) + {closer!r} + "\\n")
-    ns["sys"].stdout.flush()
-try:
-    _coursekit_probe_()
-finally:
-    del _coursekit_probe_
-"""
-    return code, opener, closer
-
-
-def read_frame(stdout: str, opener: str, closer: str):
-    """The probe's data, or None if it is missing, forged (twice) or unreadable."""
-    found = re.findall(re.escape(opener) + "(.*?)" + re.escape(closer), stdout, re.DOTALL)
-    if len(found) != 1:
-        return None
-    try:
-        return json.loads(found[0])
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -149,13 +118,15 @@ class Grading:
         self.nb = nb
         self.notes = list(notes)
         self.limits = Limits(**job["limits"])
+        self.turns = Turns(job.get("turns_dir"))
         self.incidents: dict = {}  # exercise number -> reason
         self.loose_incidents: list = []  # incidents after the last exercise
         self.cell_errors: dict = {}  # exercise number -> exception names
-        self.results: dict = {}  # grade_id -> cell result
+        self.outcomes: dict = {}  # grade_id -> the check's Outcome (judged when probed)
         self.good: list = []  # code steps that ran to the end (replayed after a restart)
+        self.used = 0.0  # seconds on the kernel's clock, replays included
+        self.life_started = 0.0  # when the current kernel became ready (wall clock)
         self.restarts = 0
-        self.deadline = 0.0
         self.kernel: SandboxedKernel | None = None
 
     # -- helpers ------------------------------------------------------------
@@ -163,7 +134,7 @@ class Grading:
         return f"in exercise {exercise}" if exercise else "after the last exercise"
 
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self.limits.notebook_s - self.used
 
     def incident(self, exercise, reason: str) -> None:
         if exercise is None:
@@ -171,12 +142,7 @@ class Grading:
         else:
             self.incidents.setdefault(exercise, reason)
 
-    def budget(self) -> tuple:
-        """``(seconds for the next cell, whether the notebook's limit is what cuts it)``."""
-        remaining = self.remaining()
-        return min(self.limits.cell_s, remaining), remaining < self.limits.cell_s
-
-    def describe(self, run, exercise, *, checking: bool, notebook_cut: bool) -> str:
+    def describe(self, run: CellRun, exercise, *, checking: bool, notebook_cut: bool) -> str:
         where = self.where(exercise)
         if run.status == "timeout":
             if notebook_cut:
@@ -188,42 +154,133 @@ class Grading:
         if run.status == "output-cap":
             return f"printed more than {self.limits.output_mb:g} MB {where}"
         if run.status == "died":
-            code = run.exit_code
-            signum = (
-                -code if code is not None and code < 0 else code - 128 if code and code > 128 else 0
+            return f"the kernel died {where} ({self.how_it_died(run.exit_code)})"
+        if run.status == "garbled":
+            return (
+                f"the kernel sent messages that cannot be read {where} "
+                "(was json or the kernel replaced?)"
             )
-            if code is None:
-                how = "it was killed"
-            elif signum:
-                how = f"killed by {_signal_name(signum)}"
-                if signum in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-                    how += f"; out of memory? the limit is {self.limits.memory_mb} MB"
-            else:
-                how = f"exit code {code}, e.g. os._exit()"
-            return f"the kernel died {where} ({how})"
         return f"{run.status} {where}"
 
+    def how_it_died(self, code) -> str:
+        signum = (
+            -code if code is not None and code < 0 else code - 128 if code and code > 128 else 0
+        )
+        if code is None:
+            return "it was killed"
+        if signum == signal.SIGXCPU:
+            return f"killed by SIGXCPU: more than {self.limits.cpu_s} s of CPU time"
+        if signum:
+            how = f"killed by {_signal_name(signum)}"
+            if signum in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
+                how += f"; out of memory? the limit is {self.limits.memory_mb} MB"
+            return how
+        return f"exit code {code}, e.g. os._exit()"
+
     # -- the kernel ---------------------------------------------------------
-    def recover(self) -> None:
-        """Start a fresh kernel and replay the cells that ran well before."""
+    def execute(self, source: str, *, capture=False, store_history=True) -> tuple:
+        """``(run, notebook_cut)``: one run of ``source`` within the notebook's time."""
+        limit = min(self.limits.cell_s, self.remaining())
+        with self.turns.side_by_side():
+            run = self.kernel.run(source, limit, capture=capture, store_history=store_history)
+        self.used += run.seconds
+        return run, limit < self.limits.cell_s
+
+    def start_again(self) -> None:
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS:
+            raise GaveUp(f"the kernel had to be started again more than {MAX_RESTARTS} times")
+        self.kernel.restart()
+        self.life_started = time.monotonic()
+
+    def replay(self, watch_for: float = 0.0):
+        """Start a fresh kernel and replay the cells that ran well.
+
+        Returns None, or ``(cell, died_after)`` when the kernel died during
+        the replay or while watched for ``watch_for`` seconds (wall clock)
+        from its start: the cell that ran last, and when after the start.
+        """
+        self.start_again()
+        began = time.monotonic()
+        for step in list(self.good):
+            if self.remaining() <= 0:
+                return None
+            run, _ = self.execute(step.source)
+            if run.status == "died":
+                return step, time.monotonic() - began
+            if run.kernel_lost:  # a replayed cell hit a limit it did not hit before
+                self.good.remove(step)
+                return self.replay(watch_for)
+        waited = max(0.0, watch_for - (time.monotonic() - began)) + SETTLE_S
+        if self.good and self.kernel.wait_until_dead(waited):
+            return self.good[-1], time.monotonic() - began
+        return None
+
+    def find_crashing_cell(self, died_after: float):
+        """Replay the good cells one at a time, watching the kernel after each:
+        the first after which it dies ended it.  ``(cell, exit code)``, or None
+        (then the kernel is alive, every good cell replayed)."""
+        self.start_again()
+        for step in list(self.good):
+            run, _ = self.execute(step.source)
+            if run.status == "died" or self.kernel.wait_until_dead(died_after + SETTLE_S):
+                return step, self.kernel.exit_code()
+        return None
+
+    def recover(self, watch_for: float = 0.0) -> bool:
+        """A fresh kernel with the good cells replayed.  A good cell that ends
+        the kernel now (a thread or process it started does, later) is found,
+        blamed and left out.  True if such a cell was found."""
+        found = False
         while True:
-            self.restarts += 1
-            if self.restarts > MAX_RESTARTS:
-                raise RuntimeError(f"the kernel had to be restarted more than {MAX_RESTARTS} times")
-            self.kernel.restart()
-            for step in list(self.good):
-                if self.remaining() <= 0:
-                    return
-                run = self.kernel.run(step.source, min(self.limits.cell_s, self.remaining()))
-                if run.kernel_lost:
-                    self.good.remove(step)
-                    break
-            else:
-                return
+            crashed = self.replay(watch_for)
+            if crashed is None:
+                return found
+            culprit = self.find_crashing_cell(crashed[1])
+            if culprit is None:
+                return found
+            step, exit_code = culprit
+            self.incident(
+                step.exercise,
+                f"the kernel died {self.where(step.exercise)} ({self.how_it_died(exit_code)}): "
+                "a thread or process its code started ended the kernel later",
+            )
+            self.good.remove(step)
+            found = True
+            watch_for = min(watch_for, crashed[1])  # enough to see another such cell
+
+    def after_crash(self, step: Step, source: str, run: CellRun, **how) -> tuple:
+        """The kernel died while ``step`` ran: find out which cell did it.
+
+        The good cells are replayed in a fresh kernel, watched as long as the
+        dead one lived: every crash a good cell sets off (at once or later)
+        comes back within that time.  If one does, that cell pays and
+        ``step`` runs again; if none does, the crash was ``step``'s own.
+        """
+        lived = time.monotonic() - self.life_started
+        if self.recover(watch_for=lived):
+            return self.execute(source, **how)
+        run.kernel_lost = False  # recover() left a fresh kernel, the good cells replayed
+        return run, False
+
+    def run_step(self, step: Step, source: str, **how) -> tuple:
+        """``(run, notebook_cut)`` for a step, after the rules in the module docstring."""
+        run, notebook_cut = self.execute(source, **how)
+        maybe_load = run.cut_by_wall or not self.kernel.clock.load_free
+        if run.status == "timeout" and maybe_load and not notebook_cut:
+            # Once more, alone and in a fresh kernel: a busy machine is not the learner's fault.
+            self.recover()
+            limit = min(self.limits.cell_s, self.remaining())
+            with self.turns.alone():
+                run = self.kernel.run(source, limit, **how)
+            self.used += run.seconds
+            notebook_cut = limit < self.limits.cell_s
+        elif run.status == "died":
+            run, notebook_cut = self.after_crash(step, source, run, **how)
+        return run, notebook_cut
 
     def run_code(self, step: Step) -> None:
-        seconds, notebook_cut = self.budget()
-        run = self.kernel.run(step.source, seconds)
+        run, notebook_cut = self.run_step(step, step.source)
         if run.status in ("ok", "error"):
             self.good.append(step)
             if run.ename == "MemoryError":
@@ -250,20 +307,16 @@ class Grading:
         for call in graded.calls:
             seed = grading_seed(self.job["secret"], self.job["learner"], call.check_id, call.hidden)
             cases = make_cases(check, seed, call.hidden)
-            code, opener, closer = probe_snippet(check, cases)
+            code, opener, closer = wire.probe_snippet(check, cases)
             if self.remaining() <= 0:
                 outcome = Outcome(
                     check.id, "failed", "not checked: the notebook's time limit had run out"
                 )
                 break
-            seconds, notebook_cut = self.budget()
-            run = self.kernel.run(code, seconds, capture=True, store_history=False)
+            run, notebook_cut = self.run_step(step, code, capture=True, store_history=False)
             if run.status in ("ok", "error"):
-                data = read_frame(run.stdout, opener, closer)
-                if data is None:
-                    outcome = Outcome(check.id, "failed", unreadable(), hidden=call.hidden)
-                else:
-                    outcome = judge_all(check, data, cases, hidden=call.hidden)
+                data = wire.read_frame(run.stdout, opener, closer)
+                outcome = wire.judge_safely(check, data, cases, call.hidden)
             else:
                 reason = self.describe(run, graded.number, checking=True, notebook_cut=notebook_cut)
                 self.incident(graded.number, reason)
@@ -278,9 +331,11 @@ class Grading:
                 f"all {tried[False] + tried[True]} cases pass "
                 f"({tried[False]} visible, {tried[True]} hidden)"
             )
-        self.results[graded.grade_id] = self.cell_result(graded, outcome)
+        self.outcomes[graded.grade_id] = outcome
 
     def cell_result(self, graded: GradedCell, outcome: Outcome | None) -> dict:
+        """The cell's row, from its outcome and any incident in its exercise (found at any time:
+        a crash may be traced to an exercise after that exercise was checked)."""
         incident = self.incidents.get(graded.number)
         if incident:
             status, message = "incident", f"{FAIL} {graded.title}: {incident}."
@@ -311,29 +366,29 @@ class Grading:
         self.notes.extend(notes)
         modified = bool(notes)
         kernel.start()
-        self.deadline = time.monotonic() + self.limits.notebook_s
+        self.life_started = time.monotonic()
+        stopped = None
         for step in steps:
             if self.remaining() <= 0:
-                exercise = step.exercise
-                self.incident(
-                    exercise,
+                stopped = (
                     f"the notebook's time limit ({self.limits.notebook_s:g} s) "
-                    f"ran out {self.where(exercise)}",
+                    f"ran out {self.where(step.exercise)}"
                 )
+                self.incident(step.exercise, stopped)
                 break
-            if step.kind == "code":
-                self.run_code(step)
-            else:
-                self.probe(step)
+            try:
+                if step.kind == "code":
+                    self.run_code(step)
+                else:
+                    self.probe(step)
+            except GaveUp as exc:
+                stopped = f"{exc}; grading stopped {self.where(step.exercise)}"
+                self.incident(step.exercise, stopped)
+                break
         for graded in self.plan.graded:
-            if graded.grade_id not in self.results:
-                if graded.number not in self.incidents:
-                    self.incident(
-                        graded.number,
-                        f"not checked: the notebook's time limit "
-                        f"({self.limits.notebook_s:g} s) had run out",
-                    )
-                self.results[graded.grade_id] = self.cell_result(graded, None)
+            if graded.grade_id not in self.outcomes and graded.number not in self.incidents:
+                self.incident(graded.number, f"not checked: {stopped or 'time ran out'}")
+        cells = [self.cell_result(g, self.outcomes.get(g.grade_id)) for g in self.plan.graded]
         reasons = [self.incidents[n] for n in sorted(self.incidents)] + self.loose_incidents
         status = "incidents" if reasons else "modified" if modified else "ok"
         return result_record(
@@ -341,78 +396,16 @@ class Grading:
             self.plan,
             status,
             reasons + self.notes,
-            [self.results[g.grade_id] for g in self.plan.graded],
+            cells,
             kernel_starts=kernel.starts,
+            kernel_seconds=round(self.used, 2),
         )
-
-
-def result_record(
-    job: dict, plan: Plan | None, status: str, reasons: list, cells: list, **extra
-) -> dict:
-    total = sum(c["points"] for c in cells)
-    reason = "; ".join(dict.fromkeys(r for r in reasons if r))
-    return {
-        "learner": job["learner"],
-        "source": job.get("source", ""),
-        "sha256": job["sha256"],
-        "config_key": job["config_key"],
-        "status": status,
-        "reason": reason if len(reason) <= 400 else reason[:397] + "...",
-        "cells": cells,
-        "total": total,
-        "max": plan.max_points if plan else job.get("max_points", 0),
-        "final": status != "error",
-        **extra,
-    }
-
-
-def empty_cells(plan: Plan, message: str) -> list:
-    return [
-        {
-            "grade_id": g.grade_id,
-            "number": g.number,
-            "title": g.title,
-            "kind": g.check.kind,
-            "max_points": g.points,
-            "points": 0,
-            "status": "not-run",
-            "message": message,
-        }
-        for g in plan.graded
-    ]
-
-
-def sandbox_config(job: dict, box: Path) -> dict:
-    """What the sandbox launcher builds for this submission (see sandbox.py)."""
-    import os
-
-    isolation = job["isolation"]
-    paths = [*SYSTEM_PATHS, sys.base_prefix, sys.exec_prefix, sys.prefix, job["site_dir"]]
-    ro_binds: list = []
-    for path in sorted(set(paths), key=len):
-        if not any(path == p or path.startswith(p.rstrip("/") + "/") for p in ro_binds):
-            ro_binds.append(path)
-    limits = job["limits"]
-    as_root = os.geteuid() == 0 and isolation == "namespace"
-    return {
-        "isolation": isolation,
-        "memory_mb": limits["memory_mb"],
-        "file_mb": limits["file_mb"],
-        "tmp_mb": limits["tmp_mb"],
-        "nproc": 256 if as_root else None,
-        "uid": SLOT_UID_BASE + int(job["slot"]) if as_root else None,
-        "conn_dir": str(box / "conn"),
-        "work_dir": str(box / "work"),
-        "notebook": str(box / "submission.ipynb"),
-        "new_root": str(box / "root"),
-        "ro_binds": ro_binds,
-        "hide": job.get("hide", []),
-    }
 
 
 def grade_job(job: dict) -> dict:
     """Grade one submission described by ``job`` (see cli.py); returns the result record."""
     from .plan import read_plan
+    from .report import shown
     from .submissions import Rejected, load_notebook
 
     plan = read_plan(job["solutions"])
@@ -420,23 +413,19 @@ def grade_job(job: dict) -> dict:
     try:
         nb, notes = load_notebook(data)
     except Rejected as exc:
-        return result_record(
-            job, plan, "rejected", [str(exc)], empty_cells(plan, f"{FAIL} not graded: {exc}.")
-        )
+        return rejected(job, plan, str(exc))
     coursekit_meta = nb["metadata"].get("coursekit")
     chapter = coursekit_meta.get("chapter") if isinstance(coursekit_meta, dict) else None
     if chapter is not None and chapter != plan.chapter:
-        reason = f"this is the notebook of {chapter}, not {plan.chapter}"
-        return result_record(
-            job, plan, "rejected", [reason], empty_cells(plan, f"{FAIL} not graded: {reason}.")
-        )
+        if isinstance(chapter, str):
+            return rejected(
+                job, plan, f"this is the notebook of {shown(chapter, 80)}, not {plan.chapter}"
+            )
+        return rejected(job, plan, "its metadata names no chapter (coursekit.chapter is not text)")
     box = Path(tempfile.mkdtemp(prefix="sandbox-", dir=job.get("run_dir")))
     try:
         box.chmod(0o755)
-        (box / "root").mkdir()
-        (box / "work").mkdir()
-        (box / "submission.ipynb").write_bytes(data)
-        config = sandbox_config(job, box)
+        config = write_kernel_world(job, box, data)
         kernel = SandboxedKernel(box, config, job["site_dir"], Limits(**job["limits"]))
         grading = Grading(job, plan, nb, notes)
         try:

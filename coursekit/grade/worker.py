@@ -1,9 +1,16 @@
-"""One submission, one process: ``python -m coursekit.grade.worker JOB.json``.
+"""The grader's worker: ``python -m coursekit.grade.worker --serve`` (or ``JOB.json``).
 
-The grader starts a fresh worker process per submission, so nothing one
-grading leaves behind (a kernel, memory, a broken state) reaches the next.
-The worker writes its result file atomically; a worker that dies leaves no
-file, and the grader records an error that the next run retries.
+With ``--serve`` it reads the paths of job files on standard input, one a
+line, grades each submission and answers ``done`` on standard output once
+its result file is written; the grader keeps one such process per worker
+slot (``-j``), which saves starting Python and importing the grader for
+every submission.  Nothing of one grading reaches the next: each submission
+gets a fresh kernel in a fresh sandbox, and the worker keeps no state of
+its own.  A worker that dies or hangs is replaced by the grader, and the
+submission it was grading gets an error row that the next run retries.
+Each job's messages (a traceback, a kernel that would not start) go to
+the log file the job names.  ``python -m coursekit.grade.worker JOB.json``
+grades one job and exits.
 """
 
 from __future__ import annotations
@@ -27,11 +34,17 @@ def write_atomic(path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    from .runner import grade_job, result_record
+def grade_one(job_path: str) -> None:
+    """Grade the job in ``job_path``; its result file is written whatever happens."""
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    from .report import result_record
+    from .runner import grade_job
 
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(job.get("log_path", os.devnull), "w") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
     started = time.monotonic()
     try:
         result = grade_job(job)
@@ -41,7 +54,26 @@ def main(argv=None) -> int:
             job, None, "error", [f"grader error: {type(exc).__name__}: {exc}"], []
         )
     result["seconds"] = round(time.monotonic() - started, 2)
+    sys.stdout.flush()
+    sys.stderr.flush()
     write_atomic(job["result_path"], json.dumps(result, indent=1, sort_keys=True))
+
+
+def serve() -> None:
+    """Grade the jobs named on standard input, answering ``done`` for each."""
+    answers = os.fdopen(os.dup(1), "w")  # the grader's pipe; fd 1 goes to each job's log
+    for line in sys.stdin:
+        grade_one(line.strip())
+        answers.write("done\n")
+        answers.flush()
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--serve"]:
+        serve()
+    else:
+        grade_one(argv[0])
     return 0
 
 

@@ -6,8 +6,8 @@
 """
 
 from ..engine import backward, grad, trace_backward
+from ..function import Function, FunctionCtx
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck
 
 __all__ = [

@@ -11,8 +11,9 @@ import warnings
 
 import numpy as np
 
+from ..engine import grad
 from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 
 
 class GradcheckError(RuntimeError):
@@ -46,8 +47,6 @@ def _numerical_jacobian(fn, inputs, i, eps):
 
 
 def _analytical_jacobian(fn, inputs, i):
-    from ..engine import grad
-
     outputs = _outputs(fn, inputs)
     x = inputs[i]
     jacobians = []
@@ -59,7 +58,7 @@ def _analytical_jacobian(fn, inputs, i):
             g = grad(
                 out,
                 x,
-                grad_outputs=_seed_tensor(seed.reshape(out._data.shape)),
+                grad_outputs=_wrap(seed.reshape(out._data.shape)),
                 retain_graph=True,
                 allow_unused=True,
             )[0]
@@ -68,12 +67,6 @@ def _analytical_jacobian(fn, inputs, i):
             )
         jacobians.append(np.array(rows).reshape(out._data.size, x._data.size))
     return jacobians
-
-
-def _seed_tensor(array):
-    from ..tensor import _wrap
-
-    return _wrap(array)
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
@@ -99,6 +92,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     return False
                 raise GradcheckError(
                     f"Jacobian mismatch for output {j} with respect to input {i},\n"
-                    f"numerical:{_seed_tensor(n)!r}\nanalytical:{_seed_tensor(a)!r}\n"
+                    f"numerical:{_wrap(n)!r}\nanalytical:{_wrap(a)!r}\n"
                 )
     return True

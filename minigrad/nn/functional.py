@@ -9,6 +9,7 @@ import warnings
 
 import minigrad as mg
 from minigrad.ops import fused
+from minigrad.ops import inplace as inplace_ops
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -48,7 +49,7 @@ def linear(input, weight, bias=None):
 def relu(input, inplace=False):
     """max(0, x) elementwise; inplace=True overwrites `input` (multiplying it by x > 0)."""
     if inplace:
-        return fused.relu_(input)
+        return inplace_ops.relu_(input)
     return mg.relu(input)
 
 
@@ -137,9 +138,6 @@ def mse_loss(input, target, reduction="mean"):
     return fused.mse_loss(input, target, reduction)
 
 
-_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "bool": "Bool", "int64": "Long"}
-
-
 def nll_loss(input, target, reduction="mean"):
     """Negative log likelihood: -input[i, target[i]] for log-probabilities input (N, C).
 
@@ -148,8 +146,9 @@ def nll_loss(input, target, reduction="mean"):
     """
     _check_reduction(reduction)
     if target.dtype != mg.int64:
-        name = _DTYPE_NAMES.get(str(target.dtype).split(".")[-1], str(target.dtype))
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}"
+        )
     classes = input.shape[-1]
     for label in target.reshape(-1).tolist():
         if not 0 <= label < classes:

@@ -10,16 +10,7 @@ from collections import OrderedDict, namedtuple
 
 import minigrad as mg
 from minigrad.nn.parameter import Parameter
-
-
-def _typename(obj):
-    """The name PyTorch's error messages use for a value: 'minigrad.FloatTensor', 'int'..."""
-    if isinstance(obj, mg.Tensor):
-        return f"minigrad.{obj.dtype.legacy_name}"
-    cls = type(obj)
-    if cls.__module__ == "builtins":
-        return cls.__qualname__
-    return f"{cls.__module__}.{cls.__qualname__}"
+from minigrad.optim.optimizer import zero_grads
 
 
 def _addindent(text, spaces):
@@ -85,7 +76,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                    f"cannot assign '{mg.typename(value)}' as parameter '{name}' "
                     "(minigrad.nn.Parameter or None expected)"
                 )
             params[name] = None
@@ -97,14 +88,14 @@ class Module:
         elif modules is not None and name in modules:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as child module '{name}' "
+                    f"cannot assign '{mg.typename(value)}' as child module '{name}' "
                     "(minigrad.nn.Module or None expected)"
                 )
             modules[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, mg.Tensor):
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    f"cannot assign '{mg.typename(value)}' as buffer '{name}' "
                     "(minigrad.Tensor or None expected)"
                 )
             buffers[name] = value
@@ -149,7 +140,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                f"cannot assign '{mg.typename(param)}' object to parameter '{name}' "
                 "(minigrad.nn.Parameter or None required)"
             )
         self._parameters[name] = param
@@ -170,7 +161,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, mg.Tensor):
             raise TypeError(
-                f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                f"cannot assign '{mg.typename(tensor)}' object to buffer '{name}' "
                 "(minigrad Tensor or None required)"
             )
         self._buffers[name] = tensor
@@ -182,7 +173,7 @@ class Module:
     def add_module(self, name, module):
         """Register a child Module under `name` (what attribute assignment does)."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{_typename(module)} is not a Module subclass")
+            raise TypeError(f"{mg.typename(module)} is not a Module subclass")
         if "." in name:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
@@ -317,17 +308,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the .grad of every parameter: to None (default) or to zeros."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                if param.grad.grad_fn is not None:
-                    param.grad.detach_()
-                else:
-                    param.grad.requires_grad_(False)
-                param.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     # ------------------------------------------------------------------
     # saving and loading

@@ -1,10 +1,10 @@
-"""The operations: one module per family, each op's forward and backward side by side.
+"""The operations, each a Function (forward beside backward), one module per family.
 
-- ``common``: what every op shares (type promotion of inputs, making the output,
-  deciding whether to record, and ``unbroadcast``).
+- ``common``: turning what the user passed into an op's inputs (numbers, checks).
 - ``elementwise``: + - * / ** and the unary maths functions.
 - ``reduce``: sum, mean, max, softmax.
-- ``matmul``: mm, matmul, dot, mv.
+- ``matrix``: mm, matmul, dot, mv.
 - ``shape``: view/reshape, transpose, squeeze, indexing, cat, stack, clone.
 - ``inplace``: add_ mul_ ... and ``t[i] = v``: version counters at work.
+- ``fused``: one node where PyTorch records one (linear's addmm, the losses, batch norm).
 """

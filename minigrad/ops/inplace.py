@@ -1,6 +1,7 @@
 """In-place operations: they change a tensor's memory, so they bump its version.
 
-Three rules, all PyTorch's:
+Three rules, all PyTorch's, all kept by ``Function.apply`` for an op with
+``inplace = True``:
 1. Every in-place change adds 1 to the tensor's version counter (shared with
    its views and ``detach()``-ed copies). A backward node that saved the tensor
    compares versions later and refuses to use changed numbers.
@@ -9,319 +10,235 @@ Three rules, all PyTorch's:
    ``no_grad()`` it may: that is how optimizers update parameters.)
 3. A non-leaf changed in place while recording gets a new ``grad_fn`` whose
    input is its old one: the history is rewritten, not lost.
+An in-place op records the same node as its out-of-place twin (``add_`` an
+``AddBackward0``), so it is written as that Function with a new forward.
 """
 
 import numpy as np
 
 from .. import dtypes
-from ..grad_mode import _state
-from ..graph import Node
+from ..function import Op
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap
-from .common import as_tensor_operand, grad_for, meta, scalar_tensor
-from .elementwise import AddBackward0, DivBackward0, MulBackward0, SubBackward0
+from .common import broadcast_error, is_operand
+from .elementwise import Add, Div, Mul, Relu, Sub
+from .shape import Clone, normalize_index
 
 
-def check_inplace(t, *others):
-    """Refuse in-place changes that would make autograd silently wrong."""
-    if t._is_inference and not _state.inference_mode:
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
-            "make a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details."
-        )
-    if not _state.grad_enabled:
-        return
-    if t._grad_fn is None and t._requires_grad:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
-        )
-    base = t._base
-    if base is not None:
-        if base._requires_grad and base._grad_fn is None:
+class AddInplace(Add):
+    """t.add_(other, alpha=1): Add's node and backward, the sum written into t."""
+
+    inplace = True
+
+    def forward(ctx, a, b, alpha=1):
+        ctx.save(alpha=alpha)
+        return np.add(a, b * alpha if alpha != 1 else b, out=a, casting="unsafe")
+
+
+class SubInplace(Sub):
+    """t.sub_(other, alpha=1): Sub's node and backward, written into t."""
+
+    inplace = True
+
+    def forward(ctx, a, b, alpha=1):
+        ctx.save(alpha=alpha)
+        return np.subtract(a, b * alpha if alpha != 1 else b, out=a, casting="unsafe")
+
+
+class MulInplace(Mul):
+    """t.mul_(other): Mul's node and backward; t's old values are saved as a copy."""
+
+    inplace = True
+
+    def forward(ctx, a, b):
+        needs = ctx.needs_input_grad  # a's values before the change, if b needs a gradient
+        ctx.save(self=a.copy() if needs[1] else None, other=b if needs[0] else None)
+        return np.multiply(a, b, out=a, casting="unsafe")
+
+
+class DivInplace(Div):
+    """t.div_(other): Div's node and backward; t's old values are saved as a copy."""
+
+    inplace = True
+
+    def forward(ctx, a, b):
+        ctx.save(self=a.copy() if ctx.needs_input_grad[1] else None, other=b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.divide(a, b, out=a, casting="unsafe")
+
+
+class ReluInplace(Relu):
+    """relu_(t): Relu's node and backward, t overwritten by max(t, 0)."""
+
+    inplace = True
+
+    def forward(ctx, x):
+        np.maximum(x, 0, out=x)
+        ctx.save(result=x)  # an in-place op's input 0 is its result
+        return x
+
+
+class Zero(Op):
+    """After t.zero_(), t's old values no longer matter: their gradient is zero."""
+
+    node_name = "ZeroBackward0"
+    inplace = True
+
+    def forward(ctx, x, value=0):
+        x[...] = value
+        return x
+
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Fill(Zero):
+    """After t.fill_(number), the old values no longer matter either."""
+
+    node_name = "FillBackward2"
+
+
+class FillWithTensor(Zero):
+    """t.fill_(0-d tensor): as fill_(number); PyTorch names this overload apart."""
+
+    node_name = "FillBackward3"
+
+
+class Copy(Op):
+    """t.copy_(src): t's old values are gone (zero gradient); src gets the gradient."""
+
+    node_name = "minigrad::autograd::CopyBackwards"
+    broadcasts = True
+    inplace = True
+
+    def forward(ctx, x, src):
+        try:
+            np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
+        except ValueError:
             raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation."
-            )
-        if base._requires_grad or any(o._requires_grad for o in others):
-            raise NotImplementedError(
-                "minigrad does not support in-place operations on a view of a tensor that "
-                "requires grad while recording (PyTorch rewrites the base tensor's history "
-                "with CopySlices). Use an out-of-place operation, or clone() first."
-            )
+                f"The size of tensor a ({x.shape[-1] if x.ndim else 1}) must match the size of "
+                f"tensor b ({src.shape[-1]}) at non-singleton dimension"
+            ) from None
+        return x
+
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        return grad * 0 if needs[0] else None, grad if needs[1] else None
 
 
+class CopySlices(Op):
+    """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
+
+    node_name = "minigrad::autograd::CopySlices"
+    broadcasts = True
+    inplace = True
+
+    def forward(ctx, x, value, key):
+        ctx.key = key
+        x[key] = value
+        return x
+
+    def backward(ctx, grad):
+        grad_self = None
+        if ctx.needs_input_grad[0]:
+            grad_self = Clone.apply(grad)
+            grad_self[ctx.key] = 0
+        return grad_self, grad[ctx.key] if ctx.needs_input_grad[1] else None
+
+
+# --- what the user calls: PyTorch's checks on the operand, then the Function ---------
 def _operand(other, t):
-    if (
-        other.__class__ is Tensor
-        and other._data.dtype is t._data.dtype
-        and (other._data.shape == t._data.shape)
-    ):
-        return other  # the common case (an optimizer's update): nothing to check
-    other = as_tensor_operand(other)
-    if other is None:
+    """``other`` as a tensor that can be written into ``t``: its shape must broadcast to
+    t's shape, and its dtype be castable to t's (numbers take t's dtype)."""
+    if other.__class__ is Tensor and other._data.dtype is t._data.dtype:
+        if other._data.shape == t._data.shape:
+            return other  # the common case (an optimizer's update): nothing to check
+    if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
         try:
             target = np.broadcast_shapes(t._data.shape, other._data.shape)
         except ValueError:
-            target = None
+            raise broadcast_error(t._data.shape, other._data.shape) from None
         if target != t._data.shape:
-            if target is None:
-                from .common import broadcast_error
-
-                raise broadcast_error(t._data, other._data)
             raise RuntimeError(
-                f"output with shape {list(t._data.shape)} doesn't match the "
-                f"broadcast shape {list(target)}"
+                f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+                f"{list(target)}"
             )
     result = dtypes.result_type(t, other)
-    if not np.can_cast(result.numpy, t._data.dtype, casting="same_kind") or (
-        result.category > t.dtype.category
-    ):
+    if result.category > t.dtype.category:
         raise RuntimeError(
-            f"result type {_short(result)} can't be cast to the desired output "
-            f"type {_short(t.dtype)}"
+            f"result type {result.scalar_name} can't be cast to the desired output type "
+            f"{t.dtype.scalar_name}"
         )
-    if not isinstance(other, Tensor):
-        other = scalar_tensor(other, t.dtype)
-    return other
-
-
-def _short(dt):
-    return {
-        "float32": "Float",
-        "float64": "Double",
-        "int64": "Long",
-        "int32": "Int",
-        "bool": "Bool",
-    }[dt.name]
-
-
-def _bump(t):
-    t._version_counter.value += 1
-
-
-def _rebase(t, node):
-    """Point ``t`` at its new history: the in-place op's node."""
-    t._grad_fn = node
-    t._requires_grad = True
-
-
-def _recording(t, other=None):
-    return (
-        _state.grad_enabled
-        and not _state.inference_mode
-        and (t._requires_grad or (other is not None and other._requires_grad))
-    )
+    return other if isinstance(other, Tensor) else _wrap(np.asarray(other, dtype=t._data.dtype))
 
 
 def add_(t, other, alpha=1):
-    other = _operand(other, t)
-    check_inplace(t, other)
-    node = None
-    if _recording(t, other):
-        node = AddBackward0(t, other)
-        node.alpha, node.meta = alpha, (meta(t), meta(other))
-    o = other._data if alpha == 1 else other._data * alpha
-    np.add(t._data, o, out=t._data, casting="unsafe")
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
+    return AddInplace.apply(t, _operand(other, t), alpha=alpha)
 
 
 def sub_(t, other, alpha=1):
-    other = _operand(other, t)
-    check_inplace(t, other)
-    node = None
-    if _recording(t, other):
-        node = SubBackward0(t, other)
-        node.alpha, node.meta = alpha, (meta(t), meta(other))
-    o = other._data if alpha == 1 else other._data * alpha
-    np.subtract(t._data, o, out=t._data, casting="unsafe")
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
-
-
-def _snapshot(t):
-    """A copy of t's values *before* an in-place change, when backward needs them."""
-    copy = _wrap(t._data.copy())
-    return copy
+    return SubInplace.apply(t, _operand(other, t), alpha=alpha)
 
 
 def mul_(t, other):
-    other = _operand(other, t)
-    check_inplace(t, other)
-    node = None
-    if _recording(t, other):
-        node = MulBackward0(t, other)
-        node.meta = (meta(t), meta(other))
-        if node.needs_grad(0):
-            node.save("other", other)
-        if node.needs_grad(1):
-            node.save("self", _snapshot(t))
-    np.multiply(t._data, other._data, out=t._data, casting="unsafe")
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
+    return MulInplace.apply(t, _operand(other, t))
 
 
 def div_(t, other):
     other = _operand(other, t)
     if not t.dtype.is_floating_point:
         raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {_short(t.dtype)}"
+            f"result type Float can't be cast to the desired output type {t.dtype.scalar_name}"
         )
-    check_inplace(t, other)
-    node = None
-    if _recording(t, other):
-        node = DivBackward0(t, other)
-        node.meta = (meta(t), meta(other))
-        node.save("other", other)
-        if node.needs_grad(1):
-            node.save("self", _snapshot(t))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(t._data, other._data, out=t._data, casting="unsafe")
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
+    return DivInplace.apply(t, other)
 
 
-class ZeroBackward0(Node):
-    """After t.zero_(), t's old values no longer matter: their gradient is zero."""
-
-    def apply(self, grad):
-        return (grad * 0,)
-
-
-class FillBackward2(ZeroBackward0):
-    """After t.fill_(number), the old values no longer matter either."""
-
-
-class FillBackward3(ZeroBackward0):
-    """t.fill_(0-d tensor): as fill_(number); PyTorch names this overload apart."""
-
-
-def zero_(t):
-    check_inplace(t)
-    node = ZeroBackward0(t) if _recording(t) else None
-    t._data[...] = 0
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
+relu_ = ReluInplace.apply  # t becomes max(t, 0); its new history is a ReluBackward0
+zero_ = Zero.apply
 
 
 def fill_(t, value):
-    node_class = FillBackward2
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(
-                f"fill_ only supports 0-dimension value tensor but got tensor "
-                f"with {value.ndim} dimensions."
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
             )
-        value, node_class = value.item(), FillBackward3
-    check_inplace(t)
-    node = node_class(t) if _recording(t) else None
-    t._data[...] = value
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
-
-
-class CopyBackwards(Node):
-    """t.copy_(src): t's old values are gone (zero gradient); src gets the gradient."""
-
-    def name(self):
-        return "minigrad::autograd::CopyBackwards"
-
-    def apply(self, grad):
-        grad_src = grad_for(grad, self.meta) if self.needs_grad(1) else None
-        return (grad * 0 if self.needs_grad(0) else None), grad_src
+        return FillWithTensor.apply(t, value=value.item())
+    return Fill.apply(t, value=value)
 
 
 def copy_(t, src):
     if not isinstance(src, Tensor):
-        src = scalar_tensor(src, t.dtype)
-    check_inplace(t, src)
-    node = None
-    if _recording(t, src):
-        node = CopyBackwards(t, src)
-        node.meta = meta(src)
-    try:
-        np.copyto(t._data, np.broadcast_to(src._data, t._data.shape), casting="unsafe")
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({t._data.shape[-1] if t.ndim else 1}) must "
-            f"match the size of tensor b ({src._data.shape[-1]}) at "
-            "non-singleton dimension"
-        ) from None
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
-    return t
-
-
-class CopySlices(Node):
-    """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
-
-    def name(self):
-        return "minigrad::autograd::CopySlices"
-
-    def apply(self, grad):
-        from .shape import getitem
-
-        grad_t = grad_v = None
-        if self.needs_grad(0):
-            g = grad._data.copy()
-            g[self.key] = 0
-            grad_t = _wrap(g)
-        if self.needs_grad(1):
-            grad_v = grad_for(getitem(grad, self.key), self.meta)
-        return grad_t, grad_v
+        src = _wrap(np.asarray(src, dtype=t._data.dtype))
+    return Copy.apply(t, src)
 
 
 def setitem(t, key, value):
-    from .shape import normalize_index
-
     key = normalize_index(key)
     if not isinstance(value, Tensor):
-        value = as_tensor_operand(value)
-        if value is None:
+        if not is_operand(value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
-        value = scalar_tensor(value, t.dtype)
-    if t._grad_fn is None and t._requires_grad and _state.grad_enabled:
+        value = _wrap(np.asarray(value, dtype=t._data.dtype))
+    if t._grad_fn is None and t._requires_grad and is_grad_enabled():
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
         )
-    check_inplace(t, value)
-    node = None
-    if _recording(t, value):
-        node = CopySlices(t, value)
-        node.key, node.meta = key, meta(value)
     target = t._data[key].shape
     try:
         np.broadcast_shapes(value._data.shape, target)
     except ValueError:
         raise RuntimeError(
-            f"The expanded size of the tensor ({target[-1] if target else 1}) "
-            f"must match the existing size ({value._data.shape[-1]}) at "
-            f"non-singleton dimension {len(target) - 1}.  Target sizes: "
-            f"{list(target)}.  Tensor sizes: {list(value._data.shape)}"
+            f"The expanded size of the tensor ({target[-1] if target else 1}) must match the "
+            f"existing size ({value._data.shape[-1]}) at non-singleton dimension "
+            f"{len(target) - 1}.  Target sizes: {list(target)}.  Tensor sizes: "
+            f"{list(value._data.shape)}"
         ) from None
-    t._data[key] = value._data
-    _bump(t)
-    if node is not None:
-        _rebase(t, node)
+    CopySlices.apply(t, value, key=key)
 
 
-def accumulate_grad_(grad, new):
-    """``grad += new`` for gradient accumulation (no autograd checks; bumps the version)."""
-    np.add(grad._data, new._data, out=grad._data, casting="unsafe")
-    _bump(grad)
-    return grad
+def bump_version(t):
+    """What every in-place change does: one more on the tensor's version counter."""
+    t._version_counter.value += 1

@@ -11,236 +11,221 @@ import warnings
 
 import numpy as np
 
-from ..graph import Node
-from .common import float_data, is_recording, output
-from .shape import scatter_along
+from ..function import Op
+from ..tensor import _wrap
+from .common import as_float, dim_index
+from .elementwise import Exp
+from .shape import Expand, IndexPut, Unsqueeze
 
 
-def _normalize_dims(dim, ndim):
-    """``dim`` as a sorted tuple of non-negative axes, or None for "all"."""
+def _dims(dim, ndim):
+    """``dim`` as a sorted tuple of non-negative dimensions, or None for "all"."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    if not dims:
-        return None  # dim=() reduces over every dim, as in PyTorch
-    top = builtins.max(ndim, 1)
-    out = []
-    for d in dims:
-        if not -top <= d < top:
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of "
-                f"[{-top}, {top - 1}], but got {d})"
-            )
-        out.append(d % top)
-    return tuple(sorted(out))
+    dims = tuple(sorted(dim_index(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim)))
+    return dims or None  # dim=() reduces over every dim, as in PyTorch
 
 
-def _expand_back(grad, shape, dims, keepdim):
-    """Undo a reduction's shape change: re-insert reduced dims, then broadcast."""
+def _spread(grad, shape, dims, keepdim):
+    """Undo a reduction's shape change: put the reduced dims back, then broadcast."""
     if dims is not None and not keepdim:
         for d in dims:
-            grad = grad.unsqueeze(d)
-    return grad.expand(shape)
+            grad = Unsqueeze.apply(grad, dim=d)
+    return Expand.apply(grad, shape=shape)
 
 
-class SumBackward0(Node):
+class Sum(Op):
     """sum of all elements: every element gets the whole gradient."""
 
-    def apply(self, grad):
-        return (grad.expand(self.shape),)
+    node_name = "SumBackward0"
+
+    def forward(ctx, x, dims=None, keepdim=False, dtype=None):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        if dtype is None and x.dtype.kind in "biu":
+            dtype = np.int64  # sums of integers are int64, as in PyTorch
+        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim and dims is not None, dtype=dtype))
+
+    def backward(ctx, grad):
+        return _spread(grad, ctx.shape, ctx.dims, ctx.keepdim)
 
 
-class SumBackward1(Node):
+class SumDim(Sum):
     """sum over ``dim``: each element gets the gradient of the sum it was part of."""
 
-    def apply(self, grad):
-        return (_expand_back(grad, self.shape, self.dims, self.keepdim),)
+    node_name = "SumBackward1"
 
 
-def sum(t, dim=None, keepdim=False, dtype=None):
-    data = t._data
-    dims = _normalize_dims(dim, data.ndim)
-    out_dtype = (
-        dtype.numpy if dtype is not None else (np.int64 if data.dtype.kind in "biu" else data.dtype)
-    )
-    if data.ndim == 0:
-        axes = None
-    else:
-        axes = dims
-    out = np.asarray(
-        np.sum(data, axis=axes, keepdims=keepdim and axes is not None, dtype=out_dtype)
-    )
-    if not is_recording(t):
-        return output(out)
-    if dims is None:
-        node = SumBackward0(t)
-    else:
-        node = SumBackward1(t)
-        node.dims, node.keepdim = dims if data.ndim else None, keepdim
-    node.shape = data.shape
-    return output(out, node)
+class Mean(Op):
+    """mean of all elements: each element gets gradient / count."""
+
+    node_name = "MeanBackward0"
+
+    def forward(ctx, x, dims=None, keepdim=False):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
+            out = np.asarray(np.mean(x, axis=dims, keepdims=keepdim and dims is not None))
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.count = x.size // builtins.max(out.size, 1) if x.size else 0
+        return out.astype(x.dtype, copy=False)
+
+    def backward(ctx, grad):
+        return _spread(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
 
 
-class MeanBackward0(Node):
-    """mean of all elements: each gets gradient / count."""
-
-    def apply(self, grad):
-        return ((grad / self.count).expand(self.shape),)
+class MeanDim(Mean):
+    node_name = "MeanBackward1"
 
 
-class MeanBackward1(Node):
-    def apply(self, grad):
-        return (_expand_back(grad / self.count, self.shape, self.dims, self.keepdim),)
+def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+    """``axis`` and ``keepdims`` are numpy's names for ``dim`` and ``keepdim``; PyTorch
+    accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
+    dim = axis if axis is not None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    dims = _dims(dim, input.ndim) if input.ndim else _dims(dim, 0) and None
+    function = Sum if dim is None else SumDim
+    return function.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
-def mean(t, dim=None, keepdim=False):
-    data = t._data
-    if data.dtype.kind not in "fc":
+def mean(input, dim=None, keepdim=False):
+    if input._data.dtype.kind not in "fc":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {t.dtype.legacy_name[:-6]}"
+            f"point or complex dtype. Got: {input.dtype.scalar_name}"
         )
-    dims = _normalize_dims(dim, data.ndim)
-    axes = None if data.ndim == 0 else dims
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
-        out = np.asarray(
-            np.mean(data, axis=axes, keepdims=keepdim and axes is not None), dtype=data.dtype
-        )
-    if not is_recording(t):
-        return output(out)
-    count = data.size // builtins.max(out.size, 1) if data.size else 0
-    if dims is None:
-        node = MeanBackward0(t)
-    else:
-        node = MeanBackward1(t)
-        node.dims, node.keepdim = dims if data.ndim else None, keepdim
-    node.shape, node.count = data.shape, count
-    return output(out, node)
+    dims = _dims(dim, input.ndim) if input.ndim else _dims(dim, 0) and None
+    return (Mean if dim is None else MeanDim).apply(input, dims=dims, keepdim=keepdim)
+
+
+class MaxAll(Op):
+    """max of all elements: the gradient is shared evenly by the elements equal to it."""
+
+    node_name = "MaxBackward1"
+
+    def forward(ctx, x, pick):
+        result = np.asarray(pick(x))
+        ctx.save(self=x, result=result)
+        return result
+
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        mask = x == result
+        return grad * mask / int(mask.sum())
+
+
+class MinAll(MaxAll):
+    node_name = "MinBackward1"
+
+
+class MaxDim(Op):
+    """max over a dim: the gradient goes to the position that ``indices`` names."""
+
+    node_name = "MaxBackward0"
+
+    def forward(ctx, x, dim, keepdim, pick, arg):
+        indices = np.asarray(arg(x, axis=dim, keepdims=keepdim), dtype=np.int64)
+        ctx.save(indices=indices)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        return np.asarray(pick(x, axis=dim, keepdims=keepdim)), indices
+
+    def backward(ctx, grad):
+        indices = np.asarray(ctx.saved_tensors[0])
+        if not ctx.keepdim:
+            grad = Unsqueeze.apply(grad, dim=ctx.dim)
+            indices = np.expand_dims(indices, ctx.dim)
+        places = list(np.indices(indices.shape, sparse=True))
+        places[ctx.dim] = indices
+        return IndexPut.apply(grad, shape=ctx.shape, key=tuple(places))
+
+
+class MinDim(MaxDim):
+    node_name = "MinBackward0"
 
 
 max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
 
 
-class MaxBackward1(Node):
-    """max of all elements: the gradient is shared evenly by the elements equal to the max."""
-
-    def apply(self, grad):
-        x, result = self.saved("self"), self.saved("result")
-        mask = x == result
-        return (grad * mask / mask.sum(),)
-
-
-class MaxBackward0(Node):
-    """max over a dim: the gradient goes to the position that ``indices`` names."""
-
-    def apply(self, grad):
-        return (scatter_along(grad, self.saved("indices"), self.shape, self.dim, self.keepdim),)
-
-
-class MinBackward1(MaxBackward1):
-    """min of all elements: same rule as max."""
-
-
-class MinBackward0(MaxBackward0):
-    """min over a dim: same rule as max."""
-
-
-def _reduce_extreme(t, dim, keepdim, pick, arg, result_type, name):
-    whole_node, dim_node = (
-        (MaxBackward1, MaxBackward0) if name == "max" else (MinBackward1, MinBackward0)
-    )
-    data = t._data
+def _extreme(input, dim, keepdim, name):
+    pick, arg = (np.max, np.argmax) if name == "max" else (np.min, np.argmin)
     if dim is None:
-        if data.size == 0:
+        if input._data.size == 0:
             raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() "
-                "== 0. Specify the reduction dim with the 'dim' argument."
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
             )
-        out = np.asarray(pick(data))
-        if not is_recording(t):
-            return output(out)
-        node = whole_node(t)
-        node.save("self", t)
-        result = output(out, node)
-        node.save("result", result, is_output=True)
-        return result
-    d = _normalize_dims(dim, data.ndim)[0]
-    axis = d if data.ndim else None
-    indices = np.asarray(arg(data, axis=axis, keepdims=keepdim), dtype=np.int64)
-    values = np.asarray(pick(data, axis=axis, keepdims=keepdim))
-    index_tensor = output(indices)
-    if not is_recording(t):
-        return result_type(output(values), index_tensor)
-    node = dim_node(t)
-    node.shape, node.dim, node.keepdim = data.shape, axis, keepdim
-    node.save("indices", index_tensor)
-    return result_type(output(values, node), index_tensor)
+        return (MaxAll if name == "max" else MinAll).apply(input, pick=pick)
+    d = dim_index(dim, input.ndim)
+    function = MaxDim if name == "max" else MinDim
+    axis = d if input.ndim else None
+    values, indices = function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg)
+    return (max_result if name == "max" else min_result)(values, indices)
 
 
-def max(t, dim=None, keepdim=False):
-    return _reduce_extreme(t, dim, keepdim, np.max, np.argmax, max_result, "max")
+def max(input, dim=None, keepdim=False):
+    return _extreme(input, dim, keepdim, "max")
 
 
-def min(t, dim=None, keepdim=False):
-    return _reduce_extreme(t, dim, keepdim, np.min, np.argmin, min_result, "min")
+def min(input, dim=None, keepdim=False):
+    return _extreme(input, dim, keepdim, "min")
 
 
-def argmax(t, dim=None, keepdim=False):
-    data = t._data
-    if dim is None:
-        return output(np.asarray(np.argmax(data), dtype=np.int64))
-    d = _normalize_dims(dim, data.ndim)[0]
-    return output(np.asarray(np.argmax(data, axis=d, keepdims=keepdim), dtype=np.int64))
+def argmax(input, dim=None, keepdim=False):
+    axis = None if dim is None else dim_index(dim, input.ndim)
+    keep = keepdim and axis is not None
+    return _wrap(np.asarray(np.argmax(input._data, axis=axis, keepdims=keep), dtype=np.int64))
 
 
-class SoftmaxBackward0(Node):
+def all(input, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.all(input._data, axis=dim, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.any(input._data, axis=dim, keepdims=keepdim)))
+
+
+class Softmax(Op):
     """For s = softmax(x): grad_x = s * (grad - sum(grad * s)) along the dim."""
 
-    def apply(self, grad):
-        s = self.saved("result")
-        return (s * (grad - (grad * s).sum(dim=self.dim, keepdim=True)),)
+    node_name = "SoftmaxBackward0"
+
+    def forward(ctx, x, dim):
+        e = np.exp(_shifted(x, dim))
+        result = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save(result=result)
+        ctx.dim = dim
+        return result
+
+    def backward(ctx, grad):
+        (s,) = ctx.saved_tensors
+        return s * (grad - (grad * s).sum(axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmaxBackward0(Node):
+class LogSoftmax(Op):
     """For y = log_softmax(x): grad_x = grad - softmax(x) * sum(grad) along the dim."""
 
-    def apply(self, grad):
-        y = self.saved("result")
-        return (grad - y.exp() * grad.sum(dim=self.dim, keepdim=True),)
+    node_name = "LogSoftmaxBackward0"
+
+    def forward(ctx, x, dim):
+        z = _shifted(x, dim)
+        result = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
+        ctx.save(result=result)
+        ctx.dim = dim
+        return result
+
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad - Exp.apply(y) * grad.sum(axis=ctx.dim, keepdims=True)
 
 
-def _shifted(t, dim):
-    x = float_data(t)
+def _shifted(x, dim):
+    x = as_float(x)
     # Subtracting the max changes nothing mathematically and keeps exp from overflowing.
     return x - np.max(x, axis=dim, keepdims=True) if x.size else x
 
 
-def softmax(t, dim):
-    d = _normalize_dims(dim, t._data.ndim)[0]
-    axis = d if t._data.ndim else None
-    z = _shifted(t, axis)
-    e = np.exp(z)
-    out = e / np.sum(e, axis=axis, keepdims=True)
-    if not is_recording(t):
-        return output(out)
-    node = SoftmaxBackward0(t)
-    node.dim = axis
-    result = output(out, node)
-    node.save("result", result, is_output=True)
-    return result
+def softmax(input, dim):
+    return Softmax.apply(input, dim=dim_index(dim, input.ndim) if input.ndim else None)
 
 
-def log_softmax(t, dim):
-    d = _normalize_dims(dim, t._data.ndim)[0]
-    axis = d if t._data.ndim else None
-    z = _shifted(t, axis)
-    out = z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
-    if not is_recording(t):
-        return output(out)
-    node = LogSoftmaxBackward0(t)
-    node.dim = axis
-    result = output(out, node)
-    node.save("result", result, is_output=True)
-    return result
+def log_softmax(input, dim):
+    return LogSoftmax.apply(input, dim=dim_index(dim, input.ndim) if input.ndim else None)

@@ -5,14 +5,20 @@ from collections import defaultdict
 import minigrad as mg
 
 
-def _typename(obj):
-    """The name PyTorch's error messages use for a value: 'minigrad.FloatTensor', 'int'..."""
-    if isinstance(obj, mg.Tensor):
-        return f"minigrad.{obj.dtype.legacy_name}"
-    cls = type(obj)
-    if cls.__module__ == "builtins":
-        return cls.__qualname__
-    return f"{cls.__module__}.{cls.__qualname__}"
+def zero_grads(params, set_to_none=True):
+    """What ``zero_grad`` does to each parameter's ``.grad``: drop it (None), or
+    fill it with zeros in place, cut from any graph it had (create_graph=True)."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            if param.grad.grad_fn is not None:
+                param.grad.detach_()
+            else:
+                param.grad.requires_grad_(False)
+            param.grad.zero_()
 
 
 class Optimizer:
@@ -29,7 +35,7 @@ class Optimizer:
         if isinstance(params, mg.Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors "
-                "or dicts, but got " + _typename(params)
+                "or dicts, but got " + mg.typename(params)
             )
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -44,7 +50,7 @@ class Optimizer:
     def add_param_group(self, param_group):
         """Add a dict {'params': [...], **hyperparameters}; missing ones come from defaults."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+            raise TypeError(f"param_group must be a dict, but got {mg.typename(param_group)}")
         params = param_group["params"]
         if isinstance(params, mg.Tensor):
             params = [params]
@@ -58,7 +64,7 @@ class Optimizer:
             if not isinstance(param, mg.Tensor):
                 raise TypeError(
                     "optimizer can only optimize Tensors, but one of the params is "
-                    + _typename(param)
+                    + mg.typename(param)
                 )
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
@@ -77,17 +83,7 @@ class Optimizer:
         sum of all gradients so far.
         """
         for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    if param.grad.grad_fn is not None:
-                        param.grad.detach_()
-                    else:
-                        param.grad.requires_grad_(False)
-                    param.grad.zero_()
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a .grad, by the subclass's rule.

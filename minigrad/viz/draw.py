@@ -199,6 +199,7 @@ def draw_graph_data(
     title: str | None = None,
     legend: bool = True,
     v_gap: float | None = None,
+    max_size: tuple[float, float] = (MAX_WIDTH_IN, MAX_HEIGHT_IN),
 ):
     """Draw an already built :class:`GraphData`; return the Figure.
 
@@ -207,13 +208,15 @@ def draw_graph_data(
     (the backward stepper writes gradients there); labels whose key is in
     ``emphasize`` are drawn strong, the others faded. Arrows that join the
     same two boxes (``b * b``) share one label, a line per slot. Rows are
-    spaced to fit the tallest label, or by ``v_gap`` em if given.
+    spaced to fit the tallest label, or by ``v_gap`` em if given. A new
+    figure's font is scaled so that it fits ``max_size`` (width, height in
+    inches), but never below ``MIN_FONT_PT``.
     """
     pair_labels = merged_edge_labels(graph, edge_labels or {}, emphasize)
     if v_gap is None:
         v_gap = gap_for_labels(pair_labels.values())
     layout, placed = layout_graph(graph, v_gap)
-    picture = _Picture(graph, layout, title, legend, placed, ax)
+    picture = _Picture(graph, layout, title, legend, placed, ax, max_size)
     picture.draw_boxes(set(highlight or []))
     picture.draw_arrows(placed, pair_labels)
     picture.draw_saved_curves(placed)
@@ -228,7 +231,7 @@ class _Picture:
     sets the scale, so text and boxes always fit each other.
     """
 
-    def __init__(self, graph, layout, title, legend, placed, ax):
+    def __init__(self, graph, layout, title, legend, placed, ax, max_size):
         import matplotlib.pyplot as plt
 
         self.graph, self.layout, self.title = graph, layout, title
@@ -247,7 +250,7 @@ class _Picture:
         self.left = MARGIN + (width - layout.width) / 2
 
         if ax is None:
-            fs = min(MAX_WIDTH_IN * 72 / self.total_w, MAX_HEIGHT_IN * 72 / self.total_h)
+            fs = min(max_size[0] * 72 / self.total_w, max_size[1] * 72 / self.total_h)
             self.fs = max(min(fs, MAX_FONT_PT), MIN_FONT_PT)
             size = (self.total_w * self.fs / 72, self.total_h * self.fs / 72)
             self.fig = plt.figure(figsize=size)
@@ -383,6 +386,10 @@ class _Picture:
                 # passes through the midpoint of its ends at t = 1/2).
                 (x0, y0), (x1, y1) = points[gap], points[gap + 1]
                 labels.append([(x0 + x1) / 2, (y0 + y1) / 2, *label])
+        self.draw_labels(labels)
+
+    def draw_labels(self, labels) -> None:
+        """The arrows' labels, spread so that none covers another."""
         for x, y, text, strong in spread_labels(labels, LABEL_SCALE, self.total_w):
             color = LABEL_COLOR if strong else FADED_LABEL_COLOR
             self.ax.text(

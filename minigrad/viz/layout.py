@@ -246,15 +246,7 @@ def layered_layout(
     x = _assign_x(rows, short_edges, widths)
     _straighten([chain[1:-1] for chain in chains], [chain[-1] for chain in chains], rows, x, widths)
 
-    y, top, spans = {}, 0.0, {}
-    for row in rows:
-        height = max((sizes[n][1] for n in row if n in sizes), default=0.0)
-        for n in row:
-            # Boxes hang from the top of their row: every arrow coming in
-            # ends on the same line, above any taller box beside it.
-            y[n] = top + (sizes[n][1] / 2 if n in sizes else height / 2)
-            spans[n] = (top, top + height)
-        top += height + v_gap
+    y, spans, top = _row_heights(rows, sizes, v_gap)
     left = min((x[n] - widths[n] / 2 for n in x), default=0.0)
     right = max((x[n] + widths[n] / 2 for n in x), default=0.0)
     for n in x:
@@ -279,6 +271,20 @@ def layered_layout(
         dummies=dummies,
         row_bottom={n: spans[n][1] for n in ids},
     )
+
+
+def _row_heights(rows, sizes, v_gap):
+    """Each box's y, each row's span (top, bottom), and the y below the last row."""
+    y, top, spans = {}, 0.0, {}
+    for row in rows:
+        height = max((sizes[n][1] for n in row if n in sizes), default=0.0)
+        for n in row:
+            # Boxes hang from the top of their row: every arrow coming in
+            # ends on the same line, above any taller box beside it.
+            y[n] = top + (sizes[n][1] / 2 if n in sizes else height / 2)
+            spans[n] = (top, top + height)
+        top += height + v_gap
+    return y, spans, top
 
 
 def _first_seen_order(ids: list[str], chains: list[list[str]]) -> list[str]:

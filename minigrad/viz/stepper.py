@@ -10,19 +10,23 @@ before running it: that is why a node runs only once.
 ``backward_steps`` records those steps as plain data; ``BackwardStepper`` is
 an ipywidgets widget that replays them on the picture of the graph. Both run
 one real backward pass (with ``retain_graph=True``), so the leaves' ``.grad``
-accumulate exactly as after ``z.backward(retain_graph=True)``.
+accumulate exactly as after ``z.backward(retain_graph=True)``. Both number
+the steps the same way: step 1 is the first node backward runs, and the
+widget's "Step 3 of 6" is the step whose ``index`` is 3.
 """
 
 from __future__ import annotations
 
 import html
+import io
 from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine import trace_backward
 from .draw import draw_graph_data, gap_for_labels, merged_edge_labels
-from .graph import GraphData, build_graph
-from .labels import is_tensor, nested_lines, node_name
+from .graph import ROLE_COLORS, ROLE_DESCRIPTIONS, GraphData, build_graph
+from .labels import is_tensor, nested_lines, node_name, shape_text
 
 # What minigrad.engine.trace_backward returns for each node it ran.
 Step = namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -42,11 +46,17 @@ class InputGrad:
 class BackwardStep:
     """One node run by backward, as plain data (values as nested lists)."""
 
-    index: int
+    index: int  # 1 for the first node backward runs, as the stepper counts
     node: str  # name(), e.g. 'MmBackward0'
     node_id: str | None  # the node's box in the graph
     grad_output: Any  # the gradient flowing into the node
     grad_inputs: list[InputGrad]  # what flows out, one per next_functions entry
+    leaf: str | None = None  # for AccumulateGrad: the leaf whose .grad it adds into
+
+    @property
+    def title(self) -> str:
+        """How the step is named: 'MulBackward0', or 'AccumulateGrad (a)'."""
+        return self.node if self.leaf is None else f"{self.node} ({self.leaf})"
 
 
 def _values(grad: Any) -> Any:
@@ -95,8 +105,6 @@ def trace(tensor: Any, gradient: Any = None) -> list[Step]:
         raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if type(tensor).__module__.split(".")[0] == "torch":
         return _trace_torch(tensor, gradient)
-    from minigrad.engine import trace_backward
-
     return list(trace_backward(tensor, gradient=gradient, retain_graph=True))
 
 
@@ -121,16 +129,28 @@ def steps_with_graph(
     """The graph (taken before backward runs) and the steps, matched to its boxes."""
     graph = build_graph(tensor, names, show_grads=False)
     steps = []
-    for i, step in enumerate(trace(tensor, gradient)):
+    for number, step in enumerate(trace(tensor, gradient), start=1):
         box = graph.find(step.node)
         inputs = []
         for slot, (nxt, _) in enumerate(step.node.next_functions):
             grad = step.grad_inputs[slot] if slot < len(step.grad_inputs) else None
             target, target_id = _target(graph, nxt)
             inputs.append(InputGrad(slot, target, target_id, _values(grad)))
+        leaf = None
+        if box is not None:
+            leaf = next(
+                (graph.by_id[e.dst].title for e in graph.edges
+                 if e.src == box.id and e.kind == "variable"),
+                None,
+            )  # fmt: skip
         steps.append(
             BackwardStep(
-                i, node_name(step.node), box.id if box else None, _values(step.grad_output), inputs
+                number,
+                node_name(step.node),
+                box.id if box else None,
+                _values(step.grad_output),
+                inputs,
+                leaf,
             )
         )
     return graph, steps
@@ -142,8 +162,9 @@ def backward_steps(
     """The steps of ``tensor.backward(gradient)``, in the order the engine ran them.
 
     Each step says which node ran, the gradient that flowed into it, and the
-    gradient it sent to each of its inputs. This runs a real backward pass:
-    the leaves' ``.grad`` accumulate, and the graph is kept (retain_graph).
+    gradient it sent to each of its inputs; ``index`` counts from 1. This runs
+    a real backward pass: the leaves' ``.grad`` accumulate, and the graph is
+    kept (retain_graph).
     """
     return steps_with_graph(tensor, names, gradient)[1]
 
@@ -153,21 +174,42 @@ def _text(values: Any) -> str:
     return "None" if values is None else "\n".join(nested_lines(values))
 
 
+# The widget must fit a laptop screen (about 1366x768 or 1280x800, less the
+# browser's and JupyterLab's bars) with its buttons and the running node in view
+# together: the picture gets at most this many pixels of height, and the
+# buttons and the text sit beside it, not above or below.
+PICTURE_HEIGHT_PX = 460
+PICTURE_WIDTH_PX = 520
+SCREEN_DPI = 100  # pixels per inch of the picture as shown
+SHARPNESS = 2  # the PNG has this many pixels per shown pixel (crisp on fine screens)
+
+
 class BackwardStepper:
     """A widget that replays backward on the graph, one node per click.
 
     Buttons Next / Back / Reset move through the steps; the picture outlines
     the node that runs and writes on each arrow the gradient it carried;
-    the text under it lists the gradient flowing in and what goes to each
-    input. ``position`` counts the steps taken (0: backward not started).
+    the text beside it lists the gradient flowing in and what goes to each
+    input. ``position`` counts the steps taken (0: backward not started), so
+    after ``go(3)`` the widget shows the step whose ``index`` is 3.
     Create it, then display it (last line of a cell); the whole backward pass
     runs once, when it is created.
+
+    To fit a laptop screen, the picture is compact: the leaves and the output
+    get a box of one line; results in between are not drawn as boxes (the
+    gradient with respect to a result is what the arrow into its node carries).
     """
 
     def __init__(self, tensor: Any, names: dict[str, Any] | None = None, gradient: Any = None):
         import ipywidgets as widgets
 
+        # Boxes only for the output and for leaves (names of results in between
+        # would add a row each).
+        names = {name: t for name, t in (names or {}).items() if t is tensor or t.grad_fn is None}
         self.graph, self.steps = steps_with_graph(tensor, names, gradient)
+        for box in self.graph.nodes:
+            if box.kind == "tensor":
+                box.lines = [f"{box.title} {shape_text(box.obj)}"]
         self.figure = None
         # Rows spaced for the labels of the last step, so the picture does
         # not jump while the learner clicks through.
@@ -178,18 +220,23 @@ class BackwardStepper:
         self.next_button = widgets.Button(description="Next", icon="step-forward")
         self.back_button = widgets.Button(description="Back", icon="step-backward")
         self.reset_button = widgets.Button(description="Reset", icon="undo")
+        for button in (self.next_button, self.back_button, self.reset_button):
+            button.layout = widgets.Layout(width="90px")
         self.next_button.on_click(lambda _: self.go(self.position + 1))
         self.back_button.on_click(lambda _: self.go(self.position - 1))
         self.reset_button.on_click(lambda _: self.go(0))
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
-        self.widget = widgets.VBox(
+        self.legend = widgets.HTML(self.legend_html())
+        controls = widgets.VBox(
             [
                 widgets.HBox([self.back_button, self.next_button, self.reset_button]),
                 self.status,
-                self.image,
-            ]
+                self.legend,
+            ],
+            layout=widgets.Layout(margin="0 16px 0 0", min_width="300px"),
         )
+        self.widget = widgets.HBox([controls, self.image])
         self.render()
 
     @property
@@ -220,7 +267,9 @@ class BackwardStepper:
                     latest.add(key)
             for e in self.graph.edges:  # AccumulateGrad writes into the leaf's .grad
                 if e.src == step.node_id and e.kind == "variable":
-                    labels[(e.src, e.dst, e.slot)] = "grad +=\n" + _text(step.grad_output)
+                    labels[(e.src, e.dst, e.slot)] = "grad += " + _text(step.grad_output).replace(
+                        "\n", "\n" + " " * len("grad += ")
+                    )
                     latest.add((e.src, e.dst, e.slot))
         if self.position == 0:
             latest = set(labels)
@@ -243,8 +292,10 @@ class BackwardStepper:
             )
             or "<tr><td colspan=3>(no inputs: this node ends the walk)</td></tr>"
         )
+        if step.leaf is not None:
+            rows = f"<tr><td colspan=3>added into the .grad of {html.escape(step.leaf)}</td></tr>"
         return (
-            f"<b>Step {self.position} of {n}: {html.escape(step.node)}</b><br>"
+            f"<b>Step {step.index} of {n}: {html.escape(step.title)}</b><br>"
             f"gradient flowing in:<pre style='margin:0'>{html.escape(_text(step.grad_output))}"
             "</pre><table><tr><th>input</th><th>goes to</th><th>gradient sent</th></tr>"
             f"{rows}</table>"
@@ -252,27 +303,36 @@ class BackwardStepper:
 
     def render(self) -> None:
         """Redraw the picture and the text for the current position."""
-        import io
-
         step = self.current
-        title = f"step {self.position} of {len(self.steps)}"
-        if step is not None:
-            title += f": {step.node} runs"
         labels, latest = self.edge_labels()
         self.figure = draw_graph_data(
             self.graph,
             highlight=[step.node_id] if step and step.node_id else [],
             edge_labels=labels,
             emphasize=latest,
-            title=title,
+            legend=False,  # the legend, and which step this is, are text beside it
             v_gap=self.v_gap,
+            max_size=(PICTURE_WIDTH_PX / SCREEN_DPI, PICTURE_HEIGHT_PX / SCREEN_DPI),
         )
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=100)
+        self.figure.savefig(buffer, format="png", dpi=SCREEN_DPI * SHARPNESS)
         self.image.value = buffer.getvalue()
+        width, height = self.figure.get_size_inches() * SCREEN_DPI
+        self.image.layout.width = f"{round(width)}px"
+        self.image.layout.height = f"{round(height)}px"
         self.status.value = self.status_html()
         self.back_button.disabled = self.position == 0
         self.next_button.disabled = self.position == len(self.steps)
+
+    def legend_html(self) -> str:
+        """The colours of the boxes in the picture, as text beside it."""
+        roles = [r for r in ROLE_COLORS if any(n.role == r for n in self.graph.nodes)]
+        swatch = (
+            "<span style='display:inline-block;width:12px;height:12px;background:{};"
+            "border:1px solid #555;margin-right:6px;vertical-align:middle'></span>{}"
+        )
+        items = [swatch.format(ROLE_COLORS[r], html.escape(ROLE_DESCRIPTIONS[r])) for r in roles]
+        return "<div style='font-size:90%;margin-top:8px'>" + "<br>".join(items) + "</div>"
 
     def _repr_mimebundle_(self, **kwargs):
         # Displaying the stepper displays its widget.

@@ -47,10 +47,8 @@ answer_a_grad = None
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch01.graph_names")
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s004-requires-grad-flows"]
 # ## Exercise 2 (predict): who requires grad?
-#
-# (seed item: s004-requires-grad-flows)
 #
 # ```python
 # w = mg.Scalar(0.5, requires_grad=True)
@@ -151,10 +149,8 @@ check("ch01.scalar_sin")
 check("ch01.scalar_sin", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex5-text"
+# %% [markdown] id="ex5-text" tags=["seed:s001-graph-dag"]
 # ## Exercise 5 (implement): how many nodes?
-#
-# (seed item: s001-graph-dag)
 #
 # The forward pass records a graph: one node per operation, plus one `AccumulateGrad`
 # node per leaf that requires grad. A value used twice is **one** node with two arrows

@@ -39,10 +39,8 @@ answer_b_grad = 16.0  # d + dL/dc = 10 + 6
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch02.chain_rule")
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s004-own-backward"]
 # ## Exercise 2 (implement): the backward of division
-#
-# (seed item: s004-own-backward)
 #
 # There is no general "differentiate this" machine: every operation brings its own
 # backward formula. Given the gradient `grad` arriving at `q = a / b`, and the two values
@@ -67,10 +65,8 @@ check("ch02.div_backward")
 check("ch02.div_backward", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex3-text"
+# %% [markdown] id="ex3-text" tags=["seed:s004-ctx-saves"]
 # ## Exercise 3 (predict): what a node keeps
-#
-# (seed item: s004-ctx-saves)
 #
 # During the forward pass each node saves what its backward formula will need. PyTorch
 # shows the saved values as attributes `_saved_self`, `_saved_other` (the inputs) and

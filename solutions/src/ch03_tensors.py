@@ -102,10 +102,8 @@ check("ch03.mm_backward")
 check("ch03.mm_backward", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex4-text"
+# %% [markdown] id="ex4-text" tags=["seed:s001-mm-sum"]
 # ## Exercise 4 (predict): `z = sum(mm(x, y))`
-#
-# (seed item: s001-mm-sum)
 #
 # ```python
 # mg.manual_seed(0)

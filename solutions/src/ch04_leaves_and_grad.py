@@ -16,7 +16,7 @@ import warnings
 import minigrad as mg
 from coursekit import check, progress
 
-# %% [markdown] id="ex1-text"
+# %% [markdown] id="ex1-text" tags=["seed:s004-leaf-accumulates"]
 # ## Exercise 1 (implement): `AccumulateGrad`, where `.grad` is written
 #
 # Every path of the backward pass into a leaf that requires grad ends at that leaf's
@@ -30,7 +30,6 @@ from coursekit import check, progress
 # Write `accumulate_grad(leaf, grad)` (returns nothing). `grad` is a tensor that does not
 # require grad. The check uses your function as the engine would: it runs small backward
 # passes by hand, calling it once per edge into a leaf, and then reads every `.grad`.
-# (seed item: s004-leaf-accumulates)
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -50,7 +49,7 @@ check("ch04.accumulate_grad")
 check("ch04.accumulate_grad", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s001-attributes", "seed:s002-leaf-grad", "seed:s002-nonleaf-grad-warning", "seed:s004-no-grad-for-false"]
 # ## Exercise 2 (predict): the attribute table
 #
 # Read this program, without running it:
@@ -77,8 +76,6 @@ check("ch04.accumulate_grad", hidden=True)
 # - `answer_grad`: a dict `{"a": None or a list of numbers, ..., "e": ...}`;
 # - `answer_warns`: a list of names, e.g. `["a", "e"]` (`[]` if none).
 #
-# (seed item: s001-attributes) (seed item: s002-leaf-grad)
-# (seed item: s002-nonleaf-grad-warning) (seed item: s004-no-grad-for-false)
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -92,7 +89,7 @@ answer_warns = ["b"]
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch04.leaves")
 
-# %% [markdown] id="ex3-text"
+# %% [markdown] id="ex3-text" tags=["seed:s002-no-grad-backward-error"]
 # ## Exercise 3 (predict): which line raises, and with what?
 #
 # Each program below either runs to the end or raises a `RuntimeError` whose message starts
@@ -133,7 +130,6 @@ check("ch04.leaves")
 # For each program set `answer_p1` ... `answer_p5` to `None` if it runs to the end, or to
 # the pair `(line, letter)` of the line that raises and its message, e.g. `(2, "B")`.
 # Also: after `p4`, what is `w.grad`? Write `answer_p4_grad` as a list of numbers.
-# (seed item: s002-no-grad-backward-error)
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION

@@ -15,7 +15,7 @@ import numpy as np
 import minigrad as mg
 from coursekit import check, progress
 
-# %% [markdown] id="ex1-text"
+# %% [markdown] id="ex1-text" tags=["seed:s004-detach-shares-memory"]
 # ## Exercise 1 (predict): what does `detach()` share?
 #
 # Read this program, without running it:
@@ -37,7 +37,6 @@ from coursekit import check, progress
 # - `answer_versions`: the tuple `(y._version, d._version, e._version)` before the last line;
 # - `answer_raises`: does the last line raise? `True` or `False`.
 #
-# (seed item: s004-detach-shares-memory)
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -51,7 +50,7 @@ answer_raises = True
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.shares")
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s001-detach-metric"]
 # ## Exercise 2 (implement): a metric that stays out of the graph
 #
 # During training you compute the loss *and* a metric for the log, here the mean absolute
@@ -61,7 +60,7 @@ check("ch05.shares")
 #
 # Write `mae(pred, target)`, returning the metric as a Python number or as a tensor that does
 # not require grad. The check computes `pred` and the loss, calls your `mae`, then runs the
-# loss's `backward()` and reads `w.grad`. (seed item: s001-detach-metric)
+# loss's `backward()` and reads `w.grad`.
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -189,7 +188,7 @@ check("ch05.grads_and_centered")
 check("ch05.grads_and_centered", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex5-text"
+# %% [markdown] id="ex5-text" tags=["seed:s001-detach-metric"]
 # ## Exercise 5 (predict): the detached copy of `mm(w, x)`
 #
 # Read this program, without running it:
@@ -207,7 +206,6 @@ check("ch05.grads_and_centered", hidden=True)
 # - `answer_detach_backward_raises`: would one more line, `detach_yy.sum().backward()`, raise?
 #   `True` or `False`.
 #
-# (seed item: s001-detach-metric)
 
 # %% id="ex5-answer" nbgrader={"grade": false, "grade_id": "ex5-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION

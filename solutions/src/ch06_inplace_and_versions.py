@@ -18,7 +18,7 @@ from minigrad.graph import (
     tensor_description,
 )  # "[minigrad.FloatTensor [3]]", as PyTorch names tensors in errors
 
-# %% [markdown] id="ex1-text"
+# %% [markdown] id="ex1-text" tags=["seed:s004-version-error"]
 # ## Exercise 1 (implement): the version check of a saved tensor
 #
 # A backward node keeps the tensors its formula needs. If one of them is changed in place
@@ -40,7 +40,6 @@ from minigrad.graph import (
 # tensor was made by an operation, and adds a hint; the check reads the version part.)
 # The check saves a tensor with your class, changes it in various ways (in place, through a
 # view, through `detach()` or `.data`, out of place) and unpacks it, as a backward node would.
-# (seed item: s004-version-error)
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -72,7 +71,7 @@ check("ch06.saved_tensor")
 check("ch06.saved_tensor", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s004-version-error", "seed:s004-add-saves-nothing"]
 # ## Exercise 2 (predict): which line raises?
 #
 # Without running them: which line of each program raises (if any)?
@@ -113,7 +112,6 @@ check("ch06.saved_tensor", hidden=True)
 #   write `(N, M)`;
 # - `answer_b_grad`: `x.grad` at the end of program `b`, a list of numbers.
 #
-# (seed item: s004-version-error) (seed item: s004-add-saves-nothing)
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -211,13 +209,13 @@ check("ch06.smoothed_grad")
 check("ch06.smoothed_grad", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex5-text"
+# %% [markdown] id="ex5-text" tags=["seed:s004-pipeline"]
 # ## Exercise 5 (find the bug): a pipeline that updates too early
 #
 # A two-stage model, `h = tanh(x @ W1)` then `out = h @ W2`, trained on micro-batches the
 # way a pipeline runs them: every forward pass first (the stages fill up), then the backward
 # passes, newest first. `train_pipeline_buggy` updates the weights as soon as one backward
-# is done. Run it. (seed item: s004-pipeline)
+# is done. Run it.
 
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}

@@ -17,11 +17,8 @@ import minigrad as mg
 from coursekit import check, progress
 from minigrad import grad_mode
 
-# %% [markdown] id="ex1-text"
+# %% [markdown] id="ex1-text" tags=["seed:s002-no-grad-decorator", "seed:s002-enable-grad-decorator", "seed:s000-enable-grad-nested", "seed:s000-is-grad-enabled"]
 # ## Exercise 1 (implement): a grad mode that is also a decorator
-#
-# (seed item: s002-no-grad-decorator) (seed item: s002-enable-grad-decorator)
-# (seed item: s000-enable-grad-nested) (seed item: s000-is-grad-enabled)
 #
 # Write your own grad mode, `GradMode(mode)`: `with GradMode(False):` must behave like
 # `with mg.no_grad():`, `GradMode(True)` like `mg.enable_grad()`, and both must work as
@@ -46,7 +43,8 @@ from minigrad import grad_mode
 #   the generator's own code runs, and not in the caller between two `next()` calls.
 #
 # The check tries blocks, nested blocks, an exception inside a block, decorated plain,
-# recursive and generator functions, started with recording on and off.
+# recursive and generator functions, started with recording on, off and inside
+# `inference_mode()`: when it passes here, it passes in grading.
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -97,16 +95,9 @@ class GradMode:
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch07.grad_mode")
-### BEGIN HIDDEN TESTS
-check("ch07.grad_mode", hidden=True)
-### END HIDDEN TESTS
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s002-nesting", "seed:s002-set-grad-enabled-call", "seed:s000-set-grad-enabled-flag", "seed:s000-no-grad-result", "seed:s001-no-grad-mm", "seed:s000-table"]
 # ## Exercise 2 (predict): two nestings
-#
-# (seed item: s002-nesting) (seed item: s002-set-grad-enabled-call)
-# (seed item: s000-set-grad-enabled-flag) (seed item: s000-no-grad-result)
-# (seed item: s001-no-grad-mm) (seed item: s000-table)
 #
 # Read both programs without running them. Lines without `with` are plain calls.
 #
@@ -152,10 +143,8 @@ answer_b = [False, False, True, False, True, False]
 # %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch07.nesting")
 
-# %% [markdown] id="ex3-text"
+# %% [markdown] id="ex3-text" tags=["seed:s002-thread-local"]
 # ## Exercise 3 (predict): what threads see
-#
-# (seed item: s002-thread-local)
 #
 # ```python
 # x = mg.tensor([1.0], requires_grad=True)
@@ -204,10 +193,8 @@ answer_main = True
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch07.threads")
 
-# %% [markdown] id="ex4-text"
+# %% [markdown] id="ex4-text" tags=["seed:s003-global-switch"]
 # ## Exercise 4 (find the bug): an evaluation that leaves recording off
-#
-# (seed item: s003-global-switch)
 #
 # `accuracy_buggy` measures a classifier's accuracy. It is right about the accuracy, and
 # yet the training step after it fails. Run the cell below and read the error.
@@ -259,10 +246,8 @@ check("ch07.accuracy")
 check("ch07.accuracy", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex5-text"
+# %% [markdown] id="ex5-text" tags=["seed:s002-nesting"]
 # ## Exercise 5 (find the bug): the wrong nesting order
-#
-# (seed item: s002-nesting)
 #
 # `input_gradient_buggy(model, x)` should return the gradient of `model(x).sum()` with
 # respect to the input `x`: which input numbers the output is most sensitive to. It is

@@ -107,10 +107,8 @@ check("ch08.train")
 check("ch08.train", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex3-text"
+# %% [markdown] id="ex3-text" tags=["seed:s000-training-needs-grad", "seed:s003-global-switch"]
 # ## Exercise 3 (predict): training after a global switch
-#
-# (seed item: s000-training-needs-grad) (seed item: s003-global-switch)
 #
 # ```python
 # mg.manual_seed(0)
@@ -147,10 +145,8 @@ answer_grad_fn_after = "MeanBackward0"
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch08.global_switch")
 
-# %% [markdown] id="ex4-text"
+# %% [markdown] id="ex4-text" tags=["seed:s003-eval-vs-no-grad"]
 # ## Exercise 4 (predict): `eval()` versus `no_grad()`
-#
-# (seed item: s003-eval-vs-no-grad)
 #
 # Modules start in training mode. Read the program:
 #

@@ -13,10 +13,8 @@
 import minigrad as mg
 from coursekit import check, measure, progress
 
-# %% [markdown] id="ex1-text"
+# %% [markdown] id="ex1-text" tags=["seed:s003-memory"]
 # ## Exercise 1 (implement): the bytes a graph keeps
-#
-# (seed item: s003-memory)
 #
 # Write `saved_bytes(output)`: the number of bytes of all tensors saved for backward in the
 # graph behind the tensor `output`, as an `int`.
@@ -57,10 +55,8 @@ check("ch09.saved_bytes")
 check("ch09.saved_bytes", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex2-text"
+# %% [markdown] id="ex2-text" tags=["seed:s003-memory", "seed:s003-eval-time"]
 # ## Exercise 2 (predict): nodes and bytes, with and without recording
-#
-# (seed item: s003-memory) (seed item: s003-eval-time)
 #
 # ```python
 # mg.manual_seed(0)
@@ -148,10 +144,8 @@ check("ch09.evaluate")
 check("ch09.evaluate", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex4-text"
+# %% [markdown] id="ex4-text" tags=["seed:s003-batching", "seed:s003-memory"]
 # ## Exercise 4 (implement): predictions in batches
-#
-# (seed item: s003-batching) (seed item: s003-memory)
 #
 # Write `predict_in_batches(model, X, batch_size)`: the predicted class of every row of
 # `X` (the `argmax` over dimension 1 of the model's output), as one tensor of `X.shape[0]`
@@ -182,10 +176,8 @@ check("ch09.predict_in_batches")
 check("ch09.predict_in_batches", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex5-text"
+# %% [markdown] id="ex5-text" tags=["seed:s003-feature-stats"]
 # ## Exercise 5 (predict): feature statistics
-#
-# (seed item: s003-feature-stats)
 #
 # The per-feature mean of a feature extractor's output, computed twice:
 #

@@ -24,9 +24,9 @@ from coursekit import check, progress
 #   rule each is `grad` times the derivative: `d hypot / da = a / hypot`, and
 #   `d hypot / db = b / hypot`.
 #
-# The cell then applies it and runs `mg.autograd.gradcheck` on float64 inputs: it prints
-# `True`, or raises with the two Jacobians if your backward disagrees with finite
-# differences. The check also changes `a` in place after `Hypot.apply(a, b)`: if you saved
+# The cell after yours applies it and runs `mg.autograd.gradcheck` on float64 inputs: it
+# prints `True`, or gradcheck's error with the two Jacobians if your backward disagrees
+# with finite differences. The check also changes `a` in place after `Hypot.apply(a, b)`: if you saved
 # `a` with `save_for_backward`, backward notices (chapter 6) instead of computing from the
 # wrong numbers.
 
@@ -51,10 +51,16 @@ class Hypot(mg.autograd.Function):
         ### END SOLUTION
 
 
+# %% id="ex1-given" nbgrader={"grade": false, "grade_id": "ex1-given", "locked": true, "schema_version": 3, "solution": false}
 a = mg.tensor([3.0, -1.0, 0.5], dtype=mg.float64, requires_grad=True)
 b = mg.tensor([4.0, 2.0, -1.5], dtype=mg.float64, requires_grad=True)
-print(Hypot.apply(a, b))
-print("gradcheck:", mg.autograd.gradcheck(Hypot.apply, (a, b)))
+try:
+    print(Hypot.apply(a, b))
+    print("gradcheck:", mg.autograd.gradcheck(Hypot.apply, (a, b)))
+except NotImplementedError:
+    print("Hypot is not written yet: fill in the cell above, run it, then this one.")
+except RuntimeError as error:
+    print(f"{type(error).__name__}: {error}")
 
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch10.hypot")
@@ -123,7 +129,7 @@ except RuntimeError as error:
 
 # %% [markdown] id="ex3-fix-text"
 # Write the fixed Function as `Gaussian` (a subclass of `mg.autograd.Function` with the
-# same forward), and check it with `gradcheck` yourself.
+# same forward); the cell after yours runs `gradcheck` on it.
 
 
 # %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
@@ -144,7 +150,13 @@ class Gaussian(mg.autograd.Function):
         ### END SOLUTION
 
 
-print("gradcheck:", mg.autograd.gradcheck(Gaussian.apply, (x,)))
+# %% id="ex3-given2" nbgrader={"grade": false, "grade_id": "ex3-given2", "locked": true, "schema_version": 3, "solution": false}
+try:
+    print("gradcheck:", mg.autograd.gradcheck(Gaussian.apply, (x,)))
+except NotImplementedError:
+    print("Gaussian is not written yet: fill in the cell above, run it, then this one.")
+except RuntimeError as error:
+    print(f"{type(error).__name__}: {error}")
 
 # %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch10.gaussian")

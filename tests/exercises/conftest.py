@@ -9,7 +9,7 @@ from minigrad import grad_mode
 @pytest.fixture(autouse=True)
 def fresh_check_state():
     reset()
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     yield
     reset()
-    grad_mode._set_state(True, False)
+    grad_mode.reset()

@@ -5,19 +5,25 @@ text, runs it and then a check call as two "cells" in one namespace, and reads t
 verdict the learner would see.
 """
 
+import contextlib
+import io
 import json
 import textwrap
 
-from coursekit.checks import CheckFailed
-
 
 def run_cells(learner_code, call, namespace):
-    """Run ``learner_code`` then ``call`` in ``namespace``; 'PASSED' or 'FAILED <message>'."""
+    """Run ``learner_code`` then ``call`` in ``namespace``; 'PASSED' or 'FAILED <message>'.
+
+    A check prints ✓ (on stdout) or ✗ and its message (on stderr); it never raises.
+    """
     exec(textwrap.dedent(learner_code), namespace)  # noqa: S102 - the test's own learner code
-    try:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         exec(call, namespace)  # noqa: S102
-    except CheckFailed as failure:
-        return "FAILED " + str(failure)
+    failure = err.getvalue().find("✗")
+    if failure >= 0:
+        return "FAILED " + err.getvalue()[failure:].rstrip("\n")
+    assert "✓" in out.getvalue(), out.getvalue() + err.getvalue()
     return "PASSED"
 
 

@@ -7,20 +7,67 @@ tests/unit/test_coursekit_checks.py for the framework itself).
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 from exercise_cells import run_cells
 
-import minigrad as mg
 from coursekit import check
+
+PRELUDE = """\
+import math
+
+import numpy as np
+
+import minigrad as mg
+"""
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg, "math": math}
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
+
+
+BUGGY_SLOPE = """
+def slope(x0):
+    x = mg.tensor(x0, requires_grad=True)
+    y = x ** 2 + 2 * x
+    y.backward()
+    return x.grad.item()
+"""
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch00.numerical_slope": {
+        "a one-sided difference": """
+def numerical_slope(f, x, h=1e-5):
+    return (f(x + h) - f(x)) / h
+""",
+        "dividing by h instead of 2h": """
+def numerical_slope(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / h
+""",
+        "a precedence slip": """
+def numerical_slope(f, x, h=1e-5):
+    return f(x + h) - f(x - h) / 2 * h
+""",
+        "returning a pair": """
+def numerical_slope(f, x, h=1e-5):
+    return f(x - h), f(x + h)
+""",
+    },
+    "ch00.slope": {
+        "the buggy slope unchanged": BUGGY_SLOPE,
+        "the value instead of the slope": """
+def slope(x0):
+    x = mg.tensor(float(x0), requires_grad=True)
+    y = x ** 2 + 2 * x
+    return y.item()
+""",
+    },
+}
 
 
 # -- 1. predict: a first gradient ---------------------------------------------------
@@ -57,56 +104,37 @@ def test_the_central_difference_passes_visible_and_hidden_cases(hidden):
 
 @pytest.mark.parametrize("hidden", [False, True])
 def test_a_one_sided_difference_is_rejected_as_one_sided(hidden):
-    code = """
-    def numerical_slope(f, x, h=1e-5):
-        return (f(x + h) - f(x)) / h
-    """
+    code = WRONG["ch00.numerical_slope"]["a one-sided difference"]
     result = run(code, f'check("ch00.numerical_slope", hidden={hidden})')
     assert result.startswith("FAILED ✗ numerical_slope(f, x, h): f(x) = ")
     assert "expected" in result and "one-sided difference" in result
 
 
 def test_dividing_by_h_instead_of_2h_is_rejected_as_twice_the_slope():
-    code = """
-    def numerical_slope(f, x, h=1e-5):
-        return (f(x + h) - f(x - h)) / h
-    """
+    code = WRONG["ch00.numerical_slope"]["dividing by h instead of 2h"]
     result = run(code, 'check("ch00.numerical_slope")')
     assert "twice the slope" in result and "2h apart" in result
 
 
 def test_a_precedence_slip_is_rejected_with_the_expected_slope_and_the_rule():
-    code = """
-    def numerical_slope(f, x, h=1e-5):
-        return f(x + h) - f(x - h) / 2 * h
-    """
+    code = WRONG["ch00.numerical_slope"]["a precedence slip"]
     result = run(code, 'check("ch00.numerical_slope")')
     assert "the slope is" in result and "Rule: the derivative is the limit" in result
 
 
 def test_returning_a_pair_is_refused_as_not_one_number():
-    code = """
-    def numerical_slope(f, x, h=1e-5):
-        return f(x - h), f(x + h)
-    """
+    code = WRONG["ch00.numerical_slope"]["returning a pair"]
     assert "must return one number" in run(code, 'check("ch00.numerical_slope")')
 
 
 # -- 3. find the bug: slope(x0) ------------------------------------------------------
-
-BUGGY_SLOPE = """
-def slope(x0):
-    x = mg.tensor(x0, requires_grad=True)
-    y = x ** 2 + 2 * x
-    y.backward()
-    return x.grad.item()
-"""
 
 
 def test_the_unfixed_slope_is_rejected_with_the_error_it_raises_on_an_int():
     result = run(BUGGY_SLOPE, 'check("ch00.slope")')
     assert "your code raised RuntimeError: Only Tensors of floating point" in result
     assert "on x0 = 3 (an int)" in result
+    assert "in its call to minigrad's `" in result  # raised inside minigrad, named as such
 
 
 def test_the_fixed_slope_passes_visible_and_hidden_cases():
@@ -116,10 +144,5 @@ def test_the_fixed_slope_passes_visible_and_hidden_cases():
 
 
 def test_a_fix_that_returns_the_value_instead_of_the_slope_is_rejected():
-    code = """
-    def slope(x0):
-        x = mg.tensor(float(x0), requires_grad=True)
-        y = x ** 2 + 2 * x
-        return y.item()
-    """
+    code = WRONG["ch00.slope"]["the value instead of the slope"]
     assert "the slope is 5.25, expected 5" in run(code, 'check("ch00.slope")')

@@ -8,21 +8,26 @@ tests compare them with the graphs minigrad really records.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 from exercise_cells import run_cells
 
-import minigrad as mg
 from coursekit import check
 from coursekit.checks import ch01, registry
 from coursekit.checks.core import make_cases, notebook_seed
 
+PRELUDE = """\
+import math
+
+import numpy as np
+
+import minigrad as mg
+"""
+
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg, "math": math}
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
 
 
@@ -106,83 +111,13 @@ def fit_step(w0, b0, x, target):
     loss.backward()
     return w.grad, b.grad
 """
-
-
-def test_the_unfixed_fit_step_is_rejected_because_w_grad_is_none():
-    result = run(FIT_STEP_BUGGY, 'check("ch01.fit_step")')
-    assert "w.grad is None, expected" in result and "without requires_grad=True" in result
-
-
-def test_the_fixed_fit_step_passes_and_a_fix_that_detaches_b_instead_does_not():
-    fixed = FIT_STEP_BUGGY.replace("mg.Scalar(w0)", "mg.Scalar(w0, requires_grad=True)")
-    assert both(fixed, "ch01.fit_step") == ["PASSED", "PASSED"]
-    swapped = fixed.replace("mg.Scalar(b0, requires_grad=True)", "mg.Scalar(b0)")
-    assert "b.grad is None" in run(swapped, 'check("ch01.fit_step")')
-
-
-# -- 4. implement scalar_sin ---------------------------------------------------------------
+FIT_STEP_FIXED = FIT_STEP_BUGGY.replace("mg.Scalar(w0)", "mg.Scalar(w0, requires_grad=True)")
 
 SIN = """
 def scalar_sin(x):
     a = x.data
     return x._result(math.sin(a), "SinBackward0", (x,), lambda g: (g * math.cos(a),))
 """
-
-
-def test_scalar_sin_by_the_recording_helper_passes_visible_and_hidden_cases():
-    assert both(SIN, "ch01.scalar_sin") == ["PASSED", "PASSED"]
-
-
-def test_a_sin_that_forgets_the_incoming_gradient_is_rejected_with_that_hint():
-    forgot_g = SIN.replace("lambda g: (g * math.cos(a),)", "lambda g: (math.cos(a),)")
-    result = run(forgot_g, 'check("ch01.scalar_sin")')
-    assert "x.grad is" in result and "multiply the local derivative by the gradient g" in result
-
-
-def test_a_sin_with_the_wrong_sign_or_the_wrong_derivative_is_rejected():
-    assert "check the sign" in run(
-        SIN.replace("g * math.cos(a)", "-g * math.cos(a)"), 'check("ch01.scalar_sin")'
-    )
-    assert "the derivative of sin(x) is cos(x)" in run(
-        SIN.replace("g * math.cos(a)", "g * math.sin(a)"), 'check("ch01.scalar_sin")'
-    )
-
-
-def test_a_sin_that_records_nothing_is_rejected_as_not_recorded():
-    code = "def scalar_sin(x):\n    return mg.Scalar(math.sin(x.data))\n"
-    result = run(code, 'check("ch01.scalar_sin")')
-    assert "has no grad_fn: the operation was not recorded" in result and "x._result" in result
-
-
-def test_a_sin_that_always_records_is_rejected_when_x_needs_no_grad_or_grad_mode_is_off():
-    code = """
-    from minigrad.scalar import ScalarNode
-
-    def scalar_sin(x):
-        out = mg.Scalar(math.sin(x.data), requires_grad=True)
-        out.grad_fn = ScalarNode("SinBackward0", (x,), lambda g: (g * math.cos(x.data),))
-        return out
-    """
-    visible, hidden = both(code, "ch01.scalar_sin")
-    assert "but x does not require grad: nothing must be recorded" in visible
-    assert "but grad mode is off" in hidden and "(a hidden case)" in hidden
-
-
-def test_a_backward_function_that_returns_a_bare_number_gets_the_tuple_hint():
-    code = SIN.replace("lambda g: (g * math.cos(a),)", "lambda g: g * math.cos(a)")
-    result = run(code, 'check("ch01.scalar_sin")')
-    assert (
-        "your code raised TypeError" in result
-        and "returns a tuple, one gradient per input" in result
-    )
-
-
-def test_a_misnamed_node_is_rejected_with_pytorchs_name():
-    result = run(SIN.replace('"SinBackward0"', '"Sin"'), 'check("ch01.scalar_sin")')
-    assert "the node is named 'Sin', expected 'SinBackward0'" in result
-
-
-# -- 5. implement count_nodes ---------------------------------------------------------------
 
 COUNT = """
 def count_nodes(output):
@@ -196,49 +131,164 @@ def count_nodes(output):
     return len(seen)
 """
 
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch01.fit_step": {
+        "the buggy fit_step unchanged": FIT_STEP_BUGGY,
+        "requires_grad moved from b to w": FIT_STEP_FIXED.replace(
+            "mg.Scalar(b0, requires_grad=True)", "mg.Scalar(b0)"
+        ),
+    },
+    "ch01.scalar_sin": {
+        "forgetting the incoming gradient": SIN.replace(
+            "lambda g: (g * math.cos(a),)", "lambda g: (math.cos(a),)"
+        ),
+        "the wrong sign": SIN.replace("g * math.cos(a)", "-g * math.cos(a)"),
+        "sin for its own derivative": SIN.replace("g * math.cos(a)", "g * math.sin(a)"),
+        "recording nothing": "def scalar_sin(x):\n    return mg.Scalar(math.sin(x.data))\n",
+        "always recording": """
+from minigrad.scalar import ScalarNode
+
+def scalar_sin(x):
+    out = mg.Scalar(math.sin(x.data), requires_grad=True)
+    out.grad_fn = ScalarNode("SinBackward0", (x,), lambda g: (g * math.cos(x.data),))
+    return out
+""",
+        "recording when x requires grad, even under no_grad": """
+from minigrad.scalar import ScalarNode
+
+def scalar_sin(x):
+    out = mg.Scalar(math.sin(x.data), requires_grad=x.requires_grad)
+    if x.requires_grad:
+        out.grad_fn = ScalarNode("SinBackward0", (x,), lambda g: (g * math.cos(x.data),))
+    return out
+""",
+        "a backward that returns a bare number": SIN.replace(
+            "lambda g: (g * math.cos(a),)", "lambda g: g * math.cos(a)"
+        ),
+        "a node named Sin": SIN.replace('"SinBackward0"', '"Sin"'),
+    },
+    "ch01.count_nodes": {
+        "a tree walk without a visited set": """
+def count_nodes(output):
+    count, stack = 0, [output.grad_fn]
+    while stack:
+        node = stack.pop()
+        count += 1
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
+    return count
+""",
+        "forgetting AccumulateGrad nodes": COUNT.replace(
+            "if fn is not None)", "if fn is not None and fn.next_functions)"
+        ),
+        "counting None edges as nodes": """
+def count_nodes(output):
+    seen, stack, count = set(), [output.grad_fn], 0
+    while stack:
+        node = stack.pop()
+        if node is None:  # an edge to nowhere, counted as if it were a node
+            count += 1
+            continue
+        if node not in seen:
+            seen.add(node)
+            count += 1
+            stack.extend(fn for fn, _ in node.next_functions)
+    return count
+""",
+        "returning a float": COUNT.replace("return len(seen)", "return float(len(seen))"),
+    },
+}
+
+
+def test_the_unfixed_fit_step_is_rejected_because_w_grad_is_none():
+    result = run(FIT_STEP_BUGGY, 'check("ch01.fit_step")')
+    assert "w.grad is None, expected" in result and "without requires_grad=True" in result
+
+
+def test_the_fixed_fit_step_passes_and_a_fix_that_detaches_b_instead_does_not():
+    assert both(FIT_STEP_FIXED, "ch01.fit_step") == ["PASSED", "PASSED"]
+    swapped = WRONG["ch01.fit_step"]["requires_grad moved from b to w"]
+    assert "b.grad is None" in run(swapped, 'check("ch01.fit_step")')
+
+
+# -- 4. implement scalar_sin ---------------------------------------------------------------
+
+
+def test_scalar_sin_by_the_recording_helper_passes_visible_and_hidden_cases():
+    assert both(SIN, "ch01.scalar_sin") == ["PASSED", "PASSED"]
+
+
+def test_a_sin_that_forgets_the_incoming_gradient_is_rejected_with_that_hint():
+    forgot_g = WRONG["ch01.scalar_sin"]["forgetting the incoming gradient"]
+    result = run(forgot_g, 'check("ch01.scalar_sin")')
+    assert "x.grad is" in result and "multiply the local derivative by the gradient g" in result
+
+
+def test_a_sin_with_the_wrong_sign_or_the_wrong_derivative_is_rejected():
+    assert "check the sign" in run(
+        WRONG["ch01.scalar_sin"]["the wrong sign"], 'check("ch01.scalar_sin")'
+    )
+    assert "the derivative of sin(x) is cos(x)" in run(
+        WRONG["ch01.scalar_sin"]["sin for its own derivative"], 'check("ch01.scalar_sin")'
+    )
+
+
+def test_a_sin_that_records_nothing_is_rejected_as_not_recorded():
+    result = run(WRONG["ch01.scalar_sin"]["recording nothing"], 'check("ch01.scalar_sin")')
+    assert "has no grad_fn: the operation was not recorded" in result and "x._result" in result
+
+
+def test_a_sin_that_records_when_it_must_not_is_rejected_in_the_notebook():
+    always = WRONG["ch01.scalar_sin"]["always recording"]
+    assert "but x does not require grad: nothing must be recorded" in run(
+        always, 'check("ch01.scalar_sin")'
+    )
+    under_no_grad = WRONG["ch01.scalar_sin"]["recording when x requires grad, even under no_grad"]
+    visible, hidden = both(under_no_grad, "ch01.scalar_sin")
+    assert "under no_grad()" in visible and "but grad mode is off" in visible
+    assert "but grad mode is off" in hidden
+
+
+def test_a_backward_function_that_returns_a_bare_number_gets_the_tuple_hint():
+    code = WRONG["ch01.scalar_sin"]["a backward that returns a bare number"]
+    result = run(code, 'check("ch01.scalar_sin")')
+    assert (
+        "your code raised TypeError" in result
+        and "returns a tuple, one gradient per input" in result
+    )
+
+
+def test_a_misnamed_node_is_rejected_with_pytorchs_name():
+    result = run(WRONG["ch01.scalar_sin"]["a node named Sin"], 'check("ch01.scalar_sin")')
+    assert "the node is named 'Sin', expected 'SinBackward0'" in result
+
+
+# -- 5. implement count_nodes ---------------------------------------------------------------
+
 
 def test_count_nodes_with_a_visited_set_passes_visible_and_hidden_cases():
     assert both(COUNT, "ch01.count_nodes") == ["PASSED", "PASSED"]
 
 
 def test_a_tree_walk_without_a_visited_set_is_rejected_as_counting_paths():
-    code = """
-    def count_nodes(output):
-        count, stack = 0, [output.grad_fn]
-        while stack:
-            node = stack.pop()
-            count += 1
-            stack.extend(fn for fn, _ in node.next_functions if fn is not None)
-        return count
-    """
+    code = WRONG["ch01.count_nodes"]["a tree walk without a visited set"]
     result = run(code, 'check("ch01.count_nodes")')
     assert "count_nodes returned 9, expected 5" in result and "once for every path" in result
 
 
 def test_forgetting_accumulate_grad_nodes_or_counting_none_edges_gets_its_own_hint():
-    no_leaves = COUNT.replace("if fn is not None)", "if fn is not None and fn.next_functions)")
+    no_leaves = WRONG["ch01.count_nodes"]["forgetting AccumulateGrad nodes"]
     assert "count the leaves' AccumulateGrad nodes too" in run(
         no_leaves, 'check("ch01.count_nodes")'
     )
-    with_none = """
-    def count_nodes(output):
-        seen, stack, count = set(), [output.grad_fn], 0
-        while stack:
-            node = stack.pop()
-            if node is None:  # an edge to nowhere, counted as if it were a node
-                count += 1
-                continue
-            if node not in seen:
-                seen.add(node)
-                count += 1
-                stack.extend(fn for fn, _ in node.next_functions)
-        return count
-    """
+    with_none = WRONG["ch01.count_nodes"]["counting None edges as nodes"]
     assert "is not a node: skip None" in run(with_none, 'check("ch01.count_nodes")')
 
 
 def test_count_nodes_returning_a_float_is_refused():
-    code = COUNT.replace("return len(seen)", "return float(len(seen))")
+    code = WRONG["ch01.count_nodes"]["returning a float"]
     assert "must return an int" in run(code, 'check("ch01.count_nodes")')
 
 

@@ -6,26 +6,25 @@ then the check cell, and reads the one-line verdict.
 
 from __future__ import annotations
 
+from exercise_cells import run_cells
+
+from coursekit import check
+
+PRELUDE = """\
 import math
 
 import numpy as np
-from exercise_cells import run_cells
 
+import minigrad
 import minigrad as mg
-import minigrad.scalar
-from coursekit import check
+from minigrad.scalar import ScalarAccumulateGrad
+"""
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {
-        "check": check,
-        "np": np,
-        "mg": mg,
-        "math": math,
-        "minigrad": minigrad,
-        "ScalarAccumulateGrad": minigrad.scalar.ScalarAccumulateGrad,
-    }
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
 
 
@@ -58,6 +57,110 @@ DIV = """
 def div_backward(grad, a, b):
     return grad / b, -grad * a / (b * b)
 """
+TOPO = """
+def topological_order(root):
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for child, _ in node.next_functions:
+            if child is not None and child not in visited:
+                stack.append((child, False))
+    order.reverse()
+    return order
+"""
+BUGGY_BACKWARD = """
+def run_backward(output):
+    grads = {output.grad_fn: 1.0}
+    for node in minigrad.scalar.topological_order(output.grad_fn):
+        grad = grads.pop(node, None)
+        if grad is None:
+            continue
+        if isinstance(node, ScalarAccumulateGrad):
+            leaf = node.variable
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            continue
+        for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
+            if child is not None:
+                grads[child] = child_grad
+"""
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch02.div_backward": {
+        "a sign error on b": DIV.replace("-grad * a", "grad * a"),
+        "forgetting the incoming gradient": (
+            "def div_backward(grad, a, b):\n    return 1 / b, -a / (b * b)\n"
+        ),
+        "the gradients swapped": (
+            "def div_backward(grad, a, b):\n    return -grad * a / (b * b), grad / b\n"
+        ),
+        "the a missing in grad_b": DIV.replace("-grad * a / (b * b)", "-grad / (b * b)"),
+        "a single value": "def div_backward(grad, a, b):\n    return grad / b\n",
+    },
+    "ch02.topological_order": {
+        "a recursive walk": """
+def topological_order(root):
+    order, visited = [], set()
+
+    def visit(node):
+        if node in visited:
+            return
+        visited.add(node)
+        for child, _ in node.next_functions:
+            if child is not None:
+                visit(child)
+        order.append(node)
+
+    visit(root)
+    return order[::-1]
+""",
+        "a walk without a visited set": """
+def topological_order(root):
+    order, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return order
+""",
+        "breadth-first order": """
+def topological_order(root):
+    order, seen, queue = [], {root}, [root]
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return order
+""",
+        "the post-order not reversed": TOPO.replace("    order.reverse()\n", ""),
+        "returning Scalars": (
+            "def topological_order(root):\n"
+            "    return [root.variable] if hasattr(root, 'variable') else [1.0]\n"
+        ),
+        "not skipping None": TOPO.replace(
+            "if child is not None and child not in visited", "if child not in visited"
+        ),
+    },
+    "ch02.run_backward": {
+        "the buggy loop unchanged": BUGGY_BACKWARD,
+        "a loop that keeps the first gradient": BUGGY_BACKWARD.replace(
+            "grads[child] = child_grad", "grads.setdefault(child, child_grad)"
+        ),
+    },
+}
 
 
 def test_the_quotient_rule_passes_visible_and_hidden_cases_also_for_x_over_x():
@@ -65,25 +168,25 @@ def test_the_quotient_rule_passes_visible_and_hidden_cases_also_for_x_over_x():
 
 
 def test_a_sign_error_on_b_is_rejected_with_the_sign_hint():
-    result = run(DIV.replace("-grad * a", "grad * a"), 'check("ch02.div_backward")')
+    result = run(WRONG["ch02.div_backward"]["a sign error on b"], 'check("ch02.div_backward")')
     assert "grad_b is" in result and "expected" in result and "check the sign" in result
 
 
 def test_forgetting_the_incoming_gradient_is_rejected():
-    code = "def div_backward(grad, a, b):\n    return 1 / b, -a / (b * b)\n"
+    code = WRONG["ch02.div_backward"]["forgetting the incoming gradient"]
     assert "multiply by the gradient that arrives" in run(code, 'check("ch02.div_backward")')
 
 
 def test_swapped_gradients_are_recognised():
-    code = "def div_backward(grad, a, b):\n    return -grad * a / (b * b), grad / b\n"
+    code = WRONG["ch02.div_backward"]["the gradients swapped"]
     assert "the two gradients are swapped" in run(code, 'check("ch02.div_backward")')
 
 
 def test_a_missing_a_in_the_b_gradient_and_a_single_value_are_rejected():
     assert "the a is missing" in run(
-        DIV.replace("-grad * a / (b * b)", "-grad / (b * b)"), 'check("ch02.div_backward")'
+        WRONG["ch02.div_backward"]["the a missing in grad_b"], 'check("ch02.div_backward")'
     )
-    single = "def div_backward(grad, a, b):\n    return grad / b\n"
+    single = WRONG["ch02.div_backward"]["a single value"]
     assert "must return a pair (grad_a, grad_b), it returned a float" in run(
         single, 'check("ch02.div_backward")'
     )
@@ -127,48 +230,13 @@ def test_exp_saving_its_input_and_add_saving_anything_are_refused():
 
 # -- 4. implement topological_order -------------------------------------------------------------
 
-TOPO = """
-def topological_order(root):
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for child, _ in node.next_functions:
-            if child is not None and child not in visited:
-                stack.append((child, False))
-    order.reverse()
-    return order
-"""
-
 
 def test_the_iterative_depth_first_order_passes_visible_and_hidden_cases():
     assert both(TOPO, "ch02.topological_order") == ["PASSED", "PASSED"]
 
 
 def test_a_recursive_walk_fails_on_the_deep_chain_with_the_no_recursion_hint():
-    code = """
-    def topological_order(root):
-        order, visited = [], set()
-
-        def visit(node):
-            if node in visited:
-                return
-            visited.add(node)
-            for child, _ in node.next_functions:
-                if child is not None:
-                    visit(child)
-            order.append(node)
-
-        visit(root)
-        return order[::-1]
-    """
+    code = WRONG["ch02.topological_order"]["a recursive walk"]
     result = run(code, 'check("ch02.topological_order")')
     assert (
         "your code raised RecursionError" in result and "a chain of 5000 multiplications" in result
@@ -177,32 +245,13 @@ def test_a_recursive_walk_fails_on_the_deep_chain_with_the_no_recursion_hint():
 
 
 def test_a_walk_without_a_visited_set_lists_shared_nodes_twice():
-    code = """
-    def topological_order(root):
-        order, stack = [], [root]
-        while stack:
-            node = stack.pop()
-            order.append(node)
-            stack.extend(child for child, _ in node.next_functions if child is not None)
-        return order
-    """
+    code = WRONG["ch02.topological_order"]["a walk without a visited set"]
     result = run(code, 'check("ch02.topological_order")')
     assert "AccumulateGrad(a) appears 2 times" in result and "keep a set of visited nodes" in result
 
 
 def test_breadth_first_order_breaks_an_edge_and_says_which():
-    code = """
-    def topological_order(root):
-        order, seen, queue = [], {root}, [root]
-        while queue:
-            node = queue.pop(0)
-            order.append(node)
-            for child, _ in node.next_functions:
-                if child is not None and child not in seen:
-                    seen.add(child)
-                    queue.append(child)
-        return order
-    """
+    code = WRONG["ch02.topological_order"]["breadth-first order"]
     result = run(code, 'check("ch02.topological_order")')
     assert (
         "MulBackward0(c) comes before TanhBackward0(d), but TanhBackward0(d) sends its gradient "
@@ -211,16 +260,15 @@ def test_breadth_first_order_breaks_an_edge_and_says_which():
 
 
 def test_forgetting_to_reverse_the_post_order_is_recognised():
-    result = run(TOPO.replace("    order.reverse()\n", ""), 'check("ch02.topological_order")')
+    code = WRONG["ch02.topological_order"]["the post-order not reversed"]
+    result = run(code, 'check("ch02.topological_order")')
     assert "exactly backwards" in result and "reverse" in result
 
 
 def test_returning_scalars_or_not_skipping_none_is_rejected():
-    scalars = "def topological_order(root):\n    return [root.variable] if hasattr(root, 'variable') else [1.0]\n"
+    scalars = WRONG["ch02.topological_order"]["returning Scalars"]
     assert "not a node of this graph" in run(scalars, 'check("ch02.topological_order")')
-    no_skip = TOPO.replace(
-        "if child is not None and child not in visited", "if child not in visited"
-    )
+    no_skip = WRONG["ch02.topological_order"]["not skipping None"]
     assert (
         "your code raised AttributeError: 'NoneType' object has no attribute 'next_functions'"
         in run(no_skip, 'check("ch02.topological_order")')
@@ -228,22 +276,6 @@ def test_returning_scalars_or_not_skipping_none_is_rejected():
 
 
 # -- 5. find the bug: overwritten gradients -------------------------------------------------------
-
-BUGGY_BACKWARD = """
-def run_backward(output):
-    grads = {output.grad_fn: 1.0}
-    for node in minigrad.scalar.topological_order(output.grad_fn):
-        grad = grads.pop(node, None)
-        if grad is None:
-            continue
-        if isinstance(node, ScalarAccumulateGrad):
-            leaf = node.variable
-            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-            continue
-        for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
-            if child is not None:
-                grads[child] = child_grad
-"""
 
 
 def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
@@ -256,7 +288,5 @@ def test_the_fixed_loop_passes_and_a_loop_that_keeps_the_first_gradient_does_not
         "grads[child] = child_grad", "grads[child] = grads.get(child, 0.0) + child_grad"
     )
     assert both(fixed, "ch02.run_backward") == ["PASSED", "PASSED"]
-    keeps_first = BUGGY_BACKWARD.replace(
-        "grads[child] = child_grad", "grads.setdefault(child, child_grad)"
-    )
+    keeps_first = WRONG["ch02.run_backward"]["a loop that keeps the first gradient"]
     assert "expected" in run(keeps_first, 'check("ch02.run_backward")')

@@ -6,16 +6,21 @@ then the check cell, and reads the one-line verdict.
 
 from __future__ import annotations
 
-import numpy as np
 from exercise_cells import run_cells
 
-import minigrad as mg
 from coursekit import check
+
+PRELUDE = """\
+import numpy as np
+
+import minigrad as mg
+"""
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg}
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
 
 
@@ -75,6 +80,67 @@ def unbroadcast(grad, shape):
         grad = grad.sum(dim=stretched, keepdim=True)
     return grad
 """
+MM = "def mm_backward(grad, a, b):\n    return grad @ b.T, a.T @ grad\n"
+Y_GRAD_BUGGY = """
+def y_grad(n):
+    x = mg.arange(n * n).view(n, n)
+    y = mg.randn(n, n, requires_grad=True)
+    z = mg.sum(mg.mm(x, y))
+    z.backward()
+    return y.grad
+"""
+Y_GRAD_FIXED = Y_GRAD_BUGGY.replace("mg.arange(n * n)", "mg.arange(n * n, dtype=mg.float32)")
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch03.unbroadcast": {
+        "the gradient unchanged": "def unbroadcast(grad, shape):\n    return grad\n",
+        "summing only the leading dims": """
+def unbroadcast(grad, shape):
+    while grad.ndim > len(shape):
+        grad = grad.sum(dim=0)
+    return grad
+""",
+        "dropping the size-1 dims": UNBROADCAST.replace("keepdim=True", "keepdim=False"),
+        "summing everything": "def unbroadcast(grad, shape):\n    return grad.sum()\n",
+        "a numpy result": """
+def unbroadcast(grad, shape):
+    g = grad.numpy()
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    return g
+""",
+        "forgetting the 0-dim shape": """
+def unbroadcast(grad, shape):
+    if len(shape) == 0:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead > 0:
+        grad = grad.sum(dim=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(dim=stretched, keepdim=True)
+    return grad
+""",
+    },
+    "ch03.mm_backward": {
+        "grad_a transposed": "def mm_backward(grad, a, b):\n    return b @ grad.T, a.T @ grad\n",
+        "grad_b transposed": "def mm_backward(grad, a, b):\n    return grad @ b.T, grad.T @ a\n",
+        "a missing transpose": "def mm_backward(grad, a, b):\n    return grad @ b, a.T @ grad\n",
+        "a missing transpose on square matrices only": (
+            "def mm_backward(grad, a, b):\n"
+            "    return (grad @ b if a.shape == b.shape else grad @ b.T), a.T @ grad\n"
+        ),
+        "one gradient alone": "def mm_backward(grad, a, b):\n    return grad @ b.T\n",
+    },
+    "ch03.y_grad": {
+        "the buggy program unchanged": Y_GRAD_BUGGY,
+        "a fix that swaps the product": Y_GRAD_FIXED.replace("mg.mm(x, y)", "mg.mm(y, x)"),
+        "returning x.grad": Y_GRAD_FIXED.replace("return y.grad", "return x.grad"),
+    },
+}
 
 
 def test_unbroadcast_passes_visible_and_hidden_cases_including_its_use_in_a_backward():
@@ -82,66 +148,43 @@ def test_unbroadcast_passes_visible_and_hidden_cases_including_its_use_in_a_back
 
 
 def test_returning_the_gradient_unchanged_is_rejected_as_the_incoming_shape():
-    result = run("def unbroadcast(grad, shape):\n    return grad\n", 'check("ch03.unbroadcast")')
+    result = run(WRONG["ch03.unbroadcast"]["the gradient unchanged"], 'check("ch03.unbroadcast")')
     assert "the gradient has shape (2, 3), expected shape (3,)" in result
     assert "you returned the incoming shape" in result
 
 
 def test_summing_only_the_leading_dims_fails_on_a_stretched_size_one_dim():
-    code = """
-    def unbroadcast(grad, shape):
-        while grad.ndim > len(shape):
-            grad = grad.sum(dim=0)
-        return grad
-    """
+    code = WRONG["ch03.unbroadcast"]["summing only the leading dims"]
     result = run(code, 'check("ch03.unbroadcast")')
     assert "for a tensor of shape (2, 1)" in result and "expected shape (2, 1)" in result
 
 
 def test_dropping_the_size_one_dims_gets_the_keepdim_hint():
-    result = run(UNBROADCAST.replace("keepdim=True", "keepdim=False"), 'check("ch03.unbroadcast")')
+    code = WRONG["ch03.unbroadcast"]["dropping the size-1 dims"]
+    result = run(code, 'check("ch03.unbroadcast")')
     assert "has shape (2,), expected shape (2, 1)" in result and "keepdim=True" in result
 
 
 def test_summing_everything_is_rejected_with_its_hint():
-    code = "def unbroadcast(grad, shape):\n    return grad.sum()\n"
+    code = WRONG["ch03.unbroadcast"]["summing everything"]
     assert "not over everything" in run(code, 'check("ch03.unbroadcast")')
 
 
 def test_a_numpy_result_is_refused_as_not_a_tensor():
-    code = """
-    def unbroadcast(grad, shape):
-        g = grad.numpy()
-        while g.ndim > len(shape):
-            g = g.sum(axis=0)
-        return g
-    """
+    code = WRONG["ch03.unbroadcast"]["a numpy result"]
     assert "unbroadcast returned a ndarray; return a minigrad tensor" in run(
         code, 'check("ch03.unbroadcast")'
     )
 
 
-def test_hidden_cases_catch_a_solution_that_forgets_the_scalar_shape():
-    code = """
-    def unbroadcast(grad, shape):
-        if len(shape) == 0:
-            return grad
-        lead = grad.ndim - len(shape)
-        if lead > 0:
-            grad = grad.sum(dim=tuple(range(lead)))
-        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-        if stretched:
-            grad = grad.sum(dim=stretched, keepdim=True)
-        return grad
-    """
+def test_the_notebook_catches_a_solution_that_forgets_the_scalar_shape():
+    code = WRONG["ch03.unbroadcast"]["forgetting the 0-dim shape"]
     visible, hidden = both(code, "ch03.unbroadcast")
-    assert visible == "PASSED"
-    assert "a grad of shape (3,) for a tensor of shape () (a hidden case)" in hidden
+    assert "a grad of shape (3,) for a tensor of shape ()" in visible
+    assert "(a hidden case)" not in visible and hidden.startswith("FAILED")
 
 
 # -- 3. implement mm_backward --------------------------------------------------------------------------
-
-MM = "def mm_backward(grad, a, b):\n    return grad @ b.T, a.T @ grad\n"
 
 
 def test_mm_backward_passes_visible_and_hidden_cases_including_its_use_in_a_backward():
@@ -150,27 +193,26 @@ def test_mm_backward_passes_visible_and_hidden_cases_including_its_use_in_a_back
 
 def test_transposed_gradients_are_recognised():
     assert "this is the transpose of grad_a" in run(
-        "def mm_backward(grad, a, b):\n    return b @ grad.T, a.T @ grad\n",
-        'check("ch03.mm_backward")',
+        WRONG["ch03.mm_backward"]["grad_a transposed"], 'check("ch03.mm_backward")'
     )
     assert "this is the transpose of grad_b" in run(
-        "def mm_backward(grad, a, b):\n    return grad @ b.T, grad.T @ a\n",
-        'check("ch03.mm_backward")',
+        WRONG["ch03.mm_backward"]["grad_b transposed"], 'check("ch03.mm_backward")'
     )
 
 
 def test_a_missing_transpose_raises_on_non_square_matrices_and_is_named_on_square_ones():
-    no_transpose = "def mm_backward(grad, a, b):\n    return grad @ b, a.T @ grad\n"
+    no_transpose = WRONG["ch03.mm_backward"]["a missing transpose"]
     result = run(no_transpose, 'check("ch03.mm_backward")')
     assert "your code raised RuntimeError: mat1 and mat2 shapes cannot be multiplied" in result
+    assert "(line 2 of `mm_backward`, in its call to minigrad's `" in result
     assert "let the shapes guide you" in result
-    square_only = "def mm_backward(grad, a, b):\n    return (grad @ b if a.shape == b.shape else grad @ b.T), a.T @ grad\n"
+    square_only = WRONG["ch03.mm_backward"]["a missing transpose on square matrices only"]
     assert "multiply by the transpose of B" in run(square_only, 'check("ch03.mm_backward")')
 
 
 def test_one_gradient_alone_is_refused():
     assert "must return a pair (grad_a, grad_b), it returned a Tensor" in run(
-        "def mm_backward(grad, a, b):\n    return grad @ b.T\n", 'check("ch03.mm_backward")'
+        WRONG["ch03.mm_backward"]["one gradient alone"], 'check("ch03.mm_backward")'
     )
 
 
@@ -213,15 +255,6 @@ def test_believing_the_gradient_depends_on_the_random_values_is_refused():
 
 # -- 5. find the bug: an integer arange --------------------------------------------------------------------
 
-Y_GRAD_BUGGY = """
-def y_grad(n):
-    x = mg.arange(n * n).view(n, n)
-    y = mg.randn(n, n, requires_grad=True)
-    z = mg.sum(mg.mm(x, y))
-    z.backward()
-    return y.grad
-"""
-
 
 def test_the_unfixed_program_is_rejected_with_its_dtype_error():
     result = run(Y_GRAD_BUGGY, 'check("ch03.y_grad")')
@@ -230,9 +263,8 @@ def test_the_unfixed_program_is_rejected_with_its_dtype_error():
 
 
 def test_the_fixed_program_passes_and_a_fix_that_swaps_the_product_is_named():
-    fixed = Y_GRAD_BUGGY.replace("mg.arange(n * n)", "mg.arange(n * n, dtype=mg.float32)")
-    assert both(fixed, "ch03.y_grad") == ["PASSED", "PASSED"]
-    swapped = fixed.replace("mg.mm(x, y)", "mg.mm(y, x)")
+    assert both(Y_GRAD_FIXED, "ch03.y_grad") == ["PASSED", "PASSED"]
+    swapped = WRONG["ch03.y_grad"]["a fix that swaps the product"]
     assert "keep the program's product" in run(swapped, 'check("ch03.y_grad")')
-    returns_x_grad = fixed.replace("return y.grad", "return x.grad")
+    returns_x_grad = WRONG["ch03.y_grad"]["returning x.grad"]
     assert "y_grad returned None" in run(returns_x_grad, 'check("ch03.y_grad")')

@@ -17,7 +17,7 @@ from exercise_cells import run_cells, solution_cell
 
 from coursekit import check
 from coursekit.checks import ch04
-from coursekit.release import CODE_STUB, replace_solutions
+from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
 SOLUTIONS = ROOT / "solutions" / "ch04_leaves_and_grad.ipynb"
@@ -27,14 +27,91 @@ def cell(grade_id: str) -> str:
     return solution_cell(SOLUTIONS, grade_id)
 
 
+PRELUDE = """\
+import warnings
+
+import numpy as np
+
+import minigrad as mg
+"""
+
+
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
     return run_cells(
-        "import warnings\nimport numpy as np\nimport minigrad as mg\n"
-        + textwrap.dedent(learner_code),
+        PRELUDE + textwrap.dedent(learner_code),
         f"check({check_id!r}, hidden={hidden})",
         {"check": check},
     )
+
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch04.accumulate_grad": {
+        "replacing grad instead of adding": """
+def accumulate_grad(leaf, grad):
+    leaf.grad = grad.clone()
+""",
+        "storing the first gradient without a copy": """
+def accumulate_grad(leaf, grad):
+    if leaf.grad is None:
+        leaf.grad = grad
+    else:
+        leaf.grad += grad
+""",
+        "adding out of place": """
+def accumulate_grad(leaf, grad):
+    if leaf.grad is None:
+        leaf.grad = grad.clone()
+    else:
+        leaf.grad = leaf.grad + grad
+""",
+        "only adding when a gradient exists": """
+def accumulate_grad(leaf, grad):
+    if leaf.grad is not None:
+        leaf.grad.add_(grad)
+""",
+        "keeping only the first gradient": """
+def accumulate_grad(leaf, grad):
+    if leaf.grad is None:
+        leaf.grad = grad.clone()
+""",
+        "failing only on a 0-dim leaf": """
+def accumulate_grad(leaf, grad):
+    if leaf.grad is None:
+        leaf.grad = grad.clone()
+    elif leaf.ndim == 0:
+        leaf.grad = grad.clone()
+    else:
+        leaf.grad.add_(grad)
+""",
+    },
+    "ch04.fit_line": {
+        "the buggy loop unchanged": cell("ex4-given")
+        .split("\n\n\nxs =")[0]
+        .replace("fit_line_buggy", "fit_line"),
+        "zeroing between backward and the update": cell("ex4-fix").replace(
+            "        with mg.no_grad():",
+            "        w.grad = None\n        b.grad = None\n        w.grad = mg.zeros(1)\n"
+            "        b.grad = mg.zeros(1)\n        with mg.no_grad():",
+        ),
+    },
+    "ch04.hidden_grads": {
+        "the buggy function unchanged": cell("ex5-given")
+        .split("\n\n\nwith")[0]
+        .replace("hidden_grads_buggy", "hidden_grads"),
+        "detaching h to make it a leaf": cell("ex5-fix").replace(
+            "h.retain_grad()", "h = h.detach().requires_grad_()"
+        ),
+        "retain_grad after backward": cell("ex5-fix")
+        .replace(
+            "    h.retain_grad()  # h is not a leaf: ask the engine to keep its gradient\n", ""
+        )
+        .replace("    loss.backward()\n", "    loss.backward()\n    h.retain_grad()\n"),
+    },
+}
 
 
 @pytest.mark.parametrize(
@@ -65,21 +142,14 @@ def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_i
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
     stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
     assert replaced
-    try:
-        result = run(stub, check_id)
-    except NotImplementedError:  # a predict cell's stub raises at once, as in the notebook
-        result = run("", check_id)
-    assert "not implemented yet" in result
+    assert "not implemented yet" in run(stub, check_id)  # the stub cell itself runs
 
 
 # -- 1. accumulate_grad -------------------------------------------------------------------
 
 
 def test_replacing_grad_instead_of_adding_is_told_gradients_add_up():
-    code = """
-    def accumulate_grad(leaf, grad):
-        leaf.grad = grad.clone()
-    """
+    code = WRONG["ch04.accumulate_grad"]["replacing grad instead of adding"]
     result = run(code, "ch04.accumulate_grad")
     assert result.startswith(
         "FAILED ✗ accumulate_grad(leaf, grad): leaf a gets g1, then g2: a.grad is"
@@ -89,62 +159,34 @@ def test_replacing_grad_instead_of_adding_is_told_gradients_add_up():
 
 
 def test_storing_the_first_gradient_without_a_copy_is_caught_by_the_shared_gradient():
-    code = """
-    def accumulate_grad(leaf, grad):
-        if leaf.grad is None:
-            leaf.grad = grad
-        else:
-            leaf.grad += grad
-    """
+    code = WRONG["ch04.accumulate_grad"]["storing the first gradient without a copy"]
     result = run(code, "ch04.accumulate_grad")
     assert "the incoming gradient `g1` was changed by your function" in result
-    assert "store a copy: grad.clone()" in result
+    assert "store a copy of grad" in result
 
 
 def test_adding_out_of_place_is_told_pytorch_keeps_the_same_grad_tensor():
-    code = """
-    def accumulate_grad(leaf, grad):
-        if leaf.grad is None:
-            leaf.grad = grad.clone()
-        else:
-            leaf.grad = leaf.grad + grad
-    """
+    code = WRONG["ch04.accumulate_grad"]["adding out of place"]
     result = run(code, "ch04.accumulate_grad")
     assert "a.grad has the right values but is a new tensor" in result
-    assert "leaf.grad.add_(grad)" in result
+    assert "with an in-place addition" in result
 
 
 def test_only_adding_when_grad_exists_leaves_grad_none_and_says_so():
-    code = """
-    def accumulate_grad(leaf, grad):
-        if leaf.grad is not None:
-            leaf.grad.add_(grad)
-    """
+    code = WRONG["ch04.accumulate_grad"]["only adding when a gradient exists"]
     assert "a.grad is None after its gradients arrived" in run(code, "ch04.accumulate_grad")
 
 
 def test_keeping_only_the_first_gradient_is_named():
-    code = """
-    def accumulate_grad(leaf, grad):
-        if leaf.grad is None:
-            leaf.grad = grad.clone()
-    """
+    code = WRONG["ch04.accumulate_grad"]["keeping only the first gradient"]
     assert "that is the first gradient alone" in run(code, "ch04.accumulate_grad")
 
 
-def test_a_solution_that_fails_only_on_a_zero_dim_leaf_is_caught_by_the_hidden_cases():
-    code = """
-    def accumulate_grad(leaf, grad):
-        if leaf.grad is None:
-            leaf.grad = grad.clone()
-        elif leaf.ndim == 0:
-            leaf.grad = grad.clone()
-        else:
-            leaf.grad.add_(grad)
-    """
-    assert run(code, "ch04.accumulate_grad") == "PASSED"
-    result = run(code, "ch04.accumulate_grad", hidden=True)
-    assert "a 0-dim leaf gets g1, then g2 (a hidden case)" in result
+def test_the_notebook_catches_a_solution_that_fails_only_on_a_zero_dim_leaf():
+    code = WRONG["ch04.accumulate_grad"]["failing only on a 0-dim leaf"]
+    result = run(code, "ch04.accumulate_grad")
+    assert "a 0-dim leaf gets g1, then g2" in result and "(a hidden case)" not in result
+    assert run(code, "ch04.accumulate_grad", hidden=True).startswith("FAILED")
 
 
 def test_the_stub_says_not_implemented_yet():
@@ -224,17 +266,12 @@ def test_the_numbered_programs_shown_are_the_programs_the_check_runs():
 
 
 def test_the_buggy_loop_is_rejected_as_still_accumulating():
-    buggy = cell("ex4-given").split("\n\n\nxs =")[0].replace("fit_line_buggy", "fit_line")
-    result = run(buggy, "ch04.fit_line")
+    result = run(WRONG["ch04.fit_line"]["the buggy loop unchanged"], "ch04.fit_line")
     assert "this is what the buggy loop gives" in result
 
 
 def test_zeroing_between_backward_and_update_is_told_the_parameters_never_moved():
-    code = cell("ex4-fix").replace(
-        "        with mg.no_grad():",
-        "        w.grad = None\n        b.grad = None\n        w.grad = mg.zeros(1)\n"
-        "        b.grad = mg.zeros(1)\n        with mg.no_grad():",
-    )
+    code = WRONG["ch04.fit_line"]["zeroing between backward and the update"]
     assert "the parameters never moved" in run(code, "ch04.fit_line")
 
 
@@ -242,30 +279,27 @@ def test_zeroing_between_backward_and_update_is_told_the_parameters_never_moved(
 
 
 def test_reading_grad_of_a_non_leaf_is_rejected_with_retain_grad_hint():
-    buggy = cell("ex5-given").split("\n\n\nwith")[0].replace("hidden_grads_buggy", "hidden_grads")
-    result = run(buggy, "ch04.hidden_grads")
+    result = run(WRONG["ch04.hidden_grads"]["the buggy function unchanged"], "ch04.hidden_grads")
     assert "the gradient of h is None: h = tanh(x @ W1) is not a leaf" in result
-    assert "h.retain_grad() before" in result
+    assert "ask the engine to keep h's gradient (retain_grad" in result
 
 
 def test_detaching_h_to_make_it_a_leaf_is_rejected_because_w1_loses_its_gradient():
-    code = cell("ex5-fix").replace("h.retain_grad()", "h = h.detach().requires_grad_()")
+    code = WRONG["ch04.hidden_grads"]["detaching h to make it a leaf"]
     assert "W1.grad is None" in run(code, "ch04.hidden_grads")
 
 
 def test_retain_grad_after_backward_is_too_late():
-    code = cell("ex5-fix").replace(
-        "    h.retain_grad()  # h is not a leaf: ask the engine to keep its gradient\n", ""
-    )
-    code = code.replace("    loss.backward()\n", "    loss.backward()\n    h.retain_grad()\n")
+    code = WRONG["ch04.hidden_grads"]["retain_grad after backward"]
     assert "the gradient of h is None" in run(code, "ch04.hidden_grads")
 
 
-def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     from coursekit.seed_items import SEED_ITEMS
 
     nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # Tagged in the cell's metadata (seed:<item>), never written in the learner's text.
+    tags = {tag for c in nb["cells"] for tag in c.get("metadata", {}).get("tags", [])}
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch04"]
     assert homed
-    assert [item for item in homed if f"(seed item: {item})" not in text] == []
+    assert [item for item in homed if f"seed:{item}" not in tags] == []

@@ -16,7 +16,7 @@ from exercise_cells import run_cells, solution_cell
 
 from coursekit import check
 from coursekit.checks import ch05
-from coursekit.release import CODE_STUB, replace_solutions
+from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
 SOLUTIONS = ROOT / "solutions" / "ch05_detach.ipynb"
@@ -26,14 +26,71 @@ def cell(grade_id: str) -> str:
     return solution_cell(SOLUTIONS, grade_id)
 
 
+PRELUDE = """\
+import warnings
+
+import numpy as np
+
+import minigrad as mg
+"""
+
+
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
     return run_cells(
-        "import warnings\nimport numpy as np\nimport minigrad as mg\n"
-        + textwrap.dedent(learner_code),
+        PRELUDE + textwrap.dedent(learner_code),
         f"check({check_id!r}, hidden={hidden})",
         {"check": check},
     )
+
+
+CENTER_BUGGY = (
+    cell("ex4-given")
+    .split("\n\n\nxs,")[0]
+    .replace("grads_and_centered_buggy", "grads_and_centered")
+)
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch05.mae": {
+        "a metric that records a graph": """
+def mae(pred, target):
+    return (pred - target).abs().mean()
+""",
+        "changing pred through detach": """
+def mae(pred, target):
+    d = pred.detach()
+    d.sub_(target)
+    return d.abs().mean().item()
+""",
+        "changing pred through .data": """
+def mae(pred, target):
+    d = pred.data
+    d.sub_(target)
+    return d.abs().mean().item()
+""",
+        "the mean squared error": """
+def mae(pred, target):
+    return ((pred.detach() - target) ** 2).mean().item()
+""",
+    },
+    "ch05.fit_value": {
+        "the buggy fit unchanged": cell("ex3-given")
+        .split("\n\n\ntransitions =")[0]
+        .replace("fit_value_buggy", "fit_value"),
+        "the prediction detached instead of the target": cell("ex3-fix")
+        .replace(
+            "target = (r + gamma * (w * s_next)).detach()", "target = r + gamma * (w * s_next)"
+        )
+        .replace("prediction = w * s", "prediction = (w * s).detach()"),
+    },
+    "ch05.grads_and_centered": {
+        "the buggy centering through .data unchanged": CENTER_BUGGY,
+        "detach instead of .data, still in place": CENTER_BUGGY.replace("h.data", "h.detach()"),
+    },
+}
 
 
 @pytest.mark.parametrize(
@@ -64,11 +121,7 @@ def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_i
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
     stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
     assert replaced
-    try:
-        result = run(stub, check_id)
-    except NotImplementedError:  # a predict cell's stub raises at once, as in the notebook
-        result = run("", check_id)
-    assert "not implemented yet" in result
+    assert "not implemented yet" in run(stub, check_id)  # the stub cell itself runs
 
 
 def shown_program(grade_id: str) -> str:
@@ -107,45 +160,27 @@ def test_versions_written_as_one_number_are_explained():
 
 
 def test_a_metric_that_records_a_graph_is_rejected():
-    code = """
-    def mae(pred, target):
-        return (pred - target).abs().mean()
-    """
-    result = run(code, "ch05.mae")
+    result = run(WRONG["ch05.mae"]["a metric that records a graph"], "ch05.mae")
     assert (
         "your metric is a tensor in the graph (requires_grad=True, grad_fn MeanBackward0)" in result
     )
-    assert "pred.detach()" in result
+    assert "from a detached pred, or inside no_grad()" in result
 
 
 def test_a_metric_that_changes_pred_through_detach_is_told_backward_now_raises():
-    code = """
-    def mae(pred, target):
-        d = pred.detach()
-        d.sub_(target)
-        return d.abs().mean().item()
-    """
-    result = run(code, "ch05.mae")
+    result = run(WRONG["ch05.mae"]["changing pred through detach"], "ch05.mae")
     assert "your metric changed pred in place" in result
     assert "modified by an inplace operation" in result
     assert "shares pred's memory and version counter" in result
 
 
 def test_a_metric_that_changes_pred_through_data_is_told_the_gradient_is_silently_wrong():
-    code = """
-    def mae(pred, target):
-        d = pred.data
-        d.sub_(target)
-        return d.abs().mean().item()
-    """
+    code = WRONG["ch05.mae"]["changing pred through .data"]
     assert "without moving its version (through .data?)" in run(code, "ch05.mae")
 
 
 def test_the_mean_squared_error_is_named():
-    code = """
-    def mae(pred, target):
-        return ((pred.detach() - target) ** 2).mean().item()
-    """
+    code = WRONG["ch05.mae"]["the mean squared error"]
     assert "that is the mean squared error" in run(code, "ch05.mae")
 
 
@@ -163,9 +198,7 @@ def test_a_metric_computed_under_no_grad_is_accepted():
 
 
 def test_the_buggy_value_fit_is_rejected():
-    buggy = (
-        cell("ex3-given").split("\n\n\ntransitions =")[0].replace("fit_value_buggy", "fit_value")
-    )
+    buggy = WRONG["ch05.fit_value"]["the buggy fit unchanged"]
     assert "the target still depends on w" in run(buggy, "ch05.fit_value")
 
 
@@ -185,23 +218,15 @@ def test_the_fixed_value_fit_reaches_the_fixed_point_shown_in_the_exercise():
 
 
 def test_the_buggy_centering_through_data_is_rejected_as_silently_wrong():
-    buggy = (
-        cell("ex4-given")
-        .split("\n\n\nxs,")[0]
-        .replace("grads_and_centered_buggy", "grads_and_centered")
-    )
+    buggy = WRONG["ch05.grads_and_centered"]["the buggy centering through .data unchanged"]
     result = run(buggy, "ch05.grads_and_centered")
     assert "w.grad is an array of shape (3,)" in result
     assert "this is the buggy gradient" in result
 
 
 def test_swapping_data_for_detach_alone_raises_the_version_error_and_is_reported():
-    buggy = (
-        cell("ex4-given")
-        .split("\n\n\nxs,")[0]
-        .replace("grads_and_centered_buggy", "grads_and_centered")
-    )
-    result = run(buggy.replace("h.data", "h.detach()"), "ch05.grads_and_centered")
+    code = WRONG["ch05.grads_and_centered"]["detach instead of .data, still in place"]
+    result = run(code, "ch05.grads_and_centered")
     assert (
         "your function raised RuntimeError: one of the variables needed for gradient computation"
         in result
@@ -238,11 +263,12 @@ def test_a_grad_for_the_detached_copy_is_refused():
     assert "`answer_detach_grad`" in run(answers, "ch05.detach_metric")
 
 
-def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     from coursekit.seed_items import SEED_ITEMS
 
     nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # Tagged in the cell's metadata (seed:<item>), never written in the learner's text.
+    tags = {tag for c in nb["cells"] for tag in c.get("metadata", {}).get("tags", [])}
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch05"]
     assert homed
-    assert [item for item in homed if f"(seed item: {item})" not in text] == []
+    assert [item for item in homed if f"seed:{item}" not in tags] == []

@@ -17,11 +17,16 @@ from exercise_cells import run_cells, solution_cell
 
 from coursekit import check
 from coursekit.checks import ch06
-from coursekit.release import CODE_STUB, replace_solutions
+from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
 SOLUTIONS = ROOT / "solutions" / "ch06_inplace_and_versions.ipynb"
-SETUP = "import numpy as np\nimport minigrad as mg\nfrom minigrad.graph import tensor_description\n"
+PRELUDE = """\
+import numpy as np
+
+import minigrad as mg
+from minigrad.graph import tensor_description
+"""
 
 
 def cell(grade_id: str) -> str:
@@ -31,7 +36,7 @@ def cell(grade_id: str) -> str:
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
     return run_cells(
-        SETUP + textwrap.dedent(learner_code),
+        PRELUDE + textwrap.dedent(learner_code),
         f"check({check_id!r}, hidden={hidden})",
         {"check": check},
     )
@@ -70,11 +75,7 @@ def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_i
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
     stub, replaced = replace_solutions(cell(grade_id), CODE_STUB)
     assert replaced
-    try:
-        result = run(stub, check_id)
-    except NotImplementedError:  # a predict cell's stub raises at once, as in the notebook
-        result = run("", check_id)
-    assert "not implemented yet" in result
+    assert "not implemented yet" in run(stub, check_id)  # the stub cell itself runs
 
 
 # -- 1. implement: SavedTensor ------------------------------------------------------------------
@@ -95,96 +96,109 @@ def saved_tensor(init: str, unpack: str) -> str:
     )
 
 
+WRONG = {
+    "ch06.saved_tensor": {
+        "reading the version only at unpack": saved_tensor(
+            "self.tensor = tensor\n",
+            """\
+            version = self.tensor._version
+            if self.tensor._version != version:
+                raise RuntimeError("changed")
+            return self.tensor
+            """,
+        ),
+        "comparing with version 0": saved_tensor(
+            "self.tensor = tensor\n",
+            """\
+            now, then = self.tensor._version, 0
+            if now != 0:
+                RAISE
+            return self.tensor
+            """,
+        ),
+        "the versions swapped in the message": saved_tensor(
+            "self.tensor = tensor\nself.version = tensor._version\n",
+            """\
+            now, then = self.version, self.tensor._version
+            if now != then:
+                RAISE
+            return self.tensor
+            """,
+        ),
+        "comparing values instead of versions": saved_tensor(
+            "self.copy = tensor.detach().clone()\nself.tensor = tensor\n"
+            "self.version = tensor._version\n",
+            """\
+            now, then = self.tensor._version, self.version
+            if not np.array_equal(self.tensor.numpy(), self.copy.numpy()):
+                RAISE
+            return self.tensor
+            """,
+        ),
+        "returning a copy made at save time": saved_tensor(
+            "self.tensor = tensor\nself.copy = tensor.clone()\nself.version = tensor._version\n",
+            """\
+            now, then = self.tensor._version, self.version
+            if now != then:
+                RAISE
+            return self.copy
+            """,
+        ),
+        "a message without PyTorch's words": saved_tensor(
+            "self.tensor = tensor\nself.version = tensor._version\n",
+            """\
+            if self.tensor._version != self.version:
+                raise RuntimeError("the tensor changed")
+            return self.tensor
+            """,
+        ),
+    },
+    "ch06.smoothed_grad": {},  # filled in below, beside their tests
+    "ch06.pipeline": {},
+}
+
+
 def test_reading_the_version_only_at_unpack_never_raises_and_is_told_to_record_it():
-    code = saved_tensor(
-        "self.tensor = tensor\n",
-        """\
-        version = self.tensor._version
-        if self.tensor._version != version:
-            raise RuntimeError("changed")
-        return self.tensor
-        """,
-    )
+    code = WRONG["ch06.saved_tensor"]["reading the version only at unpack"]
     result = run(code, "ch06.saved_tensor")
     assert "t of shape (3,) saved at version 0; then t.add_(1)" in result
     assert (
         "unpack() returned, but t was changed in place after it was saved (version 0 -> 1)"
         in result
     )
-    assert "record tensor._version in __init__" in result
+    assert "note the tensor's version when it is saved" in result
 
 
 def test_comparing_with_version_zero_is_caught_by_a_tensor_saved_at_version_two():
-    code = saved_tensor(
-        "self.tensor = tensor\n",
-        """\
-        now, then = self.tensor._version, 0
-        if now != 0:
-            RAISE
-        return self.tensor
-        """,
-    )
+    code = WRONG["ch06.saved_tensor"]["comparing with version 0"]
     result = run(code, "ch06.saved_tensor")
     assert "saved at version 2; nothing changes it" in result
     assert "compare with the version recorded in __init__, not with 0" in result
 
 
 def test_swapped_versions_in_the_message_are_named():
-    code = saved_tensor(
-        "self.tensor = tensor\nself.version = tensor._version\n",
-        """\
-        now, then = self.version, self.tensor._version
-        if now != then:
-            RAISE
-        return self.tensor
-        """,
-    )
+    code = WRONG["ch06.saved_tensor"]["the versions swapped in the message"]
     result = run(code, "ch06.saved_tensor")
     assert 'should say "is at version 1; expected version 0 instead"' in result
     assert "you swapped them" in result
 
 
-def test_comparing_values_instead_of_versions_is_caught_by_mul_by_one_in_the_hidden_cases():
-    code = saved_tensor(
-        "self.copy = tensor.detach().clone()\nself.tensor = tensor\nself.version = tensor._version\n",
-        """\
-        now, then = self.tensor._version, self.version
-        if not np.array_equal(self.tensor.numpy(), self.copy.numpy()):
-            RAISE
-        return self.tensor
-        """,
-    )
-    assert run(code, "ch06.saved_tensor") == "PASSED"
-    result = run(code, "ch06.saved_tensor", hidden=True)
-    assert "(a hidden case)" in result
+def test_comparing_values_instead_of_versions_is_caught_in_the_notebook_by_mul_by_one():
+    code = WRONG["ch06.saved_tensor"]["comparing values instead of versions"]
+    result = run(code, "ch06.saved_tensor")
+    assert "then t.mul_(1)" in result and "(a hidden case)" not in result
     assert "t.mul_(1) keeps the values but is still an in-place change" in result
 
 
-def test_returning_a_copy_made_at_save_time_is_caught_by_a_change_through_data():
-    code = saved_tensor(
-        "self.tensor = tensor\nself.copy = tensor.clone()\nself.version = tensor._version\n",
-        """\
-        now, then = self.tensor._version, self.version
-        if now != then:
-            RAISE
-        return self.copy
-        """,
-    )
-    assert run(code, "ch06.saved_tensor") == "PASSED"
-    result = run(code, "ch06.saved_tensor", hidden=True)
-    assert "then t.data.mul_(2)" in result
+def test_returning_a_copy_made_at_save_time_is_caught_in_the_notebook_through_data():
+    code = WRONG["ch06.saved_tensor"]["returning a copy made at save time"]
+    result = run(code, "ch06.saved_tensor")
+    assert "then t.data.mul_(2)" in result and "(a hidden case)" not in result
     assert "not a copy made when it was saved" in result
 
 
 def test_a_message_without_pytorchs_words_is_refused():
-    code = saved_tensor(
-        "self.tensor = tensor\nself.version = tensor._version\n",
-        """\
-        if self.tensor._version != self.version:
-            raise RuntimeError("the tensor changed")
-        return self.tensor
-        """,
-    )
+    code = WRONG["ch06.saved_tensor"]["a message without PyTorch's words"]
     assert 'PyTorch\'s message says the tensor was "modified by an inplace operation"' in run(
         code, "ch06.saved_tensor"
     )
@@ -248,33 +262,59 @@ def test_predicting_that_no_grad_stops_the_counter_is_refused():
 
 # -- 4. find the bug: exp's output changed in place ----------------------------------------------------
 
+SMOOTH_BUGGY = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad")
+PIPELINE_BUGGY = given("ex5-given", "train_pipeline_buggy", "train_pipeline")
+WRONG["ch06.smoothed_grad"] = {
+    "the buggy smoothing unchanged": SMOOTH_BUGGY,
+    "in place under no_grad": SMOOTH_BUGGY.replace(
+        "    e.add_(1.0)", "    with mg.no_grad():\n        e.add_(1.0)"
+    ),
+    "in place through .data": SMOOTH_BUGGY.replace("e.add_(1.0)", "e.data.add_(1.0)"),
+    "a detached copy": SMOOTH_BUGGY.replace("    e.add_(1.0)", "    e = e.detach() + 1.0"),
+}
+WRONG["ch06.pipeline"] = {
+    "the naive pipeline unchanged": PIPELINE_BUGGY,
+    "plain SGD one micro-batch at a time": """
+def train_pipeline(W1, W2, batches, lr):
+    W1 = mg.tensor(W1, requires_grad=True)
+    W2 = mg.tensor(W2, requires_grad=True)
+    for x, y in batches:
+        loss = ((mg.mm(mg.mm(mg.tensor(x), W1).tanh(), W2) - mg.tensor(y)) ** 2).sum()
+        loss.backward()
+        with mg.no_grad():
+            W1 -= lr * W1.grad
+            W2 -= lr * W2.grad
+        W1.grad = None
+        W2.grad = None
+    return W1, W2
+""",
+    "the update hidden from the version check with .data": PIPELINE_BUGGY.replace(
+        "            W1 -= lr * W1.grad\n            W2 -= lr * W2.grad",
+        "            W1.data -= lr * W1.grad\n            W2.data -= lr * W2.grad",
+    ),
+}
+
 
 def test_the_buggy_smoothing_is_rejected_with_the_version_error_explained():
-    result = run(given("ex4-given", "smoothed_grad_buggy", "smoothed_grad"), "ch06.smoothed_grad")
+    result = run(SMOOTH_BUGGY, "ch06.smoothed_grad")
     assert "your function raised RuntimeError: one of the variables needed" in result
-    assert "exp saved its output e" in result and "e = (w * x).exp() + 1.0" in result
+    assert "exp saved its output e" in result and "an out-of-place addition" in result
 
 
 def test_smoothing_in_place_under_no_grad_still_raises_and_says_why():
-    code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace(
-        "    e.add_(1.0)", "    with mg.no_grad():\n        e.add_(1.0)"
-    )
+    code = WRONG["ch06.smoothed_grad"]["in place under no_grad"]
     assert "no_grad() does not stop the version counter" in run(code, "ch06.smoothed_grad")
 
 
 def test_smoothing_through_data_gives_the_silently_wrong_gradient_and_is_named():
-    code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace(
-        "e.add_(1.0)", "e.data.add_(1.0)"
-    )
+    code = WRONG["ch06.smoothed_grad"]["in place through .data"]
     result = run(code, "ch06.smoothed_grad")
     assert "w.grad is an array of shape (3,)" in result
     assert "that is the silently wrong gradient" in result
 
 
 def test_smoothing_a_detached_copy_loses_the_gradient():
-    code = given("ex4-given", "smoothed_grad_buggy", "smoothed_grad").replace(
-        "    e.add_(1.0)", "    e = e.detach() + 1.0"
-    )
+    code = WRONG["ch06.smoothed_grad"]["a detached copy"]
     result = run(code, "ch06.smoothed_grad")
     assert "element 0 of tensors does not require grad" in result
     assert "detaching e cut the path to w" in result
@@ -284,34 +324,18 @@ def test_smoothing_a_detached_copy_loses_the_gradient():
 
 
 def test_the_naive_pipeline_is_rejected_with_the_fix_as_hint():
-    result = run(given("ex5-given", "train_pipeline_buggy", "train_pipeline"), "ch06.pipeline")
+    result = run(PIPELINE_BUGGY, "ch06.pipeline")
     assert "your function raised RuntimeError: one of the variables needed" in result
     assert "run every pending backward first, then update once" in result
 
 
 def test_plain_sgd_one_micro_batch_at_a_time_is_not_the_pipeline():
-    code = """
-    def train_pipeline(W1, W2, batches, lr):
-        W1 = mg.tensor(W1, requires_grad=True)
-        W2 = mg.tensor(W2, requires_grad=True)
-        for x, y in batches:
-            loss = ((mg.mm(mg.mm(mg.tensor(x), W1).tanh(), W2) - mg.tensor(y)) ** 2).sum()
-            loss.backward()
-            with mg.no_grad():
-                W1 -= lr * W1.grad
-                W2 -= lr * W2.grad
-            W1.grad = None
-            W2.grad = None
-        return W1, W2
-    """
+    code = WRONG["ch06.pipeline"]["plain SGD one micro-batch at a time"]
     assert "that is plain SGD, one micro-batch after the other" in run(code, "ch06.pipeline")
 
 
 def test_hiding_the_update_from_the_version_check_with_data_is_named():
-    code = given("ex5-given", "train_pipeline_buggy", "train_pipeline").replace(
-        "            W1 -= lr * W1.grad\n            W2 -= lr * W2.grad",
-        "            W1.data -= lr * W1.grad\n            W2.data -= lr * W2.grad",
-    )
+    code = WRONG["ch06.pipeline"]["the update hidden from the version check with .data"]
     assert "W2.data -= " in code
     assert "the update was hidden from the version check (.data?)" in run(code, "ch06.pipeline")
 
@@ -338,11 +362,12 @@ def test_weight_stashing_is_accepted_as_a_fix_too():
     assert run(code, "ch06.pipeline", hidden=True) == "PASSED"
 
 
-def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     from coursekit.seed_items import SEED_ITEMS
 
     nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # Tagged in the cell's metadata (seed:<item>), never written in the learner's text.
+    tags = {tag for c in nb["cells"] for tag in c.get("metadata", {}).get("tags", [])}
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch06"]
     assert homed
-    assert [item for item in homed if f"(seed item: {item})" not in text] == []
+    assert [item for item in homed if f"seed:{item}" not in tags] == []

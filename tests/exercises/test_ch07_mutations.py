@@ -9,30 +9,30 @@ wrapped like a plain function, a plain call left switched off.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import textwrap
 from pathlib import Path
 
-import numpy as np
 from exercise_cells import run_cells
 
 import minigrad as mg
 from coursekit import check
+
+PRELUDE = """\
+import functools
+import inspect
+
+import numpy as np
+
+import minigrad as mg
 from minigrad import grad_mode
+"""
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {
-        "check": check,
-        "np": np,
-        "mg": mg,
-        "grad_mode": grad_mode,
-        "functools": functools,
-        "inspect": inspect,
-    }
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
 
 
@@ -94,108 +94,159 @@ def grad_mode_class(enter=ENTER, exit_=EXIT, call=CALL_FUNCTION, generator=GENER
     )
 
 
+SWALLOWING_EXIT = """
+def __exit__(self, *exc):
+    grad_mode._set_state(*self.previous)
+    return True
+"""
+SELF_REUSING_CALL = """
+def __call__(self, func):
+    if inspect.isgeneratorfunction(func):
+        return self._generator(func)
+
+    def decorated(*args, **kwargs):
+        with self:
+            return func(*args, **kwargs)
+    return decorated
+"""
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch07.grad_mode": {
+        "an exit that switches instead of restoring": grad_mode_class(
+            exit_="""
+            def __exit__(self, *exc):
+                grad_mode._set_state(not self.mode, False)
+            """
+        ),
+        "an exit that always switches recording on": grad_mode_class(
+            exit_="""
+            def __exit__(self, *exc):
+                grad_mode._set_state(True, False)
+            """
+        ),
+        "an exit that swallows the exception": grad_mode_class(exit_=SWALLOWING_EXIT),
+        "a decorator that enters self": grad_mode_class(call=SELF_REUSING_CALL),
+        "a GradMode that reuses itself and swallows exceptions (issue 12)": grad_mode_class(
+            exit_=SWALLOWING_EXIT, call=SELF_REUSING_CALL
+        ),
+        "a generator wrapped like a plain function": grad_mode_class(
+            call="""
+            def __call__(self, func):
+                def decorated(*args, **kwargs):
+                    with GradMode(self.mode):
+                        return func(*args, **kwargs)
+                return decorated
+            """
+        ),
+        "a generator that keeps the mode while paused": grad_mode_class(
+            generator="""
+            def _generator(self, func):
+                def generator(*args, **kwargs):
+                    with GradMode(self.mode):
+                        yield from func(*args, **kwargs)
+                return generator
+            """
+        ),
+        "an enter and exit that switch inference mode off": grad_mode_class(
+            enter="""
+            def __init__(self, mode):
+                self.mode = mode
+
+            def __enter__(self):
+                self.previous = grad_mode.is_grad_enabled()
+                grad_mode._set_state(self.mode, False)
+            """,
+            exit_="""
+            def __exit__(self, *exc):
+                grad_mode._set_state(self.previous, False)
+            """,
+        ),
+    },
+    "ch07.accuracy": {},  # filled in below, beside their tests
+    "ch07.input_gradient": {},
+}
+
+
 def test_a_correct_grad_mode_passes_and_leaves_recording_on():
     assert both(grad_mode_class(), "ch07.grad_mode") == ["PASSED", "PASSED"]
     assert mg.is_grad_enabled()
 
 
 def test_an_exit_that_switches_instead_of_restoring_is_rejected():
-    switching = """
-    def __exit__(self, *exc):
-        grad_mode._set_state(not self.mode, False)
-    """
-    visible = run(grad_mode_class(exit_=switching), 'check("ch07.grad_mode")')
+    visible = run(
+        WRONG["ch07.grad_mode"]["an exit that switches instead of restoring"],
+        'check("ch07.grad_mode")',
+    )
     assert visible.startswith("FAILED")
     assert "three nested blocks" in visible
     assert "after block 3 ended: is_grad_enabled() is False, expected True" in visible
     assert "put back the state __enter__ found" in visible
 
 
-def test_an_exit_that_always_switches_recording_on_fails_only_where_it_was_off():
-    always_on = """
-    def __exit__(self, *exc):
-        grad_mode._set_state(True, False)
-    """
-    visible, hidden = both(grad_mode_class(exit_=always_on), "ch07.grad_mode")
-    assert "three nested blocks" in visible
-    assert "after block 2 ended: is_grad_enabled() is True, expected False" in visible
+def test_an_exit_that_always_switches_recording_on_fails_where_it_was_off():
+    visible = run(
+        WRONG["ch07.grad_mode"]["an exit that always switches recording on"],
+        'check("ch07.grad_mode")',
+    )
+    assert "`with GradMode(True):` entered inside no_grad()" in visible
+    assert "after the block: is_grad_enabled() is True, expected False" in visible
     assert "Rule: a mode saves the state it finds on entry" in visible
-    assert "is_grad_enabled() is True, expected False" in hidden
 
 
-def test_an_exit_that_swallows_the_exception_is_rejected():
-    swallowing = """
-    def __exit__(self, *exc):
-        grad_mode._set_state(*self.previous)
-        return True
-    """
-    visible, hidden = both(grad_mode_class(exit_=swallowing), "ch07.grad_mode")
-    assert visible == "PASSED"
-    assert "the KeyError reached the code around the block is False, expected True" in hidden
-    assert "__exit__ must return False" in hidden
+def test_an_exit_that_swallows_the_exception_is_rejected_in_the_notebook_in_plain_words():
+    visible = run(
+        WRONG["ch07.grad_mode"]["an exit that swallows the exception"], 'check("ch07.grad_mode")'
+    )
+    assert "a KeyError raised inside `with GradMode(False):`" in visible
+    assert "the exception the code around the block caught is None, expected 'KeyError'" in visible
+    assert "__exit__ must return False" in visible
 
 
-def test_entering_self_in_the_decorator_breaks_recursion():
-    shared_state = """
-    def __call__(self, func):
-        if inspect.isgeneratorfunction(func):
-            return self._generator(func)
+def test_entering_self_in_the_decorator_breaks_recursion_in_the_notebook():
+    visible = run(
+        WRONG["ch07.grad_mode"]["a decorator that enters self"], 'check("ch07.grad_mode")'
+    )
+    assert "a recursive function decorated with `@GradMode(False)`" in visible
+    assert "after the outermost call countdown(2) returned" in visible
+    assert "enter a fresh GradMode(self.mode) per call" in visible
 
-        def decorated(*args, **kwargs):
-            with self:
-                return func(*args, **kwargs)
-        return decorated
-    """
-    visible, hidden = both(grad_mode_class(call=shared_state), "ch07.grad_mode")
-    assert visible == "PASSED"
-    assert "a recursive function decorated with `@GradMode(False)`" in hidden
-    assert "after the outermost call countdown(2) returned" in hidden
-    assert "enter a fresh GradMode(self.mode) per call" in hidden
+
+def test_the_grad_mode_of_issue_12_fails_in_the_notebook_as_in_grading():
+    both_mistakes = WRONG["ch07.grad_mode"][
+        "a GradMode that reuses itself and swallows exceptions (issue 12)"
+    ]
+    visible, hidden = both(both_mistakes, "ch07.grad_mode")
+    assert visible.startswith("FAILED") and hidden.startswith("FAILED")
 
 
 def test_a_generator_wrapped_like_a_plain_function_is_rejected():
-    like_a_function = """
-    def __call__(self, func):
-        def decorated(*args, **kwargs):
-            with GradMode(self.mode):
-                return func(*args, **kwargs)
-        return decorated
-    """
-    visible = run(grad_mode_class(call=like_a_function), 'check("ch07.grad_mode")')
+    visible = run(
+        WRONG["ch07.grad_mode"]["a generator wrapped like a plain function"],
+        'check("ch07.grad_mode")',
+    )
     assert "inside the generator at step 0: is_grad_enabled() is True, expected False" in visible
     assert "enter the mode around every resume" in visible
 
 
 def test_a_generator_that_keeps_the_mode_while_paused_leaks_into_the_caller():
-    leaking = """
-    def _generator(self, func):
-        def generator(*args, **kwargs):
-            with GradMode(self.mode):
-                yield from func(*args, **kwargs)
-        return generator
-    """
-    visible = run(grad_mode_class(generator=leaking), 'check("ch07.grad_mode")')
+    visible = run(
+        WRONG["ch07.grad_mode"]["a generator that keeps the mode while paused"],
+        'check("ch07.grad_mode")',
+    )
     assert "in the caller after step 0: is_grad_enabled() is False, expected True" in visible
     assert "leaked into the caller" in visible
 
 
-def test_switching_inference_mode_off_is_caught_by_a_hidden_case():
-    resets_inference = """
-    def __init__(self, mode):
-        self.mode = mode
-
-    def __enter__(self):
-        self.previous = grad_mode.is_grad_enabled()
-        grad_mode._set_state(self.mode, False)
-    """
-    exit_ = """
-    def __exit__(self, *exc):
-        grad_mode._set_state(self.previous, False)
-    """
-    visible, hidden = both(grad_mode_class(enter=resets_inference, exit_=exit_), "ch07.grad_mode")
-    assert visible == "PASSED"
-    assert "is_inference_mode_enabled() is False, expected True" in hidden
-    assert "save and restore both switches" in hidden
+def test_switching_inference_mode_off_is_caught_in_the_notebook():
+    visible = run(
+        WRONG["ch07.grad_mode"]["an enter and exit that switch inference mode off"],
+        'check("ch07.grad_mode")',
+    )
+    assert "is_inference_mode_enabled() is False, expected True" in visible
+    assert "save and restore both switches" in visible
 
 
 def test_the_stub_says_not_implemented_yet():
@@ -223,16 +274,17 @@ def test_the_stub_says_not_implemented_yet():
 # -- 2. and 3. predict ----------------------------------------------------------------
 
 
-def test_wrong_nesting_predictions_are_refused_without_the_answer():
+def test_wrong_nesting_predictions_are_refused_and_say_which_point_is_wrong():
     everything_innermost = "answer_a = [False, False, True, True, True]\nanswer_b = [False] * 6"
     result = run(everything_innermost, 'check("ch07.nesting")')
     assert "`answer_a`, [False, False, True, True, True], is not what program A gives" in result
-    assert "(1 of the 5 values differ)" in result
+    assert "the value at A3 is wrong" in result
     right_a = "answer_a = [False, False, False, True, True]\n"
     result = run(
         right_a + "answer_b = [False, False, True, False, False, True]", 'check("ch07.nesting")'
     )
-    assert "is not what program B gives (2 of the 6 values differ)" in result
+    assert "is not what program B gives: the values at y5.requires_grad and" in result
+    assert "y6.requires_grad are wrong" in result
     assert "[False, False, True, False, True, False]" not in result
     assert "should be a list of 6 values" in run(
         right_a + "answer_b = True", 'check("ch07.nesting")'
@@ -250,6 +302,14 @@ def test_believing_threads_inherit_the_mode_is_refused():
     )
 
 
+def test_an_answer_left_as_the_placeholder_is_not_implemented_yet():
+    result = run("answer_a = ...\nanswer_b = ...", 'check("ch07.nesting")')
+    assert result == (
+        "FAILED ✗ predict: two nestings: not implemented yet: `answer_a`, `answer_b` are still "
+        "`...` (write them in the cell above and run that cell)."
+    )
+
+
 # -- 4. find the bug: accuracy ----------------------------------------------------------
 
 ACCURACY_BUGGY = """
@@ -260,84 +320,104 @@ def accuracy(model, X, y):
     model.train()
     return correct
 """
+WRONG["ch07.accuracy"] = {
+    "the buggy accuracy unchanged": ACCURACY_BUGGY,
+    "switching recording back on at the end (issue 12)": ACCURACY_BUGGY.replace(
+        "    return correct", "    mg.set_grad_enabled(True)\n    return correct"
+    ),
+    "no no_grad at all": """
+def accuracy(model, X, y):
+    model.eval()
+    correct = (model(X).argmax(dim=1) == y).float().mean().item()
+    model.train()
+    return correct
+""",
+    "no eval()": """
+def accuracy(model, X, y):
+    with mg.no_grad():
+        return (model(X).argmax(dim=1) == y).float().mean().item()
+""",
+    "no train() at the end": """
+def accuracy(model, X, y):
+    model.eval()
+    with mg.no_grad():
+        return (model(X).argmax(dim=1) == y).float().mean().item()
+""",
+}
 
 
 def test_the_unfixed_accuracy_is_rejected_and_recording_is_on_again_afterwards():
-    result = run(ACCURACY_BUGGY, 'check("ch07.accuracy")')
+    result = run(WRONG["ch07.accuracy"]["the buggy accuracy unchanged"], 'check("ch07.accuracy")')
     assert "recording is still off after accuracy() returns" in result
-    assert "use `with mg.no_grad():` instead" in result
+    assert "a `with` block restores the state it found" in result
     assert mg.is_grad_enabled()
 
 
-def test_switching_recording_back_on_at_the_end_fails_when_called_under_no_grad():
-    switch_on = ACCURACY_BUGGY.replace(
-        "    return correct", "    mg.set_grad_enabled(True)\n    return correct"
-    )
+def test_switching_recording_back_on_at_the_end_fails_in_the_notebook_under_no_grad():
+    switch_on = WRONG["ch07.accuracy"]["switching recording back on at the end (issue 12)"]
     visible, hidden = both(switch_on, "ch07.accuracy")
-    assert visible == "PASSED"
-    assert "recording is on after accuracy() returns, but it was off when it was called" in hidden
-    assert "(a hidden case)" in hidden
+    message = "recording is on after accuracy() returns, but it was off when it was called"
+    assert message in visible and "(a hidden case)" not in visible
+    assert "called with recording off (inside no_grad())" in visible
+    assert message in hidden
 
 
-def test_an_accuracy_that_records_or_forgets_eval_is_rejected():
-    recording = """
-    def accuracy(model, X, y):
-        model.eval()
-        correct = (model(X).argmax(dim=1) == y).float().mean().item()
-        model.train()
-        return correct
-    """
+def test_an_accuracy_that_records_forgets_eval_or_train_is_rejected():
+    recording = WRONG["ch07.accuracy"]["no no_grad at all"]
     assert "the forward pass ran with recording on" in run(recording, 'check("ch07.accuracy")')
-    no_eval = """
-    def accuracy(model, X, y):
-        with mg.no_grad():
-            return (model(X).argmax(dim=1) == y).float().mean().item()
-    """
-    result = run(no_eval, 'check("ch07.accuracy")')
+    result = run(WRONG["ch07.accuracy"]["no eval()"], 'check("ch07.accuracy")')
     assert "training mode" in result and "model.eval()" in result
+    result = run(WRONG["ch07.accuracy"]["no train() at the end"], 'check("ch07.accuracy")')
+    assert "the model is left in evaluation mode" in result
 
 
 # -- 5. find the bug: input_gradient ---------------------------------------------------
 
+WRONG["ch07.input_gradient"] = {
+    "the buggy nesting unchanged": """
+def input_gradient(model, x):
+    x = x.detach().requires_grad_()
+    with mg.enable_grad():
+        with mg.no_grad():
+            out = model(x).sum()
+    out.backward()
+    return x.grad
+""",
+    "no enable_grad": """
+def input_gradient(model, x):
+    x = x.detach().requires_grad_()
+    out = model(x).sum()
+    if out.grad_fn is None:
+        return None
+    out.backward()
+    return x.grad
+""",
+    "a plain call to switch recording on": """
+def input_gradient(model, x):
+    x = x.detach().requires_grad_()
+    mg.set_grad_enabled(True)
+    model(x).sum().backward()
+    return x.grad
+""",
+}
+
 
 def test_the_unfixed_input_gradient_is_rejected_with_the_nesting_rule():
-    buggy = """
-    def input_gradient(model, x):
-        x = x.detach().requires_grad_()
-        with mg.enable_grad():
-            with mg.no_grad():
-                out = model(x).sum()
-        out.backward()
-        return x.grad
-    """
+    buggy = WRONG["ch07.input_gradient"]["the buggy nesting unchanged"]
     result = run(buggy, 'check("ch07.input_gradient")')
     assert "your code raised RuntimeError: element 0 of tensors does not require grad" in result
+    assert "in its call to minigrad's `" in result  # raised inside minigrad's backward
     assert "Rule: the innermost block wins" in result
 
 
 def test_an_input_gradient_without_enable_grad_fails_when_called_under_no_grad():
-    no_enable = """
-    def input_gradient(model, x):
-        x = x.detach().requires_grad_()
-        out = model(x).sum()
-        if out.grad_fn is None:
-            return None
-        out.backward()
-        return x.grad
-    """
-    result = run(no_enable, 'check("ch07.input_gradient")')
+    result = run(WRONG["ch07.input_gradient"]["no enable_grad"], 'check("ch07.input_gradient")')
     assert "called with recording off (inside no_grad())" in result
     assert "the gradient is None" in result
 
 
 def test_a_plain_call_to_switch_recording_on_leaks_out_of_input_gradient():
-    plain_call = """
-    def input_gradient(model, x):
-        x = x.detach().requires_grad_()
-        mg.set_grad_enabled(True)
-        model(x).sum().backward()
-        return x.grad
-    """
+    plain_call = WRONG["ch07.input_gradient"]["a plain call to switch recording on"]
     result = run(plain_call, 'check("ch07.input_gradient")')
     assert "is_grad_enabled() is True after the call, expected False" in result
 
@@ -347,11 +427,12 @@ def test_a_plain_call_to_switch_recording_on_leaks_out_of_input_gradient():
 SOLUTIONS = Path(__file__).parents[2] / "solutions" / "ch07_grad_modes.ipynb"
 
 
-def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     from coursekit.seed_items import SEED_ITEMS
 
     nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # Tagged in the cell's metadata (seed:<item>), never written in the learner's text.
+    tags = {tag for c in nb["cells"] for tag in c.get("metadata", {}).get("tags", [])}
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch07"]
     assert homed
-    assert [item for item in homed if f"(seed item: {item})" not in text] == []
+    assert [item for item in homed if f"seed:{item}" not in tags] == []

@@ -12,16 +12,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 from exercise_cells import run_cells
 
-import minigrad as mg
 from coursekit import check
+
+PRELUDE = """\
+import numpy as np
+
+import minigrad as mg
+"""
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg}
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
 
 
@@ -48,62 +53,6 @@ def sgd_momentum_step(params, buffers, lr, momentum):
 """
 
 
-def test_a_correct_step_passes_written_with_new_buffer_tensors():
-    assert both(STEP, "ch08.sgd_momentum_step") == ["PASSED", "PASSED"]
-
-
-def test_a_step_recorded_outside_no_grad_is_refused_by_the_engine_and_explained():
-    recorded = STEP.replace("    with mg.no_grad():\n", "    if True:\n")
-    result = run(recorded, 'check("ch08.sgd_momentum_step")')
-    assert "your code raised RuntimeError: a leaf Variable that requires grad" in result
-    assert "under no_grad()" in result
-
-
-def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():
-    rebinding = STEP.replace("p -= lr * buffers[i]", "p = p - lr * buffers[i]")
-    result = run(rebinding, 'check("ch08.sgd_momentum_step")')
-    assert "the weight after 3 steps" in result
-    assert "the parameter never changed; `p = p - lr * buf` makes a new tensor" in result
-
-
-def test_a_buffer_that_is_the_grad_tensor_itself_is_rejected():
-    aliasing = STEP.replace("buffers[i] = p.grad.clone()", "buffers[i] = p.grad").replace(
-        "buffers[i] = momentum * buffers[i] + p.grad", "buffers[i].mul_(momentum).add_(p.grad)"
-    )
-    result = run(aliasing, 'check("ch08.sgd_momentum_step")')
-    assert "a parameter's .grad changed during your step" in result
-    assert "keep a copy (p.grad.clone())" in result
-
-
-def test_plain_sgd_and_a_dampened_average_get_hints_of_their_own():
-    plain = STEP.replace("p -= lr * buffers[i]", "p -= lr * p.grad")
-    assert "Hint: this is plain SGD" in run(plain, 'check("ch08.sgd_momentum_step")')
-    dampened = STEP.replace(
-        "momentum * buffers[i] + p.grad", "momentum * buffers[i] + (1 - momentum) * p.grad"
-    )
-    result = run(dampened, 'check("ch08.sgd_momentum_step")')
-    assert "PyTorch's SGD adds the whole gradient (dampening=0)" in result
-
-
-def test_a_parameter_without_gradient_must_be_skipped():
-    no_skip = STEP.replace("            if p.grad is None:\n                continue\n", "")
-    visible, hidden = both(no_skip, "ch08.sgd_momentum_step")
-    assert visible == "PASSED"
-    assert "your code raised" in hidden and "one parameter without a gradient" in hidden
-    assert "whose .grad is not None" in hidden
-
-
-def test_the_stub_says_not_implemented_yet():
-    stub = """
-    def sgd_momentum_step(params, buffers, lr, momentum):
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    """
-    assert "not implemented yet" in run(stub, 'check("ch08.sgd_momentum_step")')
-
-
-# -- 2. find the bug: train --------------------------------------------------------------
-
 TRAIN = """
 def train(model, X, y, steps, lr):
     optimizer = mg.optim.SGD(model.parameters(), lr=lr)
@@ -117,23 +66,103 @@ def train(model, X, y, steps, lr):
     return losses
 """
 
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch08.sgd_momentum_step": {
+        "a step recorded outside no_grad": STEP.replace(
+            "    with mg.no_grad():\n", "    if True:\n"
+        ),
+        "rebinding the parameter": STEP.replace("p -= lr * buffers[i]", "p = p - lr * buffers[i]"),
+        "a buffer that is the .grad tensor itself": STEP.replace(
+            "buffers[i] = p.grad.clone()", "buffers[i] = p.grad"
+        ).replace(
+            "buffers[i] = momentum * buffers[i] + p.grad", "buffers[i].mul_(momentum).add_(p.grad)"
+        ),
+        "plain SGD": STEP.replace("p -= lr * buffers[i]", "p -= lr * p.grad"),
+        "a dampened average": STEP.replace(
+            "momentum * buffers[i] + p.grad", "momentum * buffers[i] + (1 - momentum) * p.grad"
+        ),
+        "not skipping a parameter without gradient": STEP.replace(
+            "            if p.grad is None:\n                continue\n", ""
+        ),
+    },
+    "ch08.train": {
+        "the buggy loop unchanged": TRAIN.replace("        optimizer.zero_grad()\n", ""),
+        "zeroing between backward and step": TRAIN.replace(
+            "        optimizer.zero_grad()\n        loss.backward()\n",
+            "        loss.backward()\n        optimizer.zero_grad()\n",
+        ),
+    },
+}
+
+
+def test_a_correct_step_passes_written_with_new_buffer_tensors():
+    assert both(STEP, "ch08.sgd_momentum_step") == ["PASSED", "PASSED"]
+
+
+def test_a_step_recorded_outside_no_grad_is_refused_by_the_engine_and_explained():
+    recorded = WRONG["ch08.sgd_momentum_step"]["a step recorded outside no_grad"]
+    result = run(recorded, 'check("ch08.sgd_momentum_step")')
+    assert "your code raised RuntimeError: a leaf Variable that requires grad" in result
+    assert "under no_grad()" in result
+
+
+def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():
+    rebinding = WRONG["ch08.sgd_momentum_step"]["rebinding the parameter"]
+    result = run(rebinding, 'check("ch08.sgd_momentum_step")')
+    assert "the weight after 3 steps" in result
+    assert "the parameter never changed; `p = p - lr * buf` makes a new tensor" in result
+
+
+def test_a_buffer_that_is_the_grad_tensor_itself_is_rejected():
+    aliasing = WRONG["ch08.sgd_momentum_step"]["a buffer that is the .grad tensor itself"]
+    result = run(aliasing, 'check("ch08.sgd_momentum_step")')
+    assert "a parameter's .grad changed during your step" in result
+    assert "keep a copy of the gradient" in result
+
+
+def test_plain_sgd_and_a_dampened_average_get_hints_of_their_own():
+    plain = WRONG["ch08.sgd_momentum_step"]["plain SGD"]
+    assert "Hint: this is plain SGD" in run(plain, 'check("ch08.sgd_momentum_step")')
+    dampened = WRONG["ch08.sgd_momentum_step"]["a dampened average"]
+    result = run(dampened, 'check("ch08.sgd_momentum_step")')
+    assert "PyTorch's SGD adds the whole gradient (dampening=0)" in result
+
+
+def test_a_parameter_without_gradient_must_be_skipped_and_the_notebook_says_so():
+    no_skip = WRONG["ch08.sgd_momentum_step"]["not skipping a parameter without gradient"]
+    visible, hidden = both(no_skip, "ch08.sgd_momentum_step")
+    assert "your code raised" in visible and "one parameter without a gradient" in visible
+    assert "(a hidden case)" not in visible and "whose .grad is not None" in visible
+    assert hidden.startswith("FAILED")
+
+
+def test_the_stub_says_not_implemented_yet():
+    stub = """
+    def sgd_momentum_step(params, buffers, lr, momentum):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+    """
+    assert "not implemented yet" in run(stub, 'check("ch08.sgd_momentum_step")')
+
+
+# -- 2. find the bug: train --------------------------------------------------------------
+
 
 def test_the_fixed_loop_passes():
     assert both(TRAIN, "ch08.train") == ["PASSED", "PASSED"]
 
 
 def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
-    buggy = TRAIN.replace("        optimizer.zero_grad()\n", "")
-    result = run(buggy, 'check("ch08.train")')
+    result = run(WRONG["ch08.train"]["the buggy loop unchanged"], 'check("ch08.train")')
     assert "the losses" in result
     assert "these are the losses of the buggy loop: each backward() adds to .grad" in result
 
 
 def test_zeroing_between_backward_and_step_is_rejected():
-    too_late = TRAIN.replace(
-        "        optimizer.zero_grad()\n        loss.backward()\n",
-        "        loss.backward()\n        optimizer.zero_grad()\n",
-    )
+    too_late = WRONG["ch08.train"]["zeroing between backward and step"]
     result = run(too_late, 'check("ch08.train")')
     assert "the loss never changes" in result
 
@@ -190,11 +219,12 @@ def test_the_right_modes_prediction_passes_and_confusing_the_switches_is_refused
 SOLUTIONS = Path(__file__).parents[2] / "solutions" / "ch08_training.ipynb"
 
 
-def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     from coursekit.seed_items import SEED_ITEMS
 
     nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # Tagged in the cell's metadata (seed:<item>), never written in the learner's text.
+    tags = {tag for c in nb["cells"] for tag in c.get("metadata", {}).get("tags", [])}
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch08"]
     assert homed
-    assert [item for item in homed if f"(seed item: {item})" not in text] == []
+    assert [item for item in homed if f"seed:{item}" not in tags] == []

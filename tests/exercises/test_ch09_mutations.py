@@ -12,16 +12,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 from exercise_cells import run_cells
 
+from coursekit import check
+
+PRELUDE = """\
+import numpy as np
+
 import minigrad as mg
-from coursekit import check, measure
+from coursekit import measure
+"""
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check, "np": np, "mg": mg, "measure": measure}
+    namespace = {"check": check}
+    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
     return run_cells(learner_code, call, namespace)
 
 
@@ -50,6 +56,76 @@ def saved_bytes(output):
 """
 
 
+BUGGY_EVALUATE = """
+def evaluate(model, batches):
+    total = 0
+    for X, y in batches:
+        loss = ((model(X) - y) ** 2).mean()
+        total = total + loss
+    return total / len(batches)
+"""
+PREDICT = """
+def predict_in_batches(model, X, batch_size):
+    model.eval()
+    with mg.no_grad():
+        return mg.cat([model(X[start:start + batch_size]).argmax(dim=1)
+                       for start in range(0, X.shape[0], batch_size)])
+"""
+
+# Plausible wrong solutions of every exercise where the learner writes code, by check id.
+# Each must fail in the notebook (the visible check) exactly as it fails in grading:
+# test_checks_agree_with_the_grader.py grades them all and compares.
+WRONG = {
+    "ch09.saved_bytes": {
+        "counting a shared node once per path": WALK.replace(
+            "        if node in seen:\n            continue\n", ""
+        ),
+        "the output's node only": """
+def saved_bytes(output):
+    return 0 if output.grad_fn is None else output.grad_fn.saved_tensors_nbytes()
+""",
+        "a recursive walk": """
+def saved_bytes(output):
+    seen = set()
+
+    def visit(node):
+        if node is None or node in seen:
+            return 0
+        seen.add(node)
+        return node.saved_tensors_nbytes() + sum(visit(fn) for fn, _ in node.next_functions)
+
+    return visit(output.grad_fn)
+""",
+        "a missing grad_fn not checked": WALK.replace(
+            "    if output.grad_fn is None:\n        return 0\n", ""
+        ).replace(
+            "[output.grad_fn]", "[output.grad_fn] + [fn for fn, _ in output.grad_fn.next_functions]"
+        ),
+    },
+    "ch09.evaluate": {
+        "the buggy evaluation unchanged": BUGGY_EVALUATE,
+        "item() without no_grad": BUGGY_EVALUATE.replace(
+            "total = total + loss", "total = total + loss.item()"
+        ),
+    },
+    "ch09.predict_in_batches": {
+        "dropping the last smaller batch": PREDICT.replace(
+            "range(0, X.shape[0], batch_size)", "range(0, X.shape[0] - batch_size + 1, batch_size)"
+        ),
+        "ignoring the batch size": """
+def predict_in_batches(model, X, batch_size):
+    model.eval()
+    with mg.no_grad():
+        return model(X).argmax(dim=1)
+""",
+        "no eval()": PREDICT.replace("    model.eval()\n", ""),
+        "recording": PREDICT.replace(
+            "    with mg.no_grad():\n        return", "    if True:\n        return"
+        ),
+    },
+}
+
+
 def test_a_correct_walk_passes_and_so_does_one_over_saved_attributes():
     assert both(WALK, "ch09.saved_bytes") == ["PASSED", "PASSED"]
     attributes = WALK.replace(
@@ -62,7 +138,7 @@ def test_a_correct_walk_passes_and_so_does_one_over_saved_attributes():
 
 
 def test_counting_a_shared_node_once_per_path_is_rejected():
-    repeats = WALK.replace("        if node in seen:\n            continue\n", "")
+    repeats = WRONG["ch09.saved_bytes"]["counting a shared node once per path"]
     result = run(repeats, 'check("ch09.saved_bytes")')
     assert "z = (y * y + y.exp()).sum()" in result
     assert "saved_bytes returned 180, expected 100" in result
@@ -70,40 +146,24 @@ def test_counting_a_shared_node_once_per_path_is_rejected():
 
 
 def test_stopping_at_the_outputs_node_is_rejected():
-    first_only = """
-    def saved_bytes(output):
-        return 0 if output.grad_fn is None else output.grad_fn.saved_tensors_nbytes()
-    """
+    first_only = WRONG["ch09.saved_bytes"]["the output's node only"]
     result = run(first_only, 'check("ch09.saved_bytes")')
     assert "that is the output's own node only" in result
 
 
-def test_a_recursive_walk_fails_on_the_deep_hidden_chain():
-    recursive = """
-    def saved_bytes(output):
-        seen = set()
-
-        def visit(node):
-            if node is None or node in seen:
-                return 0
-            seen.add(node)
-            return node.saved_tensors_nbytes() + sum(visit(fn) for fn, _ in node.next_functions)
-
-        return visit(output.grad_fn)
-    """
+def test_a_recursive_walk_fails_on_the_deep_chain_in_the_notebook():
+    recursive = WRONG["ch09.saved_bytes"]["a recursive walk"]
     visible, hidden = both(recursive, "ch09.saved_bytes")
-    assert visible == "PASSED"
+    assert "your code raised RecursionError" in visible and "(a hidden case)" not in visible
+    assert "a chain of 5000 tanh" in visible and "explicit stack" in visible
     assert "your code raised RecursionError" in hidden
-    assert "a chain of 5000 tanh" in hidden and "explicit stack" in hidden
 
 
 def test_a_missing_grad_fn_must_give_zero():
-    no_check = WALK.replace("    if output.grad_fn is None:\n        return 0\n", "").replace(
-        "[output.grad_fn]", "[output.grad_fn] + [fn for fn, _ in output.grad_fn.next_functions]"
-    )
+    no_check = WRONG["ch09.saved_bytes"]["a missing grad_fn not checked"]
     result = run(no_check, 'check("ch09.saved_bytes")')
     assert "your code raised AttributeError" in result and "computed under no_grad()" in result
-    assert "return 0 when grad_fn is None" in result
+    assert "a result without grad_fn keeps nothing" in result
 
 
 def test_the_stub_says_not_implemented_yet():
@@ -154,15 +214,6 @@ def test_the_feature_statistics_prediction_refuses_a_recorded_mean_as_a_leaf():
 
 # -- 3. find the bug: evaluate -------------------------------------------------------------
 
-BUGGY_EVALUATE = """
-def evaluate(model, batches):
-    total = 0
-    for X, y in batches:
-        loss = ((model(X) - y) ** 2).mean()
-        total = total + loss
-    return total / len(batches)
-"""
-
 
 def test_the_unfixed_evaluation_is_rejected_for_keeping_earlier_graphs_alive():
     result = run(BUGGY_EVALUATE, 'check("ch09.evaluate")')
@@ -172,12 +223,12 @@ def test_the_unfixed_evaluation_is_rejected_for_keeping_earlier_graphs_alive():
 
 def test_returning_the_accumulated_tensor_of_one_batch_is_caught_after_the_return():
     result = run(BUGGY_EVALUATE, 'check("ch09.evaluate", hidden=True)')
-    assert "1 batch of 4 rows (a hidden case)" in result
+    assert "1 batch of 3 rows (a hidden case)" in result
     assert "the result keeps the batches' graphs alive for as long as the caller keeps it" in result
 
 
 def test_item_without_no_grad_is_rejected_for_recording_and_no_grad_alone_passes():
-    item_only = BUGGY_EVALUATE.replace("total = total + loss", "total = total + loss.item()")
+    item_only = WRONG["ch09.evaluate"]["item() without no_grad"]
     result = run(item_only, 'check("ch09.evaluate")')
     assert "each batch was still recorded" in result and "no_grad()" in result
     no_grad_only = BUGGY_EVALUATE.replace(
@@ -191,45 +242,28 @@ def test_item_without_no_grad_is_rejected_for_recording_and_no_grad_alone_passes
 
 # -- 4. implement predict_in_batches --------------------------------------------------------
 
-PREDICT = """
-def predict_in_batches(model, X, batch_size):
-    model.eval()
-    with mg.no_grad():
-        return mg.cat([model(X[start:start + batch_size]).argmax(dim=1)
-                       for start in range(0, X.shape[0], batch_size)])
-"""
-
 
 def test_correct_batched_predictions_pass():
     assert both(PREDICT, "ch09.predict_in_batches") == ["PASSED", "PASSED"]
 
 
 def test_dropping_the_last_smaller_batch_is_rejected():
-    drop_last = PREDICT.replace(
-        "range(0, X.shape[0], batch_size)", "range(0, X.shape[0] - batch_size + 1, batch_size)"
-    )
+    drop_last = WRONG["ch09.predict_in_batches"]["dropping the last smaller batch"]
     result = run(drop_last, 'check("ch09.predict_in_batches")')
     assert "10 rows in batches of 4" in result
     assert "your batches cover 8 of the 10 rows" in result
 
 
 def test_ignoring_the_batch_size_is_rejected():
-    at_once = """
-    def predict_in_batches(model, X, batch_size):
-        model.eval()
-        with mg.no_grad():
-            return model(X).argmax(dim=1)
-    """
+    at_once = WRONG["ch09.predict_in_batches"]["ignoring the batch size"]
     result = run(at_once, 'check("ch09.predict_in_batches")')
     assert "called on a batch of 10 rows, more than batch_size = 4" in result
 
 
 def test_forgetting_eval_or_no_grad_is_rejected():
-    no_eval = PREDICT.replace("    model.eval()\n", "")
+    no_eval = WRONG["ch09.predict_in_batches"]["no eval()"]
     assert "Hint: call model.eval() first" in run(no_eval, 'check("ch09.predict_in_batches")')
-    recording = PREDICT.replace(
-        "    with mg.no_grad():\n        return", "    if True:\n        return"
-    )
+    recording = WRONG["ch09.predict_in_batches"]["recording"]
     assert "the forward passes were recorded" in run(recording, 'check("ch09.predict_in_batches")')
 
 
@@ -238,11 +272,12 @@ def test_forgetting_eval_or_no_grad_is_rejected():
 SOLUTIONS = Path(__file__).parents[2] / "solutions" / "ch09_what_no_grad_saves.ipynb"
 
 
-def test_every_seed_item_of_the_chapter_is_exercised_and_named():
+def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     from coursekit.seed_items import SEED_ITEMS
 
     nb = json.loads(SOLUTIONS.read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # Tagged in the cell's metadata (seed:<item>), never written in the learner's text.
+    tags = {tag for c in nb["cells"] for tag in c.get("metadata", {}).get("tags", [])}
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch09"]
     assert homed
-    assert [item for item in homed if f"(seed item: {item})" not in text] == []
+    assert [item for item in homed if f"seed:{item}" not in tags] == []

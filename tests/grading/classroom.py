@@ -38,14 +38,14 @@ SOLVED_IN = {
 }
 
 # Limits the test grades with (small, so that hostile cells cost little time).
-CELL_S = 5
+CELL_S = 3
 OUTPUT_MB = 2
 MEMORY_MB = 1024
 
 
-def run_grader(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_grader(*args, timeout: float = 600, env=None) -> subprocess.CompletedProcess:
     """``python -m coursekit.grade ARGS`` from the repository, as an instructor runs it."""
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "coursekit.grade", *map(str, args)],
@@ -76,7 +76,6 @@ class Expect:
     status: str = "ok"
     reason: str = ""  # a phrase the reason must contain ("" = the reason is empty)
     messages: dict = field(default_factory=dict)  # grade_id -> phrase in that cell's message
-    needs_namespace: bool = False  # only safe (or only meaningful) inside the namespace sandbox
 
     @property
     def total(self) -> int:
@@ -159,7 +158,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         sol,
         Expect(
             points(),
-            messages={"ex1-check": "all 7 cases pass (3 visible, 4 hidden)", "ex3-check": "right"},
+            messages={"ex1-check": "all 14 cases pass (7 visible, 7 hidden)", "ex3-check": "right"},
         ),
     )
     add(
@@ -219,9 +218,45 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             points("ex1", "ex2"),
             messages={
                 "ex1-check": "expected shape (2, 1)",
-                "ex2-check": "(a hidden case): grad_a has shape (2,)",
+                "ex2-check": "a of shape (2, 1) times b of shape (1, 4): grad_a has shape (2,)",
             },
         ),
+    )
+
+    # -- a busy machine ------------------------------------------------------------
+    # Issue 16, hole 12: with -j 2, one learner's CPU hog slowed another's
+    # legitimate cell past the limit. These two are first in the class, so the
+    # two workers grade them side by side; the hog's processes run while the
+    # other computes for half its cell's time (and while the rest of the class starts).
+    add(
+        "aa_cpu_hog",
+        replaced(
+            sol,
+            {
+                "ex1-impl": "import subprocess, sys\n"
+                "hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])"
+                " for _ in range(4)]\n" + cell(sol, "ex1-impl")["source"],
+                **{
+                    grade_id: f"import time\ntime.sleep({CELL_S - 1})\n"
+                    + cell(sol, grade_id)["source"]
+                    for grade_id in ("ex2-impl", "ex3-answer", "ex4-fix")
+                },
+            },
+        ),
+        Expect(points()),
+    )
+    add(
+        "ab_slow_but_right",
+        replaced(
+            sol,
+            {
+                "ex1-impl": "import time\ntime.sleep(1)\n" + cell(sol, "ex1-impl")["source"],
+                "ex2-impl": "start = time.process_time()\n"
+                f"while time.process_time() - start < {CELL_S / 2}:  # honest computing\n"
+                "    pass\n" + cell(sol, "ex2-impl")["source"],
+            },
+        ),
+        Expect(points()),
     )
 
     # -- limits ----------------------------------------------------------------
@@ -294,7 +329,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             os.kill(-1, signal.SIGKILL)
         """,
         ),
-        Expect(points("ex2"), "incidents", "the kernel died in exercise 2", needs_namespace=True),
+        Expect(points("ex2"), "incidents", "the kernel died in exercise 2"),
     )
 
     # -- tampering -------------------------------------------------------------------
@@ -316,7 +351,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 pass
         """,
         ),
-        Expect(points(), needs_namespace=True),
+        Expect(points()),
     )
     add(
         "reads_hidden_tests",
@@ -359,7 +394,6 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         ),
         Expect(
             points("ex1", "ex2", "ex3", "ex4"),
-            needs_namespace=True,
             messages={"ex1-check": "AttributeError", "ex3-check": "not defined"},
         ),
     )
@@ -450,6 +484,141 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 "ex4-check": "Sneaky",
             },
         ),
+    )
+
+    # -- data of unknown shape, crashes that strike later, what the kernel can see ---------
+    add(
+        "fake_array",  # issue 16, hole 2: a plain value the comparison did not foresee
+        edited(
+            sol,
+            "ex4-fix",
+            source="""
+        def train(xs, ys, steps, lr):
+            return {"__ndarray__": "abc", "shape": 5}
+        """,
+        ),
+        Expect(points("ex4"), messages={"ex4-check": "a dict that imitates a numpy array"}),
+    )
+    add(
+        "deep_json",  # hole 3: a probe's frame nested 100000 deep
+        edited(
+            sol,
+            "ex1-impl",
+            before="""
+        import json
+        _dumps = json.dumps
+
+        def _deep(obj, *args, **kwargs):
+            if isinstance(obj, dict) and "results" in obj:
+                return "[" * 100000 + "]" * 100000
+            return _dumps(obj, *args, **kwargs)
+
+        json.dumps = _deep
+        """,
+        ),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"),
+            messages={g: "could not read what your code produced" for g in POINTS},
+        ),
+    )
+    add(
+        "json_replaced",  # hole 3 at large: every message the kernel sends is garbage
+        edited(
+            sol,
+            "ex1-impl",
+            before="""
+        import json
+        json.dumps = lambda *args, **kwargs: "[" * 100000 + "]" * 100000
+        """,
+        ),
+        Expect(
+            points("ex1", "ex2"),  # ex2 uses ex1's unbroadcast, which never ran to the end
+            "incidents",
+            "the kernel sent messages that cannot be read in exercise 1",
+        ),
+    )
+    add(
+        "forged_messages",  # messages of the wrong shape, signed by the kernel itself
+        edited(
+            sol,
+            "ex2-impl",
+            before="""
+        kernel = get_ipython().kernel
+        session, parent = kernel.session, kernel.get_parent()
+        for kind, content in [
+            ("stream", b"[1, 2, 3]"),
+            ("stream", b'{"name": "stdout", "text": ["x", "y"]}'),
+            ("status", b'"idle"'),
+            ("execute_reply", b"null"),
+        ]:
+            message = session.msg(kind, parent=parent)
+            message["content"] = content  # bytes: sent as they are, no check
+            kernel.iopub_socket.send_multipart(session.serialize(message))
+        """,
+        ),
+        Expect(points()),
+    )
+    add(
+        "delayed_crash",  # hole 5: a thread started in exercise 3 ends the kernel later
+        replaced(
+            sol,
+            {
+                "ex3-answer": "import os, threading\n"
+                "threading.Timer(0.3, os._exit, args=(7,)).start()\n"
+                + cell(sol, "ex3-answer")["source"],
+                "ex4-fix": "import time\ntime.sleep(1)\n" + cell(sol, "ex4-fix")["source"],
+            },
+        ),
+        Expect(
+            points("ex3"),
+            "incidents",
+            "the kernel died in exercise 3 (exit code 7",
+            messages={"ex3-check": "a thread or process its code started"},
+        ),
+    )
+    host_paths = sorted({str(p) for p in guarded.values()} | {str(ROOT)})
+    add(
+        "host_paths",  # hole 11: nothing about the host's layout is visible in the kernel
+        edited(
+            sol,
+            "ex1-impl",
+            before=f"""
+        import glob, os, sys
+        texts = [repr(sys.path), sys.prefix, sys.exec_prefix, sys.executable, os.getcwd()]
+        texts += [repr(dict(os.environ)), repr(sys.meta_path), repr(sys.path_hooks)]
+        for top in ["/", "/tmp", "/home", "/run", "/opt", "/etc", os.getcwd()]:
+            try:
+                texts.append(repr(os.listdir(top)))
+            except OSError:
+                pass
+        readable = ["/proc/1/cmdline", "/proc/self/cmdline", "/proc/self/mountinfo",
+                    "/proc/self/environ", "/proc/1/environ"]
+        # Not the working directory: it holds this notebook (which names the paths) and its history.
+        for top in ["/etc", "/run", "/tmp", "/opt/coursekit/site"]:
+            for folder, _, names in os.walk(top):
+                readable += [os.path.join(folder, n) for n in names]
+        for site in [p for p in sys.path if p.endswith("site-packages")]:
+            readable += glob.glob(site + "/*.pth") + glob.glob(site + "/__editable__*")
+            readable += glob.glob(site + "/*.dist-info/direct_url.json")
+        for path in readable:
+            try:
+                with open(path, "rb") as f:
+                    texts.append(f.read(1 << 20).decode("utf-8", "replace"))
+            except OSError:
+                pass
+        leaks = [p for p in {host_paths!r} if any(p in t for t in texts)]
+        leaks += [p for p in ["coursekit-run-", ".coursekit-grade"] if any(p in t for t in texts)]
+        """,
+            after="""
+        _solution = unbroadcast
+
+        def unbroadcast(grad, shape):
+            if leaks:
+                raise RuntimeError("LEAK " + " ".join(leaks))
+            return _solution(grad, shape)
+        """,
+        ),
+        Expect(points()),
     )
 
     # -- files that are not what they should be ------------------------------------------

@@ -11,7 +11,9 @@ import psutil
 import pytest
 from classroom import tree_hashes
 
-from coursekit.grade.runner import SLOT_UID_BASE
+from coursekit.grade.world import run_tag
+
+pytestmark = pytest.mark.sandbox
 
 
 def test_the_grader_finishes_with_success_and_writes_every_file(graded_class):
@@ -27,7 +29,8 @@ def test_the_gradebook_has_one_row_per_submission_and_a_column_per_graded_cell(g
     rows = graded_class.gradebook
     assert sorted(rows) == sorted(graded_class.expected)
     header = list(next(iter(rows.values())))
-    assert header == ["learner", *classroom.POINTS, "total", "max", "status", "reason"]
+    assert header == ["learner", "source", *classroom.POINTS, "total", "max", "status", "reason"]
+    assert all(row["source"] == f"{learner}.ipynb" for learner, row in rows.items())
 
 
 def test_every_row_has_the_points_its_submission_earns(graded_class):
@@ -91,10 +94,6 @@ def test_the_input_folder_and_the_solutions_are_unchanged(graded_class):
 
 
 def test_hostile_submissions_could_not_write_outside_their_sandbox(graded_class):
-    if graded_class.isolation != "namespace":
-        pytest.skip(
-            "the namespace sandbox is not available here; the file-tampering submission was left out"
-        )
     assert not graded_class.marker.exists()
     assert not (graded_class.submissions / "zz.ipynb").exists()
     assert not Path(sys.prefix, "planted.txt").exists()
@@ -102,18 +101,15 @@ def test_hostile_submissions_could_not_write_outside_their_sandbox(graded_class)
 
 
 def test_no_process_of_a_submission_outlives_the_grader(graded_class):
+    # A sandbox's processes die with its first one, whose name says which
+    # grading it belongs to (other gradings may run on the same machine).
+    name = f"coursekit-sandbox-{run_tag(graded_class.out)}"
     leftovers = []
-    for proc in psutil.process_iter(["uids", "cmdline"]):
+    for proc in psutil.process_iter(["cmdline"]):
         try:
-            uid = proc.info["uids"].real if proc.info["uids"] else -1
             cmdline = " ".join(proc.info["cmdline"] or [])
         except psutil.Error:
             continue
-        if SLOT_UID_BASE <= uid < SLOT_UID_BASE + 64 or "coursekit/grade/sandbox.py" in cmdline:
-            leftovers.append((proc.pid, uid, cmdline[:80]))
+        if cmdline.startswith(name):
+            leftovers.append((proc.pid, cmdline[:80]))
     assert not leftovers
-
-
-def test_the_class_grades_in_well_under_two_minutes(graded_class):
-    # 25 submissions, two workers, two of them sitting out the 5 s cell limit.
-    assert graded_class.seconds < 120

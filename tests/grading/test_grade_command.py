@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 
 import classroom
+import pytest
 from classroom import ROOT, read_gradebook, run_grader, tree_hashes
 
 
@@ -20,7 +20,7 @@ def _copy_of_results(graded_class, tmp_path):
     return out
 
 
-def test_help_lists_every_option():
+def test_help_lists_every_option_and_what_the_exit_status_means():
     process = run_grader("--help")
     assert process.returncode == 0
     for option in (
@@ -29,11 +29,17 @@ def test_help_lists_every_option():
         "--timeout-cell",
         "--timeout-notebook",
         "--memory-mb",
+        "--max-total-mb",
+        "--isolation",
         "--solutions",
     ):
         assert option in process.stdout
+    text = " ".join(process.stdout.split())
+    assert "exit status: 0 the gradebook is written; every row has its verdict" in text
+    assert "1 the gradebook is written, but the grader itself failed" in text
 
 
+@pytest.mark.sandbox
 def test_a_rerun_grades_nothing_and_writes_the_same_files(graded_class, tmp_path):
     out = _copy_of_results(graded_class, tmp_path)
     before = tree_hashes(out / "feedback")
@@ -44,6 +50,7 @@ def test_a_rerun_grades_nothing_and_writes_the_same_files(graded_class, tmp_path
     assert tree_hashes(out / "feedback") == before
 
 
+@pytest.mark.sandbox
 def test_an_interrupted_run_resumes_with_the_submissions_it_had_not_finished(
     graded_class, tmp_path
 ):
@@ -58,6 +65,7 @@ def test_an_interrupted_run_resumes_with_the_submissions_it_had_not_finished(
     assert read_gradebook(out / "gradebook.csv") == graded_class.gradebook
 
 
+@pytest.mark.sandbox
 def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resumes(tmp_path):
     submissions, out = tmp_path / "submissions", tmp_path / "out"
     submissions.mkdir()
@@ -86,13 +94,13 @@ def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resume
         text=True,
     )
     results = out / ".coursekit-grade" / "results"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # generous: a busy machine only makes this wait longer
     while (
         not ((results / "a.json").exists() and (results / "b.json").exists())
         and time.monotonic() < deadline
     ):
         time.sleep(0.2)
-    time.sleep(1)  # c is now sleeping in its kernel
+    time.sleep(1)  # c is now starting its kernel or sleeping in it: not finished either way
     grader.send_signal(signal.SIGINT)
     _, stderr = grader.communicate(timeout=30)
     assert grader.returncode == 130
@@ -109,6 +117,7 @@ def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resume
     }
 
 
+@pytest.mark.sandbox
 def test_a_changed_submission_is_graded_again(graded_class, tmp_path):
     out = _copy_of_results(graded_class, tmp_path)
     submissions = tmp_path / "submissions"
@@ -119,29 +128,7 @@ def test_a_changed_submission_is_graded_again(graded_class, tmp_path):
     assert read_gradebook(out / "gradebook.csv")["full"]["total"] == "0"
 
 
-def test_a_zip_of_notebooks_is_graded_like_a_folder(tmp_path):
-    archive = tmp_path / "class.zip"
-    with zipfile.ZipFile(archive, "w") as z:
-        z.write(classroom.SOLUTIONS, "class/ada.ipynb")
-        z.write(classroom.EXERCISES, "class/bo b.ipynb")
-        z.writestr("class/notes.txt", "not a notebook")
-        z.writestr("__MACOSX/class/._ada.ipynb", "resource fork")
-    process = run_grader(
-        "ch99",
-        archive,
-        "--out",
-        tmp_path / "out",
-        "--solutions",
-        classroom.SOLUTIONS.parent,
-        "-j",
-        2,
-    )
-    assert process.returncode == 0, process.stderr[-2000:]
-    rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
-    assert {k: v["total"] for k, v in rows.items()} == {"ada": "10", "bo_b": "0"}
-    assert "ignored (not .ipynb): class/notes.txt" in process.stdout
-
-
+@pytest.mark.sandbox
 def test_the_notebook_time_limit_fails_the_exercise_it_ran_out_in_and_the_rest(tmp_path):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
@@ -196,7 +183,7 @@ def test_an_unknown_chapter_is_an_error_that_says_so(tmp_path):
     assert "no solutions notebook for ch42" in process.stderr
 
 
-def test_without_namespaces_the_grader_still_grades_and_restarts_dead_kernels(tmp_path):
+def test_with_isolation_none_the_grader_grades_restarts_dead_kernels_and_says_so(tmp_path):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     shutil.copy(classroom.SOLUTIONS, submissions / "full.ipynb")
@@ -217,10 +204,44 @@ def test_without_namespaces_the_grader_still_grades_and_restarts_dead_kernels(tm
         "-j",
         2,
     )
-    assert "isolation: resource limits only (--isolation none)" in process.stdout
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert "WARNING: graded WITHOUT a sandbox (--isolation none)" in process.stdout
     rows = read_gradebook(tmp_path / "out" / "gradebook.csv")
     assert {k: (v["total"], v["status"]) for k, v in rows.items()} == {
         "full": ("10", "ok"),
         "zero": ("0", "ok"),
         "dies": ("8", "incidents"),
     }
+    for learner in rows:
+        page = (tmp_path / "out" / "feedback" / f"{learner}.html").read_text()
+        assert "graded WITHOUT a sandbox (--isolation none)" in page
+
+
+def test_without_bubblewrap_the_grader_refuses_unless_told_isolation_none(tmp_path):
+    # Issue 16, hole 10: with no sandbox at hand, the grader used to fall back
+    # to none, and this notebook read the hidden tests as the instructor.
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    reads = classroom.edited(
+        classroom.load(classroom.SOLUTIONS),
+        "ex1-impl",
+        before=f"print(open({str(classroom.CHECKS_MODULE)!r}).read()[:100])",
+    )
+    (submissions / "reads.ipynb").write_bytes(classroom.dump(reads))
+    no_bwrap = tmp_path / "bin"
+    no_bwrap.mkdir()
+    (no_bwrap / "python3").symlink_to(sys.executable)
+    env = {**os.environ, "PATH": str(no_bwrap)}
+    process = run_grader(
+        "ch99",
+        submissions,
+        "--out",
+        tmp_path / "out",
+        "--solutions",
+        classroom.SOLUTIONS.parent,
+        env=env,
+    )
+    assert process.returncode == 2
+    assert "no sandbox: bubblewrap (bwrap) is not installed" in process.stderr
+    assert "--isolation none" in process.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()

@@ -8,6 +8,7 @@ output which no longer matches makes nbval fail.
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -45,6 +46,28 @@ def test_seed_items_are_taught_in_their_chapter():
         if item in SEED_ITEMS and not any(nb.startswith(SEED_ITEMS[item][0]) for nb, _ in places)
     }
     assert misplaced == {}
+
+
+LEARNER_NOTEBOOKS = [
+    path for folder in ("course", "solutions", "exercises") for path in sorted((ROOT / folder).glob("ch*.ipynb"))
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", LEARNER_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_text_a_learner_reads_names_a_seed_item(path):
+    # Seed items are the course's internal bookkeeping: cells carry them as tags
+    # (metadata), which coursekit.seedtable reads; the text and outputs never do.
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    shown = []
+    for cell in nb["cells"]:
+        shown.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            shown.append("".join(out.get("text", "")))
+            shown.extend(
+                "".join(v) for k, v in out.get("data", {}).items() if k.startswith("text/")
+            )
+    text = "\n".join(shown)
+    assert re.findall(r"seed item|\bs00\d-[a-z][a-z0-9-]*", text) == []
 
 
 def test_course_readme_seed_table_is_current():

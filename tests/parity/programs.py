@@ -13,6 +13,7 @@ seed posts, in the posts' order; the others cover the contract item by item
 """
 
 import threading
+import warnings
 
 PROGRAMS = {}
 
@@ -114,6 +115,30 @@ def seed_000_is_grad_enabled_inside_outside(lib, obs):
     obs.value("outside", lib.is_grad_enabled())
 
 
+@program
+def seed_000_optimizer_step_needs_no_grad_mode(lib, obs):
+    # Seed 000 says grad mode must be on "when the optimizer updates the parameters".
+    # It must be on for the forward pass that records the graph; backward() works
+    # inside no_grad(), and step() turns recording off itself.
+    w = lib.tensor([[1.0], [-2.0]], requires_grad=True)
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+    optimizer = lib.optim.SGD([w], lr=0.1)
+    loss = (lib.mm(x, w) ** 2).sum()  # recorded: grad mode is on
+    with lib.no_grad():
+        loss.backward()  # backward() inside no_grad(): still fills .grad
+    obs.grad("w.grad after backward() inside no_grad()", w.grad)
+    obs.raises("w.sub_(0.1 * w.grad) by hand, grad mode on", lambda: w.sub_(0.1 * w.grad))
+    obs.value("is_grad_enabled() when step() is called", lib.is_grad_enabled())
+    optimizer.step()  # grad mode on outside: step() turns recording off inside
+    obs.tensor("w after step()", w)
+    with lib.no_grad():
+        optimizer.step()  # the same update, with grad mode off: it needs none
+    obs.tensor("w after a second step() inside no_grad()", w)
+    with lib.no_grad():
+        unrecorded = (lib.mm(x, w) ** 2).sum()
+    obs.raises("backward() of a loss computed inside no_grad()", unrecorded.backward)
+
+
 # =========================================================================
 # Seed 001: the graph, .grad, detach, no_grad
 # =========================================================================
@@ -176,6 +201,42 @@ def seed_001_no_grad_mm_sum(lib, obs):
         y = lib.sum(lib.mm(w, x))
         obs.value("in no_grad: y.requires_grad", y.requires_grad)
     obs.tensor("y made in no_grad", y)
+
+
+@program
+def seed_001_intermediate_grad_is_not_kept(lib, obs):
+    # Seed 001 says backward() keeps the gradient of every intermediate node in its
+    # .grad. Only leaves keep one (and non-leaves that called retain_grad()).
+    x = lib.arange(9, dtype=lib.float).view(3, 3)
+    y = lib.tensor(SEED001_Y, requires_grad=True)
+    xy = lib.mm(x, y)  # an intermediate node of the seed's z = sum(mm(x, y))
+    z = lib.sum(xy)
+    z.backward()
+    obs.value("xy.is_leaf", xy.is_leaf)
+    obs.value("xy.grad is None", obs.warns("reading xy.grad", lambda: xy.grad) is None)
+    obs.grad("y.grad (a leaf)", y.grad)
+    y2 = lib.tensor(SEED001_Y, requires_grad=True)
+    xy2 = lib.mm(x, y2)
+    xy2.retain_grad()
+    lib.sum(xy2).backward()
+    obs.grad("xy.grad after xy.retain_grad()", xy2.grad)
+
+
+@program
+def seed_001_evaluation_without_no_grad_changes_no_parameter(lib, obs):
+    # Seed 001 says that without no_grad() at test time "the model would learn the
+    # test set". A forward pass changes no parameter; it only records a graph.
+    w = lib.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    b = lib.tensor([0.1, -0.2], requires_grad=True)
+    test_x = lib.tensor([[1.0, 2.0], [3.0, -1.0], [0.0, 4.0]])
+    out = lib.mm(test_x, w) + b  # evaluated with grad mode on
+    obs.tensor("output evaluated with recording on", out)
+    obs.tensor("w after the evaluation", w)
+    obs.tensor("b after the evaluation", b)
+    with lib.no_grad():
+        out_no_grad = lib.mm(test_x, w) + b
+    obs.tensor("output under no_grad()", out_no_grad)
+    obs.value("same numbers", (out.detach() == out_no_grad).all().item())
 
 
 # =========================================================================
@@ -364,6 +425,22 @@ def seed_003_basic_no_grad(lib, obs):
     with lib.no_grad():
         z = x * y
     obs.value("z.requires_grad", z.requires_grad)
+
+
+@program
+def seed_003_x_times_y_gradients(lib, obs):
+    # Seed 003's first example: z = x * y, z.backward(), x.grad is y and y.grad is x.
+    x = lib.tensor([3.0], requires_grad=True)
+    y = lib.tensor([2.0], requires_grad=True)
+    z = x * y
+    obs.tensor("z", z)
+    obs.value("z.grad_fn", z.grad_fn.name())
+    z.backward()
+    obs.grad("x.grad", x.grad)
+    obs.grad("y.grad", y.grad)
+    with lib.no_grad():
+        z2 = x * y
+    obs.tensor("z computed in no_grad()", z2)
 
 
 def _tiny_model(lib, w, inputs):
@@ -1359,6 +1436,64 @@ def inplace_version_error_twice(lib, obs):
     w.add_(1)
     w.add_(1)
     obs.raises("backward after two in-place changes", lambda: out.sum().backward())
+
+
+@program
+def inplace_version_error_saved_views(lib, obs):
+    # A saved view whose memory changed in place: PyTorch names its producer
+    # "AsStrided" (it rebuilds the view's grad_fn as AsStridedBackward0).
+    w = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    q = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    product = w.t() * q  # saves the view w.t() (for q's gradient)
+    with lib.no_grad():
+        w.mul_(2)  # an optimizer-style update of the view's base
+    obs.raises("view w.t() of a leaf, the leaf changed", lambda: product.sum().backward())
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    a = x * 2
+    for label, view in (("a.t()", a.t()), ("a[0]", a[0]), ("a.view(6)", a.view(6))):
+        saved = view * lib.ones(tuple(view.shape), requires_grad=True)
+        with lib.no_grad():
+            a.add_(1)
+        obs.raises(f"view {label} of a non-leaf, the base changed", saved.sum().backward)
+    plain = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+    saved = plain.t() * lib.ones(2, 2, requires_grad=True)  # a view that needs no grad
+    plain.add_(1)
+    obs.raises("view of a tensor that needs no grad", saved.sum().backward)
+
+
+@program
+def inplace_version_error_after_optimizer_step(lib, obs):
+    # Chapter 8: forward, then step(), then backward. Parameters start at version 1:
+    # the layer initialises its weights in place.
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Tanh(), lib.nn.Linear(3, 2))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    obs.value("versions after construction", [p._version for p in model.parameters()])
+    x, target = lib.ones(4, 2), lib.tensor([0, 1, 0, 1])
+    loss_fn = lib.nn.CrossEntropyLoss()
+    loss_fn(model(x), target).backward()
+    loss = loss_fn(model(x), target)
+    optimizer.step()
+    obs.value("versions after step()", [p._version for p in model.parameters()])
+    obs.raises("backward() after step()", loss.backward)
+
+
+@program
+def anomaly_version_error_names_the_forward_line(lib, obs):
+    # With anomaly detection on, the version error's hint changes and a warning
+    # shows the forward line that made the failing node.
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught, lib.autograd.set_detect_anomaly(True):
+        warnings.simplefilter("always")
+        a = x * 2
+        y = a * a
+        with lib.no_grad():
+            a.add_(1)
+        obs.raises("backward() with anomaly detection on", y.sum().backward)
+    lines = str(caught[0].message).splitlines()
+    obs.value("warning, first line", lines[0])
+    code = [line.strip() for line in lines if line.startswith("    ")]
+    obs.value("the forward line it names last", code[-1])
 
 
 @program

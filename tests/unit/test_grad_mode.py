@@ -11,6 +11,7 @@ import threading
 import pytest
 
 import minigrad as mg
+from minigrad import grad_mode
 
 
 @pytest.fixture(autouse=True)
@@ -266,3 +267,10 @@ def test_no_grad_tensors_are_not_inference_tensors():
     assert not t.is_inference()
     t.add_(1)
     assert t.tolist() == [2.0, 2.0]
+
+
+def test_reset_puts_a_thread_back_to_the_defaults():
+    mg.set_grad_enabled(False)  # a plain call: stays off until changed
+    grad_mode._set_state(False, True)  # as if inside inference_mode()
+    grad_mode.reset()
+    assert mg.is_grad_enabled() and not mg.is_inference_mode_enabled()

@@ -1,6 +1,4 @@
-"""coursekit.measure: graph saved bytes (exact), tracemalloc memory, median timing."""
-
-import itertools
+"""coursekit.measure: graph saved bytes (exact), tracemalloc memory, best-of-rounds timing."""
 
 import numpy as np
 import pytest
@@ -90,34 +88,38 @@ def test_memory_during_sees_the_peak_of_memory_that_was_freed():
     assert use.peak >= 8_000_000
 
 
-def test_memory_during_and_median_time_pass_arguments_on():
+def test_memory_during_and_best_times_pass_arguments_on():
     seen = []
     measure.memory_during(seen.append, "memory")
-    measure.median_time(seen.append, "time", repeat=1, number=1, warmup=0)
-    assert seen == ["memory", "time"]
+    measure.best_times([seen.append], "time", rounds=1, round_seconds=0, warmup=0)
+    assert seen == ["memory", "time", "time"]  # best_times: one calibrating call, one round
 
 
-def test_median_time_is_the_median_round_divided_by_number():
-    ticks = itertools.count()
-    # Each round reads the clock twice; a fake clock makes the rounds 6, 2 and 4 ticks.
-    readings = iter([0, 6, 10, 12, 20, 24])
+def test_best_times_keep_the_fastest_round_divided_by_number():
     calls = []
-    result = measure.median_time(
-        lambda: calls.append(next(ticks)),
-        repeat=3,
-        number=2,
+    # The clock is read twice by the calibrating call (1 ms: so 2 calls make a 2 ms
+    # round), then twice per round: rounds of 6, 2 and 4 ticks for 2 calls each.
+    readings = iter([0, 0.001, 10, 16, 20, 22, 30, 34])
+    (best,) = measure.best_times(
+        [lambda: calls.append("call")],
+        rounds=3,
+        round_seconds=0.002,
         warmup=1,
         timer=lambda: next(readings),
     )
-    assert result == 2.0  # rounds 6/2, 2/2, 4/2 -> median 2
-    assert len(calls) == 1 + 3 * 2
+    assert best == 1.0  # per call: 6/2, 2/2, 4/2 -> the fastest is 1
+    assert len(calls) == 1 + 1 + 3 * 2  # warm-up, calibration, three rounds of two
 
 
-def test_median_times_interleave_the_functions_round_by_round():
+def test_best_times_interleave_the_functions_round_by_round():
     calls = []
     first, second = (lambda: calls.append("a")), (lambda: calls.append("b"))
-    measure.median_times([first, second], repeat=2, number=2, warmup=1)
-    assert "".join(calls) == "ab" + "aabb" + "aabb"
+    ticks = iter(range(1000))
+    measure.best_times(
+        [first, second], rounds=2, round_seconds=2, warmup=1, timer=lambda: next(ticks)
+    )
+    # warm-up ab, calibration ab (each call 1 tick: 2 calls per round), then rounds
+    assert "".join(calls) == "ab" + "ab" + "aabb" + "aabb"
 
 
 def test_memory_during_is_not_disturbed_by_the_garbage_collector():

@@ -200,7 +200,72 @@ def test_stepper_picture_highlights_the_running_node_and_labels_its_arrows(widge
     assert latest == {(mm, acc, 1)}
     texts = [t.get_text() for t in stepper.figure.axes[0].texts]
     assert labels[(mm, acc, 1)] in texts
-    assert "step 2 of 3: MmBackward0 runs" in texts
+    assert "Step 2 of 3: MmBackward0" in stepper.status.value
+
+
+def chapter_2_expression():
+    """Chapter 2's example: L = sum((a * b + a) ** 2), with a and b named."""
+    a = mg.tensor([2.0, 1.0], requires_grad=True)
+    b = mg.tensor([-3.0, 4.0], requires_grad=True)
+    c = a * b
+    d = c + a
+    L = (d**2).sum()
+    return {"a": a, "b": b, "c": c, "d": d, "L": L}
+
+
+def test_steps_are_numbered_from_one_and_the_stepper_shows_the_same_numbers(widgets):
+    from minigrad.viz.widgets import BackwardStepper
+
+    t = chapter_2_expression()
+    steps = backward_steps(t["L"], names=t)
+    assert [s.index for s in steps] == [1, 2, 3, 4, 5, 6]
+    assert [s.title for s in steps] == [
+        "SumBackward0",
+        "PowBackward0",
+        "AddBackward0",
+        "MulBackward0",
+        "AccumulateGrad (a)",
+        "AccumulateGrad (b)",
+    ]
+    t = chapter_2_expression()
+    stepper = BackwardStepper(t["L"], names=t)
+    for step in steps:
+        stepper.go(step.index)  # the widget after `index` clicks on Next
+        assert stepper.current.index == step.index and stepper.current.title == step.title
+        assert f"Step {step.index} of 6: {step.title}</b>" in stepper.status.value
+
+
+def test_an_accumulate_grad_step_names_the_leaf_it_adds_into(widgets):
+    from minigrad.viz.widgets import BackwardStepper
+
+    t = chapter_2_expression()
+    stepper = BackwardStepper(t["L"], names=t)
+    stepper.go(5)
+    assert stepper.current.leaf == "a" and stepper.current.grad_output == [16.0, 50.0]
+    assert "added into the .grad of a" in stepper.status.value
+
+
+def test_stepper_fits_a_laptop_screen_beside_its_buttons(widgets):
+    # About 1366x768 or 1280x800, less the browser's and JupyterLab's bars: the
+    # picture may be at most 460 px tall, and the buttons stand beside it, not
+    # above it, so the running node and the buttons are on screen together.
+    from minigrad.viz.draw import MIN_FONT_PT
+    from minigrad.viz.widgets import BackwardStepper
+
+    t = chapter_2_expression()
+    stepper = BackwardStepper(t["L"], names=t)
+    controls, picture = stepper.widget.children
+    assert picture is stepper.image and type(stepper.widget).__name__ == "HBox"
+    assert stepper.next_button in controls.children[0].children
+    for position in range(len(stepper.steps) + 1):
+        stepper.go(position)
+        width, height = stepper.figure.get_size_inches() * 100  # shown at 100 px per inch
+        assert height <= 460 and width <= 520
+        assert stepper.image.layout.height == f"{round(height)}px"
+        sizes = {text.get_fontsize() for text in stepper.figure.axes[0].texts}
+        assert min(sizes) >= MIN_FONT_PT * 0.85  # arrow labels are drawn 0.85 times smaller
+    # Only the output and the leaves get boxes; results in between are arrows.
+    assert sorted(n.name for n in stepper.graph.nodes if n.kind == "tensor") == ["L", "a", "b"]
 
 
 def test_playground_dropdowns_rebuild_the_table(widgets):

@@ -1,0 +1,424 @@
+"""Function: the one place where an operation becomes a graph node.
+
+Every operation, built-in (``a * b``, ``x.exp()``, ``t.sum()``), in place
+(``t.add_(1)``) or your own (``class MyOp(Function)``), is a Function: a
+``forward(ctx, *inputs)`` that computes the result and, beside it, a
+``backward(ctx, grad)`` that turns the gradient of the result into one
+gradient per input. ``Function.apply`` runs forward and, when the recording
+rule holds, keeps ``ctx`` as the result's ``grad_fn``: the ctx *is* the node.
+"""
+
+import numpy as np
+
+from . import dtypes
+from .grad_mode import _state, no_grad
+from .graph import (
+    FREED,
+    FREED_MESSAGE,
+    Node,
+    SavedTensor,
+    _caller_stack,
+    _sequence_numbers,
+    anomaly_state,
+    gradient_edge,
+)
+from .tensor import Tensor, _wrap
+
+
+def is_recording(inputs):
+    """The recording rule: grad mode is on and some input requires grad.
+
+    Inference mode records nothing, even inside ``enable_grad()``; numbers
+    and ``None`` among the inputs never require grad.
+    """
+    if not _state.grad_enabled or _state.inference_mode:
+        return False
+    for x in inputs:
+        if getattr(x, "_requires_grad", False):
+            return True
+    return False
+
+
+class FunctionCtx(Node):
+    """The ``ctx`` a Function's forward and backward receive, and the node it records.
+
+    ``needs_input_grad`` says which inputs take a gradient; what forward saves
+    stays here, version-checked, until backward (then it is freed).
+    """
+
+    needs_input_grad = (False,) * 8  # a ctx that records nothing: no input needs one
+    _non_differentiable = ()
+    _forward = None  # while forward runs and records: (its arguments, the inputs)
+    _later = ()  # names of what forward saved that is no input: its result, or a new array
+    _as_arrays = False  # the backward now running reads saved tensors as arrays
+    _inputs = None  # what each gradient is fitted to: (shape, dtype) per input, if needed
+
+    def _record(self, inputs, args):
+        """Make this ctx a graph node: edges to the inputs' nodes, and what its gradients
+        will be checked against (``fit``), if anything."""
+        function = self._function
+        if function._tensors_only:  # the common case: a built-in op on tensors
+            self.needs_input_grad = tuple([x._requires_grad for x in inputs])
+            edges = [(x._grad_fn, 0) if x._grad_fn else gradient_edge(x) for x in inputs]
+            self.next_functions = tuple(edges)
+        else:  # None (an optional input) has an edge to nowhere; a number has none
+            self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
+            tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
+            self.next_functions = tuple(
+                [(None, 0) if x is None else gradient_edge(x) for x in tensors]
+            )
+        # A built-in op's gradients have their input's shape and dtype unless it broadcast
+        # inputs of different shapes or dtypes: only then (and always for your Functions)
+        # are they fitted to them.
+        if function.broadcasts or not function.on_arrays:
+            metas = [_input_meta(x) for x in inputs]
+            if not function.on_arrays or metas.count(metas[0]) != len(metas):
+                self._inputs = metas
+        self._sequence_nr = next(_sequence_numbers)
+        self._forward = (args, inputs)
+        self._saved = {}
+        if anomaly_state.enabled:  # remember who made this node, to blame the right line
+            self._forward_stack = _caller_stack()
+
+    def name(self):
+        function = self._function  # your Function's name may change after its class is made
+        return function.node_name or f"{function.__name__}Backward"
+
+    def save(self, /, **named):
+        """Keep what backward needs under PyTorch's names (``_saved_self``).
+
+        An input (for a built-in op, its array) is kept with its tensor and the
+        version it has now: changing it in place before backward raises
+        PyTorch's error. ``None`` marks one not needed; any other value
+        (``alpha=2``) is kept as it is and is also an attribute of ctx.
+        """
+        if self._forward is not None:  # else nothing is recorded: no backward will run
+            self._save(named)
+
+    def save_for_backward(self, *tensors):
+        """PyTorch's way for your Functions: save tensors by position."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{i} is of type {type(t).__name__}"
+                )
+        if self._forward is not None:
+            self._saved = {}
+            self._save(dict(enumerate(tensors)))
+
+    def _save(self, named):
+        args, inputs = self._forward
+        if self._function.inplace:  # an in-place op's input 0 is its result, saved later
+            args, inputs = args[1:], inputs[1:]
+        for name, value in named.items():
+            if value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
+                for arg, tensor in zip(args, inputs):
+                    if value is arg:  # an input: kept with its version now
+                        value = SavedTensor(tensor)
+                        break
+                else:  # the result, or a new array: kept once the result is wrapped
+                    self._later += (name,)
+            elif value is not None:  # a plain value: kept apart, never freed
+                setattr(self, name, value)
+                self._values = {**(self._values or {}), name: value}
+                continue
+            self._saved[name] = value
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_differentiable = {id(t) for t in outputs}
+
+    @property
+    def saved_tensors(self):
+        """The saved tensors in order, each checked against in-place changes since."""
+        as_arrays = self._as_arrays
+        values = []
+        for saved in self._saved.values():
+            if saved is FREED:
+                raise RuntimeError(FREED_MESSAGE)
+            values.append(None if saved is None else saved.unpack(self, as_arrays))
+        return tuple(values)
+
+    def _keep_saved_results(self, out, result):
+        """After forward: what it saved that is no input is its result (kept without its
+        grad_fn) or a new array of its own."""
+        del self._forward
+        if not self._later:
+            return
+        outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
+        for name in self._later:
+            value = self._saved[name]
+            for o, r in zip(outs, results):
+                if value is o:
+                    value = SavedTensor(r, is_output=r._grad_fn is self)
+                    break
+            else:
+                value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
+            self._saved[name] = value
+
+    def __call__(self, *grads):
+        """Run the Function's backward: ``grad_fn(grad)`` in PyTorch.
+
+        A built-in op's backward gets arrays when the engine passes arrays (no
+        graph is recorded for the backward), tensors otherwise; yours always
+        gets tensors. Each gradient is then fitted to its input (``fit``).
+        """
+        function = self._function
+        as_arrays = not isinstance(grads[0], Tensor)
+        if as_arrays and not function.on_arrays:  # yours gets tensors, the engine arrays back
+            return [None if g is None else g._data for g in self(*map(as_tensor, grads))]
+        self._as_arrays = as_arrays
+        result = function.backward(self, *grads)
+        if result.__class__ is not tuple:
+            result = (result,)
+        if len(result) != len(self.needs_input_grad):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {len(self.needs_input_grad)}, got {len(result)})"
+            )
+        inputs = self._inputs
+        if inputs is None:  # nothing to fit (see _record)
+            return result
+        grads = [fit(g, inputs[i], self, i) for i, g in enumerate(result)]
+        if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
+            grads = [g for g, meta in zip(grads, inputs) if meta is not NUMBER]
+        return grads
+
+
+def as_tensor(grad):
+    return grad if grad is None or isinstance(grad, Tensor) else _wrap(grad)
+
+
+NUMBER = "not a tensor"  # an input of your Function that has no edge (a number)
+
+
+def _input_meta(x):
+    """What ``fit`` checks a gradient for input ``x`` against: its shape and dtype."""
+    if isinstance(x, Tensor):
+        return x._data.shape, x._data.dtype
+    return None if x is None else NUMBER
+
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # only these can require grad
+
+
+class Function:
+    """An operation: ``forward(ctx, *inputs)`` beside ``backward(ctx, grad)``.
+
+    Subclass it with the two static methods and call ``YourOp.apply(*inputs)``
+    (inputs by position; options such as ``dim=0`` by keyword, passed on to
+    forward). forward computes the result and saves what backward needs
+    (``ctx.save_for_backward``); backward returns one gradient per input, or
+    ``None`` for an input that needs none.
+    """
+
+    node_name = None  # the node's name; by default PyTorch's "<Class>Backward"
+    on_arrays = False  # True for built-in ops: they compute on numpy arrays (Op)
+    # The inputs may differ in shape and dtype (``a + b``): forward gets them cast to their
+    # common dtype (PyTorch's promotion), and each gradient is fitted back to its input.
+    broadcasts = False
+    view = False  # the result is a view of input 0: same memory, same version counter
+    inplace = False  # forward changes input 0 in place; the result is input 0 itself
+    optional_inputs = False  # some inputs may be None (batch norm without a weight)
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    def __init_subclass__(cls, **kwargs):
+        # PyTorch makes one node class per Function, named after it (``MyOpBackward``);
+        # built-in ops give PyTorch's own names (``MulBackward0``).
+        super().__init_subclass__(**kwargs)
+        name = cls.node_name or f"{cls.__name__}Backward"
+        attributes = {"_function": cls, "__module__": cls.__module__}
+        cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
+        cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
+        cls._tensors_only = cls.on_arrays and not cls.optional_inputs
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """Run forward; if the recording rule holds, the ctx becomes the result's grad_fn."""
+        if cls.on_arrays and not isinstance(inputs[0], Tensor):  # inside a backward, on arrays
+            return cls.forward(IDLE, *inputs, **options)
+        ctx = cls._node_class()
+        recording = is_recording(inputs)
+        args = cls._arguments(inputs)
+        if recording:
+            ctx._record(inputs, args)
+        if cls.inplace:
+            check_inplace(inputs[0], recording)
+        if cls.on_arrays:
+            out = cls.forward(ctx, *args, **options)
+        else:
+            with no_grad():  # the operations inside your forward are not recorded
+                out = cls.forward(ctx, *args, **options)
+        result = cls._wrap_result(out, inputs, ctx if recording else None)
+        if recording:
+            ctx._keep_saved_results(out, result)
+        return result
+
+    @classmethod
+    def _arguments(cls, inputs):
+        """What forward receives: your Function the tensors, a built-in op their arrays
+        (cast to their common dtype if the op broadcasts)."""
+        if cls._tensors_only:  # the common case first
+            arrays = [x._data for x in inputs]
+        elif cls.on_arrays:
+            arrays = [None if x is None else x._data for x in inputs]
+        else:
+            return inputs
+        return promote(arrays, inputs) if cls.broadcasts and not cls.inplace else arrays
+
+    @classmethod
+    def _wrap_result(cls, out, inputs, node):
+        """The result tensor(s); only a floating-point result records ``node``."""
+        if cls._plain and out.__class__ is np.ndarray:  # the common case first
+            return _wrap(out, node if node is not None and out.dtype in FLOATS else None)
+        if isinstance(out, tuple):
+            if not cls.on_arrays:
+                raise NotImplementedError("minigrad's custom Functions return a single tensor")
+            return tuple(cls._wrap_result(o, inputs, node) for o in out)
+        if cls.inplace:
+            return rebase(inputs[0], node)
+        if not cls.on_arrays:  # your forward made a tensor (maybe one of the inputs)
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}"
+                )
+            out = out.detach() if any(out is x for x in inputs) else out
+            if node is not None and id(out) not in node._non_differentiable:
+                out._grad_fn, out._requires_grad = node, True
+            return out
+        if node is not None and np.asarray(out).dtype not in FLOATS:
+            node = None  # integers and bools never require grad
+        return view_of(inputs[0], out, node) if cls.view else _wrap(out, node)
+
+
+class Op(Function):
+    """A built-in operation: forward computes on the inputs' numpy arrays.
+
+    So does backward, when nothing records it; under ``create_graph=True`` it
+    runs on tensors instead, so that the gradient gets a graph of its own. One
+    formula serves both: ``grad * other`` multiplies arrays or tensors.
+    """
+
+    on_arrays = True
+
+
+IDLE = FunctionCtx()  # the ctx of a forward run inside a backward formula: records nothing
+
+
+def promote(arrays, inputs):
+    """The arrays of a binary op (or cat) cast to their common dtype, PyTorch's promotion."""
+    for array in arrays:
+        if array.dtype is not arrays[0].dtype:
+            dtype = dtypes.result_type(*inputs).numpy
+            return [a.astype(dtype, copy=False) for a in arrays]
+    return arrays
+
+
+def fit(grad, meta, node, i):
+    """Check the gradient for input ``i`` against the input (PyTorch's validate_outputs).
+
+    A gradient that broadcasts to the input's shape is summed back to it
+    (``unbroadcast``); one of another dtype is converted to the input's dtype.
+    """
+    if grad is None or meta is None or meta is NUMBER:
+        return None
+    shape, dtype = meta
+    if grad.__class__ is np.ndarray and grad.shape == shape and grad.dtype is dtype:
+        return grad  # the common case, checked first
+    if not isinstance(grad, (Tensor, np.ndarray)):
+        if not node._function.on_arrays or not isinstance(grad, np.generic):
+            raise TypeError(
+                f"function {node.name()} returned a gradient that is not a Tensor for argument {i}"
+            )
+        grad = np.asarray(grad)  # numpy gives numbers, not 0-d arrays, for 0-d results
+    if grad.shape != shape:
+        try:
+            expandable = np.broadcast_shapes(shape, grad.shape) == tuple(grad.shape)
+        except ValueError:
+            expandable = False
+        if not expandable:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+            )
+        grad = unbroadcast(grad, shape)
+    if isinstance(grad, Tensor):
+        return grad if grad._data.dtype == dtype else grad.to(dtypes._BY_NUMPY[dtype])
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` back down to ``shape``: the backward of broadcasting.
+
+    Broadcasting copied an input along new leading dimensions and along its
+    dimensions of size 1, so the gradients of all the copies add up. It works
+    on arrays and on tensors alike:
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    lead = len(grad.shape) - len(shape)
+    if lead:  # new leading dimensions: sum them away
+        grad = grad.sum(axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if ones:  # dimensions of size 1 in the input: sum them, keeping them
+        grad = grad.sum(axis=ones, keepdims=True)
+    return grad
+
+
+def view_of(base, array, node=None):
+    """A result sharing memory with ``base``: it also shares its version counter."""
+    t = _wrap(array, node)
+    t._version_counter = base._version_counter
+    t._base = base._base if base._base is not None else base
+    t._is_inference = base._is_inference
+    return t
+
+
+def rebase(t, node):
+    """What an in-place op does to ``t`` once its values changed: one more on its version
+    counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
+    one: the history is rewritten, not lost."""
+    t._version_counter.value += 1
+    if node is not None:
+        t._grad_fn, t._requires_grad = node, True
+    return t
+
+
+def check_inplace(t, recording):
+    """Refuse an in-place change that would make autograd silently wrong."""
+    if t._is_inference and not _state.inference_mode:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+            "make a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
+    if not _state.grad_enabled:
+        return
+    if t._grad_fn is None and t._requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    base = t._base
+    if base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    if base is not None and (base._requires_grad or recording):
+        raise NotImplementedError(
+            "minigrad does not support in-place operations on a view of a tensor that "
+            "requires grad while recording (PyTorch rewrites the base tensor's history "
+            "with CopySlices). Use an out-of-place operation, or clone() first."
+        )

@@ -1,0 +1,181 @@
+"""Matrix products: mm, mv, dot, bmm, and matmul, which picks one of them.
+
+For C = A @ B the backward is two more matrix products:
+grad_A = grad_C @ B.T and grad_B = A.T @ grad_C. So ``mm`` saves A only if B
+needs a gradient, and B only if A needs one (exactly PyTorch's choice).
+"""
+
+import numpy as np
+
+from ..function import Op
+from ..tensor import Tensor
+from .shape import SqueezeInMatmul, T, Transpose, UnsafeView, Unsqueeze
+
+
+class Mm(Op):
+    """C = A @ B: grad_A = grad @ B.T, grad_B = A.T @ grad (T: the transpose, an op itself)."""
+
+    node_name = "MmBackward0"
+
+    def forward(ctx, a, b):
+        needs = ctx.needs_input_grad
+        ctx.save(self=a if needs[1] else None, mat2=b if needs[0] else None)
+        return a @ b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad @ T.apply(b) if b is not None else None
+        return grad_a, T.apply(a) @ grad if a is not None else None
+
+
+def mm(input, mat2):
+    if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
+        raise TypeError("mm(): argument 'mat2' must be Tensor")
+    (a, b), (sa, sb) = (input._data, mat2._data), (input._data.shape, mat2._data.shape)
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if sa[1] != sb[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})"
+        )
+    _check_same_dtype(input, mat2)
+    return Mm.apply(input, mat2)
+
+
+def _check_same_dtype(a, b):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            "expected m1 and m2 to have the same dtype, but got: "
+            f"{a.dtype.c_name} != {b.dtype.c_name}"
+        )
+
+
+class Mv(Op):
+    """y = M @ v: grad_M = outer(grad, v), grad_v = M.T @ grad."""
+
+    node_name = "MvBackward0"
+
+    def forward(ctx, m, v):
+        needs = ctx.needs_input_grad
+        ctx.save(self=m if needs[1] else None, vec=v if needs[0] else None)
+        return m @ v
+
+    def backward(ctx, grad):
+        m, v = ctx.saved_tensors
+        outer = Unsqueeze.apply(grad, dim=1) * Unsqueeze.apply(v, dim=0) if v is not None else None
+        return outer, T.apply(m) @ grad if m is not None else None
+
+
+class Dot(Op):
+    """s = a . b: grad_a = grad * b, grad_b = grad * a."""
+
+    node_name = "DotBackward0"
+
+    def forward(ctx, a, b):
+        needs = ctx.needs_input_grad
+        ctx.save(self=a if needs[1] else None, tensor=b if needs[0] else None)
+        return np.asarray(np.dot(a, b))
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b if b is not None else None, grad * a if a is not None else None
+
+
+class Bmm(Op):
+    """Batched matrix product: the 2-D rule on every matrix of the batch."""
+
+    node_name = "BmmBackward0"
+
+    def forward(ctx, a, b):
+        needs = ctx.needs_input_grad
+        ctx.save(self=a if needs[1] else None, mat2=b if needs[0] else None)
+        return np.matmul(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = Bmm.apply(grad, Transpose.apply(b, dim0=1, dim1=2)) if b is not None else None
+        return grad_a, Bmm.apply(
+            Transpose.apply(a, dim0=1, dim1=2), grad
+        ) if a is not None else None
+
+
+def matmul(input, other):
+    """``a @ b`` for 1-D and 2-D tensors and batches of matrices, like torch.matmul."""
+    if input.__class__ is Tensor and other.__class__ is Tensor and input.ndim == other.ndim == 2:
+        return mm(input, other)  # the common case first: matrix @ matrix
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError("matmul(): argument 'other' must be Tensor")
+    a, b = input, other
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
+        )
+    _check_same_dtype(a, b)
+    (n, m) = a._data.shape[0], a._data.shape[-1]
+    if a.ndim == b.ndim == 1:
+        if a._data.shape != b._data.shape:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{n}] and src [{b._data.shape[0]}] "
+                f"to have the same number of elements, but got {n} and {b._data.shape[0]} "
+                "elements respectively"
+            )
+        return Dot.apply(a, b)
+    if a.ndim == 2 and b.ndim == 1:
+        if m != b._data.shape[0]:
+            raise RuntimeError(
+                f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({b._data.shape[0]})"
+            )
+        return Mv.apply(a, b)
+    if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
+        out = SqueezeInMatmul.apply(mm(a.unsqueeze(0), b), dims=(0,))
+        out._version_counter.value += 1  # PyTorch squeezes in place here (squeeze_)
+        return out
+    if a.ndim <= 2 and b.ndim >= 3:
+        # PyTorch computes it transposed, (B^T @ a^T)^T, to fold the batch into one mm.
+        flipped = matmul(b.mT, a.t() if a.ndim == 2 else a)
+        return flipped.mT.contiguous() if a.ndim == 2 else flipped
+    if b.ndim <= 2 and a.ndim >= 3:
+        # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
+        rows = a.reshape(-1, m)
+        folded = mm(rows, b) if b.ndim == 2 else matmul(rows, b)
+        shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else a._data.shape[:-1]
+        return UnsafeView.apply(folded, shape=shape)
+    return _batched(a, b)
+
+
+def _batched(a, b):
+    """Batches of matrices: broadcast the batch dims, flatten them, bmm, unflatten."""
+    a_vec, b_vec = a.ndim == 1, b.ndim == 1
+    a = a.unsqueeze(0) if a_vec else a
+    b = b.unsqueeze(-1) if b_vec else b
+    (n, m), (m2, p) = a._data.shape[-2:], b._data.shape[-2:]
+    if m != m2:
+        size = max(1, int(np.prod(b._data.shape[:-2])))
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{size}, {m}] "
+            f"but got: [{size}, {m2}]."
+        )
+    try:
+        batch = np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+    except ValueError:
+        raise RuntimeError(
+            "The size of tensor a must match the size of tensor b at a non-singleton "
+            f"dimension: batch shapes {list(a.shape[:-2])} and {list(b.shape[:-2])}"
+        ) from None
+    size = int(np.prod(batch))
+    a3 = a.expand(*batch, n, m).reshape(size, n, m)
+    b3 = b.expand(*batch, m, p).reshape(size, m, p)
+    out = UnsafeView.apply(Bmm.apply(a3, b3), shape=batch + (n, p))
+    if a_vec:
+        out = SqueezeInMatmul.apply(out, dims=(out.ndim - 2,))
+    if b_vec:
+        out = SqueezeInMatmul.apply(out, dims=(out.ndim - 1,))
+    return out
+
+
+def dot(input, other):
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return matmul(input, other)
