@@ -2,16 +2,16 @@
 
 For every piece, ``PLUGS[piece_id]`` says two things:
 
-* ``sites(obj)``: the places in minigrad that take the learner's object (a
-  module attribute, a method of Tensor or Scalar...), each with the value to
-  put there (``obj`` itself, or a runner from one of the ``shim_*.py`` modules);
+* ``sites(obj)``: the module attributes in minigrad that take the learner's
+  object, each with the value to put there (``obj`` itself, or ``obj`` in the
+  shape the engine calls: see ``shim_loop.py`` and ``shim_policies.py``);
 * ``references()``: minigrad's own code for the piece. It stays in place
   while the piece is missing or failing; while the piece is checked it is
   switched off (see ``switchboard.py``), and a check refuses it outright.
 
-Written against today's minigrad. When the engine gets its one seam (issue
-13), each entry shrinks to one module attribute (``minigrad.ops.elementwise.Mul``
-and so on); coursekit/BUILD.md lists the names this module will then need.
+The engine reaches every one of these attributes at call time (``Mul.apply``
+inside ``mul()``, ``run_backward`` inside ``execute``), so replacing the
+attribute is all it takes: that is the engine's seam.
 """
 
 from __future__ import annotations
@@ -21,39 +21,32 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import minigrad
-from minigrad import engine, grad_mode, graph, scalar
+from minigrad import engine, function, grad_mode, graph, scalar
 from minigrad.nn import module as nn_module
-from minigrad.ops import common, inplace
 from minigrad.ops import elementwise as ew
-from minigrad.ops import matmul as matmul_ops
-from minigrad.ops.tensor_methods import _binary
+from minigrad.ops import matrix
 from minigrad.optim import optimizer, sgd
-from minigrad.tensor import Tensor
 
-from . import shim_functions, shim_loop, shim_policies
+from . import shim_loop, shim_policies
+
+tensor_module = sys.modules["minigrad.tensor"]  # ``minigrad.tensor`` is also a function
 
 # minigrad's own objects for each piece, captured once, before anything is replaced.
-_SCALAR = {
-    name: scalar.Scalar.__dict__[name] for name in ("__add__", "__mul__", "tanh", "backward")
-}
 _REFERENCE = {
     "topological_order": scalar.topological_order,
+    "scalar_run_backward": scalar.run_backward,
     "run_backward": engine.run_backward,
-    "mul": ew.mul,
-    "unbroadcast": common.unbroadcast,
-    "mm": matmul_ops.mm,
-    "accumulate": graph.AccumulateGrad.__dict__["accumulate"],
-    "call_pre_hooks": engine._call_pre_hooks,
-    "detach": Tensor.__dict__["detach"],
-    "bump": inplace._bump,
+    "unbroadcast": function.unbroadcast,
+    "accumulate_grad": engine.accumulate_grad,
+    "store_retained_grad": engine.store_retained_grad,
+    "detach": tensor_module.detach,
+    "bump_version": function.bump_version,
     "SavedTensor": graph.SavedTensor,
     "state": grad_mode._state,
     "no_grad": grad_mode.no_grad,
     "enable_grad": grad_mode.enable_grad,
     "parameters": nn_module.Module.__dict__["parameters"],
     "step": optimizer.Optimizer.__dict__["step"],
-    "relu": ew.relu,
-    "sum": Tensor.__dict__["sum"],
 }
 
 
@@ -92,7 +85,7 @@ def _owners():
 def bindings(obj) -> list:
     """Every (owner, attribute) in minigrad whose value *is* ``obj``.
 
-    ``from .common import unbroadcast`` makes a second name for the same
+    ``from .function import unbroadcast`` makes a second name for the same
     function in another module; replacing a piece must replace every name.
     Looks in every loaded minigrad module and in the classes defined there.
     """
@@ -108,85 +101,61 @@ def _everywhere(reference, value):
     return [(owner, attr, value) for owner, attr in bindings(reference)]
 
 
-# --- chapter 01 -------------------------------------------------------------------------
+def _as_tuple(values):
+    return values if isinstance(values, tuple) else (values,)
 
 
-def _scalar_op(method, node_name):
-    return lambda obj: [(scalar.Scalar, method, shim_functions.scalar_method(obj, node_name))]
+# --- chapters 01, 03 and 10: the learner's Functions as the engine's operations ----------
 
 
-# --- chapter 02 -------------------------------------------------------------------------
+def scalar_function(learner, reference):
+    """The learner's Scalar Function as a ``scalar.Function``: forward gets floats; a
+    backward may return one gradient bare (``grad * (1 - t*t)``) instead of a tuple."""
+
+    def backward(ctx, grad):
+        return _as_tuple(learner.backward(ctx, grad))
+
+    attributes = {"node_name": reference.node_name, "__module__": learner.__module__}
+    attributes.update(forward=staticmethod(learner.forward), backward=staticmethod(backward))
+    return type(learner.__name__, (scalar.Function,), attributes)
 
 
-def _run_backward_sites(loop):
-    return [
-        (scalar.Scalar, "backward", shim_loop.scalar_backward(loop)),
-        *_everywhere(_REFERENCE["run_backward"], shim_loop.tensor_run_backward(loop)),
-    ]
+def array_op(learner, reference):
+    """The learner's tensor Function as a built-in ``Op`` in the place of ``reference``:
+    forward gets numpy arrays, backward arrays (tensors under ``create_graph=True``), and
+    the node has the reference's name (``MulBackward0``)."""
+    attributes = {
+        "node_name": reference.node_name,
+        "broadcasts": reference.broadcasts,
+        "forward": staticmethod(learner.forward),
+        "backward": staticmethod(learner.backward),
+        "__module__": learner.__module__,
+    }
+    return type(learner.__name__, (function.Op,), attributes)
 
 
-# --- chapter 03 -------------------------------------------------------------------------
+def custom_function(learner, reference):
+    """The learner's custom Function (forward on tensors) under the reference's node name."""
+    attributes = {"node_name": reference.node_name, "__module__": learner.__module__}
+    return type(learner.__name__, (learner,), attributes)
 
 
-def _operator(function):
-    """``Tensor.__mul__`` for ``function(a, b)``: NotImplemented for operands it does not take."""
-    return _binary(function)
+def _op_plug(piece_id, owner, name, adapt):
+    reference = vars(owner)[name]
+    return Plug(
+        piece_id,
+        lambda obj: _everywhere(reference, adapt(obj, reference)),
+        lambda: [reference],
+    )
 
 
-def _mul_sites(function):
-    def mul(a, b):
-        a, b, x, y = ew.operands(a, b)
-        return shim_functions.run_on_arrays(function, "MulBackward0", (a, b), (x, y))
-
-    return [
-        *_everywhere(_REFERENCE["mul"], mul),
-        (Tensor, "__mul__", _operator(mul)),
-        (Tensor, "__rmul__", _operator(mul)),
-    ]
+def _function_plug(piece_id, key, adapt=lambda obj: obj):
+    """A piece that replaces a module function (every name of it)."""
+    reference = _REFERENCE[key]
+    return Plug(piece_id, lambda obj: _everywhere(reference, adapt(obj)), lambda: [reference])
 
 
-def _mm_sites(function):
-    def mm(a, b):
-        _check_mm(a, b)
-        return shim_functions.run_on_arrays(function, "MmBackward0", (a, b), (a._data, b._data))
-
-    return _everywhere(_REFERENCE["mm"], mm)
-
-
-def _check_mm(a, b):
-    """mm's argument checks, with PyTorch's messages (scaffold, not the piece)."""
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError("mm(): argument 'mat2' must be Tensor")
-    if a._data.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if b._data.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    (n, k), (k2, m) = a._data.shape, b._data.shape
-    if k != k2:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {matmul_ops._dt(a)} != "
-            f"{matmul_ops._dt(b)}"
-        )
-
-
-def _sum_with_numpy_names(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-    """``t.sum(axis=..., keepdims=...)``: numpy's names, which PyTorch accepts too, so one
-    unbroadcast sums arrays and tensors alike. (The seam's Tensor.sum has them.)"""
-    dim = axis if axis is not None else dim
-    keepdim = keepdims if keepdims is not None else keepdim
-    return _REFERENCE["sum"](self, dim, keepdim, dtype)
-
-
-def _unbroadcast_sites(function):
-    return [
-        *_everywhere(_REFERENCE["unbroadcast"], function),
-        (Tensor, "sum", _sum_with_numpy_names),
-    ]
-
-
-# --- chapters 04 to 08 ------------------------------------------------------------------
+# --- chapter 07: grad modes ---------------------------------------------------------------
 
 
 def _grad_mode_sites(grad_mode_class):
@@ -203,67 +172,29 @@ def _grad_state_sites(grad_state_class):
     return _everywhere(current, shim_policies.state_from(grad_state_class, current))
 
 
-# --- chapter 10 -------------------------------------------------------------------------
-
-
-def _relu_sites(function):
-    def relu(t):
-        return shim_functions.run_on_tensors(function, "ReluBackward0", (t,))
-
-    return [
-        *_everywhere(_REFERENCE["relu"], relu),
-        (minigrad, "relu", common.tensor_function(relu)),
-    ]
-
-
 PLUGS = {
     plug.piece_id: plug
     for plug in (
-        Plug("ch01.Add", _scalar_op("__add__", "AddBackward0"), lambda: [_SCALAR["__add__"]]),
-        Plug("ch01.Mul", _scalar_op("__mul__", "MulBackward0"), lambda: [_SCALAR["__mul__"]]),
-        Plug("ch01.Tanh", _scalar_op("tanh", "TanhBackward0"), lambda: [_SCALAR["tanh"]]),
-        Plug(
-            "ch02.topological_order",
-            lambda obj: [(scalar, "topological_order", obj)],
-            lambda: [_REFERENCE["topological_order"]],
-        ),
+        _op_plug("ch01.Add", scalar, "Add", scalar_function),
+        _op_plug("ch01.Mul", scalar, "Mul", scalar_function),
+        _op_plug("ch01.Tanh", scalar, "Tanh", scalar_function),
+        _function_plug("ch02.topological_order", "topological_order"),
         Plug(
             "ch02.run_backward",
-            _run_backward_sites,
-            lambda: [_REFERENCE["run_backward"], _SCALAR["backward"]],
+            lambda loop: [
+                *_everywhere(_REFERENCE["scalar_run_backward"], shim_loop.scalar_loop(loop)),
+                *_everywhere(_REFERENCE["run_backward"], shim_loop.tensor_loop(loop)),
+            ],
+            lambda: [_REFERENCE["scalar_run_backward"], _REFERENCE["run_backward"]],
         ),
-        Plug("ch03.Mul", _mul_sites, lambda: [_REFERENCE["mul"], ew.MulBackward0]),
-        Plug("ch03.unbroadcast", _unbroadcast_sites, lambda: [_REFERENCE["unbroadcast"]]),
-        Plug("ch03.Mm", _mm_sites, lambda: [_REFERENCE["mm"], matmul_ops.MmBackward0]),
-        Plug(
-            "ch04.accumulate_grad",
-            lambda obj: [(graph.AccumulateGrad, "accumulate", shim_policies.accumulate_with(obj))],
-            lambda: [_REFERENCE["accumulate"]],
-        ),
-        Plug(
-            "ch04.store_retained_grad",
-            lambda obj: _everywhere(
-                _REFERENCE["call_pre_hooks"], shim_policies.pre_hooks_with(obj)
-            ),
-            lambda: [_REFERENCE["call_pre_hooks"]],
-        ),
-        Plug(
-            "ch05.detach",
-            lambda obj: [(Tensor, "detach", shim_policies.detach_with(obj))],
-            lambda: [_REFERENCE["detach"]],
-        ),
-        Plug(
-            "ch06.bump_version",
-            lambda obj: _everywhere(_REFERENCE["bump"], obj),
-            lambda: [_REFERENCE["bump"]],
-        ),
-        Plug(
-            "ch06.SavedTensor",
-            lambda obj: _everywhere(
-                _REFERENCE["SavedTensor"], shim_policies.saved_tensor_with(obj)
-            ),
-            lambda: [_REFERENCE["SavedTensor"]],
-        ),
+        _op_plug("ch03.Mul", ew, "Mul", array_op),
+        _function_plug("ch03.unbroadcast", "unbroadcast"),
+        _op_plug("ch03.Mm", matrix, "Mm", array_op),
+        _function_plug("ch04.accumulate_grad", "accumulate_grad", shim_policies.on_tensors),
+        _function_plug("ch04.store_retained_grad", "store_retained_grad", shim_policies.on_tensors),
+        _function_plug("ch05.detach", "detach"),
+        _function_plug("ch06.bump_version", "bump_version"),
+        _function_plug("ch06.SavedTensor", "SavedTensor", shim_policies.saved_tensor_with),
         Plug("ch07.GradState", _grad_state_sites, lambda: [grad_mode._GradState]),
         Plug(
             "ch07.GradMode",
@@ -284,12 +215,12 @@ PLUGS = {
             lambda obj: [(sgd.SGD, "step", shim_policies.sgd_step_with(obj, _REFERENCE["step"]))],
             lambda: [sgd.SGD.__dict__["_update"]],
         ),
-        Plug("ch10.ReLU", _relu_sites, lambda: [_REFERENCE["relu"], ew.ReluBackward0]),
+        _op_plug("ch10.ReLU", ew, "Relu", custom_function),
     )
 }
 
-# Classes a piece may subclass although minigrad defines them: the protocol's base.
-ALLOWED_BASES = (minigrad.autograd.Function,)
+# Classes a piece may subclass although minigrad defines them: the protocol's bases.
+ALLOWED_BASES = (minigrad.autograd.Function, function.Function, function.Op, scalar.Function)
 
 # Refused however they are reached: the reference of one piece is no answer for another.
 ALSO_REFUSED = (grad_mode._GradModeContext, graph.AccumulateGrad)

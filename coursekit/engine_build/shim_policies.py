@@ -1,71 +1,36 @@
-"""Small wrappers that put the learner's pieces where today's minigrad calls its own.
+"""Small wrappers that give a learner's piece the shape the engine calls it in.
 
 Each takes a learner's piece and returns what the engine expects at that
-place (a method of Tensor, of AccumulateGrad, of Module...), adding only the
-engine's own duties around it (a leaf's hooks, the dtype, the error's wording).
+place (a tensor where the engine may pass an array, PyTorch's error text, a
+method of Module...), adding only the engine's own duties around it.
 Scaffold, not a piece.
 """
 
 from __future__ import annotations
 
 from minigrad import graph
-from minigrad.creation import zeros_like
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _wrap
 
 # --- chapter 04: leaves and retain_grad -------------------------------------------------
 
 
-def accumulate_with(accumulate_grad):
-    """``AccumulateGrad.accumulate`` calling the learner's ``accumulate_grad``.
+def on_tensors(piece):
+    """``accumulate_grad`` or ``store_retained_grad`` as the engine calls it: the gradient
+    may be a numpy array there (outside ``create_graph``); the learner's piece gets a tensor
+    in the leaf's dtype."""
 
-    The engine still runs the leaf's hooks and converts the dtype first; under
-    ``create_graph=True`` it records the sum itself (chapter 10's business).
-    """
+    def call(t, grad):
+        if not isinstance(grad, Tensor):
+            grad = _wrap(grad)
+        if grad._data.dtype != t._data.dtype:
+            grad = grad.to(t.dtype)
+        piece(t, grad)
 
-    def accumulate(self, grad, create_graph, unshared=False):
-        variable = self.variable
-        if variable._hooks:
-            grad = graph.call_hooks(variable._hooks, grad)
-        if grad.dtype is not variable.dtype:
-            grad = grad.to(variable.dtype)
-        if not create_graph:
-            accumulate_grad(variable, grad)
-        elif variable._grad is None:
-            variable._grad = zeros_like(variable).copy_(grad)  # recorded: .grad has a graph
-        else:
-            variable._grad = variable._grad + grad
-
-    return accumulate
+    call.__name__ = piece.__name__
+    return call
 
 
-def pre_hooks_with(store_retained_grad):
-    """The engine's pre-hook step: the tensor's hooks, then the learner's retain_grad store."""
-
-    def call_pre_hooks(node, grad):
-        if node._pre_hooks:
-            grad = graph.call_hooks(node._pre_hooks, grad)
-        if node._retained is not None:
-            store_retained_grad(node._retained, grad)
-        return grad
-
-    return call_pre_hooks
-
-
-# --- chapter 05 and 06 ------------------------------------------------------------------
-
-
-def detach_with(detach):
-    """``Tensor.detach`` calling the learner's; the inference flag (chapter 7) is copied."""
-
-    def method(self):
-        out = detach(self)
-        if isinstance(out, Tensor):
-            out._is_inference = self._is_inference
-        return out
-
-    method.__name__ = "detach"
-    return method
-
+# --- chapter 06: SavedTensor ------------------------------------------------------------
 
 _INFERENCE_SAVED = (
     "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
@@ -92,16 +57,18 @@ def saved_tensor_with(learner_class):
                 raise RuntimeError(_INFERENCE_SAVED)
             self.version = tensor._version_counter.value
             self.is_output = is_output
-            self.tensor = tensor._alias() if is_output else tensor
+            self.tensor = tensor.detach() if is_output else tensor
             self.yours = learner_class(self.tensor)
 
-        def unpack(self, node):
+        def unpack(self, node, as_array=False):
             try:
                 tensor = self.yours.unpack()
             except RuntimeError:
                 raise RuntimeError(version_message(self, node)) from None
+            if as_array:
+                return tensor._data
             if self.is_output:
-                tensor = tensor._alias()
+                tensor = tensor.detach()
                 tensor._grad_fn, tensor._requires_grad = node, True
             return tensor
 
@@ -111,14 +78,13 @@ def saved_tensor_with(learner_class):
 def version_message(saved, node):
     """PyTorch's text for a saved tensor changed in place, built from the facts."""
     tensor = saved.tensor
-    producer = node if saved.is_output else tensor._grad_fn
-    which = f", which is output 0 of {graph._op_name(producer)}," if producer is not None else ""
+    producer = graph._producer_name(tensor, node, saved.is_output)
+    which = "" if producer is None else f", which is output 0 of {producer},"
+    hint = graph._VERSION_HINT_ANOMALY if graph.anomaly_state.enabled else graph._VERSION_HINT
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {graph.tensor_description(tensor)}{which} is at version "
-        f"{tensor._version_counter.value}; expected version {saved.version} instead. Hint: "
-        "enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with minigrad.autograd.set_detect_anomaly(True, check_nan=False)."
+        f"{tensor._version_counter.value}; expected version {saved.version} instead. " + hint
     )
 
 
