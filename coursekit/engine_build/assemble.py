@@ -56,21 +56,25 @@ def check_piece(piece_id: str, obj=None, *, save: bool = True) -> trials.Verdict
     else:
         verdict = trials.check(piece_id, obj)
     if save and obj is not None and verdict.status != "not-implemented":
-        _save(piece, obj, verdict)
+        save(piece, obj, verdict.status, verdict.message)
     mark = "✓" if verdict.passed else "✗"
     end = " Saved: your engine uses it from now on." if verdict.passed and save else ""
     print(f"{mark} {piece_id}: {verdict.message}.{end}")
     return verdict
 
 
-def _save(piece, obj, verdict):
+def save(piece, obj, status, message) -> str | None:
+    """Keep the learner's piece in ``my_engine/`` with its check's verdict; returns why it
+    could not be kept (its source was not found), or None."""
     header = HEADER.format(id=piece.id, signature=piece.signature, chapter=piece.chapter[2:])
     try:
         text = capture.capture(obj, piece, header)
     except capture.SourceNotFound as problem:
-        store.save_piece(piece.id, "failed", f"its source could not be saved ({problem})", None)
-        return
-    store.save_piece(piece.id, verdict.status, verdict.message, text)
+        why = f"its source could not be saved ({problem})"
+        store.save_piece(piece.id, "failed", why, None)
+        return why
+    store.save_piece(piece.id, status, message, text)
+    return None
 
 
 @dataclass(frozen=True)

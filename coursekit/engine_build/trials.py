@@ -89,45 +89,90 @@ def _grad_mode_kept():
         grad_mode._set_state(*before)
 
 
-def check(piece_id: str, obj) -> Verdict:
-    """Run every case of a piece's check on ``obj``; the first failure is the verdict."""
+def _plain(value):
+    """An observation as JSON data (tuples become lists), as it crosses to the grader."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _cases(piece_id, only):
+    cases = CASES[piece_id]
+    return cases if only is None else cases[only : only + 1]
+
+
+def expect(piece_id: str, only: int | None = None) -> list:
+    """What each case (or case number ``only``) observes on minigrad's own engine (None
+    for a direct case)."""
+    with _grad_mode_kept(), BOARD.only({}), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [None if one.direct else _plain(one.program(None)) for one in _cases(piece_id, only)]
+
+
+def observe(piece_id: str, obj, only: int | None = None) -> dict:
+    """Run the piece's cases on the learner's engine; stop at the first that goes wrong.
+
+    Plain data: ``{"refused": why}``, ``{"failed": why}``, ``{"not-implemented": True}``
+    or ``{"cases": [...]}``, one entry per case tried: ``{"ok": observation}``, or
+    ``{"wrong": why}`` for what went wrong in it. In grading this runs in the
+    learner's kernel (the probe); :func:`judge` runs in the grader's process.
+    """
     piece = pieces.get(piece_id)
     reason = guard.refusal(piece_id, obj)
     if reason:
-        return Verdict(piece_id, "refused", reason)
+        return {"refused": reason}
     problem = _shape_problem(piece, obj)
     if problem:
-        return Verdict(piece_id, "failed", problem)
-    cases = CASES[piece_id]
-    with _grad_mode_kept(), BOARD.only({}), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # minigrad's own engine: what to expect
-        expectations = [None if one.direct else one.program(None) for one in cases]
-    tried = 0
-    for one, expected in zip(cases, expectations):
-        tried += 1
+        return {"failed": problem}
+    tried = []
+    for one in _cases(piece_id, only):
         try:
             with _grad_mode_kept(), BOARD.trial(piece_id, obj), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 got = one.program(obj)
         except NotImplementedError:
-            return Verdict(piece_id, "not-implemented", f"{piece.name} is not written yet", tried)
+            return {"not-implemented": True}
         except Mismatch as mismatch:
-            return Verdict(piece_id, "failed", f"{one.label}: {mismatch}", tried)
+            return {"cases": [*tried, {"wrong": str(mismatch)}]}
         except RecursionError:
-            return Verdict(
-                piece_id,
-                "failed",
-                f"{one.label}: your piece recursed too deeply (RecursionError)",
-                tried,
-            )
+            return {"cases": [*tried, {"wrong": "your piece recursed too deeply (RecursionError)"}]}
         except Exception as exc:  # noqa: BLE001 - anything the learner's code does is reported
-            return Verdict(
-                piece_id,
-                "failed",
-                f"{one.label}: raised {type(exc).__name__}: {exc}{_learner_line(exc)}",
-                tried,
-            )
-        found = None if one.direct else difference(expected, got)
+            wrong = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
+            return {"cases": [*tried, {"wrong": wrong}]}
+        tried.append({"ok": None if one.direct else _plain(got)})
+    return {"cases": tried}
+
+
+def judge(piece_id: str, observed: dict, expected: list, only: int | None = None) -> Verdict:
+    """The verdict on what :func:`observe` saw, against :func:`expect`'s observations."""
+    piece = pieces.get(piece_id)
+    if "refused" in observed:
+        return Verdict(piece_id, "refused", str(observed["refused"]))
+    if "failed" in observed:
+        return Verdict(piece_id, "failed", str(observed["failed"]))
+    if "not-implemented" in observed:
+        return Verdict(piece_id, "not-implemented", f"{piece.name} is not written yet")
+    cases, tried = _cases(piece_id, only), observed.get("cases")
+    if not isinstance(tried, list) or len(tried) > len(cases):
+        return Verdict(piece_id, "failed", "the check could not read what your piece did")
+    for n, (one, want, result) in enumerate(zip(cases, expected, tried), start=1):
+        if not isinstance(result, dict) or not ("ok" in result or "wrong" in result):
+            return Verdict(piece_id, "failed", "the check could not read what your piece did", n)
+        if "wrong" in result:
+            return Verdict(piece_id, "failed", f"{one.label}: {result['wrong']}", n)
+        found = None if one.direct else difference(want, result["ok"])
         if found:
-            return Verdict(piece_id, "failed", f"{one.label}: {found}", tried)
-    return Verdict(piece_id, "passed", f"{tried} cases passed", tried)
+            return Verdict(piece_id, "failed", f"{one.label}: {found}", n)
+    if len(tried) < len(cases):
+        return Verdict(piece_id, "failed", "the check could not read what your piece did")
+    return Verdict(piece_id, "passed", f"{len(cases)} cases passed", len(cases))
+
+
+def check(piece_id: str, obj) -> Verdict:
+    """Run every case of a piece's check on ``obj``; the first failure is the verdict."""
+    observed = observe(piece_id, obj)
+    if "cases" not in observed:
+        return judge(piece_id, observed, [])
+    return judge(piece_id, observed, expect(piece_id))
