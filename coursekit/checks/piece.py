@@ -67,3 +67,30 @@ def piece_check(piece_id: str, points: int, rule: str = "", hint: str = "") -> C
         rule=rule or piece.does,
         hint=hint,
     )
+
+
+def with_piece(check: Check, piece_id: str) -> Check:
+    """An existing exercise's check that also checks the function as a piece of the engine.
+
+    Its own cases run first (their messages teach); then the piece's. The exercise's probe
+    must hand a piece case to :func:`piece_probe` (a probe runs alone in the learner's
+    kernel, so it cannot be wrapped from here).
+    """
+    import dataclasses
+
+    piece = piece_check(piece_id, check.points)
+
+    def cases(rng, hidden):
+        return [*check.cases(rng, hidden), *piece.cases(rng, hidden)]
+
+    def reference(case):
+        return piece.reference(case) if "piece" in case else check.reference(case)
+
+    def judge(got, expected, case):
+        return (
+            piece.judge(got, expected, case)
+            if "piece" in case
+            else check.judge(got, expected, case)
+        )
+
+    return dataclasses.replace(check, cases=cases, reference=reference, judge=judge)

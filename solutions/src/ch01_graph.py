@@ -8,7 +8,7 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import math
 
 import minigrad as mg

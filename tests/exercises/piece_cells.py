@@ -55,8 +55,10 @@ REFERENCE = {
 
 def cell(piece_id: str, obj) -> str:
     """``obj``'s source, under the name the exercise asks for."""
-    name = pieces.get(piece_id).name
-    source = inspect.getsource(obj)
+    piece = pieces.get(piece_id)
+    name, source = piece.name, inspect.getsource(obj)
+    for used in piece.uses:  # the earlier exercise's piece, as the notebook has it
+        source = f"{inspect.getsource(learner.PIECES[used])}\n\n{source}"
     for base in getattr(obj, "__bases__", ()):
         if base.__module__ == learner.__name__:  # a wrong piece built on the right one
             source = f"{inspect.getsource(base)}\n\n{source}"
