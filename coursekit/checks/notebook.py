@@ -16,6 +16,7 @@ from ..progress import record as _record
 from . import registry
 from .core import run_in_notebook
 from .messages import FAIL, format_outcome
+from .piece import PIECE_OF
 
 
 def check(check_id: str, *, hidden: bool = False) -> None:
@@ -43,7 +44,7 @@ def _keep_on_disk(definition, outcome, namespace) -> str:
     from ..engine_build import assemble, pieces, progress
 
     progress.record_exercise(definition.id, outcome.status, definition.points)
-    piece = pieces.BY_ID.get(definition.id)
+    piece = pieces.BY_ID.get(PIECE_OF.get(definition.id))
     if piece is None or outcome.status == "not-implemented":
         return ""
     obj = namespace.get(piece.name)

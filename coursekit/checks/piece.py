@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from coursekit.checks.core import IMPLEMENT, Check
 
+PIECE_OF = {}  # check id -> the piece of the engine its exercise writes
+
 
 def piece_probe(learner, case):
     from coursekit.engine_build import trials
@@ -54,6 +56,7 @@ def piece_check(piece_id: str, points: int, rule: str = "", hint: str = "") -> C
         pieces.CLASS: f"class {piece.name}",
     }.get(piece.kind, piece.signature.split(" -> ")[0])
 
+    PIECE_OF[piece_id] = piece_id
     return Check(
         id=piece_id,
         kind=IMPLEMENT,
@@ -93,4 +96,5 @@ def with_piece(check: Check, piece_id: str) -> Check:
             else check.judge(got, expected, case)
         )
 
+    PIECE_OF[check.id] = piece_id
     return dataclasses.replace(check, cases=cases, reference=reference, judge=judge)
