@@ -151,7 +151,7 @@ def course_progress() -> CourseProgress:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m coursekit.engine_build.progress",
+        prog="python -m coursekit.progress",
         description="Your progress through the course, read from your my_engine/ folder.",
     )
     parser.add_argument("--dir", help="the my_engine folder (default: found from here)")

@@ -1,5 +1,9 @@
 """Course-wide progress, read from disk: exercises, points, and the pieces of your engine."""
 
+import os
+import subprocess
+import sys
+
 import build_learner_pieces as learner
 import build_wrong_pieces as wrong
 
@@ -46,3 +50,14 @@ def test_the_command_prints_the_progress(capsys, fresh_engine):
     out = capsys.readouterr().out
     assert out.startswith("Course progress: 3 of ")
     assert f"ch01      1 of {len(registry.load_chapter('ch01'))}" in out
+
+
+def test_python_m_coursekit_progress_prints_the_course_progress(fresh_engine):
+    progress.record_exercise("ch01.scalar_sin", "passed", 3)
+    env = {**os.environ, "MINIGRAD_MY_ENGINE": str(fresh_engine)}
+    done = subprocess.run(
+        [sys.executable, "-m", "coursekit.progress"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Course progress: 3 of ")
+    assert done.stderr == ""
