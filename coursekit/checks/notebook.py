@@ -50,7 +50,7 @@ def _keep_on_disk(definition, outcome, namespace) -> str:
     obj = namespace.get(piece.name)
     if obj is None:
         return ""
-    problem = assemble.save(piece, obj, outcome.status, outcome.message)
+    problem = assemble.save_piece(piece, obj, outcome.status, outcome.message)
     if problem:
         return f" Not saved in my_engine/: {problem}."
     if outcome.passed:

@@ -56,14 +56,14 @@ def check_piece(piece_id: str, obj=None, *, save: bool = True) -> trials.Verdict
     else:
         verdict = trials.check(piece_id, obj)
     if save and obj is not None and verdict.status != "not-implemented":
-        save(piece, obj, verdict.status, verdict.message)
+        save_piece(piece, obj, verdict.status, verdict.message)
     mark = "✓" if verdict.passed else "✗"
     end = " Saved: your engine uses it from now on." if verdict.passed and save else ""
     print(f"{mark} {piece_id}: {verdict.message}.{end}")
     return verdict
 
 
-def save(piece, obj, status, message) -> str | None:
+def save_piece(piece, obj, status, message) -> str | None:
     """Keep the learner's piece in ``my_engine/`` with its check's verdict; returns why it
     could not be kept (its source was not found), or None."""
     header = HEADER.format(id=piece.id, signature=piece.signature, chapter=piece.chapter[2:])
