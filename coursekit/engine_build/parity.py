@@ -171,3 +171,10 @@ def compare_with_pytorch(names=None) -> ParityReport:
         if found:
             rows.append(Row(name, brief(found[0]), _blame(name, installed)))
     return ParityReport(len(names) - len(rows), len(names), rows, _stand_ins(installed))
+
+
+def seed_examples() -> ParityReport:
+    """The runnable examples of the course's seed posts (the ``seed_*`` programs), on the
+    engine as installed now, against PyTorch's recording."""
+    _, _, programs = _parity_modules()
+    return compare_with_pytorch([name for name in programs.PROGRAMS if name.startswith("seed_")])
