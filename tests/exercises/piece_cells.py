@@ -69,12 +69,12 @@ def right(piece_id: str) -> str:
     return cell(piece_id, learner.PIECES[piece_id])
 
 
-def piece_wrongs(chapter: str) -> dict:
-    """``{piece id: {what is wrong: cell}}`` for a chapter: the wrong pieces, and the import
-    of minigrad's own."""
+def piece_wrongs(chapter: str, skip=()) -> dict:
+    """``{piece id: {what is wrong: cell}}`` for a chapter: the wrong pieces (but those of
+    the pieces in ``skip``, whose exercise has its own), and the import of minigrad's own."""
     found = {}
     for piece_id, what, obj, _ in wrong.WRONG:
-        if piece_id.startswith(chapter + "."):
+        if piece_id.startswith(chapter + ".") and piece_id not in skip:
             found.setdefault(piece_id, {})[what] = cell(piece_id, obj)
     for piece_id, line in REFERENCE.items():
         if piece_id.startswith(chapter + "."):
@@ -82,11 +82,11 @@ def piece_wrongs(chapter: str) -> dict:
     return found
 
 
-def merged(wrong_cells: dict, chapter: str, renamed: dict | None = None) -> dict:
+def merged(wrong_cells: dict, chapter: str, renamed: dict | None = None, skip=()) -> dict:
     """A chapter's WRONG with its pieces' cells added (a piece checked under another
     exercise's id: ``renamed`` = {piece id: check id})."""
     result = {key: dict(value) for key, value in wrong_cells.items()}
-    for piece_id, cells in piece_wrongs(chapter).items():
+    for piece_id, cells in piece_wrongs(chapter, skip).items():
         check_id = (renamed or {}).get(piece_id, piece_id)
         result.setdefault(check_id, {}).update(cells)
     return result

@@ -165,7 +165,38 @@ def topological_order(root):
         ),
     },
 }
-WRONG = merged(WRONG, "ch02")  # the pieces of your engine: topological_order, run_backward
+# The pieces of your engine: topological_order (its wrong walks are above) and run_backward.
+WRONG = merged(WRONG, "ch02", skip=("ch02.topological_order",))
+
+# run_backward uses the notebook's topological_order: the grader's learner who has a wrong
+# walk (one per wrong solution above) gets a wrong loop too, so there are as many.
+LOOP = """
+def run_backward(root, grad):
+    grads = {root: grad}
+    for node in topological_order(root):
+        grad = grads.pop(node, None)
+        if grad is None:
+            continue
+        for (child, _), child_grad in zip(node.next_functions, node(grad)):
+            if child is None or child_grad is None:
+                continue
+            grads[child] = grads[child] + child_grad if child in grads else child_grad
+"""
+WRONG["ch02.run_backward"].update(
+    {
+        "the first gradient kept at fan-in": LOOP.replace(
+            "grads[child] = grads[child] + child_grad if child in grads else child_grad",
+            "grads.setdefault(child, child_grad)",
+        ),
+        "the root's gradient forgotten": LOOP.replace("grads = {root: grad}", "grads = {}"),
+        "None edges not skipped": LOOP.replace("child is None or child_grad is None", "False"),
+        "a node called once per incoming gradient": LOOP.replace(
+            "grads[child] = grads[child] + child_grad if child in grads else child_grad",
+            "grads[child] = child_grad\n            for more in [child_grad]:\n"
+            "                pass",
+        ),
+    }
+)
 
 
 def test_the_quotient_rule_passes_visible_and_hidden_cases_also_for_x_over_x():
