@@ -100,8 +100,8 @@ def tensor_loop(loop):
     def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture, on_step=None):
         walk = Walk(retain_graph, create_graph, capture, on_step)
         summed = {}
-        for node, grad in zip(roots, grads):
-            summed[node] = summed[node] + grad if node in summed else grad
+        for (node, nr), grad in zip(roots, grads):
+            engine.add_to_buffer(summed, node, nr, grad)
         if len(summed) == 1:
             ((node, grad),) = summed.items()
             loop(walk.step(node), grad)
