@@ -54,11 +54,20 @@ def _recording():
 
 
 def differences(name):
-    """How program ``name`` run on minigrad now differs from PyTorch's recording."""
+    """How program ``name`` run on minigrad now differs from PyTorch's recording.
+
+    PyTorch was recorded with ``set_warn_always(True)`` (a once-per-process warning
+    shows every time), so minigrad runs the program that way too: the result does not
+    depend on what ran before in this process.
+    """
     observe, compare, programs = _parity_modules()
-    return compare.compare_runs(
-        _recording()[name], observe.run_program(programs.PROGRAMS[name], minigrad)
-    )
+    before = minigrad.is_warn_always_enabled()
+    minigrad.set_warn_always(True)
+    try:
+        observed = observe.run_program(programs.PROGRAMS[name], minigrad)
+    finally:
+        minigrad.set_warn_always(before)
+    return compare.compare_runs(_recording()[name], observed)
 
 
 @dataclass

@@ -55,20 +55,47 @@ class Walk:
 
     def run(self, node, grad):
         """What minigrad's own loop (``engine.run_backward``) does for one node."""
+        if isinstance(grad, Outputs):
+            grad = grad.grads
         if node._pre_hooks or node._retained is not None:
             grad = engine.call_pre_hooks(node, grad)
         if self.capture is not None and self.capture.take(node, grad):
             return (None,) * len(node.next_functions)  # autograd.grad: no input lies behind
         if node.__class__ is graph.AccumulateGrad:
             engine.accumulate(node.variable, grad, self.create_graph)
-            if self.on_step is not None:
+            if self.on_step is not None and grad is not None:
                 self.on_step(engine.Step(node, engine.as_tensor(grad), ()))
             return ()
-        return engine.call_node(node, grad, self.retain_graph, self.on_step)
+        grads = engine.call_node(node, grad, self.retain_graph, self.on_step)
+        return [Outputs.one(child, nr, g) for (child, nr), g in zip(node.next_functions, grads)]
+
+
+class Outputs:
+    """The gradients of a node with several outputs (a custom Function's), one per output:
+    what reaches one output adds up with what reaches another under ``+``, so the
+    learner's loop sums them as any other gradient."""
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    @classmethod
+    def one(cls, child, nr, grad):
+        if grad is None or child is None or child._num_outputs == 1:
+            return grad
+        grads = [None] * child._num_outputs
+        grads[nr] = grad
+        return cls(grads)
+
+    def __add__(self, other):
+        return Outputs(
+            [a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)]
+        )
 
 
 class ScalarWalk(Walk):
     def run(self, node, grad):
+        if grad is None:  # minigrad.scalar.run_backward skips a node nothing reached
+            return (None,) * len(node.next_functions)
         return scalar.call_node(node, grad, self.retain_graph)
 
 
@@ -102,6 +129,7 @@ def tensor_loop(loop):
         summed = {}
         for (node, nr), grad in zip(roots, grads):
             engine.add_to_buffer(summed, node, nr, grad)
+        summed = {n: Outputs(g) if n._num_outputs > 1 else g for n, g in summed.items()}
         if len(summed) == 1:
             ((node, grad),) = summed.items()
             loop(walk.step(node), grad)

@@ -50,17 +50,21 @@ def saved_tensor_with(learner_class):
     """
 
     class SavedTensor:
-        __slots__ = ("is_output", "tensor", "version", "yours")
+        __slots__ = ("is_output", "output_nr", "tensor", "version", "was_non_leaf", "yours")
 
         def __init__(self, tensor, is_output=False):
             if tensor._is_inference:
                 raise RuntimeError(_INFERENCE_SAVED)
             self.version = tensor._version_counter.value
             self.is_output = is_output
+            self.output_nr = tensor._output_nr
+            self.was_non_leaf = not is_output and tensor._grad_fn is not None
             self.tensor = tensor.detach() if is_output else tensor
             self.yours = learner_class(self.tensor)
 
-        def unpack(self, node, as_array=False):
+        def unpack(self, node, as_array=False, for_backward=False):
+            if for_backward and self.was_non_leaf and self.tensor._grad_fn is None:
+                raise RuntimeError(_DETACHED_IN_PLACE)
             try:
                 tensor = self.yours.unpack()
             except RuntimeError:
@@ -70,9 +74,17 @@ def saved_tensor_with(learner_class):
             if self.is_output:
                 tensor = tensor.detach()
                 tensor._grad_fn, tensor._requires_grad = node, True
+                if self.output_nr:
+                    tensor._output_nr = self.output_nr
             return tensor
 
     return SavedTensor
+
+
+_DETACHED_IN_PLACE = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This "
+    "is not supported, please use out-of-place `.detach()` instead"
+)
 
 
 def version_message(saved, node):

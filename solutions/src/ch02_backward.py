@@ -220,9 +220,10 @@ check("ch02.backward_loop", hidden=True)
 # `topological_order` from exercise 4); run each node **once**, by calling it,
 # `node(grad)`, with the **sum** of the gradients that reached it; it returns one gradient
 # per edge in its `next_functions`, in order. Add each one into what the node at the end of
-# that edge receives. Skip `None` edges and `None` gradients; a node that received nothing
-# is not called. Calling a node does the rest: a leaf's node fills `.grad`, and what a node
-# saved is freed.
+# that edge receives. Skip `None` edges and `None` gradients. A node that received nothing
+# is still called, with `None` (PyTorch runs it too: it checks and frees what it saved, and
+# passes nothing on). Calling a node does the rest: a leaf's node fills `.grad`, and what a
+# node saved is freed.
 #
 # The check runs Scalar and tensor programs through your loop: fan-in, a chain of 3000
 # nodes, `retain_graph`, a hook that counts calls, `autograd.grad`, two outputs at once.
@@ -235,7 +236,7 @@ check("ch02.backward_loop", hidden=True)
 #
 # <details><summary>A stronger hint</summary>
 #
-# For each node of `topological_order(root)`: pop its gradient (skip it if there is none),
+# For each node of `topological_order(root)`: pop its gradient (`None` if there is none),
 # call `node(grad)`, and `zip` the result with `node.next_functions`, adding into the dict:
 # `grads[child] = grads[child] + g if child in grads else g`.
 #
@@ -249,8 +250,6 @@ def run_backward(root, grad):
     grads = {root: grad}
     for node in topological_order(root):
         grad = grads.pop(node, None)
-        if grad is None:
-            continue
         for (child, _), child_grad in zip(node.next_functions, node(grad)):
             if child is None or child_grad is None:
                 continue

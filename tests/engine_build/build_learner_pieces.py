@@ -76,8 +76,6 @@ def run_backward(root, grad):
     grads = {root: grad}
     for node in topological_order(root):
         grad = grads.pop(node, None)
-        if grad is None:
-            continue
         for (child, _), child_grad in zip(node.next_functions, node(grad)):
             if child is None or child_grad is None:
                 continue

@@ -86,8 +86,6 @@ def run_backward_overwrites(root, grad):
     grads = {root: grad}
     for node in topological_order(root):
         grad = grads.pop(node, None)
-        if grad is None:
-            continue
         for (child, _), child_grad in zip(node.next_functions, node(grad)):
             if child is not None and child_grad is not None:
                 grads[child] = child_grad  # the sum at fan-in is lost
