@@ -172,25 +172,27 @@ WRONG = merged(WRONG, "ch02", skip=("ch02.topological_order",))
 # walk (one per wrong solution above) gets a wrong loop too, so there are as many.
 LOOP = """
 def run_backward(root, grad):
-    grads = {root: grad}
+    received = {root: grad}
     for node in topological_order(root):
-        grad = grads.pop(node, None)
-        for (child, _), child_grad in zip(node.next_functions, node(grad)):
+        results = node(received.pop(node, None))
+        for (child, _), child_grad in zip(node.next_functions, results):
             if child is None or child_grad is None:
                 continue
-            grads[child] = grads[child] + child_grad if child in grads else child_grad
+            received[child] = received[child] + child_grad if child in received else child_grad
 """
 WRONG["ch02.run_backward"].update(
     {
         "the first gradient kept at fan-in": LOOP.replace(
-            "grads[child] = grads[child] + child_grad if child in grads else child_grad",
-            "grads.setdefault(child, child_grad)",
+            "received[child] = received[child] + child_grad if child in received else child_grad",
+            "received.setdefault(child, child_grad)",
         ),
-        "the root's gradient forgotten": LOOP.replace("grads = {root: grad}", "grads = {}"),
+        "gradients multiplied at fan-in": LOOP.replace(
+            "received[child] + child_grad if", "received[child] * child_grad if"
+        ),
         "None edges not skipped": LOOP.replace("child is None or child_grad is None", "False"),
         "a node called once per incoming gradient": LOOP.replace(
-            "grads[child] = grads[child] + child_grad if child in grads else child_grad",
-            "grads[child] = child_grad\n            for more in [child_grad]:\n"
+            "received[child] = received[child] + child_grad if child in received else child_grad",
+            "received[child] = child_grad\n            for more in [child_grad]:\n"
             "                pass",
         ),
     }
