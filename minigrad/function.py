@@ -59,18 +59,45 @@ class FunctionCtx(Node):
 
     def _record(self, inputs, args):
         """Make this ctx a graph node: edges to the inputs' nodes, and what its gradients
-        will be checked against (``fit``), if anything."""
+        will be checked against (``fit``), if anything.
+
+        Speed: the common case, a built-in op on tensors, is written out in one loop,
+        without comprehensions or calls (``gradient_edge``, ``_input_meta``): each costs a
+        Python call in every recorded op. With the other "Speed:" notes of this module it
+        took the 4x4 op + backward chains (benchmarks/bench_ops.py) from 1.89-1.91x to
+        1.77-1.79x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
+        """
         function = self._function
-        if function._tensors_only:  # the common case: a built-in op on tensors
-            self.needs_input_grad = tuple([x._requires_grad for x in inputs])
-            edges = [(x._grad_fn, x._output_nr) if x._grad_fn else gradient_edge(x) for x in inputs]
+        if function._tensors_only:
+            needs, edges = [], []
+            for x in inputs:
+                needs.append(x._requires_grad)
+                if x._grad_fn is not None:
+                    edges.append((x._grad_fn, x._output_nr))
+                else:
+                    edges.append((x._get_accumulator() if x._requires_grad else None, 0))
+            self.needs_input_grad = tuple(needs)
             self.next_functions = tuple(edges)
-        else:  # None (an optional input) has an edge to nowhere; a number has none
-            self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
-            tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
-            self.next_functions = tuple(
-                [(None, 0) if x is None else gradient_edge(x) for x in tensors]
-            )
+            if function.broadcasts and len(args) > 1:  # fitted only if they differ (below)
+                first = inputs[0]._data
+                for x in inputs:
+                    if x._data.shape != first.shape or x._data.dtype is not first.dtype:
+                        self._inputs = [_input_meta(x) for x in inputs]
+                        break
+        else:
+            self._record_any(inputs)
+        self._sequence_nr = next(_sequence_numbers)
+        self._forward = (args, inputs)
+        self._saved = {}
+        if anomaly_state.enabled:  # remember who made this node, to blame the right line
+            self._forward_stack = _caller_stack()
+
+    def _record_any(self, inputs):
+        """``_record`` when inputs may be numbers (no edge) or None (an edge to nowhere)."""
+        function = self._function
+        self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
+        tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
+        self.next_functions = tuple([(None, 0) if x is None else gradient_edge(x) for x in tensors])
         # A built-in op's gradients have their input's shape and dtype unless it broadcast
         # inputs of different shapes or dtypes: only then (and always for your Functions)
         # are they fitted to them.
@@ -78,11 +105,6 @@ class FunctionCtx(Node):
             metas = [_input_meta(x) for x in inputs]
             if not function.on_arrays or metas.count(metas[0]) != len(metas):
                 self._inputs = metas
-        self._sequence_nr = next(_sequence_numbers)
-        self._forward = (args, inputs)
-        self._saved = {}
-        if anomaly_state.enabled:  # remember who made this node, to blame the right line
-            self._forward_stack = _caller_stack()
 
     def name(self):
         function = self._function  # your Function's name may change after its class is made
@@ -115,19 +137,23 @@ class FunctionCtx(Node):
         args, inputs = self._forward
         if self._function.inplace:  # an in-place op's input 0 is its result, saved later
             args, inputs = args[1:], inputs[1:]
+        saved = self._saved
         for name, value in named.items():
+            if value is None:  # Speed: the two common cases (an input not needed, an
+                saved[name] = None  # array) without the isinstance below (see _record)
+                continue
             if value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
-                for arg, tensor in zip(args, inputs):
+                for i, arg in enumerate(args):
                     if value is arg:  # an input: kept with its version now
-                        value = SavedTensor(tensor)
+                        value = SavedTensor(inputs[i])
                         break
                 else:  # the result, or a new array: kept once the result is wrapped
                     self._later += (name,)
-            elif value is not None:  # a plain value: kept apart, never freed
+            else:  # a plain value: kept apart, never freed
                 setattr(self, name, value)
                 self._values = {**(self._values or {}), name: value}
                 continue
-            self._saved[name] = value
+            saved[name] = value
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = {id(t) for t in outputs}
@@ -146,8 +172,19 @@ class FunctionCtx(Node):
     def _keep_saved_results(self, out, result):
         """After forward: what it saved that is no input is its result (kept without its
         grad_fn) or a new array of its own."""
-        del self._forward
-        if not self._later:
+        self._forward = None
+        later = self._later
+        if not later:
+            return
+        if out.__class__ is np.ndarray:  # Speed: one result, the common case (see _record)
+            saved = self._saved
+            for name in later:
+                value = saved[name]
+                saved[name] = (
+                    SavedTensor(result, is_output=result._grad_fn is self)
+                    if value is out
+                    else SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
+                )
             return
         outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
         for name in self._later:
@@ -178,7 +215,11 @@ class FunctionCtx(Node):
             return self._call_yours(grads)
         self._as_arrays = not isinstance(grads[0], Tensor)
         result = function.backward(self, *grads)
-        return self._check_gradients(result if result.__class__ is tuple else (result,))
+        if result.__class__ is not tuple:
+            result = (result,)
+        if self._inputs is None and len(result) == len(self.needs_input_grad):
+            return result  # Speed: nothing to trim or fit, without a call (see _record)
+        return self._check_gradients(result)
 
     def _call_yours(self, grads):
         """Your backward gets tensors, one per output of forward: zeros for a tensor
@@ -338,6 +379,14 @@ class Function:
         """What forward receives: your Function the tensors, a built-in op their arrays
         (cast to their common dtype if the op broadcasts)."""
         if cls._tensors_only:  # the common case first
+            # Speed: one or two inputs without a comprehension (see FunctionCtx._record)
+            if len(inputs) == 1:
+                return [inputs[0]._data]
+            if len(inputs) == 2:
+                a, b = inputs[0]._data, inputs[1]._data
+                if a.dtype is b.dtype or not cls.broadcasts or cls.inplace:
+                    return [a, b]
+                return promote([a, b], inputs)
             arrays = [x._data for x in inputs]
         elif cls.on_arrays:
             arrays = [None if x is None else x._data for x in inputs]
