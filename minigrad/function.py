@@ -168,7 +168,8 @@ class FunctionCtx(Node):
         if as_arrays and not function.on_arrays:  # yours gets tensors, the engine arrays back
             return [None if g is None else g._data for g in self(*map(as_tensor, grads))]
         self._as_arrays = as_arrays
-        result = function.backward(self, *grads)
+        with np.errstate(all="ignore"):  # see Function.apply
+            result = function.backward(self, *grads)
         if result.__class__ is not tuple:
             result = (result,)
         if len(result) != len(self.needs_input_grad):
@@ -256,11 +257,13 @@ class Function:
             ctx._record(inputs, args)
         if cls.inplace:
             check_inplace(inputs[0], recording)
-        if cls.on_arrays:
-            out = cls.forward(ctx, *args, **options)
-        else:
-            with no_grad():  # the operations inside your forward are not recorded
+        # Overflow, 0/0, sqrt(-1): PyTorch makes inf and nan silently, where numpy warns.
+        with np.errstate(all="ignore"):
+            if cls.on_arrays:
                 out = cls.forward(ctx, *args, **options)
+            else:
+                with no_grad():  # the operations inside your forward are not recorded
+                    out = cls.forward(ctx, *args, **options)
         result = cls._wrap_result(out, inputs, ctx if recording else None)
         if recording:
             ctx._keep_saved_results(out, result)

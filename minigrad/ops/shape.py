@@ -363,6 +363,42 @@ def normalize_index(key):
     return tuple(result)
 
 
+def check_masks(shape, key):
+    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
+
+    PyTorch names these dimensions as in the tensor left once the integer indices
+    have removed theirs and each ``None`` has added one of size 1.
+    """
+    shape, dim = list(shape), 0
+    for i, k in enumerate(key):
+        if k is None:
+            shape.insert(dim, 1)
+            dim += 1
+        elif k is Ellipsis:
+            dim = len(shape) - sum(_width(rest) for rest in key[i + 1 :])
+        elif isinstance(k, (int, np.integer)):
+            del shape[dim]
+        else:
+            for j in range(_width(k) if _is_mask(k) else 0):
+                if dim + j < len(shape) and k.shape[j] != shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {j} does not match "
+                        f"the shape of the indexed tensor {shape} at index {dim + j}"
+                    )
+            dim += _width(k)
+
+
+def _width(k):
+    """How many dimensions of the tensor one index entry consumes."""
+    if k is None or k is Ellipsis:
+        return 0
+    return k.ndim if _is_mask(k) else 1
+
+
+def _is_mask(k):
+    return isinstance(k, np.ndarray) and k.dtype == np.bool_
+
+
 def _is_basic(key):
     return all(
         k is None
@@ -382,6 +418,7 @@ def getitem(input, key):
         return _slice(input, key, 0)
     key = normalize_index(key)
     if not _is_basic(key):
+        check_masks(input._data.shape, key)
         return Index.apply(input, key=key)
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if input.ndim == 0 and n_real:
@@ -454,6 +491,9 @@ def cat(tensors, dim=0):
     tensors = _tensor_list(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     d, first = dim_index(dim, tensors[0].ndim), tensors[0]._data.shape
     for i, t in enumerate(tensors[1:], 1):
         shape = t._data.shape

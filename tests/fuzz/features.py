@@ -18,13 +18,8 @@ KNOWN_DIFFERENCES = {
     "view_in_no_grad": "a view made with grad mode off keeps requires_grad=True",
     "requires_grad_with_views": "a view follows requires_grad_() of its base",
     "inplace_on_view": "in-place ops on views rewrite the base's history (CopySlices)",
-    "requires_grad_non_leaf": "requires_grad_() on a non-leaf that requires grad is allowed",
-    "nonfinite": "numpy's RuntimeWarnings leak out",
-    "cat_zero_dim": "cat of 0-d tensors raises numpy's ValueError",
-    "mask_shape_mismatch": "a boolean mask of the wrong shape raises numpy's IndexError",
     "expand_write": "writes into expanded tensors and gradients raise numpy's errors",
     "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
-    "int_pow_negative": "number ** int tensor with negative entries raises numpy's error",
     "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
     "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
     "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
@@ -59,6 +54,11 @@ KNOWN_DIFFERENCES = {
 FIXED = {
     "custom_non_differentiable": "mark_non_differentiable outputs still required grad",
     "custom_in_inference": "custom Functions saved tensors even when nothing was recorded",
+    "requires_grad_non_leaf": "requires_grad_() on a non-leaf that requires grad is allowed",
+    "nonfinite": "numpy's RuntimeWarnings leak out",
+    "cat_zero_dim": "cat of 0-d tensors raises numpy's ValueError",
+    "mask_shape_mismatch": "a boolean mask of the wrong shape raises numpy's IndexError",
+    "int_pow_negative": "number ** int tensor with negative entries raises numpy's error",
 }
 
 PYTORCH_QUIRKS = {
