@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from . import creation
-from .function import as_tensor
+from .function import as_tensor, check_inplace
 from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad
 from .tensor import Tensor, _wrap
@@ -149,6 +149,9 @@ def accumulate(leaf, grad, create_graph):
     else:
         np.add(leaf._grad._data, grad, out=leaf._grad._data, casting="unsafe")
         leaf._grad._version_counter.value += 1
+        # A .grad made in inference mode is an inference tensor: adding into it outside
+        # is refused, after the adding (where PyTorch bumps the version, which it checks).
+        check_inplace(leaf._grad, recording=False)
 
 
 def first_gradient(grad, dtype):
@@ -283,7 +286,8 @@ def execute(tensors, grad_tensors, retain_graph, create_graph, inputs=None, on_s
     if not create_graph:
         grads = [g._data for g in grads]
     previous = (_state.grad_enabled, _state.inference_mode)
-    _set_state(create_graph, False)
+    # Grad mode is create_graph; inference mode stays (the .grad it makes is an inference tensor)
+    _set_state(create_graph, _state.inference_mode)
     try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             keep = create_graph if retain_graph is None else retain_graph

@@ -11,7 +11,7 @@ rule holds, keeps ``ctx`` as the result's ``grad_fn``: the ctx *is* the node.
 import numpy as np
 
 from . import dtypes
-from .grad_mode import _state, no_grad
+from .grad_mode import _state, is_recording_enabled, no_grad
 from .graph import (
     FREED,
     FREED_MESSAGE,
@@ -29,14 +29,20 @@ def is_recording(inputs):
     """The recording rule: grad mode is on and some input requires grad.
 
     Inference mode records nothing, even inside ``enable_grad()``; numbers
-    and ``None`` among the inputs never require grad.
+    and ``None`` among the inputs never require grad. A built-in op whose tensors
+    are all inference tensors records nothing either (PyTorch leaves them out of
+    autograd: a number, which the op takes as a tensor, is not one).
     """
     if not _state.grad_enabled or _state.inference_mode:
         return False
     for x in inputs:
         if getattr(x, "_requires_grad", False):
-            return True
+            return not x._is_inference or _has_normal_tensor(inputs)
     return False
+
+
+def _has_normal_tensor(inputs):
+    return any(isinstance(x, Tensor) and not x._is_inference for x in inputs)
 
 
 class FunctionCtx(Node):
@@ -168,8 +174,7 @@ class FunctionCtx(Node):
         if as_arrays and not function.on_arrays:  # yours gets tensors, the engine arrays back
             return [None if g is None else g._data for g in self(*map(as_tensor, grads))]
         self._as_arrays = as_arrays
-        with np.errstate(all="ignore"):  # see Function.apply
-            result = function.backward(self, *grads)
+        result = function.backward(self, *grads)
         if result.__class__ is not tuple:
             result = (result,)
         if len(result) != len(self.needs_input_grad):
@@ -384,6 +389,9 @@ def unbroadcast(grad, shape):
 def view_of(base, array, node=None):
     """A result sharing memory with ``base``: it also shares its version counter."""
     t = _wrap(array, node)
+    if base._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
+        t._is_inference = True
+        return t
     t._version_counter = base._version_counter
     t._base = base._base if base._base is not None else base
     t._is_inference = base._is_inference
@@ -408,7 +416,7 @@ def check_inplace(t, recording):
             "make a clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details."
         )
-    if not _state.grad_enabled:
+    if not is_recording_enabled():
         return
     if t._grad_fn is None and t._requires_grad:
         raise RuntimeError(

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op
-from ..grad_mode import is_grad_enabled
+from ..grad_mode import is_recording_enabled
 from ..tensor import Tensor, _wrap
 from .common import broadcast_error, is_operand
 from .elementwise import Add, Div, Mul, Relu, Sub
@@ -222,7 +222,7 @@ def setitem(t, key, value):
         if not is_operand(value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
-    if t._grad_fn is None and t._requires_grad and is_grad_enabled():
+    if t._grad_fn is None and t._requires_grad and is_recording_enabled():
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
         )

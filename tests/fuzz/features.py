@@ -35,7 +35,6 @@ KNOWN_DIFFERENCES = {
     "custom_multi_output": "custom Functions with several outputs are refused",
     "custom_none_grads": "a custom backward returning None for every input",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
-    "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
@@ -44,9 +43,7 @@ KNOWN_DIFFERENCES = {
     "index_saved_freed": "advanced indexing's backward keeps its index after the graph is freed",
     "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
-    "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
     "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
-    "inference_tensor_requires_grad": "ops on an inference tensor that requires grad record a graph",
 }
 
 # Root causes fixed since the fuzzer found them: on in CI like every feature, and
@@ -59,6 +56,9 @@ FIXED = {
     "cat_zero_dim": "cat of 0-d tensors raises numpy's ValueError",
     "mask_shape_mismatch": "a boolean mask of the wrong shape raises numpy's IndexError",
     "int_pow_negative": "number ** int tensor with negative entries raises numpy's error",
+    "nested_modes_inference": "grad mode switched on inside inference_mode records",
+    "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
+    "inference_tensor_requires_grad": "ops on an inference tensor that requires grad record a graph",
 }
 
 PYTORCH_QUIRKS = {
