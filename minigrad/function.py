@@ -37,8 +37,12 @@ def is_recording(inputs):
         return False
     for x in inputs:
         if getattr(x, "_requires_grad", False):
-            return not x._is_inference or _has_normal_tensor(inputs)
+            return not getattr(x, "_is_inference", False) or _has_normal_tensor(inputs)
     return False
+
+
+def is_tensor_requiring_grad(x):
+    return getattr(x, "_requires_grad", False)
 
 
 def _has_normal_tensor(inputs):
@@ -256,7 +260,10 @@ class Function:
         if cls.on_arrays and not isinstance(inputs[0], Tensor):  # inside a backward, on arrays
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
-        recording = is_recording(inputs)
+        if cls.on_arrays:
+            recording = is_recording(inputs)
+        else:  # yours: grad mode alone decides, even in inference mode (as PyTorch's apply)
+            recording = _state.grad_enabled and any(is_tensor_requiring_grad(x) for x in inputs)
         args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
@@ -377,13 +384,15 @@ def unbroadcast(grad, shape):
     >>> unbroadcast(np.ones((2, 3)), (3,))
     array([2., 2., 2.])
     """
+    if not shape:  # to a single number: the sum of everything
+        return grad.sum()
     lead = len(grad.shape) - len(shape)
-    if lead:  # new leading dimensions: sum them away
-        grad = grad.sum(axis=tuple(range(lead)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if ones:  # dimensions of size 1 in the input: sum them, keeping them
-        grad = grad.sum(axis=ones, keepdims=True)
-    return grad
+    dims = tuple(range(lead)) + tuple(  # new leading dimensions, and those of size 1
+        i for i in range(lead, len(grad.shape)) if shape[i - lead] == 1 and grad.shape[i] != 1
+    )
+    if dims:  # summed keeping every dimension (PyTorch's sum_to), then the new ones dropped
+        grad = grad.sum(axis=dims, keepdims=True)
+    return grad.reshape(shape) if lead else grad
 
 
 def view_of(base, array, node=None):

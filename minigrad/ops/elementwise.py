@@ -40,7 +40,7 @@ class Sub(Op):
         return a - b * alpha if alpha != 1 else a - b
 
     def backward(ctx, grad):
-        return grad, grad * -ctx.alpha
+        return grad, -grad if ctx.alpha == 1 else -grad * ctx.alpha
 
 
 class Rsub(Op):
@@ -109,6 +109,19 @@ class SubNumber(Op):
         return grad
 
 
+class DivNumber(Op):
+    """t / number inside a backward formula (PyTorch's div.Scalar): one input."""
+
+    node_name = "DivBackward1"
+
+    def forward(ctx, x, number):
+        ctx.save(other=number)
+        return x / number
+
+    def backward(ctx, grad):
+        return DivNumber.apply(grad, number=ctx.other)
+
+
 class Div(Op):
     """a / b: d/da = 1/b and d/db = -a/b**2. Integers divide into floats."""
 
@@ -124,7 +137,7 @@ class Div(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return grad / b if needs[0] else None, -grad * a / (b * b) if needs[1] else None
+        return grad / b if needs[0] else None, -grad * ((a / b) / b) if needs[1] else None
 
 
 class Reciprocal(Op):
@@ -139,7 +152,7 @@ class Reciprocal(Op):
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
-        return -grad * result * result
+        return -grad * (result * result)
 
 
 class Neg(Op):
@@ -347,7 +360,25 @@ class Relu(Op):
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
+        return ThresholdBackward.apply(grad, result)
+
+
+class ThresholdBackward(Op):
+    """relu's backward as one op: grad where the result is positive, else 0. Its own
+    gradient: the same mask for ``grad``; none for the result (it is flat)."""
+
+    node_name = "ThresholdBackwardBackward0"
+
+    def forward(ctx, grad, result):
+        ctx.save(self=result)
         return grad * (result > 0)
+
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return ThresholdBackward.apply(grad, result) if needs[0] else None, (
+            zeros_like(grad) if needs[1] else None
+        )
 
 
 class Sqrt(Op):
@@ -362,7 +393,7 @@ class Sqrt(Op):
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
-        return grad / (2 * result)
+        return grad / MulNumber.apply(result, number=2)
 
 
 class Abs(Op):
@@ -376,7 +407,30 @@ class Abs(Op):
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * sign(x)
+        return grad * Sgn.apply(x)
+
+
+class Sign(Op):
+    """sign(x): -1, 0 or 1. Flat wherever it has a slope, so its gradient is 0."""
+
+    node_name = "SignBackward0"
+
+    def forward(ctx, x):
+        return np.sign(x)
+
+    def backward(ctx, grad):
+        return zeros_like(grad)
+
+
+class Sgn(Sign):
+    """sign(x) as abs's backward takes it (PyTorch's ``sgn``)."""
+
+    node_name = "SgnBackward0"
+
+
+def zeros_like(grad):
+    """A gradient of zeros: a constant, recorded in no graph."""
+    return _wrap(np.zeros_like(grad._data)) if isinstance(grad, Tensor) else np.zeros_like(grad)
 
 
 class Maximum(Op):
@@ -496,9 +550,7 @@ sqrt = Sqrt.apply
 abs = Abs.apply
 
 
-def sign(input):
-    """The sign of each element; its gradient is zero, so nothing is recorded."""
-    return _wrap(np.sign(input._data)) if isinstance(input, Tensor) else np.sign(input)
+sign = Sign.apply
 
 
 def maximum(input, other):

@@ -21,7 +21,7 @@ from ..function import Op
 from ..grad_mode import is_recording_enabled
 from ..tensor import Tensor, _wrap
 from .common import broadcast_error, is_operand
-from .elementwise import Add, Div, Mul, Relu, Sub
+from .elementwise import Add, Div, Mul, Relu, Sub, zeros_like
 from .shape import Clone, normalize_index
 
 
@@ -89,7 +89,7 @@ class Zero(Op):
         return x
 
     def backward(ctx, grad):
-        return grad * 0
+        return zeros_like(grad)
 
 
 class Fill(Zero):
@@ -123,7 +123,7 @@ class Copy(Op):
 
     def backward(ctx, grad):
         needs = ctx.needs_input_grad
-        return grad * 0 if needs[0] else None, grad if needs[1] else None
+        return zeros_like(grad) if needs[0] else None, grad if needs[1] else None
 
 
 class CopySlices(Op):

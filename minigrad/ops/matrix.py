@@ -9,7 +9,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .shape import SqueezeInMatmul, T, Transpose, UnsafeView, Unsqueeze
+from .shape import SqueezeInMatmul, T, Transpose, UnsafeView
 
 
 class Mm(Op):
@@ -64,7 +64,7 @@ class Mv(Op):
 
     def backward(ctx, grad):
         m, v = ctx.saved_tensors
-        outer = Unsqueeze.apply(grad, dim=1) * Unsqueeze.apply(v, dim=0) if v is not None else None
+        outer = grad.reshape(-1, 1) * v if v is not None else None
         return outer, T.apply(m) @ grad if m is not None else None
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..function import Op
 from ..tensor import _wrap
 from .common import as_float, dim_index
-from .elementwise import Exp, array
+from .elementwise import DivNumber, Exp, array
 from .shape import Expand, IndexPut, Unsqueeze
 
 
@@ -69,7 +69,7 @@ class Mean(Op):
         return out.astype(x.dtype, copy=False)
 
     def backward(ctx, grad):
-        return _spread(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
+        return DivNumber.apply(_spread(grad, ctx.shape, ctx.dims, ctx.keepdim), number=ctx.count)
 
 
 class MeanDim(Mean):

@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes
 from ..function import Op, unbroadcast, view_of
 from ..tensor import Tensor
-from .common import dim_index
+from .common import check_masks, dim_index
 
 
 class View(Op):
@@ -192,11 +192,16 @@ class Squeeze(Op):
     view = True
 
     def forward(ctx, x, dims=None):
-        ctx.shape = x.shape
+        ctx.shape, ctx.dims = x.shape, dims
         return np.squeeze(x, axis=dims)
 
     def backward(ctx, grad):
-        return grad.reshape(ctx.shape)
+        """The squeezed dimensions put back one by one (PyTorch's ``unsqueeze_to``)."""
+        dims = range(len(ctx.shape)) if ctx.dims is None else ctx.dims
+        for d in sorted(dims):
+            if ctx.shape[d] == 1:
+                grad = Unsqueeze.apply(grad, dim=d)
+        return grad
 
 
 class SqueezeDim(Squeeze):
@@ -273,13 +278,16 @@ class Select(Op):
         return x[key + (Ellipsis,)]  # the Ellipsis makes numpy return a 0-d view, not a number
 
     def backward(ctx, grad):
-        return SliceBackward.apply(grad, shape=ctx.shape, key=ctx.key)
+        return SelectBackward.apply(grad, shape=ctx.shape, key=ctx.key)
 
 
 class Slice(Select):
     """t[a:b]: the gradient goes back into the slice of a zero tensor."""
 
     node_name = "SliceBackward0"
+
+    def backward(ctx, grad):
+        return SliceBackward.apply(grad, shape=ctx.shape, key=ctx.key)
 
 
 class Alias(Op):
@@ -327,10 +335,16 @@ class SliceBackward(Op):
         return grad[ctx.key]
 
 
+class SelectBackward(SliceBackward):
+    """The same for t[i] (PyTorch names it apart)."""
+
+    node_name = "SelectBackwardBackward0"
+
+
 class IndexPut(SliceBackward):
     """The same, adding up the gradients of repeated positions (``np.add.at``)."""
 
-    node_name = "IndexPutBackward0"
+    node_name = "IndexPutImplBackward0"
 
     def forward(ctx, grad, shape, key):
         ctx.key = key
@@ -361,42 +375,6 @@ def normalize_index(key):
             raise IndexError(_INDEX_TYPES_MESSAGE.format(type(k).__name__))
         result.append(k)
     return tuple(result)
-
-
-def check_masks(shape, key):
-    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
-
-    PyTorch names these dimensions as in the tensor left once the integer indices
-    have removed theirs and each ``None`` has added one of size 1.
-    """
-    shape, dim = list(shape), 0
-    for i, k in enumerate(key):
-        if k is None:
-            shape.insert(dim, 1)
-            dim += 1
-        elif k is Ellipsis:
-            dim = len(shape) - sum(_width(rest) for rest in key[i + 1 :])
-        elif isinstance(k, (int, np.integer)):
-            del shape[dim]
-        else:
-            for j in range(_width(k) if _is_mask(k) else 0):
-                if dim + j < len(shape) and k.shape[j] != shape[dim + j]:
-                    raise IndexError(
-                        f"The shape of the mask {list(k.shape)} at index {j} does not match "
-                        f"the shape of the indexed tensor {shape} at index {dim + j}"
-                    )
-            dim += _width(k)
-
-
-def _width(k):
-    """How many dimensions of the tensor one index entry consumes."""
-    if k is None or k is Ellipsis:
-        return 0
-    return k.ndim if _is_mask(k) else 1
-
-
-def _is_mask(k):
-    return isinstance(k, np.ndarray) and k.dtype == np.bool_
 
 
 def _is_basic(key):

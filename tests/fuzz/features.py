@@ -22,9 +22,6 @@ KNOWN_DIFFERENCES = {
     "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
     "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
     "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
-    "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
-    "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
-    "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
     "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
     "double_backward_copyslices": "a second backward through CopySlices does not raise",
@@ -59,6 +56,9 @@ FIXED = {
     "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
     "inference_tensor_requires_grad": "ops on an inference tensor that requires grad record a graph",
+    "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
+    "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
+    "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
 }
 
 PYTORCH_QUIRKS = {
