@@ -416,7 +416,7 @@ class Sign(Op):
     node_name = "SignBackward0"
 
     def forward(ctx, x):
-        return np.sign(x)
+        return np.where(np.isnan(x), 0, np.sign(x))  # 0 for nan too, where numpy says nan
 
     def backward(ctx, grad):
         return zeros_like(grad)

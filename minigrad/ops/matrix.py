@@ -44,6 +44,13 @@ def mm(input, mat2):
     return Mm.apply(input, mat2)
 
 
+def _check_dtypes(a, b, message):
+    """Refuse two dtypes with the message of the kernel matmul reaches (dot, addmv, bmm):
+    ``{a}`` and ``{b}`` in it are the dtypes' names (Float, Double)."""
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(message.format(a=a.dtype.scalar_name, b=b.dtype.scalar_name))
+
+
 def _check_same_dtype(a, b):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(
@@ -112,9 +119,9 @@ def matmul(input, other):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
-    _check_same_dtype(a, b)
     (n, m) = a._data.shape[0], a._data.shape[-1]
     if a.ndim == b.ndim == 1:
+        _check_dtypes(a, b, "dot : expected both vectors to have same dtype, but found {a} and {b}")
         if a._data.shape != b._data.shape:
             raise RuntimeError(
                 f"inconsistent tensor size, expected tensor [{n}] and src [{b._data.shape[0]}] "
@@ -127,11 +134,16 @@ def matmul(input, other):
             raise RuntimeError(
                 f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({b._data.shape[0]})"
             )
+        _check_dtypes(
+            a, b, "addmv input tensors must have the same dtype, but got {b}, {a}, and {b}"
+        )
         return Mv.apply(a, b)
     if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
         out = SqueezeInMatmul.apply(mm(a.unsqueeze(0), b), dims=(0,))
         out._version_counter.value += 1  # PyTorch squeezes in place here (squeeze_)
         return out
+    if b.ndim >= 3:  # batched: bmm's message
+        _check_dtypes(a, b, "expected scalar type {a} but found {b}")
     if a.ndim <= 2 and b.ndim >= 3:
         # PyTorch computes it transposed, (B^T @ a^T)^T, to fold the batch into one mm.
         flipped = matmul(b.mT, a.t() if a.ndim == 2 else a)

@@ -15,7 +15,7 @@ from ..function import Op
 from ..tensor import _wrap
 from .common import as_float, dim_index
 from .elementwise import DivNumber, Exp, array
-from .shape import Expand, IndexPut, Unsqueeze
+from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
 
 def _dims(dim, ndim):
@@ -149,7 +149,13 @@ class MaxDim(Op):
             indices = np.expand_dims(indices, ctx.dim)
         places = list(np.indices(indices.shape, sparse=True))
         places[ctx.dim] = indices
-        return IndexPut.apply(grad, shape=ctx.shape, key=tuple(places))
+        return put_into_zeros(Scatter, grad, ctx.shape, tuple(places))
+
+
+class Scatter(IndexPut):
+    """The gradient of max over a dim, put where the maxima were (PyTorch's scatter)."""
+
+    node_name = "ScatterBackward0"
 
 
 class MinDim(MaxDim):

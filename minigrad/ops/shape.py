@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from .common import check_masks, dim_index
 
 
@@ -316,7 +316,7 @@ class Index(Op):
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
     def backward(ctx, grad):
-        return IndexPut.apply(grad, shape=ctx.shape, key=ctx.key)
+        return put_into_zeros(IndexPut, grad, ctx.shape, ctx.key)
 
 
 class SliceBackward(Op):
@@ -341,16 +341,25 @@ class SelectBackward(SliceBackward):
     node_name = "SelectBackwardBackward0"
 
 
-class IndexPut(SliceBackward):
-    """The same, adding up the gradients of repeated positions (``np.add.at``)."""
+class IndexPut(Op):
+    """A new zero tensor with ``values`` added at ``key``, repeats adding up: the
+    backward of t[index]. Its first input is the zero tensor (no gradient to it)."""
 
     node_name = "IndexPutImplBackward0"
 
-    def forward(ctx, grad, shape, key):
+    def forward(ctx, zeros, values, key):
         ctx.key = key
-        out = np.zeros(shape, dtype=grad.dtype)
-        np.add.at(out, key, grad)
-        return out
+        np.add.at(zeros, key, values)
+        return zeros
+
+    def backward(ctx, grad):
+        return None, grad[ctx.key]
+
+
+def put_into_zeros(function, grad, shape, key):
+    """``function`` (IndexPut or its kind) applied to new zeros of ``shape`` and ``grad``."""
+    zeros = np.zeros(shape, dtype=grad._data.dtype if isinstance(grad, Tensor) else grad.dtype)
+    return function.apply(_wrap(zeros) if isinstance(grad, Tensor) else zeros, grad, key=key)
 
 
 _INDEX_TYPES_MESSAGE = (

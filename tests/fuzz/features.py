@@ -22,7 +22,6 @@ KNOWN_DIFFERENCES = {
     "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
     "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
     "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
-    "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
     "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
     "double_backward_copyslices": "a second backward through CopySlices does not raise",
     "grad_wrt_freed_non_leaf": "autograd.grad with respect to a non-leaf after its graph was freed",
@@ -59,6 +58,7 @@ FIXED = {
     "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
     "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
     "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
+    "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
 }
 
 PYTORCH_QUIRKS = {
