@@ -150,7 +150,7 @@ def matmul(input, other):
         return flipped.mT.contiguous() if a.ndim == 2 else flipped
     if b.ndim <= 2 and a.ndim >= 3:
         # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
-        rows = a.reshape(-1, m)
+        rows = a.reshape(int(np.prod(a._data.shape[:-1])), m)  # not -1: it may be 0 rows
         folded = mm(rows, b) if b.ndim == 2 else matmul(rows, b)
         shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else a._data.shape[:-1]
         return UnsafeView.apply(folded, shape=shape)

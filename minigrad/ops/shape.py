@@ -52,6 +52,11 @@ def _infer_shape(shape, numel):
     known = int(np.prod([s for s in shape if s != -1]))
     if -1 in shape and known and not numel % known:
         return tuple(numel // known if s == -1 else s for s in shape)
+    if -1 in shape and not known and not numel:
+        raise RuntimeError(
+            f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous"
+        )
     if -1 in shape or known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
@@ -310,13 +315,17 @@ class Index(Op):
 
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
+        # The index arrays are saved tensors (freed with the graph), as in PyTorch.
+        ctx.save(**{f"indices{i}": k for i, k in enumerate(key) if isinstance(k, np.ndarray)})
         try:
             return np.array(x[key])
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
     def backward(ctx, grad):
-        return put_into_zeros(IndexPut, grad, ctx.shape, ctx.key)
+        saved = iter(ctx.saved_tensors)  # raises once the graph is freed
+        key = tuple(np.asarray(next(saved)) if isinstance(k, np.ndarray) else k for k in ctx.key)
+        return put_into_zeros(IndexPut, grad, ctx.shape, key)
 
 
 class SliceBackward(Op):

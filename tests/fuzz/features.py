@@ -36,10 +36,8 @@ KNOWN_DIFFERENCES = {
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
     "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
-    "index_saved_freed": "advanced indexing's backward keeps its index after the graph is freed",
     "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
-    "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
 }
 
 # Root causes fixed since the fuzzer found them: on in CI like every feature, and
@@ -59,6 +57,8 @@ FIXED = {
     "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
     "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
+    "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
+    "index_saved_freed": "advanced indexing's backward keeps its index after the graph is freed",
 }
 
 PYTORCH_QUIRKS = {

@@ -351,7 +351,6 @@ def _setitem_from_index(lib):
     return c
 
 
-@differs("index_saved_freed: the index is kept after the graph is freed")
 def test_backward_twice_with_saved_values(lib):
     """test_backward_twice_with_saved_values."""
     c = _setitem_from_index(lib)
