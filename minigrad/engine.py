@@ -146,12 +146,10 @@ def accumulate(leaf, grad, create_graph):
     grad = grad._data if isinstance(grad, Tensor) else grad
     if leaf._grad is None:
         leaf._grad = _wrap(first_gradient(grad, leaf._data.dtype))
-    else:
+    else:  # a .grad made in inference mode is an inference tensor: refused outside it
+        check_inplace(leaf._grad, recording=False)
         np.add(leaf._grad._data, grad, out=leaf._grad._data, casting="unsafe")
         leaf._grad._version_counter.value += 1
-        # A .grad made in inference mode is an inference tensor: adding into it outside
-        # is refused, after the adding (where PyTorch bumps the version, which it checks).
-        check_inplace(leaf._grad, recording=False)
 
 
 def first_gradient(grad, dtype):
