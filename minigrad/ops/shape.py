@@ -471,16 +471,29 @@ class Cat(Op):
     broadcasts = True
 
     def forward(ctx, *pieces, dim):
-        ctx.dim, ctx.sizes = dim, [p.shape[dim] for p in pieces]
-        return np.concatenate(pieces, axis=dim)
+        ctx.dim, ctx.sizes = dim, [None if _skipped(p) else p.shape[dim] for p in pieces]
+        return np.concatenate([p for p in pieces if not _skipped(p)] or pieces[:1], axis=dim)
 
     def backward(ctx, grad):
         grads, start = [], 0
         for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
-            key = (slice(None),) * ctx.dim + (slice(start, start + size),)
-            grads.append(grad[key] if needs else None)
-            start += size
+            key = (slice(None),) * ctx.dim + (slice(start, start + (size or 0)),)
+            piece = grad[key] if size is not None else _empty_like(grad)
+            grads.append(piece if needs else None)
+            start += size or 0
         return tuple(grads)
+
+
+def _empty_like(grad):
+    """The gradient of a piece cat left out: an empty constant."""
+    if isinstance(grad, Tensor):
+        return _wrap(np.zeros(0, grad._data.dtype))
+    return np.zeros(0, grad.dtype)
+
+
+def _skipped(piece):
+    """PyTorch's legacy rule: cat leaves out pieces of shape [0] (but not their dtype)."""
+    return piece.shape == (0,)
 
 
 def cat(tensors, dim=0):
@@ -490,8 +503,9 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    d, first = dim_index(dim, tensors[0].ndim), tensors[0]._data.shape
-    for i, t in enumerate(tensors[1:], 1):
+    kept = [(i, t) for i, t in enumerate(tensors) if not _skipped(t._data)] or [(0, tensors[0])]
+    d, first = dim_index(dim, kept[0][1].ndim), kept[0][1]._data.shape
+    for i, t in kept[1:]:
         shape = t._data.shape
         if len(shape) != len(first):
             raise RuntimeError(
