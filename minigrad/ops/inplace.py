@@ -46,23 +46,24 @@ class SubInplace(Sub):
 
 
 class MulInplace(Mul):
-    """t.mul_(other): Mul's node and backward; t's old values are saved as a copy."""
+    """t.mul_(other): Mul's node and backward; t's old values are saved as a clone
+    (``original``, recorded: PyTorch's ``original_self``), if other needs a gradient."""
 
     inplace = True
 
-    def forward(ctx, a, b):
-        needs = ctx.needs_input_grad  # a's values before the change, if b needs a gradient
-        ctx.save(self=a.copy() if needs[1] else None, other=b if needs[0] else None)
+    def forward(ctx, a, b, original=None):
+        needs = ctx.needs_input_grad
+        ctx.save(self=original if needs[1] else None, other=b if needs[0] else None)
         return np.multiply(a, b, out=a, casting="unsafe")
 
 
 class DivInplace(Div):
-    """t.div_(other): Div's node and backward; t's old values are saved as a copy."""
+    """t.div_(other): Div's node and backward; t's old values saved as mul_ saves them."""
 
     inplace = True
 
-    def forward(ctx, a, b):
-        ctx.save(self=a.copy() if ctx.needs_input_grad[1] else None, other=b)
+    def forward(ctx, a, b, original=None):
+        ctx.save(self=original if ctx.needs_input_grad[1] else None, other=b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.divide(a, b, out=a, casting="unsafe")
 
@@ -183,7 +184,13 @@ def sub_(t, other, alpha=1):
 
 
 def mul_(t, other):
-    return MulInplace.apply(t, _operand(other, t))
+    other = _operand(other, t)
+    return MulInplace.apply(t, other, original=_original(t, other))
+
+
+def _original(t, other):
+    """A clone of t before it changes, when other's gradient will need t's old values."""
+    return t.clone() if other._requires_grad and is_recording_enabled() else None
 
 
 def div_(t, other):
@@ -192,7 +199,7 @@ def div_(t, other):
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type {t.dtype.scalar_name}"
         )
-    return DivInplace.apply(t, other)
+    return DivInplace.apply(t, other, original=_original(t, other))
 
 
 relu_ = ReluInplace.apply  # t becomes max(t, 0); its new history is a ReluBackward0
