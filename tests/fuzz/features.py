@@ -33,8 +33,6 @@ KNOWN_DIFFERENCES = {
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
-    "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
-    "result_layout": "strides of results differ (numpy's order), so view() differs",
     "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
     "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
@@ -67,6 +65,8 @@ PYTORCH_QUIRKS = {
     "aliased_leaf_grads": "leaves whose .grad share memory after AccumulateGrad",
     "grad_buffer_versions": "the _version of a leaf's .grad, seen in a version error",
     "zero_tensor_grads": "a gradient through abs's backward is PyTorch's unallocated zero tensor",
+    "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
+    "result_layout": "strides of results differ (numpy's order), so view() differs",
 }
 
 CI = ALL - frozenset(KNOWN_DIFFERENCES) - frozenset(PYTORCH_QUIRKS)
