@@ -29,24 +29,24 @@ def is_recording(inputs):
     """The recording rule: grad mode is on and some input requires grad.
 
     Inference mode records nothing, even inside ``enable_grad()``; numbers
-    and ``None`` among the inputs never require grad. A built-in op whose tensors
-    are all inference tensors records nothing either (PyTorch leaves them out of
-    autograd: a number, which the op takes as a tensor, is not one).
+    and ``None`` among the inputs never require grad.
     """
     if not _state.grad_enabled or _state.inference_mode:
         return False
     for x in inputs:
         if getattr(x, "_requires_grad", False):
-            return not getattr(x, "_is_inference", False) or _has_normal_tensor(inputs)
+            return True
     return False
 
 
-def is_tensor_requiring_grad(x):
-    return getattr(x, "_requires_grad", False)
-
-
-def _has_normal_tensor(inputs):
-    return any(isinstance(x, Tensor) and not x._is_inference for x in inputs)
+def inference_only(inputs):
+    """True if every tensor among a built-in op's inputs is an inference tensor: PyTorch
+    leaves such an op out of autograd (a number, which the op takes as a tensor, is not
+    one)."""
+    for x in inputs:
+        if isinstance(x, Tensor) and not x._is_inference:
+            return False
+    return True
 
 
 class FunctionCtx(Node):
@@ -261,9 +261,11 @@ class Function:
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
         if cls.on_arrays:
-            recording = is_recording(inputs)
+            recording = is_recording(inputs) and not inference_only(inputs)
         else:  # yours: grad mode alone decides, even in inference mode (as PyTorch's apply)
-            recording = _state.grad_enabled and any(is_tensor_requiring_grad(x) for x in inputs)
+            recording = _state.grad_enabled and any(
+                getattr(x, "_requires_grad", False) for x in inputs
+            )
         args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
