@@ -297,7 +297,8 @@ side_by_side(leaf_in_place)
 
 # %% [markdown]
 # The check is the first thing `Function.apply` runs for an in-place op. Note its second
-# branch: with grad mode off, the leaf rule does not apply.
+# branch: when autograd is not at work (grad mode off, or inference mode on, which wins
+# even over `enable_grad()` inside it), the leaf rule does not apply.
 
 # %%
 print(inspect.getsource(function.check_inplace))
