@@ -371,7 +371,7 @@ class ThresholdBackward(Op):
 
     def forward(ctx, grad, result):
         ctx.save(self=result)
-        return grad * (result > 0)
+        return np.where(result > 0, grad, 0)  # 0 even where grad is nan or inf
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
@@ -460,8 +460,8 @@ class Where(Op):
         return np.where(condition._data, a, b)
 
     def backward(ctx, grad):
-        (condition,) = ctx.saved_tensors
-        return grad * condition, grad * ~condition
+        condition = array(ctx.saved_tensors[0])
+        return zero_where(~condition, grad), zero_where(condition, grad)
 
 
 # --- what the user calls: checks, then the Function ----------------------------------

@@ -17,7 +17,7 @@ An in-place op records the same node as its out-of-place twin (``add_`` an
 import numpy as np
 
 from .. import dtypes
-from ..function import Op
+from ..function import Op, check_inplace
 from ..grad_mode import is_recording_enabled
 from ..tensor import Tensor, _wrap
 from .common import broadcast_error, is_operand
@@ -116,10 +116,7 @@ class Copy(Op):
         try:
             np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
         except ValueError:
-            raise RuntimeError(
-                f"The size of tensor a ({x.shape[-1] if x.ndim else 1}) must match the size of "
-                f"tensor b ({src.shape[-1]}) at non-singleton dimension"
-            ) from None
+            raise broadcast_error(x.shape, src.shape) from None
         return x
 
     def backward(ctx, grad):
@@ -156,6 +153,14 @@ def _operand(other, t):
             return other  # the common case (an optimizer's update): nothing to check
     if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
+    try:
+        return _checked_operand(other, t)
+    except RuntimeError:
+        check_inplace(t, recording=False)  # PyTorch's autograd checks come first
+        raise
+
+
+def _checked_operand(other, t):
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
         try:
             target = np.broadcast_shapes(t._data.shape, other._data.shape)
