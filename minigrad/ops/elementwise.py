@@ -82,7 +82,7 @@ class MulNumber(Op):
         return x * number
 
     def backward(ctx, grad):
-        return grad * ctx.other
+        return MulNumber.apply(grad, number=ctx.other)
 
 
 class AddNumber(Op):

@@ -113,10 +113,9 @@ class Copy(Op):
     inplace = True
 
     def forward(ctx, x, src):
-        try:
-            np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
-        except ValueError:
-            raise broadcast_error(x.shape, src.shape) from None
+        if src.shape != x.shape:
+            check_writable_shape(x.shape, src.shape)
+        np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
         return x
 
     def backward(ctx, grad):
@@ -162,15 +161,7 @@ def _operand(other, t):
 
 def _checked_operand(other, t):
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
-        try:
-            target = np.broadcast_shapes(t._data.shape, other._data.shape)
-        except ValueError:
-            raise broadcast_error(t._data.shape, other._data.shape) from None
-        if target != t._data.shape:
-            raise RuntimeError(
-                f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
-                f"{list(target)}"
-            )
+        check_writable_shape(t._data.shape, other._data.shape)
     result = dtypes.result_type(t, other)
     if result.category > t.dtype.category:
         raise RuntimeError(
@@ -178,6 +169,18 @@ def _checked_operand(other, t):
             f"{t.dtype.scalar_name}"
         )
     return other if isinstance(other, Tensor) else _wrap(np.asarray(other, dtype=t._data.dtype))
+
+
+def check_writable_shape(shape, other):
+    """Refuse an operand of shape ``other`` that does not broadcast to ``shape`` itself."""
+    try:
+        target = np.broadcast_shapes(shape, other)
+    except ValueError:
+        raise broadcast_error(shape, other) from None
+    if target != shape:
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(target)}"
+        )
 
 
 def add_(t, other, alpha=1):
