@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import _state
-from .graph import AccumulateGrad, RemovableHandle, VersionCounter
+from .graph import AccumulateGrad, RemovableHandle, VersionCounter, check_assigned_grad
 
 _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -102,6 +102,7 @@ class Tensor:
     _hooks = None  # {handle id: hook} for register_hook on a leaf
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor this one is a view of
+    _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
@@ -141,6 +142,10 @@ class Tensor:
             )
         self._requires_grad = value
 
+    @requires_grad.deleter
+    def requires_grad(self):
+        raise RuntimeError("requires_grad must be a bool")
+
     def requires_grad_(self, requires_grad=True):
         """Make this leaf require grad (or not); returns it. Asking a non-leaf, which
         requires grad already, again is allowed (only switching it off is refused)."""
@@ -161,6 +166,10 @@ class Tensor:
         return self._grad_fn
 
     @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
     def grad(self):
         if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
@@ -168,24 +177,13 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                "assigned grad expected to be a Tensor or None but got grad of type "
+                f"{type(value).__name__}"
+            )
         if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    "assigned grad expected to be a Tensor or None but got grad of type "
-                    f"{type(value).__name__}"
-                )
-            if value.shape != self.shape:
-                raise RuntimeError(
-                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
-                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
-                    "tensor are the same size"
-                )
-            if value.dtype is not self.dtype:
-                raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
-                    f"tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must "
-                    "match the tensor's grad_dtype (defaults to the tensor's dtype)."
-                )
+            check_assigned_grad(self, value)
         self._grad = value
 
     @grad.deleter
@@ -208,7 +206,8 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
-            self._grad_fn._retained = self
+            node = self._grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
+            node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed.
@@ -219,7 +218,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
-            return self._grad_fn.register_prehook(hook)
+            return self._grad_fn.register_prehook(hook, self._output_nr)
         if self._hooks is None:
             self._hooks = {}
         handle = RemovableHandle(self._hooks)
@@ -259,6 +258,7 @@ class Tensor:
             )
         self._grad_fn = None
         self._requires_grad = False
+        self.__dict__.pop("_output_nr", None)
         return self
 
     @property
@@ -274,6 +274,11 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if self._requires_grad and not value.dtype.is_floating_point:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or "
+                "complex dtype"
+            )
         self._data = value._data
 
     # --- plain metadata ---------------------------------------------------------
@@ -329,13 +334,17 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self):
-        """The numpy array behind this tensor (shares memory)."""
-        if self._requires_grad:
+        """The numpy array behind this tensor (shares memory).
+
+        Refused for a tensor that requires grad while grad mode is on: numpy's
+        operations on it would escape the graph unnoticed.
+        """
+        if self._requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
+        if self._requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data if dtype is None else self._data.astype(dtype)
 
