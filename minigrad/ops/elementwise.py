@@ -371,7 +371,7 @@ class ThresholdBackward(Op):
 
     def forward(ctx, grad, result):
         ctx.save(self=result)
-        return np.where(result > 0, grad, 0)  # 0 even where grad is nan or inf
+        return np.where(result <= 0, 0, grad)  # 0 even where grad is nan; nan passes nan on
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
