@@ -322,6 +322,8 @@ class Function:
         args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
+        else:  # one entry per input, as in PyTorch: ``a, b = ctx.needs_input_grad`` works
+            ctx.needs_input_grad = (False,) * len(inputs)
         if cls.inplace:
             check_inplace(inputs[0], recording)
         # Overflow, 0/0, sqrt(-1): PyTorch makes inf and nan silently, where numpy warns.
@@ -486,11 +488,16 @@ def rebase(t, node):
     """What an in-place op does to ``t`` once its values changed: one more on its version
     counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
     one: the history is rewritten, not lost."""
-    t._version_counter.value += 1
+    bump_version(t)
     if node is not None:
         t._grad_fn, t._requires_grad = node, True
         t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
     return t
+
+
+def bump_version(t):
+    """What every in-place change does: one more on the tensor's version counter."""
+    t._version_counter.value += 1
 
 
 def check_inplace(t, recording):

@@ -252,8 +252,3 @@ def setitem(t, key, value):
             f"{list(value._data.shape)}"
         ) from None
     CopySlices.apply(t, value, key=key)
-
-
-def bump_version(t):
-    """What every in-place change does: one more on the tensor's version counter."""
-    t._version_counter.value += 1
