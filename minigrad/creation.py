@@ -52,12 +52,19 @@ def initial_seed():
     return default_generator.initial_seed()
 
 
+_TO_SCALAR_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+    "behavior.\nConsider using tensor.detach() first."
+)
+
+
 def _describe(x):
     return type(x).__name__
 
 
 def _infer(data, depth, shapes, kinds, leaf_depth=None):
-    """Walk nested lists: check they are rectangular and note the scalar kinds seen."""
+    """Walk nested lists: check they are rectangular and note the dtype of each scalar
+    (a Python float float32, an int int64, a one-element tensor its own dtype)."""
     if leaf_depth is None:
         leaf_depth = []  # the depth where numbers were found, once known
     if isinstance(data, (list, tuple)):
@@ -78,19 +85,21 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
     if len(shapes) > depth:
         raise TypeError(f"expected a sequence at dim {depth}, got {_describe(data)}")
     if isinstance(data, Tensor):
-        if data.ndim != 0:
+        if data._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        kinds.add(data.dtype.category)
+        if data._requires_grad:
+            warnings.warn(_TO_SCALAR_WARNING, UserWarning, stacklevel=4 + depth)
+        kinds.add(data.dtype)
     elif isinstance(data, (bool, np.bool_)):
-        kinds.add(0)
+        kinds.add(dtypes.bool)
     elif isinstance(data, (numbers.Integral,)):
         if not -(2**63) <= int(data) < 2**63:
             raise RuntimeError(f"Overflow when unpacking long long: {data} does not fit in int64")
-        kinds.add(1)
+        kinds.add(dtypes.int64)
     elif isinstance(data, np.float64):
-        kinds.add("float64")  # a numpy double keeps its precision, as in PyTorch
+        kinds.add(dtypes.float64)  # a numpy double keeps its precision, as in PyTorch
     elif isinstance(data, numbers.Real):
-        kinds.add(2)
+        kinds.add(dtypes.float32)
     elif data is None:
         raise RuntimeError("Could not infer dtype of NoneType")
     else:
@@ -101,7 +110,7 @@ def _to_scalars(data):
     if isinstance(data, (list, tuple)):
         return [_to_scalars(x) for x in data]
     if isinstance(data, Tensor):
-        return data.item()
+        return data._data.item()
     return data
 
 
@@ -126,10 +135,7 @@ def _array_from(data, dtype):
     shapes, kinds = [], set()
     _infer(data, 0, shapes, kinds)
     if dtype is None:
-        if "float64" in kinds:
-            dtype = dtypes.float64
-        else:
-            dtype = {0: dtypes.bool, 1: dtypes.int64, 2: dtypes.float32}[max(kinds, default=2)]
+        dtype = dtypes.promote_types(*kinds) if kinds else dtypes.float32
     return np.array(_to_scalars(data), dtype=dtype.numpy).reshape(shapes)
 
 

@@ -95,6 +95,16 @@ def _category_of_python(x):
     raise TypeError(f"unsupported operand type: {type(x).__name__} (expected a Tensor or a number)")
 
 
+def promote_types(*types):
+    """The smallest dtype that holds values of all ``types`` (``torch.promote_types``).
+
+    The highest category wins outright (int32 with float32 is float32, where numpy
+    says float64); within one category numpy's promotion agrees with PyTorch's.
+    """
+    top = max(d.category for d in types)
+    return _BY_NUMPY[np.result_type(*[d.numpy for d in types if d.category == top])]
+
+
 def result_type(*operands):
     """The dtype of ``a op b`` by PyTorch's promotion rules.
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import creation
 from ._warn_once import warn_once
-from .function import as_tensor
+from .function import as_tensor, check_inplace
 from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad, anomaly_state
 from .tensor import Tensor, _wrap
@@ -205,7 +205,8 @@ def accumulate_grad(leaf, grad):
     grad = grad._data if isinstance(grad, Tensor) else grad
     if leaf._grad is None:
         leaf._grad = _wrap(first_gradient(grad, leaf._data.dtype))
-    else:
+    else:  # a .grad made in inference mode is an inference tensor: refused outside it
+        check_inplace(leaf._grad, recording=False)
         np.add(leaf._grad._data, grad, out=leaf._grad._data, casting="unsafe")
         leaf._grad._version_counter.value += 1
 
@@ -359,9 +360,9 @@ def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=Non
     if not create_graph:  # (None: no gradient at all, as gradcheck tries)
         grads = [None if g is None else g._data for g in grads]
 
-    def walk():  # grad mode is create_graph while the backward runs
+    def walk():  # grad mode is create_graph; inference mode stays (.grad made in it is one)
         previous = (_state.grad_enabled, _state.inference_mode)
-        _set_state(create_graph, False)
+        _set_state(create_graph, _state.inference_mode)
         try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 keep = create_graph if retain_graph is None else retain_graph

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .grad_mode import _state, no_grad
+from .grad_mode import _state, is_recording_enabled, no_grad
 from .graph import (
     FREED,
     FREED_MESSAGE,
@@ -39,6 +39,16 @@ def is_recording(inputs):
         if getattr(x, "_requires_grad", False):
             return True
     return False
+
+
+def inference_only(inputs):
+    """True if every tensor among a built-in op's inputs is an inference tensor: PyTorch
+    leaves such an op out of autograd (a number, which the op takes as a tensor, is not
+    one)."""
+    for x in inputs:
+        if isinstance(x, Tensor) and not x._is_inference:
+            return False
+    return True
 
 
 class FunctionCtx(Node):
@@ -344,7 +354,12 @@ class Function:
         if cls.on_arrays and not isinstance(inputs[0], Tensor):  # inside a backward, on arrays
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
-        recording = is_recording(inputs)
+        if cls.on_arrays:
+            recording = is_recording(inputs) and not inference_only(inputs)
+        else:  # yours: grad mode alone decides, even in inference mode (as PyTorch's apply)
+            recording = _state.grad_enabled and any(
+                getattr(x, "_requires_grad", False) for x in inputs
+            )
         args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
@@ -352,11 +367,13 @@ class Function:
             ctx.needs_input_grad = (False,) * len(inputs)
         if cls.inplace:
             check_inplace(inputs[0], recording)
-        if cls.on_arrays:
-            out = cls.forward(ctx, *args, **options)
-        else:
-            with no_grad():  # the operations inside your forward are not recorded
+        # Overflow, 0/0, sqrt(-1): PyTorch makes inf and nan silently, where numpy warns.
+        with np.errstate(all="ignore"):
+            if cls.on_arrays:
                 out = cls.forward(ctx, *args, **options)
+            else:
+                with no_grad():  # the operations inside your forward are not recorded
+                    out = cls.forward(ctx, *args, **options)
         result = cls._wrap_result(out, inputs, ctx if recording else None)
         if recording:
             ctx._keep_saved_results(out, result)
@@ -493,18 +510,23 @@ def unbroadcast(grad, shape):
     >>> unbroadcast(np.ones((2, 3)), (3,))
     array([2., 2., 2.])
     """
+    if not shape:  # to a single number: the sum of everything
+        return grad.sum()
     lead = len(grad.shape) - len(shape)
-    if lead:  # new leading dimensions: sum them away
-        grad = grad.sum(axis=tuple(range(lead)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if ones:  # dimensions of size 1 in the input: sum them, keeping them
-        grad = grad.sum(axis=ones, keepdims=True)
-    return grad
+    dims = tuple(range(lead)) + tuple(  # new leading dimensions, and those of size 1
+        i for i in range(lead, len(grad.shape)) if shape[i - lead] == 1 and grad.shape[i] != 1
+    )
+    if dims:  # summed keeping every dimension (PyTorch's sum_to), then the new ones dropped
+        grad = grad.sum(axis=dims, keepdims=True)
+    return grad.reshape(shape) if lead else grad
 
 
 def view_of(base, array, node=None):
     """A result sharing memory with ``base``: it also shares its version counter."""
     t = _wrap(array, node)
+    if base._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
+        t._is_inference = True
+        return t
     t._version_counter = base._version_counter
     t._base = base._base if base._base is not None else base
     t._is_inference = base._is_inference
@@ -535,7 +557,7 @@ def check_inplace(t, recording):
             "make a clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details."
         )
-    if not _state.grad_enabled:
+    if not is_recording_enabled():
         return
     if t._grad_fn is None and t._requires_grad:
         raise RuntimeError(

@@ -33,6 +33,16 @@ def is_inference_mode_enabled():
     return _state.inference_mode
 
 
+def is_recording_enabled():
+    """True when autograd is at work: grad mode on and inference mode off.
+
+    Inside ``inference_mode()`` nothing is recorded and no autograd check runs,
+    even where ``enable_grad()`` or ``set_grad_enabled(True)`` switched grad mode
+    back on: inference mode wins.
+    """
+    return _state.grad_enabled and not _state.inference_mode
+
+
 def _set_state(grad_enabled, inference_mode):
     _state.grad_enabled = grad_enabled
     _state.inference_mode = inference_mode

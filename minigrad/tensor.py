@@ -153,6 +153,10 @@ class Tensor:
         raise RuntimeError("requires_grad must be a bool")
 
     def requires_grad_(self, requires_grad=True):
+        """Make this leaf require grad (or not); returns it. Asking a non-leaf, which
+        requires grad already, again is allowed (only switching it off is refused)."""
+        if requires_grad and self._grad_fn is not None:
+            return self
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad

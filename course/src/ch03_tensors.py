@@ -110,9 +110,11 @@ shape_question.reveal(tuple(broadcast(mg)["b.grad"].shape))
 show_source(function.unbroadcast)
 
 # %% [markdown]
-# It sums over the leading dimensions broadcasting added, and over dimensions where the
-# input had size 1 (keeping them, so the shape matches). Called directly on a gradient of
-# ones shaped `(2, 3)`:
+# It sums over the leading dimensions broadcasting added and over dimensions where the
+# input had size 1, keeping them all, then drops the leading ones with a reshape (to a 0-d
+# input, it is just the sum). That is PyTorch's `sum_to`, step for step, which is why a
+# gradient made with `create_graph=True` (chapter 10) shows `ViewBackward0` over
+# `SumBackward1`. Called directly on a gradient of ones shaped `(2, 3)`:
 
 # %%
 g = mg.ones(2, 3)

@@ -252,7 +252,9 @@ show_source(Mul.backward)
 #
 # The edge to a leaf that requires grad leads to its `AccumulateGrad` node, which names the
 # leaf (`.variable`). When the engine reaches it, it calls `accumulate`: run the leaf's
-# hooks, then store the gradient if `.grad` is `None`, or **add** it in place otherwise.
+# hooks, then store the gradient if `.grad` is `None`, or **add** it in place otherwise
+# (after `check_inplace`, chapter 6: a `.grad` made inside `inference_mode()` is an
+# inference tensor, and cannot be added into outside it).
 
 # %%
 show_source(engine.accumulate)

@@ -296,7 +296,8 @@ side_by_side(leaf_in_place)
 # %% [markdown]
 # The check is the first thing `Function.apply` runs for an in-place op (shown from its
 # second branch; the first is about chapter 7's inference tensors). Note that branch:
-# with grad mode off, the leaf rule does not apply.
+# when autograd is not at work (grad mode off, or inference mode on, which wins even over
+# `enable_grad()` inside it), the leaf rule does not apply.
 
 # %%
 show_source(function.check_inplace, start="if not ")

@@ -45,14 +45,18 @@ plt.rcParams["figure.dpi"] = 80
 show_source(mg.autograd.Function.apply)
 
 # %% [markdown]
-# Read it from the top. `is_recording` is chapter 7's rule; when it holds, `ctx._record`
+# Read it from the top. For minigrad's own operations the rule is `is_recording`, chapter
+# 7's, with one refinement: an operation whose tensors are all inference tensors records
+# nothing. Yours records whenever grad mode is on and an input requires grad, as PyTorch's
+# does (even inside `inference_mode()`). When the rule holds, `ctx._record`
 # makes `ctx` a node (its edges, and the shapes and dtypes its gradients will be checked
 # against). minigrad's own operations compute on numpy arrays (`on_arrays`); yours gets
 # the tensors and runs under `no_grad()`, so the operations *inside* it are not recorded:
 # one node is, `ctx`, whose `backward` is yours, named after your class plus `Backward`.
 # `_wrap_result` makes that node the result's `grad_fn`, and what you saved becomes
 # `SavedTensor`s, the same objects chapter 6 opened. (The first line serves minigrad's own
-# backward formulas, which call operations on arrays when nothing records them.)
+# backward formulas, which call operations on arrays when nothing records them; forward
+# runs under `np.errstate(all="ignore")` because PyTorch makes inf and nan silently.)
 # PyTorch's `Function.apply` (in `torch/autograd/function.py` and its C++ side) behaves
 # the same way.
 

@@ -104,3 +104,39 @@ def tensor_function(fn, name):
     checked.__name__ = checked.__qualname__ = name
     checked.__doc__ = fn.__doc__
     return checked
+
+
+def check_masks(shape, key):
+    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
+
+    PyTorch names these dimensions as in the tensor left once the integer indices
+    have removed theirs and each ``None`` has added one of size 1.
+    """
+    shape, dim = list(shape), 0
+    for i, k in enumerate(key):
+        if k is None:
+            shape.insert(dim, 1)
+            dim += 1
+        elif k is Ellipsis:
+            dim = len(shape) - sum(_width(rest) for rest in key[i + 1 :])
+        elif isinstance(k, (int, np.integer)):
+            del shape[dim]
+        else:
+            for j in range(_width(k) if _is_mask(k) else 0):
+                if dim + j < len(shape) and k.shape[j] != shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {j} does not match "
+                        f"the shape of the indexed tensor {shape} at index {dim + j}"
+                    )
+            dim += _width(k)
+
+
+def _width(k):
+    """How many dimensions of the tensor one index entry consumes."""
+    if k is None or k is Ellipsis:
+        return 0
+    return k.ndim if _is_mask(k) else 1
+
+
+def _is_mask(k):
+    return isinstance(k, np.ndarray) and k.dtype == np.bool_

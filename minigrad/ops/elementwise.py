@@ -40,7 +40,7 @@ class Sub(Op):
         return a - b * alpha if alpha != 1 else a - b
 
     def backward(ctx, grad):
-        return grad, grad * -ctx.alpha
+        return grad, -grad if ctx.alpha == 1 else -grad * ctx.alpha
 
 
 class Rsub(Op):
@@ -82,7 +82,7 @@ class MulNumber(Op):
         return x * number
 
     def backward(ctx, grad):
-        return grad * ctx.other
+        return MulNumber.apply(grad, number=ctx.other)
 
 
 class AddNumber(Op):
@@ -97,6 +97,31 @@ class AddNumber(Op):
         return grad
 
 
+class SubNumber(Op):
+    """t - number inside a backward formula (PyTorch's sub.Scalar): one input."""
+
+    node_name = "SubBackward1"
+
+    def forward(ctx, x, number):
+        return x - number
+
+    def backward(ctx, grad):
+        return grad
+
+
+class DivNumber(Op):
+    """t / number inside a backward formula (PyTorch's div.Scalar): one input."""
+
+    node_name = "DivBackward1"
+
+    def forward(ctx, x, number):
+        ctx.save(other=number)
+        return x / number
+
+    def backward(ctx, grad):
+        return DivNumber.apply(grad, number=ctx.other)
+
+
 class Div(Op):
     """a / b: d/da = 1/b and d/db = -a/b**2. Integers divide into floats."""
 
@@ -107,13 +132,12 @@ class Div(Op):
         if a.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
             a, b = a.astype(np.float32), b.astype(np.float32)
         ctx.save(self=a if ctx.needs_input_grad[1] else None, other=b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return a / b
+        return a / b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return grad / b if needs[0] else None, -grad * a / (b * b) if needs[1] else None
+        return grad / b if needs[0] else None, -grad * ((a / b) / b) if needs[1] else None
 
 
 class Reciprocal(Op):
@@ -122,14 +146,13 @@ class Reciprocal(Op):
     node_name = "ReciprocalBackward0"
 
     def forward(ctx, x):
-        with np.errstate(divide="ignore"):
-            result = np.reciprocal(as_float(x))
+        result = np.reciprocal(as_float(x))
         ctx.save(result=result)
         return result
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
-        return -grad * result * result
+        return -grad * (result * result)
 
 
 class Neg(Op):
@@ -148,8 +171,10 @@ class Pow(Op):
     node_name = "PowBackward0"
 
     def forward(ctx, x, exponent):
+        if x.dtype.kind != "f" and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save(self=x, exponent=exponent)
-        return power(x, np.asarray(exponent, dtype=x.dtype))
+        return np.power(x, np.asarray(exponent, dtype=x.dtype))
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -161,7 +186,11 @@ class Pow(Op):
 
 
 class PowTensor(Op):
-    """a ** b for tensors: d/da = b * a**(b-1), d/db = a**b * log(a)."""
+    """a ** b for tensors: d/da = b * a**(b-1), d/db = a**b * log(a).
+
+    Where the formulas give nan, PyTorch masks them: d/da is 0 where b is 0 (so the
+    gradient of 0 ** 0 is 0), d/db is 0 where a is 0 and b >= 0.
+    """
 
     node_name = "PowBackward1"
     broadcasts = True
@@ -174,29 +203,52 @@ class PowTensor(Op):
     def backward(ctx, grad):
         a, b, result = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if needs[0] else None
-        return grad_a, grad * result * Log.apply(a) if needs[1] else None
+        grad_a = grad_b = None
+        if needs[0]:
+            grad_a = zero_where(array(b) == 0, grad * (b * a ** SubNumber.apply(b, number=1)))
+        if needs[1]:
+            zero_base = (array(a) == 0) & (array(b) >= 0)
+            grad_b = grad * zero_where(zero_base, result * Log.apply(a))
+        return grad_a, grad_b
 
 
 class PowOfNumber(Op):
-    """number ** t: the gradient is number**t * log(number)."""
+    """number ** t: the gradient is number**t * log(number) (0 where 0 ** t, t >= 0)."""
 
     node_name = "PowBackward2"
 
     def forward(ctx, x, base, dtype):
-        result = np.power(np.asarray(base, dtype=dtype), x.astype(dtype, copy=False))
-        ctx.save(result=result, base=base)
+        result = power(np.asarray(base, dtype=dtype), x.astype(dtype, copy=False))
+        ctx.save(exponent=x, result=result, base=base)
         return result
 
     def backward(ctx, grad):
-        (result,) = ctx.saved_tensors
-        return grad * result * float(np.log(ctx.base))
+        x, result = ctx.saved_tensors
+        grad_x = MulNumber.apply(result, number=float(np.log(ctx.base)))
+        if ctx.base == 0:
+            grad_x = zero_where(array(x) >= 0, grad_x)
+        return grad * grad_x
+
+
+def array(x):
+    """The numbers of a saved tensor, which a backward gets as an array or a tensor."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def zero_where(condition, value):
+    """``where(condition, 0, value)`` in a backward formula: recorded on tensors."""
+    if isinstance(value, Tensor):
+        return where(_wrap(condition), 0.0, value)
+    return np.where(condition, 0, value)
 
 
 def power(x, y):
-    if x.dtype.kind != "f" and np.any(y < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return np.power(x, y)
+    """x ** y elementwise. Integers to a negative power follow PyTorch: 1 / x**n rounded
+    toward zero, so 1 and -1 give 1 and -1 ** n, every other base 0 (numpy refuses)."""
+    if x.dtype.kind == "f" or not np.any(y < 0):
+        return np.power(x, y)
+    magnitude = np.power(x, np.abs(y))
+    return np.where((y >= 0) | (np.abs(x) == 1), magnitude, 0).astype(magnitude.dtype)
 
 
 class Exp(Op):
@@ -205,8 +257,7 @@ class Exp(Op):
     node_name = "ExpBackward0"
 
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            result = np.exp(as_float(x))
+        result = np.exp(as_float(x))
         ctx.save(result=result)
         return result
 
@@ -222,8 +273,7 @@ class Log(Op):
 
     def forward(ctx, x):
         ctx.save(self=x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(as_float(x))
+        return np.log(as_float(x))
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -310,7 +360,25 @@ class Relu(Op):
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
-        return grad * (result > 0)
+        return ThresholdBackward.apply(grad, result)
+
+
+class ThresholdBackward(Op):
+    """relu's backward as one op: grad where the result is positive, else 0. Its own
+    gradient: the same mask for ``grad``; none for the result (it is flat)."""
+
+    node_name = "ThresholdBackwardBackward0"
+
+    def forward(ctx, grad, result):
+        ctx.save(self=result)
+        return np.where(result <= 0, 0, grad)  # 0 even where grad is nan; nan passes nan on
+
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return ThresholdBackward.apply(grad, result) if needs[0] else None, (
+            zeros_like(grad) if needs[1] else None
+        )
 
 
 class Sqrt(Op):
@@ -319,14 +387,13 @@ class Sqrt(Op):
     node_name = "SqrtBackward0"
 
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
-            result = np.sqrt(as_float(x))
+        result = np.sqrt(as_float(x))
         ctx.save(result=result)
         return result
 
     def backward(ctx, grad):
         (result,) = ctx.saved_tensors
-        return grad / (2 * result)
+        return grad / MulNumber.apply(result, number=2)
 
 
 class Abs(Op):
@@ -340,7 +407,30 @@ class Abs(Op):
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * sign(x)
+        return grad * Sgn.apply(x)
+
+
+class Sign(Op):
+    """sign(x): -1, 0 or 1. Flat wherever it has a slope, so its gradient is 0."""
+
+    node_name = "SignBackward0"
+
+    def forward(ctx, x):
+        return np.where(np.isnan(x), 0, np.sign(x))  # 0 for nan too, where numpy says nan
+
+    def backward(ctx, grad):
+        return zeros_like(grad)
+
+
+class Sgn(Sign):
+    """sign(x) as abs's backward takes it (PyTorch's ``sgn``)."""
+
+    node_name = "SgnBackward0"
+
+
+def zeros_like(grad):
+    """A gradient of zeros: a constant, recorded in no graph."""
+    return _wrap(np.zeros_like(grad._data)) if isinstance(grad, Tensor) else np.zeros_like(grad)
 
 
 class Maximum(Op):
@@ -370,8 +460,8 @@ class Where(Op):
         return np.where(condition._data, a, b)
 
     def backward(ctx, grad):
-        (condition,) = ctx.saved_tensors
-        return grad * condition, grad * ~condition
+        condition = array(ctx.saved_tensors[0])
+        return zero_where(~condition, grad), zero_where(condition, grad)
 
 
 # --- what the user calls: checks, then the Function ----------------------------------
@@ -461,9 +551,7 @@ sqrt = Sqrt.apply
 abs = Abs.apply
 
 
-def sign(input):
-    """The sign of each element; its gradient is zero, so nothing is recorded."""
-    return _wrap(np.sign(input._data)) if isinstance(input, Tensor) else np.sign(input)
+sign = Sign.apply
 
 
 def maximum(input, other):

@@ -17,11 +17,11 @@ An in-place op records the same node as its out-of-place twin (``add_`` an
 import numpy as np
 
 from .. import dtypes
-from ..function import Op
-from ..grad_mode import is_grad_enabled
+from ..function import Op, check_inplace
+from ..grad_mode import is_recording_enabled
 from ..tensor import Tensor, _wrap
 from .common import broadcast_error, is_operand
-from .elementwise import Add, Div, Mul, Relu, Sub
+from .elementwise import Add, Div, Mul, Relu, Sub, zeros_like
 from .shape import Clone, normalize_index
 
 
@@ -46,23 +46,24 @@ class SubInplace(Sub):
 
 
 class MulInplace(Mul):
-    """t.mul_(other): Mul's node and backward; t's old values are saved as a copy."""
+    """t.mul_(other): Mul's node and backward; t's old values are saved as a clone
+    (``original``, recorded: PyTorch's ``original_self``), if other needs a gradient."""
 
     inplace = True
 
-    def forward(ctx, a, b):
-        needs = ctx.needs_input_grad  # a's values before the change, if b needs a gradient
-        ctx.save(self=a.copy() if needs[1] else None, other=b if needs[0] else None)
+    def forward(ctx, a, b, original=None):
+        needs = ctx.needs_input_grad
+        ctx.save(self=original if needs[1] else None, other=b if needs[0] else None)
         return np.multiply(a, b, out=a, casting="unsafe")
 
 
 class DivInplace(Div):
-    """t.div_(other): Div's node and backward; t's old values are saved as a copy."""
+    """t.div_(other): Div's node and backward; t's old values saved as mul_ saves them."""
 
     inplace = True
 
-    def forward(ctx, a, b):
-        ctx.save(self=a.copy() if ctx.needs_input_grad[1] else None, other=b)
+    def forward(ctx, a, b, original=None):
+        ctx.save(self=original if ctx.needs_input_grad[1] else None, other=b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.divide(a, b, out=a, casting="unsafe")
 
@@ -89,7 +90,7 @@ class Zero(Op):
         return x
 
     def backward(ctx, grad):
-        return grad * 0
+        return zeros_like(grad)
 
 
 class Fill(Zero):
@@ -112,18 +113,14 @@ class Copy(Op):
     inplace = True
 
     def forward(ctx, x, src):
-        try:
-            np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
-        except ValueError:
-            raise RuntimeError(
-                f"The size of tensor a ({x.shape[-1] if x.ndim else 1}) must match the size of "
-                f"tensor b ({src.shape[-1]}) at non-singleton dimension"
-            ) from None
+        if src.shape != x.shape:
+            check_writable_shape(x.shape, src.shape)
+        np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
         return x
 
     def backward(ctx, grad):
         needs = ctx.needs_input_grad
-        return grad * 0 if needs[0] else None, grad if needs[1] else None
+        return zeros_like(grad) if needs[0] else None, grad if needs[1] else None
 
 
 class CopySlices(Op):
@@ -155,16 +152,16 @@ def _operand(other, t):
             return other  # the common case (an optimizer's update): nothing to check
     if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
+    try:
+        return _checked_operand(other, t)
+    except RuntimeError:
+        check_inplace(t, recording=False)  # PyTorch's autograd checks come first
+        raise
+
+
+def _checked_operand(other, t):
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
-        try:
-            target = np.broadcast_shapes(t._data.shape, other._data.shape)
-        except ValueError:
-            raise broadcast_error(t._data.shape, other._data.shape) from None
-        if target != t._data.shape:
-            raise RuntimeError(
-                f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
-                f"{list(target)}"
-            )
+        check_writable_shape(t._data.shape, other._data.shape)
     result = dtypes.result_type(t, other)
     if result.category > t.dtype.category:
         raise RuntimeError(
@@ -172,6 +169,18 @@ def _operand(other, t):
             f"{t.dtype.scalar_name}"
         )
     return other if isinstance(other, Tensor) else _wrap(np.asarray(other, dtype=t._data.dtype))
+
+
+def check_writable_shape(shape, other):
+    """Refuse an operand of shape ``other`` that does not broadcast to ``shape`` itself."""
+    try:
+        target = np.broadcast_shapes(shape, other)
+    except ValueError:
+        raise broadcast_error(shape, other) from None
+    if target != shape:
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(target)}"
+        )
 
 
 def add_(t, other, alpha=1):
@@ -183,7 +192,13 @@ def sub_(t, other, alpha=1):
 
 
 def mul_(t, other):
-    return MulInplace.apply(t, _operand(other, t))
+    other = _operand(other, t)
+    return MulInplace.apply(t, other, original=_original(t, other))
+
+
+def _original(t, other):
+    """A clone of t before it changes, when other's gradient will need t's old values."""
+    return t.clone() if other._requires_grad and is_recording_enabled() else None
 
 
 def div_(t, other):
@@ -192,7 +207,7 @@ def div_(t, other):
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type {t.dtype.scalar_name}"
         )
-    return DivInplace.apply(t, other)
+    return DivInplace.apply(t, other, original=_original(t, other))
 
 
 relu_ = ReluInplace.apply  # t becomes max(t, 0); its new history is a ReluBackward0
@@ -222,7 +237,7 @@ def setitem(t, key, value):
         if not is_operand(value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
-    if t._grad_fn is None and t._requires_grad and is_grad_enabled():
+    if t._grad_fn is None and t._requires_grad and is_recording_enabled():
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
         )

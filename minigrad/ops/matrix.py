@@ -9,7 +9,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .shape import SqueezeInMatmul, T, Transpose, UnsafeView, Unsqueeze
+from .shape import SqueezeInMatmul, T, Transpose, UnsafeView
 
 
 class Mm(Op):
@@ -44,6 +44,13 @@ def mm(input, mat2):
     return Mm.apply(input, mat2)
 
 
+def _check_dtypes(a, b, message):
+    """Refuse two dtypes with the message of the kernel matmul reaches (dot, addmv, bmm):
+    ``{a}`` and ``{b}`` in it are the dtypes' names (Float, Double)."""
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(message.format(a=a.dtype.scalar_name, b=b.dtype.scalar_name))
+
+
 def _check_same_dtype(a, b):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(
@@ -64,7 +71,7 @@ class Mv(Op):
 
     def backward(ctx, grad):
         m, v = ctx.saved_tensors
-        outer = Unsqueeze.apply(grad, dim=1) * Unsqueeze.apply(v, dim=0) if v is not None else None
+        outer = grad.reshape(-1, 1) * v if v is not None else None
         return outer, T.apply(m) @ grad if m is not None else None
 
 
@@ -112,9 +119,9 @@ def matmul(input, other):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
-    _check_same_dtype(a, b)
     (n, m) = a._data.shape[0], a._data.shape[-1]
     if a.ndim == b.ndim == 1:
+        _check_dtypes(a, b, "dot : expected both vectors to have same dtype, but found {a} and {b}")
         if a._data.shape != b._data.shape:
             raise RuntimeError(
                 f"inconsistent tensor size, expected tensor [{n}] and src [{b._data.shape[0]}] "
@@ -127,18 +134,23 @@ def matmul(input, other):
             raise RuntimeError(
                 f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({b._data.shape[0]})"
             )
+        _check_dtypes(
+            a, b, "addmv input tensors must have the same dtype, but got {b}, {a}, and {b}"
+        )
         return Mv.apply(a, b)
     if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
         out = SqueezeInMatmul.apply(mm(a.unsqueeze(0), b), dims=(0,))
         out._version_counter.value += 1  # PyTorch squeezes in place here (squeeze_)
         return out
+    if b.ndim >= 3:  # batched: bmm's message
+        _check_dtypes(a, b, "expected scalar type {a} but found {b}")
     if a.ndim <= 2 and b.ndim >= 3:
         # PyTorch computes it transposed, (B^T @ a^T)^T, to fold the batch into one mm.
         flipped = matmul(b.mT, a.t() if a.ndim == 2 else a)
         return flipped.mT.contiguous() if a.ndim == 2 else flipped
     if b.ndim <= 2 and a.ndim >= 3:
         # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
-        rows = a.reshape(-1, m)
+        rows = a.reshape(int(np.prod(a._data.shape[:-1])), m)  # not -1: it may be 0 rows
         folded = mm(rows, b) if b.ndim == 2 else matmul(rows, b)
         shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else a._data.shape[:-1]
         return UnsafeView.apply(folded, shape=shape)

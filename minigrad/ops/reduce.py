@@ -14,8 +14,8 @@ import numpy as np
 from ..function import Op
 from ..tensor import _wrap
 from .common import as_float, dim_index
-from .elementwise import Exp
-from .shape import Expand, IndexPut, Unsqueeze
+from .elementwise import DivNumber, Exp, array
+from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
 
 def _dims(dim, ndim):
@@ -61,7 +61,7 @@ class Mean(Op):
     node_name = "MeanBackward0"
 
     def forward(ctx, x, dims=None, keepdim=False):
-        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
             out = np.asarray(np.mean(x, axis=dims, keepdims=keepdim and dims is not None))
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
@@ -69,7 +69,7 @@ class Mean(Op):
         return out.astype(x.dtype, copy=False)
 
     def backward(ctx, grad):
-        return _spread(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
+        return DivNumber.apply(_spread(grad, ctx.shape, ctx.dims, ctx.keepdim), number=ctx.count)
 
 
 class MeanDim(Mean):
@@ -107,13 +107,28 @@ class MaxAll(Op):
         return result
 
     def backward(ctx, grad):
-        x, result = ctx.saved_tensors
-        mask = x == result
-        return grad * mask / int(mask.sum())
+        x, result = (array(t) for t in ctx.saved_tensors)
+        mask = np.isnan(x) if np.isnan(result) else x == result  # nan is the max of nans
+        return FillWhere.apply(grad / int(mask.sum()), mask=mask)
 
 
 class MinAll(MaxAll):
     node_name = "MinBackward1"
+
+
+class FillWhere(Op):
+    """An array of zeros holding ``value`` where ``mask`` holds: how max() hands out
+    its gradient (PyTorch's ``masked_fill``). The gradient of ``value`` is their sum."""
+
+    node_name = "MaskedFillBackward1"
+
+    def forward(ctx, value, mask):
+        ctx.save(mask=mask)
+        return np.where(mask, value, np.zeros((), value.dtype))
+
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return (grad * mask).sum()
 
 
 class MaxDim(Op):
@@ -134,7 +149,13 @@ class MaxDim(Op):
             indices = np.expand_dims(indices, ctx.dim)
         places = list(np.indices(indices.shape, sparse=True))
         places[ctx.dim] = indices
-        return IndexPut.apply(grad, shape=ctx.shape, key=tuple(places))
+        return put_into_zeros(Scatter, grad, ctx.shape, tuple(places))
+
+
+class Scatter(IndexPut):
+    """The gradient of max over a dim, put where the maxima were (PyTorch's scatter)."""
+
+    node_name = "ScatterBackward0"
 
 
 class MinDim(MaxDim):

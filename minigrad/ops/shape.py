@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor
-from .common import dim_index
+from ..tensor import Tensor, _wrap
+from .common import check_masks, dim_index
 
 
 class View(Op):
@@ -52,6 +52,11 @@ def _infer_shape(shape, numel):
     known = int(np.prod([s for s in shape if s != -1]))
     if -1 in shape and known and not numel % known:
         return tuple(numel // known if s == -1 else s for s in shape)
+    if -1 in shape and not known and not numel:
+        raise RuntimeError(
+            f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous"
+        )
     if -1 in shape or known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
@@ -192,11 +197,16 @@ class Squeeze(Op):
     view = True
 
     def forward(ctx, x, dims=None):
-        ctx.shape = x.shape
+        ctx.shape, ctx.dims = x.shape, dims
         return np.squeeze(x, axis=dims)
 
     def backward(ctx, grad):
-        return grad.reshape(ctx.shape)
+        """The squeezed dimensions put back one by one (PyTorch's ``unsqueeze_to``)."""
+        dims = range(len(ctx.shape)) if ctx.dims is None else ctx.dims
+        for d in sorted(dims):
+            if ctx.shape[d] == 1:
+                grad = Unsqueeze.apply(grad, dim=d)
+        return grad
 
 
 class SqueezeDim(Squeeze):
@@ -273,13 +283,16 @@ class Select(Op):
         return x[key + (Ellipsis,)]  # the Ellipsis makes numpy return a 0-d view, not a number
 
     def backward(ctx, grad):
-        return SliceBackward.apply(grad, shape=ctx.shape, key=ctx.key)
+        return SelectBackward.apply(grad, shape=ctx.shape, key=ctx.key)
 
 
 class Slice(Select):
     """t[a:b]: the gradient goes back into the slice of a zero tensor."""
 
     node_name = "SliceBackward0"
+
+    def backward(ctx, grad):
+        return SliceBackward.apply(grad, shape=ctx.shape, key=ctx.key)
 
 
 class Alias(Op):
@@ -302,13 +315,17 @@ class Index(Op):
 
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
+        # The index arrays are saved tensors (freed with the graph), as in PyTorch.
+        ctx.save(**{f"indices{i}": k for i, k in enumerate(key) if isinstance(k, np.ndarray)})
         try:
             return np.array(x[key])
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
     def backward(ctx, grad):
-        return IndexPut.apply(grad, shape=ctx.shape, key=ctx.key)
+        saved = iter(ctx.saved_tensors)  # raises once the graph is freed
+        key = tuple(np.asarray(next(saved)) if isinstance(k, np.ndarray) else k for k in ctx.key)
+        return put_into_zeros(IndexPut, grad, ctx.shape, key)
 
 
 class SliceBackward(Op):
@@ -327,16 +344,31 @@ class SliceBackward(Op):
         return grad[ctx.key]
 
 
-class IndexPut(SliceBackward):
-    """The same, adding up the gradients of repeated positions (``np.add.at``)."""
+class SelectBackward(SliceBackward):
+    """The same for t[i] (PyTorch names it apart)."""
 
-    node_name = "IndexPutBackward0"
+    node_name = "SelectBackwardBackward0"
 
-    def forward(ctx, grad, shape, key):
+
+class IndexPut(Op):
+    """A new zero tensor with ``values`` added at ``key``, repeats adding up: the
+    backward of t[index]. Its first input is the zero tensor (no gradient to it)."""
+
+    node_name = "IndexPutImplBackward0"
+
+    def forward(ctx, zeros, values, key):
         ctx.key = key
-        out = np.zeros(shape, dtype=grad.dtype)
-        np.add.at(out, key, grad)
-        return out
+        np.add.at(zeros, key, values)
+        return zeros
+
+    def backward(ctx, grad):
+        return None, grad[ctx.key]
+
+
+def put_into_zeros(function, grad, shape, key):
+    """``function`` (IndexPut or its kind) applied to new zeros of ``shape`` and ``grad``."""
+    zeros = np.zeros(shape, dtype=grad._data.dtype if isinstance(grad, Tensor) else grad.dtype)
+    return function.apply(_wrap(zeros) if isinstance(grad, Tensor) else zeros, grad, key=key)
 
 
 _INDEX_TYPES_MESSAGE = (
@@ -382,6 +414,7 @@ def getitem(input, key):
         return _slice(input, key, 0)
     key = normalize_index(key)
     if not _is_basic(key):
+        check_masks(input._data.shape, key)
         return Index.apply(input, key=key)
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if input.ndim == 0 and n_real:
@@ -438,24 +471,41 @@ class Cat(Op):
     broadcasts = True
 
     def forward(ctx, *pieces, dim):
-        ctx.dim, ctx.sizes = dim, [p.shape[dim] for p in pieces]
-        return np.concatenate(pieces, axis=dim)
+        ctx.dim, ctx.sizes = dim, [None if _skipped(p) else p.shape[dim] for p in pieces]
+        return np.concatenate([p for p in pieces if not _skipped(p)] or pieces[:1], axis=dim)
 
     def backward(ctx, grad):
         grads, start = [], 0
         for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
-            key = (slice(None),) * ctx.dim + (slice(start, start + size),)
-            grads.append(grad[key] if needs else None)
-            start += size
+            key = (slice(None),) * ctx.dim + (slice(start, start + (size or 0)),)
+            piece = grad[key] if size is not None else _empty_like(grad)
+            grads.append(piece if needs else None)
+            start += size or 0
         return tuple(grads)
+
+
+def _empty_like(grad):
+    """The gradient of a piece cat left out: an empty constant."""
+    if isinstance(grad, Tensor):
+        return _wrap(np.zeros(0, grad._data.dtype))
+    return np.zeros(0, grad.dtype)
+
+
+def _skipped(piece):
+    """PyTorch's legacy rule: cat leaves out pieces of shape [0] (but not their dtype)."""
+    return piece.shape == (0,)
 
 
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
-    d, first = dim_index(dim, tensors[0].ndim), tensors[0]._data.shape
-    for i, t in enumerate(tensors[1:], 1):
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    kept = [(i, t) for i, t in enumerate(tensors) if not _skipped(t._data)] or [(0, tensors[0])]
+    d, first = dim_index(dim, kept[0][1].ndim), kept[0][1]._data.shape
+    for i, t in kept[1:]:
         shape = t._data.shape
         if len(shape) != len(first):
             raise RuntimeError(

@@ -99,6 +99,7 @@ SITUATION_FEATURES = {
     "index_saved_freed": "a second backward through advanced indexing without retain_graph",
     "result_layout": "ops on non-contiguous or expanded tensors (the strides of the result)",
     "inplace_overlapping_operand": "an in-place op whose operand is another view of the same memory",
+    "zero_tensor_grads": "a gradient through abs's own backward (SgnBackward0, create_graph)",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -281,9 +282,8 @@ class Generator:
         Used before steps whose values could leave the finite numbers, unless
         the ``nonfinite`` feature is on.
         """
-        if self.allows("nonfinite"):
-            return
         torch = self.torch
+        nonfinite = self.allows("nonfinite")
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             try:
@@ -292,13 +292,17 @@ class Generator:
                 return
         results = result if isinstance(result, (tuple, list)) else [result]
         for r in results:
-            if torch.is_tensor(r) and r.dtype.is_floating_point and not torch.isfinite(r).all():
-                raise _Rejected("non-finite values")
-            if isinstance(r, float) and r != r:
+            if isinstance(r, float) and r != r and not nonfinite:
                 raise _Rejected("nan")
-            if torch.is_tensor(r) and r.dtype.is_floating_point and r.abs().max() > 1e4:
-                # Larger values overflow later, and their float32 round-off (in a
-                # gradient that cancels, say x / x) exceeds the comparison's tolerance.
+            if not (torch.is_tensor(r) and r.dtype.is_floating_point):
+                continue
+            finite = r[torch.isfinite(r)]
+            if len(finite) != r.numel() and not nonfinite:
+                raise _Rejected("non-finite values")
+            if len(finite) and finite.abs().max() > 1e4:
+                # Larger finite values carry float32 round-off (exp of them, a gradient
+                # that cancels as x / x) beyond the comparison's tolerance; inf and nan
+                # (the nonfinite feature) compare exactly.
                 raise _Rejected("values too large")
 
     def require_positive(self, name):
@@ -1109,6 +1113,9 @@ def _graph_checks(gen, root, create_graph):
         raise _Rejected("leaves whose .grad share memory")
     if gen.in_inference() and not gen.allows("backward_in_inference"):
         raise _Rejected("backward in inference_mode")
+    if not gen.in_inference() and not gen.allows("inference_tensor_outside"):
+        if any(_has_inference_grad(gen.value(n)) for n in gen.tensors(lambda t: True)):
+            raise _Rejected("accumulating into a .grad made in inference_mode")
     if create_graph and not gen.allows("create_graph_backward_error"):
         if not t.requires_grad or gen.freed or not gen.grad_on() or gen.in_inference():
             raise _Rejected("a backward(create_graph=True) that may raise")
@@ -1117,10 +1124,19 @@ def _graph_checks(gen, root, create_graph):
     if t.grad_fn is not None and not gen.allows("double_backward_copyslices"):
         if _passes(t.grad_fn, "CopySlices"):
             raise _Rejected("backward through CopySlices")
+    if t.grad_fn is not None and not gen.allows("zero_tensor_grads"):
+        if _passes(t.grad_fn, "SgnBackward0"):
+            raise _Rejected("a gradient through SgnBackward0 (PyTorch's zero tensor)")
     if t.grad_fn is not None and gen.freed and not gen.allows("index_saved_freed"):
         if _passes(t.grad_fn, "IndexBackward0"):
             raise _Rejected("a second backward through IndexBackward0")
     return [n for n in gen.hooked if n in gen.namespace]
+
+
+def _has_inference_grad(t):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # .grad of a non-leaf
+        return t.grad is not None and t.grad.is_inference()
 
 
 def _passes(node, name):

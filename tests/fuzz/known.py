@@ -291,8 +291,7 @@ EXAMPLES = {
     "backward_in_inference": program(
         "t0 = lib.tensor(1.0, requires_grad=True)",
         block("with lib.inference_mode():", "t0.backward()"),
-        "t1 = t0 * 3",
-        "t1.backward()",
+        "t1 = t0.grad",
     ),
     "inference_tensor_requires_grad": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2, requires_grad=True)"),
@@ -322,6 +321,11 @@ EXAMPLES = {
         "t3 = t2 * t1",
         "(t0 * 1).backward()",
         "t3.backward()",
+    ),
+    "zero_tensor_grads": program(
+        "t0 = lib.tensor([-2.0, 1.0], requires_grad=True)",
+        "t1, = lib.autograd.grad(t0.abs().sum(), [t0], create_graph=True)",
+        "t2, = lib.autograd.grad(t1.sum(), [t0])",
     ),
     "aliased_leaf_grads": program(
         "t0 = lib.tensor(1.0, requires_grad=True)",

@@ -615,6 +615,20 @@ def creation_tensor_dtype_inference(lib, obs):
 
 
 @program
+def creation_tensor_of_one_element_tensors(lib, obs):
+    """tensor() of a list holding one-element tensors: each counts as a number of its
+    own dtype, and those promote as in an op (int32 with a float64: float64)."""
+    y = lib.tensor([[2]], dtype=lib.int32)
+    z = lib.tensor(3.0, dtype=lib.float64)
+    obs.tensor("tensor([y])", lib.tensor([y]))
+    obs.tensor("tensor([y, z])", lib.tensor([y, z]))
+    obs.tensor("tensor([y, 2])", lib.tensor([y, 2]))
+    obs.tensor("tensor([[z, 1.5]])", lib.tensor([[z, 1.5]]))
+    obs.tensor("tensor([True, y])", lib.tensor([True, y]))
+    obs.raises("a two-element tensor in the list", lambda: lib.tensor([lib.tensor([1.0, 2.0])]))
+
+
+@program
 def creation_dtype_objects(lib, obs):
     obs.value("repr(float32)", repr(lib.float32))
     obs.value("repr(float64)", repr(lib.float64))

@@ -15,9 +15,11 @@ REASON = re.compile(r'^(?:@differs\(|[A-Z_]+ = )"([a-z_]+): ', re.M)
 
 
 def test_every_differs_reason_names_a_findings_section():
-    names = set()
+    names, markers = set(), 0
     for path in HERE.glob("test_ported_*.py"):
-        names |= set(REASON.findall(path.read_text(encoding="utf-8")))
-    assert len(names) > 10, names
+        text = path.read_text(encoding="utf-8")
+        names |= set(REASON.findall(text))
+        markers += len(re.findall(r"^@differs\(", text, re.M))
+    assert names or not markers, "a differs marker whose reason was not read"
     sections = set(re.findall(r"^### `([a-z_]+)`", FINDINGS.read_text(encoding="utf-8"), re.M))
     assert sorted(names - sections) == []

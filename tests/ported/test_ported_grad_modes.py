@@ -444,7 +444,6 @@ def test_inference_mode_inf_tensor_in_normal_mode_functional_op(lib):
         assert not out.is_inference() and not out.requires_grad and out.is_leaf
 
 
-@differs("inference_tensor_requires_grad: ops on it record a graph")
 def test_inference_mode_inf_tensor_in_normal_mode_functional_op_requires_grad(lib):
     """test_inference_mode_inf_tensor_in_normal_mode_functional_op (requires_grad=True)."""
     with lib.inference_mode():
@@ -463,7 +462,6 @@ def test_inference_mode_inf_tensor_in_normal_mode_inplace_op(lib):
         c.add_(2)
 
 
-@differs("inference_tensor_requires_grad: a view of an inference tensor records a graph")
 def test_inference_mode_inf_tensor_in_normal_mode_view_op(lib):
     """test_inference_mode_inf_tensor_in_normal_mode_view_op."""
     for requires_grad in (True, False):

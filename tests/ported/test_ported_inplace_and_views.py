@@ -61,7 +61,6 @@ def test_requires_grad(lib):
     assert x.grad is None and y.grad is None and a.grad is None
 
 
-@differs("requires_grad_non_leaf: requires_grad_() on a non-leaf raises")
 def test_requires_grad_(lib):
     """test_requires_grad_: returns self; a non-leaf can be asked again, not switched off."""
     x = tensor(lib, 5, 5, seed=1)
