@@ -270,7 +270,8 @@ def _make_root_grads(tensors, grad_tensors):
 
 
 def _root_node(t):
-    return t._grad_fn if t._grad_fn is not None else t._get_accumulator()
+    grad_fn = t.grad_fn  # a view's is rebuilt if its memory changed
+    return grad_fn if grad_fn is not None else t._get_accumulator()
 
 
 def execute(tensors, grad_tensors, retain_graph, create_graph, inputs=None, on_step=None):

@@ -23,6 +23,13 @@ from .graph import (
     gradient_edge,
 )
 from .tensor import Tensor, _wrap
+from .views import (
+    check_view_change,
+    made_by_custom_function,
+    move_retained_grad,
+    rebase_view,
+    remember,
+)
 
 
 def is_recording(inputs):
@@ -34,9 +41,15 @@ def is_recording(inputs):
     if not _state.grad_enabled or _state.inference_mode:
         return False
     for x in inputs:
-        if getattr(x, "_requires_grad", False):
+        if getattr(x, "_requires_grad", False) or getattr(x, "_view", None) and requires_grad(x):
             return True
     return False
+
+
+def requires_grad(x):
+    """PyTorch's ``requires_grad``: set on ``x``, or ``x`` was made by a recorded op, or
+    ``x`` is a view of a tensor that requires grad (whenever the view was made)."""
+    return x._requires_grad or x._base is not None and x._base._requires_grad
 
 
 class FunctionCtx(Node):
@@ -58,11 +71,16 @@ class FunctionCtx(Node):
         will be checked against (``fit``), if anything."""
         function = self._function
         if function._tensors_only:  # the common case: a built-in op on tensors
-            self.needs_input_grad = tuple([x._requires_grad for x in inputs])
-            edges = [(x._grad_fn, 0) if x._grad_fn else gradient_edge(x) for x in inputs]
+            self.needs_input_grad = tuple([requires_grad(x) for x in inputs])
+            edges = [
+                (x._grad_fn, 0) if x._grad_fn and x._view is None else gradient_edge(x)
+                for x in inputs
+            ]
             self.next_functions = tuple(edges)
         else:  # None (an optional input) has an edge to nowhere; a number has none
-            self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
+            self.needs_input_grad = tuple(
+                [isinstance(x, Tensor) and requires_grad(x) for x in inputs]
+            )
             tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
             self.next_functions = tuple(
                 [(None, 0) if x is None else gradient_edge(x) for x in tensors]
@@ -251,17 +269,18 @@ class Function:
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
         recording = is_recording(inputs)
+        if cls.inplace:
+            check_inplace(inputs[0], recording)
         args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
-        if cls.inplace:
-            check_inplace(inputs[0], recording)
         if cls.on_arrays:
             out = cls.forward(ctx, *args, **options)
         else:
             with no_grad():  # the operations inside your forward are not recorded
                 out = cls.forward(ctx, *args, **options)
-        result = cls._wrap_result(out, inputs, ctx if recording else None)
+        step = (cls, options, ctx) if cls.view else None  # how a view is made again
+        result = cls._wrap_result(out, inputs, ctx if recording else None, step)
         if recording:
             ctx._keep_saved_results(out, result)
         return result
@@ -279,7 +298,7 @@ class Function:
         return promote(arrays, inputs) if cls.broadcasts and not cls.inplace else arrays
 
     @classmethod
-    def _wrap_result(cls, out, inputs, node):
+    def _wrap_result(cls, out, inputs, node, step=None):
         """The result tensor(s); only a floating-point result records ``node``."""
         if cls._plain and out.__class__ is np.ndarray:  # the common case first
             return _wrap(out, node if node is not None and out.dtype in FLOATS else None)
@@ -297,10 +316,12 @@ class Function:
             out = out.detach() if any(out is x for x in inputs) else out
             if node is not None and id(out) not in node._non_differentiable:
                 out._grad_fn, out._requires_grad = node, True
+                if out._view is not None:  # your view: your backward, not a rebuilt one
+                    made_by_custom_function(out)
             return out
         if node is not None and np.asarray(out).dtype not in FLOATS:
             node = None  # integers and bools never require grad
-        return view_of(inputs[0], out, node) if cls.view else _wrap(out, node)
+        return view_of(inputs[0], out, node, step) if cls.view else _wrap(out, node)
 
 
 class Op(Function):
@@ -378,47 +399,60 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def view_of(base, array, node=None):
-    """A result sharing memory with ``base``: it also shares its version counter."""
+def view_of(input, array, node=None, step=None):
+    """A result sharing memory with ``input``: it shares its version counter too, and
+    remembers how it was made from their base (``views.remember``).
+
+    An inference tensor keeps no versions and no views: its view is a plain tensor.
+    """
     t = _wrap(array, node)
-    t._version_counter = base._version_counter
-    t._base = base._base if base._base is not None else base
-    t._is_inference = base._is_inference
+    t._version_counter = input._version_counter
+    t._is_inference = input._is_inference
+    if input._is_inference:
+        t._grad_fn, t._requires_grad = None, False
+    else:
+        remember(t, input, step)
     return t
 
 
 def rebase(t, node):
     """What an in-place op does to ``t`` once its values changed: one more on its version
     counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
-    one: the history is rewritten, not lost."""
+    one: the history is rewritten, not lost. A view's change rewrites its base's history
+    (``views.rebase_view``); an integer tensor never gets a history."""
     t._version_counter.value += 1
-    if node is not None:
+    if node is None or t._data.dtype not in FLOATS:
+        return t
+    if t._view is not None:
+        rebase_view(t, node)
+    else:
+        old = t._grad_fn
         t._grad_fn, t._requires_grad = node, True
+        move_retained_grad(t, old, node)
     return t
 
 
 def check_inplace(t, recording):
-    """Refuse an in-place change that would make autograd silently wrong."""
+    """Refuse an in-place change that would make autograd silently wrong.
+
+    Only a change that is recorded is checked (grad mode on, something requires grad).
+    """
     if t._is_inference and not _state.inference_mode:
         raise RuntimeError(
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
             "make a clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details."
         )
-    if not _state.grad_enabled:
+    if not recording:
         return
-    if t._grad_fn is None and t._requires_grad:
+    if t._view is not None:
+        check_view_change(t, indirect=False)
+        if requires_grad(t) and t._base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+    if requires_grad(t) and t.grad_fn is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
-        )
-    base = t._base
-    if base is not None and base._requires_grad and base._grad_fn is None:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
-        )
-    if base is not None and (base._requires_grad or recording):
-        raise NotImplementedError(
-            "minigrad does not support in-place operations on a view of a tensor that "
-            "requires grad while recording (PyTorch rewrites the base tensor's history "
-            "with CopySlices). Use an out-of-place operation, or clone() first."
         )

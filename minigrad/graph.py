@@ -249,8 +249,9 @@ class AccumulateGrad(Node):
 
 def gradient_edge(tensor):
     """Where the gradient for ``tensor`` goes: its grad_fn, its accumulator, or nowhere."""
-    if tensor._grad_fn is not None:
-        return (tensor._grad_fn, 0)
+    grad_fn = tensor._grad_fn if tensor._view is None else tensor.grad_fn  # a view's is rebuilt
+    if grad_fn is not None:
+        return (grad_fn, 0)
     if not tensor._requires_grad:
         return (None, 0)
     return (tensor._get_accumulator(), 0)

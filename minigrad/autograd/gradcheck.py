@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 
 from ..engine import grad
-from ..grad_mode import no_grad
 from ..tensor import Tensor, _wrap
 
 
@@ -28,17 +27,18 @@ def _outputs(fn, inputs):
 def _numerical_jacobian(fn, inputs, i, eps):
     x = inputs[i]
     flat = x._data.reshape(-1)  # a view: perturb the input's own memory
-    with no_grad():
-        n_out = [o._data.size for o in _outputs(fn, inputs)]
-        columns = []
-        for k in range(flat.size):
-            original = flat[k]
-            flat[k] = original + eps
-            plus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
-            flat[k] = original - eps
-            minus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
-            flat[k] = original
-            columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    # fn runs with grad mode on, as in PyTorch: what it records (x.requires_grad inside
+    # fn) is part of what it computes.
+    n_out = [o._data.size for o in _outputs(fn, inputs)]
+    columns = []
+    for k in range(flat.size):
+        original = flat[k]
+        flat[k] = original + eps
+        plus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
+        flat[k] = original - eps
+        minus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
+        flat[k] = original
+        columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     # one (n_out x n_in) matrix per output
     return [
         np.stack([c[j] for c in columns], axis=1) if columns else np.zeros((n_out[j], 0))

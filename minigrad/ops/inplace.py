@@ -18,11 +18,10 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op
-from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap
 from .common import broadcast_error, is_operand
 from .elementwise import Add, Div, Mul, Relu, Sub
-from .shape import Clone, normalize_index
+from .shape import Clone, _is_basic, expand, normalize_index, setitem_target, view
 
 
 class AddInplace(Add):
@@ -98,10 +97,20 @@ class Fill(Zero):
     node_name = "FillBackward2"
 
 
-class FillWithTensor(Zero):
-    """t.fill_(0-d tensor): as fill_(number); PyTorch names this overload apart."""
+class FillWithTensor(Op):
+    """t.fill_(0-d tensor): the old values no longer matter; every position took the
+    value, so the value's gradient is the sum of them all."""
 
     node_name = "FillBackward3"
+    inplace = True
+
+    def forward(ctx, x, value):
+        x[...] = value
+        return x
+
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        return grad * 0 if needs[0] else None, grad.sum() if needs[1] else None
 
 
 class Copy(Op):
@@ -126,10 +135,10 @@ class Copy(Op):
         return grad * 0 if needs[0] else None, grad if needs[1] else None
 
 
-class CopySlices(Op):
-    """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
+class IndexPut(Op):
+    """t[index_tensor] = v: the positions at the index now come from v, the rest from t."""
 
-    node_name = "minigrad::autograd::CopySlices"
+    node_name = "IndexPutBackward0"
     broadcasts = True
     inplace = True
 
@@ -206,7 +215,7 @@ def fill_(t, value):
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value.ndim} dimensions."
             )
-        return FillWithTensor.apply(t, value=value.item())
+        return FillWithTensor.apply(t, value)
     return Fill.apply(t, value=value)
 
 
@@ -217,26 +226,38 @@ def copy_(t, src):
 
 
 def setitem(t, key, value):
+    """``t[key] = value``: PyTorch writes into a view of ``t`` (``t`` itself if the key
+    selects all of it) with copy_ or fill_; an index with tensors uses index_put_."""
     key = normalize_index(key)
     if not isinstance(value, Tensor):
         if not is_operand(value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
-    if t._grad_fn is None and t._requires_grad and is_grad_enabled():
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
-        )
+    if _is_basic(key):
+        copy_to(setitem_target(t, key), value)
+        return
     target = t._data[key].shape
     try:
         np.broadcast_shapes(value._data.shape, target)
     except ValueError:
         raise RuntimeError(
-            f"The expanded size of the tensor ({target[-1] if target else 1}) must match the "
-            f"existing size ({value._data.shape[-1]}) at non-singleton dimension "
-            f"{len(target) - 1}.  Target sizes: {list(target)}.  Tensor sizes: "
-            f"{list(value._data.shape)}"
+            f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
+            f"broadcast to indexing result of shape {list(target)}"
         ) from None
-    CopySlices.apply(t, value, key=key)
+    IndexPut.apply(t, value, key=key)
+
+
+def copy_to(dst, src):
+    """PyTorch's copy_to: the same shape is a copy_; a 0-d value a fill_; any other
+    value loses its leading 1s and is expanded to ``dst``'s shape, then copied."""
+    if dst._data.shape == src._data.shape:
+        return Copy.apply(dst, src)
+    if src.ndim == 0:
+        return FillWithTensor.apply(dst, src)
+    shape = src._data.shape
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return Copy.apply(dst, expand(view(src, *shape), *dst._data.shape))
 
 
 def bump_version(t):

@@ -256,8 +256,8 @@ def expand(input, *sizes):
             f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
             f"{list(sizes)}.  Tensor sizes: {list(shape)}"
         ) from None
-    if target == shape and not input._requires_grad:
-        return view_of(input, input._data)
+    if target == shape and not input.requires_grad:
+        return view_of(input, input._data, step=(Alias, {}, None))
     return Expand.apply(input, shape=target)
 
 
@@ -383,6 +383,27 @@ def getitem(input, key):
     key = normalize_index(key)
     if not _is_basic(key):
         return Index.apply(input, key=key)
+    result, dim = input, 0
+    for original_dim, k in enumerate(_whole_key(input, key)):
+        result, dim = _index_step(result, k, dim, original_dim)
+    return Alias.apply(input) if result is input else result
+
+
+def setitem_target(input, key):
+    """The part of ``input`` that ``input[key] = v`` (a basic index) writes to: a view of
+    it, or ``input`` itself when the key selects all of it (PyTorch skips the slices
+    that cover a whole dimension here, unlike ``getitem``)."""
+    result, dim = input, 0
+    for original_dim, k in enumerate(_whole_key(input, key)):
+        if isinstance(k, slice):
+            size = result._data.shape[dim]
+            k = slice(None) if k.indices(size) == (0, size, 1) else k
+        result, dim = _index_step(result, k, dim, original_dim)
+    return result
+
+
+def _whole_key(input, key):
+    """A basic index checked against ``input``, its Ellipsis spelled out as slices."""
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if input.ndim == 0 and n_real:
         raise IndexError(
@@ -394,10 +415,7 @@ def getitem(input, key):
     if Ellipsis in key:
         i = key.index(Ellipsis)
         key = key[:i] + (slice(None),) * (input.ndim - n_real) + key[i + 1 :]
-    result, dim = input, 0
-    for original_dim, k in enumerate(key):
-        result, dim = _index_step(result, k, dim, original_dim)
-    return Alias.apply(input) if result is input else result
+    return key
 
 
 def _index_step(t, k, dim, original_dim):

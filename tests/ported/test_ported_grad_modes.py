@@ -464,7 +464,6 @@ def test_inference_mode_inf_tensor_in_normal_mode_inplace_op(lib):
         c.add_(2)
 
 
-@differs("inference_tensor_requires_grad: a view of an inference tensor records a graph")
 def test_inference_mode_inf_tensor_in_normal_mode_view_op(lib):
     """test_inference_mode_inf_tensor_in_normal_mode_view_op."""
     for requires_grad in (True, False):
@@ -475,7 +474,6 @@ def test_inference_mode_inf_tensor_in_normal_mode_view_op(lib):
         assert not out._is_view() and out.is_leaf
 
 
-@differs("view_in_no_grad: a view made in inference_mode does not require grad")
 def test_normal_tensor_inplace_output_in_inference_mode(lib):
     """test_normal_tensor_inplace_output_in_inference_mode (add_)."""
     for requires_grad in (True, False):
@@ -504,7 +502,6 @@ def test_normal_tensor_inplace_output_in_normal_mode(lib):
         assert not view_out.is_inference() and view_out.requires_grad == requires_grad
 
 
-@differs("view_in_no_grad: a view made in inference_mode does not require grad")
 def test_normal_tensor_view_output_in_inference_mode(lib):
     """test_normal_tensor_view_output_in_inference_mode."""
     for requires_grad in (True, False):
@@ -522,7 +519,6 @@ def test_normal_tensor_view_output_in_inference_mode(lib):
             assert a._version == tmp._version
 
 
-@differs("view_in_no_grad: a view made in inference_mode does not require grad")
 def test_normal_tensor_view_output_in_normal_mode(lib):
     """test_normal_tensor_view_output_in_normal_mode."""
     for requires_grad in (True, False):
@@ -591,7 +587,6 @@ def test_mix_inference_and_normal_tensor_view_op(lib):
         assert not tmp2.is_inference() and tmp2.requires_grad == requires_grad
 
 
-@differs("view_in_no_grad: a view made in inference_mode, changed in place: no error")
 def test_inference_mode_handle_direct_view_on_rebase(lib):
     """test_inference_mode_handle_direct_view_on_rebase (add_)."""
     for requires_grad in (True, False):
@@ -608,7 +603,6 @@ def test_inference_mode_handle_direct_view_on_rebase(lib):
             view_out.add_(2)
 
 
-@differs("view_in_no_grad: a view made in inference_mode, base changed: grad_fn does not raise")
 def test_inference_mode_handle_indirect_view_on_rebase(lib):
     """test_inference_mode_handle_indirect_view_on_rebase (add_)."""
     for requires_grad in (True, False):

@@ -118,7 +118,6 @@ def test_gradcheck_undefined_grad(lib):
         assert not lib.autograd.gradcheck(fn, (x,), raise_exception=False)
 
 
-@differs(GRADCHECK_HOOKS)
 def test_gradcheck_jacobian_mismatch(lib):
     """test_gradcheck_jacobian_mismatch (real part) and test_gradcheck_custom_error."""
 

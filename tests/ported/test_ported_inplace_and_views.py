@@ -521,7 +521,6 @@ def test_inplace_on_view_leaf_errors(lib):
         y.add_(1)
 
 
-@differs(VIEWS)
 @pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
 def test_inplace_on_view_view(lib):
     """test_inplace_on_view_view: modify a view and backprop through the view."""
@@ -532,7 +531,6 @@ def test_inplace_on_view_view(lib):
     assert b.grad.tolist() == [5.0] and a.grad is None
 
 
-@differs(VIEWS)
 def test_inplace_on_view_backprop_base(lib):
     """test_inplace_on_view_backprop_base."""
     root = tensor(lib, 2, 2, requires_grad=True)
@@ -542,7 +540,6 @@ def test_inplace_on_view_backprop_base(lib):
     assert root.grad.tolist() == [[2, 2], [1, 1]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_backprop_view_of_view(lib):
     """test_inplace_on_view_backprop_view_of_view."""
     root = tensor(lib, 2, 2, requires_grad=True)
@@ -554,7 +551,6 @@ def test_inplace_on_view_backprop_view_of_view(lib):
     assert root.grad.tolist() == [[2, 2], [0, 0]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_of_view(lib):
     """test_inplace_on_view_of_view."""
     root = tensor(lib, 2, 2, requires_grad=True)
@@ -565,7 +561,6 @@ def test_inplace_on_view_of_view(lib):
     assert root.grad.tolist() == [[1, 2], [1, 1]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_then_no_grad(lib):
     """test_inplace_on_view_then_no_grad."""
     a = lib.ones(3, 1, dtype=lib.float64, requires_grad=True)
@@ -577,7 +572,6 @@ def test_inplace_on_view_then_no_grad(lib):
     c.sum().backward()
 
 
-@differs(VIEWS)
 def test_inplace_on_view_gradcheck(lib):
     """test_inplace_on_view_gradcheck."""
     a = tensor(lib, 4, 4, seed=1, requires_grad=True)
@@ -592,7 +586,6 @@ def test_inplace_on_view_gradcheck(lib):
     assert lib.autograd.gradcheck(func, [a, b])
 
 
-@differs(VIEWS)
 def test_inplace_on_view_makes_base_require_grad(lib):
     """test_inplace_on_view_makes_base_require_grad."""
     a = tensor(lib, 4, 4, seed=1)
@@ -608,7 +601,6 @@ def test_inplace_on_view_makes_base_require_grad(lib):
     assert lib.autograd.gradcheck(func, [a, b])
 
 
-@differs(VIEWS)
 def test_inplace_on_view_non_contig(lib):
     """test_inplace_on_view_non_contig."""
     root = lib.ones(2, 3, 2)[:, :, 1].t().requires_grad_(True)
@@ -636,7 +628,6 @@ def test_inplace_on_view_modify_base(lib):
     assert lib.autograd.gradcheck(fn, [r])
 
 
-@differs(VIEWS)
 def test_view_replay_default(lib):
     """test_view_replay_enabled (the default): after an in-place op, a view's grad_fn is
     AsStridedBackward0."""
@@ -646,7 +637,6 @@ def test_view_replay_default(lib):
     assert "AsStridedBackward" in str(out.grad_fn)
 
 
-@differs("view_in_no_grad: a view made in no_grad can be changed in place with grad on")
 def test_autograd_views_codegen(lib):
     """test_autograd_views_codegen (view part): which in-place ops on views raise."""
     for grad_mode, requires_grad, should_raise in (
@@ -666,7 +656,6 @@ def test_autograd_views_codegen(lib):
             out.add_(1)
 
 
-@differs("view_in_no_grad: a view changed in place under no_grad prints its grad_fn")
 def test_autograd_print_tensor(lib):
     """test_autograd_print_tensor: reprs, and grad_fn=<Invalid> for a view changed under
     no_grad."""
@@ -679,7 +668,6 @@ def test_autograd_print_tensor(lib):
     assert repr(b) == "tensor([2.], grad_fn=<Invalid>)"
 
 
-@differs("view_in_no_grad: a view of a view made in no_grad, changed in place: no error")
 def test_autograd_inplace_view_of_view(lib):
     """test_autograd_inplace_view_of_view."""
     x = lib.zeros(2)

@@ -1,0 +1,206 @@
+"""Views: tensors that share their base's memory, and in-place ops on them.
+
+``x[0]``, ``x.view(2, 2)``, ``x.t()``, ``x.expand(3, 2)``... compute nothing:
+the result looks into the memory of ``x``. Such a view remembers (PyTorch's
+view metadata):
+
+- its **base**, the tensor that owns the memory (a view of a view has the same base);
+- the **steps** that made it from the base, so that they can be replayed on
+  another tensor of the base's shape, such as a gradient;
+- the grad mode it was **made in** (PyTorch's ``CreationMeta``);
+- the **version** its ``grad_fn`` belongs to.
+
+A view requires grad when its base does, whenever the view was made.
+
+An in-place op on a view changes its base too, so it rewrites the base's
+history: the base's ``grad_fn`` becomes ``CopySlices`` (the old history, with
+the op's node applied to the view's part of it). Every view of that base then
+has a stale ``grad_fn``: the next time it is read, it is rebuilt from the base
+(``AsStridedBackward0``). Changing the base itself in place does the same to
+its views.
+"""
+
+import numpy as np
+
+from .grad_mode import _state
+from .graph import FREED_MESSAGE, Node, _op_name, _sequence_numbers, gradient_edge
+
+# The grad mode a view was made in (PyTorch's CreationMeta).
+DEFAULT = "default"
+NO_GRAD = "no_grad"
+INFERENCE = "inference_mode"
+CUSTOM = "custom_function"  # returned by your Function's forward
+
+
+class ViewInfo:
+    """What a view remembers besides its base: how it was made, when, and for which version."""
+
+    __slots__ = ("creation", "steps", "version")
+
+    def __init__(self, steps, creation, version):
+        self.steps = steps  # (Function, options, ctx) per step from the base, in order
+        self.creation = creation
+        self.version = version  # the version counter's value its grad_fn belongs to
+
+
+def remember(view, input, step):
+    """Make ``view`` (just computed from ``input`` by ``step``) a view of input's base."""
+    parent = input._view
+    view._base = input if input._base is None else input._base
+    steps = (step,) if parent is None else parent.steps + (step,)
+    creation = INFERENCE if _state.inference_mode else DEFAULT if _state.grad_enabled else NO_GRAD
+    if parent is not None and parent.creation != DEFAULT:  # a view of a view keeps the warning
+        if creation == DEFAULT or parent.creation == INFERENCE:
+            creation = parent.creation
+    view._view = ViewInfo(steps, creation, view._version_counter.value)
+
+
+def replay(steps, x):
+    """Make the same view of ``x`` (an array or a tensor of the base's shape)."""
+    for function, options, _ in steps:
+        x = function.apply(x, **options)
+    return x
+
+
+def current_grad_fn(view):
+    """A view's ``grad_fn``, rebuilt from its base if the memory changed since it was set.
+
+    (PyTorch's ``VariableHooks::grad_fn``.) A view that has no history and whose
+    base does not require grad has nothing to rebuild.
+    """
+    base, info = view._base, view._view
+    if view._grad_fn is None and not base._requires_grad:
+        return None
+    version = view._version_counter.value
+    if info.version != version:
+        check_view_change(view, indirect=True)
+        old = view._grad_fn
+        view._grad_fn, view._requires_grad = AsStridedBackward0(base, info.steps), True
+        info.version = version
+        move_retained_grad(view, old, view._grad_fn)
+    return view._grad_fn
+
+
+def check_view_change(view, indirect):
+    """Refuse to change a view made with grad mode off, with grad mode on (PyTorch's
+    handle_view_on_rebase): which history should the change get, the view's or none?"""
+    creation = view._view.creation
+    if creation == DEFAULT:
+        return
+    what = "its base or another view of its base has been" if indirect else "is being"
+    grad_fn = view._grad_fn
+    if creation == CUSTOM and grad_fn is not None:
+        raise RuntimeError(
+            f"Output 0 of {_op_name(grad_fn)} is a view and {what} modified "
+            "inplace. " + _CUSTOM_HINT
+        )
+    if grad_fn is None:
+        prefix = "A view was created in"
+    else:
+        prefix = f"Output 0 of {_op_name(grad_fn)} is a view of a view which was created in"
+    if creation == INFERENCE:
+        message = f"{prefix} inference mode and {what} modified inplace in normal mode."
+    else:
+        message = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+    raise RuntimeError(
+        f"{message} Given that this use case is ambiguous and error-prone, it is forbidden. "
+        "You can clarify your code by moving both the view and the inplace either both inside "
+        f"the {creation} block (if you don't want the inplace to be tracked) or both outside "
+        "(if you want the inplace to be tracked)."
+    )
+
+
+def made_by_custom_function(view):
+    """A view your Function returned gets your node as grad_fn, valid for its version
+    now; changing it in place later is refused (your backward would be bypassed)."""
+    view._view.creation = CUSTOM
+    view._view.version = view._version_counter.value
+
+
+_CUSTOM_HINT = (
+    "This view was created inside a custom Function (or because an input was returned "
+    "as-is) and the autograd logic to handle view+inplace would override the custom "
+    "backward associated with the custom Function, leading to incorrect gradients. This "
+    "behavior is forbidden. You can fix this by cloning the output of the custom Function."
+)
+
+
+def rebase_view(view, node):
+    """After an in-place op on ``view`` recorded ``node``: the base's history is rewritten
+    (CopySlices), and the view's grad_fn is rebuilt from it at once."""
+    base = view._base
+    old = base._grad_fn
+    base._grad_fn, base._requires_grad = CopySlices(base, view._view.steps, node), True
+    move_retained_grad(base, old, base._grad_fn)
+    current_grad_fn(view)
+
+
+def move_retained_grad(t, old, new):
+    """``retain_grad()`` keeps the gradient of a tensor's *current* version: it moves to
+    the new grad_fn (hooks registered with register_hook stay where they were)."""
+    if t._retains_grad and old is not None and old._retained is t:
+        old._retained = None
+        new._retained = t
+
+
+class AsStridedBackward0(Node):
+    """The grad_fn of a view rebuilt from its base: the view's gradient goes back to
+    where the view lies in the base (each step's backward, last step first)."""
+
+    def __init__(self, base, steps):
+        self.steps = steps
+        self.next_functions = (gradient_edge(base),)
+        self._sequence_nr = next(_sequence_numbers)
+
+    def __call__(self, grad):
+        for function, _, ctx in reversed(self.steps):
+            grad = function.backward(ctx, grad)
+        return (grad,)
+
+
+class CopySlices(Node):
+    """The base's grad_fn after an in-place op on one of its views.
+
+    ``fn`` is the in-place op's node; it knows the gradient for the view's part
+    only. Backward: the base's gradient is copied, the view's part of the copy
+    goes through ``fn``, and ``fn``'s result is written back into that part. The
+    other inputs of the op (``v`` in ``view.mul_(v)``) get fn's gradients.
+    """
+
+    def __init__(self, base, steps, fn):
+        self.steps, self.fn = steps, fn
+        self.next_functions = (gradient_edge(base),) + tuple(fn.next_functions[1:])
+        self._sequence_nr = next(_sequence_numbers)
+
+    def name(self):
+        return "minigrad::autograd::CopySlices"  # PyTorch: "torch::autograd::CopySlices"
+
+    @property
+    def _saved(self):
+        """What backward frees unless retain_graph=True: here, the wrapped node."""
+        return {} if self.fn is None else {None: self.fn}
+
+    def release_saved(self):
+        self.fn = None
+
+    def __call__(self, grad):
+        if self.fn is None:
+            raise RuntimeError(FREED_MESSAGE)
+        result = _copy(grad)
+        part = replay(self.steps, result)  # where the view lies, in the copy
+        grads = list(self.fn(_copy(part)))
+        if grads[0] is not None:
+            _write(part, grads[0])
+            grads[0] = result
+        return grads
+
+
+def _copy(x):
+    return x.copy() if isinstance(x, np.ndarray) else x.clone()
+
+
+def _write(part, values):
+    if isinstance(part, np.ndarray):
+        part[...] = values
+    else:
+        part.copy_(values)
