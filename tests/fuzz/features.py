@@ -15,9 +15,6 @@ Two kinds of feature are off in the CI run (``CI``):
 from .generate import ALL
 
 KNOWN_DIFFERENCES = {
-    "view_in_no_grad": "a view made with grad mode off keeps requires_grad=True",
-    "requires_grad_with_views": "a view follows requires_grad_() of its base",
-    "inplace_on_view": "in-place ops on views rewrite the base's history (CopySlices)",
     "requires_grad_non_leaf": "requires_grad_() on a non-leaf that requires grad is allowed",
     "nonfinite": "numpy's RuntimeWarnings leak out",
     "cat_zero_dim": "cat of 0-d tensors raises numpy's ValueError",
@@ -26,13 +23,10 @@ KNOWN_DIFFERENCES = {
     "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
     "int_pow_negative": "number ** int tensor with negative entries raises numpy's error",
     "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
-    "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
     "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
     "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
     "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
-    "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
-    "double_backward_copyslices": "a second backward through CopySlices does not raise",
     "grad_wrt_freed_non_leaf": "autograd.grad with respect to a non-leaf after its graph was freed",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
@@ -40,8 +34,6 @@ KNOWN_DIFFERENCES = {
     "custom_multi_output": "custom Functions with several outputs are refused",
     "custom_none_grads": "a custom backward returning None for every input",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
-    "nested_modes_inference": "grad mode switched on inside inference_mode records",
-    "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
@@ -59,6 +51,14 @@ KNOWN_DIFFERENCES = {
 FIXED = {
     "custom_non_differentiable": "mark_non_differentiable outputs still required grad",
     "custom_in_inference": "custom Functions saved tensors even when nothing was recorded",
+    "view_in_no_grad": "a view made with grad mode off keeps requires_grad=True",
+    "requires_grad_with_views": "a view follows requires_grad_() of its base",
+    "inplace_on_view": "in-place ops on views rewrite the base's history (CopySlices)",
+    "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
+    "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
+    "double_backward_copyslices": "a second backward through CopySlices does not raise",
+    "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
+    "nested_modes_inference": "grad mode switched on inside inference_mode records",
 }
 
 PYTORCH_QUIRKS = {

@@ -296,7 +296,7 @@ EXAMPLES = {
     ),
     "inference_tensor_requires_grad": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2, requires_grad=True)"),
-        "t1 = t0.view(2, 1)",
+        "t1 = t0.neg()",
     ),
     "empty_tensors": program(
         "t0 = lib.ones(2, 2, 0, requires_grad=True)",
