@@ -452,7 +452,7 @@ def check_inplace(t, recording):
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation."
             )
-    if requires_grad(t) and t.grad_fn is None:
+    if requires_grad(t) and t._grad_fn is None:  # as PyTorch: a stale view's is not rebuilt here
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )

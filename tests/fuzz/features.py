@@ -34,6 +34,7 @@ KNOWN_DIFFERENCES = {
     "custom_multi_output": "custom Functions with several outputs are refused",
     "custom_none_grads": "a custom backward returning None for every input",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
+    "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
@@ -58,7 +59,6 @@ FIXED = {
     "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
     "double_backward_copyslices": "a second backward through CopySlices does not raise",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
-    "nested_modes_inference": "grad mode switched on inside inference_mode records",
 }
 
 PYTORCH_QUIRKS = {

@@ -806,6 +806,9 @@ def set_requires_grad(gen):
     family, is_view = gen.view_family(src)
     if (family or is_view) and not gen.allows("requires_grad_with_views"):
         raise _Rejected("requires_grad_ on a tensor with views")
+    shared = (family or is_view) and any(n in gen.gradient_names for n in family + [src])
+    if shared and not gen.allows("aliased_leaf_grads"):
+        raise _Rejected("requires_grad_ on a gradient that shares memory with another")
     form = rng.random()
     off = not gen.allows("requires_grad_off_after_use") and t.requires_grad
     if form < 0.5 or off and form < 0.7:

@@ -235,8 +235,9 @@ EXAMPLES = {
         block("with lib.inference_mode():", "t1 = Exp.apply(t0)"),
     ),
     "nested_modes_inference": program(
+        EXP,
         "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
-        block("with lib.inference_mode():", "lib.set_grad_enabled(True)", "t0.zero_()"),
+        block("with lib.inference_mode():", "lib.set_grad_enabled(True)", "t1 = Exp.apply(t0)"),
     ),
     "inplace_into_int_tensor": program(
         "t0 = lib.tensor([1, 2])",
