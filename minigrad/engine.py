@@ -205,9 +205,11 @@ class Capture:
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
-            if not t._requires_grad:
+            if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            self.places.setdefault(_root_node(t), []).append(i)
+            # a view made with grad mode off has no node: the graph cannot reach it
+            node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
+            self.places.setdefault(node, []).append(i)
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
 
     def take(self, node, grad):
@@ -249,7 +251,7 @@ def _make_root_grads(tensors, grad_tensors):
     """Check the outputs and pick their starting gradients (ones for a scalar)."""
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
@@ -269,8 +271,12 @@ def _make_root_grads(tensors, grad_tensors):
     return grads
 
 
-def _root_node(t):
+def _root_node(t, i=0):
     grad_fn = t.grad_fn  # a view's is rebuilt if its memory changed
+    if grad_fn is None and not t._requires_grad:  # a view made with grad mode off
+        raise RuntimeError(
+            f"element {i} of tensors does not require grad and does not have a grad_fn"
+        )
     return grad_fn if grad_fn is not None else t._get_accumulator()
 
 
@@ -278,7 +284,7 @@ def execute(tensors, grad_tensors, retain_graph, create_graph, inputs=None, on_s
     """Check the call, run the walk with grad mode set to ``create_graph``; returns the
     Capture of ``inputs`` (or None)."""
     grads = _make_root_grads(tensors, grad_tensors)
-    roots = [_root_node(t) for t in tensors]
+    roots = [_root_node(t, i) for i, t in enumerate(tensors)]
     dependencies, nodes = count_dependencies(roots)
     capture = Capture(inputs, nodes) if inputs is not None else None
     if not create_graph:

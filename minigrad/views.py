@@ -196,7 +196,8 @@ class CopySlices(Node):
 
 
 def _copy(x):
-    return x.copy() if isinstance(x, np.ndarray) else x.clone()
+    """A copy of a gradient: an array (numpy gives numbers for 0-d ones) or a tensor."""
+    return np.array(x) if isinstance(x, (np.ndarray, np.generic)) else x.clone()
 
 
 def _write(part, values):
