@@ -61,9 +61,15 @@ def tensor_description(tensor):
 
 
 def _op_name(node):
-    """``MulBackward0`` -> ``Mul``: how PyTorch 2.13 names an op in the version error."""
-    name = node.name().split("::")[-1]
-    return re.sub(r"Backward\d*$", "", name)
+    """How PyTorch 2.13 names a node in its errors: ``MulBackward0`` is ``Mul``,
+    ``MeanBackward1`` is ``Mean1``, your ``SqBackward`` is ``Sq``; a node whose name
+    has a namespace (``minigrad::autograd::CopySlices``) keeps all of it."""
+    name = node.name()
+    match = re.fullmatch(r"(\w+)Backward(\d*)", name)
+    if match is None:
+        return name
+    op, number = match.groups()
+    return op if number == "0" else op + number
 
 
 def _producer_name(tensor, node, is_output):

@@ -112,6 +112,11 @@ def matmul(input, other):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
+    if a.ndim == 2 and b.ndim == 1 and a._data.dtype != b._data.dtype:  # PyTorch's addmv
+        names = (b.dtype.scalar_name, a.dtype.scalar_name, b.dtype.scalar_name)
+        raise RuntimeError(
+            "addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names)
+        )
     _check_same_dtype(a, b)
     (n, m) = a._data.shape[0], a._data.shape[-1]
     if a.ndim == b.ndim == 1:

@@ -208,9 +208,11 @@ class SqueezeDims(Squeeze):
 
 
 class SqueezeInMatmul(Squeeze):
-    """The squeeze matmul does to a vector's result (PyTorch's squeeze_)."""
+    """The squeeze matmul does to a vector's result: in place (PyTorch's squeeze_), so
+    the result is no view, the one tensor of mm's result squeezed."""
 
     node_name = "SqueezeBackward4"
+    view = False
 
 
 def squeeze(input, dim=None):
@@ -231,10 +233,19 @@ class Expand(Op):
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return np.broadcast_to(x, shape)
+        return expanded(x, shape)
 
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.shape)
+
+
+def expanded(array, shape):
+    """``array`` broadcast to ``shape`` without copying: a dimension of size 1 becomes a
+    stride of 0 (every position reads the same element). Writable, as in PyTorch
+    (``fill_`` may write into it; the in-place ops that would read and write one
+    element twice refuse: ``inplace.check_overlap``)."""
+    strides = np.broadcast_to(array, shape).strides
+    return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=array.flags.writeable)
 
 
 def expand(input, *sizes):

@@ -19,8 +19,6 @@ KNOWN_DIFFERENCES = {
     "nonfinite": "numpy's RuntimeWarnings leak out",
     "cat_zero_dim": "cat of 0-d tensors raises numpy's ValueError",
     "mask_shape_mismatch": "a boolean mask of the wrong shape raises numpy's IndexError",
-    "expand_write": "writes into expanded tensors and gradients raise numpy's errors",
-    "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
     "int_pow_negative": "number ** int tensor with negative entries raises numpy's error",
     "hooks_then_grad": "hooks on leaf inputs of autograd.grad are skipped",
     "second_order_nonsmooth": "relu's and abs's gradient does not require grad with create_graph",
@@ -29,7 +27,6 @@ KNOWN_DIFFERENCES = {
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
     "grad_wrt_freed_non_leaf": "autograd.grad with respect to a non-leaf after its graph was freed",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
-    "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
     "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
     "custom_multi_output": "custom Functions with several outputs are refused",
     "custom_none_grads": "a custom backward returning None for every input",
@@ -40,8 +37,6 @@ KNOWN_DIFFERENCES = {
     "result_layout": "strides of results differ (numpy's order), so view() differs",
     "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
     "index_saved_freed": "advanced indexing's backward keeps its index after the graph is freed",
-    "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
-    "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
     "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
     "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
     "inference_tensor_requires_grad": "ops on an inference tensor that requires grad record a graph",
@@ -59,6 +54,11 @@ FIXED = {
     "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
     "double_backward_copyslices": "a second backward through CopySlices does not raise",
     "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
+    "expand_write": "writes into expanded tensors and gradients raise numpy's errors",
+    "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
+    "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
+    "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
+    "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
 }
 
 PYTORCH_QUIRKS = {
