@@ -136,6 +136,8 @@ def accumulate(leaf, grad, create_graph):
     """
     if leaf._hooks:
         grad = call_hooks(leaf._hooks, grad)
+    if not leaf._requires_grad:  # switched off (requires_grad_(False), detach_()) since
+        return
     if create_graph:  # recorded, so that .grad itself can be differentiated
         grad = grad if grad.dtype is leaf.dtype else grad.to(leaf.dtype)
         if leaf._grad is None:

@@ -26,7 +26,6 @@ KNOWN_DIFFERENCES = {
     "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
     "grad_wrt_freed_non_leaf": "autograd.grad with respect to a non-leaf after its graph was freed",
-    "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
     "custom_multi_output": "custom Functions with several outputs are refused",
     "custom_none_grads": "a custom backward returning None for every input",
@@ -35,7 +34,6 @@ KNOWN_DIFFERENCES = {
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
-    "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
     "index_saved_freed": "advanced indexing's backward keeps its index after the graph is freed",
     "backward_in_inference": "backward inside inference_mode makes .grad an inference tensor",
     "empty_tensors": "tensors with a 0-sized dimension (batched matmul)",
@@ -59,6 +57,8 @@ FIXED = {
     "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
     "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
+    "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
+    "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
 }
 
 PYTORCH_QUIRKS = {
