@@ -206,10 +206,10 @@ class Tensor:
         """Ask backward to store this non-leaf tensor's gradient in ``.grad``."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        grad_fn = self.grad_fn
-        if grad_fn is not None and not self._retains_grad:
-            self._retains_grad = True
-            grad_fn._retained = self
+        if self._grad_fn is None or self._retains_grad:  # a leaf (a view's is not rebuilt here)
+            return
+        self._retains_grad = True
+        self.grad_fn._retained = self
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed.
