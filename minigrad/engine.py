@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from . import creation
+from . import creation, views
 from .function import as_tensor
 from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad
@@ -230,7 +230,16 @@ class Capture:
                 )
         if create_graph:
             return tuple(self.grads)
-        return tuple(None if g is None else as_tensor(g).detach() for g in self.grads)
+        return tuple(None if g is None else _handed_out(g) for g in self.grads)
+
+
+def _handed_out(grad):
+    """A gradient as autograd.grad returns it. An expanded one (a stride of 0: the
+    backward of ``sum``) is, as in PyTorch, a view made with grad mode off."""
+    grad = as_tensor(grad).detach()
+    if 0 in grad._data.strides and grad._data.size:
+        views.made_without_grad(grad, _wrap(grad._data.base))
+    return grad
 
 
 def _nodes_leading_to(targets, nodes):

@@ -55,6 +55,13 @@ def remember(view, input, step):
     view._view = ViewInfo(steps, creation, view._version_counter.value)
 
 
+def made_without_grad(view, base):
+    """Make ``view`` a view of ``base`` made with grad mode off: what PyTorch's backward
+    hands out for an expanded gradient (the backward of ``sum``)."""
+    view._base, view._version_counter = base, base._version_counter
+    view._view = ViewInfo((), NO_GRAD, base._version_counter.value)
+
+
 def replay(steps, x):
     """Make the same view of ``x`` (an array or a tensor of the base's shape)."""
     for function, options, _ in steps:

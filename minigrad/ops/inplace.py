@@ -17,7 +17,7 @@ An in-place op records the same node as its out-of-place twin (``add_`` an
 import numpy as np
 
 from .. import dtypes
-from ..function import Op
+from ..function import Op, check_inplace, is_recording
 from ..tensor import Tensor, _wrap
 from .common import broadcast_error, is_operand
 from .elementwise import Add, Div, Mul, Relu, Sub
@@ -211,6 +211,9 @@ def _operand(other, t):
             return other  # the common case (an optimizer's update): nothing to check
     if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
+    # PyTorch's order: autograd's checks, then the memory checks, then shapes and dtypes.
+    check_inplace(t, is_recording((t, other)))
+    check_overlap(t._data, other._data if isinstance(other, Tensor) else None)
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
         try:
             target = np.broadcast_shapes(t._data.shape, other._data.shape)

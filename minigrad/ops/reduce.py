@@ -69,7 +69,7 @@ class Mean(Op):
         return out.astype(x.dtype, copy=False)
 
     def backward(ctx, grad):
-        return _spread(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
+        return _spread(grad, ctx.shape, ctx.dims, ctx.keepdim) / ctx.count  # PyTorch's order
 
 
 class MeanDim(Mean):
