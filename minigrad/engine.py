@@ -153,6 +153,9 @@ def accumulate(leaf, grad, create_graph):
         leaf._grad._version_counter.value += 1
 
 
+COUNTS_EVERY_REFERENCE = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
+
 def first_gradient(grad, dtype):
     """The array that becomes a leaf's first ``.grad``: a copy of ``grad`` in ``dtype``.
 
@@ -171,9 +174,13 @@ def unshared(array, references):
     references but the engine's own ``references`` (getrefcount's argument included).
 
     (``first_gradient`` asks, to keep a leaf's first gradient without a copy.)
+    Only where every name holding an object counts in ``sys.getrefcount``: from
+    Python 3.14 on, a local can be lent to a call without being counted, and a
+    shared array could then look unshared, so there the answer is always False.
     """
     return (
-        array.__class__ is np.ndarray
+        COUNTS_EVERY_REFERENCE
+        and array.__class__ is np.ndarray
         and array.base is None
         and array.flags.writeable
         and sys.getrefcount(array) == references + 1
