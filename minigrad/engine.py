@@ -241,10 +241,11 @@ class Capture:
 
 
 def _handed_out(grad):
-    """A gradient as autograd.grad returns it. An expanded one (a stride of 0: the
-    backward of ``sum``) is, as in PyTorch, a view made with grad mode off."""
+    """A gradient as autograd.grad returns it. One that looks into another array (the
+    backward of ``sum`` expands, of ``unsqueeze`` squeezes) is, as in PyTorch, a view,
+    made with grad mode off."""
     grad = as_tensor(grad).detach()
-    if 0 in grad._data.strides and grad._data.size:
+    if grad._data.base is not None:
         views.made_without_grad(grad, _wrap(grad._data.base))
     return grad
 

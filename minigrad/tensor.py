@@ -251,6 +251,8 @@ class Tensor:
         return t
 
     def detach_(self):
+        if _state.inference_mode:  # PyTorch's detach_ is autograd's: off in inference mode
+            return self
         if self._base is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "

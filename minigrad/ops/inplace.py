@@ -248,6 +248,8 @@ def mul_(t, other):
 def div_(t, other):
     other = _operand(other, t)
     if not t.dtype.is_floating_point:
+        check_inplace(t, is_recording((t, other)))  # PyTorch's checks come first
+        check_overlap(t._data, other._data)
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type {t.dtype.scalar_name}"
         )
