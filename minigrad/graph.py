@@ -133,7 +133,7 @@ class SavedTensor:
     its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
     """
 
-    __slots__ = ("is_output", "tensor", "version")
+    __slots__ = ("is_output", "tensor", "version", "was_leaf")
 
     def __init__(self, tensor, is_output=False):
         if tensor._is_inference:
@@ -145,11 +145,17 @@ class SavedTensor:
             )
         self.version = tensor._version_counter.value
         self.is_output = is_output
+        self.was_leaf = tensor._grad_fn is None
         self.tensor = tensor.detach() if is_output else tensor
 
     def unpack(self, node, as_array=False):
         """The saved tensor (or, ``as_array``, its numpy array), checked for in-place changes."""
         tensor = self.tensor
+        if not self.is_output and not self.was_leaf and tensor._grad_fn is None:
+            raise RuntimeError(
+                "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                ".detach_().This is not supported, please use out-of-place `.detach()` instead"
+            )
         if tensor._version_counter.value != self.version:
             # PyTorch names the op that produced the tensor ("Mul" for MulBackward0).
             producer = _producer_name(tensor, node, self.is_output)
