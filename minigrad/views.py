@@ -209,6 +209,51 @@ def _copy(x):
 
 def _write(part, values):
     if isinstance(part, np.ndarray):
+        check_overlap(part)  # as PyTorch's copy_: an expanded view cannot take the values
         part[...] = values
     else:
         part.copy_(values)
+
+
+# --- writing into shared memory: what an in-place op must refuse (PyTorch checks it
+# in its kernels, after autograd's checks) ---------------------------------------
+_SHARED_ELEMENTS = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def check_overlap(written, operand=None):
+    """Refuse a write whose result would depend on the order elements are visited in:
+    ``written`` has positions sharing one element (an expanded tensor), or ``operand``
+    partly overlaps it. (fill_ and zero_ write one value: they may.)"""
+    if any(s == 0 and n > 1 for n, s in zip(written.shape, written.strides)):
+        raise RuntimeError(_SHARED_ELEMENTS)
+    if operand is not None and _overlap(written, operand) == "partial":
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to "
+            "tensor refer to a single memory location. Please clone() the tensor before "
+            "performing the operation."
+        )
+
+
+def _overlap(a, b):
+    """PyTorch's get_overlap_status for two dense arrays: "full" (the same elements in the
+    same layout), "partial", or None (apart, or too hard to tell)."""
+    if a is b or not (_dense(a) and _dense(b)) or not np.may_share_memory(a, b):
+        return "full" if a is b else None
+    a_begin, b_begin = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    a_end, b_end = a_begin + a.nbytes, b_begin + b.nbytes
+    if (a_begin, a_end) == (b_begin, b_end):
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if a_begin < b_end and b_begin < a_end else None
+
+
+def _dense(a):
+    """No gaps and no shared elements, in some order of the dimensions."""
+    expected = a.itemsize
+    for stride, size in sorted((s, n) for n, s in zip(a.shape, a.strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return a.size > 0

@@ -876,6 +876,9 @@ def inplace(gen):
     overlapping = [o for o in operands if o in family]
     if overlapping and not gen.allows("inplace_overlapping_operand"):
         raise _Rejected("operand overlaps the written-to tensor")
+    strided = not all(gen.value(n).is_contiguous() for n in overlapping + [target])
+    if overlapping and strided:  # PyTorch does not check: its element order decides
+        raise _Rejected("operand overlaps a strided written-to tensor (COVERAGE.md)")
     if (family or is_view or target in gen.hidden_views) and not gen.allows("inplace_on_view"):
         if gen.grad_involved([target] + family, operands):
             raise _Rejected("in-place on a view (or base of one) with grad involved")
