@@ -1116,7 +1116,8 @@ def _graph_checks(gen, root, create_graph):
     if gen.in_inference() and not gen.allows("backward_in_inference"):
         raise _Rejected("backward in inference_mode")
     if create_graph and not gen.allows("create_graph_backward_error"):
-        if not t.requires_grad or gen.freed or not gen.grad_on() or gen.in_inference():
+        no_edge = t.grad_fn is None and t._base is not None  # a view made with grad mode off
+        if not t.requires_grad or no_edge or gen.freed or not gen.grad_on() or gen.in_inference():
             raise _Rejected("a backward(create_graph=True) that may raise")
     if create_graph and not _create_graph_allowed(gen, root):
         raise _Rejected("second order through relu/abs/sqrt")
