@@ -5,6 +5,7 @@ behaviour, the reprs and the errors are PyTorch's for everything minigrad has.
 """
 
 from . import autograd, nn, optim
+from ._warn_once import is_warn_always_enabled, set_warn_always
 from .creation import (
     Generator,
     arange,

@@ -21,14 +21,16 @@ import collections
 import heapq
 import itertools
 import sys
+import threading
 import warnings
 
 import numpy as np
 
 from . import creation, views
-from .function import as_tensor
+from ._warn_once import warn_once
+from .function import FunctionCtx, as_tensor
 from .grad_mode import _set_state, _state
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, anomaly_state
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -37,29 +39,28 @@ Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
 def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture, on_step=None):
     """The walk. ``capture`` (autograd.grad) takes gradients instead of accumulating them."""
     buffers, order = {}, itertools.count()  # ties between ready nodes: first in, first out
-    for node, grad in zip(roots, grads):
-        add_to_buffer(buffers, node, grad)
+    for (node, nr), grad in zip(roots, grads):
+        add_to_buffer(buffers, node, nr, grad)
     ready = [(-n._sequence_nr, next(order), n) for n in buffers if not dependencies.get(n)]
     heapq.heapify(ready)
     while ready:
         node = heapq.heappop(ready)[2]
-        grad = buffers.pop(node, None)
-        if grad is not None and (node._pre_hooks or node._retained is not None):
+        grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
+        if node._pre_hooks or node._retained is not None:
             grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
         if node.__class__ is AccumulateGrad:
-            if grad is not None:
-                accumulate(node.variable, grad, create_graph)
-                if on_step is not None:
-                    on_step(Step(node, as_tensor(grad), ()))
+            accumulate(node.variable, grad, create_graph)
+            if on_step is not None and grad is not None:
+                on_step(Step(node, as_tensor(grad), ()))
             continue
         grad_inputs = call_node(node, grad, retain_graph, on_step)
-        for (child, _), child_grad in zip(node.next_functions, grad_inputs):
+        for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
             if child is None:
                 continue
             if child_grad is not None:
-                add_to_buffer(buffers, child, child_grad)
+                add_to_buffer(buffers, child, nr, child_grad)
             dependencies[child] -= 1
             if not dependencies[child]:
                 heapq.heappush(ready, (-child._sequence_nr, next(order), child))
@@ -80,51 +81,99 @@ def count_dependencies(roots):
     return dependencies, seen
 
 
-def add_to_buffer(buffers, node, grad):
-    """Sum the gradients arriving at ``node``, one per use of its output."""
-    buffers[node] = buffers[node] + grad if node in buffers else grad
+def add_to_buffer(buffers, node, nr, grad):
+    """Sum the gradients arriving at output ``nr`` of ``node``, one per use of it.
+
+    A node has one output, except a custom Function's with several: its buffer
+    is then a list, one gradient per output (None until one arrives).
+    """
+    if grad is None:  # a start without a gradient (gradcheck tries that): the node runs
+        buffers.setdefault(node, None if node._num_outputs == 1 else [None] * node._num_outputs)
+        return
+    if node._num_outputs == 1:
+        buffers[node] = buffers[node] + grad if node in buffers else grad
+        return
+    grads = buffers.setdefault(node, [None] * node._num_outputs)
+    grads[nr] = grad if grads[nr] is None else grads[nr] + grad
 
 
 def call_node(node, grad, retain_graph, on_step=None):
     """Run one node's backward formula, then free what it saved (unless retained)."""
-    if grad is None:  # nothing arrived: its inputs get nothing either
-        return (None,) * len(node.next_functions)
+    if grad is None and isinstance(node, FunctionCtx) and node._function.on_arrays:
+        return pass_nothing(node, retain_graph)
+    several = node._num_outputs > 1
+    if several and grad is None:
+        grad = [None] * node._num_outputs
     try:
-        grad_inputs = node(grad)
+        grad_inputs = node(*grad) if several else node(grad)
+        if anomaly_state.enabled and anomaly_state.check_nan:
+            check_nan(node, grad_inputs)
     except Exception:
         _blame(node)
         raise
     if on_step is not None:
-        on_step(Step(node, as_tensor(grad), tuple(as_tensor(g) for g in grad_inputs)))
+        grad_output = tuple(map(as_tensor, grad)) if several else as_tensor(grad)
+        on_step(Step(node, grad_output, tuple(as_tensor(g) for g in grad_inputs)))
     if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
 
 
+def pass_nothing(node, retain_graph):
+    """A built-in op that no gradient reached: its inputs get none either.
+
+    It still runs as far as PyTorch's would: its saved tensors are checked
+    (freed? changed in place?) and then freed. (Your Function's backward runs
+    on zeros instead: see ``FunctionCtx.__call__``.)
+    """
+    node.saved_tensors  # noqa: B018 - reading them is the check
+    if not retain_graph and node._saved:
+        node.release_saved()
+    return (None,) * len(node.next_functions)
+
+
+def check_nan(node, grad_inputs):
+    """Anomaly mode: a gradient with nan in it is blamed on the node that returned it."""
+    for i, g in enumerate(grad_inputs):
+        if g is not None and np.isnan(g._data if isinstance(g, Tensor) else g).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
 def call_pre_hooks(node, grad):
-    """Hooks registered on the node's output tensor, then ``retain_grad``."""
-    if node._pre_hooks:
-        grad = call_hooks(node._pre_hooks, grad)
-    retained = node._retained
-    if retained is not None:
-        if retained._grad is None:
-            retained._grad = as_tensor(grad).clone() if _state.grad_enabled else _copy(grad)
-        else:
-            retained._grad = retained._grad + as_tensor(grad)
-    return grad
+    """Hooks registered on the node's output tensor, then ``retain_grad``.
+
+    (A custom Function's node may have several outputs: each hook, and each
+    retained tensor, belongs to one of them.)
+    """
+    grads = grad if node._num_outputs > 1 else [grad]
+    for nr, hook in list((node._pre_hooks or {}).values()):  # in the order registered
+        grads[nr] = call_hooks([hook], grads[nr])
+    for nr, retained in (node._retained or {}).items():
+        tensor = retained()  # a weak reference: the tensor may be gone
+        if tensor is not None and grads[nr] is not None:
+            retain(tensor, grads[nr])
+    return grads if node._num_outputs > 1 else grads[0]
+
+
+def retain(tensor, grad):
+    """``retain_grad``: the first gradient is copied into ``.grad``, later ones add up."""
+    if tensor._grad is None:
+        tensor._grad = as_tensor(grad).clone() if _state.grad_enabled else _copy(grad)
+    else:
+        tensor._grad = tensor._grad + as_tensor(grad)
 
 
 def call_hooks(hooks, grad):
     """Run gradient hooks in order; a hook may return a replacement of the same size."""
     tensor = as_tensor(grad)
-    for hook in list(hooks.values()):
+    for hook in hooks:
         result = hook(tensor)
-        if result is not None:
+        if result is not None and tensor is not None:
             if result.shape != tensor.shape:
                 name = getattr(hook, "__name__", type(hook).__name__)
                 raise RuntimeError(f"hook '{name}' has changed the size of value")
             tensor = result
-    return tensor if isinstance(grad, Tensor) else tensor._data
+    return tensor if grad is None or isinstance(grad, Tensor) else tensor._data
 
 
 def accumulate(leaf, grad, create_graph):
@@ -135,8 +184,8 @@ def accumulate(leaf, grad, create_graph):
     (create_graph).
     """
     if leaf._hooks:
-        grad = call_hooks(leaf._hooks, grad)
-    if not leaf._requires_grad:  # switched off (requires_grad_(False), detach_()) since
+        grad = call_hooks(list(leaf._hooks.values()), grad)
+    if grad is None or not leaf._requires_grad:  # nothing came, or switched off since
         return
     if create_graph:  # recorded, so that .grad itself can be differentiated
         grad = grad if grad.dtype is leaf.dtype else grad.to(leaf.dtype)
@@ -208,7 +257,8 @@ class Capture:
     leaf's AccumulateGrad, a non-leaf's grad_fn). Nodes from which no input can be
     reached are skipped, and no leaf's ``.grad`` is touched."""
 
-    def __init__(self, inputs, nodes):
+    def __init__(self, inputs, nodes, into_grad=False):
+        self.into_grad = into_grad  # backward(inputs=...): into .grad, nothing captured
         self.grads = [None] * len(inputs)
         self.places = {}
         for i, t in enumerate(inputs):
@@ -218,14 +268,22 @@ class Capture:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             # a view made with grad mode off has no node: the graph cannot reach it
             node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
-            self.places.setdefault(node, []).append(i)
+            self.places.setdefault(node, []).append((i, t._output_nr))
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
 
     def take(self, node, grad):
-        """Keep ``grad`` if it belongs to an input; True if the node need not run."""
-        if grad is not None:
-            for i in self.places.get(node, ()):
-                self.grads[i] = grad
+        """Keep ``grad`` if it belongs to an input; True if the node need not run.
+
+        A leaf input's hooks run first, as they would before ``.grad`` is filled.
+        (For ``backward(inputs=...)``, an input leaf's AccumulateGrad runs.)
+        """
+        if self.into_grad and node in self.places:
+            return node.__class__ is not AccumulateGrad and node not in self.needed
+        if grad is not None and node in self.places:
+            if node.__class__ is AccumulateGrad and node.variable._hooks:
+                grad = call_hooks(list(node.variable._hooks.values()), grad)
+            for i, nr in self.places[node]:
+                self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed
 
     def results(self, allow_unused, create_graph):
@@ -251,13 +309,14 @@ def _handed_out(grad):
 
 
 def _nodes_leading_to(targets, nodes):
-    """The nodes from which some target is reachable (targets included)."""
+    """The nodes from which some target is reachable: the only ones autograd.grad runs
+    (a target itself only if another target lies behind it)."""
     parents = collections.defaultdict(list)  # edges walked backwards
     for node in nodes:
         for child, _ in node.next_functions:
             if child is not None:
                 parents[child].append(node)
-    needed, stack = set(targets), list(targets)
+    needed, stack = set(), list(targets)
     while stack:
         for parent in parents.get(stack.pop(), ()):
             if parent not in needed:
@@ -299,24 +358,70 @@ def _root_node(t, i=0):
     return grad_fn if grad_fn is not None else t._get_accumulator()
 
 
-def execute(tensors, grad_tensors, retain_graph, create_graph, inputs=None, on_step=None):
-    """Check the call, run the walk with grad mode set to ``create_graph``; returns the
-    Capture of ``inputs`` (or None)."""
-    grads = _make_root_grads(tensors, grad_tensors)
-    roots = [_root_node(t, i) for i, t in enumerate(tensors)]
-    dependencies, nodes = count_dependencies(roots)
-    capture = Capture(inputs, nodes) if inputs is not None else None
-    if not create_graph:
-        grads = [g._data for g in grads]
-    previous = (_state.grad_enabled, _state.inference_mode)
-    _set_state(create_graph, False)
-    try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            keep = create_graph if retain_graph is None else retain_graph
-            run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
-    finally:
-        _set_state(*previous)
+def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=None, into_grad=False):
+    """Run the walk from ``tensors`` (their starting gradients ``grads``, checked by
+    ``_make_root_grads``) with grad mode set to ``create_graph``; returns the Capture of
+    ``inputs`` (or None)."""
+    roots = [(_root_node(t, i), t._output_nr) for i, t in enumerate(tensors)]
+    dependencies, nodes = count_dependencies([node for node, _ in roots])
+    capture = Capture(inputs, nodes, into_grad) if inputs is not None else None
+    if not create_graph:  # (None: no gradient at all, as gradcheck tries)
+        grads = [None if g is None else g._data for g in grads]
+
+    def walk():  # grad mode is create_graph while the backward runs
+        previous = (_state.grad_enabled, _state.inference_mode)
+        _set_state(create_graph, False)
+        try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                keep = create_graph if retain_graph is None else retain_graph
+                run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
+        finally:
+            _set_state(*previous)
+
+    run_reentrant(walk)
     return capture
+
+
+class _Depth(threading.local):
+    """How deeply backward calls nest in this thread (a backward run inside a backward)."""
+
+    value = 0
+
+
+_depth = _Depth()
+MAX_DEPTH = 40  # nested deeper, a backward runs in a thread of its own (PyTorch: 60)
+
+
+def run_reentrant(walk):
+    """Run ``walk()``, the walk of one backward call.
+
+    A custom Function's backward (or a hook) may itself call backward. Each
+    level costs Python stack, so past ``MAX_DEPTH`` levels the walk runs in a
+    new thread, whose stack starts empty, as PyTorch's engine does: 2,000
+    nested levels are fine. The thread gets the caller's anomaly mode; its
+    errors reach the caller.
+    """
+    depth = _depth.value
+    if depth < MAX_DEPTH:
+        _depth.value = depth + 1
+        try:
+            return walk()
+        finally:
+            _depth.value = depth
+    errors, anomaly = [], (anomaly_state.enabled, anomaly_state.check_nan)
+
+    def in_thread():
+        anomaly_state.enabled, anomaly_state.check_nan = anomaly
+        try:
+            run_reentrant(walk)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            errors.append(error)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _as_tuple(x):
@@ -325,8 +430,19 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
+def _as_inputs(inputs, function):
+    inputs = _as_tuple(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError(f"`inputs` argument to `{function}()` cannot be empty.")
+    return inputs
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Add the gradients of ``tensors`` with respect to the graph's leaves into ``.grad``."""
+    """Add the gradients of ``tensors`` with respect to the graph's leaves into ``.grad``.
+
+    With ``inputs``, only those get a gradient: leaves in ``.grad``, and a non-leaf
+    too (it retains its grad, as after ``retain_grad()``).
+    """
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
@@ -335,26 +451,27 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if not grad_tensors
             else f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
         )
+    inputs = _as_inputs(inputs, "backward")
+    grads = _make_root_grads(tensors, grad_tensors)
     if create_graph:
-        warnings.warn(
-            "Using backward() with create_graph=True will create a reference cycle between the "
-            "parameter and its gradient which can cause a memory leak. We recommend using "
-            "autograd.grad when creating the graph to avoid this. If you have to use this "
-            "function, make sure to reset the .grad fields of your parameters to None after use "
-            "to break the cycle and avoid the leak.",
-            UserWarning,
-            stacklevel=3,
-        )
-    if inputs is None:
-        execute(tensors, grad_tensors, retain_graph, create_graph)
-        return
-    inputs = _as_tuple(inputs)
-    found = execute(tensors, grad_tensors, retain_graph, create_graph, inputs).results(
-        True, create_graph
+        warn_reference_cycle()
+    for t in inputs or ():
+        if t._grad_fn is not None:
+            t.retain_grad()
+    execute(tensors, grads, retain_graph, create_graph, inputs, into_grad=True)
+
+
+def warn_reference_cycle():
+    """PyTorch's warning, once per process (``set_warn_always(True)``: every time)."""
+    warn_once(
+        "Using backward() with create_graph=True will create a reference cycle between the "
+        "parameter and its gradient which can cause a memory leak. We recommend using "
+        "autograd.grad when creating the graph to avoid this. If you have to use this "
+        "function, make sure to reset the .grad fields of your parameters to None after use "
+        "to break the cycle and avoid the leak.",
+        UserWarning,
+        stacklevel=4,
     )
-    for t, g in zip(inputs, found):
-        if g is not None and t.is_leaf:
-            accumulate(t, g, create_graph)
 
 
 def grad(
@@ -366,16 +483,27 @@ def grad(
     allow_unused=None,
     materialize_grads=False,
 ):
-    """Return the gradients of ``outputs`` with respect to ``inputs``; ``.grad`` is untouched."""
-    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    """Return the gradients of ``outputs`` with respect to ``inputs``; ``.grad`` is untouched.
+
+    ``materialize_grads=True``: zeros (requiring grad under ``create_graph``) instead of
+    None for an input the outputs do not depend on.
+    """
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    capture = execute(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    grads = _make_root_grads(outputs, grad_outputs)
+    capture = execute(outputs, grads, retain_graph, create_graph, inputs)
     result = capture.results(allow_unused, create_graph)
     if materialize_grads:
         result = tuple(
-            _wrap(np.zeros_like(t._data)) if g is None else g for g, t in zip(result, inputs)
+            _wrap(np.zeros_like(t._data)).requires_grad_(create_graph) if g is None else g
+            for g, t in zip(result, inputs)
         )
     return result
 
@@ -387,5 +515,6 @@ def trace_backward(tensor, gradient=None, retain_graph=True):
     flowed into the node and the gradients it sent on (one per input).
     """
     steps = []
-    execute((tensor,), (gradient,), retain_graph, False, on_step=steps.append)
+    grads = _make_root_grads((tensor,), (gradient,))
+    execute((tensor,), grads, retain_graph, False, on_step=steps.append)
     return steps

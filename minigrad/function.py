@@ -8,6 +8,8 @@ gradient per input. ``Function.apply`` runs forward and, when the recording
 rule holds, keeps ``ctx`` as the result's ``grad_fn``: the ctx *is* the node.
 """
 
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -65,6 +67,8 @@ class FunctionCtx(Node):
     _later = ()  # names of what forward saved that is no input: its result, or a new array
     _as_arrays = False  # the backward now running reads saved tensors as arrays
     _inputs = None  # what each gradient is fitted to: (shape, dtype) per input, if needed
+    _outputs = ()  # your Function's outputs: (shape, dtype) per tensor, NUMBER for others
+    _materialize = True  # your backward gets zeros for an output no gradient reached
 
     def _record(self, inputs, args):
         """Make this ctx a graph node: edges to the inputs' nodes, and what its gradients
@@ -73,7 +77,7 @@ class FunctionCtx(Node):
         if function._tensors_only:  # the common case: a built-in op on tensors
             self.needs_input_grad = tuple([requires_grad(x) for x in inputs])
             edges = [
-                (x._grad_fn, 0) if x._grad_fn and x._view is None else gradient_edge(x)
+                (x._grad_fn, x._output_nr) if x._grad_fn and x._view is None else gradient_edge(x)
                 for x in inputs
             ]
             self.next_functions = tuple(edges)
@@ -154,7 +158,7 @@ class FunctionCtx(Node):
         for saved in self._saved.values():
             if saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            values.append(None if saved is None else saved.unpack(self, as_arrays))
+            values.append(None if saved is None else saved.unpack(self, as_arrays, True))
         return tuple(values)
 
     def _keep_saved_results(self, out, result):
@@ -174,25 +178,53 @@ class FunctionCtx(Node):
                 value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
             self._saved[name] = value
 
+    def set_materialize_grads(self, value):
+        """Whether your backward gets zeros (True, the default) or None for an output
+        that received no gradient."""
+        self._materialize = bool(value)
+
     def __call__(self, *grads):
-        """Run the Function's backward: ``grad_fn(grad)`` in PyTorch.
+        """Run the Function's backward: ``grad_fn(grad)`` in PyTorch (one gradient per
+        output of forward).
 
         A built-in op's backward gets arrays when the engine passes arrays (no
         graph is recorded for the backward), tensors otherwise; yours always
         gets tensors. Each gradient is then fitted to its input (``fit``).
         """
         function = self._function
-        as_arrays = not isinstance(grads[0], Tensor)
-        if as_arrays and not function.on_arrays:  # yours gets tensors, the engine arrays back
-            return [None if g is None else g._data for g in self(*map(as_tensor, grads))]
-        self._as_arrays = as_arrays
+        if not function.on_arrays:
+            return self._call_yours(grads)
+        self._as_arrays = not isinstance(grads[0], Tensor)
         result = function.backward(self, *grads)
-        if result.__class__ is not tuple:
-            result = (result,)
-        if len(result) != len(self.needs_input_grad):
+        return self._check_gradients(result if result.__class__ is tuple else (result,))
+
+    def _call_yours(self, grads):
+        """Your backward gets tensors, one per output of forward: zeros for a tensor
+        output that received no gradient (unless ``set_materialize_grads(False)``), None
+        for an output that is no tensor. The engine gets arrays back if it passed arrays."""
+        if any(g is not None for g in grads):
+            as_arrays = not any(isinstance(g, Tensor) for g in grads)
+        else:  # no gradient reached the node: the engine records only under create_graph
+            as_arrays = not _state.grad_enabled
+        materialize = self._materialize
+        grads = [
+            as_tensor(g) if g is not None or not materialize else zeros(meta)
+            for g, meta in zip(grads, self._outputs)
+        ]
+        result = self._function.backward(self, *grads)
+        grads = self._check_gradients(result if result.__class__ is tuple else (result,))
+        return [None if g is None else g._data for g in grads] if as_arrays else grads
+
+    def _check_gradients(self, result):
+        """One gradient per input (trailing Nones beyond them ignored, as PyTorch does),
+        each fitted to its input (``fit``)."""
+        expected = len(self.needs_input_grad)
+        if len(result) > expected and all(g is None for g in result[expected:]):
+            result = result[:expected]
+        if len(result) != expected:
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(self.needs_input_grad)}, got {len(result)})"
+                f"(expected {expected}, got {len(result)})"
             )
         inputs = self._inputs
         if inputs is None:  # nothing to fit (see _record)
@@ -205,6 +237,11 @@ class FunctionCtx(Node):
 
 def as_tensor(grad):
     return grad if grad is None or isinstance(grad, Tensor) else _wrap(grad)
+
+
+def zeros(meta):
+    """The gradient of an output that received none: zeros like it (None for a non-tensor)."""
+    return None if meta is NUMBER or meta is None else _wrap(np.zeros(meta[0], meta[1]))
 
 
 NUMBER = "not a tensor"  # an input of your Function that has no edge (a number)
@@ -252,6 +289,22 @@ class Function:
             "autograd.Function to use it with backward mode AD."
         )
 
+    def __init__(self, *args, **kwargs):
+        warnings.warn(
+            f"{self.__class__} should not be instantiated. Methods on autograd functions "
+            "are all static, so you should invoke them on the class itself. Instantiating an "
+            "autograd function will raise an error in a future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please "
+            "use new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
     def __init_subclass__(cls, **kwargs):
         # PyTorch makes one node class per Function, named after it (``MyOpBackward``);
         # built-in ops give PyTorch's own names (``MulBackward0``).
@@ -286,6 +339,18 @@ class Function:
         return result
 
     @classmethod
+    def _wrap_yours(cls, outs, inputs, node):
+        """Your forward's outputs: each tensor among them is output ``nr`` of ``node``
+        (numbers, None and the like stay as they are)."""
+        if node is not None:
+            node._outputs = [_input_meta(o) for o in outs]
+            node._num_outputs = len(outs)
+        return tuple(
+            _your_output(o, nr, inputs, node) if isinstance(o, Tensor) else o
+            for nr, o in enumerate(outs)
+        )
+
+    @classmethod
     def _arguments(cls, inputs):
         """What forward receives: your Function the tensors, a built-in op their arrays
         (cast to their common dtype if the op broadcasts)."""
@@ -302,26 +367,34 @@ class Function:
         """The result tensor(s); only a floating-point result records ``node``."""
         if cls._plain and out.__class__ is np.ndarray:  # the common case first
             return _wrap(out, node if node is not None and out.dtype in FLOATS else None)
+        if not cls.on_arrays:  # your Function: one output or several
+            outs = cls._wrap_yours(out if isinstance(out, tuple) else (out,), inputs, node)
+            return outs if isinstance(out, tuple) else outs[0]
         if isinstance(out, tuple):
-            if not cls.on_arrays:
-                raise NotImplementedError("minigrad's custom Functions return a single tensor")
             return tuple(cls._wrap_result(o, inputs, node) for o in out)
         if cls.inplace:
             return rebase(inputs[0], node)
-        if not cls.on_arrays:  # your forward made a tensor (maybe one of the inputs)
-            if not isinstance(out, Tensor):
-                raise TypeError(
-                    f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}"
-                )
-            out = out.detach() if any(out is x for x in inputs) else out
-            if node is not None and id(out) not in node._non_differentiable:
-                out._grad_fn, out._requires_grad = node, True
-                if out._view is not None:  # your view: your backward, not a rebuilt one
-                    made_by_custom_function(out)
-            return out
         if node is not None and np.asarray(out).dtype not in FLOATS:
             node = None  # integers and bools never require grad
         return view_of(inputs[0], out, node, step) if cls.view else _wrap(out, node)
+
+
+def _your_output(out, nr, inputs, node):
+    """Output ``nr`` of your Function: recorded as such unless it cannot take a gradient
+    (marked non-differentiable, or not floating point). An input returned as it is
+    becomes a view of it (a detached alias if it is not recorded but requires grad)."""
+    differentiable = (
+        node is not None and id(out) not in node._non_differentiable and out._data.dtype in FLOATS
+    )
+    if any(out is x for x in inputs):
+        out = out.detach() if out._requires_grad and not differentiable else view_of(out, out._data)
+    if differentiable:
+        out._grad_fn, out._requires_grad = node, True
+        if nr or "_output_nr" in out.__dict__:
+            out._output_nr = nr
+        if out._view is not None:  # your view: your backward, not a rebuilt one
+            made_by_custom_function(out)
+    return out
 
 
 class Op(Function):
@@ -423,12 +496,13 @@ def rebase(t, node):
     t._version_counter.value += 1
     if node is None or t._data.dtype not in FLOATS:
         return t
+    old, nr = t._grad_fn, t._output_nr
+    t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
     if t._view is not None:
         rebase_view(t, node)
     else:
-        old = t._grad_fn
         t._grad_fn, t._requires_grad = node, True
-        move_retained_grad(t, old, node)
+        move_retained_grad(t, old, node, nr)
     return t
 
 

@@ -23,6 +23,7 @@ class _AnomalyState(threading.local):
     """Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default."""
 
     enabled = False
+    check_nan = True  # with it on: a node whose backward returns nan raises
 
 
 anomaly_state = _AnomalyState()
@@ -133,7 +134,7 @@ class SavedTensor:
     its ``grad_fn`` (that would be a reference cycle) and gets it back on unpack.
     """
 
-    __slots__ = ("is_output", "tensor", "version", "was_leaf")
+    __slots__ = ("is_output", "output_nr", "tensor", "version", "was_non_leaf")
 
     def __init__(self, tensor, is_output=False):
         if tensor._is_inference:
@@ -145,13 +146,15 @@ class SavedTensor:
             )
         self.version = tensor._version_counter.value
         self.is_output = is_output
-        self.was_leaf = tensor._grad_fn is None
+        self.output_nr = tensor._output_nr  # which output of the node (custom Functions)
+        self.was_non_leaf = not is_output and tensor._grad_fn is not None  # see unpack
         self.tensor = tensor.detach() if is_output else tensor
 
-    def unpack(self, node, as_array=False):
-        """The saved tensor (or, ``as_array``, its numpy array), checked for in-place changes."""
+    def unpack(self, node, as_array=False, for_backward=False):
+        """The saved tensor (or, ``as_array``, its numpy array), checked for in-place changes
+        (and, ``for_backward``, for a ``detach_()`` that cut it from its graph)."""
         tensor = self.tensor
-        if not self.is_output and not self.was_leaf and tensor._grad_fn is None:
+        if for_backward and self.was_non_leaf and tensor._grad_fn is None:
             raise RuntimeError(
                 "Trying to use a saved tensor that has been detached in-place, i.e. with "
                 ".detach_().This is not supported, please use out-of-place `.detach()` instead"
@@ -174,6 +177,8 @@ class SavedTensor:
             tensor = tensor.detach()
             tensor._grad_fn = node
             tensor._requires_grad = True
+            if self.output_nr:
+                tensor._output_nr = self.output_nr
         return tensor
 
 
@@ -195,8 +200,9 @@ class Node:
     _saved = None  # name -> SavedTensor (None: not saved)
     _values = None  # name -> a plain value saved (alpha)
     _freed = False  # True once backward released the saved tensors
-    _pre_hooks = None  # hooks registered on the output tensor
-    _retained = None  # the output tensor, if it called retain_grad()
+    _pre_hooks = None  # {handle id: (output number, hook)}: hooks registered on the output
+    _retained = None  # {output number: weak reference to the output}, after retain_grad()
+    _num_outputs = 1  # a custom Function may have several: gradients then come as a list
 
     def name(self):
         return type(self).__name__
@@ -204,11 +210,11 @@ class Node:
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
-    def register_prehook(self, hook):
+    def register_prehook(self, hook, output_nr=0):
         if self._pre_hooks is None:
             self._pre_hooks = {}
         handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = hook
+        self._pre_hooks[handle.id] = (output_nr, hook)
         return handle
 
     def release_saved(self):
@@ -263,7 +269,26 @@ def gradient_edge(tensor):
     """Where the gradient for ``tensor`` goes: its grad_fn, its accumulator, or nowhere."""
     grad_fn = tensor._grad_fn if tensor._view is None else tensor.grad_fn  # a view's is rebuilt
     if grad_fn is not None:
-        return (grad_fn, 0)
+        return (grad_fn, tensor._output_nr)
     if not tensor._requires_grad:
         return (None, 0)
     return (tensor._get_accumulator(), 0)
+
+
+def check_assigned_grad(tensor, value):
+    """What ``tensor.grad = value`` accepts besides None: a tensor (checked by the setter),
+    not ``tensor`` itself, of its shape and dtype, as PyTorch's setter checks."""
+    if value is tensor:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if value.shape != tensor.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+            f"of size '{list(tensor.shape)}'. Please ensure that the gradient and the "
+            "tensor are the same size"
+        )
+    if value.dtype is not tensor.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
+            f"tensor with grad_dtype '{tensor.dtype.scalar_name}'. The gradient must "
+            "match the tensor's grad_dtype (defaults to the tensor's dtype)."
+        )

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import _state
-from .graph import AccumulateGrad, RemovableHandle, VersionCounter
+from .graph import AccumulateGrad, RemovableHandle, VersionCounter, check_assigned_grad
 
 _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -103,6 +103,7 @@ class Tensor:
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor this one is a view of
     _view = None  # a view's ViewInfo: how it was made from _base (minigrad/views.py)
+    _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
@@ -144,6 +145,10 @@ class Tensor:
             )
         self._requires_grad = value
 
+    @requires_grad.deleter
+    def requires_grad(self):
+        raise RuntimeError("requires_grad must be a bool")
+
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
@@ -161,6 +166,10 @@ class Tensor:
         return self._grad_fn if self._view is None else views.current_grad_fn(self)
 
     @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
     def grad(self):
         if self._grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
@@ -168,24 +177,13 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                "assigned grad expected to be a Tensor or None but got grad of type "
+                f"{type(value).__name__}"
+            )
         if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    "assigned grad expected to be a Tensor or None but got grad of type "
-                    f"{type(value).__name__}"
-                )
-            if value.shape != self.shape:
-                raise RuntimeError(
-                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
-                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
-                    "tensor are the same size"
-                )
-            if value.dtype is not self.dtype:
-                raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
-                    f"tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must "
-                    "match the tensor's grad_dtype (defaults to the tensor's dtype)."
-                )
+            check_assigned_grad(self, value)
         self._grad = value
 
     @grad.deleter
@@ -209,7 +207,8 @@ class Tensor:
         if self._grad_fn is None or self._retains_grad:  # a leaf (a view's is not rebuilt here)
             return
         self._retains_grad = True
-        self.grad_fn._retained = self
+        node = self.grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
+        node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed.
@@ -221,7 +220,7 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         grad_fn = self.grad_fn
         if grad_fn is not None:
-            return grad_fn.register_prehook(hook)
+            return grad_fn.register_prehook(hook, self._output_nr)
         if self._hooks is None:
             self._hooks = {}
         handle = RemovableHandle(self._hooks)
@@ -263,6 +262,7 @@ class Tensor:
             )
         self._grad_fn = None
         self._requires_grad = False
+        self.__dict__.pop("_output_nr", None)
         return self
 
     @property
@@ -278,6 +278,11 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if self._requires_grad and not value.dtype.is_floating_point:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or "
+                "complex dtype"
+            )
         self._data = value._data
 
     # --- plain metadata ---------------------------------------------------------
@@ -333,13 +338,17 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self):
-        """The numpy array behind this tensor (shares memory)."""
-        if self.requires_grad:
+        """The numpy array behind this tensor (shares memory).
+
+        Refused for a tensor that requires grad while grad mode is on: numpy's
+        operations on it would escape the graph unnoticed.
+        """
+        if self.requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self.requires_grad:
+        if self.requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data if dtype is None else self._data.astype(dtype)
 

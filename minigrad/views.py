@@ -47,7 +47,8 @@ def remember(view, input, step):
     """Make ``view`` (just computed from ``input`` by ``step``) a view of input's base."""
     parent = input._view
     view._base = input if input._base is None else input._base
-    steps = (step,) if parent is None else parent.steps + (step,)
+    own = () if step is None else (step,)  # None: the same elements, as they are
+    steps = own if parent is None else parent.steps + own
     creation = INFERENCE if _state.inference_mode else DEFAULT if _state.grad_enabled else NO_GRAD
     if parent is not None and parent.creation != DEFAULT:  # a view of a view keeps the warning
         if creation == DEFAULT or parent.creation == INFERENCE:
@@ -81,10 +82,11 @@ def current_grad_fn(view):
     version = view._version_counter.value
     if info.version != version:
         check_view_change(view, indirect=True)
-        old = view._grad_fn
+        old, nr = view._grad_fn, view._output_nr
         view._grad_fn, view._requires_grad = AsStridedBackward0(base, info.steps), True
+        view.__dict__.pop("_output_nr", None)  # output 0 of its new grad_fn
         info.version = version
-        move_retained_grad(view, old, view._grad_fn)
+        move_retained_grad(view, old, view._grad_fn, nr)
     return view._grad_fn
 
 
@@ -136,18 +138,21 @@ def rebase_view(view, node):
     """After an in-place op on ``view`` recorded ``node``: the base's history is rewritten
     (CopySlices), and the view's grad_fn is rebuilt from it at once."""
     base = view._base
-    old = base._grad_fn
+    old, nr = base._grad_fn, base._output_nr
     base._grad_fn, base._requires_grad = CopySlices(base, view._view.steps, node), True
-    move_retained_grad(base, old, base._grad_fn)
+    base.__dict__.pop("_output_nr", None)  # output 0 of CopySlices
+    move_retained_grad(base, old, base._grad_fn, nr)
     current_grad_fn(view)
 
 
-def move_retained_grad(t, old, new):
-    """``retain_grad()`` keeps the gradient of a tensor's *current* version: it moves to
-    the new grad_fn (hooks registered with register_hook stay where they were)."""
-    if t._retains_grad and old is not None and old._retained is t:
-        old._retained = None
-        new._retained = t
+def move_retained_grad(t, old, new, nr=0):
+    """``retain_grad()`` keeps the gradient of a tensor's *current* version: it moves from
+    output ``nr`` of the old grad_fn to the new one (hooks registered with register_hook
+    stay where they were)."""
+    retained = None if old is None else old._retained
+    if t._retains_grad and retained and nr in retained:
+        old._retained = {k: ref for k, ref in retained.items() if k != nr} or None
+        new._retained = {**(new._retained or {}), 0: retained[nr]}
 
 
 class AsStridedBackward0(Node):
@@ -160,6 +165,8 @@ class AsStridedBackward0(Node):
         self._sequence_nr = next(_sequence_numbers)
 
     def __call__(self, grad):
+        if grad is None:  # no gradient reached the view: none for its base either
+            return (None,)
         for function, _, ctx in reversed(self.steps):
             grad = function.backward(ctx, grad)
         return (grad,)
@@ -193,6 +200,8 @@ class CopySlices(Node):
     def __call__(self, grad):
         if self.fn is None:
             raise RuntimeError(FREED_MESSAGE)
+        if grad is None:  # no gradient reached the base: none for the op's inputs either
+            return [None] * len(self.next_functions)
         result = _copy(grad)
         part = replay(self.steps, result)  # where the view lies, in the copy
         grads = list(self.fn(_copy(part)))

@@ -6,8 +6,9 @@
 # backward is made of operations too, can it be differentiated?
 #
 # After this chapter you can predict:
-# - the single node a custom `autograd.Function` records (`SoftplusBackward`), what
-#   `ctx` keeps, and that what it keeps is version-checked like everything else;
+# - the single node a custom `autograd.Function` records (`SoftplusBackward`), even for
+#   several outputs, what `ctx` keeps, and that what it keeps is version-checked like
+#   everything else;
 # - whether `gradcheck` passes, and how to read its message when it does not;
 # - what `create_graph=True` adds: a gradient that has a `grad_fn`, hence second
 #   derivatives and Hessian-vector products;
@@ -214,6 +215,41 @@ side_by_side(straight_through)
 # `x.grad` is exactly the gradient that reached `y`, `[1, 2, 3]`. This backward saved
 # nothing, because it needs nothing. A custom Function does whatever you write; nothing
 # checks that it matches the forward. Checking is the next tool's job.
+
+# %% [markdown]
+# ## Several outputs
+#
+# `forward` may return a tuple. Each tensor in it is one output of the same node
+# (`output_nr` 0, 1, ...), and `backward` gets one gradient per output: zeros for an
+# output that no gradient reached.
+#
+# **Predict:** `Split` returns `2x` and `3x`, and only `double` is used below. What does
+# backward get as `g_triple`, and what is `x.grad`?
+
+
+# %%
+def two_outputs(lib):
+    class Split(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g_double, g_triple):
+            seen["g_triple"] = g_triple
+            return g_double * 2 + g_triple * 3
+
+    seen, x = {}, lib.tensor([1.0, 2.0], requires_grad=True)
+    double, triple = Split.apply(x)
+    double.sum().backward()
+    return lines({"one node": double.grad_fn is triple.grad_fn, **seen, "x.grad": x.grad})
+
+
+side_by_side(two_outputs)
+
+# %% [markdown]
+# One node, `SplitBackward`, for both outputs. No gradient reached `triple`, so backward
+# got zeros for it (`g_triple = [0, 0]`), and `x.grad = 2 * 1 + 3 * 0 = [2, 2]`.
 
 # %% [markdown]
 # ## `gradcheck`: ask finite differences
@@ -455,9 +491,10 @@ side_by_side(unused_input)
 # %% [markdown]
 # `backward(create_graph=True)` exists too, and PyTorch warns against it: the recorded
 # gradient is stored in the leaf's `.grad`, and its graph refers back to the leaf, a
-# reference cycle. minigrad gives the same warning, with one difference: PyTorch gives it
-# only the first time in a process, minigrad every time. Run the cell below a second
-# time and the comparison says so (PyTorch stays silent).
+# reference cycle. minigrad gives the same warning, and like PyTorch only the first time in
+# a process (`set_warn_always(True)` makes both give it every time). Run the cell below a
+# second time and both stay silent (without PyTorch installed, the recorded answer is a
+# first run's, with the warning, so the comparison then objects).
 
 
 # %% id="create-graph-warning" tags=["rerun-changes-output"]

@@ -7,7 +7,12 @@
 
 from ..engine import backward, grad, trace_backward
 from ..function import Function, FunctionCtx
-from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .anomaly import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .gradcheck import GradcheckError, gradcheck
 
 __all__ = [
@@ -18,6 +23,7 @@ __all__ = [
     "detect_anomaly",
     "grad",
     "gradcheck",
+    "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled",
     "set_detect_anomaly",
     "trace_backward",

@@ -2487,6 +2487,222 @@ def gradcheck_fails_on_a_wrong_backward(lib, obs):
     )
 
 
+def _split_function(lib):
+    class Split(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, 7, x * 3
+
+        @staticmethod
+        def backward(ctx, g_double, g_number, g_triple):
+            ctx.seen = (g_double, g_number, g_triple)
+            return g_double * 2 + g_triple * 3
+
+    return Split
+
+
+@program
+def function_several_outputs(lib, obs):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    double, number, triple = _split_function(lib).apply(x)
+    obs.tensor("output 0", double)
+    obs.value("output 1, a number", number)
+    obs.tensor("output 2", triple)
+    obs.value("one node for both", double.grad_fn is triple.grad_fn)
+    log = []
+    triple.register_hook(lambda g: log.append(g))
+    double.retain_grad()
+    double.sum().backward(retain_graph=True)
+    g_double, g_number, g_triple = double.grad_fn.seen
+    obs.grad("backward's gradient of output 0", g_double)
+    obs.value("backward's gradient of the number", g_number)
+    obs.grad("backward's gradient of output 2 (none reached it: zeros)", g_triple)
+    obs.value("the hook on output 2 got None", log == [None])
+    obs.grad("x.grad", x.grad)
+    obs.grad("output 0's retained grad", double.grad)
+    (g,) = lib.autograd.grad(triple.sum(), [triple])
+    obs.grad("autograd.grad with respect to output 2", g)
+
+
+@program
+def function_backward_returning_none(lib, obs):
+    class Stop(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return None
+
+    class TrailingNone(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None, None
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    TrailingNone.apply(x).sum().backward()
+    obs.grad("extra trailing Nones are ignored", x.grad)
+    y = lib.tensor([1.0, 2.0], requires_grad=True)
+    MyExp = _exp_function(lib)
+    out = Stop.apply(MyExp.apply(y).exp())
+    out.sum().backward()
+    obs.grad("behind a None: your backward got zeros", y.grad)
+    obs.raises("and the graph behind it was freed", lambda: out.sum().backward())
+
+
+@program
+def function_instantiated(lib, obs):
+    MyExp = _exp_function(lib)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = MyExp()
+    # (the message starts with the class, whose module name depends on how tests import it)
+    said = [(w.category.__name__, str(w.message).split("> ", 1)[-1]) for w in caught]
+    obs.value("instantiating a Function warns", said)
+    obs.raises("calling the instance", lambda: f(lib.ones(1)))
+
+
+@program
+def autograd_grad_runs_only_what_it_needs(lib, obs):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    log = []
+    a.register_hook(lambda g: log.append(g) or g * 10)
+    b = a * 2
+    b.retain_grad()
+    c = b * 3
+    (gc,) = lib.autograd.grad(c.sum(), [c])
+    obs.grad("grad with respect to c", gc)
+    obs.grad("b's retained grad: b's node did not run", b.grad)
+    (ga,) = lib.autograd.grad((a * 1).sum(), [a])
+    obs.grad("a leaf input's hook shapes what grad returns", ga)
+    obs.value("the hook ran once", len(log))
+    t = a * a
+    u = t.exp()
+    u.sum().backward()
+    (gt,) = lib.autograd.grad(t.sum(), [t])
+    obs.grad("grad with respect to a non-leaf after its graph was freed", gt)
+
+
+@program
+def autograd_inputs_checks(lib, obs):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    out = (x * 2).sum()
+    obs.raises("grad with empty inputs", lambda: lib.autograd.grad(out, [], retain_graph=True))
+    obs.raises("backward with empty inputs", lambda: out.backward(inputs=[], retain_graph=True))
+    h = x * 3
+    (h * h).sum().backward(inputs=[h])
+    obs.grad("backward(inputs=[non-leaf]): its .grad", h.grad)
+    obs.value("it retains its grad now", h.retains_grad)
+    obs.grad("x.grad untouched", x.grad)
+    y = lib.tensor(2.0, requires_grad=True)
+    (dy,) = lib.autograd.grad(y * y, y, create_graph=True)
+    (zero,) = lib.autograd.grad(dy, x, allow_unused=True, materialize_grads=True, create_graph=True)
+    obs.grad("materialized zeros under create_graph", zero)
+    (again,) = lib.autograd.grad(zero.sum(), y, materialize_grads=True)
+    obs.grad("grad of them", again)
+
+
+@program
+def leaf_detached_after_use(lib, obs):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    a.requires_grad = False
+    b.sum().backward()
+    obs.grad("requires_grad set to False after use: no .grad", a.grad)
+    c = lib.tensor([3.0, 4.0], requires_grad=True)
+    d = c * 2
+    c.detach_()
+    d.sum().backward()
+    obs.grad("detach_() after use: no .grad", c.grad)
+    e = lib.tensor(1.0, requires_grad=True).clone()
+    f = e**2
+    e.detach_()
+    obs.raises("a saved non-leaf detached in place", lambda: f.backward())
+
+
+@program
+def tensor_attribute_rules(lib, obs):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    obs.raises("numpy() of a tensor that requires grad", lambda: x.numpy())
+    with lib.no_grad():
+        obs.value("numpy() inside no_grad", x.numpy().tolist())
+
+    def assign_self():
+        x.grad = x
+
+    obs.raises("x.grad = x", assign_self)
+
+    def delete():
+        del x.requires_grad
+
+    obs.raises("del x.requires_grad", delete)
+
+    def set_data():
+        x.data = lib.tensor([1, 2])
+
+    obs.raises(".data = an int tensor", set_data)
+
+
+@program
+def anomaly_mode_checks(lib, obs):
+    class NanGrad(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * float("nan")
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+
+    def run():
+        with lib.autograd.detect_anomaly():
+            NanGrad.apply(x).sum().backward()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        obs.raises("a backward that returns nan, in anomaly mode", run)
+    obs.warns("entering detect_anomaly()", lambda: lib.autograd.detect_anomaly())
+
+
+@program
+def create_graph_warning_after_checks(lib, obs):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    obs.warns("non-scalar: raises, no warning", lambda: x.backward(create_graph=True))
+    y = lib.tensor(1.0)
+    obs.warns("no grad_fn: raises, no warning", lambda: y.backward(create_graph=True))
+
+
+@program
+def gradcheck_checks(lib, obs):
+    x = lib.tensor([1.0, 2.0], dtype=lib.float64)
+    obs.raises("no input requires grad", lambda: lib.autograd.gradcheck(lambda t: t, (x,)))
+    e = lib.ones(1, dtype=lib.float64, requires_grad=True).expand(2, 2)
+    obs.raises("an input with stride 0", lambda: lib.autograd.gradcheck(lambda t: t, (e,)))
+
+    def hooked(t):
+        y = t.clone()
+        y.register_hook(lambda g: g + 1e-2)
+        return y
+
+    w = lib.ones(1, dtype=lib.float64, requires_grad=True)
+    obs.raises(
+        "backward not multiplied by grad_output",
+        lambda: lib.autograd.gradcheck(hooked, (w,), atol=1e-1),
+    )
+
+    def grows(t):
+        return lib.cat([t, t]) if (t >= 1).all() else t
+
+    obs.raises("outputs change shape when perturbed", lambda: lib.autograd.gradcheck(grows, (w,)))
+
+
 @program
 def gradcheck_float32_warning(lib, obs):
     x = lib.tensor([0.5, 1.0], requires_grad=True)

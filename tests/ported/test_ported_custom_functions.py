@@ -93,7 +93,6 @@ def test_function_returns_undefined_tensor(lib):
     assert lib.autograd.grad(MyFunction.apply(x), x, allow_unused=True)[0] is None
 
 
-@differs("function_instantiation: instantiating a Function neither warns nor fails")
 def test_legacy_function_deprecation_exception(lib):
     """test_legacy_function_deprecation_exception."""
 
@@ -135,7 +134,6 @@ def test_custom_function_exception(lib):
         t3.sum().backward()
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_custom_function_non_tensor_inputs_outputs(lib):
     """test_custom_function_non_tensor_inputs_outputs: numbers, None, strings among outputs."""
 
@@ -178,7 +176,6 @@ def test_custom_function_non_tensor_inputs_outputs(lib):
     assert t1.grad is not None and t2.grad is not None and t3.grad is None
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_custom_function_no_tensors(lib):
     """test_custom_function_no_tensors: a Function of plain numbers."""
 
@@ -256,7 +253,6 @@ def test_mark_non_differentiable(lib):
     assert_close(x.grad, value(x) > 0)
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_mark_non_differentiable_mixed(lib):
     """test_mark_non_differentiable_mixed."""
 
@@ -300,7 +296,6 @@ def test_mark_non_differentiable_none(lib):
     assert_close(x.grad, value(x) ** 2)
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_return_duplicate(lib):
     """test_return_duplicate (gradcheck only): the same tensor returned twice."""
 
@@ -342,7 +337,6 @@ def test_save_none_for_backward(lib):
     assert_close(x.grad, 2 * value(x))
 
 
-@differs("custom_none_grads: trailing None gradients from backward are refused")
 def test_too_many_grads(lib):
     """test_too_many_grads: extra trailing Nones are fine."""
 
@@ -360,7 +354,6 @@ def test_too_many_grads(lib):
     assert_close(x.grad, np.ones((5, 5)))
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_dep_nograd(lib):
     """test_dep_nograd."""
 
@@ -465,7 +458,6 @@ def _reentrant(lib, order=None, deep=False):
 
 
 @pytest.mark.slow
-@differs("deep_reentrant: 2,000 nested re-entrant backwards hit RecursionError")
 def test_deep_reentrant(lib):
     """test_deep_reentrant: 2,000 nested backward calls."""
     DeepReentrant = _reentrant(lib, deep=True)
@@ -496,7 +488,6 @@ def test_reentrant_priority(lib):
     assert len(order) == 11 and order.count("Reentrant") == 10 and order[-1] == "MyFunction"
 
 
-@differs("function_instantiation: instantiating a Function neither warns nor fails")
 def test_naughty_autograd_function_attribute_access(lib):
     """test_naughty_autograd_function_attribute_access (first part)."""
 
@@ -548,7 +539,6 @@ def test_custom_autograd_no_early_free(lib):
         lib.autograd.grad(y, x)
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_return_leaf(lib):
     """test_return_leaf: an input returned among several outputs."""
 
@@ -590,7 +580,6 @@ def test_no_grad_input(lib):
     assert x.requires_grad and y.grad_fn is None
 
 
-@differs("custom_multi_output: custom Functions with several outputs are refused")
 def test_hook_none(lib):
     """test_hook_none: needs_input_grad, and a hook on an output whose gradient is None."""
 

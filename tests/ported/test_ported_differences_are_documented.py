@@ -18,6 +18,6 @@ def test_every_differs_reason_names_a_findings_section():
     names = set()
     for path in HERE.glob("test_ported_*.py"):
         names |= set(REASON.findall(path.read_text(encoding="utf-8")))
-    assert len(names) > 10, names
+    assert len(names) > 5, names  # (read right: fewer as root causes are fixed)
     sections = set(re.findall(r"^### `([a-z_]+)`", FINDINGS.read_text(encoding="utf-8"), re.M))
     assert sorted(names - sections) == []

@@ -288,7 +288,6 @@ def test_set_grad_enabled_wraps(lib):
             assert not inner_func(x).requires_grad
 
 
-@differs("numpy_in_no_grad: numpy() in no_grad() of a tensor that requires grad raises")
 def test_numpy_requires_grad(lib):
     """test_numpy_requires_grad: numpy() refuses a tensor that requires grad, except in
     no_grad()."""

@@ -304,7 +304,6 @@ def test_version_counter(lib):
     assert x._version == xz._version
 
 
-@differs("data_setter_int: .data = an int tensor is accepted on a tensor that requires grad")
 def test_set_data_self_requires_grad(lib):
     """test_set_data_self_requires_grad."""
     a = lib.tensor(1.0, requires_grad=True)

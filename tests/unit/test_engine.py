@@ -330,7 +330,8 @@ def test_mixed_second_derivative_of_a_product():
     assert (gxw.item(), gxx.item()) == (4.0, 6.0)  # d/dw 2xw = 2x; d/dx 2xw = 2w
 
 
-def test_backward_with_create_graph_leaves_a_differentiable_grad():
+def test_backward_with_create_graph_leaves_a_differentiable_grad(monkeypatch):
+    monkeypatch.setattr(mg._warn_once, "_given", set())  # as in a fresh process
     x = mg.tensor([1.0], dtype=mg.float64, requires_grad=True)
     with pytest.warns(UserWarning, match=CYCLE_WARNING):
         (x**4).sum().backward(create_graph=True)
@@ -339,6 +340,22 @@ def test_backward_with_create_graph_leaves_a_differentiable_grad():
     x.grad = None
     g.sum().backward()
     assert x.grad.tolist() == [12.0]  # 12x^2
+
+
+def test_the_create_graph_warning_is_given_once_per_process_unless_warn_always(monkeypatch):
+    # PyTorch 2.13 (TORCH_WARN_ONCE): only the first backward(create_graph=True) of a
+    # process warns; torch.set_warn_always(True) makes every one warn.
+    monkeypatch.setattr(mg._warn_once, "_given", set())
+    monkeypatch.setattr(mg._warn_once, "_always", False)
+    x = mg.tensor([1.0], requires_grad=True)
+    counts = []
+    for always in (False, False, True, True):
+        mg.set_warn_always(always)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (x * x).sum().backward(create_graph=True)
+        counts.append(sum("reference cycle" in str(w.message) for w in caught))
+    assert counts == [1, 0, 1, 1]
 
 
 def test_without_create_graph_the_gradient_has_no_history():
