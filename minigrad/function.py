@@ -392,8 +392,9 @@ def _your_output(out, nr, inputs, node):
         out._grad_fn, out._requires_grad = node, True
         if nr or "_output_nr" in out.__dict__:
             out._output_nr = nr
-        if out._view is not None:  # your view: your backward, not a rebuilt one
-            made_by_custom_function(out)
+    marked = node is not None and id(out) in node._non_differentiable
+    if out._view is not None and not marked and out._data.dtype in FLOATS:
+        made_by_custom_function(out, differentiable)  # your view: your backward only
     return out
 
 

@@ -99,18 +99,17 @@ def check_view_change(view, indirect):
     what = "its base or another view of its base has been" if indirect else "is being"
     grad_fn = view._grad_fn
     if creation == CUSTOM and grad_fn is not None:
-        raise RuntimeError(
-            f"Output 0 of {_op_name(grad_fn)} is a view and {what} modified "
-            "inplace. " + _CUSTOM_HINT
-        )
-    if grad_fn is None:
+        message = f"Output 0 of {_op_name(grad_fn)} is a view and {what} modified inplace."
+    else:  # no history: the view was made with grad mode off, whatever else is true
         prefix = "A view was created in"
-    else:
-        prefix = f"Output 0 of {_op_name(grad_fn)} is a view of a view which was created in"
-    if creation == INFERENCE:
-        message = f"{prefix} inference mode and {what} modified inplace in normal mode."
-    else:
-        message = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+        if grad_fn is not None:
+            prefix = f"Output 0 of {_op_name(grad_fn)} is a view of a view which was created in"
+        if creation == INFERENCE:
+            message = f"{prefix} inference mode and {what} modified inplace in normal mode."
+        else:
+            message = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+    if creation == CUSTOM:
+        raise RuntimeError(f"{message} {_CUSTOM_HINT}")
     raise RuntimeError(
         f"{message} Given that this use case is ambiguous and error-prone, it is forbidden. "
         "You can clarify your code by moving both the view and the inplace either both inside "
@@ -119,11 +118,13 @@ def check_view_change(view, indirect):
     )
 
 
-def made_by_custom_function(view):
-    """A view your Function returned gets your node as grad_fn, valid for its version
-    now; changing it in place later is refused (your backward would be bypassed)."""
+def made_by_custom_function(view, recorded):
+    """A view your Function returned: changing it in place later is refused (your
+    backward would be bypassed). If recorded, your node is its grad_fn, valid for the
+    version it has now."""
     view._view.creation = CUSTOM
-    view._view.version = view._version_counter.value
+    if recorded:
+        view._view.version = view._version_counter.value
 
 
 _CUSTOM_HINT = (

@@ -24,7 +24,6 @@ KNOWN_DIFFERENCES = {
     "second_order_formula": "double-backward graphs of sqrt, div, pow, mean, select, ...",
     "second_order_unbroadcast": "gradients summed back to a shape: PyTorch's sum_to graph",
     "mixed_float_dtypes": "float32 with float64: gradient dtype and matmul's messages",
-    "custom_returns_input": "a custom Function's output that is its input is not a view of it",
     "nested_modes_inference": "grad mode switched on inside inference_mode records",
     "layout_dependent_graphs": "graphs PyTorch chooses by strides (bmm, _reshape_alias, mm)",
     "result_layout": "strides of results differ (numpy's order), so view() differs",
@@ -59,6 +58,7 @@ FIXED = {
     "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
+    "custom_returns_input": "a custom Function's output that is its input is not a view of it",
 }
 
 PYTORCH_QUIRKS = {

@@ -684,7 +684,6 @@ def test_autograd_inplace_view_of_view(lib):
         z /= 2
 
 
-@differs("custom_returns_input: a custom Function's view output can be changed in place")
 def test_inplace_not_requires_grad(lib):
     """test_inplace_not_requires_grad: a view made inside a custom Function."""
 
