@@ -345,16 +345,16 @@ def _make_root_grads(tensors, grad_tensors):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and "
                     f"output[{i}] has a shape of {t.shape!r}."
                 )
+        if t.grad_fn is None and not t._requires_grad:  # a view made with grad mode off:
+            raise RuntimeError(  # it requires grad (its base does) but leads nowhere
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
         grads.append(g)
     return grads
 
 
-def _root_node(t, i=0):
+def _root_node(t):
     grad_fn = t.grad_fn  # a view's is rebuilt if its memory changed
-    if grad_fn is None and not t._requires_grad:  # a view made with grad mode off
-        raise RuntimeError(
-            f"element {i} of tensors does not require grad and does not have a grad_fn"
-        )
     return grad_fn if grad_fn is not None else t._get_accumulator()
 
 
@@ -362,7 +362,7 @@ def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=Non
     """Run the walk from ``tensors`` (their starting gradients ``grads``, checked by
     ``_make_root_grads``) with grad mode set to ``create_graph``; returns the Capture of
     ``inputs`` (or None)."""
-    roots = [(_root_node(t, i), t._output_nr) for i, t in enumerate(tensors)]
+    roots = [(_root_node(t), t._output_nr) for t in tensors]
     dependencies, nodes = count_dependencies([node for node, _ in roots])
     capture = Capture(inputs, nodes, into_grad) if inputs is not None else None
     if not create_graph:  # (None: no gradient at all, as gradcheck tries)

@@ -127,6 +127,8 @@ class Copy(Op):
     inplace = True
 
     def forward(ctx, x, src):
+        if x is src:  # t.copy_(t): nothing to copy (PyTorch returns before its checks)
+            return x
         check_overlap(x, src)
         try:
             np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
