@@ -78,14 +78,16 @@ def _producer_name(tensor, node, is_output):
 
     A saved output was made by the saving node itself; a saved input by its
     ``grad_fn``. A saved *view* (``w.t()``, ``a[0]``) whose memory was changed
-    in place is named ``AsStrided``: PyTorch rebuilds such a view's ``grad_fn``
-    as an ``AsStridedBackward0`` once its base's version moves.
+    in place is named ``AsStrided``: its ``grad_fn`` is rebuilt as an
+    ``AsStridedBackward0`` once its base's version moved (``views.py``).
     """
     if is_output:
         return _op_name(node)
-    if tensor._grad_fn is None:
+    try:
+        grad_fn = tensor.grad_fn
+    except RuntimeError:  # a view made with grad mode off: it has none to name
         return None
-    return "AsStrided" if tensor._base is not None else _op_name(tensor._grad_fn)
+    return None if grad_fn is None else _op_name(grad_fn)
 
 
 # PyTorch's hint in the version error: anomaly mode off, then on (it has a traceback).
