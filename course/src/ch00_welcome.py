@@ -20,11 +20,15 @@
 #
 # - Run the cells **from top to bottom** (Shift+Enter, or *Run → Run All Cells*). Cells
 #   build on each other; after a break, *Kernel → Restart Kernel and Run All Cells*.
-# - A cell starting with **Predict:** asks a question. Decide on your answer (write it
-#   down) *before* running the next cell, which reveals it. Wrong predictions are where
-#   you learn the most.
-# - The engine's real source is shown with `inspect.getsource`, never copied: what you read
-#   is what runs. Open the files in `minigrad/` whenever you want more.
+# - A cell starting with **Predict:** asks a question. Decide on your answer *before*
+#   running the cells that reveal it. Where a question has choices, click yours (the
+#   buttons then lock), or write it in the cell (`answer="b"`); the reveal says whether
+#   you were right. Wrong predictions are where you learn the most.
+# - The engine's real source is shown with `show_source`, never copied: what you read is
+#   what runs. A long function is shown in part, marked "(excerpt)". Open the files in
+#   `minigrad/` whenever you want more.
+# - A section whose title starts with **Optional** can be skipped: nothing after it in
+#   its chapter needs it.
 # - Each chapter has an exercise notebook in `exercises/` with the same name: fill the gaps,
 #   run the check cell under each exercise, and read its one-line verdict.
 
@@ -54,6 +58,7 @@
 # %%
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict
 from minigrad.viz import draw_graph
 
 x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -67,7 +72,10 @@ print(x.dtype, x.shape)
 # Take `x = 3` and `y = x² + 2x`. The derivative is `dy/dx = 2x + 2`.
 #
 # **Predict:** after `y.backward()`, what is `x.grad`? And what do `y` and `y.grad_fn`
-# print as? Decide, then run the next cell.
+# print as? Click your answer for `x.grad`, then run the next cells.
+
+# %%
+first_question = predict("`x = 3`, `y = x² + 2x`, `y.backward()`. What is `x.grad`?", [6, 8, 15])
 
 
 # %% id="first-example"
@@ -88,7 +96,10 @@ side_by_side(first_example)
 # and the line says `(recorded)`; change the example, and there is no recording to compare
 # with until you install PyTorch. If the two ever disagreed, the cell would fail, so a
 # stored chapter cannot show minigrad contradicting PyTorch. The example is an ordinary function of `lib`: the very same code
-# runs on both libraries.
+# runs on both libraries. And your prediction:
+
+# %%
+first_question.reveal(int(first_example(mg)[1].item()))
 
 # %% [markdown]
 # Errors are compared too: they print as `ErrorType: message`. PyTorch refuses to take a

@@ -14,10 +14,9 @@
 # We use `minigrad.Scalar`: the whole mechanism on single numbers, small enough to read.
 
 # %%
-import inspect
-
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict, show_source, walk_graph
 from minigrad.viz import draw_graph
 
 # %% [markdown]
@@ -34,10 +33,17 @@ print(b)
 
 # %% [markdown]
 # **Predict:** `c = a * b`. Will `c` require grad? Will it have a `grad_fn`, and what
-# will the node be called? Decide before running the next cell.
+# will the node be called? Commit to an answer (click it) before running the cell after.
+
+# %%
+node_name = predict(
+    "`c = a * b`, where only `a` requires grad. What is `c.grad_fn.name()`?",
+    ["there is no grad_fn (None)", "MulBackward0", "AccumulateGrad"],
+)
 
 # %%
 c = a * b
+node_name.reveal(c.grad_fn.name())
 print(c)
 print("c.requires_grad:", c.requires_grad)
 print("c.grad_fn.name():", c.grad_fn.name())
@@ -59,8 +65,8 @@ print("c.grad_fn.name():", c.grad_fn.name())
 # %%
 from minigrad import scalar
 
-print(inspect.getsource(scalar.Mul))
-print(inspect.getsource(mg.Scalar.__mul__))
+show_source(scalar.Mul)
+show_source(mg.Scalar.__mul__)
 
 # %% [markdown]
 # `apply` runs `forward` on the inputs' numbers and asks `is_recording` whether to record
@@ -70,15 +76,16 @@ print(inspect.getsource(mg.Scalar.__mul__))
 # %%
 from minigrad.function import is_recording
 
-print(inspect.getsource(scalar.Function.apply))
-print(inspect.getsource(is_recording))
+show_source(scalar.Function.apply)
+show_source(is_recording)
 
 # %% [markdown]
 # The node, `ScalarNode`, is the `ctx` that `forward` and `backward` receive: it holds the
 # Function, the edges to its inputs' nodes (`next_functions`) and what `forward` saved.
+# Here is the part your Functions use: saving, reading back, and the call to `backward`.
 
 # %%
-print(inspect.getsource(scalar.ScalarNode))
+show_source(scalar.ScalarNode, start="def save_for_backward", stop="self.function.backward")
 
 # %% [markdown]
 # An edge is `(node, 0)`, exactly like PyTorch's `next_functions`. `_edge` picks the node
@@ -86,7 +93,7 @@ print(inspect.getsource(scalar.ScalarNode))
 # result, and otherwise an `AccumulateGrad` node that will add into the leaf's `.grad`.
 
 # %%
-print(inspect.getsource(scalar._edge))
+show_source(scalar._edge)
 
 # %% [markdown]
 # **Predict:** what is in `c.grad_fn.next_functions`? One entry per input of `a * b`, in
@@ -184,37 +191,14 @@ e = d * c
 print(e)
 
 # %% [markdown]
-# The graph is plain data: we can walk it from `e.grad_fn` along `next_functions`. The
-# walk below labels each node with the value it produced (or, for `AccumulateGrad`, the
+# The graph is plain data: we can walk it from `e.grad_fn` along `next_functions`.
+# `walk_graph` (in `coursekit/lecture.py`: a stack of nodes still to visit, and a set of
+# those seen) labels each node with the value it produced (or, for `AccumulateGrad`, the
 # leaf it feeds) and visits every node once.
 
-
 # %%
-def walk(output, names):
-    """Print each node behind `output` once, with the nodes its edges lead to."""
-    made_by = {v.grad_fn: n for n, v in names.items() if v.grad_fn is not None}
-    leaf_name = {id(v): n for n, v in names.items()}
-
-    def label(node):
-        if node is None:
-            return "None"
-        if short_name(node) == "AccumulateGrad":
-            return f"AccumulateGrad({leaf_name[id(node.variable)]})"
-        return f"{short_name(node)}({made_by[node]})"
-
-    seen, stack = set(), [output.grad_fn]
-    while stack:  # a stack, not recursion: graphs can be deep
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        print(f"{label(node):22} -> {', '.join(label(fn) for fn, _ in node.next_functions)}")
-        stack.extend(fn for fn, _ in reversed(node.next_functions) if fn is not None)
-    print(len(seen), "nodes")
-
-
 names = {"a": a, "b": b, "c": c, "d": d, "e": e}
-walk(e, names)
+walk_graph(e, names)
 
 # %% [markdown]
 # **Predict:** the graph exists now, after the forward pass. Has anything been computed

@@ -12,11 +12,11 @@
 # - what each kind of node keeps from the forward pass for its backward formula.
 
 # %%
-import inspect
 import sys
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict, show_source
 from minigrad.scalar import topological_order
 from minigrad.viz import BackwardStepper, backward_steps
 
@@ -42,7 +42,7 @@ print(c.grad_fn.name(), "local gradients for (a, b):", c.grad_fn.backward_fn(1.0
 # %%
 from minigrad import scalar
 
-print(inspect.getsource(scalar.Tanh))
+show_source(scalar.Tanh)
 
 # %% [markdown]
 # ## The chain rule by hand
@@ -96,13 +96,14 @@ side_by_side(chain)
 # %% [markdown]
 # ## Build: `backward()`
 #
-# Here is `Scalar.backward` from `minigrad/scalar.py`. It starts with gradient 1 at the
+# Here is the loop of `Scalar.backward` from `minigrad/scalar.py` (before it, a check that
+# the output requires grad). It starts with gradient 1 at the
 # output (∂L/∂L = 1), then visits nodes so that every node runs only after **all** the
 # gradients flowing into it have been added up in `grads`. Leaves' `AccumulateGrad` nodes
 # add into `.grad`; other nodes call their local rule and pass the results on.
 
 # %%
-print(inspect.getsource(mg.Scalar.backward))
+show_source(mg.Scalar.backward, start="root = _edge")
 
 # %% [markdown]
 # The order comes from `topological_order`: a node is listed before every node it sends
@@ -110,11 +111,17 @@ print(inspect.getsource(mg.Scalar.backward))
 # recursion.
 
 # %%
-print(inspect.getsource(topological_order))
+show_source(topological_order)
 
 # %% [markdown]
 # **Predict:** for `L = (a * b + a) ** 2`, in what order will the nodes run? Where do the
-# two `AccumulateGrad` nodes come?
+# two `AccumulateGrad` nodes come? `a` is used twice: by the product and by the sum.
+
+# %%
+order_question = predict(
+    "For `L = (a * b + a) ** 2`, when does `a`'s `AccumulateGrad` run?",
+    ["before MulBackward0", "after MulBackward0", "twice: once per use of a"],
+)
 
 
 # %%
@@ -126,8 +133,16 @@ def label(node):
     return name
 
 
+# %%
 L = (a * b + a) ** 2
-print([label(node) for node in topological_order(L.grad_fn)])
+order = [label(node) for node in topological_order(L.grad_fn)]
+print(order)
+if order.count("AccumulateGrad(a)") == 2:
+    order_question.reveal("twice: once per use of a")
+elif order.index("AccumulateGrad(a)") > order.index("MulBackward0"):
+    order_question.reveal("after MulBackward0")
+else:
+    order_question.reveal("before MulBackward0")
 
 # %% [markdown]
 # `AddBackward0` runs before `MulBackward0` and before `a`'s `AccumulateGrad`: by then the
@@ -169,6 +184,7 @@ def recursive_order(node, visited=None, order=None):
     return order
 
 
+# %%
 try:
     recursive_order(y.grad_fn)
 except RecursionError as e:
@@ -184,7 +200,7 @@ except RecursionError as e:
 # **Predict** a few before running: `x * y` → 4, `x / y` → 0.25, `x ** 3` → 3·0.5² = 0.75,
 # `log(x)` → 1/x = 2, `relu(x)` → 1.
 
-# %% id="own-backward" tags=["seed:s004-own-backward"]
+# %%
 OPS = {
     "x * y": lambda x, y: x * y,
     "x + y": lambda x, y: x + y,
@@ -200,6 +216,7 @@ OPS = {
 }
 
 
+# %% id="own-backward" tags=["seed:s004-own-backward"]
 def own_backward(lib):
     rows = []
     for text, op in OPS.items():
@@ -226,7 +243,7 @@ side_by_side(own_backward)
 # %%
 from minigrad.ops import elementwise
 
-print(inspect.getsource(elementwise.Mul))
+show_source(elementwise.Mul)
 
 # %% [markdown]
 # Addition needs no tensor: ∂(a + b)/∂a = 1 whatever the values (it keeps only the number
@@ -234,8 +251,8 @@ print(inspect.getsource(elementwise.Mul))
 # itself, so it saves its **output** (`result`), not its input.
 
 # %%
-print(inspect.getsource(elementwise.Add))
-print(inspect.getsource(elementwise.Exp))
+show_source(elementwise.Add)
+show_source(elementwise.Exp)
 
 # %% [markdown]
 # PyTorch shows saved values as attributes named `_saved_<name>` on the node. **Predict:**
@@ -269,30 +286,13 @@ def what_is_saved(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     w = lib.tensor([3.0, 4.0], requires_grad=True)
     const = lib.tensor([3.0, 4.0])
-    nodes = {
-        "x * w": (x * w).grad_fn,
-        "x * const": (x * const).grad_fn,
-        "x + w": (x + w).grad_fn,
-        "exp(x)": x.exp().grad_fn,
-    }
-    out = []
-    for text, node in nodes.items():
-        saved = {
-            name: getattr(node, name)
-            for name in dir(node)
-            if name.startswith("_saved_") and hasattr(getattr(node, name), "shape")
-        }
-        out.append(
-            f"{text:10} {node.name():13} "
-            + (
-                ", ".join(
-                    f"{k}={[round(e, 4) for e in v.detach().tolist()]}"
-                    for k, v in sorted(saved.items())
-                )
-                or "(nothing)"
-            )
-        )
-    return "\n".join(out)
+    results = {"x * w": x * w, "x * const": x * const, "x + w": x + w, "exp(x)": x.exp()}
+    rows = []
+    for text, y in results.items():
+        saved = sorted(saved_tensors(y.grad_fn).items())
+        kept = [f"{k}={[round(e, 4) for e in v.detach().tolist()]}" for k, v in saved]
+        rows.append(f"{text:10} {y.grad_fn.name():13} {', '.join(kept) or '(nothing)'}")
+    return "\n".join(rows)
 
 
 side_by_side(what_is_saved)

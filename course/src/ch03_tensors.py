@@ -14,12 +14,11 @@
 #   `z = sum(mm(x, y))`.
 
 # %%
-import inspect
-
 import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict, show_source
 from minigrad import function
 from minigrad.ops import matrix
 from minigrad.viz import draw_graph
@@ -79,7 +78,13 @@ side_by_side(int_requires_grad)
 # three times.
 #
 # **Predict:** after `(x * w + b).sum().backward()`, what are `w.grad` and `b.grad`,
-# and their shapes?
+# and their shapes? Commit to the shape of `b.grad` first.
+
+# %%
+shape_question = predict(
+    "`b` has shape (2, 1) and `x * w + b` has shape (2, 3). What is the shape of `b.grad`?",
+    [(2, 3), (2, 1), (3,)],
+)
 
 
 # %% id="broadcast"
@@ -93,6 +98,7 @@ def broadcast(lib):
 
 
 side_by_side(broadcast)
+shape_question.reveal(tuple(broadcast(mg)["b.grad"].shape))
 
 # %% [markdown]
 # `w.grad = [1+4, 2+5, 3+6]`: each `w[j]` multiplied `x[0, j]` and `x[1, j]`, and, as with
@@ -101,7 +107,7 @@ side_by_side(broadcast)
 # like `b`. The helper that does this in every backward is `unbroadcast`:
 
 # %%
-print(inspect.getsource(function.unbroadcast))
+show_source(function.unbroadcast)
 
 # %% [markdown]
 # It sums over the leading dimensions broadcasting added, and over dimensions where the
@@ -130,7 +136,7 @@ print("to (1, 3):", function.unbroadcast(g, (1, 3)).tolist())
 # leave no other choice: `(n, m) @ (m, k)` is `(n, k)`, like `A`.
 
 # %%
-print(inspect.getsource(matrix.Mm))
+show_source(matrix.Mm)
 
 # %% [markdown]
 # Note what `Mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only

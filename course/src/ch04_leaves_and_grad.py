@@ -13,7 +13,6 @@
 # - when a second `backward()` through the same graph raises, and when it does not.
 
 # %%
-import inspect
 import warnings
 
 import matplotlib.pyplot as plt
@@ -21,15 +20,11 @@ import matplotlib.pyplot as plt
 import minigrad as mg
 import minigrad.optim  # makes mg.optim available, as torch.optim is after import torch
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict, saved_names, short, show_source
 from minigrad.engine import trace_backward
 from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
-
-
-def short(node):
-    """A node's name without the library prefix (PyTorch says torch::autograd::...)."""
-    return None if node is None else node.name().split("::")[-1]
 
 
 # %% [markdown]
@@ -40,11 +35,17 @@ def short(node):
 # recorded when it was computed). Here is the whole rule in minigrad:
 
 # %%
-print(inspect.getsource(mg.Tensor.is_leaf.fget))
+show_source(mg.Tensor.is_leaf)
 
 # %% [markdown]
 # **Predict:** which of these five tensors are leaves? `c` is *computed* (`x * 2`), and `d`
-# is computed from `w` inside `no_grad()`. Decide before running the next cell.
+# is computed from `w` inside `no_grad()`. Commit to an answer before running the cell after.
+
+# %%
+leaves_question = predict(
+    "Which of `x`, `w`, `y`, `c`, `d` are leaves?",
+    ["x, w", "x, w, c", "x, w, c, d", "all five"],
+)
 
 # %%
 x = mg.tensor([1.0, 2.0, 3.0])  # made by you, no grad
@@ -54,11 +55,13 @@ c = x * 2  # computed, but nothing requires grad
 with mg.no_grad():
     d = w * 3  # computed with recording off
 
-for name, t in {"x": x, "w": w, "y": y, "c": c, "d": d}.items():
+tensors = {"x": x, "w": w, "y": y, "c": c, "d": d}
+for name, t in tensors.items():
     print(
         f"{name}: is_leaf={t.is_leaf!s:5}  requires_grad={t.requires_grad!s:5}  "
         f"grad_fn={short(t.grad_fn)}"
     )
+leaves_question.reveal(", ".join(name for name, t in tensors.items() if t.is_leaf))
 
 # %% [markdown]
 # Only `y` is not a leaf. `c` and `d` were computed, but no node was recorded for them, so
@@ -211,7 +214,7 @@ side_by_side(backward_without_graph)
 # %%
 from minigrad import engine
 
-print(inspect.getsource(engine._make_root_grads))
+show_source(engine._make_root_grads)
 
 # %% [markdown]
 # The same rule works inside a graph. In `y = w * x` the input `x` does not require grad,
@@ -242,7 +245,7 @@ side_by_side(no_grad_for_false)
 # %%
 from minigrad.ops.elementwise import Mul
 
-print(inspect.getsource(Mul.backward))
+show_source(Mul.backward)
 
 # %% [markdown]
 # ## Build: `AccumulateGrad`, where `.grad` is written
@@ -252,7 +255,7 @@ print(inspect.getsource(Mul.backward))
 # hooks, then store the gradient if `.grad` is `None`, or **add** it in place otherwise.
 
 # %%
-print(inspect.getsource(engine.accumulate))
+show_source(engine.accumulate)
 
 # %% [markdown]
 # Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
@@ -320,8 +323,8 @@ side_by_side(resetting)
 # is `set_to_none=True`, which saves the memory of the zeros (chapter 8 trains with it):
 
 # %%
-print(inspect.getsource(mg.optim.Optimizer.zero_grad))
-print(inspect.getsource(mg.optim.optimizer.zero_grads))
+show_source(mg.optim.Optimizer.zero_grad)
+show_source(mg.optim.optimizer.zero_grads)
 
 # %% [markdown]
 # ## Non-leaves pass the gradient on
@@ -387,7 +390,7 @@ side_by_side(intermediate_grad)
 # then the retained copy):
 
 # %%
-print(inspect.getsource(engine.call_pre_hooks))
+show_source(engine.call_pre_hooks)
 
 # %% [markdown]
 # **Predict:** with `b.retain_grad()`, what are `b.grad` and `a.grad` for the same loss
@@ -409,7 +412,10 @@ side_by_side(retained)
 # No warning: the engine stored `[4, 8, 12]` on `b`, and `a.grad` is unchanged by it.
 
 # %% [markdown]
-# ## Hooks: see or change a gradient on its way
+# ## Optional: hooks, to see or change a gradient on its way
+#
+# *An optional section: nothing after it in this chapter uses it; skip to "`retain_graph`"
+# if you are short of time.*
 #
 # `t.register_hook(fn)` asks the engine to call `fn(grad)` when the gradient with respect
 # to `t` is computed. If `fn` returns a tensor, that replaces the gradient from there on.
@@ -417,7 +423,7 @@ side_by_side(retained)
 # kept by its `grad_fn`, on a leaf by the tensor (and `accumulate`, above, calls it):
 
 # %%
-print(inspect.getsource(mg.Tensor.register_hook))
+show_source(mg.Tensor.register_hook)
 
 # %% [markdown]
 # **Predict:** a hook on `b` prints the gradient; a hook on the leaf `a` multiplies its
@@ -480,6 +486,7 @@ y = w * x
 print("before backward, y.grad_fn._saved_other =", y.grad_fn._saved_other)
 
 
+# %%
 def read_saved_after_backward(lib):
     w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x = lib.tensor([4.0, 5.0, 6.0])
@@ -491,10 +498,7 @@ def read_saved_after_backward(lib):
 side_by_side(read_saved_after_backward)
 
 # %%
-source = inspect.getsource(engine.call_node).splitlines()
-for i, line in enumerate(source):
-    if "release_saved" in line:
-        print("\n".join(source[i - 1 : i + 1]))
+show_source(engine.call_node, start="if not retain_graph", stop="release_saved()")
 
 # %% [markdown]
 # With `retain_graph=True` the saved tensors are kept, so the graph can be walked again;
@@ -523,12 +527,8 @@ side_by_side(retain_graph)
 def adds_only(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     loss = (x + x).sum()
-    saved = {
-        fn.name(): [
-            a for a in dir(fn) if a.startswith("_saved_") and isinstance(getattr(fn, a), lib.Tensor)
-        ]
-        for fn in (loss.grad_fn, loss.grad_fn.next_functions[0][0])
-    }
+    nodes = (loss.grad_fn, loss.grad_fn.next_functions[0][0])
+    saved = {fn.name(): saved_names(fn, lib) for fn in nodes}
     loss.backward()
     loss.backward()
     return saved, x.grad
@@ -544,7 +544,9 @@ side_by_side(adds_only)
 # its inputs change.)
 
 # %% [markdown]
-# ## A picture: before and after backward
+# ## Optional: a picture, before and after backward
+#
+# *An optional section: a drawing of what this chapter said in words.*
 #
 # Green boxes are leaves that require grad, grey ones leaves without grad, yellow ones
 # non-leaf results; blue boxes are backward nodes, purple `AccumulateGrad`. After

@@ -15,13 +15,13 @@
 
 # %%
 import gc
-import inspect
 import weakref
 
 import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict, show_source
 from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
@@ -31,10 +31,11 @@ plt.rcParams["figure.dpi"] = 80
 #
 # A minigrad tensor is a numpy array (`_data`) plus autograd metadata. `detach()` makes a
 # new tensor object around the **same** array (`_wrap`), gives it the **same** version
-# counter, and leaves out everything else: no `grad_fn`, no `requires_grad`.
+# counter, and leaves out everything else: no `grad_fn`, no `requires_grad`. (The method
+# goes on to copy a flag of chapter 7's inference mode; the lines below are the idea.)
 
 # %%
-print(inspect.getsource(mg.Tensor.detach))
+show_source(mg.Tensor.detach, stop="t = _wrap(")
 
 # %% [markdown]
 # **Predict:** `y = x * 2` with `x` requiring grad, and `d = y.detach()`. What are
@@ -109,6 +110,7 @@ print("y =", y)
 print(f"y._version = {y._version}, d._version = {d._version}")
 
 
+# %%
 def version_shared(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x.exp()
@@ -174,6 +176,7 @@ def detach_metric(lib):
     }
 
 
+# %%
 side_by_side(detach_metric)
 
 # %% [markdown]
@@ -199,7 +202,7 @@ print(repr(mg.tensor([1.0, 2.0], requires_grad=True).detach().numpy()))
 # minigrad's `data` property, read the docstring:
 
 # %%
-print(inspect.getsource(mg.Tensor.data.fget))
+show_source(mg.Tensor.data, stop="t = _wrap(")
 
 # %% [markdown]
 # **Predict:** `a = x * 2`, `b = a * a` (so `MulBackward0` saves `a`), then `a` is changed
@@ -284,6 +287,7 @@ def detach_vs_no_grad(lib):
     }
 
 
+# %%
 side_by_side(detach_vs_no_grad)
 
 # %% [markdown]
@@ -303,24 +307,40 @@ side_by_side(detach_vs_no_grad)
 # **Predict:** with `w = 0.5`, `s = 1`, `s_next = 2`, `r = 1`, is `w.grad` the same with
 # and without `.detach()` on the target?
 
+# %%
+td_question = predict(
+    "Is `w.grad` the same with and without `.detach()` on the target?",
+    ["the same", "different, with the same sign", "of opposite signs"],
+)
+
+
+# %%
+def td_loss(lib, w, detach):
+    """The squared error of v(s) = w * s against its target r + 0.9 * v(s_next)."""
+    s, s_next = lib.tensor([1.0]), lib.tensor([2.0])
+    prediction = w * s
+    target = 1.0 + 0.9 * (w * s_next)
+    if detach:
+        target = target.detach()
+    loss = ((prediction - target) ** 2).sum()
+    names = {"w": w, "s": s, "s_next": s_next, "prediction": prediction, "target": target}
+    return loss, {**names, "loss": loss}
+
 
 # %%
 def td_target(lib):
-    s, s_next = lib.tensor([1.0]), lib.tensor([2.0])
     grads = {}
     for detach in (True, False):
         w = lib.tensor([0.5], requires_grad=True)
-        prediction = w * s
-        target = 1.0 + 0.9 * (w * s_next)
-        if detach:
-            target = target.detach()
-        loss = ((prediction - target) ** 2).sum()
-        loss.backward()
+        td_loss(lib, w, detach)[0].backward()
         grads[f"detach={detach}"] = w.grad
     return grads
 
 
 side_by_side(td_target)
+detached, not_detached = (grad.item() for grad in td_target(mg).values())
+same_sign = "different, with the same sign" if detached * not_detached > 0 else "of opposite signs"
+td_question.reveal("the same" if detached == not_detached else same_sign)
 
 # %% [markdown]
 # With the target detached, `d loss / d w = 2 (pred - target) * s = 2 (0.5 - 1.9) = -2.8`:
@@ -333,27 +353,12 @@ side_by_side(td_target)
 # the loss back to the same `AccumulateGrad`.
 
 # %%
-s, s_next = mg.tensor([1.0]), mg.tensor([2.0])
 fig, axes = plt.subplots(1, 2, figsize=(10, 10), gridspec_kw={"width_ratios": [1, 1.3]})
 fig.subplots_adjust(left=0, right=1, top=1, bottom=0, wspace=0.02)
 for ax, detach in zip(axes, (True, False)):
-    w = mg.tensor([0.5], requires_grad=True)
-    prediction = w * s
-    target = 1.0 + 0.9 * (w * s_next)
-    if detach:
-        target = target.detach()
-    loss = ((prediction - target) ** 2).sum()
-    names = {
-        "w": w,
-        "s": s,
-        "s_next": s_next,
-        "prediction": prediction,
-        "target": target,
-        "loss": loss,
-    }
-    draw_graph(
-        loss, names=names, ax=ax, title="target.detach()" if detach else "target not detached"
-    )
+    loss, names = td_loss(mg, mg.tensor([0.5], requires_grad=True), detach)
+    title = "target.detach()" if detach else "target not detached"
+    draw_graph(loss, names=names, ax=ax, title=title)
 plt.show()
 
 # %% [markdown]

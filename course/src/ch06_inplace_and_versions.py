@@ -14,32 +14,19 @@
 # - why a naive pipeline-parallel schedule fails, and two ways to fix it.
 
 # %%
-import inspect
+import re
 
 import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import predict, saved_names, short, show_source
 from minigrad import function
 from minigrad.graph import SavedTensor
 from minigrad.ops import inplace
 from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
-
-
-def short(node):
-    """A node's name without the library prefix (PyTorch says torch::autograd::...)."""
-    return None if node is None else node.name().split("::")[-1]
-
-
-def saved_tensors(node, lib):
-    """The names of the tensors a backward node saved (PyTorch also lists numbers, sizes)."""
-    return [
-        a[len("_saved_") :]
-        for a in dir(node)
-        if a.startswith("_saved_") and isinstance(getattr(node, a), lib.Tensor)
-    ]
 
 
 # %% [markdown]
@@ -55,7 +42,7 @@ def saved_tensors(node, lib):
 
 
 # %%
-def versions(lib):
+def first_changes(lib):
     t = lib.zeros(4)
     seen = {"new tensor": t._version}
     t.add_(1)
@@ -66,6 +53,12 @@ def versions(lib):
     seen["t += 1"] = t._version
     t[0] = 10.0
     seen["t[0] = 10"] = t._version
+    return t, seen
+
+
+# %%
+def versions(lib):
+    t, seen = first_changes(lib)  # the same tensor t, changed further
     t.zero_()
     seen["t.zero_()"] = t._version
     t.copy_(lib.ones(4))
@@ -89,18 +82,14 @@ def shared_counter(lib):
     t = lib.zeros(4)
     view = t[1:]  # a view: same memory
     view.zero_()
-    after_view = (t._version, view._version)
+    seen = {"after view.zero_()": (t._version, view._version)}
     d = t.detach()  # same memory again
     d.fill_(2.0)
-    after_detach = (t._version, d._version)
+    seen["after d.fill_(2)"] = (t._version, d._version)
     with lib.no_grad():
         t.mul_(2)
-    return {
-        "after view.zero_()": after_view,
-        "after d.fill_(2)": after_detach,
-        "after mul_ under no_grad": t._version,
-        "t": t,
-    }
+    seen["after mul_ under no_grad"], seen["t"] = t._version, t
+    return seen
 
 
 side_by_side(shared_counter)
@@ -112,9 +101,12 @@ side_by_side(shared_counter)
 # with the version the tensor had **at that moment**. When backward unpacks it, the two
 # versions are compared; if the tensor was changed since, its numbers are not the ones
 # the forward pass used, and the gradient would be silently wrong. So it raises instead.
+# Saving notes the version (the last lines of `SavedTensor.__init__`; before them, a check
+# of chapter 7's inference tensors), and `unpack` compares:
 
 # %%
-print(inspect.getsource(SavedTensor))
+show_source(SavedTensor.__init__, start="self.version")
+show_source(SavedTensor.unpack, stop="return tensor._data")
 
 # %% [markdown]
 # On the other side, every in-place op changes the array and then bumps the counter. Here
@@ -124,8 +116,8 @@ print(inspect.getsource(SavedTensor))
 # back to that below).
 
 # %%
-print(inspect.getsource(inplace.AddInplace))
-print(inspect.getsource(function.rebase))
+show_source(inplace.AddInplace)
+show_source(function.rebase)
 
 # %% [markdown]
 # ## The version error
@@ -142,7 +134,7 @@ print(inspect.getsource(function.rebase))
 x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
 a = x * 2
 y = a * a
-print("MulBackward0 saved:", saved_tensors(y.grad_fn, mg), " a._version:", a._version)
+print("MulBackward0 saved:", saved_names(y.grad_fn, mg), " a._version:", a._version)
 with mg.no_grad():
     a.add_(1)
 print("after a.add_(1):    a._version:", a._version, " a.grad_fn:", a.grad_fn.name())
@@ -170,6 +162,12 @@ side_by_side(version_error)
 # **Predict:** the same change *recorded*, with grad mode on. Which op does the message
 # name now?
 
+# %%
+named_question = predict(
+    "The change recorded: the error says the tensor `is output 0 of` which op?",
+    ["Mul", "Add", "there is no error"],
+)
+
 
 # %%
 def version_error_recorded(lib):
@@ -181,6 +179,11 @@ def version_error_recorded(lib):
 
 
 side_by_side(version_error_recorded)
+try:
+    version_error_recorded(mg)
+    named_question.reveal("there is no error")
+except RuntimeError as error:
+    named_question.reveal(re.search(r"output 0 of (\w+)", str(error)).group(1))
 
 # %% [markdown]
 # "output 0 of Add": a recorded in-place op gives `a` a new `grad_fn` (see "Rebasing
@@ -204,7 +207,7 @@ def add_saves_nothing(lib):
     a.add_(1)  # a changed after it was used
     y.sum().backward()
     return {
-        "AddBackward0 saved tensors": saved_tensors(y.grad_fn, lib),
+        "AddBackward0 saved tensors": saved_names(y.grad_fn, lib),
         "x.grad": x.grad,
         "w.grad": w.grad,
     }
@@ -224,17 +227,9 @@ def what_ops_save(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     w = lib.tensor([10.0, 20.0, 30.0], requires_grad=True)
     a = x * 2
-    return {
-        name: saved_tensors(t.grad_fn, lib)
-        for name, t in {
-            "a * w": a * w,
-            "a + w": a + w,
-            "a - w": a - w,
-            "a.exp()": a.exp(),
-            "a.tanh()": a.tanh(),
-            "a.sum()": a.sum(),
-        }.items()
-    }
+    results = {"a * w": a * w, "a + w": a + w, "a - w": a - w}
+    results.update({"a.exp()": a.exp(), "a.tanh()": a.tanh(), "a.sum()": a.sum()})
+    return {name: saved_names(t.grad_fn, lib) for name, t in results.items()}
 
 
 side_by_side(what_ops_save)
@@ -263,6 +258,10 @@ def change_exp_input(lib):
     return x.grad
 
 
+side_by_side(change_exp_input)
+
+
+# %%
 def change_exp_output(lib):
     x = lib.tensor([0.0, 1.0], requires_grad=True)
     y = (x * 2).exp()
@@ -270,7 +269,6 @@ def change_exp_output(lib):
     y.sum().backward()
 
 
-side_by_side(change_exp_input)
 side_by_side(change_exp_output)
 
 # %% [markdown]
@@ -296,11 +294,12 @@ def leaf_in_place(lib):
 side_by_side(leaf_in_place)
 
 # %% [markdown]
-# The check is the first thing `Function.apply` runs for an in-place op. Note its second
-# branch: with grad mode off, the leaf rule does not apply.
+# The check is the first thing `Function.apply` runs for an in-place op (shown from its
+# second branch; the first is about chapter 7's inference tensors). Note that branch:
+# with grad mode off, the leaf rule does not apply.
 
 # %%
-print(inspect.getsource(function.check_inplace))
+show_source(function.check_inplace, start="if not ")
 
 # %% [markdown]
 # That is exactly how an optimizer updates weights: inside `no_grad()`, where nothing is
@@ -396,58 +395,11 @@ plt.show()
 # A tiny simulation: stage 1 is `h = tanh(x @ W1)`, stage 2 is `out = h @ W2`
 # (`MmBackward0` saves `W2`, because `h`'s gradient is `grad @ W2.T`). A schedule is a list
 # of events: `("F", k)` forward of micro-batch `k`, `("B", k)` its backward, `("U", None)`
-# an SGD update in place under `no_grad()`.
-
+# an SGD update in place under `no_grad()`. The simulator is `pipeline` in
+# `coursekit/pipeline.py` (read it there); it returns the final weights, flattened.
 
 # %%
-def pipeline(lib, schedule, stash=False, log=None, lr=0.1):
-    """Run a schedule on a two-stage model; return the final weights.
-
-    With stash=True each micro-batch's forward uses its own copy of the weights (as
-    PipeDream does), and an update applies the copies' gradients to the real weights.
-    `log` (a list) receives, after each event, W2's version and the version each
-    pending micro-batch saved.
-    """
-    W1 = lib.tensor([[0.5, -0.3], [0.2, 0.4]], requires_grad=True)
-    W2 = lib.tensor([[1.0], [-1.0]], requires_grad=True)
-    data = {
-        1: (lib.tensor([[1.0, 2.0]]), lib.tensor([[1.0]])),
-        2: (lib.tensor([[0.5, -1.0]]), lib.tensor([[0.0]])),
-    }
-    loss, used, expected = {}, {}, {}
-    for event, k in schedule:
-        if event == "F":
-            w1, w2 = W1, W2
-            if stash:
-                w1 = W1.detach().clone().requires_grad_()
-                w2 = W2.detach().clone().requires_grad_()
-            x, target = data[k]
-            h = lib.mm(x, w1).tanh()  # stage 1
-            out = lib.mm(h, w2)  # stage 2: saves w2
-            loss[k] = ((out - target) ** 2).sum()
-            used[k], expected[k] = (w1, w2), w2._version
-        elif event == "B":
-            loss[k].backward()
-            del expected[k]
-        else:  # "U": the optimizer step
-            with lib.no_grad():
-                for i, weight in enumerate((W1, W2)):
-                    copies = [u[i] for u in used.values() if u[i] is not weight]
-                    grads = [c.grad for c in copies if c.grad is not None]
-                    grad = sum(grads[1:], grads[0]) if stash else weight.grad
-                    weight -= lr * grad
-                    for c in copies if stash else [weight]:
-                        c.grad = None
-        if log is not None:
-            log.append(
-                (
-                    f"{event}{k or ''}",
-                    W2._version,
-                    {j: (used[j][1]._version, v) for j, v in expected.items()},
-                )
-            )
-    return [[round(v, 4) for row in W.tolist() for v in row] for W in (W1, W2)]
-
+from coursekit.pipeline import pipeline, plot_versions
 
 NAIVE = [("F", 1), ("F", 2), ("B", 2), ("U", None), ("B", 1), ("U", None)]
 
@@ -495,51 +447,14 @@ side_by_side(fixes)
 # weights.) The picture follows the versions through each schedule.
 
 # %%
-from matplotlib.lines import Line2D
-
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.6), sharey=True)
-runs = [
-    ("naive: update before B1", NAIVE, False),
-    ("fix 1: delay the update", DELAYED, False),
-    ("fix 2: a copy per micro-batch", STASHED, True),
-]
-for ax, (title, schedule, stash) in zip(axes, runs):
-    log = []
-    try:
-        pipeline(mg, schedule, stash=stash, log=log)
-    except RuntimeError:
-        failed = schedule[len(log)]  # the event that raised: log it too
-        log.append((f"{failed[0]}{failed[1]}", log[-1][1], {}))
-    labels = [entry[0] for entry in log]
-    ax.step(range(len(log)), [entry[1] for entry in log], where="post", color="black", lw=2)
-    for j, color, dy in ((1, "#2b83ba", -0.1), (2, "#fdae61", 0.1)):
-        start = next(i for i, entry in enumerate(log) if j in entry[2])
-        end = labels.index(f"B{j}")
-        now, saved = log[end - 1][2][j]  # versions just before its backward
-        ax.plot([start, end], [saved + dy] * 2, color=color, lw=6, alpha=0.7, solid_capstyle="butt")
-        ok = now == saved
-        ax.plot(
-            end,
-            saved + dy,
-            "o" if ok else "X",
-            ms=9 if ok else 14,
-            color="#1a9641" if ok else "#d7191c",
-        )
-    ax.set_xticks(range(len(log)), labels)
-    ax.set_title(title, fontsize=10)
-    ax.set_yticks([0, 1, 2])
-    ax.set_ylim(-0.5, 2.5)
-axes[0].set_ylabel("version")
-handles = [
-    Line2D([], [], color="black", lw=2, label="W2._version (the real weight)"),
-    Line2D([], [], color="#2b83ba", lw=6, alpha=0.7, label="micro-batch 1: saved version"),
-    Line2D([], [], color="#fdae61", lw=6, alpha=0.7, label="micro-batch 2: saved version"),
-    Line2D([], [], color="#1a9641", marker="o", ls="", label="backward: versions match"),
-    Line2D([], [], color="#d7191c", marker="X", ms=10, ls="", label="backward: version error"),
-]
-fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
-fig.tight_layout(rect=(0, 0.17, 1, 1))
-plt.show()
+plot_versions(
+    mg,
+    [
+        ("naive: update before B1", NAIVE, False),
+        ("fix 1: delay the update", DELAYED, False),
+        ("fix 2: a copy per micro-batch", STASHED, True),
+    ],
+)
 
 # %% [markdown]
 # Each bar runs from a micro-batch's forward to its backward, at the version its graph
@@ -577,7 +492,8 @@ plt.show()
 # changed.
 #
 # **Predict:** afterwards, what are `v.grad_fn`, `first.grad_fn` and `rest.grad_fn`, and
-# what is `x.grad` after `v.sum().backward()`?
+# what is `x.grad` after `v.sum().backward()`? (Below: the views' `grad_fn` before and
+# after, `v.grad_fn` with its inputs, and `x.grad`.)
 
 
 # %%
@@ -585,15 +501,12 @@ def inplace_on_view(lib):
     x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
     v = x * 2
     first, rest = v[0], v[1:]  # two views of v
-    before = {"first": short(first.grad_fn), "rest": short(rest.grad_fn)}
+    before = [short(first.grad_fn), short(rest.grad_fn)]
     first *= 0.5  # in place on a view: v's memory changes
     v.sum().backward()
-    return {
-        "views' grad_fn before": before,
-        "v.grad_fn": [short(v.grad_fn), [short(n) for n, _ in v.grad_fn.next_functions]],
-        "views' grad_fn after": {"first": short(first.grad_fn), "rest": short(rest.grad_fn)},
-        "x.grad": x.grad,
-    }
+    after = [short(first.grad_fn), short(rest.grad_fn)]
+    edges = [short(n) for n, _ in v.grad_fn.next_functions]
+    return {"views before": before, "after": after, "v": [short(v.grad_fn), edges], "x": x.grad}
 
 
 side_by_side(inplace_on_view)
@@ -608,7 +521,7 @@ side_by_side(inplace_on_view)
 # %%
 from minigrad import views
 
-print(inspect.getsource(views.CopySlices.__call__))
+show_source(views.CopySlices.__call__)
 
 # %% [markdown]
 # So position 0 of `x.grad` is `0.5 * 2 = 1`, the others `2`. Both views got a *rebuilt*

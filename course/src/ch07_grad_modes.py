@@ -17,25 +17,18 @@
 #   when they meet autograd later.
 
 # %%
-import inspect
 import threading
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import Rectangle
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.figures import draw_nestings
+from coursekit.lecture import lines, outcome, predict, show_source
 from minigrad import function, grad_mode
 from minigrad.viz import GradModePlayground, grad_mode_levels
 
 plt.rcParams["figure.dpi"] = 80
-
-
-def lines(seen):
-    """Observations one per line: easier to read than one long dict."""
-    return "\n".join(
-        f"{key}: {value if isinstance(value, str) else repr(value)}" for key, value in seen.items()
-    )
 
 
 # %% [markdown]
@@ -47,7 +40,7 @@ def lines(seen):
 # second; this chapter is about the first, `_state.grad_enabled`.
 
 # %%
-print(inspect.getsource(function.is_recording))
+show_source(function.is_recording)
 
 # %% [markdown]
 # You can read the switch with `is_grad_enabled()`. It is on by default; `no_grad()`
@@ -119,6 +112,7 @@ def no_grad_mm(lib):
     )
 
 
+# %%
 side_by_side(no_grad_mm)
 
 # %% [markdown]
@@ -158,7 +152,7 @@ side_by_side(x_times_y)
 # new thread starts from the defaults (grad on, inference mode off).
 
 # %%
-print(inspect.getsource(grad_mode._GradState))
+show_source(grad_mode._GradState)
 
 # %% [markdown]
 # Every mode is a small class built on one shared base. `__enter__` **saves** the state
@@ -166,16 +160,16 @@ print(inspect.getsource(grad_mode._GradState))
 # set "on" or "off": it puts back whatever was there. That is the whole nesting rule.
 
 # %%
-print(inspect.getsource(grad_mode._GradModeContext.__enter__))
-print(inspect.getsource(grad_mode._GradModeContext.__exit__))
+show_source(grad_mode._GradModeContext.__enter__)
+show_source(grad_mode._GradModeContext.__exit__)
 
 # %% [markdown]
 # The modes differ only in the state they ask for. `no_grad` asks for "off",
 # `enable_grad` for "on"; both leave inference mode as it is.
 
 # %%
-print(inspect.getsource(mg.no_grad._new_state))
-print(inspect.getsource(mg.enable_grad._new_state))
+show_source(mg.no_grad._new_state)
+show_source(mg.enable_grad._new_state)
 
 # %% [markdown]
 # PyTorch's `torch/autograd/grad_mode.py` has the same shape: each mode remembers
@@ -188,7 +182,13 @@ print(inspect.getsource(mg.enable_grad._new_state))
 # sets "off". Entering `enable_grad()` saves "off" and sets "on". Each exit puts back what
 # its own enter saved.
 #
-# **Predict:** the four values of `is_grad_enabled()` below.
+# **Predict:** the four values of `is_grad_enabled()` below. Commit to the third first.
+
+# %%
+back_question = predict(
+    "Inside `no_grad()`, an `enable_grad()` block has just exited. `is_grad_enabled()`?",
+    [True, False],
+)
 
 
 # %% id="enable-grad-nested" tags=["seed:s000-enable-grad-nested"]
@@ -205,6 +205,12 @@ def enable_grad_nested(lib):
 
 side_by_side(enable_grad_nested)
 
+# %%
+with mg.no_grad():
+    with mg.enable_grad():
+        pass
+    back_question.reveal(mg.is_grad_enabled())
+
 # %% [markdown]
 # "back in no_grad()" is off again: the inner exit restored the "off" it had saved, not
 # the default. Innermost wins while inside; leaving a block undoes exactly that block.
@@ -216,7 +222,7 @@ side_by_side(enable_grad_nested)
 # function inside a fresh copy of the mode. Here is the shared `__call__` that does it.
 
 # %%
-print(inspect.getsource(grad_mode._GradModeContext.__call__))
+show_source(grad_mode._GradModeContext.__call__)
 
 # %% [markdown]
 # **Predict:** `doubler` is decorated with `no_grad()`. Does `doubler(x)` require grad?
@@ -234,15 +240,13 @@ def no_grad_two_ways(lib):
         return t * 2
 
     z = doubler(x)
-    return lines(
-        {
-            "with no_grad(): y.requires_grad": y.requires_grad,
-            "@no_grad() doubler(x).requires_grad": z.requires_grad,
-            "after the call, is_grad_enabled()": lib.is_grad_enabled(),
-        }
-    )
+    seen = {"with no_grad(): y.requires_grad": y.requires_grad}
+    seen["@no_grad() doubler(x).requires_grad"] = z.requires_grad
+    seen["after the call, is_grad_enabled()"] = lib.is_grad_enabled()
+    return lines(seen)
 
 
+# %%
 side_by_side(no_grad_two_ways)
 
 # %% [markdown]
@@ -258,14 +262,25 @@ side_by_side(no_grad_two_ways)
 # computed in an `enable_grad()` block inside `no_grad()`, what is `x.grad`?
 
 
-# %% id="enable-grad-decorator" tags=["seed:s002-enable-grad-decorator"]
-def enable_grad_two_ways(lib):
+# %%
+def enable_grad_block(lib):
     x = lib.tensor([1.0], requires_grad=True)
     with lib.no_grad():
         w = x * 2  # not recorded
         with lib.enable_grad():
             y = x * 2  # recorded
     y.backward()
+    seen = {"w (in no_grad())": w, "y (enable_grad() in no_grad())": y}
+    seen["x.grad after y.backward()"] = x.grad
+    return lines(seen)
+
+
+side_by_side(enable_grad_block)
+
+
+# %% id="enable-grad-decorator" tags=["seed:s002-enable-grad-decorator"]
+def enable_grad_decorated(lib):
+    x = lib.tensor([1.0], requires_grad=True)
 
     @lib.enable_grad()
     def doubler(t):
@@ -273,19 +288,12 @@ def enable_grad_two_ways(lib):
 
     with lib.no_grad():
         inside = doubler(x)
-    outside = doubler(x)
-    return lines(
-        {
-            "w (in no_grad())": w,
-            "y (enable_grad() in no_grad())": y,
-            "x.grad after y.backward()": x.grad,
-            "doubler(x) called in no_grad(): requires_grad": inside.requires_grad,
-            "doubler(x) called outside: requires_grad": outside.requires_grad,
-        }
-    )
+    seen = {"doubler(x) called in no_grad(): requires_grad": inside.requires_grad}
+    seen["doubler(x) called outside: requires_grad"] = doubler(x).requires_grad
+    return lines(seen)
 
 
-side_by_side(enable_grad_two_ways)
+side_by_side(enable_grad_decorated)
 
 # %% [markdown]
 # `y = 2x` was recorded, so `dy/dx = 2`. The decorated `doubler` records wherever it is
@@ -301,8 +309,8 @@ side_by_side(enable_grad_two_ways)
 # so that `__exit__` can put it back.
 
 # %%
-print(inspect.getsource(mg.set_grad_enabled.__init__))
-print(inspect.getsource(mg.set_grad_enabled.__exit__))
+show_source(mg.set_grad_enabled.__init__)
+show_source(mg.set_grad_enabled.__exit__)
 
 # %% [markdown]
 # **Predict:** `mode = False`. What is `y.requires_grad` for `y = x ** 2` computed in
@@ -334,18 +342,28 @@ side_by_side(set_grad_enabled_flag)
 
 
 # %% id="set-grad-enabled-call" tags=["seed:s002-set-grad-enabled-call"]
+def set_grad_enabled_blocks(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    seen = {}
+    with lib.set_grad_enabled(False):
+        b = a * 2
+    seen["b (with set_grad_enabled(False))"] = b.requires_grad
+    with lib.set_grad_enabled(True):
+        c = a * 3
+    seen["c (with set_grad_enabled(True))"] = c.requires_grad
+    d = a * 4
+    seen["d (no mode)"] = d.requires_grad
+    return lines(seen)
+
+
+side_by_side(set_grad_enabled_blocks)
+
+
+# %%
 def set_grad_enabled_call(lib):
     a = lib.tensor([1.0, 2.0], requires_grad=True)
     seen = {}
     try:
-        with lib.set_grad_enabled(False):
-            b = a * 2
-        seen["b (with set_grad_enabled(False))"] = b.requires_grad
-        with lib.set_grad_enabled(True):
-            c = a * 3
-        seen["c (with set_grad_enabled(True))"] = c.requires_grad
-        d = a * 4
-        seen["d (no mode)"] = d.requires_grad
         lib.set_grad_enabled(True)  # a plain call
         e = a * 5
         seen["e (after the call set_grad_enabled(True))"] = e.requires_grad
@@ -358,6 +376,7 @@ def set_grad_enabled_call(lib):
     return lines(seen)
 
 
+# %%
 side_by_side(set_grad_enabled_call)
 
 # %% [markdown]
@@ -393,6 +412,7 @@ def nesting(lib):
     return lines(seen)
 
 
+# %%
 side_by_side(nesting)
 
 # %% [markdown]
@@ -420,6 +440,7 @@ MANAGERS = {
 }
 
 
+# %%
 def observe_managers(lib):
     x = lib.tensor([1.0], requires_grad=True)
     rows = {}
@@ -434,6 +455,7 @@ def observe_managers(lib):
 
 side_by_side(observe_managers)
 
+# %%
 # The same observations as a table, with the typical use of each manager beside them.
 TYPICAL_USE = {
     "no_grad()": "evaluation, inference, updating weights by hand",
@@ -479,6 +501,7 @@ def thread_local(lib):
     return lines(seen)
 
 
+# %%
 side_by_side(thread_local)
 
 # %% [markdown]
@@ -487,14 +510,17 @@ side_by_side(thread_local)
 # enter the mode *in* the function those threads run, for example by decorating it.
 
 # %% [markdown]
-# ## Decorated generators
+# ## Optional: decorated generators
+#
+# *An optional section: nothing after it in this chapter uses it; skip to
+# "`inference_mode()`" if you are short of time.*
 #
 # A generator function runs in pieces: up to a `yield`, then back to the caller, then on
 # again at the next `next()`. A mode used as a decorator on a generator function is
 # entered around each piece, and left while the caller runs. The wrapper does this:
 
 # %%
-print(inspect.getsource(grad_mode._GradModeContext._wrap_generator))
+show_source(grad_mode._GradModeContext._wrap_generator)
 
 # %% [markdown]
 # Compare that with a `with no_grad():` block written *inside* the generator: the block
@@ -503,6 +529,19 @@ print(inspect.getsource(grad_mode._GradModeContext._wrap_generator))
 #
 # **Predict:** for each generator, is grad mode on inside it at the first `yield`, and in
 # the caller between two `next()` calls?
+
+
+# %%
+def watch_generators(lib, generator_functions):
+    """Grad mode inside each generator at a yield, and in the caller around it."""
+    seen = {}
+    for name, gen_fn in generator_functions.items():
+        gen = gen_fn()
+        seen[f"{name}: inside at yield"] = next(gen)
+        seen[f"{name}: caller between next() calls"] = lib.is_grad_enabled()
+        gen.close()  # finishes the generator, which closes its block
+        seen[f"{name}: caller after close()"] = lib.is_grad_enabled()
+    return lines(seen)
 
 
 # %%
@@ -519,19 +558,11 @@ def generators(lib):
             for _ in range(2):
                 yield lib.is_grad_enabled(), (x * 2).requires_grad
 
-    seen = {}
-    for name, gen_fn in [
-        ("@no_grad() generator", decorated),
-        ("with no_grad() inside", block_inside),
-    ]:
-        gen = gen_fn()
-        seen[f"{name}: inside at yield"] = next(gen)
-        seen[f"{name}: caller between next() calls"] = lib.is_grad_enabled()
-        gen.close()  # finishes the generator, which closes its block
-        seen[f"{name}: caller after close()"] = lib.is_grad_enabled()
-    return lines(seen)
+    generator_functions = {"@no_grad() generator": decorated, "with no_grad() inside": block_inside}
+    return watch_generators(lib, generator_functions)
 
 
+# %%
 side_by_side(generators)
 
 # %% [markdown]
@@ -548,7 +579,7 @@ side_by_side(generators)
 # have a version counter). In minigrad the mode is one more `_new_state`, plus a flag.
 
 # %%
-print(inspect.getsource(mg.inference_mode._new_state))
+show_source(mg.inference_mode._new_state)
 
 # %% [markdown]
 # **Predict:** `y` is made in `inference_mode()`, `n` in `no_grad()`. `requires_grad` and
@@ -563,13 +594,10 @@ def inference_vs_no_grad(lib):
         inside = (lib.is_grad_enabled(), lib.is_inference_mode_enabled())
     with lib.no_grad():
         n = x * 2
-    return lines(
-        {
-            "in inference_mode(): is_grad_enabled, is_inference_mode_enabled": inside,
-            "y: requires_grad, is_inference()": (y.requires_grad, y.is_inference()),
-            "n: requires_grad, is_inference()": (n.requires_grad, n.is_inference()),
-        }
-    )
+    seen = {"in inference_mode(): is_grad_enabled, is_inference_mode_enabled": inside}
+    seen["y: requires_grad, is_inference()"] = (y.requires_grad, y.is_inference())
+    seen["n: requires_grad, is_inference()"] = (n.requires_grad, n.is_inference())
+    return lines(seen)
 
 
 side_by_side(inference_vs_no_grad)
@@ -595,13 +623,11 @@ def inference_tensor_errors(lib):
         ("y.add_(1) outside", lambda: y.add_(1)),
         ("x * y.clone()", lambda: (x * y.clone()).grad_fn.name()),
     ]:
-        try:
-            seen[name] = action()
-        except RuntimeError as error:
-            seen[name] = f"RuntimeError: {error}"
+        seen[name] = outcome(action)
     return lines(seen)
 
 
+# %%
 side_by_side(inference_tensor_errors)
 
 # %% [markdown]
@@ -616,25 +642,20 @@ side_by_side(inference_tensor_errors)
 
 
 # %%
-def inference_mode_false(lib):
+def inference_mode_false(lib, outer="inference_mode"):
     x = lib.tensor([1.0], requires_grad=True)
     seen = {}
-    with lib.inference_mode():
-        seen["in inference_mode():  is_grad_enabled"] = lib.is_grad_enabled()
+    with getattr(lib, outer)():
+        seen[f"in {outer}(): is_grad_enabled"] = lib.is_grad_enabled()
         with lib.inference_mode(False):
             y = x * 2
             key = "  inference_mode(False): is_grad_enabled, y.requires_grad, y.is_inference()"
             seen[key] = (lib.is_grad_enabled(), y.requires_grad, y.is_inference())
-    with lib.no_grad():
-        seen["in no_grad():         is_grad_enabled"] = lib.is_grad_enabled()
-        with lib.inference_mode(False):
-            z = x * 2
-            key = "  inference_mode(False): is_grad_enabled, z.requires_grad, z.is_inference()"
-            seen[key] = (lib.is_grad_enabled(), z.requires_grad, z.is_inference())
     return lines(seen)
 
 
 side_by_side(inference_mode_false)
+side_by_side(lambda lib: inference_mode_false(lib, "no_grad"))
 
 # %% [markdown]
 # Recording is on in both: `_new_state` above gives `inference_mode(False)` the state
@@ -642,7 +663,10 @@ side_by_side(inference_mode_false)
 # block", it is one more setting, and like every other one the innermost wins.
 
 # %% [markdown]
-# ## Walk-through: a table of nestings
+# ## Optional: a walk-through, a table of nestings and its picture
+#
+# *An optional section: it practises the rules above on longer nestings; the summary
+# follows it.*
 #
 # Now all four modes at once. For each program below, write down, level by level,
 # `is_grad_enabled()` and `(x * 2).requires_grad` if `x * 2` were computed right there
@@ -686,6 +710,7 @@ NESTINGS = {
 }
 
 
+# %%
 def nesting_table(lib):
     x = lib.tensor([1.0], requires_grad=True)
     lines = []
@@ -717,7 +742,7 @@ x = mg.tensor([1.0], requires_grad=True)
 GradModePlayground(x, levels=NESTINGS["A"])
 
 # %% [markdown]
-# ## A picture of a nesting
+# ### A picture of a nesting
 #
 # Each block is a box inside the box that encloses it, coloured by the state the switch
 # has there; a plain call is a band that runs to the end of its enclosing block. The
@@ -725,66 +750,7 @@ GradModePlayground(x, levels=NESTINGS["A"])
 # the engine.
 
 # %%
-COLORS = {"recording": "#a6d96a", "not recording": "#d9d9d9", "inference mode": "#c2a5cf"}
-
-
-def state_of(row):
-    if row.inference_mode:
-        return "inference mode"
-    return "recording" if row.grad_enabled else "not recording"
-
-
-def draw_nesting(levels, ax, title):
-    x = mg.tensor([1.0], requires_grad=True)
-    rows = grad_mode_levels(levels, x)
-    n = len(rows)
-    ax.add_patch(Rectangle((0, 0), 1, 1, fc="#a6d96a", ec="black"))
-    ax.text(0.02, 0.97, "outside: recording", va="top", fontsize=8)
-    indent, step, pad = 0, 0.8 / n, 0.04
-    for i, row in enumerate(rows):
-        top = 0.9 - i * step
-        block = row.code.startswith("with ")
-        # a block is inset in its parent; a plain call fills the rest of its parent
-        left = pad * (indent + 1) if block else pad * indent + 0.006
-        bottom = left
-        ax.add_patch(
-            Rectangle(
-                (left, bottom),
-                1 - 2 * left,
-                top - bottom,
-                fc=COLORS[state_of(row)],
-                ec="black",
-                ls="-" if block else "--",
-            )
-        )
-        ax.text(left + 0.01, top - 0.015, row.code, va="top", fontsize=8, family="monospace")
-        ax.text(
-            1 - left - 0.01,
-            top - 0.015,
-            f"x*2 requires_grad={row.requires_grad}",
-            va="top",
-            ha="right",
-            fontsize=7,
-        )
-        indent += block
-    ax.set_title(title, fontsize=9)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
-
-
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-draw_nesting(NESTINGS["A"], axes[0], "nesting A")
-draw_nesting(NESTINGS["C"], axes[1], "nesting C")
-fig.legend(
-    handles=[Rectangle((0, 0), 1, 1, fc=c, ec="black", label=k) for k, c in COLORS.items()],
-    loc="lower center",
-    ncol=3,
-    fontsize=8,
-    frameon=False,
-)
-fig.tight_layout(rect=(0, 0.07, 1, 1))
-plt.show()
+draw_nestings({"nesting A": NESTINGS["A"], "nesting C": NESTINGS["C"]})
 
 # %% [markdown]
 # ## Summary

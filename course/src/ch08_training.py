@@ -16,14 +16,13 @@
 #   and why evaluation uses both.
 
 # %%
-import inspect
-
 import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad as mg
 from coursekit.compare import same_numbers, side_by_side
 from coursekit.data import load_digits, make_moons, train_test_split
+from coursekit.lecture import outcome, param_versions, predict, show_source
 from coursekit.training import fit
 
 plt.rcParams["figure.dpi"] = 80
@@ -34,10 +33,11 @@ plt.rcParams["figure.dpi"] = 80
 # A model is an object holding its weights. minigrad's `Module`, like `torch.nn.Module`,
 # notices *by attribute assignment* what is a weight: `self.fc = Linear(2, 3)` registers a
 # child module, `self.w = Parameter(...)` registers a parameter, anything else is a plain
-# attribute. This is the method that decides:
+# attribute. This is the method that decides (its first part; the rest refuses wrong
+# types and handles buffers):
 
 # %%
-print(inspect.getsource(mg.nn.Module.__setattr__))
+show_source(mg.nn.Module.__setattr__, stop="modules[name] = value")
 
 # %% [markdown]
 # A `Parameter` is a tensor whose only extra meaning is "register me": a leaf with
@@ -45,8 +45,8 @@ print(inspect.getsource(mg.nn.Module.__setattr__))
 # uses them in `forward`:
 
 # %%
-print(inspect.getsource(mg.nn.Linear.__init__))
-print(inspect.getsource(mg.nn.Linear.forward))
+show_source(mg.nn.Linear.__init__)
+show_source(mg.nn.Linear.forward)
 
 # %% [markdown]
 # **Predict:** the module below assigns a `Linear`, a `Parameter`, a plain tensor and a
@@ -66,12 +66,11 @@ def registered(lib):
         def forward(self, x):
             return self.fc(x) * self.scale + self.offset
 
-    model = Scaled()
-    return [
-        (name, tuple(p.shape), p.requires_grad, p.is_leaf) for name, p in model.named_parameters()
-    ]
+    params = Scaled().named_parameters()
+    return [(name, tuple(p.shape), p.requires_grad, p.is_leaf) for name, p in params]
 
 
+# %%
 side_by_side(registered)
 
 # %% [markdown]
@@ -80,6 +79,15 @@ side_by_side(registered)
 # it (a tensor that is state but not learnt belongs in `register_buffer`, as BatchNorm's
 # running mean does). All parameters are leaves that require grad, so `backward()` will
 # fill their `.grad` (chapter 4).
+
+# %% [markdown]
+# How a module lists them (what `parameters()` and `named_parameters()` walk): the
+# modules in order, each one's own parameters by name, each tensor once, so a layer
+# shared by two parts of a model is updated once per step. The exercise asks you for the
+# same walk, as `parameters(module)`.
+
+# %%
+show_source(mg.nn.Module._named_members)
 
 # %% [markdown]
 # ## A training loop written out by hand
@@ -164,8 +172,8 @@ plt.show()
 # that is p - lr * d (PyTorch's SGD writes it the same way):
 
 # %%
-print(inspect.getsource(mg.optim.Optimizer.step))
-print(inspect.getsource(mg.optim.SGD._update))
+show_source(mg.optim.Optimizer.step)
+show_source(mg.optim.SGD._update)
 
 # %% [markdown]
 # Two things follow, both from earlier chapters. The update is not recorded (it is not
@@ -198,29 +206,34 @@ side_by_side(update_outside_no_grad)
 # inside `no_grad()`?
 
 
-# %% id="grad-mode-at-step"
-def grad_mode_at_each_stage(lib):
+# %%
+def layer_with_gradients(lib):
+    """A Linear layer and its SGD optimizer, after a backward() run inside no_grad()."""
     lib.manual_seed(0)
     layer = lib.nn.Linear(2, 1)
     optimizer = lib.optim.SGD(layer.parameters(), lr=0.1)
     loss = (layer(lib.ones(4, 2)) ** 2).sum()  # forward, grad mode on: recorded
     with lib.no_grad():
         loss.backward()  # backward inside no_grad(): walks the recorded graph
+    return layer, optimizer
+
+
+# %%
+def grad_mode_at_each_stage(lib):
+    layer, optimizer = layer_with_gradients(lib)
     weight = layer.weight
     seen = {"weight.grad filled by backward() in no_grad()": weight.grad is not None}
     seen["grad mode when step() is called"] = lib.is_grad_enabled()
     optimizer.step()
-    seen["after step(): is_leaf, grad_fn, _version"] = (
-        weight.is_leaf,
-        weight.grad_fn,
-        weight._version,
-    )
+    state = (weight.is_leaf, weight.grad_fn, weight._version)
+    seen["after step(): is_leaf, grad_fn, _version"] = state
     with lib.no_grad():
         optimizer.step()  # the same update rule, with grad mode off
     seen["after step() in no_grad(): _version"] = weight._version
     return seen
 
 
+# %% id="grad-mode-at-step"
 side_by_side(grad_mode_at_each_stage)
 
 # %% [markdown]
@@ -235,18 +248,24 @@ side_by_side(grad_mode_at_each_stage)
 
 
 # %% id="step-versions"
-def one_step(lib):
+def step_once(lib):
+    """A small model after one training step; its parameters' versions along the way."""
     lib.manual_seed(0)
     model = lib.nn.Sequential(lib.nn.Linear(2, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2))
     optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
     x, target = lib.ones(5, 2), lib.tensor([0, 1, 0, 1, 1])
-    before = [p._version for p in model.parameters()]
+    before = param_versions(model)
     loss = lib.nn.CrossEntropyLoss()(model(x), target)
     optimizer.zero_grad()
     loss.backward()
-    after_backward = [p._version for p in model.parameters()]
+    after_backward = param_versions(model)
     optimizer.step()
-    after_step = [p._version for p in model.parameters()]
+    return model, (before, after_backward, param_versions(model))
+
+
+# %%
+def one_step(lib):
+    model, (before, after_backward, after_step) = step_once(lib)
     weight = model[0].weight
     return {
         "version change from backward": [a - b for a, b in zip(after_backward, before)],
@@ -270,25 +289,23 @@ side_by_side(one_step)
 # numbers that are gone. Forward, then step, then backward:
 
 
-# %% id="step-then-backward"
+# %%
 def step_between_forward_and_backward(lib):
     lib.manual_seed(0)
     model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Tanh(), lib.nn.Linear(3, 2))
     optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = lib.nn.CrossEntropyLoss()
     x, target = lib.ones(4, 2), lib.tensor([0, 1, 0, 1])
-    seen = {"versions after construction": [p._version for p in model.parameters()]}
+    seen = {"versions after construction": param_versions(model)}
     loss_fn(model(x), target).backward()  # some gradients to step with
     loss = loss_fn(model(x), target)  # a new graph: saves the weights it needs
     optimizer.step()  # weights change in place: versions + 1
-    seen["versions after step()"] = [p._version for p in model.parameters()]
-    try:
-        loss.backward()
-    except RuntimeError as error:
-        seen["loss.backward()"] = f"RuntimeError: {error}"
+    seen["versions after step()"] = param_versions(model)
+    seen["loss.backward()"] = outcome(loss.backward)  # the error it raises, as text
     return seen
 
 
+# %% id="step-then-backward"
 side_by_side(step_between_forward_and_backward)
 
 # %% [markdown]
@@ -316,12 +333,18 @@ side_by_side(step_between_forward_and_backward)
 # from nothing.
 
 # %%
-print(inspect.getsource(mg.optim.Optimizer.zero_grad))
-print(inspect.getsource(mg.optim.optimizer.zero_grads))
+show_source(mg.optim.Optimizer.zero_grad)
+show_source(mg.optim.optimizer.zero_grads)
 
 # %% [markdown]
 # **Predict:** two `backward()` calls on the same batch, with no `zero_grad()` between
 # them (a fresh forward each time). How does `weight.grad` compare with one call's?
+
+# %%
+twice_question = predict(
+    "After two backward() calls without zero_grad(), `weight.grad` is how many times one call's?",
+    [1, 2, 4],
+)
 
 
 # %% id="no-zero-grad"
@@ -338,6 +361,8 @@ def twice_without_zero_grad(lib):
 
 
 side_by_side(twice_without_zero_grad)
+seen = twice_without_zero_grad(mg)
+twice_question.reveal(round((seen["twice"] / seen["once"]).mean().item()))
 
 # %% [markdown]
 # Exactly double: `.grad` is the sum of the two gradients (here `x`'s column sums, `[4, 1]`,
@@ -362,17 +387,14 @@ def weight_norms(zero_grad, steps=200):
     return norms, net
 
 
+# %%
 with_zero, _ = weight_norms(True)
 without_zero, forgetful = weight_norms(False)
 fig, ax = plt.subplots(figsize=(6, 3.2))
 ax.plot(with_zero, label="with zero_grad()")
 ax.plot(without_zero, label="without zero_grad()")
-ax.set(
-    xlabel="step",
-    ylabel="norm of first layer's weight",
-    yscale="log",
-    title="forgetting zero_grad(): every step adds all past gradients",
-)
+title = "forgetting zero_grad(): every step adds all past gradients"
+ax.set(xlabel="step", ylabel="norm of first layer's weight", yscale="log", title=title)
 ax.legend()
 plt.show()
 print(f"after 200 steps: {with_zero[-1]:.1f} with zero_grad(), {without_zero[-1]:.1f} without")
@@ -429,8 +451,8 @@ side_by_side(train_step_under_no_grad)
 # `self.training`, the flag `model.train()` / `model.eval()` set; grad mode appears nowhere:
 
 # %%
-print(inspect.getsource(mg.nn.Dropout.forward))
-print(inspect.getsource(mg.nn.BatchNorm1d.forward))
+show_source(mg.nn.Dropout.forward)
+show_source(mg.nn.BatchNorm1d.forward)
 
 # %% [markdown]
 # So the two switches are independent. `eval()` changes *what* the layers compute;
@@ -452,6 +474,7 @@ weights = {
 batch = rng.normal(size=(5, 4)).astype(np.float32)
 
 
+# %%
 def small_model(lib):
     nn = lib.nn
     model = nn.Sequential(
@@ -470,22 +493,28 @@ print(small_model(mg))
 # equal? Does the output require grad? Did BatchNorm's `running_mean` move?
 
 
+# %%
+def run_twice(lib, mode, grad):
+    """The small model run twice on the batch: same output?, requires_grad, stats moved?"""
+    lib.manual_seed(0)
+    model = small_model(lib)
+    model.train(mode == "train")
+    x = lib.tensor(batch)
+    with lib.set_grad_enabled(grad):
+        first, second = model(x), model(x)
+    same = (first - second).abs().sum().item() == 0
+    return same, first.requires_grad, model[1].running_mean.abs().sum().item() > 0
+
+
 # %% id="eval-vs-no-grad" tags=["seed:s003-eval-vs-no-grad"]
 def eval_vs_no_grad(lib):
     rows = ["mode  | grad    | same output twice | requires_grad | running_mean moved"]
     for mode in ("train", "eval"):
         for grad in (True, False):
-            lib.manual_seed(0)
-            model = small_model(lib)
-            model.train(mode == "train")
-            x = lib.tensor(batch)
-            with lib.set_grad_enabled(grad):
-                first, second = model(x), model(x)
-            same = (first - second).abs().sum().item() == 0
-            moved = model[1].running_mean.abs().sum().item() > 0
+            same, requires_grad, moved = run_twice(lib, mode, grad)
             rows.append(
                 f"{mode:5} | {'grad' if grad else 'no_grad':7} | {same!s:17} | "
-                f"{first.requires_grad!s:13} | {moved}"
+                f"{requires_grad!s:13} | {moved}"
             )
     return "\n".join(rows)
 
@@ -528,18 +557,18 @@ def evaluate_without_no_grad(lib):
     net.load_state_dict({k: lib.tensor(v.detach().numpy()) for k, v in model.state_dict().items()})
     net.eval()
     before = {name: p.detach().clone() for name, p in net.named_parameters()}
-    versions = [p._version for p in net.parameters()]
+    versions = param_versions(net)
     out = net(lib.tensor(X_test.numpy()))  # recording on
+    unchanged = [bool((p == before[name]).all()) for name, p in net.named_parameters()]
     return {
-        "parameters equal before and after": all(
-            bool((p == before[name]).all()) for name, p in net.named_parameters()
-        ),
-        "versions unchanged": [p._version for p in net.parameters()] == versions,
+        "parameters equal before and after": all(unchanged),
+        "versions unchanged": param_versions(net) == versions,
         "every .grad still None": all(p.grad is None for p in net.parameters()),
         "output.grad_fn": out.grad_fn.name(),
     }
 
 
+# %%
 side_by_side(evaluate_without_no_grad)
 
 # %% [markdown]
@@ -570,6 +599,7 @@ def buggy_accuracy(lib, model, X, y):
     return result  # ... and recording is still off
 
 
+# %%
 def global_switch_left_off(lib):
     lib.manual_seed(0)
     model = lib.nn.Sequential(lib.nn.Linear(2, 16), lib.nn.Tanh(), lib.nn.Linear(16, 2))
@@ -579,15 +609,13 @@ def global_switch_left_off(lib):
         seen = {"is_grad_enabled() afterwards": lib.is_grad_enabled()}
         loss = lib.nn.CrossEntropyLoss()(model(X_), y_)  # the next training step
         seen["loss.requires_grad"] = loss.requires_grad
-        try:
-            loss.backward()
-        except RuntimeError as error:
-            seen["loss.backward()"] = f"RuntimeError: {error}"
+        seen["loss.backward()"] = outcome(loss.backward)  # the error it raises, as text
         return seen
     finally:
         lib.set_grad_enabled(True)  # clean up, so later cells are not affected
 
 
+# %%
 side_by_side(global_switch_left_off)
 
 # %% [markdown]
@@ -607,6 +635,7 @@ def good_accuracy(lib, model, X, y):
     return result
 
 
+# %%
 def global_switch_restored(lib):
     lib.manual_seed(0)
     model = lib.nn.Sequential(lib.nn.Linear(2, 16), lib.nn.Tanh(), lib.nn.Linear(16, 2))
@@ -621,6 +650,7 @@ def global_switch_restored(lib):
     }
 
 
+# %%
 side_by_side(global_switch_restored)
 print("recording on in this notebook:", mg.is_grad_enabled())
 
@@ -636,25 +666,20 @@ X_digits, y_digits = load_digits()
 X_train, X_held, y_train, y_held = train_test_split(X_digits, y_digits, test_size=0.25, seed=0)
 print("train", tuple(X_train.shape), "test", tuple(X_held.shape))
 
-mg.manual_seed(0)
+# %%
+mg.manual_seed(0)  # a fresh model each time this cell runs
 mlp = mg.nn.Sequential(mg.nn.Linear(64, 64), mg.nn.ReLU(), mg.nn.Linear(64, 10))
 initial_state = {k: v.detach().numpy().copy() for k, v in mlp.state_dict().items()}
-history = fit(
-    mlp,
-    mg.nn.CrossEntropyLoss(),
-    mg.optim.SGD(mlp.parameters(), lr=0.1, momentum=0.9),
-    (X_train, y_train),
-    epochs=6,
-    batch_size=32,
-    test_data=(X_held, y_held),
-    seed=0,
-    progress=False,
-)
+optimizer = mg.optim.SGD(mlp.parameters(), lr=0.1, momentum=0.9)
+settings = dict(epochs=6, batch_size=32, test_data=(X_held, y_held), seed=0, progress=False)
+history = fit(mlp, mg.nn.CrossEntropyLoss(), optimizer, (X_train, y_train), **settings)
 print(f"test accuracy after {history.epochs[-1]} epochs: {history.test_accuracy[-1]:.3f}")
 history.plot()
 
 # %% [markdown]
-# ## The same training in PyTorch
+# ## Optional: the same training in PyTorch
+#
+# *An optional section: nothing after it in this chapter uses it; the summary follows.*
 #
 # Start PyTorch from the **same initial weights** (copied in from `initial_state`), feed
 # the same 40 mini-batches to the same optimizer, and compare the losses step by step.
@@ -666,6 +691,7 @@ order = np.random.default_rng(1).permutation(len(X_train))
 batches = [order[i : i + 32] for i in range(0, 40 * 32, 32)]  # 40 full batches
 
 
+# %%
 def training_losses(lib):
     nn = lib.nn
     net = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
@@ -683,6 +709,7 @@ def training_losses(lib):
     return np.array(losses)
 
 
+# %%
 ours = training_losses(mg)
 print("minigrad losses, every 10th step:", np.round(ours[::10], 3))
 theirs = same_numbers(training_losses, ours, atol=1e-5, what="40 losses")

@@ -23,22 +23,23 @@
 # relies on.
 
 # %%
-import inspect
 from collections import Counter
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad as mg
-from coursekit import measure
+from coursekit import lecture, measure
 from coursekit.compare import side_by_side
 from coursekit.data import load_digits, train_test_split
+from coursekit.lecture import outcome, show_source
 from coursekit.training import fit
 from minigrad import function
 from minigrad.ops import fused
 
 plt.rcParams["figure.dpi"] = 80
 
+# %%
 try:
     import torch
 except ImportError:
@@ -56,8 +57,8 @@ MB = 2**20
 # `Linear` layer, shows what its forward keeps:
 
 # %%
-print(inspect.getsource(function.is_recording))
-print(inspect.getsource(fused.Addmm.forward))
+show_source(function.is_recording)
+show_source(fused.Addmm.forward)
 
 # %% [markdown]
 # Under `no_grad()`, `is_recording` is `False`: `apply` makes no node, and `ctx.save`
@@ -85,6 +86,7 @@ def digits_mlp(lib, width=256, depth=3):
     return nn.Sequential(*layers)
 
 
+# %%
 X_digits, y_digits = load_digits()
 X_train, X_test, y_train, y_test = train_test_split(X_digits, y_digits, test_size=0.25, seed=0)
 mg.manual_seed(0)
@@ -100,6 +102,8 @@ history = fit(
     seed=0,
     progress=False,
 )
+
+# %%
 model.eval()  # from now on we only evaluate
 parameters = list(model.parameters())
 print(model)
@@ -151,7 +155,7 @@ side_by_side(node_counts)
 # Every minigrad node can say how many bytes its saved tensors occupy:
 
 # %%
-print(inspect.getsource(mg.graph.Node.saved_tensors_nbytes))
+show_source(mg.graph.Node.saved_tensors_nbytes)
 
 # %% [markdown]
 # `measure.graph_memory` walks the graph and reports three numbers: the nodes, the
@@ -161,7 +165,7 @@ print(inspect.getsource(mg.graph.Node.saved_tensors_nbytes))
 # graph refers to them. Both are exact: they follow from shapes and dtypes alone.
 
 # %%
-print(inspect.getsource(measure.graph_memory))
+show_source(measure.graph_memory)
 
 # %% [markdown]
 # **Predict** before running: for a batch of `B` rows, which tensors are saved? (Hint:
@@ -169,12 +173,15 @@ print(inspect.getsource(measure.graph_memory))
 # the first saves its input, which is the previous ReLU's output, the *same* memory, and
 # the transposed weight.) How many held bytes for `B = 1024`?
 
+# %%
+held_question = lecture.predict(  # (this chapter's own `predict` comes later)
+    "For a batch of 1024 rows, how many megabytes does the graph hold (held bytes)?",
+    ["1 MB", "3 MB", "12 MB"],
+)
+
 # %% id="saved-bytes" tags=["seed:s003-memory"]
 batch_sizes = [64, 256, 1024, 4096]
-print(
-    f"{'batch':>6} | {'nodes':>5} | {'saved MB':>8} | {'held MB':>7} | "
-    f"{'no_grad: nodes, bytes':>21}"
-)
+print(" batch | nodes | saved MB | held MB | no_grad: nodes, bytes")
 exact = {}
 for B in batch_sizes:
     x = X_big[:B]
@@ -186,6 +193,7 @@ for B in batch_sizes:
         f"{B:>6} | {recorded.nodes:>5} | {recorded.saved_bytes / MB:>8.3f} | "
         f"{recorded.held_bytes / MB:>7.3f} | {unrecorded.nodes:>10}, {unrecorded.saved_bytes}"
     )
+held_question.reveal(f"{exact[1024].held_bytes / MB:.0f} MB")
 
 # %% [markdown]
 # The held bytes are exactly three hidden activations: `3 x B x 256 x 4` bytes, 3 MB for
@@ -211,26 +219,14 @@ def graph_bytes(lib):
 side_by_side(graph_bytes)
 
 # %%
+saved_mb = [exact[B].saved_bytes / MB for B in batch_sizes]
+held_mb = [exact[B].held_bytes / MB for B in batch_sizes]
 fig, ax = plt.subplots(figsize=(6, 3.6))
-ax.plot(
-    batch_sizes,
-    [exact[B].saved_bytes / MB for B in batch_sizes],
-    "o-",
-    label="saved by the nodes (with repeats)",
-)
-ax.plot(
-    batch_sizes,
-    [exact[B].held_bytes / MB for B in batch_sizes],
-    "s-",
-    label="held only by the graph",
-)
+ax.plot(batch_sizes, saved_mb, "o-", label="saved by the nodes (with repeats)")
+ax.plot(batch_sizes, held_mb, "s-", label="held only by the graph")
 ax.plot(batch_sizes, [0] * len(batch_sizes), "k^--", label="under no_grad(): 0")
-ax.set(
-    xlabel="batch size",
-    ylabel="MB",
-    xticks=[0, *batch_sizes[1:]],
-    title="bytes kept for backward (exact): in proportion to the batch",
-)
+title = "bytes kept for backward (exact): in proportion to the batch"
+ax.set(xlabel="batch size", ylabel="MB", xticks=[0, *batch_sizes[1:]], title=title)
 ax.legend()
 plt.show()
 
@@ -244,26 +240,24 @@ plt.show()
 # any moment during the call):
 
 # %%
-print(inspect.getsource(measure.memory_during))
+show_source(measure.memory_during)
 
 # %% [markdown]
 # **Predict:** with recording on, how much memory does a finished forward pass keep, in
 # terms of the table above? And under `no_grad()`?
 
 
-# %% tags=["nbval-ignore-output"]
-# nbval-ignore-output: tracemalloc also counts small Python objects (nodes, tensor
-# wrappers), whose sizes vary between Python versions; the verdicts below are checked.
+# %%
 def evaluate_no_grad(x):
     with mg.no_grad():
         return model(x)
 
 
+# %% id="traced-memory" tags=["nbval-ignore-output"]
+# nbval-ignore-output: tracemalloc also counts small Python objects (nodes, tensor
+# wrappers), whose sizes vary between Python versions; the verdicts below are checked.
 traced = {}
-print(
-    f"{'batch':>6} | {'retained MB: grad':>17} | {'no_grad':>7} | {'peak MB: grad':>13} | "
-    f"{'no_grad':>7}"
-)
+print(" batch | retained MB: grad | no_grad | peak MB: grad | no_grad")
 for B in batch_sizes:
     x = X_big[:B]
     traced[B] = (measure.memory_during(model, x), measure.memory_during(evaluate_no_grad, x))
@@ -273,7 +267,7 @@ for B in batch_sizes:
         f"{grad.peak / MB:>13.2f} | {nograd.peak / MB:>7.2f}"
     )
 
-# %% id="memory-verdicts"
+# %%
 output_bytes = {B: B * 10 * 4 for B in batch_sizes}
 grad_kept_is_graph = all(  # within 5%, plus 32 KB for the node objects themselves
     abs(traced[B][0].retained - (exact[B].held_bytes + output_bytes[B]))
@@ -283,6 +277,8 @@ grad_kept_is_graph = all(  # within 5%, plus 32 KB for the node objects themselv
 nograd_kept_is_output = all(
     abs(traced[B][1].retained - output_bytes[B]) < 0.5 * output_bytes[B] + 4096 for B in batch_sizes
 )
+
+# %%
 activation = {B: B * 256 * 4 for B in batch_sizes}  # one hidden layer's output, float32
 
 
@@ -295,6 +291,8 @@ peak_recording = all(
     about(traced[B][0].peak, exact[B].held_bytes + activation[B]) for B in batch_sizes
 )
 peak_no_grad = all(about(traced[B][1].peak, 2 * activation[B]) for B in batch_sizes)
+
+# %% id="memory-verdicts"
 print(
     "with recording, memory kept = held bytes + the output (within 5%, plus the nodes):",
     grad_kept_is_graph,
@@ -323,13 +321,10 @@ print("peak under no_grad = two activations (within 5%):", peak_no_grad)
 # %% id="depth-peaks" tags=["nbval-ignore-output"]
 # nbval-ignore-output: tracemalloc peaks (small Python objects vary); the held bytes
 # printed alongside are exact.
-depths = [1, 2, 4, 8]
-peaks = {}
-x = X_big[:1024]
+depths, peaks, x = [1, 2, 4, 8], {}, X_big[:1024]
 for depth in depths:
     mg.manual_seed(0)
     deep = digits_mlp(mg, depth=depth).eval()
-
     held = measure.graph_memory(deep(x), exclude=[x, *deep.parameters()]).held_bytes
     with mg.no_grad():
         peak_no_grad = measure.memory_during(deep, x).peak
@@ -339,16 +334,13 @@ for depth in depths:
         f"recording, {peaks[depth][1] / MB:.1f} MB under no_grad"
     )
 
+# %% tags=["nbval-ignore-output"]
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(depths, [peaks[d][0] / MB for d in depths], "o-", label="peak, recording")
 ax.plot(depths, [peaks[d][1] / MB for d in depths], "s-", label="peak, no_grad()")
 ax.plot(depths, [peaks[d][2] / MB for d in depths], "k:", label="held by the graph (exact)")
-ax.set(
-    xlabel="hidden layers (width 256)",
-    ylabel="MB",
-    xticks=depths,
-    title="batch of 1024: peak memory grows with depth only when recording",
-)
+title = "batch of 1024: peak memory grows with depth only when recording"
+ax.set(xlabel="hidden layers (width 256)", ylabel="MB", xticks=depths, title=title)
 ax.legend()
 plt.show()
 
@@ -377,6 +369,7 @@ def predict(model, X, batch_size=None):
         )
 
 
+# %%
 at_once, batched = predict(model, X_big), predict(model, X_big, batch_size=256)
 print("same predictions:", bool((at_once == batched).sum().item() == X_big.shape[0]))
 print(
@@ -404,11 +397,12 @@ print(
 # whole graph, so memory grows with every batch, exactly as if nothing were batched:
 
 
-# %% id="kept-outputs"
+# %%
 def logits_in_batches(X, batch_size=256):
     return [model(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)]
 
 
+# %% id="kept-outputs"
 kept = logits_in_batches(X_big)
 with mg.no_grad():
     kept_no_grad = logits_in_batches(X_big)
@@ -428,7 +422,10 @@ del kept, kept_no_grad
 # history; but every batch would still pay for recording, and a recorded batch's peak.)
 
 # %% [markdown]
-# ## Statistics of features: computed under `no_grad()`
+# ## Optional: statistics of features, computed under `no_grad()`
+#
+# *An optional section: nothing after it in this chapter uses it; skip to the next
+# section if you are short of time.*
 #
 # A common use of a trained network: take its hidden layers as a *feature extractor*,
 # compute statistics of the features over a data set (for normalisation), and train
@@ -440,7 +437,7 @@ del kept, kept_no_grad
 # many bytes does each keep alive?
 
 
-# %% id="feature-stats" tags=["seed:s003-feature-stats"]
+# %%
 def feature_mean(lib, net, X, record):
     extractor = net[:-1]  # all layers but the classifier
     with lib.set_grad_enabled(record):
@@ -448,6 +445,7 @@ def feature_mean(lib, net, X, record):
         return features.mean(dim=0)
 
 
+# %% id="feature-stats" tags=["seed:s003-feature-stats"]
 def feature_statistics(lib):
     lib.manual_seed(0)
     net = digits_mlp(lib).eval()
@@ -456,12 +454,9 @@ def feature_statistics(lib):
     for record in (False, True):
         mean = feature_mean(lib, net, X, record)
         held = measure.graph_memory(mean, exclude=[X, *net.parameters()]).held_bytes
-        seen["recording" if record else "no_grad"] = (
-            mean.requires_grad,
-            mean.grad_fn and mean.grad_fn.name(),
-            mean.is_leaf,
-            held,
-        )
+        grad_fn = mean.grad_fn and mean.grad_fn.name()
+        state = (mean.requires_grad, grad_fn, mean.is_leaf, held)
+        seen["recording" if record else "no_grad"] = state
     return seen
 
 
@@ -485,6 +480,7 @@ with mg.no_grad():
     Z_train, Z_test = (F_train - mean) / std, (F_test - mean) / std
 print("statistics require grad:", mean.requires_grad, std.requires_grad)
 
+# %%
 mg.manual_seed(0)
 head = mg.nn.Linear(256, 10)
 head_history = fit(
@@ -501,7 +497,10 @@ head_history = fit(
 print(f"new head on frozen features: test accuracy {head_history.test_accuracy[-1]:.3f}")
 
 # %% [markdown]
-# ## Time
+# ## Optional: time
+#
+# *An optional section: nothing after it in this chapter uses it; skip to
+# "`inference_mode()`" if you are short of time.*
 #
 # Recording costs time too: creating nodes, wrapping saved tensors, checking which inputs
 # need gradients. That is a fixed cost *per operation*, independent of the batch size,
@@ -514,21 +513,26 @@ print(f"new head on frozen features: test accuracy {head_history.test_accuracy[-
 # program has the processor. It runs the contestants in turns, in short rounds of a few
 # milliseconds each, and keeps each one's **fastest** round: a disturbance only ever
 # adds time. And the whole measurement is **repeated three times**: how far the three
-# results lie apart is how noisy the measurement is, here and now.
+# results lie apart is how noisy the measurement is, here and now. Here is its code
+# (after a docstring that says the same):
 
 # %%
-print(inspect.getsource(measure.best_times))
+show_source(measure.best_times, start="for fn in fns:")
 
 # %% [markdown]
 # **Predict:** is the time saved by `no_grad()` a bigger *fraction* for a batch of 1 or
 # for a batch of 256?
 
 
-# %% id="eval-time" tags=["seed:s003-eval-time", "nbval-ignore-output"]
-# nbval-ignore-output: timings depend on the machine and on its load.
-def evaluate_inference_mode(x):
-    with mg.inference_mode():
-        return model(x)
+# %%
+def under(mode, model):
+    """``model`` run inside a grad mode: under(mg.inference_mode, model)(x)."""
+
+    def run(x):
+        with mode():
+            return model(x)
+
+    return run
 
 
 def ratio_range(runs, i, j):
@@ -537,8 +541,10 @@ def ratio_range(runs, i, j):
     return f"{min(ratios):.2f} to {max(ratios):.2f}"
 
 
+# %% id="eval-time" tags=["seed:s003-eval-time", "nbval-ignore-output"]
+# nbval-ignore-output: timings depend on the machine and on its load.
 time_sizes = [1, 4, 16, 64, 256]
-contestants = [model, evaluate_no_grad, evaluate_inference_mode]
+contestants = [model, evaluate_no_grad, under(mg.inference_mode, model)]
 with measure.one_thread():  # compare the work, not the scheduling of threads
     runs = {B: [measure.best_times(contestants, X_big[:B]) for _ in range(3)] for B in time_sizes}
 print(f"{'batch':>5} | {'no_grad':>8} | recording / no_grad | inference_mode / no_grad")
@@ -574,30 +580,26 @@ print(
 # The same measurement in PyTorch, when it is installed (same architecture; the
 # weights do not matter for the time):
 
+# %%
+if torch is not None:
+    torch.manual_seed(0)
+    torch_model = digits_mlp(torch).eval()
+    torch_X = torch.tensor(X_big.numpy())
+    torch_contestants = [
+        torch_model,
+        under(torch.no_grad, torch_model),
+        under(torch.inference_mode, torch_model),
+    ]
+
 # %% id="torch-time" tags=["nbval-ignore-output"]
 # nbval-ignore-output: timings vary, and PyTorch is not installed everywhere.
 torch_runs = {}
 if torch is None:
     print("PyTorch is not installed here: no PyTorch timings.")
 else:
-    torch.manual_seed(0)
-    torch_model = digits_mlp(torch).eval()
-    torch_X = torch.tensor(X_big.numpy())
-
-    def torch_no_grad(x):
-        with torch.no_grad():
-            return torch_model(x)
-
-    def torch_inference_mode(x):
-        with torch.inference_mode():
-            return torch_model(x)
-
     with measure.one_thread():
         for B in time_sizes:
-            torch_runs[B] = [
-                measure.best_times([torch_model, torch_no_grad, torch_inference_mode], torch_X[:B])
-                for _ in range(3)
-            ]
+            torch_runs[B] = [measure.best_times(torch_contestants, torch_X[:B]) for _ in range(3)]
     print(f"{'batch':>5} | PyTorch: recording / no_grad | inference_mode / no_grad")
     for B, runs_B in torch_runs.items():
         print(f"{B:>5} | {ratio_range(runs_B, 0, 1):>28} | {ratio_range(runs_B, 2, 1):>24}")
@@ -611,12 +613,8 @@ for label, marker, table in (("minigrad", "o", runs), ("PyTorch", "s", torch_run
         ax.fill_between(time_sizes, [r[0] for r in ratios_B], [r[-1] for r in ratios_B], alpha=0.3)
         ax.plot(time_sizes, [r[1] for r in ratios_B], marker + "-", label=label)
 ax.axhline(1.0, color="k", linewidth=0.8)
-ax.set(
-    xscale="log",
-    xlabel="batch size",
-    ylabel="time recording / time no_grad",
-    title="the cost of recording (line: middle of 3 repeats, band: all 3)",
-)
+title = "the cost of recording (line: middle of 3 repeats, band: all 3)"
+ax.set(xscale="log", xlabel="batch size", ylabel="time recording / time no_grad", title=title)
 ax.set_xticks(time_sizes, [str(B) for B in time_sizes])
 ax.legend()
 plt.show()
@@ -648,15 +646,9 @@ def inference_tensors(lib):
     with lib.inference_mode():
         out = net(lib.ones(4, 64))
     seen = {"requires_grad": out.requires_grad, "is_inference()": out.is_inference()}
-    try:
-        seen["_version"] = out._version
-    except RuntimeError as error:
-        seen["_version"] = f"RuntimeError: {error}"
+    seen["_version"] = outcome(lambda: out._version)
     weight = lib.ones(10, requires_grad=True)
-    try:
-        (out * weight).sum().backward()
-    except RuntimeError as error:
-        seen["used in a recorded product"] = f"RuntimeError: {error}"
+    seen["used in a recorded product"] = outcome(lambda: (out * weight).sum().backward())
     return seen
 
 

@@ -17,7 +17,6 @@
 
 # %%
 import importlib
-import inspect
 import warnings
 
 import matplotlib.pyplot as plt
@@ -25,23 +24,11 @@ import numpy as np
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.lecture import lines, names, outcome, predict, show_source
 from minigrad.autograd import FunctionCtx
 from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
-
-
-def names(fns):
-    """Names of the nodes in next_functions, without the library prefix
-    (PyTorch says torch::autograd::AccumulateGrad, minigrad minigrad::autograd::...)."""
-    return [None if fn is None else fn.name().split("::")[-1] for fn, _ in fns]
-
-
-def lines(seen):
-    """Observations one per line: easier to read than one long dict."""
-    return "\n".join(
-        f"{key}: {value if isinstance(value, str) else repr(value)}" for key, value in seen.items()
-    )
 
 
 # %% [markdown]
@@ -55,7 +42,7 @@ def lines(seen):
 # one place where every operation, minigrad's and yours, becomes a graph node:
 
 # %%
-print(inspect.getsource(mg.autograd.Function.apply))
+show_source(mg.autograd.Function.apply)
 
 # %% [markdown]
 # Read it from the top. `is_recording` is chapter 7's rule; when it holds, `ctx._record`
@@ -99,6 +86,7 @@ def make_softplus(lib, bug=False):
     return Softplus
 
 
+# %%
 Softplus = make_softplus(mg)
 
 # %% [markdown]
@@ -113,14 +101,9 @@ def softplus_example(lib):
     x = lib.tensor([-20.0, 0.0, 20.0], requires_grad=True)
     y = Softplus.apply(x)
     y.sum().backward()
-    return lines(
-        {
-            "y": y,
-            "y.grad_fn.name()": y.grad_fn.name(),
-            "next_functions": names(y.grad_fn.next_functions),
-            "x.grad": x.grad,
-        }
-    )
+    seen = {"y": y, "y.grad_fn.name()": y.grad_fn.name()}
+    seen.update({"next_functions": names(y.grad_fn.next_functions), "x.grad": x.grad})
+    return lines(seen)
 
 
 side_by_side(softplus_example)
@@ -151,8 +134,8 @@ plt.show()
 # (chapter 6).
 
 # %%
-print(inspect.getsource(FunctionCtx.save_for_backward))
-print(inspect.getsource(FunctionCtx.saved_tensors.fget))
+show_source(FunctionCtx.save_for_backward)
+show_source(FunctionCtx.saved_tensors.fget)
 
 # %% [markdown]
 # **Predict:** `a = x * 2`, `y = Softplus.apply(a)`, then `a` is changed in place under
@@ -209,6 +192,7 @@ def straight_through(lib):
     return lines({"y": y, "x.grad": x.grad})
 
 
+# %%
 side_by_side(straight_through)
 
 # %% [markdown]
@@ -245,6 +229,7 @@ def two_outputs(lib):
     return lines({"one node": double.grad_fn is triple.grad_fn, **seen, "x.grad": x.grad})
 
 
+# %%
 side_by_side(two_outputs)
 
 # %% [markdown]
@@ -260,7 +245,7 @@ side_by_side(two_outputs)
 
 # %%
 gradcheck_module = importlib.import_module("minigrad.autograd.gradcheck")
-print(inspect.getsource(gradcheck_module._numerical_jacobian))
+show_source(gradcheck_module._numerical_jacobian)
 
 # %% [markdown]
 # And analytically: run your backward once per output element, with a gradient that is 1
@@ -270,6 +255,12 @@ print(inspect.getsource(gradcheck_module._numerical_jacobian))
 #
 # **Predict:** does `gradcheck` pass for the correct `Softplus`? For the one with the
 # sign slip, at `x = [-1, 0, 2]`? Look closely at `x = 0`.
+
+# %%
+gradcheck_question = predict(
+    "gradcheck at x = [-1, 0, 2]: which backwards pass?",
+    ["both", "only the correct one", "only the one with the sign slip", "neither"],
+)
 
 
 # %%
@@ -284,6 +275,14 @@ def gradcheck_softplus(lib):
 
 
 side_by_side(gradcheck_softplus)
+
+# %%
+x = mg.tensor([-1.0, 0.0, 2.0], dtype=mg.float64, requires_grad=True)
+correct = outcome(lambda: mg.autograd.gradcheck(make_softplus(mg).apply, (x,))) is True
+slipped = outcome(lambda: mg.autograd.gradcheck(make_softplus(mg, bug=True).apply, (x,))) is True
+verdicts = {(True, True): "both", (True, False): "only the correct one"}
+verdicts.update({(False, True): "only the one with the sign slip", (False, False): "neither"})
+gradcheck_question.reveal(verdicts[correct, slipped])
 
 # %% [markdown]
 # The correct backward passes (`True`). The wrong one raises `GradcheckError` (a
@@ -313,6 +312,10 @@ def second_derivative(lib):
     return lines({"dy/dx": dy_dx, "d2y/dx2": d2y_dx2})
 
 
+side_by_side(second_derivative)
+
+
+# %%
 def without_create_graph(lib):
     x = lib.tensor(2.0, requires_grad=True)
     (dy_dx,) = lib.autograd.grad(x**3, x)
@@ -325,7 +328,6 @@ def without_create_graph(lib):
     )
 
 
-side_by_side(second_derivative)
 side_by_side(without_create_graph)
 
 # %% [markdown]
@@ -366,6 +368,7 @@ xs = mg.tensor(np.linspace(-2.0, 2.0, 9), requires_grad=True)
 (first,) = mg.autograd.grad((xs**3).sum(), xs, create_graph=True)
 (second,) = mg.autograd.grad(first.sum(), xs)
 
+# %%
 grid = np.linspace(-2.0, 2.0, 101)
 points = xs.detach().numpy()
 fig, ax = plt.subplots(figsize=(6, 4))
@@ -377,9 +380,8 @@ for curve, dots, label in [
     (line,) = ax.plot(grid, curve, label=label)
     ax.plot(points, dots, "o", color=line.get_color())
 ax.axhline(0, color="grey", lw=0.5)
-ax.set_xlabel("x")
+ax.set(xlabel="x", title="autograd (dots) against algebra (lines)")
 ax.legend()
-ax.set_title("autograd (dots) against algebra (lines)")
 plt.show()
 
 # %% [markdown]
@@ -453,13 +455,9 @@ def grad_versus_backward(lib):
     returned = lib.autograd.grad(y, x, retain_graph=True)
     after_grad = x.grad
     y.backward()
-    return lines(
-        {
-            "autograd.grad returned": returned,
-            "x.grad after autograd.grad": after_grad,
-            "x.grad after backward()": x.grad,
-        }
-    )
+    seen = {"autograd.grad returned": returned, "x.grad after autograd.grad": after_grad}
+    seen["x.grad after backward()"] = x.grad
+    return lines(seen)
 
 
 side_by_side(grad_versus_backward)
@@ -525,10 +523,7 @@ def blamed_line(lib):
         y = a * a
         with lib.no_grad():
             a.add_(1)
-        try:
-            y.sum().backward()
-        except RuntimeError as error:
-            raised = f"RuntimeError: {error}"
+        raised = outcome(y.sum().backward)
     message = str(caught[0].message).splitlines()
     code = [line.strip() for line in message[1:] if line.startswith("    ")]
     return lines({"warning": message[0], "the line it names last": code[-1], "then": raised})

@@ -149,3 +149,38 @@ def test_the_same_checks_find_nbgrader_and_the_news_when_they_are_on(tmp_path_fa
     assert lab.NEWS_PLUGIN in seen["plugins"]
     assert seen["news question"] == [NEWS_QUESTION]
     assert seen["formgrader page"] == 200
+
+
+# --- a Predict cell: the learner clicks an answer, the reveal judges it -------------
+
+CELL_TEXT = """(cell, text) => cell.model.type === 'code' &&
+    cell.model.sharedModel.getSource().includes(text)"""
+
+
+@pytest.mark.browser
+def test_a_clicked_prediction_is_recorded_and_judged(learner_lab, browser):
+    base, token = learner_lab
+    with opened(browser, base, token, "ch00_welcome.ipynb", workspace="predict") as page:
+        run_all_cells(page)
+        asked = scroll_to_cell(page, CELL_TEXT, "first_question = predict(")
+        assert asked >= 0
+        button = page.locator(".widget-toggle-button", has_text="8").first
+        button.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-toggle-button')].every(b => b.disabled)",
+            polling=500,
+        )  # committed: the buttons lock
+        revealed = scroll_to_cell(page, CELL_TEXT, "first_question.reveal(")
+        page.evaluate(
+            """(i) => { const notebook = window.jupyterapp.shell.currentWidget.content;
+                   notebook.activeCellIndex = i;
+                   return window.jupyterapp.commands.execute('notebook:run-cell'); }""",
+            revealed,
+        )
+        page.wait_for_function(
+            """(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs
+                   .toJSON().some(o => (o.text || '').includes('You predicted it: right'))""",
+            arg=revealed,
+            polling=500,
+        )
+        page.screenshot(path=str(ARTIFACTS / "ch00-predict.png"), full_page=False)

@@ -131,7 +131,7 @@ def test_ch09_peak_memory_is_what_the_text_says():
     assert len(verdicts) == 5 and all(line.endswith(": True") for line in verdicts)
     # "four activations for this model's three hidden layers", "two activations"
     activation = 1024 * 256 * 4 / MB  # MB of one hidden activation at batch 1024
-    peaks = {int(row[0]): row for row in _table(printed(nb, "ch09-024"))}
+    peaks = {int(row[0]): row for row in _table(printed(nb, "traced-memory"))}
     assert round(peaks[1024][3] / activation) == 4 and round(peaks[1024][4] / activation) == 2
     text = text_after(nb, "memory-verdicts")
     assert "four activations" in text and "at two" in text
