@@ -110,3 +110,12 @@ def progress(chapter: str | None = None) -> Progress:
         earned = check.points if state == "passed" else 0
         rows.append((number, check.title, check.kind, earned, check.points, state))
     return Progress(chapter, rows)
+
+
+if __name__ == "__main__":
+    # ``python -m coursekit.progress [--dir D]``: the whole course's progress, from the
+    # learner's my_engine/ folder (coursekit/engine_build/progress.py). Run by name: this
+    # module is imported by the checks, which coursekit.engine_build.progress reads.
+    import runpy
+
+    runpy.run_module("coursekit.engine_build.progress", run_name="__main__")

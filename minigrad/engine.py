@@ -151,12 +151,13 @@ def call_pre_hooks(node, grad):
     for nr, retained in (node._retained or {}).items():
         tensor = retained()  # a weak reference: the tensor may be gone
         if tensor is not None and grads[nr] is not None:
-            retain(tensor, grads[nr])
+            store_retained_grad(tensor, grads[nr])
     return grads if node._num_outputs > 1 else grads[0]
 
 
-def retain(tensor, grad):
-    """``retain_grad``: the first gradient is copied into ``.grad``, later ones add up."""
+def store_retained_grad(tensor, grad):
+    """``retain_grad()``'s store: the first gradient copied into ``tensor.grad``, later
+    ones added (out of place: the old ``.grad`` is left as it was)."""
     if tensor._grad is None:
         tensor._grad = as_tensor(grad).clone() if _state.grad_enabled else _copy(grad)
     else:
@@ -194,6 +195,13 @@ def accumulate(leaf, grad, create_graph):
         else:
             leaf._grad = leaf._grad + grad
         return
+    accumulate_grad(leaf, grad)
+
+
+def accumulate_grad(leaf, grad):
+    """The first gradient becomes a new ``leaf.grad``; later ones are added into it, in
+    place (its version goes up). ``grad`` is a tensor or an array; ``.grad`` keeps the
+    leaf's dtype."""
     grad = grad._data if isinstance(grad, Tensor) else grad
     if leaf._grad is None:
         leaf._grad = _wrap(first_gradient(grad, leaf._data.dtype))
@@ -213,7 +221,7 @@ def first_gradient(grad, dtype):
     512x512 matmul benchmark pays a copy per leaf without it (1.39x numpy's time
     against 1.04x, fresh process).
     """
-    if grad.dtype == dtype and unshared(grad, 4):
+    if grad.dtype == dtype and unshared(grad, 5):
         return grad
     return np.array(grad, dtype=dtype)
 

@@ -327,6 +327,8 @@ class Function:
         args = cls._arguments(inputs)
         if recording:
             ctx._record(inputs, args)
+        else:  # one entry per input, as in PyTorch: ``a, b = ctx.needs_input_grad`` works
+            ctx.needs_input_grad = (False,) * len(inputs)
         if cls.on_arrays:
             out = cls.forward(ctx, *args, **options)
         else:
@@ -494,7 +496,7 @@ def rebase(t, node):
     counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
     one: the history is rewritten, not lost. A view's change rewrites its base's history
     (``views.rebase_view``); an integer tensor never gets a history."""
-    t._version_counter.value += 1
+    bump_version(t)
     if node is None or t._data.dtype not in FLOATS:
         return t
     old, nr = t._grad_fn, t._output_nr
@@ -505,6 +507,11 @@ def rebase(t, node):
         t._grad_fn, t._requires_grad = node, True
         move_retained_grad(t, old, node, nr)
     return t
+
+
+def bump_version(t):
+    """What every in-place change does: one more on the tensor's version counter."""
+    t._version_counter.value += 1
 
 
 def check_inplace(t, recording):

@@ -414,21 +414,33 @@ class Scalar:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
             )
-        root = _edge(self)[0]
-        grads = {root: 1.0}
-        for node in topological_order(root):
-            grad = grads.pop(node, None)
-            if grad is None:
-                continue
-            if node.__class__ is ScalarAccumulateGrad:
-                leaf = node.variable
-                leaf._grad = grad if leaf._grad is None else leaf._grad + grad
-                continue
-            for (child, _), child_grad in zip(node.next_functions, node.backward_fn(grad)):
-                if child is not None:
-                    grads[child] = grads.get(child, 0.0) + child_grad
-            if not retain_graph and node.saved is not None:
-                node.saved = _FREED  # free what forward saved
+        run_backward(_edge(self)[0], 1.0, retain_graph)
+
+
+def run_backward(root, grad, retain_graph=False):
+    """The backward loop: each node, in topological order, runs once with the sum of
+    the gradients that reached it, and passes one gradient to each of its inputs."""
+    grads = {root: grad}
+    for node in topological_order(root):
+        grad = grads.pop(node, None)
+        if grad is None:
+            continue
+        for (child, _), child_grad in zip(node.next_functions, call_node(node, grad, retain_graph)):
+            if child is not None:
+                grads[child] = grads.get(child, 0.0) + child_grad
+
+
+def call_node(node, grad, retain_graph):
+    """Run one node: a leaf's accumulator adds ``grad`` into ``.grad``; any other node
+    returns one gradient per input and frees what it saved (unless ``retain_graph``)."""
+    if node.__class__ is ScalarAccumulateGrad:
+        leaf = node.variable
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+        return ()
+    grads = node.backward_fn(grad)
+    if not retain_graph and node.saved is not None:
+        node.saved = _FREED  # free what forward saved
+    return grads
 
 
 def topological_order(root):

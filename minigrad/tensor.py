@@ -84,6 +84,12 @@ def _wrap(array, grad_fn=None, version_counter=None):
     return t
 
 
+def detach(tensor):
+    """``tensor.detach()``: a new tensor around the same memory, sharing its version
+    counter (an in-place change through either is seen by both), with no history."""
+    return _wrap(tensor._data, None, tensor._version_counter)
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
@@ -245,8 +251,8 @@ class Tensor:
     # --- sharing memory -------------------------------------------------------
     def detach(self):
         """A tensor with the same data (memory *and* version counter) and no history."""
-        t = _wrap(self._data, None, self._version_counter)
-        t._is_inference = self._is_inference
+        t = detach(self)
+        t._is_inference = self._is_inference  # an inference tensor stays one (chapter 7)
         return t
 
     def detach_(self):

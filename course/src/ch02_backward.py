@@ -96,14 +96,16 @@ side_by_side(chain)
 # %% [markdown]
 # ## Build: `backward()`
 #
-# Here is the loop of `Scalar.backward` from `minigrad/scalar.py` (before it, a check that
-# the output requires grad). It starts with gradient 1 at the
+# Here is the loop `Scalar.backward` runs, `run_backward` from `minigrad/scalar.py` (before
+# calling it, `backward` checks that the output requires grad), and `call_node`, which runs
+# one node. It starts with gradient 1 at the
 # output (∂L/∂L = 1), then visits nodes so that every node runs only after **all** the
 # gradients flowing into it have been added up in `grads`. Leaves' `AccumulateGrad` nodes
 # add into `.grad`; other nodes call their local rule and pass the results on.
 
 # %%
-show_source(mg.Scalar.backward, start="root = _edge")
+show_source(scalar.run_backward)
+show_source(scalar.call_node)
 
 # %% [markdown]
 # The order comes from `topological_order`: a node is listed before every node it sends

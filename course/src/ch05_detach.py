@@ -31,11 +31,13 @@ plt.rcParams["figure.dpi"] = 80
 #
 # A minigrad tensor is a numpy array (`_data`) plus autograd metadata. `detach()` makes a
 # new tensor object around the **same** array (`_wrap`), gives it the **same** version
-# counter, and leaves out everything else: no `grad_fn`, no `requires_grad`. (The method
-# goes on to copy a flag of chapter 7's inference mode; the lines below are the idea.)
+# counter, and leaves out everything else: no `grad_fn`, no `requires_grad`. (`t.detach()`
+# calls this function, then copies a flag of chapter 7's inference mode.)
 
 # %%
-show_source(mg.Tensor.detach, stop="t = _wrap(")
+from minigrad.tensor import detach as detach_function  # what Tensor.detach calls
+
+show_source(detach_function)
 
 # %% [markdown]
 # **Predict:** `y = x * 2` with `x` requiring grad, and `d = y.detach()`. What are

@@ -4,7 +4,8 @@
 2. predict how ``requires_grad`` flows forward (seed item s004-requires-grad-flows);
 3. find the bug: a parameter created without ``requires_grad=True``;
 4. implement ``scalar_sin(x)``, a new Scalar operation with its local derivative;
-5. implement ``count_nodes(output)``: the graph is a DAG (seed item s001-graph-dag).
+5. implement ``count_nodes(output)``: the graph is a DAG (seed item s001-graph-dag);
+6-8. implement ``Add``, ``Mul``, ``Tanh``: the first pieces of your engine (``piece.py``).
 
 The graph specs and their reference helpers at the end of this module are
 shared with chapter 02's checks.
@@ -15,6 +16,7 @@ import math
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import prediction
 from coursekit.checks.messages import describe, number_text
+from coursekit.checks.piece import piece_check
 
 # -- graph specs: small Scalar programs written as data ---------------------------
 #
@@ -629,4 +631,10 @@ COUNT_NODES = Check(
     ),
 )
 
-CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, SCALAR_SIN, COUNT_NODES]
+# -- 6 to 8. the first pieces of your engine (coursekit/BUILD.md) --------------------------
+
+ADD = piece_check("ch01.Add", 2, hint="backward returns one gradient per input")
+MUL = piece_check("ch01.Mul", 2, hint="each input's gradient needs the other input")
+TANH = piece_check("ch01.Tanh", 2, hint="save forward's result, not its input")
+
+CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, SCALAR_SIN, COUNT_NODES, ADD, MUL, TANH]

@@ -5,7 +5,9 @@
    (seed item s004-own-backward), then use it as a node's backward;
 3. predict which tensors each node saves for backward (seed item s004-ctx-saves);
 4. implement ``topological_order(root)`` without recursion;
-5. find the bug: a backward loop that overwrites gradients instead of adding them.
+5. find the bug: a backward loop that overwrites gradients instead of adding them;
+6. implement ``run_backward(root, grad)``, the backward loop of your engine (exercise 4 and
+   this one are pieces of your engine: ``piece.py``).
 """
 
 import math
@@ -17,6 +19,7 @@ from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.ch01 import build_scalars, spec, spec_graph, spec_text
 from coursekit.checks.judges import prediction
 from coursekit.checks.messages import describe, number_text
+from coursekit.checks.piece import piece_check, with_piece
 
 
 def _number(value):
@@ -359,6 +362,10 @@ def topo_cases(rng, hidden):
 
 
 def topo_probe(learner, case):
+    if "piece" in case:  # the cases of the piece of your engine (coursekit/checks/piece.py)
+        from coursekit.checks.piece import piece_probe
+
+        return piece_probe(learner, case)
     import minigrad as mg
 
     values = {name: mg.Scalar(value, requires_grad=rg) for name, value, rg in case["leaves"]}
@@ -439,7 +446,7 @@ def topo_judge(got, expected, case):
     return False, message
 
 
-TOPOLOGICAL_ORDER = Check(
+TOPOLOGICAL_ORDER = Check(  # with_piece: also checked as the piece of your engine, below
     id="ch02.topological_order",
     kind=IMPLEMENT,
     points=4,
@@ -517,7 +524,7 @@ def run_backward_probe(learner, case):
             values[out] = xs[0] ** 2
         else:
             values[out] = getattr(xs[0], op)()
-    learner["run_backward"](values[case["output"]])
+    learner["backward_loop"](values[case["output"]])
     return {name: values[name].grad for name, _, rg in case["leaves"] if rg}
 
 
@@ -563,11 +570,11 @@ def run_backward_judge(got, expected, case):
 
 
 RUN_BACKWARD = Check(
-    id="ch02.run_backward",
+    id="ch02.backward_loop",
     kind=FIND_THE_BUG,
     points=2,
-    reads=("run_backward",),
-    title="find the bug: run_backward(output)",
+    reads=("backward_loop",),
+    title="find the bug: backward_loop(output)",
     cases=run_backward_cases,
     probe=run_backward_probe,
     reference=run_backward_reference,
@@ -576,4 +583,11 @@ RUN_BACKWARD = Check(
     hint="find the line where a gradient is stored for a child node, and what happens when one is already there",
 )
 
-CHECKS = [CHAIN, DIV_BACKWARD, SAVED, TOPOLOGICAL_ORDER, RUN_BACKWARD]
+# -- 6. the backward loop of your engine --------------------------------------------------
+
+RUN_BACKWARD_PIECE = piece_check(
+    "ch02.run_backward", 4, hint="a node runs once, after every gradient that flows into it"
+)
+TOPOLOGICAL_ORDER = with_piece(TOPOLOGICAL_ORDER, "ch02.topological_order")
+
+CHECKS = [CHAIN, DIV_BACKWARD, SAVED, TOPOLOGICAL_ORDER, RUN_BACKWARD, RUN_BACKWARD_PIECE]

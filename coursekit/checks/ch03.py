@@ -13,6 +13,7 @@ import numpy as np
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, as_array, prediction
 from coursekit.checks.messages import describe, shape_text
+from coursekit.checks.piece import piece_check, with_piece
 
 RTOL, ATOL = 1e-5, 1e-6  # learners compute in float32, the references in float64
 
@@ -137,6 +138,10 @@ def unbroadcast_cases(rng, hidden):
 
 
 def unbroadcast_probe(learner, case):
+    if "piece" in case:  # the cases of the piece of your engine (coursekit/checks/piece.py)
+        from coursekit.checks.piece import piece_probe
+
+        return piece_probe(learner, case)
     import minigrad as mg
 
     unbroadcast = learner["unbroadcast"]
@@ -206,7 +211,7 @@ def unbroadcast_judge(got, expected, case):
     if list(have.shape) == grad_shape:
         message += ". Hint: you returned the incoming shape; sum over the dims broadcasting added or stretched"
     elif have.size == want.size:
-        message += ". Hint: keep the size-1 dims (keepdim=True) and drop only the leading ones"
+        message += ". Hint: keep the size-1 dims (keepdims=True) and drop only the leading ones"
     elif have.shape == () and want.shape != ():
         message += ". Hint: sum only over the broadcast dims, not over everything"
     return False, message
@@ -225,7 +230,7 @@ UNBROADCAST = Check(
     rule="a tensor's gradient has the tensor's shape; every dim broadcasting added or stretched is summed",
     hint=(
         "first sum over the leading dims broadcasting added, then over the dims where shape has a 1 "
-        "(keepdim=True); a tensor's sum takes dim= and keepdim="
+        "(keepdims=True); write the sums with numpy's names, axis= and keepdims=, which tensors take too"
     ),
 )
 
@@ -493,4 +498,10 @@ Y_GRAD = Check(
     hint="read the error message: which dtype does each matrix have? Then make the arange one of floats",
 )
 
-CHECKS = [DTYPES, UNBROADCAST, MM_BACKWARD, MM_SUM, Y_GRAD]
+# -- 6 and 7. the tensor operations of your engine ---------------------------------------
+
+UNBROADCAST = with_piece(UNBROADCAST, "ch03.unbroadcast")
+MUL = piece_check("ch03.Mul", 3, hint="save an input only if the other input needs a gradient")
+MM = piece_check("ch03.Mm", 3, hint="both gradients are matrix products with a transpose")
+
+CHECKS = [DTYPES, UNBROADCAST, MM_BACKWARD, MM_SUM, Y_GRAD, MUL, MM]

@@ -19,6 +19,7 @@ import numpy as np
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, as_array, same_answer, which_differ
 from coursekit.checks.messages import describe, shape_text
+from coursekit.checks.piece import piece_check, with_piece
 
 RTOL, ATOL = 1e-4, 1e-6  # minigrad computes in float32, the references in float64
 
@@ -143,6 +144,10 @@ def accumulate_cases(rng, hidden):
 
 
 def accumulate_probe(learner, case):
+    if "piece" in case:  # the cases of the piece of your engine (coursekit/checks/piece.py)
+        from coursekit.checks.piece import piece_probe
+
+        return piece_probe(learner, case)
     import minigrad as mg
 
     leaves = {n: mg.tensor(v, requires_grad=True) for n, v in case["leaves"].items()}
@@ -620,4 +625,11 @@ HIDDEN = Check(
     hint="run the buggy function and read the warning it prints",
 )
 
-CHECKS = [ACCUMULATE, LEAVES, ERRORS, FIT, HIDDEN]
+# -- 6. retain_grad's store, a piece of your engine --------------------------------------
+
+ACCUMULATE = with_piece(ACCUMULATE, "ch04.accumulate_grad")
+STORE_RETAINED = piece_check(
+    "ch04.store_retained_grad", 2, hint="the first gradient is copied; later ones are added"
+)
+
+CHECKS = [ACCUMULATE, LEAVES, ERRORS, FIT, HIDDEN, STORE_RETAINED]

@@ -15,6 +15,7 @@ from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.ch04 import ATOL, RTOL, answer_value, run_program, same_values
 from coursekit.checks.judges import arrays_close, as_array, same_answer
 from coursekit.checks.messages import describe, number_text, shape_text
+from coursekit.checks.piece import piece_check
 
 
 def numbers(rng, shape, low=-2.0, high=2.0):
@@ -470,4 +471,10 @@ METRIC = Check(
     hint="write yy = w @ x entry by entry and differentiate sum(yy) by one entry of x and of w",
 )
 
-CHECKS = [SHARES, MAE, TD, CENTER, METRIC]
+# -- 6. detach, a piece of your engine --------------------------------------------------
+
+DETACH = piece_check(
+    "ch05.detach", 3, hint="the same array and the same version counter, and no grad_fn"
+)
+
+CHECKS = [SHARES, MAE, TD, CENTER, METRIC, DETACH]

@@ -19,6 +19,7 @@ from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.ch04 import ATOL, RTOL, answer_dict, answer_value, run_program, same_values
 from coursekit.checks.judges import arrays_close
 from coursekit.checks.messages import describe, shape_text
+from coursekit.checks.piece import piece_check, with_piece
 
 VERSION_TEXT = re.compile(r"is at version (\d+); expected version (\d+) instead")
 
@@ -62,6 +63,10 @@ def saved_cases(rng, hidden):
 
 
 def saved_probe(learner, case):
+    if "piece" in case:  # the cases of the piece of your engine (coursekit/checks/piece.py)
+        from coursekit.checks.piece import piece_probe
+
+        return piece_probe(learner, case)
     import minigrad as mg
 
     t = mg.tensor(case["values"])
@@ -597,4 +602,9 @@ PIPELINE = Check(
     hint="run every pending backward first (the gradients add up in .grad), then update once",
 )
 
-CHECKS = [SAVED, LINES, VERSIONS, SMOOTH, PIPELINE]
+# -- 6. the version bump, a piece of your engine ----------------------------------------
+
+SAVED = with_piece(SAVED, "ch06.SavedTensor")
+BUMP = piece_check("ch06.bump_version", 2, hint="the counter is shared by every view of the memory")
+
+CHECKS = [SAVED, LINES, VERSIONS, SMOOTH, PIPELINE, BUMP]

@@ -22,6 +22,7 @@ import minigrad as mg
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, prediction, same_answer
 from coursekit.checks.messages import describe
+from coursekit.checks.piece import piece_check, with_piece
 
 
 def _observations_judge(got, expected, hints):
@@ -126,6 +127,10 @@ def grad_mode_cases(rng, hidden):
 
 
 def grad_mode_probe(learner, case):
+    if "piece" in case:  # the cases of the piece of your engine (coursekit/checks/piece.py)
+        from coursekit.checks.piece import piece_probe
+
+        return piece_probe(learner, case)
     import contextlib
 
     import minigrad as mg
@@ -705,4 +710,11 @@ INPUT_GRADIENT = Check(
     "runs under no_grad()",
 )
 
-CHECKS = [GRAD_MODE, NESTING, THREADS, ACCURACY, INPUT_GRADIENT]
+# -- 6. the grad-mode state, a piece of your engine -------------------------------------
+
+GRAD_MODE = with_piece(GRAD_MODE, "ch07.GradMode")
+GRAD_STATE = piece_check(
+    "ch07.GradState", 2, hint="threading.local runs __init__ again in every thread"
+)
+
+CHECKS = [GRAD_MODE, NESTING, THREADS, ACCURACY, INPUT_GRADIENT, GRAD_STATE]

@@ -17,6 +17,7 @@ import minigrad as mg
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, prediction
 from coursekit.checks.messages import describe
+from coursekit.checks.piece import piece_check, with_piece
 
 # -- 1. SGD with momentum ---------------------------------------------------------------
 
@@ -53,6 +54,10 @@ def momentum_cases(rng, hidden):
 
 
 def momentum_probe(learner, case):
+    if "piece" in case:  # the cases of the piece of your engine (coursekit/checks/piece.py)
+        from coursekit.checks.piece import piece_probe
+
+        return piece_probe(learner, case)
     import minigrad as mg
     from minigrad import grad_mode
 
@@ -465,4 +470,11 @@ MODES = Check(
     "recording on?",
 )
 
-CHECKS = [MOMENTUM, TRAIN, SWITCH, MODES]
+# -- 5. Module.parameters, a piece of your engine ----------------------------------------
+
+MOMENTUM = with_piece(MOMENTUM, "ch08.sgd_momentum_step")
+PARAMETERS = piece_check(
+    "ch08.parameters", 3, hint="a layer shared by two parents is visited twice: list it once"
+)
+
+CHECKS = [MOMENTUM, TRAIN, SWITCH, MODES, PARAMETERS]

@@ -18,6 +18,7 @@ import minigrad as mg
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, as_array, prediction
 from coursekit.checks.messages import describe
+from coursekit.checks.piece import piece_check
 
 
 def _names_differ(got, expected, what):
@@ -552,4 +553,8 @@ HVP = Check(
     "(g * v).sum() with respect to x, with mg.autograd.grad both times",
 )
 
-CHECKS = [HYPOT, DERIVATIVES, GAUSSIAN, HVP]
+# -- 5. ReLU, the last piece of your engine ----------------------------------------------
+
+RELU = piece_check("ch10.ReLU", 3, hint="save the result: backward needs where it is positive")
+
+CHECKS = [HYPOT, DERIVATIVES, GAUSSIAN, HVP, RELU]

@@ -16,6 +16,7 @@ from ..progress import record as _record
 from . import registry
 from .core import run_in_notebook
 from .messages import FAIL, format_outcome
+from .piece import PIECE_OF
 
 
 def check(check_id: str, *, hidden: bool = False) -> None:
@@ -33,4 +34,25 @@ def check(check_id: str, *, hidden: bool = False) -> None:
     outcome = run_in_notebook(definition, namespace, hidden)
     _record(definition, outcome)
     line = format_outcome(definition, outcome)
+    if not hidden:
+        line += _keep_on_disk(definition, outcome, namespace)
     print(line, file=sys.stdout if outcome.passed else sys.stderr)
+
+
+def _keep_on_disk(definition, outcome, namespace) -> str:
+    """Course progress and, for a piece of your engine, the piece itself (my_engine/)."""
+    from ..engine_build import assemble, pieces, progress
+
+    progress.record_exercise(definition.id, outcome.status, definition.points)
+    piece = pieces.BY_ID.get(PIECE_OF.get(definition.id))
+    if piece is None or outcome.status == "not-implemented":
+        return ""
+    obj = namespace.get(piece.name)
+    if obj is None:
+        return ""
+    problem = assemble.save_piece(piece, obj, outcome.status, outcome.message)
+    if problem:
+        return f" Not saved in my_engine/: {problem}."
+    if outcome.passed:
+        return " Saved in my_engine/: your engine runs on it from the next chapter on."
+    return " Saved in my_engine/ as failing: minigrad's own code stands in for it."

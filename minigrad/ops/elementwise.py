@@ -451,7 +451,8 @@ tanh = Tanh.apply
 sigmoid = Sigmoid.apply
 
 
-relu = Relu.apply
+def relu(input):
+    return Relu.apply(input)
 
 
 sqrt = Sqrt.apply

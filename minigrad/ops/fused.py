@@ -9,8 +9,7 @@ does minigrad, so that ``loss.grad_fn`` reads the same in both.
 
 import numpy as np
 
-from ..function import Op
-from .inplace import bump_version
+from ..function import Op, bump_version
 from .shape import Expand, SliceBackward, T
 
 

@@ -9,11 +9,14 @@
 # prints one line, `✓` when it is right, or `✗` with what is wrong, the rule at stake and
 # a hint. Run the setup cell first. The last cell shows your progress.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+
+setup("ch00")
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): a first gradient

@@ -8,11 +8,15 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import math
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+from minigrad.scalar import Function
+
+setup("ch01")
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): names, leaves and edges
@@ -182,6 +186,161 @@ def count_nodes(output):
 check("ch01.count_nodes")
 ### BEGIN HIDDEN TESTS
 check("ch01.count_nodes", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `Add`, your first operation
+#
+# *Implement · difficulty 1 of 3 · about 5 minutes · a piece of your engine*
+#
+# From here on you build your own engine, one piece per exercise. A piece that passes its
+# check is saved in `my_engine/`, and from the next chapter on minigrad runs on it.
+#
+# An operation is a `Function`: `forward(ctx, a, b)` computes the result from plain floats,
+# and `backward(ctx, grad)` beside it returns one gradient per input: d(result)/d(input)
+# times `grad`. `Add.apply(x, y)` runs forward and, when the recording rule holds, records
+# the node; minigrad's `Scalar.__add__` calls `Add.apply` (look at `minigrad.scalar.Mul`).
+#
+# Write `class Add(Function)`. The check tries `a + b`, `x + x`, numbers, a second
+# `backward()` (an addition saves nothing, so it can run twice) and `no_grad()`.
+#
+# <details><summary>First hint</summary>
+#
+# The derivative of `a + b` is 1 for `a` and 1 for `b`: what does each input get?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `forward` returns `a + b`; `backward` returns the pair `(grad, grad)`, and saves nothing.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+class Add(Function):
+    """a + b on Scalars: the gradient reaches both inputs unchanged."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ### BEGIN SOLUTION
+        return a + b
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        return grad, grad
+        ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch01.Add")
+### BEGIN HIDDEN TESTS
+check("ch01.Add", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex7-text"
+# ## Exercise 7 (implement): `Mul`, an operation that saves its inputs
+#
+# *Implement · difficulty 1 of 3 · about 10 minutes · a piece of your engine*
+#
+# `a * b` needs the inputs in backward: d(a*b)/da is `b`. forward keeps them with
+# `ctx.save_for_backward(a, b)`; backward reads them back with `a, b = ctx.saved_tensors`
+# (PyTorch's names, although these are floats). After `backward()` the engine frees what a
+# node saved, so a second `backward()` through it raises.
+#
+# Write `class Mul(Function)`. The check tries `a * b`, `x * x`, numbers, the chain rule
+# through several nodes, and the second backward.
+#
+# <details><summary>First hint</summary>
+#
+# Each input's gradient is `grad` times the *other* input.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# forward: save `a` and `b`, return `a * b`. backward: read them back and return
+# `(grad * b, grad * a)`.
+#
+# </details>
+
+
+# %% id="ex7-impl" nbgrader={"grade": false, "grade_id": "ex7-impl", "locked": false, "schema_version": 3, "solution": true}
+class Mul(Function):
+    """a * b on Scalars: each input's gradient is grad times the other input."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ### BEGIN SOLUTION
+        ctx.save_for_backward(a, b)
+        return a * b
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+        ### END SOLUTION
+
+
+# %% id="ex7-check" nbgrader={"grade": true, "grade_id": "ex7-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch01.Mul")
+### BEGIN HIDDEN TESTS
+check("ch01.Mul", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex8-text"
+# ## Exercise 8 (implement): `Tanh`, a backward that reuses the result
+#
+# *Implement · difficulty 2 of 3 · about 10 minutes · a piece of your engine*
+#
+# d tanh(x)/dx = 1 - tanh(x)². forward has just computed `t = tanh(x)`: save the *result*,
+# not the input, and backward needs no second `tanh`.
+#
+# Write `class Tanh(Function)` with `forward(ctx, x)` (use `math.tanh`) and
+# `backward(ctx, grad)`; backward may return the one gradient as it is, or as a 1-tuple.
+#
+# <details><summary>First hint</summary>
+#
+# What is `1 - t * t` when `t` is the result of forward?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# forward: `t = math.tanh(x)`, save `t`, return it. backward: `(t,) = ctx.saved_tensors`,
+# return `grad * (1 - t * t)`.
+#
+# </details>
+
+
+# %% id="ex8-impl" nbgrader={"grade": false, "grade_id": "ex8-impl", "locked": false, "schema_version": 3, "solution": true}
+class Tanh(Function):
+    """tanh on Scalars: the backward reuses forward's result t."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ### BEGIN SOLUTION
+        t = math.tanh(x)
+        ctx.save_for_backward(t)
+        return t
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        (t,) = ctx.saved_tensors
+        return grad * (1 - t * t)
+        ### END SOLUTION
+
+
+# %% id="ex8-check" nbgrader={"grade": true, "grade_id": "ex8-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch01.Tanh")
+### BEGIN HIDDEN TESTS
+check("ch01.Tanh", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"

@@ -8,12 +8,15 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 
 import minigrad as mg
 import minigrad.scalar
 from coursekit import check, progress
+from coursekit.engine_build import setup
 from minigrad.scalar import ScalarAccumulateGrad
+
+setup("ch02")
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): the chain rule by hand
@@ -100,6 +103,8 @@ check("ch02.saved_tensors")
 # %% [markdown] id="ex4-text"
 # ## Exercise 4 (implement): the order of backward, without recursion
 #
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
 # `backward()` may run a node only when every gradient flowing into it has arrived. So it
 # visits the nodes in *topological order*: each node before every node it sends
 # gradients to (the nodes in its `next_functions`).
@@ -147,7 +152,7 @@ check("ch02.topological_order", hidden=True)
 # on yours), calls each node's local rule, and passes the results on. Leaves'
 # `AccumulateGrad` nodes add into `.grad`. On `L = (a * b + a) ** 2` it gets `a.grad`
 # wrong, while `backward()` gets it right. Find the bug, and write the fixed function as
-# `run_backward(output)` (it returns nothing; it fills the leaves' `.grad`).
+# `backward_loop(output)` (it returns nothing; it fills the leaves' `.grad`).
 
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
@@ -181,7 +186,7 @@ print("run_backward_buggy: a.grad =", a.grad, " b.grad =", b.grad)
 
 
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
-def run_backward(output):
+def backward_loop(output):
     ### BEGIN SOLUTION
     grads = {output.grad_fn: 1.0}
     for node in minigrad.scalar.topological_order(output.grad_fn):
@@ -199,6 +204,60 @@ def run_backward(output):
 
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch02.backward_loop")
+### BEGIN HIDDEN TESTS
+check("ch02.backward_loop", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `run_backward(root, grad)`, the loop of your engine
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
+# Now the loop itself, as your engine will run it: for Scalars (`Scalar.backward`) and, from
+# chapter 3 on, for tensors too (`backward()`, `autograd.grad`). `root` is the output's node
+# and `grad` its gradient (1.0 for a Scalar). Visit the nodes in topological order (your
+# `topological_order` from exercise 4); run each node **once**, by calling it,
+# `node(grad)`, with the **sum** of the gradients that reached it; it returns one gradient
+# per edge in its `next_functions`, in order. Add each one into what the node at the end of
+# that edge receives. Skip `None` edges and `None` gradients. A node that received nothing
+# is still called, with `None` (PyTorch runs it too: it checks and frees what it saved, and
+# passes nothing on). Calling a node does the rest: a leaf's node fills `.grad`, and what a
+# node saved is freed.
+#
+# The check runs Scalar and tensor programs through your loop: fan-in, a chain of 3000
+# nodes, `retain_graph`, a hook that counts calls, `autograd.grad`, two outputs at once.
+#
+# <details><summary>First hint</summary>
+#
+# Keep a dict from node to the gradient it has received so far, starting with `{root: grad}`.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# For each node of `topological_order(root)`: pop its gradient (`None` if there is none),
+# call `node(grad)`, and `zip` the result with `node.next_functions`, adding into the dict:
+# `grads[child] = grads[child] + g if child in grads else g`.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+def run_backward(root, grad):
+    """Call every node reachable from root once, with the sum of its incoming gradients."""
+    ### BEGIN SOLUTION
+    grads = {root: grad}
+    for node in topological_order(root):
+        grad = grads.pop(node, None)
+        for (child, _), child_grad in zip(node.next_functions, node(grad)):
+            if child is None or child_grad is None:
+                continue
+            grads[child] = grads[child] + child_grad if child in grads else child_grad
+    ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 check("ch02.run_backward")
 ### BEGIN HIDDEN TESTS
 check("ch02.run_backward", hidden=True)

@@ -8,10 +8,14 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+from minigrad.autograd import Function
+
+setup("ch03")
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): dtypes of mixed operations
@@ -55,6 +59,13 @@ check("ch03.dtypes")
 # PyTorch reads an **empty** tuple `dim=()` as "all dims", so only call it when there is
 # something to sum. The check also uses your function as the backward of an addition
 # `x + w + b` where `w` and `b` broadcast.
+#
+# This function is a piece of your engine: every operation's backward will call it, on numpy
+# arrays when nothing records the backward and on tensors when something does. So write the
+# sums with numpy's names, `grad.sum(axis=..., keepdims=...)`, which minigrad's tensors
+# accept too (as PyTorch's do).
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -63,10 +74,10 @@ def unbroadcast(grad, shape):
     ### BEGIN SOLUTION
     lead = grad.ndim - len(shape)
     if lead > 0:
-        grad = grad.sum(dim=tuple(range(lead)))
+        grad = grad.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
-        grad = grad.sum(dim=stretched, keepdim=True)
+        grad = grad.sum(axis=stretched, keepdims=True)
     return grad
     ### END SOLUTION
 
@@ -169,6 +180,116 @@ def y_grad(n):
 check("ch03.y_grad")
 ### BEGIN HIDDEN TESTS
 check("ch03.y_grad", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `Mul` on tensors, saving only what is needed
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
+# A tensor operation of your engine is a Function like chapter 1's, but its forward gets the
+# inputs' **numpy arrays** and returns an array; its backward gets the gradient as an array
+# (or as a tensor, when `create_graph=True` records the backward), so write it with operators
+# only: `grad * b`. The engine fits each gradient to its input with your `unbroadcast`, and
+# names the node `MulBackward0`; `a * b`, `a * 2` and `mg.mul` all reach your class.
+#
+# PyTorch saves an input only when it is needed: `a`'s gradient needs `b`, so `b` is saved only
+# if `a` needs a gradient (`ctx.needs_input_grad[0]`), and the other way round. Save with
+# `ctx.save(self=..., other=...)` (PyTorch's names: the node shows `_saved_self`,
+# `_saved_other`), `None` for what is not needed; `ctx.saved_tensors` gives them back in that
+# order. An input that was not saved may then be changed in place before backward.
+#
+# Write `class Mul(Function)`.
+#
+# <details><summary>First hint</summary>
+#
+# `needs_a, needs_b = ctx.needs_input_grad`; which of `a` and `b` does `grad * b` need?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# forward: `ctx.save(self=a if needs_b else None, other=b if needs_a else None)` and return
+# `a * b`; backward: return `grad * b` for `a` (or `None` if `b` was not saved), and `grad * a`
+# for `b`.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+class Mul(Function):
+    """a * b on tensors: each input's gradient is grad times the other input."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ### BEGIN SOLUTION
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.save(self=a if needs_b else None, other=b if needs_a else None)
+        return a * b
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        a, b = ctx.saved_tensors
+        return (grad * b if b is not None else None, grad * a if a is not None else None)
+        ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch03.Mul")
+### BEGIN HIDDEN TESTS
+check("ch03.Mul", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex7-text"
+# ## Exercise 7 (implement): `Mm`, the matrix product as an operation
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
+# Exercise 3's `mm_backward` as a piece of your engine: `class Mm(Function)` whose forward
+# computes `a @ b` on arrays and saves `a` under the name `self` (only if `b` needs a
+# gradient) and `b` as `mat2` (only if `a` needs one); backward returns the two gradients.
+# `mg.mm`, `t.mm` and `@` on two matrices reach it; the node is `MmBackward0`.
+#
+# <details><summary>First hint</summary>
+#
+# For C = A @ B: grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad (`.T` works on arrays and tensors).
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Same shape as `Mul`: `ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)`;
+# backward returns `grad @ b.T` and `a.T @ grad`, each `None` when its input was not saved.
+#
+# </details>
+
+
+# %% id="ex7-impl" nbgrader={"grade": false, "grade_id": "ex7-impl", "locked": false, "schema_version": 3, "solution": true}
+class Mm(Function):
+    """a @ b for two matrices: grad_a = grad @ b.T, grad_b = a.T @ grad."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ### BEGIN SOLUTION
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)
+        return a @ b
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        a, b = ctx.saved_tensors
+        return (grad @ b.T if b is not None else None, a.T @ grad if a is not None else None)
+        ### END SOLUTION
+
+
+# %% id="ex7-check" nbgrader={"grade": true, "grade_id": "ex7-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch03.Mm")
+### BEGIN HIDDEN TESTS
+check("ch03.Mm", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"

@@ -10,14 +10,19 @@
 # code on several inputs and tells you what is wrong, with a hint. The last cell shows your
 # progress.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import warnings
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+
+setup("ch04")
 
 # %% [markdown] id="ex1-text" tags=["seed:s004-leaf-accumulates"]
 # ## Exercise 1 (implement): `AccumulateGrad`, where `.grad` is written
+#
+# *Implement · difficulty 1 of 3 · about 10 minutes · a piece of your engine*
 #
 # Every path of the backward pass into a leaf that requires grad ends at that leaf's
 # `AccumulateGrad` node. The engine calls it once per incoming gradient, and it does this:
@@ -254,6 +259,49 @@ def hidden_grads(xs, W1, W2):
 check("ch04.hidden_grads")
 ### BEGIN HIDDEN TESTS
 check("ch04.hidden_grads", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `retain_grad()`'s store
+#
+# *Implement · difficulty 1 of 3 · about 10 minutes · a piece of your engine*
+#
+# A non-leaf that called `retain_grad()` keeps its gradient too. The engine calls
+# `store_retained_grad(tensor, grad)` when the gradient of the tensor arrives (after the
+# tensor's hooks ran, so a hook may have changed it). Unlike a leaf's `.grad`, a retained
+# gradient is **not** added in place: the first one is stored as a copy (`grad.clone()`),
+# and a later one (a second `backward()`) makes a new tensor, `tensor.grad + grad`.
+#
+# Write `store_retained_grad(tensor, grad)` (returns nothing). `grad` is a tensor.
+#
+# <details><summary>First hint</summary>
+#
+# Two cases, as in exercise 1: `tensor.grad` is `None`, or it holds an earlier gradient.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `tensor.grad = grad.clone()` the first time, `tensor.grad = tensor.grad + grad` afterwards.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+def store_retained_grad(tensor, grad):
+    """retain_grad(): store a copy of the first gradient, add later ones (out of place)."""
+    ### BEGIN SOLUTION
+    if tensor.grad is None:
+        tensor.grad = grad.clone()
+    else:
+        tensor.grad = tensor.grad + grad
+    ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch04.store_retained_grad")
+### BEGIN HIDDEN TESTS
+check("ch04.store_retained_grad", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"

@@ -9,11 +9,15 @@
 # code on several inputs and tells you what is wrong, with a hint. The last cell shows your
 # progress.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import numpy as np
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+from minigrad.tensor import _wrap
+
+setup("ch05")
 
 # %% [markdown] id="ex1-text" tags=["seed:s004-detach-shares-memory"]
 # ## Exercise 1 (predict): what does `detach()` share?
@@ -217,6 +221,53 @@ answer_detach_backward_raises = True
 
 # %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.detach_metric")
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `detach`, in your engine
+#
+# *Implement · difficulty 2 of 3 · about 10 minutes · a piece of your engine*
+#
+# `t.detach()` returns a new tensor that shares `t`'s memory **and its version counter**, and
+# has no history (`grad_fn` is `None`, `requires_grad` is `False`). The scaffold gives you the
+# two parts: `_wrap(array)` makes a new tensor around a numpy array without copying it (no
+# history, a version counter of its own), and every tensor has `_data` (its array) and
+# `_version_counter` (shared by tensors that share memory, so an in-place change through
+# either is seen by both).
+#
+# Write `detach(tensor)`: `Tensor.detach` calls it (the engine then copies the inference
+# flag of chapter 7). The check looks at what `d = t.detach()` is, changes `d` in place and
+# watches `t`'s values and versions, and expects the version error through a detached
+# output.
+#
+# <details><summary>First hint</summary>
+#
+# `_wrap(tensor._data)` shares the memory; what else must the new tensor share?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `out = _wrap(tensor._data)`, then `out._version_counter = tensor._version_counter`; return
+# `out`.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+def detach(tensor):
+    """A new tensor on tensor's memory, sharing its version counter, with no history."""
+    ### BEGIN SOLUTION
+    out = _wrap(tensor._data)
+    out._version_counter = tensor._version_counter
+    return out
+    ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch05.detach")
+### BEGIN HIDDEN TESTS
+check("ch05.detach", hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"
 # ## Your progress

@@ -10,16 +10,21 @@
 # code on several inputs and tells you what is wrong, with a hint. The last cell shows your
 # progress.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
 from minigrad.graph import (
     tensor_description,
 )  # "[minigrad.FloatTensor [3]]", as PyTorch names tensors in errors
 
+setup("ch06")
+
 # %% [markdown] id="ex1-text" tags=["seed:s004-version-error"]
 # ## Exercise 1 (implement): the version check of a saved tensor
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 #
 # A backward node keeps the tensors its formula needs. If one of them is changed in place
 # before backward runs, the gradient would be computed from the wrong numbers, so autograd
@@ -274,6 +279,46 @@ def train_pipeline(W1, W2, batches, lr):
 check("ch06.pipeline")
 ### BEGIN HIDDEN TESTS
 check("ch06.pipeline", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `bump_version`, what every in-place change does
+#
+# *Implement · difficulty 1 of 3 · about 5 minutes · a piece of your engine*
+#
+# Every in-place operation (`add_`, `mul_`, `t[0] = 1`, `copy_`, `zero_`, `relu_`...) ends by
+# calling `bump_version(tensor)` on the tensor it changed: one more on its version counter.
+# Exercise 1's `SavedTensor` compares against that number. The counter is an object,
+# `tensor._version_counter`, with one field, `value`; a view (`t[0]`, `t.T`) and a
+# `detach()`ed tensor share it with their base, so a change through any of them counts for all.
+#
+# Write `bump_version(tensor)` (returns nothing).
+#
+# <details><summary>First hint</summary>
+#
+# `tensor._version` reads the counter; what do you add to, and where?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `tensor._version_counter.value += 1`.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+def bump_version(tensor):
+    """One more on tensor's version counter (shared with its views)."""
+    ### BEGIN SOLUTION
+    tensor._version_counter.value += 1
+    ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch06.bump_version")
+### BEGIN HIDDEN TESTS
+check("ch06.bump_version", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"

@@ -9,16 +9,22 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import functools
 import inspect
+import threading
 
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
 from minigrad import grad_mode
+
+setup("ch07")
 
 # %% [markdown] id="ex1-text" tags=["seed:s002-no-grad-decorator", "seed:s002-enable-grad-decorator", "seed:s000-enable-grad-nested", "seed:s000-is-grad-enabled"]
 # ## Exercise 1 (implement): a grad mode that is also a decorator
+#
+# *Implement · difficulty 3 of 3 · about 30 minutes · a piece of your engine*
 #
 # Write your own grad mode, `GradMode(mode)`: `with GradMode(False):` must behave like
 # `with mg.no_grad():`, `GradMode(True)` like `mg.enable_grad()`, and both must work as
@@ -295,6 +301,53 @@ def input_gradient(model, x):
 check("ch07.input_gradient")
 ### BEGIN HIDDEN TESTS
 check("ch07.input_gradient", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `GradState`, one set of switches per thread
+#
+# *Implement · difficulty 1 of 3 · about 10 minutes · a piece of your engine*
+#
+# Your `GradMode` reads and writes two switches, `grad_enabled` and `inference_mode`. minigrad
+# keeps them in one object, `grad_mode._state`, that every operation reads (the recording
+# rule). Each thread must see its own switches, starting from PyTorch's defaults: a
+# `no_grad()` block in one thread must not stop recording in another.
+# `threading.local` gives exactly that: an instance of a subclass has separate attributes in
+# every thread, and its `__init__` runs again, with the same arguments, the first time a new
+# thread touches it.
+#
+# Write `class GradState(threading.local)` whose `__init__` sets `grad_enabled = True` and
+# `inference_mode = False`. The engine then keeps its switches in an instance of your class.
+#
+# <details><summary>First hint</summary>
+#
+# Nothing but `__init__` is needed: where do the defaults go so that every thread gets them?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `def __init__(self): self.grad_enabled = True; self.inference_mode = False`, in a class
+# built on `threading.local`.
+#
+# </details>
+
+
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+class GradState(threading.local):
+    """The grad-mode switches, separate in every thread, PyTorch's defaults in each."""
+
+    def __init__(self):
+        ### BEGIN SOLUTION
+        self.grad_enabled = True
+        self.inference_mode = False
+        ### END SOLUTION
+
+
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch07.GradState")
+### BEGIN HIDDEN TESTS
+check("ch07.GradState", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"

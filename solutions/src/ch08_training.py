@@ -9,12 +9,17 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+
+setup("ch08")
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (implement): SGD with momentum
+#
+# *Implement · difficulty 2 of 3 · about 20 minutes · a piece of your engine*
 #
 # Write the step of `mg.optim.SGD(params, lr=lr, momentum=momentum)` yourself, as a
 # function `sgd_momentum_step(params, buffers, lr, momentum)`:
@@ -182,6 +187,63 @@ answer_p4 = (False, True)
 
 # %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch08.eval_vs_no_grad")
+
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (implement): `parameters(module)`, what an optimizer is given
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
+# `model.parameters()` lists every `Parameter` of a module and of its sub-modules: the
+# module's own first (`module._parameters`, a dict from name to Parameter or `None`), then
+# each child's (`module._modules`, a dict from name to sub-module or `None`), depth first, in
+# the order they were assigned. A layer used twice (two parents share it) is listed **once**:
+# an optimizer that got a parameter twice would update it twice per step.
+#
+# Write `parameters(module)` returning that list; `Module.parameters()` calls it. The check
+# lists a `Sequential`, a module with a Parameter of its own, and a shared layer, then trains
+# with an optimizer built from your list.
+#
+# <details><summary>First hint</summary>
+#
+# Walk the modules with a small recursive helper (models are shallow), or with a stack;
+# remember which parameters you have listed already.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Keep `found` (a list) and `seen` (a set of `id(p)`); for a module, add each `p` of
+# `m._parameters.values()` that is not `None` and not seen, then visit each child of
+# `m._modules.values()` that is not `None`.
+#
+# </details>
+
+
+# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
+def parameters(module):
+    """Every Parameter of module and its sub-modules, its own first, each once."""
+    ### BEGIN SOLUTION
+    found, seen = [], set()
+
+    def visit(m):
+        for p in m._parameters.values():
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                found.append(p)
+        for child in m._modules.values():
+            if child is not None:
+                visit(child)
+
+    visit(module)
+    return found
+    ### END SOLUTION
+
+
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch08.parameters")
+### BEGIN HIDDEN TESTS
+check("ch08.parameters", hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"
 # ## Your progress

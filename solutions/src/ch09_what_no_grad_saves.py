@@ -9,9 +9,12 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import minigrad as mg
 from coursekit import check, measure, progress
+from coursekit.engine_build import setup
+
+setup("ch09")
 
 # %% [markdown] id="ex1-text" tags=["seed:s003-memory"]
 # ## Exercise 1 (implement): the bytes a graph keeps

@@ -9,9 +9,12 @@
 # Write each answer, run its cell, then run the check cell below it. Run the setup cell
 # first.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false} tags=["nbval-ignore-output"]
 import minigrad as mg
 from coursekit import check, progress
+from coursekit.engine_build import setup
+
+setup("ch10")
 
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (implement): a Function with two inputs, gradchecked
@@ -190,6 +193,62 @@ def hvp(f, x, v):
 check("ch10.hvp")
 ### BEGIN HIDDEN TESTS
 check("ch10.hvp", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (implement): `ReLU`, a custom Function in your engine
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
+# The last piece: `relu` as a custom Function like `Hypot`, on tensors (forward gets tensors
+# and runs without recording; backward gets and returns tensors). `t.relu()`, `mg.relu`,
+# `F.relu` and `nn.ReLU` all reach your class, and its node is named `ReluBackward0`, as
+# PyTorch's. As PyTorch does, save the **result** (not the input): the gradient passes where
+# the result is positive. So changing the input in place after `relu` is fine, and
+# changing the result in place makes backward raise the version error.
+#
+# Write `class ReLU(mg.autograd.Function)`. The check compares values, gradients and nodes
+# with minigrad's own relu, on float and integer tensors, and inside a small model.
+#
+# <details><summary>First hint</summary>
+#
+# forward: `mg.where(x > 0, x, mg.zeros_like(x))` keeps the positive values; what does
+# backward multiply `grad` by?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Save the result with `ctx.save_for_backward(result)`; backward: `(result,) =
+# ctx.saved_tensors`, return `grad * (result > 0)`.
+#
+# </details>
+
+
+# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
+class ReLU(mg.autograd.Function):
+    """max(x, 0): the gradient passes where the result is positive."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ### BEGIN SOLUTION
+        result = mg.where(x > 0, x, mg.zeros_like(x))
+        ctx.save_for_backward(result)
+        return result
+        ### END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        ### BEGIN SOLUTION
+        (result,) = ctx.saved_tensors
+        return grad * (result > 0)
+        ### END SOLUTION
+
+
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+check("ch10.ReLU")
+### BEGIN HIDDEN TESTS
+check("ch10.ReLU", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] id="progress-text"

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import pytest
 from exercise_cells import run_cells
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 from coursekit.checks import ch01, registry
 from coursekit.checks.core import make_cases, notebook_seed
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import math
 
 import numpy as np
 
 import minigrad as mg
+from minigrad.scalar import Function
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, call: str) -> str:
@@ -200,6 +205,7 @@ def count_nodes(output):
         "returning a float": COUNT.replace("return len(seen)", "return float(len(seen))"),
     },
 }
+WRONG = merged(WRONG, "ch01")  # the pieces of your engine: Add, Mul, Tanh
 
 
 def test_the_unfixed_fit_step_is_rejected_because_w_grad_is_none():

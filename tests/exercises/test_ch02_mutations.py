@@ -7,10 +7,12 @@ then the check cell, and reads the one-line verdict.
 from __future__ import annotations
 
 from exercise_cells import run_cells
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import math
 
 import numpy as np
@@ -19,6 +21,8 @@ import minigrad
 import minigrad as mg
 from minigrad.scalar import ScalarAccumulateGrad
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, call: str) -> str:
@@ -77,7 +81,7 @@ def topological_order(root):
     return order
 """
 BUGGY_BACKWARD = """
-def run_backward(output):
+def backward_loop(output):
     grads = {output.grad_fn: 1.0}
     for node in minigrad.scalar.topological_order(output.grad_fn):
         grad = grads.pop(node, None)
@@ -154,13 +158,45 @@ def topological_order(root):
             "if child is not None and child not in visited", "if child not in visited"
         ),
     },
-    "ch02.run_backward": {
+    "ch02.backward_loop": {
         "the buggy loop unchanged": BUGGY_BACKWARD,
         "a loop that keeps the first gradient": BUGGY_BACKWARD.replace(
             "grads[child] = child_grad", "grads.setdefault(child, child_grad)"
         ),
     },
 }
+# The pieces of your engine: topological_order (its wrong walks are above) and run_backward.
+WRONG = merged(WRONG, "ch02", skip=("ch02.topological_order",))
+
+# run_backward uses the notebook's topological_order: the grader's learner who has a wrong
+# walk (one per wrong solution above) gets a wrong loop too, so there are as many.
+LOOP = """
+def run_backward(root, grad):
+    received = {root: grad}
+    for node in topological_order(root):
+        results = node(received.pop(node, None))
+        for (child, _), child_grad in zip(node.next_functions, results):
+            if child is None or child_grad is None:
+                continue
+            received[child] = received[child] + child_grad if child in received else child_grad
+"""
+WRONG["ch02.run_backward"].update(
+    {
+        "the first gradient kept at fan-in": LOOP.replace(
+            "received[child] = received[child] + child_grad if child in received else child_grad",
+            "received.setdefault(child, child_grad)",
+        ),
+        "gradients multiplied at fan-in": LOOP.replace(
+            "received[child] + child_grad if", "received[child] * child_grad if"
+        ),
+        "None edges not skipped": LOOP.replace("child is None or child_grad is None", "False"),
+        "a node called once per incoming gradient": LOOP.replace(
+            "received[child] = received[child] + child_grad if child in received else child_grad",
+            "received[child] = child_grad\n            for more in [child_grad]:\n"
+            "                pass",
+        ),
+    }
+)
 
 
 def test_the_quotient_rule_passes_visible_and_hidden_cases_also_for_x_over_x():
@@ -279,7 +315,7 @@ def test_returning_scalars_or_not_skipping_none_is_rejected():
 
 
 def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
-    result = run(BUGGY_BACKWARD, 'check("ch02.run_backward")')
+    result = run(BUGGY_BACKWARD, 'check("ch02.backward_loop")')
     assert "a.grad is" in result and "this is what the buggy loop gives" in result
 
 
@@ -287,6 +323,6 @@ def test_the_fixed_loop_passes_and_a_loop_that_keeps_the_first_gradient_does_not
     fixed = BUGGY_BACKWARD.replace(
         "grads[child] = child_grad", "grads[child] = grads.get(child, 0.0) + child_grad"
     )
-    assert both(fixed, "ch02.run_backward") == ["PASSED", "PASSED"]
-    keeps_first = WRONG["ch02.run_backward"]["a loop that keeps the first gradient"]
-    assert "expected" in run(keeps_first, 'check("ch02.run_backward")')
+    assert both(fixed, "ch02.backward_loop") == ["PASSED", "PASSED"]
+    keeps_first = WRONG["ch02.backward_loop"]["a loop that keeps the first gradient"]
+    assert "expected" in run(keeps_first, 'check("ch02.backward_loop")')

@@ -7,14 +7,19 @@ then the check cell, and reads the one-line verdict.
 from __future__ import annotations
 
 from exercise_cells import run_cells
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import numpy as np
 
 import minigrad as mg
+from minigrad.autograd import Function
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, call: str) -> str:
@@ -74,10 +79,10 @@ UNBROADCAST = """
 def unbroadcast(grad, shape):
     lead = grad.ndim - len(shape)
     if lead > 0:
-        grad = grad.sum(dim=tuple(range(lead)))
+        grad = grad.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
-        grad = grad.sum(dim=stretched, keepdim=True)
+        grad = grad.sum(axis=stretched, keepdims=True)
     return grad
 """
 MM = "def mm_backward(grad, a, b):\n    return grad @ b.T, a.T @ grad\n"
@@ -100,10 +105,10 @@ WRONG = {
         "summing only the leading dims": """
 def unbroadcast(grad, shape):
     while grad.ndim > len(shape):
-        grad = grad.sum(dim=0)
+        grad = grad.sum(axis=0)
     return grad
 """,
-        "dropping the size-1 dims": UNBROADCAST.replace("keepdim=True", "keepdim=False"),
+        "dropping the size-1 dims": UNBROADCAST.replace("keepdims=True", "keepdims=False"),
         "summing everything": "def unbroadcast(grad, shape):\n    return grad.sum()\n",
         "a numpy result": """
 def unbroadcast(grad, shape):
@@ -118,10 +123,10 @@ def unbroadcast(grad, shape):
         return grad
     lead = grad.ndim - len(shape)
     if lead > 0:
-        grad = grad.sum(dim=tuple(range(lead)))
+        grad = grad.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
-        grad = grad.sum(dim=stretched, keepdim=True)
+        grad = grad.sum(axis=stretched, keepdims=True)
     return grad
 """,
     },
@@ -141,6 +146,7 @@ def unbroadcast(grad, shape):
         "returning x.grad": Y_GRAD_FIXED.replace("return y.grad", "return x.grad"),
     },
 }
+WRONG = merged(WRONG, "ch03")
 
 
 def test_unbroadcast_passes_visible_and_hidden_cases_including_its_use_in_a_backward():
@@ -162,7 +168,7 @@ def test_summing_only_the_leading_dims_fails_on_a_stretched_size_one_dim():
 def test_dropping_the_size_one_dims_gets_the_keepdim_hint():
     code = WRONG["ch03.unbroadcast"]["dropping the size-1 dims"]
     result = run(code, 'check("ch03.unbroadcast")')
-    assert "has shape (2,), expected shape (2, 1)" in result and "keepdim=True" in result
+    assert "has shape (2,), expected shape (2, 1)" in result and "keepdims=True" in result
 
 
 def test_summing_everything_is_rejected_with_its_hint():

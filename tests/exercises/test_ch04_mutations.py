@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from exercise_cells import run_cells, solution_cell
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 from coursekit.checks import ch04
@@ -27,13 +28,16 @@ def cell(grade_id: str) -> str:
     return solution_cell(SOLUTIONS, grade_id)
 
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import warnings
 
 import numpy as np
 
 import minigrad as mg
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
@@ -112,6 +116,7 @@ def accumulate_grad(leaf, grad):
         .replace("    loss.backward()\n", "    loss.backward()\n    h.retain_grad()\n"),
     },
 }
+WRONG = merged(WRONG, "ch04")  # the pieces of your engine
 
 
 @pytest.mark.parametrize(

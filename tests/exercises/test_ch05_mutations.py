@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from exercise_cells import run_cells, solution_cell
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 from coursekit.checks import ch05
@@ -26,13 +27,16 @@ def cell(grade_id: str) -> str:
     return solution_cell(SOLUTIONS, grade_id)
 
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import warnings
 
 import numpy as np
 
 import minigrad as mg
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
@@ -91,6 +95,7 @@ def mae(pred, target):
         "detach instead of .data, still in place": CENTER_BUGGY.replace("h.data", "h.detach()"),
     },
 }
+WRONG = merged(WRONG, "ch05")  # the pieces of your engine
 
 
 @pytest.mark.parametrize(

@@ -14,19 +14,24 @@ from pathlib import Path
 
 import pytest
 from exercise_cells import run_cells, solution_cell
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 from coursekit.checks import ch06
 from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
+RENAMED = {"ch06.SavedTensor": "ch06.saved_tensor"}  # the exercise keeps its id
 SOLUTIONS = ROOT / "solutions" / "ch06_inplace_and_versions.ipynb"
-PRELUDE = """\
+PRELUDE = (
+    """\
 import numpy as np
 
 import minigrad as mg
 from minigrad.graph import tensor_description
 """
+    + PIECE_PRELUDE
+)
 
 
 def cell(grade_id: str) -> str:
@@ -156,6 +161,7 @@ WRONG = {
     "ch06.smoothed_grad": {},  # filled in below, beside their tests
     "ch06.pipeline": {},
 }
+WRONG = merged(WRONG, "ch06", RENAMED)  # the pieces of your engine
 
 
 def test_reading_the_version_only_at_unpack_never_raises_and_is_told_to_record_it():

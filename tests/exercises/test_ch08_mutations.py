@@ -13,14 +13,18 @@ import json
 from pathlib import Path
 
 from exercise_cells import run_cells
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import numpy as np
 
 import minigrad as mg
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, call: str) -> str:
@@ -96,6 +100,7 @@ WRONG = {
         ),
     },
 }
+WRONG = merged(WRONG, "ch08")  # the pieces of your engine
 
 
 def test_a_correct_step_passes_written_with_new_buffer_tensors():

@@ -11,14 +11,18 @@ accumulated in x.grad.
 from __future__ import annotations
 
 from exercise_cells import run_cells
+from piece_cells import PIECE_PRELUDE, merged
 
 from coursekit import check
 
-PRELUDE = """\
+PRELUDE = (
+    """\
 import numpy as np
 
 import minigrad as mg
 """
+    + PIECE_PRELUDE
+)
 
 
 def run(learner_code: str, call: str) -> str:
@@ -113,6 +117,7 @@ def hvp(f, x, v):
         "returning the gradient": HVP.replace("return hv", "return g"),
     },
 }
+WRONG = merged(WRONG, "ch10")  # the pieces of your engine
 
 
 def test_a_correct_hypot_passes():

@@ -1,0 +1,141 @@
+"""What a piece's check observes, and how two observations are compared.
+
+A check's programs (``cases_*.py``) register themselves with ``@case``; each
+returns plain data (numbers, lists, strings, dicts), so that the run on the
+learner's engine can be compared item by item with the run on minigrad's own.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import minigrad as mg
+
+RTOL, ATOL = 1e-5, 1e-6
+
+
+class Mismatch(Exception):
+    """A direct program found the piece wrong; the message says how."""
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    program: object  # program(piece) -> plain data, or raises Mismatch (direct)
+    direct: bool = False
+
+
+CASES: dict = {}  # piece id -> [Case, ...], in the order they run
+
+
+def case(piece_id, label, direct=False):
+    """Register a program as one case of a piece's check.
+
+    ``direct=False``: the program runs on minigrad's own engine and on the
+    learner's, and the two results must agree. ``direct=True``: it judges the
+    piece itself and raises :class:`Mismatch` (a topological order has many
+    right answers).
+    """
+
+    def register(program):
+        CASES.setdefault(piece_id, []).append(Case(label, program, direct))
+        return program
+
+    return register
+
+
+def node_names(node, depth=3):
+    """``['MulBackward0', [['AccumulateGrad'], None]]``: a node and where its edges go."""
+    if node is None:
+        return None
+    name = node.name().rsplit("::", 1)[-1]
+    if depth == 0:
+        return [name]
+    return [name, [node_names(child, depth - 1) for child, _ in node.next_functions]]
+
+
+def facts(t):
+    """What a tensor shows: values, dtype, shape, requires_grad, is_leaf, grad_fn."""
+    return {
+        "value": t.tolist(),
+        "dtype": str(t.dtype),
+        "shape": list(t.shape),
+        "requires_grad": t.requires_grad,
+        "is_leaf": t.is_leaf,
+        "grad_fn": node_names(t.grad_fn, 2),
+    }
+
+
+def grad(t):
+    """``t.grad`` as values (None if none), without the warning for non-leaves."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = t.grad
+    return None if g is None else g.tolist()
+
+
+def error(fn):
+    """``[type, message]`` of what ``fn()`` raises, or None."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the error is the observation
+        return [type(exc).__name__, str(exc)]
+    return None
+
+
+def saved_names(node):
+    return sorted(n for n in dir(node) if n.startswith("_saved_"))
+
+
+def leaf(values, dtype=None):
+    return mg.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def _is_scalar(value):
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def difference(expected, got, where=""):
+    """The first place two observations differ, in words; None if they agree.
+
+    A list of numbers (a tensor's values) is shown whole; in other lists and
+    in dicts the first differing item is named (``at seen[3]``).
+    """
+    at = f" at {where}" if where else ""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in expected:
+            if key not in got:
+                return f"{key!r} is missing{at}"
+            found = difference(expected[key], got[key], f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+        return None
+    if isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
+        whole = f"expected {_short(expected)}, got {_short(got)}{at}"
+        if len(expected) != len(got):
+            return whole
+        if all(_is_scalar(e) for e in expected):
+            return whole if any(difference(e, g) for e, g in zip(expected, got)) else None
+        for i, (e, g) in enumerate(zip(expected, got)):
+            found = difference(e, g, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(expected, bool) or isinstance(got, bool) or expected is None or got is None:
+        return None if expected is got else f"expected {expected!r}, got {_short(got)}{at}"
+    if isinstance(expected, float) and isinstance(got, (int, float)):
+        if math.isnan(expected) and math.isnan(got):
+            return None
+        if abs(got - expected) <= ATOL + RTOL * abs(expected):
+            return None
+        return f"expected {expected!r}, got {got!r}{at}"
+    if type(expected) is not type(got) or expected != got:
+        return f"expected {_short(expected)}, got {_short(got)}{at}"
+    return None
+
+
+def _short(value, limit=160):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,178 @@
+"""A piece's check: run its cases on the learner's engine and give a verdict.
+
+A check runs small programs (``cases_*.py``) on the learner's engine with the
+piece installed and minigrad's own code for it switched off (``BOARD.trial``).
+Most programs are also run on minigrad's own engine, which is held to PyTorch
+by the recorded parity tests, and the two runs must observe the same things;
+a few judge the piece directly.
+
+``check(piece_id, obj)`` returns a :class:`Verdict`; it never raises for
+anything the learner's code does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import linecache
+import sys
+import traceback
+import types
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import minigrad as mg
+from minigrad import grad_mode
+
+from . import cases_graph, cases_tensors, cases_training, guard, pieces  # noqa: F401 - the cases
+from .observe import CASES, Mismatch, difference
+from .switchboard import BOARD
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's result: ``status`` is passed, failed, not-implemented or refused."""
+
+    piece_id: str
+    status: str
+    message: str
+    cases: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+_OUR_FOLDERS = tuple(str(Path(m.__file__).resolve().parent) for m in (mg, sys.modules["coursekit"]))
+
+
+def _learner_line(exc):
+    """Where in the learner's code an exception happened: ' (your line 3: `return x`)'."""
+    found = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename
+        try:
+            resolved = str(Path(filename).resolve())
+        except (OSError, ValueError):
+            resolved = filename
+        if resolved.startswith(_OUR_FOLDERS):
+            continue
+        found = (frame.f_code.co_name, line, filename)
+    if found is None:
+        return ""
+    text = linecache.getline(found[2], found[1]).strip()
+    return f" (in your {found[0]}, line {found[1]}: `{text}`)" if text else ""
+
+
+def _shape_problem(piece, obj):
+    if piece.kind == pieces.OP:
+        if not isinstance(obj, type) or not all(
+            callable(getattr(obj, m, None)) for m in ("forward", "backward")
+        ):
+            return f"{piece.name} must be a class with forward(ctx, ...) and backward(ctx, grad)"
+    elif piece.kind == pieces.CLASS:
+        if not isinstance(obj, type):
+            return f"{piece.name} must be a class, got {type(obj).__name__}"
+    elif not isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)) and not callable(obj):
+        return f"{piece.name} must be a function, got {type(obj).__name__}"
+    return None
+
+
+@contextlib.contextmanager
+def _grad_mode_kept():
+    """Put this thread's grad-mode switches back after a program, whatever it did."""
+    state = grad_mode._state
+    before = (state.grad_enabled, state.inference_mode)
+    try:
+        yield
+    finally:
+        grad_mode._set_state(*before)
+
+
+def _plain(value):
+    """An observation as JSON data (tuples become lists), as it crosses to the grader."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _cases(piece_id, only):
+    cases = CASES[piece_id]
+    return cases if only is None else cases[only : only + 1]
+
+
+def expect(piece_id: str, only: int | None = None) -> list:
+    """What each case (or case number ``only``) observes on minigrad's own engine (None
+    for a direct case)."""
+    with _grad_mode_kept(), BOARD.only({}), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [None if one.direct else _plain(one.program(None)) for one in _cases(piece_id, only)]
+
+
+def observe(piece_id: str, obj, only: int | None = None) -> dict:
+    """Run the piece's cases on the learner's engine; stop at the first that goes wrong.
+
+    Plain data: ``{"refused": why}``, ``{"failed": why}``, ``{"not-implemented": True}``
+    or ``{"cases": [...]}``, one entry per case tried: ``{"ok": observation}``, or
+    ``{"wrong": why}`` for what went wrong in it. In grading this runs in the
+    learner's kernel (the probe); :func:`judge` runs in the grader's process.
+    """
+    piece = pieces.get(piece_id)
+    reason = guard.refusal(piece_id, obj)
+    if reason:
+        return {"refused": reason}
+    problem = _shape_problem(piece, obj)
+    if problem:
+        return {"failed": problem}
+    tried = []
+    for one in _cases(piece_id, only):
+        try:
+            with _grad_mode_kept(), BOARD.trial(piece_id, obj), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = one.program(obj)
+        except NotImplementedError:
+            return {"not-implemented": True}
+        except Mismatch as mismatch:
+            return {"cases": [*tried, {"wrong": str(mismatch)}]}
+        except RecursionError:
+            return {"cases": [*tried, {"wrong": "your piece recursed too deeply (RecursionError)"}]}
+        except Exception as exc:  # noqa: BLE001 - anything the learner's code does is reported
+            wrong = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
+            return {"cases": [*tried, {"wrong": wrong}]}
+        tried.append({"ok": None if one.direct else _plain(got)})
+    return {"cases": tried}
+
+
+def judge(piece_id: str, observed: dict, expected: list, only: int | None = None) -> Verdict:
+    """The verdict on what :func:`observe` saw, against :func:`expect`'s observations."""
+    piece = pieces.get(piece_id)
+    if "refused" in observed:
+        return Verdict(piece_id, "refused", str(observed["refused"]))
+    if "failed" in observed:
+        return Verdict(piece_id, "failed", str(observed["failed"]))
+    if "not-implemented" in observed:
+        return Verdict(piece_id, "not-implemented", f"{piece.name} is not written yet")
+    cases, tried = _cases(piece_id, only), observed.get("cases")
+    if not isinstance(tried, list) or len(tried) > len(cases):
+        return Verdict(piece_id, "failed", "the check could not read what your piece did")
+    for n, (one, want, result) in enumerate(zip(cases, expected, tried), start=1):
+        if not isinstance(result, dict) or not ("ok" in result or "wrong" in result):
+            return Verdict(piece_id, "failed", "the check could not read what your piece did", n)
+        if "wrong" in result:
+            return Verdict(piece_id, "failed", f"{one.label}: {result['wrong']}", n)
+        found = None if one.direct else difference(want, result["ok"])
+        if found:
+            return Verdict(piece_id, "failed", f"{one.label}: {found}", n)
+    if len(tried) < len(cases):
+        return Verdict(piece_id, "failed", "the check could not read what your piece did")
+    return Verdict(piece_id, "passed", f"{len(cases)} cases passed", len(cases))
+
+
+def check(piece_id: str, obj) -> Verdict:
+    """Run every case of a piece's check on ``obj``; the first failure is the verdict."""
+    observed = observe(piece_id, obj)
+    if "cases" not in observed:
+        return judge(piece_id, observed, [])
+    return judge(piece_id, observed, expect(piece_id))

@@ -1,0 +1,115 @@
+"""Each piece's check: the learner's right answer passes, plausible wrong answers fail,
+and checking leaves minigrad exactly as it was."""
+
+import inspect
+from pathlib import Path
+
+import build_learner_pieces as learner
+import build_wrong_pieces as wrong
+import numpy as np
+import pytest
+
+import minigrad as mg
+from coursekit.engine_build import pieces, plugs, trials
+from coursekit.engine_build.switchboard import BOARD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_build_has_at_least_15_pieces_across_chapters_01_to_10():
+    assert len(pieces.PIECES) >= 15
+    chapters = {p.chapter for p in pieces.PIECES}
+    assert chapters <= {f"ch{n:02d}" for n in range(1, 11)}
+    assert {"ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch10"} <= chapters
+
+
+def test_every_piece_has_a_plug_and_a_check_and_is_in_build_md():
+    text = (ROOT / "coursekit" / "BUILD.md").read_text(encoding="utf-8")
+    for piece in pieces.PIECES:
+        assert piece.id in plugs.PLUGS, piece.id
+        assert len(trials.CASES[piece.id]) >= 2, piece.id
+        assert f"`{piece.id}`" in text, f"coursekit/BUILD.md does not list {piece.id}"
+    assert set(plugs.PLUGS) == set(pieces.BY_ID) == set(trials.CASES)
+
+
+def test_the_learner_pieces_cover_every_piece():
+    assert set(learner.PIECES) == set(pieces.BY_ID)
+
+
+@pytest.mark.parametrize("piece_id", list(learner.PIECES))
+def test_a_right_piece_passes_its_check(piece_id):
+    verdict = trials.check(piece_id, learner.PIECES[piece_id])
+    assert verdict.passed, verdict.message
+    assert verdict.cases == len(trials.CASES[piece_id])
+
+
+@pytest.mark.parametrize(
+    "piece_id, what, obj, phrase", wrong.WRONG, ids=[f"{w[0]}: {w[1]}" for w in wrong.WRONG]
+)
+def test_a_wrong_piece_fails_its_check_saying_what_is_wrong(piece_id, what, obj, phrase):
+    verdict = trials.check(piece_id, obj)
+    assert verdict.status == "failed", verdict
+    assert phrase in verdict.message
+    case_labels = [c.label for c in trials.CASES[piece_id]]
+    assert any(verdict.message.startswith(label) for label in case_labels), verdict.message
+
+
+def test_every_piece_has_a_wrong_version_that_its_check_rejects():
+    assert {w[0] for w in wrong.WRONG} == set(pieces.BY_ID)
+
+
+def test_a_stub_is_reported_as_not_written_yet():
+    def unbroadcast(grad, shape):
+        raise NotImplementedError("ch03.unbroadcast: sum the gradient down to shape")
+
+    verdict = trials.check("ch03.unbroadcast", unbroadcast)
+    assert verdict.status == "not-implemented"
+
+
+def test_an_error_in_the_learners_code_names_their_line():
+    def unbroadcast(grad, shape):
+        return grad.summ(axis=0)
+
+    verdict = trials.check("ch03.unbroadcast", unbroadcast)
+    assert verdict.status == "failed"
+    assert "AttributeError" in verdict.message
+    assert "in your unbroadcast, line" in verdict.message
+    assert "grad.summ(axis=0)" in verdict.message
+
+
+def _snapshot():
+    """Every site a piece may replace, and the code of every reference object."""
+    sites = {}
+    for plug in plugs.PLUGS.values():
+        for reference in plug.references():
+            for owner, attribute in plugs.bindings(reference):
+                sites[(id(owner), attribute)] = getattr(owner, attribute)
+    for owner in (mg.Tensor, mg.Scalar, mg.nn.Module, mg.optim.SGD, mg.graph.AccumulateGrad):
+        for name, value in list(vars(owner).items()):
+            sites[(id(owner), name)] = value
+    codes = {}
+    for plug in plugs.PLUGS.values():
+        for reference in plug.references():
+            members = (
+                [reference] if inspect.isfunction(reference) else list(vars(reference).values())
+            )
+            for member in members:
+                member = getattr(member, "__func__", member)
+                if inspect.isfunction(member):
+                    codes[id(member)] = member.__code__
+    return sites, codes, mg.grad_mode._state
+
+
+def test_checking_every_piece_right_and_wrong_leaves_minigrad_as_it_was():
+    before = _snapshot()
+    for piece_id, obj in learner.PIECES.items():
+        trials.check(piece_id, obj)
+    for piece_id, _, obj, _ in wrong.WRONG:
+        trials.check(piece_id, obj)
+    assert BOARD.installed == {}
+    assert _snapshot() == before
+    # minigrad's own engine still works, all of it
+    x = mg.tensor([[1.0, -2.0]], requires_grad=True)
+    y = (mg.mm(x, mg.tensor([[1.0], [2.0]])).relu() * x + x.tanh()).sum()
+    y.backward()
+    assert np.allclose(x.grad.numpy(), 1 - np.tanh([[1.0, -2.0]]) ** 2)

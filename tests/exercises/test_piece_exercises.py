@@ -1,0 +1,69 @@
+"""Every piece of the learner's engine is an implement exercise whose check cell passes the
+right piece, fails every wrong one, and refuses minigrad's own answer; a piece's check cell
+saves it in my_engine/ and records the exercise's points there.
+
+(test_checks_agree_with_the_grader.py grades the same wrong and imported pieces with
+``python -m coursekit.grade``: importing the answer earns 0 points there too.)
+"""
+
+from __future__ import annotations
+
+import linecache
+
+import pytest
+from exercise_cells import run_cells
+from piece_cells import PIECE_PRELUDE, REFERENCE, piece_wrongs, right
+
+from coursekit import check
+from coursekit.checks import registry
+from coursekit.engine_build import pieces, store
+
+RENAMED = {"ch06.SavedTensor": "ch06.saved_tensor", "ch07.GradMode": "ch07.grad_mode"}
+
+
+def check_id(piece_id):
+    return RENAMED.get(piece_id, piece_id)
+
+
+def run(code, piece_id):
+    """The piece's cell, then its check cell; the cell's source is findable as a notebook's
+    is (IPython keeps every cell in linecache), so the check can save it."""
+    namespace = {"check": check}
+    exec(PIECE_PRELUDE, namespace)  # noqa: S102 - what the setup cells import
+    name = f"<cell {piece_id}>"
+    linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)
+    exec(compile(code, name, "exec"), namespace)  # noqa: S102 - the test's learner code
+    return run_cells("", f'check("{check_id(piece_id)}")', namespace)
+
+
+@pytest.mark.parametrize("piece_id", list(pieces.BY_ID))
+def test_the_right_piece_passes_and_is_saved_with_the_points(piece_id):
+    assert run(right(piece_id), piece_id) == "PASSED"
+    assert store.pieces()[piece_id]["status"] == "passed"
+    definition = registry.get(check_id(piece_id))
+    assert store.exercises()[definition.id] == {
+        "status": "passed",
+        "points": definition.points,
+        "of": definition.points,
+    }
+
+
+WRONG = [
+    (piece_id, what, code)
+    for chapter in sorted({p.chapter for p in pieces.PIECES})
+    for piece_id, found in piece_wrongs(chapter).items()
+    for what, code in found.items()
+]
+
+
+@pytest.mark.parametrize("piece_id, what, code", WRONG, ids=[f"{w[0]}: {w[1]}" for w in WRONG])
+def test_a_wrong_or_imported_piece_fails_and_earns_nothing(piece_id, what, code):
+    verdict = run(code, piece_id)
+    assert verdict.startswith("FAILED"), verdict
+    assert store.exercises()[check_id(piece_id)]["points"] == 0
+    if what == "imports minigrad's own":
+        assert "minigrad" in verdict
+
+
+def test_every_piece_has_an_import_of_minigrads_answer_that_is_refused():
+    assert sorted(REFERENCE) == sorted(pieces.BY_ID)
