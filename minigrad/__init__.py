@@ -43,8 +43,8 @@ from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
 from .ops.elementwise import add, div, eq, ge, gt, le, lt, maximum, mul, ne, pow, sub, where
+from .ops.join import cat, stack
 from .ops.matrix import dot, matmul, mm
-from .ops.shape import cat, stack
 from .scalar import Scalar
 from .tensor import Size, Tensor, device, typename
 

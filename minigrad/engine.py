@@ -26,9 +26,9 @@ import warnings
 
 import numpy as np
 
-from . import creation
+from . import creation, views
 from ._warn_once import warn_once
-from .function import as_tensor, check_inplace
+from .function import FunctionCtx, as_tensor, check_inplace
 from .grad_mode import _set_state, _state
 from .graph import AccumulateGrad, anomaly_state
 from .tensor import Tensor, _wrap
@@ -99,7 +99,7 @@ def add_to_buffer(buffers, node, nr, grad):
 
 def call_node(node, grad, retain_graph, on_step=None):
     """Run one node's backward formula, then free what it saved (unless retained)."""
-    if grad is None and node._function.on_arrays:
+    if grad is None and isinstance(node, FunctionCtx) and node._function.on_arrays:
         return pass_nothing(node, retain_graph)
     several = node._num_outputs > 1
     if several and grad is None:
@@ -273,9 +273,11 @@ class Capture:
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
-            if not t._requires_grad:
+            if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            self.places.setdefault(_root_node(t), []).append((i, t._output_nr))
+            # a view made with grad mode off has no node: the graph cannot reach it
+            node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
+            self.places.setdefault(node, []).append((i, t._output_nr))
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
 
     def take(self, node, grad):
@@ -302,7 +304,17 @@ class Capture:
                 )
         if create_graph:
             return tuple(self.grads)
-        return tuple(None if g is None else as_tensor(g).detach() for g in self.grads)
+        return tuple(None if g is None else _handed_out(g) for g in self.grads)
+
+
+def _handed_out(grad):
+    """A gradient as autograd.grad returns it. One that looks into another array (the
+    backward of ``sum`` expands, of ``unsqueeze`` squeezes) is, as in PyTorch, a view,
+    made with grad mode off."""
+    grad = as_tensor(grad).detach()
+    if grad._data.base is not None:
+        views.made_without_grad(grad, _wrap(grad._data.base))
+    return grad
 
 
 def _nodes_leading_to(targets, nodes):
@@ -326,7 +338,7 @@ def _make_root_grads(tensors, grad_tensors):
     """Check the outputs and pick their starting gradients (ones for a scalar)."""
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
@@ -342,12 +354,17 @@ def _make_root_grads(tensors, grad_tensors):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and "
                     f"output[{i}] has a shape of {t.shape!r}."
                 )
+        if t.grad_fn is None and not t._requires_grad:  # a view made with grad mode off:
+            raise RuntimeError(  # it requires grad (its base does) but leads nowhere
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
         grads.append(g)
     return grads
 
 
 def _root_node(t):
-    return t._grad_fn if t._grad_fn is not None else t._get_accumulator()
+    grad_fn = t.grad_fn  # a view's is rebuilt if its memory changed
+    return grad_fn if grad_fn is not None else t._get_accumulator()
 
 
 def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=None, into_grad=False):

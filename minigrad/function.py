@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .grad_mode import _state, is_recording_enabled, no_grad
+from .grad_mode import _state, no_grad
 from .graph import (
     FREED,
     FREED_MESSAGE,
@@ -25,6 +25,15 @@ from .graph import (
     gradient_edge,
 )
 from .tensor import Tensor, _wrap
+from .views import (  # noqa: F401 (check_inplace: the name the ops import)
+    check_inplace,
+    check_view_change,
+    made_by_custom_function,
+    move_retained_grad,
+    rebase_view,
+    remember,
+    requires_grad,
+)
 
 
 def is_recording(inputs):
@@ -36,7 +45,7 @@ def is_recording(inputs):
     if not _state.grad_enabled or _state.inference_mode:
         return False
     for x in inputs:
-        if getattr(x, "_requires_grad", False):
+        if getattr(x, "_requires_grad", False) or getattr(x, "_view", None) and requires_grad(x):
             return True
     return False
 
@@ -78,14 +87,18 @@ class FunctionCtx(Node):
         1.77-1.79x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
         """
         function = self._function
-        if function._tensors_only:
+        if function._tensors_only:  # the common case: a built-in op on tensors
             needs, edges = [], []
             for x in inputs:
-                needs.append(x._requires_grad)
-                if x._grad_fn is not None:
-                    edges.append((x._grad_fn, x._output_nr))
-                else:
-                    edges.append((x._get_accumulator() if x._requires_grad else None, 0))
+                if x._view is None:  # Speed: a plain tensor's edge without a call
+                    needs.append(x._requires_grad)
+                    if x._grad_fn is not None:
+                        edges.append((x._grad_fn, x._output_nr))
+                    else:
+                        edges.append((x._get_accumulator() if x._requires_grad else None, 0))
+                else:  # a view: its grad_fn may need rebuilding first (views.py)
+                    needs.append(requires_grad(x))
+                    edges.append(gradient_edge(x))
             self.needs_input_grad = tuple(needs)
             self.next_functions = tuple(edges)
             if function.broadcasts and len(args) > 1:  # fitted only if they differ (below)
@@ -105,7 +118,7 @@ class FunctionCtx(Node):
     def _record_any(self, inputs):
         """``_record`` when inputs may be numbers (no edge) or None (an edge to nowhere)."""
         function = self._function
-        self.needs_input_grad = tuple([getattr(x, "_requires_grad", False) for x in inputs])
+        self.needs_input_grad = tuple([isinstance(x, Tensor) and requires_grad(x) for x in inputs])
         tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
         self.next_functions = tuple([(None, 0) if x is None else gradient_edge(x) for x in tensors])
         # A built-in op's gradients have their input's shape and dtype unless it broadcast
@@ -358,7 +371,7 @@ class Function:
             recording = is_recording(inputs) and not inference_only(inputs)
         else:  # yours: grad mode alone decides, even in inference mode (as PyTorch's apply)
             recording = _state.grad_enabled and any(
-                getattr(x, "_requires_grad", False) for x in inputs
+                isinstance(x, Tensor) and requires_grad(x) for x in inputs
             )
         args = cls._arguments(inputs)
         if recording:
@@ -374,7 +387,8 @@ class Function:
             else:
                 with no_grad():  # the operations inside your forward are not recorded
                     out = cls.forward(ctx, *args, **options)
-        result = cls._wrap_result(out, inputs, ctx if recording else None)
+        step = (cls, options, ctx) if cls.view else None  # how a view is made again
+        result = cls._wrap_result(out, inputs, ctx if recording else None, step)
         if recording:
             ctx._keep_saved_results(out, result)
         return result
@@ -412,7 +426,7 @@ class Function:
         return promote(arrays, inputs) if cls.broadcasts and not cls.inplace else arrays
 
     @classmethod
-    def _wrap_result(cls, out, inputs, node):
+    def _wrap_result(cls, out, inputs, node, step=None):
         """The result tensor(s); only a floating-point result records ``node``."""
         if cls._plain and out.__class__ is np.ndarray:  # the common case first
             return _wrap(out, node if node is not None and out.dtype in FLOATS else None)
@@ -425,7 +439,7 @@ class Function:
             return rebase(inputs[0], node)
         if node is not None and np.asarray(out).dtype not in FLOATS:
             node = None  # integers and bools never require grad
-        return view_of(inputs[0], out, node) if cls.view else _wrap(out, node)
+        return view_of(inputs[0], out, node, step) if cls.view else _wrap(out, node)
 
 
 def _your_output(out, nr, inputs, node):
@@ -441,6 +455,9 @@ def _your_output(out, nr, inputs, node):
         out._grad_fn, out._requires_grad = node, True
         if nr or "_output_nr" in out.__dict__:
             out._output_nr = nr
+    marked = node is not None and id(out) in node._non_differentiable
+    if out._view is not None and not marked and out._data.dtype in FLOATS:
+        made_by_custom_function(out, differentiable)  # your view: your backward only
     return out
 
 
@@ -521,56 +538,43 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape) if lead else grad
 
 
-def view_of(base, array, node=None):
-    """A result sharing memory with ``base``: it also shares its version counter."""
+def view_of(input, array, node=None, step=None):
+    """A result sharing memory with ``input``: it shares its version counter too, and
+    remembers how it was made from their base (``views.remember``).
+
+    An inference tensor keeps no versions and no views: its view is a plain tensor.
+    """
     t = _wrap(array, node)
-    if base._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
+    if input._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
         t._is_inference = True
         return t
-    t._version_counter = base._version_counter
-    t._base = base._base if base._base is not None else base
-    t._is_inference = base._is_inference
+    t._version_counter = input._version_counter
+    t._is_inference = input._is_inference
+    if input._is_inference:
+        t._grad_fn, t._requires_grad = None, False
+    else:
+        remember(t, input, step)
     return t
 
 
 def rebase(t, node):
     """What an in-place op does to ``t`` once its values changed: one more on its version
     counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
-    one: the history is rewritten, not lost."""
+    one: the history is rewritten, not lost. A view's change rewrites its base's history
+    (``views.rebase_view``); an integer tensor never gets a history."""
     bump_version(t)
-    if node is not None:
+    if node is None or t._data.dtype not in FLOATS:
+        return t
+    old, nr = t._grad_fn, t._output_nr
+    t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
+    if t._view is not None:
+        rebase_view(t, node)
+    else:
         t._grad_fn, t._requires_grad = node, True
-        t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
+        move_retained_grad(t, old, node, nr)
     return t
 
 
 def bump_version(t):
     """What every in-place change does: one more on the tensor's version counter."""
     t._version_counter.value += 1
-
-
-def check_inplace(t, recording):
-    """Refuse an in-place change that would make autograd silently wrong."""
-    if t._is_inference and not _state.inference_mode:
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
-            "make a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details."
-        )
-    if not is_recording_enabled():
-        return
-    if t._grad_fn is None and t._requires_grad:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
-        )
-    base = t._base
-    if base is not None and base._requires_grad and base._grad_fn is None:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
-        )
-    if base is not None and (base._requires_grad or recording):
-        raise NotImplementedError(
-            "minigrad does not support in-place operations on a view of a tensor that "
-            "requires grad while recording (PyTorch rewrites the base tensor's history "
-            "with CopySlices). Use an out-of-place operation, or clone() first."
-        )

@@ -62,9 +62,15 @@ def tensor_description(tensor):
 
 
 def _op_name(node):
-    """``MulBackward0`` -> ``Mul``: how PyTorch 2.13 names an op in the version error."""
-    name = node.name().split("::")[-1]
-    return re.sub(r"Backward\d*$", "", name)
+    """How PyTorch 2.13 names a node in its errors: ``MulBackward0`` is ``Mul``,
+    ``MeanBackward1`` is ``Mean1``, your ``SqBackward`` is ``Sq``; a node whose name
+    has a namespace (``minigrad::autograd::CopySlices``) keeps all of it."""
+    name = node.name()
+    match = re.fullmatch(r"(\w+)Backward(\d*)", name)
+    if match is None:
+        return name
+    op, number = match.groups()
+    return op if number == "0" else op + number
 
 
 def _producer_name(tensor, node, is_output):
@@ -72,14 +78,16 @@ def _producer_name(tensor, node, is_output):
 
     A saved output was made by the saving node itself; a saved input by its
     ``grad_fn``. A saved *view* (``w.t()``, ``a[0]``) whose memory was changed
-    in place is named ``AsStrided``: PyTorch rebuilds such a view's ``grad_fn``
-    as an ``AsStridedBackward0`` once its base's version moves.
+    in place is named ``AsStrided``: its ``grad_fn`` is rebuilt as an
+    ``AsStridedBackward0`` once its base's version moved (``views.py``).
     """
     if is_output:
         return _op_name(node)
-    if tensor._grad_fn is None:
+    try:
+        grad_fn = tensor.grad_fn
+    except RuntimeError:  # a view made with grad mode off: it has none to name
         return None
-    return "AsStrided" if tensor._base is not None else _op_name(tensor._grad_fn)
+    return None if grad_fn is None else _op_name(grad_fn)
 
 
 # PyTorch's hint in the version error: anomaly mode off, then on (it has a traceback).
@@ -261,8 +269,9 @@ class AccumulateGrad(Node):
 
 def gradient_edge(tensor):
     """Where the gradient for ``tensor`` goes: its grad_fn, its accumulator, or nowhere."""
-    if tensor._grad_fn is not None:
-        return (tensor._grad_fn, tensor._output_nr)
+    grad_fn = tensor._grad_fn if tensor._view is None else tensor.grad_fn  # a view's is rebuilt
+    if grad_fn is not None:
+        return (grad_fn, tensor._output_nr)
     if not tensor._requires_grad:
         return (None, 0)
     return (tensor._get_accumulator(), 0)

@@ -108,6 +108,7 @@ class Tensor:
     _hooks = None  # {handle id: hook} for register_hook on a leaf
     _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor this one is a view of
+    _view = None  # a view's ViewInfo: how it was made from _base (minigrad/views.py)
     _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
@@ -124,12 +125,14 @@ class Tensor:
     # --- autograd metadata --------------------------------------------------
     @property
     def requires_grad(self):
-        return self._requires_grad
+        """Set by you, or made by a recorded op, or a view of a tensor that requires grad."""
+        base = self._base
+        return self._requires_grad or base is not None and base._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value):
         value = bool(value)
-        if self._grad_fn is not None:
+        if self.grad_fn is not None:
             message = "you can only change requires_grad flags of leaf variables."
             if not value:
                 message += (
@@ -165,11 +168,12 @@ class Tensor:
     @property
     def is_leaf(self):
         """Made by the user (or not requiring grad) rather than by a recorded op."""
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self):
-        return self._grad_fn
+        """The node that made this tensor; a view's is rebuilt if its memory changed since."""
+        return self._grad_fn if self._view is None else views.current_grad_fn(self)
 
     @property
     def output_nr(self):
@@ -177,7 +181,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self._retains_grad:
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -208,12 +212,13 @@ class Tensor:
 
     def retain_grad(self):
         """Ask backward to store this non-leaf tensor's gradient in ``.grad``."""
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is not None and not self._retains_grad:
-            self._retains_grad = True
-            node = self._grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
-            node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
+        if self._grad_fn is None or self._retains_grad:  # a leaf (a view's is not rebuilt here)
+            return
+        self._retains_grad = True
+        node = self.grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
+        node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed.
@@ -221,10 +226,11 @@ class Tensor:
         A hook may return a new gradient to use instead. Returns a handle whose
         ``remove()`` unregisters it.
         """
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is not None:
-            return self._grad_fn.register_prehook(hook, self._output_nr)
+        grad_fn = self.grad_fn
+        if grad_fn is not None:
+            return grad_fn.register_prehook(hook, self._output_nr)
         if self._hooks is None:
             self._hooks = {}
         handle = RemovableHandle(self._hooks)
@@ -254,7 +260,9 @@ class Tensor:
         return t
 
     def detach_(self):
-        if self._base is not None and self._base._requires_grad:
+        if _state.inference_mode:  # PyTorch's detach_ is autograd's: off in inference mode
+            return self
+        if self._base is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
@@ -345,12 +353,12 @@ class Tensor:
         Refused for a tensor that requires grad while grad mode is on: numpy's
         operations on it would escape the graph unnoticed.
         """
-        if self._requires_grad and _state.grad_enabled:
+        if self.requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad and _state.grad_enabled:
+        if self.requires_grad and _state.grad_enabled:
             raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
         return self._data if dtype is None else self._data.astype(dtype)
 
@@ -386,10 +394,15 @@ class Tensor:
         suffixes = []
         if _tensor_str.dtype_suffix_needed(self._data.dtype):
             suffixes.append(f"dtype={self.dtype!r}")
-        if self._grad_fn is not None:
+        try:
+            grad_fn = self.grad_fn
+        except RuntimeError:  # a view whose grad_fn cannot be rebuilt (views.check_view_change)
+            grad_fn = "Invalid"
+        if grad_fn is not None:
             # The repr shows the class name: <CopySlices>, not its "torch::autograd::" name().
-            suffixes.append(f"grad_fn=<{self._grad_fn.name().split('::')[-1]}>")
-        elif self._requires_grad:
+            name = grad_fn if grad_fn == "Invalid" else grad_fn.name().split("::")[-1]
+            suffixes.append(f"grad_fn=<{name}>")
+        elif self.requires_grad:
             suffixes.append("requires_grad=True")
         return _tensor_str.format_tensor(self._data, suffixes)
 
@@ -515,5 +528,5 @@ class Tensor:
 
 
 # The operations, the engine and the printer all use Tensor: they load after it.
-from . import _tensor_str, creation, engine  # noqa: E402
+from . import _tensor_str, creation, engine, views  # noqa: E402
 from .ops import common, elementwise, inplace, matrix, reduce, shape  # noqa: E402

@@ -483,3 +483,69 @@ plot_versions(
 #
 # **Next:** chapter 7 looks at the switch that decides whether anything is recorded at
 # all: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`, and how they nest.
+
+# %% [markdown]
+# ## In place on a view: the base's history is rewritten
+#
+# A view (`v[0]`, `v[1:]`, `v.t()`) shares its base's memory and version counter
+# (chapter 5). So an in-place op on a view changes the base too, and the base's
+# `grad_fn` must say so. Below, `first` and `rest` are views of `v`, and only `first` is
+# changed.
+#
+# **Predict:** afterwards, what are `v.grad_fn`, `first.grad_fn` and `rest.grad_fn`, and
+# what is `x.grad` after `v.sum().backward()`? (Below: the views' `grad_fn` before and
+# after, `v.grad_fn` with its inputs, and `x.grad`.)
+
+
+# %%
+def inplace_on_view(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = x * 2
+    first, rest = v[0], v[1:]  # two views of v
+    before = [short(first.grad_fn), short(rest.grad_fn)]
+    first *= 0.5  # in place on a view: v's memory changes
+    v.sum().backward()
+    after = [short(first.grad_fn), short(rest.grad_fn)]
+    edges = [short(n) for n, _ in v.grad_fn.next_functions]
+    return {"views before": before, "after": after, "v": [short(v.grad_fn), edges], "x": x.grad}
+
+
+side_by_side(inplace_on_view)
+
+# %% [markdown]
+# `v` is not a leaf, so its history is rewritten: its `grad_fn` becomes `CopySlices`,
+# whose first input is `v`'s old history (`MulBackward0`, the `x * 2`); the `None` is the
+# number `0.5`. Inside it, `CopySlices` keeps the node of the change itself (a
+# `MulBackward0` of the view). Its backward copies the gradient of `v`, sends the part
+# where the view lies through that node, and writes the result back:
+
+# %%
+from minigrad import views
+
+show_source(views.CopySlices.__call__)
+
+# %% [markdown]
+# So position 0 of `x.grad` is `0.5 * 2 = 1`, the others `2`. Both views got a *rebuilt*
+# `grad_fn`, `AsStridedBackward0`, even `rest`, whose numbers did not change: a view's
+# `grad_fn` is checked against the shared version when it is read, and once the memory
+# moved, it is made again from the base's new history (`views.current_grad_fn`).
+#
+# **Predict:** the same change with `v = x.sqrt()`. What does backward do now?
+
+
+# %%
+def inplace_on_view_of_sqrt(lib):
+    x = lib.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    v = x.sqrt()
+    first = v[0]
+    first *= 0.5
+    return v.sum().backward()
+
+
+side_by_side(inplace_on_view_of_sqrt)
+
+# %% [markdown]
+# `sqrt` saved its output `v` (its derivative is `0.5 / sqrt(x)`), and changing the view
+# changed `v`: the version check refuses, naming `v`'s producer, `Sqrt`. The rule of this
+# chapter holds through views: a change anywhere in the shared memory is a change of
+# every tensor that shares it.

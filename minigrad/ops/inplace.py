@@ -17,12 +17,13 @@ An in-place op records the same node as its out-of-place twin (``add_`` an
 import numpy as np
 
 from .. import dtypes
-from ..function import Op, check_inplace
+from ..function import Op, check_inplace, is_recording
 from ..grad_mode import is_recording_enabled
 from ..tensor import Tensor, _wrap
+from ..views import check_overlap
 from .common import broadcast_error, is_operand
 from .elementwise import Add, Div, Mul, Relu, Sub, zeros_like
-from .shape import Clone, normalize_index
+from .shape import Clone, _is_basic, expand, normalize_index, setitem_target, view
 
 
 class AddInplace(Add):
@@ -31,6 +32,7 @@ class AddInplace(Add):
     inplace = True
 
     def forward(ctx, a, b, alpha=1):
+        check_overlap(a, b)
         ctx.save(alpha=alpha)
         return np.add(a, b * alpha if alpha != 1 else b, out=a, casting="unsafe")
 
@@ -41,6 +43,7 @@ class SubInplace(Sub):
     inplace = True
 
     def forward(ctx, a, b, alpha=1):
+        check_overlap(a, b)
         ctx.save(alpha=alpha)
         return np.subtract(a, b * alpha if alpha != 1 else b, out=a, casting="unsafe")
 
@@ -52,6 +55,7 @@ class MulInplace(Mul):
     inplace = True
 
     def forward(ctx, a, b, original=None):
+        check_overlap(a, b)
         needs = ctx.needs_input_grad
         ctx.save(self=original if needs[1] else None, other=b if needs[0] else None)
         return np.multiply(a, b, out=a, casting="unsafe")
@@ -63,6 +67,7 @@ class DivInplace(Div):
     inplace = True
 
     def forward(ctx, a, b, original=None):
+        check_overlap(a, b)
         ctx.save(self=original if ctx.needs_input_grad[1] else None, other=b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.divide(a, b, out=a, casting="unsafe")
@@ -74,6 +79,7 @@ class ReluInplace(Relu):
     inplace = True
 
     def forward(ctx, x):
+        check_overlap(x)
         np.maximum(x, 0, out=x)
         ctx.save(result=x)  # an in-place op's input 0 is its result
         return x
@@ -99,10 +105,20 @@ class Fill(Zero):
     node_name = "FillBackward2"
 
 
-class FillWithTensor(Zero):
-    """t.fill_(0-d tensor): as fill_(number); PyTorch names this overload apart."""
+class FillWithTensor(Op):
+    """t.fill_(0-d tensor): the old values no longer matter; every position took the
+    value, so the value's gradient is the sum of them all."""
 
     node_name = "FillBackward3"
+    inplace = True
+
+    def forward(ctx, x, value):
+        x[...] = value
+        return x
+
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        return grad * 0 if needs[0] else None, grad.sum() if needs[1] else None
 
 
 class Copy(Op):
@@ -113,6 +129,9 @@ class Copy(Op):
     inplace = True
 
     def forward(ctx, x, src):
+        if x is src:  # t.copy_(t): nothing to copy (PyTorch returns before its checks)
+            return x
+        check_overlap(x, src)
         if src.shape != x.shape:
             check_writable_shape(x.shape, src.shape)
         np.copyto(x, np.broadcast_to(src, x.shape), casting="unsafe")
@@ -123,10 +142,10 @@ class Copy(Op):
         return zeros_like(grad) if needs[0] else None, grad if needs[1] else None
 
 
-class CopySlices(Op):
-    """t[key] = v: positions at ``key`` now come from v; the rest still from old t."""
+class IndexPut(Op):
+    """t[index_tensor] = v: the positions at the index now come from v, the rest from t."""
 
-    node_name = "minigrad::autograd::CopySlices"
+    node_name = "IndexPutBackward0"
     broadcasts = True
     inplace = True
 
@@ -152,14 +171,9 @@ def _operand(other, t):
             return other  # the common case (an optimizer's update): nothing to check
     if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
-    try:
-        return _checked_operand(other, t)
-    except RuntimeError:
-        check_inplace(t, recording=False)  # PyTorch's autograd checks come first
-        raise
-
-
-def _checked_operand(other, t):
+    # PyTorch's order: autograd's checks, then the memory checks, then shapes and dtypes.
+    check_inplace(t, is_recording((t, other)))
+    check_overlap(t._data, other._data if isinstance(other, Tensor) else None)
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
         check_writable_shape(t._data.shape, other._data.shape)
     result = dtypes.result_type(t, other)
@@ -204,6 +218,8 @@ def _original(t, other):
 def div_(t, other):
     other = _operand(other, t)
     if not t.dtype.is_floating_point:
+        check_inplace(t, is_recording((t, other)))  # PyTorch's checks come first
+        check_overlap(t._data, other._data)
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type {t.dtype.scalar_name}"
         )
@@ -221,7 +237,7 @@ def fill_(t, value):
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value.ndim} dimensions."
             )
-        return FillWithTensor.apply(t, value=value.item())
+        return FillWithTensor.apply(t, value)
     return Fill.apply(t, value=value)
 
 
@@ -232,11 +248,16 @@ def copy_(t, src):
 
 
 def setitem(t, key, value):
+    """``t[key] = value``: PyTorch writes into a view of ``t`` (``t`` itself if the key
+    selects all of it) with copy_ or fill_; an index with tensors uses index_put_."""
     key = normalize_index(key)
     if not isinstance(value, Tensor):
         if not is_operand(value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
+    if _is_basic(key):
+        copy_to(setitem_target(t, key), value)
+        return
     if t._grad_fn is None and t._requires_grad and is_recording_enabled():
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -246,9 +267,20 @@ def setitem(t, key, value):
         np.broadcast_shapes(value._data.shape, target)
     except ValueError:
         raise RuntimeError(
-            f"The expanded size of the tensor ({target[-1] if target else 1}) must match the "
-            f"existing size ({value._data.shape[-1]}) at non-singleton dimension "
-            f"{len(target) - 1}.  Target sizes: {list(target)}.  Tensor sizes: "
-            f"{list(value._data.shape)}"
+            f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
+            f"broadcast to indexing result of shape {list(target)}"
         ) from None
-    CopySlices.apply(t, value, key=key)
+    IndexPut.apply(t, value, key=key)
+
+
+def copy_to(dst, src):
+    """PyTorch's copy_to: the same shape is a copy_; a 0-d value a fill_; any other
+    value loses its leading 1s and is expanded to ``dst``'s shape, then copied."""
+    if dst._data.shape == src._data.shape:
+        return Copy.apply(dst, src)
+    if src.ndim == 0:
+        return FillWithTensor.apply(dst, src)
+    shape = src._data.shape
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return Copy.apply(dst, expand(view(src, *shape), *dst._data.shape))

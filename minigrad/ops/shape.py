@@ -218,9 +218,11 @@ class SqueezeDims(Squeeze):
 
 
 class SqueezeInMatmul(Squeeze):
-    """The squeeze matmul does to a vector's result (PyTorch's squeeze_)."""
+    """The squeeze matmul does to a vector's result: in place (PyTorch's squeeze_), so
+    the result is no view, the one tensor of mm's result squeezed."""
 
     node_name = "SqueezeBackward4"
+    view = False
 
 
 def squeeze(input, dim=None):
@@ -241,10 +243,19 @@ class Expand(Op):
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return np.broadcast_to(x, shape)
+        return expanded(x, shape)
 
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.shape)
+
+
+def expanded(array, shape):
+    """``array`` broadcast to ``shape`` without copying: a dimension of size 1 becomes a
+    stride of 0 (every position reads the same element). Writable, as in PyTorch
+    (``fill_`` may write into it; the in-place ops that would read and write one
+    element twice refuse: ``inplace.check_overlap``)."""
+    strides = np.broadcast_to(array, shape).strides
+    return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=array.flags.writeable)
 
 
 def expand(input, *sizes):
@@ -266,8 +277,8 @@ def expand(input, *sizes):
             f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
             f"{list(sizes)}.  Tensor sizes: {list(shape)}"
         ) from None
-    if target == shape and not input._requires_grad:
-        return view_of(input, input._data)
+    if target == shape and not input.requires_grad:
+        return view_of(input, input._data, step=(Alias, {}, None))
     return Expand.apply(input, shape=target)
 
 
@@ -416,6 +427,27 @@ def getitem(input, key):
     if not _is_basic(key):
         check_masks(input._data.shape, key)
         return Index.apply(input, key=key)
+    result, dim = input, 0
+    for original_dim, k in enumerate(_whole_key(input, key)):
+        result, dim = _index_step(result, k, dim, original_dim)
+    return Alias.apply(input) if result is input else result
+
+
+def setitem_target(input, key):
+    """The part of ``input`` that ``input[key] = v`` (a basic index) writes to: a view of
+    it, or ``input`` itself when the key selects all of it (PyTorch skips the slices
+    that cover a whole dimension here, unlike ``getitem``)."""
+    result, dim = input, 0
+    for original_dim, k in enumerate(_whole_key(input, key)):
+        if isinstance(k, slice):
+            size = result._data.shape[dim]
+            k = slice(None) if k.indices(size) == (0, size, 1) else k
+        result, dim = _index_step(result, k, dim, original_dim)
+    return result
+
+
+def _whole_key(input, key):
+    """A basic index checked against ``input``, its Ellipsis spelled out as slices."""
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if input.ndim == 0 and n_real:
         raise IndexError(
@@ -427,10 +459,7 @@ def getitem(input, key):
     if Ellipsis in key:
         i = key.index(Ellipsis)
         key = key[:i] + (slice(None),) * (input.ndim - n_real) + key[i + 1 :]
-    result, dim = input, 0
-    for original_dim, k in enumerate(key):
-        result, dim = _index_step(result, k, dim, original_dim)
-    return Alias.apply(input) if result is input else result
+    return key
 
 
 def _index_step(t, k, dim, original_dim):
@@ -454,102 +483,6 @@ def _slice(t, k, dim):
 
 
 # --- joining ----------------------------------------------------------------------
-def _tensor_list(tensors):
-    tensors = list(tensors)
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
-            )
-    return tensors
-
-
-class Cat(Op):
-    """cat's gradient is cut back into the pieces that were joined."""
-
-    node_name = "CatBackward0"
-    broadcasts = True
-
-    def forward(ctx, *pieces, dim):
-        ctx.dim, ctx.sizes = dim, [None if _skipped(p) else p.shape[dim] for p in pieces]
-        return np.concatenate([p for p in pieces if not _skipped(p)] or pieces[:1], axis=dim)
-
-    def backward(ctx, grad):
-        grads, start = [], 0
-        for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
-            key = (slice(None),) * ctx.dim + (slice(start, start + (size or 0)),)
-            piece = grad[key] if size is not None else _empty_like(grad)
-            grads.append(piece if needs else None)
-            start += size or 0
-        return tuple(grads)
-
-
-def _empty_like(grad):
-    """The gradient of a piece cat left out: an empty constant."""
-    if isinstance(grad, Tensor):
-        return _wrap(np.zeros(0, grad._data.dtype))
-    return np.zeros(0, grad.dtype)
-
-
-def _skipped(piece):
-    """PyTorch's legacy rule: cat leaves out pieces of shape [0] (but not their dtype)."""
-    return piece.shape == (0,)
-
-
-def cat(tensors, dim=0):
-    tensors = _tensor_list(tensors)
-    if not tensors:
-        raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [(i, t) for i, t in enumerate(tensors) if not _skipped(t._data)] or [(0, tensors[0])]
-    d, first = dim_index(dim, kept[0][1].ndim), kept[0][1]._data.shape
-    for i, t in kept[1:]:
-        shape = t._data.shape
-        if len(shape) != len(first):
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}"
-            )
-        for axis, (m, n) in enumerate(zip(first, shape)):
-            if axis != d and m != n:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {m} "
-                    f"but got size {n} for tensor number {i} in the list."
-                )
-    return Cat.apply(*tensors, dim=d)
-
-
-class Stack(Op):
-    """stack's gradient is split along the new dimension, one slice per input."""
-
-    node_name = "StackBackward0"
-    broadcasts = True
-
-    def forward(ctx, *pieces, dim):
-        ctx.dim = dim
-        return np.stack(pieces, axis=dim)
-
-    def backward(ctx, grad):
-        keys = [(slice(None),) * ctx.dim + (i,) for i in range(len(ctx.needs_input_grad))]
-        return tuple(grad[k] if needs else None for k, needs in zip(keys, ctx.needs_input_grad))
-
-
-def stack(tensors, dim=0):
-    tensors = _tensor_list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shape = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        if t._data.shape != shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
-                f"and {list(t._data.shape)} at entry {i}"
-            )
-    return Stack.apply(*tensors, dim=dim_index(dim, len(shape) + 1))
-
-
-# --- copies and conversions ----------------------------------------------------------
 class Clone(Op):
     node_name = "CloneBackward0"
 

@@ -14,22 +14,7 @@ Two kinds of feature are off in the CI run (``CI``):
 
 from .generate import ALL
 
-KNOWN_DIFFERENCES = {
-    "view_in_no_grad": "a view made with grad mode off keeps requires_grad=True",
-    "requires_grad_with_views": "a view follows requires_grad_() of its base",
-    "inplace_on_view": "in-place ops on views rewrite the base's history (CopySlices)",
-    "expand_write": "writes into expanded tensors and gradients raise numpy's errors",
-    "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
-    "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
-    "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
-    "double_backward_copyslices": "a second backward through CopySlices does not raise",
-    "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
-    "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
-    "custom_returns_input": "a custom Function's output that is its input is not a view of it",
-    "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
-    "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
-    "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
-}
+KNOWN_DIFFERENCES = {}
 
 # Root causes fixed since the fuzzer found them: on in CI like every feature, and
 # their example programs stay as regression tests that must agree with PyTorch.
@@ -57,6 +42,20 @@ FIXED = {
     "grad_runs_unneeded_nodes": "autograd.grad runs nodes its inputs do not need",
     "create_graph_backward_error": "backward(create_graph=True) warns before it raises",
     "requires_grad_off_after_use": "a leaf set to requires_grad=False after use still gets .grad",
+    "view_in_no_grad": "a view made with grad mode off keeps requires_grad=True",
+    "requires_grad_with_views": "a view follows requires_grad_() of its base",
+    "inplace_on_view": "in-place ops on views rewrite the base's history (CopySlices)",
+    "setitem_whole": "t[...] = v: PyTorch's node and leaf message",
+    "retain_grad_then_inplace": "retain_grad() then an in-place op retains the new version",
+    "double_backward_copyslices": "a second backward through CopySlices does not raise",
+    "inplace_into_int_tensor": "copy_ into an int tensor from one requiring grad records a graph",
+    "expand_write": "writes into expanded tensors and gradients raise numpy's errors",
+    "inplace_overlapping_operand": "no error for an operand that partly overlaps the written-to tensor",
+    "matmul_vector": "matmul(vector, matrix) is a view; matrix @ vector's dtype message",
+    "inplace_on_pow_output": "pow with a tensor exponent: saved result, node named Pow1/Pow2",
+    "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
+    "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
+    "custom_returns_input": "a custom Function's output that is its input is not a view of it",
 }
 
 PYTORCH_QUIRKS = {

@@ -810,6 +810,9 @@ def set_requires_grad(gen):
     family, is_view = gen.view_family(src)
     if (family or is_view) and not gen.allows("requires_grad_with_views"):
         raise _Rejected("requires_grad_ on a tensor with views")
+    shared = (family or is_view) and any(n in gen.gradient_names for n in family + [src])
+    if shared and not gen.allows("aliased_leaf_grads"):
+        raise _Rejected("requires_grad_ on a gradient that shares memory with another")
     form = rng.random()
     off = not gen.allows("requires_grad_off_after_use") and t.requires_grad
     if form < 0.5 or off and form < 0.7:
@@ -877,6 +880,9 @@ def inplace(gen):
     overlapping = [o for o in operands if o in family]
     if overlapping and not gen.allows("inplace_overlapping_operand"):
         raise _Rejected("operand overlaps the written-to tensor")
+    strided = not all(gen.value(n).is_contiguous() for n in overlapping + [target])
+    if overlapping and strided:  # PyTorch does not check: its element order decides
+        raise _Rejected("operand overlaps a strided written-to tensor (COVERAGE.md)")
     if (family or is_view or target in gen.hidden_views) and not gen.allows("inplace_on_view"):
         if gen.grad_involved([target] + family, operands):
             raise _Rejected("in-place on a view (or base of one) with grad involved")
@@ -1117,7 +1123,8 @@ def _graph_checks(gen, root, create_graph):
         if any(_has_inference_grad(gen.value(n)) for n in gen.tensors(lambda t: True)):
             raise _Rejected("accumulating into a .grad made in inference_mode")
     if create_graph and not gen.allows("create_graph_backward_error"):
-        if not t.requires_grad or gen.freed or not gen.grad_on() or gen.in_inference():
+        no_edge = t.grad_fn is None and t._base is not None  # a view made with grad mode off
+        if not t.requires_grad or no_edge or gen.freed or not gen.grad_on() or gen.in_inference():
             raise _Rejected("a backward(create_graph=True) that may raise")
     if create_graph and not _create_graph_allowed(gen, root):
         raise _Rejected("second order through relu/abs/sqrt")

@@ -235,8 +235,9 @@ EXAMPLES = {
         block("with lib.inference_mode():", "t1 = Exp.apply(t0)"),
     ),
     "nested_modes_inference": program(
+        EXP,
         "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
-        block("with lib.inference_mode():", "lib.set_grad_enabled(True)", "t0.zero_()"),
+        block("with lib.inference_mode():", "lib.set_grad_enabled(True)", "t1 = Exp.apply(t0)"),
     ),
     "inplace_into_int_tensor": program(
         "t0 = lib.tensor([1, 2])",
@@ -295,7 +296,7 @@ EXAMPLES = {
     ),
     "inference_tensor_requires_grad": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2, requires_grad=True)"),
-        "t1 = t0.view(2, 1)",
+        "t1 = t0.neg()",
     ),
     "empty_tensors": program(
         "t0 = lib.ones(2, 2, 0, requires_grad=True)",

@@ -1424,6 +1424,100 @@ def inplace_on_view_of_leaf(lib, obs):
 
 
 @program
+def inplace_on_view_of_non_leaf(lib, obs):
+    # The base's history is rewritten (CopySlices); every view's grad_fn is rebuilt
+    # (AsStridedBackward0); CopySlices frees its node after backward.
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = x * 2
+    first, rest = v[0], v[1:]
+    first *= 0.5
+    for label, t in (("v", v), ("first", first), ("rest", rest)):
+        obs.tensor(f"{label} after first *= 0.5", t)
+    v.sum().backward()
+    obs.grad("x.grad", x.grad)
+    obs.raises("a second backward through CopySlices", lambda: v.sum().backward())
+
+
+@program
+def inplace_on_view_with_an_operand_that_requires_grad(lib, obs):
+    base = lib.zeros(2, 3)
+    b = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    view = base[:, 1:]
+    before = base[0]
+    view.mul_(b)
+    view.add_(b)
+    obs.tensor("base (it requires grad now)", base)
+    obs.tensor("a view taken before", before)
+    (base * lib.tensor(_weights([2, 3]))).sum().backward()
+    obs.grad("b.grad", b.grad)
+
+
+@program
+def inplace_on_base_after_a_view(lib, obs):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    col = y.t()[0]
+    y.mul_(lib.tensor([[2.0, 3.0], [4.0, 5.0]]))
+    obs.tensor("a view of y after y changed", col)
+    _weighted_backward(lib, col)
+    obs.grad("x.grad", x.grad)
+    with lib.no_grad():
+        y.add_(1)
+    obs.tensor("the view after a change under no_grad", col)
+
+
+@program
+def views_made_with_grad_mode_off(lib, obs):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    with lib.no_grad():
+        v = a[0]
+        w = a.view(2, 1)
+    obs.tensor("a view made in no_grad", v)
+    obs.tensor("v * 2 (its edge leads nowhere)", v * 2)
+    obs.raises("w.mul_(2) with grad mode on", lambda: w.mul_(2))
+    with lib.no_grad():
+        b = a[:]
+        b *= 2
+    obs.value("repr of a view changed in place under no_grad", repr(b))
+    c = lib.tensor([1.0, 2.0]).clone()
+    with lib.inference_mode():
+        u = c.view(2)
+    c.requires_grad_()
+    obs.tensor("a view follows requires_grad_() of its base", u)
+    obs.raises("changing a view made in inference_mode", lambda: u.add_(1))
+
+
+@program
+def writes_into_expanded_and_overlapping_tensors(lib, obs):
+    a = lib.tensor([1.0])
+    e = a.expand(3)
+    obs.raises("zero_ through a detach() alias", lambda: e.detach().zero_())
+    obs.raises("add_ into an expanded tensor", lambda: e.add_(1))
+    obs.raises("fill_ of one element of it", lambda: e.__setitem__(0, 5.0))
+    t = lib.tensor([[1.0, 2.0]])
+    obs.raises("sub_ of a partly overlapping operand", lambda: t[None].sub_(t))
+    obs.raises("sub_ of itself", lambda: t.sub_(t))
+    u = lib.arange(6.0)
+    obs.raises("copy_ between overlapping slices", lambda: u[1:4].copy_(u[0:3]))
+    obs.tensor("a", a)
+    obs.tensor("u", u)
+
+
+@program
+def setitem_whole_tensor(lib, obs):
+    t = lib.tensor([1.0, 2.0], requires_grad=True)
+    obs.raises("t[...] = 3.0 on a leaf", lambda: t.__setitem__(Ellipsis, 3.0))
+    y = t * 1
+    y[...] = 5.0
+    obs.tensor("y[...] = 5.0", y)
+    z = t * 1
+    z[:] = lib.tensor([7.0, 8.0], requires_grad=True)
+    obs.tensor("z[:] = a tensor", z)
+    z[0:1] = lib.tensor([9.0], requires_grad=True)
+    obs.tensor("z[0:1] = a tensor", z)
+
+
+@program
 def inplace_version_error_nonleaf_exp(lib, obs):
     a = lib.tensor([0.0, 1.0, 2.0], requires_grad=True)
     y = a.exp()

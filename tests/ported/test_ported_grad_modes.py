@@ -472,7 +472,6 @@ def test_inference_mode_inf_tensor_in_normal_mode_view_op(lib):
         assert not out._is_view() and out.is_leaf
 
 
-@differs("view_in_no_grad: a view made in inference_mode does not require grad")
 def test_normal_tensor_inplace_output_in_inference_mode(lib):
     """test_normal_tensor_inplace_output_in_inference_mode (add_)."""
     for requires_grad in (True, False):
@@ -501,7 +500,6 @@ def test_normal_tensor_inplace_output_in_normal_mode(lib):
         assert not view_out.is_inference() and view_out.requires_grad == requires_grad
 
 
-@differs("view_in_no_grad: a view made in inference_mode does not require grad")
 def test_normal_tensor_view_output_in_inference_mode(lib):
     """test_normal_tensor_view_output_in_inference_mode."""
     for requires_grad in (True, False):
@@ -519,7 +517,6 @@ def test_normal_tensor_view_output_in_inference_mode(lib):
             assert a._version == tmp._version
 
 
-@differs("view_in_no_grad: a view made in inference_mode does not require grad")
 def test_normal_tensor_view_output_in_normal_mode(lib):
     """test_normal_tensor_view_output_in_normal_mode."""
     for requires_grad in (True, False):
@@ -588,7 +585,6 @@ def test_mix_inference_and_normal_tensor_view_op(lib):
         assert not tmp2.is_inference() and tmp2.requires_grad == requires_grad
 
 
-@differs("view_in_no_grad: a view made in inference_mode, changed in place: no error")
 def test_inference_mode_handle_direct_view_on_rebase(lib):
     """test_inference_mode_handle_direct_view_on_rebase (add_)."""
     for requires_grad in (True, False):
@@ -605,7 +601,6 @@ def test_inference_mode_handle_direct_view_on_rebase(lib):
             view_out.add_(2)
 
 
-@differs("view_in_no_grad: a view made in inference_mode, base changed: grad_fn does not raise")
 def test_inference_mode_handle_indirect_view_on_rebase(lib):
     """test_inference_mode_handle_indirect_view_on_rebase (add_)."""
     for requires_grad in (True, False):

@@ -141,7 +141,6 @@ def test_retain_grad(lib):
     assert_close(input.grad, value(input) * 18)
 
 
-@differs("retain_grad_then_inplace: the old version's gradient is retained")
 def test_retain_grad_inplace(lib):
     """test_retain_grad_inplace (without views): the gradient of the latest version."""
     a = lib.tensor([1.0], requires_grad=True).clone()
@@ -157,7 +156,6 @@ def test_retain_grad_inplace(lib):
     assert a.grad.tolist() == [1.0]
 
 
-@differs("inplace_on_view: in-place ops on views are not supported (CopySlices)")
 def test_retain_grad_inplace_on_views(lib):
     """test_retain_grad_inplace (the view part) and test_retain_grad_inplace_over_view."""
     x = lib.tensor([1.0], requires_grad=True).clone()
@@ -219,7 +217,6 @@ def test_tensor_hooks_inplace(lib):
     assert count3 == [1] and a.grad.tolist() == [8.0]
 
 
-@differs("inplace_on_view: in-place ops on views are not supported (CopySlices)")
 def test_tensor_hooks_inplace_over_view(lib):
     """test_tensor_hooks_inplace_over_view: hooks of a view changed in place don't run."""
     count = [0]
@@ -266,7 +263,6 @@ def test_tensor_hooks_inplace_multiple_outputs(lib):
     assert counts == [1, 1, 1]
 
 
-@differs("retain_grad_then_inplace: the old version's gradient is retained")
 def test_retains_grad_inplace_multiple_outputs(lib):
     """test_retains_grad_inplace_multiple_outputs (custom Function part)."""
 

@@ -12,7 +12,6 @@ import pytest
 from ported_helpers import assert_close, tensor, value
 
 differs = pytest.mark.differs
-VIEWS = "inplace_on_view: in-place ops on views are not supported (CopySlices)"
 
 
 def test_inplace(lib):
@@ -518,7 +517,6 @@ def test_inplace_on_view_leaf_errors(lib):
         y.add_(1)
 
 
-@differs(VIEWS)
 @pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
 def test_inplace_on_view_view(lib):
     """test_inplace_on_view_view: modify a view and backprop through the view."""
@@ -529,7 +527,6 @@ def test_inplace_on_view_view(lib):
     assert b.grad.tolist() == [5.0] and a.grad is None
 
 
-@differs(VIEWS)
 def test_inplace_on_view_backprop_base(lib):
     """test_inplace_on_view_backprop_base."""
     root = tensor(lib, 2, 2, requires_grad=True)
@@ -539,7 +536,6 @@ def test_inplace_on_view_backprop_base(lib):
     assert root.grad.tolist() == [[2, 2], [1, 1]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_backprop_view_of_view(lib):
     """test_inplace_on_view_backprop_view_of_view."""
     root = tensor(lib, 2, 2, requires_grad=True)
@@ -551,7 +547,6 @@ def test_inplace_on_view_backprop_view_of_view(lib):
     assert root.grad.tolist() == [[2, 2], [0, 0]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_of_view(lib):
     """test_inplace_on_view_of_view."""
     root = tensor(lib, 2, 2, requires_grad=True)
@@ -562,7 +557,6 @@ def test_inplace_on_view_of_view(lib):
     assert root.grad.tolist() == [[1, 2], [1, 1]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_then_no_grad(lib):
     """test_inplace_on_view_then_no_grad."""
     a = lib.ones(3, 1, dtype=lib.float64, requires_grad=True)
@@ -574,7 +568,6 @@ def test_inplace_on_view_then_no_grad(lib):
     c.sum().backward()
 
 
-@differs(VIEWS)
 def test_inplace_on_view_gradcheck(lib):
     """test_inplace_on_view_gradcheck."""
     a = tensor(lib, 4, 4, seed=1, requires_grad=True)
@@ -589,7 +582,6 @@ def test_inplace_on_view_gradcheck(lib):
     assert lib.autograd.gradcheck(func, [a, b])
 
 
-@differs(VIEWS)
 def test_inplace_on_view_makes_base_require_grad(lib):
     """test_inplace_on_view_makes_base_require_grad."""
     a = tensor(lib, 4, 4, seed=1)
@@ -605,7 +597,6 @@ def test_inplace_on_view_makes_base_require_grad(lib):
     assert lib.autograd.gradcheck(func, [a, b])
 
 
-@differs(VIEWS)
 def test_inplace_on_view_non_contig(lib):
     """test_inplace_on_view_non_contig."""
     root = lib.ones(2, 3, 2)[:, :, 1].t().requires_grad_(True)
@@ -616,7 +607,6 @@ def test_inplace_on_view_non_contig(lib):
     assert root.grad.tolist() == [[1, 2], [1, 1], [1, 1]]
 
 
-@differs(VIEWS)
 def test_inplace_on_view_modify_base(lib):
     """test_inplace_on_view_modify_base: an in-place op on the base makes earlier views
     require grad."""
@@ -633,7 +623,6 @@ def test_inplace_on_view_modify_base(lib):
     assert lib.autograd.gradcheck(fn, [r])
 
 
-@differs(VIEWS)
 def test_view_replay_default(lib):
     """test_view_replay_enabled (the default): after an in-place op, a view's grad_fn is
     AsStridedBackward0."""
@@ -643,7 +632,6 @@ def test_view_replay_default(lib):
     assert "AsStridedBackward" in str(out.grad_fn)
 
 
-@differs("view_in_no_grad: a view made in no_grad can be changed in place with grad on")
 def test_autograd_views_codegen(lib):
     """test_autograd_views_codegen (view part): which in-place ops on views raise."""
     for grad_mode, requires_grad, should_raise in (
@@ -663,7 +651,6 @@ def test_autograd_views_codegen(lib):
             out.add_(1)
 
 
-@differs("view_in_no_grad: a view changed in place under no_grad prints its grad_fn")
 def test_autograd_print_tensor(lib):
     """test_autograd_print_tensor: reprs, and grad_fn=<Invalid> for a view changed under
     no_grad."""
@@ -676,7 +663,6 @@ def test_autograd_print_tensor(lib):
     assert repr(b) == "tensor([2.], grad_fn=<Invalid>)"
 
 
-@differs("view_in_no_grad: a view of a view made in no_grad, changed in place: no error")
 def test_autograd_inplace_view_of_view(lib):
     """test_autograd_inplace_view_of_view."""
     x = lib.zeros(2)
@@ -697,7 +683,6 @@ def test_autograd_inplace_view_of_view(lib):
         z /= 2
 
 
-@differs("custom_returns_input: a custom Function's view output can be changed in place")
 def test_inplace_not_requires_grad(lib):
     """test_inplace_not_requires_grad: a view made inside a custom Function."""
 
