@@ -380,8 +380,7 @@ class Function:
             ctx.needs_input_grad = (False,) * len(inputs)
         if cls.inplace:
             check_inplace(inputs[0], recording)
-        # Overflow, 0/0, sqrt(-1): PyTorch makes inf and nan silently, where numpy warns.
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # inf and nan without numpy's warnings, as PyTorch
             if cls.on_arrays:
                 out = cls.forward(ctx, *args, **options)
             else:
