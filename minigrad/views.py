@@ -237,7 +237,7 @@ def check_overlap(written, operand=None):
     """Refuse a write whose result would depend on the order elements are visited in:
     ``written`` has positions sharing one element (an expanded tensor), or ``operand``
     partly overlaps it. (fill_ and zero_ write one value: they may.)"""
-    if any(s == 0 and n > 1 for n, s in zip(written.shape, written.strides)):
+    if written.size > 1 and any(s == 0 and n > 1 for n, s in zip(written.shape, written.strides)):
         raise RuntimeError(_SHARED_ELEMENTS)
     if operand is not None and _overlap(written, operand) == "partial":
         raise RuntimeError(
