@@ -278,3 +278,12 @@ def test_copy_sends_the_gradient_to_the_source():
     y.copy_(src * 2)
     y.sum().backward()
     assert x.grad.tolist() == [0.0, 0.0] and src.grad.tolist() == [2.0, 2.0]
+
+
+def test_an_empty_tensor_may_be_written_with_itself():
+    """numpy gives a [2, 0] array a stride of 0, yet no two positions share an element:
+    PyTorch 2.13 runs ``t.div_(t)`` here without error (the fuzzer's program lead1:67,
+    where minigrad raised "more than one element ... refers to a single memory location")."""
+    t = mg.tensor([[], []])
+    t.div_(t)
+    assert t.shape == (2, 0) and t._version == 1
