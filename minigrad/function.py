@@ -357,6 +357,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
         attributes = {"_function": cls, "__module__": cls.__module__}
+        attributes["_arrays_backward"] = cls.on_arrays  # engine.run_plain calls it directly
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
         cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
         cls._tensors_only = cls.on_arrays and not cls.optional_inputs
@@ -458,17 +459,6 @@ def _your_output(out, nr, inputs, node):
     if out._view is not None and not marked and out._data.dtype in FLOATS:
         made_by_custom_function(out, differentiable)  # your view: your backward only
     return out
-
-
-class Op(Function):
-    """A built-in operation: forward computes on the inputs' numpy arrays.
-
-    So does backward, when nothing records it; under ``create_graph=True`` it
-    runs on tensors instead, so that the gradient gets a graph of its own. One
-    formula serves both: ``grad * other`` multiplies arrays or tensors.
-    """
-
-    on_arrays = True
 
 
 IDLE = FunctionCtx()  # the ctx of a forward run inside a backward formula: records nothing
@@ -577,3 +567,8 @@ def rebase(t, node):
 def bump_version(t):
     """What every in-place change does: one more on the tensor's version counter."""
     t._version_counter.value += 1
+
+
+# Built-in ops subclass Op, which lives in op.py with its straight path (op.py needs what
+# is above, so it is imported last).
+from .op import Op  # noqa: E402, F401

@@ -1,0 +1,102 @@
+"""Op: a built-in operation, and the straight path its ``apply`` takes.
+
+Every built-in op (``Mul``, ``Tanh``, ``Mm``...) is an ``Op``: a Function whose
+forward and backward compute on numpy arrays. Its ``apply`` is
+``Function.apply`` (the rule, which chapter 10 prints) written out in one piece
+for the case nearly every op call is: one new tensor made from plain tensors.
+Every other case goes to ``Function.apply`` itself.
+"""
+
+import numpy as np
+
+from .function import FLOATS, IDLE, Function, _input_meta, promote
+from .grad_mode import _state
+from .graph import _sequence_numbers, anomaly_state
+from .tensor import Tensor, _wrap
+
+try:  # numpy 2's error state is a context variable: np.errstate sets it, then resets it
+    from numpy._core._ufunc_config import _extobj_contextvar as _numpy_errors
+    from numpy._core._ufunc_config import _make_extobj
+except ImportError:  # pragma: no cover - another numpy: Op.apply leaves it to Function.apply
+    _numpy_errors = None
+
+NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+class Op(Function):
+    """A built-in operation: forward computes on the inputs' numpy arrays.
+
+    So does backward, when nothing records it; under ``create_graph=True`` it
+    runs on tensors instead, so that the gradient gets a graph of its own. One
+    formula serves both: ``grad * other`` multiplies arrays or tensors.
+    """
+
+    on_arrays = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The ops apply's straight path takes: one new tensor, inputs all tensors.
+        cls._fast = cls._plain and cls._tensors_only and _numpy_errors is not None
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """``Function.apply`` for a built-in op making one new tensor from plain tensors
+        (no views, no inference tensors), grad mode on, anomaly detection off; any other
+        case goes to ``Function.apply``. The same steps, in the same order.
+
+        Speed: ``Function.apply`` makes about ten helper calls per op (recording rule,
+        edges, arguments, saving, wrapping); here they are one loop and a few lines, and
+        numpy's error state is set by its two C calls instead of ``np.errstate``'s four
+        Python ones (1.3 us against 0.25 us). The 4x4 op + backward figures it bought
+        are in benchmarks/README.md, "The seam's cost"; tests/unit/test_straight_paths.py
+        checks that both paths record the same graphs.
+        """
+        if not isinstance(inputs[0], Tensor):  # inside a backward, on arrays: no recording
+            return cls.forward(IDLE, *inputs, **options)
+        if not (cls._fast and _state.grad_enabled) or _state.inference_mode:
+            return Function.apply.__func__(cls, *inputs, **options)
+        if anomaly_state.enabled:  # nodes then remember the line that made them
+            return Function.apply.__func__(cls, *inputs, **options)
+        needs, args, edges = [], [], []
+        for x in inputs:  # the recording rule and the edges (FunctionCtx._record)
+            if not isinstance(x, Tensor) or x._view is not None or x._is_inference:
+                return Function.apply.__func__(cls, *inputs, **options)
+            needs.append(x._requires_grad)
+            args.append(x._data)
+            if x._grad_fn is not None:
+                edges.append((x._grad_fn, x._output_nr))
+            elif x._requires_grad:  # a leaf: its AccumulateGrad, kept by a weak reference
+                node = x._accumulator() if x._accumulator is not None else None
+                edges.append((node or x._get_accumulator(), 0))
+            else:
+                edges.append(NO_EDGE)
+        recording, fitted = True in needs, None
+        if cls.broadcasts and len(args) > 1:  # one dtype for forward; gradients fitted back
+            first = args[0]
+            for a in args:
+                if a.shape != first.shape or a.dtype is not first.dtype:
+                    args, fitted = promote(args, inputs), [_input_meta(x) for x in inputs]
+                    break
+        ctx = cls._node_class()
+        if recording:
+            ctx.needs_input_grad, ctx.next_functions = tuple(needs), tuple(edges)
+            if fitted is not None:
+                ctx._inputs = fitted
+            ctx._sequence_nr = next(_sequence_numbers)
+            ctx._forward, ctx._saved = (args, inputs), {}
+        else:
+            ctx.needs_input_grad = (False,) * len(inputs)
+        token = _numpy_errors.set(_make_extobj(all="ignore"))  # np.errstate(all="ignore")
+        try:
+            out = cls.forward(ctx, *args, **options)
+        finally:
+            _numpy_errors.reset(token)
+        if out.__class__ is np.ndarray:  # only a floating-point result records ctx
+            result = _wrap(out, ctx if recording and out.dtype in FLOATS else None)
+        else:
+            result = cls._wrap_result(out, inputs, ctx if recording else None)
+        if recording:
+            ctx._forward = None  # forward is over; what it saved that is no input, kept now:
+            if ctx._later:
+                ctx._keep_saved_results(out, result)
+        return result
