@@ -314,6 +314,7 @@ class Function:
     """
 
     node_name = None  # the node's name; by default PyTorch's "<Class>Backward"
+    _ctx_class = FunctionCtx  # the node class is made from it (a built-in op's: op.OpCtx)
     on_arrays = False  # True for built-in ops: they compute on numpy arrays (Op)
     # The inputs may differ in shape and dtype (``a + b``): forward gets them cast to their
     # common dtype (PyTorch's promotion), and each gradient is fitted back to its input.
@@ -357,8 +358,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
         attributes = {"_function": cls, "__module__": cls.__module__}
-        attributes["_arrays_backward"] = cls.on_arrays  # engine.run_plain calls it directly
-        cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
+        cls._node_class = type(name.split("::")[-1], (cls._ctx_class,), attributes)
         cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
         cls._tensors_only = cls.on_arrays and not cls.optional_inputs
 

@@ -197,3 +197,43 @@ def test_numpy_warnings_stay_silent_on_the_straight_path():
         y = (x * x) / x
         np.testing.assert_equal(y.detach().numpy(), [np.nan, 1.0, np.inf])
         assert np.geterr()["over"] == "raise"  # and the caller's setting is back
+
+
+CHANGED_IN_PLACE = {
+    "an input": lambda t: (t["a"] * t["b"], lambda: _in_no_grad(t["b"].add_, 1)),
+    "a result saved as itself": lambda t: (mg.tanh(t["a"] * 1), None),
+    "a saved result changed": lambda t: _saved_result_changed(t),
+}
+
+
+def _in_no_grad(change, *args):
+    with mg.no_grad():  # a leaf that requires grad changes in place only so
+        change(*args)
+
+
+def _saved_result_changed(t):
+    y = mg.exp(t["a"] * 1)
+    return y * 2, lambda: y.mul_(2)
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED_IN_PLACE))
+def test_the_straight_paths_check_saved_tensors_as_the_rule_does(name, monkeypatch):
+    """A saved tensor changed in place before backward: the same error on both paths
+    (or, unchanged, the same gradients)."""
+    found = []
+    for straight in (True, False):
+        if not straight:
+            for op in _subclasses(Op):
+                monkeypatch.setattr(op, "_fast", False)
+        leaves = _leaves()
+        out, change = CHANGED_IN_PLACE[name](leaves)
+        if change is not None:
+            change()
+        try:
+            out.sum().backward()
+            found.append([None if t.grad is None else t.grad.tolist() for t in leaves.values()])
+        except RuntimeError as error:
+            found.append(str(error))
+        monkeypatch.undo()
+    assert found[0] == found[1]
+    assert isinstance(found[0], str) == (CHANGED_IN_PLACE[name](_leaves())[1] is not None)
