@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, int_tuple
 
 # PyTorch's CPU generator starts from this default seed; so does ours.
 _DEFAULT_SEED = 67280421310721
@@ -166,14 +166,11 @@ def from_numpy(array):
 
 
 def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
+    size = int_tuple(size, "size must be a tuple of ints, but got {!r}")
     for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"size must be a tuple of ints, but got {size!r}")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+    return size
 
 
 def _filled(array, requires_grad):
@@ -251,16 +248,14 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 
 def randn(*size, dtype=None, generator=None, requires_grad=False):
     """Standard normal samples (seed with ``manual_seed``)."""
-    rng = (generator or default_generator).numpy
-    dt = _dtype_or(dtype, dtypes.float32)
-    return _filled(rng.standard_normal(_size(size)).astype(dt), requires_grad)
+    samples = (generator or default_generator).numpy.standard_normal(_size(size))
+    return _filled(samples.astype(_dtype_or(dtype, dtypes.float32)), requires_grad)
 
 
 def rand(*size, dtype=None, generator=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    rng = (generator or default_generator).numpy
-    dt = _dtype_or(dtype, dtypes.float32)
-    return _filled(rng.random(_size(size)).astype(dt), requires_grad)
+    samples = (generator or default_generator).numpy.random(_size(size))
+    return _filled(samples.astype(_dtype_or(dtype, dtypes.float32)), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, generator=None):
