@@ -58,10 +58,6 @@ _TO_SCALAR_WARNING = (
 )
 
 
-def _describe(x):
-    return type(x).__name__
-
-
 def _infer(data, depth, shapes, kinds, leaf_depth=None):
     """Walk nested lists: check they are rectangular and note the dtype of each scalar
     (a Python float float32, an int int64, a one-element tensor its own dtype)."""
@@ -69,7 +65,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
         leaf_depth = []  # the depth where numbers were found, once known
     if isinstance(data, (list, tuple)):
         if leaf_depth and depth >= leaf_depth[0]:
-            raise TypeError(f"expected a number at dim {depth}, got a {_describe(data)}")
+            raise TypeError(f"expected a number at dim {depth}, got a {type(data).__name__}")
         n = len(data)
         if len(shapes) <= depth:
             shapes.append(n)
@@ -83,7 +79,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
     if not leaf_depth:
         leaf_depth.append(depth)
     if len(shapes) > depth:
-        raise TypeError(f"expected a sequence at dim {depth}, got {_describe(data)}")
+        raise TypeError(f"expected a sequence at dim {depth}, got {type(data).__name__}")
     if isinstance(data, Tensor):
         if data._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
@@ -103,7 +99,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
     elif data is None:
         raise RuntimeError("Could not infer dtype of NoneType")
     else:
-        raise TypeError(f"new(): invalid data type '{_describe(data)}'")
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
 def _to_scalars(data):

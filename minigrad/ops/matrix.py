@@ -31,17 +31,21 @@ class Mm(Op):
 def mm(input, mat2):
     if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
         raise TypeError("mm(): argument 'mat2' must be Tensor")
-    (a, b), (sa, sb) = (input._data, mat2._data), (input._data.shape, mat2._data.shape)
-    if a.ndim != 2:
+    if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
-    if b.ndim != 2:
+    if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if sa[1] != sb[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})"
-        )
+    check_multipliable(input._data.shape, mat2._data.shape)
     _check_same_dtype(input, mat2)
     return Mm.apply(input, mat2)
+
+
+def check_multipliable(a, b):
+    """Refuse matrices of shapes ``a`` and ``b`` that cannot be multiplied (mm, addmm)."""
+    if a[1] != b[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} and {b[0]}x{b[1]})"
+        )
 
 
 def _check_dtypes(a, b, message):

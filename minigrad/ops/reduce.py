@@ -19,11 +19,12 @@ from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
 
 def _dims(dim, ndim):
-    """``dim`` as a sorted tuple of non-negative dimensions, or None for "all"."""
+    """``dim`` as a sorted tuple of non-negative dimensions, or None for "all" (a 0-d
+    tensor's only "dimension" is all of it)."""
     if dim is None:
         return None
     dims = tuple(sorted(dim_index(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim)))
-    return dims or None  # dim=() reduces over every dim, as in PyTorch
+    return dims if dims and ndim else None  # dim=() reduces over every dim, as in PyTorch
 
 
 def _spread(grad, shape, dims, keepdim):
@@ -81,7 +82,7 @@ def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
     dim = axis if axis is not None else dim
     keepdim = keepdims if keepdims is not None else keepdim
-    dims = _dims(dim, input.ndim) if input.ndim else _dims(dim, 0) and None
+    dims = _dims(dim, input.ndim)
     function = Sum if dim is None else SumDim
     return function.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
@@ -92,7 +93,7 @@ def mean(input, dim=None, keepdim=False):
             "mean(): could not infer output dtype. Input dtype must be either a floating "
             f"point or complex dtype. Got: {input.dtype.scalar_name}"
         )
-    dims = _dims(dim, input.ndim) if input.ndim else _dims(dim, 0) and None
+    dims = _dims(dim, input.ndim)
     return (Mean if dim is None else MeanDim).apply(input, dims=dims, keepdim=keepdim)
 
 
