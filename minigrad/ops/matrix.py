@@ -36,7 +36,9 @@ def mm(input, mat2):
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     check_multipliable(input._data.shape, mat2._data.shape)
-    _check_same_dtype(input, mat2)
+    _check_dtypes(
+        input, mat2, "expected m1 and m2 to have the same dtype, but got: {a} != {b}", "c_name"
+    )
     return Mm.apply(input, mat2)
 
 
@@ -48,19 +50,11 @@ def check_multipliable(a, b):
         )
 
 
-def _check_dtypes(a, b, message):
-    """Refuse two dtypes with the message of the kernel matmul reaches (dot, addmv, bmm):
-    ``{a}`` and ``{b}`` in it are the dtypes' names (Float, Double)."""
+def _check_dtypes(a, b, message, name="scalar_name"):
+    """Refuse two dtypes with the message of the kernel matmul reaches (mm, dot, addmv,
+    bmm): ``{a}`` and ``{b}`` in it are the dtypes' names (Float, or mm's C name float)."""
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(message.format(a=a.dtype.scalar_name, b=b.dtype.scalar_name))
-
-
-def _check_same_dtype(a, b):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            "expected m1 and m2 to have the same dtype, but got: "
-            f"{a.dtype.c_name} != {b.dtype.c_name}"
-        )
+        raise RuntimeError(message.format(a=getattr(a.dtype, name), b=getattr(b.dtype, name)))
 
 
 class Mv(Op):

@@ -168,19 +168,22 @@ min_result = collections.namedtuple("min", ["values", "indices"])
 
 
 def _extreme(input, dim, keepdim, name):
-    pick, arg = (np.max, np.argmax) if name == "max" else (np.min, np.argmin)
+    pick, arg, all_function, dim_function, pair = _EXTREMES[name]
     if dim is None:
         if input._data.size == 0:
             raise RuntimeError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
-        return (MaxAll if name == "max" else MinAll).apply(input, pick=pick)
-    d = dim_index(dim, input.ndim)
-    function = MaxDim if name == "max" else MinDim
-    axis = d if input.ndim else None
-    values, indices = function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg)
-    return (max_result if name == "max" else min_result)(values, indices)
+        return all_function.apply(input, pick=pick)
+    axis = dim_index(dim, input.ndim) if input.ndim else None
+    return pair(*dim_function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg))
+
+
+_EXTREMES = {  # numpy's functions, the Functions and the (values, indices) pair of each
+    "max": (np.max, np.argmax, MaxAll, MaxDim, max_result),
+    "min": (np.min, np.argmin, MinAll, MinDim, min_result),
+}
 
 
 def max(input, dim=None, keepdim=False):
