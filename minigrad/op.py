@@ -11,8 +11,17 @@ import numpy as np
 
 from .function import FLOATS, IDLE, Function, FunctionCtx, _input_meta, promote
 from .grad_mode import _state
-from .graph import FREED, FREED_MESSAGE, SavedTensor, _sequence_numbers, anomaly_state
+from .graph import (
+    FREED,
+    FREED_MESSAGE,
+    SavedTensor,
+    VersionCounter,
+    _sequence_numbers,
+    anomaly_state,
+)
 from .tensor import Tensor, _wrap
+
+_new = object.__new__
 
 try:  # numpy 2's error state is a context variable: np.errstate sets it, then resets it
     from numpy._core._ufunc_config import _extobj_contextvar as _numpy_errors
@@ -118,22 +127,21 @@ class Op(Function):
     @classmethod
     def apply(cls, *inputs, **options):
         """``Function.apply`` for a built-in op making one new tensor from plain tensors
-        (no views, no inference tensors), grad mode on, anomaly detection off; any other
-        case goes to ``Function.apply``. The same steps, in the same order.
+        (no views, no inference tensors), outside inference mode and anomaly detection;
+        any other case goes to ``Function.apply``. The same steps, in the same order.
 
         Speed: ``Function.apply`` makes about ten helper calls per op (recording rule,
-        edges, arguments, saving, wrapping); here they are one loop and a few lines, and
-        numpy's error state is set by two C calls instead of ``np.errstate``'s four
-        Python ones (1.3 us against 0.3 us). With ``OpCtx`` and ``engine.run_plain`` it
-        took the 4x4 op + backward chains from 2.13x to 1.58-1.60x PyTorch (geometric
-        mean; benchmarks/README.md, "The seam's cost"). tests/unit/test_straight_paths.py
-        checks that both paths record the same graphs.
+        edges, arguments, saving, wrapping); here they are one loop and a few lines (the
+        result tensor too: ``_wrap`` written out saves 0.25 us an op), and numpy's error
+        state is set by two C calls instead of ``np.errstate``'s four Python ones (1.3 us
+        against 0.3 us). With ``OpCtx`` and ``engine.run_plain`` it took the 4x4 op +
+        backward chains from 2.13x to 1.58-1.60x PyTorch (geometric mean;
+        benchmarks/README.md, "The seam's cost"). tests/unit/test_straight_paths.py checks
+        that both paths record the same graphs.
         """
         if not isinstance(inputs[0], Tensor):  # inside a backward, on arrays: no recording
             return cls.forward(IDLE, *inputs, **options)
-        if not cls._fast or _state.inference_mode:
-            return Function.apply.__func__(cls, *inputs, **options)
-        if anomaly_state.enabled:  # nodes then remember the line that made them
+        if not cls._fast or _state.inference_mode or anomaly_state.enabled:
             return Function.apply.__func__(cls, *inputs, **options)
         needs, args, edges, enabled = [], [], [], _state.grad_enabled
         for x in inputs:  # the recording rule and the edges (FunctionCtx._record)
@@ -167,8 +175,10 @@ class Op(Function):
             out = cls.forward(ctx, *args, **options)
         finally:
             _numpy_errors.reset(token)
-        if out.__class__ is np.ndarray:  # only a floating-point result records ctx
-            result = _wrap(out, ctx if recording and out.dtype in FLOATS else None)
+        if out.__class__ is np.ndarray:  # _wrap(out, ctx), written out: a float result records
+            result, node = _new(Tensor), ctx if recording and out.dtype in FLOATS else None
+            result._data, result._grad_fn, result._requires_grad = out, node, node is not None
+            result._version_counter, result._is_inference = VersionCounter(), False
         else:
             result = cls._wrap_result(out, inputs, ctx if recording else None)
         if recording:

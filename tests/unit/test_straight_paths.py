@@ -144,6 +144,7 @@ def run(program, straight, monkeypatch):
     graph = describe_graph(outputs)
     made = [
         (o._data.tolist(), o.dtype, o.requires_grad, o.is_leaf, o._version_counter.value)
+        + (o._is_inference, o._grad_fn is not None, sorted(o.__dict__))  # what _wrap sets
         for o in outputs
     ]
     loss = None
