@@ -78,7 +78,7 @@ def run_plain(roots, grads, dependencies, retain_graph):
 
     Speed: two to three Python calls fewer per node and per edge: 13-24 calls per node
     of the 4x4 chains where ``run_backward`` makes 18-32; with ``op.Op.apply`` they went
-    from 2.13x to 1.58-1.60x PyTorch (benchmarks/README.md, "The seam's cost").
+    from 2.13x to 1.58-1.62x PyTorch (benchmarks/README.md, "The seam's cost").
     tests/unit/test_function_fast.py checks that both walks give the same gradients.
     """
     buffers, order = {}, itertools.count()

@@ -135,7 +135,7 @@ class Op(Function):
         result tensor too: ``_wrap`` written out saves 0.25 us an op), and numpy's error
         state is set by two C calls instead of ``np.errstate``'s four Python ones (1.3 us
         against 0.3 us). With ``OpCtx`` and ``engine.run_plain`` it took the 4x4 op +
-        backward chains from 2.13x to 1.58-1.60x PyTorch (geometric mean;
+        backward chains from 2.13x to 1.58-1.62x PyTorch (geometric mean;
         benchmarks/README.md, "The seam's cost"). tests/unit/test_straight_paths.py checks
         that both paths record the same graphs.
         """
