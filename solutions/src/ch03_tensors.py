@@ -46,6 +46,8 @@ check("ch03.dtypes")
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (implement): `unbroadcast`
 #
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+#
 # In `x * w` with `x` of shape `(2, 3)` and `w` of shape `(3,)`, each element of `w` is
 # used twice, once per row. The gradient arriving at the result has shape `(2, 3)`, but
 # `w.grad` must have `w`'s shape `(3,)`: the gradients of all the copies are **added**.
@@ -64,8 +66,6 @@ check("ch03.dtypes")
 # arrays when nothing records the backward and on tensors when something does. So write the
 # sums with numpy's names, `grad.sum(axis=..., keepdims=...)`, which minigrad's tensors
 # accept too (as PyTorch's do).
-#
-# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -88,33 +88,8 @@ check("ch03.unbroadcast")
 check("ch03.unbroadcast", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex3-text"
-# ## Exercise 3 (implement): the backward of a matrix product
-#
-# For `C = A @ B` with `A` of shape `(n, k)` and `B` of shape `(k, m)`, the gradient
-# `grad` arriving at `C` has shape `(n, m)`. Write `mm_backward(grad, a, b)` returning the
-# pair `(grad_a, grad_b)`, the gradients for `A` and `B` (minigrad tensors, shaped like
-# `a` and `b`). `t.T` (or `t.t()`) transposes a matrix; `@` (or `.mm`) multiplies.
-#
-# The check also uses your function as the backward of a real matrix-product node.
-
-
-# %% id="ex3-impl" nbgrader={"grade": false, "grade_id": "ex3-impl", "locked": false, "schema_version": 3, "solution": true}
-def mm_backward(grad, a, b):
-    """Gradients of C = a @ b for a and b, given the gradient arriving at C."""
-    ### BEGIN SOLUTION
-    return grad @ b.T, a.T @ grad
-    ### END SOLUTION
-
-
-# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-check("ch03.mm_backward")
-### BEGIN HIDDEN TESTS
-check("ch03.mm_backward", hidden=True)
-### END HIDDEN TESTS
-
-# %% [markdown] id="ex4-text" tags=["seed:s001-mm-sum"]
-# ## Exercise 4 (predict): `z = sum(mm(x, y))`
+# %% [markdown] id="ex3-text" tags=["seed:s001-mm-sum"]
+# ## Exercise 3 (predict): `z = sum(mm(x, y))`
 #
 # ```python
 # mg.manual_seed(0)
@@ -130,27 +105,28 @@ check("ch03.mm_backward", hidden=True)
 # - `answer_depends_on_y`: would `y.grad` be different if `y` held other random values?
 #   (`True`/`False`)
 #
-# Your `mm_backward` from exercise 3 can help: `sum` sends a gradient of ones to the product.
+# The lecture's rule for `C = A @ B` can help: `grad_B = Aᵀ @ grad`, and `sum` sends a
+# gradient of ones to the product.
 
-# %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
 answer_x_grad = None
 answer_y_grad = [[9, 9, 9], [12, 12, 12], [15, 15, 15]]  # row k: sum of column k of x
 answer_depends_on_y = False
 ### END SOLUTION
 
-# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.mm_sum")
 
-# %% [markdown] id="ex5-text"
-# ## Exercise 5 (find the bug): an `arange` of integers
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (find the bug): an `arange` of integers
 #
 # `y_grad_buggy(n)` is the same program for an `n × n` matrix, returning `y.grad`, but it
 # stops with an error. Read the message, find the bug, and write the fixed function as
 # `y_grad(n)`, returning `y.grad`.
 
 
-# %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
+# %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
 def y_grad_buggy(n):
     x = mg.arange(n * n).view(n, n)
     y = mg.randn(n, n, requires_grad=True)
@@ -165,7 +141,7 @@ except RuntimeError as error:
     print(f"{type(error).__name__}: {error}")
 
 
-# %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
 def y_grad(n):
     ### BEGIN SOLUTION
     x = mg.arange(n * n, dtype=mg.float32).view(n, n)
@@ -176,14 +152,14 @@ def y_grad(n):
     ### END SOLUTION
 
 
-# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch03.y_grad")
 ### BEGIN HIDDEN TESTS
 check("ch03.y_grad", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex6-text"
-# ## Exercise 6 (implement): `Mul` on tensors, saving only what is needed
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (implement): `Mul` on tensors, saving only what is needed
 #
 # *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 #
@@ -216,7 +192,7 @@ check("ch03.y_grad", hidden=True)
 # </details>
 
 
-# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
 class Mul(Function):
     """a * b on tensors: each input's gradient is grad times the other input."""
 
@@ -236,37 +212,43 @@ class Mul(Function):
         ### END SOLUTION
 
 
-# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.Mul")
 ### BEGIN HIDDEN TESTS
 check("ch03.Mul", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex7-text"
-# ## Exercise 7 (implement): `Mm`, the matrix product as an operation
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `Mm`, the matrix product as an operation
 #
 # *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 #
-# Exercise 3's `mm_backward` as a piece of your engine: `class Mm(Function)` whose forward
+# For `C = A @ B` with `A` of shape `(n, k)` and `B` of shape `(k, m)`, the gradient
+# arriving at `C` has shape `(n, m)`, and each input's gradient has that input's shape.
+# Write the matrix product as a piece of your engine: `class Mm(Function)` whose forward
 # computes `a @ b` on arrays and saves `a` under the name `self` (only if `b` needs a
 # gradient) and `b` as `mat2` (only if `a` needs one); backward returns the two gradients.
-# `mg.mm`, `t.mm` and `@` on two matrices reach it; the node is `MmBackward0`.
+# `mg.mm`, `t.mm` and `@` on two matrices reach it; the node is `MmBackward0`. So does
+# every `nn.Linear` layer: its one node, `AddmmBackward0` (PyTorch's), asks your `Mm`'s
+# backward for the two matrix gradients, so the digits network of chapter 11 trains on it.
 #
 # <details><summary>First hint</summary>
 #
-# For C = A @ B: grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad (`.T` works on arrays and tensors).
+# Let the shapes guide you: `grad` is `(n, m)` and `a` is `(n, k)`. Which product of `grad`
+# with `b` (or with its transpose `b.T`) has shape `(n, k)`? And for `b`, `(k, m)`?
 #
 # </details>
 #
 # <details><summary>A stronger hint</summary>
 #
-# Same shape as `Mul`: `ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)`;
+# For C = A @ B: grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad (`.T` works on arrays and
+# tensors). Save as in `Mul`: `ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)`;
 # backward returns `grad @ b.T` and `a.T @ grad`, each `None` when its input was not saved.
 #
 # </details>
 
 
-# %% id="ex7-impl" nbgrader={"grade": false, "grade_id": "ex7-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
 class Mm(Function):
     """a @ b for two matrices: grad_a = grad @ b.T, grad_b = a.T @ grad."""
 
@@ -286,7 +268,7 @@ class Mm(Function):
         ### END SOLUTION
 
 
-# %% id="ex7-check" nbgrader={"grade": true, "grade_id": "ex7-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.Mm")
 ### BEGIN HIDDEN TESTS
 check("ch03.Mm", hidden=True)
