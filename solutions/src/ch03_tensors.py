@@ -20,6 +20,8 @@ setup("ch03")
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): dtypes of mixed operations
 #
+# *Predict · difficulty 2 of 3 · about 10 minutes*
+#
 # What is the dtype of each result? Answer with the dtype's name as a string, e.g.
 # `"float32"`, `"float64"` or `"int64"`, in `answer_a` to `answer_e`.
 #
@@ -30,6 +32,21 @@ setup("ch03")
 # d = mg.tensor([1.0, 2.0], dtype=mg.float64) + mg.tensor([1.0, 2.0])
 # e = mg.tensor([1.0, 2.0]) * mg.tensor(3.0, dtype=mg.float64)
 # ```
+#
+# <details><summary>First hint</summary>
+#
+# Three rules: a Python number does not widen a tensor of its own kind; `/` always gives
+# floats; two tensors of dimension 1 or more meet at the wider dtype.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# A tensor of 0 dimensions counts like a Python number when the other tensor has more
+# dimensions and is of the same kind (float and float): it does not widen it. An int
+# tensor meeting a float number becomes float32, the default.
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -66,6 +83,22 @@ check("ch03.dtypes")
 # arrays when nothing records the backward and on tensors when something does. So write the
 # sums with numpy's names, `grad.sum(axis=..., keepdims=...)`, which minigrad's tensors
 # accept too (as PyTorch's do).
+#
+# <details><summary>First hint</summary>
+#
+# Two steps: first sum away the dimensions broadcasting added in front (`grad.ndim -
+# len(shape)` of them), then sum, keeping the dimension, every one where `shape` has a 1
+# and `grad` does not.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `lead = grad.ndim - len(shape)`; if it is positive, `grad =
+# grad.sum(axis=tuple(range(lead)))`. Then collect the dims `i` with `shape[i] == 1 and
+# grad.shape[i] != 1`, and if there are any, `grad.sum(axis=those, keepdims=True)`.
+#
+# </details>
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -91,6 +124,8 @@ check("ch03.unbroadcast", hidden=True)
 # %% [markdown] id="ex3-text" tags=["seed:s001-mm-sum"]
 # ## Exercise 3 (predict): `z = sum(mm(x, y))`
 #
+# *Predict · difficulty 2 of 3 · about 15 minutes*
+#
 # ```python
 # mg.manual_seed(0)
 # x = mg.arange(9.).view(3, 3)              # 0 ... 8, does not require grad
@@ -107,6 +142,20 @@ check("ch03.unbroadcast", hidden=True)
 #
 # The lecture's rule for `C = A @ B` can help: `grad_B = Aᵀ @ grad`, and `sum` sends a
 # gradient of ones to the product.
+#
+# <details><summary>First hint</summary>
+#
+# `x` does not require grad. `sum` sends a gradient of ones to `mm(x, y)`; the gradient of
+# `y` in `x @ y` is `xᵀ @ grad`.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Entry `(k, j)` of `xᵀ @ ones` is the sum of column `k` of `x`, the same for every `j`.
+# Does `y`'s value appear anywhere in that formula?
+#
+# </details>
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -121,9 +170,24 @@ check("ch03.mm_sum")
 # %% [markdown] id="ex4-text"
 # ## Exercise 4 (find the bug): an `arange` of integers
 #
+# *Find the bug · difficulty 1 of 3 · about 5 minutes*
+#
 # `y_grad_buggy(n)` is the same program for an `n × n` matrix, returning `y.grad`, but it
 # stops with an error. Read the message, find the bug, and write the fixed function as
 # `y_grad(n)`, returning `y.grad`.
+#
+# <details><summary>First hint</summary>
+#
+# Read the message: which dtype does each matrix of `mm` have?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `mg.arange` of an int gives int64 and `randn` gives float32: make the `arange` one of
+# floats (`dtype=mg.float32`).
+#
+# </details>
 
 
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}

@@ -22,6 +22,8 @@ setup("ch05")
 # %% [markdown] id="ex1-text" tags=["seed:s004-detach-shares-memory"]
 # ## Exercise 1 (predict): what does `detach()` share?
 #
+# *Predict · difficulty 2 of 3 · about 15 minutes*
+#
 # Read this program, without running it:
 #
 # ```python
@@ -41,6 +43,22 @@ setup("ch05")
 # - `answer_versions`: the tuple `(y._version, d._version, e._version)` before the last line;
 # - `answer_raises`: does the last line raise? `True` or `False`.
 #
+#
+# <details><summary>First hint</summary>
+#
+# `detach()` shares memory and the version counter with `y`; `.data` shares memory but not
+# the version counter. Every in-place change, through any of them, writes into the same
+# numbers.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Count the in-place changes that go through `d` (two): they move the counter `y` and `d`
+# share. The change through `e` does not. `z = y * y` saved `y`: is its version the one
+# `backward` expects?
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -57,10 +75,26 @@ check("ch05.shares")
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (find the bug): a target that moves with the model
 #
+# *Find the bug · difficulty 2 of 3 · about 15 minutes*
+#
 # Value learning fits `v(s) = w s` to the target `r + gamma * v(s_next)` over a batch of
 # transitions `(s, r, s_next)`. The target is computed by the model itself; its fixed point is the `w`
 # where the prediction errors, weighted by `s`, sum to zero:
 # `w = sum(r s) / sum(s^2 - gamma s s_next)`. `fit_value_buggy` settles somewhere else.
+#
+# <details><summary>First hint</summary>
+#
+# The target is computed from `w` too: which gradient does `backward()` add because of
+# that?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# The target must be a fixed number for this step: `.detach()` it (the prediction keeps
+# its graph).
+#
+# </details>
 
 
 # %% id="ex2-given" nbgrader={"grade": false, "grade_id": "ex2-given", "locked": true, "schema_version": 3, "solution": false}
@@ -116,9 +150,25 @@ check("ch05.fit_value", hidden=True)
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (find the bug): a log entry that changes the gradient
 #
+# *Find the bug · difficulty 2 of 3 · about 15 minutes*
+#
 # `grads_and_centered_buggy` computes `w.grad` for the loss `sum(h * h)` with
 # `h = tanh(w * x)`, and, for an activation log, the centred activations `h - mean(h)`. By
 # hand, `d loss / d w = 2 h (1 - h^2) x`. Run the cell and compare.
+#
+# <details><summary>First hint</summary>
+#
+# `h.data` is not a copy: `centered -= ...` writes into `h` itself, and `tanh` saved `h`
+# for its backward.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Take `h.detach()` and compute a *new* tensor from it (`values - values.mean()`), so `h`
+# stays as backward saved it.
+#
+# </details>
 
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
@@ -168,6 +218,8 @@ check("ch05.grads_and_centered", hidden=True)
 # %% [markdown] id="ex4-text" tags=["seed:s001-detach-metric"]
 # ## Exercise 4 (predict): the detached copy of `mm(w, x)`
 #
+# *Predict · difficulty 2 of 3 · about 10 minutes*
+#
 # Read this program, without running it:
 #
 # ```python
@@ -183,6 +235,20 @@ check("ch05.grads_and_centered", hidden=True)
 # - `answer_detach_backward_raises`: would one more line, `detach_yy.sum().backward()`, raise?
 #   `True` or `False`.
 #
+#
+# <details><summary>First hint</summary>
+#
+# `sum` sends a gradient of ones to the product `mm(w, x)`. A detached tensor is a leaf
+# that does not require grad.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# For `Y = W @ X`: grad_X = Wᵀ @ ones and grad_W = ones @ Xᵀ. Each entry is a column sum
+# of `w` or a row sum of `x`.
+#
+# </details>
 
 # %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
