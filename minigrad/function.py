@@ -196,19 +196,6 @@ class FunctionCtx(Node):
         """After forward: what it saved that is no input is its result (kept without its
         grad_fn) or a new array of its own."""
         self._forward = None
-        later = self._later
-        if not later:
-            return
-        if out.__class__ is np.ndarray:  # Speed: one result, the common case (see _record)
-            saved = self._saved
-            for name in later:
-                value = saved[name]
-                saved[name] = (
-                    SavedTensor(result, is_output=result._grad_fn is self)
-                    if value is out
-                    else SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
-                )
-            return
         outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
         for name in self._later:
             value = self._saved[name]

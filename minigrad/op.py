@@ -19,7 +19,7 @@ from .graph import (
     _sequence_numbers,
     anomaly_state,
 )
-from .tensor import Tensor, _wrap
+from .tensor import Tensor
 
 _new = object.__new__
 
@@ -43,7 +43,10 @@ class OpCtx(FunctionCtx):
     cases first.
 
     Speed: a call fewer per saved value and per saved tensor read (``_save``,
-    ``SavedTensor.unpack``); see ``Op.apply`` for the figures.
+    ``SavedTensor.unpack``); see ``Op.apply`` for the figures. An input saved (mul,
+    matmul) and a result saved as itself (tanh) get their ``SavedTensor`` written out,
+    without ``__init__``, ``detach`` and ``_wrap``: with add's and matmul's lighter
+    dispatch, 4x4 op + backward 3-7% faster (benchmarks/README.md, "The seam's cost").
     """
 
     _arrays_backward = True
@@ -60,8 +63,17 @@ class OpCtx(FunctionCtx):
                 continue
             if value.__class__ is np.ndarray and not self._function.inplace:
                 for arg, x in zip(args, inputs):
-                    if value is arg:  # an input: kept with its version now
-                        saved[name] = SavedTensor(x)
+                    if value is arg and (x._is_inference or SavedTensor is not CHECKED_INLINE[0]):
+                        saved[name] = SavedTensor(x)  # its error, or the class put in its place
+                        break
+                    if value is arg:  # an input, kept with its version now: SavedTensor(x) inline
+                        saved[name] = kept = _new(SavedTensor)
+                        kept.version, kept.output_nr, kept.tensor = (
+                            x._version_counter.value,
+                            x._output_nr,
+                            x,
+                        )
+                        kept.is_output, kept.was_non_leaf = False, x._grad_fn is not None
                         break
                 else:  # the result, or a new array: kept once the result is wrapped
                     saved[name] = value
@@ -79,10 +91,12 @@ class OpCtx(FunctionCtx):
         would keep it, without the calls of its ``__init__`` and ``detach``."""
         later, own = self._later, SavedTensor is CHECKED_INLINE[0]
         if own and len(later) == 1 and self._saved[later[0]] is out and result._grad_fn is self:
-            saved = object.__new__(SavedTensor)
+            saved = _new(SavedTensor)
             saved.version, saved.is_output = result._version_counter.value, True
             saved.output_nr, saved.was_non_leaf = result._output_nr, False
-            saved.tensor = _wrap(result._data, None, result._version_counter)  # result.detach()
+            saved.tensor = detached = _new(Tensor)  # result.detach(), _wrap written out
+            detached._data, detached._grad_fn, detached._requires_grad = result._data, None, False
+            detached._version_counter, detached._is_inference = result._version_counter, False
             self._saved[later[0]], self._forward = saved, None
             return
         FunctionCtx._keep_saved_results(self, out, result)

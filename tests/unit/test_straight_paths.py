@@ -14,8 +14,9 @@ import pytest
 
 import minigrad as mg
 from minigrad import engine
-from minigrad.function import Function, Op
+from minigrad.function import Function, FunctionCtx, Op
 from minigrad.graph import AccumulateGrad, SavedTensor
+from minigrad.op import OpCtx
 
 
 def _subclasses(cls):
@@ -61,7 +62,20 @@ PROGRAMS = {
     "no_grad inside": lambda t: _no_grad_then(t),
     "a result used twice": lambda t: _twice(t),
     "maximum, where": lambda t: mg.where(t["a"] > 0, mg.maximum(t["a"], t["b"]), t["b"]),
+    "a saved input that is output 1 of its node": lambda t: Split.apply(t["a"])[1] * t["b"],
 }
+
+
+class Split(Function):
+    """Two outputs: the second, saved by the mul above, is output 1 of its node."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1, x * 2
+
+    @staticmethod
+    def backward(ctx, grad_first, grad_second):
+        return grad_first + grad_second * 2
 
 
 def _no_grad_then(t):
@@ -126,11 +140,19 @@ def describe_graph(outputs):
     return described, [order[n] for n in ranks]
 
 
+def general_paths(monkeypatch):
+    """Switch the straight paths off: every op through Function.apply, its node saving and
+    reading saved tensors as FunctionCtx does."""
+    for op in _subclasses(Op):
+        monkeypatch.setattr(op, "_fast", False)
+    for name in ("save", "_keep_saved_results", "saved_tensors"):
+        monkeypatch.setattr(OpCtx, name, vars(FunctionCtx)[name])
+
+
 def run(program, straight, monkeypatch):
     """Run ``program`` on fresh leaves; return what it recorded, made and backward gave."""
     if not straight:
-        for op in _subclasses(Op):
-            monkeypatch.setattr(op, "_fast", False)
+        general_paths(monkeypatch)
 
         def general(roots, grads, dependencies, retain_graph):
             return engine.run_backward(
@@ -224,8 +246,7 @@ def test_the_straight_paths_check_saved_tensors_as_the_rule_does(name, monkeypat
     found = []
     for straight in (True, False):
         if not straight:
-            for op in _subclasses(Op):
-                monkeypatch.setattr(op, "_fast", False)
+            general_paths(monkeypatch)
         leaves = _leaves()
         out, change = CHANGED_IN_PLACE[name](leaves)
         if change is not None:
