@@ -15,17 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine_build"))
 import solution_pieces  # noqa: E402  (found through the sys.path entry above)
 import wrong_pieces  # noqa: E402
 
-# What the cells below need besides each chapter's own setup cell.
-PIECE_PRELUDE = """\
-import functools
-import inspect
-import math
-import threading
 
-import minigrad as mg
-from minigrad import grad_mode
-from minigrad.tensor import _wrap
-"""
+def setup_imports(chapter: str, *also: str) -> str:
+    """What the chapter's exercise notebook imports (its setup cell), then the import lines
+    in ``also``: the namespace the tests run a learner's cells in."""
+    return "\n".join([solution_pieces.imports(chapter), *also]) + "\n"
+
 
 # Where minigrad keeps its own answer: importing it must earn nothing.
 REFERENCE = {
