@@ -10,6 +10,7 @@ does minigrad, so that ``loss.grad_fn`` reads the same in both.
 import numpy as np
 
 from ..function import Op, bump_version
+from .matrix import check_multipliable
 from .shape import Expand, SliceBackward, T
 
 
@@ -37,9 +38,7 @@ class Addmm(Op):
 
 def addmm(bias, mat1, mat2):
     """``bias + mat1 @ mat2`` in one op (how PyTorch's linear layer computes)."""
-    (n, m), (m2, p) = mat1._data.shape, mat2._data.shape
-    if m != m2:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {m2}x{p})")
+    check_multipliable(mat1._data.shape, mat2._data.shape)
     if mat1._data.dtype != mat2._data.dtype or bias._data.dtype != mat1._data.dtype:
         raise RuntimeError(
             "mat1 and mat2 must have the same dtype, but got "

@@ -17,7 +17,7 @@ from coursekit.data import load_digits, train_test_split
 from coursekit.engine_build import parity, setup
 from coursekit.engine_build.progress import course_progress
 from coursekit.training import fit
-from minigrad.viz import backward_steps, draw_graph
+from coursekit.viz import backward_steps, draw_graph
 
 setup("all")
 
