@@ -186,7 +186,11 @@ def accumulate(leaf, grad, create_graph):
     """
     if leaf._hooks:
         grad = call_hooks(list(leaf._hooks.values()), grad)
-    if grad is None or not leaf._requires_grad:  # nothing came, or switched off since
+    if grad is None:
+        return
+    if leaf._grad_fn is not None:  # an in-place op since gave the leaf a history (as PyTorch)
+        raise RuntimeError("leaf variable has been moved into the graph interior")
+    if not leaf._requires_grad:  # switched off since
         return
     if create_graph:  # recorded, so that .grad itself can be differentiated
         grad = grad if grad.dtype is leaf.dtype else grad.to(leaf.dtype)

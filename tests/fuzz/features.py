@@ -56,6 +56,7 @@ FIXED = {
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
+    "leaf_moved_into_graph": "backward into a leaf that an in-place op gave a history",
 }
 
 PYTORCH_QUIRKS = {

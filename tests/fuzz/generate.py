@@ -92,6 +92,7 @@ SITUATION_FEATURES = {
     "layout_dependent_graphs": "graphs whose shape depends on strides (non-contiguous matmul, reshape)",
     "second_order_formula": "create_graph through sqrt, /, **, mean, indexing, matmul with a vector",
     "requires_grad_off_after_use": "requires_grad = False on a leaf that requires grad",
+    "leaf_moved_into_graph": "an in-place op recording a history on a leaf switched off after use",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
     "version_error_node_names": "fill_, copy_ or t[i] = v on a tensor that requires grad",
@@ -159,6 +160,7 @@ class Generator:
         self.second_order = {}  # name -> the feature create_graph through it needs
         self.history = set()  # "retain_grad", "hook", "inplace": what the program did so far
         self.hidden_views = set()  # names an op viewed internally (batched matmul)
+        self.switched_off = set()  # leaves set to requires_grad=False (see leaf_moved_into_graph)
 
     # -- helpers ---------------------------------------------------------------------
     def allows(self, feature):
@@ -822,6 +824,8 @@ def set_requires_grad(gen):
     else:
         code = f"{src}.requires_grad = {'True' if off else rng.choice(['True', 'False'])}"
     gen.add(Step(code, "requires_grad"))
+    if t.requires_grad and t.grad_fn is None and "False" in code:
+        gen.switched_off.add(src)
 
 
 INPLACE = ["add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "+=", "-=", "*=", "/="]
@@ -893,6 +897,9 @@ def inplace(gen):
     pow_node = node_name in ("PowBackward1", "PowBackward2")
     if pow_node and not gen.allows("inplace_on_pow_output"):
         raise _Rejected("in-place on the result of a pow with a tensor exponent")
+    moved = target in gen.switched_off and t.grad_fn is None and gen.grad_on()
+    if moved and not gen.allows("leaf_moved_into_graph") and gen.grad_involved([], operands):
+        raise _Rejected("in-place op recording a history on a leaf already used")
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
         if gen.grad_involved([], operands):
             raise _Rejected("in-place into an int tensor from one requiring grad")

@@ -270,6 +270,13 @@ EXAMPLES = {
         "t0.requires_grad = False",
         "t1.sum().backward()",
     ),
+    "leaf_moved_into_graph": program(
+        "t0 = lib.tensor([-2.0], requires_grad=True)",
+        "t1 = t0 / 0.5",
+        "t0.requires_grad = False",
+        "t0 /= t1",
+        "t1.backward()",
+    ),
     "index_saved_freed": program(
         "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
         "t1 = t0[[0, 2]]",
