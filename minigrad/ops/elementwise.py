@@ -174,7 +174,7 @@ class Pow(Op):
         if x.dtype.kind != "f" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save(self=x, exponent=exponent)
-        return np.power(x, np.asarray(exponent, dtype=x.dtype))
+        return power_number(x, exponent)
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -182,7 +182,7 @@ class Pow(Op):
         if n == 0:
             return grad * 0
         # n * x**(n-1) multiplies by a number: PyTorch records that as MulBackward1.
-        return grad * MulNumber.apply(x ** (n - 1), number=n)
+        return grad * MulNumber.apply(Pow.apply(x, exponent=n - 1), number=n)
 
 
 class PowTensor(Op):
@@ -205,7 +205,8 @@ class PowTensor(Op):
         needs = ctx.needs_input_grad
         grad_a = grad_b = None
         if needs[0]:
-            grad_a = zero_where(array(b) == 0, grad * (b * a ** SubNumber.apply(b, number=1)))
+            a_to_b_minus_1 = PowTensor.apply(a, SubNumber.apply(b, number=1))
+            grad_a = zero_where(array(b) == 0, grad * (b * a_to_b_minus_1))
         if needs[1]:
             zero_base = (array(a) == 0) & (array(b) >= 0)
             grad_b = grad * zero_where(zero_base, result * Log.apply(a))
@@ -242,10 +243,37 @@ def zero_where(condition, value):
     return np.where(condition, 0, value)
 
 
+# PyTorch's formulas for x ** n with these numbers n (its pow kernel). They differ from
+# pow(x, n) at the edges: sqrt(-inf) is nan where pow(-inf, 0.5) is inf, sqrt(-0.0) is -0.0,
+# 1 / (x * x) is 0 where x * x overflows though x ** -2 is a tiny number.
+SPECIAL_POWERS = {
+    0.5: np.sqrt,
+    -0.5: lambda x: 1 / np.sqrt(x),
+    -1: lambda x: 1 / x,
+    2: lambda x: x * x,
+    3: lambda x: x * x * x,
+    -2: lambda x: 1 / (x * x),
+}
+
+
+def power_number(x, n):
+    """x ** n for a number n, by PyTorch's formula where it has one for n."""
+    if x.dtype.kind == "f" and n in SPECIAL_POWERS:
+        return SPECIAL_POWERS[n](x).astype(x.dtype, copy=False)
+    return np.power(x, np.asarray(n, dtype=x.dtype))
+
+
 def power(x, y):
-    """x ** y elementwise. Integers to a negative power follow PyTorch: 1 / x**n rounded
-    toward zero, so 1 and -1 give 1 and -1 ** n, every other base 0 (numpy refuses)."""
-    if x.dtype.kind == "f" or not np.any(y < 0):
+    """x ** y elementwise, as C's pow (PyTorch's) for every pair. Integers to a negative
+    power follow PyTorch: 1 / x**n rounded toward zero, so 1 and -1 give 1 and -1 ** n,
+    every other base 0 (numpy refuses)."""
+    if x.dtype.kind == "f":
+        # numpy computes x ** 0.5 as sqrt(x) when one exponent serves every x (a single
+        # number or broadcast): so each x gets its own exponent, in flat 1-d arrays.
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        exponents = np.ascontiguousarray(np.broadcast_to(y, shape)).reshape(-1)
+        return np.power(np.broadcast_to(x, shape).reshape(-1), exponents).reshape(shape)
+    if not np.any(y < 0):
         return np.power(x, y)
     magnitude = np.power(x, np.abs(y))
     return np.where((y >= 0) | (np.abs(x) == 1), magnitude, 0).astype(magnitude.dtype)
@@ -286,7 +314,13 @@ class Tanh(Op):
     node_name = "TanhBackward0"
 
     def forward(ctx, x):
-        result = np.tanh(as_float(x))
+        x = as_float(x)
+        # numpy's float32 tanh is a few units in the last place off near +-1 (0.99999994
+        # where the exact value rounds to 1), and the gradient 1 - y*y magnifies that:
+        # computed in float64 and rounded, y is the nearest float32, as PyTorch's is.
+        result = (
+            np.tanh(x, dtype=np.float64).astype(x.dtype) if x.dtype == np.float32 else np.tanh(x)
+        )
         ctx.save(result=result)
         return result
 

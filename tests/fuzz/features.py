@@ -57,6 +57,8 @@ FIXED = {
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
     "leaf_moved_into_graph": "backward into a leaf that an in-place op gave a history",
+    "pow_edge_values": "x ** 0.5 / -0.5 and x ** tensor at -inf and -0.0: sqrt against pow",
+    "tanh_saturation": "float32 tanh stopped short of +-1, so its gradient was not 0",
 }
 
 PYTORCH_QUIRKS = {

@@ -93,6 +93,8 @@ SITUATION_FEATURES = {
     "second_order_formula": "create_graph through sqrt, /, **, mean, indexing, matmul with a vector",
     "requires_grad_off_after_use": "requires_grad = False on a leaf that requires grad",
     "leaf_moved_into_graph": "an in-place op recording a history on a leaf switched off after use",
+    "pow_edge_values": "a base of ** that holds -inf or -0.0 (sqrt against pow)",
+    "tanh_saturation": "tanh of values beyond 8 in magnitude (the result rounds to +-1)",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
     "version_error_node_names": "fill_, copy_ or t[i] = v on a tensor that requires grad",
@@ -161,6 +163,7 @@ class Generator:
         self.history = set()  # "retain_grad", "hook", "inplace": what the program did so far
         self.hidden_views = set()  # names an op viewed internally (batched matmul)
         self.switched_off = set()  # leaves set to requires_grad=False (see leaf_moved_into_graph)
+        self.summed = set()  # names computed from a sum (see near_zero_sum)
 
     # -- helpers ---------------------------------------------------------------------
     def allows(self, feature):
@@ -307,8 +310,24 @@ class Generator:
                 # (the nonfinite feature) compare exactly.
                 raise _Rejected("values too large")
 
+    def near_zero_sum(self, name):
+        """Whether ``name`` came from a sum (matmul, sum, mean, a gradient, or an op on
+        one of these) and holds a value near 0.
+
+        Such a value's sign and round-off depend on the order of the additions (PyTorch's
+        kernel against numpy's BLAS): 0.0 in one library is -3.7e-9 or -0.0 in the other.
+        Ops singular at 0 magnify that (1 / x, x ** -2, log, sqrt, the gradient of relu and
+        abs, a mask x > 0), so they do not take such a value (COVERAGE.md).
+        """
+        if name not in self.summed:
+            return False
+        t = self.value(name)
+        return bool(t.numel()) and t.dtype.is_floating_point and bool((t.abs() < 1e-2).any())
+
     def require_positive(self, name):
         """Values whose derivative is finite for sqrt, log, pow with a fractional exponent."""
+        if self.near_zero_sum(name):
+            raise _Rejected("a sum near 0")
         if self.allows("nonfinite"):
             return
         t = self.value(name)
@@ -316,6 +335,8 @@ class Generator:
             raise _Rejected("not positive")
 
     def require_nonzero(self, name):
+        if self.near_zero_sum(name):
+            raise _Rejected("a sum near 0")
         if self.allows("nonfinite"):
             return
         t = self.value(name)
@@ -327,6 +348,9 @@ class Generator:
         self.run(step.code)
         self.frames[-1].append(step)
         self.gradient_names.update(step.gradients)
+        used = step.names_used()
+        if step.kind.startswith(SUMS) or used & self.summed:
+            self.summed.update(_written(step))
         for name in step.names_used():
             value = self.namespace.get(name)
             if name not in self.born_version and self.torch.is_tensor(value):
@@ -430,6 +454,11 @@ def unary(gen):
     src = gen.pick(gen.usable)
     if op in ("log", "sqrt"):
         gen.require_positive(src)
+    if op == "tanh" and not gen.allows("tanh_saturation"):
+        if bool((gen.value(src).detach().abs() > 8).any()):
+            raise _Rejected("tanh near its saturation")
+    if op in ("relu", "abs") and gen.near_zero_sum(src):
+        raise _Rejected("relu/abs of a sum near 0: the gradient depends on its sign")
     if _is_expanded(gen.value(src)) and not gen.allows("result_layout"):
         raise _Rejected("elementwise op on an expanded tensor")
     name = gen.new_name()
@@ -546,6 +575,10 @@ def binary(gen):
     if op == "**":
         # A fractional or negative exponent wants a positive base.
         gen.require_positive(a)
+        base = gen.value(a).detach()
+        edge = (base == float("-inf")) | ((base == 0) & base.signbit())
+        if bool(edge.any()) and not gen.allows("pow_edge_values"):
+            raise _Rejected("-inf or -0.0 as a base of **")
         b = operand(gen, shape, positive=True, dtype=dtype)
     elif op == "/":
         b = operand(gen, shape, nonzero=True, dtype=dtype)
@@ -745,6 +778,8 @@ def advanced_index(gen):
         index = repr([rng.randrange(n) for _ in range(rng.choice([1, 2, 3]))])
     else:
         ndim = gen.value(src).ndim
+        if gen.near_zero_sum(src):
+            raise _Rejected("a mask from a sum near 0")
         if ndim == 1 or rng.random() < 0.4:
             index = f"{src} > 0"
         else:
@@ -897,7 +932,12 @@ def inplace(gen):
     pow_node = node_name in ("PowBackward1", "PowBackward2")
     if pow_node and not gen.allows("inplace_on_pow_output"):
         raise _Rejected("in-place on the result of a pow with a tensor exponent")
-    moved = target in gen.switched_off and t.grad_fn is None and gen.grad_on()
+    recording = gen.grad_on() and not gen.in_inference()
+    if t.retains_grad and t.grad_fn is None and recording and gen.grad_involved([], operands):
+        raise _Rejected(
+            "PyTorch's internal assert: retain_grad(), detach_(), then this (COVERAGE.md)"
+        )
+    moved = target in gen.switched_off and t.grad_fn is None and recording
     if moved and not gen.allows("leaf_moved_into_graph") and gen.grad_involved([], operands):
         raise _Rejected("in-place op recording a history on a leaf already used")
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
@@ -907,6 +947,22 @@ def inplace(gen):
     gen.history.add("inplace")
     if op not in ("add_", "+="):
         gen.second_order[target] = "second_order_formula"  # in-place backward formulas
+
+
+# Kinds of step whose results are sums (gradients are sums of the paths' contributions).
+SUMS = ("matmul", "reduce", "autograd.grad", "grad.read")
+
+
+def _written(step):
+    """The names a step binds or changes in place."""
+    if step.kind.startswith("inplace"):
+        return set(_NAME_IN_CODE.findall(step.code)[:1])
+    if " = " in step.code:
+        return set(_NAME_IN_CODE.findall(step.code.split(" = ")[0]))
+    return set()
+
+
+_NAME_IN_CODE = re.compile(r"\bt\d+\b")
 
 
 def _is_expanded(t):

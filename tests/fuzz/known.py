@@ -277,6 +277,18 @@ EXAMPLES = {
         "t0 /= t1",
         "t1.backward()",
     ),
+    "pow_edge_values": program(
+        't0 = lib.tensor([float("-inf"), -0.0, 4.0], requires_grad=True)',
+        "t1 = t0 ** lib.tensor(0.5)",
+        "t2 = t0 ** -0.5",
+        "t3 = t0 ** 0.5",
+        "t3.sum().backward()",
+    ),
+    "tanh_saturation": program(
+        "t0 = lib.tensor([9.5, -9.75, 0.5], requires_grad=True)",
+        "t1 = t0.tanh()",
+        "t1.backward(lib.full_like(t1, 100.0))",
+    ),
     "index_saved_freed": program(
         "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
         "t1 = t0[[0, 2]]",
