@@ -478,9 +478,37 @@ class Maximum(Op):
         return np.maximum(a, b)
 
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        ties = grad * (a == b) * 0.5
-        return grad * (a > b) + ties, grad * (a < b) + ties
+        a, b = (array(t) for t in ctx.saved_tensors)
+        needs = ctx.needs_input_grad
+        return (
+            split_ties(grad, a == b, zero=a < b) if needs[0] else None,
+            split_ties(grad, a == b, zero=b < a) if needs[1] else None,
+        )
+
+
+def split_ties(grad, ties, zero):
+    """maximum's gradient for one input, PyTorch's formula: where(ties, grad / 2, grad),
+    then 0 where the other input is larger (``zero``; both get all of grad at a nan)."""
+    halves = Where.apply(DivNumber.apply(grad, number=2), grad, condition=_wrap(ties))
+    result = MaskedFill.apply(halves, mask=zero)
+    if isinstance(result, Tensor):  # recorded (create_graph): PyTorch fills in place
+        result._version_counter.value += 1
+    return result
+
+
+class MaskedFill(Op):
+    """x with 0 where ``mask`` holds (PyTorch's masked_fill(mask, 0)): the gradient is
+    blocked where the mask holds, the same way."""
+
+    node_name = "MaskedFillBackward0"
+
+    def forward(ctx, x, mask):
+        ctx.save(mask=mask)
+        return np.where(mask, np.zeros((), x.dtype), x)
+
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return MaskedFill.apply(grad, mask=array(mask))
 
 
 class Where(Op):
@@ -588,7 +616,15 @@ abs = Abs.apply
 sign = Sign.apply
 
 
-def maximum(input, other):
+def maximum(input, other, other_position=2):
+    """Elementwise max of two tensors (a number is refused, as PyTorch; ``t.maximum(u)``
+    names ``other`` as its argument 1)."""
+    for arg, name, position in ((input, "input", 1), (other, "other", other_position)):
+        if not isinstance(arg, Tensor):
+            raise TypeError(
+                f"maximum(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(arg).__name__}"
+            )
     return Maximum.apply(*operands(input, other))
 
 

@@ -59,6 +59,7 @@ FIXED = {
     "leaf_moved_into_graph": "backward into a leaf that an in-place op gave a history",
     "pow_edge_values": "x ** 0.5 / -0.5 and x ** tensor at -inf and -0.0: sqrt against pow",
     "tanh_saturation": "float32 tanh stopped short of +-1, so its gradient was not 0",
+    "second_order_softmax_maximum": "gradients of softmax, log_softmax, maximum: PyTorch's graphs",
 }
 
 PYTORCH_QUIRKS = {

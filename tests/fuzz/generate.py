@@ -33,6 +33,7 @@ STEP_FEATURES = {
     "create": "tensor(), zeros/ones/full/arange/eye/zeros_like/ones_like, dtypes, shapes incl. 0-d",
     "elementwise": "exp log tanh sigmoid relu sqrt abs neg; + - * / ** with broadcasting",
     "reduce": "sum/mean with dim and keepdim",
+    "softmax_maximum": "softmax and log_softmax over a dim; maximum with broadcasting",
     "matmul": "@, mm, matmul: 1-D, 2-D, batched",
     "views": "indexing, slicing, view/reshape, T/t/transpose, unsqueeze/squeeze, expand",
     "cat_stack": "cat and stack",
@@ -94,6 +95,7 @@ SITUATION_FEATURES = {
     "requires_grad_off_after_use": "requires_grad = False on a leaf that requires grad",
     "leaf_moved_into_graph": "an in-place op recording a history on a leaf switched off after use",
     "pow_edge_values": "a base of ** that holds -inf or -0.0 (sqrt against pow)",
+    "second_order_softmax_maximum": "create_graph through softmax, log_softmax and maximum",
     "tanh_saturation": "tanh of values beyond 8 in magnitude (the result rounds to +-1)",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
@@ -616,6 +618,37 @@ def _mark_broadcast(gen, name, values):
     shapes = {tuple(v.shape) for v in tensors}
     if len(shapes) > 1 and any(v.requires_grad for v in tensors):
         gen.second_order.setdefault(name, "second_order_unbroadcast")
+
+
+@action("softmax_maximum", weight=1.0)
+def softmax_or_maximum(gen):
+    rng = gen.rng
+    op = rng.choice(["softmax", "log_softmax", "maximum"])
+    src = gen.pick(gen.usable)
+    t = gen.value(src)
+    values = [t]
+    if op == "maximum":
+        other = operand(gen, gen.shape_of(src), dtype=t.dtype)
+        if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [src, other]):
+            raise _Rejected("float32 with float64")
+        values.append(gen.evaluate(other))
+        expr = rng.choice([f"lib.maximum({src}, {other})", f"{src}.maximum({other})"])
+    else:
+        if not t.dtype.is_floating_point:
+            raise _Rejected("softmax of an int tensor")
+        dim = rng.randrange(-t.ndim, t.ndim) if t.ndim else rng.choice([0, -1])
+        expr = rng.choice(
+            [f"{src}.{op}({dim})", f"lib.{op}({src}, {dim})", f"{src}.{op}(dim={dim})"]
+        )
+    tensors = [v for v in values if gen.torch.is_tensor(v)]
+    if not gen.allows("result_layout") and any(not v.is_contiguous() for v in tensors):
+        raise _Rejected("softmax/maximum of a non-contiguous tensor")
+    name = gen.new_name()
+    gen.probe(expr)
+    gen.add(Step(f"{name} = {expr}", op))
+    gen.second_order[name] = "second_order_softmax_maximum"
+    if op == "maximum":
+        _mark_broadcast(gen, name, tensors)
 
 
 @action("reduce", weight=2.0)

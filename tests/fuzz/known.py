@@ -289,6 +289,16 @@ EXAMPLES = {
         "t1 = t0.tanh()",
         "t1.backward(lib.full_like(t1, 100.0))",
     ),
+    "second_order_softmax_maximum": program(
+        "t0 = lib.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)",
+        "t1 = t0.softmax(1)",
+        "t2 = t0.log_softmax(0)",
+        "t3 = lib.maximum(t0, lib.tensor([0.5, 2.0]))",
+        "(t4,) = lib.autograd.grad((t1 * t1).sum(), [t0], create_graph=True)",
+        "(t5,) = lib.autograd.grad((t2 * t2).sum(), [t0], create_graph=True)",
+        "(t6,) = lib.autograd.grad((t3 * t3).sum(), [t0], create_graph=True)",
+        "t7 = t0.maximum(0.5)",
+    ),
     "index_saved_freed": program(
         "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
         "t1 = t0[[0, 2]]",
