@@ -449,7 +449,7 @@ def _your_output(out, nr, inputs, node):
         node is not None and id(out) not in node._non_differentiable and out._data.dtype in FLOATS
     )
     if any(out is x for x in inputs):
-        out = out.detach() if out._requires_grad and not differentiable else view_of(out, out._data)
+        out = out.detach() if out.requires_grad and not differentiable else view_of(out, out._data)
     if differentiable:
         out._grad_fn, out._requires_grad = node, True
         if nr or "_output_nr" in out.__dict__:

@@ -170,6 +170,10 @@ class AsStridedBackward0(Node):
             return (None,)
         for function, _, ctx in reversed(self.steps):
             grad = function.backward(ctx, grad)
+        # PyTorch's as_strided_backward writes the gradient into new memory: never a view
+        # of the incoming one (which may be expanded, as sum's gradient is).
+        if isinstance(grad, np.ndarray) or not grad.requires_grad:
+            grad = _copy(grad)
         return (grad,)
 
 

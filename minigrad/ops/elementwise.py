@@ -26,7 +26,7 @@ class Add(Op):
         return a + b * alpha if alpha != 1 else a + b
 
     def backward(ctx, grad):
-        return grad, grad * ctx.alpha if ctx.alpha != 1 else grad
+        return grad, MulNumber.apply(grad, number=ctx.alpha) if ctx.alpha != 1 else grad
 
 
 class Sub(Op):
@@ -40,7 +40,7 @@ class Sub(Op):
         return a - b * alpha if alpha != 1 else a - b
 
     def backward(ctx, grad):
-        return grad, -grad if ctx.alpha == 1 else -grad * ctx.alpha
+        return grad, -grad if ctx.alpha == 1 else MulNumber.apply(-grad, number=ctx.alpha)
 
 
 class Rsub(Op):
@@ -57,7 +57,12 @@ class Rsub(Op):
 
 class Mul(Op):
     """a * b: each input's gradient is grad times the *other* input, so each is
-    saved only if the other input needs a gradient (PyTorch's choice)."""
+    saved only if the other input needs a gradient (PyTorch's choice).
+
+    Like every backward here with several inputs, it computes the last input's
+    gradient first, as PyTorch's do: with create_graph=True that order is the order
+    of the nodes made, which decides the order the engine later runs them in.
+    """
 
     node_name = "MulBackward0"
     broadcasts = True
@@ -69,7 +74,8 @@ class Mul(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad * b if b is not None else None, grad * a if a is not None else None
+        grad_b = grad * a if a is not None else None
+        return grad * b if b is not None else None, grad_b
 
 
 class MulNumber(Op):
@@ -137,7 +143,8 @@ class Div(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return grad / b if needs[0] else None, -grad * ((a / b) / b) if needs[1] else None
+        grad_b = -grad * ((a / b) / b) if needs[1] else None
+        return grad / b if needs[0] else None, grad_b
 
 
 class Reciprocal(Op):
@@ -204,12 +211,12 @@ class PowTensor(Op):
         a, b, result = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grad_a = grad_b = None
-        if needs[0]:
-            a_to_b_minus_1 = PowTensor.apply(a, SubNumber.apply(b, number=1))
-            grad_a = zero_where(array(b) == 0, grad * (b * a_to_b_minus_1))
         if needs[1]:
             zero_base = (array(a) == 0) & (array(b) >= 0)
             grad_b = grad * zero_where(zero_base, result * Log.apply(a))
+        if needs[0]:
+            a_to_b_minus_1 = PowTensor.apply(a, SubNumber.apply(b, number=1))
+            grad_a = zero_where(array(b) == 0, grad * (b * a_to_b_minus_1))
         return grad_a, grad_b
 
 
@@ -480,10 +487,8 @@ class Maximum(Op):
     def backward(ctx, grad):
         a, b = (array(t) for t in ctx.saved_tensors)
         needs = ctx.needs_input_grad
-        return (
-            split_ties(grad, a == b, zero=a < b) if needs[0] else None,
-            split_ties(grad, a == b, zero=b < a) if needs[1] else None,
-        )
+        grad_b = split_ties(grad, a == b, zero=b < a) if needs[1] else None
+        return split_ties(grad, a == b, zero=a < b) if needs[0] else None, grad_b
 
 
 def split_ties(grad, ties, zero):
@@ -523,7 +528,8 @@ class Where(Op):
 
     def backward(ctx, grad):
         condition = array(ctx.saved_tensors[0])
-        return zero_where(~condition, grad), zero_where(condition, grad)
+        grad_b = zero_where(condition, grad)
+        return zero_where(~condition, grad), grad_b
 
 
 # --- what the user calls: checks, then the Function ----------------------------------

@@ -60,6 +60,9 @@ FIXED = {
     "pow_edge_values": "x ** 0.5 / -0.5 and x ** tensor at -inf and -0.0: sqrt against pow",
     "tanh_saturation": "float32 tanh stopped short of +-1, so its gradient was not 0",
     "second_order_softmax_maximum": "gradients of softmax, log_softmax, maximum: PyTorch's graphs",
+    "second_order_input_order": "a backward made its inputs' gradients first to last, not last first",
+    "second_order_losses": "gradients of mse_loss and nll_loss: PyTorch's graphs (and saved input)",
+    "grad_through_regenerated_view": "a gradient through AsStridedBackward0 was a view of sum's",
 }
 
 PYTORCH_QUIRKS = {

@@ -34,6 +34,7 @@ STEP_FEATURES = {
     "elementwise": "exp log tanh sigmoid relu sqrt abs neg; + - * / ** with broadcasting",
     "reduce": "sum/mean with dim and keepdim",
     "softmax_maximum": "softmax and log_softmax over a dim; maximum with broadcasting",
+    "losses": "nn.functional mse_loss, nll_loss and cross_entropy, each reduction",
     "matmul": "@, mm, matmul: 1-D, 2-D, batched",
     "views": "indexing, slicing, view/reshape, T/t/transpose, unsqueeze/squeeze, expand",
     "cat_stack": "cat and stack",
@@ -96,6 +97,9 @@ SITUATION_FEATURES = {
     "leaf_moved_into_graph": "an in-place op recording a history on a leaf switched off after use",
     "pow_edge_values": "a base of ** that holds -inf or -0.0 (sqrt against pow)",
     "second_order_softmax_maximum": "create_graph through softmax, log_softmax and maximum",
+    "second_order_input_order": "create_graph through *, / or ** of two tensors requiring grad",
+    "second_order_losses": "create_graph through mse_loss, nll_loss and cross_entropy",
+    "grad_through_regenerated_view": "in-place into a gradient after an in-place op in the program",
     "tanh_saturation": "tanh of values beyond 8 in magnitude (the result rounds to +-1)",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
@@ -159,6 +163,7 @@ class Generator:
         self.hooked = set()  # names with a hook (see hooks_then_grad)
         self.freed = False  # a backward has freed a graph (see grad_wrt_freed_non_leaf)
         self.born_version = {}  # name -> _version when the name was first bound
+        self.born_requiring_grad = {}  # name -> requires_grad then
         self.gradient_names = set()  # names bound to gradients, or to views of them
         self.grad_buffers = []  # tensors read from a leaf's .grad (see grad_buffer_versions)
         self.second_order = {}  # name -> the feature create_graph through it needs
@@ -357,6 +362,7 @@ class Generator:
             value = self.namespace.get(name)
             if name not in self.born_version and self.torch.is_tensor(value):
                 self.born_version[name] = None if value.is_inference() else value._version
+                self.born_requiring_grad[name] = value.requires_grad
 
     def is_stale_view(self, name):
         """A view whose base changed in place since the view was made.
@@ -609,6 +615,9 @@ def binary(gen):
             gen.second_order[name] = "second_order_formula"  # u's gradient in t - u is -grad
     gen.probe(expr)
     gen.add(Step(f"{name} = {expr}", f"binary{op}"))
+    both = [gen.evaluate(x) for x in (a, b)]
+    if op in "*/**" and all(gen.torch.is_tensor(v) and v.requires_grad for v in both):
+        gen.second_order.setdefault(name, "second_order_input_order")
     _mark_broadcast(gen, name, [gen.evaluate(x) for x in (a, b)])
 
 
@@ -649,6 +658,36 @@ def softmax_or_maximum(gen):
     gen.second_order[name] = "second_order_softmax_maximum"
     if op == "maximum":
         _mark_broadcast(gen, name, tensors)
+
+
+@action("losses", weight=0.7)
+def loss(gen):
+    rng = gen.rng
+    op = rng.choice(["mse_loss", "nll_loss", "cross_entropy"])
+    reduction = rng.choice(["mean", "sum", "none"])
+    if op == "mse_loss":
+        src = gen.pick(lambda t: gen.usable(t) and t.dtype.is_floating_point)
+        target = operand(gen, gen.shape_of(src), float_only=True, dtype=gen.value(src).dtype)
+        if gen.torch.is_tensor(gen.evaluate(target)) is False:
+            raise _Rejected("mse_loss of a number")
+        if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [src, target]):
+            raise _Rejected("float32 with float64")
+        if gen.shape_of(src) != tuple(gen.evaluate(target).shape):
+            raise _Rejected("mse_loss broadcasts with a warning")
+        args = f"{src}, {target}"
+    else:
+        src = gen.pick(lambda t: gen.usable(t) and t.dtype.is_floating_point and t.ndim == 2)
+        rows, classes = gen.shape_of(src)
+        if not rows or not classes:
+            raise _Rejected("an empty batch")
+        args = f"{src}, lib.tensor({[rng.randrange(classes) for _ in range(rows)]})"
+    if not gen.value(src).is_contiguous() and not gen.allows("result_layout"):
+        raise _Rejected("a loss of a non-contiguous tensor")
+    name = gen.new_name()
+    expr = f"lib.nn.functional.{op}({args}, reduction={reduction!r})"
+    gen.probe(expr)
+    gen.add(Step(f"{name} = {expr}", f"loss.{op}"))
+    gen.second_order[name] = "second_order_losses"
 
 
 @action("reduce", weight=2.0)
@@ -912,6 +951,13 @@ def inplace(gen):
     expanded = expanded or any(n in gen.gradient_names for n in family + [target])
     if expanded and not gen.allows("expand_write"):
         raise _Rejected("write into an expanded tensor")
+    into_gradient = any(n in gen.gradient_names for n in family + [target])
+    if (
+        into_gradient
+        and "inplace" in gen.history
+        and not gen.allows("grad_through_regenerated_view")
+    ):
+        raise _Rejected("write into a gradient that may have come through AsStridedBackward0")
     shape = tuple(t.shape)
     op = rng.choice(INPLACE + ["setitem"])
     name_for_probe = f"{target}.detach().clone()"
@@ -970,6 +1016,9 @@ def inplace(gen):
         raise _Rejected(
             "PyTorch's internal assert: retain_grad(), detach_(), then this (COVERAGE.md)"
         )
+    if recording and t.requires_grad and not gen.born_requiring_grad.get(target, True):
+        if gen.is_stale_view(target):  # PyTorch's answer depends on reading grad_fn first
+            raise _Rejected("in-place on a view whose base began to require grad in place")
     moved = target in gen.switched_off and t.grad_fn is None and recording
     if moved and not gen.allows("leaf_moved_into_graph") and gen.grad_involved([], operands):
         raise _Rejected("in-place op recording a history on a leaf already used")
@@ -983,7 +1032,7 @@ def inplace(gen):
 
 
 # Kinds of step whose results are sums (gradients are sums of the paths' contributions).
-SUMS = ("matmul", "reduce", "autograd.grad", "grad.read")
+SUMS = ("matmul", "reduce", "autograd.grad", "grad.read", "loss")
 
 
 def _written(step):

@@ -228,6 +228,7 @@ EXAMPLES = {
         "t1 = t0 * 1",
         "t2 = Identity.apply(t1)",
         "t1.zero_()",
+        block("with lib.no_grad():", "t3 = t0.view(-1)", "t4 = Identity.apply(t3)"),
     ),
     "custom_in_inference": program(
         EXP,
@@ -298,6 +299,34 @@ EXAMPLES = {
         "(t5,) = lib.autograd.grad((t2 * t2).sum(), [t0], create_graph=True)",
         "(t6,) = lib.autograd.grad((t3 * t3).sum(), [t0], create_graph=True)",
         "t7 = t0.maximum(0.5)",
+    ),
+    "second_order_input_order": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = lib.tensor([0.5, 3.0], requires_grad=True)",
+        "t2 = lib.ones(2, requires_grad=True)",
+        "t3, t4 = lib.autograd.grad(t0 / t1, [t0, t1], t2, create_graph=True)",
+        "(t5,) = lib.autograd.grad((t3 * t3).sum() + (t4 * t4).sum(), [t2], create_graph=True)",
+        "t6, t7 = lib.autograd.grad(lib.sub(t0, t1, alpha=2).sum(), [t0, t1], create_graph=True)",
+    ),
+    "second_order_losses": program(
+        "t0 = lib.tensor([[1.0, 2.0], [0.5, 3.0]], requires_grad=True)",
+        "t1 = lib.nn.functional.mse_loss(t0, lib.ones(2, 2))",
+        "(t2,) = lib.autograd.grad(t1, [t0], create_graph=True)",
+        "t3 = lib.nn.functional.nll_loss(t0 * 2, lib.tensor([0, 1]))",
+        "(t4,) = lib.autograd.grad(t3, [t0], create_graph=True)",
+        "t5 = t0 * 2",
+        "t6 = lib.nn.functional.nll_loss(t5, lib.tensor([0, 1]))",
+        "t5.mul_(2)",
+        "t6.backward()",
+        "t7 = lib.nn.functional.mse_loss(lib.zeros(0), lib.zeros(0))",
+    ),
+    "grad_through_regenerated_view": program(
+        "t0 = lib.zeros(3, 2)",
+        "t1 = t0.unsqueeze(0)",
+        "t0 += lib.ones(3, 2, requires_grad=True)",
+        # gradients: their _version is not compared (COVERAGE.md)
+        Step("t2, t3 = lib.autograd.grad(t1.sum(), [t1, t0])", "example", gradients=("t2", "t3")),
+        "t3 /= 2.0",
     ),
     "index_saved_freed": program(
         "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
