@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
 import minigrad as mg
-from minigrad.viz import grad_mode_levels
+from coursekit.viz import grad_mode_levels
 
 NESTING_COLORS = {"recording": "#a6d96a", "not recording": "#d9d9d9", "inference mode": "#c2a5cf"}
 

@@ -31,11 +31,6 @@ PREFIX = "tensor("
 _IMPLIED_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 
 
-def _as_numpy_dtype(array_dtype) -> np.dtype:
-    # Accept a numpy dtype or a minigrad dtype (which carries its numpy twin).
-    return np.dtype(getattr(array_dtype, "numpy", array_dtype))
-
-
 def dtype_suffix_needed(array_dtype, *, empty: bool = False) -> bool:
     """Whether PyTorch's repr shows ``dtype=`` for a tensor of this dtype.
 
@@ -43,10 +38,8 @@ def dtype_suffix_needed(array_dtype, *, empty: bool = False) -> bool:
     the dtypes one gets from Python numbers anyway. An empty tensor has no
     entries to hint at its type, so PyTorch shows every dtype but float32.
     """
-    dtype = _as_numpy_dtype(array_dtype)
-    if empty:
-        return dtype != np.dtype(np.float32)
-    return dtype not in _IMPLIED_DTYPES
+    dtype = np.dtype(array_dtype)
+    return dtype != np.float32 if empty else dtype not in _IMPLIED_DTYPES
 
 
 def _shown_entries(array: np.ndarray) -> np.ndarray:
@@ -74,10 +67,8 @@ class _NumberFormat:
         self.sci_mode = False
         self.width = 1
 
-        if not self.is_float:
-            # Integers and bools print as Python does ("12", "True").
-            for value in shown.ravel().tolist():
-                self.width = max(self.width, len(str(value)))
+        if not self.is_float:  # integers and bools print as Python does ("12", "True")
+            self.width = max((len(str(value)) for value in shown.ravel().tolist()), default=1)
             return
 
         flat = shown.ravel()
@@ -91,29 +82,22 @@ class _NumberFormat:
         self.int_mode = bool(np.all(values == np.ceil(values)))
         self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
 
-        for value in values.tolist():
-            if self.sci_mode:
-                text = f"{value:.{PRECISION}e}"
-            elif self.int_mode:
-                text = f"{value:.0f}" + "."  # the trailing "." marks a float
-            else:
-                text = f"{value:.{PRECISION}f}"
-            self.width = max(self.width, len(text))
+        self.width = max(len(self.text(value)) for value in values.tolist())
+
+    def text(self, value) -> str:
+        """One entry as text."""
+        if not self.is_float:
+            return str(value)
+        if self.sci_mode:
+            return f"{value:.{PRECISION}e}"
+        if self.int_mode:  # the trailing "." marks a float; "nan" and "inf" get none
+            return f"{value:.0f}" + ("." if math.isfinite(value) else "")
+        return f"{value:.{PRECISION}f}"
 
     def __call__(self, value) -> str:
         """One entry as text, right-aligned to the common width."""
-        if not self.is_float:
-            text = str(value)
-        elif self.sci_mode:
-            text = f"{value:.{PRECISION}e}"
-        elif self.int_mode:
-            text = f"{value:.0f}"
-            if math.isfinite(value):  # "nan" and "inf" get no dot
-                text += "."
-        else:
-            text = f"{value:.{PRECISION}f}"
         # Values not measured above ("nan", "-0.") may be wider: never cut them.
-        return text.rjust(self.width)
+        return self.text(value).rjust(self.width)
 
 
 def _format_row(row: np.ndarray, indent: int, summarize: bool, fmt: _NumberFormat) -> str:

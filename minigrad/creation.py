@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, int_tuple
 
 # PyTorch's CPU generator starts from this default seed; so does ours.
 _DEFAULT_SEED = 67280421310721
@@ -58,10 +58,6 @@ _TO_SCALAR_WARNING = (
 )
 
 
-def _describe(x):
-    return type(x).__name__
-
-
 def _infer(data, depth, shapes, kinds, leaf_depth=None):
     """Walk nested lists: check they are rectangular and note the dtype of each scalar
     (a Python float float32, an int int64, a one-element tensor its own dtype)."""
@@ -69,7 +65,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
         leaf_depth = []  # the depth where numbers were found, once known
     if isinstance(data, (list, tuple)):
         if leaf_depth and depth >= leaf_depth[0]:
-            raise TypeError(f"expected a number at dim {depth}, got a {_describe(data)}")
+            raise TypeError(f"expected a number at dim {depth}, got a {type(data).__name__}")
         n = len(data)
         if len(shapes) <= depth:
             shapes.append(n)
@@ -83,7 +79,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
     if not leaf_depth:
         leaf_depth.append(depth)
     if len(shapes) > depth:
-        raise TypeError(f"expected a sequence at dim {depth}, got {_describe(data)}")
+        raise TypeError(f"expected a sequence at dim {depth}, got {type(data).__name__}")
     if isinstance(data, Tensor):
         if data._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
@@ -103,7 +99,7 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
     elif data is None:
         raise RuntimeError("Could not infer dtype of NoneType")
     else:
-        raise TypeError(f"new(): invalid data type '{_describe(data)}'")
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
 def _to_scalars(data):
@@ -166,14 +162,11 @@ def from_numpy(array):
 
 
 def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
+    size = int_tuple(size, "size must be a tuple of ints, but got {!r}")
     for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"size must be a tuple of ints, but got {size!r}")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+    return size
 
 
 def _filled(array, requires_grad):
@@ -251,16 +244,14 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 
 def randn(*size, dtype=None, generator=None, requires_grad=False):
     """Standard normal samples (seed with ``manual_seed``)."""
-    rng = (generator or default_generator).numpy
-    dt = _dtype_or(dtype, dtypes.float32)
-    return _filled(rng.standard_normal(_size(size)).astype(dt), requires_grad)
+    samples = (generator or default_generator).numpy.standard_normal(_size(size))
+    return _filled(samples.astype(_dtype_or(dtype, dtypes.float32)), requires_grad)
 
 
 def rand(*size, dtype=None, generator=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    rng = (generator or default_generator).numpy
-    dt = _dtype_or(dtype, dtypes.float32)
-    return _filled(rng.random(_size(size)).astype(dt), requires_grad)
+    samples = (generator or default_generator).numpy.random(_size(size))
+    return _filled(samples.astype(_dtype_or(dtype, dtypes.float32)), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, generator=None):

@@ -49,10 +49,7 @@ int64 = dtype("int64", np.int64, 1, "Long", "long int")
 int32 = dtype("int32", np.int32, 1, "Int", "int")
 bool = dtype("bool", np.bool_, 0, "Bool", "bool")
 
-float = float32
-double = float64
-long = int64
-int = int32
+float, double, long, int = float32, float64, int64, int32  # PyTorch's other names
 
 _ALL = (float32, float64, int64, int32, bool)
 _BY_NUMPY = {d.numpy: d for d in _ALL}
@@ -130,10 +127,5 @@ def result_type(*operands):
     for rank in (2, 1, 0):
         candidates = [d for d in groups[rank] if d.category == top_category]
         if candidates:
-            if rank == 0:
-                return _DEFAULT_FOR_CATEGORY[top_category]
-            out = candidates[0].numpy
-            for d in candidates[1:]:
-                out = np.promote_types(out, d.numpy)
-            return _BY_NUMPY[out]
+            return _DEFAULT_FOR_CATEGORY[top_category] if rank == 0 else promote_types(*candidates)
     raise AssertionError("unreachable")

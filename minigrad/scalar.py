@@ -16,7 +16,7 @@ import warnings
 
 from .function import is_recording
 from .graph import FREED_MESSAGE
-from .tensor import _NON_LEAF_GRAD_WARNING
+from .tensor import _NON_LEAF_GRAD_WARNING, non_leaf_flag_error
 
 _FREED = object()  # what a node's saved values become once backward has used them
 
@@ -313,13 +313,7 @@ class Scalar:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None:
-            message = "you can only change requires_grad flags of leaf variables."
-            if not value:
-                message += (
-                    " If you want to use a computed variable in a subgraph that doesn't require "
-                    "differentiation use var_no_grad = var.detach()."
-                )
-            raise RuntimeError(message)
+            raise non_leaf_flag_error(value)
         self._requires_grad = bool(value)
 
     @property
@@ -356,26 +350,13 @@ class Scalar:
         return out
 
     # --- operators: each one line, the Functions above do the work -------------
-    def __add__(self, other):
-        return Add.apply(self, _as_scalar(other))
-
-    def __radd__(self, other):
-        return Add.apply(self, _as_scalar(other))
-
-    def __sub__(self, other):
-        return Sub.apply(self, _as_scalar(other))
-
-    def __rsub__(self, other):
-        return Rsub.apply(self, number=_as_scalar(other).data)
-
-    def __mul__(self, other):
-        return Mul.apply(self, _as_scalar(other))
-
-    def __rmul__(self, other):
-        return Mul.apply(self, _as_scalar(other))
-
-    def __truediv__(self, other):
-        return Div.apply(self, _as_scalar(other))
+    # fmt: off
+    def __add__(self, other): return Add.apply(self, _as_scalar(other))
+    def __sub__(self, other): return Sub.apply(self, _as_scalar(other))
+    def __rsub__(self, other): return Rsub.apply(self, number=_as_scalar(other).data)
+    def __mul__(self, other): return Mul.apply(self, _as_scalar(other))
+    def __truediv__(self, other): return Div.apply(self, _as_scalar(other))
+    __radd__, __rmul__ = __add__, __mul__  # a + b == b + a, a * b == b * a
 
     def __rtruediv__(self, other):
         """number / s is computed as reciprocal(s) * number, as PyTorch does."""
@@ -386,26 +367,14 @@ class Scalar:
             raise TypeError("Scalar ** only supports a number as the exponent")
         return Pow.apply(self, n=exponent)
 
-    def __neg__(self):
-        return Neg.apply(self)
-
-    def reciprocal(self):
-        return Reciprocal.apply(self)
-
-    def exp(self):
-        return Exp.apply(self)
-
-    def log(self):
-        return Log.apply(self)
-
-    def tanh(self):
-        return Tanh.apply(self)
-
-    def sigmoid(self):
-        return Sigmoid.apply(self)
-
-    def relu(self):
-        return Relu.apply(self)
+    def __neg__(self): return Neg.apply(self)
+    def reciprocal(self): return Reciprocal.apply(self)
+    def exp(self): return Exp.apply(self)
+    def log(self): return Log.apply(self)
+    def tanh(self): return Tanh.apply(self)
+    def sigmoid(self): return Sigmoid.apply(self)
+    def relu(self): return Relu.apply(self)
+    # fmt: on
 
     # --- backward ----------------------------------------------------------
     def backward(self, retain_graph=False):

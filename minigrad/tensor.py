@@ -38,6 +38,15 @@ class Size(tuple):
         return int(np.prod(self))
 
 
+def int_tuple(values, message):
+    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``; TypeError(message) for a non-int."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        values = tuple(values[0])
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise TypeError(message.format(values))
+    return tuple(int(v) for v in values)
+
+
 class device:
     """Where a tensor lives. minigrad computes on the CPU only."""
 
@@ -58,6 +67,17 @@ class device:
 
 
 _CPU = device("cpu")
+
+
+def non_leaf_flag_error(value):
+    """PyTorch's error for setting ``requires_grad`` on a tensor an op made."""
+    message = "you can only change requires_grad flags of leaf variables."
+    if not value:
+        message += (
+            " If you want to use a computed variable in a subgraph that doesn't require "
+            "differentiation use var_no_grad = var.detach()."
+        )
+    return RuntimeError(message)
 
 
 def typename(obj):
@@ -133,13 +153,7 @@ class Tensor:
     def requires_grad(self, value):
         value = bool(value)
         if self.grad_fn is not None:
-            message = "you can only change requires_grad flags of leaf variables."
-            if not value:
-                message += (
-                    " If you want to use a computed variable in a subgraph that doesn't "
-                    "require differentiation use var_no_grad = var.detach()."
-                )
-            raise RuntimeError(message)
+            raise non_leaf_flag_error(value)
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients"
@@ -296,46 +310,24 @@ class Tensor:
         self._data = value._data
 
     # --- plain metadata ---------------------------------------------------------
-    @property
-    def shape(self):
-        return Size(self._data.shape)
-
-    def size(self, dim=None):
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
-
-    @property
-    def dtype(self):
-        return dtypes._BY_NUMPY[self._data.dtype]
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    def dim(self):
-        return self._data.ndim
-
-    def numel(self):
-        return self._data.size
-
-    nelement = numel
-
-    def element_size(self):
-        return self._data.itemsize
-
-    @property
-    def device(self):
-        return _CPU
-
+    # fmt: off
+    shape = property(lambda self: Size(self._data.shape))
+    dtype = property(lambda self: dtypes._BY_NUMPY[self._data.dtype])
+    ndim = property(lambda self: self._data.ndim)
+    device = property(lambda self: _CPU)
     is_cuda = False
-
-    def is_floating_point(self):
-        return self.dtype.is_floating_point
-
-    def is_contiguous(self):
-        return self._data.flags["C_CONTIGUOUS"]
-
-    def _is_view(self):
-        return self._base is not None
+    def size(self, dim=None): return self.shape if dim is None else self._data.shape[dim]
+    def dim(self): return self._data.ndim
+    def numel(self): return self._data.size
+    nelement = numel
+    def element_size(self): return self._data.itemsize
+    def is_floating_point(self): return self.dtype.is_floating_point
+    def is_contiguous(self): return self._data.flags["C_CONTIGUOUS"]
+    def _is_view(self): return self._base is not None
+    def tolist(self): return self._data.tolist()
+    def __float__(self): return float(self.item())
+    def __int__(self): return int(self.item())
+    # fmt: on
 
     def item(self):
         if self._data.size != 1:
@@ -344,18 +336,13 @@ class Tensor:
             )
         return self._data.reshape(()).item()
 
-    def tolist(self):
-        return self._data.tolist()
-
     def numpy(self):
         """The numpy array behind this tensor (shares memory).
 
         Refused for a tensor that requires grad while grad mode is on: numpy's
         operations on it would escape the graph unnoticed.
         """
-        if self.requires_grad and _state.grad_enabled:
-            raise RuntimeError(_NUMPY_OF_REQUIRES_GRAD)
-        return self._data
+        return self.__array__()
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad and _state.grad_enabled:
@@ -377,12 +364,6 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
     def __index__(self):
         if self.dtype.category != 1 or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
@@ -391,9 +372,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        suffixes = []
-        if _tensor_str.dtype_suffix_needed(self._data.dtype):
-            suffixes.append(f"dtype={self.dtype!r}")
+        suffixes = []  # format_tensor adds dtype= where PyTorch shows it
         try:
             grad_fn = self.grad_fn
         except RuntimeError:  # a view whose grad_fn cannot be rebuilt (views.check_view_change)

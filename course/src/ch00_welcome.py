@@ -59,7 +59,7 @@
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict
-from minigrad.viz import draw_graph
+from coursekit.viz import draw_graph
 
 x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
 print(x)

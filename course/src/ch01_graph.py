@@ -17,7 +17,7 @@
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict, show_source, walk_graph
-from minigrad.viz import draw_graph
+from coursekit.viz import draw_graph
 
 # %% [markdown]
 # ## A number that can remember
@@ -242,7 +242,7 @@ side_by_side(dag)
 # %% [markdown]
 # ## A picture of the graph
 #
-# `draw_graph` from `minigrad.viz` draws the same structure. Arrows point the way
+# `draw_graph` from `coursekit.viz` draws the same structure. Arrows point the way
 # `next_functions` points: from the output at the top down to the leaves, which is also the
 # way gradients travel in `backward()`. Blue boxes are backward nodes, yellow boxes
 # results, green boxes leaves; `c` has two arrows coming in, because `c` is used twice.

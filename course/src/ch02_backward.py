@@ -17,8 +17,8 @@ import sys
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict, show_source
+from coursekit.viz import BackwardStepper, backward_steps
 from minigrad.scalar import topological_order
-from minigrad.viz import BackwardStepper, backward_steps
 
 # %% [markdown]
 # ## Local derivatives

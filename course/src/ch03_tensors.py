@@ -19,9 +19,9 @@ import matplotlib.pyplot as plt
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict, show_source
+from coursekit.viz import draw_graph
 from minigrad import function
 from minigrad.ops import matrix
-from minigrad.viz import draw_graph
 
 # %% [markdown]
 # ## From Scalar to Tensor

@@ -21,8 +21,8 @@ import minigrad as mg
 import minigrad.optim  # makes mg.optim available, as torch.optim is after import torch
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict, saved_names, short, show_source
+from coursekit.viz import draw_graph
 from minigrad.engine import trace_backward
-from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
 

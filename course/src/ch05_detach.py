@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict, show_source
-from minigrad.viz import draw_graph
+from coursekit.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
 

@@ -21,10 +21,10 @@ import matplotlib.pyplot as plt
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import predict, saved_names, short, show_source
+from coursekit.viz import draw_graph
 from minigrad import function
 from minigrad.graph import SavedTensor
 from minigrad.ops import inplace
-from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
 

@@ -25,8 +25,8 @@ import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.figures import draw_nestings
 from coursekit.lecture import lines, outcome, predict, show_source
+from coursekit.viz import GradModePlayground, grad_mode_levels
 from minigrad import function, grad_mode
-from minigrad.viz import GradModePlayground, grad_mode_levels
 
 plt.rcParams["figure.dpi"] = 80
 
@@ -727,7 +727,7 @@ def nesting_table(lib):
 side_by_side(nesting_table)
 
 # %% [markdown]
-# `grad_mode_levels` (from `minigrad.viz`) enters the levels from outer to inner with the
+# `grad_mode_levels` (from `coursekit.viz`) enters the levels from outer to inner with the
 # real context managers, computes `x * 2` at each level, and undoes everything at the end.
 # Every row is decided by the last line above it that set the switch. In C, the third
 # level is the surprising one: `inference_mode(False)` turns recording back on through

@@ -25,8 +25,8 @@ import numpy as np
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import lines, names, outcome, predict, show_source
+from coursekit.viz import draw_graph
 from minigrad.autograd import FunctionCtx
-from minigrad.viz import draw_graph
 
 plt.rcParams["figure.dpi"] = 80
 

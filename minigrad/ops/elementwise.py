@@ -610,7 +610,7 @@ sigmoid = Sigmoid.apply
 
 
 def relu(input):
-    return Relu.apply(input)
+    return Relu.apply(input)  # a function: chapter 10's piece replaces Relu (engine_build)
 
 
 sqrt = Sqrt.apply

@@ -11,13 +11,16 @@ import numpy as np
 
 from ..function import Op, bump_version
 from ..tensor import _wrap
+from . import matrix
 from .elementwise import DivNumber, MulNumber, array, zeros_like
-from .shape import Expand, T
+from .matrix import check_multipliable
+from .shape import Expand
 
 
 class Addmm(Op):
     """out = bias + mat1 @ mat2: the bias gets the (unbroadcast) gradient, the
-    matrices the two products of mm's backward."""
+    matrices what mm's backward gives them: ``matrix.Mm.backward`` itself, looked up
+    at call time, so a linear layer trains with whichever Mm the engine has."""
 
     node_name = "AddmmBackward0"
     broadcasts = True
@@ -31,17 +34,23 @@ class Addmm(Op):
         return out
 
     def backward(ctx, grad):
-        mat1, mat2 = ctx.saved_tensors
-        grad_mat1 = grad @ T.apply(mat2) if mat2 is not None else None
-        grad_mat2 = T.apply(mat1) @ grad if mat1 is not None else None
+        grad_mat1, grad_mat2 = matrix.Mm.backward(_MmPart(ctx), grad)
         return grad if ctx.needs_input_grad[0] else None, grad_mat1, grad_mat2
+
+
+class _MmPart:
+    """The ctx of the product inside addmm, as Mm's backward reads one: Mm's saved
+    ``self``/``mat2`` are addmm's ``mat1``/``mat2`` (saved by the same rule), and its two
+    inputs are addmm's last two."""
+
+    def __init__(self, ctx):
+        self.saved_tensors = ctx.saved_tensors
+        self.needs_input_grad = ctx.needs_input_grad[1:]
 
 
 def addmm(bias, mat1, mat2):
     """``bias + mat1 @ mat2`` in one op (how PyTorch's linear layer computes)."""
-    (n, m), (m2, p) = mat1._data.shape, mat2._data.shape
-    if m != m2:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {m2}x{p})")
+    check_multipliable(mat1._data.shape, mat2._data.shape)
     if mat1._data.dtype != mat2._data.dtype or bias._data.dtype != mat1._data.dtype:
         raise RuntimeError(
             "mat1 and mat2 must have the same dtype, but got "

@@ -31,32 +31,30 @@ class Mm(Op):
 def mm(input, mat2):
     if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
         raise TypeError("mm(): argument 'mat2' must be Tensor")
-    (a, b), (sa, sb) = (input._data, mat2._data), (input._data.shape, mat2._data.shape)
-    if a.ndim != 2:
+    if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
-    if b.ndim != 2:
+    if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if sa[1] != sb[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})"
-        )
-    _check_same_dtype(input, mat2)
+    check_multipliable(input._data.shape, mat2._data.shape)
+    _check_dtypes(
+        input, mat2, "expected m1 and m2 to have the same dtype, but got: {a} != {b}", "c_name"
+    )
     return Mm.apply(input, mat2)
 
 
-def _check_dtypes(a, b, message):
-    """Refuse two dtypes with the message of the kernel matmul reaches (dot, addmv, bmm):
-    ``{a}`` and ``{b}`` in it are the dtypes' names (Float, Double)."""
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(message.format(a=a.dtype.scalar_name, b=b.dtype.scalar_name))
-
-
-def _check_same_dtype(a, b):
-    if a._data.dtype != b._data.dtype:
+def check_multipliable(a, b):
+    """Refuse matrices of shapes ``a`` and ``b`` that cannot be multiplied (mm, addmm)."""
+    if a[1] != b[0]:
         raise RuntimeError(
-            "expected m1 and m2 to have the same dtype, but got: "
-            f"{a.dtype.c_name} != {b.dtype.c_name}"
+            f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} and {b[0]}x{b[1]})"
         )
+
+
+def _check_dtypes(a, b, message, name="scalar_name"):
+    """Refuse two dtypes with the message of the kernel matmul reaches (mm, dot, addmv,
+    bmm): ``{a}`` and ``{b}`` in it are the dtypes' names (Float, or mm's C name float)."""
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(message.format(a=getattr(a.dtype, name), b=getattr(b.dtype, name)))
 
 
 class Mv(Op):

@@ -19,11 +19,12 @@ from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
 
 def _dims(dim, ndim):
-    """``dim`` as a sorted tuple of non-negative dimensions, or None for "all"."""
+    """``dim`` as a sorted tuple of non-negative dimensions, or None for "all" (a 0-d
+    tensor's only "dimension" is all of it)."""
     if dim is None:
         return None
     dims = tuple(sorted(dim_index(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim)))
-    return dims or None  # dim=() reduces over every dim, as in PyTorch
+    return dims if dims and ndim else None  # dim=() reduces over every dim, as in PyTorch
 
 
 def _spread(grad, shape, dims, keepdim):
@@ -81,7 +82,7 @@ def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
     dim = axis if axis is not None else dim
     keepdim = keepdims if keepdims is not None else keepdim
-    dims = _dims(dim, input.ndim) if input.ndim else _dims(dim, 0) and None
+    dims = _dims(dim, input.ndim)
     function = Sum if dim is None else SumDim
     return function.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
@@ -92,7 +93,7 @@ def mean(input, dim=None, keepdim=False):
             "mean(): could not infer output dtype. Input dtype must be either a floating "
             f"point or complex dtype. Got: {input.dtype.scalar_name}"
         )
-    dims = _dims(dim, input.ndim) if input.ndim else _dims(dim, 0) and None
+    dims = _dims(dim, input.ndim)
     return (Mean if dim is None else MeanDim).apply(input, dims=dims, keepdim=keepdim)
 
 
@@ -167,19 +168,22 @@ min_result = collections.namedtuple("min", ["values", "indices"])
 
 
 def _extreme(input, dim, keepdim, name):
-    pick, arg = (np.max, np.argmax) if name == "max" else (np.min, np.argmin)
+    pick, arg, all_function, dim_function, pair = _EXTREMES[name]
     if dim is None:
         if input._data.size == 0:
             raise RuntimeError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
-        return (MaxAll if name == "max" else MinAll).apply(input, pick=pick)
-    d = dim_index(dim, input.ndim)
-    function = MaxDim if name == "max" else MinDim
-    axis = d if input.ndim else None
-    values, indices = function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg)
-    return (max_result if name == "max" else min_result)(values, indices)
+        return all_function.apply(input, pick=pick)
+    axis = dim_index(dim, input.ndim) if input.ndim else None
+    return pair(*dim_function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg))
+
+
+_EXTREMES = {  # numpy's functions, the Functions and the (values, indices) pair of each
+    "max": (np.max, np.argmax, MaxAll, MaxDim, max_result),
+    "min": (np.min, np.argmin, MinAll, MinDim, min_result),
+}
 
 
 def max(input, dim=None, keepdim=False):

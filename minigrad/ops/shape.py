@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, int_tuple
 from .common import check_masks, dim_index
 
 
@@ -38,12 +38,7 @@ class UnsafeView(View):
 
 
 def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for s in shape:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"shape must be a sequence of ints, got {shape!r}")
-    return tuple(int(s) for s in shape)
+    return int_tuple(shape, "shape must be a sequence of ints, got {!r}")
 
 
 def _infer_shape(shape, numel):

@@ -1,4 +1,4 @@
-"""minigrad.viz.layout / draw / dot: pictures of the graph, checked by what they contain.
+"""coursekit.viz.layout / draw / dot: pictures of the graph, checked by what they contain.
 
 Layout expectations are small hand-worked cases; drawings are rendered with
 matplotlib's Agg backend into a temporary folder and inspected (texts,
@@ -12,8 +12,8 @@ from itertools import pairwise
 import pytest
 
 import minigrad as mg
-from minigrad.viz.dot import to_dot
-from minigrad.viz.draw import (
+from coursekit.viz.dot import to_dot
+from coursekit.viz.draw import (
     CHAR_WIDTH,
     HIGHLIGHT_COLOR,
     MAX_WIDTH_IN,
@@ -22,8 +22,8 @@ from minigrad.viz.draw import (
     draw_graph,
     layout_graph,
 )
-from minigrad.viz.graph import ROLE_COLORS, build_graph
-from minigrad.viz.layout import (
+from coursekit.viz.graph import ROLE_COLORS, build_graph
+from coursekit.viz.layout import (
     H_GAP,
     assign_layers,
     closest_in_order,
@@ -227,8 +227,14 @@ def test_forty_box_graph_fits_a_notebook_and_every_label_fits_its_box(tmp_path, 
 
 def test_importing_viz_needs_neither_matplotlib_nor_ipywidgets():
     code = (
-        "import sys, minigrad.viz; print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)"
+        "import sys, coursekit.viz; print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)"
     )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_importing_minigrad_needs_no_pictures_and_no_course_package():
+    code = "import sys, minigrad; print(*(m in sys.modules for m in ('matplotlib', 'coursekit')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

@@ -1,4 +1,4 @@
-"""minigrad.viz.graph: the graph behind a tensor, walked into plain data.
+"""coursekit.viz.graph: the graph behind a tensor, walked into plain data.
 
 The expected graphs are PyTorch's, written out by hand: for
 ``z = sum(mm(x, y))`` with only ``y`` requiring grad, PyTorch records
@@ -15,7 +15,7 @@ import warnings
 import pytest
 
 import minigrad as mg
-from minigrad.viz.graph import ROLE_COLORS, build_graph
+from coursekit.viz.graph import ROLE_COLORS, build_graph
 
 
 def mm_example():

@@ -1,4 +1,4 @@
-"""minigrad.viz widgets: the backward stepper and the grad-mode playground.
+"""coursekit.viz widgets: the backward stepper and the grad-mode playground.
 
 The plain functions are checked against gradients worked out by hand (the
 chain rule, written in each test) and grad-mode rules as PyTorch 2.13 shows
@@ -8,7 +8,7 @@ them; the widgets are driven from Python (button clicks, dropdown values).
 import pytest
 
 import minigrad as mg
-from minigrad.viz.widgets import backward_steps, grad_mode_levels
+from coursekit.viz.widgets import backward_steps, grad_mode_levels
 
 ONES_3x3 = [[1.0, 1.0, 1.0]] * 3
 # d/dy sum(x @ y) = x^T @ ones: column sums of x = arange(9).view(3, 3).
@@ -153,7 +153,7 @@ def widgets():
 
 
 def test_stepper_buttons_move_through_the_steps(widgets):
-    from minigrad.viz.widgets import BackwardStepper
+    from coursekit.viz.widgets import BackwardStepper
 
     x, y, z = mm_example()
     stepper = BackwardStepper(z, names={"x": x, "y": y, "z": z})
@@ -180,8 +180,8 @@ def test_stepper_buttons_move_through_the_steps(widgets):
 def test_stepper_picture_highlights_the_running_node_and_labels_its_arrows(widgets):
     from matplotlib.colors import to_rgba
 
-    from minigrad.viz.draw import HIGHLIGHT_COLOR
-    from minigrad.viz.widgets import BackwardStepper
+    from coursekit.viz.draw import HIGHLIGHT_COLOR
+    from coursekit.viz.widgets import BackwardStepper
 
     x, y, z = mm_example()
     stepper = BackwardStepper(z, names={"x": x, "y": y, "z": z})
@@ -214,7 +214,7 @@ def chapter_2_expression():
 
 
 def test_steps_are_numbered_from_one_and_the_stepper_shows_the_same_numbers(widgets):
-    from minigrad.viz.widgets import BackwardStepper
+    from coursekit.viz.widgets import BackwardStepper
 
     t = chapter_2_expression()
     steps = backward_steps(t["L"], names=t)
@@ -236,7 +236,7 @@ def test_steps_are_numbered_from_one_and_the_stepper_shows_the_same_numbers(widg
 
 
 def test_an_accumulate_grad_step_names_the_leaf_it_adds_into(widgets):
-    from minigrad.viz.widgets import BackwardStepper
+    from coursekit.viz.widgets import BackwardStepper
 
     t = chapter_2_expression()
     stepper = BackwardStepper(t["L"], names=t)
@@ -249,8 +249,8 @@ def test_stepper_fits_a_laptop_screen_beside_its_buttons(widgets):
     # About 1366x768 or 1280x800, less the browser's and JupyterLab's bars: the
     # picture may be at most 460 px tall, and the buttons stand beside it, not
     # above it, so the running node and the buttons are on screen together.
-    from minigrad.viz.draw import MIN_FONT_PT
-    from minigrad.viz.widgets import BackwardStepper
+    from coursekit.viz.draw import MIN_FONT_PT
+    from coursekit.viz.widgets import BackwardStepper
 
     t = chapter_2_expression()
     stepper = BackwardStepper(t["L"], names=t)
@@ -269,7 +269,7 @@ def test_stepper_fits_a_laptop_screen_beside_its_buttons(widgets):
 
 
 def test_playground_dropdowns_rebuild_the_table(widgets):
-    from minigrad.viz.widgets import GradModePlayground
+    from coursekit.viz.widgets import GradModePlayground
 
     x = mg.ones(2, requires_grad=True)
     playground = GradModePlayground(x)
@@ -288,7 +288,7 @@ def test_playground_dropdowns_rebuild_the_table(widgets):
 
 
 def test_playground_can_start_from_given_levels(widgets):
-    from minigrad.viz.widgets import GradModePlayground
+    from coursekit.viz.widgets import GradModePlayground
 
     playground = GradModePlayground(mg.ones(1, requires_grad=True), levels=["inference_mode"])
     assert playground.levels == [("inference_mode", True)]

@@ -6,6 +6,8 @@
 - ``backward_steps(z)`` / ``BackwardStepper(z)``: backward, one node at a time.
 - ``grad_mode_levels(levels, x)`` / ``GradModePlayground(x)``: nested grad modes.
 
+These live in the course package, beside the engine: the engine a learner
+reads (minigrad/) holds only the engine, as torchviz is not part of torch.
 matplotlib and ipywidgets are optional: they are imported only inside the
 functions that draw or build widgets, so importing this package needs neither.
 """

@@ -2,7 +2,7 @@
 
 For those who have Graphviz installed (``dot -Tpng graph.dot -o graph.png``,
 or the ``graphviz`` Python package). The text describes the same
-:class:`~minigrad.viz.graph.GraphData` as ``draw_graph``: the same boxes,
+:class:`~coursekit.viz.graph.GraphData` as ``draw_graph``: the same boxes,
 colours and arrows, with arrows pointing the way gradients flow in
 ``backward()``; dotted lines join nodes to the tensors they saved.
 """

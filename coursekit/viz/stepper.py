@@ -23,7 +23,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import trace_backward
+from minigrad.engine import trace_backward
+
 from .draw import draw_graph_data, gap_for_labels, merged_edge_labels
 from .graph import ROLE_COLORS, ROLE_DESCRIPTIONS, GraphData, build_graph
 from .labels import is_tensor, nested_lines, node_name, shape_text

@@ -1,8 +1,8 @@
 """Widgets that teach by playing, each also a plain function returning its data.
 
-- the backward stepper (:mod:`minigrad.viz.stepper`): ``backward_steps(z)``
+- the backward stepper (:mod:`coursekit.viz.stepper`): ``backward_steps(z)``
   and ``BackwardStepper(z)``;
-- the grad-mode playground (:mod:`minigrad.viz.grad_mode_playground`):
+- the grad-mode playground (:mod:`coursekit.viz.grad_mode_playground`):
   ``grad_mode_levels(levels, x)`` and ``GradModePlayground(x)``.
 
 ipywidgets is imported only when a widget is created. Each widget keeps its
