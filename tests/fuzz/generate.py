@@ -100,6 +100,7 @@ SITUATION_FEATURES = {
     "second_order_input_order": "create_graph through *, / or ** of two tensors requiring grad",
     "second_order_losses": "create_graph through mse_loss, nll_loss and cross_entropy",
     "grad_through_regenerated_view": "in-place into a gradient after an in-place op in the program",
+    "second_order_regenerated_view": "create_graph through a view rebuilt after an in-place op",
     "tanh_saturation": "tanh of values beyond 8 in magnitude (the result rounds to +-1)",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
@@ -1027,6 +1028,9 @@ def inplace(gen):
             raise _Rejected("in-place into an int tensor from one requiring grad")
     gen.add(Step(code, kind))
     gen.history.add("inplace")
+    if family or is_view:  # the views' grad_fn is rebuilt (AsStridedBackward0)
+        for n in family + [target]:
+            gen.second_order.setdefault(n, "second_order_regenerated_view")
     if op not in ("add_", "+="):
         gen.second_order[target] = "second_order_formula"  # in-place backward formulas
 

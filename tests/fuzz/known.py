@@ -328,6 +328,13 @@ EXAMPLES = {
         Step("t2, t3 = lib.autograd.grad(t1.sum(), [t1, t0])", "example", gradients=("t2", "t3")),
         "t3 /= 2.0",
     ),
+    "second_order_regenerated_view": program(
+        "t0 = lib.tensor([1.0, 2.0, 3.0])",
+        "t1 = t0[0]",
+        "t1 += lib.tensor(0.5, requires_grad=True)",
+        "t2 = t0 * t1",
+        "(t3,) = lib.autograd.grad(t2.sum(), [t0], create_graph=True)",
+    ),
     "index_saved_freed": program(
         "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
         "t1 = t0[[0, 2]]",
