@@ -352,10 +352,10 @@ class Capture:
         """
         if self.into_grad and node in self.places:
             return node.__class__ is not AccumulateGrad and node not in self.needed
-        if grad is not None and node in self.places:
+        if node in self.places:  # (the hooks run even when no gradient came: with None)
             if node.__class__ is AccumulateGrad and node.variable._hooks:
                 grad = call_hooks(list(node.variable._hooks.values()), grad)
-            for i, nr in self.places[node]:
+            for i, nr in self.places[node] if grad is not None else ():
                 self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed
 

@@ -238,8 +238,7 @@ class FunctionCtx(Node):
             return self._call_yours(grads)
         self._as_arrays = not isinstance(grads[0], Tensor)
         result = function.backward(self, *grads)
-        if result.__class__ is not tuple:
-            result = (result,)
+        result = result if result.__class__ is tuple else (result,)
         if self._inputs is None and len(result) == len(self.needs_input_grad):
             return result  # Speed: nothing to trim or fit, without a call (see _record)
         return self._check_gradients(result)
@@ -415,6 +414,8 @@ class Function:
                 return [inputs[0]._data]
             if len(inputs) == 2:
                 a, b = inputs[0]._data, inputs[1]._data
+                # t and t.detach() share one array, but ctx.save tells inputs apart by it
+                b = b.view() if a is b and inputs[0] is not inputs[1] else b
                 if a.dtype is b.dtype or not cls.broadcasts or cls.inplace:
                     return [a, b]
                 return promote([a, b], inputs)

@@ -64,6 +64,7 @@ FIXED = {
     "second_order_losses": "gradients of mse_loss and nll_loss: PyTorch's graphs (and saved input)",
     "grad_through_regenerated_view": "a gradient through AsStridedBackward0 was a view of sum's",
     "second_order_regenerated_view": "create_graph through AsStridedBackward0: PyTorch's graph",
+    "operand_and_its_detach": "an op on t and t.detach() saved the wrong one",
 }
 
 PYTORCH_QUIRKS = {

@@ -101,6 +101,7 @@ SITUATION_FEATURES = {
     "second_order_losses": "create_graph through mse_loss, nll_loss and cross_entropy",
     "grad_through_regenerated_view": "in-place into a gradient after an in-place op in the program",
     "second_order_regenerated_view": "create_graph through a view rebuilt after an in-place op",
+    "operand_and_its_detach": "a binary op on a tensor and a detached alias of it",
     "tanh_saturation": "tanh of values beyond 8 in magnitude (the result rounds to +-1)",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
@@ -595,6 +596,10 @@ def binary(gen):
         b = operand(gen, shape, dtype=dtype)
     if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [a, b]):
         raise _Rejected("float32 with float64")
+    pair = [v for v in map(gen.evaluate, [a, b]) if gen.torch.is_tensor(v)]
+    aliases = len(pair) == 2 and pair[0].data_ptr() == pair[1].data_ptr() and pair[0] is not pair[1]
+    if aliases and not gen.allows("operand_and_its_detach"):
+        raise _Rejected("an op on a tensor and an alias of it")
     if not gen.allows("result_layout"):
         values = [v for v in map(gen.evaluate, [a, b]) if gen.torch.is_tensor(v)]
         if any(not v.is_contiguous() for v in values):

@@ -98,6 +98,18 @@ EXAMPLES = {
         "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
         "h1 = t0.register_hook(lambda g: g * 10)",
         "t2, = lib.autograd.grad((t0 * 1).sum(), [t0])",
+        "h1.remove()",
+        "class Stop(lib.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x * 2\n"
+        "\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return None",
+        "h3 = t0.register_hook(lambda g: log.append(g))",
+        "t4 = Stop.apply(t0)",
+        "t5, t6 = lib.autograd.grad(t4.sum(), [t4, t0], allow_unused=True)",
     ),
     "setitem_whole": program(
         "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
@@ -333,6 +345,12 @@ EXAMPLES = {
         "t1 = t0[0]",
         "t1 += lib.tensor(0.5, requires_grad=True)",
         "t2 = t0 * t1",
+        "(t3,) = lib.autograd.grad(t2.sum(), [t0], create_graph=True)",
+    ),
+    "operand_and_its_detach": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0.detach()",
+        "t2 = t0 / t1",
         "(t3,) = lib.autograd.grad(t2.sum(), [t0], create_graph=True)",
     ),
     "index_saved_freed": program(
