@@ -49,8 +49,9 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
     while ready:
         node = heapq.heappop(ready)[2]
         grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
-        if node._pre_hooks or node._retained is not None:
-            grad = call_pre_hooks(node, grad)
+        if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
+            if capture is None or node in capture.needed or node in capture.places:
+                grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
         if node.__class__ is AccumulateGrad:

@@ -263,6 +263,9 @@ EXAMPLES = {
         "t1.retain_grad()",
         "t2 = t1 * 3",
         "t3, = lib.autograd.grad(t2.sum(), [t2])",
+        "t4 = lib.tensor([3.0, 4.0], requires_grad=True)",
+        "t5 = (t1 * t4).sum()",
+        "t6, = lib.autograd.grad(t5, [t4])",
     ),
     "layout_dependent_graphs": program(
         "t0 = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)",
