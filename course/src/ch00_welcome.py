@@ -48,6 +48,9 @@
 # | 08 training | `Module`, optimizers, `eval()` versus `no_grad()` |
 # | 09 what `no_grad` saves | time and memory of evaluation, measured |
 # | 10 beyond | custom `autograd.Function`, gradient checks, second derivatives |
+#
+# Chapter 11 has no lecture: `exercises/ch11_your_engine.ipynb` runs the engine you built
+# in the exercises (each piece that passed its check) against PyTorch's recorded behaviour.
 
 # %% [markdown]
 # ## minigrad mirrors PyTorch

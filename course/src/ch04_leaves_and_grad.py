@@ -162,7 +162,7 @@ for w_ in caught:
     print(f"{w_.category.__name__}: {w_.message}")
 
 # %% [markdown]
-# `b.grad` is `None`, and reading it raises a `UserWarning`: "won't be populated during
+# `b.grad` is `None`, and reading it gives a `UserWarning`: "won't be populated during
 # autograd.backward()". The rest of the message points to `retain_grad()` (below) and
 # suggests you probably meant the leaf. PyTorch says the same:
 
@@ -262,10 +262,14 @@ show_source(engine.accumulate)
 # %% [markdown]
 # Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
 # (`add` sends one gradient to both its inputs; a hook may have kept it), and a `.grad`
-# sharing its memory would change it at the next in-place addition. So `.grad` gets a copy
-# (`np.array(grad)`). PyTorch skips that copy when it can tell from the gradient's use
-# count that nobody else holds it (`accumulateGrad` in
-# `torch/csrc/autograd/functions/accumulate_grad.h` "steals" such a gradient).
+# sharing its memory would change it at the next in-place addition. So the first `.grad`
+# is a copy, unless nobody but the engine holds the gradient: then copying would only cost
+# time, and the gradient itself becomes `.grad`. `first_gradient` decides, by Python's
+# reference count; PyTorch asks the gradient's use count in the same place, and "steals"
+# an unshared gradient (`accumulateGrad` in `torch/csrc/autograd/functions/accumulate_grad.h`).
+
+# %%
+show_source(engine.first_gradient)
 
 # %% [markdown]
 # ## Gradients accumulate
@@ -478,7 +482,7 @@ side_by_side(twice)
 
 # %% [markdown]
 # The saved `x` is gone, so `MulBackward0` cannot compute `grad * x` again. Even reading
-# the saved tensor directly raises the same error. The freeing is one line in the engine's
+# the saved tensor directly raises the same error. The freeing is one line in the engine
 # (`node.release_saved()` when `retain_graph` is false, in `call_node`):
 
 # %%

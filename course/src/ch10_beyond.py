@@ -25,6 +25,7 @@ import numpy as np
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import lines, names, outcome, predict, show_source
+from coursekit.measure import graph_nodes
 from coursekit.viz import draw_graph
 from minigrad.autograd import FunctionCtx
 
@@ -115,10 +116,21 @@ side_by_side(softplus_example)
 # %% [markdown]
 # `softplus(0) = log 2 = 0.6931`, and far from 0 it is `0` on the left and `x` on the
 # right. The gradient is `sigmoid(x)`: about `2e-9`, `0.5`, `1`. And the graph has a
-# single node, `SoftplusBackward`, straight above the leaf's `AccumulateGrad`: the six
-# operations inside `forward` left no trace. The picture compares it with the formula
-# written out, `(1 + x.exp()).log().sum()`, where every operation is recorded (and `exp`
-# and `log` each save a tensor). The drawing lists saved tensors of built-in nodes only;
+# single node, `SoftplusBackward`, straight above the leaf's `AccumulateGrad`: the
+# operations inside `forward` left no trace. The same formula run outside the Function,
+# with recording on, leaves one node per operation:
+
+# %%
+x = mg.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+outside = graph_nodes(x.relu() + (1 + (-x.abs()).exp()).log())  # forward's formula
+operations = [node.name() for node in outside if not node.name().endswith("AccumulateGrad")]
+print(len(operations), "nodes outside the Function:", ", ".join(operations))
+print("inside it:", Softplus.apply(x).grad_fn.name(), "alone")
+
+# %% [markdown]
+# The picture compares the custom node with the plain formula written out,
+# `(1 + x.exp()).log().sum()`, where every operation is recorded (and `exp` and `log`
+# each save a tensor). The drawing lists saved tensors of built-in nodes only;
 # `SoftplusBackward` saved `x` through `ctx`, as the next section shows.
 
 # %%
@@ -543,12 +555,13 @@ side_by_side(blamed_line)
 # %% [markdown]
 # ## What you can now predict
 #
-# This was the last chapter. Across the course you have built the pieces of an autograd
-# engine and seen PyTorch do the same thing beside every one of them. You can now
+# This was the last lecture (`exercises/ch11_your_engine.ipynb` then runs the pieces you
+# wrote, all at once, against PyTorch). Across the course you have built the pieces of an
+# autograd engine and seen PyTorch do the same thing beside every one of them. You can now
 # predict:
 # - **the graph** (ch. 1-3): which operations record a node, its name (`MulBackward0`),
 #   its `next_functions`, and that `requires_grad` flows forward from any input;
-# - **backward** (ch. 2-4): the chain rule node by node, in reverse topological order,
+# - **backward** (ch. 2-4): the chain rule node by node, output first, in topological order,
 #   gradients added into the `.grad` of leaves only, broadcasting undone, saved tensors
 #   freed unless `retain_graph=True`;
 # - **detach and in-place** (ch. 5-6): what shares memory and version counters, and when
