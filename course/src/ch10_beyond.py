@@ -255,9 +255,10 @@ side_by_side(two_outputs)
 # %% [markdown]
 # ## `gradcheck`: ask finite differences
 #
-# `gradcheck(fn, inputs)` builds the Jacobian of `fn` twice. Numerically: nudge each
-# input element by `±eps` and take the central difference
-# `(f(x + eps) - f(x - eps)) / (2 eps)`, column by column:
+# `gradcheck(fn, inputs)` builds the **Jacobian** of `fn` twice: the matrix whose entry
+# `[i, j]` is the derivative of output element `i` by input element `j`. Numerically:
+# nudge each input element by `±eps` and take the central difference
+# `(f(x + eps) - f(x - eps)) / (2 eps)`, one column per input element:
 
 # %%
 gradcheck_module = importlib.import_module("minigrad.autograd.gradcheck")
