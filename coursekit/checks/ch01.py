@@ -3,9 +3,10 @@
 1. predict ``grad_fn`` names, ``is_leaf`` and ``next_functions`` of a small program;
 2. predict how ``requires_grad`` flows forward (seed item s004-requires-grad-flows);
 3. find the bug: a parameter created without ``requires_grad=True``;
-4. implement ``scalar_sin(x)``, a new Scalar operation with its local derivative;
-5. implement ``count_nodes(output)``: the graph is a DAG (seed item s001-graph-dag);
-6-8. implement ``Add``, ``Mul``, ``Tanh``: the first pieces of your engine (``piece.py``).
+4. predict how many nodes a program records: the graph is a DAG (seed item s001-graph-dag);
+5-7. implement ``Add``, ``Mul``, ``Tanh``: the first pieces of your engine (``piece.py``).
+   (``Add``, ``Mul`` and ``Tanh`` are the operations you write: an earlier ``scalar_sin``
+   exercise, one more operation of the same kind, was retired for them.)
 
 The graph specs and their reference helpers at the end of this module are
 shared with chapter 02's checks.
@@ -13,7 +14,7 @@ shared with chapter 02's checks.
 
 import math
 
-from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
+from coursekit.checks import FIND_THE_BUG, PREDICT, Check
 from coursekit.checks.judges import prediction
 from coursekit.checks.messages import describe, number_text
 from coursekit.checks.piece import piece_check
@@ -380,261 +381,78 @@ FIT_STEP = Check(
     hint="look at how each parameter is created, and which one ends with a gradient of None",
 )
 
-# -- 4. implement scalar_sin ---------------------------------------------------------
+# -- 4. predict: how many nodes? The graph is a DAG (seed item s001-graph-dag) --------
+
+NODE_ANSWERS = ("answer_nodes", "answer_arrows_into_c", "answer_visits")
 
 
-def sin_cases(rng, hidden):
-    # (requires_grad, under no_grad, gradient arriving at the result): recorded, not
-    # recorded because x needs no grad, not recorded because grad mode is off.
-    settings = [(True, False, 3.0), (True, False, -0.5), (False, False, 2.0), (True, True, 1.5)]
-    if hidden:
-        settings = [
-            (True, False, 0.25),
-            (True, False, -2.0),
-            (False, False, 1.0),
-            (True, True, 4.0),
-        ]
-    cases = []
-    for requires_grad, no_grad, k in settings:
-        x = round(float(rng.uniform(-3, 3)), 3)
-        where = " under no_grad()" if no_grad else ""
-        then = f", then (result * {k}).backward()" if requires_grad and not no_grad else ""
-        cases.append(
-            {
-                "x": x,
-                "requires_grad": requires_grad,
-                "no_grad": no_grad,
-                "k": k,
-                "label": f"sin of Scalar({x}, requires_grad={requires_grad}){where}{then}",
-            }
-        )
-    return cases
+def node_count_cases(rng, hidden):
+    return [{"label": "the program c = a * b; d = c + a; e = d * c"}]
 
 
-def sin_probe(learner, case):
+def node_count_probe(learner, case):
+    return [learner[name] for name in ("answer_nodes", "answer_arrows_into_c", "answer_visits")]
+
+
+def node_count_reference(case):
+    """Walk the graph minigrad records: distinct nodes, arrows into c's node, and the
+    visits of a walk that remembers nothing (one per path from e's node)."""
     import minigrad as mg
 
-    x = mg.Scalar(case["x"], requires_grad=case["requires_grad"])
-    if case["no_grad"]:
-        with mg.no_grad():
-            out = learner["scalar_sin"](x)
-    else:
-        out = learner["scalar_sin"](x)
-    if type(out) is not mg.Scalar:
-        return {"returned": type(out).__name__}
-    result = {
-        "data": out.data,
-        "requires_grad": out.requires_grad,
-        "grad_fn": out.grad_fn.name() if out.grad_fn is not None else None,
-        "grad": None,
-    }
-    if out.grad_fn is not None:
-        (out * case["k"]).backward()
-        result["grad"] = x.grad
-    return result
+    a = mg.Scalar(2.0, requires_grad=True)
+    b = mg.Scalar(-1.0, requires_grad=True)
+    c = a * b
+    d = c + a
+    e = d * c
+    seen, stack, arrows_into_c = set(), [e.grad_fn], 0
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        children = [fn for fn, _ in node.next_functions if fn is not None]
+        arrows_into_c += sum(1 for fn in children if fn is c.grad_fn)
+        stack.extend(children)
+    visits, stack = 0, [e.grad_fn]
+    while stack:
+        node = stack.pop()
+        visits += 1
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
+    return [len(seen), arrows_into_c, visits]
 
 
-def sin_reference(case):
-    recorded = case["requires_grad"] and not case["no_grad"]
-    return {
-        "data": math.sin(case["x"]),
-        "requires_grad": recorded,
-        "grad_fn": "SinBackward0" if recorded else None,
-        "grad": case["k"] * math.cos(case["x"]) if recorded else None,
-    }
+def node_count_judge(got, expected, case):
+    programs = ("the number of distinct nodes", "the arrows into c's node", "the walk's visits")
+    for name, have, want, program in zip(NODE_ANSWERS, got, expected, programs):
+        if type(have) is not int:
+            return False, f"`{name}` is {describe(have)}; answer with an int"
+        passed, message = prediction(have, want, what=f"`{name}`", program=program)
+        if not passed:
+            return False, message
+    return True, "ok"
 
 
-def sin_judge(got, expected, case):
-    if "returned" in got:
-        return (
-            False,
-            f"scalar_sin must return a Scalar (what x._result returns), it returned a {got['returned']}",
-        )
-    if not _close(got["data"], expected["data"]):
-        return False, (
-            f"the result's value is {describe(got['data'])}, expected "
-            f"{number_text(expected['data'])}. Hint: the value is math.sin(x.data)"
-        )
-    if expected["grad_fn"] is not None and got["grad_fn"] is None:
-        return False, (
-            "the result has no grad_fn: the operation was not recorded. Hint: let "
-            "x._result make the result: it records a node when x requires grad"
-        )
-    if expected["grad_fn"] is None and got["grad_fn"] is not None:
-        why = "grad mode is off" if case["no_grad"] else "x does not require grad"
-        return False, (
-            f"the result has a grad_fn, but {why}: nothing must be recorded. Hint: let "
-            "x._result decide whether to record"
-        )
-    if got["requires_grad"] != expected["requires_grad"]:
-        return (
-            False,
-            f"the result's requires_grad is {got['requires_grad']}, expected {expected['requires_grad']}",
-        )
-    if got["grad_fn"] != expected["grad_fn"]:
-        return False, (
-            f"the node is named {describe(got['grad_fn'])}, expected 'SinBackward0' "
-            "(the operation's name + 'Backward0', as PyTorch names it)"
-        )
-    if expected["grad"] is None:
-        return True, "ok"
-    have, want, k, x = got["grad"], expected["grad"], case["k"], case["x"]
-    if _close(have, want):
-        return True, "ok"
-    message = f"x.grad is {describe(have)}, expected {number_text(want)}"
-    if _close(have, math.cos(x)):
-        message += (
-            f". Hint: multiply the local derivative by the gradient g that arrives "
-            f"(here {number_text(k)}): backward_fn is lambda g: (g * ...,)"
-        )
-    elif _close(have, -want):
-        message += ". Hint: check the sign: the derivative of sin is +cos"
-    elif _close(have, k * math.sin(x)) or _close(have, math.sin(x)):
-        message += ". Hint: the derivative of sin(x) is cos(x), not sin(x)"
-    return False, message
-
-
-SCALAR_SIN = Check(
-    id="ch01.scalar_sin",
-    kind=IMPLEMENT,
-    points=3,
-    reads=("scalar_sin",),
-    title="scalar_sin(x)",
-    cases=sin_cases,
-    probe=sin_probe,
-    reference=sin_reference,
-    judge=sin_judge,
-    rule=(
-        "an operation computes its value and, beside it, its local derivative: a gradient g "
-        "arriving at sin(x) becomes g * cos(x) for x"
-    ),
-    hint=(
-        "follow Scalar.exp in the exercise: the value, the node's name, the inputs, and a "
-        "backward function that returns a tuple, one gradient per input"
-    ),
-)
-
-# -- 5. implement count_nodes: the graph is a DAG -------------------------------------
-
-
-def count_cases(rng, hidden):
-    def leaf(name, rg=True):
-        return [name, round(float(rng.uniform(-2, 2)), 2), rg]
-
-    # The same graphs in the notebook and in grading (with other leaf values): a chain, a
-    # value used twice, an input used twice by one operation, paths that double at each
-    # step, leaves that need no grad.
-    specs = [
-        spec([leaf("a"), leaf("b", False)], [["c", "mul", "a", "b"], ["d", "tanh", "c"]]),
-        spec(
-            [leaf("a"), leaf("b")],
-            [["c", "mul", "a", "b"], ["d", "add", "c", "a"], ["e", "mul", "d", "c"]],
-        ),
-        spec([leaf("x")], [["y", "square", "x"], ["z", "add", "y", "x"]]),
-        spec([leaf("x")], [["y", "mul", "x", "x"]]),
-        spec(
-            [leaf("a"), leaf("b"), leaf("k", False)],
-            [
-                ["c", "add", "a", "b"],
-                ["d", "mul", "c", "c"],
-                ["e", "mul", "d", "k"],
-                ["f", "add", "e", "d"],
-                ["g", "mul", "f", "c"],
-            ],
-        ),
-        spec(
-            [leaf("x"), leaf("k", False)],
-            [
-                ["h1", "mul", "x", "k"],
-                ["h2", "add", "h1", "h1"],
-                ["h3", "add", "h2", "h2"],
-                ["h4", "add", "h3", "h3"],
-                ["h5", "add", "h4", "h4"],
-                ["h6", "tanh", "h5"],
-            ],
-        ),
-        spec(
-            [leaf("a"), leaf("b", False), leaf("c")],
-            [
-                ["u", "mul", "b", "b"],
-                ["v", "add", "u", "a"],
-                ["w", "exp", "v"],
-                ["y", "sub", "w", "c"],
-            ],
-        ),
-    ]
-    return [dict(s, label=f"the graph of {spec_text(s)}") for s in specs]
-
-
-def count_probe(learner, case):
-    import minigrad as mg
-
-    values = {name: mg.Scalar(value, requires_grad=rg) for name, value, rg in case["leaves"]}
-    for out, op, *args in case["ops"]:
-        xs = [values[a] for a in args]
-        if op == "mul":
-            values[out] = xs[0] * xs[1]
-        elif op == "add":
-            values[out] = xs[0] + xs[1]
-        elif op == "sub":
-            values[out] = xs[0] - xs[1]
-        elif op == "square":
-            values[out] = xs[0] ** 2
-        else:
-            values[out] = getattr(xs[0], op)()
-    return learner["count_nodes"](values[case["output"]])
-
-
-def count_reference(case):
-    return len(spec_graph(case)["nodes"])
-
-
-def count_judge(got, expected, case):
-    if type(got) is not int:
-        return False, f"count_nodes must return an int, it returned {describe(got)}"
-    if got == expected:
-        return True, "ok"
-    graph = spec_graph(case)
-    accumulators = sum(1 for n in graph["nodes"] if n.startswith("AccumulateGrad"))
-    message = f"count_nodes returned {got}, expected {expected}"
-    if got == spec_paths(case) and got != expected:
-        message += (
-            ". Hint: you counted a node once for every path that reaches it; a value used "
-            "twice is one node with two arrows into it: keep a set of the nodes already seen"
-        )
-    elif got == expected - accumulators:
-        message += ". Hint: count the leaves' AccumulateGrad nodes too"
-    elif got == expected + graph["none_edges"]:
-        message += ". Hint: a (None, 0) entry in next_functions is not a node: skip None"
-    elif got == expected - 1:
-        message += ". Hint: count the output's own node, output.grad_fn, too"
-    return False, message
-
-
-COUNT_NODES = Check(
-    id="ch01.count_nodes",
-    kind=IMPLEMENT,
-    points=3,
-    reads=("count_nodes",),
-    title="count_nodes(output)",
-    cases=count_cases,
-    probe=count_probe,
-    reference=count_reference,
-    judge=count_judge,
+NODE_COUNT = Check(
+    id="ch01.node_count",
+    kind=PREDICT,
+    points=2,
+    reads=NODE_ANSWERS,
+    title="predict: how many nodes",
+    cases=node_count_cases,
+    probe=node_count_probe,
+    reference=node_count_reference,
+    judge=node_count_judge,
     rule=(
         "the graph is a DAG recorded during the forward pass: each operation is one node, "
         "however many paths lead to it"
     ),
-    hint=(
-        "walk from output.grad_fn along next_functions, and count a node once however many "
-        "arrows lead to it"
-    ),
+    hint="draw the graph: one box per operation and per leaf that requires grad, one arrow per use",
 )
 
-# -- 6 to 8. the first pieces of your engine (coursekit/BUILD.md) --------------------------
+# -- 5 to 7. the first pieces of your engine (coursekit/BUILD.md) --------------------------
 
 ADD = piece_check("ch01.Add", 2, hint="backward returns one gradient per input")
 MUL = piece_check("ch01.Mul", 2, hint="each input's gradient needs the other input")
 TANH = piece_check("ch01.Tanh", 2, hint="save forward's result, not its input")
 
-CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, SCALAR_SIN, COUNT_NODES, ADD, MUL, TANH]
+CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, NODE_COUNT, ADD, MUL, TANH]

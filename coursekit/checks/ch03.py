@@ -3,9 +3,11 @@
 1. predict the dtypes of mixed operations;
 2. implement ``unbroadcast(grad, shape)`` on minigrad tensors, then use it as the
    backward of a broadcasting addition;
-3. implement ``mm_backward(grad, a, b)``, then use it as the backward of a matrix product;
-4. predict ``x.grad`` and ``y.grad`` for ``z = sum(mm(x, y))`` (seed item s001-mm-sum);
-5. find the bug: the same program with an integer ``arange``.
+3. predict ``x.grad`` and ``y.grad`` for ``z = sum(mm(x, y))`` (seed item s001-mm-sum);
+4. find the bug: the same program with an integer ``arange``;
+5, 6. implement ``Mul`` and ``Mm``, the tensor operations of your engine (``piece.py``).
+   ``Mm`` is where the matrix product's backward is written (an earlier ``mm_backward``
+   exercise asked for the same formula and was retired for it).
 """
 
 import numpy as np
@@ -234,131 +236,7 @@ UNBROADCAST = Check(
     ),
 )
 
-# -- 3. implement mm_backward ---------------------------------------------------------------
-
-
-def mm_cases(rng, hidden):
-    shapes = [(2, 3, 4), (2, 2, 2)]  # (n, k, m): A is n x k, B is k x m
-    uses = [(2, 3, 2)]
-    if hidden:
-        shapes = [(1, 3, 1), (4, 1, 5), (3, 3, 3), (5, 2, 3)]
-        uses = [(3, 4, 2)]
-    cases = []
-    for kind, group in (("direct", shapes), ("use", uses)):
-        for n, k, m in group:
-            case = {
-                "kind": kind,
-                "a": np.round(rng.normal(size=(n, k)), 3).tolist(),
-                "b": np.round(rng.normal(size=(k, m)), 3).tolist(),
-                "grad": np.round(rng.normal(size=(n, m)), 3).tolist(),
-            }
-            case["label"] = (
-                f"A of shape ({n}, {k}), B of shape ({k}, {m})"
-                if kind == "direct"
-                else f"your mm_backward as the backward of A @ B, A ({n}, {k}), B ({k}, {m})"
-            )
-            cases.append(case)
-    return cases
-
-
-def mm_probe(learner, case):
-    import minigrad as mg
-
-    mm_backward = learner["mm_backward"]
-    if case["kind"] == "direct":
-        grads = mm_backward(mg.tensor(case["grad"]), mg.tensor(case["a"]), mg.tensor(case["b"]))
-        if type(grads) not in (tuple, list) or len(grads) != 2:
-            return {"returned": type(grads).__name__}
-        return list(grads)
-
-    class MatrixProduct(mg.autograd.Function):
-        """a @ b, whose backward is the learner's mm_backward."""
-
-        @staticmethod
-        def forward(ctx, a, b):
-            ctx.save_for_backward(a, b)
-            return a.mm(b)
-
-        @staticmethod
-        def backward(ctx, grad):
-            a, b = ctx.saved_tensors
-            return tuple(mm_backward(grad, a, b))
-
-    a = mg.tensor(case["a"], requires_grad=True)
-    b = mg.tensor(case["b"], requires_grad=True)
-    (MatrixProduct.apply(a, b) * mg.tensor(case["grad"])).sum().backward()
-    return {"a.grad": a.grad, "b.grad": b.grad}
-
-
-def mm_reference(case):
-    a, b, grad = (np.array(case[k], dtype=float) for k in ("a", "b", "grad"))
-    grads = [grad @ b.T, a.T @ grad]
-    if case["kind"] == "direct":
-        return grads
-    # (A @ B * G).sum() sends G to the product: the same two gradients.
-    return {"a.grad": grads[0], "b.grad": grads[1]}
-
-
-def _mm_hint(which, have, case):
-    a, b, grad = (np.array(case[k], dtype=float) for k in ("a", "b", "grad"))
-    right = grad @ b.T if which == "grad_a" else a.T @ grad
-    if have.shape == right.T.shape and np.allclose(have, right.T, rtol=RTOL, atol=1e-4):
-        return f"this is the transpose of {which}; {which} has the shape of its input"
-    mistakes = {
-        "grad_a": [grad @ b] if grad.shape[1] == b.shape[0] else [],
-        "grad_b": [a @ grad] if a.shape[1] == grad.shape[0] else [],
-    }
-    for wrong in mistakes[which]:
-        if have.shape == wrong.shape and np.allclose(have, wrong, rtol=RTOL, atol=1e-4):
-            other = "B" if which == "grad_a" else "A"
-            return f"multiply by the transpose of {other}"
-    if have.shape != right.shape:
-        return f"{which} must have the shape of its input, {shape_text(right.shape)}"
-    return ""
-
-
-def mm_judge(got, expected, case):
-    if case["kind"] == "use":
-        if not isinstance(got, dict):
-            return False, "the check could not read the gradients"
-        for name in ("a.grad", "b.grad"):
-            passed, message = arrays_close(
-                got.get(name), expected[name], what=name, rtol=RTOL, atol=ATOL
-            )
-            if not passed:
-                return False, message
-        return True, "ok"
-    if isinstance(got, dict):
-        return (
-            False,
-            f"mm_backward must return a pair (grad_a, grad_b), it returned a {got.get('returned')}",
-        )
-    for which, have, want in zip(("grad_a", "grad_b"), got, expected):
-        passed, message = arrays_close(have, want, what=which, rtol=RTOL, atol=ATOL)
-        if passed:
-            continue
-        array = as_array(have)
-        hint = _mm_hint(which, array, case) if array is not None else ""
-        return False, message + (f". Hint: {hint}" if hint else "")
-    return True, "ok"
-
-
-MM_BACKWARD = Check(
-    id="ch03.mm_backward",
-    kind=IMPLEMENT,
-    points=3,
-    reads=("mm_backward",),
-    title="mm_backward(grad, a, b)",
-    cases=mm_cases,
-    probe=mm_probe,
-    reference=mm_reference,
-    judge=mm_judge,
-    rule="a gradient has the shape of its input: for C = A @ B, grad_A is a product of grad_C "
-    "with B, and grad_B a product of A with grad_C, arranged so that the shapes fit",
-    hint="let the shapes guide you: grad_A must be (n, k) and grad_C is (n, m), so multiply grad_C by a (m, k) matrix",
-)
-
-# -- 4. predict: z = sum(mm(x, y)) ------------------------------------------------------------
+# -- 3. predict: z = sum(mm(x, y)) ------------------------------------------------------------
 
 MM_SUM_ANSWERS = ("answer_x_grad", "answer_y_grad", "answer_depends_on_y")
 
@@ -442,7 +320,7 @@ MM_SUM = Check(
     hint="write z as a triple sum and find every term that contains y[k, j]",
 )
 
-# -- 5. find the bug: an integer arange ------------------------------------------------------
+# -- 4. find the bug: an integer arange ------------------------------------------------------
 
 
 def y_grad_cases(rng, hidden):
@@ -498,10 +376,10 @@ Y_GRAD = Check(
     hint="read the error message: which dtype does each matrix have? Then make the arange one of floats",
 )
 
-# -- 6 and 7. the tensor operations of your engine ---------------------------------------
+# -- 5 and 6. the tensor operations of your engine ---------------------------------------
 
 UNBROADCAST = with_piece(UNBROADCAST, "ch03.unbroadcast")
 MUL = piece_check("ch03.Mul", 3, hint="save an input only if the other input needs a gradient")
 MM = piece_check("ch03.Mm", 3, hint="both gradients are matrix products with a transpose")
 
-CHECKS = [DTYPES, UNBROADCAST, MM_BACKWARD, MM_SUM, Y_GRAD, MUL, MM]
+CHECKS = [DTYPES, UNBROADCAST, MM_SUM, Y_GRAD, MUL, MM]

@@ -1,20 +1,22 @@
 """Checks for chapter 05, detach (solutions/ch05_detach.ipynb).
 
 1. predict what ``detach()`` shares (memory, version counter) and what ``.data`` does not
-2. implement ``mae(pred, target)``: a metric that records no graph and leaves ``pred`` alone
-3. find the bug: a target computed from the model, not detached
-4. find the bug: ``.data`` hides an in-place change, the gradient is silently wrong
-5. predict the gradients of the seed example ``mm(w, x)`` with a detached copy
+2. find the bug: a target computed from the model, not detached
+3. find the bug: ``.data`` hides an in-place change, the gradient is silently wrong
+   (a metric for the log: keeping it out of the graph is this exercise's skill, so an
+   earlier ``mae`` exercise that asked for the same was retired)
+4. predict the gradients of the seed example ``mm(w, x)`` with a detached copy
+5. implement ``detach``, a piece of your engine (``piece.py``)
 
 References: hand algebra in numpy, or (predict) the program run with minigrad.
 """
 
 import numpy as np
 
-from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
+from coursekit.checks import FIND_THE_BUG, PREDICT, Check
 from coursekit.checks.ch04 import ATOL, RTOL, answer_value, run_program, same_values
 from coursekit.checks.judges import arrays_close, as_array, same_answer
-from coursekit.checks.messages import describe, number_text, shape_text
+from coursekit.checks.messages import describe, number_text
 from coursekit.checks.piece import piece_check
 
 
@@ -120,137 +122,7 @@ SHARES = Check(
     hint="draw one box for y's numbers and one counter, and point y, d and e at what they share",
 )
 
-# -- 2. implement: a metric that records no graph -----------------------------------------------
-
-
-def mae_cases(rng, hidden):
-    shapes = [(3,), (2, 2), ()] if not hidden else [(), (2, 3), (1,)]
-    return [
-        {
-            "w": numbers(rng, shape),
-            "x": numbers(rng, shape),
-            "target": numbers(rng, shape, -1, 1),
-            "label": f"pred and target of shape {shape_text(shape)}",
-        }
-        for shape in shapes
-    ]
-
-
-def mae_probe(learner, case):
-    import minigrad as mg
-
-    w = mg.tensor(case["w"], requires_grad=True)
-    x, target = mg.tensor(case["x"]), mg.tensor(case["target"])
-    pred = (w * x).tanh()  # tanh saves its output: pred must stay as it is
-    loss = ((pred - target) ** 2).mean()
-    before, version = pred.detach().numpy().copy(), pred._version
-    metric = learner["mae"](pred, target)
-    is_tensor = isinstance(metric, mg.Tensor)
-    result = {
-        "value": metric.detach() if is_tensor else metric,
-        "grad_fn": metric.grad_fn.name() if is_tensor and metric.grad_fn is not None else None,
-        "requires_grad": bool(is_tensor and metric.requires_grad),
-        "pred_changed": not np.array_equal(pred.detach().numpy(), before),
-        "pred_version_moved": pred._version != version,
-        "backward_error": None,
-        "w_grad": None,
-    }
-    try:
-        loss.backward()
-        result["w_grad"] = w.grad
-    except RuntimeError as error:
-        result["backward_error"] = str(error)
-    return result
-
-
-def mae_reference(case, mistake=None):
-    w, x, target = (np.array(case[k], dtype=float) for k in ("w", "x", "target"))
-    pred = np.tanh(w * x)
-    diff = pred - target
-    values = {
-        None: np.abs(diff).mean(),
-        "squared": (diff**2).mean(),
-        "no abs": diff.mean(),
-        "sum": np.abs(diff).sum(),
-    }
-    # loss = mean((pred - target)^2): dloss/dw = 2 (pred - target) (1 - pred^2) x / n
-    return {
-        "value": values[mistake],
-        "grad_fn": None,
-        "requires_grad": False,
-        "pred_changed": False,
-        "pred_version_moved": False,
-        "backward_error": None,
-        "w_grad": 2 * diff * (1 - pred**2) * x / diff.size,
-    }
-
-
-def mae_judge(got, expected, case):
-    if got["requires_grad"] or got["grad_fn"]:
-        fn = got["grad_fn"].split("::")[-1] if isinstance(got["grad_fn"], str) else "None"
-        return False, (
-            f"your metric is a tensor in the graph (requires_grad=True, grad_fn {fn}): every "
-            "call records nodes and keeps pred's graph alive. Hint: compute it out of the graph "
-            "(from a detached pred, or inside no_grad()), or return a plain number"
-        )
-    if got["pred_changed"] or got["pred_version_moved"]:
-        message = "your metric changed pred in place"
-        if got["backward_error"]:
-            message += (
-                ", and the loss's backward now raises \"one of the variables needed for gradient "
-                'computation has been modified by an inplace operation": pred.detach() shares '
-                "pred's memory and version counter"
-            )
-        elif not got["pred_version_moved"]:
-            message += (
-                " without moving its version (through .data?): backward ran on the changed values "
-                "and the gradient is silently wrong"
-            )
-        return False, message + (
-            ". Hint: use out-of-place operations only, which make new tensors, or clone "
-            "before changing anything in place"
-        )
-    if got["backward_error"]:
-        return (
-            False,
-            f"after your metric, the loss's backward raised: {got['backward_error'][:200]}",
-        )
-    passed, message = scalar_close(got["value"], expected["value"], "the metric")
-    if not passed:
-        for mistake, hint in (
-            ("squared", "that is the mean squared error; take the absolute value"),
-            ("no abs", "that is the mean of pred - target; take the absolute value first"),
-            ("sum", "that is the sum; take the mean"),
-        ):
-            if scalar_close(got["value"], mae_reference(case, mistake)["value"], "")[0]:
-                return False, f"{message}. Hint: {hint}"
-        return False, message
-    return arrays_close(
-        got["w_grad"],
-        expected["w_grad"],
-        what="w.grad after the loss's backward",
-        rtol=RTOL,
-        atol=ATOL,
-    )
-
-
-MAE = Check(
-    id="ch05.mae",
-    kind=IMPLEMENT,
-    points=3,
-    reads=("mae",),
-    title="mae(pred, target)",
-    cases=mae_cases,
-    probe=mae_probe,
-    reference=mae_reference,
-    judge=mae_judge,
-    rule="a metric is a value, not part of the model: it must record no graph, and must not change "
-    "tensors the graph saved (detach() shares their memory and version counter)",
-    hint="compute on a copy of pred that is out of the graph, change nothing in place, and "
-    "return a plain number",
-)
-
-# -- 3. find the bug: a target that is not detached -------------------------------------------------
+# -- 2. find the bug: a target that is not detached -------------------------------------------------
 
 
 def td_cases(rng, hidden):
@@ -314,7 +186,7 @@ TD = Check(
     hint="compare the sign of w.grad with and without the target's history",
 )
 
-# -- 4. find the bug: .data hides an in-place change ---------------------------------------------------
+# -- 3. find the bug: .data hides an in-place change ---------------------------------------------------
 
 
 def center_cases(rng, hidden):
@@ -394,7 +266,7 @@ CENTER = Check(
     "in place",
 )
 
-# -- 5. predict: the seed example, a detached copy of mm(w, x) ------------------------------------------
+# -- 4. predict: the seed example, a detached copy of mm(w, x) ------------------------------------------
 
 METRIC_PROGRAM = """\
 x = mg.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [2.0, 0.0, 1.0]], requires_grad=True)
@@ -471,10 +343,10 @@ METRIC = Check(
     hint="write yy = w @ x entry by entry and differentiate sum(yy) by one entry of x and of w",
 )
 
-# -- 6. detach, a piece of your engine --------------------------------------------------
+# -- 5. detach, a piece of your engine --------------------------------------------------
 
 DETACH = piece_check(
     "ch05.detach", 3, hint="the same array and the same version counter, and no grad_fn"
 )
 
-CHECKS = [SHARES, MAE, TD, CENTER, METRIC, DETACH]
+CHECKS = [SHARES, TD, CENTER, METRIC, DETACH]

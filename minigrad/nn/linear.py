@@ -12,6 +12,10 @@ from minigrad.nn.parameter import Parameter
 class Linear(Module):
     """y = x @ weight.T + bias, with weight of shape (out_features, in_features).
 
+    With a bias it is one node, ``AddmmBackward0`` as in PyTorch, whose two matrix
+    gradients come from the matrix product's own backward (``Mm.backward``, see
+    ``ops/fused.py``): the same formula trains a layer and runs ``x @ w``.
+
     PyTorch's default initialisation: kaiming_uniform_ with a = sqrt(5), which
     works out to U(-1/sqrt(in_features), 1/sqrt(in_features)) for the weight,
     and the same bound for the bias.

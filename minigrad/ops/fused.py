@@ -10,13 +10,15 @@ does minigrad, so that ``loss.grad_fn`` reads the same in both.
 import numpy as np
 
 from ..function import Op, bump_version
+from . import matrix
 from .matrix import check_multipliable
-from .shape import Expand, SliceBackward, T
+from .shape import Expand, SliceBackward
 
 
 class Addmm(Op):
     """out = bias + mat1 @ mat2: the bias gets the (unbroadcast) gradient, the
-    matrices the two products of mm's backward."""
+    matrices what mm's backward gives them: ``matrix.Mm.backward`` itself, looked up
+    at call time, so a linear layer trains with whichever Mm the engine has."""
 
     node_name = "AddmmBackward0"
     broadcasts = True
@@ -30,10 +32,18 @@ class Addmm(Op):
         return out
 
     def backward(ctx, grad):
-        mat1, mat2 = ctx.saved_tensors
-        grad_mat1 = grad @ T.apply(mat2) if mat2 is not None else None
-        grad_mat2 = T.apply(mat1) @ grad if mat1 is not None else None
+        grad_mat1, grad_mat2 = matrix.Mm.backward(_MmPart(ctx), grad)
         return grad if ctx.needs_input_grad[0] else None, grad_mat1, grad_mat2
+
+
+class _MmPart:
+    """The ctx of the product inside addmm, as Mm's backward reads one: Mm's saved
+    ``self``/``mat2`` are addmm's ``mat1``/``mat2`` (saved by the same rule), and its two
+    inputs are addmm's last two."""
+
+    def __init__(self, ctx):
+        self.saved_tensors = ctx.saved_tensors
+        self.needs_input_grad = ctx.needs_input_grad[1:]
 
 
 def addmm(bias, mat1, mat2):

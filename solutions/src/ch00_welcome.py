@@ -21,6 +21,8 @@ setup("ch00")
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): a first gradient
 #
+# *Predict · difficulty 1 of 3 · about 5 minutes*
+#
 # Read this program without running it:
 #
 # ```python
@@ -31,6 +33,20 @@ setup("ch00")
 #
 # What number does `y` hold, and what is `x.grad` after `y.backward()`? Write them as
 # Python numbers: `answer_y` (the value of `y`) and `answer_grad` (the value in `x.grad`).
+#
+# <details><summary>First hint</summary>
+#
+# `y` is an ordinary number: put `x = 2` into `x ** 3 - 4 * x`. `x.grad` is the slope of
+# `y` at `x = 2`, the derivative.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# The derivative of `x ** 3 - 4 * x` is `3 * x ** 2 - 4`; evaluate both expressions at `x
+# = 2`.
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -44,6 +60,8 @@ check("ch00.first_gradient")
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (implement): the slope from two nearby points
 #
+# *Implement · difficulty 1 of 3 · about 5 minutes*
+#
 # A derivative is a slope: how much `f(x)` changes per unit change of `x`. Without any
 # autograd we can estimate it from two points close to `x`, one on each side:
 #
@@ -55,6 +73,19 @@ check("ch00.first_gradient")
 #
 # Write `numerical_slope(f, x, h=1e-5)`: `f` is a Python function of one float, `x` a
 # float; return the central difference, a float.
+#
+# <details><summary>First hint</summary>
+#
+# Evaluate `f` once on each side of `x`, subtract, and divide by the distance between the
+# two points.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# The two points are `x + h` and `x - h`: they are `2 * h` apart.
+#
+# </details>
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -74,12 +105,28 @@ check("ch00.numerical_slope", hidden=True)
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (find the bug): a slope that fails on some inputs
 #
+# *Find the bug · difficulty 1 of 3 · about 5 minutes*
+#
 # `slope_buggy(x0)` uses autograd to get the slope of `y = x² + 2x` at `x0`. It works for
 # `1.5` but not for `3`. Run the cell and read the error message: it says exactly what is
 # wrong.
 #
 # Write the fixed function as `slope(x0)`: it must return the slope (a float) for any
 # number `x0`, integer or not.
+#
+# <details><summary>First hint</summary>
+#
+# Run the cell and read the error message for `3`: what is different about the tensor
+# `mg.tensor(3)` compared with `mg.tensor(1.5)`?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Only floating-point tensors can require gradients, and `mg.tensor(3)` holds an integer.
+# Create the tensor from `float(x0)`.
+#
+# </details>
 
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}

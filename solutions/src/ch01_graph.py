@@ -21,6 +21,8 @@ setup("ch01")
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): names, leaves and edges
 #
+# *Predict · difficulty 1 of 3 · about 10 minutes*
+#
 # Read this program without running it:
 #
 # ```python
@@ -38,6 +40,21 @@ setup("ch01")
 #   `d.grad_fn.next_functions`, in order, as a list of names such as
 #   `["MulBackward0", "AccumulateGrad"]`, with `None` for an edge that leads nowhere;
 # - `answer_a_grad`: what `a.grad` is right after this program (no `backward()` yet).
+#
+# <details><summary>First hint</summary>
+#
+# Draw the graph on paper: one box per operation, named after its backward
+# (`MulBackward0`), and one `AccumulateGrad` box for each leaf that requires grad.
+# `next_functions` has one entry per input of the operation, in order.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `b` does not require grad, so the edge from `c`'s node to `b` leads nowhere: `None`.
+# `backward()` has not run, so no `.grad` has been written yet.
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -54,6 +71,8 @@ check("ch01.graph_names")
 # %% [markdown] id="ex2-text" tags=["seed:s004-requires-grad-flows"]
 # ## Exercise 2 (predict): who requires grad?
 #
+# *Predict · difficulty 1 of 3 · about 5 minutes*
+#
 # ```python
 # w = mg.Scalar(0.5, requires_grad=True)
 # x = mg.Scalar(4.0)
@@ -67,6 +86,20 @@ check("ch01.graph_names")
 #
 # For each of `h`, `y`, `z`, `u` and `v`, does it require grad? Answer with `True` or
 # `False` in `answer_h`, `answer_y`, `answer_z`, `answer_u` and `answer_v`.
+#
+# <details><summary>First hint</summary>
+#
+# A result requires grad when grad mode is on and at least one of its inputs requires
+# grad. Follow each value back to the leaves it was computed from.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Only `w` requires grad. `h` and `u` are computed from `x` alone; `v` is computed while
+# recording is off.
+#
+# </details>
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -83,10 +116,26 @@ check("ch01.requires_grad_flow")
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (find the bug): a parameter with no gradient
 #
+# *Find the bug · difficulty 1 of 3 · about 5 minutes*
+#
 # `fit_step_buggy` computes the squared error of a line `w * x + b` against a target and
 # returns the gradients of the two parameters. One of them comes back as `None`. Run it,
 # find out why, and write the fixed function as `fit_step(w0, b0, x, target)`, returning
 # the pair `(w.grad, b.grad)`.
+#
+# <details><summary>First hint</summary>
+#
+# Run the buggy function and look at which gradient is `None`: how was that parameter
+# created?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# A Scalar made without `requires_grad=True` is a leaf that nobody asks a gradient for:
+# create `w` the way `b` is created.
+#
+# </details>
 
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
@@ -118,78 +167,60 @@ check("ch01.fit_step")
 check("ch01.fit_step", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex4-text"
-# ## Exercise 4 (implement): a new operation, `sin`
+# %% [markdown] id="ex4-text" tags=["seed:s001-graph-dag"]
+# ## Exercise 4 (predict): how many nodes?
 #
-# In `minigrad/scalar.py` every operation computes its value and hands it to the recording
-# helper, with the node's name, the inputs, and the local derivatives as a small function:
-#
-# ```python
-# def exp(self):
-#     e = math.exp(self.data)
-#     return self._result(e, "ExpBackward0", (self,), lambda g: (g * e,))
-# ```
-#
-# `_result(value, name, inputs, backward_fn)` records a node only when grad mode is on and
-# an input requires grad. `backward_fn(g)` receives the gradient `g` arriving at the
-# result and returns a **tuple**, one gradient per input.
-#
-# Write `scalar_sin(x)`: the sine of the Scalar `x`, recorded as a node named
-# `"SinBackward0"` (PyTorch's name), whose local derivative is that of `sin`.
-
-
-# %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
-def scalar_sin(x):
-    """sin(x) for a Scalar x, recorded with its local derivative."""
-    ### BEGIN SOLUTION
-    a = x.data
-    return x._result(math.sin(a), "SinBackward0", (x,), lambda g: (g * math.cos(a),))
-    ### END SOLUTION
-
-
-# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-check("ch01.scalar_sin")
-### BEGIN HIDDEN TESTS
-check("ch01.scalar_sin", hidden=True)
-### END HIDDEN TESTS
-
-# %% [markdown] id="ex5-text" tags=["seed:s001-graph-dag"]
-# ## Exercise 5 (implement): how many nodes?
+# *Predict · difficulty 2 of 3 · about 10 minutes*
 #
 # The forward pass records a graph: one node per operation, plus one `AccumulateGrad`
-# node per leaf that requires grad. A value used twice is **one** node with two arrows
-# into it: the graph is a directed acyclic graph (DAG), not a tree. `backward()` later
-# walks this graph to fill `.grad`.
+# node per leaf that requires grad. `backward()` later walks this graph to fill `.grad`.
+# Read this program without running it:
 #
-# Write `count_nodes(output)`: the number of distinct nodes reachable from
-# `output.grad_fn` along `next_functions`, counting `output.grad_fn` itself and the
-# `AccumulateGrad` nodes. For `c = a * b; d = c + a; e = d * c` with `a` and `b` requiring
-# grad, that is 5: two `MulBackward0`, one `AddBackward0`, two `AccumulateGrad`.
+# ```python
+# a = mg.Scalar(2.0, requires_grad=True)
+# b = mg.Scalar(-1.0, requires_grad=True)
+# c = a * b
+# d = c + a
+# e = d * c
+# ```
+#
+# Predict, as ints:
+# - `answer_nodes`: how many distinct nodes are reachable from `e.grad_fn` along
+#   `next_functions`, counting `e.grad_fn` itself and the `AccumulateGrad` nodes;
+# - `answer_arrows_into_c`: how many entries, in all the `next_functions` of those nodes,
+#   lead to `c.grad_fn`;
+# - `answer_visits`: a walk from `e.grad_fn` that pushes every child it meets on a stack
+#   and never remembers which nodes it has seen: how many times does it pop a node?
+#
+# (Chapter 2 has you write the walk that `backward()` needs.)
+#
+# <details><summary>First hint</summary>
+#
+# Draw the graph: one box per operation and one `AccumulateGrad` box per leaf that
+# requires grad, with one arrow for every input of every operation. A value used twice is
+# still one box.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Boxes: `e`'s, `d`'s and `c`'s nodes and the two leaves'. For the walk that remembers
+# nothing, count the paths from `e`'s node to each box and add them up.
+#
+# </details>
 
+# %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+answer_nodes = 5  # MulBackward0 (e), AddBackward0 (d), MulBackward0 (c), AccumulateGrad x 2
+answer_arrows_into_c = 2  # c is used twice: by d = c + a and by e = d * c
+answer_visits = 9  # one per path from e's node: e, d, c twice, a three times, b twice
+### END SOLUTION
 
-# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
-def count_nodes(output):
-    """Number of distinct backward nodes reachable from output.grad_fn."""
-    ### BEGIN SOLUTION
-    seen, stack = set(), [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
-    return len(seen)
-    ### END SOLUTION
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+check("ch01.node_count")
 
-
-# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-check("ch01.count_nodes")
-### BEGIN HIDDEN TESTS
-check("ch01.count_nodes", hidden=True)
-### END HIDDEN TESTS
-
-# %% [markdown] id="ex6-text"
-# ## Exercise 6 (implement): `Add`, your first operation
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (implement): `Add`, your first operation
 #
 # *Implement · difficulty 1 of 3 · about 5 minutes · a piece of your engine*
 #
@@ -217,7 +248,7 @@ check("ch01.count_nodes", hidden=True)
 # </details>
 
 
-# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
 class Add(Function):
     """a + b on Scalars: the gradient reaches both inputs unchanged."""
 
@@ -234,14 +265,14 @@ class Add(Function):
         ### END SOLUTION
 
 
-# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch01.Add")
 ### BEGIN HIDDEN TESTS
 check("ch01.Add", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex7-text"
-# ## Exercise 7 (implement): `Mul`, an operation that saves its inputs
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `Mul`, an operation that saves its inputs
 #
 # *Implement · difficulty 1 of 3 · about 10 minutes · a piece of your engine*
 #
@@ -267,7 +298,7 @@ check("ch01.Add", hidden=True)
 # </details>
 
 
-# %% id="ex7-impl" nbgrader={"grade": false, "grade_id": "ex7-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
 class Mul(Function):
     """a * b on Scalars: each input's gradient is grad times the other input."""
 
@@ -286,14 +317,14 @@ class Mul(Function):
         ### END SOLUTION
 
 
-# %% id="ex7-check" nbgrader={"grade": true, "grade_id": "ex7-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch01.Mul")
 ### BEGIN HIDDEN TESTS
 check("ch01.Mul", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex8-text"
-# ## Exercise 8 (implement): `Tanh`, a backward that reuses the result
+# %% [markdown] id="ex7-text"
+# ## Exercise 7 (implement): `Tanh`, a backward that reuses the result
 #
 # *Implement · difficulty 2 of 3 · about 10 minutes · a piece of your engine*
 #
@@ -317,7 +348,7 @@ check("ch01.Mul", hidden=True)
 # </details>
 
 
-# %% id="ex8-impl" nbgrader={"grade": false, "grade_id": "ex8-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex7-impl" nbgrader={"grade": false, "grade_id": "ex7-impl", "locked": false, "schema_version": 3, "solution": true}
 class Tanh(Function):
     """tanh on Scalars: the backward reuses forward's result t."""
 
@@ -337,7 +368,7 @@ class Tanh(Function):
         ### END SOLUTION
 
 
-# %% id="ex8-check" nbgrader={"grade": true, "grade_id": "ex8-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex7-check" nbgrader={"grade": true, "grade_id": "ex7-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch01.Tanh")
 ### BEGIN HIDDEN TESTS
 check("ch01.Tanh", hidden=True)

@@ -21,6 +21,8 @@ setup("ch02")
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): the chain rule by hand
 #
+# *Predict · difficulty 2 of 3 · about 10 minutes*
+#
 # ```python
 # a = mg.Scalar(2.0, requires_grad=True)
 # b = mg.Scalar(3.0, requires_grad=True)
@@ -32,6 +34,20 @@ setup("ch02")
 #
 # What are `a.grad` and `b.grad`? Work along the graph from `L` back to the leaves, then
 # write the two numbers as `answer_a_grad` and `answer_b_grad`.
+#
+# <details><summary>First hint</summary>
+#
+# Work backward from `L = d * b`: first dL/dd and the part of dL/db that comes straight
+# from this node, then dL/dc through `d = a * c`, then the leaves.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `a` reaches `L` along two paths, directly into `d` and through `c`; `b` along two,
+# directly into `L` and through `c`. Add the contributions of every path.
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -45,6 +61,8 @@ check("ch02.chain_rule")
 # %% [markdown] id="ex2-text" tags=["seed:s004-own-backward"]
 # ## Exercise 2 (implement): the backward of division
 #
+# *Implement · difficulty 1 of 3 · about 10 minutes*
+#
 # There is no general "differentiate this" machine: every operation brings its own
 # backward formula. Given the gradient `grad` arriving at `q = a / b`, and the two values
 # the node saved, `a` and `b` (floats), return the pair `(grad_a, grad_b)`: the gradients
@@ -52,6 +70,19 @@ check("ch02.chain_rule")
 #
 # The check also uses your function as the backward of a real division node in the
 # Scalar engine and runs `backward()` through it.
+#
+# <details><summary>First hint</summary>
+#
+# Differentiate `a / b` with respect to `a` (holding `b` fixed), then with respect to `b`
+# (holding `a` fixed); multiply each by `grad`.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# d(a/b)/da = 1/b and d(a/b)/db = -a/b². Return the pair in the order of the inputs.
+#
+# </details>
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -71,6 +102,8 @@ check("ch02.div_backward", hidden=True)
 # %% [markdown] id="ex3-text" tags=["seed:s004-ctx-saves"]
 # ## Exercise 3 (predict): what a node keeps
 #
+# *Predict · difficulty 2 of 3 · about 10 minutes*
+#
 # During the forward pass each node saves what its backward formula will need. PyTorch
 # shows the saved values as attributes `_saved_self`, `_saved_other` (the inputs) and
 # `_saved_result` (the output); an attribute is `None` when nothing was saved there.
@@ -88,6 +121,21 @@ check("ch02.div_backward", hidden=True)
 # For each of `p`, `q`, `r` and `s`: which of its node's `_saved_*` attributes hold a
 # tensor? Answer with a list of attribute names (any order), e.g. `["_saved_self"]`, or
 # `[]` if the node saves no tensor, in `answer_p`, `answer_q`, `answer_r`, `answer_s`.
+#
+# <details><summary>First hint</summary>
+#
+# A node saves only what its backward formula reads, and only for an input whose gradient
+# someone will ask for.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `x * w`'s backward needs each input for the *other* input's gradient; `k` needs no
+# gradient, so `x * k` keeps only what `x`'s gradient needs. An addition needs nothing;
+# `exp` reuses its own result.
+#
+# </details>
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -113,6 +161,22 @@ check("ch02.saved_tensors")
 # nodes reachable from it (`root` first, each node once), in such an order. Skip `None`
 # edges. Graphs can be far deeper than Python's recursion limit, so do not recurse: use
 # a list as an explicit stack.
+#
+# <details><summary>First hint</summary>
+#
+# A depth-first walk adds a node to the order only once everything it leads to has been
+# added; reversing that list puts `root` first. With an explicit stack, push each node
+# twice: once to visit its children, once to emit it.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Push `(node, False)` to visit; on pop, if the node was not visited, mark it, push
+# `(node, True)` back, then push `(child, False)` for each unvisited child. On popping
+# `(node, True)`, append it to the order. Reverse the order at the end.
+#
+# </details>
 
 
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -147,12 +211,28 @@ check("ch02.topological_order", hidden=True)
 # %% [markdown] id="ex5-text"
 # ## Exercise 5 (find the bug): a backward loop that loses gradients
 #
+# *Find the bug · difficulty 2 of 3 · about 15 minutes*
+#
 # `run_backward_buggy(output)` is a small copy of `Scalar.backward`. It visits the nodes
 # in topological order (minigrad's `topological_order`, so this exercise does not depend
 # on yours), calls each node's local rule, and passes the results on. Leaves'
 # `AccumulateGrad` nodes add into `.grad`. On `L = (a * b + a) ** 2` it gets `a.grad`
 # wrong, while `backward()` gets it right. Find the bug, and write the fixed function as
 # `backward_loop(output)` (it returns nothing; it fills the leaves' `.grad`).
+#
+# <details><summary>First hint</summary>
+#
+# Print the gradient that reaches each node in the loop. The value `a` is used twice in
+# `(a * b + a) ** 2`: how many gradients arrive at its node?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `grads[child] = child_grad` overwrites a gradient that already arrived along another
+# path. Fan-in must add: start from what is already there.
+#
+# </details>
 
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}

@@ -20,6 +20,8 @@ setup("ch03")
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (predict): dtypes of mixed operations
 #
+# *Predict · difficulty 2 of 3 · about 10 minutes*
+#
 # What is the dtype of each result? Answer with the dtype's name as a string, e.g.
 # `"float32"`, `"float64"` or `"int64"`, in `answer_a` to `answer_e`.
 #
@@ -30,6 +32,21 @@ setup("ch03")
 # d = mg.tensor([1.0, 2.0], dtype=mg.float64) + mg.tensor([1.0, 2.0])
 # e = mg.tensor([1.0, 2.0]) * mg.tensor(3.0, dtype=mg.float64)
 # ```
+#
+# <details><summary>First hint</summary>
+#
+# Three rules: a Python number does not widen a tensor of its own kind; `/` always gives
+# floats; two tensors of dimension 1 or more meet at the wider dtype.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# A tensor of 0 dimensions counts like a Python number when the other tensor has more
+# dimensions and is of the same kind (float and float): it does not widen it. An int
+# tensor meeting a float number becomes float32, the default.
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -45,6 +62,8 @@ check("ch03.dtypes")
 
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (implement): `unbroadcast`
+#
+# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 #
 # In `x * w` with `x` of shape `(2, 3)` and `w` of shape `(3,)`, each element of `w` is
 # used twice, once per row. The gradient arriving at the result has shape `(2, 3)`, but
@@ -65,7 +84,21 @@ check("ch03.dtypes")
 # sums with numpy's names, `grad.sum(axis=..., keepdims=...)`, which minigrad's tensors
 # accept too (as PyTorch's do).
 #
-# *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
+# <details><summary>First hint</summary>
+#
+# Two steps: first sum away the dimensions broadcasting added in front (`grad.ndim -
+# len(shape)` of them), then sum, keeping the dimension, every one where `shape` has a 1
+# and `grad` does not.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `lead = grad.ndim - len(shape)`; if it is positive, `grad =
+# grad.sum(axis=tuple(range(lead)))`. Then collect the dims `i` with `shape[i] == 1 and
+# grad.shape[i] != 1`, and if there are any, `grad.sum(axis=those, keepdims=True)`.
+#
+# </details>
 
 
 # %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -88,33 +121,10 @@ check("ch03.unbroadcast")
 check("ch03.unbroadcast", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex3-text"
-# ## Exercise 3 (implement): the backward of a matrix product
+# %% [markdown] id="ex3-text" tags=["seed:s001-mm-sum"]
+# ## Exercise 3 (predict): `z = sum(mm(x, y))`
 #
-# For `C = A @ B` with `A` of shape `(n, k)` and `B` of shape `(k, m)`, the gradient
-# `grad` arriving at `C` has shape `(n, m)`. Write `mm_backward(grad, a, b)` returning the
-# pair `(grad_a, grad_b)`, the gradients for `A` and `B` (minigrad tensors, shaped like
-# `a` and `b`). `t.T` (or `t.t()`) transposes a matrix; `@` (or `.mm`) multiplies.
-#
-# The check also uses your function as the backward of a real matrix-product node.
-
-
-# %% id="ex3-impl" nbgrader={"grade": false, "grade_id": "ex3-impl", "locked": false, "schema_version": 3, "solution": true}
-def mm_backward(grad, a, b):
-    """Gradients of C = a @ b for a and b, given the gradient arriving at C."""
-    ### BEGIN SOLUTION
-    return grad @ b.T, a.T @ grad
-    ### END SOLUTION
-
-
-# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-check("ch03.mm_backward")
-### BEGIN HIDDEN TESTS
-check("ch03.mm_backward", hidden=True)
-### END HIDDEN TESTS
-
-# %% [markdown] id="ex4-text" tags=["seed:s001-mm-sum"]
-# ## Exercise 4 (predict): `z = sum(mm(x, y))`
+# *Predict · difficulty 2 of 3 · about 15 minutes*
 #
 # ```python
 # mg.manual_seed(0)
@@ -130,27 +140,57 @@ check("ch03.mm_backward", hidden=True)
 # - `answer_depends_on_y`: would `y.grad` be different if `y` held other random values?
 #   (`True`/`False`)
 #
-# Your `mm_backward` from exercise 3 can help: `sum` sends a gradient of ones to the product.
+# The lecture's rule for `C = A @ B` can help: `grad_B = Aᵀ @ grad`, and `sum` sends a
+# gradient of ones to the product.
+#
+# <details><summary>First hint</summary>
+#
+# `x` does not require grad. `sum` sends a gradient of ones to `mm(x, y)`; the gradient of
+# `y` in `x @ y` is `xᵀ @ grad`.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Entry `(k, j)` of `xᵀ @ ones` is the sum of column `k` of `x`, the same for every `j`.
+# Does `y`'s value appear anywhere in that formula?
+#
+# </details>
 
-# %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
 answer_x_grad = None
 answer_y_grad = [[9, 9, 9], [12, 12, 12], [15, 15, 15]]  # row k: sum of column k of x
 answer_depends_on_y = False
 ### END SOLUTION
 
-# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.mm_sum")
 
-# %% [markdown] id="ex5-text"
-# ## Exercise 5 (find the bug): an `arange` of integers
+# %% [markdown] id="ex4-text"
+# ## Exercise 4 (find the bug): an `arange` of integers
+#
+# *Find the bug · difficulty 1 of 3 · about 5 minutes*
 #
 # `y_grad_buggy(n)` is the same program for an `n × n` matrix, returning `y.grad`, but it
 # stops with an error. Read the message, find the bug, and write the fixed function as
 # `y_grad(n)`, returning `y.grad`.
+#
+# <details><summary>First hint</summary>
+#
+# Read the message: which dtype does each matrix of `mm` have?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `mg.arange` of an int gives int64 and `randn` gives float32: make the `arange` one of
+# floats (`dtype=mg.float32`).
+#
+# </details>
 
 
-# %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}
+# %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
 def y_grad_buggy(n):
     x = mg.arange(n * n).view(n, n)
     y = mg.randn(n, n, requires_grad=True)
@@ -165,7 +205,7 @@ except RuntimeError as error:
     print(f"{type(error).__name__}: {error}")
 
 
-# %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
 def y_grad(n):
     ### BEGIN SOLUTION
     x = mg.arange(n * n, dtype=mg.float32).view(n, n)
@@ -176,14 +216,14 @@ def y_grad(n):
     ### END SOLUTION
 
 
-# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch03.y_grad")
 ### BEGIN HIDDEN TESTS
 check("ch03.y_grad", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex6-text"
-# ## Exercise 6 (implement): `Mul` on tensors, saving only what is needed
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (implement): `Mul` on tensors, saving only what is needed
 #
 # *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 #
@@ -216,7 +256,7 @@ check("ch03.y_grad", hidden=True)
 # </details>
 
 
-# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
 class Mul(Function):
     """a * b on tensors: each input's gradient is grad times the other input."""
 
@@ -236,37 +276,43 @@ class Mul(Function):
         ### END SOLUTION
 
 
-# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.Mul")
 ### BEGIN HIDDEN TESTS
 check("ch03.Mul", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex7-text"
-# ## Exercise 7 (implement): `Mm`, the matrix product as an operation
+# %% [markdown] id="ex6-text"
+# ## Exercise 6 (implement): `Mm`, the matrix product as an operation
 #
 # *Implement · difficulty 2 of 3 · about 15 minutes · a piece of your engine*
 #
-# Exercise 3's `mm_backward` as a piece of your engine: `class Mm(Function)` whose forward
+# For `C = A @ B` with `A` of shape `(n, k)` and `B` of shape `(k, m)`, the gradient
+# arriving at `C` has shape `(n, m)`, and each input's gradient has that input's shape.
+# Write the matrix product as a piece of your engine: `class Mm(Function)` whose forward
 # computes `a @ b` on arrays and saves `a` under the name `self` (only if `b` needs a
 # gradient) and `b` as `mat2` (only if `a` needs one); backward returns the two gradients.
-# `mg.mm`, `t.mm` and `@` on two matrices reach it; the node is `MmBackward0`.
+# `mg.mm`, `t.mm` and `@` on two matrices reach it; the node is `MmBackward0`. So does
+# every `nn.Linear` layer: its one node, `AddmmBackward0` (PyTorch's), asks your `Mm`'s
+# backward for the two matrix gradients, so the digits network of chapter 11 trains on it.
 #
 # <details><summary>First hint</summary>
 #
-# For C = A @ B: grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad (`.T` works on arrays and tensors).
+# Let the shapes guide you: `grad` is `(n, m)` and `a` is `(n, k)`. Which product of `grad`
+# with `b` (or with its transpose `b.T`) has shape `(n, k)`? And for `b`, `(k, m)`?
 #
 # </details>
 #
 # <details><summary>A stronger hint</summary>
 #
-# Same shape as `Mul`: `ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)`;
+# For C = A @ B: grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad (`.T` works on arrays and
+# tensors). Save as in `Mul`: `ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)`;
 # backward returns `grad @ b.T` and `a.T @ grad`, each `None` when its input was not saved.
 #
 # </details>
 
 
-# %% id="ex7-impl" nbgrader={"grade": false, "grade_id": "ex7-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
 class Mm(Function):
     """a @ b for two matrices: grad_a = grad @ b.T, grad_b = a.T @ grad."""
 
@@ -286,7 +332,7 @@ class Mm(Function):
         ### END SOLUTION
 
 
-# %% id="ex7-check" nbgrader={"grade": true, "grade_id": "ex7-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch03.Mm")
 ### BEGIN HIDDEN TESTS
 check("ch03.Mm", hidden=True)

@@ -35,6 +35,20 @@ setup("ch04")
 # Write `accumulate_grad(leaf, grad)` (returns nothing). `grad` is a tensor that does not
 # require grad. The check uses your function as the engine would: it runs small backward
 # passes by hand, calling it once per edge into a leaf, and then reads every `.grad`.
+#
+# <details><summary>First hint</summary>
+#
+# Two cases: `leaf.grad` is `None` (the first gradient), or it already holds a tensor that
+# must stay the same object.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# The first time, store `grad.clone()`; afterwards add in place with
+# `leaf.grad.add_(grad)`.
+#
+# </details>
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -56,6 +70,8 @@ check("ch04.accumulate_grad", hidden=True)
 
 # %% [markdown] id="ex2-text" tags=["seed:s001-attributes", "seed:s002-leaf-grad", "seed:s002-nonleaf-grad-warning", "seed:s004-no-grad-for-false"]
 # ## Exercise 2 (predict): the attribute table
+#
+# *Predict · difficulty 2 of 3 · about 15 minutes*
 #
 # Read this program, without running it:
 #
@@ -81,6 +97,21 @@ check("ch04.accumulate_grad", hidden=True)
 # - `answer_grad`: a dict `{"a": None or a list of numbers, ..., "e": ...}`;
 # - `answer_warns`: a list of names, e.g. `["a", "e"]` (`[]` if none).
 #
+#
+# <details><summary>First hint</summary>
+#
+# A leaf is a tensor you created (or one made under `no_grad()`); only leaves that require
+# grad, and tensors that called `retain_grad()`, keep a `.grad` after `backward()`.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `b` and `d` are results with nodes; `e` was made while recording was off. `a.grad` is
+# d(loss)/da through `b = a * 2` and `d = b * c`, so it is `2 * c`. Reading `.grad` of a
+# non-leaf that did not call `retain_grad()` warns.
+#
+# </details>
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -96,6 +127,8 @@ check("ch04.leaves")
 
 # %% [markdown] id="ex3-text" tags=["seed:s002-no-grad-backward-error"]
 # ## Exercise 3 (predict): which line raises, and with what?
+#
+# *Predict · difficulty 2 of 3 · about 15 minutes*
 #
 # Each program below either runs to the end or raises a `RuntimeError` whose message starts
 # with one of these:
@@ -135,6 +168,21 @@ check("ch04.leaves")
 # For each program set `answer_p1` ... `answer_p5` to `None` if it runs to the end, or to
 # the pair `(line, letter)` of the line that raises and its message, e.g. `(2, "B")`.
 # Also: after `p4`, what is `w.grad`? Write `answer_p4_grad` as a list of numbers.
+#
+# <details><summary>First hint</summary>
+#
+# Match each program with the three messages: is there any graph at all (A), is the output
+# a single number (B), was the graph already used and freed (C)?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# An addition saves no tensors, so a second `backward()` through it finds nothing freed;
+# `retain_graph=True` keeps the saved tensors. And a second `backward()` adds into
+# `.grad`.
+#
+# </details>
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -152,9 +200,24 @@ check("ch04.errors")
 # %% [markdown] id="ex4-text"
 # ## Exercise 4 (find the bug): a line that will not fit
 #
+# *Find the bug · difficulty 1 of 3 · about 10 minutes*
+#
 # `fit_line_buggy` fits `y = w x + b` by gradient descent on the mean squared error. The
 # data below lie exactly on `y = 2x - 1`, so after enough steps `(w, b)` should be close to
 # `(2, -1)`. Run the cell: it is not, and more steps do not help.
+#
+# <details><summary>First hint</summary>
+#
+# Print `w.grad` at each step: does it hold this step's gradient, or something more?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `backward()` adds into `.grad`. Reset the gradients after each update (`w.grad = None`
+# or `.zero_()`), as an optimizer's `zero_grad()` does.
+#
+# </details>
 
 
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
@@ -210,8 +273,24 @@ check("ch04.fit_line", hidden=True)
 # %% [markdown] id="ex5-text"
 # ## Exercise 5 (find the bug): the gradient of a hidden layer
 #
+# *Find the bug · difficulty 2 of 3 · about 10 minutes*
+#
 # To see which hidden units matter, `hidden_grads_buggy` computes the gradient of the loss
 # with respect to the hidden activations `h` of a small network, and also `W1.grad`. Run it.
+#
+# <details><summary>First hint</summary>
+#
+# Read the warning the cell prints: `h` is not a leaf. What does the engine keep for a
+# non-leaf?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Call `h.retain_grad()` right after computing `h`, before `backward()`; do not detach
+# `h`, or `W1` loses its gradient.
+#
+# </details>
 
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}

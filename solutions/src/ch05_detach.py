@@ -22,6 +22,8 @@ setup("ch05")
 # %% [markdown] id="ex1-text" tags=["seed:s004-detach-shares-memory"]
 # ## Exercise 1 (predict): what does `detach()` share?
 #
+# *Predict · difficulty 2 of 3 · about 15 minutes*
+#
 # Read this program, without running it:
 #
 # ```python
@@ -41,6 +43,22 @@ setup("ch05")
 # - `answer_versions`: the tuple `(y._version, d._version, e._version)` before the last line;
 # - `answer_raises`: does the last line raise? `True` or `False`.
 #
+#
+# <details><summary>First hint</summary>
+#
+# `detach()` shares memory and the version counter with `y`; `.data` shares memory but not
+# the version counter. Every in-place change, through any of them, writes into the same
+# numbers.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Count the in-place changes that go through `d` (two): they move the counter `y` and `d`
+# share. The change through `e` does not. `z = y * y` saved `y`: is its version the one
+# `backward` expects?
+#
+# </details>
 
 # %% id="ex1-answer" nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -54,43 +72,32 @@ answer_raises = True
 # %% id="ex1-check" nbgrader={"grade": true, "grade_id": "ex1-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.shares")
 
-# %% [markdown] id="ex2-text" tags=["seed:s001-detach-metric"]
-# ## Exercise 2 (implement): a metric that stays out of the graph
+# %% [markdown] id="ex2-text"
+# ## Exercise 2 (find the bug): a target that moves with the model
 #
-# During training you compute the loss *and* a metric for the log, here the mean absolute
-# error `mean(|pred - target|)`. The loss needs the graph; the metric must not: it must not
-# record nodes (a tensor with a `grad_fn` keeps the whole graph alive), and it must not change
-# `pred`, which the graph saved (`pred = (w * x).tanh()`, and `tanh` saves its output).
-#
-# Write `mae(pred, target)`, returning the metric as a Python number or as a tensor that does
-# not require grad. The check computes `pred` and the loss, calls your `mae`, then runs the
-# loss's `backward()` and reads `w.grad`.
-
-
-# %% id="ex2-impl" nbgrader={"grade": false, "grade_id": "ex2-impl", "locked": false, "schema_version": 3, "solution": true}
-def mae(pred, target):
-    """Mean absolute error of `pred` against `target`, as a number outside the graph."""
-    ### BEGIN SOLUTION
-    return (pred.detach() - target).abs().mean().item()
-    ### END SOLUTION
-
-
-# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-check("ch05.mae")
-### BEGIN HIDDEN TESTS
-check("ch05.mae", hidden=True)
-### END HIDDEN TESTS
-
-# %% [markdown] id="ex3-text"
-# ## Exercise 3 (find the bug): a target that moves with the model
+# *Find the bug · difficulty 2 of 3 · about 15 minutes*
 #
 # Value learning fits `v(s) = w s` to the target `r + gamma * v(s_next)` over a batch of
 # transitions `(s, r, s_next)`. The target is computed by the model itself; its fixed point is the `w`
 # where the prediction errors, weighted by `s`, sum to zero:
 # `w = sum(r s) / sum(s^2 - gamma s s_next)`. `fit_value_buggy` settles somewhere else.
+#
+# <details><summary>First hint</summary>
+#
+# The target is computed from `w` too: which gradient does `backward()` add because of
+# that?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# The target must be a fixed number for this step: `.detach()` it (the prediction keeps
+# its graph).
+#
+# </details>
 
 
-# %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
+# %% id="ex2-given" nbgrader={"grade": false, "grade_id": "ex2-given", "locked": true, "schema_version": 3, "solution": false}
 def fit_value_buggy(transitions, gamma, lr, steps):
     s, r, s_next = (mg.tensor(list(column)) for column in zip(*transitions))
     w = mg.tensor([0.5], requires_grad=True)
@@ -112,12 +119,12 @@ fixed_point = sum(r * s for s, r, _ in transitions) / sum(
 print(f"fixed point: w = {fixed_point:.4f}")
 print(f"buggy fit  : w = {fit_value_buggy(transitions, gamma=0.9, lr=0.1, steps=300):.4f}")
 
-# %% [markdown] id="ex3-fix-text"
+# %% [markdown] id="ex2-fix-text"
 # Write the fixed loop as `fit_value(transitions, gamma, lr, steps)`, returning `w` as a
 # number. Same start, same loss, same update.
 
 
-# %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex2-fix" nbgrader={"grade": false, "grade_id": "ex2-fix", "locked": false, "schema_version": 3, "solution": true}
 def fit_value(transitions, gamma, lr, steps):
     ### BEGIN SOLUTION
     s, r, s_next = (mg.tensor(list(column)) for column in zip(*transitions))
@@ -134,21 +141,37 @@ def fit_value(transitions, gamma, lr, steps):
     ### END SOLUTION
 
 
-# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex2-check" nbgrader={"grade": true, "grade_id": "ex2-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.fit_value")
 ### BEGIN HIDDEN TESTS
 check("ch05.fit_value", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex4-text"
-# ## Exercise 4 (find the bug): a log entry that changes the gradient
+# %% [markdown] id="ex3-text"
+# ## Exercise 3 (find the bug): a log entry that changes the gradient
+#
+# *Find the bug · difficulty 2 of 3 · about 15 minutes*
 #
 # `grads_and_centered_buggy` computes `w.grad` for the loss `sum(h * h)` with
 # `h = tanh(w * x)`, and, for an activation log, the centred activations `h - mean(h)`. By
 # hand, `d loss / d w = 2 h (1 - h^2) x`. Run the cell and compare.
+#
+# <details><summary>First hint</summary>
+#
+# `h.data` is not a copy: `centered -= ...` writes into `h` itself, and `tanh` saved `h`
+# for its backward.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Take `h.detach()` and compute a *new* tensor from it (`values - values.mean()`), so `h`
+# stays as backward saved it.
+#
+# </details>
 
 
-# %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
+# %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
 def grads_and_centered_buggy(xs, ws):
     x = mg.tensor(xs)
     w = mg.tensor(ws, requires_grad=True)
@@ -166,13 +189,13 @@ h = np.tanh(np.array(ws) * np.array(xs))
 print("w.grad :", np.round(grad.numpy(), 4))
 print("by hand:", np.round(2 * h * (1 - h**2) * np.array(xs), 4))
 
-# %% [markdown] id="ex4-fix-text"
+# %% [markdown] id="ex3-fix-text"
 # Write the fixed function as `grads_and_centered(xs, ws)`, returning the pair
 # `(w.grad, centered)`. (Replacing `.data` by `.detach()` alone is not enough: try it and
 # read the error.)
 
 
-# %% id="ex4-fix" nbgrader={"grade": false, "grade_id": "ex4-fix", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex3-fix" nbgrader={"grade": false, "grade_id": "ex3-fix", "locked": false, "schema_version": 3, "solution": true}
 def grads_and_centered(xs, ws):
     ### BEGIN SOLUTION
     x = mg.tensor(xs)
@@ -186,14 +209,16 @@ def grads_and_centered(xs, ws):
     ### END SOLUTION
 
 
-# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex3-check" nbgrader={"grade": true, "grade_id": "ex3-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.grads_and_centered")
 ### BEGIN HIDDEN TESTS
 check("ch05.grads_and_centered", hidden=True)
 ### END HIDDEN TESTS
 
-# %% [markdown] id="ex5-text" tags=["seed:s001-detach-metric"]
-# ## Exercise 5 (predict): the detached copy of `mm(w, x)`
+# %% [markdown] id="ex4-text" tags=["seed:s001-detach-metric"]
+# ## Exercise 4 (predict): the detached copy of `mm(w, x)`
+#
+# *Predict · difficulty 2 of 3 · about 10 minutes*
 #
 # Read this program, without running it:
 #
@@ -210,8 +235,22 @@ check("ch05.grads_and_centered", hidden=True)
 # - `answer_detach_backward_raises`: would one more line, `detach_yy.sum().backward()`, raise?
 #   `True` or `False`.
 #
+#
+# <details><summary>First hint</summary>
+#
+# `sum` sends a gradient of ones to the product `mm(w, x)`. A detached tensor is a leaf
+# that does not require grad.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# For `Y = W @ X`: grad_X = Wᵀ @ ones and grad_W = ones @ Xᵀ. Each entry is a column sum
+# of `w` or a row sum of `x`.
+#
+# </details>
 
-# %% id="ex5-answer" nbgrader={"grade": false, "grade_id": "ex5-answer", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
 answer_x_grad = [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]
 answer_w_grad = [[3.0, 2.0, 3.0], [3.0, 2.0, 3.0], [3.0, 2.0, 3.0]]
@@ -219,11 +258,11 @@ answer_detach_grad = None
 answer_detach_backward_raises = True
 ### END SOLUTION
 
-# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% id="ex4-check" nbgrader={"grade": true, "grade_id": "ex4-check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 check("ch05.detach_metric")
 
-# %% [markdown] id="ex6-text"
-# ## Exercise 6 (implement): `detach`, in your engine
+# %% [markdown] id="ex5-text"
+# ## Exercise 5 (implement): `detach`, in your engine
 #
 # *Implement · difficulty 2 of 3 · about 10 minutes · a piece of your engine*
 #
@@ -253,7 +292,7 @@ check("ch05.detach_metric")
 # </details>
 
 
-# %% id="ex6-impl" nbgrader={"grade": false, "grade_id": "ex6-impl", "locked": false, "schema_version": 3, "solution": true}
+# %% id="ex5-impl" nbgrader={"grade": false, "grade_id": "ex5-impl", "locked": false, "schema_version": 3, "solution": true}
 def detach(tensor):
     """A new tensor on tensor's memory, sharing its version counter, with no history."""
     ### BEGIN SOLUTION
@@ -263,7 +302,7 @@ def detach(tensor):
     ### END SOLUTION
 
 
-# %% id="ex6-check" nbgrader={"grade": true, "grade_id": "ex6-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% id="ex5-check" nbgrader={"grade": true, "grade_id": "ex5-check", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 check("ch05.detach")
 ### BEGIN HIDDEN TESTS
 check("ch05.detach", hidden=True)

@@ -45,6 +45,21 @@ setup("ch06")
 # tensor was made by an operation, and adds a hint; the check reads the version part.)
 # The check saves a tensor with your class, changes it in various ways (in place, through a
 # view, through `detach()` or `.data`, out of place) and unpacks it, as a backward node would.
+#
+# <details><summary>First hint</summary>
+#
+# Keep two things in `__init__`: the tensor itself and the number `tensor._version` at
+# that moment. `unpack()` compares that number with the tensor's version now.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# In `unpack()`: if `self.tensor._version` differs from the saved version, raise
+# `RuntimeError` with the message above, filled in with `tensor_description(self.tensor)`,
+# the version now and the saved one; else return the tensor.
+#
+# </details>
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -78,6 +93,8 @@ check("ch06.saved_tensor", hidden=True)
 
 # %% [markdown] id="ex2-text" tags=["seed:s004-version-error", "seed:s004-add-saves-nothing"]
 # ## Exercise 2 (predict): which line raises?
+#
+# *Predict · difficulty 2 of 3 · about 15 minutes*
 #
 # Without running them: which line of each program raises (if any)?
 #
@@ -117,6 +134,21 @@ check("ch06.saved_tensor", hidden=True)
 #   write `(N, M)`;
 # - `answer_b_grad`: `x.grad` at the end of program `b`, a list of numbers.
 #
+#
+# <details><summary>First hint</summary>
+#
+# For each program: which node saved which tensor, and was that tensor changed in place
+# after it was saved? An addition saves nothing; `exp` saves its result, not its input.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `a * a` saves `a`, so `a.add_(1)` makes its backward fail, at the `backward()` line. A
+# leaf that requires grad cannot be changed in place at all: that fails on the in-place
+# line itself.
+#
+# </details>
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -134,6 +166,8 @@ check("ch06.which_line")
 
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (predict): `_version`
+#
+# *Predict · difficulty 2 of 3 · about 15 minutes*
 #
 # Without running it: after this program, what is the `_version` of `t`, `v`, `d`, `u`
 # and `e`, and what are the values of `t`?
@@ -155,6 +189,22 @@ check("ch06.which_line")
 #
 # - `answer_versions`: a dict `{"t": ..., "v": ..., "d": ..., "u": ..., "e": ...}` of ints;
 # - `answer_t`: the values of `t`, a list of 4 numbers.
+#
+# <details><summary>First hint</summary>
+#
+# Every in-place change moves the version counter of the tensor it writes into, and a view
+# or a `detach()`ed tensor shares its base's counter. `.data` and `t + 1` are new
+# counters.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `t`, `v` and `d` share one counter: count the in-place changes made through any of them,
+# including the one under `no_grad()`. `e` shares `t`'s memory but has a counter of its
+# own.
+#
+# </details>
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -168,9 +218,25 @@ check("ch06.versions")
 # %% [markdown] id="ex4-text"
 # ## Exercise 4 (find the bug): smoothing in place
 #
+# *Find the bug · difficulty 2 of 3 · about 10 minutes*
+#
 # `smoothed_grad_buggy` turns scores `w * x` into probabilities `p = e / sum(e)` with
 # add-one smoothing, `e = exp(w x) + 1`, and returns the gradient of `sum(p * c)` with
 # respect to `w`. Run it.
+#
+# <details><summary>First hint</summary>
+#
+# Read the error: which saved tensor was changed in place? `exp` saves its *result* for
+# backward.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Smooth out of place: `e = (w * x).exp() + 1.0` makes a new tensor and leaves `exp`'s
+# saved result as it was.
+#
+# </details>
 
 
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
@@ -217,10 +283,26 @@ check("ch06.smoothed_grad", hidden=True)
 # %% [markdown] id="ex5-text" tags=["seed:s004-pipeline"]
 # ## Exercise 5 (find the bug): a pipeline that updates too early
 #
+# *Find the bug · difficulty 3 of 3 · about 20 minutes*
+#
 # A two-stage model, `h = tanh(x @ W1)` then `out = h @ W2`, trained on micro-batches the
 # way a pipeline runs them: every forward pass first (the stages fill up), then the backward
 # passes, newest first. `train_pipeline_buggy` updates the weights as soon as one backward
 # is done. Run it.
+#
+# <details><summary>First hint</summary>
+#
+# A node saves `W2` when the forward runs; the update `W2 -= ...` changes it in place
+# before the older micro-batches' backward passes have run.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Run every backward first (the gradients add up in `.grad`), then update once, under
+# `no_grad()`, and reset the gradients.
+#
+# </details>
 
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}

@@ -51,6 +51,22 @@ setup("ch07")
 # The check tries blocks, nested blocks, an exception inside a block, decorated plain,
 # recursive and generator functions, started with recording on, off and inside
 # `inference_mode()`: when it passes here, it passes in grading.
+#
+# <details><summary>First hint</summary>
+#
+# Write the context manager first (`__enter__` saves both switches, sets recording,
+# `__exit__` restores them and returns `False`), then `__call__` for a plain function: a
+# wrapper that opens `with GradMode(self.mode):` around each call.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# For a generator function, the wrapper is itself a generator: create the inner generator,
+# then loop: inside `with GradMode(mode):` call `next()` on it (return its value at
+# `StopIteration`), and `yield` each value outside the block.
+#
+# </details>
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -105,6 +121,8 @@ check("ch07.grad_mode")
 # %% [markdown] id="ex2-text" tags=["seed:s002-nesting", "seed:s002-set-grad-enabled-call", "seed:s000-set-grad-enabled-flag", "seed:s000-no-grad-result", "seed:s001-no-grad-mm", "seed:s000-table"]
 # ## Exercise 2 (predict): two nestings
 #
+# *Predict · difficulty 2 of 3 · about 15 minutes*
+#
 # Read both programs without running them. Lines without `with` are plain calls.
 #
 # ```python
@@ -139,6 +157,20 @@ check("ch07.grad_mode")
 # Write `answer_a`, the list of the five values of `mg.is_grad_enabled()` at A1 ... A5,
 # and `answer_b`, the list `[y1.requires_grad, ..., y6.requires_grad]` (each value `True`
 # or `False`).
+#
+# <details><summary>First hint</summary>
+#
+# `set_grad_enabled(False)` as a plain call changes the switch at once; the enclosing
+# `with` block restores what *it* found when it exits.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# A `with` block puts back the state it found on entry, whatever happened inside. A result
+# requires grad when recording is on at its line and an input requires grad.
+#
+# </details>
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -151,6 +183,8 @@ check("ch07.nesting")
 
 # %% [markdown] id="ex3-text" tags=["seed:s002-thread-local"]
 # ## Exercise 3 (predict): what threads see
+#
+# *Predict · difficulty 2 of 3 · about 10 minutes*
 #
 # ```python
 # x = mg.tensor([1.0], requires_grad=True)
@@ -187,6 +221,20 @@ check("ch07.nesting")
 # Predict `answer_t1`, `answer_t2`, `answer_t3` and `answer_main`: the values of
 # `seen["t1"]`, `seen["t2"]`, `seen["t3"]` and `seen["main"]` (each `True` or `False`).
 # (To run the program afterwards, `import threading` first.)
+#
+# <details><summary>First hint</summary>
+#
+# The switches are per thread: each new thread starts with recording on, whatever the
+# thread that started it has set.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# A decorator runs its mode inside the thread that runs the function. A plain
+# `set_grad_enabled(False)` in another thread changes only that thread.
+#
+# </details>
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -202,8 +250,23 @@ check("ch07.threads")
 # %% [markdown] id="ex4-text" tags=["seed:s003-global-switch"]
 # ## Exercise 4 (find the bug): an evaluation that leaves recording off
 #
+# *Find the bug · difficulty 1 of 3 · about 10 minutes*
+#
 # `accuracy_buggy` measures a classifier's accuracy. It is right about the accuracy, and
 # yet the training step after it fails. Run the cell below and read the error.
+#
+# <details><summary>First hint</summary>
+#
+# Read the error of the training step: is recording on when it runs? Who switched it off?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Use a block that restores the state it found: `with mg.no_grad():` around the forward
+# pass, instead of a global `set_grad_enabled(False)`.
+#
+# </details>
 
 
 # %% id="ex4-given" nbgrader={"grade": false, "grade_id": "ex4-given", "locked": true, "schema_version": 3, "solution": false}
@@ -255,11 +318,26 @@ check("ch07.accuracy", hidden=True)
 # %% [markdown] id="ex5-text" tags=["seed:s002-nesting"]
 # ## Exercise 5 (find the bug): the wrong nesting order
 #
+# *Find the bug · difficulty 2 of 3 · about 15 minutes*
+#
 # `input_gradient_buggy(model, x)` should return the gradient of `model(x).sum()` with
 # respect to the input `x`: which input numbers the output is most sensitive to. It is
 # called from evaluation code that runs under `no_grad()`, so its author wrapped the
 # forward pass in `enable_grad()`, "on the outside, so that it wins", and added a
 # `no_grad()` inside it out of habit. Run it.
+#
+# <details><summary>First hint</summary>
+#
+# The innermost block wins: which mode is on when `model(x)` runs?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Detach `x` and make it require grad, then run the forward pass inside `enable_grad()`
+# with no `no_grad()` inside it; call `backward()` and return `x.grad`.
+#
+# </details>
 
 
 # %% id="ex5-given" nbgrader={"grade": false, "grade_id": "ex5-given", "locked": true, "schema_version": 3, "solution": false}

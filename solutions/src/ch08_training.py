@@ -36,6 +36,21 @@ setup("ch08")
 # parameters with what `mg.optim.SGD(..., momentum=...)` gives from the same start. Between
 # steps it zeroes the gradients in place (`p.grad.zero_()`, as
 # `zero_grad(set_to_none=False)` does).
+#
+# <details><summary>First hint</summary>
+#
+# One loop over `enumerate(params)` inside `with mg.no_grad():`; a parameter without a
+# gradient is skipped. The buffer has two cases, as `.grad` had in chapter 4: the first
+# step, and the later ones.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# First step: `buffers[i] = p.grad.clone()` (a copy, so zeroing `.grad` leaves it alone);
+# later steps: `buffers[i].mul_(momentum).add_(p.grad)`. Then `p -= lr * buffers[i]`.
+#
+# </details>
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -63,9 +78,24 @@ check("ch08.sgd_momentum_step", hidden=True)
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (find the bug): a loop that does not learn steadily
 #
+# *Find the bug · difficulty 1 of 3 · about 10 minutes*
+#
 # `train_buggy` fits a small network by gradient descent on the mean squared error. Its
 # loss goes down, then up again, then down... Run it and compare with what a training loop
 # should look like.
+#
+# <details><summary>First hint</summary>
+#
+# Print the gradient at each step: does it hold only this step's gradient?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `backward()` adds into `.grad`: call `optimizer.zero_grad()` before each
+# `loss.backward()`.
+#
+# </details>
 
 
 # %% id="ex2-given" nbgrader={"grade": false, "grade_id": "ex2-given", "locked": true, "schema_version": 3, "solution": false}
@@ -115,6 +145,8 @@ check("ch08.train", hidden=True)
 # %% [markdown] id="ex3-text" tags=["seed:s000-training-needs-grad", "seed:s003-global-switch"]
 # ## Exercise 3 (predict): training after a global switch
 #
+# *Predict · difficulty 2 of 3 · about 10 minutes*
+#
 # ```python
 # mg.manual_seed(0)
 # model = mg.nn.Linear(3, 1)
@@ -138,6 +170,21 @@ check("ch08.train", hidden=True)
 # - `answer_backward`: what line `(*)` does: `None` if it runs without error, otherwise
 #   the type name of the exception it raises, e.g. `"TypeError"`;
 # - `answer_grad_fn_after`: the name of the `grad_fn` of the second `loss`.
+#
+# <details><summary>First hint</summary>
+#
+# `evaluate` switches recording off with a plain call and never switches it back on: what
+# is recording when the first `loss` is computed after it?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# The first `loss` is computed with recording off, so it has no node; `backward()` on a
+# tensor that does not require grad raises. The second `loss` is recorded again: its last
+# operation is a mean.
+#
+# </details>
 
 # %% id="ex3-answer" nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -152,6 +199,8 @@ check("ch08.global_switch")
 
 # %% [markdown] id="ex4-text" tags=["seed:s003-eval-vs-no-grad"]
 # ## Exercise 4 (predict): `eval()` versus `no_grad()`
+#
+# *Predict · difficulty 2 of 3 · about 15 minutes*
 #
 # Modules start in training mode. Read the program:
 #
@@ -176,6 +225,21 @@ check("ch08.global_switch")
 # - `answer_p3`: did line P3 change `bn.running_mean`? and `bn.num_batches_tracked` after
 #   it, as an `int`;
 # - `answer_p4`: did line P4 change `bn.running_mean`? and `c.requires_grad`.
+#
+# <details><summary>First hint</summary>
+#
+# `no_grad()` only stops recording; `eval()` changes what a module computes (dropout
+# passes everything through, batch norm uses its running statistics).
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# In training mode dropout zeroes some entries and batch norm updates its running
+# statistics, recording or not. A result requires grad when recording is on and its input
+# requires grad.
+#
+# </details>
 
 # %% id="ex4-answer" nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION

@@ -19,6 +19,8 @@ setup("ch09")
 # %% [markdown] id="ex1-text" tags=["seed:s003-memory"]
 # ## Exercise 1 (implement): the bytes a graph keeps
 #
+# *Implement · difficulty 2 of 3 · about 15 minutes*
+#
 # Write `saved_bytes(output)`: the number of bytes of all tensors saved for backward in the
 # graph behind the tensor `output`, as an `int`.
 # - Start at `output.grad_fn` and follow `next_functions` (pairs `(node, index)`, where the
@@ -32,6 +34,22 @@ setup("ch09")
 # The check tries small models, a graph where one node is reached along three paths, a
 # result computed under `no_grad()`, and (hidden) a chain thousands of nodes deep, so walk
 # with an explicit stack rather than recursion.
+#
+# <details><summary>First hint</summary>
+#
+# The same walk as chapter 2's: an explicit stack from `output.grad_fn`, a set of the
+# nodes already seen, `None` edges skipped. Add each node's bytes the first time you see
+# it.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Return 0 when `output.grad_fn` is `None`. Otherwise pop a node; if it is not in `seen`,
+# add it, add `node.saved_tensors_nbytes()` to the total, and push its children from
+# `next_functions`.
+#
+# </details>
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -61,6 +79,8 @@ check("ch09.saved_bytes", hidden=True)
 # %% [markdown] id="ex2-text" tags=["seed:s003-memory", "seed:s003-eval-time"]
 # ## Exercise 2 (predict): nodes and bytes, with and without recording
 #
+# *Predict · difficulty 2 of 3 · about 20 minutes*
+#
 # ```python
 # mg.manual_seed(0)
 # model = mg.nn.Sequential(mg.nn.Linear(4, 8), mg.nn.ReLU(), mg.nn.Linear(8, 2))
@@ -82,6 +102,22 @@ check("ch09.saved_bytes", hidden=True)
 #
 # The time recording costs is spent creating these nodes and saving these tensors: which
 # of the two costs stays the same from batch 1 to batch 100?
+#
+# <details><summary>First hint</summary>
+#
+# Write the graph of one `Linear -> ReLU -> Linear` forward pass: how many nodes does it
+# have, and does that number depend on the batch size? Which saved tensors have a batch
+# dimension?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Each `Linear` is one `AddmmBackward0` (with a `TBackward0` for its weight) plus
+# `AccumulateGrad` for the weight and the bias; the saved tensors are float32, 4 bytes per
+# number. Under `no_grad()` and `inference_mode()` nothing is recorded.
+#
+# </details>
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -97,10 +133,25 @@ check("ch09.recording_cost")
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (find the bug): an evaluation that keeps every graph
 #
+# *Find the bug · difficulty 1 of 3 · about 10 minutes*
+#
 # `evaluate_buggy` computes a model's mean loss over a list of `(X, y)` batches. Its
 # number is right. But run the cell: the result it returns holds a graph, and that graph
 # holds the activations of every batch, as long as anyone keeps the result (a list of
 # losses per epoch, say).
+#
+# <details><summary>First hint</summary>
+#
+# `total` is a tensor that adds up every batch's loss: what does it keep alive?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Run the loop under `with mg.no_grad():` and add `loss.item()` (a Python float) to the
+# total.
+#
+# </details>
 
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
@@ -150,12 +201,28 @@ check("ch09.evaluate", hidden=True)
 # %% [markdown] id="ex4-text" tags=["seed:s003-batching", "seed:s003-memory"]
 # ## Exercise 4 (implement): predictions in batches
 #
+# *Implement · difficulty 2 of 3 · about 15 minutes*
+#
 # Write `predict_in_batches(model, X, batch_size)`: the predicted class of every row of
 # `X` (the `argmax` over dimension 1 of the model's output), as one tensor of `X.shape[0]`
 # integers. Feed the model slices of at most `batch_size` rows (the last one may be
 # smaller), in evaluation mode (`model.eval()`) and without recording, so that the peak
 # memory depends on `batch_size`, not on the size of `X`. (`mg.cat(list_of_tensors)`
 # joins tensors end to end.)
+#
+# <details><summary>First hint</summary>
+#
+# Loop over start indices `range(0, X.shape[0], batch_size)`; a slice past the end is just
+# shorter.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Call `model.eval()`, then under `mg.no_grad()` collect `model(X[start : start +
+# batch_size]).argmax(dim=1)` for each start, and `mg.cat` the list.
+#
+# </details>
 
 
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -182,6 +249,8 @@ check("ch09.predict_in_batches", hidden=True)
 # %% [markdown] id="ex5-text" tags=["seed:s003-feature-stats"]
 # ## Exercise 5 (predict): feature statistics
 #
+# *Predict · difficulty 2 of 3 · about 15 minutes*
+#
 # The per-feature mean of a feature extractor's output, computed twice:
 #
 # ```python
@@ -196,6 +265,21 @@ check("ch09.predict_in_batches", hidden=True)
 # For each mean, predict the tuple `(requires_grad, grad_fn, is_leaf, saved bytes)`:
 # `grad_fn` as its name (`grad_fn.name()`, a string) or `None`, and the saved bytes as your
 # `saved_bytes` would count them. Write them as `answer_a` (for `mean_a`) and `answer_b`.
+#
+# <details><summary>First hint</summary>
+#
+# `mean_a` is computed with recording off: a result with no node is a leaf. `mean_b` is
+# recorded: which operation made it?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# For `mean_b` add up what the graph saved: the `Linear`'s input (its weight only when the
+# input needs a gradient), the `ReLU`'s result (50 x 16 float32 numbers), and nothing for
+# the mean over a dimension.
+#
+# </details>
 
 # %% id="ex5-answer" nbgrader={"grade": false, "grade_id": "ex5-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION

@@ -19,6 +19,8 @@ setup("ch10")
 # %% [markdown] id="ex1-text"
 # ## Exercise 1 (implement): a Function with two inputs, gradchecked
 #
+# *Implement · difficulty 2 of 3 · about 20 minutes*
+#
 # Write `Hypot`, a subclass of `mg.autograd.Function` computing the length of the vector
 # `(a, b)` element by element: `hypot(a, b) = sqrt(a² + b²)`.
 # - `forward(ctx, a, b)` computes it from minigrad operations and saves, with
@@ -32,6 +34,21 @@ setup("ch10")
 # with finite differences. The check also changes `a` in place after `Hypot.apply(a, b)`: if you saved
 # `a` with `save_for_backward`, backward notices (chapter 6) instead of computing from the
 # wrong numbers.
+#
+# <details><summary>First hint</summary>
+#
+# forward computes `h = sqrt(a * a + b * b)` with tensor operations and saves what
+# backward reads; backward multiplies `grad` by the two derivatives given above.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Save `a`, `b` and the result `h` with `ctx.save_for_backward(a, b, h)` (so an in-place
+# change is caught); backward unpacks them and returns `grad * a / h` and the same for
+# `b`.
+#
+# </details>
 
 
 # %% id="ex1-impl" nbgrader={"grade": false, "grade_id": "ex1-impl", "locked": false, "schema_version": 3, "solution": true}
@@ -74,6 +91,8 @@ check("ch10.hypot", hidden=True)
 # %% [markdown] id="ex2-text"
 # ## Exercise 2 (predict): derivatives of derivatives
 #
+# *Predict · difficulty 2 of 3 · about 15 minutes*
+#
 # ```python
 # x = mg.tensor(1.5, requires_grad=True)
 # y = mg.tensor(-2.0, requires_grad=True)
@@ -89,6 +108,20 @@ check("ch10.hypot", hidden=True)
 # - `answer_gx_requires_grad`: `gx.requires_grad` (`True`/`False`);
 # - `answer_gxy` and `answer_gxx`: the values of `gxy` and `gxx` (numbers);
 # - `answer_plain_requires_grad`: `plain.requires_grad`.
+#
+# <details><summary>First hint</summary>
+#
+# Compute by hand: `gx = d f / d x = 2 x y`. `create_graph=True` records the backward
+# pass, so `gx` has a node of its own.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# `gxy` is d(2xy)/dy and `gxx` is d(2xy)/dx, at x = 1.5, y = -2. Without `create_graph`,
+# the returned gradient is a plain tensor.
+#
+# </details>
 
 # %% id="ex2-answer" nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -105,9 +138,24 @@ check("ch10.second_derivatives")
 # %% [markdown] id="ex3-text"
 # ## Exercise 3 (find the bug): a backward that gradcheck refuses
 #
+# *Find the bug · difficulty 2 of 3 · about 10 minutes*
+#
 # `GaussianBuggy` computes the bell curve `exp(-x²)` with its own backward. Training with it
 # would go the wrong way. `gradcheck` finds out; run the cell and compare the numerical and
 # the analytical Jacobian.
+#
+# <details><summary>First hint</summary>
+#
+# Compare the two Jacobians gradcheck prints, entry by entry: how do they differ?
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# d/dx exp(-x²) = -2x exp(-x²): compare that, term by term, with the buggy backward's
+# formula.
+#
+# </details>
 
 
 # %% id="ex3-given" nbgrader={"grade": false, "grade_id": "ex3-given", "locked": true, "schema_version": 3, "solution": false}
@@ -170,6 +218,8 @@ check("ch10.gaussian", hidden=True)
 # %% [markdown] id="ex4-text"
 # ## Exercise 4 (implement): a Hessian-vector product
 #
+# *Implement · difficulty 3 of 3 · about 15 minutes*
+#
 # Write `hvp(f, x, v)`: the product `H v` of the Hessian of the scalar function `f` at `x`
 # with the vector `v`, without building `H`. Chapter 10's trick: with `g`, the gradient of
 # `f(x)` computed with `create_graph=True`, `H v` is the gradient of `(g * v).sum()` with
@@ -177,6 +227,20 @@ check("ch10.gaussian", hidden=True)
 #
 # Use `mg.autograd.grad` for both gradients, not `backward()`: `hvp` must leave `x.grad`
 # alone (the check calls it twice on the same `x`, with two vectors `v`).
+#
+# <details><summary>First hint</summary>
+#
+# First `g = grad(f(x), x, create_graph=True)`: `g` has a node, so it can be
+# differentiated again.
+#
+# </details>
+#
+# <details><summary>A stronger hint</summary>
+#
+# Then `grad((g * v).sum(), x)` is `H v`; return its only element. Two `mg.autograd.grad`
+# calls, no `backward()`.
+#
+# </details>
 
 
 # %% id="ex4-impl" nbgrader={"grade": false, "grade_id": "ex4-impl", "locked": false, "schema_version": 3, "solution": true}

@@ -36,8 +36,10 @@ parity.seed_examples()
 # ## The digits, trained on your engine
 #
 # Chapter 8's network (64-64-10, SGD with momentum 0.9, 6 epochs) on scikit-learn's
-# handwritten digits. Every step runs through your pieces: your `Mm` and `Mul`, `ReLU`,
-# your backward loop, your `accumulate_grad`, your `parameters` and your optimizer step.
+# handwritten digits. Every step runs through your pieces: your `Mm` (each `Linear` is one
+# `AddmmBackward0` node, as in PyTorch, and asks your `Mm`'s backward for its two matrix
+# gradients) and `Mul`, `ReLU`, your backward loop, your `accumulate_grad`, your
+# `parameters` and your optimizer step.
 # The test accuracy should be over 90%, as on minigrad's own engine.
 
 # %% id="digits" nbgrader={"grade": false, "grade_id": "digits", "locked": true, "schema_version": 3, "solution": false}

@@ -118,24 +118,6 @@ def fit_step(w0, b0, x, target):
 """
 FIT_STEP_FIXED = FIT_STEP_BUGGY.replace("mg.Scalar(w0)", "mg.Scalar(w0, requires_grad=True)")
 
-SIN = """
-def scalar_sin(x):
-    a = x.data
-    return x._result(math.sin(a), "SinBackward0", (x,), lambda g: (g * math.cos(a),))
-"""
-
-COUNT = """
-def count_nodes(output):
-    seen, stack = set(), [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
-    return len(seen)
-"""
-
 # Plausible wrong solutions of every exercise where the learner writes code, by check id.
 # Each must fail in the notebook (the visible check) exactly as it fails in grading:
 # test_checks_agree_with_the_grader.py grades them all and compares.
@@ -145,64 +127,6 @@ WRONG = {
         "requires_grad moved from b to w": FIT_STEP_FIXED.replace(
             "mg.Scalar(b0, requires_grad=True)", "mg.Scalar(b0)"
         ),
-    },
-    "ch01.scalar_sin": {
-        "forgetting the incoming gradient": SIN.replace(
-            "lambda g: (g * math.cos(a),)", "lambda g: (math.cos(a),)"
-        ),
-        "the wrong sign": SIN.replace("g * math.cos(a)", "-g * math.cos(a)"),
-        "sin for its own derivative": SIN.replace("g * math.cos(a)", "g * math.sin(a)"),
-        "recording nothing": "def scalar_sin(x):\n    return mg.Scalar(math.sin(x.data))\n",
-        "always recording": """
-from minigrad.scalar import ScalarNode
-
-def scalar_sin(x):
-    out = mg.Scalar(math.sin(x.data), requires_grad=True)
-    out.grad_fn = ScalarNode("SinBackward0", (x,), lambda g: (g * math.cos(x.data),))
-    return out
-""",
-        "recording when x requires grad, even under no_grad": """
-from minigrad.scalar import ScalarNode
-
-def scalar_sin(x):
-    out = mg.Scalar(math.sin(x.data), requires_grad=x.requires_grad)
-    if x.requires_grad:
-        out.grad_fn = ScalarNode("SinBackward0", (x,), lambda g: (g * math.cos(x.data),))
-    return out
-""",
-        "a backward that returns a bare number": SIN.replace(
-            "lambda g: (g * math.cos(a),)", "lambda g: g * math.cos(a)"
-        ),
-        "a node named Sin": SIN.replace('"SinBackward0"', '"Sin"'),
-    },
-    "ch01.count_nodes": {
-        "a tree walk without a visited set": """
-def count_nodes(output):
-    count, stack = 0, [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        count += 1
-        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
-    return count
-""",
-        "forgetting AccumulateGrad nodes": COUNT.replace(
-            "if fn is not None)", "if fn is not None and fn.next_functions)"
-        ),
-        "counting None edges as nodes": """
-def count_nodes(output):
-    seen, stack, count = set(), [output.grad_fn], 0
-    while stack:
-        node = stack.pop()
-        if node is None:  # an edge to nowhere, counted as if it were a node
-            count += 1
-            continue
-        if node not in seen:
-            seen.add(node)
-            count += 1
-            stack.extend(fn for fn, _ in node.next_functions)
-    return count
-""",
-        "returning a float": COUNT.replace("return len(seen)", "return float(len(seen))"),
     },
 }
 WRONG = merged(WRONG, "ch01")  # the pieces of your engine: Add, Mul, Tanh
@@ -219,83 +143,36 @@ def test_the_fixed_fit_step_passes_and_a_fix_that_detaches_b_instead_does_not():
     assert "b.grad is None" in run(swapped, 'check("ch01.fit_step")')
 
 
-# -- 4. implement scalar_sin ---------------------------------------------------------------
+# -- 4. predict: how many nodes ------------------------------------------------------------
+
+NODES_RIGHT = """
+answer_nodes = 5
+answer_arrows_into_c = 2
+answer_visits = 9
+"""
 
 
-def test_scalar_sin_by_the_recording_helper_passes_visible_and_hidden_cases():
-    assert both(SIN, "ch01.scalar_sin") == ["PASSED", "PASSED"]
+def test_the_right_node_count_passes():
+    assert run(NODES_RIGHT, 'check("ch01.node_count")') == "PASSED"
 
 
-def test_a_sin_that_forgets_the_incoming_gradient_is_rejected_with_that_hint():
-    forgot_g = WRONG["ch01.scalar_sin"]["forgetting the incoming gradient"]
-    result = run(forgot_g, 'check("ch01.scalar_sin")')
-    assert "x.grad is" in result and "multiply the local derivative by the gradient g" in result
+def test_counting_every_path_as_a_node_fails_without_telling_the_answer():
+    tree = NODES_RIGHT.replace("answer_nodes = 5", "answer_nodes = 9")
+    result = run(tree, 'check("ch01.node_count")')
+    assert "`answer_nodes`, 9, is not what the number of distinct nodes gives" in result
+    assert "5" not in result
 
 
-def test_a_sin_with_the_wrong_sign_or_the_wrong_derivative_is_rejected():
-    assert "check the sign" in run(
-        WRONG["ch01.scalar_sin"]["the wrong sign"], 'check("ch01.scalar_sin")'
-    )
-    assert "the derivative of sin(x) is cos(x)" in run(
-        WRONG["ch01.scalar_sin"]["sin for its own derivative"], 'check("ch01.scalar_sin")'
-    )
+def test_one_arrow_into_c_and_a_walk_that_counts_nodes_once_fail():
+    one_arrow = NODES_RIGHT.replace("answer_arrows_into_c = 2", "answer_arrows_into_c = 1")
+    assert "answer_arrows_into_c" in run(one_arrow, 'check("ch01.node_count")')
+    once = NODES_RIGHT.replace("answer_visits = 9", "answer_visits = 5")
+    assert "answer_visits" in run(once, 'check("ch01.node_count")')
 
 
-def test_a_sin_that_records_nothing_is_rejected_as_not_recorded():
-    result = run(WRONG["ch01.scalar_sin"]["recording nothing"], 'check("ch01.scalar_sin")')
-    assert "has no grad_fn: the operation was not recorded" in result and "x._result" in result
-
-
-def test_a_sin_that_records_when_it_must_not_is_rejected_in_the_notebook():
-    always = WRONG["ch01.scalar_sin"]["always recording"]
-    assert "but x does not require grad: nothing must be recorded" in run(
-        always, 'check("ch01.scalar_sin")'
-    )
-    under_no_grad = WRONG["ch01.scalar_sin"]["recording when x requires grad, even under no_grad"]
-    visible, hidden = both(under_no_grad, "ch01.scalar_sin")
-    assert "under no_grad()" in visible and "but grad mode is off" in visible
-    assert "but grad mode is off" in hidden
-
-
-def test_a_backward_function_that_returns_a_bare_number_gets_the_tuple_hint():
-    code = WRONG["ch01.scalar_sin"]["a backward that returns a bare number"]
-    result = run(code, 'check("ch01.scalar_sin")')
-    assert (
-        "your code raised TypeError" in result
-        and "returns a tuple, one gradient per input" in result
-    )
-
-
-def test_a_misnamed_node_is_rejected_with_pytorchs_name():
-    result = run(WRONG["ch01.scalar_sin"]["a node named Sin"], 'check("ch01.scalar_sin")')
-    assert "the node is named 'Sin', expected 'SinBackward0'" in result
-
-
-# -- 5. implement count_nodes ---------------------------------------------------------------
-
-
-def test_count_nodes_with_a_visited_set_passes_visible_and_hidden_cases():
-    assert both(COUNT, "ch01.count_nodes") == ["PASSED", "PASSED"]
-
-
-def test_a_tree_walk_without_a_visited_set_is_rejected_as_counting_paths():
-    code = WRONG["ch01.count_nodes"]["a tree walk without a visited set"]
-    result = run(code, 'check("ch01.count_nodes")')
-    assert "count_nodes returned 9, expected 5" in result and "once for every path" in result
-
-
-def test_forgetting_accumulate_grad_nodes_or_counting_none_edges_gets_its_own_hint():
-    no_leaves = WRONG["ch01.count_nodes"]["forgetting AccumulateGrad nodes"]
-    assert "count the leaves' AccumulateGrad nodes too" in run(
-        no_leaves, 'check("ch01.count_nodes")'
-    )
-    with_none = WRONG["ch01.count_nodes"]["counting None edges as nodes"]
-    assert "is not a node: skip None" in run(with_none, 'check("ch01.count_nodes")')
-
-
-def test_count_nodes_returning_a_float_is_refused():
-    code = WRONG["ch01.count_nodes"]["returning a float"]
-    assert "must return an int" in run(code, 'check("ch01.count_nodes")')
+def test_a_node_count_given_as_a_float_is_refused():
+    as_float = NODES_RIGHT.replace("answer_nodes = 5", "answer_nodes = 5.0")
+    assert "answer with an int" in run(as_float, 'check("ch01.node_count")')
 
 
 # -- the spec helpers against the graphs minigrad records ----------------------------------
@@ -326,7 +203,7 @@ def minigrad_graph(spec):
 
 @pytest.mark.parametrize("hidden", [False, True])
 def test_the_graphs_derived_from_specs_are_the_graphs_minigrad_records(hidden):
-    definition = registry.get("ch01.count_nodes")
+    definition = registry.get("ch02.backward_loop")  # cases that are graph specs
     for case in make_cases(definition, notebook_seed(definition.id, hidden), hidden):
         derived = ch01.spec_graph(case)
         assert minigrad_graph(case) == (derived["nodes"], sorted(derived["edges"]))

@@ -85,7 +85,6 @@ def unbroadcast(grad, shape):
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
 """
-MM = "def mm_backward(grad, a, b):\n    return grad @ b.T, a.T @ grad\n"
 Y_GRAD_BUGGY = """
 def y_grad(n):
     x = mg.arange(n * n).view(n, n)
@@ -129,16 +128,6 @@ def unbroadcast(grad, shape):
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
 """,
-    },
-    "ch03.mm_backward": {
-        "grad_a transposed": "def mm_backward(grad, a, b):\n    return b @ grad.T, a.T @ grad\n",
-        "grad_b transposed": "def mm_backward(grad, a, b):\n    return grad @ b.T, grad.T @ a\n",
-        "a missing transpose": "def mm_backward(grad, a, b):\n    return grad @ b, a.T @ grad\n",
-        "a missing transpose on square matrices only": (
-            "def mm_backward(grad, a, b):\n"
-            "    return (grad @ b if a.shape == b.shape else grad @ b.T), a.T @ grad\n"
-        ),
-        "one gradient alone": "def mm_backward(grad, a, b):\n    return grad @ b.T\n",
     },
     "ch03.y_grad": {
         "the buggy program unchanged": Y_GRAD_BUGGY,
@@ -190,39 +179,7 @@ def test_the_notebook_catches_a_solution_that_forgets_the_scalar_shape():
     assert "(a hidden case)" not in visible and hidden.startswith("FAILED")
 
 
-# -- 3. implement mm_backward --------------------------------------------------------------------------
-
-
-def test_mm_backward_passes_visible_and_hidden_cases_including_its_use_in_a_backward():
-    assert both(MM, "ch03.mm_backward") == ["PASSED", "PASSED"]
-
-
-def test_transposed_gradients_are_recognised():
-    assert "this is the transpose of grad_a" in run(
-        WRONG["ch03.mm_backward"]["grad_a transposed"], 'check("ch03.mm_backward")'
-    )
-    assert "this is the transpose of grad_b" in run(
-        WRONG["ch03.mm_backward"]["grad_b transposed"], 'check("ch03.mm_backward")'
-    )
-
-
-def test_a_missing_transpose_raises_on_non_square_matrices_and_is_named_on_square_ones():
-    no_transpose = WRONG["ch03.mm_backward"]["a missing transpose"]
-    result = run(no_transpose, 'check("ch03.mm_backward")')
-    assert "your code raised RuntimeError: mat1 and mat2 shapes cannot be multiplied" in result
-    assert "(line 2 of `mm_backward`, in its call to minigrad's `" in result
-    assert "let the shapes guide you" in result
-    square_only = WRONG["ch03.mm_backward"]["a missing transpose on square matrices only"]
-    assert "multiply by the transpose of B" in run(square_only, 'check("ch03.mm_backward")')
-
-
-def test_one_gradient_alone_is_refused():
-    assert "must return a pair (grad_a, grad_b), it returned a Tensor" in run(
-        WRONG["ch03.mm_backward"]["one gradient alone"], 'check("ch03.mm_backward")'
-    )
-
-
-# -- 4. predict: sum(mm(x, y)) ------------------------------------------------------------------------------
+# -- 3. predict: sum(mm(x, y)) ------------------------------------------------------------------------------
 
 MM_SUM_RIGHT = """
 answer_x_grad = None
@@ -259,7 +216,7 @@ def test_believing_the_gradient_depends_on_the_random_values_is_refused():
     assert "`answer_depends_on_y`, True, is not what running again" in result
 
 
-# -- 5. find the bug: an integer arange --------------------------------------------------------------------
+# -- 4. find the bug: an integer arange --------------------------------------------------------------------
 
 
 def test_the_unfixed_program_is_rejected_with_its_dtype_error():

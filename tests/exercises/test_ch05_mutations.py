@@ -49,7 +49,7 @@ def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
 
 
 CENTER_BUGGY = (
-    cell("ex4-given")
+    cell("ex3-given")
     .split("\n\n\nxs,")[0]
     .replace("grads_and_centered_buggy", "grads_and_centered")
 )
@@ -58,33 +58,11 @@ CENTER_BUGGY = (
 # Each must fail in the notebook (the visible check) exactly as it fails in grading:
 # test_checks_agree_with_the_grader.py grades them all and compares.
 WRONG = {
-    "ch05.mae": {
-        "a metric that records a graph": """
-def mae(pred, target):
-    return (pred - target).abs().mean()
-""",
-        "changing pred through detach": """
-def mae(pred, target):
-    d = pred.detach()
-    d.sub_(target)
-    return d.abs().mean().item()
-""",
-        "changing pred through .data": """
-def mae(pred, target):
-    d = pred.data
-    d.sub_(target)
-    return d.abs().mean().item()
-""",
-        "the mean squared error": """
-def mae(pred, target):
-    return ((pred.detach() - target) ** 2).mean().item()
-""",
-    },
     "ch05.fit_value": {
-        "the buggy fit unchanged": cell("ex3-given")
+        "the buggy fit unchanged": cell("ex2-given")
         .split("\n\n\ntransitions =")[0]
         .replace("fit_value_buggy", "fit_value"),
-        "the prediction detached instead of the target": cell("ex3-fix")
+        "the prediction detached instead of the target": cell("ex2-fix")
         .replace(
             "target = (r + gamma * (w * s_next)).detach()", "target = r + gamma * (w * s_next)"
         )
@@ -102,10 +80,9 @@ WRONG = merged(WRONG, "ch05")  # the pieces of your engine
     "grade_id,check_id",
     [
         ("ex1-answer", "ch05.shares"),
-        ("ex2-impl", "ch05.mae"),
-        ("ex3-fix", "ch05.fit_value"),
-        ("ex4-fix", "ch05.grads_and_centered"),
-        ("ex5-answer", "ch05.detach_metric"),
+        ("ex2-fix", "ch05.fit_value"),
+        ("ex3-fix", "ch05.grads_and_centered"),
+        ("ex4-answer", "ch05.detach_metric"),
     ],
 )
 def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_id):
@@ -117,10 +94,9 @@ def test_the_notebooks_solutions_pass_visible_and_hidden_cases(grade_id, check_i
     "grade_id,check_id",
     [
         ("ex1-answer", "ch05.shares"),
-        ("ex2-impl", "ch05.mae"),
-        ("ex3-fix", "ch05.fit_value"),
-        ("ex4-fix", "ch05.grads_and_centered"),
-        ("ex5-answer", "ch05.detach_metric"),
+        ("ex2-fix", "ch05.fit_value"),
+        ("ex3-fix", "ch05.grads_and_centered"),
+        ("ex4-answer", "ch05.detach_metric"),
     ],
 )
 def test_every_released_stub_says_not_implemented_yet(grade_id, check_id):
@@ -139,7 +115,7 @@ def shown_program(grade_id: str) -> str:
 
 def test_the_shown_programs_are_the_ones_the_checks_run():
     assert shown_program("ex1-text") == ch05.SHARES_PROGRAM
-    assert shown_program("ex5-text") == ch05.METRIC_PROGRAM
+    assert shown_program("ex4-text") == ch05.METRIC_PROGRAM
 
 
 def test_predicting_that_data_shares_the_version_counter_is_refused_with_a_hint():
@@ -161,45 +137,7 @@ def test_versions_written_as_one_number_are_explained():
     assert "(y._version, d._version, e._version)" in run(answers, "ch05.shares")
 
 
-# -- 2. implement: mae -------------------------------------------------------------------------
-
-
-def test_a_metric_that_records_a_graph_is_rejected():
-    result = run(WRONG["ch05.mae"]["a metric that records a graph"], "ch05.mae")
-    assert (
-        "your metric is a tensor in the graph (requires_grad=True, grad_fn MeanBackward0)" in result
-    )
-    assert "from a detached pred, or inside no_grad()" in result
-
-
-def test_a_metric_that_changes_pred_through_detach_is_told_backward_now_raises():
-    result = run(WRONG["ch05.mae"]["changing pred through detach"], "ch05.mae")
-    assert "your metric changed pred in place" in result
-    assert "modified by an inplace operation" in result
-    assert "shares pred's memory and version counter" in result
-
-
-def test_a_metric_that_changes_pred_through_data_is_told_the_gradient_is_silently_wrong():
-    code = WRONG["ch05.mae"]["changing pred through .data"]
-    assert "without moving its version (through .data?)" in run(code, "ch05.mae")
-
-
-def test_the_mean_squared_error_is_named():
-    code = WRONG["ch05.mae"]["the mean squared error"]
-    assert "that is the mean squared error" in run(code, "ch05.mae")
-
-
-def test_a_metric_computed_under_no_grad_is_accepted():
-    code = """
-    def mae(pred, target):
-        with mg.no_grad():
-            return (pred - target).abs().mean()
-    """
-    assert run(code, "ch05.mae") == "PASSED"
-    assert run(code, "ch05.mae", hidden=True) == "PASSED"
-
-
-# -- 3. find the bug: the target is not detached ------------------------------------------------
+# -- 2. find the bug: the target is not detached ------------------------------------------------
 
 
 def test_the_buggy_value_fit_is_rejected():
@@ -209,7 +147,7 @@ def test_the_buggy_value_fit_is_rejected():
 
 def test_the_fixed_value_fit_reaches_the_fixed_point_shown_in_the_exercise():
     namespace = {}
-    exec("import minigrad as mg\n" + cell("ex3-fix"), namespace)  # noqa: S102
+    exec("import minigrad as mg\n" + cell("ex2-fix"), namespace)  # noqa: S102
     transitions = [(1.0, 1.0, 0.5), (2.0, 0.0, 1.0), (1.0, -0.5, 0.0)]
     fixed_point = sum(r * s for s, r, _ in transitions) / sum(
         s * s - 0.9 * s * n for s, _, n in transitions
@@ -219,7 +157,7 @@ def test_the_fixed_value_fit_reaches_the_fixed_point_shown_in_the_exercise():
     )
 
 
-# -- 4. find the bug: .data hides an in-place change ------------------------------------------------
+# -- 3. find the bug: .data hides an in-place change ------------------------------------------------
 
 
 def test_the_buggy_centering_through_data_is_rejected_as_silently_wrong():
@@ -240,7 +178,7 @@ def test_swapping_data_for_detach_alone_raises_the_version_error_and_is_reported
 
 
 def test_a_clone_then_in_place_is_accepted():
-    fix = cell("ex4-fix").replace(
+    fix = cell("ex3-fix").replace(
         "    values = h.detach()\n    centered = values - values.mean()",
         "    centered = h.detach().clone()\n    centered -= centered.mean()",
     )
@@ -248,11 +186,11 @@ def test_a_clone_then_in_place_is_accepted():
     assert run(fix, "ch05.grads_and_centered", hidden=True) == "PASSED"
 
 
-# -- 5. predict: the seed example ----------------------------------------------------------------
+# -- 4. predict: the seed example ----------------------------------------------------------------
 
 
 def test_a_wrong_w_grad_prediction_gets_the_algebra_hint_without_the_answer():
-    answers = cell("ex5-answer").replace(
+    answers = cell("ex4-answer").replace(
         "answer_w_grad = [[3.0, 2.0, 3.0], [3.0, 2.0, 3.0], [3.0, 2.0, 3.0]]",
         "answer_w_grad = [[3.0, 3.0, 2.0], [3.0, 3.0, 2.0], [3.0, 3.0, 2.0]]",
     )
@@ -262,7 +200,7 @@ def test_a_wrong_w_grad_prediction_gets_the_algebra_hint_without_the_answer():
 
 
 def test_a_grad_for_the_detached_copy_is_refused():
-    answers = cell("ex5-answer").replace(
+    answers = cell("ex4-answer").replace(
         "answer_detach_grad = None", "answer_detach_grad = [[1.0] * 3] * 3"
     )
     assert "`answer_detach_grad`" in run(answers, "ch05.detach_metric")
