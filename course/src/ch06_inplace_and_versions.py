@@ -10,7 +10,8 @@
 #   *saved* that tensor (`mul` saves its inputs, `exp` its output, `add` nothing);
 # - the error message, including "which is output 0 of Mul";
 # - why a leaf that requires grad cannot be changed in place, and why optimizers may;
-# - what `grad_fn` a non-leaf gets after an in-place op;
+# - what `grad_fn` a non-leaf gets after an in-place op, also when the change goes
+#   through a view;
 # - why a naive pipeline-parallel schedule fails, and two ways to fix it.
 
 # %%
@@ -388,7 +389,7 @@ plt.show()
 # ## In place on a view: the base's history is rewritten
 #
 # A view (`v[0]`, `v[1:]`, `v.t()`, chapter 3) shares its base's memory and version
-# counter (above). So an in-place op on a view changes the base too, and the base's
+# counter (this chapter's first section). So an in-place op on a view changes the base too, and the base's
 # `grad_fn` must say so. Below, `first` and `rest` are views of `v`, and only `first` is
 # changed.
 #
