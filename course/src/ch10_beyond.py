@@ -507,16 +507,20 @@ side_by_side(unused_input)
 # `backward(create_graph=True)` exists too, and PyTorch warns against it: the recorded
 # gradient is stored in the leaf's `.grad`, and its graph refers back to the leaf, a
 # reference cycle. minigrad gives the same warning, and like PyTorch only the first time in
-# a process (`set_warn_always(True)` makes both give it every time). Run the cell below a
-# second time and both stay silent (without PyTorch installed, the recorded answer is a
-# first run's, with the warning, so the comparison then objects).
+# a process, unless `set_warn_always(True)` asks for every time. The example below asks
+# for it (and puts the setting back), so that the cell shows the warning on every run.
 
 
-# %% id="create-graph-warning" tags=["rerun-changes-output"]
+# %% id="create-graph-warning"
 def backward_create_graph(lib):
-    x = lib.tensor([1.0, 2.0], requires_grad=True)
-    (x**3).sum().backward(create_graph=True)
-    return lines({"x.grad": x.grad.detach(), "x.grad.requires_grad": x.grad.requires_grad})
+    always = lib.is_warn_always_enabled()
+    lib.set_warn_always(True)  # the warning on every run, not only on the first
+    try:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x**3).sum().backward(create_graph=True)
+        return lines({"x.grad": x.grad.detach(), "x.grad.requires_grad": x.grad.requires_grad})
+    finally:
+        lib.set_warn_always(always)
 
 
 side_by_side(backward_create_graph)
