@@ -146,7 +146,7 @@ def _code(fn):
 
 
 # Functions whose name alone does not say what they do (every class has an __init__).
-_TENSOR_CREATION = {_code(_graph.VersionCounter.__init__)}
+# (A tensor's VersionCounter has none: it is made without a Python call.)
 _NODE_CREATION = {_code(_graph.SavedTensor.__init__)}
 
 BUCKETS = [
@@ -155,9 +155,7 @@ BUCKETS = [
     (
         "Tensor creation",
         lambda f, line, n: (
-            (f, line) in _TENSOR_CREATION
-            or (f.endswith("minigrad/tensor.py") and n == "_wrap")
-            or n in ("output", "_view_of")
+            (f.endswith("minigrad/tensor.py") and n == "_wrap") or n in ("output", "_view_of")
         ),
     ),
     (
@@ -170,7 +168,9 @@ BUCKETS = [
     ),
     (
         "the seam (Function.apply and its steps)",
-        lambda f, line, n: f.endswith("minigrad/function.py") and n != "fit" and n != "__call__",
+        lambda f, line, n: (
+            f.endswith(("minigrad/function.py", "minigrad/op.py")) and n not in ("fit", "__call__")
+        ),
     ),
     (
         "backward formulas",

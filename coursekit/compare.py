@@ -55,10 +55,30 @@ def _torch():
         return None
 
 
+# PyTorch ends the text of a warning raised in its C++ code with where in its sources
+# it came from: " (Triggered internally at <file>:<line>.)" (torch/csrc/Exceptions.cpp).
+_CPP_ORIGIN_NOTE = " (Triggered internally at "
+_CPP_ORIGIN_PLACE = re.compile(r"[^\n]*:\d+\.\)")  # what follows it: "<file>:<line>.)"
+
+
+def without_cpp_origin(text):
+    """``text`` without PyTorch's note of where in its C++ code a warning came from.
+
+    Only that exact note, and only where PyTorch puts it, at the very end:
+
+    >>> without_cpp_origin("Told. (Triggered internally at aten/Tensor.h:493.)")
+    'Told.'
+    >>> without_cpp_origin("Told (Triggered internally at somewhere)")
+    'Told (Triggered internally at somewhere)'
+    """
+    head, note, place = text.rpartition(_CPP_ORIGIN_NOTE)
+    return head if note and _CPP_ORIGIN_PLACE.fullmatch(place) else text
+
+
 def _normalise(value):
     """Text of a result, with library names made neutral (torch. / minigrad.)."""
     text = value if isinstance(value, str) else repr(value)
-    text = re.sub(r"\(Triggered internally at [^)]*\)", "", text)
+    text = without_cpp_origin(text)
     text = text.replace("torch.", "LIB.").replace("minigrad.", "LIB.")
     text = text.replace("torch::", "LIB::").replace("minigrad::", "LIB::")
     text = re.sub(r" at 0x[0-9a-fA-F]+", "", text)

@@ -314,6 +314,7 @@ class Function:
     """
 
     node_name = None  # the node's name; by default PyTorch's "<Class>Backward"
+    _ctx_class = FunctionCtx  # the node class is made from it (a built-in op's: op.OpCtx)
     on_arrays = False  # True for built-in ops: they compute on numpy arrays (Op)
     # The inputs may differ in shape and dtype (``a + b``): forward gets them cast to their
     # common dtype (PyTorch's promotion), and each gradient is fitted back to its input.
@@ -357,7 +358,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
         attributes = {"_function": cls, "__module__": cls.__module__}
-        cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
+        cls._node_class = type(name.split("::")[-1], (cls._ctx_class,), attributes)
         cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
         cls._tensors_only = cls.on_arrays and not cls.optional_inputs
 
@@ -458,17 +459,6 @@ def _your_output(out, nr, inputs, node):
     if out._view is not None and not marked and out._data.dtype in FLOATS:
         made_by_custom_function(out, differentiable)  # your view: your backward only
     return out
-
-
-class Op(Function):
-    """A built-in operation: forward computes on the inputs' numpy arrays.
-
-    So does backward, when nothing records it; under ``create_graph=True`` it
-    runs on tensors instead, so that the gradient gets a graph of its own. One
-    formula serves both: ``grad * other`` multiplies arrays or tensors.
-    """
-
-    on_arrays = True
 
 
 IDLE = FunctionCtx()  # the ctx of a forward run inside a backward formula: records nothing
@@ -577,3 +567,8 @@ def rebase(t, node):
 def bump_version(t):
     """What every in-place change does: one more on the tensor's version counter."""
     t._version_counter.value += 1
+
+
+# Built-in ops subclass Op, which lives in op.py with its straight path (op.py needs what
+# is above, so it is imported last).
+from .op import Op  # noqa: E402, F401

@@ -36,10 +36,7 @@ class VersionCounter:
     its memory: changing one is changing the other.
     """
 
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+    value = 0  # Speed: a class default, no __init__: a new tensor's counter costs no call
 
 
 class RemovableHandle:
@@ -106,7 +103,7 @@ _VERSION_HINT_ANOMALY = (
 _OPERATOR_FILES = (os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops", ""),)
 _OPERATOR_FILES += tuple(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for name in ("graph.py", "tensor.py", "function.py")
+    for name in ("graph.py", "tensor.py", "function.py", "op.py")
 )
 
 
@@ -205,6 +202,7 @@ class Node:
     _pre_hooks = None  # {handle id: (output number, hook)}: hooks registered on the output
     _retained = None  # {output number: weak reference to the output}, after retain_grad()
     _num_outputs = 1  # a custom Function may have several: gradients then come as a list
+    _arrays_backward = False  # a built-in op's node: engine.run_plain calls its backward
 
     def name(self):
         return type(self).__name__

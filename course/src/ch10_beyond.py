@@ -59,7 +59,10 @@ show_source(mg.autograd.Function.apply)
 # backward formulas, which call operations on arrays when nothing records them; forward
 # runs under `np.errstate(all="ignore")` because PyTorch makes inf and nan silently.)
 # PyTorch's `Function.apply` (in `torch/autograd/function.py` and its C++ side) behaves
-# the same way.
+# the same way. One thing to know when you read minigrad's files: its own operations, in
+# the case nearly every call is (plain tensors in, one new tensor out), take these same
+# steps written out in one piece for speed, `Op.apply` in `minigrad/op.py`; a test
+# (`tests/unit/test_straight_paths.py`) checks that both record the same graphs.
 
 # %% [markdown]
 # ## A worked example: softplus

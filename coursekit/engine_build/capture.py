@@ -12,35 +12,22 @@ from __future__ import annotations
 
 import ast
 import builtins
-import dis
 import importlib
 import inspect
 import linecache
 import textwrap
 import types
 
+from .inspection import functions_of, global_names
+
 
 class SourceNotFound(ValueError):
     """The source of a learner's object could not be read."""
 
 
-def _functions_of(obj):
-    if isinstance(obj, types.FunctionType):
-        return [obj]
-    found = []
-    for member in vars(obj).values() if isinstance(obj, type) else ():
-        if isinstance(member, (staticmethod, classmethod)):
-            member = member.__func__
-        elif isinstance(member, property):
-            member = member.fget
-        if isinstance(member, types.FunctionType):
-            found.append(member)
-    return found
-
-
 def _class_source_from_methods(cls):
     """A class's source found through its methods' file (works for notebook cells)."""
-    for function in _functions_of(cls):
+    for function in functions_of(cls):
         code = function.__code__
         lines = linecache.getlines(code.co_filename)
         if not lines:
@@ -68,22 +55,11 @@ def source_of(obj) -> str:
     return textwrap.dedent(text)
 
 
-def _global_names(code):
-    names = set()
-    for instruction in dis.get_instructions(code):
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            names.add(instruction.argval)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
-
-
 def _names_used(obj, text):
     """Global names the object's code reads (for a class: its methods, bases, decorators)."""
     names = set()
-    for function in _functions_of(obj):
-        names |= _global_names(function.__code__)
+    for function in functions_of(obj):
+        names |= global_names(function.__code__)
     for node in ast.parse(text).body:
         if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
             parts = list(node.decorator_list)
@@ -96,7 +72,7 @@ def _names_used(obj, text):
 
 
 def _namespace_of(obj):
-    for function in _functions_of(obj):
+    for function in functions_of(obj):
         return function.__globals__
     module = importlib.import_module(obj.__module__)
     return vars(module)

@@ -10,15 +10,14 @@ is stopped by the trial instead, which switches the reference off.
 
 from __future__ import annotations
 
-import dis
 import threading
-import types
 from pathlib import Path
 
 import coursekit
 import minigrad
 
 from . import pieces, plugs
+from .inspection import functions_of, global_names
 
 _OUR_FOLDERS = tuple(
     str(Path(package.__file__).resolve().parent) for package in (minigrad, coursekit)
@@ -47,41 +46,12 @@ def _is_ours(code) -> bool:
     return filename.startswith(_OUR_FOLDERS)
 
 
-def _functions(obj):
-    """The functions of a piece: itself, or the methods its class defines."""
-    if isinstance(obj, types.FunctionType):
-        return [obj]
-    if isinstance(obj, types.MethodType):
-        return [obj.__func__]
-    found = []
-    if isinstance(obj, type):
-        for member in vars(obj).values():
-            if isinstance(member, (staticmethod, classmethod)):
-                member = member.__func__
-            elif isinstance(member, property):
-                member = member.fget
-            if isinstance(member, types.FunctionType):
-                found.append(member)
-    return found
-
-
-def _global_names(code):
-    names = set()
-    for instruction in dis.get_instructions(code):
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            names.add(instruction.argval)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
-
-
 def _values_reached(function, allowed_names):
     """What a function can reach by name: its globals, closure cells and defaults.
 
     Names in ``allowed_names`` are other pieces it may call (they may be minigrad's).
     """
-    names = _global_names(function.__code__) - set(allowed_names)
+    names = global_names(function.__code__) - set(allowed_names)
     values = [function.__globals__.get(name) for name in names]
     for cell in function.__closure__ or ():
         try:
@@ -109,7 +79,7 @@ def refusal(piece_id: str, obj) -> str | None:
     own = plugs.PLUGS[piece_id].references()
     allowed_names = [pieces.get(used).name for used in pieces.get(piece_id).uses]
     references = _all_references()
-    reference_codes = {id(f.__code__) for r in references for f in _functions(r)}
+    reference_codes = {id(f.__code__) for r in references for f in functions_of(r)}
     for reference in references:
         if _same(obj, reference):
             return f"this is minigrad's own {_name_of(reference)}, not code you wrote"
@@ -125,7 +95,7 @@ def refusal(piece_id: str, obj) -> str | None:
                     f"your class is built on {_name_of(base)}, minigrad's own code: "
                     "write the piece yourself"
                 )
-    for function in _functions(obj):
+    for function in functions_of(obj):
         if id(function.__code__) in reference_codes or _is_ours(function.__code__):
             return f"{function.__qualname__} is minigrad's own code, not code you wrote"
         for value in _values_reached(function, allowed_names):

@@ -16,8 +16,8 @@ undone. Three ways to use it:
 from __future__ import annotations
 
 import contextlib
-import types
 
+from .inspection import functions_of
 from .plugs import PLUGS
 
 SWITCHED_OFF = (
@@ -105,23 +105,6 @@ def _restore(undo):
             setattr(owner, attribute, previous)
 
 
-def _functions_of(obj):
-    """The plain functions that make up ``obj``: itself, or a class's own methods."""
-    if isinstance(obj, types.FunctionType):
-        return [obj]
-    if not isinstance(obj, type):
-        return []
-    found = []
-    for member in vars(obj).values():
-        if isinstance(member, (staticmethod, classmethod)):
-            member = member.__func__
-        elif isinstance(member, property):
-            member = member.fget
-        if isinstance(member, types.FunctionType):
-            found.append(member)
-    return found
-
-
 def switch_off(references):
     """Make minigrad's own functions for a piece raise, wherever they are called from.
 
@@ -131,7 +114,7 @@ def switch_off(references):
     """
     switched = []
     for reference in references:
-        for function in _functions_of(reference):
+        for function in functions_of(reference):
             if function.__code__.co_freevars:
                 continue  # a closure's body cannot be swapped; its sites are replaced anyway
             switched.append((function, function.__code__))

@@ -4,10 +4,11 @@ and checking leaves minigrad exactly as it was."""
 import inspect
 from pathlib import Path
 
-import build_learner_pieces as learner
-import build_wrong_pieces as wrong
 import numpy as np
 import pytest
+import solution_pieces
+from solution_pieces import PIECES
+from wrong_pieces import WRONG, Answer, Replace, Wrong
 
 import minigrad as mg
 from coursekit.engine_build import pieces, plugs, trials
@@ -32,30 +33,52 @@ def test_every_piece_has_a_plug_and_a_check_and_is_in_build_md():
     assert set(plugs.PLUGS) == set(pieces.BY_ID) == set(trials.CASES)
 
 
-def test_the_learner_pieces_cover_every_piece():
-    assert set(learner.PIECES) == set(pieces.BY_ID)
+def test_the_solutions_write_every_piece():
+    assert set(PIECES) == set(pieces.BY_ID)
 
 
-@pytest.mark.parametrize("piece_id", list(learner.PIECES))
+@pytest.mark.parametrize("piece_id", list(PIECES))
 def test_a_right_piece_passes_its_check(piece_id):
-    verdict = trials.check(piece_id, learner.PIECES[piece_id])
+    verdict = trials.check(piece_id, PIECES[piece_id])
     assert verdict.passed, verdict.message
     assert verdict.cases == len(trials.CASES[piece_id])
 
 
-@pytest.mark.parametrize(
-    "piece_id, what, obj, phrase", wrong.WRONG, ids=[f"{w[0]}: {w[1]}" for w in wrong.WRONG]
-)
-def test_a_wrong_piece_fails_its_check_saying_what_is_wrong(piece_id, what, obj, phrase):
-    verdict = trials.check(piece_id, obj)
+@pytest.mark.parametrize("wrong", WRONG, ids=[f"{w.piece_id}: {w.what}" for w in WRONG])
+def test_a_wrong_piece_fails_its_check_saying_what_is_wrong(wrong):
+    verdict = trials.check(wrong.piece_id, wrong.obj)
     assert verdict.status == "failed", verdict
-    assert phrase in verdict.message
-    case_labels = [c.label for c in trials.CASES[piece_id]]
+    assert wrong.phrase in verdict.message
+    case_labels = [c.label for c in trials.CASES[wrong.piece_id]]
     assert any(verdict.message.startswith(label) for label in case_labels), verdict.message
 
 
 def test_every_piece_has_a_wrong_version_that_its_check_rejects():
-    assert {w[0] for w in wrong.WRONG} == set(pieces.BY_ID)
+    assert {w.piece_id for w in WRONG} == set(pieces.BY_ID)
+
+
+def test_a_wrong_piece_is_its_solution_cell_changed():
+    for wrong in WRONG:
+        right = solution_pieces.source(wrong.piece_id)
+        assert wrong.text != right, (wrong.piece_id, wrong.what)
+        assert wrong.obj is not PIECES[wrong.piece_id]
+        assert wrong.obj.__name__ == PIECES[wrong.piece_id].__name__
+
+
+def test_a_change_that_no_longer_fits_the_solution_is_an_error_not_a_right_piece():
+    gone = Wrong("ch03.unbroadcast", "a line the solution no longer has", (Replace("xyz", ""),), "")
+    with pytest.raises(LookupError, match="0 times"):
+        solution_pieces.load(gone.piece_id, gone.text)
+    with pytest.raises(LookupError, match="not 9"):
+        Answer(8, "pass").apply(solution_pieces.source("ch03.unbroadcast"))
+
+
+def test_an_answer_replaces_only_its_solution_region_keeping_the_indent():
+    text = Answer(1, "return self.tensor").apply(solution_pieces.source("ch06.SavedTensor"))
+    first, second = text.split("### BEGIN SOLUTION")[1:]
+    assert "self.version = tensor._version" in first  # region 0 untouched
+    assert second.split("### END SOLUTION")[0].strip() == "return self.tensor"
+    assert "\n        return self.tensor\n" in text
 
 
 def test_a_stub_is_reported_as_not_written_yet():
@@ -102,10 +125,10 @@ def _snapshot():
 
 def test_checking_every_piece_right_and_wrong_leaves_minigrad_as_it_was():
     before = _snapshot()
-    for piece_id, obj in learner.PIECES.items():
+    for piece_id, obj in PIECES.items():
         trials.check(piece_id, obj)
-    for piece_id, _, obj, _ in wrong.WRONG:
-        trials.check(piece_id, obj)
+    for wrong in WRONG:
+        trials.check(wrong.piece_id, wrong.obj)
     assert BOARD.installed == {}
     assert _snapshot() == before
     # minigrad's own engine still works, all of it

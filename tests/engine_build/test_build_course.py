@@ -1,16 +1,18 @@
 """A learner plays through the course: each chapter's setup runs on the pieces of the
 chapters before it; the last engine is compared with PyTorch's recorded behaviour."""
 
-import build_learner_pieces as learner
-import build_wrong_pieces as wrong
 import numpy as np
 import pytest
+import solution_pieces
+import wrong_pieces
+from solution_pieces import PIECES
 
 import minigrad as mg
 from coursekit.engine_build import assemble, parity, pieces, store
 from coursekit.engine_build.switchboard import BOARD
 
 CHAPTERS = [f"ch{n:02d}" for n in range(1, 11)]
+UNBROADCAST_WITHOUT_KEEPDIMS = wrong_pieces.named("ch03.unbroadcast", "drops the size-1 dimensions")
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +37,9 @@ def play_the_course(learners_pieces, capsys):
     return reports
 
 
-def test_a_learner_with_every_piece_right_runs_the_course_on_their_own_engine(
-    capsys, reference_figure
-):
-    reports = play_the_course(learner.PIECES, capsys)
+def every_chapter_ran_on_the_learners_own_pieces(reports):
+    """What a learner with every piece right sees: from each chapter on, the pieces of the
+    chapters before are theirs, and the last engine is all theirs."""
     for chapter in CHAPTERS:
         report = reports[chapter]
         expected = [p.id for p in pieces.PIECES if p.chapter < chapter]
@@ -46,6 +47,13 @@ def test_a_learner_with_every_piece_right_runs_the_course_on_their_own_engine(
         assert report.yours == expected, repr(report)
     assert reports["all"].yours == list(pieces.BY_ID)
     assert set(BOARD.installed) == set(pieces.BY_ID)
+
+
+def test_a_learner_with_every_piece_right_runs_the_course_on_their_own_engine(
+    capsys, reference_figure
+):
+    reports = play_the_course(PIECES, capsys)
+    every_chapter_ran_on_the_learners_own_pieces(reports)
     # the engine is the learner's: e.g. Tensor.detach runs their function
     assert mg.Tensor.detach is not BOARD._undo["ch05.detach"][0][2]
     report = parity.compare_with_pytorch()
@@ -53,11 +61,34 @@ def test_a_learner_with_every_piece_right_runs_the_course_on_their_own_engine(
     assert report.rows == [] and report.stand_ins == []
 
 
+def one_wrong_version_of_each_piece():
+    found = {}
+    for wrong in wrong_pieces.WRONG:
+        found.setdefault(wrong.piece_id, wrong)
+    return list(found.values())
+
+
+@pytest.mark.parametrize(
+    "wrong", one_wrong_version_of_each_piece(), ids=lambda w: f"{w.piece_id}: {w.what}"
+)
+def test_the_play_through_sees_any_wrong_piece(capsys, wrong):
+    """The right play-through's assertions fail when one piece is a wrong one: the course
+    test can fail, and the learner is told which piece stands in."""
+    with_a_mistake = dict(PIECES)
+    with_a_mistake[wrong.piece_id] = wrong.obj
+    reports = play_the_course(with_a_mistake, capsys)
+    with pytest.raises(AssertionError):
+        every_chapter_ran_on_the_learners_own_pieces(reports)
+    row = reports["all"].whose(wrong.piece_id)
+    assert row.whose == assemble.MINIGRADS and row.why.startswith("failing its check"), row
+    assert reports["all"].yours == [p for p in pieces.BY_ID if p != wrong.piece_id]
+
+
 def test_a_learner_whose_ch03_piece_is_wrong_gets_minigrads_piece_and_is_told(
     capsys, reference_figure
 ):
-    pieces_with_a_mistake = dict(learner.PIECES)
-    pieces_with_a_mistake["ch03.unbroadcast"] = wrong.unbroadcast_without_keepdims
+    pieces_with_a_mistake = dict(PIECES)
+    pieces_with_a_mistake["ch03.unbroadcast"] = UNBROADCAST_WITHOUT_KEEPDIMS.obj
     reports = play_the_course(pieces_with_a_mistake, capsys)
 
     assert store.pieces()["ch03.unbroadcast"]["status"] == "failed"
@@ -83,9 +114,9 @@ def test_a_learner_whose_ch03_piece_is_wrong_gets_minigrads_piece_and_is_told(
 
 
 def test_a_wrong_piece_that_got_into_the_engine_is_named_by_the_parity_report(reference_figure):
-    for piece_id, obj in learner.PIECES.items():
+    for piece_id, obj in PIECES.items():
         BOARD.install(piece_id, obj)
-    BOARD.install("ch03.unbroadcast", wrong.unbroadcast_without_keepdims)  # as if unchecked
+    BOARD.install("ch03.unbroadcast", UNBROADCAST_WITHOUT_KEEPDIMS.obj)  # as if unchecked
     report = parity.compare_with_pytorch()
     assert report.passed < reference_figure[0]
     assert report.total == reference_figure[1]
@@ -95,7 +126,7 @@ def test_a_wrong_piece_that_got_into_the_engine_is_named_by_the_parity_report(re
 
 
 def test_a_missing_piece_is_minigrads_and_says_not_written_yet(capsys):
-    assemble.check_piece("ch01.Add", learner.Add)
+    assemble.check_piece("ch01.Add", PIECES["ch01.Add"])
     report = assemble.assemble("ch02")
     assert report.whose("ch01.Add").whose == assemble.YOURS
     assert report.whose("ch01.Mul").why == "not written yet"
@@ -103,7 +134,7 @@ def test_a_missing_piece_is_minigrads_and_says_not_written_yet(capsys):
 
 
 def test_setup_prints_the_table_and_can_run_twice(capsys):
-    assemble.check_piece("ch01.Add", learner.Add)
+    assemble.check_piece("ch01.Add", PIECES["ch01.Add"])
     capsys.readouterr()
     assemble.setup("ch02")
     assemble.setup("ch02")
@@ -114,7 +145,7 @@ def test_setup_prints_the_table_and_can_run_twice(capsys):
 
 
 def test_a_stub_run_later_does_not_erase_a_saved_piece(capsys):
-    assemble.check_piece("ch03.unbroadcast", learner.unbroadcast)
+    assemble.check_piece("ch03.unbroadcast", PIECES["ch03.unbroadcast"])
 
     def unbroadcast(grad, shape):
         raise NotImplementedError
@@ -122,11 +153,11 @@ def test_a_stub_run_later_does_not_erase_a_saved_piece(capsys):
     verdict = assemble.check_piece("ch03.unbroadcast", unbroadcast)
     assert verdict.status == "not-implemented"
     assert store.pieces()["ch03.unbroadcast"]["status"] == "passed"
-    assert "def unbroadcast(grad, shape):\n    lead" in store.source("ch03.unbroadcast")
+    assert solution_pieces.source("ch03.unbroadcast").strip() in store.source("ch03.unbroadcast")
 
 
 def test_a_saved_file_broken_by_hand_falls_back_with_the_reason(capsys):
-    assemble.check_piece("ch03.unbroadcast", learner.unbroadcast)
+    assemble.check_piece("ch03.unbroadcast", PIECES["ch03.unbroadcast"])
     path = store.piece_file("ch03.unbroadcast")
     path.write_text(path.read_text() + "\ndef (\n", encoding="utf-8")
     row = assemble.assemble("ch04").whose("ch03.unbroadcast")
@@ -135,7 +166,7 @@ def test_a_saved_file_broken_by_hand_falls_back_with_the_reason(capsys):
 
 
 def test_a_saved_file_made_wrong_by_hand_is_checked_again_and_refused(capsys):
-    assemble.check_piece("ch03.unbroadcast", learner.unbroadcast)
+    assemble.check_piece("ch03.unbroadcast", PIECES["ch03.unbroadcast"])
     path = store.piece_file("ch03.unbroadcast")
     path.write_text(path.read_text().replace("keepdims=True", "keepdims=False"), encoding="utf-8")
     row = assemble.assemble("ch04").whose("ch03.unbroadcast")
@@ -167,7 +198,7 @@ def test_the_learners_engine_trains_the_digits_mlp_as_minigrads_does():
         return history.test_accuracy[-1]
 
     minigrads = test_accuracy()
-    for piece_id, obj in learner.PIECES.items():
+    for piece_id, obj in PIECES.items():
         BOARD.install(piece_id, obj)
     yours = test_accuracy()
     assert yours > 0.9

@@ -6,10 +6,10 @@ Expected gradients come from live PyTorch 2.13 (the reference engine must give t
 from the wrong piece's own formula, written out in numpy (the learner's engine must give
 those)."""
 
-import build_learner_pieces as learner
-import build_wrong_pieces as wrong
 import numpy as np
 import pytest
+import wrong_pieces
+from solution_pieces import PIECES
 
 import minigrad as mg
 from coursekit.engine_build.switchboard import BOARD
@@ -49,7 +49,7 @@ def pytorch_linear_grads():
     return out.grad_fn.name(), {**grads, "input": x.grad.numpy()}
 
 
-class CountingMm(learner.Mm):
+class CountingMm(PIECES["ch03.Mm"]):
     """The learner's right Mm, counting its backward calls."""
 
     calls = 0
@@ -57,7 +57,7 @@ class CountingMm(learner.Mm):
     @staticmethod
     def backward(ctx, grad):
         CountingMm.calls += 1
-        return learner.Mm.backward(ctx, grad)
+        return PIECES["ch03.Mm"].backward(ctx, grad)
 
 
 def assert_same(have, want):
@@ -86,7 +86,7 @@ def test_linear_trains_through_the_learners_mm_and_keeps_pytorchs_node():
 
 
 def test_a_wrong_mm_piece_changes_linears_gradients():
-    BOARD.install("ch03.Mm", wrong.MmWithoutTranspose)
+    BOARD.install("ch03.Mm", wrong_pieces.named("ch03.Mm", "forgets the transposes").obj)
     name, grads = linear_grads()
     assert name == "AddmmBackward0"
     # addmm(bias, x, W.T): out = x @ W.T + bias, and dL/dout = 2 * out. The wrong piece

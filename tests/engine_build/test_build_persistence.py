@@ -10,8 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import build_learner_pieces as learner
 import pytest
+import solution_pieces
 
 from coursekit.engine_build import assemble, pieces, store
 
@@ -71,7 +71,7 @@ def test_a_piece_from_a_notebook_cell_is_saved_with_the_helpers_it_uses(capsys):
 
 def test_setup_in_a_fresh_process_installs_the_saved_pieces(capsys, fresh_engine):
     namespace = run_cell(CELL, 2)
-    for piece_id, obj in learner.PIECES.items():
+    for piece_id, obj in solution_pieces.PIECES.items():
         if piece_id == "ch03.unbroadcast":
             obj = namespace["unbroadcast"]
         assert assemble.check_piece(piece_id, obj).passed
@@ -128,18 +128,7 @@ def test_a_piece_checked_in_one_kernel_is_in_the_engine_of_the_next(tmp_path, mo
         client.execute()
         return ["".join(o.get("text", "") for o in cell.outputs) for cell in notebook.cells]
 
-    unbroadcast = textwrap.dedent(
-        """
-        def unbroadcast(grad, shape):
-            lead = len(grad.shape) - len(shape)
-            if lead > 0:
-                grad = grad.sum(axis=tuple(range(lead)))
-            ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-            if ones:
-                grad = grad.sum(axis=ones, keepdims=True)
-            return grad
-        """
-    )
+    unbroadcast = solution_pieces.source("ch03.unbroadcast")
     first = run(
         [
             "from coursekit.engine_build.assemble import check_piece, setup\nsetup('ch03')",

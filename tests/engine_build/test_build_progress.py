@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-import build_learner_pieces as learner
-import build_wrong_pieces as wrong
+import wrong_pieces
+from solution_pieces import PIECES
 
 from coursekit.checks import registry
 from coursekit.engine_build import assemble, pieces, progress, store
@@ -16,8 +16,8 @@ def test_progress_counts_exercises_points_and_pieces_from_disk(capsys):
     unbroadcast = ch03["ch03.unbroadcast"]
     progress.record_exercise("ch03.unbroadcast", "passed", unbroadcast.points)
     progress.record_exercise("ch03.dtypes", "failed", ch03["ch03.dtypes"].points)
-    assemble.check_piece("ch03.unbroadcast", learner.unbroadcast)
-    assemble.check_piece("ch03.Mul", wrong.MulSavesBoth)
+    assemble.check_piece("ch03.unbroadcast", PIECES["ch03.unbroadcast"])
+    assemble.check_piece("ch03.Mul", wrong_pieces.named("ch03.Mul", "saves both inputs always").obj)
 
     report = progress.course_progress()  # read back from the files, as a new process would
     row = next(r for r in report.chapters if r.chapter == "ch03")

@@ -10,6 +10,8 @@ import io
 import json
 import textwrap
 
+from coursekit import check
+
 
 def run_cells(learner_code, call, namespace):
     """Run ``learner_code`` then ``call`` in ``namespace``; 'PASSED' or 'FAILED <message>'.
@@ -25,6 +27,27 @@ def run_cells(learner_code, call, namespace):
         return "FAILED " + err.getvalue()[failure:].rstrip("\n")
     assert "✓" in out.getvalue(), out.getvalue() + err.getvalue()
     return "PASSED"
+
+
+def run_after_setup(prelude, learner_code, call):
+    """``run_cells`` in a fresh namespace (a new kernel) that has run ``prelude``, the
+    chapter's setup imports, first."""
+    namespace = {"check": check}
+    exec(prelude, namespace)  # noqa: S102 - what the notebook's setup cell imports
+    return run_cells(learner_code, call, namespace)
+
+
+def visible_and_hidden(run, learner_code, check_id):
+    """The verdicts of ``check(check_id)`` on its visible cases, then on its hidden ones."""
+    return [
+        run(learner_code, f'check("{check_id}")'),
+        run(learner_code, f'check("{check_id}", hidden=True)'),
+    ]
+
+
+def answers(values, **changes):
+    """A predict exercise's answer cell: ``values`` (name -> source text), some changed."""
+    return "\n".join(f"{k} = {v}" for k, v in {**values, **changes}.items())
 
 
 def solution_cell(notebook_path, grade_id):

@@ -1,34 +1,26 @@
 """The pieces of the learner's engine (coursekit/BUILD.md) as notebook cells, for the tests.
 
-The right and wrong pieces of ``tests/engine_build`` written as the source a
-learner would put in an exercise's cell, under the name the exercise asks for,
-and, for every piece, a cell that imports minigrad's own answer instead.
+The right pieces (the solutions notebooks' cells) and the wrong ones (those cells
+changed, ``tests/engine_build/wrong_pieces.py``), each as a cell that runs on its
+own, and, for every piece, a cell that imports minigrad's own answer instead.
 """
 
 from __future__ import annotations
 
-import inspect
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine_build"))
 
-import build_learner_pieces as learner  # noqa: E402  (found through the sys.path entry above)
-import build_wrong_pieces as wrong  # noqa: E402
+import solution_pieces  # noqa: E402  (found through the sys.path entry above)
+import wrong_pieces  # noqa: E402
 
-from coursekit.engine_build import pieces  # noqa: E402
 
-# What the cells below need besides each chapter's own setup cell.
-PIECE_PRELUDE = """\
-import functools
-import inspect
-import math
-import threading
+def setup_imports(chapter: str, *also: str) -> str:
+    """What the chapter's exercise notebook imports (its setup cell), then the import lines
+    in ``also``: the namespace the tests run a learner's cells in."""
+    return "\n".join([solution_pieces.imports(chapter), *also]) + "\n"
 
-import minigrad as mg
-from minigrad import grad_mode
-from minigrad.tensor import _wrap
-"""
 
 # Where minigrad keeps its own answer: importing it must earn nothing.
 REFERENCE = {
@@ -53,29 +45,22 @@ REFERENCE = {
 }
 
 
-def cell(piece_id: str, obj) -> str:
-    """``obj``'s source, under the name the exercise asks for."""
-    piece = pieces.get(piece_id)
-    name, source = piece.name, inspect.getsource(obj)
-    for used in piece.uses:  # the earlier exercise's piece, as the notebook has it
-        source = f"{inspect.getsource(learner.PIECES[used])}\n\n{source}"
-    for base in getattr(obj, "__bases__", ()):
-        if base.__module__ == learner.__name__:  # a wrong piece built on the right one
-            source = f"{inspect.getsource(base)}\n\n{source}"
-    return source if obj.__name__ == name else f"{source}\n\n{name} = {obj.__name__}\n"
-
-
 def right(piece_id: str) -> str:
-    return cell(piece_id, learner.PIECES[piece_id])
+    return solution_pieces.cell(piece_id, solution_pieces.source(piece_id))
+
+
+def wrong(piece_id: str, what: str) -> str:
+    return solution_pieces.cell(piece_id, wrong_pieces.named(piece_id, what).text)
 
 
 def piece_wrongs(chapter: str, skip=()) -> dict:
     """``{piece id: {what is wrong: cell}}`` for a chapter: the wrong pieces (but those of
     the pieces in ``skip``, whose exercise has its own), and the import of minigrad's own."""
     found = {}
-    for piece_id, what, obj, _ in wrong.WRONG:
+    for mistake in wrong_pieces.WRONG:
+        piece_id = mistake.piece_id
         if piece_id.startswith(chapter + ".") and piece_id not in skip:
-            found.setdefault(piece_id, {})[what] = cell(piece_id, obj)
+            found.setdefault(piece_id, {})[mistake.what] = wrong(piece_id, mistake.what)
     for piece_id, line in REFERENCE.items():
         if piece_id.startswith(chapter + "."):
             found.setdefault(piece_id, {})["imports minigrad's own"] = line + "\n"

@@ -8,24 +8,16 @@ tests/unit/test_coursekit_checks.py for the framework itself).
 from __future__ import annotations
 
 import pytest
-from exercise_cells import run_cells
+from exercise_cells import run_after_setup
+from piece_cells import setup_imports
 
-from coursekit import check
-
-PRELUDE = """\
-import math
-
-import numpy as np
-
-import minigrad as mg
-"""
+# What the notebook imports (its setup cell), and numpy, which the learner code below uses.
+PRELUDE = setup_imports("ch00", "import numpy as np")
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check}
-    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
-    return run_cells(learner_code, call, namespace)
+    return run_after_setup(PRELUDE, learner_code, call)
 
 
 BUGGY_SLOPE = """

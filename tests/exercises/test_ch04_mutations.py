@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
-from exercise_cells import run_cells, solution_cell
-from piece_cells import PIECE_PRELUDE, merged
+from exercise_cells import run_after_setup, solution_cell
+from piece_cells import merged, setup_imports
 
-from coursekit import check
 from coursekit.checks import ch04
 from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
@@ -28,25 +26,13 @@ def cell(grade_id: str) -> str:
     return solution_cell(SOLUTIONS, grade_id)
 
 
-PRELUDE = (
-    """\
-import warnings
-
-import numpy as np
-
-import minigrad as mg
-"""
-    + PIECE_PRELUDE
-)
+# What the notebook imports (its setup cell), and numpy, which the learner code below uses.
+PRELUDE = setup_imports("ch04", "import numpy as np")
 
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    return run_cells(
-        PRELUDE + textwrap.dedent(learner_code),
-        f"check({check_id!r}, hidden={hidden})",
-        {"check": check},
-    )
+    return run_after_setup(PRELUDE, learner_code, f"check({check_id!r}, hidden={hidden})")
 
 
 # Plausible wrong solutions of every exercise where the learner writes code, by check id.

@@ -8,14 +8,12 @@ so the tests also prove that what learners are shown as correct passes.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
-from exercise_cells import run_cells, solution_cell
-from piece_cells import PIECE_PRELUDE, merged
+from exercise_cells import run_after_setup, solution_cell
+from piece_cells import merged, setup_imports
 
-from coursekit import check
 from coursekit.checks import ch05
 from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
@@ -27,25 +25,13 @@ def cell(grade_id: str) -> str:
     return solution_cell(SOLUTIONS, grade_id)
 
 
-PRELUDE = (
-    """\
-import warnings
-
-import numpy as np
-
-import minigrad as mg
-"""
-    + PIECE_PRELUDE
-)
+# What the notebook imports (its setup cell), and what the learner code below uses besides.
+PRELUDE = setup_imports("ch05", "import numpy as np", "import warnings")
 
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    return run_cells(
-        PRELUDE + textwrap.dedent(learner_code),
-        f"check({check_id!r}, hidden={hidden})",
-        {"check": check},
-    )
+    return run_after_setup(PRELUDE, learner_code, f"check({check_id!r}, hidden={hidden})")
 
 
 CENTER_BUGGY = (

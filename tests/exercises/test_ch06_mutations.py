@@ -13,25 +13,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from exercise_cells import run_cells, solution_cell
-from piece_cells import PIECE_PRELUDE, merged
+from exercise_cells import run_after_setup, solution_cell
+from piece_cells import merged, setup_imports
 
-from coursekit import check
 from coursekit.checks import ch06
 from coursekit.nbgrader_cells import CODE_STUB, replace_solutions
 
 ROOT = Path(__file__).parents[2]
 RENAMED = {"ch06.SavedTensor": "ch06.saved_tensor"}  # the exercise keeps its id
 SOLUTIONS = ROOT / "solutions" / "ch06_inplace_and_versions.ipynb"
-PRELUDE = (
-    """\
-import numpy as np
-
-import minigrad as mg
-from minigrad.graph import tensor_description
-"""
-    + PIECE_PRELUDE
-)
+# What the notebook imports (its setup cell), and numpy, which the learner code below uses.
+PRELUDE = setup_imports("ch06", "import numpy as np")
 
 
 def cell(grade_id: str) -> str:
@@ -40,11 +32,7 @@ def cell(grade_id: str) -> str:
 
 def run(learner_code: str, check_id: str, hidden: bool = False) -> str:
     """Run learner code and the check as notebook cells; 'PASSED' or 'FAILED <message>'."""
-    return run_cells(
-        PRELUDE + textwrap.dedent(learner_code),
-        f"check({check_id!r}, hidden={hidden})",
-        {"check": check},
-    )
+    return run_after_setup(PRELUDE, learner_code, f"check({check_id!r}, hidden={hidden})")
 
 
 def given(grade_id: str, buggy: str, name: str) -> str:

@@ -13,41 +13,24 @@ import json
 import textwrap
 from pathlib import Path
 
-from exercise_cells import run_cells
-from piece_cells import PIECE_PRELUDE, merged
+from exercise_cells import run_after_setup, visible_and_hidden
+from piece_cells import merged, setup_imports
 
 import minigrad as mg
-from coursekit import check
 
 RENAMED = {"ch07.GradMode": "ch07.grad_mode"}  # the exercise keeps its id
 
-PRELUDE = (
-    """\
-import functools
-import inspect
-
-import numpy as np
-
-import minigrad as mg
-from minigrad import grad_mode
-"""
-    + PIECE_PRELUDE
-)
+# What the notebook imports (its setup cell), and numpy, which the learner code below uses.
+PRELUDE = setup_imports("ch07", "import numpy as np")
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check}
-    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
-    return run_cells(learner_code, call, namespace)
+    return run_after_setup(PRELUDE, learner_code, call)
 
 
 def both(learner_code: str, check_id: str) -> list:
-    """The verdicts on the visible and on the hidden cases."""
-    return [
-        run(learner_code, f'check("{check_id}")'),
-        run(learner_code, f'check("{check_id}", hidden=True)'),
-    ]
+    return visible_and_hidden(run, learner_code, check_id)
 
 
 # -- 1. implement GradMode ------------------------------------------------------------

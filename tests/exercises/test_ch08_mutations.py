@@ -12,33 +12,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from exercise_cells import run_cells
-from piece_cells import PIECE_PRELUDE, merged
+from exercise_cells import answers, run_after_setup, visible_and_hidden
+from piece_cells import merged, setup_imports
 
-from coursekit import check
-
-PRELUDE = (
-    """\
-import numpy as np
-
-import minigrad as mg
-"""
-    + PIECE_PRELUDE
-)
+# What the notebook imports (its setup cell), and numpy, which the learner code below uses.
+PRELUDE = setup_imports("ch08", "import numpy as np")
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check}
-    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
-    return run_cells(learner_code, call, namespace)
+    return run_after_setup(PRELUDE, learner_code, call)
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [
-        run(learner_code, f'check("{check_id}")'),
-        run(learner_code, f'check("{check_id}", hidden=True)'),
-    ]
+    return visible_and_hidden(run, learner_code, check_id)
 
 
 # -- 1. implement sgd_momentum_step -----------------------------------------------------
@@ -180,10 +167,6 @@ SWITCH_RIGHT = {
     "answer_backward": '"RuntimeError"',
     "answer_grad_fn_after": '"MeanBackward0"',
 }
-
-
-def answers(values: dict, **changes) -> str:
-    return "\n".join(f"{k} = {v}" for k, v in {**values, **changes}.items())
 
 
 def test_the_right_switch_prediction_passes_and_wrong_ones_are_refused():

@@ -12,30 +12,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from exercise_cells import run_cells
+from exercise_cells import answers, run_after_setup, visible_and_hidden
+from piece_cells import setup_imports
 
-from coursekit import check
-
-PRELUDE = """\
-import numpy as np
-
-import minigrad as mg
-from coursekit import measure
-"""
+# What the notebook imports (its setup cell), and numpy, which the learner code below uses.
+PRELUDE = setup_imports("ch09", "import numpy as np")
 
 
 def run(learner_code: str, call: str) -> str:
     """Run learner code and a check call as notebook cells; return PASSED or the failure."""
-    namespace = {"check": check}
-    exec(PRELUDE, namespace)  # noqa: S102 - what the notebook's setup cell imports
-    return run_cells(learner_code, call, namespace)
+    return run_after_setup(PRELUDE, learner_code, call)
 
 
 def both(learner_code: str, check_id: str) -> list:
-    return [
-        run(learner_code, f'check("{check_id}")'),
-        run(learner_code, f'check("{check_id}", hidden=True)'),
-    ]
+    return visible_and_hidden(run, learner_code, check_id)
 
 
 # -- 1. implement saved_bytes --------------------------------------------------------------
@@ -179,10 +169,6 @@ COST_RIGHT = {
     "answer_no_grad": "(0, 0)",
     "answer_inference": "(0, 0, True)",
 }
-
-
-def answers(values: dict, **changes) -> str:
-    return "\n".join(f"{k} = {v}" for k, v in {**values, **changes}.items())
 
 
 def test_the_cost_prediction_refuses_bytes_proportional_to_the_batch_and_wrong_counts():

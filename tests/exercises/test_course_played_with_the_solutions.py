@@ -16,8 +16,7 @@ import linecache
 from pathlib import Path
 
 import pytest
-from piece_cells import cell as piece_cell
-from piece_cells import wrong  # tests/engine_build/build_wrong_pieces.py
+from piece_cells import wrong  # a wrong piece's cell (tests/engine_build/wrong_pieces.py)
 
 from coursekit.engine_build import parity, pieces
 from coursekit.engine_build.switchboard import BOARD
@@ -89,7 +88,7 @@ def test_a_learner_plays_the_course_with_the_solutions_on_their_own_engine():
 def test_a_learner_whose_ch03_piece_is_wrong_is_told_in_ch04_and_in_chapter_11():
     for chapter in ("ch01", "ch02"):
         run_notebook(notebook(chapter))
-    cell = piece_cell("ch03.unbroadcast", wrong.unbroadcast_without_keepdims)
+    cell = wrong("ch03.unbroadcast", "drops the size-1 dimensions")
     printed, _ = run_notebook(notebook("ch03"), replace={"ex2-impl": cell})
     assert "✗" in printed["ex2-check"]
 

@@ -12,7 +12,7 @@ import linecache
 
 import pytest
 from exercise_cells import run_cells
-from piece_cells import PIECE_PRELUDE, REFERENCE, piece_wrongs, right
+from piece_cells import REFERENCE, piece_wrongs, right, setup_imports
 
 from coursekit import check
 from coursekit.checks import registry
@@ -29,7 +29,7 @@ def run(code, piece_id):
     """The piece's cell, then its check cell; the cell's source is findable as a notebook's
     is (IPython keeps every cell in linecache), so the check can save it."""
     namespace = {"check": check}
-    exec(PIECE_PRELUDE, namespace)  # noqa: S102 - what the setup cells import
+    exec(setup_imports(pieces.get(piece_id).chapter), namespace)  # noqa: S102 - the setup cell's
     name = f"<cell {piece_id}>"
     linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)
     exec(compile(code, name, "exec"), namespace)  # noqa: S102 - the test's learner code

@@ -33,6 +33,9 @@ class Difference:
         hint = _text_difference(self.expected, self.actual)
         return text + (f"\n    {hint}" if hint else "")
 
+    def __str__(self):
+        return self.describe()
+
 
 def _first_differing_strings(expected, actual):
     """The first pair of different strings at the same place in two values."""
@@ -58,9 +61,6 @@ def _text_difference(expected, actual, context=30):
         f"texts differ from character {at}: "
         f"...{e[start : at + context]!r}... vs ...{a[start : at + context]!r}..."
     )
-
-    def __str__(self):
-        return self.describe()
 
 
 def _floats_close(expected, actual, rtol, atol):

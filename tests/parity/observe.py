@@ -31,14 +31,14 @@ import re
 import threading
 import warnings
 
+from coursekit.compare import without_cpp_origin
+
 # ``torch.`` / ``minigrad.`` at the start of a word (not ``pytorch.org``), and
 # the C++-style namespace of some node names (``torch::autograd::CopySlices``).
 _LIBRARY_PREFIX = re.compile(r"\b(?:torch|minigrad)\.")
 _LIBRARY_NAMESPACE = re.compile(r"\b(?:torch|minigrad)::")
 # Memory addresses differ from run to run and between the libraries.
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
-# PyTorch appends where in its C++ sources a warning came from; not part of the text.
-_CPP_ORIGIN = re.compile(r"\s*\(Triggered internally at [^)]*\)")
 
 # How many levels of ``next_functions`` a tensor observation shows.
 GRAPH_DEPTH = 4
@@ -49,7 +49,7 @@ def neutral_text(text):
 
     PyTorch's note of the C++ source line a warning came from is dropped.
     """
-    text = _CPP_ORIGIN.sub("", text)
+    text = without_cpp_origin(text)
     text = _LIBRARY_NAMESPACE.sub("LIB::", _LIBRARY_PREFIX.sub("LIB.", text))
     return _ADDRESS.sub("0x?", text)
 

@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from ported_helpers import assert_close, tensor, value
+from ported_helpers import assert_close, leaves, quadratic, tensor, value
 
 differs = pytest.mark.differs
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
@@ -18,10 +18,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create
 
 def test_hessian_vector(lib):
     """test_hessian_vector: backward(create_graph=True), then backward of the grads."""
-    x = tensor(lib, 2, 2, seed=1, requires_grad=True)
-    y = tensor(lib, 2, 2, seed=2, requires_grad=True)
+    x, y = leaves(lib, 2, 2)
     X, Y = value(x), value(y)
-    z = x**2 + y * x + y**2
+    z = quadratic(x, y)
     z.backward(lib.ones(2, 2, dtype=lib.float64), create_graph=True)
     assert_close(x.grad, 2 * X + Y)
     assert_close(y.grad, X + 2 * Y)
@@ -33,10 +32,9 @@ def test_hessian_vector(lib):
 
 def test_grad(lib):
     """test_grad: autograd.grad of a gradient leaves .grad alone; shape mismatch message."""
-    x = tensor(lib, 2, 2, seed=1, requires_grad=True)
-    y = tensor(lib, 2, 2, seed=2, requires_grad=True)
+    x, y = leaves(lib, 2, 2)
     X, Y = value(x), value(y)
-    z = x**2 + y * x + y**2
+    z = quadratic(x, y)
     z.backward(lib.ones(2, 2, dtype=lib.float64), create_graph=True)
     grad_sum = 2 * x.grad + y.grad
     (x_hv,) = lib.autograd.grad(
@@ -67,7 +65,7 @@ def test_grad_nonleaf(lib):
     grad_output = lib.ones(2, 2, dtype=lib.float64)
 
     def fn(x):
-        return x**2 + y * x + y**2
+        return quadratic(x, y)
 
     for _ in range(5):
         (grad_x,) = lib.autograd.grad(fn(x), x, grad_outputs=grad_output, create_graph=True)
@@ -213,8 +211,7 @@ def test_grad_unreachable_discovery(lib):
 
 def test_backward(lib):
     """test_backward: the chain rule through + * / ** against the formula."""
-    v = tensor(lib, 5, 5, seed=1, requires_grad=True)
-    x = tensor(lib, 5, 5, seed=2, requires_grad=True)
+    v, x = leaves(lib, 5, 5)
     y = tensor(lib, 5, 5, seed=3, low=0.1, high=1.1, requires_grad=True)
     z = tensor(lib, 5, 5, seed=4, requires_grad=True)
     grad_output = tensor(lib, 5, 5, seed=5)
@@ -257,12 +254,11 @@ def test_multi_backward_no_grad(lib):
 
 def test_backward_with_inputs(lib):
     """test_backward_with_inputs: inputs= limits which .grad get filled."""
-    x = tensor(lib, 2, 2, seed=1, requires_grad=True)
-    y = tensor(lib, 2, 2, seed=2, requires_grad=True)
+    x, y = leaves(lib, 2, 2)
     X, Y = value(x), value(y)
 
     def fn():
-        return x**2 + y * x + y**2
+        return quadratic(x, y)
 
     gradient = lib.ones(2, 2, dtype=lib.float64)
     lib.autograd.backward(fn(), gradient, inputs=[x, y])
@@ -324,8 +320,7 @@ def test_dependent_backward(lib):
 
 def test_duplicate_backward_root(lib):
     """test_duplicate_backward_root: the same output twice adds up."""
-    a = tensor(lib, 5, 5, seed=1, requires_grad=True)
-    b = tensor(lib, 5, 5, seed=2, requires_grad=True)
+    a, b = leaves(lib, 5, 5)
     x = a * b
     grad_output = tensor(lib, 5, 5, seed=3)
     lib.autograd.backward([x, x], [grad_output, grad_output])
@@ -390,8 +385,7 @@ def test_backward_create_graph_warns(lib):
 
 def test_next_functions(lib):
     """test_next_functions: leaves appear as AccumulateGrad, constants as None."""
-    x = tensor(lib, 5, 5, seed=1, requires_grad=True)
-    y = tensor(lib, 5, 5, seed=2, requires_grad=True)
+    x, y = leaves(lib, 5, 5)
     a = x + y
     next_functions = a.grad_fn.next_functions
     assert len(next_functions) == 2

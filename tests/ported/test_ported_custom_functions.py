@@ -10,15 +10,14 @@ import weakref
 
 import numpy as np
 import pytest
-from ported_helpers import assert_close, tensor, value
+from ported_helpers import assert_close, leaves, tensor, value
 
 differs = pytest.mark.differs
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 
 
 def _function_test(lib, cls):
-    x = tensor(lib, 5, 5, seed=1, requires_grad=True)
-    y = tensor(lib, 5, 5, seed=2, requires_grad=True)
+    x, y = leaves(lib, 5, 5)
     result = cls.apply(x, 2, y)
     go = lib.ones((), dtype=lib.float64, requires_grad=True)
     result.sum().backward(go, create_graph=True)
@@ -126,12 +125,21 @@ def _simulate_backward_error(lib):
 
 def test_custom_function_exception(lib):
     """test_custom_function_exception: an error in backward reaches the caller."""
-    t1 = tensor(lib, 3, 3, seed=1, requires_grad=True)
-    t2 = tensor(lib, 3, 3, seed=2, requires_grad=True)
+    t1, t2 = leaves(lib, 3, 3)
     tmp = (t1 + t2) * (t1 + t2)
     t3 = _simulate_backward_error(lib).apply(tmp)
     with pytest.raises(Exception, match="Simulate error on backward pass"):
         t3.sum().backward()
+
+
+def _non_tensor_outputs(t1, t2, scale, t3):
+    """The forward of PyTorch's two tests below: numbers, None, True and a string among
+    the outputs."""
+    t4 = t1 + t2 * t3
+    t5 = t1 * t2 + t3
+    t4 *= scale
+    t5 *= scale
+    return scale, t4, None, True, t5, "bar", t1
 
 
 def test_custom_function_non_tensor_inputs_outputs(lib):
@@ -140,13 +148,9 @@ def test_custom_function_non_tensor_inputs_outputs(lib):
     class MyFunction(lib.autograd.Function):
         @staticmethod
         def forward(ctx, t1, t2, scale, t3):
-            t4 = t1 + t2 * t3
-            t5 = t1 * t2 + t3
-            t4 *= scale
-            t5 *= scale
             ctx.scale = scale
             ctx.save_for_backward(t1, t2, t3)
-            return scale, t4, None, True, t5, "bar", t1
+            return _non_tensor_outputs(t1, t2, scale, t3)
 
         @staticmethod
         def backward(ctx, *grads):
@@ -162,8 +166,7 @@ def test_custom_function_non_tensor_inputs_outputs(lib):
                 grads[1] * var2 * scale + grads[4] * scale,
             )
 
-    t1 = tensor(lib, 10, seed=1, requires_grad=True)
-    t2 = tensor(lib, 10, seed=2, requires_grad=True)
+    t1, t2 = leaves(lib, 10)
     t3 = tensor(lib, 10, seed=3)
     scale = 4
     res = MyFunction.apply(t1, t2, scale, t3)
@@ -182,11 +185,7 @@ def test_custom_function_no_tensors(lib):
     class MyFunction(lib.autograd.Function):
         @staticmethod
         def forward(ctx, t1, t2, scale, t3):
-            t4 = t1 + t2 * t3
-            t5 = t1 * t2 + t3
-            t4 *= scale
-            t5 *= scale
-            return scale, t4, None, True, t5, "bar", t1
+            return _non_tensor_outputs(t1, t2, scale, t3)
 
         @staticmethod
         def backward(ctx, *args):
@@ -552,8 +551,7 @@ def test_return_leaf(lib):
             return grad_a + grad_b, grad_b
 
     seen = []
-    x = tensor(lib, 5, 5, seed=1, requires_grad=True)
-    y = tensor(lib, 5, 5, seed=2, requires_grad=True)
+    x, y = leaves(lib, 5, 5)
     q, p = Identity.apply(x, y)
     q.register_hook(lambda grad: seen.append(value(grad)))
     (q + p + x).sum().backward()

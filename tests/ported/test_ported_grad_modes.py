@@ -9,7 +9,14 @@ import threading
 
 import numpy as np
 import pytest
-from ported_helpers import assert_close, tensor, value
+from ported_helpers import (
+    assert_close,
+    inference_cases,
+    opposite_grad_modes,
+    raises_if,
+    tensor,
+    value,
+)
 
 differs = pytest.mark.differs
 
@@ -172,10 +179,7 @@ def test_set_grad_coroutines_benign_exceptions(lib):
 
         return coro
 
-    for outer, decorator, inside in (
-        (lib.enable_grad, lib.no_grad, False),
-        (lib.no_grad, lib.enable_grad, True),
-    ):
+    for outer, decorator, inside in opposite_grad_modes(lib):
         with outer():
             coro = make(decorator, inside)()
             assert next(coro) == 0
@@ -207,10 +211,7 @@ def test_set_grad_coroutines_critical_exceptions(lib):
 
         return coro
 
-    for outer, decorator, inside in (
-        (lib.enable_grad, lib.no_grad, False),
-        (lib.no_grad, lib.enable_grad, True),
-    ):
+    for outer, decorator, inside in opposite_grad_modes(lib):
         with outer():
             coro = make(decorator, inside)()
             assert next(coro) == 0
@@ -235,10 +236,7 @@ def test_set_grad_coroutines_exit(lib):
 
         return coro
 
-    for outer, decorator, inside in (
-        (lib.enable_grad, lib.no_grad, False),
-        (lib.no_grad, lib.enable_grad, True),
-    ):
+    for outer, decorator, inside in opposite_grad_modes(lib):
         state = set()
         with outer():
             coro = make(decorator, inside, state)()
@@ -474,8 +472,7 @@ def test_inference_mode_inf_tensor_in_normal_mode_view_op(lib):
 
 def test_normal_tensor_inplace_output_in_inference_mode(lib):
     """test_normal_tensor_inplace_output_in_inference_mode (add_)."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             a.add_(2)
@@ -488,8 +485,7 @@ def test_normal_tensor_inplace_output_in_inference_mode(lib):
 
 def test_normal_tensor_inplace_output_in_normal_mode(lib):
     """test_normal_tensor_inplace_output_in_normal_mode (add_)."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             a.add_(2)
@@ -502,8 +498,7 @@ def test_normal_tensor_inplace_output_in_normal_mode(lib):
 
 def test_normal_tensor_view_output_in_inference_mode(lib):
     """test_normal_tensor_view_output_in_inference_mode."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             out = a.view(-1)
@@ -519,8 +514,7 @@ def test_normal_tensor_view_output_in_inference_mode(lib):
 
 def test_normal_tensor_view_output_in_normal_mode(lib):
     """test_normal_tensor_view_output_in_normal_mode."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             out = a.view(-1)
@@ -528,12 +522,7 @@ def test_normal_tensor_view_output_in_normal_mode(lib):
             assert out._is_view() and out.is_leaf
         tmp = out * out
         assert not tmp.is_inference() and tmp.requires_grad == requires_grad
-        if requires_grad:
-            with pytest.raises(
-                RuntimeError, match="A view was created in inference mode and is being modified"
-            ):
-                out.add_(2)
-        else:
+        with raises_if(requires_grad, "A view was created in inference mode and is being modified"):
             out.add_(2)
         tmp = out.view(2, 3)
         assert not tmp.is_inference() and tmp.requires_grad == requires_grad
@@ -541,8 +530,7 @@ def test_normal_tensor_view_output_in_normal_mode(lib):
 
 def test_mix_inference_and_normal_tensor_functional_op(lib):
     """test_mix_inference_and_normal_tensor_functional_op."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         with lib.inference_mode():
             c = lib.ones(1, 2, 3, requires_grad=requires_grad)
         out = c.add(s)
@@ -558,25 +546,18 @@ def test_mix_inference_and_normal_tensor_functional_op(lib):
 
 def test_mix_inference_and_normal_tensor_inplace_op(lib):
     """test_mix_inference_and_normal_tensor_inplace_op (mul_)."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             c = lib.ones(1, 2, 3)
         assert c.is_inference()
-        if requires_grad:
-            with pytest.raises(
-                RuntimeError, match="Inference tensors cannot be saved for backward"
-            ):
-                a.mul_(c)
-        else:
+        with raises_if(requires_grad, "Inference tensors cannot be saved for backward"):
             a.mul_(c)
 
 
 def test_mix_inference_and_normal_tensor_view_op(lib):
     """test_mix_inference_and_normal_tensor_view_op (view with the other's shape)."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         with lib.inference_mode():
             c = lib.ones(1, 2, 3)
         tmp1 = c.view(s.shape)
@@ -587,35 +568,24 @@ def test_mix_inference_and_normal_tensor_view_op(lib):
 
 def test_inference_mode_handle_direct_view_on_rebase(lib):
     """test_inference_mode_handle_direct_view_on_rebase (add_)."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             view_out = a.view(1, 2, 3)
-        if requires_grad:
-            with pytest.raises(
-                RuntimeError, match="A view was created in inference mode and is being modified"
-            ):
-                view_out.add_(2)
-        else:
+        with raises_if(requires_grad, "A view was created in inference mode and is being modified"):
             view_out.add_(2)
 
 
 def test_inference_mode_handle_indirect_view_on_rebase(lib):
     """test_inference_mode_handle_indirect_view_on_rebase (add_)."""
-    for requires_grad in (True, False):
-        s = lib.ones(1, 2, 3, requires_grad=requires_grad)
+    for requires_grad, s in inference_cases(lib):
         a = s.clone()
         with lib.inference_mode():
             view_out = a.view(-1)
         a.add_(2)
-        if requires_grad:
-            with pytest.raises(
-                RuntimeError,
-                match="A view was created in inference mode and its base or another view ",
-            ):
-                view_out.grad_fn  # noqa: B018
-        else:
+        with raises_if(
+            requires_grad, "A view was created in inference mode and its base or another view "
+        ):
             view_out.grad_fn  # noqa: B018
 
 

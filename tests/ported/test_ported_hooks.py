@@ -240,8 +240,8 @@ def test_tensor_hooks_inplace_over_view(lib):
     assert count == [1]
 
 
-def test_tensor_hooks_inplace_multiple_outputs(lib):
-    """test_tensor_hooks_inplace_multiple_outputs (custom Function part)."""
+def _double_mul(lib):
+    """PyTorch's DoubleMul: two outputs, ``x * 2`` and ``x * 3``."""
 
     class DoubleMul(lib.autograd.Function):
         @staticmethod
@@ -252,6 +252,13 @@ def test_tensor_hooks_inplace_multiple_outputs(lib):
         def backward(ctx, g1, g2):
             return g1 * 2 + g2 * 3
 
+    return DoubleMul
+
+
+def test_tensor_hooks_inplace_multiple_outputs(lib):
+    """test_tensor_hooks_inplace_multiple_outputs (custom Function part)."""
+
+    DoubleMul = _double_mul(lib)
     counts = [0, 0, 0]
     b = tensor(lib, 3, 3, requires_grad=True)
     out1, out2 = DoubleMul.apply(b)
@@ -266,15 +273,7 @@ def test_tensor_hooks_inplace_multiple_outputs(lib):
 def test_retains_grad_inplace_multiple_outputs(lib):
     """test_retains_grad_inplace_multiple_outputs (custom Function part)."""
 
-    class DoubleMul(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2, x * 3
-
-        @staticmethod
-        def backward(ctx, g1, g2):
-            return g1 * 2 + g2 * 3
-
+    DoubleMul = _double_mul(lib)
     b = tensor(lib, 3, 3, requires_grad=True)
     var, mean = DoubleMul.apply(b)
     var.retain_grad()

@@ -9,7 +9,7 @@ indices here, ``view_as(x)`` as ``view(x.shape)``.
 
 import numpy as np
 import pytest
-from ported_helpers import assert_close, tensor, value
+from ported_helpers import assert_close, leaves, tensor, value
 
 differs = pytest.mark.differs
 
@@ -253,8 +253,7 @@ def test_indexing_duplicates(lib):
 def test_leaf_assignment(lib):
     """test_leaf_assignment: writing tensors that require grad into one that doesn't."""
     x = tensor(lib, 5, 5)
-    y = tensor(lib, 5, seed=1, requires_grad=True)
-    z = tensor(lib, 5, seed=2, requires_grad=True)
+    y, z = leaves(lib, 5)
     x[0] = y
     x[1] = 2 * z
     assert x.requires_grad and x.grad_fn is not None
@@ -274,8 +273,7 @@ def test_no_grad_assignment(lib):
 
 def test_no_grad_modifies_version(lib):
     """test_no_grad_modifies_version: a change under no_grad still bumps the version."""
-    x = tensor(lib, 5, seed=1, requires_grad=True)
-    y = tensor(lib, 5, seed=2, requires_grad=True)
+    x, y = leaves(lib, 5)
     z = (x * y).sum()
     with lib.no_grad():
         x *= 2
@@ -322,8 +320,7 @@ def test_detach(lib):
     assert not y.requires_grad and y.grad_fn is None
     (x + y).sum().backward()
     assert_close(x.grad, np.ones((10, 10)))
-    x = tensor(lib, 10, 10, seed=1, requires_grad=True)
-    y = tensor(lib, 10, 10, seed=2, requires_grad=True)
+    x, y = leaves(lib, 10, 10)
     a = x * 2
     (y + a).sum().backward(retain_graph=True)
     a.detach_()
