@@ -70,9 +70,9 @@ show_source(mg.Scalar.__mul__)
 
 # %% [markdown]
 # `apply` runs `forward` on the inputs' numbers and asks `is_recording` whether to record
-# a node. The rule: record only if grad mode is on **and** some input requires grad. It is
-# one function for `Scalar` and for the tensors of later chapters (its `_view` test is for
-# tensors that share another tensor's memory, chapter 6; a `Scalar` never has one).
+# a node. The rule: record only if grad mode is on **and** some input requires grad. The
+# tensors of later chapters follow the same rule (its `_view` test is for tensors that
+# share another tensor's memory, chapter 6; a `Scalar` never has one).
 
 # %%
 from minigrad.function import is_recording

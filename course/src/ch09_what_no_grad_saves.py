@@ -52,9 +52,10 @@ MB = 2**20
 #
 # An operation computes its result the same way whatever the grad mode. What recording
 # adds comes *after* the arithmetic: a backward node, and references to the tensors that
-# node will need. The decision is one function, `is_recording`, which `Function.apply`
-# asks before every operation's forward (chapter 10). `Addmm`, the operation behind every
-# `Linear` layer, shows what its forward keeps:
+# node will need. The decision is one rule, `is_recording`, which `Function.apply` asks
+# before every operation's forward (chapter 10; the fast path of minigrad's own operations,
+# `Op.apply`, writes the same test inline). `Addmm`, the operation behind every `Linear`
+# layer, shows what its forward keeps:
 
 # %%
 show_source(function.is_recording)
