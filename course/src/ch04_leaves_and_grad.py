@@ -482,8 +482,8 @@ side_by_side(twice)
 
 # %% [markdown]
 # The saved `x` is gone, so `MulBackward0` cannot compute `grad * x` again. Even reading
-# the saved tensor directly raises the same error. The freeing is one line in the engine
-# (`node.release_saved()` when `retain_graph` is false, in `call_node`):
+# the saved tensor directly raises the same error: here it is before backward, then
+# read after it.
 
 # %%
 w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -502,6 +502,11 @@ def read_saved_after_backward(lib):
 
 
 side_by_side(read_saved_after_backward)
+
+# %% [markdown]
+# The freeing is one line in `call_node`, the engine's step for one node (a plain
+# `loss.backward()` takes `run_plain`, a faster walk over the same nodes, which frees them
+# the same way, inline):
 
 # %%
 show_source(engine.call_node, start="if not retain_graph", stop="release_saved()")
