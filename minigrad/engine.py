@@ -49,8 +49,9 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
     while ready:
         node = heapq.heappop(ready)[2]
         grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
-        if node._pre_hooks or node._retained is not None:
-            grad = call_pre_hooks(node, grad)
+        if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
+            if capture is None or node in capture.needed or node in capture.places:
+                grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
         if node.__class__ is AccumulateGrad:
@@ -246,7 +247,11 @@ def accumulate(leaf, grad, create_graph):
     """
     if leaf._hooks:
         grad = call_hooks(list(leaf._hooks.values()), grad)
-    if grad is None or not leaf._requires_grad:  # nothing came, or switched off since
+    if grad is None:
+        return
+    if leaf._grad_fn is not None:  # an in-place op since gave the leaf a history (as PyTorch)
+        raise RuntimeError("leaf variable has been moved into the graph interior")
+    if not leaf._requires_grad:  # switched off since
         return
     if create_graph:  # recorded, so that .grad itself can be differentiated
         grad = grad if grad.dtype is leaf.dtype else grad.to(leaf.dtype)
@@ -348,10 +353,10 @@ class Capture:
         """
         if self.into_grad and node in self.places:
             return node.__class__ is not AccumulateGrad and node not in self.needed
-        if grad is not None and node in self.places:
+        if node in self.places:  # (the hooks run even when no gradient came: with None)
             if node.__class__ is AccumulateGrad and node.variable._hooks:
                 grad = call_hooks(list(node.variable._hooks.values()), grad)
-            for i, nr in self.places[node]:
+            for i, nr in self.places[node] if grad is not None else ():
                 self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed
 

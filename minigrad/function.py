@@ -225,8 +225,7 @@ class FunctionCtx(Node):
             return self._call_yours(grads)
         self._as_arrays = not isinstance(grads[0], Tensor)
         result = function.backward(self, *grads)
-        if result.__class__ is not tuple:
-            result = (result,)
+        result = result if result.__class__ is tuple else (result,)
         if self._inputs is None and len(result) == len(self.needs_input_grad):
             return result  # Speed: nothing to trim or fit, without a call (see _record)
         return self._check_gradients(result)
@@ -402,6 +401,8 @@ class Function:
                 return [inputs[0]._data]
             if len(inputs) == 2:
                 a, b = inputs[0]._data, inputs[1]._data
+                # t and t.detach() share one array, but ctx.save tells inputs apart by it
+                b = b.view() if a is b and inputs[0] is not inputs[1] else b
                 if a.dtype is b.dtype or not cls.broadcasts or cls.inplace:
                     return [a, b]
                 return promote([a, b], inputs)
@@ -437,7 +438,7 @@ def _your_output(out, nr, inputs, node):
         node is not None and id(out) not in node._non_differentiable and out._data.dtype in FLOATS
     )
     if any(out is x for x in inputs):
-        out = out.detach() if out._requires_grad and not differentiable else view_of(out, out._data)
+        out = out.detach() if out.requires_grad and not differentiable else view_of(out, out._data)
     if differentiable:
         out._grad_fn, out._requires_grad = node, True
         if nr or "_output_nr" in out.__dict__:

@@ -169,6 +169,8 @@ class Op(Function):
                 node = x._accumulator() if x._accumulator is not None else None
                 edge = (node or x._get_accumulator(), 0)  # (a weak reference: made once)
             edges.append(edge)
+        if len(args) == 2 and args[0] is args[1] and inputs[0] is not inputs[1]:  # t, t.detach()
+            return Function.apply.__func__(cls, *inputs, **options)  # (Function._arguments)
         recording, fitted = enabled and True in needs, None
         if cls.broadcasts and len(args) > 1:  # one dtype for forward; gradients fitted back
             first = args[0]

@@ -443,7 +443,7 @@ class Tensor:
     def mul(self, other): return elementwise.mul(self, other)
     def div(self, other): return elementwise.div(self, other)
     def pow(self, exponent): return elementwise.pow(self, exponent)
-    def maximum(self, other): return elementwise.maximum(self, other)
+    def maximum(self, other): return elementwise.maximum(self, other, other_position=1)
     def eq(self, other): return elementwise.eq(self, other)
     def ne(self, other): return elementwise.ne(self, other)
     def lt(self, other): return elementwise.lt(self, other)

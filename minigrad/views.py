@@ -162,15 +162,32 @@ class AsStridedBackward0(Node):
 
     def __init__(self, base, steps):
         self.steps = steps
+        self.base_shape = base._data.shape
         self.next_functions = (gradient_edge(base),)
         self._sequence_nr = next(_sequence_numbers)
 
     def __call__(self, grad):
         if grad is None:  # no gradient reached the view: none for its base either
             return (None,)
+        if not isinstance(grad, np.ndarray) and grad.requires_grad:  # create_graph
+            return (self.recorded(grad),)
         for function, _, ctx in reversed(self.steps):
             grad = function.backward(ctx, grad)
-        return (grad,)
+        # PyTorch's as_strided_backward writes the gradient into new memory: never a view
+        # of the incoming one (which may be expanded, as sum's gradient is).
+        return (_copy(grad),)
+
+    def recorded(self, grad):
+        """The same under create_graph=True, the way PyTorch's as_strided_backward records
+        it: the gradient is copied into the view's place in zeros of the base's shape, and
+        the result is a view of those zeros (its grad_fn AsStridedBackward0 over
+        CopySlices)."""
+        from .creation import zeros  # here: creation needs tensor.py, which needs this module
+
+        storage = zeros(self.base_shape, dtype=grad.dtype)
+        whole = storage.view(self.base_shape)
+        replay(self.steps, storage).copy_(grad)
+        return whole
 
 
 class CopySlices(Node):

@@ -48,6 +48,9 @@
 # | 08 training | `Module`, optimizers, `eval()` versus `no_grad()` |
 # | 09 what `no_grad` saves | time and memory of evaluation, measured |
 # | 10 beyond | custom `autograd.Function`, gradient checks, second derivatives |
+#
+# Chapter 11 has no lecture: `exercises/ch11_your_engine.ipynb` runs the engine you built
+# in the exercises (each piece that passed its check) against PyTorch's recorded behaviour.
 
 # %% [markdown]
 # ## minigrad mirrors PyTorch
@@ -136,9 +139,10 @@ draw_graph(y, names={"x": x, "y": y}, show_saved=False)
 # In `exercises/chNN_*.ipynb` you implement a piece of the engine, predict an output, or
 # find a bug. Under each exercise a check cell calls `check("chNN.name")`, which runs your
 # code on several cases and prints **one line**: `✓` when it is right, or `✗` with what is
-# wrong, the rule, and a hint. Here is a real check (from the course's demo chapter 99):
-# it asks for the shape that broadcasting `(2, 1, 3)` with `(4, 1)` gives, and the shape
-# of the gradient for the `(4, 1)` operand. First a wrong prediction:
+# wrong, the rule, and a hint. Here is a real check, a demonstration numbered `ch99` so
+# that it belongs to no chapter (broadcasting itself is chapter 3's): it asks for the
+# shape that broadcasting `(2, 1, 3)` with `(4, 1)` gives, and the shape of the gradient
+# for the `(4, 1)` operand. First a wrong prediction:
 
 # %%
 from coursekit.checks import check

@@ -70,8 +70,9 @@ show_source(mg.Scalar.__mul__)
 
 # %% [markdown]
 # `apply` runs `forward` on the inputs' numbers and asks `is_recording` whether to record
-# a node. The rule: record only if grad mode is on **and** some input requires grad. It is
-# one function for `Scalar` and for the tensors of later chapters.
+# a node. The rule: record only if grad mode is on **and** some input requires grad. The
+# tensors of later chapters follow the same rule (its `_view` test is for tensors that
+# share another tensor's memory, chapter 6; a `Scalar` never has one).
 
 # %%
 from minigrad.function import is_recording
@@ -131,8 +132,10 @@ print("acc.variable is a:", acc.variable is a)
 # %% [markdown]
 # ## Leaves and results
 #
-# A **leaf** is a value you made yourself (no `grad_fn`); a **result** was computed from
-# other values (it has a `grad_fn`). `b` is a leaf too, even though it does not require grad.
+# A **leaf** is a value with no `grad_fn`, such as one you made yourself; a **result** was
+# made by a recorded operation (it has a `grad_fn`). `b` is a leaf too, even though it does
+# not require grad. (A value computed while nothing was recorded is a leaf as well:
+# chapter 4.)
 
 # %%
 for name, v in {"a": a, "b": b, "c": c}.items():

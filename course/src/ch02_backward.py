@@ -147,10 +147,10 @@ else:
     order_question.reveal("before MulBackward0")
 
 # %% [markdown]
-# `AddBackward0` runs before `MulBackward0` and before `a`'s `AccumulateGrad`: by then the
-# gradient for `a` coming through `MulBackward0` must also have arrived, so `a`'s node runs
-# after both. That is why a node used twice still runs once, with the **sum** of its
-# incoming gradients.
+# `a`'s `AccumulateGrad` receives two gradients: one from `AddBackward0` (the `+ a`) and
+# one from `MulBackward0` (the `a * b`). The order puts it after both senders, so by the
+# time it runs both gradients have arrived and been added in `grads`. That is why a node
+# used twice still runs once, with the **sum** of its incoming gradients.
 
 # %% [markdown]
 # ## Why iterative?
@@ -199,8 +199,8 @@ except RecursionError as e:
 # backward node with its own formula, and `backward()` only chains them. Here each
 # operation is applied to `x = 0.5` (with `y = 4`), and `backward()` gives ∂out/∂x.
 #
-# **Predict** a few before running: `x * y` → 4, `x / y` → 0.25, `x ** 3` → 3·0.5² = 0.75,
-# `log(x)` → 1/x = 2, `relu(x)` → 1.
+# **Predict** ∂out/∂x for `x * y`, `x / y`, `x ** 3`, `log(x)` and `relu(x)` before
+# running the cell.
 
 # %%
 OPS = {
@@ -233,6 +233,9 @@ def own_backward(lib):
 side_by_side(own_backward)
 
 # %% [markdown]
+# Each line is the local rule at `x = 0.5`: `y` = 4 for `x * y`, `1/y` = 0.25 for `x / y`,
+# `3x²` = 0.75 for `x ** 3`, `1/x` = 2 for `log(x)`, and 1 for `relu(x)`, since `x > 0`.
+#
 # ## What each node keeps for backward
 #
 # A local rule often needs values from the forward pass: `a * b` needs `b` to compute
@@ -278,9 +281,9 @@ for y in (x * w, x + w, x.exp()):
 
 # %% [markdown]
 # `MulBackward0` keeps both inputs, `AddBackward0` keeps nothing, `ExpBackward0` keeps its
-# result `[e¹, e²]`. A node saves an input only if the *other* input needs it: with `w`
-# not requiring grad, `x * w` keeps only `w` (`_saved_other`), the value `x`'s gradient
-# needs. Side by side with PyTorch:
+# result `[e¹, e²]`. A node saves an input only if the *other* input needs it: below,
+# `const` does not require grad, so `x * const` keeps only `const` (`_saved_other`), the
+# value `x`'s gradient needs. Side by side with PyTorch:
 
 
 # %% id="ctx-saves" tags=["seed:s004-ctx-saves"]
@@ -384,8 +387,8 @@ print("a.grad =", t["a"].grad, " b.grad =", t["b"].grad)
 # - each node's local gradients (`g * b, g * a` for a product, `g` for each input of a sum,
 #   `g * result` for `exp`);
 # - gradients of a small expression: multiply along paths, add over paths;
-# - the visiting order: reverse topological, each node once, after all its incoming
-#   gradients are summed, found with a stack (no recursion limit);
+# - the visiting order, `topological_order`: the output first, each node once, after
+#   all its incoming gradients are summed, found with a stack (no recursion limit);
 # - what a node saves: the inputs (or outputs) its formula needs, and nothing for `add`.
 #
 # **Next:** chapter 3 moves from numbers to tensors: broadcasting, matrix products, and

@@ -150,7 +150,10 @@ show_source(matrix.Mm)
 # ## The classic example: `z = sum(mm(x, y))`
 #
 # `x` holds 0 … 8 as a 3×3 float matrix and does not require grad; `y` is a random 3×3
-# matrix that does. `z = sum(mm(x, y))`, then `z.backward()`.
+# matrix that does. `z = sum(mm(x, y))`, then `z.backward()`. (`arange(9)` makes the nine
+# numbers in a row; `.view(3, 3)` returns a **view** of them: a new tensor that reads the
+# same memory as a 3×3 matrix, without copying it. Chapter 6 shows what an in-place change
+# through a view does.)
 #
 # **Predict:** what are `x.grad` and `y.grad`? Hint: does `y.grad` depend on the random
 # values in `y`?
@@ -226,7 +229,7 @@ for ax, data, title in ((ax_x, x.tolist(), "x"), (ax_g, y.grad.tolist(), "y.grad
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
-ax_x.set_xlabel("column sums: 9, 12, 15")
+ax_x.set_xlabel("column sums: " + ", ".join(f"{s:g}" for s in x.sum(dim=0).tolist()))
 ax_g.set_xlabel("row k = sum of column k of x")
 fig.tight_layout()
 plt.show()

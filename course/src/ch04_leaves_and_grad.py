@@ -162,7 +162,7 @@ for w_ in caught:
     print(f"{w_.category.__name__}: {w_.message}")
 
 # %% [markdown]
-# `b.grad` is `None`, and reading it raises a `UserWarning`: "won't be populated during
+# `b.grad` is `None`, and reading it gives a `UserWarning`: "won't be populated during
 # autograd.backward()". The rest of the message points to `retain_grad()` (below) and
 # suggests you probably meant the leaf. PyTorch says the same:
 
@@ -262,10 +262,14 @@ show_source(engine.accumulate)
 # %% [markdown]
 # Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
 # (`add` sends one gradient to both its inputs; a hook may have kept it), and a `.grad`
-# sharing its memory would change it at the next in-place addition. So `.grad` gets a copy
-# (`np.array(grad)`). PyTorch skips that copy when it can tell from the gradient's use
-# count that nobody else holds it (`accumulateGrad` in
-# `torch/csrc/autograd/functions/accumulate_grad.h` "steals" such a gradient).
+# sharing its memory would change it at the next in-place addition. So the first `.grad`
+# is a copy, unless nobody but the engine holds the gradient: then copying would only cost
+# time, and the gradient itself becomes `.grad`. `first_gradient` decides, by Python's
+# reference count; PyTorch asks the gradient's use count in the same place, and "steals"
+# an unshared gradient (`accumulateGrad` in `torch/csrc/autograd/functions/accumulate_grad.h`).
+
+# %%
+show_source(engine.first_gradient)
 
 # %% [markdown]
 # ## Gradients accumulate
@@ -478,8 +482,8 @@ side_by_side(twice)
 
 # %% [markdown]
 # The saved `x` is gone, so `MulBackward0` cannot compute `grad * x` again. Even reading
-# the saved tensor directly raises the same error. The freeing is one line in the engine's
-# (`node.release_saved()` when `retain_graph` is false, in `call_node`):
+# the saved tensor directly raises the same error: here it is before backward, then
+# read after it.
 
 # %%
 w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -498,6 +502,11 @@ def read_saved_after_backward(lib):
 
 
 side_by_side(read_saved_after_backward)
+
+# %% [markdown]
+# The freeing is one line in `call_node`, the engine's step for one node (a plain
+# `loss.backward()` takes `run_plain`, a faster walk over the same nodes, which frees them
+# the same way, inline):
 
 # %%
 show_source(engine.call_node, start="if not retain_graph", stop="release_saved()")

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 
 import minigrad as mg
 from coursekit.compare import side_by_side
+from coursekit.figures import draw_sharing
 from coursekit.lecture import predict, show_source
 from coursekit.viz import draw_graph
 
@@ -242,6 +243,23 @@ side_by_side(through_detach)
 # `4 * (2x + 10) = [48, 56, 64]`, a wrong gradient, with no error and `a._version` still
 # 0. Through `detach()`, the same change raised. That is the whole reason `detach()`
 # replaced `.data`: the same sharing, but autograd can still catch the mistake.
+#
+# In a picture: `y`, then three tensors made from it, after one in-place change through
+# `y.detach()`. Each tensor points to the memory it reads and to the version counter it
+# bumps. `y.clone()` (a copy, with its own counter) is there for contrast. The groups are
+# found by `sharing_groups` in `coursekit/figures.py`, from the tensors themselves.
+
+# %%
+x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x * 2
+made_from_y = {"y": y, "y.detach()": y.detach(), "y.data": y.data, "y.clone()": y.clone()}
+made_from_y["y.detach()"].add_(10)  # in place, through the detached tensor
+draw_sharing(made_from_y)
+assert (y._version, made_from_y["y.data"]._version) == (1, 0)  # as the text below says
+
+# %% [markdown]
+# The change through `y.detach()` moved memory 1, which `y` and `y.data` read too, and
+# counter 1, which only `y` and `y.detach()` use: `y.data` saw new numbers at version 0.
 
 # %% [markdown]
 # ## `detach_()`: detach in place

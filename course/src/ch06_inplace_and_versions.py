@@ -10,7 +10,8 @@
 #   *saved* that tensor (`mul` saves its inputs, `exp` its output, `add` nothing);
 # - the error message, including "which is output 0 of Mul";
 # - why a leaf that requires grad cannot be changed in place, and why optimizers may;
-# - what `grad_fn` a non-leaf gets after an in-place op;
+# - what `grad_fn` a non-leaf gets after an in-place op, also when the change goes
+#   through a view;
 # - why a naive pipeline-parallel schedule fails, and two ways to fix it.
 
 # %%
@@ -73,8 +74,9 @@ side_by_side(versions)
 # %% [markdown]
 # `t = t + 1` made a brand-new tensor (version 0) and rebound the name; the old tensor was
 # not touched. The counter counts changes to *memory*, so it is shared by every tensor
-# that sees the same memory: a view (`t[1:]`) and a detached tensor (chapter 5). And it
-# counts under `no_grad()` too: turning recording off does not make a change invisible.
+# that sees the same memory: a view (`t[1:]`, chapter 3) and a detached tensor
+# (chapter 5). And it counts under `no_grad()` too: turning recording off does not make a
+# change invisible.
 
 
 # %%
@@ -294,7 +296,7 @@ def leaf_in_place(lib):
 side_by_side(leaf_in_place)
 
 # %% [markdown]
-# The check is the first thing `Function.apply` runs for an in-place op (shown from its
+# `Function.apply` runs this check before an in-place op's forward (shown from its
 # second branch; the first is about chapter 7's inference tensors). Note that branch:
 # when autograd is not at work (grad mode off, or inference mode on, which wins even over
 # `enable_grad()` inside it), the leaf rule does not apply.
@@ -385,112 +387,12 @@ draw_graph(y, names={"x": x, "y": y}, ax=axes[1], title="after y.add_(1)")
 plt.show()
 
 # %% [markdown]
-# ## Why naive pipeline parallelism hits the version error
-#
-# Pipeline parallelism splits a model into stages on different devices and streams
-# micro-batches through them, so that all stages work at once. A natural schedule: as
-# soon as micro-batch 2's backward is done, update the weights, *while micro-batch 1's
-# backward is still pending*. But micro-batch 1's graph saved the weights as they were
-# during its forward pass, and the update changes them in place.
-#
-# A tiny simulation: stage 1 is `h = tanh(x @ W1)`, stage 2 is `out = h @ W2`
-# (`MmBackward0` saves `W2`, because `h`'s gradient is `grad @ W2.T`). A schedule is a list
-# of events: `("F", k)` forward of micro-batch `k`, `("B", k)` its backward, `("U", None)`
-# an SGD update in place under `no_grad()`. The simulator is `pipeline` in
-# `coursekit/pipeline.py` (read it there); it returns the final weights, flattened.
-
-# %%
-from coursekit.pipeline import pipeline, plot_versions
-
-NAIVE = [("F", 1), ("F", 2), ("B", 2), ("U", None), ("B", 1), ("U", None)]
-
-# %% [markdown]
-# **Predict:** the naive schedule runs F1, F2, B2, then updates, then B1. What happens at
-# B1?
-
-# %% id="pipeline" tags=["seed:s004-pipeline"]
-side_by_side(lambda lib: pipeline(lib, NAIVE))
-
-# %% [markdown]
-# Micro-batch 1 saved `W2` (shape `[2, 1]`, a leaf, so no "output 0 of ..." this time) at
-# version 0; the update after B2 moved it to version 1. Backward refuses, rightly: the
-# gradient would mix the new `W2` with activations computed from the old one.
-#
-# **Fix 1, delay the update** (GPipe's flush): run every pending backward first, then
-# update once. Gradients of both micro-batches simply add up in `.grad` (chapter 4), which
-# is the gradient of the whole batch.
-#
-# **Fix 2, keep a copy** (PipeDream's weight stashing): each micro-batch's forward uses
-# its own copy of the weights, so an update of the real weights changes nothing that was
-# saved. The price is memory for the copies, and a micro-batch's gradient is computed with
-# weights one step old.
-
-# %%
-DELAYED = [("F", 1), ("F", 2), ("B", 2), ("B", 1), ("U", None)]
-STASHED = NAIVE
-
-
-def fixes(lib):
-    return {
-        "delay the update": pipeline(lib, DELAYED),
-        "keep a copy": pipeline(lib, STASHED, stash=True),
-    }
-
-
-side_by_side(fixes)
-
-# %% [markdown]
-# Both run, and here they even end at the same weights (flattened above). The delayed
-# schedule made one step with the summed gradient; the stashed one made two steps, one
-# per micro-batch, but both gradients were computed at the starting weights, and two SGD
-# steps `-lr * g2` then `-lr * g1` add up to one step with `g1 + g2`. (In a long-running
-# pipeline the two differ: a micro-batch whose forward starts after an update sees newer
-# weights.) The picture follows the versions through each schedule.
-
-# %%
-plot_versions(
-    mg,
-    [
-        ("naive: update before B1", NAIVE, False),
-        ("fix 1: delay the update", DELAYED, False),
-        ("fix 2: a copy per micro-batch", STASHED, True),
-    ],
-)
-
-# %% [markdown]
-# Each bar runs from a micro-batch's forward to its backward, at the version its graph
-# saved. In the naive run the black line steps up at `U` while micro-batch 1 still holds
-# version 0: the red cross at `B1` is the error above. Delaying the update keeps the
-# black line flat until every backward is done. With a copy per micro-batch the real
-# weight moves at each `U`, but the saved tensors are the copies, which never change.
-
-# %% [markdown]
-# ## Summary
-#
-# You can now predict:
-# - in-place ops (`add_`, `mul_`, `zero_`, `copy_`, `+=`, `t[i] = v`) bump `_version`,
-#   also under `no_grad()`, and the counter is shared with views and detached tensors;
-# - backward raises "one of the variables needed for gradient computation has been
-#   modified by an inplace operation" exactly when a node *saved* the changed tensor:
-#   `mul` and `mm` save inputs, `exp`, `tanh`, `sigmoid` save their output, `add`, `sub`,
-#   `sum` save nothing; "which is output 0 of Mul" names the op that produced it;
-# - a leaf that requires grad cannot be changed in place while recording; optimizers do
-#   it under `no_grad()`, and still bump the version;
-# - a non-leaf changed in place gets a new `grad_fn` (`AddBackward0`, `CopySlices`) whose
-#   input is its old one;
-# - updating weights while an older micro-batch's backward is pending breaks it; delay the
-#   update or give each micro-batch its own copy.
-#
-# **Next:** chapter 7 looks at the switch that decides whether anything is recorded at
-# all: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`, and how they nest.
-
-# %% [markdown]
 # ## In place on a view: the base's history is rewritten
 #
-# A view (`v[0]`, `v[1:]`, `v.t()`) shares its base's memory and version counter
-# (chapter 5). So an in-place op on a view changes the base too, and the base's
-# `grad_fn` must say so. Below, `first` and `rest` are views of `v`, and only `first` is
-# changed.
+# A view (`v[0]`, `v[1:]`, `v.t()`, chapter 3) shares its base's memory and version
+# counter (this chapter's first section). So an in-place op on a view changes the base
+# too, and the base's `grad_fn` must say so. Below, `first` and `rest` are views of `v`,
+# and only `first` is changed.
 #
 # **Predict:** afterwards, what are `v.grad_fn`, `first.grad_fn` and `rest.grad_fn`, and
 # what is `x.grad` after `v.sum().backward()`? (Below: the views' `grad_fn` before and
@@ -549,3 +451,106 @@ side_by_side(inplace_on_view_of_sqrt)
 # changed `v`: the version check refuses, naming `v`'s producer, `Sqrt`. The rule of this
 # chapter holds through views: a change anywhere in the shared memory is a change of
 # every tensor that shares it.
+
+# %% [markdown]
+# ## Why naive pipeline parallelism hits the version error
+#
+# Pipeline parallelism splits a model into stages on different devices and streams
+# micro-batches through them, so that all stages work at once. A natural schedule: as
+# soon as micro-batch 2's backward is done, update the weights, *while micro-batch 1's
+# backward is still pending*. But micro-batch 1's graph saved the weights as they were
+# during its forward pass, and the update changes them in place.
+#
+# A tiny simulation: stage 1 is `h = tanh(x @ W1)`, stage 2 is `out = h @ W2`
+# (`MmBackward0` saves `W2`, because `h`'s gradient is `grad @ W2.T`). A schedule is a list
+# of events: `("F", k)` forward of micro-batch `k`, `("B", k)` its backward, `("U", None)`
+# an SGD update in place under `no_grad()`. The simulator is `pipeline` in
+# `coursekit/pipeline.py` (read it there); it returns the final weights, flattened.
+
+# %%
+from coursekit.pipeline import pipeline, plot_versions
+
+NAIVE = [("F", 1), ("F", 2), ("B", 2), ("U", None), ("B", 1), ("U", None)]
+
+# %% [markdown]
+# **Predict:** the naive schedule runs F1, F2, B2, then updates, then B1. What happens at
+# B1?
+
+# %% id="pipeline" tags=["seed:s004-pipeline"]
+side_by_side(lambda lib: pipeline(lib, NAIVE))
+
+# %% [markdown]
+# Micro-batch 1 saved `W2` (shape `[2, 1]`, a leaf, so no "output 0 of ..." this time) at
+# version 0; the update after B2 moved it to version 1. Backward refuses, rightly: the
+# gradient would mix the new `W2` with activations computed from the old one.
+#
+# **Fix 1, delay the update** (GPipe's flush): run every pending backward first, then
+# update once. Gradients of both micro-batches simply add up in `.grad` (chapter 4), which
+# is the gradient of the whole batch.
+#
+# **Fix 2, keep a copy** (PipeDream's weight stashing): each micro-batch's forward uses
+# its own copy of the weights, so an update of the real weights changes nothing that was
+# saved. The price is memory for the copies, and a micro-batch's gradient is computed with
+# weights one step old.
+
+# %%
+DELAYED = [("F", 1), ("F", 2), ("B", 2), ("B", 1), ("U", None)]
+STASHED = NAIVE
+
+
+def fixes(lib):
+    return {
+        "delay the update": pipeline(lib, DELAYED),
+        "keep a copy": pipeline(lib, STASHED, stash=True),
+    }
+
+
+side_by_side(fixes)
+ends = fixes(mg)
+assert ends["delay the update"] == ends["keep a copy"]  # what the next sentence says
+
+# %% [markdown]
+# Both run, and here they even end at the same weights (flattened above). The delayed
+# schedule made one step with the summed gradient; the stashed one made two steps, one
+# per micro-batch, but both gradients were computed at the starting weights, and two SGD
+# steps `-lr * g2` then `-lr * g1` add up to one step with `g1 + g2`. (In a long-running
+# pipeline the two differ: a micro-batch whose forward starts after an update sees newer
+# weights.) The picture follows the versions through each schedule.
+
+# %%
+plot_versions(
+    mg,
+    [
+        ("naive: update before B1", NAIVE, False),
+        ("fix 1: delay the update", DELAYED, False),
+        ("fix 2: a copy per micro-batch", STASHED, True),
+    ],
+)
+
+# %% [markdown]
+# Each bar runs from a micro-batch's forward to its backward, at the version its graph
+# saved. In the naive run the black line steps up at `U` while micro-batch 1 still holds
+# version 0: the red cross at `B1` is the error above. Delaying the update keeps the
+# black line flat until every backward is done. With a copy per micro-batch the real
+# weight moves at each `U`, but the saved tensors are the copies, which never change.
+
+# %% [markdown]
+# ## Summary
+#
+# You can now predict:
+# - in-place ops (`add_`, `mul_`, `zero_`, `copy_`, `+=`, `t[i] = v`) bump `_version`,
+#   also under `no_grad()`, and the counter is shared with views and detached tensors;
+# - backward raises "one of the variables needed for gradient computation has been
+#   modified by an inplace operation" exactly when a node *saved* the changed tensor:
+#   `mul` and `mm` save inputs, `exp`, `tanh`, `sigmoid` save their output, `add`, `sub`,
+#   `sum` save nothing; "which is output 0 of Mul" names the op that produced it;
+# - a leaf that requires grad cannot be changed in place while recording; optimizers do
+#   it under `no_grad()`, and still bump the version;
+# - a non-leaf changed in place gets a new `grad_fn` (`AddBackward0`, `CopySlices`) whose
+#   input is its old one; a change through a view rewrites its base's history, and is a
+#   change of every tensor that shares the memory;
+# - updating weights while an older micro-batch's backward is pending breaks it; delay the
+#   update or give each micro-batch its own copy.
+#
+# **Next:** chapter 7 looks at the switch that decides whether anything is recorded at
+# all: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`, and how they nest.

@@ -34,10 +34,11 @@ plt.rcParams["figure.dpi"] = 80
 # %% [markdown]
 # ## The rule, in the engine
 #
-# Every operation asks one function whether to record (`Function.apply` asks it, before
-# each operation's forward). Two conditions, both needed: grad
-# mode is on, and at least one input requires grad. Chapters 1-6 only ever changed the
-# second; this chapter is about the first, `_state.grad_enabled`.
+# Every operation follows one rule to decide whether to record: `is_recording`, which
+# `Function.apply` asks before each operation's forward (the fast path of minigrad's own
+# operations, `Op.apply` in chapter 10, writes the same test inline). Two conditions, both
+# needed: grad mode is on, and at least one input requires grad. Chapters 1-6 only ever
+# changed the second; this chapter is about the first, `_state.grad_enabled`.
 
 # %%
 show_source(function.is_recording)
@@ -116,9 +117,9 @@ def no_grad_mm(lib):
 side_by_side(no_grad_mm)
 
 # %% [markdown]
-# Post 003 opens with the smallest example of all: `z = x * y` for two one-element
-# tensors that require grad, `z.backward()`, and the same product again inside
-# `no_grad()`.
+# Post 003 (one of the blog posts this course grew from, listed in `course/README.md`)
+# opens with the smallest example of all: `z = x * y` for two one-element tensors that
+# require grad, `z.backward()`, and the same product again inside `no_grad()`.
 #
 # **Predict:** `x.grad` and `y.grad` after the first `backward()`; `z.requires_grad` for
 # the product made inside the block.
@@ -257,9 +258,10 @@ side_by_side(no_grad_two_ways)
 # `enable_grad()` is the mirror image, and its decorator is the interesting one: a
 # function that must record even when its caller turned recording off.
 #
-# **Predict:** `doubler` is now decorated with `enable_grad()`. Called inside `no_grad()`,
-# does its result require grad? Called outside? And after `y.backward()` with `y`
-# computed in an `enable_grad()` block inside `no_grad()`, what is `x.grad`?
+# **Predict:** first the block: `y = x * 2` is computed in an `enable_grad()` block inside
+# `no_grad()`. What is `x.grad` after `y.backward()`? Then the decorator: `doubler` is now
+# decorated with `enable_grad()`. Called inside `no_grad()`, does its result require
+# grad? Called outside?
 
 
 # %%

@@ -29,10 +29,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad as mg
-from coursekit import lecture, measure
+from coursekit import measure
 from coursekit.compare import side_by_side
 from coursekit.data import load_digits, train_test_split
-from coursekit.lecture import outcome, show_source
+from coursekit.lecture import outcome, predict, show_source
 from coursekit.training import fit
 from minigrad import function
 from minigrad.ops import fused
@@ -52,9 +52,10 @@ MB = 2**20
 #
 # An operation computes its result the same way whatever the grad mode. What recording
 # adds comes *after* the arithmetic: a backward node, and references to the tensors that
-# node will need. The decision is one function, `is_recording`, which `Function.apply`
-# asks before every operation's forward (chapter 10). `Addmm`, the operation behind every
-# `Linear` layer, shows what its forward keeps:
+# node will need. The decision is one rule, `is_recording`, which `Function.apply` asks
+# before every operation's forward (chapter 10; the fast path of minigrad's own operations,
+# `Op.apply`, writes the same test inline). `Addmm`, the operation behind every `Linear`
+# layer, shows what its forward keeps:
 
 # %%
 show_source(function.is_recording)
@@ -174,7 +175,7 @@ show_source(measure.graph_memory)
 # the transposed weight.) How many held bytes for `B = 1024`?
 
 # %%
-held_question = lecture.predict(  # (this chapter's own `predict` comes later)
+held_question = predict(
     "For a batch of 1024 rows, how many megabytes does the graph hold (held bytes)?",
     ["1 MB", "3 MB", "12 MB"],
 )
@@ -356,7 +357,7 @@ plt.show()
 
 
 # %% id="batching" tags=["seed:s003-batching"]
-def predict(model, X, batch_size=None):
+def predict_classes(model, X, batch_size=None):
     """Class predictions for every row of X, in batches, in eval mode, without a graph."""
     batch_size = batch_size or X.shape[0]
     model.eval()
@@ -370,7 +371,8 @@ def predict(model, X, batch_size=None):
 
 
 # %%
-at_once, batched = predict(model, X_big), predict(model, X_big, batch_size=256)
+at_once = predict_classes(model, X_big)
+batched = predict_classes(model, X_big, batch_size=256)
 print("same predictions:", bool((at_once == batched).sum().item() == X_big.shape[0]))
 print(
     f"accuracy {(batched == y_big).float().mean().item():.3f} (the training data is "
@@ -383,8 +385,8 @@ print(
 
 # %% id="batched-peak" tags=["nbval-ignore-output"]
 # nbval-ignore-output: tracemalloc peaks vary slightly (small Python objects).
-peak_at_once = measure.memory_during(predict, model, X_big).peak
-peak_batched = measure.memory_during(predict, model, X_big, 256).peak
+peak_at_once = measure.memory_during(predict_classes, model, X_big).peak
+peak_batched = measure.memory_during(predict_classes, model, X_big, 256).peak
 print(
     f"peak: {peak_at_once / MB:.2f} MB at once, {peak_batched / MB:.2f} MB in batches "
     f"of 256 ({peak_at_once / peak_batched:.0f}x smaller)"

@@ -25,6 +25,7 @@ import numpy as np
 import minigrad as mg
 from coursekit.compare import side_by_side
 from coursekit.lecture import lines, names, outcome, predict, show_source
+from coursekit.measure import graph_nodes
 from coursekit.viz import draw_graph
 from minigrad.autograd import FunctionCtx
 
@@ -118,10 +119,21 @@ side_by_side(softplus_example)
 # %% [markdown]
 # `softplus(0) = log 2 = 0.6931`, and far from 0 it is `0` on the left and `x` on the
 # right. The gradient is `sigmoid(x)`: about `2e-9`, `0.5`, `1`. And the graph has a
-# single node, `SoftplusBackward`, straight above the leaf's `AccumulateGrad`: the six
-# operations inside `forward` left no trace. The picture compares it with the formula
-# written out, `(1 + x.exp()).log().sum()`, where every operation is recorded (and `exp`
-# and `log` each save a tensor). The drawing lists saved tensors of built-in nodes only;
+# single node, `SoftplusBackward`, straight above the leaf's `AccumulateGrad`: the
+# operations inside `forward` left no trace. The same formula run outside the Function,
+# with recording on, leaves one node per operation:
+
+# %%
+x = mg.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+outside = graph_nodes(x.relu() + (1 + (-x.abs()).exp()).log())  # forward's formula
+operations = [node.name() for node in outside if not node.name().endswith("AccumulateGrad")]
+print(len(operations), "nodes outside the Function:", ", ".join(operations))
+print("inside it:", Softplus.apply(x).grad_fn.name(), "alone")
+
+# %% [markdown]
+# The picture compares the custom node with the plain formula written out,
+# `(1 + x.exp()).log().sum()`, where every operation is recorded (and `exp` and `log`
+# each save a tensor). The drawing lists saved tensors of built-in nodes only;
 # `SoftplusBackward` saved `x` through `ctx`, as the next section shows.
 
 # %%
@@ -246,9 +258,10 @@ side_by_side(two_outputs)
 # %% [markdown]
 # ## `gradcheck`: ask finite differences
 #
-# `gradcheck(fn, inputs)` builds the Jacobian of `fn` twice. Numerically: nudge each
-# input element by `±eps` and take the central difference
-# `(f(x + eps) - f(x - eps)) / (2 eps)`, column by column:
+# `gradcheck(fn, inputs)` builds the **Jacobian** of `fn` twice: the matrix whose entry
+# `[i, j]` is the derivative of output element `i` by input element `j`. Numerically:
+# nudge each input element by `±eps` and take the central difference
+# `(f(x + eps) - f(x - eps)) / (2 eps)`, one column per input element:
 
 # %%
 gradcheck_module = importlib.import_module("minigrad.autograd.gradcheck")
@@ -497,16 +510,20 @@ side_by_side(unused_input)
 # `backward(create_graph=True)` exists too, and PyTorch warns against it: the recorded
 # gradient is stored in the leaf's `.grad`, and its graph refers back to the leaf, a
 # reference cycle. minigrad gives the same warning, and like PyTorch only the first time in
-# a process (`set_warn_always(True)` makes both give it every time). Run the cell below a
-# second time and both stay silent (without PyTorch installed, the recorded answer is a
-# first run's, with the warning, so the comparison then objects).
+# a process, unless `set_warn_always(True)` asks for every time. The example below asks
+# for it (and puts the setting back), so that the cell shows the warning on every run.
 
 
-# %% id="create-graph-warning" tags=["rerun-changes-output"]
+# %% id="create-graph-warning"
 def backward_create_graph(lib):
-    x = lib.tensor([1.0, 2.0], requires_grad=True)
-    (x**3).sum().backward(create_graph=True)
-    return lines({"x.grad": x.grad.detach(), "x.grad.requires_grad": x.grad.requires_grad})
+    always = lib.is_warn_always_enabled()
+    lib.set_warn_always(True)  # the warning on every run, not only on the first
+    try:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x**3).sum().backward(create_graph=True)
+        return lines({"x.grad": x.grad.detach(), "x.grad.requires_grad": x.grad.requires_grad})
+    finally:
+        lib.set_warn_always(always)
 
 
 side_by_side(backward_create_graph)
@@ -546,12 +563,13 @@ side_by_side(blamed_line)
 # %% [markdown]
 # ## What you can now predict
 #
-# This was the last chapter. Across the course you have built the pieces of an autograd
-# engine and seen PyTorch do the same thing beside every one of them. You can now
+# This was the last lecture (`exercises/ch11_your_engine.ipynb` then runs the pieces you
+# wrote, all at once, against PyTorch). Across the course you have built the pieces of an
+# autograd engine and seen PyTorch do the same thing beside every one of them. You can now
 # predict:
 # - **the graph** (ch. 1-3): which operations record a node, its name (`MulBackward0`),
 #   its `next_functions`, and that `requires_grad` flows forward from any input;
-# - **backward** (ch. 2-4): the chain rule node by node, in reverse topological order,
+# - **backward** (ch. 2-4): the chain rule node by node, output first, in topological order,
 #   gradients added into the `.grad` of leaves only, broadcasting undone, saved tensors
 #   freed unless `retain_graph=True`;
 # - **detach and in-place** (ch. 5-6): what shares memory and version counters, and when

@@ -26,7 +26,7 @@ class Add(Op):
         return a + b * alpha if alpha != 1 else a + b
 
     def backward(ctx, grad):
-        return grad, grad * ctx.alpha if ctx.alpha != 1 else grad
+        return grad, MulNumber.apply(grad, number=ctx.alpha) if ctx.alpha != 1 else grad
 
 
 class Sub(Op):
@@ -40,7 +40,7 @@ class Sub(Op):
         return a - b * alpha if alpha != 1 else a - b
 
     def backward(ctx, grad):
-        return grad, -grad if ctx.alpha == 1 else -grad * ctx.alpha
+        return grad, -grad if ctx.alpha == 1 else MulNumber.apply(-grad, number=ctx.alpha)
 
 
 class Rsub(Op):
@@ -57,7 +57,12 @@ class Rsub(Op):
 
 class Mul(Op):
     """a * b: each input's gradient is grad times the *other* input, so each is
-    saved only if the other input needs a gradient (PyTorch's choice)."""
+    saved only if the other input needs a gradient (PyTorch's choice).
+
+    Like every backward here with several inputs, it computes the last input's
+    gradient first, as PyTorch's do: with create_graph=True that order is the order
+    of the nodes made, which decides the order the engine later runs them in.
+    """
 
     node_name = "MulBackward0"
     broadcasts = True
@@ -69,7 +74,8 @@ class Mul(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad * b if b is not None else None, grad * a if a is not None else None
+        grad_b = grad * a if a is not None else None
+        return grad * b if b is not None else None, grad_b
 
 
 class MulNumber(Op):
@@ -137,7 +143,8 @@ class Div(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return grad / b if needs[0] else None, -grad * ((a / b) / b) if needs[1] else None
+        grad_b = -grad * ((a / b) / b) if needs[1] else None
+        return grad / b if needs[0] else None, grad_b
 
 
 class Reciprocal(Op):
@@ -174,7 +181,7 @@ class Pow(Op):
         if x.dtype.kind != "f" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save(self=x, exponent=exponent)
-        return np.power(x, np.asarray(exponent, dtype=x.dtype))
+        return power_number(x, exponent)
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -182,7 +189,7 @@ class Pow(Op):
         if n == 0:
             return grad * 0
         # n * x**(n-1) multiplies by a number: PyTorch records that as MulBackward1.
-        return grad * MulNumber.apply(x ** (n - 1), number=n)
+        return grad * MulNumber.apply(Pow.apply(x, exponent=n - 1), number=n)
 
 
 class PowTensor(Op):
@@ -204,11 +211,12 @@ class PowTensor(Op):
         a, b, result = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grad_a = grad_b = None
-        if needs[0]:
-            grad_a = zero_where(array(b) == 0, grad * (b * a ** SubNumber.apply(b, number=1)))
         if needs[1]:
             zero_base = (array(a) == 0) & (array(b) >= 0)
             grad_b = grad * zero_where(zero_base, result * Log.apply(a))
+        if needs[0]:
+            a_to_b_minus_1 = PowTensor.apply(a, SubNumber.apply(b, number=1))
+            grad_a = zero_where(array(b) == 0, grad * (b * a_to_b_minus_1))
         return grad_a, grad_b
 
 
@@ -242,10 +250,37 @@ def zero_where(condition, value):
     return np.where(condition, 0, value)
 
 
+# PyTorch's formulas for x ** n with these numbers n (its pow kernel). They differ from
+# pow(x, n) at the edges: sqrt(-inf) is nan where pow(-inf, 0.5) is inf, sqrt(-0.0) is -0.0,
+# 1 / (x * x) is 0 where x * x overflows though x ** -2 is a tiny number.
+SPECIAL_POWERS = {
+    0.5: np.sqrt,
+    -0.5: lambda x: 1 / np.sqrt(x),
+    -1: lambda x: 1 / x,
+    2: lambda x: x * x,
+    3: lambda x: x * x * x,
+    -2: lambda x: 1 / (x * x),
+}
+
+
+def power_number(x, n):
+    """x ** n for a number n, by PyTorch's formula where it has one for n."""
+    if x.dtype.kind == "f" and n in SPECIAL_POWERS:
+        return SPECIAL_POWERS[n](x).astype(x.dtype, copy=False)
+    return np.power(x, np.asarray(n, dtype=x.dtype))
+
+
 def power(x, y):
-    """x ** y elementwise. Integers to a negative power follow PyTorch: 1 / x**n rounded
-    toward zero, so 1 and -1 give 1 and -1 ** n, every other base 0 (numpy refuses)."""
-    if x.dtype.kind == "f" or not np.any(y < 0):
+    """x ** y elementwise, as C's pow (PyTorch's) for every pair. Integers to a negative
+    power follow PyTorch: 1 / x**n rounded toward zero, so 1 and -1 give 1 and -1 ** n,
+    every other base 0 (numpy refuses)."""
+    if x.dtype.kind == "f":
+        # numpy computes x ** 0.5 as sqrt(x) when one exponent serves every x (a single
+        # number or broadcast): so each x gets its own exponent, in flat 1-d arrays.
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        exponents = np.ascontiguousarray(np.broadcast_to(y, shape)).reshape(-1)
+        return np.power(np.broadcast_to(x, shape).reshape(-1), exponents).reshape(shape)
+    if not np.any(y < 0):
         return np.power(x, y)
     magnitude = np.power(x, np.abs(y))
     return np.where((y >= 0) | (np.abs(x) == 1), magnitude, 0).astype(magnitude.dtype)
@@ -286,7 +321,13 @@ class Tanh(Op):
     node_name = "TanhBackward0"
 
     def forward(ctx, x):
-        result = np.tanh(as_float(x))
+        x = as_float(x)
+        # numpy's float32 tanh is a few units in the last place off near +-1 (0.99999994
+        # where the exact value rounds to 1), and the gradient 1 - y*y magnifies that:
+        # computed in float64 and rounded, y is the nearest float32, as PyTorch's is.
+        result = (
+            np.tanh(x, dtype=np.float64).astype(x.dtype) if x.dtype == np.float32 else np.tanh(x)
+        )
         ctx.save(result=result)
         return result
 
@@ -444,9 +485,35 @@ class Maximum(Op):
         return np.maximum(a, b)
 
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        ties = grad * (a == b) * 0.5
-        return grad * (a > b) + ties, grad * (a < b) + ties
+        a, b = (array(t) for t in ctx.saved_tensors)
+        needs = ctx.needs_input_grad
+        grad_b = split_ties(grad, a == b, zero=b < a) if needs[1] else None
+        return split_ties(grad, a == b, zero=a < b) if needs[0] else None, grad_b
+
+
+def split_ties(grad, ties, zero):
+    """maximum's gradient for one input, PyTorch's formula: where(ties, grad / 2, grad),
+    then 0 where the other input is larger (``zero``; both get all of grad at a nan)."""
+    halves = Where.apply(DivNumber.apply(grad, number=2), grad, condition=_wrap(ties))
+    result = MaskedFill.apply(halves, mask=zero)
+    if isinstance(result, Tensor):  # recorded (create_graph): PyTorch fills in place
+        result._version_counter.value += 1
+    return result
+
+
+class MaskedFill(Op):
+    """x with 0 where ``mask`` holds (PyTorch's masked_fill(mask, 0)): the gradient is
+    blocked where the mask holds, the same way."""
+
+    node_name = "MaskedFillBackward0"
+
+    def forward(ctx, x, mask):
+        ctx.save(mask=mask)
+        return np.where(mask, np.zeros((), x.dtype), x)
+
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return MaskedFill.apply(grad, mask=array(mask))
 
 
 class Where(Op):
@@ -461,7 +528,8 @@ class Where(Op):
 
     def backward(ctx, grad):
         condition = array(ctx.saved_tensors[0])
-        return zero_where(~condition, grad), zero_where(condition, grad)
+        grad_b = zero_where(condition, grad)
+        return zero_where(~condition, grad), grad_b
 
 
 # --- what the user calls: checks, then the Function ----------------------------------
@@ -556,7 +624,15 @@ abs = Abs.apply
 sign = Sign.apply
 
 
-def maximum(input, other):
+def maximum(input, other, other_position=2):
+    """Elementwise max of two tensors (a number is refused, as PyTorch; ``t.maximum(u)``
+    names ``other`` as its argument 1)."""
+    for arg, name, position in ((input, "input", 1), (other, "other", other_position)):
+        if not isinstance(arg, Tensor):
+            raise TypeError(
+                f"maximum(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(arg).__name__}"
+            )
     return Maximum.apply(*operands(input, other))
 
 

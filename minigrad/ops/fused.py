@@ -10,9 +10,11 @@ does minigrad, so that ``loss.grad_fn`` reads the same in both.
 import numpy as np
 
 from ..function import Op, bump_version
+from ..tensor import _wrap
 from . import matrix
+from .elementwise import DivNumber, MulNumber, array, zeros_like
 from .matrix import check_multipliable
-from .shape import Expand, SliceBackward
+from .shape import Expand
 
 
 class Addmm(Op):
@@ -60,7 +62,8 @@ def addmm(bias, mat1, mat2):
 def _reduce(values, reduction):
     if reduction == "none":
         return values
-    return np.asarray(values.mean() if reduction == "mean" else values.sum(), dtype=values.dtype)
+    total = values.sum()  # the mean of nothing is nan, without numpy's warning (as PyTorch)
+    return np.asarray(total / values.size if reduction == "mean" else total, dtype=values.dtype)
 
 
 def _spread(grad, shape, count, reduction):
@@ -83,8 +86,42 @@ class MseLoss(Op):
 
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
-        g = _spread(grad, x.shape, int(np.prod(x.shape)), ctx.reduction) * (2 * (x - t))
-        return g if ctx.needs_input_grad[0] else None, -g if ctx.needs_input_grad[1] else None
+        needs, reduction = ctx.needs_input_grad, ctx.reduction
+        # The target's gradient is the same op with x and t swapped.
+        grad_x = MseLossBackward.apply(grad, x, t, reduction=reduction) if needs[0] else None
+        grad_t = MseLossBackward.apply(grad, t, x, reduction=reduction) if needs[1] else None
+        return grad_x, grad_t
+
+
+class MseLossBackward(Op):
+    """mse_loss's gradient for x, 2 * (x - t) * grad (/ n for the mean), as one op with its
+    own backward, as PyTorch has it (``mse_loss_backward``): what a second derivative of
+    the loss goes through."""
+
+    node_name = "MseLossBackwardBackward0"
+    broadcasts = True
+
+    def forward(ctx, grad, x, t, reduction):
+        ctx.save(grad_output=grad, self=x, target=t, reduction=reduction, sizes=(x.size, t.size))
+        diff = x - t
+        norm = 2 / diff.size if reduction == "mean" and diff.size else 2  # (none: empty)
+        return norm * diff * grad
+
+    def backward(ctx, gg):
+        grad, x, t = ctx.saved_tensors
+        needs, reduction = ctx.needs_input_grad, ctx.reduction
+
+        def twice(g, size):  # d/dx of 2 * (x - t) * grad: 2 * grad (/ n)
+            g = MulNumber.apply(g, number=2)
+            return DivNumber.apply(g, number=size) if reduction == "mean" else g
+
+        d_t = -twice(gg * grad, ctx.sizes[1]) if needs[2] else None
+        d_x = twice(gg * grad, ctx.sizes[0]) if needs[1] else None
+        d_grad = None
+        if needs[0]:
+            d_grad = MseLossBackward.apply(gg, x, t, reduction=reduction)
+            d_grad = d_grad if reduction == "none" else d_grad.sum()
+        return d_grad, d_x, d_t
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -97,15 +134,33 @@ class NllLoss(Op):
     node_name = "NllLossBackward0"
 
     def forward(ctx, logp, target, reduction):
-        ctx.save(target=target, reduction=reduction)
-        ctx.shape = logp.shape
+        ctx.save(self=logp, target=target, reduction=reduction)
         return _reduce(-logp[np.arange(logp.shape[0]), target._data], reduction)
 
     def backward(ctx, grad):
-        target = np.asarray(ctx.saved_tensors[0])
+        logp, target = ctx.saved_tensors
+        return NllLossBackward.apply(grad, logp, target=array(target), reduction=ctx.reduction)
+
+
+class NllLossBackward(Op):
+    """nll_loss's gradient, -grad (/ n for the mean) at each row's target and 0 elsewhere, as
+    one op with its own backward, as PyTorch has it (``nll_loss_backward``). It does not
+    depend on the log-probabilities (their gradient is 0); for ``grad`` it is nll_loss
+    itself."""
+
+    node_name = "NllLossBackwardBackward0"
+
+    def forward(ctx, grad, logp, target, reduction):
+        ctx.save(target=target, reduction=reduction)
         rows = np.arange(target.shape[0])
-        per_row = _spread(grad, target.shape, target.shape[0], ctx.reduction)
-        return SliceBackward.apply(-per_row, shape=ctx.shape, key=(rows, target))
+        out = np.zeros_like(logp)
+        out[rows, target] = -(grad / len(rows) if reduction == "mean" else grad)
+        return out
+
+    def backward(ctx, gg):
+        (target,) = ctx.saved_tensors
+        d_grad = NllLoss.apply(gg, target=_wrap(array(target)), reduction=ctx.reduction)
+        return d_grad, zeros_like(gg)
 
 
 def nll_loss(input, target, reduction="mean"):

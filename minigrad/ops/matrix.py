@@ -24,8 +24,8 @@ class Mm(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = grad @ T.apply(b) if b is not None else None
-        return grad_a, T.apply(a) @ grad if a is not None else None
+        grad_b = T.apply(a) @ grad if a is not None else None  # the last input's first
+        return grad @ T.apply(b) if b is not None else None, grad_b
 
 
 def mm(input, mat2):

@@ -222,7 +222,27 @@ class Softmax(Op):
 
     def backward(ctx, grad):
         (s,) = ctx.saved_tensors
-        return s * (grad - (grad * s).sum(axis=ctx.dim, keepdims=True))
+        return SoftmaxBackwardData.apply(grad, s, dim=ctx.dim)
+
+
+class SoftmaxBackwardData(Op):
+    """softmax's backward, s * (grad - sum(grad * s)), as one op with its own backward, as
+    PyTorch has it (``_softmax_backward_data``): what a second derivative goes through."""
+
+    node_name = "SoftmaxBackwardDataBackward0"
+
+    def forward(ctx, grad, s, dim):
+        ctx.save(grad_output=grad, output=s, dim=dim)
+        return s * (grad - np.sum(grad * s, axis=dim, keepdims=True))
+
+    def backward(ctx, gg):
+        grad, s = ctx.saved_tensors
+        needs, dim = ctx.needs_input_grad, ctx.dim
+        d_grad = SoftmaxBackwardData.apply(gg, s, dim=dim) if needs[0] else None
+        if not needs[1]:
+            return d_grad, None
+        d_s = grad * gg - (s * grad).sum(axis=dim, keepdims=True) * gg
+        return d_grad, d_s - grad * (s * gg).sum(axis=dim, keepdims=True)
 
 
 class LogSoftmax(Op):
@@ -239,7 +259,25 @@ class LogSoftmax(Op):
 
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad - Exp.apply(y) * grad.sum(axis=ctx.dim, keepdims=True)
+        return LogSoftmaxBackwardData.apply(grad, y, dim=ctx.dim)
+
+
+class LogSoftmaxBackwardData(Op):
+    """log_softmax's backward, grad - exp(y) * sum(grad), as one op with its own backward,
+    as PyTorch has it (``_log_softmax_backward_data``)."""
+
+    node_name = "LogSoftmaxBackwardDataBackward0"
+
+    def forward(ctx, grad, y, dim):
+        ctx.save(grad_output=grad, output=y, dim=dim)
+        return grad - np.exp(y) * np.sum(grad, axis=dim, keepdims=True)
+
+    def backward(ctx, gg):
+        grad, y = ctx.saved_tensors
+        needs, dim = ctx.needs_input_grad, ctx.dim
+        d_grad = gg - (gg * Exp.apply(y)).sum(axis=dim, keepdims=True) if needs[0] else None
+        d_y = -grad.sum(axis=dim, keepdims=True) * Exp.apply(y) * gg if needs[1] else None
+        return d_grad, d_y
 
 
 def _shifted(x, dim):

@@ -56,6 +56,15 @@ FIXED = {
     "version_error_node_names": "version errors name fill_/copy_/setitem nodes differently",
     "detach_inplace_used": "detach_() on views, and on leaves already used in a graph",
     "custom_returns_input": "a custom Function's output that is its input is not a view of it",
+    "leaf_moved_into_graph": "backward into a leaf that an in-place op gave a history",
+    "pow_edge_values": "x ** 0.5 / -0.5 and x ** tensor at -inf and -0.0: sqrt against pow",
+    "tanh_saturation": "float32 tanh stopped short of +-1, so its gradient was not 0",
+    "second_order_softmax_maximum": "gradients of softmax, log_softmax, maximum: PyTorch's graphs",
+    "second_order_input_order": "a backward made its inputs' gradients first to last, not last first",
+    "second_order_losses": "gradients of mse_loss and nll_loss: PyTorch's graphs (and saved input)",
+    "grad_through_regenerated_view": "a gradient through AsStridedBackward0 was a view of sum's",
+    "second_order_regenerated_view": "create_graph through AsStridedBackward0: PyTorch's graph",
+    "operand_and_its_detach": "an op on t and t.detach() saved the wrong one",
 }
 
 PYTORCH_QUIRKS = {

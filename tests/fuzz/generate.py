@@ -33,6 +33,8 @@ STEP_FEATURES = {
     "create": "tensor(), zeros/ones/full/arange/eye/zeros_like/ones_like, dtypes, shapes incl. 0-d",
     "elementwise": "exp log tanh sigmoid relu sqrt abs neg; + - * / ** with broadcasting",
     "reduce": "sum/mean with dim and keepdim",
+    "softmax_maximum": "softmax and log_softmax over a dim; maximum with broadcasting",
+    "losses": "nn.functional mse_loss, nll_loss and cross_entropy, each reduction",
     "matmul": "@, mm, matmul: 1-D, 2-D, batched",
     "views": "indexing, slicing, view/reshape, T/t/transpose, unsqueeze/squeeze, expand",
     "cat_stack": "cat and stack",
@@ -92,6 +94,15 @@ SITUATION_FEATURES = {
     "layout_dependent_graphs": "graphs whose shape depends on strides (non-contiguous matmul, reshape)",
     "second_order_formula": "create_graph through sqrt, /, **, mean, indexing, matmul with a vector",
     "requires_grad_off_after_use": "requires_grad = False on a leaf that requires grad",
+    "leaf_moved_into_graph": "an in-place op recording a history on a leaf switched off after use",
+    "pow_edge_values": "a base of ** that holds -inf or -0.0 (sqrt against pow)",
+    "second_order_softmax_maximum": "create_graph through softmax, log_softmax and maximum",
+    "second_order_input_order": "create_graph through *, / or ** of two tensors requiring grad",
+    "second_order_losses": "create_graph through mse_loss, nll_loss and cross_entropy",
+    "grad_through_regenerated_view": "in-place into a gradient after an in-place op in the program",
+    "second_order_regenerated_view": "create_graph through a view rebuilt after an in-place op",
+    "operand_and_its_detach": "a binary op on a tensor and a detached alias of it",
+    "tanh_saturation": "tanh of values beyond 8 in magnitude (the result rounds to +-1)",
     "second_order_unbroadcast": "create_graph through an op that broadcast an input requiring grad",
     "inplace_on_pow_output": "an in-place op on the result of tensor ** tensor or number ** tensor",
     "version_error_node_names": "fill_, copy_ or t[i] = v on a tensor that requires grad",
@@ -154,11 +165,14 @@ class Generator:
         self.hooked = set()  # names with a hook (see hooks_then_grad)
         self.freed = False  # a backward has freed a graph (see grad_wrt_freed_non_leaf)
         self.born_version = {}  # name -> _version when the name was first bound
+        self.born_requiring_grad = {}  # name -> requires_grad then
         self.gradient_names = set()  # names bound to gradients, or to views of them
         self.grad_buffers = []  # tensors read from a leaf's .grad (see grad_buffer_versions)
         self.second_order = {}  # name -> the feature create_graph through it needs
         self.history = set()  # "retain_grad", "hook", "inplace": what the program did so far
         self.hidden_views = set()  # names an op viewed internally (batched matmul)
+        self.switched_off = set()  # leaves set to requires_grad=False (see leaf_moved_into_graph)
+        self.summed = set()  # names computed from a sum (see near_zero_sum)
 
     # -- helpers ---------------------------------------------------------------------
     def allows(self, feature):
@@ -305,8 +319,24 @@ class Generator:
                 # (the nonfinite feature) compare exactly.
                 raise _Rejected("values too large")
 
+    def near_zero_sum(self, name):
+        """Whether ``name`` came from a sum (matmul, sum, mean, a gradient, or an op on
+        one of these) and holds a value near 0.
+
+        Such a value's sign and round-off depend on the order of the additions (PyTorch's
+        kernel against numpy's BLAS): 0.0 in one library is -3.7e-9 or -0.0 in the other.
+        Ops singular at 0 magnify that (1 / x, x ** -2, log, sqrt, the gradient of relu and
+        abs, a mask x > 0), so they do not take such a value (COVERAGE.md).
+        """
+        if name not in self.summed:
+            return False
+        t = self.value(name)
+        return bool(t.numel()) and t.dtype.is_floating_point and bool((t.abs() < 1e-2).any())
+
     def require_positive(self, name):
         """Values whose derivative is finite for sqrt, log, pow with a fractional exponent."""
+        if self.near_zero_sum(name):
+            raise _Rejected("a sum near 0")
         if self.allows("nonfinite"):
             return
         t = self.value(name)
@@ -314,6 +344,8 @@ class Generator:
             raise _Rejected("not positive")
 
     def require_nonzero(self, name):
+        if self.near_zero_sum(name):
+            raise _Rejected("a sum near 0")
         if self.allows("nonfinite"):
             return
         t = self.value(name)
@@ -325,10 +357,14 @@ class Generator:
         self.run(step.code)
         self.frames[-1].append(step)
         self.gradient_names.update(step.gradients)
+        used = step.names_used()
+        if step.kind.startswith(SUMS) or used & self.summed:
+            self.summed.update(_written(step))
         for name in step.names_used():
             value = self.namespace.get(name)
             if name not in self.born_version and self.torch.is_tensor(value):
                 self.born_version[name] = None if value.is_inference() else value._version
+                self.born_requiring_grad[name] = value.requires_grad
 
     def is_stale_view(self, name):
         """A view whose base changed in place since the view was made.
@@ -428,6 +464,11 @@ def unary(gen):
     src = gen.pick(gen.usable)
     if op in ("log", "sqrt"):
         gen.require_positive(src)
+    if op == "tanh" and not gen.allows("tanh_saturation"):
+        if bool((gen.value(src).detach().abs() > 8).any()):
+            raise _Rejected("tanh near its saturation")
+    if op in ("relu", "abs") and gen.near_zero_sum(src):
+        raise _Rejected("relu/abs of a sum near 0: the gradient depends on its sign")
     if _is_expanded(gen.value(src)) and not gen.allows("result_layout"):
         raise _Rejected("elementwise op on an expanded tensor")
     name = gen.new_name()
@@ -544,6 +585,10 @@ def binary(gen):
     if op == "**":
         # A fractional or negative exponent wants a positive base.
         gen.require_positive(a)
+        base = gen.value(a).detach()
+        edge = (base == float("-inf")) | ((base == 0) & base.signbit())
+        if bool(edge.any()) and not gen.allows("pow_edge_values"):
+            raise _Rejected("-inf or -0.0 as a base of **")
         b = operand(gen, shape, positive=True, dtype=dtype)
     elif op == "/":
         b = operand(gen, shape, nonzero=True, dtype=dtype)
@@ -551,6 +596,10 @@ def binary(gen):
         b = operand(gen, shape, dtype=dtype)
     if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [a, b]):
         raise _Rejected("float32 with float64")
+    pair = [v for v in map(gen.evaluate, [a, b]) if gen.torch.is_tensor(v)]
+    aliases = len(pair) == 2 and pair[0].data_ptr() == pair[1].data_ptr() and pair[0] is not pair[1]
+    if aliases and not gen.allows("operand_and_its_detach"):
+        raise _Rejected("an op on a tensor and an alias of it")
     if not gen.allows("result_layout"):
         values = [v for v in map(gen.evaluate, [a, b]) if gen.torch.is_tensor(v)]
         if any(not v.is_contiguous() for v in values):
@@ -572,6 +621,9 @@ def binary(gen):
             gen.second_order[name] = "second_order_formula"  # u's gradient in t - u is -grad
     gen.probe(expr)
     gen.add(Step(f"{name} = {expr}", f"binary{op}"))
+    both = [gen.evaluate(x) for x in (a, b)]
+    if op in "*/**" and all(gen.torch.is_tensor(v) and v.requires_grad for v in both):
+        gen.second_order.setdefault(name, "second_order_input_order")
     _mark_broadcast(gen, name, [gen.evaluate(x) for x in (a, b)])
 
 
@@ -581,6 +633,67 @@ def _mark_broadcast(gen, name, values):
     shapes = {tuple(v.shape) for v in tensors}
     if len(shapes) > 1 and any(v.requires_grad for v in tensors):
         gen.second_order.setdefault(name, "second_order_unbroadcast")
+
+
+@action("softmax_maximum", weight=1.0)
+def softmax_or_maximum(gen):
+    rng = gen.rng
+    op = rng.choice(["softmax", "log_softmax", "maximum"])
+    src = gen.pick(gen.usable)
+    t = gen.value(src)
+    values = [t]
+    if op == "maximum":
+        other = operand(gen, gen.shape_of(src), dtype=t.dtype)
+        if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [src, other]):
+            raise _Rejected("float32 with float64")
+        values.append(gen.evaluate(other))
+        expr = rng.choice([f"lib.maximum({src}, {other})", f"{src}.maximum({other})"])
+    else:
+        if not t.dtype.is_floating_point:
+            raise _Rejected("softmax of an int tensor")
+        dim = rng.randrange(-t.ndim, t.ndim) if t.ndim else rng.choice([0, -1])
+        expr = rng.choice(
+            [f"{src}.{op}({dim})", f"lib.{op}({src}, {dim})", f"{src}.{op}(dim={dim})"]
+        )
+    tensors = [v for v in values if gen.torch.is_tensor(v)]
+    if not gen.allows("result_layout") and any(not v.is_contiguous() for v in tensors):
+        raise _Rejected("softmax/maximum of a non-contiguous tensor")
+    name = gen.new_name()
+    gen.probe(expr)
+    gen.add(Step(f"{name} = {expr}", op))
+    gen.second_order[name] = "second_order_softmax_maximum"
+    if op == "maximum":
+        _mark_broadcast(gen, name, tensors)
+
+
+@action("losses", weight=0.7)
+def loss(gen):
+    rng = gen.rng
+    op = rng.choice(["mse_loss", "nll_loss", "cross_entropy"])
+    reduction = rng.choice(["mean", "sum", "none"])
+    if op == "mse_loss":
+        src = gen.pick(lambda t: gen.usable(t) and t.dtype.is_floating_point)
+        target = operand(gen, gen.shape_of(src), float_only=True, dtype=gen.value(src).dtype)
+        if gen.torch.is_tensor(gen.evaluate(target)) is False:
+            raise _Rejected("mse_loss of a number")
+        if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [src, target]):
+            raise _Rejected("float32 with float64")
+        if gen.shape_of(src) != tuple(gen.evaluate(target).shape):
+            raise _Rejected("mse_loss broadcasts with a warning")
+        args = f"{src}, {target}"
+    else:
+        src = gen.pick(lambda t: gen.usable(t) and t.dtype.is_floating_point and t.ndim == 2)
+        rows, classes = gen.shape_of(src)
+        if not rows or not classes:
+            raise _Rejected("an empty batch")
+        args = f"{src}, lib.tensor({[rng.randrange(classes) for _ in range(rows)]})"
+    if not gen.value(src).is_contiguous() and not gen.allows("result_layout"):
+        raise _Rejected("a loss of a non-contiguous tensor")
+    name = gen.new_name()
+    expr = f"lib.nn.functional.{op}({args}, reduction={reduction!r})"
+    gen.probe(expr)
+    gen.add(Step(f"{name} = {expr}", f"loss.{op}"))
+    gen.second_order[name] = "second_order_losses"
 
 
 @action("reduce", weight=2.0)
@@ -743,6 +856,8 @@ def advanced_index(gen):
         index = repr([rng.randrange(n) for _ in range(rng.choice([1, 2, 3]))])
     else:
         ndim = gen.value(src).ndim
+        if gen.near_zero_sum(src):
+            raise _Rejected("a mask from a sum near 0")
         if ndim == 1 or rng.random() < 0.4:
             index = f"{src} > 0"
         else:
@@ -822,6 +937,8 @@ def set_requires_grad(gen):
     else:
         code = f"{src}.requires_grad = {'True' if off else rng.choice(['True', 'False'])}"
     gen.add(Step(code, "requires_grad"))
+    if t.requires_grad and t.grad_fn is None and "False" in code:
+        gen.switched_off.add(src)
 
 
 INPLACE = ["add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "+=", "-=", "*=", "/="]
@@ -840,6 +957,13 @@ def inplace(gen):
     expanded = expanded or any(n in gen.gradient_names for n in family + [target])
     if expanded and not gen.allows("expand_write"):
         raise _Rejected("write into an expanded tensor")
+    into_gradient = any(n in gen.gradient_names for n in family + [target])
+    if (
+        into_gradient
+        and "inplace" in gen.history
+        and not gen.allows("grad_through_regenerated_view")
+    ):
+        raise _Rejected("write into a gradient that may have come through AsStridedBackward0")
     shape = tuple(t.shape)
     op = rng.choice(INPLACE + ["setitem"])
     name_for_probe = f"{target}.detach().clone()"
@@ -893,13 +1017,43 @@ def inplace(gen):
     pow_node = node_name in ("PowBackward1", "PowBackward2")
     if pow_node and not gen.allows("inplace_on_pow_output"):
         raise _Rejected("in-place on the result of a pow with a tensor exponent")
+    recording = gen.grad_on() and not gen.in_inference()
+    if t.retains_grad and t.grad_fn is None and recording and gen.grad_involved([], operands):
+        raise _Rejected(
+            "PyTorch's internal assert: retain_grad(), detach_(), then this (COVERAGE.md)"
+        )
+    if recording and t.requires_grad and not gen.born_requiring_grad.get(target, True):
+        if gen.is_stale_view(target):  # PyTorch's answer depends on reading grad_fn first
+            raise _Rejected("in-place on a view whose base began to require grad in place")
+    moved = target in gen.switched_off and t.grad_fn is None and recording
+    if moved and not gen.allows("leaf_moved_into_graph") and gen.grad_involved([], operands):
+        raise _Rejected("in-place op recording a history on a leaf already used")
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
         if gen.grad_involved([], operands):
             raise _Rejected("in-place into an int tensor from one requiring grad")
     gen.add(Step(code, kind))
     gen.history.add("inplace")
+    if family or is_view:  # the views' grad_fn is rebuilt (AsStridedBackward0)
+        for n in family + [target]:
+            gen.second_order.setdefault(n, "second_order_regenerated_view")
     if op not in ("add_", "+="):
         gen.second_order[target] = "second_order_formula"  # in-place backward formulas
+
+
+# Kinds of step whose results are sums (gradients are sums of the paths' contributions).
+SUMS = ("matmul", "reduce", "autograd.grad", "grad.read", "loss")
+
+
+def _written(step):
+    """The names a step binds or changes in place."""
+    if step.kind.startswith("inplace"):
+        return set(_NAME_IN_CODE.findall(step.code)[:1])
+    if " = " in step.code:
+        return set(_NAME_IN_CODE.findall(step.code.split(" = ")[0]))
+    return set()
+
+
+_NAME_IN_CODE = re.compile(r"\bt\d+\b")
 
 
 def _is_expanded(t):

@@ -98,6 +98,18 @@ EXAMPLES = {
         "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
         "h1 = t0.register_hook(lambda g: g * 10)",
         "t2, = lib.autograd.grad((t0 * 1).sum(), [t0])",
+        "h1.remove()",
+        "class Stop(lib.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x * 2\n"
+        "\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return None",
+        "h3 = t0.register_hook(lambda g: log.append(g))",
+        "t4 = Stop.apply(t0)",
+        "t5, t6 = lib.autograd.grad(t4.sum(), [t4, t0], allow_unused=True)",
     ),
     "setitem_whole": program(
         "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
@@ -228,6 +240,7 @@ EXAMPLES = {
         "t1 = t0 * 1",
         "t2 = Identity.apply(t1)",
         "t1.zero_()",
+        block("with lib.no_grad():", "t3 = t0.view(-1)", "t4 = Identity.apply(t3)"),
     ),
     "custom_in_inference": program(
         EXP,
@@ -250,6 +263,9 @@ EXAMPLES = {
         "t1.retain_grad()",
         "t2 = t1 * 3",
         "t3, = lib.autograd.grad(t2.sum(), [t2])",
+        "t4 = lib.tensor([3.0, 4.0], requires_grad=True)",
+        "t5 = (t1 * t4).sum()",
+        "t6, = lib.autograd.grad(t5, [t4])",
     ),
     "layout_dependent_graphs": program(
         "t0 = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)",
@@ -269,6 +285,76 @@ EXAMPLES = {
         "t1 = t0 * 2",
         "t0.requires_grad = False",
         "t1.sum().backward()",
+    ),
+    "leaf_moved_into_graph": program(
+        "t0 = lib.tensor([-2.0], requires_grad=True)",
+        "t1 = t0 / 0.5",
+        "t0.requires_grad = False",
+        "t0 /= t1",
+        "t1.backward()",
+    ),
+    "pow_edge_values": program(
+        't0 = lib.tensor([float("-inf"), -0.0, 4.0], requires_grad=True)',
+        "t1 = t0 ** lib.tensor(0.5)",
+        "t2 = t0 ** -0.5",
+        "t3 = t0 ** 0.5",
+        "t3.sum().backward()",
+    ),
+    "tanh_saturation": program(
+        "t0 = lib.tensor([9.5, -9.75, 0.5], requires_grad=True)",
+        "t1 = t0.tanh()",
+        "t1.backward(lib.full_like(t1, 100.0))",
+    ),
+    "second_order_softmax_maximum": program(
+        "t0 = lib.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)",
+        "t1 = t0.softmax(1)",
+        "t2 = t0.log_softmax(0)",
+        "t3 = lib.maximum(t0, lib.tensor([0.5, 2.0]))",
+        "(t4,) = lib.autograd.grad((t1 * t1).sum(), [t0], create_graph=True)",
+        "(t5,) = lib.autograd.grad((t2 * t2).sum(), [t0], create_graph=True)",
+        "(t6,) = lib.autograd.grad((t3 * t3).sum(), [t0], create_graph=True)",
+        "t7 = t0.maximum(0.5)",
+    ),
+    "second_order_input_order": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = lib.tensor([0.5, 3.0], requires_grad=True)",
+        "t2 = lib.ones(2, requires_grad=True)",
+        "t3, t4 = lib.autograd.grad(t0 / t1, [t0, t1], t2, create_graph=True)",
+        "(t5,) = lib.autograd.grad((t3 * t3).sum() + (t4 * t4).sum(), [t2], create_graph=True)",
+        "t6, t7 = lib.autograd.grad(lib.sub(t0, t1, alpha=2).sum(), [t0, t1], create_graph=True)",
+    ),
+    "second_order_losses": program(
+        "t0 = lib.tensor([[1.0, 2.0], [0.5, 3.0]], requires_grad=True)",
+        "t1 = lib.nn.functional.mse_loss(t0, lib.ones(2, 2))",
+        "(t2,) = lib.autograd.grad(t1, [t0], create_graph=True)",
+        "t3 = lib.nn.functional.nll_loss(t0 * 2, lib.tensor([0, 1]))",
+        "(t4,) = lib.autograd.grad(t3, [t0], create_graph=True)",
+        "t5 = t0 * 2",
+        "t6 = lib.nn.functional.nll_loss(t5, lib.tensor([0, 1]))",
+        "t5.mul_(2)",
+        "t6.backward()",
+        "t7 = lib.nn.functional.mse_loss(lib.zeros(0), lib.zeros(0))",
+    ),
+    "grad_through_regenerated_view": program(
+        "t0 = lib.zeros(3, 2)",
+        "t1 = t0.unsqueeze(0)",
+        "t0 += lib.ones(3, 2, requires_grad=True)",
+        # gradients: their _version is not compared (COVERAGE.md)
+        Step("t2, t3 = lib.autograd.grad(t1.sum(), [t1, t0])", "example", gradients=("t2", "t3")),
+        "t3 /= 2.0",
+    ),
+    "second_order_regenerated_view": program(
+        "t0 = lib.tensor([1.0, 2.0, 3.0])",
+        "t1 = t0[0]",
+        "t1 += lib.tensor(0.5, requires_grad=True)",
+        "t2 = t0 * t1",
+        "(t3,) = lib.autograd.grad(t2.sum(), [t0], create_graph=True)",
+    ),
+    "operand_and_its_detach": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0.detach()",
+        "t2 = t0 / t1",
+        "(t3,) = lib.autograd.grad(t2.sum(), [t0], create_graph=True)",
     ),
     "index_saved_freed": program(
         "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",

@@ -2724,3 +2724,58 @@ def gradcheck_float32_warning(lib, obs):
         "gradcheck on float32 input",
         lambda: lib.autograd.gradcheck(lambda t: t * 2, (x,), eps=1e-3, atol=1e-2),
     )
+
+
+@program
+def op_pow_tanh_edge_values(lib, obs):
+    """x ** 0.5 is sqrt(x) and x ** -0.5 is 1 / sqrt(x) (so at -0.0 and -inf they differ
+    from pow, which a tensor exponent always takes); float32 tanh rounds to 1 beyond
+    about 9, and its gradient 1 - y*y is then exactly 0."""
+    edges = [float("-inf"), -0.0, 0.0, 4.0]
+    x = lib.tensor(edges, requires_grad=True)
+    obs.tensor("x ** 0.5", x**0.5)
+    obs.tensor("x ** -0.5", x**-0.5)
+    obs.tensor("x ** tensor(0.5)", x ** lib.tensor(0.5))
+    (x**0.5).sum().backward()
+    obs.grad("grad of x ** 0.5: 0.5 * x ** -0.5", x.grad)
+    t = lib.tensor([9.5, -9.75, 0.5], requires_grad=True)
+    y = t.tanh()
+    obs.tensor("tanh near its saturation", y)
+    y.backward(lib.full_like(y, 100.0))
+    obs.grad("its gradient, times 100", t.grad)
+
+
+@program
+def leaf_moved_into_graph_interior(lib, obs):
+    """A leaf used in a graph, switched off, then given a history by an in-place op with
+    an operand that requires grad: it is no leaf any more, and backward through the old
+    graph raises."""
+    a = lib.tensor([-2.0], requires_grad=True)
+    b = a / 0.5
+    a.requires_grad = False
+    a /= b
+    obs.tensor("the old leaf, now with a grad_fn", a)
+    obs.raises("backward into the old leaf's AccumulateGrad", lambda: b.backward())
+
+
+@program
+def second_derivatives_of_losses_softmax_maximum(lib, obs):
+    """With create_graph=True the gradients of softmax, log_softmax, mse_loss and nll_loss
+    are single recorded ops (SoftmaxBackwardDataBackward0, ...), maximum's is
+    where(...).masked_fill_(...); their second derivatives are PyTorch's."""
+    x = lib.tensor([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]], requires_grad=True)
+    w = lib.tensor(_weights([2, 3]))
+    cases = {
+        "softmax(x, 1)": lambda: x.softmax(1),
+        "log_softmax(x, 0)": lambda: lib.log_softmax(x, 0),
+        "maximum(x, 0.5 * ones)": lambda: lib.maximum(x, lib.full((2, 3), 0.5)),
+        "mse_loss(x, ones)": lambda: lib.nn.functional.mse_loss(x, lib.ones(2, 3)),
+        "cross_entropy(x, [2, 0])": lambda: lib.nn.functional.cross_entropy(x, lib.tensor([2, 0])),
+    }
+    for label, fn in cases.items():
+        out = fn()
+        (g,) = lib.autograd.grad((out * out * (w if out.ndim else 1.0)).sum(), x, create_graph=True)
+        obs.grad(f"{label}: first derivative, with a graph", g)
+        (g2,) = lib.autograd.grad((g * w).sum(), x)
+        obs.grad(f"{label}: second derivative", g2)
+    obs.raises("maximum with a number", lambda: x.maximum(0.5))
