@@ -30,13 +30,9 @@ class ScalarNode:
 
     __slots__ = ("function", "next_functions", "saved")
 
-    def __init__(self, function, inputs=(), backward_fn=None):
-        # ScalarNode(name, inputs, backward_fn): an operation written as one closure.
-        if backward_fn is not None:
-            function = _Closure(function, backward_fn)
-            self.next_functions = tuple([_edge(x) for x in inputs])
+    def __init__(self, function):
         self.function = function
-        self.saved = None if backward_fn is None else ()
+        self.saved = None
 
     def name(self):
         return self.function.node_name
@@ -268,18 +264,6 @@ class Relu(Function):
         return (grad if r > 0 else 0.0,)
 
 
-class _Closure:
-    """An operation written as one closure: ``Scalar._result``'s node."""
-
-    def __init__(self, name, backward_fn):
-        self.node_name, self._backward_fn = name, backward_fn
-
-    def backward(self, ctx, grad):
-        if ctx.saved is _FREED:
-            raise RuntimeError(FREED_MESSAGE)
-        return self._backward_fn(grad)
-
-
 def _as_scalar(x):
     if x.__class__ is Scalar:  # the common case first: a class check is the cheapest test
         return x
@@ -340,14 +324,6 @@ class Scalar:
 
     def item(self):
         return self.data
-
-    def _result(self, value, name, inputs, backward_fn):
-        """An operation written as a closure: ``value`` computed, ``backward_fn(grad)``
-        the local rule. Recorded, as by ``Function.apply``, only when the rule says so."""
-        out = Scalar(value)
-        if is_recording(inputs):
-            out._requires_grad, out.grad_fn = True, ScalarNode(name, inputs, backward_fn)
-        return out
 
     # --- operators: each one line, the Functions above do the work -------------
     # fmt: off

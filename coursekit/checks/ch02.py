@@ -115,6 +115,7 @@ def div_cases(rng, hidden):
 
 def div_probe(learner, case):
     import minigrad as mg
+    from minigrad import scalar
 
     div_backward = learner["div_backward"]
     a, b, g = case["a"], case["b"], case["g"]
@@ -124,12 +125,17 @@ def div_probe(learner, case):
     # Use it: the learner's rule as the backward of a recorded division node.
     x = mg.Scalar(a, requires_grad=True)
     y = x if case["same"] else mg.Scalar(b, requires_grad=True)
-    q = x._result(
-        x.data / y.data,
-        "DivBackward0",
-        (x, y),
-        lambda grad: tuple(div_backward(grad, x.data, y.data)),
-    )
+
+    class LearnersDiv(scalar.Function):
+        node_name = "DivBackward0"
+
+        def forward(ctx, a, b):
+            return a / b
+
+        def backward(ctx, grad):
+            return tuple(div_backward(grad, x.data, y.data))
+
+    q = LearnersDiv.apply(x, y)
     (q * g).backward()
     return {"direct": list(direct), "x.grad": x.grad, "y.grad": None if case["same"] else y.grad}
 
