@@ -14,17 +14,6 @@ import numpy as np
 class dtype:
     """A tensor element type, shown as ``minigrad.float32`` like ``torch.float32``."""
 
-    __slots__ = (
-        "c_name",
-        "category",
-        "is_floating_point",
-        "itemsize",
-        "legacy_name",
-        "name",
-        "numpy",
-        "scalar_name",
-    )
-
     def __init__(self, name, numpy_type, category, scalar_name, c_name):
         self.name = name
         self.numpy = np.dtype(numpy_type)

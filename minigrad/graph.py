@@ -40,13 +40,14 @@ class VersionCounter:
 
 
 class RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+    """Adds ``hook`` to ``hooks`` (a dict); its ``remove()`` takes it out again."""
 
     _next_id = itertools.count()
 
-    def __init__(self, hooks):
+    def __init__(self, hooks, hook):
         self._hooks = hooks
         self.id = next(RemovableHandle._next_id)
+        hooks[self.id] = hook
 
     def remove(self):
         self._hooks.pop(self.id, None)
@@ -100,10 +101,9 @@ _VERSION_HINT_ANOMALY = (
 
 # Where minigrad's operators live: PyTorch's run in C++, so its anomaly traceback
 # ends at the Python line that called the operator; minigrad's leave these out.
-_OPERATOR_FILES = (os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops", ""),)
-_OPERATOR_FILES += tuple(
+_OPERATOR_FILES = tuple(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for name in ("graph.py", "tensor.py", "function.py", "op.py")
+    for name in ("ops" + os.sep, "graph.py", "tensor.py", "function.py", "op.py")
 )
 
 
@@ -213,9 +213,7 @@ class Node:
     def register_prehook(self, hook, output_nr=0):
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = (output_nr, hook)
-        return handle
+        return RemovableHandle(self._pre_hooks, (output_nr, hook))
 
     def release_saved(self):
         """Drop the saved tensors after backward (unless ``retain_graph=True``).

@@ -191,10 +191,6 @@ class Tensor:
         return self._grad_fn if self._view is None else views.current_grad_fn(self)
 
     @property
-    def output_nr(self):
-        return self._output_nr
-
-    @property
     def grad(self):
         if self._grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
@@ -221,10 +217,6 @@ class Tensor:
             raise RuntimeError("Inference tensors do not track version counter.")
         return self._version_counter.value
 
-    @property
-    def retains_grad(self):
-        return self._retains_grad
-
     def retain_grad(self):
         """Ask backward to store this non-leaf tensor's gradient in ``.grad``."""
         if not self.requires_grad:
@@ -248,9 +240,7 @@ class Tensor:
             return grad_fn.register_prehook(hook, self._output_nr)
         if self._hooks is None:
             self._hooks = {}
-        handle = RemovableHandle(self._hooks)
-        self._hooks[handle.id] = hook
-        return handle
+        return RemovableHandle(self._hooks, hook)
 
     def _get_accumulator(self):
         """The AccumulateGrad node of this leaf (one per leaf, made on first use)."""
@@ -263,9 +253,6 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
-    def is_inference(self):
-        return self._is_inference
 
     # --- sharing memory -------------------------------------------------------
     def detach(self):
@@ -317,6 +304,9 @@ class Tensor:
     ndim = property(lambda self: self._data.ndim)
     device = property(lambda self: _CPU)
     is_cuda = False
+    output_nr = property(lambda self: self._output_nr)
+    retains_grad = property(lambda self: self._retains_grad)
+    def is_inference(self): return self._is_inference
     def size(self, dim=None): return self.shape if dim is None else self._data.shape[dim]
     def dim(self): return self._data.ndim
     def numel(self): return self._data.size

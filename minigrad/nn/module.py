@@ -132,12 +132,7 @@ class Module:
         """Register a Parameter (or None, a declared slot with no tensor) under `name`."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
-        if "." in name:
-            raise KeyError('parameter name can\'t contain "."')
-        if name == "":
-            raise KeyError('parameter name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{mg.typename(param)}' object to parameter '{name}' "
@@ -153,12 +148,7 @@ class Module:
         """
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        if name == "":
-            raise KeyError('buffer name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, mg.Tensor):
             raise TypeError(
                 f"cannot assign '{mg.typename(tensor)}' object to buffer '{name}' "
@@ -174,15 +164,20 @@ class Module:
         """Register a child Module under `name` (what attribute assignment does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{mg.typename(module)} is not a Module subclass")
-        if "." in name:
-            raise KeyError(f'module name can\'t contain ".", got: {name}')
-        if name == "":
-            raise KeyError('module name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._modules:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_name("module", name, "_modules")
         self._modules[name] = module
 
     register_module = add_module
+
+    def _check_name(self, kind, name, store):
+        """The name of a new parameter, buffer or module: no ".", not empty, not taken."""
+        if "." in name:
+            got = f", got: {name}" if kind == "module" else ""  # PyTorch says it for modules
+            raise KeyError(f'{kind} name can\'t contain "."{got}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in getattr(self, store):
+            raise KeyError(f"attribute '{name}' already exists")
 
     # ------------------------------------------------------------------
     # walking the tree
