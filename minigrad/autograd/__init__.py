@@ -14,17 +14,3 @@ from .anomaly import (
     set_detect_anomaly,
 )
 from .gradcheck import GradcheckError, gradcheck
-
-__all__ = [
-    "Function",
-    "FunctionCtx",
-    "GradcheckError",
-    "backward",
-    "detect_anomaly",
-    "grad",
-    "gradcheck",
-    "is_anomaly_check_nan_enabled",
-    "is_anomaly_enabled",
-    "set_detect_anomaly",
-    "trace_backward",
-]

@@ -9,19 +9,3 @@ from minigrad.nn.linear import Linear
 from minigrad.nn.loss import CrossEntropyLoss, MSELoss
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-
-__all__ = [
-    "BatchNorm1d",
-    "CrossEntropyLoss",
-    "Dropout",
-    "Linear",
-    "MSELoss",
-    "Module",
-    "Parameter",
-    "ReLU",
-    "Sequential",
-    "Sigmoid",
-    "Tanh",
-    "functional",
-    "init",
-]

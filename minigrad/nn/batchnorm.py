@@ -33,23 +33,13 @@ class BatchNorm1d(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(mg.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(mg.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", mg.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", mg.ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", mg.tensor(0, dtype=mg.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        # An option that is off leaves its parameters or buffers registered, as None.
+        n, has_bias, tracked = num_features, affine and bias, track_running_stats
+        self.register_parameter("weight", Parameter(mg.ones(n, dtype=dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(mg.zeros(n, dtype=dtype)) if has_bias else None)
+        self.register_buffer("running_mean", mg.zeros(n, dtype=dtype) if tracked else None)
+        self.register_buffer("running_var", mg.ones(n, dtype=dtype) if tracked else None)
+        self.register_buffer("num_batches_tracked", mg.tensor(0) if tracked else None)  # int64
 
     def reset_running_stats(self):
         if self.track_running_stats:

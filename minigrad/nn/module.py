@@ -369,18 +369,14 @@ class Module:
                     target.copy_(source)
         unexpected_keys = [key for key in state_dict if key not in expected]
 
-        if strict:
-            if unexpected_keys:
-                keys = ", ".join(f'"{k}"' for k in unexpected_keys)
-                error_msgs.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
-            if missing_keys:
-                keys = ", ".join(f'"{k}"' for k in missing_keys)
-                error_msgs.insert(0, f"Missing key(s) in state_dict: {keys}. ")
+        for what, keys in (("Unexpected", unexpected_keys), ("Missing", missing_keys)):
+            if strict and keys:  # put in front: Missing, Unexpected, then the rest
+                names = ", ".join(f'"{k}"' for k in keys)
+                error_msgs.insert(0, f"{what} key(s) in state_dict: {names}. ")
         if error_msgs:
+            errors = "\n\t".join(error_msgs)
             raise RuntimeError(
-                "Error(s) in loading state_dict for {}:\n\t{}".format(
-                    type(self).__name__, "\n\t".join(error_msgs)
-                )
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t{errors}"
             )
         return _IncompatibleKeys(missing_keys, unexpected_keys)
 
