@@ -58,13 +58,14 @@ _TO_SCALAR_WARNING = (
 )
 
 
-def _infer(data, depth, shapes, kinds, leaf_depth=None):
+def _infer(data, depth, shapes, kinds):
     """Walk nested lists: check they are rectangular and note the dtype of each scalar
-    (a Python float float32, an int int64, a one-element tensor its own dtype)."""
-    if leaf_depth is None:
-        leaf_depth = []  # the depth where numbers were found, once known
+    (a Python float float32, an int int64, a one-element tensor its own dtype).
+
+    ``shapes`` grows on the way down to the first number and is complete from then on.
+    """
     if isinstance(data, (list, tuple)):
-        if leaf_depth and depth >= leaf_depth[0]:
+        if kinds and depth >= len(shapes):  # numbers were found at a smaller depth
             raise TypeError(f"expected a number at dim {depth}, got a {type(data).__name__}")
         n = len(data)
         if len(shapes) <= depth:
@@ -74,10 +75,8 @@ def _infer(data, depth, shapes, kinds, leaf_depth=None):
                 f"expected sequence of length {shapes[depth]} at dim {depth} (got {n})"
             )
         for item in data:
-            _infer(item, depth + 1, shapes, kinds, leaf_depth)
+            _infer(item, depth + 1, shapes, kinds)
         return
-    if not leaf_depth:
-        leaf_depth.append(depth)
     if len(shapes) > depth:
         raise TypeError(f"expected a sequence at dim {depth}, got {type(data).__name__}")
     if isinstance(data, Tensor):

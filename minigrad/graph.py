@@ -271,22 +271,3 @@ def gradient_edge(tensor):
     if not tensor._requires_grad:
         return (None, 0)
     return (tensor._get_accumulator(), 0)
-
-
-def check_assigned_grad(tensor, value):
-    """What ``tensor.grad = value`` accepts besides None: a tensor (checked by the setter),
-    not ``tensor`` itself, of its shape and dtype, as PyTorch's setter checks."""
-    if value is tensor:
-        raise RuntimeError("can't assign Variable as its own grad")
-    if value.shape != tensor.shape:
-        raise RuntimeError(
-            f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
-            f"of size '{list(tensor.shape)}'. Please ensure that the gradient and the "
-            "tensor are the same size"
-        )
-    if value.dtype is not tensor.dtype:
-        raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
-            f"tensor with grad_dtype '{tensor.dtype.scalar_name}'. The gradient must "
-            "match the tensor's grad_dtype (defaults to the tensor's dtype)."
-        )

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import _state
-from .graph import AccumulateGrad, RemovableHandle, VersionCounter, check_assigned_grad
+from .graph import AccumulateGrad, RemovableHandle, VersionCounter
 
 _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -79,6 +79,30 @@ def non_leaf_flag_error(value):
             "differentiation use var_no_grad = var.detach()."
         )
     return RuntimeError(message)
+
+
+def check_assigned_grad(tensor, value):
+    """What ``tensor.grad = value`` accepts besides None: a tensor, not ``tensor`` itself,
+    of its shape and dtype, as PyTorch's setter checks."""
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            "assigned grad expected to be a Tensor or None but got grad of type "
+            f"{type(value).__name__}"
+        )
+    if value is tensor:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if value.shape != tensor.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+            f"of size '{list(tensor.shape)}'. Please ensure that the gradient and the "
+            "tensor are the same size"
+        )
+    if value.dtype is not tensor.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
+            f"tensor with grad_dtype '{tensor.dtype.scalar_name}'. The gradient must "
+            "match the tensor's grad_dtype (defaults to the tensor's dtype)."
+        )
 
 
 def typename(obj):
@@ -198,11 +222,6 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
-        if value is not None and not isinstance(value, Tensor):
-            raise TypeError(
-                "assigned grad expected to be a Tensor or None but got grad of type "
-                f"{type(value).__name__}"
-            )
         if value is not None:
             check_assigned_grad(self, value)
         self._grad = value
