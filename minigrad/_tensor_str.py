@@ -42,14 +42,16 @@ def dtype_suffix_needed(array_dtype, *, empty: bool = False) -> bool:
     return dtype != np.float32 if empty else dtype not in _IMPLIED_DTYPES
 
 
+def _shown(n: int, summarize: bool) -> list:
+    """The indices shown along a dimension of size ``n``; None stands for the "..."."""
+    if summarize and n > 2 * EDGEITEMS:
+        return [*range(EDGEITEMS), None, *range(n - EDGEITEMS, n)]
+    return list(range(n))
+
+
 def _shown_entries(array: np.ndarray) -> np.ndarray:
     """The entries a summarised print shows: the ends of every long dimension."""
-    index = []
-    for n in array.shape:
-        if n > 2 * EDGEITEMS:
-            index.append(list(range(EDGEITEMS)) + list(range(n - EDGEITEMS, n)))
-        else:
-            index.append(list(range(n)))
+    index = [[i for i in _shown(n, True) if i is not None] for n in array.shape]
     return array[np.ix_(*index)] if array.ndim else array
 
 
@@ -103,11 +105,7 @@ class _NumberFormat:
 def _format_row(row: np.ndarray, indent: int, summarize: bool, fmt: _NumberFormat) -> str:
     """A 1-d block: entries joined by ", ", wrapped to fit the line width."""
     values = row.tolist()
-    if summarize and len(values) > 2 * EDGEITEMS:
-        cells = [fmt(v) for v in values[:EDGEITEMS]] + [" ..."]
-        cells += [fmt(v) for v in values[-EDGEITEMS:]]
-    else:
-        cells = [fmt(v) for v in values]
+    cells = [" ..." if i is None else fmt(values[i]) for i in _shown(len(values), summarize)]
 
     # Every cell counts as width + 2 for the ", " after it; PyTorch sizes the
     # lines by the common width, so all wrapped lines hold the same count.
@@ -123,13 +121,9 @@ def _format_block(block: np.ndarray, indent: int, summarize: bool, fmt: _NumberF
     if block.ndim == 1:
         return _format_row(block, indent, summarize, fmt)
 
-    n = block.shape[0]
-    if summarize and n > 2 * EDGEITEMS:
-        rows = [*range(EDGEITEMS), None, *range(n - EDGEITEMS, n)]  # None: the "..." row
-    else:
-        rows = range(n)
     parts = [
-        "..." if i is None else _format_block(block[i], indent + 1, summarize, fmt) for i in rows
+        "..." if i is None else _format_block(block[i], indent + 1, summarize, fmt)
+        for i in _shown(block.shape[0], summarize)
     ]
 
     # Sub-blocks of a 2-d block sit on consecutive lines; each further
@@ -182,14 +176,12 @@ def format_tensor(array: np.ndarray, suffixes: Sequence[str] = ()) -> str:
         # Like numpy, a shape that "[]" does not already say is spelled out.
         if array.ndim != 1:
             own.append(f"size={tuple(array.shape)}")
-        empty = True
     else:
         summarize = array.size > THRESHOLD
         fmt = _NumberFormat(_shown_entries(array) if summarize else array)
         body = _format_block(array, indent, summarize, fmt)
-        empty = False
 
-    if dtype_suffix_needed(array.dtype, empty=empty):
+    if dtype_suffix_needed(array.dtype, empty=array.size == 0):
         own.append(f"dtype=minigrad.{array.dtype.name}")
 
     extra = [s for s in suffixes if not s.startswith("dtype=")]
