@@ -69,24 +69,18 @@ def _numerical_jacobian(fn, inputs, i, eps):
 
 
 def _analytical_jacobian(fn, inputs, i):
-    outputs = _outputs(fn, inputs)
+    """Backward's Jacobian for each output: row k is the gradient of the output's element k."""
     x = inputs[i]
     jacobians = []
-    for out in outputs:
+    for out in _outputs(fn, inputs):
         rows = []
         for k in range(out._data.size):
             seed = np.zeros(out._data.size, dtype=out._data.dtype)
             seed[k] = 1
-            g = grad(
-                out,
-                x,
-                grad_outputs=_wrap(seed.reshape(out._data.shape)),
-                retain_graph=True,
-                allow_unused=True,
-            )[0]
-            rows.append(
-                np.zeros(x._data.size) if g is None else g._data.astype(np.float64).reshape(-1)
-            )
+            seed = _wrap(seed.reshape(out._data.shape))
+            (g,) = grad(out, x, grad_outputs=seed, retain_graph=True, allow_unused=True)
+            row = np.zeros(x._data.size) if g is None else g._data.astype(np.float64)
+            rows.append(row.reshape(-1))
         jacobians.append(np.array(rows).reshape(out._data.size, x._data.size))
     return jacobians
 
