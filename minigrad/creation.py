@@ -61,6 +61,7 @@ _TO_SCALAR_WARNING = (
 def _infer(data, depth, shapes, kinds):
     """Walk nested lists: check they are rectangular and note the dtype of each scalar
     (a Python float float32, an int int64, a one-element tensor its own dtype).
+    Returns the data as numpy takes it: one-element tensors become Python numbers.
 
     ``shapes`` grows on the way down to the first number and is complete from then on.
     """
@@ -74,9 +75,10 @@ def _infer(data, depth, shapes, kinds):
             raise ValueError(
                 f"expected sequence of length {shapes[depth]} at dim {depth} (got {n})"
             )
+        values = []
         for item in data:
-            _infer(item, depth + 1, shapes, kinds)
-        return
+            values.append(_infer(item, depth + 1, shapes, kinds))
+        return values
     if len(shapes) > depth:
         raise TypeError(f"expected a sequence at dim {depth}, got {type(data).__name__}")
     if isinstance(data, Tensor):
@@ -99,14 +101,7 @@ def _infer(data, depth, shapes, kinds):
         raise RuntimeError("Could not infer dtype of NoneType")
     else:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-
-
-def _to_scalars(data):
-    if isinstance(data, (list, tuple)):
-        return [_to_scalars(x) for x in data]
-    if isinstance(data, Tensor):
-        return data._data.item()
-    return data
+    return data._data.item() if isinstance(data, Tensor) else data
 
 
 def _array_from(data, dtype):
@@ -128,10 +123,10 @@ def _array_from(data, dtype):
     if isinstance(data, (np.generic,)) and not isinstance(data, np.bool_) and dtype is None:
         return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)
     shapes, kinds = [], set()
-    _infer(data, 0, shapes, kinds)
+    values = _infer(data, 0, shapes, kinds)
     if dtype is None:
         dtype = dtypes.promote_types(*kinds) if kinds else dtypes.float32
-    return np.array(_to_scalars(data), dtype=dtype.numpy).reshape(shapes)
+    return np.array(values, dtype=dtype.numpy).reshape(shapes)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
