@@ -67,24 +67,16 @@ class _NumberFormat:
         self.is_float = np.issubdtype(shown.dtype, np.floating)
         self.int_mode = True  # every value is a whole number: print "3." style
         self.sci_mode = False
-        self.width = 1
-
-        if not self.is_float:  # integers and bools print as Python does ("12", "True")
-            self.width = max((len(str(value)) for value in shown.ravel().tolist()), default=1)
-            return
-
-        flat = shown.ravel()
-        # nan, inf and zeros say nothing about the scale of the data.
-        values = flat[np.isfinite(flat) & (flat != 0)]
-        if values.size == 0:
-            return
-
-        magnitudes = np.abs(values).astype(np.float64)
-        smallest, largest = float(magnitudes.min()), float(magnitudes.max())
-        self.int_mode = bool(np.all(values == np.ceil(values)))
-        self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
-
-        self.width = max(len(self.text(value)) for value in values.tolist())
+        values = shown.ravel()  # integers and bools print as Python does ("12", "True")
+        if self.is_float:
+            # nan, inf and zeros say nothing about the scale of the data.
+            values = values[np.isfinite(values) & (values != 0)]
+        if self.is_float and values.size:
+            magnitudes = np.abs(values).astype(np.float64)
+            smallest, largest = float(magnitudes.min()), float(magnitudes.max())
+            self.int_mode = bool(np.all(values == np.ceil(values)))
+            self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
+        self.width = max((len(self.text(value)) for value in values.tolist()), default=1)
 
     def text(self, value) -> str:
         """One entry as text."""
