@@ -469,16 +469,12 @@ from .ops import common, elementwise, inplace, matrix, reduce, shape  # noqa: E4
 
 
 def _method(name, op):
-    """``op`` as the method ``Tensor.name``: ``t.name(...)`` returns ``op(t, ...)``.
-
-    A function is a method as it is. An ``Op``'s ``apply`` is not (it is bound to
-    its class already), so it gets a wrapper; these ops take the tensor alone.
-    """
+    """``op`` as the method ``Tensor.name``: ``t.name(...)`` returns ``op(t, ...)``."""
     if isinstance(op, types.FunctionType):
-        return op  # its first argument becomes ``self``
+        return op  # a function is a method as it is: its first argument becomes ``self``
 
-    def method(self):
-        return op(self)
+    def method(self, *args, **kwargs):  # ``Exp.apply`` is bound to its class already
+        return op(self, *args, **kwargs)
 
     method.__name__, method.__qualname__ = name, f"Tensor.{name}"
     return method
