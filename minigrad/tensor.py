@@ -3,10 +3,8 @@
 The numbers live in ``_data`` (a numpy array). Autograd adds: ``requires_grad``,
 ``grad_fn`` (the node that made this tensor, ``None`` for leaves), ``grad`` (filled
 by backward, on leaves only), and a version counter bumped by every in-place
-change. The operations come last, one line each, and the methods that only
-call the operation of the same name (``t.exp()`` is ``exp(t)``) in one table,
-``_METHODS``: every operation is a Function in ``minigrad/ops``, its forward
-beside its backward.
+change. The operations at the end of the class are one line each: every
+operation is a Function in ``minigrad/ops``, its forward beside its backward.
 """
 
 import types
