@@ -7,7 +7,6 @@ change. The operations at the end of the class are one line each: every
 operation is a Function in ``minigrad/ops``, its forward beside its backward.
 """
 
-import types
 import warnings
 import weakref
 
@@ -448,45 +447,74 @@ class Tensor:
     def __getitem__(self, key): return shape.getitem(self, key)
     def __setitem__(self, key, value): inplace.setitem(self, key, value)
 
+    def add(self, other, alpha=1): return elementwise.add(self, other, alpha)
+    def sub(self, other, alpha=1): return elementwise.sub(self, other, alpha)
+    def mul(self, other): return elementwise.mul(self, other)
+    def div(self, other): return elementwise.div(self, other)
+    def pow(self, exponent): return elementwise.pow(self, exponent)
     def maximum(self, other): return elementwise.maximum(self, other, other_position=1)
+    def eq(self, other): return elementwise.eq(self, other)
+    def ne(self, other): return elementwise.ne(self, other)
+    def lt(self, other): return elementwise.lt(self, other)
+    def le(self, other): return elementwise.le(self, other)
+    def gt(self, other): return elementwise.gt(self, other)
+    def ge(self, other): return elementwise.ge(self, other)
+    def neg(self): return elementwise.neg(self)
+    def exp(self): return elementwise.exp(self)
+    def log(self): return elementwise.log(self)
+    def tanh(self): return elementwise.tanh(self)
+    def sigmoid(self): return elementwise.sigmoid(self)
+    def relu(self): return elementwise.relu(self)
+    def reciprocal(self): return elementwise.reciprocal(self)
+    def sqrt(self): return elementwise.sqrt(self)
+    def abs(self): return elementwise.abs(self)
+    def sign(self): return elementwise.sign(self)
+    def logical_not(self): return elementwise.logical_not(self)
+
     def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
+    def mean(self, dim=None, keepdim=False): return reduce.mean(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False): return reduce.all(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False): return reduce.any(self, dim, keepdim)
+    def softmax(self, dim): return reduce.softmax(self, dim)
+    def log_softmax(self, dim): return reduce.log_softmax(self, dim)
+    def mm(self, mat2): return matrix.mm(self, mat2)
+    def matmul(self, other): return matrix.matmul(self, other)
+    def dot(self, other): return matrix.dot(self, other)
+
+    def view(self, *sizes): return shape.view(self, *sizes)
+    def reshape(self, *sizes): return shape.reshape(self, *sizes)
+    def flatten(self, start_dim=0, end_dim=-1): return shape.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return shape.transpose(self, dim0, dim1)
+    def t(self): return shape.t(self)
     T = property(lambda self: shape.transposed(self))
     mT = property(lambda self: shape.transpose(self, -2, -1))
+    def permute(self, *dims): return shape.permute(self, *dims)
+    def unsqueeze(self, dim): return shape.unsqueeze(self, dim)
+    def squeeze(self, dim=None): return shape.squeeze(self, dim)
+    def expand(self, *sizes): return shape.expand(self, *sizes)
+    def clone(self): return shape.clone(self)
+    def contiguous(self): return shape.contiguous(self)
+    def to(self, dtype=None, copy=False): return shape.to(self, dtype, copy)
     def float(self): return shape.to(self, dtypes.float32)
     def double(self): return shape.to(self, dtypes.float64)
     def long(self): return shape.to(self, dtypes.int64)
     def int(self): return shape.to(self, dtypes.int32)
     def bool(self): return shape.to(self, dtypes.bool)
+
+    def add_(self, other, alpha=1): return inplace.add_(self, other, alpha)
+    def sub_(self, other, alpha=1): return inplace.sub_(self, other, alpha)
+    def mul_(self, other): return inplace.mul_(self, other)
+    def div_(self, other): return inplace.div_(self, other)
+    def zero_(self): return inplace.zero_(self)
+    def fill_(self, value): return inplace.fill_(self, value)
+    def copy_(self, src): return inplace.copy_(self, src)
     # fmt: on
 
 
 # The operations, the engine and the printer all use Tensor: they load after it.
 from . import _tensor_str, creation, engine, views  # noqa: E402
 from .ops import common, elementwise, inplace, matrix, reduce, shape  # noqa: E402
-
-
-def _method(name, op):
-    """``op`` as the method ``Tensor.name``: ``t.name(...)`` returns ``op(t, ...)``."""
-    if isinstance(op, types.FunctionType):
-        return op  # a function is a method as it is: its first argument becomes ``self``
-
-    def method(self, *args, **kwargs):  # ``Exp.apply`` is bound to its class already
-        return op(self, *args, **kwargs)
-
-    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
-    return method
-
-
-# The methods that are the operation of the same name: ``t.exp()`` is ``elementwise.exp(t)``.
-_METHODS = {
-    elementwise: "add sub mul div pow eq ne lt le gt ge neg exp log tanh sigmoid relu "
-    "reciprocal sqrt abs sign logical_not",
-    reduce: "mean max min argmax all any softmax log_softmax",
-    matrix: "mm matmul dot",
-    shape: "view reshape flatten transpose t permute unsqueeze squeeze expand clone contiguous to",
-    inplace: "add_ sub_ mul_ div_ zero_ fill_ copy_",
-}
-for _module, _names in _METHODS.items():
-    for _name in _names.split():
-        setattr(Tensor, _name, _method(_name, getattr(_module, _name)))
