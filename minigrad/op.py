@@ -82,7 +82,9 @@ class OpCtx(FunctionCtx):
                 continue
             if value.__class__ in (int, float, bool):  # a plain value: kept apart, never freed
                 setattr(self, name, value)
-                self._values = {**(self._values or {}), name: value}
+                if self._values is None:  # (this node's own dict, filled in place)
+                    self._values = {}
+                self._values[name] = value
                 continue
             self._save({name: value})  # an in-place op's input, a tensor, a numpy number
 
