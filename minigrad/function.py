@@ -23,6 +23,7 @@ from .graph import (
     _sequence_numbers,
     anomaly_state,
     gradient_edge,
+    saved_attribute,
 )
 from .tensor import Tensor, _wrap
 from .views import (  # noqa: F401 (check_inplace: the name the ops import)
@@ -75,6 +76,7 @@ class FunctionCtx(Node):
     _inputs = None  # what each gradient is fitted to: (shape, dtype) per input, if needed
     _outputs = ()  # your Function's outputs: (shape, dtype) per tensor, NUMBER for others
     _materialize = True  # your backward gets zeros for an output no gradient reached
+    _exposed = frozenset()  # the names this node class shows as _saved_<name> (expose)
 
     def _record(self, inputs, args):
         """Make this ctx a graph node: edges to the inputs' nodes (numbers have none, None
@@ -131,6 +133,8 @@ class FunctionCtx(Node):
             args, inputs = args[1:], inputs[1:]
         saved = self._saved
         for name, value in named.items():
+            if name not in self._exposed:  # ctx._saved_<name>, from now on
+                expose(self, name)
             if value is None:  # Speed: the two common cases (an input not needed, an
                 saved[name] = None  # array) without the isinstance below (see _arguments)
                 continue
@@ -234,6 +238,18 @@ class FunctionCtx(Node):
         if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
             grads = [g for g, meta in zip(grads, inputs) if meta is not NUMBER]
         return grads
+
+
+def expose(ctx, name):
+    """Make what ctx's nodes save as ``name`` readable as ``node._saved_<name>``, as in
+    PyTorch (a property of the node class, ``graph.saved_attribute``; numbered names,
+    ``save_for_backward``'s, have none)."""
+    node_class = type(ctx)
+    if "_exposed" not in vars(node_class):
+        node_class._exposed = set()
+    node_class._exposed.add(name)
+    if isinstance(name, str):
+        saved_attribute(node_class, name)
 
 
 def as_tensor(grad):

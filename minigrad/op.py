@@ -9,7 +9,7 @@ Every other case goes to ``Function.apply`` itself.
 
 import numpy as np
 
-from .function import FLOATS, IDLE, Function, FunctionCtx, _input_meta, promote
+from .function import FLOATS, IDLE, Function, FunctionCtx, _input_meta, expose, promote
 from .grad_mode import _state
 from .graph import (
     FREED,
@@ -59,6 +59,8 @@ class OpCtx(FunctionCtx):
         args, inputs = forward
         saved, inplace = self._saved, self._function.inplace
         for name, value in named.items():
+            if name not in self._exposed:  # ctx._saved_<name>, from now on
+                expose(self, name)
             if value.__class__ is np.ndarray and not inplace:
                 for arg, x in zip(args, inputs):
                     if value is not arg:
