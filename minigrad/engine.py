@@ -81,7 +81,7 @@ def run_plain(roots, grads, dependencies, retain_graph):
     of the 4x4 chains where ``run_backward`` makes 18-32; with ``op.Op.apply`` they went
     from 2.13x to 1.58-1.62x PyTorch (benchmarks/README.md, "The seam's cost"). A node
     that is the only one ready (most of a chain's) runs next without passing through the
-    heap, which would give it next anyway: 0.1-0.2 us a node (5.76 us against 5.54 us on
+    heap, which would give it next anyway: 0.1-0.2 us a node (5.54 us against 5.76 us on
     the linear+tanh chain). tests/unit/test_straight_paths.py checks that both walks give
     the same gradients, and run the hooks in the same order.
     """
