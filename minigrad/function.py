@@ -23,6 +23,7 @@ from .graph import (
     _sequence_numbers,
     anomaly_state,
     gradient_edge,
+    saved_attribute,
 )
 from .tensor import Tensor, _wrap
 from .views import (  # noqa: F401 (check_inplace: the name the ops import)
@@ -75,48 +76,13 @@ class FunctionCtx(Node):
     _inputs = None  # what each gradient is fitted to: (shape, dtype) per input, if needed
     _outputs = ()  # your Function's outputs: (shape, dtype) per tensor, NUMBER for others
     _materialize = True  # your backward gets zeros for an output no gradient reached
+    _exposed = frozenset()  # the names this node class shows as _saved_<name> (expose)
 
     def _record(self, inputs, args):
-        """Make this ctx a graph node: edges to the inputs' nodes, and what its gradients
-        will be checked against (``fit``), if anything.
-
-        Speed: the common case, a built-in op on tensors, is written out in one loop,
-        without comprehensions or calls (``gradient_edge``, ``_input_meta``): each costs a
-        Python call in every recorded op. With the other "Speed:" notes of this module it
-        took the 4x4 op + backward chains (benchmarks/bench_ops.py) from 1.89-1.91x to
-        1.77-1.79x PyTorch (geometric mean, benchmarks/README.md, "The seam's cost").
-        """
-        function = self._function
-        if function._tensors_only:  # the common case: a built-in op on tensors
-            needs, edges = [], []
-            for x in inputs:
-                if x._view is None:  # Speed: a plain tensor's edge without a call
-                    needs.append(x._requires_grad)
-                    if x._grad_fn is not None:
-                        edges.append((x._grad_fn, x._output_nr))
-                    else:
-                        edges.append((x._get_accumulator() if x._requires_grad else None, 0))
-                else:  # a view: its grad_fn may need rebuilding first (views.py)
-                    needs.append(requires_grad(x))
-                    edges.append(gradient_edge(x))
-            self.needs_input_grad = tuple(needs)
-            self.next_functions = tuple(edges)
-            if function.broadcasts and len(args) > 1:  # fitted only if they differ (below)
-                first = inputs[0]._data
-                for x in inputs:
-                    if x._data.shape != first.shape or x._data.dtype is not first.dtype:
-                        self._inputs = [_input_meta(x) for x in inputs]
-                        break
-        else:
-            self._record_any(inputs)
-        self._sequence_nr = next(_sequence_numbers)
-        self._forward = (args, inputs)
-        self._saved = {}
-        if anomaly_state.enabled:  # remember who made this node, to blame the right line
-            self._forward_stack = _caller_stack()
-
-    def _record_any(self, inputs):
-        """``_record`` when inputs may be numbers (no edge) or None (an edge to nowhere)."""
+        """Make this ctx a graph node: edges to the inputs' nodes (numbers have none, None
+        an edge to nowhere), and what its gradients will be checked against (``fit``), if
+        anything. (A built-in op on plain tensors is recorded by ``Op.apply`` instead, in
+        one loop: minigrad/op.py.)"""
         function = self._function
         self.needs_input_grad = tuple([isinstance(x, Tensor) and requires_grad(x) for x in inputs])
         tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
@@ -128,6 +94,11 @@ class FunctionCtx(Node):
             metas = [_input_meta(x) for x in inputs]
             if not function.on_arrays or metas.count(metas[0]) != len(metas):
                 self._inputs = metas
+        self._sequence_nr = next(_sequence_numbers)
+        self._forward = (args, inputs)
+        self._saved = {}
+        if anomaly_state.enabled:  # remember who made this node, to blame the right line
+            self._forward_stack = _caller_stack()
 
     def name(self):
         function = self._function  # your Function's name may change after its class is made
@@ -162,8 +133,10 @@ class FunctionCtx(Node):
             args, inputs = args[1:], inputs[1:]
         saved = self._saved
         for name, value in named.items():
+            if name not in self._exposed:  # ctx._saved_<name>, from now on
+                expose(self, name)
             if value is None:  # Speed: the two common cases (an input not needed, an
-                saved[name] = None  # array) without the isinstance below (see _record)
+                saved[name] = None  # array) without the isinstance below (see _arguments)
                 continue
             if value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
                 for i, arg in enumerate(args):
@@ -227,7 +200,7 @@ class FunctionCtx(Node):
         result = function.backward(self, *grads)
         result = result if result.__class__ is tuple else (result,)
         if self._inputs is None and len(result) == len(self.needs_input_grad):
-            return result  # Speed: nothing to trim or fit, without a call (see _record)
+            return result  # Speed: nothing to trim or fit, without a call (see _arguments)
         return self._check_gradients(result)
 
     def _call_yours(self, grads):
@@ -265,6 +238,18 @@ class FunctionCtx(Node):
         if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
             grads = [g for g, meta in zip(grads, inputs) if meta is not NUMBER]
         return grads
+
+
+def expose(ctx, name):
+    """Make what ctx's nodes save as ``name`` readable as ``node._saved_<name>``, as in
+    PyTorch (a property of the node class, ``graph.saved_attribute``; numbered names,
+    ``save_for_backward``'s, have none)."""
+    node_class = type(ctx)
+    if "_exposed" not in vars(node_class):
+        node_class._exposed = set()
+    node_class._exposed.add(name)
+    if isinstance(name, str):
+        saved_attribute(node_class, name)
 
 
 def as_tensor(grad):
@@ -396,7 +381,10 @@ class Function:
         """What forward receives: your Function the tensors, a built-in op their arrays
         (cast to their common dtype if the op broadcasts)."""
         if cls._tensors_only:  # the common case first
-            # Speed: one or two inputs without a comprehension (see FunctionCtx._record)
+            # Speed: one or two inputs without a comprehension. With the other "Speed:"
+            # notes of this module it took the 4x4 op + backward chains from 1.89-1.91x to
+            # 1.77-1.79x PyTorch, before Op.apply took the common case (benchmarks/README.md,
+            # "The seam's cost"); they still serve views, in-place ops and create_graph.
             if len(inputs) == 1:
                 return [inputs[0]._data]
             if len(inputs) == 2:

@@ -9,7 +9,7 @@ Every other case goes to ``Function.apply`` itself.
 
 import numpy as np
 
-from .function import FLOATS, IDLE, Function, FunctionCtx, _input_meta, promote
+from .function import FLOATS, IDLE, Function, FunctionCtx, _input_meta, expose, promote
 from .grad_mode import _state
 from .graph import (
     FREED,
@@ -57,32 +57,37 @@ class OpCtx(FunctionCtx):
         if forward is None:  # nothing is recorded: no backward will run
             return
         args, inputs = forward
-        saved = self._saved
+        saved, inplace = self._saved, self._function.inplace
         for name, value in named.items():
-            if value is None:
-                saved[name] = None
-                continue
-            if value.__class__ is np.ndarray and not self._function.inplace:
+            if name not in self._exposed:  # ctx._saved_<name>, from now on
+                expose(self, name)
+            if value.__class__ is np.ndarray and not inplace:
                 for arg, x in zip(args, inputs):
-                    if value is arg and (x._is_inference or SavedTensor is not CHECKED_INLINE[0]):
+                    if value is not arg:
+                        continue
+                    if x._is_inference or SavedTensor is not CHECKED_INLINE[0]:
                         saved[name] = SavedTensor(x)  # its error, or the class put in its place
                         break
-                    if value is arg:  # an input, kept with its version now: SavedTensor(x) inline
-                        saved[name] = kept = _new(SavedTensor)
-                        kept.version, kept.output_nr, kept.tensor = (
-                            x._version_counter.value,
-                            x._output_nr,
-                            x,
-                        )
-                        kept.is_output, kept.was_non_leaf = False, x._grad_fn is not None
-                        break
+                    saved[name] = kept = _new(SavedTensor)  # an input, kept with its version
+                    kept.version, kept.output_nr, kept.tensor = (  # now: SavedTensor(x) inline
+                        x._version_counter.value,
+                        x._output_nr,
+                        x,
+                    )
+                    kept.is_output, kept.was_non_leaf = False, x._grad_fn is not None
+                    break
                 else:  # the result, or a new array: kept once the result is wrapped
                     saved[name] = value
                     self._later += (name,)
                 continue
+            if value is None:
+                saved[name] = None
+                continue
             if value.__class__ in (int, float, bool):  # a plain value: kept apart, never freed
                 setattr(self, name, value)
-                self._values = {**(self._values or {}), name: value}
+                if self._values is None:  # (this node's own dict, filled in place)
+                    self._values = {}
+                self._values[name] = value
                 continue
             self._save({name: value})  # an in-place op's input, a tensor, a numpy number
 

@@ -259,3 +259,41 @@ def test_the_straight_paths_check_saved_tensors_as_the_rule_does(name, monkeypat
         monkeypatch.undo()
     assert found[0] == found[1]
     assert isinstance(found[0], str) == (CHANGED_IN_PLACE[name](_leaves())[1] is not None)
+
+
+def _hooked_program(leaves, calls):
+    """Nodes that get ready together (a mul's two leaves, a sum's two branches) and a
+    chain where one node at a time is ready: every hook says when it ran."""
+    a, b, w = leaves["a"], leaves["b"], leaves["w"]
+    for name in ("a", "b", "w"):
+        leaves[name].register_hook(lambda g, name=name: calls.append(name))
+    y = a * b
+    y.register_hook(lambda g: calls.append("y"))
+    u, v = mg.tanh(y), mg.exp(y) * a
+    u.register_hook(lambda g: calls.append("u"))
+    v.register_hook(lambda g: calls.append("v"))
+    z = (u + v) @ w
+    z.register_hook(lambda g: calls.append("z"))
+    return z
+
+
+def test_the_straight_walk_runs_nodes_in_the_order_of_the_general_walk(monkeypatch):
+    """run_plain runs a node that is the only one ready without the heap: the hooks (on
+    leaves, run by AccumulateGrad, and on non-leaves, run before their node) are called
+    in the order run_backward calls them."""
+    orders = []
+    for straight in (True, False):
+        if not straight:
+            monkeypatch.setattr(
+                engine,
+                "run_plain",
+                lambda roots, grads, deps, retain: engine.run_backward(
+                    roots, grads, deps, retain, False, None, on_step=lambda step: None
+                ),
+            )
+        calls = []
+        _hooked_program(_leaves(), calls).sum().backward()
+        orders.append(calls)
+        monkeypatch.undo()
+    assert orders[0] == orders[1]
+    assert sorted(orders[0]) == ["a", "b", "u", "v", "w", "y", "z"]
