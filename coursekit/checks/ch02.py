@@ -586,7 +586,10 @@ RUN_BACKWARD = Check(
 # -- 6. the backward loop of your engine --------------------------------------------------
 
 RUN_BACKWARD_PIECE = piece_check(
-    "ch02.run_backward", 4, hint="a node runs once, after every gradient that flows into it"
+    "ch02.run_backward",
+    4,
+    hint="keep a dict node -> the sum of the gradients sent to it so far; walk the nodes in "
+    "topological_order(root), so that a node runs once, after every gradient into it arrived",
 )
 TOPOLOGICAL_ORDER = with_piece(TOPOLOGICAL_ORDER, "ch02.topological_order")
 

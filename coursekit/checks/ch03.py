@@ -380,6 +380,12 @@ Y_GRAD = Check(
 
 UNBROADCAST = with_piece(UNBROADCAST, "ch03.unbroadcast")
 MUL = piece_check("ch03.Mul", 3, hint="save an input only if the other input needs a gradient")
-MM = piece_check("ch03.Mm", 3, hint="both gradients are matrix products with a transpose")
+MM = piece_check(
+    "ch03.Mm",
+    3,
+    hint="let the shapes decide: for a of shape (n, m) and b of shape (m, p), grad has the "
+    "result's shape (n, p), a's gradient must be (n, m) and b's (m, p); only grad @ b.T and "
+    "a.T @ grad give those shapes",
+)
 
 CHECKS = [DTYPES, UNBROADCAST, MM_SUM, Y_GRAD, MUL, MM]

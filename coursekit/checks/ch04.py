@@ -629,7 +629,10 @@ HIDDEN = Check(
 
 ACCUMULATE = with_piece(ACCUMULATE, "ch04.accumulate_grad")
 STORE_RETAINED = piece_check(
-    "ch04.store_retained_grad", 2, hint="the first gradient is copied; later ones are added"
+    "ch04.store_retained_grad",
+    2,
+    hint="the first gradient is copied; later ones are added out of place (tensor.grad + grad), "
+    "as PyTorch's retain_grad does, so a .grad read earlier keeps its values",
 )
 
 CHECKS = [ACCUMULATE, LEAVES, ERRORS, FIT, HIDDEN, STORE_RETAINED]

@@ -105,10 +105,14 @@ def _(piece):
         g = np.round(rng.normal(size=grad_shape), 3)
         got = _as_array(piece(g.copy(), shape))
         want = _unbroadcast_expected(g, shape)
-        if got.shape != want.shape or not np.allclose(got, want, rtol=RTOL, atol=ATOL):
+        case = f"a grad of shape {grad_shape} for a tensor of shape {shape}"
+        if got.shape != want.shape:
             raise Mismatch(
-                f"a grad of shape {grad_shape} for a tensor of shape {shape}: expected "
-                f"{want.tolist()}, got {got.tolist()}"
+                f"{case}: your result has shape {got.shape}, expected shape {want.shape}"
+            )
+        if not np.allclose(got, want, rtol=RTOL, atol=ATOL):
+            raise Mismatch(
+                f"{case}: expected {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}"
             )
 
 
@@ -246,9 +250,13 @@ def _(piece):
     b.retain_grad()
     c = (b * 3.0).sum()
     c.backward(retain_graph=True)
-    first = grad(b)
+    first, first_tensor = grad(b), b.grad
     c.backward()
-    return {"first": first, "second": grad(b)}
+    return {
+        "b.grad after the first pass": first,
+        "b.grad after the second pass": grad(b),
+        "the tensor that was b.grad after the first pass, now": first_tensor.tolist(),
+    }
 
 
 @case("ch04.store_retained_grad", "a hook on b changes the gradient that b.grad keeps")
@@ -284,7 +292,11 @@ def _(piece):
 def _(piece):
     a = leaf([1.0, 2.0])
     b = a * 2.0
-    return [facts(a.detach()), facts(b.detach()), repr(b.detach())]
+    return {
+        "a.detach()": facts(a.detach()),
+        "b.detach()": facts(b.detach()),
+        "repr(b.detach())": repr(b.detach()),
+    }
 
 
 @case("ch05.detach", "changing d in place changes a, and both see the new version")

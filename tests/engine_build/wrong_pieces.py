@@ -54,12 +54,24 @@ class Answer:
 
 @dataclass(frozen=True)
 class Wrong:
-    """A wrong piece: which piece, what is wrong, the change, and what its check must say."""
+    """A wrong piece: which piece, what is wrong, the change, and what its check must say.
+
+    ``phrase`` is in what the piece's own check says (``trials.check``, which the setup
+    of later chapters runs again); ``says`` is in what the exercise's check cell prints,
+    when that differs (an exercise with cases of its own before the piece's): by default
+    the same phrase.
+    """
 
     piece_id: str
     what: str
     changes: tuple
     phrase: str
+    says: str = ""
+
+    @property
+    def in_notebook(self) -> str:
+        """What the exercise's check cell must print for this piece."""
+        return self.says or self.phrase
 
     @property
     def text(self) -> str:
@@ -110,6 +122,23 @@ while stack:
             stack.append((child, child_grad))
 """
 
+ROOT_GRAD_TO_EVERY_NODE = """
+for node in topological_order(root):
+    node(grad)  # every node gets the root's gradient, not the one sent to it
+"""
+
+CHILDREN_THEN_OWN = """
+found = []
+for child in module._modules.values():
+    for p in parameters(child):
+        if all(p is not q for q in found):
+            found.append(p)
+for p in module._parameters.values():
+    if p is not None and all(p is not q for q in found):
+        found.append(p)
+return found
+"""
+
 DECORATOR_REUSES_ITSELF = """
 def decorated(*args, **kwargs):
     with self:  # one block shared by every call: recursion breaks it
@@ -136,21 +165,39 @@ WRONG = [
         "ch01.Add",
         "one gradient for two inputs",
         (Replace("return grad, grad", "return grad  # b gets none"),),
-        "c = a + b",
+        "got [1.0, None] at [a.grad, b.grad]",
+    ),
+    Wrong(
+        "ch01.Add",
+        "ignores the incoming gradient",
+        (Replace("return grad, grad", "return 1.0, 1.0"),),
+        "the gradient that reaches the addition is 3, not 1: expected [3.0, 3.0], got [1.0, 1.0]",
     ),
     Wrong(
         "ch01.Mul",
         "gradients swapped",
         (Replace("return grad * b, grad * a", "return grad * a, grad * b"),),
-        "expected",
+        "expected [-3.0, 2.0], got [2.0, -3.0] at [a.grad, b.grad]",
     ),
     Wrong(
         "ch01.Tanh",
         "1 - x*x from the input",
         (Replace("ctx.save_for_backward(t)", "ctx.save_for_backward(x)"),),
-        "expected",
+        "expected 0.63474, got 0.51 at a.grad at a = 0.7",
     ),
-    Wrong("ch02.topological_order", "recursive", (Answer(0, RECURSIVE_WALK),), "3000"),
+    Wrong(
+        "ch01.Tanh",
+        "ignores the incoming gradient",
+        (Replace("return grad * (1 - t * t)", "return 1 - t * t"),),
+        "the gradient that reaches tanh is 3, not 1",
+    ),
+    Wrong(
+        "ch02.topological_order",
+        "recursive",
+        (Answer(0, RECURSIVE_WALK),),
+        "3000",
+        says="raised RecursionError",
+    ),
     Wrong(
         "ch02.topological_order", "breadth first", (Answer(0, BREADTH_FIRST_WALK),), "comes before"
     ),
@@ -158,7 +205,13 @@ WRONG = [
         "ch02.run_backward",
         "runs nodes before all gradients arrived",
         (Answer(0, LOOP_WITHOUT_WAITING),),
-        "",
+        "the node of c (MulBackward0) ran with [1.0, 1.0], then was called again",
+    ),
+    Wrong(
+        "ch02.run_backward",
+        "the root's gradient to every node",
+        (Answer(0, ROOT_GRAD_TO_EVERY_NODE),),
+        "got [1.0, 1.0] at [a.grad, b.grad]",
     ),
     Wrong(
         "ch02.run_backward",
@@ -169,7 +222,7 @@ WRONG = [
                 "child_grad  # the sum at fan-in is lost",
             ),
         ),
-        "expected",
+        "(gradients meet at a and b): expected [-3.75, -2.0], got [-3.0, -3.0]",
     ),
     Wrong(
         "ch03.Mul",
@@ -180,7 +233,8 @@ WRONG = [
                 "ctx.save(self=a, other=b)",
             ),
         ),
-        "not needed",
+        "is changed in place: no error: backward: raised RuntimeError: one of the variables "
+        "needed for gradient computation has been modified by an inplace operation",
     ),
     Wrong(
         "ch03.Mul",
@@ -191,7 +245,7 @@ WRONG = [
                 "(grad * a if a is not None else None, grad * b if b is not None else None)",
             ),
         ),
-        "expected",
+        "no gradient reached it",
     ),
     Wrong(
         "ch03.unbroadcast",
@@ -203,13 +257,35 @@ WRONG = [
         "ch03.unbroadcast",
         "sums only leading dimensions",
         (Replace(UNBROADCAST_STRETCHED, ""),),
-        "expected",
+        "expected shape (2, 1)",
+    ),
+    Wrong(
+        "ch03.unbroadcast",
+        "keeps the leading dimensions",
+        (
+            Replace(
+                "grad.sum(axis=tuple(range(lead)))",
+                "grad.sum(axis=tuple(range(lead)), keepdims=True)",
+            ),
+        ),
+        "has shape (1, 3), expected shape (3,)",
     ),
     Wrong(
         "ch03.Mm",
         "forgets the transposes",
         (Replace("grad @ b.T if", "grad @ b if"), Replace("a.T @ grad if", "a @ grad if")),
-        "",
+        "raised ValueError: matmul",
+    ),
+    Wrong(
+        "ch03.Mm",
+        "the two gradients swapped",
+        (
+            Replace(
+                "(grad @ b.T if b is not None else None, a.T @ grad if a is not None else None)",
+                "(a.T @ grad if a is not None else None, grad @ b.T if b is not None else None)",
+            ),
+        ),
+        "a.grad has shape (3, 2), expected (2, 3)",
     ),
     Wrong(
         "ch04.accumulate_grad",
@@ -227,13 +303,25 @@ WRONG = [
         "ch04.store_retained_grad",
         "overwrites",
         (Answer(0, "tensor.grad = grad.clone()"),),
-        "expected",
+        "expected [6.0, 6.0], got [3.0, 3.0] at b.grad after the second pass",
+    ),
+    Wrong(
+        "ch04.store_retained_grad",
+        "adds in place",
+        (Replace("tensor.grad = tensor.grad + grad", "tensor.grad.add_(grad)"),),
+        "expected [3.0, 3.0], got [6.0, 6.0] at the tensor that was b.grad after the first pass",
     ),
     Wrong(
         "ch05.detach",
         "copies the numbers",
         (Answer(0, "return _wrap(tensor._data.copy())"),),
-        "expected",
+        "changing d in place changes a, and both see the new version: expected [0.0, 0.0], got [1.0, 2.0] at a",
+    ),
+    Wrong(
+        "ch05.detach",
+        "returns the tensor itself",
+        (Answer(0, "return tensor"),),
+        "expected False, got True at a.detach().requires_grad",
     ),
     Wrong(
         "ch05.detach",
@@ -241,8 +329,26 @@ WRONG = [
         (Replace("    out._version_counter = tensor._version_counter\n", ""),),
         "version",
     ),
-    Wrong("ch06.bump_version", "forgets to count", (Answer(0, "pass"),), "expected"),
-    Wrong("ch06.SavedTensor", "never refuses", (Answer(1, "return self.tensor"),), "must raise"),
+    Wrong(
+        "ch06.bump_version",
+        "forgets to count",
+        (Answer(0, "pass"),),
+        "expected [0, 1, 2, 3, 4, 5, 6], got [0, 0, 0, 0, 0, 0, 0] at versions",
+    ),
+    Wrong(
+        "ch06.SavedTensor",
+        "never refuses",
+        (Answer(1, "return self.tensor"),),
+        "must raise",
+        says="unpack() returned, but t was changed in place after it was saved",
+    ),
+    Wrong(
+        "ch06.SavedTensor",
+        "lets one change through",
+        (Replace("if now != self.version:", "if now > self.version + 1:"),),
+        "after t.add_(1), unpack() returned the changed tensor: it must raise",
+        says="changed in place after it was saved (version 0 -> 1): PyTorch raises RuntimeError",
+    ),
     Wrong(
         "ch06.SavedTensor",
         "raises ValueError",
@@ -277,44 +383,66 @@ WRONG = [
                 """,
             ),
         ),
-        "expected",
+        "expected False, got True at started with recording off, after no_grad()",
+        says="is_grad_enabled() is False, expected True",
     ),
     Wrong(
         "ch07.GradMode",
         "one block for every call",
         (Answer(2, DECORATOR_REUSES_ITSELF),),
-        "expected",
+        "expected True, got False at after calling them",
+        says="enter a fresh GradMode(self.mode) per call",
     ),
     Wrong(
         "ch08.parameters",
         "own parameters only",
         (Answer(0, "return [p for p in module._parameters.values() if p is not None]"),),
-        "expected",
+        "body[2].bias, head.weight missing: walk every sub-module",
     ),
-    Wrong("ch08.parameters", "a shared layer twice", (Answer(0, OWN_THEN_CHILDREN),), "expected"),
+    Wrong(
+        "ch08.parameters",
+        "a shared layer twice",
+        (Answer(0, OWN_THEN_CHILDREN),),
+        "appear(s) more than once: model.again is model.body[0]",
+    ),
+    Wrong(
+        "ch08.parameters",
+        "keeps a bias that is None",
+        (Replace("if p is not None and id(p) not in seen:", "if id(p) not in seen:"),),
+        "your list holds None",
+    ),
+    Wrong(
+        "ch08.parameters",
+        "children first",
+        (Answer(0, CHILDREN_THEN_OWN),),
+        "the order is body[0].weight, body[0].bias, body[2].weight, body[2].bias, head.weight, "
+        "model.scale; PyTorch's is model.scale",
+    ),
     Wrong(
         "ch08.sgd_momentum_step",
         "buffer not copied",
         (Replace("buffers[i] = p.grad.clone()", "buffers[i] = p.grad"),),
-        "expected",
+        "three steps of a linear layer: expected [-0.332304, -0.121974, 0.248762], got",
+        says="your buffer is probably the .grad tensor itself",
     ),
     Wrong(
         "ch08.sgd_momentum_step",
         "out of place",
         (Replace("p -= lr * buffers[i]", "p = p - lr * buffers[i]"),),
-        "expected",
+        "three steps of a linear layer: expected [-0.332304, -0.121974, 0.248762], got",
+        says="the parameter never changed",
     ),
     Wrong(
         "ch10.ReLU",
         "saves its input",
         (Replace("ctx.save_for_backward(result)", "ctx.save_for_backward(x)"),),
-        "result changed in place",
+        "no error was raised; PyTorch raises RuntimeError: one of the variables needed",
     ),
     Wrong(
         "ch10.ReLU",
         "gradient 1 at zero",
         (Replace("(result > 0)", "(result >= 0)"),),
-        "expected",
+        "expected [0.0, 0.0, 0.0, 12.0, 15.0], got [3.0, 6.0, 9.0, 12.0, 15.0] at x.grad",
     ),
 ]
 

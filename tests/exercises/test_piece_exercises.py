@@ -12,7 +12,7 @@ import linecache
 
 import pytest
 from exercise_cells import run_cells
-from piece_cells import REFERENCE, piece_wrongs, right, setup_imports
+from piece_cells import REFERENCE, piece_wrongs, right, setup_imports, wrong_pieces
 
 from coursekit import check
 from coursekit.checks import registry
@@ -62,7 +62,9 @@ def test_a_wrong_or_imported_piece_fails_and_earns_nothing(piece_id, what, code)
     assert verdict.startswith("FAILED"), verdict
     assert store.exercises()[check_id(piece_id)]["points"] == 0
     if what == "imports minigrad's own":
-        assert "minigrad" in verdict
+        assert "this is minigrad's own" in verdict, verdict
+    else:  # says what is wrong, not only that something is
+        assert wrong_pieces.named(piece_id, what).in_notebook in verdict, verdict
 
 
 def test_every_piece_has_an_import_of_minigrads_answer_that_is_refused():
