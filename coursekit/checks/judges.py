@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .messages import describe, number_text, shape_text
+from .messages import describe, form_note, number_text, shape_text
 
 
 def as_array(value):
@@ -122,6 +122,6 @@ def prediction(
     """
     if same_answer(got, expected):
         return True, "ok"
-    message = f"{what}, {describe(got)}, is not what {program} gives"
+    message = f"{what}, {describe(got)}, is not what {program} gives" + form_note(got, expected)
     wrong = which_differ(got, expected, names) if ordered else ""
     return False, message + (f": {wrong}" if wrong else "")

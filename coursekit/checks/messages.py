@@ -60,6 +60,33 @@ def describe(value) -> str:
     return number_text(value)
 
 
+def form_note(got, expected) -> str:
+    """A note when a prediction is written in the wrong *form*, never revealing the value:
+    ``'False'`` (a string) where the answer is not a string, a node's repr or a name
+    without ``Backward`` where the answer is a node's name. Empty otherwise."""
+    if not isinstance(got, str) or isinstance(expected, list):
+        return ""
+    text = got.strip()
+    if not isinstance(expected, str):
+        try:
+            float(text)
+            is_number = True
+        except ValueError:
+            is_number = False
+        if text in ("True", "False", "None") or is_number:
+            return f"; you wrote the string {got!r}: write the value {text} itself, without quotes"
+        return ""
+    if "Backward" in expected or expected == "AccumulateGrad":
+        if " object at " in text or text.startswith("<"):
+            return (
+                "; that is how a node prints (its repr): write the node's name, as "
+                "grad_fn.name() gives it, e.g. 'AddBackward0'"
+            )
+        if "Backward" not in text and text != "AccumulateGrad":
+            return "; a node's name is the operation's name then Backward and a number, e.g. 'AddBackward0'"
+    return ""
+
+
 def case_label(case) -> str:
     """How a case is named in messages: its ``label``, if the author gave one."""
     if isinstance(case, dict) and isinstance(case.get("label"), str):

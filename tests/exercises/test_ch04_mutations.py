@@ -204,6 +204,13 @@ def test_a_grad_fn_for_a_tensor_made_under_no_grad_is_refused():
     assert "was anything recorded while e was computed?" in result
 
 
+def test_a_quoted_boolean_is_told_to_lose_its_quotes():
+    answers = cell("ex2-answer").replace('"c": False, "d": True', '"c": "False", "d": True', 1)
+    result = run(answers, "ch04.leaves")
+    assert "`answer_requires_grad['c']`, 'False', is not what the program gives" in result
+    assert "you wrote the string 'False': write the value False itself, without quotes" in result
+
+
 def test_a_prediction_that_forgets_retain_grad_is_refused():
     answers = cell("ex2-answer").replace('answer_warns = ["b"]', 'answer_warns = ["b", "d"]')
     assert "`answer_warns`" in run(answers, "ch04.leaves")
