@@ -159,6 +159,8 @@ def _div_hint(which, have, case):
         return "multiply by the gradient that arrives, grad"
     if which == "grad_b" and _close(have, -g / b**2):
         return "the a is missing: a / b is a times 1 / b, and a stays as a factor"
+    if which == "grad_b" and (_close(have, -g * a / b) or _close(have, g * a / b)):
+        return "b is squared there: the derivative of 1 / b is -1 / b**2"
     return ""
 
 

@@ -139,9 +139,29 @@ def _where(result: dict) -> str:
     return ""
 
 
+# What a few errors that learner code commonly runs into mean (the error's words -> a note).
+KNOWN_ERRORS = {
+    "returned an incorrect number of gradients": (
+        "backward returns one gradient per input of forward, as a tuple (a list counts as "
+        "one gradient; None for an input that needs none)"
+    ),
+    "grad can be implicitly created only for scalar outputs": (
+        "backward() and autograd.grad start from a single number: sum the tensor first, or "
+        "pass the starting gradient"
+    ),
+    "does not require grad and does not have a grad_fn": (
+        "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
+        "from tensors that do not require grad?"
+    ),
+}
+
+
 def raised(title: str, result: dict, label: str) -> str:
     on = f" on {label}" if label else ""
-    return f"your code raised {result.get('type', 'an error')}: {result.get('message', '')}{on}{_where(result)}."
+    message = str(result.get("message", ""))
+    text = f"your code raised {result.get('type', 'an error')}: {message}{on}{_where(result)}."
+    notes = [note for words, note in KNOWN_ERRORS.items() if words in message]
+    return text + (f" That means: {notes[0]}." if notes else "")
 
 
 def not_data(title: str, what: str, label: str) -> str:

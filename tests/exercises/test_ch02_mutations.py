@@ -92,6 +92,7 @@ WRONG = {
             "def div_backward(grad, a, b):\n    return -grad * a / (b * b), grad / b\n"
         ),
         "the a missing in grad_b": DIV.replace("-grad * a / (b * b)", "-grad / (b * b)"),
+        "b not squared in grad_b": DIV.replace("-grad * a / (b * b)", "-grad * a / b"),
         "a single value": "def div_backward(grad, a, b):\n    return grad / b\n",
     },
     "ch02.topological_order": {
@@ -209,6 +210,13 @@ def test_a_missing_a_in_the_b_gradient_and_a_single_value_are_rejected():
     assert "must return a pair (grad_a, grad_b), it returned a float" in run(
         single, 'check("ch02.div_backward")'
     )
+
+
+def test_forgetting_the_square_of_b_is_named():
+    result = run(
+        WRONG["ch02.div_backward"]["b not squared in grad_b"], 'check("ch02.div_backward")'
+    )
+    assert "grad_b is" in result and "b is squared there" in result
 
 
 # -- 3. predict: saved tensors ----------------------------------------------------------------

@@ -80,6 +80,9 @@ WRONG = {
         "inputs kept as ctx attributes": HYPOT.replace(
             "ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h"
         ).replace("a, b, h = ctx.saved_tensors", "a, b, h = ctx.a, ctx.b, ctx.h"),
+        "the gradients as a list": HYPOT.replace(
+            "return grad * a / h, grad * b / h", "return [grad * a / h, grad * b / h]"
+        ),
         "a plain formula instead of a Function": """
 class Hypot:
     @staticmethod
@@ -102,6 +105,7 @@ def hvp(f, x, v):
     return x.grad
 """,
         "returning the gradient": HVP.replace("return hv", "return g"),
+        "g * v not summed": HVP.replace("(g * v).sum()", "g * v"),
     },
 }
 WRONG = merged(WRONG, "ch10")  # the pieces of your engine
@@ -130,6 +134,12 @@ def test_one_gradient_for_two_inputs_is_refused_by_the_engine():
         "your code raised RuntimeError: function HypotBackward returned an incorrect number of gradients"
         in result
     )
+
+
+def test_gradients_returned_as_a_list_are_told_a_list_counts_as_one_gradient():
+    result = run(WRONG["ch10.hypot"]["the gradients as a list"], 'check("ch10.hypot")')
+    assert "returned an incorrect number of gradients (expected 2, got 1)" in result
+    assert "as a tuple (a list counts as one gradient" in result
 
 
 def test_inputs_kept_as_ctx_attributes_are_caught_in_the_notebook():
@@ -226,3 +236,9 @@ def test_an_hvp_through_backward_accumulates_across_calls():
 def test_returning_the_gradient_is_rejected():
     gradient = WRONG["ch10.hvp"]["returning the gradient"]
     assert "that is the gradient g itself" in run(gradient, 'check("ch10.hvp")')
+
+
+def test_a_vector_product_not_summed_is_told_that_grad_starts_from_one_number():
+    result = run(WRONG["ch10.hvp"]["g * v not summed"], 'check("ch10.hvp")')
+    assert "grad can be implicitly created only for scalar outputs" in result
+    assert "start from a single number: sum the tensor first" in result
