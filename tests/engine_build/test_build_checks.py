@@ -2,6 +2,7 @@
 and checking leaves minigrad exactly as it was."""
 
 import inspect
+import re
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +137,17 @@ def test_checking_every_piece_right_and_wrong_leaves_minigrad_as_it_was():
     y = (mg.mm(x, mg.tensor([[1.0], [2.0]])).relu() * x + x.tanh()).sum()
     y.backward()
     assert np.allclose(x.grad.numpy(), 1 - np.tanh([[1.0, -2.0]]) ** 2)
+
+
+def test_the_readme_explains_the_build_in_four_sentences():
+    """Issue 15: four sentences, with the number of pieces, where they are kept, what each
+    setup cell says, chapter 11's figure, the progress command and the design's file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The build: your engine, chapter by chapter\n", 1)[1]
+    text = " ".join(section.split("\n#", 1)[0].split())
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    assert len(sentences) == 4, sentences
+    number = {15: "Fifteen", 16: "Sixteen", 17: "Seventeen", 18: "Eighteen", 19: "Nineteen"}
+    assert text.startswith(f"{number[len(pieces.PIECES)]} of the exercises are the pieces")
+    for needed in ("`my_engine/`", "setup cell", "Chapter 11", "coursekit.progress", "BUILD.md"):
+        assert needed in text, needed
