@@ -123,5 +123,26 @@ def prediction(
     if same_answer(got, expected):
         return True, "ok"
     message = f"{what}, {describe(got)}, is not what {program} gives" + form_note(got, expected)
+    if isinstance(expected, list) and isinstance(got, str):
+        return False, message + f"; answer with a list, like {_list_example(expected)}"
+    if isinstance(expected, list) and isinstance(got, list):
+        notes = [form_note(g, e) for g, e in zip(got, expected)]
+        note = next((n for n in notes if n), "")
+        if len(got) != len(expected):
+            return False, message + f": the number of items ({len(got)}) is wrong" + note
+        if note:
+            return False, message + note
     wrong = which_differ(got, expected, names) if ordered else ""
     return False, message + (f": {wrong}" if wrong else "")
+
+
+def _list_example(expected) -> str:
+    """The form of a list answer, not its values: ``['...', '...']`` or ``[0, 0]``."""
+    kinds = {type(item) for item in expected}
+    if kinds == {str}:
+        return (
+            "['AddBackward0', 'AccumulateGrad']"
+            if any("Backward" in item for item in expected)
+            else "['a', 'b']"
+        )
+    return "[1, 2]"
