@@ -40,7 +40,8 @@ def arrays_close(
     if have is None:
         return (
             False,
-            f"{what} is {describe(got)}, expected an array of shape {shape_text(want.shape)}",
+            f"{what} is {describe(got)}, expected an array of shape {shape_text(want.shape)}"
+            + _tensors_note(got),
         )
     if have.shape != want.shape:
         return (
@@ -58,6 +59,20 @@ def arrays_close(
         False,
         f"{what} is wrong{at}: got {number_text(float(have[index]))}, expected {number_text(float(want[index]))}",
     )
+
+
+def _tensors_note(got) -> str:
+    """Why a list of tensors (or arrays) is not the array expected, and what to return."""
+    if not isinstance(got, list) or not got:
+        return ""
+    if not all(isinstance(item, dict) and "__ndarray__" in item for item in got):
+        return ""
+    if all(item.get("shape") == [] for item in got):
+        return (
+            "; its items are 0-dim tensors (or arrays): make each a number with .item() "
+            "(a tensor kept in a list also keeps its graph alive)"
+        )
+    return "; its items are tensors (or arrays): join them into one (mg.cat or mg.stack)"
 
 
 def same_answer(got, expected) -> bool:

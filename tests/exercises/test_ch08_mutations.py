@@ -85,6 +85,9 @@ WRONG = {
             "        optimizer.zero_grad()\n        loss.backward()\n",
             "        loss.backward()\n        optimizer.zero_grad()\n",
         ),
+        "the losses kept as tensors": TRAIN.replace(
+            "losses.append(loss.item())", "losses.append(loss)"
+        ),
     },
 }
 WRONG = merged(WRONG, "ch08")  # the pieces of your engine
@@ -151,6 +154,12 @@ def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
     result = run(WRONG["ch08.train"]["the buggy loop unchanged"], 'check("ch08.train")')
     assert "the losses" in result
     assert "these are the losses of the buggy loop: each backward() adds to .grad" in result
+
+
+def test_losses_kept_as_tensors_are_told_to_be_numbers():
+    result = run(WRONG["ch08.train"]["the losses kept as tensors"], 'check("ch08.train")')
+    assert "your list of losses is a list of 4 items" in result
+    assert "its items are 0-dim tensors (or arrays): make each a number with .item()" in result
 
 
 def test_zeroing_between_backward_and_step_is_rejected():
