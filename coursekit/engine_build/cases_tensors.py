@@ -46,7 +46,7 @@ def _(piece):
     return {"r": facts(r), "a.grad": grad(a), "mixed": facts(mixed)}
 
 
-@case("ch03.Mul", "an input not needed for backward is changed in place: no error")
+@case("ch03.Mul", "b changed in place, when only b needs a gradient (and so a, not b, is saved)")
 def _(piece):
     a = mg.tensor([1.0, 2.0])  # does not require grad: b's gradient needs it, a's is not needed
     w = leaf([3.0, 4.0])

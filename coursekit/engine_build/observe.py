@@ -111,7 +111,7 @@ def _is_error(value):
 def _error_text(error_seen):
     """``RuntimeError: the message``, without PyTorch's closing hint about anomaly mode."""
     kind, message = error_seen
-    text = f"{kind}: {message.split(' Hint: enable anomaly detection')[0]}"
+    text = f"{kind}: {message.split(' Hint: enable anomaly detection')[0].rstrip('. ')}"
     return text if len(text) <= 260 else text[:257] + "..."
 
 

@@ -233,7 +233,7 @@ WRONG = [
                 "ctx.save(self=a, other=b)",
             ),
         ),
-        "is changed in place: no error: backward: raised RuntimeError: one of the variables "
+        "(and so a, not b, is saved): backward: raised RuntimeError: one of the variables "
         "needed for gradient computation has been modified by an inplace operation",
     ),
     Wrong(
