@@ -149,6 +149,14 @@ KNOWN_ERRORS = {
         "backward() and autograd.grad start from a single number: sum the tensor first, or "
         "pass the starting gradient"
     ),
+    "This view was created inside a custom Function (or because an input was returned": (
+        "forward returned its input (or a view of it), which was then changed in place: "
+        "compute a new tensor in forward and leave its inputs unchanged"
+    ),
+    "a leaf Variable that requires grad is being used in an in-place operation": (
+        "a leaf that requires grad may change in place only while recording is off: do the "
+        "update inside `with mg.no_grad():`"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"
@@ -160,8 +168,13 @@ def raised(title: str, result: dict, label: str) -> str:
     on = f" on {label}" if label else ""
     message = str(result.get("message", ""))
     text = f"your code raised {result.get('type', 'an error')}: {message}{on}{_where(result)}."
-    notes = [note for words, note in KNOWN_ERRORS.items() if words in message]
-    return text + (f" That means: {notes[0]}." if notes else "")
+    return text + known_error_note(message)
+
+
+def known_error_note(message: str) -> str:
+    """`` That means: ...`` for an error in :data:`KNOWN_ERRORS`, else empty."""
+    notes = [note for words, note in KNOWN_ERRORS.items() if words in str(message)]
+    return f" That means: {notes[0]}." if notes else ""
 
 
 def not_data(title: str, what: str, label: str) -> str:

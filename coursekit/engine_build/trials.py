@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import minigrad as mg
+from coursekit.checks.messages import known_error_note
 from minigrad import grad_mode
 
 from . import cases_graph, cases_tensors, cases_training, guard, pieces  # noqa: F401 - the cases
@@ -140,6 +141,7 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
             return {"cases": [*tried, {"wrong": "your piece recursed too deeply (RecursionError)"}]}
         except Exception as exc:  # noqa: BLE001 - anything the learner's code does is reported
             wrong = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
+            wrong += known_error_note(str(exc)).rstrip(".")
             return {"cases": [*tried, {"wrong": wrong}]}
         tried.append({"ok": None if one.direct else _plain(got)})
     return {"cases": tried}

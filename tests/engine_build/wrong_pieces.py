@@ -122,6 +122,11 @@ while stack:
             stack.append((child, child_grad))
 """
 
+MM_GRADIENTS_SWAPPED = """
+a, b = ctx.saved_tensors
+return (a.T @ grad if a is not None else None, grad @ b.T if b is not None else None)
+"""
+
 ROOT_GRAD_TO_EVERY_NODE = """
 for node in topological_order(root):
     node(grad)  # every node gets the root's gradient, not the one sent to it
@@ -279,12 +284,7 @@ WRONG = [
     Wrong(
         "ch03.Mm",
         "the two gradients swapped",
-        (
-            Replace(
-                "(grad @ b.T if b is not None else None, a.T @ grad if a is not None else None)",
-                "(a.T @ grad if a is not None else None, grad @ b.T if b is not None else None)",
-            ),
-        ),
+        (Answer(1, MM_GRADIENTS_SWAPPED),),
         "a.grad has shape (3, 2), expected (2, 3)",
     ),
     Wrong(
@@ -437,6 +437,12 @@ WRONG = [
         "saves its input",
         (Replace("ctx.save_for_backward(result)", "ctx.save_for_backward(x)"),),
         "no error was raised; PyTorch raises RuntimeError: one of the variables needed",
+    ),
+    Wrong(
+        "ch10.ReLU",
+        "changes its input in place",
+        (Answer(0, "x[x < 0] = 0.0\nctx.save_for_backward(x)\nreturn x"),),
+        "That means: forward returned its input (or a view of it), which was then changed",
     ),
     Wrong(
         "ch10.ReLU",

@@ -102,6 +102,7 @@ def test_a_step_recorded_outside_no_grad_is_refused_by_the_engine_and_explained(
     result = run(recorded, 'check("ch08.sgd_momentum_step")')
     assert "your code raised RuntimeError: a leaf Variable that requires grad" in result
     assert "under no_grad()" in result
+    assert "That means: a leaf that requires grad may change in place only while" in result
 
 
 def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():
