@@ -266,6 +266,25 @@ def _(piece):
     return {"autograd.grad": gy.tolist(), "y.grad": grad(y), "x.grad": grad(x)}
 
 
+class _FirstOnly(mg.autograd.Function):
+    """a * b with a gradient for a only: backward returns None for b, which requires grad."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2.0, None
+
+
+@case("ch02.run_backward", "a node that returns None for an input: b gets no gradient")
+def _(piece):
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (_FirstOnly.apply(a, b) + _FirstOnly.apply(a, b)).sum().backward()
+    return {"a.grad": grad(a), "b.grad": grad(b)}
+
+
 @case("ch02.run_backward", "tensors: backward from two outputs at once")
 def _(piece):
     a = leaf([1.0, 2.0])

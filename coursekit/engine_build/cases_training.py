@@ -96,6 +96,7 @@ def _modes_program():
             inner,
             mg.is_grad_enabled(),
         ]
+    seen["the name of a function decorated with @no_grad (functools.wraps keeps it)"] = g.__name__
     return seen
 
 
@@ -255,7 +256,11 @@ def _(piece):
     x = leaf([-2.0, -0.5, 0.0, 0.5, 3.0])
     outs = [x.relu(), mg.relu(x), mg.nn.functional.relu(x)]
     sum(((o * mg.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum() for o in outs), mg.tensor(0.0)).backward()
-    return {"outs": [facts(o) for o in outs], "x.grad": grad(x)}
+    return {
+        "outs": [facts(o) for o in outs],
+        "x.grad": grad(x),
+        "repr(x.relu())": repr(outs[0]),  # 0., not -0., where x is negative
+    }
 
 
 @case("ch10.ReLU", "an integer tensor; a tensor that does not require grad")

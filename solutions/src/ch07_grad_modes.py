@@ -43,7 +43,8 @@ setup("ch07")
 #   exception go on (it returns `False`);
 # - `__call__(func)` returns a new function that runs each call of `func` inside a
 #   **fresh** `GradMode(self.mode)` (a recursive function calls itself while the first
-#   call's block is still open);
+#   call's block is still open), and keeps `func`'s name and docstring, as PyTorch's modes
+#   do (`functools.wraps(func)`);
 # - for a generator function (`inspect.isgeneratorfunction(func)`), calling `func` runs
 #   none of its code: the body runs a piece at each `next()`. The mode must hold while
 #   the generator's own code runs, and not in the caller between two `next()` calls.

@@ -230,6 +230,12 @@ WRONG = [
         "(gradients meet at a and b): expected [-3.75, -2.0], got [-3.0, -3.0]",
     ),
     Wrong(
+        "ch02.run_backward",
+        "does not skip a None gradient",
+        (Replace("if child is None or child_grad is None:", "if child is None:"),),
+        "a node that returns None for an input: b gets no gradient: raised TypeError",
+    ),
+    Wrong(
         "ch03.Mul",
         "saves both inputs always",
         (
@@ -394,6 +400,16 @@ WRONG = [
         says="enter a fresh GradMode(self.mode) per call",
     ),
     Wrong(
+        "ch07.GradMode",
+        "the decorated function loses its name",
+        (
+            Replace(
+                "        @functools.wraps(func)\n        def decorated", "        def decorated"
+            ),
+        ),
+        "expected 'g', got 'decorated' at the name of a function decorated with @no_grad",
+    ),
+    Wrong(
         "ch08.parameters",
         "own parameters only",
         (Answer(0, "return [p for p in module._parameters.values() if p is not None]"),),
@@ -443,6 +459,13 @@ WRONG = [
         "changes its input in place",
         (Answer(0, "x[x < 0] = 0.0\nctx.save_for_backward(x)\nreturn x"),),
         "That means: forward returned its input (or a view of it), which was then changed",
+    ),
+    Wrong(
+        "ch10.ReLU",
+        "-0. where x is negative",
+        (Answer(0, "result = x * (x > 0)\nctx.save_for_backward(result)\nreturn result"),),
+        "got 'tensor([-0.0000, -0.0000, 0.0000, 0.5000, 3.0000], grad_fn=<ReluBackward0>)' "
+        "at repr(x.relu())",
     ),
     Wrong(
         "ch10.ReLU",
