@@ -383,9 +383,9 @@ MUL = piece_check("ch03.Mul", 3, hint="save an input only if the other input nee
 MM = piece_check(
     "ch03.Mm",
     3,
-    hint="let the shapes decide: for a of shape (n, m) and b of shape (m, p), grad has the "
-    "result's shape (n, p), a's gradient must be (n, m) and b's (m, p); only grad @ b.T and "
-    "a.T @ grad give those shapes",
+    hint="let the shapes decide: for a of shape (n, k) and b of shape (k, m), grad has the "
+    "result's shape (n, m), a's gradient must be (n, k) and b's (k, m); and save each input "
+    "only if the other input needs a gradient",
 )
 
 CHECKS = [DTYPES, UNBROADCAST, MM_SUM, Y_GRAD, MUL, MM]

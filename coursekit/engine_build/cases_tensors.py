@@ -156,6 +156,16 @@ def _(piece):
     return _mm_run()
 
 
+@case("ch03.Mm", "b changed in place, when only b needs a gradient (and so a, not b, is saved)")
+def _(piece):
+    a = mg.tensor([[1.0, 2.0], [0.5, -1.0]])  # does not require grad
+    w = leaf([[3.0, 4.0], [1.0, 2.0]])
+    b = w * 1.0
+    c = mg.mm(a, b)
+    b.add_(1.0)  # mat2 (b) is only needed for a's gradient, and a needs none
+    return {"backward": error(lambda: c.sum().backward()), "w.grad": grad(w)}
+
+
 @case("ch03.Mm", "only one of a, b requires grad: what is saved")
 def _(piece):
     return [_mm_run(True, False), _mm_run(False, True)]

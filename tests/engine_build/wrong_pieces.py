@@ -294,6 +294,12 @@ WRONG = [
         "a.grad has shape (3, 2), expected (2, 3)",
     ),
     Wrong(
+        "ch03.Mm",
+        "saves both inputs always",
+        (Answer(0, "ctx.save(self=a, mat2=b)\nreturn a @ b"),),
+        "(and so a, not b, is saved): backward: raised RuntimeError: one of the variables",
+    ),
+    Wrong(
         "ch04.accumulate_grad",
         "no copy",
         (Replace("leaf.grad = grad.clone()", "leaf.grad = grad"),),
