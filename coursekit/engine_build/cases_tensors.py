@@ -6,7 +6,19 @@ import numpy as np
 
 import minigrad as mg
 
-from .observe import ATOL, RTOL, Mismatch, case, error, facts, grad, leaf, node_names, saved_names
+from .observe import (
+    ATOL,
+    RTOL,
+    Mismatch,
+    case,
+    error,
+    facts,
+    grad,
+    graph_text,
+    leaf,
+    node_names,
+    saved_names,
+)
 
 # === chapter 03: tensors ===================================================================
 
@@ -65,12 +77,16 @@ def _(piece):
     return error(lambda: c.sum().backward())
 
 
-@case("ch03.Mul", "a second derivative: d/dx of d(x*x)/dx (create_graph=True)")
+@case(
+    "ch03.Mul",
+    "a second derivative: d/dx of d(x*x*x)/dx (create_graph=True); backward's own graph shows "
+    "the order of its products (PyTorch's: grad * other)",
+)
 def _(piece):
     x = leaf([1.0, -3.0])
     (g,) = mg.autograd.grad((x * x * x).sum(), x, create_graph=True)
     g.sum().backward()
-    return {"g": g.tolist(), "x.grad": grad(x)}
+    return {"g": g.tolist(), "x.grad": grad(x), "g.grad_fn": graph_text(g.grad_fn, 4)}
 
 
 def _unbroadcast_expected(grad_array, shape):

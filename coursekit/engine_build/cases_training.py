@@ -65,6 +65,10 @@ def _modes_program():
             seen["in enable_grad() in no_grad()"] = mg.is_grad_enabled()
         seen["back in no_grad()"] = mg.is_grad_enabled()
     seen["after no_grad()"] = mg.is_grad_enabled()
+    with mg.no_grad() as entered:  # PyTorch's __enter__ returns None
+        seen["x in `with no_grad() as x:` (what __enter__ returns)"] = (
+            None if entered is None else type(entered).__name__
+        )
     try:
         with mg.no_grad():
             raise KeyError("inside")

@@ -56,6 +56,18 @@ def node_names(node, depth=3):
     return [name, [node_names(child, depth - 1) for child, _ in node.next_functions]]
 
 
+def graph_text(node, depth=3):
+    """``'MulBackward0(None, AccumulateGrad)'``: a node and, in brackets, where its edges go
+    (``None`` for an input that needs no gradient), as one line a message can show."""
+    if node is None:
+        return "None"
+    name = node.name().rsplit("::", 1)[-1]
+    if depth == 0 or not node.next_functions:
+        return name
+    inside = ", ".join(graph_text(child, depth - 1) for child, _ in node.next_functions)
+    return f"{name}({inside})"
+
+
 def facts(t):
     """What a tensor shows: values, dtype, shape, requires_grad, is_leaf, grad_fn."""
     return {

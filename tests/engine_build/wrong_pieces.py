@@ -122,6 +122,11 @@ while stack:
             stack.append((child, child_grad))
 """
 
+MUL_GRAD_ON_THE_RIGHT = """
+a, b = ctx.saved_tensors
+return (b * grad if b is not None else None, a * grad if a is not None else None)
+"""
+
 MM_GRADIENTS_SWAPPED = """
 a, b = ctx.saved_tensors
 return (a.T @ grad if a is not None else None, grad @ b.T if b is not None else None)
@@ -257,6 +262,13 @@ WRONG = [
             ),
         ),
         "no gradient reached it",
+    ),
+    Wrong(
+        "ch03.Mul",
+        "grad on the right of its products",
+        (Answer(1, MUL_GRAD_ON_THE_RIGHT),),
+        "backward's own graph shows the order of its products (PyTorch's: grad * other): "
+        "expected 'AddBackward0(AddBackward0(MulBackward0(None, MulBackward0(",
     ),
     Wrong(
         "ch03.unbroadcast",
@@ -404,6 +416,21 @@ WRONG = [
         (Answer(2, DECORATOR_REUSES_ITSELF),),
         "expected True, got False at after calling them",
         says="enter a fresh GradMode(self.mode) per call",
+    ),
+    Wrong(
+        "ch07.GradMode",
+        "__enter__ returns self",
+        (
+            Answer(
+                0,
+                """
+                self.previous = (grad_mode.is_grad_enabled(), grad_mode.is_inference_mode_enabled())
+                grad_mode._set_state(self.mode, self.previous[1])
+                return self
+                """,
+            ),
+        ),
+        "expected None, got 'no_grad' at x in `with no_grad() as x:` (what __enter__ returns)",
     ),
     Wrong(
         "ch07.GradMode",
