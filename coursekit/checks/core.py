@@ -229,6 +229,8 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         except Exception as exc:  # noqa: BLE001 - learner data the judge did not foresee
             passed, message = False, messages.uncomparable(result.get("value"), exc)
         if not passed:
+            if check.kind != PREDICT:
+                message += messages.none_returned_note(message)
             return outcome(
                 "failed", f"{label}: {message}" if label else message, index + 1, case=index
             )

@@ -87,6 +87,21 @@ def form_note(got, expected) -> str:
     return ""
 
 
+_NONE_RETURNED = (
+    "returned a NoneType",
+    "returned NoneType",
+    "returned None;",
+    " is None, expected",
+)
+
+
+def none_returned_note(message: str) -> str:
+    """A reminder, when a function's result was None, that a missing ``return`` gives None."""
+    if any(words in message for words in _NONE_RETURNED) and "without `return`" not in message:
+        return " (a function that ends without `return` gives None)"
+    return ""
+
+
 def case_label(case) -> str:
     """How a case is named in messages: its ``label``, if the author gave one."""
     if isinstance(case, dict) and isinstance(case.get("label"), str):

@@ -314,6 +314,20 @@ def _(piece):
 # === chapter 05: detach =======================================================================
 
 
+@case("ch05.detach", "detach(tensor) by hand shares the memory", direct=True)
+def _(piece):
+    a = leaf([1.0, 2.0])
+    d = piece(a)
+    if d is None:
+        raise Mismatch("detach returned None: return the new tensor (is `return` missing?)")
+    if not isinstance(d, mg.Tensor):
+        raise Mismatch(f"expected a minigrad Tensor, got {type(d).__name__}")
+    if d is a:
+        raise Mismatch("detach must return a new tensor, not the tensor itself")
+    if not np.shares_memory(d.numpy(), a.detach().numpy()):
+        raise Mismatch("the detached tensor has its own copy of the numbers: share the memory")
+
+
 @case("ch05.detach", "d = a.detach(): what d is")
 def _(piece):
     a = leaf([1.0, 2.0])
@@ -339,18 +353,6 @@ def _(piece):
     b = a.exp()
     b.detach().add_(1.0)
     return error(lambda: b.sum().backward())
-
-
-@case("ch05.detach", "detach(tensor) by hand shares the memory", direct=True)
-def _(piece):
-    a = leaf([1.0, 2.0])
-    d = piece(a)
-    if not isinstance(d, mg.Tensor):
-        raise Mismatch(f"expected a minigrad Tensor, got {type(d).__name__}")
-    if d is a:
-        raise Mismatch("detach must return a new tensor, not the tensor itself")
-    if not np.shares_memory(d.numpy(), a.detach().numpy()):
-        raise Mismatch("the detached tensor has its own copy of the numbers: share the memory")
 
 
 # === chapter 06: versions =====================================================================

@@ -339,13 +339,19 @@ WRONG = [
         "ch05.detach",
         "copies the numbers",
         (Answer(0, "return _wrap(tensor._data.copy())"),),
-        "changing d in place changes a, and both see the new version: expected [0.0, 0.0], got [1.0, 2.0] at a",
+        "the detached tensor has its own copy of the numbers: share the memory",
     ),
     Wrong(
         "ch05.detach",
         "returns the tensor itself",
         (Answer(0, "return tensor"),),
-        "expected False, got True at a.detach().requires_grad",
+        "detach must return a new tensor, not the tensor itself",
+    ),
+    Wrong(
+        "ch05.detach",
+        "forgets return",
+        (Replace("    return out\n", ""),),
+        "detach returned None: return the new tensor (is `return` missing?)",
     ),
     Wrong(
         "ch05.detach",

@@ -175,6 +175,16 @@ def test_the_lectures_measuring_helpers_do_the_walk_and_are_refused():
         assert f"saved_bytes calls {helper}, which walks the graph for you" in result, result
 
 
+def test_a_function_without_return_is_reminded_that_it_gives_none():
+    result = run("def saved_bytes(output):\n    total = 0\n", 'check("ch09.saved_bytes")')
+    assert "saved_bytes returned None; it should return a number of bytes (an int)" in result
+    assert "(a function that ends without `return` gives None)" in result
+    batches = "def predict_in_batches(model, X, batch_size):\n    model.eval()\n"
+    result = run(batches, 'check("ch09.predict_in_batches")')
+    assert "the result of predict_in_batches is None" in result
+    assert "without `return` gives None" in result and "your batches cover" not in result
+
+
 def test_the_stub_says_not_implemented_yet():
     stub = "def saved_bytes(output):\n    raise NotImplementedError()\n"
     assert "not implemented yet" in run(stub, 'check("ch09.saved_bytes")')
