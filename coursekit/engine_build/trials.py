@@ -13,6 +13,7 @@ anything the learner's code does.
 from __future__ import annotations
 
 import contextlib
+import dis
 import linecache
 import sys
 import traceback
@@ -65,12 +66,42 @@ def _learner_line(exc):
     return f" (in your {found[0]}, line {found[1]}: `{text}`)" if text else ""
 
 
+def _returns_nothing(function) -> bool:
+    """Does ``function`` end without ever returning a value (a forgotten ``return``)? A stub
+    that raises (NotImplementedError) does not count."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    previous = None
+    returns_none = False
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "RAISE_VARARGS":
+            return False
+        if instruction.opname == "RETURN_CONST":
+            if instruction.argval is not None:
+                return False
+            returns_none = True
+        elif instruction.opname == "RETURN_VALUE":
+            if previous is None or previous.opname != "LOAD_CONST" or previous.argval is not None:
+                return False
+            returns_none = True
+        previous = instruction
+    return returns_none
+
+
 def _shape_problem(piece, obj):
     if piece.kind == pieces.OP:
         if not isinstance(obj, type) or not all(
             callable(getattr(obj, m, None)) for m in ("forward", "backward")
         ):
             return f"{piece.name} must be a class with forward(ctx, ...) and backward(ctx, grad)"
+        for method in ("forward", "backward"):
+            if _returns_nothing(getattr(obj, method)):
+                what = "its result" if method == "forward" else "one gradient per input"
+                return (
+                    f"{piece.name}.{method} never returns anything (is `return` missing?): "
+                    f"it must return {what}"
+                )
     elif piece.kind == pieces.CLASS:
         if not isinstance(obj, type):
             return f"{piece.name} must be a class, got {type(obj).__name__}"

@@ -51,7 +51,9 @@ def test_a_wrong_piece_fails_its_check_saying_what_is_wrong(wrong):
     assert verdict.status == "failed", verdict
     assert wrong.phrase in verdict.message
     case_labels = [c.label for c in trials.CASES[wrong.piece_id]]
-    assert any(verdict.message.startswith(label) for label in case_labels), verdict.message
+    # it names the case that went wrong, or the piece whose form is wrong before any case ran
+    starts = [*case_labels, pieces.get(wrong.piece_id).name + "."]
+    assert any(verdict.message.startswith(start) for start in starts), verdict.message
 
 
 def test_every_piece_has_a_wrong_version_that_its_check_rejects():

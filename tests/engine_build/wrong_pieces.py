@@ -184,6 +184,12 @@ WRONG = [
         "the gradient that reaches the addition is 3, not 1: expected [3.0, 3.0], got [1.0, 1.0]",
     ),
     Wrong(
+        "ch01.Add",
+        "forward forgets return",
+        (Replace("        return a + b\n", "        a + b\n"),),
+        "Add.forward never returns anything (is `return` missing?): it must return its result",
+    ),
+    Wrong(
         "ch01.Mul",
         "gradients swapped",
         (Replace("return grad * b, grad * a", "return grad * a, grad * b"),),
@@ -262,6 +268,13 @@ WRONG = [
             ),
         ),
         "no gradient reached it",
+    ),
+    Wrong(
+        "ch03.Mul",
+        "backward forgets return",
+        (Answer(1, "a, b = ctx.saved_tensors\n(grad * b, grad * a)"),),
+        "Mul.backward never returns anything (is `return` missing?): it must return one "
+        "gradient per input",
     ),
     Wrong(
         "ch03.Mul",
