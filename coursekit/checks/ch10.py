@@ -88,6 +88,8 @@ def hypot_probe(learner, case):
     a, b = fresh("a", True), fresh("b", case["b_grad"])
     weights = mg.tensor(case["weights"], dtype=mg.float64).reshape(shape)
     out = Hypot.apply(a, b)
+    if out is None:
+        return {"returned": "None: forward must return its result (is `return` missing?)"}
     seen = {
         "value": out.detach(),
         "grad_fn": None if out.grad_fn is None else out.grad_fn.name(),
@@ -161,6 +163,8 @@ def _hypot_mistakes(case):
 def hypot_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
+    if "returned" in got:
+        return False, f"Hypot.apply(a, b) returned {got['returned']}"
     passed, message = arrays_close(got["value"], expected["value"], what="Hypot.apply(a, b)")
     if not passed:
         return False, message

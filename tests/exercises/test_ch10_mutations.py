@@ -80,6 +80,7 @@ WRONG = {
         "inputs kept as ctx attributes": HYPOT.replace(
             "ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h"
         ).replace("a, b, h = ctx.saved_tensors", "a, b, h = ctx.a, ctx.b, ctx.h"),
+        "forward without return": HYPOT.replace("        return h\n", "        h\n", 1),
         "the gradients as a list": HYPOT.replace(
             "return grad * a / h, grad * b / h", "return [grad * a / h, grad * b / h]"
         ),
@@ -140,6 +141,11 @@ def test_gradients_returned_as_a_list_are_told_a_list_counts_as_one_gradient():
     result = run(WRONG["ch10.hypot"]["the gradients as a list"], 'check("ch10.hypot")')
     assert "returned an incorrect number of gradients (expected 2, got 1)" in result
     assert "as a tuple (a list counts as one gradient" in result
+
+
+def test_a_forward_without_return_is_named():
+    result = run(WRONG["ch10.hypot"]["forward without return"], 'check("ch10.hypot")')
+    assert "Hypot.apply(a, b) returned None: forward must return its result" in result
 
 
 def test_inputs_kept_as_ctx_attributes_are_caught_in_the_notebook():
