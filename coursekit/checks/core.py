@@ -216,7 +216,13 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         if status == "not-data":
             return outcome(
                 "failed",
-                messages.not_data(check.title, str(result.get("what", "?")), label),
+                messages.not_data(
+                    check.title,
+                    str(result.get("what", "?")),
+                    label,
+                    check.kind == PREDICT,
+                    name=result.get("name") if isinstance(result.get("name"), str) else "",
+                ),
                 index + 1,
                 case=index,
             )

@@ -192,8 +192,11 @@ def known_error_note(message: str) -> str:
     return f" That means: {notes[0]}." if notes else ""
 
 
-def not_data(title: str, what: str, label: str) -> str:
+def not_data(title: str, what: str, label: str, predict: bool = False, name: str = "") -> str:
     on = f" on {label}" if label else ""
+    if predict:
+        which = f"`{name}`" if name else "one of your answers"
+        return f"{which} is {what}; write plain values: numbers, True, False, None, strings, lists"
     return (
         f"your code returned {what}{on}; the check compares plain values only "
         "(numbers, booleans, strings, lists, tuples, numpy arrays)."

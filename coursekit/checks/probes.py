@@ -143,6 +143,20 @@ def _where(tb):
     return frame.f_code.co_name, line, called
 
 
+def _named(learner, exc):
+    """``{"name": ...}``: the learner's name that holds what was not plain data, if one does
+    (an answer that is a set, a class...); empty if none can be told."""
+    for name, value in learner.items():
+        try:
+            to_json(value)
+        except NotPlainData as own:
+            if str(own) == str(exc):
+                return {"name": str(name)}
+        except RecursionError:
+            continue
+    return {}
+
+
 def _probe_one(probe, learner, case):
     try:
         value = probe(learner, case)
@@ -161,7 +175,7 @@ def _probe_one(probe, learner, case):
     try:
         return {"status": "ok", "value": to_json(value)}
     except NotPlainData as exc:
-        return {"status": "not-data", "what": _safe_str(exc)}
+        return {"status": "not-data", "what": _safe_str(exc), **_named(learner, exc)}
     except RecursionError:
         return {"status": "not-data", "what": "a result that contains itself"}
 

@@ -243,6 +243,12 @@ def test_predicting_an_error_for_the_add_only_graph_is_refused():
     assert "is not what program p4 does" in run(answers, "ch04.errors")
 
 
+def test_an_answer_that_is_not_plain_data_is_named():
+    answers = cell("ex3-answer").replace("answer_p5 = None", "answer_p5 = {4, 'C'}")
+    result = run(answers, "ch04.errors")
+    assert "`answer_p5` is an object of type set; write plain values" in result
+
+
 def test_an_answer_of_the_wrong_form_is_explained():
     answers = cell("ex3-answer").replace('answer_p2 = (3, "B")', 'answer_p2 = "B"')
     assert "a pair (line, letter)" in run(answers, "ch04.errors")
