@@ -17,7 +17,7 @@ import numpy as np
 import minigrad as mg
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, as_array, prediction
-from coursekit.checks.messages import describe
+from coursekit.checks.messages import describe, form_note
 from coursekit.checks.piece import piece_check
 
 
@@ -273,9 +273,13 @@ def derivatives_judge(got, expected, case):
     for name, have, want in zip(DERIVATIVE_ANSWERS, got, expected):
         number = not name.endswith("requires_grad")
         if number and (isinstance(have, bool) or not isinstance(have, (int, float))):
-            return False, f"`{name}` should be a number; it is {describe(have)}"
+            message = f"`{name}` should be a number; it is {describe(have)}"
+            if isinstance(have, dict) and "__ndarray__" in have:
+                message += " (a tensor: .item() gives its number)"
+            return False, message + form_note(have, want)
         if not number and not isinstance(have, bool):
-            return False, f"`{name}` should be True or False; it is {describe(have)}"
+            message = f"`{name}` should be True or False; it is {describe(have)}"
+            return False, message + form_note(have, want)
         passed, message = prediction(have, want, what=f"`{name}`", program="the program")
         if not passed:
             return False, message

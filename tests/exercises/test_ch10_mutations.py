@@ -188,6 +188,13 @@ def answers(**changes) -> str:
     return "\n".join(f"{k} = {v}" for k, v in {**RIGHT, **changes}.items())
 
 
+def test_a_tensor_or_a_quoted_number_as_a_number_answer_is_told_how_to_write_it():
+    tensor = run(answers(answer_gx="mg.tensor(-6.0)"), 'check("ch10.second_derivatives")')
+    assert "`answer_gx` should be a number" in tensor and ".item() gives its number" in tensor
+    quoted = run(answers(answer_gxy="'3.0'"), 'check("ch10.second_derivatives")')
+    assert "you wrote the string '3.0': write the value 3.0 itself, without quotes" in quoted
+
+
 def test_the_right_derivatives_pass_and_wrong_ones_are_refused_without_the_answer():
     assert run(answers(), 'check("ch10.second_derivatives")') == "PASSED"
     result = run(answers(answer_gxx="3.0"), 'check("ch10.second_derivatives")')
