@@ -19,8 +19,11 @@ def piece_probe(learner, case):
     from coursekit.engine_build import guard, trials
 
     (obj,) = learner.values()
-    if case.get("guard"):  # is it the learner's own code at all? (asked before any case)
-        return {"refused": guard.refusal(case["piece"], obj)}
+    if case.get("guard"):  # the learner's own code, of the right form? (before any case)
+        from coursekit.engine_build import pieces
+
+        piece = pieces.get(case["piece"])
+        return {"refused": guard.refusal(piece.id, obj) or trials.shape_problem(piece, obj)}
     observed = trials.observe(case["piece"], obj, only=case["index"])
     if "not-implemented" in observed:
         raise NotImplementedError(case["piece"])

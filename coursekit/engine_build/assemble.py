@@ -69,6 +69,10 @@ def save_piece(piece, obj, status, message) -> str | None:
     header = HEADER.format(id=piece.id, signature=piece.signature, chapter=piece.chapter[2:])
     try:
         text = capture.capture(obj, piece, header)
+    except SyntaxError:  # the source found is not a whole statement
+        why = "its source could not be saved (write the piece as a def or class of its own)"
+        store.save_piece(piece.id, "failed", why, None)
+        return why
     except capture.SourceNotFound as problem:
         why = f"its source could not be saved ({problem})"
         store.save_piece(piece.id, "failed", why, None)

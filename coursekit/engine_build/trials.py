@@ -89,7 +89,8 @@ def _returns_nothing(function) -> bool:
     return returns_none
 
 
-def _shape_problem(piece, obj):
+def shape_problem(piece, obj):
+    """Why ``obj`` is not of the piece's form (a class with forward and backward...), or None."""
     if piece.kind == pieces.OP:
         if not isinstance(obj, type) or not all(
             callable(getattr(obj, m, None)) for m in ("forward", "backward")
@@ -155,7 +156,7 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
     reason = guard.refusal(piece_id, obj)
     if reason:
         return {"refused": reason}
-    problem = _shape_problem(piece, obj)
+    problem = shape_problem(piece, obj)
     if problem:
         return {"failed": problem}
     tried = []
