@@ -12,6 +12,8 @@ graphs for exercises 1, 2 and 5; a correct function run through the same
 probe gives the truth for exercises 3 and 4.
 """
 
+import math
+
 import numpy as np
 
 import minigrad as mg
@@ -161,7 +163,12 @@ def saved_bytes_judge(got, expected, case):
             f"saved_bytes calls {got['uses']}, which walks the graph for you: the walk is the "
             "exercise; write it yourself (node.saved_tensors_nbytes() gives one node's bytes)",
         )
-    if isinstance(got, bool) or not isinstance(got, (int, float)) or got != int(got):
+    if (
+        isinstance(got, bool)
+        or not isinstance(got, (int, float))
+        or not math.isfinite(got)
+        or got != int(got)
+    ):
         return (
             False,
             f"saved_bytes returned {describe(got)}; it should return a number of bytes (an int)",

@@ -185,6 +185,11 @@ def test_a_function_without_return_is_reminded_that_it_gives_none():
     assert "without `return` gives None" in result and "your batches cover" not in result
 
 
+def test_a_nan_is_told_to_be_a_number_of_bytes():
+    result = run("def saved_bytes(output):\n    return float('nan')\n", 'check("ch09.saved_bytes")')
+    assert "saved_bytes returned nan; it should return a number of bytes (an int)" in result
+
+
 def test_the_stub_says_not_implemented_yet():
     stub = "def saved_bytes(output):\n    raise NotImplementedError()\n"
     assert "not implemented yet" in run(stub, 'check("ch09.saved_bytes")')
