@@ -220,7 +220,7 @@ def format_outcome(check, outcome) -> str:
     line = f"{FAIL} {title}: {outcome.message}"
     if outcome.status == "not-implemented":
         return line
-    if not line.endswith("."):
+    if not line.endswith((".", "?", "!")):
         line += "."
     advice = []
     if check.rule:
@@ -228,5 +228,5 @@ def format_outcome(check, outcome) -> str:
     if check.hint and "Hint:" not in outcome.message:
         advice.append(f"Hint: {check.hint}")
     if advice:
-        line += "\n  " + " ".join(a if a.endswith(".") else a + "." for a in advice)
+        line += "\n  " + " ".join(a if a.endswith((".", "?", "!")) else a + "." for a in advice)
     return line

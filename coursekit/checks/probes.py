@@ -90,6 +90,9 @@ def to_json(value, _depth=0, _budget=None):
         # Tensors and Parameters travel as their numbers; whatever ``_data``
         # holds must itself be plain data, so a subclass gains nothing.
         return to_json(value._data, _depth + 1, _budget)
+    if isinstance(value, type):
+        name = getattr(value, "__name__", "?")
+        raise NotPlainData(f"the class {name} (to answer with a class, write its name as a string)")
     raise NotPlainData(f"an object of type {_type_name(value)}")
 
 

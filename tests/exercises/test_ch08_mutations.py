@@ -179,6 +179,16 @@ SWITCH_RIGHT = {
 }
 
 
+def test_an_exception_class_as_an_answer_is_told_to_be_written_as_its_name():
+    result = run(
+        answers(SWITCH_RIGHT, answer_backward="RuntimeError"), 'check("ch08.global_switch")'
+    )
+    assert (
+        "`answer_backward` is the class RuntimeError (to answer with a class, write its" in result
+    )
+    assert "?." not in result  # a hint that ends with a question mark gets no full stop
+
+
 def test_the_right_switch_prediction_passes_and_wrong_ones_are_refused():
     assert run(answers(SWITCH_RIGHT), 'check("ch08.global_switch")') == "PASSED"
     believed_restored = answers(SWITCH_RIGHT, answer_requires_grad="True")
