@@ -172,6 +172,14 @@ KNOWN_ERRORS = {
         "a leaf that requires grad may change in place only while recording is off: do the "
         "update inside `with mg.no_grad():`"
     ),
+    "'NoneType' object has no attribute": (
+        "a value on that line is None: a .grad before any gradient arrived, the grad_fn of a "
+        "leaf, or the result of a function without `return`"
+    ),
+    "'NoneType' and": (
+        "one side of that operation is None: a gradient that is None (a node may return "
+        "None for an input), a .grad not set yet, or a function without `return`"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"

@@ -58,6 +58,10 @@ def accumulate_grad(leaf, grad):
     else:
         leaf.grad = leaf.grad + grad
 """,
+        "adding even to a .grad that is None": """
+def accumulate_grad(leaf, grad):
+    leaf.grad.add_(grad)
+""",
         "only adding when a gradient exists": """
 def accumulate_grad(leaf, grad):
     if leaf.grad is not None:
@@ -166,6 +170,13 @@ def test_adding_out_of_place_is_told_pytorch_keeps_the_same_grad_tensor():
 def test_only_adding_when_grad_exists_leaves_grad_none_and_says_so():
     code = WRONG["ch04.accumulate_grad"]["only adding when a gradient exists"]
     assert "a.grad is None after its gradients arrived" in run(code, "ch04.accumulate_grad")
+
+
+def test_adding_to_a_grad_that_is_none_is_told_what_is_none():
+    code = WRONG["ch04.accumulate_grad"]["adding even to a .grad that is None"]
+    result = run(code, "ch04.accumulate_grad")
+    assert "your code raised AttributeError: 'NoneType' object has no attribute 'add_'" in result
+    assert "That means: a value on that line is None: a .grad before any gradient arrived" in result
 
 
 def test_keeping_only_the_first_gradient_is_named():
