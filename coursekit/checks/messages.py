@@ -180,6 +180,10 @@ KNOWN_ERRORS = {
         "one side of that operation is None: a gradient that is None (a node may return "
         "None for an input), a .grad not set yet, or a function without `return`"
     ),
+    "and 'list'": (
+        "a list took part in arithmetic: a backward returns its gradients as a tuple, "
+        "`return ga, gb` (a list is one value)"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"

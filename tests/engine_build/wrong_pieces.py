@@ -194,6 +194,12 @@ WRONG = [
     ),
     Wrong(
         "ch01.Add",
+        "gradients as a list",
+        (Replace("return grad, grad", "return [grad, grad]"),),
+        "That means: a list took part in arithmetic: a backward returns its gradients as a tuple",
+    ),
+    Wrong(
+        "ch01.Add",
         "forward forgets return",
         (Replace("        return a + b\n", "        a + b\n"),),
         "Add.forward never returns anything (is `return` missing?): it must return its result",
