@@ -180,6 +180,10 @@ KNOWN_ERRORS = {
         "one side of that operation is None: a gradient that is None (a node may return "
         "None for an input), a .grad not set yet, or a function without `return`"
     ),
+    "has a mismatch in its core dimension": (
+        "the sizes of that matrix product do not fit: (n, k) @ (k, m) needs the inner sizes "
+        "equal, and .T swaps a matrix's two sizes"
+    ),
     "and 'list'": (
         "a list took part in arithmetic: a backward returns its gradients as a tuple, "
         "`return ga, gb` (a list is one value)"

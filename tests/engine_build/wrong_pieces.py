@@ -325,7 +325,7 @@ WRONG = [
         "ch03.Mm",
         "forgets the transposes",
         (Replace("grad @ b.T if", "grad @ b if"), Replace("a.T @ grad if", "a @ grad if")),
-        "raised ValueError: matmul",
+        "That means: the sizes of that matrix product do not fit",
     ),
     Wrong(
         "ch03.Mm",
