@@ -397,7 +397,7 @@ def topo_probe(learner, case):
     order = learner["topological_order"](values[case["output"]].grad_fn)
     if type(order) not in (list, tuple):
         return {"returned": type(order).__name__}
-    return [label.get(id(node), "not a node") for node in order]
+    return [label.get(id(node), f"not a node: a {type(node).__name__}") for node in order]
 
 
 def topo_reference(case):
@@ -413,10 +413,13 @@ def topo_judge(got, expected, case):
         )
     if not isinstance(got, list):
         return False, "topological_order must return a list of nodes"
-    if "not a node" in got:
+    strangers = [item for item in got if isinstance(item, str) and item.startswith("not a node")]
+    if strangers:
+        kind = strangers[0].removeprefix("not a node: a ")
         return False, (
-            "the list holds something that is not a node of this graph: list the nodes "
-            "(root and what next_functions leads to), not the Scalars"
+            f"the list holds a {kind}, which is not a node of this graph: list the nodes "
+            "themselves (root and what next_functions leads to), not their names, "
+            "(node, index) pairs or the Scalars"
         )
     counts = Counter(got)
     repeated = [n for n in got if counts[n] > 1]

@@ -295,6 +295,12 @@ def test_forgetting_to_reverse_the_post_order_is_recognised():
 def test_returning_scalars_or_not_skipping_none_is_rejected():
     scalars = WRONG["ch02.topological_order"]["returning Scalars"]
     assert "not a node of this graph" in run(scalars, 'check("ch02.topological_order")')
+    names = WRONG["ch02.topological_order"]["the post-order not reversed"].replace(
+        "    return order", "    return [node.name() for node in reversed(order)]"
+    )
+    result = run(names, 'check("ch02.topological_order")')
+    assert "the list holds a str, which is not a node of this graph" in result
+    assert "not their names" in result
     no_skip = WRONG["ch02.topological_order"]["not skipping None"]
     assert (
         "your code raised AttributeError: 'NoneType' object has no attribute 'next_functions'"
