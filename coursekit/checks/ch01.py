@@ -451,8 +451,21 @@ NODE_COUNT = Check(
 
 # -- 5 to 7. the first pieces of your engine (coursekit/BUILD.md) --------------------------
 
-ADD = piece_check("ch01.Add", 2, hint="backward returns one gradient per input")
-MUL = piece_check("ch01.Mul", 2, hint="each input's gradient needs the other input")
-TANH = piece_check("ch01.Tanh", 2, hint="save forward's result, not its input")
+ADD = piece_check(
+    "ch01.Add",
+    2,
+    hint="backward returns one gradient per input: the incoming grad, unchanged, for each",
+)
+MUL = piece_check(
+    "ch01.Mul",
+    2,
+    hint="multiply the incoming grad by the *other* input, which forward saved with "
+    "ctx.save_for_backward",
+)
+TANH = piece_check(
+    "ch01.Tanh",
+    2,
+    hint="save forward's result t, not its input, and multiply the incoming grad by 1 - t * t",
+)
 
 CHECKS = [GRAPH_NAMES, REQUIRES_GRAD_FLOW, FIT_STEP, NODE_COUNT, ADD, MUL, TANH]

@@ -165,6 +165,8 @@ def _div_hint(which, have, case):
         return "multiply by the gradient that arrives, grad"
     if which == "grad_b" and _close(have, -g / b**2):
         return "the a is missing: a / b is a times 1 / b, and a stays as a factor"
+    if which == "grad_b" and (_close(have, -g * a / b) or _close(have, g * a / b)):
+        return "b is squared there: the derivative of 1 / b is -1 / b**2"
     return ""
 
 
@@ -401,7 +403,7 @@ def topo_probe(learner, case):
     order = learner["topological_order"](values[case["output"]].grad_fn)
     if type(order) not in (list, tuple):
         return {"returned": type(order).__name__}
-    return [label.get(id(node), "not a node") for node in order]
+    return [label.get(id(node), f"not a node: a {type(node).__name__}") for node in order]
 
 
 def topo_reference(case):
@@ -417,10 +419,13 @@ def topo_judge(got, expected, case):
         )
     if not isinstance(got, list):
         return False, "topological_order must return a list of nodes"
-    if "not a node" in got:
+    strangers = [item for item in got if isinstance(item, str) and item.startswith("not a node")]
+    if strangers:
+        kind = strangers[0].removeprefix("not a node: a ")
         return False, (
-            "the list holds something that is not a node of this graph: list the nodes "
-            "(root and what next_functions leads to), not the Scalars"
+            f"the list holds a {kind}, which is not a node of this graph: list the nodes "
+            "themselves (root and what next_functions leads to), not their names, "
+            "(node, index) pairs or the Scalars"
         )
     counts = Counter(got)
     repeated = [n for n in got if counts[n] > 1]
@@ -592,7 +597,10 @@ RUN_BACKWARD = Check(
 # -- 6. the backward loop of your engine --------------------------------------------------
 
 RUN_BACKWARD_PIECE = piece_check(
-    "ch02.run_backward", 4, hint="a node runs once, after every gradient that flows into it"
+    "ch02.run_backward",
+    4,
+    hint="keep a dict node -> the sum of the gradients sent to it so far; walk the nodes in "
+    "topological_order(root), so that a node runs once, after every gradient into it arrived",
 )
 TOPOLOGICAL_ORDER = with_piece(TOPOLOGICAL_ORDER, "ch02.topological_order")
 

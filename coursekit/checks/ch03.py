@@ -49,6 +49,8 @@ def dtypes_probe(learner, case):
     out = []
     for name in ("answer_a", "answer_b", "answer_c", "answer_d", "answer_e"):
         value = learner[name]
+        if isinstance(value, type):  # float, int: Python's types, not dtypes
+            value = f"<the Python type {value.__name__}>"
         out.append(str(value) if isinstance(value, type(mg.float32)) else value)
     return out
 
@@ -66,14 +68,34 @@ def dtypes_reference(case):
     return [str(t.dtype).split(".")[-1] for t in results]
 
 
+# PyTorch's other names of the same dtypes (torch.float is torch.float32, and so on).
+DTYPE_ALIASES = {
+    "float": "float32",
+    "double": "float64",
+    "long": "int64",
+    "int": "int32",
+    "half": "float16",
+}
+
+
 def dtypes_judge(got, expected, case):
     for (name, program), have, want in zip(DTYPE_PROGRAMS.items(), got, expected):
         if not isinstance(have, str):
             return (
                 False,
-                f"`{name}` is {describe(have)}; answer with a dtype name such as 'float32'",
+                f"`{name}` is {describe(have)}; answer with a dtype name such as 'int32'",
+            )
+        if have.startswith("<the Python type"):
+            return False, (
+                f"`{name}` is {have[1:-1]}, not a dtype; answer with a dtype name such as 'int32'"
             )
         short = have.strip().split(".")[-1]  # 'minigrad.float32', 'torch.float32' -> 'float32'
+        short = DTYPE_ALIASES.get(short, short)  # torch.float is float32, torch.long int64...
+        if short.endswith("Tensor"):
+            return False, (
+                f"`{name}`, {have!r}, names a tensor type (what t.type() gives), not a dtype; "
+                "answer with the dtype's name, as t.dtype prints it, such as 'int32'"
+            )
         passed, message = prediction(short, want, what=f"`{name}`", program=f"({program}).dtype")
         if not passed:
             return False, message + (f". Hint: {DTYPE_HINTS[name]}" if name in DTYPE_HINTS else "")
@@ -380,6 +402,12 @@ Y_GRAD = Check(
 
 UNBROADCAST = with_piece(UNBROADCAST, "ch03.unbroadcast")
 MUL = piece_check("ch03.Mul", 3, hint="save an input only if the other input needs a gradient")
-MM = piece_check("ch03.Mm", 3, hint="both gradients are matrix products with a transpose")
+MM = piece_check(
+    "ch03.Mm",
+    3,
+    hint="let the shapes decide: for a of shape (n, k) and b of shape (k, m), grad has the "
+    "result's shape (n, m), a's gradient must be (n, k) and b's (k, m); and save each input "
+    "only if the other input needs a gradient",
+)
 
 CHECKS = [DTYPES, UNBROADCAST, MM_SUM, Y_GRAD, MUL, MM]

@@ -18,7 +18,7 @@ import numpy as np
 
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, as_array, same_answer, which_differ
-from coursekit.checks.messages import describe, shape_text
+from coursekit.checks.messages import describe, form_note, shape_text
 from coursekit.checks.piece import piece_check, with_piece
 
 RTOL, ATOL = 1e-4, 1e-6  # minigrad computes in float32, the references in float64
@@ -78,6 +78,7 @@ def answer_dict(got, expected, name, program, compare=same_answer, hints=None):
     for key in keys:
         if not compare(got[key], expected[key]):
             message = f"`{name}[{key!r}]`, {describe(got[key])}, is not what {program} gives"
+            message += form_note(got[key], expected[key])
             if hints and key in hints:
                 message += f". Hint: {hints[key]}"
             return False, message
@@ -88,7 +89,7 @@ def answer_value(got, expected, name, program, compare=same_answer, hint=None):
     """Judge one answer; a list answer says which items are wrong, never their values."""
     if compare(got, expected):
         return True, "ok"
-    message = f"`{name}`, {describe(got)}, is not what {program} gives"
+    message = f"`{name}`, {describe(got)}, is not what {program} gives" + form_note(got, expected)
     wrong = which_differ(got, expected, same=compare)
     if wrong:
         message += f": {wrong}"
@@ -629,7 +630,10 @@ HIDDEN = Check(
 
 ACCUMULATE = with_piece(ACCUMULATE, "ch04.accumulate_grad")
 STORE_RETAINED = piece_check(
-    "ch04.store_retained_grad", 2, hint="the first gradient is copied; later ones are added"
+    "ch04.store_retained_grad",
+    2,
+    hint="the first gradient is copied; later ones are added out of place (tensor.grad + grad), "
+    "as PyTorch's retain_grad does, so a .grad read earlier keeps its values",
 )
 
 CHECKS = [ACCUMULATE, LEAVES, ERRORS, FIT, HIDDEN, STORE_RETAINED]

@@ -470,7 +470,21 @@ def smooth_judge(got, expected, case):
             ". Hint: that is the silently wrong gradient: ExpBackward0 used the smoothed e as "
             "exp(w x); a change through .data hides from the version check but not from backward"
         )
+    elif not passed and same_values(grad, _unsmoothed_grad(case)):
+        message += (
+            ". Hint: that is the gradient of the program without its add-one smoothing; keep "
+            "the smoothing (it changes p), and make it an out-of-place addition"
+        )
     return passed, message
+
+
+def _unsmoothed_grad(case):
+    """The gradient of a plain softmax (the smoothing dropped, or moved inside the exp)."""
+    w, x, c = (np.array(case[k], dtype=float) for k in ("ws", "xs", "cs"))
+    e = np.exp(w * x)
+    total = e.sum()
+    loss = (e / total * c).sum()
+    return ((c - loss) / total * e * x).tolist()
 
 
 SMOOTH = Check(

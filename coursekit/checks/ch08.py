@@ -264,7 +264,7 @@ def train_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
     passed, message = arrays_close(
-        got["losses"], expected["losses"], what="the losses", rtol=1e-5, atol=1e-7
+        got["losses"], expected["losses"], what="your list of losses", rtol=1e-5, atol=1e-7
     )
     if passed:
         for have, want in zip(got["params"], expected["params"]):

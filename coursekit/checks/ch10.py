@@ -17,7 +17,7 @@ import numpy as np
 import minigrad as mg
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.judges import arrays_close, as_array, prediction
-from coursekit.checks.messages import describe
+from coursekit.checks.messages import describe, form_note
 from coursekit.checks.piece import piece_check
 
 
@@ -88,6 +88,8 @@ def hypot_probe(learner, case):
     a, b = fresh("a", True), fresh("b", case["b_grad"])
     weights = mg.tensor(case["weights"], dtype=mg.float64).reshape(shape)
     out = Hypot.apply(a, b)
+    if out is None:
+        return {"returned": "None: forward must return its result (is `return` missing?)"}
     seen = {
         "value": out.detach(),
         "grad_fn": None if out.grad_fn is None else out.grad_fn.name(),
@@ -161,6 +163,8 @@ def _hypot_mistakes(case):
 def hypot_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
+    if "returned" in got:
+        return False, f"Hypot.apply(a, b) returned {got['returned']}"
     passed, message = arrays_close(got["value"], expected["value"], what="Hypot.apply(a, b)")
     if not passed:
         return False, message
@@ -269,9 +273,13 @@ def derivatives_judge(got, expected, case):
     for name, have, want in zip(DERIVATIVE_ANSWERS, got, expected):
         number = not name.endswith("requires_grad")
         if number and (isinstance(have, bool) or not isinstance(have, (int, float))):
-            return False, f"`{name}` should be a number; it is {describe(have)}"
+            message = f"`{name}` should be a number; it is {describe(have)}"
+            if isinstance(have, dict) and "__ndarray__" in have:
+                message += " (a tensor: .item() gives its number)"
+            return False, message + form_note(have, want)
         if not number and not isinstance(have, bool):
-            return False, f"`{name}` should be True or False; it is {describe(have)}"
+            message = f"`{name}` should be True or False; it is {describe(have)}"
+            return False, message + form_note(have, want)
         passed, message = prediction(have, want, what=f"`{name}`", program="the program")
         if not passed:
             return False, message

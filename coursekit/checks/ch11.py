@@ -30,7 +30,7 @@ def order_reference(case):
 
 
 def order_judge(got, expected, case):
-    return prediction(got, expected, what="answer_order", program="backward")
+    return prediction(got, expected, what="`answer_order`", program="backward")
 
 
 ORDER = Check(

@@ -216,7 +216,13 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         if status == "not-data":
             return outcome(
                 "failed",
-                messages.not_data(check.title, str(result.get("what", "?")), label),
+                messages.not_data(
+                    check.title,
+                    str(result.get("what", "?")),
+                    label,
+                    check.kind == PREDICT,
+                    name=result.get("name") if isinstance(result.get("name"), str) else "",
+                ),
                 index + 1,
                 case=index,
             )
@@ -229,6 +235,8 @@ def judge_all(check: Check, data: Any, cases: list, *, hidden: bool = False) -> 
         except Exception as exc:  # noqa: BLE001 - learner data the judge did not foresee
             passed, message = False, messages.uncomparable(result.get("value"), exc)
         if not passed:
+            if check.kind != PREDICT:
+                message += messages.none_returned_note(message)
             return outcome(
                 "failed", f"{label}: {message}" if label else message, index + 1, case=index
             )

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .messages import describe, number_text, shape_text
+from .messages import describe, form_note, number_text, shape_text
 
 
 def as_array(value):
@@ -40,7 +40,8 @@ def arrays_close(
     if have is None:
         return (
             False,
-            f"{what} is {describe(got)}, expected an array of shape {shape_text(want.shape)}",
+            f"{what} is {describe(got)}, expected an array of shape {shape_text(want.shape)}"
+            + _tensors_note(got),
         )
     if have.shape != want.shape:
         return (
@@ -58,6 +59,20 @@ def arrays_close(
         False,
         f"{what} is wrong{at}: got {number_text(float(have[index]))}, expected {number_text(float(want[index]))}",
     )
+
+
+def _tensors_note(got) -> str:
+    """Why a list of tensors (or arrays) is not the array expected, and what to return."""
+    if not isinstance(got, list) or not got:
+        return ""
+    if not all(isinstance(item, dict) and "__ndarray__" in item for item in got):
+        return ""
+    if all(item.get("shape") == [] for item in got):
+        return (
+            "; its items are 0-dim tensors (or arrays): make each a number with .item() "
+            "(a tensor kept in a list also keeps its graph alive)"
+        )
+    return "; its items are tensors (or arrays): join them into one (mg.cat or mg.stack)"
 
 
 def same_answer(got, expected) -> bool:
@@ -122,6 +137,27 @@ def prediction(
     """
     if same_answer(got, expected):
         return True, "ok"
-    message = f"{what}, {describe(got)}, is not what {program} gives"
+    message = f"{what}, {describe(got)}, is not what {program} gives" + form_note(got, expected)
+    if isinstance(expected, list) and isinstance(got, str):
+        return False, message + f"; answer with a list, like {_list_example(expected)}"
+    if isinstance(expected, list) and isinstance(got, list):
+        notes = [form_note(g, e) for g, e in zip(got, expected)]
+        note = next((n for n in notes if n), "")
+        if len(got) != len(expected):
+            return False, message + f": the number of items ({len(got)}) is wrong" + note
+        if note:
+            return False, message + note
     wrong = which_differ(got, expected, names) if ordered else ""
     return False, message + (f": {wrong}" if wrong else "")
+
+
+def _list_example(expected) -> str:
+    """The form of a list answer, not its values: ``['...', '...']`` or ``[0, 0]``."""
+    kinds = {type(item) for item in expected}
+    if kinds == {str}:
+        return (
+            "['AddBackward0', 'AccumulateGrad']"
+            if any("Backward" in item for item in expected)
+            else "['a', 'b']"
+        )
+    return "[1, 2]"

@@ -60,6 +60,48 @@ def describe(value) -> str:
     return number_text(value)
 
 
+def form_note(got, expected) -> str:
+    """A note when a prediction is written in the wrong *form*, never revealing the value:
+    ``'False'`` (a string) where the answer is not a string, a node's repr or a name
+    without ``Backward`` where the answer is a node's name. Empty otherwise."""
+    if not isinstance(got, str) or isinstance(expected, list):
+        return ""
+    text = got.strip()
+    if not isinstance(expected, str):
+        try:
+            float(text)
+            is_number = True
+        except ValueError:
+            is_number = False
+        if text in ("True", "False", "None") or is_number:
+            return f"; you wrote the string {got!r}: write the value {text} itself, without quotes"
+        return ""
+    if "Backward" in expected or expected == "AccumulateGrad":
+        if " object at " in text or text.startswith("<"):
+            return (
+                "; that is how a node prints (its repr): write the node's name, as "
+                "grad_fn.name() gives it, e.g. 'AddBackward0'"
+            )
+        if "Backward" not in text and text != "AccumulateGrad":
+            return "; a node's name is the operation's name then Backward and a number, e.g. 'AddBackward0'"
+    return ""
+
+
+_NONE_RETURNED = (
+    "returned a NoneType",
+    "returned NoneType",
+    "returned None;",
+    " is None, expected",
+)
+
+
+def none_returned_note(message: str) -> str:
+    """A reminder, when a function's result was None, that a missing ``return`` gives None."""
+    if any(words in message for words in _NONE_RETURNED) and "without `return`" not in message:
+        return " (a function that ends without `return` gives None)"
+    return ""
+
+
 def case_label(case) -> str:
     """How a case is named in messages: its ``label``, if the author gave one."""
     if isinstance(case, dict) and isinstance(case.get("label"), str):
@@ -112,13 +154,65 @@ def _where(result: dict) -> str:
     return ""
 
 
+# What a few errors that learner code commonly runs into mean (the error's words -> a note).
+KNOWN_ERRORS = {
+    "returned an incorrect number of gradients": (
+        "backward returns one gradient per input of forward, as a tuple (a list counts as "
+        "one gradient; None for an input that needs none)"
+    ),
+    "grad can be implicitly created only for scalar outputs": (
+        "backward() and autograd.grad start from a single number: sum the tensor first, or "
+        "pass the starting gradient"
+    ),
+    "This view was created inside a custom Function (or because an input was returned": (
+        "forward returned its input (or a view of it), which was then changed in place: "
+        "compute a new tensor in forward and leave its inputs unchanged"
+    ),
+    "a leaf Variable that requires grad is being used in an in-place operation": (
+        "a leaf that requires grad may change in place only while recording is off: do the "
+        "update inside `with mg.no_grad():`"
+    ),
+    "'NoneType' object has no attribute": (
+        "a value on that line is None: a .grad before any gradient arrived, the grad_fn of a "
+        "leaf, or the result of a function without `return`"
+    ),
+    "'NoneType' and": (
+        "one side of that operation is None: a gradient that is None (a node may return "
+        "None for an input), a .grad not set yet, or a function without `return`"
+    ),
+    "has a mismatch in its core dimension": (
+        "the sizes of that matrix product do not fit: (n, k) @ (k, m) needs the inner sizes "
+        "equal, and .T swaps a matrix's two sizes"
+    ),
+    "and 'list'": (
+        "a list took part in arithmetic: a backward returns its gradients as a tuple, "
+        "`return ga, gb` (a list is one value)"
+    ),
+    "does not require grad and does not have a grad_fn": (
+        "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
+        "from tensors that do not require grad?"
+    ),
+}
+
+
 def raised(title: str, result: dict, label: str) -> str:
     on = f" on {label}" if label else ""
-    return f"your code raised {result.get('type', 'an error')}: {result.get('message', '')}{on}{_where(result)}."
+    message = str(result.get("message", ""))
+    text = f"your code raised {result.get('type', 'an error')}: {message}{on}{_where(result)}."
+    return text + known_error_note(message)
 
 
-def not_data(title: str, what: str, label: str) -> str:
+def known_error_note(message: str) -> str:
+    """`` That means: ...`` for an error in :data:`KNOWN_ERRORS`, else empty."""
+    notes = [note for words, note in KNOWN_ERRORS.items() if words in str(message)]
+    return f" That means: {notes[0]}." if notes else ""
+
+
+def not_data(title: str, what: str, label: str, predict: bool = False, name: str = "") -> str:
     on = f" on {label}" if label else ""
+    if predict:
+        which = f"`{name}`" if name else "one of your answers"
+        return f"{which} is {what}; write plain values: numbers, True, False, None, strings, lists"
     return (
         f"your code returned {what}{on}; the check compares plain values only "
         "(numbers, booleans, strings, lists, tuples, numpy arrays)."
@@ -142,7 +236,7 @@ def format_outcome(check, outcome) -> str:
     line = f"{FAIL} {title}: {outcome.message}"
     if outcome.status == "not-implemented":
         return line
-    if not line.endswith("."):
+    if not line.endswith((".", "?", "!")):
         line += "."
     advice = []
     if check.rule:
@@ -150,5 +244,5 @@ def format_outcome(check, outcome) -> str:
     if check.hint and "Hint:" not in outcome.message:
         advice.append(f"Hint: {check.hint}")
     if advice:
-        line += "\n  " + " ".join(a if a.endswith(".") else a + "." for a in advice)
+        line += "\n  " + " ".join(a if a.endswith((".", "?", "!")) else a + "." for a in advice)
     return line

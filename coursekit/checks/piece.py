@@ -16,9 +16,14 @@ PIECE_OF = {}  # check id -> the piece of the engine its exercise writes
 
 
 def piece_probe(learner, case):
-    from coursekit.engine_build import trials
+    from coursekit.engine_build import guard, trials
 
     (obj,) = learner.values()
+    if case.get("guard"):  # the learner's own code, of the right form? (before any case)
+        from coursekit.engine_build import pieces
+
+        piece = pieces.get(case["piece"])
+        return {"refused": guard.refusal(piece.id, obj) or trials.shape_problem(piece, obj)}
     observed = trials.observe(case["piece"], obj, only=case["index"])
     if "not-implemented" in observed:
         raise NotImplementedError(case["piece"])
@@ -28,6 +33,8 @@ def piece_probe(learner, case):
 def piece_reference(case):
     from coursekit.engine_build import trials
 
+    if case.get("guard"):
+        return {"refused": None}
     return {"expected": trials.expect(case["piece"], only=case["index"])}
 
 
@@ -36,6 +43,9 @@ def piece_judge(got, expected, case):
 
     if not isinstance(got, dict):
         return False, "the check could not read what your piece did"
+    if case.get("guard"):
+        refused = got.get("refused")
+        return (False, str(refused)) if refused else (True, "ok")
     verdict = trials.judge(case["piece"], got, expected["expected"], only=case["index"])
     return verdict.passed, verdict.message.removeprefix(case["label"] + ": ")
 
@@ -72,19 +82,29 @@ def piece_check(piece_id: str, points: int, rule: str = "", hint: str = "") -> C
     )
 
 
+def pieces_name(piece_id: str) -> str:
+    from coursekit.engine_build import pieces
+
+    return pieces.get(piece_id).name
+
+
 def with_piece(check: Check, piece_id: str) -> Check:
     """An existing exercise's check that also checks the function as a piece of the engine.
 
-    Its own cases run first (their messages teach); then the piece's. The exercise's probe
-    must hand a piece case to :func:`piece_probe` (a probe runs alone in the learner's
-    kernel, so it cannot be wrapped from here).
+    First a case that refuses minigrad's own answer (imported, it would fail the
+    exercise's cases with a puzzling error, or pass them); then the exercise's own cases
+    (their messages teach); then the piece's. The exercise's probe must hand a piece case
+    to :func:`piece_probe` (a probe runs alone in the learner's kernel, so it cannot be
+    wrapped from here).
     """
     import dataclasses
 
     piece = piece_check(piece_id, check.points)
+    name = pieces_name(piece_id)
+    guard_case = {"piece": piece_id, "guard": True, "label": f"your {name}"}
 
     def cases(rng, hidden):
-        return [*check.cases(rng, hidden), *piece.cases(rng, hidden)]
+        return [guard_case, *check.cases(rng, hidden), *piece.cases(rng, hidden)]
 
     def reference(case):
         return piece.reference(case) if "piece" in case else check.reference(case)

@@ -90,6 +90,9 @@ def to_json(value, _depth=0, _budget=None):
         # Tensors and Parameters travel as their numbers; whatever ``_data``
         # holds must itself be plain data, so a subclass gains nothing.
         return to_json(value._data, _depth + 1, _budget)
+    if isinstance(value, type):
+        name = getattr(value, "__name__", "?")
+        raise NotPlainData(f"the class {name} (to answer with a class, write its name as a string)")
     raise NotPlainData(f"an object of type {_type_name(value)}")
 
 
@@ -143,6 +146,20 @@ def _where(tb):
     return frame.f_code.co_name, line, called
 
 
+def _named(learner, exc):
+    """``{"name": ...}``: the learner's name that holds what was not plain data, if one does
+    (an answer that is a set, a class...); empty if none can be told."""
+    for name, value in learner.items():
+        try:
+            to_json(value)
+        except NotPlainData as own:
+            if str(own) == str(exc):
+                return {"name": str(name)}
+        except RecursionError:
+            continue
+    return {}
+
+
 def _probe_one(probe, learner, case):
     try:
         value = probe(learner, case)
@@ -161,7 +178,7 @@ def _probe_one(probe, learner, case):
     try:
         return {"status": "ok", "value": to_json(value)}
     except NotPlainData as exc:
-        return {"status": "not-data", "what": _safe_str(exc)}
+        return {"status": "not-data", "what": _safe_str(exc), **_named(learner, exc)}
     except RecursionError:
         return {"status": "not-data", "what": "a result that contains itself"}
 

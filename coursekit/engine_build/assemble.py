@@ -69,6 +69,10 @@ def save_piece(piece, obj, status, message) -> str | None:
     header = HEADER.format(id=piece.id, signature=piece.signature, chapter=piece.chapter[2:])
     try:
         text = capture.capture(obj, piece, header)
+    except SyntaxError:  # the source found is not a whole statement
+        why = "its source could not be saved (write the piece as a def or class of its own)"
+        store.save_piece(piece.id, "failed", why, None)
+        return why
     except capture.SourceNotFound as problem:
         why = f"its source could not be saved ({problem})"
         store.save_piece(piece.id, "failed", why, None)
@@ -130,6 +134,15 @@ def _first_line(text, limit=110):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _what_went_wrong(message, limit=110):
+    """A check's message in one short line: without its hint and, when too long, without
+    the case's label before the first colon, so that what went wrong stays in view."""
+    text = " ".join(str(message).split()).split(" Hint: ")[0]
+    if len(text) > limit and ": " in text:
+        text = text.split(": ", 1)[1]
+    return _first_line(text, limit)
+
+
 def assemble(chapter: str) -> EngineReport:
     """Install the learner's passing pieces of the chapters before ``chapter``; report."""
     BOARD.remove_all()
@@ -153,7 +166,7 @@ def _load(piece, status, in_engine):
     if status is None or text is None:
         return "not written yet"
     if status.get("status") != "passed":
-        return f"failing its check: {_first_line(status.get('message', ''))}"
+        return f"failing its check: {_what_went_wrong(status.get('message', ''))}"
     others = {}
     for used in piece.uses:
         stand_in = in_engine.get(used) or plugs.reference_shape(used)
@@ -167,7 +180,7 @@ def _load(piece, status, in_engine):
     verdict = trials.check(piece.id, obj)  # the file changed since: check it again
     store.save_piece(piece.id, verdict.status, verdict.message, None)
     if not verdict.passed:
-        return f"failing its check: {_first_line(verdict.message)}"
+        return f"failing its check: {_what_went_wrong(verdict.message)}"
     return obj
 
 

@@ -46,6 +46,8 @@ def _class_source_from_methods(cls):
 
 def source_of(obj) -> str:
     """The source text of a function or class, dedented."""
+    if getattr(obj, "__name__", None) == "<lambda>":
+        raise SourceNotFound("a lambda cannot be saved as a piece: write it with def")
     try:
         text = inspect.getsource(obj)
     except (OSError, TypeError):

@@ -12,13 +12,15 @@ S = mg.Scalar
 
 
 def _scalar_run(expression, *values):
+    """Run ``expression`` on leaves named as its arguments; what the result and leaves show."""
     leaves = [S(v, requires_grad=True) for v in values]
+    names = expression.__code__.co_varnames[: len(values)]
     out = expression(*leaves)
     out.backward()
     return {
         "value": out.data,
         "grad_fn": node_names(out.grad_fn),
-        "grads": [x.grad for x in leaves],
+        "[" + ", ".join(f"{name}.grad" for name in names) + "]": [x.grad for x in leaves],
     }
 
 
@@ -35,6 +37,11 @@ def _(piece):
 @case("ch01.Add", "a + 2.5 and 2.5 + a: a number as an input")
 def _(piece):
     return _scalar_run(lambda a: (a + 2.5) + (2.5 + a), 1.0)
+
+
+@case("ch01.Add", "L = (a + b) * 3: the gradient that reaches the addition is 3, not 1")
+def _(piece):
+    return _scalar_run(lambda a, b: (a + b) * 3.0, 0.5, 2.0)
 
 
 @case("ch01.Add", "backward twice: an addition saves nothing, so it can run again")
@@ -90,7 +97,19 @@ def _(piece):
 
 @case("ch01.Tanh", "t = a.tanh(), then backward")
 def _(piece):
-    return [_scalar_run(lambda a: a.tanh(), v) for v in (0.0, 0.7, -2.0)]
+    seen = {}
+    for v in (0.0, 0.7, -2.0):
+        a = S(v, requires_grad=True)
+        t = a.tanh()
+        t.backward()
+        seen[f"t at a = {v}"], seen[f"a.grad at a = {v}"] = t.data, a.grad
+        seen[f"t.grad_fn at a = {v}"] = node_names(t.grad_fn)
+    return seen
+
+
+@case("ch01.Tanh", "L = a.tanh() * 3: the gradient that reaches tanh is 3, not 1")
+def _(piece):
+    return _scalar_run(lambda a: a.tanh() * 3.0, 0.4)
 
 
 @case("ch01.Tanh", "tanh inside a larger expression: (a * b).tanh() + a")
@@ -177,6 +196,36 @@ def _(piece):
     return _scalar_run(lambda a, b: a * (a + b) * b, 2.0, -1.5)
 
 
+@case("ch02.run_backward", "c = a * b; L = c * c + c: the node of c runs once", direct=True)
+def _(piece):
+    a, b = leaf([1.0, 2.0]), leaf([3.0, -1.0])
+    c = a * b
+    calls = []
+    c.register_hook(lambda g: calls.append(g.tolist()))
+    once = (
+        "run each node once, after every gradient into it has arrived, with their sum "
+        "(a node's saved tensors are freed when it has run)"
+    )
+    try:
+        (c * c + c).sum().backward()  # Tensor.backward runs your loop
+    except RuntimeError as exc:
+        if calls and "a second time" in str(exc):
+            raise Mismatch(
+                f"the node of c (MulBackward0) ran with {calls[0]}, then was called again: " + once
+            ) from None
+        raise
+    if len(calls) > 1:
+        raise Mismatch(
+            f"the node of c (MulBackward0) ran {len(calls)} times, once per gradient that "
+            f"reached it ({', '.join(map(str, calls))}): " + once
+        )
+    if calls != [[7.0, -3.0]]:
+        raise Mismatch(
+            f"the node of c ran with {calls[0] if calls else 'no gradient at all'}, expected "
+            "[7.0, -3.0], the sum of the two gradients that reach it (2c + 1)"
+        )
+
+
 @case("ch02.run_backward", "Scalar: a chain of 3000 nodes")
 def _(piece):
     return _scalar_run(lambda x: _chain(x, 3000), 1.0)
@@ -215,6 +264,25 @@ def _(piece):
     (gy,) = mg.autograd.grad(z, y, retain_graph=True)
     z.backward()
     return {"autograd.grad": gy.tolist(), "y.grad": grad(y), "x.grad": grad(x)}
+
+
+class _FirstOnly(mg.autograd.Function):
+    """a * b with a gradient for a only: backward returns None for b, which requires grad."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2.0, None
+
+
+@case("ch02.run_backward", "a node that returns None for an input: b gets no gradient")
+def _(piece):
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (_FirstOnly.apply(a, b) + _FirstOnly.apply(a, b)).sum().backward()
+    return {"a.grad": grad(a), "b.grad": grad(b)}
 
 
 @case("ch02.run_backward", "tensors: backward from two outputs at once")

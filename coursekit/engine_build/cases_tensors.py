@@ -6,7 +6,19 @@ import numpy as np
 
 import minigrad as mg
 
-from .observe import ATOL, RTOL, Mismatch, case, error, facts, grad, leaf, node_names, saved_names
+from .observe import (
+    ATOL,
+    RTOL,
+    Mismatch,
+    case,
+    error,
+    facts,
+    grad,
+    graph_text,
+    leaf,
+    node_names,
+    saved_names,
+)
 
 # === chapter 03: tensors ===================================================================
 
@@ -46,7 +58,7 @@ def _(piece):
     return {"r": facts(r), "a.grad": grad(a), "mixed": facts(mixed)}
 
 
-@case("ch03.Mul", "an input not needed for backward is changed in place: no error")
+@case("ch03.Mul", "b changed in place, when only b needs a gradient (and so a, not b, is saved)")
 def _(piece):
     a = mg.tensor([1.0, 2.0])  # does not require grad: b's gradient needs it, a's is not needed
     w = leaf([3.0, 4.0])
@@ -65,12 +77,16 @@ def _(piece):
     return error(lambda: c.sum().backward())
 
 
-@case("ch03.Mul", "a second derivative: d/dx of d(x*x)/dx (create_graph=True)")
+@case(
+    "ch03.Mul",
+    "a second derivative: d/dx of d(x*x*x)/dx (create_graph=True); backward's own graph shows "
+    "the order of its products (PyTorch's: grad * other)",
+)
 def _(piece):
     x = leaf([1.0, -3.0])
     (g,) = mg.autograd.grad((x * x * x).sum(), x, create_graph=True)
     g.sum().backward()
-    return {"g": g.tolist(), "x.grad": grad(x)}
+    return {"g": g.tolist(), "x.grad": grad(x), "g.grad_fn": graph_text(g.grad_fn, 4)}
 
 
 def _unbroadcast_expected(grad_array, shape):
@@ -105,10 +121,14 @@ def _(piece):
         g = np.round(rng.normal(size=grad_shape), 3)
         got = _as_array(piece(g.copy(), shape))
         want = _unbroadcast_expected(g, shape)
-        if got.shape != want.shape or not np.allclose(got, want, rtol=RTOL, atol=ATOL):
+        case = f"a grad of shape {grad_shape} for a tensor of shape {shape}"
+        if got.shape != want.shape:
             raise Mismatch(
-                f"a grad of shape {grad_shape} for a tensor of shape {shape}: expected "
-                f"{want.tolist()}, got {got.tolist()}"
+                f"{case}: your result has shape {got.shape}, expected shape {want.shape}"
+            )
+        if not np.allclose(got, want, rtol=RTOL, atol=ATOL):
+            raise Mismatch(
+                f"{case}: expected {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}"
             )
 
 
@@ -150,6 +170,16 @@ def _mm_run(a_grad=True, b_grad=True):
 @case("ch03.Mm", "mm(a, b), both require grad")
 def _(piece):
     return _mm_run()
+
+
+@case("ch03.Mm", "b changed in place, when only b needs a gradient (and so a, not b, is saved)")
+def _(piece):
+    a = mg.tensor([[1.0, 2.0], [0.5, -1.0]])  # does not require grad
+    w = leaf([[3.0, 4.0], [1.0, 2.0]])
+    b = w * 1.0
+    c = mg.mm(a, b)
+    b.add_(1.0)  # mat2 (b) is only needed for a's gradient, and a needs none
+    return {"backward": error(lambda: c.sum().backward()), "w.grad": grad(w)}
 
 
 @case("ch03.Mm", "only one of a, b requires grad: what is saved")
@@ -246,9 +276,13 @@ def _(piece):
     b.retain_grad()
     c = (b * 3.0).sum()
     c.backward(retain_graph=True)
-    first = grad(b)
+    first, first_tensor = grad(b), b.grad
     c.backward()
-    return {"first": first, "second": grad(b)}
+    return {
+        "b.grad after the first pass": first,
+        "b.grad after the second pass": grad(b),
+        "the tensor that was b.grad after the first pass, now": first_tensor.tolist(),
+    }
 
 
 @case("ch04.store_retained_grad", "a hook on b changes the gradient that b.grad keeps")
@@ -280,11 +314,29 @@ def _(piece):
 # === chapter 05: detach =======================================================================
 
 
+@case("ch05.detach", "detach(tensor) by hand shares the memory", direct=True)
+def _(piece):
+    a = leaf([1.0, 2.0])
+    d = piece(a)
+    if d is None:
+        raise Mismatch("detach returned None: return the new tensor (is `return` missing?)")
+    if not isinstance(d, mg.Tensor):
+        raise Mismatch(f"expected a minigrad Tensor, got {type(d).__name__}")
+    if d is a:
+        raise Mismatch("detach must return a new tensor, not the tensor itself")
+    if not np.shares_memory(d.numpy(), a.detach().numpy()):
+        raise Mismatch("the detached tensor has its own copy of the numbers: share the memory")
+
+
 @case("ch05.detach", "d = a.detach(): what d is")
 def _(piece):
     a = leaf([1.0, 2.0])
     b = a * 2.0
-    return [facts(a.detach()), facts(b.detach()), repr(b.detach())]
+    return {
+        "a.detach()": facts(a.detach()),
+        "b.detach()": facts(b.detach()),
+        "repr(b.detach())": repr(b.detach()),
+    }
 
 
 @case("ch05.detach", "changing d in place changes a, and both see the new version")
@@ -301,18 +353,6 @@ def _(piece):
     b = a.exp()
     b.detach().add_(1.0)
     return error(lambda: b.sum().backward())
-
-
-@case("ch05.detach", "detach(tensor) by hand shares the memory", direct=True)
-def _(piece):
-    a = leaf([1.0, 2.0])
-    d = piece(a)
-    if not isinstance(d, mg.Tensor):
-        raise Mismatch(f"expected a minigrad Tensor, got {type(d).__name__}")
-    if d is a:
-        raise Mismatch("detach must return a new tensor, not the tensor itself")
-    if not np.shares_memory(d.numpy(), a.detach().numpy()):
-        raise Mismatch("the detached tensor has its own copy of the numbers: share the memory")
 
 
 # === chapter 06: versions =====================================================================

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 
 import minigrad as mg
@@ -64,6 +65,10 @@ def _modes_program():
             seen["in enable_grad() in no_grad()"] = mg.is_grad_enabled()
         seen["back in no_grad()"] = mg.is_grad_enabled()
     seen["after no_grad()"] = mg.is_grad_enabled()
+    with mg.no_grad() as entered:  # PyTorch's __enter__ returns None
+        seen["x in `with no_grad() as x:` (what __enter__ returns)"] = (
+            None if entered is None else type(entered).__name__
+        )
     try:
         with mg.no_grad():
             raise KeyError("inside")
@@ -95,6 +100,7 @@ def _modes_program():
             inner,
             mg.is_grad_enabled(),
         ]
+    seen["the name of a function decorated with @no_grad (functools.wraps keeps it)"] = g.__name__
     return seen
 
 
@@ -107,13 +113,16 @@ def _(piece):
 def _(piece):
     state = grad_mode._state
     previous = (state.grad_enabled, state.inference_mode)
-    results = []
+    results = {}
     try:
-        for start in ((False, False), (False, True)):
+        for start, name in (
+            ((False, False), "started with recording off"),
+            ((False, True), "started in inference_mode()"),
+        ):
             grad_mode._set_state(*start)
             seen = _modes_program()
             seen["inference mode at the end"] = mg.is_inference_mode_enabled()
-            results.append(seen)
+            results[name] = seen
     finally:
         grad_mode._set_state(*previous)
     return results
@@ -139,6 +148,57 @@ class _Shared(mg.nn.Module):
         self.scale = mg.nn.Parameter(mg.tensor([2.0]))
         self.body = mg.nn.Sequential(mg.nn.Linear(3, 2), mg.nn.ReLU(), mg.nn.Linear(2, 2))
         self.again = self.body[0]  # the same layer twice: its parameters are listed once
+
+
+@case(
+    "ch08.parameters",
+    "parameters(model) by hand: its own Parameter, a shared layer, a layer without bias",
+    direct=True,
+)
+def _(piece):
+    mg.manual_seed(0)
+    model = _Shared()
+    model.head = mg.nn.Linear(2, 1, bias=False)  # its _parameters hold 'bias': None
+    named = {
+        "model.scale": model.scale,
+        "body[0].weight": model.body[0].weight,
+        "body[0].bias": model.body[0].bias,
+        "body[2].weight": model.body[2].weight,
+        "body[2].bias": model.body[2].bias,
+        "head.weight": model.head.weight,
+    }
+    got = piece(model)
+    if not isinstance(got, (list, tuple)) and not inspect.isgenerator(got):
+        raise Mismatch(
+            f"parameters must return a list of Parameters, it returned {type(got).__name__}"
+        )
+    got = list(got)
+    name_of = {id(p): name for name, p in named.items()}
+    if any(p is None for p in got):
+        raise Mismatch(
+            "your list holds None: a layer built with bias=False keeps None under 'bias' in its "
+            "_parameters, and None is not a parameter: skip it"
+        )
+    unknown = [p for p in got if id(p) not in name_of]
+    if unknown:
+        raise Mismatch(
+            f"your list holds {type(unknown[0]).__name__}s that are not the model's parameters"
+        )
+    names = [name_of[id(p)] for p in got]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise Mismatch(
+            f"{', '.join(twice)} appear(s) more than once: model.again is model.body[0], one "
+            "layer reached along two paths; list each Parameter once (keep a set of the ids seen)"
+        )
+    missing = [n for n in named if n not in names]
+    if missing:
+        raise Mismatch(f"{', '.join(missing)} missing: walk every sub-module, and theirs")
+    if names != list(named):
+        raise Mismatch(
+            f"the order is {', '.join(names)}; PyTorch's is {', '.join(named)}: the module's own "
+            "parameters first, then each child's, in the order they were assigned"
+        )
 
 
 @case("ch08.parameters", "Sequential, a module with its own Parameter, a shared layer")
@@ -200,7 +260,11 @@ def _(piece):
     x = leaf([-2.0, -0.5, 0.0, 0.5, 3.0])
     outs = [x.relu(), mg.relu(x), mg.nn.functional.relu(x)]
     sum(((o * mg.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum() for o in outs), mg.tensor(0.0)).backward()
-    return {"outs": [facts(o) for o in outs], "x.grad": grad(x)}
+    return {
+        "outs": [facts(o) for o in outs],
+        "x.grad": grad(x),
+        "repr(x.relu())": repr(outs[0]),  # 0., not -0., where x is negative
+    }
 
 
 @case("ch10.ReLU", "an integer tensor; a tensor that does not require grad")
@@ -226,4 +290,7 @@ def _(piece):
     x2 = x * 1.0
     w = x2.relu()
     x2.add_(5.0)  # the input changed, not the result: no error
-    return [error(lambda: y.sum().backward()), error(lambda: (w * z).sum().backward())]
+    return {
+        "backward after the result r = x.relu() changed": error(lambda: y.sum().backward()),
+        "backward after the input x2 of x2.relu() changed": error(lambda: (w * z).sum().backward()),
+    }

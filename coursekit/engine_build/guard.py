@@ -106,3 +106,34 @@ def refusal(piece_id: str, obj) -> str | None:
                         "write the piece yourself"
                     )
     return None
+
+
+def _names_used(code) -> set:
+    """Every name ``code`` (and code nested in it) reads: globals and attributes alike."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_used(const)
+    return names
+
+
+def reached_helper(obj, helpers) -> str | None:
+    """The name of the first of ``helpers`` (coursekit functions that would do an exercise for
+    the learner) that ``obj`` is, or that its code calls: by a name it imported, or as an
+    attribute of a module it reaches (``measure.graph_memory(out)``). None if none."""
+    for helper in helpers:
+        if _same(obj, helper):
+            return helper.__name__
+    for function in functions_of(obj):
+        names = _names_used(function.__code__)
+        for value in _values_reached(function, ()):
+            for helper in helpers:
+                if _same(value, helper):
+                    return helper.__name__
+                if (
+                    isinstance(value, type(threading))
+                    and helper.__name__ in names
+                    and getattr(value, helper.__name__, None) is helper
+                ):
+                    return helper.__name__
+    return None

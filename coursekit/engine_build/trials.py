@@ -13,6 +13,7 @@ anything the learner's code does.
 from __future__ import annotations
 
 import contextlib
+import dis
 import linecache
 import sys
 import traceback
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import minigrad as mg
+from coursekit.checks.messages import known_error_note
 from minigrad import grad_mode
 
 from . import cases_graph, cases_tensors, cases_training, guard, pieces  # noqa: F401 - the cases
@@ -64,12 +66,43 @@ def _learner_line(exc):
     return f" (in your {found[0]}, line {found[1]}: `{text}`)" if text else ""
 
 
-def _shape_problem(piece, obj):
+def _returns_nothing(function) -> bool:
+    """Does ``function`` end without ever returning a value (a forgotten ``return``)? A stub
+    that raises (NotImplementedError) does not count."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    previous = None
+    returns_none = False
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "RAISE_VARARGS":
+            return False
+        if instruction.opname == "RETURN_CONST":
+            if instruction.argval is not None:
+                return False
+            returns_none = True
+        elif instruction.opname == "RETURN_VALUE":
+            if previous is None or previous.opname != "LOAD_CONST" or previous.argval is not None:
+                return False
+            returns_none = True
+        previous = instruction
+    return returns_none
+
+
+def shape_problem(piece, obj):
+    """Why ``obj`` is not of the piece's form (a class with forward and backward...), or None."""
     if piece.kind == pieces.OP:
         if not isinstance(obj, type) or not all(
             callable(getattr(obj, m, None)) for m in ("forward", "backward")
         ):
             return f"{piece.name} must be a class with forward(ctx, ...) and backward(ctx, grad)"
+        for method in ("forward", "backward"):
+            if _returns_nothing(getattr(obj, method)):
+                what = "its result" if method == "forward" else "one gradient per input"
+                return (
+                    f"{piece.name}.{method} never returns anything (is `return` missing?): "
+                    f"it must return {what}"
+                )
     elif piece.kind == pieces.CLASS:
         if not isinstance(obj, type):
             return f"{piece.name} must be a class, got {type(obj).__name__}"
@@ -123,7 +156,7 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
     reason = guard.refusal(piece_id, obj)
     if reason:
         return {"refused": reason}
-    problem = _shape_problem(piece, obj)
+    problem = shape_problem(piece, obj)
     if problem:
         return {"failed": problem}
     tried = []
@@ -140,6 +173,9 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
             return {"cases": [*tried, {"wrong": "your piece recursed too deeply (RecursionError)"}]}
         except Exception as exc:  # noqa: BLE001 - anything the learner's code does is reported
             wrong = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
+            note = known_error_note(str(exc)).rstrip(".")
+            if note:
+                wrong = wrong.rstrip(".") + "." + note
             return {"cases": [*tried, {"wrong": wrong}]}
         tried.append({"ok": None if one.direct else _plain(got)})
     return {"cases": tried}

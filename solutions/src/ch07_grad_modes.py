@@ -39,11 +39,13 @@ setup("ch07")
 #
 # What it must do:
 # - `__enter__` saves the state it finds, then sets recording to `self.mode` (inference
-#   mode stays as it is); `__exit__` puts back exactly the saved state and lets any
-#   exception go on (it returns `False`);
+#   mode stays as it is), and returns nothing (`with mg.no_grad() as x:` gives `x = None`,
+#   as in PyTorch); `__exit__` puts back exactly the saved state and lets any exception go
+#   on (it returns `False`);
 # - `__call__(func)` returns a new function that runs each call of `func` inside a
 #   **fresh** `GradMode(self.mode)` (a recursive function calls itself while the first
-#   call's block is still open);
+#   call's block is still open), and keeps `func`'s name and docstring, as PyTorch's modes
+#   do (`functools.wraps(func)`);
 # - for a generator function (`inspect.isgeneratorfunction(func)`), calling `func` runs
 #   none of its code: the body runs a piece at each `next()`. The mode must hold while
 #   the generator's own code runs, and not in the caller between two `next()` calls.

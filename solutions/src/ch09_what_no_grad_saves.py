@@ -33,7 +33,8 @@ setup("ch09")
 #
 # The check tries small models, a graph where one node is reached along three paths, a
 # result computed under `no_grad()`, and (hidden) a chain thousands of nodes deep, so walk
-# with an explicit stack rather than recursion.
+# with an explicit stack rather than recursion. The walk is the exercise: the lecture's
+# `measure.graph_nodes` and `measure.graph_memory` do it for you, and the check refuses them.
 #
 # <details><summary>First hint</summary>
 #

@@ -2,6 +2,7 @@
 and checking leaves minigrad exactly as it was."""
 
 import inspect
+import re
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,9 @@ def test_a_wrong_piece_fails_its_check_saying_what_is_wrong(wrong):
     assert verdict.status == "failed", verdict
     assert wrong.phrase in verdict.message
     case_labels = [c.label for c in trials.CASES[wrong.piece_id]]
-    assert any(verdict.message.startswith(label) for label in case_labels), verdict.message
+    # it names the case that went wrong, or the piece whose form is wrong before any case ran
+    starts = [*case_labels, pieces.get(wrong.piece_id).name + "."]
+    assert any(verdict.message.startswith(start) for start in starts), verdict.message
 
 
 def test_every_piece_has_a_wrong_version_that_its_check_rejects():
@@ -136,3 +139,17 @@ def test_checking_every_piece_right_and_wrong_leaves_minigrad_as_it_was():
     y = (mg.mm(x, mg.tensor([[1.0], [2.0]])).relu() * x + x.tanh()).sum()
     y.backward()
     assert np.allclose(x.grad.numpy(), 1 - np.tanh([[1.0, -2.0]]) ** 2)
+
+
+def test_the_readme_explains_the_build_in_four_sentences():
+    """Issue 15: four sentences, with the number of pieces, where they are kept, what each
+    setup cell says, chapter 11's figure, the progress command and the design's file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The build: your engine, chapter by chapter\n", 1)[1]
+    text = " ".join(section.split("\n#", 1)[0].split())
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    assert len(sentences) == 4, sentences
+    number = {15: "Fifteen", 16: "Sixteen", 17: "Seventeen", 18: "Eighteen", 19: "Nineteen"}
+    assert text.startswith(f"{number[len(pieces.PIECES)]} of the exercises are the pieces")
+    for needed in ("`my_engine/`", "setup cell", "Chapter 11", "coursekit.progress", "BUILD.md"):
+        assert needed in text, needed

@@ -54,12 +54,24 @@ class Answer:
 
 @dataclass(frozen=True)
 class Wrong:
-    """A wrong piece: which piece, what is wrong, the change, and what its check must say."""
+    """A wrong piece: which piece, what is wrong, the change, and what its check must say.
+
+    ``phrase`` is in what the piece's own check says (``trials.check``, which the setup
+    of later chapters runs again); ``says`` is in what the exercise's check cell prints,
+    when that differs (an exercise with cases of its own before the piece's): by default
+    the same phrase.
+    """
 
     piece_id: str
     what: str
     changes: tuple
     phrase: str
+    says: str = ""
+
+    @property
+    def in_notebook(self) -> str:
+        """What the exercise's check cell must print for this piece."""
+        return self.says or self.phrase
 
     @property
     def text(self) -> str:
@@ -110,6 +122,42 @@ while stack:
             stack.append((child, child_grad))
 """
 
+MUL_GRAD_ON_THE_RIGHT = """
+a, b = ctx.saved_tensors
+return (b * grad if b is not None else None, a * grad if a is not None else None)
+"""
+
+MM_GRADIENTS_SWAPPED = """
+a, b = ctx.saved_tensors
+return (a.T @ grad if a is not None else None, grad @ b.T if b is not None else None)
+"""
+
+LOOP_WITHOUT_NONE_CHECK = """
+grads = {root: grad}
+for node in topological_order(root):
+    results = node(grads.pop(node, None))
+    for (child, _), child_grad in zip(node.next_functions, results):
+        if child is not None:  # but child_grad may be None
+            grads[child] = child_grad + grads[child] if child in grads else child_grad
+"""
+
+ROOT_GRAD_TO_EVERY_NODE = """
+for node in topological_order(root):
+    node(grad)  # every node gets the root's gradient, not the one sent to it
+"""
+
+CHILDREN_THEN_OWN = """
+found = []
+for child in module._modules.values():
+    for p in parameters(child):
+        if all(p is not q for q in found):
+            found.append(p)
+for p in module._parameters.values():
+    if p is not None and all(p is not q for q in found):
+        found.append(p)
+return found
+"""
+
 DECORATOR_REUSES_ITSELF = """
 def decorated(*args, **kwargs):
     with self:  # one block shared by every call: recursion breaks it
@@ -136,21 +184,51 @@ WRONG = [
         "ch01.Add",
         "one gradient for two inputs",
         (Replace("return grad, grad", "return grad  # b gets none"),),
-        "c = a + b",
+        "got [1.0, None] at [a.grad, b.grad]",
+    ),
+    Wrong(
+        "ch01.Add",
+        "ignores the incoming gradient",
+        (Replace("return grad, grad", "return 1.0, 1.0"),),
+        "the gradient that reaches the addition is 3, not 1: expected [3.0, 3.0], got [1.0, 1.0]",
+    ),
+    Wrong(
+        "ch01.Add",
+        "gradients as a list",
+        (Replace("return grad, grad", "return [grad, grad]"),),
+        "That means: a list took part in arithmetic: a backward returns its gradients as a tuple",
+    ),
+    Wrong(
+        "ch01.Add",
+        "forward forgets return",
+        (Replace("        return a + b\n", "        a + b\n"),),
+        "Add.forward never returns anything (is `return` missing?): it must return its result",
     ),
     Wrong(
         "ch01.Mul",
         "gradients swapped",
         (Replace("return grad * b, grad * a", "return grad * a, grad * b"),),
-        "expected",
+        "expected [-3.0, 2.0], got [2.0, -3.0] at [a.grad, b.grad]",
     ),
     Wrong(
         "ch01.Tanh",
         "1 - x*x from the input",
         (Replace("ctx.save_for_backward(t)", "ctx.save_for_backward(x)"),),
-        "expected",
+        "expected 0.63474, got 0.51 at a.grad at a = 0.7",
     ),
-    Wrong("ch02.topological_order", "recursive", (Answer(0, RECURSIVE_WALK),), "3000"),
+    Wrong(
+        "ch01.Tanh",
+        "ignores the incoming gradient",
+        (Replace("return grad * (1 - t * t)", "return 1 - t * t"),),
+        "the gradient that reaches tanh is 3, not 1",
+    ),
+    Wrong(
+        "ch02.topological_order",
+        "recursive",
+        (Answer(0, RECURSIVE_WALK),),
+        "3000",
+        says="raised RecursionError",
+    ),
     Wrong(
         "ch02.topological_order", "breadth first", (Answer(0, BREADTH_FIRST_WALK),), "comes before"
     ),
@@ -158,7 +236,13 @@ WRONG = [
         "ch02.run_backward",
         "runs nodes before all gradients arrived",
         (Answer(0, LOOP_WITHOUT_WAITING),),
-        "",
+        "the node of c (MulBackward0) ran with [1.0, 1.0], then was called again",
+    ),
+    Wrong(
+        "ch02.run_backward",
+        "the root's gradient to every node",
+        (Answer(0, ROOT_GRAD_TO_EVERY_NODE),),
+        "got [1.0, 1.0] at [a.grad, b.grad]",
     ),
     Wrong(
         "ch02.run_backward",
@@ -169,7 +253,13 @@ WRONG = [
                 "child_grad  # the sum at fan-in is lost",
             ),
         ),
-        "expected",
+        "(gradients meet at a and b): expected [-3.75, -2.0], got [-3.0, -3.0]",
+    ),
+    Wrong(
+        "ch02.run_backward",
+        "does not skip a None gradient",
+        (Answer(0, LOOP_WITHOUT_NONE_CHECK),),
+        "a node that returns None for an input: b gets no gradient: raised TypeError",
     ),
     Wrong(
         "ch03.Mul",
@@ -180,7 +270,8 @@ WRONG = [
                 "ctx.save(self=a, other=b)",
             ),
         ),
-        "not needed",
+        "(and so a, not b, is saved): backward: raised RuntimeError: one of the variables "
+        "needed for gradient computation has been modified by an inplace operation",
     ),
     Wrong(
         "ch03.Mul",
@@ -191,7 +282,21 @@ WRONG = [
                 "(grad * a if a is not None else None, grad * b if b is not None else None)",
             ),
         ),
-        "expected",
+        "no gradient reached it",
+    ),
+    Wrong(
+        "ch03.Mul",
+        "backward forgets return",
+        (Answer(1, "a, b = ctx.saved_tensors\n(grad * b, grad * a)"),),
+        "Mul.backward never returns anything (is `return` missing?): it must return one "
+        "gradient per input",
+    ),
+    Wrong(
+        "ch03.Mul",
+        "grad on the right of its products",
+        (Answer(1, MUL_GRAD_ON_THE_RIGHT),),
+        "backward's own graph shows the order of its products (PyTorch's: grad * other): "
+        "expected 'AddBackward0(AddBackward0(MulBackward0(None, MulBackward0(",
     ),
     Wrong(
         "ch03.unbroadcast",
@@ -203,13 +308,36 @@ WRONG = [
         "ch03.unbroadcast",
         "sums only leading dimensions",
         (Replace(UNBROADCAST_STRETCHED, ""),),
-        "expected",
+        "expected shape (2, 1)",
+    ),
+    Wrong(
+        "ch03.unbroadcast",
+        "keeps the leading dimensions",
+        (
+            Replace(
+                "grad.sum(axis=tuple(range(lead)))",
+                "grad.sum(axis=tuple(range(lead)), keepdims=True)",
+            ),
+        ),
+        "has shape (1, 3), expected shape (3,)",
     ),
     Wrong(
         "ch03.Mm",
         "forgets the transposes",
         (Replace("grad @ b.T if", "grad @ b if"), Replace("a.T @ grad if", "a @ grad if")),
-        "",
+        "That means: the sizes of that matrix product do not fit",
+    ),
+    Wrong(
+        "ch03.Mm",
+        "the two gradients swapped",
+        (Answer(1, MM_GRADIENTS_SWAPPED),),
+        "a.grad has shape (3, 2), expected (2, 3)",
+    ),
+    Wrong(
+        "ch03.Mm",
+        "saves both inputs always",
+        (Answer(0, "ctx.save(self=a, mat2=b)\nreturn a @ b"),),
+        "(and so a, not b, is saved): backward: raised RuntimeError: one of the variables",
     ),
     Wrong(
         "ch04.accumulate_grad",
@@ -227,13 +355,31 @@ WRONG = [
         "ch04.store_retained_grad",
         "overwrites",
         (Answer(0, "tensor.grad = grad.clone()"),),
-        "expected",
+        "expected [6.0, 6.0], got [3.0, 3.0] at b.grad after the second pass",
+    ),
+    Wrong(
+        "ch04.store_retained_grad",
+        "adds in place",
+        (Replace("tensor.grad = tensor.grad + grad", "tensor.grad.add_(grad)"),),
+        "expected [3.0, 3.0], got [6.0, 6.0] at the tensor that was b.grad after the first pass",
     ),
     Wrong(
         "ch05.detach",
         "copies the numbers",
         (Answer(0, "return _wrap(tensor._data.copy())"),),
-        "expected",
+        "the detached tensor has its own copy of the numbers: share the memory",
+    ),
+    Wrong(
+        "ch05.detach",
+        "returns the tensor itself",
+        (Answer(0, "return tensor"),),
+        "detach must return a new tensor, not the tensor itself",
+    ),
+    Wrong(
+        "ch05.detach",
+        "forgets return",
+        (Replace("    return out\n", ""),),
+        "detach returned None: return the new tensor (is `return` missing?)",
     ),
     Wrong(
         "ch05.detach",
@@ -241,8 +387,26 @@ WRONG = [
         (Replace("    out._version_counter = tensor._version_counter\n", ""),),
         "version",
     ),
-    Wrong("ch06.bump_version", "forgets to count", (Answer(0, "pass"),), "expected"),
-    Wrong("ch06.SavedTensor", "never refuses", (Answer(1, "return self.tensor"),), "must raise"),
+    Wrong(
+        "ch06.bump_version",
+        "forgets to count",
+        (Answer(0, "pass"),),
+        "expected [0, 1, 2, 3, 4, 5, 6], got [0, 0, 0, 0, 0, 0, 0] at versions",
+    ),
+    Wrong(
+        "ch06.SavedTensor",
+        "never refuses",
+        (Answer(1, "return self.tensor"),),
+        "must raise",
+        says="unpack() returned, but t was changed in place after it was saved",
+    ),
+    Wrong(
+        "ch06.SavedTensor",
+        "lets one change through",
+        (Replace("if now != self.version:", "if now > self.version + 1:"),),
+        "after t.add_(1), unpack() returned the changed tensor: it must raise",
+        says="changed in place after it was saved (version 0 -> 1): PyTorch raises RuntimeError",
+    ),
     Wrong(
         "ch06.SavedTensor",
         "raises ValueError",
@@ -277,44 +441,104 @@ WRONG = [
                 """,
             ),
         ),
-        "expected",
+        "expected False, got True at started with recording off, after no_grad()",
+        says="is_grad_enabled() is False, expected True",
     ),
     Wrong(
         "ch07.GradMode",
         "one block for every call",
         (Answer(2, DECORATOR_REUSES_ITSELF),),
-        "expected",
+        "expected True, got False at after calling them",
+        says="enter a fresh GradMode(self.mode) per call",
+    ),
+    Wrong(
+        "ch07.GradMode",
+        "__enter__ returns self",
+        (
+            Answer(
+                0,
+                """
+                self.previous = (grad_mode.is_grad_enabled(), grad_mode.is_inference_mode_enabled())
+                grad_mode._set_state(self.mode, self.previous[1])
+                return self
+                """,
+            ),
+        ),
+        "expected None, got 'no_grad' at x in `with no_grad() as x:` (what __enter__ returns)",
+    ),
+    Wrong(
+        "ch07.GradMode",
+        "the decorated function loses its name",
+        (
+            Replace(
+                "        @functools.wraps(func)\n        def decorated", "        def decorated"
+            ),
+        ),
+        "expected 'g', got 'decorated' at the name of a function decorated with @no_grad",
     ),
     Wrong(
         "ch08.parameters",
         "own parameters only",
         (Answer(0, "return [p for p in module._parameters.values() if p is not None]"),),
-        "expected",
+        "body[2].bias, head.weight missing: walk every sub-module",
     ),
-    Wrong("ch08.parameters", "a shared layer twice", (Answer(0, OWN_THEN_CHILDREN),), "expected"),
+    Wrong(
+        "ch08.parameters",
+        "a shared layer twice",
+        (Answer(0, OWN_THEN_CHILDREN),),
+        "appear(s) more than once: model.again is model.body[0]",
+    ),
+    Wrong(
+        "ch08.parameters",
+        "keeps a bias that is None",
+        (Replace("if p is not None and id(p) not in seen:", "if id(p) not in seen:"),),
+        "your list holds None",
+    ),
+    Wrong(
+        "ch08.parameters",
+        "children first",
+        (Answer(0, CHILDREN_THEN_OWN),),
+        "the order is body[0].weight, body[0].bias, body[2].weight, body[2].bias, head.weight, "
+        "model.scale; PyTorch's is model.scale",
+    ),
     Wrong(
         "ch08.sgd_momentum_step",
         "buffer not copied",
         (Replace("buffers[i] = p.grad.clone()", "buffers[i] = p.grad"),),
-        "expected",
+        "three steps of a linear layer: expected [-0.332304, -0.121974, 0.248762], got",
+        says="your buffer is probably the .grad tensor itself",
     ),
     Wrong(
         "ch08.sgd_momentum_step",
         "out of place",
         (Replace("p -= lr * buffers[i]", "p = p - lr * buffers[i]"),),
-        "expected",
+        "three steps of a linear layer: expected [-0.332304, -0.121974, 0.248762], got",
+        says="the parameter never changed",
     ),
     Wrong(
         "ch10.ReLU",
         "saves its input",
         (Replace("ctx.save_for_backward(result)", "ctx.save_for_backward(x)"),),
-        "result changed in place",
+        "no error was raised; PyTorch raises RuntimeError: one of the variables needed",
+    ),
+    Wrong(
+        "ch10.ReLU",
+        "changes its input in place",
+        (Answer(0, "x[x < 0] = 0.0\nctx.save_for_backward(x)\nreturn x"),),
+        "That means: forward returned its input (or a view of it), which was then changed",
+    ),
+    Wrong(
+        "ch10.ReLU",
+        "-0. where x is negative",
+        (Answer(0, "result = x * (x > 0)\nctx.save_for_backward(result)\nreturn result"),),
+        "got 'tensor([-0.0000, -0.0000, 0.0000, 0.5000, 3.0000], grad_fn=<ReluBackward0>)' "
+        "at repr(x.relu())",
     ),
     Wrong(
         "ch10.ReLU",
         "gradient 1 at zero",
         (Replace("(result > 0)", "(result >= 0)"),),
-        "expected",
+        "expected [0.0, 0.0, 0.0, 12.0, 15.0], got [3.0, 6.0, 9.0, 12.0, 15.0] at x.grad",
     ),
 ]
 

@@ -70,6 +70,22 @@ def test_calling_a_leaf_that_does_not_require_grad_a_non_leaf_gets_the_leaf_hint
     )
 
 
+def test_an_answer_in_the_wrong_form_is_told_its_form_not_the_answer():
+    quoted = run(
+        GRAPH_RIGHT.replace("answer_b_is_leaf = True", 'answer_b_is_leaf = "True"'),
+        'check("ch01.graph_names")',
+    )
+    assert "you wrote the string 'True': write the value True itself, without quotes" in quoted
+    printed = run(
+        GRAPH_RIGHT.replace('"TanhBackward0"', '"<TanhBackward0 object at 0x7f3a>"'),
+        'check("ch01.graph_names")',
+    )
+    assert "that is how a node prints (its repr): write the node's name" in printed
+    short = run(GRAPH_RIGHT.replace('"TanhBackward0"', '"Tanh"'), 'check("ch01.graph_names")')
+    assert "the operation's name then Backward and a number" in short
+    assert "TanhBackward0" not in short
+
+
 # -- 2. predict: requires_grad flows -----------------------------------------------------
 
 FLOW_RIGHT = (

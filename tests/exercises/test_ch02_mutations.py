@@ -92,6 +92,7 @@ WRONG = {
             "def div_backward(grad, a, b):\n    return -grad * a / (b * b), grad / b\n"
         ),
         "the a missing in grad_b": DIV.replace("-grad * a / (b * b)", "-grad / (b * b)"),
+        "b not squared in grad_b": DIV.replace("-grad * a / (b * b)", "-grad * a / b"),
         "a single value": "def div_backward(grad, a, b):\n    return grad / b\n",
     },
     "ch02.topological_order": {
@@ -211,6 +212,13 @@ def test_a_missing_a_in_the_b_gradient_and_a_single_value_are_rejected():
     )
 
 
+def test_forgetting_the_square_of_b_is_named():
+    result = run(
+        WRONG["ch02.div_backward"]["b not squared in grad_b"], 'check("ch02.div_backward")'
+    )
+    assert "grad_b is" in result and "b is squared there" in result
+
+
 # -- 3. predict: saved tensors ----------------------------------------------------------------
 
 SAVED_RIGHT = """
@@ -287,6 +295,12 @@ def test_forgetting_to_reverse_the_post_order_is_recognised():
 def test_returning_scalars_or_not_skipping_none_is_rejected():
     scalars = WRONG["ch02.topological_order"]["returning Scalars"]
     assert "not a node of this graph" in run(scalars, 'check("ch02.topological_order")')
+    names = WRONG["ch02.topological_order"]["the post-order not reversed"].replace(
+        "    return order", "    return [node.name() for node in reversed(order)]"
+    )
+    result = run(names, 'check("ch02.topological_order")')
+    assert "the list holds a str, which is not a node of this graph" in result
+    assert "not their names" in result
     no_skip = WRONG["ch02.topological_order"]["not skipping None"]
     assert (
         "your code raised AttributeError: 'NoneType' object has no attribute 'next_functions'"

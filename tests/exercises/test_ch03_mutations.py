@@ -53,6 +53,26 @@ def test_integer_division_and_zero_dim_promotion_mistakes_get_their_hints_not_th
     assert "`answer_e`" in result and "0-dimensional tensor" in result
 
 
+def test_pytorchs_other_dtype_names_pass_and_tensor_types_or_python_types_are_explained():
+    aliases = DTYPES_RIGHT.replace('"int64"', '"long"').replace(
+        'answer_d = "float64"', 'answer_d = "double"'
+    )
+    assert (
+        run(aliases.replace('answer_b = "float32"', 'answer_b = "float"'), 'check("ch03.dtypes")')
+        == "PASSED"
+    )
+    tensor_type = run(
+        DTYPES_RIGHT.replace('answer_b = "float32"', 'answer_b = "torch.FloatTensor"'),
+        'check("ch03.dtypes")',
+    )
+    assert "names a tensor type (what t.type() gives), not a dtype" in tensor_type
+    python_type = run(
+        DTYPES_RIGHT.replace('answer_b = "float32"', "answer_b = float"), 'check("ch03.dtypes")'
+    )
+    assert "`answer_b` is the Python type float, not a dtype" in python_type
+    assert "float32" not in python_type.split("Rule")[0]
+
+
 def test_a_dtype_answer_that_is_not_a_name_is_refused():
     assert "answer with a dtype name" in run(
         DTYPES_RIGHT.replace('answer_a = "int64"', "answer_a = 64"), 'check("ch03.dtypes")'

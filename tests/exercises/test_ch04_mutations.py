@@ -58,6 +58,10 @@ def accumulate_grad(leaf, grad):
     else:
         leaf.grad = leaf.grad + grad
 """,
+        "adding even to a .grad that is None": """
+def accumulate_grad(leaf, grad):
+    leaf.grad.add_(grad)
+""",
         "only adding when a gradient exists": """
 def accumulate_grad(leaf, grad):
     if leaf.grad is not None:
@@ -168,6 +172,13 @@ def test_only_adding_when_grad_exists_leaves_grad_none_and_says_so():
     assert "a.grad is None after its gradients arrived" in run(code, "ch04.accumulate_grad")
 
 
+def test_adding_to_a_grad_that_is_none_is_told_what_is_none():
+    code = WRONG["ch04.accumulate_grad"]["adding even to a .grad that is None"]
+    result = run(code, "ch04.accumulate_grad")
+    assert "your code raised AttributeError: 'NoneType' object has no attribute 'add_'" in result
+    assert "That means: a value on that line is None: a .grad before any gradient arrived" in result
+
+
 def test_keeping_only_the_first_gradient_is_named():
     code = WRONG["ch04.accumulate_grad"]["keeping only the first gradient"]
     assert "that is the first gradient alone" in run(code, "ch04.accumulate_grad")
@@ -204,6 +215,13 @@ def test_a_grad_fn_for_a_tensor_made_under_no_grad_is_refused():
     assert "was anything recorded while e was computed?" in result
 
 
+def test_a_quoted_boolean_is_told_to_lose_its_quotes():
+    answers = cell("ex2-answer").replace('"c": False, "d": True', '"c": "False", "d": True', 1)
+    result = run(answers, "ch04.leaves")
+    assert "`answer_requires_grad['c']`, 'False', is not what the program gives" in result
+    assert "you wrote the string 'False': write the value False itself, without quotes" in result
+
+
 def test_a_prediction_that_forgets_retain_grad_is_refused():
     answers = cell("ex2-answer").replace('answer_warns = ["b"]', 'answer_warns = ["b", "d"]')
     assert "`answer_warns`" in run(answers, "ch04.leaves")
@@ -234,6 +252,12 @@ def test_the_right_message_on_the_wrong_line_gets_a_hint():
 def test_predicting_an_error_for_the_add_only_graph_is_refused():
     answers = cell("ex3-answer").replace("answer_p4 = None", 'answer_p4 = (4, "C")')
     assert "is not what program p4 does" in run(answers, "ch04.errors")
+
+
+def test_an_answer_that_is_not_plain_data_is_named():
+    answers = cell("ex3-answer").replace("answer_p5 = None", "answer_p5 = {4, 'C'}")
+    result = run(answers, "ch04.errors")
+    assert "`answer_p5` is an object of type set; write plain values" in result
 
 
 def test_an_answer_of_the_wrong_form_is_explained():

@@ -265,6 +265,7 @@ WRONG["ch06.smoothed_grad"] = {
     ),
     "in place through .data": SMOOTH_BUGGY.replace("e.add_(1.0)", "e.data.add_(1.0)"),
     "a detached copy": SMOOTH_BUGGY.replace("    e.add_(1.0)", "    e = e.detach() + 1.0"),
+    "the smoothing dropped": SMOOTH_BUGGY.replace("    e.add_(1.0)  # add-one smoothing\n", ""),
 }
 WRONG["ch06.pipeline"] = {
     "the naive pipeline unchanged": PIPELINE_BUGGY,
@@ -312,6 +313,12 @@ def test_smoothing_a_detached_copy_loses_the_gradient():
     result = run(code, "ch06.smoothed_grad")
     assert "element 0 of tensors does not require grad" in result
     assert "detaching e cut the path to w" in result
+
+
+def test_dropping_the_smoothing_is_told_it_changes_the_gradient():
+    code = WRONG["ch06.smoothed_grad"]["the smoothing dropped"]
+    result = run(code, "ch06.smoothed_grad")
+    assert "that is the gradient of the program without its add-one smoothing" in result
 
 
 # -- 5. find the bug: the naive pipeline --------------------------------------------------------------

@@ -85,6 +85,9 @@ WRONG = {
             "        optimizer.zero_grad()\n        loss.backward()\n",
             "        loss.backward()\n        optimizer.zero_grad()\n",
         ),
+        "the losses kept as tensors": TRAIN.replace(
+            "losses.append(loss.item())", "losses.append(loss)"
+        ),
     },
 }
 WRONG = merged(WRONG, "ch08")  # the pieces of your engine
@@ -99,6 +102,7 @@ def test_a_step_recorded_outside_no_grad_is_refused_by_the_engine_and_explained(
     result = run(recorded, 'check("ch08.sgd_momentum_step")')
     assert "your code raised RuntimeError: a leaf Variable that requires grad" in result
     assert "under no_grad()" in result
+    assert "That means: a leaf that requires grad may change in place only while" in result
 
 
 def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():
@@ -153,6 +157,12 @@ def test_the_unfixed_loop_is_rejected_as_the_buggy_loop():
     assert "these are the losses of the buggy loop: each backward() adds to .grad" in result
 
 
+def test_losses_kept_as_tensors_are_told_to_be_numbers():
+    result = run(WRONG["ch08.train"]["the losses kept as tensors"], 'check("ch08.train")')
+    assert "your list of losses is a list of 4 items" in result
+    assert "its items are 0-dim tensors (or arrays): make each a number with .item()" in result
+
+
 def test_zeroing_between_backward_and_step_is_rejected():
     too_late = WRONG["ch08.train"]["zeroing between backward and step"]
     result = run(too_late, 'check("ch08.train")')
@@ -167,6 +177,16 @@ SWITCH_RIGHT = {
     "answer_backward": '"RuntimeError"',
     "answer_grad_fn_after": '"MeanBackward0"',
 }
+
+
+def test_an_exception_class_as_an_answer_is_told_to_be_written_as_its_name():
+    result = run(
+        answers(SWITCH_RIGHT, answer_backward="RuntimeError"), 'check("ch08.global_switch")'
+    )
+    assert (
+        "`answer_backward` is the class RuntimeError (to answer with a class, write its" in result
+    )
+    assert "?." not in result  # a hint that ends with a question mark gets no full stop
 
 
 def test_the_right_switch_prediction_passes_and_wrong_ones_are_refused():

@@ -91,6 +91,16 @@ def saved_bytes(output):
         ).replace(
             "[output.grad_fn]", "[output.grad_fn] + [fn for fn, _ in output.grad_fn.next_functions]"
         ),
+        "the lecture's graph_memory": """
+def saved_bytes(output):
+    return measure.graph_memory(output).saved_bytes
+""",
+        "the lecture's graph_nodes, imported": """
+from coursekit.measure import graph_nodes
+
+def saved_bytes(output):
+    return sum(node.saved_tensors_nbytes() for node in graph_nodes(output))
+""",
     },
     "ch09.evaluate": {
         "the buggy evaluation unchanged": BUGGY_EVALUATE,
@@ -154,6 +164,30 @@ def test_a_missing_grad_fn_must_give_zero():
     result = run(no_check, 'check("ch09.saved_bytes")')
     assert "your code raised AttributeError" in result and "computed under no_grad()" in result
     assert "a result without grad_fn keeps nothing" in result
+
+
+def test_the_lectures_measuring_helpers_do_the_walk_and_are_refused():
+    for what, helper in (
+        ("the lecture's graph_memory", "measure.graph_memory"),
+        ("the lecture's graph_nodes, imported", "measure.graph_nodes"),
+    ):
+        result = run(WRONG["ch09.saved_bytes"][what], 'check("ch09.saved_bytes")')
+        assert f"saved_bytes calls {helper}, which walks the graph for you" in result, result
+
+
+def test_a_function_without_return_is_reminded_that_it_gives_none():
+    result = run("def saved_bytes(output):\n    total = 0\n", 'check("ch09.saved_bytes")')
+    assert "saved_bytes returned None; it should return a number of bytes (an int)" in result
+    assert "(a function that ends without `return` gives None)" in result
+    batches = "def predict_in_batches(model, X, batch_size):\n    model.eval()\n"
+    result = run(batches, 'check("ch09.predict_in_batches")')
+    assert "the result of predict_in_batches is None" in result
+    assert "without `return` gives None" in result and "your batches cover" not in result
+
+
+def test_a_nan_is_told_to_be_a_number_of_bytes():
+    result = run("def saved_bytes(output):\n    return float('nan')\n", 'check("ch09.saved_bytes")')
+    assert "saved_bytes returned nan; it should return a number of bytes (an int)" in result
 
 
 def test_the_stub_says_not_implemented_yet():

@@ -80,6 +80,10 @@ WRONG = {
         "inputs kept as ctx attributes": HYPOT.replace(
             "ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h"
         ).replace("a, b, h = ctx.saved_tensors", "a, b, h = ctx.a, ctx.b, ctx.h"),
+        "forward without return": HYPOT.replace("        return h\n", "        h\n", 1),
+        "the gradients as a list": HYPOT.replace(
+            "return grad * a / h, grad * b / h", "return [grad * a / h, grad * b / h]"
+        ),
         "a plain formula instead of a Function": """
 class Hypot:
     @staticmethod
@@ -102,6 +106,7 @@ def hvp(f, x, v):
     return x.grad
 """,
         "returning the gradient": HVP.replace("return hv", "return g"),
+        "g * v not summed": HVP.replace("(g * v).sum()", "g * v"),
     },
 }
 WRONG = merged(WRONG, "ch10")  # the pieces of your engine
@@ -130,6 +135,17 @@ def test_one_gradient_for_two_inputs_is_refused_by_the_engine():
         "your code raised RuntimeError: function HypotBackward returned an incorrect number of gradients"
         in result
     )
+
+
+def test_gradients_returned_as_a_list_are_told_a_list_counts_as_one_gradient():
+    result = run(WRONG["ch10.hypot"]["the gradients as a list"], 'check("ch10.hypot")')
+    assert "returned an incorrect number of gradients (expected 2, got 1)" in result
+    assert "as a tuple (a list counts as one gradient" in result
+
+
+def test_a_forward_without_return_is_named():
+    result = run(WRONG["ch10.hypot"]["forward without return"], 'check("ch10.hypot")')
+    assert "Hypot.apply(a, b) returned None: forward must return its result" in result
 
 
 def test_inputs_kept_as_ctx_attributes_are_caught_in_the_notebook():
@@ -170,6 +186,13 @@ RIGHT = {
 
 def answers(**changes) -> str:
     return "\n".join(f"{k} = {v}" for k, v in {**RIGHT, **changes}.items())
+
+
+def test_a_tensor_or_a_quoted_number_as_a_number_answer_is_told_how_to_write_it():
+    tensor = run(answers(answer_gx="mg.tensor(-6.0)"), 'check("ch10.second_derivatives")')
+    assert "`answer_gx` should be a number" in tensor and ".item() gives its number" in tensor
+    quoted = run(answers(answer_gxy="'3.0'"), 'check("ch10.second_derivatives")')
+    assert "you wrote the string '3.0': write the value 3.0 itself, without quotes" in quoted
 
 
 def test_the_right_derivatives_pass_and_wrong_ones_are_refused_without_the_answer():
@@ -226,3 +249,9 @@ def test_an_hvp_through_backward_accumulates_across_calls():
 def test_returning_the_gradient_is_rejected():
     gradient = WRONG["ch10.hvp"]["returning the gradient"]
     assert "that is the gradient g itself" in run(gradient, 'check("ch10.hvp")')
+
+
+def test_a_vector_product_not_summed_is_told_that_grad_starts_from_one_number():
+    result = run(WRONG["ch10.hvp"]["g * v not summed"], 'check("ch10.hvp")')
+    assert "grad can be implicitly created only for scalar outputs" in result
+    assert "start from a single number: sum the tensor first" in result

@@ -12,7 +12,7 @@ import linecache
 
 import pytest
 from exercise_cells import run_cells
-from piece_cells import REFERENCE, piece_wrongs, right, setup_imports
+from piece_cells import REFERENCE, piece_wrongs, right, setup_imports, wrong_pieces
 
 from coursekit import check
 from coursekit.checks import registry
@@ -62,8 +62,27 @@ def test_a_wrong_or_imported_piece_fails_and_earns_nothing(piece_id, what, code)
     assert verdict.startswith("FAILED"), verdict
     assert store.exercises()[check_id(piece_id)]["points"] == 0
     if what == "imports minigrad's own":
-        assert "minigrad" in verdict
+        assert "this is minigrad's own" in verdict, verdict
+    else:  # says what is wrong, not only that something is
+        assert wrong_pieces.named(piece_id, what).in_notebook in verdict, verdict
 
 
 def test_every_piece_has_an_import_of_minigrads_answer_that_is_refused():
     assert sorted(REFERENCE) == sorted(pieces.BY_ID)
+
+
+def test_a_piece_that_cannot_be_saved_is_still_checked_and_told_why():
+    """A lambda, or one kept in a dict, has no def of its own to save: the check says so
+    (it raised SyntaxError from the saving before)."""
+    for code in (
+        "parameters = lambda module: []\n",
+        "helpers = {\n    'p': lambda module: [],\n}\nparameters = helpers['p']\n",
+    ):
+        verdict = run(code, "ch08.parameters")
+        assert verdict.startswith("FAILED"), verdict
+        assert "Not saved in my_engine/: its source could not be saved" in verdict, verdict
+
+
+def test_a_piece_of_the_wrong_form_is_told_its_form_first():
+    verdict = run("sgd_momentum_step = {'lr': 0.1}\n", "ch08.sgd_momentum_step")
+    assert "your sgd_momentum_step: sgd_momentum_step must be a function, got dict" in verdict
