@@ -395,7 +395,8 @@ class Relu(Op):
     node_name = "ReluBackward0"
 
     def forward(ctx, x):
-        result = np.maximum(x, 0).astype(x.dtype, copy=False)
+        # where(x < 0, 0, x), not maximum(x, 0): -0.0 stays -0.0 and nan stays nan
+        result = np.where(x < 0, 0, x).astype(x.dtype, copy=False)
         ctx.save(result=result)
         return result
 

@@ -20,12 +20,28 @@ class Mm(Op):
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
         ctx.save(self=a if needs[1] else None, mat2=b if needs[0] else None)
-        return a @ b
+        return mm_numbers(a, b)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_b = T.apply(a) @ grad if a is not None else None  # the last input's first
-        return grad @ T.apply(b) if b is not None else None, grad_b
+        grad_b = mm_numbers(T.apply(a), grad) if a is not None else None  # the last input's first
+        return mm_numbers(grad, T.apply(b)) if b is not None else None, grad_b
+
+
+def mm_numbers(a, b):
+    """``a @ b`` for two matrices, with PyTorch's signs of zero.
+
+    On arrays: PyTorch's kernel sums the products starting from +0.0, so a zero
+    result is +0.0 (numpy's too), except for an outer product (inner size 1, at
+    least two rows and two columns), whose entries are the products themselves:
+    ``-1.0 * 0.0`` stays -0.0 there. On tensors (a backward recorded under
+    ``create_graph=True``): ``a @ b``, recorded as an mm of its own.
+    """
+    if isinstance(a, Tensor):
+        return a @ b
+    if a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1:
+        return a * b  # (n, 1) * (1, m): every product once, its sign kept
+    return a @ b
 
 
 def mm(input, mat2):

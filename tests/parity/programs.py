@@ -2779,3 +2779,73 @@ def second_derivatives_of_losses_softmax_maximum(lib, obs):
         (g2,) = lib.autograd.grad((g * w).sum(), x)
         obs.grad(f"{label}: second derivative", g2)
     obs.raises("maximum with a number", lambda: x.maximum(0.5))
+
+
+@program
+def zero_signs_of_mm_and_relu(lib, obs):
+    """Signs of zero, seen through 1 / x (-inf for -0.0): mm sums its products from +0.0,
+    so a zero it sums is +0.0, except in an outer product (inner size 1, two rows and two
+    columns or more), whose entries are the products themselves (-1.0 * 0.0 is -0.0); its
+    backward is two more mm's, under the same rule. relu keeps -0.0 (and relu_ too)."""
+    a = lib.tensor([[-1.0], [2.0]], requires_grad=True)
+    b = lib.tensor([[0.0, -0.0, 3.0]], requires_grad=True)
+    obs.tensor("1 / (an outer product: 2x1 @ 1x3)", 1 / (a @ b))
+    obs.tensor("1 / (1x1 @ 1x3: one row, a sum)", 1 / (a[:1] @ b))
+    c = lib.tensor([[1.0, -1.0], [-0.0, 0.0]])
+    obs.tensor("1 / (2x2 @ 2x1: sums that give 0)", 1 / (c @ lib.tensor([[1.0], [1.0]])))
+    m = lib.tensor([[1.0, -2.0], [0.5, 1.0]], requires_grad=True)
+    v = lib.tensor([[0.0], [-0.0]], requires_grad=True)
+    (m @ v).backward(lib.tensor([[-1.0], [2.0]]))
+    obs.tensor("1 / m.grad (grad @ v.T: an outer product)", 1 / m.grad)
+    obs.tensor("1 / v.grad (m.T @ grad: sums)", 1 / v.grad)
+    x = lib.tensor([-0.0, -1.0, 0.0, 2.0])
+    obs.tensor("1 / relu(x)", 1 / x.relu())
+    obs.tensor("1 / relu_(x)", 1 / lib.nn.functional.relu(x.clone(), inplace=True))
+
+
+@program
+def version_error_order_of_saved_tensors(lib, obs):
+    """Both saved inputs changed in place: a built-in op's node checks its saved inputs in
+    the order of their names (mul's ``other`` before ``self``, mm's ``mat2`` before
+    ``self``, mv's ``self`` before ``vec``), so the error names that one."""
+    for name, op in [
+        ("a * b", lambda a, b: a * b),
+        ("a / b", lambda a, b: a / b),
+        ("a @ b", lambda a, b: a @ b),
+        ("a @ b[0] (mv)", lambda a, b: a @ b[0]),
+        ("a[:, 0] @ b (a vector @ a matrix: mm of a view)", lambda a, b: a[:, 0] @ b),
+    ]:
+        x = lib.ones(2, 2, requires_grad=True)
+        a, b = x * 1, x * 2
+        out = op(a, b)
+        a.add_(1)
+        b.mul_(2)
+        obs.raises(f"{name}: backward", lambda out=out: out.sum().backward())
+
+
+@program
+def views_of_changed_bases(lib, obs):
+    """A view whose base changed in place has a rebuilt grad_fn (AsStridedBackward0):
+    requires_grad_() on it is allowed, in no_grad too. Under create_graph, the backward
+    of an empty view (AsStridedBackward0) gives plain zeros, and CopySlices copies the
+    base's gradient with copy_ (CopyBackwards)."""
+    base = lib.ones(2, 3)
+    view = base.unsqueeze(-1)
+    base.fill_(0.0)
+    base.requires_grad_()
+    with lib.no_grad():
+        obs.raises("requires_grad_() on the view, in no_grad", lambda: view.requires_grad_())
+    obs.tensor("the view", view)
+    for size in (0, 2):
+        t = lib.zeros(size, dtype=lib.float64, requires_grad=True)
+        u = t - 1.5
+        w = u[None]
+        w *= 2
+        out = w.exp()
+        (g,) = lib.autograd.grad(out, [t], lib.full_like(out, 2.0), create_graph=True)
+        label = f"the gradient through an in-place op on a view of {size} elements"
+        if not size:
+            obs.grad(label, g)
+        else:  # (deeper down, PyTorch's graph depends on how it rebuilds views: skipped)
+            obs.value(label, [g.tolist(), g.grad_fn.name()])
+            obs.value("its graph", [n.name() for n, _ in g.grad_fn.next_functions])
