@@ -169,7 +169,7 @@ class AsStridedBackward0(Node):
     def __call__(self, grad):
         if grad is None:  # no gradient reached the view: none for its base either
             return (None,)
-        if not isinstance(grad, np.ndarray) and grad.requires_grad:  # create_graph
+        if not isinstance(grad, (np.ndarray, np.generic)) and grad.requires_grad:  # create_graph
             if not grad._data.size:  # PyTorch's as_strided_backward: new zeros, no graph
                 from .creation import zeros  # (see recorded)
 

@@ -1010,6 +1010,10 @@ def inplace(gen):
     if (family or is_view or target in gen.hidden_views) and not gen.allows("inplace_on_view"):
         if gen.grad_involved([target] + family, operands):
             raise _Rejected("in-place on a view (or base of one) with grad involved")
+    shared = sum(n in gen.gradient_names for n in family + [target]) > 1
+    if shared and gen.grad_involved([], operands) and not gen.allows("aliased_leaf_grads"):
+        # which gradients PyTorch hands out as views of one another (COVERAGE.md)
+        raise _Rejected("in-place op with grad involved on gradients that share memory")
     node_name = t.grad_fn.name() if t.grad_fn is not None else ""
     named_differently = re.search(r"Backward[1-9]$|Copy", node_name)
     if named_differently and not gen.allows("version_error_node_names"):
