@@ -177,9 +177,10 @@ class AsStridedBackward0(Node):
             return (self.recorded(grad),)
         for function, _, ctx in reversed(self.steps):
             grad = function.backward(ctx, grad)
-        # PyTorch's as_strided_backward writes the gradient into new memory: never a view
-        # of the incoming one (which may be expanded, as sum's gradient is).
-        return (_copy(grad),)
+        # PyTorch's as_strided_backward writes the gradient into new memory (never a view
+        # of the incoming one, which may be expanded, as sum's gradient is) and returns a
+        # view of it: autograd.grad hands it out as a view (detach_() on it raises).
+        return (_copy(grad).view(),)
 
     def recorded(self, grad):
         """The same under create_graph=True, the way PyTorch's as_strided_backward records

@@ -2826,9 +2826,10 @@ def version_error_order_of_saved_tensors(lib, obs):
 @program
 def views_of_changed_bases(lib, obs):
     """A view whose base changed in place has a rebuilt grad_fn (AsStridedBackward0):
-    requires_grad_() on it is allowed, in no_grad too. Under create_graph, the backward
-    of an empty view (AsStridedBackward0) gives plain zeros, and CopySlices copies the
-    base's gradient with copy_ (CopyBackwards)."""
+    requires_grad_() on it is allowed, in no_grad too. Its backward gives the base's
+    gradient as a view of new memory (so detach_() on it raises). Under create_graph,
+    the backward of an empty view gives plain zeros, and CopySlices copies the base's
+    gradient with copy_ (CopyBackwards)."""
     base = lib.ones(2, 3)
     view = base.unsqueeze(-1)
     base.fill_(0.0)
@@ -2836,6 +2837,12 @@ def views_of_changed_bases(lib, obs):
     with lib.no_grad():
         obs.raises("requires_grad_() on the view, in no_grad", lambda: view.requires_grad_())
     obs.tensor("the view", view)
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    part = y[1:]
+    y.mul_(2)
+    (g,) = lib.autograd.grad(part.sum(), [y])
+    obs.raises("detach_() on the base's gradient from AsStridedBackward0 (a view)", g.detach_)
     for size in (0, 2):
         t = lib.zeros(size, dtype=lib.float64, requires_grad=True)
         u = t - 1.5
