@@ -65,6 +65,11 @@ FIXED = {
     "grad_through_regenerated_view": "a gradient through AsStridedBackward0 was a view of sum's",
     "second_order_regenerated_view": "create_graph through AsStridedBackward0: PyTorch's graph",
     "operand_and_its_detach": "an op on t and t.detach() saved the wrong one",
+    "version_error_saved_order": "a version error named the first saved tensor, not PyTorch's",
+    "zero_signs": "relu(-0.0) was 0.0; an outer product's -0.0 was 0.0",
+    "requires_grad_rebuilt_view": "requires_grad_() on a rebuilt view in no_grad raised",
+    "backward_through_rebuilt_view": "AsStridedBackward0: a 0-d gradient, empty views under "
+    "create_graph, the base's gradient as a view",
 }
 
 PYTORCH_QUIRKS = {

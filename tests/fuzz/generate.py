@@ -111,6 +111,12 @@ SITUATION_FEATURES = {
     "result_layout": "ops on non-contiguous or expanded tensors (the strides of the result)",
     "inplace_overlapping_operand": "an in-place op whose operand is another view of the same memory",
     "zero_tensor_grads": "a gradient through abs's own backward (SgnBackward0, create_graph)",
+    "version_error_saved_order": "in-place ops on two tensors requiring grad (which saved one "
+    "a version error names)",
+    "zero_signs": "relu of a tensor holding -0.0 (the sign of its zero result)",
+    "requires_grad_rebuilt_view": "requires_grad_() on a view whose base changed in place",
+    "backward_through_rebuilt_view": "a backward through AsStridedBackward0 (a view rebuilt "
+    "after an in-place op)",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -469,6 +475,10 @@ def unary(gen):
             raise _Rejected("tanh near its saturation")
     if op in ("relu", "abs") and gen.near_zero_sum(src):
         raise _Rejected("relu/abs of a sum near 0: the gradient depends on its sign")
+    if op == "relu" and not gen.allows("zero_signs"):
+        values = gen.value(src).detach()
+        if values.is_floating_point() and bool(((values == 0) & values.signbit()).any()):
+            raise _Rejected("relu of -0.0")
     if _is_expanded(gen.value(src)) and not gen.allows("result_layout"):
         raise _Rejected("elementwise op on an expanded tensor")
     name = gen.new_name()
@@ -928,6 +938,8 @@ def set_requires_grad(gen):
     shared = (family or is_view) and any(n in gen.gradient_names for n in family + [src])
     if shared and not gen.allows("aliased_leaf_grads"):
         raise _Rejected("requires_grad_ on a gradient that shares memory with another")
+    if gen.is_stale_view(src) and not gen.allows("requires_grad_rebuilt_view"):
+        raise _Rejected("requires_grad_ on a view whose base changed in place")
     form = rng.random()
     off = not gen.allows("requires_grad_off_after_use") and t.requires_grad
     if form < 0.5 or off and form < 0.7:
@@ -1035,8 +1047,13 @@ def inplace(gen):
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
         if gen.grad_involved([], operands):
             raise _Rejected("in-place into an int tensor from one requiring grad")
+    if t.requires_grad and "inplace_grad" in gen.history:
+        if not gen.allows("version_error_saved_order"):
+            raise _Rejected("a second in-place op on a tensor requiring grad")
     gen.add(Step(code, kind))
     gen.history.add("inplace")
+    if t.requires_grad:
+        gen.history.add("inplace_grad")
     if family or is_view:  # the views' grad_fn is rebuilt (AsStridedBackward0)
         for n in family + [target]:
             gen.second_order.setdefault(n, "second_order_regenerated_view")
@@ -1289,6 +1306,9 @@ def _graph_checks(gen, root, create_graph):
     if t.grad_fn is not None and not gen.allows("double_backward_copyslices"):
         if _passes(t.grad_fn, "CopySlices"):
             raise _Rejected("backward through CopySlices")
+    if t.grad_fn is not None and not gen.allows("backward_through_rebuilt_view"):
+        if _passes(t.grad_fn, "AsStridedBackward0"):
+            raise _Rejected("a backward through AsStridedBackward0")
     if t.grad_fn is not None and not gen.allows("zero_tensor_grads"):
         if _passes(t.grad_fn, "SgnBackward0"):
             raise _Rejected("a gradient through SgnBackward0 (PyTorch's zero tensor)")
