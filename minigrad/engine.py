@@ -50,7 +50,7 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
         node = heapq.heappop(ready)[2]
         grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
         if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
-            if capture is None or node in capture.needed or node in capture.places:
+            if capture is None or node in capture.visited:
                 grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
@@ -329,9 +329,13 @@ def _blame(node):
 class Capture:
     """What ``autograd.grad`` collects: the gradient arriving at each input's node (a
     leaf's AccumulateGrad, a non-leaf's grad_fn). Nodes from which no input can be
-    reached are skipped, and no leaf's ``.grad`` is touched."""
+    reached are skipped, and no leaf's ``.grad`` is touched.
 
-    def __init__(self, inputs, nodes, into_grad=False):
+    ``visited``: the nodes the walk reaches, whose hooks run: those on the way to an
+    input, the inputs' own, and a single output's node (PyTorch starts the walk there:
+    its hooks run even when no input lies behind it)."""
+
+    def __init__(self, inputs, nodes, into_grad=False, roots=()):
         self.into_grad = into_grad  # backward(inputs=...): into .grad, nothing captured
         self.grads = [None] * len(inputs)
         self.places = {}
@@ -344,6 +348,7 @@ class Capture:
             node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
             self.places.setdefault(node, []).append((i, t._output_nr))
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
+        self.visited = self.needed | set(self.places) | {n for n, _ in roots if len(roots) == 1}
 
     def take(self, node, grad):
         """Keep ``grad`` if it belongs to an input; True if the node need not run.
@@ -438,7 +443,7 @@ def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=Non
     ``inputs`` (or None)."""
     roots = [(_root_node(t), t._output_nr) for t in tensors]
     dependencies, nodes = count_dependencies([node for node, _ in roots])
-    capture = Capture(inputs, nodes, into_grad) if inputs is not None else None
+    capture = Capture(inputs, nodes, into_grad, roots) if inputs is not None else None
     if not create_graph:  # (None: no gradient at all, as gradcheck tries)
         grads = [None if g is None else g._data for g in grads]
 

@@ -180,7 +180,8 @@ class AsStridedBackward0(Node):
         # PyTorch's as_strided_backward writes the gradient into new memory (never a view
         # of the incoming one, which may be expanded, as sum's gradient is) and returns a
         # view of it: autograd.grad hands it out as a view (detach_() on it raises).
-        return (_copy(grad).view(),)
+        grad = _copy(grad)
+        return (grad.view() if isinstance(grad, np.ndarray) else grad.view(grad.shape),)
 
     def recorded(self, grad):
         """The same under create_graph=True, the way PyTorch's as_strided_backward records

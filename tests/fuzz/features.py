@@ -70,6 +70,7 @@ FIXED = {
     "requires_grad_rebuilt_view": "requires_grad_() on a rebuilt view in no_grad raised",
     "backward_through_rebuilt_view": "AsStridedBackward0: a 0-d gradient, empty views under "
     "create_graph, the base's gradient as a view",
+    "grad_output_hooks": "autograd.grad skipped the hooks of an output no input lies behind",
 }
 
 PYTORCH_QUIRKS = {

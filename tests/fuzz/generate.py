@@ -117,6 +117,7 @@ SITUATION_FEATURES = {
     "requires_grad_rebuilt_view": "requires_grad_() on a view whose base changed in place",
     "backward_through_rebuilt_view": "a backward through AsStridedBackward0 (a view rebuilt "
     "after an in-place op)",
+    "grad_output_hooks": "autograd.grad of an output that has hooks or retains its grad",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -1403,6 +1404,8 @@ def autograd_grad(gen):
         if gen.freed:
             raise _Rejected("grad wrt a non-leaf after a backward")
     t = gen.value(root)
+    if (root in hooked or t.retains_grad) and not gen.allows("grad_output_hooks"):
+        raise _Rejected("autograd.grad of an output with hooks")
     output = root if t.numel() == 1 else f"{root}.sum()"
     args = []
     if any(n not in reached for n in inputs) or rng.random() < 0.2:

@@ -427,6 +427,16 @@ EXAMPLES = {
         Step("(t6,) = lib.autograd.grad(t2 * 3, [t1])", "example", gradients=("t6",)),
         "t6.detach_()",
     ),
+    "grad_output_hooks": program(
+        "t0 = lib.tensor(0.0, requires_grad=True)",
+        "t1 = lib.tensor(14.5, requires_grad=True)",
+        "t2 = t1[...]",
+        "t2.retain_grad()",
+        "h3 = t2.register_hook(lambda g: log.append(g))",
+        Step(
+            "(t4,) = lib.autograd.grad(t2, [t0], allow_unused=True)", "example", gradients=("t4",)
+        ),
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

@@ -2843,6 +2843,15 @@ def views_of_changed_bases(lib, obs):
     y.mul_(2)
     (g,) = lib.autograd.grad(part.sum(), [y])
     obs.raises("detach_() on the base's gradient from AsStridedBackward0 (a view)", g.detach_)
+    base = lib.tensor([[-1.5, -1.5, 2.0]], dtype=lib.float64)
+    view = base.transpose(0, 1)
+    other = lib.tensor([[0.0], [2.0], [-1.5]], dtype=lib.float64, requires_grad=True)
+    view *= other
+    obs.warns(
+        "backward(create_graph=True) through the view, a gradient without graph",
+        lambda: view.backward(lib.ones_like(view), create_graph=True),
+    )
+    obs.grad("the operand's gradient", other.grad)
     for size in (0, 2):
         t = lib.zeros(size, dtype=lib.float64, requires_grad=True)
         u = t - 1.5
@@ -2856,3 +2865,28 @@ def views_of_changed_bases(lib, obs):
         else:  # (deeper down, PyTorch's graph depends on how it rebuilds views: skipped)
             obs.value(label, [g.tolist(), g.grad_fn.name()])
             obs.value("its graph", [n.name() for n, _ in g.grad_fn.next_functions])
+
+
+@program
+def autograd_grad_output_hooks(lib, obs):
+    """autograd.grad of one output starts its walk at the output's node: that node's
+    hooks (and retain_grad) run even when no input lies behind it; other nodes off the
+    way to the inputs run nothing (several outputs: not even theirs)."""
+    log = []
+    a = lib.tensor(1.0, requires_grad=True)
+    b = lib.tensor(2.0, requires_grad=True)
+    c = a * 2
+    c.register_hook(lambda g: log.append(("c", None if g is None else g.item())))
+    d = c * 3
+    d.register_hook(lambda g: log.append(("d", None if g is None else g.item())))
+    d.retain_grad()
+    e = d + b * 1
+    obs.tensor("grad of e (which needs b) w.r.t. b", lib.autograd.grad(e, [b])[0])
+    obs.value("hooks run", list(log))
+    (g,) = lib.autograd.grad(d, [b], allow_unused=True, retain_graph=True)
+    obs.value("grad of d (no input behind it): hooks run", list(log))
+    obs.tensor("grad of d w.r.t. b", g)
+    obs.grad("d.grad (retained at the output's node)", d.grad)
+    log.clear()
+    lib.autograd.grad([d, c], [b], allow_unused=True)
+    obs.value("two outputs, no input behind them: hooks run", list(log))
