@@ -949,6 +949,8 @@ def set_requires_grad(gen):
         code = f"{src}.requires_grad_(False)"
     else:
         code = f"{src}.requires_grad = {'True' if off else rng.choice(['True', 'False'])}"
+        if gen.is_stale_view(src):  # PyTorch's answer depends on reading grad_fn first
+            raise _Rejected("requires_grad = on a view whose base changed in place (COVERAGE.md)")
     gen.add(Step(code, "requires_grad"))
     if t.requires_grad and t.grad_fn is None and "False" in code:
         gen.switched_off.add(src)
