@@ -30,7 +30,7 @@ from . import creation, views
 from ._warn_once import warn_once
 from .function import FunctionCtx, as_tensor, check_inplace
 from .grad_mode import _set_state, _state
-from .graph import FREED, AccumulateGrad, anomaly_state
+from .graph import AccumulateGrad, anomaly_state, freed
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -108,7 +108,7 @@ def run_plain(roots, grads, dependencies, retain_graph):
             if node._inputs is not None or len(grad_inputs) != len(node.needs_input_grad):
                 grad_inputs = node._check_gradients(grad_inputs)
             if not retain_graph and node._saved:  # Node.release_saved
-                node._saved, node._freed = dict.fromkeys(node._saved, FREED), True
+                node._saved, node._freed = freed(node._saved), True
         else:
             grad_inputs = call_node(node, grad, retain_graph)
         for (child, nr), child_grad in zip(node.next_functions, grad_inputs):

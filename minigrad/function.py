@@ -97,8 +97,8 @@ class FunctionCtx(Node):
                     else:
                         edges.append((x._get_accumulator() if x._requires_grad else None, 0))
                 else:  # a view: its grad_fn may need rebuilding first (views.py)
-                    needs.append(requires_grad(x))
-                    edges.append(gradient_edge(x))
+                    edges.append(gradient_edge(x))  # a gradient only where an edge leads:
+                    needs.append(edges[-1][0] is not None)  # none for a view made in no_grad
             self.needs_input_grad = tuple(needs)
             self.next_functions = tuple(edges)
             if function.broadcasts and len(args) > 1:  # fitted only if they differ (below)

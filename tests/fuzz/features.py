@@ -71,6 +71,7 @@ FIXED = {
     "backward_through_rebuilt_view": "AsStridedBackward0: a 0-d gradient, empty views under "
     "create_graph, the base's gradient as a view",
     "grad_output_hooks": "autograd.grad skipped the hooks of an output no input lies behind",
+    "no_edge_backward_twice": "an op on a view made in no_grad saved its operands",
 }
 
 PYTORCH_QUIRKS = {

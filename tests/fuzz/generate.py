@@ -118,6 +118,8 @@ SITUATION_FEATURES = {
     "backward_through_rebuilt_view": "a backward through AsStridedBackward0 (a view rebuilt "
     "after an in-place op)",
     "grad_output_hooks": "autograd.grad of an output that has hooks or retains its grad",
+    "no_edge_backward_twice": "a second backward through an op none of whose inputs has an "
+    "edge (a view made in no_grad)",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -1315,6 +1317,9 @@ def _graph_checks(gen, root, create_graph):
     if t.grad_fn is not None and not gen.allows("zero_tensor_grads"):
         if _passes(t.grad_fn, "SgnBackward0"):
             raise _Rejected("a gradient through SgnBackward0 (PyTorch's zero tensor)")
+    if t.grad_fn is not None and gen.freed and not gen.allows("no_edge_backward_twice"):
+        if _passes(t.grad_fn, None):
+            raise _Rejected("a second backward through a node without edges")
     if t.grad_fn is not None and gen.freed and not gen.allows("index_saved_freed"):
         if _passes(t.grad_fn, "IndexBackward0"):
             raise _Rejected("a second backward through IndexBackward0")
@@ -1328,14 +1333,17 @@ def _has_inference_grad(t):
 
 
 def _passes(node, name):
-    """Whether the graph from ``node`` has a node called ``name``."""
+    """Whether the graph from ``node`` has a node called ``name`` (None: a node other
+    than AccumulateGrad whose edges all lead nowhere)."""
     seen, stack = set(), [node]
     while stack:
         n = stack.pop()
         if n is None or n in seen:
             continue
         seen.add(n)
-        if name in n.name():
+        if name is None and n.next_functions and all(c is None for c, _ in n.next_functions):
+            return True
+        if name is not None and name in n.name():
             return True
         stack += [c for c, _ in n.next_functions]
     return False

@@ -437,6 +437,13 @@ EXAMPLES = {
             "(t4,) = lib.autograd.grad(t2, [t0], allow_unused=True)", "example", gradients=("t4",)
         ),
     ),
+    "no_edge_backward_twice": program(
+        "t0 = lib.tensor([[1.0, 2.0]], requires_grad=True)",
+        block("with lib.no_grad():", "t1 = t0[:, :]"),
+        "t2 = t1 * 2",
+        "t2.sum().backward()",
+        "t2.sum().backward()",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

@@ -2829,7 +2829,8 @@ def views_of_changed_bases(lib, obs):
     requires_grad_() on it is allowed, in no_grad too. Its backward gives the base's
     gradient as a view of new memory (so detach_() on it raises). Under create_graph,
     the backward of an empty view gives plain zeros, and CopySlices copies the base's
-    gradient with copy_ (CopyBackwards)."""
+    gradient with copy_ (CopyBackwards). An op on a view made in no_grad (no edge to
+    follow) saves nothing, so a second backward through it raises nothing."""
     base = lib.ones(2, 3)
     view = base.unsqueeze(-1)
     base.fill_(0.0)
@@ -2852,6 +2853,12 @@ def views_of_changed_bases(lib, obs):
         lambda: view.backward(lib.ones_like(view), create_graph=True),
     )
     obs.grad("the operand's gradient", other.grad)
+    with lib.no_grad():
+        leaf = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        no_edge = leaf[:, :]
+    out = no_edge * 2  # records a node, with no edge: it saves nothing
+    out.sum().backward()
+    obs.raises("a second backward through an op on a view made in no_grad", out.sum().backward)
     for size in (0, 2):
         t = lib.zeros(size, dtype=lib.float64, requires_grad=True)
         u = t - 1.5
