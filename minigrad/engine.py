@@ -353,14 +353,15 @@ class Capture:
     def take(self, node, grad):
         """Keep ``grad`` if it belongs to an input; True if the node need not run.
 
-        A leaf input's hooks run first, as they would before ``.grad`` is filled.
-        (For ``backward(inputs=...)``, an input leaf's AccumulateGrad runs.)
+        A leaf input's hooks run first, as they would before ``.grad`` is filled; so do a
+        leaf output's (a visited leaf), with None if no gradient came.
+        (``backward(inputs=...)``: an input leaf's AccumulateGrad runs.)
         """
         if self.into_grad and node in self.places:
             return node.__class__ is not AccumulateGrad and node not in self.needed
-        if node in self.places:  # (the hooks run even when no gradient came: with None)
-            if node.__class__ is AccumulateGrad and node.variable._hooks:
-                grad = call_hooks(list(node.variable._hooks.values()), grad)
+        if node.__class__ is AccumulateGrad and node in self.visited and node.variable._hooks:
+            grad = call_hooks(list(node.variable._hooks.values()), grad)
+        if node in self.places:
             for i, nr in self.places[node] if grad is not None else ():
                 self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed

@@ -436,6 +436,10 @@ EXAMPLES = {
         Step(
             "(t4,) = lib.autograd.grad(t2, [t0], allow_unused=True)", "example", gradients=("t4",)
         ),
+        "h5 = t0.register_hook(lambda g: log.append(g))",
+        Step(
+            "(t6,) = lib.autograd.grad(t0, [t1], allow_unused=True)", "example", gradients=("t6",)
+        ),
     ),
     "no_edge_backward_twice": program(
         "t0 = lib.tensor([[1.0, 2.0]], requires_grad=True)",

@@ -2897,3 +2897,7 @@ def autograd_grad_output_hooks(lib, obs):
     log.clear()
     lib.autograd.grad([d, c], [b], allow_unused=True)
     obs.value("two outputs, no input behind them: hooks run", list(log))
+    a.register_hook(lambda g: log.append(("a", None if g is None else g.item())))
+    log.clear()
+    lib.autograd.grad(a, [b], allow_unused=True)
+    obs.value("grad of the leaf a (no input behind it): its hook runs", list(log))
