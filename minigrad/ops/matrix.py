@@ -7,7 +7,8 @@ needs a gradient, and B only if A needs one (exactly PyTorch's choice).
 
 import numpy as np
 
-from ..function import Op
+from ..function import Op, inference_only, is_recording
+from ..graph import SavedTensor
 from ..tensor import Tensor
 from .shape import SqueezeInMatmul, T, Transpose, UnsafeView
 
@@ -68,8 +69,15 @@ def check_multipliable(a, b):
 
 def _check_dtypes(a, b, message, name="scalar_name"):
     """Refuse two dtypes with the message of the kernel matmul reaches (mm, dot, addmv,
-    bmm): ``{a}`` and ``{b}`` in it are the dtypes' names (Float, or mm's C name float)."""
+    bmm): ``{a}`` and ``{b}`` in it are the dtypes' names (Float, or mm's C name float).
+    PyTorch's autograd records before its kernel checks them: the inputs' grad_fn (a view's
+    may refuse to be rebuilt) and saving them (an inference tensor is refused) come first."""
     if a._data.dtype != b._data.dtype:
+        if is_recording((a, b)) and not inference_only((a, b)):
+            a.grad_fn, b.grad_fn  # noqa: B018 - reading them is the check
+            for x, other in ((a, b), (b, a)):
+                if x._is_inference and other.requires_grad:
+                    SavedTensor(x)  # raises PyTorch's error
         raise RuntimeError(message.format(a=getattr(a.dtype, name), b=getattr(b.dtype, name)))
 
 

@@ -72,6 +72,8 @@ FIXED = {
     "create_graph, the base's gradient as a view",
     "grad_output_hooks": "autograd.grad skipped the hooks of an output no input lies behind",
     "no_edge_backward_twice": "an op on a view made in no_grad saved its operands",
+    "matmul_checks_order": "matmul checked dtypes before autograd's checks of its inputs",
+    "loss_grad_dtype": "mse_loss's gradient came in the promoted dtype (ToCopyBackward0)",
 }
 
 PYTORCH_QUIRKS = {

@@ -120,6 +120,9 @@ SITUATION_FEATURES = {
     "grad_output_hooks": "autograd.grad of an output that has hooks or retains its grad",
     "no_edge_backward_twice": "a second backward through an op none of whose inputs has an "
     "edge (a view made in no_grad)",
+    "matmul_checks_order": "a matmul of two float dtypes with an inference tensor or a view "
+    "(which error comes first)",
+    "loss_grad_dtype": "create_graph through mse_loss (the dtype of its gradient's node)",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -760,6 +763,9 @@ def matmul(gen):
     if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [a, b]):
         raise _Rejected("float32 with float64")
     operands = [gen.evaluate(x) for x in (a, b)]
+    special = any(x is not None and (x.is_inference() or x._base is not None) for x in operands)
+    if special and _mixes_float_dtypes(gen, [a, b]) and not gen.allows("matmul_checks_order"):
+        raise _Rejected("a matmul of two dtypes with an inference tensor or a view")
     layout = [_layout_ambiguous(x) for x in operands]
     if len(shape) == 3 and not gen.allows("layout_dependent_graphs"):
         strides, sizes = gen.value(a).stride(), gen.value(a).shape
@@ -1317,6 +1323,9 @@ def _graph_checks(gen, root, create_graph):
     if t.grad_fn is not None and not gen.allows("zero_tensor_grads"):
         if _passes(t.grad_fn, "SgnBackward0"):
             raise _Rejected("a gradient through SgnBackward0 (PyTorch's zero tensor)")
+    if create_graph and t.grad_fn is not None and not gen.allows("loss_grad_dtype"):
+        if _passes(t.grad_fn, "MseLossBackward0"):
+            raise _Rejected("create_graph through mse_loss")
     if t.grad_fn is not None and gen.freed and not gen.allows("no_edge_backward_twice"):
         if _passes(t.grad_fn, None):
             raise _Rejected("a second backward through a node without edges")

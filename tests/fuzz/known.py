@@ -448,6 +448,26 @@ EXAMPLES = {
         "t2.sum().backward()",
         "t2.sum().backward()",
     ),
+    "matmul_checks_order": program(
+        block("with lib.inference_mode():", "t0 = lib.ones(2, dtype=lib.float64)"),
+        "t1 = t0 @ lib.ones(2, requires_grad=True)",
+        "t2 = lib.zeros(0, 3, requires_grad=True)",
+        block(
+            "with lib.inference_mode():",
+            "t3 = t2.reshape(-1)",
+            "t3 *= lib.tensor(2.0, requires_grad=True)",
+        ),
+        "t4 = t3 @ lib.zeros(0, dtype=lib.float64, requires_grad=True)",
+    ),
+    "loss_grad_dtype": program(
+        "t0 = lib.ones(2, requires_grad=True)",
+        "t1 = lib.nn.functional.mse_loss(t0, lib.zeros(2, dtype=lib.float64))",
+        Step(
+            "t2, t3 = lib.autograd.grad(t1, [t1, t0], create_graph=True)",
+            "example",
+            gradients=("t2", "t3"),
+        ),
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

@@ -2901,3 +2901,19 @@ def autograd_grad_output_hooks(lib, obs):
     log.clear()
     lib.autograd.grad(a, [b], allow_unused=True)
     obs.value("grad of the leaf a (no input behind it): its hook runs", list(log))
+
+
+@program
+def matmul_dtype_error_after_autograd_checks(lib, obs):
+    """A matmul of two float dtypes: autograd records before the kernel checks dtypes, so
+    an inference tensor that would be saved is refused first; mse_loss's gradient comes in
+    its input's dtype (MseLossBackwardBackward0, no cast after it)."""
+    with lib.inference_mode():
+        frozen = lib.ones(2, dtype=lib.float64)
+    live = lib.ones(2, requires_grad=True)
+    obs.raises("inference tensor @ a tensor requiring grad, two dtypes", lambda: frozen @ live)
+    obs.raises("the same without grad: the dtype error", lambda: frozen @ live.detach())
+    x = lib.ones(2, requires_grad=True)
+    loss = lib.nn.functional.mse_loss(x, lib.zeros(2, dtype=lib.float64))
+    (g,) = lib.autograd.grad(loss, [x], create_graph=True)
+    obs.tensor("mse_loss of float32 and float64: the float32 input's gradient", g)
