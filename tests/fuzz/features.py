@@ -74,6 +74,7 @@ FIXED = {
     "no_edge_backward_twice": "an op on a view made in no_grad saved its operands",
     "matmul_checks_order": "matmul checked dtypes before autograd's checks of its inputs",
     "loss_grad_dtype": "mse_loss's gradient came in the promoted dtype (ToCopyBackward0)",
+    "copy_into_int_view": "copy_ into an int view made in no_grad was checked as a recorded change",
 }
 
 PYTORCH_QUIRKS = {

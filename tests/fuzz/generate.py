@@ -123,6 +123,7 @@ SITUATION_FEATURES = {
     "matmul_checks_order": "a matmul of two float dtypes with an inference tensor or a view "
     "(which error comes first)",
     "loss_grad_dtype": "create_graph through mse_loss (the dtype of its gradient's node)",
+    "copy_into_int_view": "copy_ from a tensor requiring grad into a view of an int tensor",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -1058,6 +1059,9 @@ def inplace(gen):
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
         if gen.grad_involved([], operands):
             raise _Rejected("in-place into an int tensor from one requiring grad")
+    if not t.dtype.is_floating_point and is_view and op in ("copy_", "setitem"):
+        if gen.grad_involved([], operands) and not gen.allows("copy_into_int_view"):
+            raise _Rejected("copy_ into an int view from a tensor requiring grad")
     if t.requires_grad and "inplace_grad" in gen.history:
         if not gen.allows("version_error_saved_order"):
             raise _Rejected("a second in-place op on a tensor requiring grad")

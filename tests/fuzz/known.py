@@ -468,6 +468,12 @@ EXAMPLES = {
             gradients=("t2", "t3"),
         ),
     ),
+    "copy_into_int_view": program(
+        "t0 = lib.tensor(-1.0, requires_grad=True)",
+        "t1 = lib.tensor([1, 0])",
+        block("with lib.no_grad():", "t2 = t1[0]"),
+        "t2.copy_(t0)",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

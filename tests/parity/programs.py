@@ -2830,7 +2830,8 @@ def views_of_changed_bases(lib, obs):
     gradient as a view of new memory (so detach_() on it raises). Under create_graph,
     the backward of an empty view gives plain zeros, and CopySlices copies the base's
     gradient with copy_ (CopyBackwards). An op on a view made in no_grad (no edge to
-    follow) saves nothing, so a second backward through it raises nothing."""
+    follow) saves nothing, so a second backward through it raises nothing; copy_ into an
+    int view made in no_grad is no recorded change (add_ is checked as one)."""
     base = lib.ones(2, 3)
     view = base.unsqueeze(-1)
     base.fill_(0.0)
@@ -2859,6 +2860,16 @@ def views_of_changed_bases(lib, obs):
     out = no_edge * 2  # records a node, with no edge: it saves nothing
     out.sum().backward()
     obs.raises("a second backward through an op on a view made in no_grad", out.sum().backward)
+    ints = lib.tensor([1, 0])
+    with lib.no_grad():
+        first = ints[0]
+    source = lib.tensor(-1.0, requires_grad=True)
+    obs.raises(
+        "copy_ into an int view made in no_grad, from a tensor requiring grad",
+        lambda: first.copy_(source),
+    )
+    obs.raises("add_ of the same (checked as a recorded change)", lambda: first.add_(source))
+    obs.tensor("the int tensor", ints)
     for size in (0, 2):
         t = lib.zeros(size, dtype=lib.float64, requires_grad=True)
         u = t - 1.5
