@@ -958,8 +958,9 @@ def set_requires_grad(gen):
         code = f"{src}.requires_grad_(False)"
     else:
         code = f"{src}.requires_grad = {'True' if off else rng.choice(['True', 'False'])}"
-        if gen.is_stale_view(src):  # PyTorch's answer depends on reading grad_fn first
-            raise _Rejected("requires_grad = on a view whose base changed in place (COVERAGE.md)")
+    if gen.is_stale_view(src) and code != f"{src}.requires_grad_()":
+        # switching a stale view's flag: PyTorch's answer depends on reading grad_fn first
+        raise _Rejected("requires_grad on a view whose base changed in place (COVERAGE.md)")
     gen.add(Step(code, "requires_grad"))
     if t.requires_grad and t.grad_fn is None and "False" in code:
         gen.switched_off.add(src)
@@ -1613,7 +1614,9 @@ def custom_function(gen):
     else:
         call = f"{name} = {cls}.apply({src})"
     code = template.format(name=cls) + call
-    gen.add(Step(code, f"custom.{key}"))
+    # Identity returns its input: a view of a gradient stays one (its _version: COVERAGE.md)
+    gradients = (name,) if key == "Identity" and src in gen.gradient_names else ()
+    gen.add(Step(code, f"custom.{key}", gradients=gradients))
 
 
 # --- putting it together ---------------------------------------------------------------
