@@ -80,7 +80,7 @@ class ReluInplace(Relu):
 
     def forward(ctx, x):
         check_overlap(x)
-        np.copyto(x, 0, where=x < 0)  # (-0.0 stays -0.0, as in relu)
+        np.maximum(0, x, out=x)  # (-0.0 stays -0.0, as in relu)
         ctx.save(result=x)  # an in-place op's input 0 is its result
         return x
 
