@@ -30,7 +30,7 @@ from . import creation, views
 from ._warn_once import warn_once
 from .function import FunctionCtx, as_tensor, check_inplace
 from .grad_mode import _set_state, _state
-from .graph import FREED, AccumulateGrad, anomaly_state
+from .graph import AccumulateGrad, anomaly_state, freed
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
@@ -50,7 +50,7 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
         node = heapq.heappop(ready)[2]
         grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
         if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
-            if capture is None or node in capture.needed or node in capture.places:
+            if capture is None or node in capture.visited:
                 grad = call_pre_hooks(node, grad)
         if capture is not None and capture.take(node, grad):
             continue  # no input of autograd.grad lies behind this node
@@ -110,7 +110,7 @@ def run_plain(roots, grads, dependencies, retain_graph):
             if node._inputs is not None or len(grad_inputs) != len(node.needs_input_grad):
                 grad_inputs = node._check_gradients(grad_inputs)
             if not retain_graph and node._saved:  # Node.release_saved
-                node._saved, node._freed = dict.fromkeys(node._saved, FREED), True
+                node._saved, node._freed = freed(node._saved), True
         else:
             grad_inputs = call_node(node, grad, retain_graph)
         for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
@@ -332,9 +332,13 @@ def _blame(node):
 class Capture:
     """What ``autograd.grad`` collects: the gradient arriving at each input's node (a
     leaf's AccumulateGrad, a non-leaf's grad_fn). Nodes from which no input can be
-    reached are skipped, and no leaf's ``.grad`` is touched."""
+    reached are skipped, and no leaf's ``.grad`` is touched.
 
-    def __init__(self, inputs, nodes, into_grad=False):
+    ``visited``: the nodes the walk reaches, whose hooks run: those on the way to an
+    input, the inputs' own, and a single output's node (PyTorch starts the walk there:
+    its hooks run even when no input lies behind it)."""
+
+    def __init__(self, inputs, nodes, into_grad=False, roots=()):
         self.into_grad = into_grad  # backward(inputs=...): into .grad, nothing captured
         self.grads = [None] * len(inputs)
         self.places = {}
@@ -347,18 +351,20 @@ class Capture:
             node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
             self.places.setdefault(node, []).append((i, t._output_nr))
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
+        self.visited = self.needed | set(self.places) | {n for n, _ in roots if len(roots) == 1}
 
     def take(self, node, grad):
         """Keep ``grad`` if it belongs to an input; True if the node need not run.
 
-        A leaf input's hooks run first, as they would before ``.grad`` is filled.
-        (For ``backward(inputs=...)``, an input leaf's AccumulateGrad runs.)
+        A leaf input's hooks run first, as they would before ``.grad`` is filled; so do a
+        leaf output's (a visited leaf), with None if no gradient came.
+        (``backward(inputs=...)``: an input leaf's AccumulateGrad runs.)
         """
         if self.into_grad and node in self.places:
             return node.__class__ is not AccumulateGrad and node not in self.needed
-        if node in self.places:  # (the hooks run even when no gradient came: with None)
-            if node.__class__ is AccumulateGrad and node.variable._hooks:
-                grad = call_hooks(list(node.variable._hooks.values()), grad)
+        if node.__class__ is AccumulateGrad and node in self.visited and node.variable._hooks:
+            grad = call_hooks(list(node.variable._hooks.values()), grad)
+        if node in self.places:
             for i, nr in self.places[node] if grad is not None else ():
                 self.grads[i] = grad[nr] if node._num_outputs > 1 else grad
         return node.__class__ is AccumulateGrad or node not in self.needed
@@ -441,7 +447,7 @@ def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=Non
     ``inputs`` (or None)."""
     roots = [(_root_node(t), t._output_nr) for t in tensors]
     dependencies, nodes = count_dependencies([node for node, _ in roots])
-    capture = Capture(inputs, nodes, into_grad) if inputs is not None else None
+    capture = Capture(inputs, nodes, into_grad, roots) if inputs is not None else None
     if not create_graph:  # (None: no gradient at all, as gradcheck tries)
         grads = [None if g is None else g._data for g in grads]
 

@@ -84,9 +84,15 @@ class FunctionCtx(Node):
         anything. (A built-in op on plain tensors is recorded by ``Op.apply`` instead, in
         one loop: minigrad/op.py.)"""
         function = self._function
-        self.needs_input_grad = tuple([isinstance(x, Tensor) and requires_grad(x) for x in inputs])
-        tensors = [x for x in inputs if x is None or isinstance(x, Tensor)]
-        self.next_functions = tuple([(None, 0) if x is None else gradient_edge(x) for x in tensors])
+        # Each input's edge: a tensor's node, an edge to nowhere for None, none for a number.
+        edges = [
+            gradient_edge(x) if isinstance(x, Tensor) else (None, 0) if x is None else None
+            for x in inputs
+        ]
+        self.next_functions = tuple([edge for edge in edges if edge is not None])
+        # An input needs a gradient only where an edge leads: a view made in no_grad of a
+        # tensor that requires grad has none (and PyTorch saves nothing for it).
+        self.needs_input_grad = tuple([edge is not None and edge[0] is not None for edge in edges])
         # A built-in op's gradients have their input's shape and dtype unless it broadcast
         # inputs of different shapes or dtypes: only then (and always for your Functions)
         # are they fitted to them.

@@ -184,6 +184,12 @@ class SavedTensor:
 FREED = object()  # what a saved tensor reads as once backward has freed it
 
 
+def freed(saved):
+    """A node's saved values once backward freed them: each reads as FREED, except a
+    None (nothing was saved there: an op whose inputs need no gradient raises nothing)."""
+    return {name: None if value is None else FREED for name, value in saved.items()}
+
+
 class Node:
     """A backward function: PyTorch's ``grad_fn``, one per recorded operation.
 
@@ -221,7 +227,7 @@ class Node:
         Plain values (``alpha``) stay; a saved tensor reads as freed from now on.
         """
         if self._saved:
-            self._saved = dict.fromkeys(self._saved, FREED)
+            self._saved = freed(self._saved)
             self._freed = True
 
     # PyTorch exposes what a node saved as ``_saved_<name>`` attributes: a node class

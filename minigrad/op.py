@@ -124,8 +124,22 @@ class OpCtx(FunctionCtx):
             ):  # SavedTensor.unpack's checks pass: its array
                 values.append(saved.tensor._data)
             else:  # unpack raises PyTorch's error (or gives the tensor)
-                values.append(saved.unpack(self, as_arrays, True))
+                try:
+                    values.append(saved.unpack(self, as_arrays, True))
+                except RuntimeError:
+                    self._check_in_pytorch_order()
+                    raise
         return tuple(values)
+
+    def _check_in_pytorch_order(self):
+        """Raise the error PyTorch raises first when several saved tensors fail their
+        checks: a built-in op's node unpacks its saved inputs in the order of their names
+        (``mul`` checks ``other`` before ``self``, ``mm`` ``mat2`` before ``self``), then
+        its saved results."""
+        kept = [(n, s) for n, s in self._saved.items() if s is not None and s is not FREED]
+        kept.sort(key=lambda item: (bool(getattr(item[1], "is_output", False)), item[0]))
+        for _, saved in kept:
+            saved.unpack(self, True, True)
 
 
 class Op(Function):

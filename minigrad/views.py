@@ -169,13 +169,19 @@ class AsStridedBackward0(Node):
     def __call__(self, grad):
         if grad is None:  # no gradient reached the view: none for its base either
             return (None,)
-        if not isinstance(grad, np.ndarray) and grad.requires_grad:  # create_graph
+        if not isinstance(grad, (np.ndarray, np.generic)) and grad.requires_grad:  # create_graph
+            if not grad._data.size:  # PyTorch's as_strided_backward: new zeros, no graph
+                from .creation import zeros  # (see recorded)
+
+                return (zeros(self.base_shape, dtype=grad.dtype),)
             return (self.recorded(grad),)
         for function, _, ctx in reversed(self.steps):
             grad = function.backward(ctx, grad)
-        # PyTorch's as_strided_backward writes the gradient into new memory: never a view
-        # of the incoming one (which may be expanded, as sum's gradient is).
-        return (_copy(grad),)
+        # PyTorch's as_strided_backward writes the gradient into new memory (never a view
+        # of the incoming one, which may be expanded, as sum's gradient is) and returns a
+        # view of it: autograd.grad hands it out as a view (detach_() on it raises).
+        grad = _copy(grad)
+        return (grad.view() if isinstance(grad, np.ndarray) else grad.view(grad.shape),)
 
     def recorded(self, grad):
         """The same under create_graph=True, the way PyTorch's as_strided_backward records
@@ -220,7 +226,7 @@ class CopySlices(Node):
             raise RuntimeError(FREED_MESSAGE)
         if grad is None:  # no gradient reached the base: none for the op's inputs either
             return [None] * len(self.next_functions)
-        result = _copy(grad)
+        result = _copy_into_new(grad)
         part = replay(self.steps, result)  # where the view lies, in the copy
         grads = list(self.fn(_copy(part)))
         if grads[0] is not None:
@@ -232,6 +238,16 @@ class CopySlices(Node):
 def _copy(x):
     """A copy of a gradient: an array (numpy gives numbers for 0-d ones) or a tensor."""
     return np.array(x) if isinstance(x, (np.ndarray, np.generic)) else x.clone()
+
+
+def _copy_into_new(grad):
+    """CopySlices' copy of the base's gradient: PyTorch copies it into new memory with
+    ``copy_`` (recorded under create_graph: ``CopyBackwards``, not ``CloneBackward0``)."""
+    if isinstance(grad, (np.ndarray, np.generic)):
+        return np.array(grad)
+    from .creation import empty  # here: creation needs tensor.py, which needs this module
+
+    return empty(grad.shape, dtype=grad.dtype).copy_(grad)
 
 
 def _write(part, values):

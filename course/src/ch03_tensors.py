@@ -144,7 +144,9 @@ show_source(matrix.Mm)
 # Note what `Mm` saves: `B` (`mat2`) only if `A` needs a gradient, and `A` (`self`) only
 # if `B` does. Each input's gradient needs the *other* input, as for `*` in chapter 2.
 # `T` is the transpose, itself an operation (`t.t()`): under `create_graph=True`
-# (chapter 10) the backward is recorded too.
+# (chapter 10) the backward is recorded too. `mm_numbers(a, b)` is `a @ b` with PyTorch's
+# signs of zero: an outer product (inner size 1) keeps `-1.0 * 0.0 = -0.0`, where numpy's
+# `@` sums from `0.0` and gives `0.0`.
 
 # %% [markdown]
 # ## The classic example: `z = sum(mm(x, y))`

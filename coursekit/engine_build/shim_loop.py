@@ -57,6 +57,8 @@ class Walk:
         """What minigrad's own loop (``engine.run_backward``) does for one node."""
         if isinstance(grad, Outputs):
             grad = grad.grads
+        if self.capture is not None and node not in self.capture.visited:
+            return (None,) * len(node.next_functions)  # autograd.grad's walk never reaches it
         if node._pre_hooks or node._retained is not None:
             grad = engine.call_pre_hooks(node, grad)
         if self.capture is not None and self.capture.take(node, grad):

@@ -404,7 +404,10 @@ class Relu(Op):
     node_name = "ReluBackward0"
 
     def forward(ctx, x):
-        result = np.maximum(x, 0).astype(x.dtype, copy=False)
+        # maximum(0, x), not maximum(x, 0): of two equal values numpy's maximum gives the
+        # second, so -0.0 stays -0.0, as PyTorch's relu (nan stays nan); no mask, no
+        # memory beyond the result (parity program zero_signs_of_mm_and_relu checks it)
+        result = np.maximum(0, x).astype(x.dtype, copy=False)
         ctx.save(result=result)
         return result
 

@@ -87,10 +87,12 @@ class MseLoss(Op):
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
         needs, reduction = ctx.needs_input_grad, ctx.reduction
-        # The target's gradient is the same op with x and t swapped.
-        grad_x = MseLossBackward.apply(grad, x, t, reduction=reduction) if needs[0] else None
-        grad_t = MseLossBackward.apply(grad, t, x, reduction=reduction) if needs[1] else None
-        return grad_x, grad_t
+        # The target's gradient is the same op with x and t swapped; each in its input's
+        # dtype (x and t of two dtypes were cast to one for forward), as PyTorch's.
+        x_dtype, t_dtype = (m[1] for m in ctx._inputs) if ctx._inputs else (None, None)
+        grad_x = MseLossBackward.apply(grad, x, t, reduction=reduction, dtype=x_dtype)
+        grad_t = MseLossBackward.apply(grad, t, x, reduction=reduction, dtype=t_dtype)
+        return grad_x if needs[0] else None, grad_t if needs[1] else None
 
 
 class MseLossBackward(Op):
@@ -101,11 +103,11 @@ class MseLossBackward(Op):
     node_name = "MseLossBackwardBackward0"
     broadcasts = True
 
-    def forward(ctx, grad, x, t, reduction):
+    def forward(ctx, grad, x, t, reduction, dtype=None):
         ctx.save(grad_output=grad, self=x, target=t, reduction=reduction, sizes=(x.size, t.size))
         diff = x - t
         norm = 2 / diff.size if reduction == "mean" and diff.size else 2  # (none: empty)
-        return norm * diff * grad
+        return (norm * diff * grad).astype(dtype or diff.dtype, copy=False)
 
     def backward(ctx, gg):
         grad, x, t = ctx.saved_tensors

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op, check_inplace, is_recording
-from ..grad_mode import is_recording_enabled
+from ..grad_mode import is_recording_enabled, no_grad
 from ..tensor import Tensor, _wrap
 from ..views import check_overlap
 from .common import broadcast_error, is_operand
@@ -80,7 +80,7 @@ class ReluInplace(Relu):
 
     def forward(ctx, x):
         check_overlap(x)
-        np.maximum(x, 0, out=x)
+        np.maximum(0, x, out=x)  # (-0.0 stays -0.0, as in relu)
         ctx.save(result=x)  # an in-place op's input 0 is its result
         return x
 
@@ -244,6 +244,9 @@ def fill_(t, value):
 def copy_(t, src):
     if not isinstance(src, Tensor):
         src = _wrap(np.asarray(src, dtype=t._data.dtype))
+    if not t.dtype.is_floating_point:  # PyTorch's copy_ never records into an integer
+        with no_grad():  # tensor, nor checks it as a recorded change (add_ and the rest do)
+            return Copy.apply(t, src)
     return Copy.apply(t, src)
 
 

@@ -7,7 +7,8 @@ needs a gradient, and B only if A needs one (exactly PyTorch's choice).
 
 import numpy as np
 
-from ..function import Op
+from ..function import Op, inference_only, is_recording
+from ..graph import SavedTensor
 from ..tensor import Tensor
 from .shape import SqueezeInMatmul, T, Transpose, UnsafeView
 
@@ -20,12 +21,28 @@ class Mm(Op):
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad
         ctx.save(self=a if needs[1] else None, mat2=b if needs[0] else None)
-        return a @ b
+        return mm_numbers(a, b)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_b = T.apply(a) @ grad if a is not None else None  # the last input's first
-        return grad @ T.apply(b) if b is not None else None, grad_b
+        grad_b = mm_numbers(T.apply(a), grad) if a is not None else None  # the last input's first
+        return mm_numbers(grad, T.apply(b)) if b is not None else None, grad_b
+
+
+def mm_numbers(a, b):
+    """``a @ b`` for two matrices, with PyTorch's signs of zero.
+
+    On arrays: PyTorch's kernel sums the products starting from +0.0, so a zero
+    result is +0.0 (numpy's too), except for an outer product (inner size 1, at
+    least two rows and two columns), whose entries are the products themselves:
+    ``-1.0 * 0.0`` stays -0.0 there. On tensors (a backward recorded under
+    ``create_graph=True``): ``a @ b``, recorded as an mm of its own.
+    """
+    if isinstance(a, Tensor):
+        return a @ b
+    if a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1:
+        return a * b  # (n, 1) * (1, m): every product once, its sign kept
+    return a @ b
 
 
 def mm(input, mat2):
@@ -54,8 +71,15 @@ def check_multipliable(a, b):
 
 def _check_dtypes(a, b, message, name="scalar_name"):
     """Refuse two dtypes with the message of the kernel matmul reaches (mm, dot, addmv,
-    bmm): ``{a}`` and ``{b}`` in it are the dtypes' names (Float, or mm's C name float)."""
+    bmm): ``{a}`` and ``{b}`` in it are the dtypes' names (Float, or mm's C name float).
+    PyTorch's autograd records before its kernel checks them: the inputs' grad_fn (a view's
+    may refuse to be rebuilt) and saving them (an inference tensor is refused) come first."""
     if a._data.dtype != b._data.dtype:
+        if is_recording((a, b)) and not inference_only((a, b)):
+            a.grad_fn, b.grad_fn  # noqa: B018 - reading them is the check
+            for x, other in ((a, b), (b, a)):
+                if x._is_inference and other.requires_grad:
+                    SavedTensor(x)  # raises PyTorch's error
         raise RuntimeError(message.format(a=getattr(a.dtype, name), b=getattr(b.dtype, name)))
 
 

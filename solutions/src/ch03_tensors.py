@@ -14,6 +14,7 @@ import minigrad as mg
 from coursekit import check, progress
 from coursekit.engine_build import setup
 from minigrad.autograd import Function
+from minigrad.ops.matrix import mm_numbers
 
 setup("ch03")
 
@@ -292,6 +293,9 @@ check("ch03.Mul", hidden=True)
 # Write the matrix product as a piece of your engine: `class Mm(Function)` whose forward
 # computes `a @ b` on arrays and saves `a` under the name `self` (only if `b` needs a
 # gradient) and `b` as `mat2` (only if `a` needs one); backward returns the two gradients.
+# Compute every product with `mm_numbers(x, y)` (imported above) rather than `x @ y`: the
+# same numbers, with PyTorch's signs of zero (an outer product keeps `-1.0 * 0.0 = -0.0`,
+# numpy's `@` gives `0.0`), and on tensors (under `create_graph=True`) it is `x @ y`.
 # `mg.mm`, `t.mm` and `@` on two matrices reach it; the node is `MmBackward0`. So does
 # every `nn.Linear` layer: its one node, `AddmmBackward0` (PyTorch's), asks your `Mm`'s
 # backward for the two matrix gradients, so the digits network of chapter 11 trains on it.
@@ -307,7 +311,8 @@ check("ch03.Mul", hidden=True)
 #
 # For C = A @ B: grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad (`.T` works on arrays and
 # tensors). Save as in `Mul`: `ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)`;
-# backward returns `grad @ b.T` and `a.T @ grad`, each `None` when its input was not saved.
+# forward returns `mm_numbers(a, b)`, backward `mm_numbers(grad, b.T)` and
+# `mm_numbers(a.T, grad)`, each `None` when its input was not saved.
 #
 # </details>
 
@@ -321,14 +326,15 @@ class Mm(Function):
         ### BEGIN SOLUTION
         needs_a, needs_b = ctx.needs_input_grad
         ctx.save(self=a if needs_b else None, mat2=b if needs_a else None)
-        return a @ b
+        return mm_numbers(a, b)
         ### END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
         ### BEGIN SOLUTION
         a, b = ctx.saved_tensors
-        return (grad @ b.T if b is not None else None, a.T @ grad if a is not None else None)
+        grad_a = mm_numbers(grad, b.T) if b is not None else None
+        return grad_a, mm_numbers(a.T, grad) if a is not None else None
         ### END SOLUTION
 
 

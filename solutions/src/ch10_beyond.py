@@ -276,8 +276,8 @@ check("ch10.hvp", hidden=True)
 #
 # <details><summary>First hint</summary>
 #
-# forward: `mg.where(x > 0, x, mg.zeros_like(x))` keeps the positive values; what does
-# backward multiply `grad` by?
+# forward: `mg.where(x < 0, mg.zeros_like(x), x)` puts 0 where x is negative and keeps
+# the rest (-0.0 and nan too, as PyTorch's relu does); what does backward multiply `grad` by?
 #
 # </details>
 #
@@ -296,7 +296,7 @@ class ReLU(mg.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ### BEGIN SOLUTION
-        result = mg.where(x > 0, x, mg.zeros_like(x))
+        result = mg.where(x < 0, mg.zeros_like(x), x)
         ctx.save_for_backward(result)
         return result
         ### END SOLUTION

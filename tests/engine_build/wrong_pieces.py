@@ -324,7 +324,10 @@ WRONG = [
     Wrong(
         "ch03.Mm",
         "forgets the transposes",
-        (Replace("grad @ b.T if", "grad @ b if"), Replace("a.T @ grad if", "a @ grad if")),
+        (
+            Replace("mm_numbers(grad, b.T) if", "mm_numbers(grad, b) if"),
+            Replace("mm_numbers(a.T, grad) if", "mm_numbers(a, grad) if"),
+        ),
         "That means: the sizes of that matrix product do not fit",
     ),
     Wrong(

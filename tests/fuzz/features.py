@@ -65,6 +65,16 @@ FIXED = {
     "grad_through_regenerated_view": "a gradient through AsStridedBackward0 was a view of sum's",
     "second_order_regenerated_view": "create_graph through AsStridedBackward0: PyTorch's graph",
     "operand_and_its_detach": "an op on t and t.detach() saved the wrong one",
+    "version_error_saved_order": "a version error named the first saved tensor, not PyTorch's",
+    "zero_signs": "relu(-0.0) was 0.0; an outer product's -0.0 was 0.0",
+    "requires_grad_rebuilt_view": "requires_grad_() on a rebuilt view in no_grad raised",
+    "backward_through_rebuilt_view": "AsStridedBackward0: a 0-d gradient, empty views under "
+    "create_graph, the base's gradient as a view",
+    "grad_output_hooks": "autograd.grad skipped the hooks of an output no input lies behind",
+    "no_edge_backward_twice": "an op on a view made in no_grad saved its operands",
+    "matmul_checks_order": "matmul checked dtypes before autograd's checks of its inputs",
+    "loss_grad_dtype": "mse_loss's gradient came in the promoted dtype (ToCopyBackward0)",
+    "copy_into_int_view": "copy_ into an int view made in no_grad was checked as a recorded change",
 }
 
 PYTORCH_QUIRKS = {

@@ -72,8 +72,8 @@ def _drop_reprs_of_rounded_values(expected, actual):
 
 
 def _has_negative_zero(value):
-    """-0.0 prints as ``-0.``; which zeros are negative is left to float arithmetic
-    (0 * -1 in a matmul), outside the contract: see COVERAGE.md."""
+    """-0.0 prints as ``-0.``; which zeros are negative is partly left to PyTorch's
+    kernels (tied zeros in max, mm against bmm), outside the contract: see COVERAGE.md."""
     if isinstance(value, list):
         return any(_has_negative_zero(v) for v in value)
     return isinstance(value, float) and value == 0 and math.copysign(1.0, value) < 0

@@ -111,6 +111,19 @@ SITUATION_FEATURES = {
     "result_layout": "ops on non-contiguous or expanded tensors (the strides of the result)",
     "inplace_overlapping_operand": "an in-place op whose operand is another view of the same memory",
     "zero_tensor_grads": "a gradient through abs's own backward (SgnBackward0, create_graph)",
+    "version_error_saved_order": "in-place ops on two tensors requiring grad (which saved one "
+    "a version error names)",
+    "zero_signs": "relu of a tensor holding -0.0 (the sign of its zero result)",
+    "requires_grad_rebuilt_view": "requires_grad_() on a view whose base changed in place",
+    "backward_through_rebuilt_view": "a backward through AsStridedBackward0 (a view rebuilt "
+    "after an in-place op)",
+    "grad_output_hooks": "autograd.grad of an output that has hooks or retains its grad",
+    "no_edge_backward_twice": "a second backward through an op none of whose inputs has an "
+    "edge (a view made in no_grad)",
+    "matmul_checks_order": "a matmul of two float dtypes with an inference tensor or a view "
+    "(which error comes first)",
+    "loss_grad_dtype": "create_graph through mse_loss (the dtype of its gradient's node)",
+    "copy_into_int_view": "copy_ from a tensor requiring grad into a view of an int tensor",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -469,6 +482,10 @@ def unary(gen):
             raise _Rejected("tanh near its saturation")
     if op in ("relu", "abs") and gen.near_zero_sum(src):
         raise _Rejected("relu/abs of a sum near 0: the gradient depends on its sign")
+    if op == "relu" and not gen.allows("zero_signs"):
+        values = gen.value(src).detach()
+        if values.is_floating_point() and bool(((values == 0) & values.signbit()).any()):
+            raise _Rejected("relu of -0.0")
     if _is_expanded(gen.value(src)) and not gen.allows("result_layout"):
         raise _Rejected("elementwise op on an expanded tensor")
     name = gen.new_name()
@@ -747,6 +764,9 @@ def matmul(gen):
     if not gen.allows("mixed_float_dtypes") and _mixes_float_dtypes(gen, [a, b]):
         raise _Rejected("float32 with float64")
     operands = [gen.evaluate(x) for x in (a, b)]
+    special = any(x is not None and (x.is_inference() or x._base is not None) for x in operands)
+    if special and _mixes_float_dtypes(gen, [a, b]) and not gen.allows("matmul_checks_order"):
+        raise _Rejected("a matmul of two dtypes with an inference tensor or a view")
     layout = [_layout_ambiguous(x) for x in operands]
     if len(shape) == 3 and not gen.allows("layout_dependent_graphs"):
         strides, sizes = gen.value(a).stride(), gen.value(a).shape
@@ -928,6 +948,8 @@ def set_requires_grad(gen):
     shared = (family or is_view) and any(n in gen.gradient_names for n in family + [src])
     if shared and not gen.allows("aliased_leaf_grads"):
         raise _Rejected("requires_grad_ on a gradient that shares memory with another")
+    if gen.is_stale_view(src) and not gen.allows("requires_grad_rebuilt_view"):
+        raise _Rejected("requires_grad_ on a view whose base changed in place")
     form = rng.random()
     off = not gen.allows("requires_grad_off_after_use") and t.requires_grad
     if form < 0.5 or off and form < 0.7:
@@ -936,6 +958,9 @@ def set_requires_grad(gen):
         code = f"{src}.requires_grad_(False)"
     else:
         code = f"{src}.requires_grad = {'True' if off else rng.choice(['True', 'False'])}"
+    if gen.is_stale_view(src) and code != f"{src}.requires_grad_()":
+        # switching a stale view's flag: PyTorch's answer depends on reading grad_fn first
+        raise _Rejected("requires_grad on a view whose base changed in place (COVERAGE.md)")
     gen.add(Step(code, "requires_grad"))
     if t.requires_grad and t.grad_fn is None and "False" in code:
         gen.switched_off.add(src)
@@ -1010,6 +1035,10 @@ def inplace(gen):
     if (family or is_view or target in gen.hidden_views) and not gen.allows("inplace_on_view"):
         if gen.grad_involved([target] + family, operands):
             raise _Rejected("in-place on a view (or base of one) with grad involved")
+    shared = sum(n in gen.gradient_names for n in family + [target]) > 1
+    if shared and gen.grad_involved([], operands) and not gen.allows("aliased_leaf_grads"):
+        # which gradients PyTorch hands out as views of one another (COVERAGE.md)
+        raise _Rejected("in-place op with grad involved on gradients that share memory")
     node_name = t.grad_fn.name() if t.grad_fn is not None else ""
     named_differently = re.search(r"Backward[1-9]$|Copy", node_name)
     if named_differently and not gen.allows("version_error_node_names"):
@@ -1031,8 +1060,16 @@ def inplace(gen):
     if not t.dtype.is_floating_point and not gen.allows("inplace_into_int_tensor"):
         if gen.grad_involved([], operands):
             raise _Rejected("in-place into an int tensor from one requiring grad")
+    if not t.dtype.is_floating_point and is_view and op in ("copy_", "setitem"):
+        if gen.grad_involved([], operands) and not gen.allows("copy_into_int_view"):
+            raise _Rejected("copy_ into an int view from a tensor requiring grad")
+    if t.requires_grad and "inplace_grad" in gen.history:
+        if not gen.allows("version_error_saved_order"):
+            raise _Rejected("a second in-place op on a tensor requiring grad")
     gen.add(Step(code, kind))
     gen.history.add("inplace")
+    if t.requires_grad:
+        gen.history.add("inplace_grad")
     if family or is_view:  # the views' grad_fn is rebuilt (AsStridedBackward0)
         for n in family + [target]:
             gen.second_order.setdefault(n, "second_order_regenerated_view")
@@ -1285,9 +1322,18 @@ def _graph_checks(gen, root, create_graph):
     if t.grad_fn is not None and not gen.allows("double_backward_copyslices"):
         if _passes(t.grad_fn, "CopySlices"):
             raise _Rejected("backward through CopySlices")
+    if t.grad_fn is not None and not gen.allows("backward_through_rebuilt_view"):
+        if _passes(t.grad_fn, "AsStridedBackward0"):
+            raise _Rejected("a backward through AsStridedBackward0")
     if t.grad_fn is not None and not gen.allows("zero_tensor_grads"):
         if _passes(t.grad_fn, "SgnBackward0"):
             raise _Rejected("a gradient through SgnBackward0 (PyTorch's zero tensor)")
+    if create_graph and t.grad_fn is not None and not gen.allows("loss_grad_dtype"):
+        if _passes(t.grad_fn, "MseLossBackward0"):
+            raise _Rejected("create_graph through mse_loss")
+    if t.grad_fn is not None and gen.freed and not gen.allows("no_edge_backward_twice"):
+        if _passes(t.grad_fn, None):
+            raise _Rejected("a second backward through a node without edges")
     if t.grad_fn is not None and gen.freed and not gen.allows("index_saved_freed"):
         if _passes(t.grad_fn, "IndexBackward0"):
             raise _Rejected("a second backward through IndexBackward0")
@@ -1301,14 +1347,17 @@ def _has_inference_grad(t):
 
 
 def _passes(node, name):
-    """Whether the graph from ``node`` has a node called ``name``."""
+    """Whether the graph from ``node`` has a node called ``name`` (None: a node other
+    than AccumulateGrad whose edges all lead nowhere)."""
     seen, stack = set(), [node]
     while stack:
         n = stack.pop()
         if n is None or n in seen:
             continue
         seen.add(n)
-        if name in n.name():
+        if name is None and n.next_functions and all(c is None for c, _ in n.next_functions):
+            return True
+        if name is not None and name in n.name():
             return True
         stack += [c for c, _ in n.next_functions]
     return False
@@ -1379,6 +1428,8 @@ def autograd_grad(gen):
         if gen.freed:
             raise _Rejected("grad wrt a non-leaf after a backward")
     t = gen.value(root)
+    if (root in hooked or t.retains_grad) and not gen.allows("grad_output_hooks"):
+        raise _Rejected("autograd.grad of an output with hooks")
     output = root if t.numel() == 1 else f"{root}.sum()"
     args = []
     if any(n not in reached for n in inputs) or rng.random() < 0.2:
@@ -1563,7 +1614,9 @@ def custom_function(gen):
     else:
         call = f"{name} = {cls}.apply({src})"
     code = template.format(name=cls) + call
-    gen.add(Step(code, f"custom.{key}"))
+    # Identity returns its input: a view of a gradient stays one (its _version: COVERAGE.md)
+    gradients = (name,) if key == "Identity" and src in gen.gradient_names else ()
+    gen.add(Step(code, f"custom.{key}", gradients=gradients))
 
 
 # --- putting it together ---------------------------------------------------------------

@@ -388,6 +388,92 @@ EXAMPLES = {
         "t0 = lib.ones(2, 2, 0, requires_grad=True)",
         "t1 = lib.matmul(t0, lib.ones(0))",
     ),
+    "version_error_saved_order": program(
+        "t0 = lib.ones(2, 2, requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = t0 * 2",
+        "t3 = t1 @ t2",
+        "t1.add_(1)",
+        "t2.mul_(2)",
+        "t3.sum().backward()",
+    ),
+    "zero_signs": program(
+        "t0 = lib.tensor([-0.0, 1.0])",
+        "t1 = 1 / t0.relu()",
+        "t2 = lib.tensor([[-1.0], [2.0]]) @ lib.tensor([[0.0, 3.0]])",
+        "t3 = 1 / t2",
+    ),
+    "requires_grad_rebuilt_view": program(
+        "t0 = lib.ones(2, 3)",
+        "t1 = t0.unsqueeze(-1)",
+        "t0.fill_(0.0)",
+        "t0.requires_grad_()",
+        block("with lib.no_grad():", "t1.requires_grad_()"),
+    ),
+    "backward_through_rebuilt_view": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = t1[0]",
+        "t1.mul_(2)",
+        "(t2 * lib.tensor([1.0, 2.0])).sum().backward()",
+        "t3 = lib.zeros(0, requires_grad=True)",
+        "t4 = (t3 - 1.5)[None]",
+        "t4 *= 2",
+        Step(
+            "(t5,) = lib.autograd.grad(t4.exp().sum(), [t3], create_graph=True)",
+            "example",
+            gradients=("t5",),
+        ),
+        Step("(t6,) = lib.autograd.grad(t2 * 3, [t1])", "example", gradients=("t6",)),
+        "t6.detach_()",
+    ),
+    "grad_output_hooks": program(
+        "t0 = lib.tensor(0.0, requires_grad=True)",
+        "t1 = lib.tensor(14.5, requires_grad=True)",
+        "t2 = t1[...]",
+        "t2.retain_grad()",
+        "h3 = t2.register_hook(lambda g: log.append(g))",
+        Step(
+            "(t4,) = lib.autograd.grad(t2, [t0], allow_unused=True)", "example", gradients=("t4",)
+        ),
+        "h5 = t0.register_hook(lambda g: log.append(g))",
+        Step(
+            "(t6,) = lib.autograd.grad(t0, [t1], allow_unused=True)", "example", gradients=("t6",)
+        ),
+    ),
+    "no_edge_backward_twice": program(
+        "t0 = lib.tensor([[1.0, 2.0]], requires_grad=True)",
+        block("with lib.no_grad():", "t1 = t0[:, :]"),
+        "t2 = t1 * 2",
+        "t2.sum().backward()",
+        "t2.sum().backward()",
+    ),
+    "matmul_checks_order": program(
+        block("with lib.inference_mode():", "t0 = lib.ones(2, dtype=lib.float64)"),
+        "t1 = t0 @ lib.ones(2, requires_grad=True)",
+        "t2 = lib.zeros(0, 3, requires_grad=True)",
+        block(
+            "with lib.inference_mode():",
+            "t3 = t2.reshape(-1)",
+            "t3 *= lib.tensor(2.0, requires_grad=True)",
+        ),
+        "t4 = t3 @ lib.zeros(0, dtype=lib.float64, requires_grad=True)",
+    ),
+    "loss_grad_dtype": program(
+        "t0 = lib.ones(2, requires_grad=True)",
+        "t1 = lib.nn.functional.mse_loss(t0, lib.zeros(2, dtype=lib.float64))",
+        Step(
+            "t2, t3 = lib.autograd.grad(t1, [t1, t0], create_graph=True)",
+            "example",
+            gradients=("t2", "t3"),
+        ),
+    ),
+    "copy_into_int_view": program(
+        "t0 = lib.tensor(-1.0, requires_grad=True)",
+        "t1 = lib.tensor([1, 0])",
+        block("with lib.no_grad():", "t2 = t1[0]"),
+        "t2.copy_(t0)",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

@@ -2779,3 +2779,152 @@ def second_derivatives_of_losses_softmax_maximum(lib, obs):
         (g2,) = lib.autograd.grad((g * w).sum(), x)
         obs.grad(f"{label}: second derivative", g2)
     obs.raises("maximum with a number", lambda: x.maximum(0.5))
+
+
+@program
+def zero_signs_of_mm_and_relu(lib, obs):
+    """Signs of zero, seen through 1 / x (-inf for -0.0): mm sums its products from +0.0,
+    so a zero it sums is +0.0, except in an outer product (inner size 1, two rows and two
+    columns or more), whose entries are the products themselves (-1.0 * 0.0 is -0.0); its
+    backward is two more mm's, under the same rule. relu keeps -0.0 (and relu_ too)."""
+    a = lib.tensor([[-1.0], [2.0]], requires_grad=True)
+    b = lib.tensor([[0.0, -0.0, 3.0]], requires_grad=True)
+    obs.tensor("1 / (an outer product: 2x1 @ 1x3)", 1 / (a @ b))
+    obs.tensor("1 / (1x1 @ 1x3: one row, a sum)", 1 / (a[:1] @ b))
+    c = lib.tensor([[1.0, -1.0], [-0.0, 0.0]])
+    obs.tensor("1 / (2x2 @ 2x1: sums that give 0)", 1 / (c @ lib.tensor([[1.0], [1.0]])))
+    m = lib.tensor([[1.0, -2.0], [0.5, 1.0]], requires_grad=True)
+    v = lib.tensor([[0.0], [-0.0]], requires_grad=True)
+    (m @ v).backward(lib.tensor([[-1.0], [2.0]]))
+    obs.tensor("1 / m.grad (grad @ v.T: an outer product)", 1 / m.grad)
+    obs.tensor("1 / v.grad (m.T @ grad: sums)", 1 / v.grad)
+    x = lib.tensor([-0.0, -1.0, 0.0, 2.0])
+    obs.tensor("1 / relu(x)", 1 / x.relu())
+    obs.tensor("1 / relu_(x)", 1 / lib.nn.functional.relu(x.clone(), inplace=True))
+
+
+@program
+def version_error_order_of_saved_tensors(lib, obs):
+    """Both saved inputs changed in place: a built-in op's node checks its saved inputs in
+    the order of their names (mul's ``other`` before ``self``, mm's ``mat2`` before
+    ``self``, mv's ``self`` before ``vec``), so the error names that one."""
+    for name, op in [
+        ("a * b", lambda a, b: a * b),
+        ("a / b", lambda a, b: a / b),
+        ("a @ b", lambda a, b: a @ b),
+        ("a @ b[0] (mv)", lambda a, b: a @ b[0]),
+        ("a[:, 0] @ b (a vector @ a matrix: mm of a view)", lambda a, b: a[:, 0] @ b),
+    ]:
+        x = lib.ones(2, 2, requires_grad=True)
+        a, b = x * 1, x * 2
+        out = op(a, b)
+        a.add_(1)
+        b.mul_(2)
+        obs.raises(f"{name}: backward", lambda out=out: out.sum().backward())
+
+
+@program
+def views_of_changed_bases(lib, obs):
+    """A view whose base changed in place has a rebuilt grad_fn (AsStridedBackward0):
+    requires_grad_() on it is allowed, in no_grad too. Its backward gives the base's
+    gradient as a view of new memory (so detach_() on it raises). Under create_graph,
+    the backward of an empty view gives plain zeros, and CopySlices copies the base's
+    gradient with copy_ (CopyBackwards). An op on a view made in no_grad (no edge to
+    follow) saves nothing, so a second backward through it raises nothing; copy_ into an
+    int view made in no_grad is no recorded change (add_ is checked as one)."""
+    base = lib.ones(2, 3)
+    view = base.unsqueeze(-1)
+    base.fill_(0.0)
+    base.requires_grad_()
+    with lib.no_grad():
+        obs.raises("requires_grad_() on the view, in no_grad", lambda: view.requires_grad_())
+    obs.tensor("the view", view)
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    part = y[1:]
+    y.mul_(2)
+    (g,) = lib.autograd.grad(part.sum(), [y])
+    obs.raises("detach_() on the base's gradient from AsStridedBackward0 (a view)", g.detach_)
+    base = lib.tensor([[-1.5, -1.5, 2.0]], dtype=lib.float64)
+    view = base.transpose(0, 1)
+    other = lib.tensor([[0.0], [2.0], [-1.5]], dtype=lib.float64, requires_grad=True)
+    view *= other
+    obs.warns(
+        "backward(create_graph=True) through the view, a gradient without graph",
+        lambda: view.backward(lib.ones_like(view), create_graph=True),
+    )
+    obs.grad("the operand's gradient", other.grad)
+    with lib.no_grad():
+        leaf = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        no_edge = leaf[:, :]
+    out = no_edge * 2  # records a node, with no edge: it saves nothing
+    out.sum().backward()
+    obs.raises("a second backward through an op on a view made in no_grad", out.sum().backward)
+    ints = lib.tensor([1, 0])
+    with lib.no_grad():
+        first = ints[0]
+    source = lib.tensor(-1.0, requires_grad=True)
+    obs.raises(
+        "copy_ into an int view made in no_grad, from a tensor requiring grad",
+        lambda: first.copy_(source),
+    )
+    obs.raises("add_ of the same (checked as a recorded change)", lambda: first.add_(source))
+    obs.tensor("the int tensor", ints)
+    for size in (0, 2):
+        t = lib.zeros(size, dtype=lib.float64, requires_grad=True)
+        u = t - 1.5
+        w = u[None]
+        w *= 2
+        out = w.exp()
+        (g,) = lib.autograd.grad(out, [t], lib.full_like(out, 2.0), create_graph=True)
+        label = f"the gradient through an in-place op on a view of {size} elements"
+        if not size:
+            obs.grad(label, g)
+        else:  # (deeper down, PyTorch's graph depends on how it rebuilds views: skipped)
+            obs.value(label, [g.tolist(), g.grad_fn.name()])
+            obs.value("its graph", [n.name() for n, _ in g.grad_fn.next_functions])
+
+
+@program
+def autograd_grad_output_hooks(lib, obs):
+    """autograd.grad of one output starts its walk at the output's node: that node's
+    hooks (and retain_grad) run even when no input lies behind it; other nodes off the
+    way to the inputs run nothing (several outputs: not even theirs)."""
+    log = []
+    a = lib.tensor(1.0, requires_grad=True)
+    b = lib.tensor(2.0, requires_grad=True)
+    c = a * 2
+    c.register_hook(lambda g: log.append(("c", None if g is None else g.item())))
+    d = c * 3
+    d.register_hook(lambda g: log.append(("d", None if g is None else g.item())))
+    d.retain_grad()
+    e = d + b * 1
+    obs.tensor("grad of e (which needs b) w.r.t. b", lib.autograd.grad(e, [b])[0])
+    obs.value("hooks run", list(log))
+    (g,) = lib.autograd.grad(d, [b], allow_unused=True, retain_graph=True)
+    obs.value("grad of d (no input behind it): hooks run", list(log))
+    obs.tensor("grad of d w.r.t. b", g)
+    obs.grad("d.grad (retained at the output's node)", d.grad)
+    log.clear()
+    lib.autograd.grad([d, c], [b], allow_unused=True)
+    obs.value("two outputs, no input behind them: hooks run", list(log))
+    a.register_hook(lambda g: log.append(("a", None if g is None else g.item())))
+    log.clear()
+    lib.autograd.grad(a, [b], allow_unused=True)
+    obs.value("grad of the leaf a (no input behind it): its hook runs", list(log))
+
+
+@program
+def matmul_dtype_error_after_autograd_checks(lib, obs):
+    """A matmul of two float dtypes: autograd records before the kernel checks dtypes, so
+    an inference tensor that would be saved is refused first; mse_loss's gradient comes in
+    its input's dtype (MseLossBackwardBackward0, no cast after it)."""
+    with lib.inference_mode():
+        frozen = lib.ones(2, dtype=lib.float64)
+    live = lib.ones(2, requires_grad=True)
+    obs.raises("inference tensor @ a tensor requiring grad, two dtypes", lambda: frozen @ live)
+    obs.raises("the same without grad: the dtype error", lambda: frozen @ live.detach())
+    x = lib.ones(2, requires_grad=True)
+    loss = lib.nn.functional.mse_loss(x, lib.zeros(2, dtype=lib.float64))
+    (g,) = lib.autograd.grad(loss, [x], create_graph=True)
+    obs.tensor("mse_loss of float32 and float64: the float32 input's gradient", g)
