@@ -171,9 +171,7 @@ class AsStridedBackward0(Node):
             return (None,)
         if not isinstance(grad, (np.ndarray, np.generic)) and grad.requires_grad:  # create_graph
             if not grad._data.size:  # PyTorch's as_strided_backward: new zeros, no graph
-                from .creation import zeros  # (see recorded)
-
-                return (zeros(self.base_shape, dtype=grad.dtype),)
+                return (creation.zeros(self.base_shape, dtype=grad.dtype),)
             return (self.recorded(grad),)
         for function, _, ctx in reversed(self.steps):
             grad = function.backward(ctx, grad)
@@ -188,9 +186,7 @@ class AsStridedBackward0(Node):
         it: the gradient is copied into the view's place in zeros of the base's shape, and
         the result is a view of those zeros (its grad_fn AsStridedBackward0 over
         CopySlices)."""
-        from .creation import zeros  # here: creation needs tensor.py, which needs this module
-
-        storage = zeros(self.base_shape, dtype=grad.dtype)
+        storage = creation.zeros(self.base_shape, dtype=grad.dtype)
         whole = storage.view(self.base_shape)
         replay(self.steps, storage).copy_(grad)
         return whole
@@ -245,9 +241,7 @@ def _copy_into_new(grad):
     ``copy_`` (recorded under create_graph: ``CopyBackwards``, not ``CloneBackward0``)."""
     if isinstance(grad, (np.ndarray, np.generic)):
         return np.array(grad)
-    from .creation import empty  # here: creation needs tensor.py, which needs this module
-
-    return empty(grad.shape, dtype=grad.dtype).copy_(grad)
+    return creation.empty(grad.shape, dtype=grad.dtype).copy_(grad)
 
 
 def _write(part, values):
@@ -332,3 +326,8 @@ def check_inplace(t, recording):
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
+
+
+# creation.py needs Tensor, and tensor.py loads this module: load it after both
+# (as a module: when tensor.py loads this one, creation.py is still loading).
+from . import creation  # noqa: E402
