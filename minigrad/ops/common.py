@@ -35,13 +35,14 @@ def wrapped_number(x):
         return x
     if not is_operand(x):
         raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
-    t = _wrap(np.asarray(x, dtype=dtypes.result_type(x).numpy if _is_bool(x) else _kind(x)))
+    t = _wrap(np.asarray(x, dtype=dtypes.result_type(x).numpy if is_bool(x) else _kind(x)))
     t._is_wrapped_number = True
     return t
 
 
-def _is_bool(x):
-    return isinstance(x, (bool, np.bool_))
+def is_bool(x):
+    """A Python or numpy bool, or a bool tensor."""
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
 
 
 def _kind(x):
@@ -94,16 +95,21 @@ def tensor_function(fn, name):
     with PyTorch's TypeError, instead of failing somewhere inside."""
 
     def checked(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{name}(): argument 'input' (position 1) must be Tensor, "
-                f"not {type(input).__name__}"
-            )
+        check_tensor(input, name)
         return fn(input, *args, **kwargs)
 
     checked.__name__ = checked.__qualname__ = name
     checked.__doc__ = fn.__doc__
     return checked
+
+
+def check_tensor(x, function, argument="input", position=1):
+    """Refuse an argument that is no tensor, with PyTorch's TypeError."""
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{function}(): argument '{argument}' (position {position}) must be Tensor, "
+            f"not {type(x).__name__}"
+        )
 
 
 def check_masks(shape, key):

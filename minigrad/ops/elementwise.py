@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes
 from ..function import Op
 from ..tensor import Tensor, _wrap
-from .common import as_float, operands, wrapped_number
+from .common import as_float, check_tensor, is_bool, operands, wrapped_number
 
 FLOAT32 = np.dtype(np.float32)
 # Speed: 1 as a 0-d array of y's dtype: numpy converts a Python 1 on every call (0.4 us of
@@ -108,16 +108,13 @@ class AddNumber(Op):
         return grad
 
 
-class SubNumber(Op):
-    """t - number inside a backward formula (PyTorch's sub.Scalar): one input."""
+class SubNumber(AddNumber):
+    """t - number inside a backward formula (PyTorch's sub.Scalar): AddNumber's gradient."""
 
     node_name = "SubBackward1"
 
     def forward(ctx, x, number):
         return x - number
-
-    def backward(ctx, grad):
-        return grad
 
 
 class DivNumber(Op):
@@ -552,7 +549,7 @@ def add(input, other, alpha=1):
 
 
 def sub(input, other, alpha=1):
-    bools = [_is_bool(v) for v in (input, other)]
+    bools = [is_bool(v) for v in (input, other)]
     if all(bools):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
@@ -564,10 +561,6 @@ def sub(input, other, alpha=1):
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     return Sub.apply(*operands(input, other), alpha=alpha)
-
-
-def _is_bool(v):
-    return isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._data.dtype == np.bool_)
 
 
 def rsub(input, number):
@@ -639,12 +632,8 @@ sign = Sign.apply
 def maximum(input, other, other_position=2):
     """Elementwise max of two tensors (a number is refused, as PyTorch; ``t.maximum(u)``
     names ``other`` as its argument 1)."""
-    for arg, name, position in ((input, "input", 1), (other, "other", other_position)):
-        if not isinstance(arg, Tensor):
-            raise TypeError(
-                f"maximum(): argument '{name}' (position {position}) must be Tensor, "
-                f"not {type(arg).__name__}"
-            )
+    check_tensor(input, "maximum")
+    check_tensor(other, "maximum", "other", other_position)
     return Maximum.apply(*operands(input, other))
 
 

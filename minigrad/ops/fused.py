@@ -14,7 +14,6 @@ from ..tensor import _wrap
 from . import matrix
 from .elementwise import DivNumber, MulNumber, array, zeros_like
 from .matrix import check_multipliable
-from .shape import Expand
 
 
 class Addmm(Op):
@@ -64,13 +63,6 @@ def _reduce(values, reduction):
         return values
     total = values.sum()  # the mean of nothing is nan, without numpy's warning (as PyTorch)
     return np.asarray(total / values.size if reduction == "mean" else total, dtype=values.dtype)
-
-
-def _spread(grad, shape, count, reduction):
-    """The backward of a reduction: the loss gradient for each element."""
-    if reduction == "mean":
-        return Expand.apply(grad / count, shape=shape)
-    return Expand.apply(grad, shape=shape) if reduction == "sum" else grad
 
 
 class MseLoss(Op):

@@ -23,7 +23,7 @@ from ..tensor import Tensor, _wrap
 from ..views import check_overlap
 from .common import broadcast_error, is_operand
 from .elementwise import Add, Div, Mul, Relu, Sub, zeros_like
-from .shape import Clone, _is_basic, expand, normalize_index, setitem_target, view
+from .shape import Clone, _is_basic, basic_index, expand, normalize_index, view
 
 
 class AddInplace(Add):
@@ -259,7 +259,7 @@ def setitem(t, key, value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
     if _is_basic(key):
-        copy_to(setitem_target(t, key), value)
+        copy_to(basic_index(t, key, writing=True), value)
         return
     if t._grad_fn is None and t._requires_grad and is_recording_enabled():
         raise RuntimeError(

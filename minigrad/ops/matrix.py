@@ -10,7 +10,7 @@ import numpy as np
 from ..function import Op, inference_only, is_recording
 from ..graph import SavedTensor
 from ..tensor import Tensor
-from .shape import SqueezeInMatmul, T, Transpose, UnsafeView
+from .shape import SqueezeInMatmul, T, UnsafeView
 
 
 class Mm(Op):
@@ -125,11 +125,9 @@ class Bmm(Op):
         return np.matmul(a, b)
 
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        grad_a = Bmm.apply(grad, Transpose.apply(b, dim0=1, dim1=2)) if b is not None else None
-        return grad_a, Bmm.apply(
-            Transpose.apply(a, dim0=1, dim1=2), grad
-        ) if a is not None else None
+        a, b = ctx.saved_tensors  # (.mT: the matrices transposed, on arrays and on tensors)
+        grad_a = Bmm.apply(grad, b.mT) if b is not None else None
+        return grad_a, Bmm.apply(a.mT, grad) if a is not None else None
 
 
 def matmul(input, other):

@@ -106,11 +106,8 @@ class Transpose(Op):
 
 
 def transpose(input, dim0, dim1):
-    if input.ndim == 0:
-        return Transpose.apply(input, dim0=0, dim1=0)
-    return Transpose.apply(
-        input, dim0=dim_index(dim0, input.ndim), dim1=dim_index(dim1, input.ndim)
-    )
+    dims = dim_index(dim0, input.ndim), dim_index(dim1, input.ndim)  # (0 or -1 for a 0-d one)
+    return Transpose.apply(input, dim0=dims[0], dim1=dims[1])
 
 
 class T(Op):
@@ -429,19 +426,17 @@ def getitem(input, key):
     if not _is_basic(key):
         check_masks(input._data.shape, key)
         return Index.apply(input, key=key)
-    result, dim = input, 0
-    for original_dim, k in enumerate(_whole_key(input, key)):
-        result, dim = _index_step(result, k, dim, original_dim)
+    result = basic_index(input, key)
     return Alias.apply(input) if result is input else result
 
 
-def setitem_target(input, key):
-    """The part of ``input`` that ``input[key] = v`` (a basic index) writes to: a view of
-    it, or ``input`` itself when the key selects all of it (PyTorch skips the slices
-    that cover a whole dimension here, unlike ``getitem``)."""
+def basic_index(input, key, writing=False):
+    """``input[key]`` for a basic index: a view, one node per step. ``writing``, for
+    ``input[key] = v``: PyTorch then skips the slices that cover a whole dimension, so
+    a key that selects all of ``input`` gives ``input`` itself."""
     result, dim = input, 0
     for original_dim, k in enumerate(_whole_key(input, key)):
-        if isinstance(k, slice):
+        if writing and isinstance(k, slice):
             size = result._data.shape[dim]
             k = slice(None) if k.indices(size) == (0, size, 1) else k
         result, dim = _index_step(result, k, dim, original_dim)

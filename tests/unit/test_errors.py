@@ -316,3 +316,11 @@ def test_the_clarity_check_itself_catches_a_numpy_error():
         np.ones(2) + np.ones(3)
     with pytest.raises(AssertionError):
         assert_clear_error(info.value)
+
+
+def test_transpose_of_a_0d_tensor_checks_its_dims_as_pytorch():
+    # PyTorch 2.13: torch.tensor(1.0).transpose(1, 2) raises IndexError "Dimension out of
+    # range (expected to be in range of [-1, 0], but got 1)"; transpose(0, -1) is the tensor.
+    with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 1\)$"):
+        mg.tensor(1.0).transpose(1, 2)
+    assert mg.tensor(1.0).transpose(0, -1).item() == 1.0
