@@ -105,16 +105,11 @@ class Fill(Zero):
     node_name = "FillBackward2"
 
 
-class FillWithTensor(Op):
+class FillWithTensor(Zero):
     """t.fill_(0-d tensor): the old values no longer matter; every position took the
-    value, so the value's gradient is the sum of them all."""
+    value (an input now), so the value's gradient is the sum of them all."""
 
     node_name = "FillBackward3"
-    inplace = True
-
-    def forward(ctx, x, value):
-        x[...] = value
-        return x
 
     def backward(ctx, grad):
         needs = ctx.needs_input_grad

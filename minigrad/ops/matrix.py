@@ -174,17 +174,13 @@ def matmul(input, other):
     if b.ndim <= 2 and a.ndim >= 3:
         # Fold the batch into the rows of one matrix: (b, n, m) @ (m, p) is one mm.
         rows = a.reshape(int(np.prod(a._data.shape[:-1])), m)  # not -1: it may be 0 rows
-        folded = mm(rows, b) if b.ndim == 2 else matmul(rows, b)
-        shape = a._data.shape[:-1] + (b._data.shape[-1],) if b.ndim == 2 else a._data.shape[:-1]
-        return UnsafeView.apply(folded, shape=shape)
+        return UnsafeView.apply(matmul(rows, b), shape=a._data.shape[:-1] + b._data.shape[1:])
     return _batched(a, b)
 
 
 def _batched(a, b):
-    """Batches of matrices: broadcast the batch dims, flatten them, bmm, unflatten."""
-    a_vec, b_vec = a.ndim == 1, b.ndim == 1
-    a = a.unsqueeze(0) if a_vec else a
-    b = b.unsqueeze(-1) if b_vec else b
+    """Two batches of matrices (both at least 3-D): broadcast the batch dims, flatten
+    them, bmm, unflatten."""
     (n, m), (m2, p) = a._data.shape[-2:], b._data.shape[-2:]
     if m != m2:
         size = max(1, int(np.prod(b._data.shape[:-2])))
@@ -202,12 +198,7 @@ def _batched(a, b):
     size = int(np.prod(batch))
     a3 = a.expand(*batch, n, m).reshape(size, n, m)
     b3 = b.expand(*batch, m, p).reshape(size, m, p)
-    out = UnsafeView.apply(Bmm.apply(a3, b3), shape=batch + (n, p))
-    if a_vec:
-        out = SqueezeInMatmul.apply(out, dims=(out.ndim - 2,))
-    if b_vec:
-        out = SqueezeInMatmul.apply(out, dims=(out.ndim - 1,))
-    return out
+    return UnsafeView.apply(Bmm.apply(a3, b3), shape=batch + (n, p))
 
 
 def dot(input, other):
