@@ -158,11 +158,12 @@ class IndexPut(Op):
 
 
 # --- what the user calls: PyTorch's checks on the operand, then the Function ---------
-def _operand(other, t):
+def _operand(other, t, division=False):
     """``other`` as a tensor that can be written into ``t``: its shape must broadcast to
-    t's shape, and its dtype be castable to t's (numbers take t's dtype)."""
+    t's shape, and its dtype be castable to t's (numbers take t's dtype). The result of a
+    true ``division`` is floating point, even of integers."""
     if other.__class__ is Tensor and other._data.dtype is t._data.dtype:
-        if other._data.shape == t._data.shape:
+        if other._data.shape == t._data.shape and (t._data.dtype.kind == "f" or not division):
             return other  # the common case (an optimizer's update): nothing to check
     if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
@@ -172,6 +173,8 @@ def _operand(other, t):
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
         check_writable_shape(t._data.shape, other._data.shape)
     result = dtypes.result_type(t, other)
+    if division and not result.is_floating_point:
+        result = dtypes.float32
     if result.category > t.dtype.category:
         raise RuntimeError(
             f"result type {result.scalar_name} can't be cast to the desired output type "
@@ -211,13 +214,7 @@ def _original(t, other):
 
 
 def div_(t, other):
-    other = _operand(other, t)
-    if not t.dtype.is_floating_point:
-        check_inplace(t, is_recording((t, other)))  # PyTorch's checks come first
-        check_overlap(t._data, other._data)
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {t.dtype.scalar_name}"
-        )
+    other = _operand(other, t, division=True)
     return DivInplace.apply(t, other, original=_original(t, other))
 
 

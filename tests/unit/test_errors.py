@@ -324,3 +324,29 @@ def test_transpose_of_a_0d_tensor_checks_its_dims_as_pytorch():
     with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 1\)$"):
         mg.tensor(1.0).transpose(1, 2)
     assert mg.tensor(1.0).transpose(0, -1).item() == 1.0
+
+
+@pytest.mark.parametrize(
+    "dtype, other, expected",
+    [  # PyTorch 2.13's messages for the same calls
+        (
+            mg.int64,
+            lambda: mg.ones(2, dtype=mg.int64),
+            "Float can't be cast to the desired output type Long",
+        ),
+        (
+            mg.int64,
+            lambda: mg.ones(2, dtype=mg.float64),
+            "Double can't be cast to the desired output type Long",
+        ),
+        (
+            mg.bool,
+            lambda: mg.ones(2, dtype=mg.bool),
+            "Float can't be cast to the desired output type Bool",
+        ),
+        (mg.int64, lambda: 2, "Float can't be cast to the desired output type Long"),
+    ],
+)
+def test_div_in_place_refuses_a_result_its_integer_tensor_cannot_hold(dtype, other, expected):
+    with pytest.raises(RuntimeError, match=f"^result type {expected}$"):
+        mg.ones(2, dtype=dtype).div_(other())
