@@ -18,6 +18,13 @@ from .elementwise import DivNumber, Exp, array
 from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
 
+def _axis(dim, ndim):
+    """``dim`` checked, as numpy's axis: None for a 0-d tensor, whose only "dimension"
+    (0 or -1) is all of it."""
+    axis = dim_index(dim, ndim)  # (it refuses a dim out of range, 0-d or not)
+    return axis if ndim else None
+
+
 def _dims(dim, ndim):
     """``dim`` as a sorted tuple of non-negative dimensions, or None for "all" (a 0-d
     tensor's only "dimension" is all of it)."""
@@ -176,7 +183,7 @@ def _extreme(input, dim, keepdim, name):
                 "Specify the reduction dim with the 'dim' argument."
             )
         return all_function.apply(input, pick=pick)
-    axis = dim_index(dim, input.ndim) if input.ndim else None
+    axis = _axis(dim, input.ndim)
     return pair(*dim_function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg))
 
 
@@ -287,8 +294,8 @@ def _shifted(x, dim):
 
 
 def softmax(input, dim):
-    return Softmax.apply(input, dim=dim_index(dim, input.ndim) if input.ndim else None)
+    return Softmax.apply(input, dim=_axis(dim, input.ndim))
 
 
 def log_softmax(input, dim):
-    return LogSoftmax.apply(input, dim=dim_index(dim, input.ndim) if input.ndim else None)
+    return LogSoftmax.apply(input, dim=_axis(dim, input.ndim))

@@ -228,10 +228,9 @@ def squeeze(input, dim=None):
     if dim is None:
         return Squeeze.apply(input)
     shape = input._data.shape
-    dims = dim if isinstance(dim, tuple) else (dim,)
-    dims = tuple(dim_index(d, len(shape)) for d in dims) if shape else ()
+    dims = [dim_index(d, len(shape)) for d in (dim if isinstance(dim, tuple) else (dim,))]
     function = SqueezeDims if isinstance(dim, tuple) else SqueezeDim
-    return function.apply(input, dims=tuple(d for d in dims if shape[d] == 1))
+    return function.apply(input, dims=tuple(d for d in dims if shape and shape[d] == 1))
 
 
 class Expand(Op):

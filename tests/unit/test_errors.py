@@ -350,3 +350,25 @@ def test_transpose_of_a_0d_tensor_checks_its_dims_as_pytorch():
 def test_div_in_place_refuses_a_result_its_integer_tensor_cannot_hold(dtype, other, expected):
     with pytest.raises(RuntimeError, match=f"^result type {expected}$"):
         mg.ones(2, dtype=dtype).div_(other())
+
+
+def test_squeeze_of_a_0d_tensor_checks_its_dims_as_pytorch():
+    # PyTorch 2.13: torch.tensor(1.0).squeeze(5) and .squeeze((0, 3)) raise IndexError
+    # "Dimension out of range (expected to be in range of [-1, 0], but got 5)" (3);
+    # squeeze(-1) is the tensor, recorded as SqueezeBackward1.
+    for dim, bad in ((5, 5), ((0, 3), 3)):
+        with pytest.raises(IndexError, match=rf"range of \[-1, 0\], but got {bad}\)$"):
+            mg.tensor(1.0).squeeze(dim)
+    squeezed = mg.tensor(1.0, requires_grad=True).squeeze(-1)
+    assert squeezed.shape == () and squeezed.grad_fn.name() == "SqueezeBackward1"
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "max", "min"])
+def test_dim_reductions_of_a_0d_tensor_check_the_dim_as_pytorch(op):
+    # PyTorch 2.13: torch.tensor(1.0).softmax(5) (log_softmax, max, min alike) raises
+    # IndexError "Dimension out of range (expected to be in range of [-1, 0], but got 5)";
+    # dim 0 or -1 reduces over the one element.
+    with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 5\)$"):
+        getattr(mg.tensor(1.0), op)(5)
+    result = getattr(mg.tensor(2.0), op)(-1)
+    assert (result[0] if isinstance(result, tuple) else result).shape == ()
