@@ -4,7 +4,8 @@
 - ``elementwise``: + - * / ** and the unary maths functions.
 - ``reduce``: sum, mean, max, softmax.
 - ``matrix``: mm, matmul, dot, mv.
-- ``shape``: view/reshape, transpose, squeeze, indexing, cat, stack, clone.
+- ``shape``: view/reshape, transpose, squeeze, indexing, clone, dtype conversions.
+- ``join``: cat, stack.
 - ``inplace``: add_ mul_ ... and ``t[i] = v``: version counters at work.
 - ``fused``: one node where PyTorch records one (linear's addmm, the losses, batch norm).
 """

@@ -10,7 +10,7 @@ only, so they run on arrays and, under ``create_graph=True``, on tensors.
 import numpy as np
 
 from .. import dtypes
-from ..function import Op
+from ..function import Op, bump_version
 from ..tensor import Tensor, _wrap
 from .common import as_float, check_tensor, is_bool, operands, wrapped_number
 
@@ -506,7 +506,7 @@ def split_ties(grad, ties, zero):
     halves = Where.apply(DivNumber.apply(grad, number=2), grad, condition=_wrap(ties))
     result = MaskedFill.apply(halves, mask=zero)
     if isinstance(result, Tensor):  # recorded (create_graph): PyTorch fills in place
-        result._version_counter.value += 1
+        bump_version(result)
     return result
 
 

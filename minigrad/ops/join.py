@@ -103,6 +103,3 @@ def stack(tensors, dim=0):
                 f"and {list(t._data.shape)} at entry {i}"
             )
     return Stack.apply(*tensors, dim=dim_index(dim, len(shape) + 1))
-
-
-# --- copies and conversions ----------------------------------------------------------

@@ -7,7 +7,7 @@ needs a gradient, and B only if A needs one (exactly PyTorch's choice).
 
 import numpy as np
 
-from ..function import Op, inference_only, is_recording
+from ..function import Op, bump_version, inference_only, is_recording
 from ..graph import SavedTensor
 from ..tensor import Tensor
 from .shape import SqueezeInMatmul, T, UnsafeView
@@ -163,7 +163,7 @@ def matmul(input, other):
         return Mv.apply(a, b)
     if a.ndim == 1 and b.ndim == 2:  # vector @ matrix: the vector as a row, then drop it
         out = SqueezeInMatmul.apply(mm(a.unsqueeze(0), b), dims=(0,))
-        out._version_counter.value += 1  # PyTorch squeezes in place here (squeeze_)
+        bump_version(out)  # PyTorch squeezes in place here (squeeze_)
         return out
     if b.ndim >= 3:  # batched: bmm's message
         _check_dtypes(a, b, "expected scalar type {a} but found {b}")

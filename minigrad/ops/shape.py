@@ -478,7 +478,7 @@ def _slice(t, k, dim):
     return Slice.apply(t, key=(slice(None),) * dim + (k,))
 
 
-# --- joining ----------------------------------------------------------------------
+# --- copies and conversions ------------------------------------------------------
 class Clone(Op):
     node_name = "CloneBackward0"
 
