@@ -63,7 +63,9 @@ def operands(a, b):
 
 
 def broadcast_error(a, b):
-    """PyTorch's message for shapes that cannot broadcast (numpy's would leak otherwise)."""
+    """PyTorch's message for shapes that cannot broadcast (numpy's would leak otherwise):
+    it names the first dimension from the right where they differ and neither is 1
+    (shapes that do not broadcast always have one)."""
     for i in range(1, max(len(a), len(b)) + 1):
         m = a[-i] if i <= len(a) else 1
         n = b[-i] if i <= len(b) else 1
@@ -72,7 +74,6 @@ def broadcast_error(a, b):
                 f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
                 f"non-singleton dimension {max(len(a), len(b)) - i}"
             )
-    return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")
 
 
 def as_float(x):

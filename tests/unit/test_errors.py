@@ -9,6 +9,7 @@ error is shown with it and its message does not speak numpy ("axis",
 """
 
 import os
+import re
 import traceback
 
 import numpy as np
@@ -372,3 +373,32 @@ def test_dim_reductions_of_a_0d_tensor_check_the_dim_as_pytorch(op):
         getattr(mg.tensor(1.0), op)(5)
     result = getattr(mg.tensor(2.0), op)(-1)
     assert (result[0] if isinstance(result, tuple) else result).shape == ()
+
+
+@pytest.mark.parametrize(
+    "index, expected",
+    [  # PyTorch 2.13's messages for the same indices of a (2, 3, 4) tensor
+        (
+            lambda m: (None, m([1, 0, 1])),
+            "mask [3] at index 0 does not match the shape of the indexed tensor [1, 2, 3, 4] at index 1",
+        ),
+        (
+            lambda m: (0, m([1, 0])),
+            "mask [2] at index 0 does not match the shape of the indexed tensor [3, 4] at index 0",
+        ),
+        (
+            lambda m: (Ellipsis, m([1, 0])),
+            "mask [2] at index 0 does not match the shape of the indexed tensor [2, 3, 4] at index 2",
+        ),
+        (
+            lambda m: (slice(None), m([[1, 0]] * 3)),
+            "mask [3, 2] at index 1 does not match the shape of the indexed tensor [2, 3, 4] at index 2",
+        ),
+    ],
+)
+def test_a_mask_of_the_wrong_shape_is_named_as_pytorch_names_it(index, expected):
+    def mask(values):
+        return mg.tensor(values, dtype=mg.bool)
+
+    with pytest.raises(IndexError, match=rf"^The shape of the {re.escape(expected)}$"):
+        mg.ones(2, 3, 4)[index(mask)]
