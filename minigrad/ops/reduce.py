@@ -208,11 +208,13 @@ def argmax(input, dim=None, keepdim=False):
 
 
 def all(input, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.all(input._data, axis=dim, keepdims=keepdim)))
+    axis = None if dim is None else _axis(dim, input.ndim)
+    return _wrap(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.any(input._data, axis=dim, keepdims=keepdim)))
+    axis = None if dim is None else _axis(dim, input.ndim)
+    return _wrap(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
 
 
 class Softmax(Op):

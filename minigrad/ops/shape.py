@@ -84,9 +84,11 @@ def _reshapes_in_place(array, shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    start, end = dim_index(start_dim, input.ndim), dim_index(end_dim, input.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if input.ndim == 0:
         return reshape(input, 1)
-    start, end = start_dim % input.ndim, end_dim % input.ndim
     if start == end:
         return input
     shape = input._data.shape

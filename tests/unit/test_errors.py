@@ -402,3 +402,28 @@ def test_a_mask_of_the_wrong_shape_is_named_as_pytorch_names_it(index, expected)
 
     with pytest.raises(IndexError, match=rf"^The shape of the {re.escape(expected)}$"):
         mg.ones(2, 3, 4)[index(mask)]
+
+
+@pytest.mark.parametrize(
+    "shape, dims, error, expected",
+    [  # PyTorch 2.13's errors for the same calls
+        ((2, 3), (5,), IndexError, r"range of \[-2, 1\], but got 5\)"),
+        ((2, 3), (0, 7), IndexError, r"range of \[-2, 1\], but got 7\)"),
+        ((2, 3, 4), (2, 1), RuntimeError, "start_dim cannot come after end_dim"),
+        ((), (3,), IndexError, r"range of \[-1, 0\], but got 3\)"),
+    ],
+)
+def test_flatten_checks_its_dims_as_pytorch(shape, dims, error, expected):
+    with pytest.raises(error, match=expected + "$"):
+        mg.ones(*shape).flatten(*dims)
+    assert mg.tensor(1.0).flatten(-1).shape == (1,)
+
+
+@pytest.mark.parametrize("op, dim", [("all", 5), ("any", -3)])
+def test_all_and_any_check_their_dim_as_pytorch(op, dim):
+    # PyTorch 2.13: torch.ones(2, 3).all(5) raises IndexError "Dimension out of range
+    # (expected to be in range of [-2, 1], but got 5)" (numpy's AxisError leaked here).
+    with pytest.raises(IndexError, match=rf"range of \[-2, 1\], but got {dim}\)$"):
+        getattr(mg.ones(2, 3), op)(dim)
+    assert getattr(mg.tensor(1.0), op)(0).shape == ()
+    assert getattr(mg.ones(2, 3), op)(1, keepdim=True).shape == (2, 1)
