@@ -21,9 +21,9 @@ from ..function import Op, check_inplace, is_recording
 from ..grad_mode import is_recording_enabled, no_grad
 from ..tensor import Tensor, _wrap
 from ..views import check_overlap
-from .common import broadcast_error, is_operand
+from .common import broadcast_error, check_masks, is_operand
 from .elementwise import Add, Div, Mul, Relu, Sub, zeros_like
-from .shape import Clone, _is_basic, basic_index, expand, normalize_index, view
+from .shape import Clone, _is_basic, advanced_index, basic_index, expand, normalize_index, view
 
 
 class AddInplace(Add):
@@ -252,11 +252,12 @@ def setitem(t, key, value):
     if _is_basic(key):
         copy_to(basic_index(t, key, writing=True), value)
         return
-    if t._grad_fn is None and t._requires_grad and is_recording_enabled():
+    if t._grad_fn is None and t._requires_grad and is_recording_enabled():  # PyTorch's first
         raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+            "a leaf Variable that requires grad is being used in an in-place operation."
         )
-    target = t._data[key].shape
+    check_masks(t._data.shape, key)
+    target = advanced_index(t._data, key).shape
     try:
         np.broadcast_shapes(value._data.shape, target)
     except ValueError:

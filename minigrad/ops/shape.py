@@ -328,10 +328,7 @@ class Index(Op):
         ctx.shape, ctx.key = x.shape, key
         # The index arrays are saved tensors (freed with the graph), as in PyTorch.
         ctx.save(**{f"indices{i}": k for i, k in enumerate(key) if isinstance(k, np.ndarray)})
-        try:
-            return np.array(x[key])
-        except IndexError as e:
-            raise IndexError(str(e).replace("axis", "dimension")) from None
+        return np.array(advanced_index(x, key))
 
     def backward(ctx, grad):
         saved = iter(ctx.saved_tensors)  # raises once the graph is freed
@@ -374,6 +371,15 @@ class IndexPut(Op):
 
     def backward(ctx, grad):
         return None, grad[ctx.key]
+
+
+def advanced_index(array, key):
+    """``array[key]`` for an index with arrays (masks checked before: ``check_masks``),
+    numpy's IndexError in PyTorch's words: a "dimension", not an "axis"."""
+    try:
+        return array[key]
+    except IndexError as e:
+        raise IndexError(str(e).replace("axis", "dimension")) from None
 
 
 def put_into_zeros(function, grad, shape, key):

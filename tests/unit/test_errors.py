@@ -427,3 +427,21 @@ def test_all_and_any_check_their_dim_as_pytorch(op, dim):
         getattr(mg.ones(2, 3), op)(dim)
     assert getattr(mg.tensor(1.0), op)(0).shape == ()
     assert getattr(mg.ones(2, 3), op)(1, keepdim=True).shape == (2, 1)
+
+
+@pytest.mark.parametrize(
+    "index, expected",
+    [  # PyTorch 2.13's errors for t[index] = 0.0, t = torch.ones(2, 3)
+        (
+            [True, False, True],
+            "The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0",
+        ),
+        ([0, 5], "index 5 is out of bounds for dimension 0 with size 2"),
+    ],
+)
+def test_assigning_through_a_bad_tensor_index_is_refused_as_pytorch(index, expected):
+    with pytest.raises(IndexError, match=f"^{re.escape(expected)}$"):
+        mg.ones(2, 3)[mg.tensor(index)] = 0.0
+    # PyTorch refuses a leaf that requires grad first, whatever the index
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being used"):
+        mg.ones(2, 3, requires_grad=True)[mg.tensor(index)] = 0.0
