@@ -91,6 +91,14 @@ def dim_index(d, ndim):
     return d % top
 
 
+def distinct_dims(dims):
+    """Refuse a dim that appears twice among ``dims`` (already made non-negative)."""
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return dims
+
+
 def tensor_function(fn, name):
     """The module-level form of a method (``mg.exp(t)``): refuse a non-tensor input
     with PyTorch's TypeError, instead of failing somewhere inside."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import _wrap
-from .common import as_float, dim_index
+from .common import as_float, dim_index, distinct_dims
 from .elementwise import DivNumber, Exp, array
 from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
@@ -30,7 +30,8 @@ def _dims(dim, ndim):
     tensor's only "dimension" is all of it)."""
     if dim is None:
         return None
-    dims = tuple(sorted(dim_index(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim)))
+    dims = [dim_index(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    dims = tuple(sorted(distinct_dims(dims)))
     return dims if dims and ndim else None  # dim=() reduces over every dim, as in PyTorch
 
 

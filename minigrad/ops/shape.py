@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes
 from ..function import Op, unbroadcast, view_of
 from ..tensor import Tensor, _wrap, int_tuple
-from .common import check_masks, dim_index
+from .common import check_masks, dim_index, distinct_dims
 
 
 class View(Op):
@@ -42,8 +42,11 @@ def _shape_arg(shape):
 
 
 def _infer_shape(shape, numel):
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+    for i, s in enumerate(shape):  # PyTorch's checks, dimension by dimension
+        if s == -1 and -1 in shape[:i]:
+            raise RuntimeError("only one dimension can be inferred")
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
     known = int(np.prod([s for s in shape if s != -1]))
     if -1 in shape and known and not numel % known:
         return tuple(numel // known if s == -1 else s for s in shape)
@@ -158,7 +161,12 @@ def permute(input, *dims):
             "length of the desired ordering of dimensions i.e. input.dim() = "
             f"{input.ndim} is not equal to len(dims) = {len(dims)}"
         )
-    return Permute.apply(input, dims=tuple(dim_index(d, input.ndim) for d in dims))
+    checked = []
+    for d in dims:  # PyTorch checks them one by one: the range, then that it is new
+        checked.append(dim_index(d, input.ndim))
+        if checked[-1] in checked[:-1]:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, dims=tuple(checked))
 
 
 def transposed(input):
@@ -231,6 +239,7 @@ def squeeze(input, dim=None):
         return Squeeze.apply(input)
     shape = input._data.shape
     dims = [dim_index(d, len(shape)) for d in (dim if isinstance(dim, tuple) else (dim,))]
+    distinct_dims(dims)
     function = SqueezeDims if isinstance(dim, tuple) else SqueezeDim
     return function.apply(input, dims=tuple(d for d in dims if shape and shape[d] == 1))
 
@@ -266,6 +275,11 @@ def expand(input, *sizes):
             f"expand(minigrad.{input.dtype.legacy_name}{{{list(shape)}}}, size={list(sizes)}): "
             f"the number of sizes provided ({len(sizes)}) must be greater or equal to the "
             f"number of dimensions in the tensor ({len(shape)})"
+        )
+    if -1 in sizes[:lead]:
+        raise RuntimeError(
+            "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+            f"dimension {sizes.index(-1)}"
         )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     try:

@@ -445,3 +445,54 @@ def test_assigning_through_a_bad_tensor_index_is_refused_as_pytorch(index, expec
     # PyTorch refuses a leaf that requires grad first, whatever the index
     with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being used"):
         mg.ones(2, 3, requires_grad=True)[mg.tensor(index)] = 0.0
+
+
+@pytest.mark.parametrize(
+    "call, error, expected",
+    [  # PyTorch 2.13's errors for the same calls (numpy's leaked, or none was raised)
+        (
+            lambda: mg.ones(2, 3, 4).permute(0, 0, 5),
+            RuntimeError,
+            "permute(): duplicate dims are not allowed.",
+        ),
+        (
+            lambda: mg.ones(2, 3).sum((1, 0, 1, 0)),
+            RuntimeError,
+            "dim 1 appears multiple times in the list of dims",
+        ),
+        (
+            lambda: mg.ones(2, 3).mean((0, -2)),
+            RuntimeError,
+            "dim 0 appears multiple times in the list of dims",
+        ),
+        (
+            lambda: mg.ones(2, 3).sum((0, 0, 5)),
+            IndexError,
+            "Dimension out of range (expected to be in range of [-2, 1], but got 5)",
+        ),
+        (
+            lambda: mg.ones(1, 1).squeeze((0, 0)),
+            RuntimeError,
+            "dim 0 appears multiple times in the list of dims",
+        ),
+        (
+            lambda: mg.ones(6).view(-2, -1, -1),
+            RuntimeError,
+            "invalid shape dimension -2 at index 0 of shape [-2, -1, -1]",
+        ),
+        (lambda: mg.ones(6).view(-1, -1, -2), RuntimeError, "only one dimension can be inferred"),
+        (
+            lambda: mg.ones(6).reshape(2, -3),
+            RuntimeError,
+            "invalid shape dimension -3 at index 1 of shape [2, -3]",
+        ),
+        (
+            lambda: mg.ones(2, 3).expand(-1, 2, 3),
+            RuntimeError,
+            "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0",
+        ),
+    ],
+)
+def test_dims_and_sizes_are_checked_as_pytorch_checks_them(call, error, expected):
+    with pytest.raises(error, match=f"^{re.escape(expected)}$"):
+        call()
