@@ -167,8 +167,6 @@ class Module:
         self._check_name("module", name, "_modules")
         self._modules[name] = module
 
-    register_module = add_module
-
     def _check_name(self, kind, name, store):
         """The name of a new parameter, buffer or module: no ".", not empty, not taken."""
         if "." in name:
