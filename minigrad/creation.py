@@ -105,15 +105,12 @@ def _array_from(data, dtype):
             UserWarning,
             stacklevel=3,
         )
-        array = data._data.copy()
-        return array if dtype is None else array.astype(dtype.numpy)
-    if isinstance(data, np.ndarray):
+        data = data._data
+    # numpy data keeps its dtype (one minigrad has) unless another is asked for
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic) and dtype is None:
         if dtype is None:
-            dtypes.from_numpy(data.dtype)
-            return data.copy()
+            return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)  # a copy
         return data.astype(dtype.numpy)
-    if isinstance(data, (np.generic,)) and not isinstance(data, np.bool_) and dtype is None:
-        return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)
     shapes, kinds = [], set()
     values = _infer(data, 0, shapes, kinds)
     if dtype is None:
