@@ -34,9 +34,6 @@ class Size(tuple):
     def __repr__(self):
         return f"minigrad.Size({list(self)})"
 
-    def numel(self):
-        return int(np.prod(self))
-
 
 def int_tuple(values, message):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``; TypeError(message) for a non-int."""

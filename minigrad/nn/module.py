@@ -235,10 +235,6 @@ class Module:
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
-
     def apply(self, fn):
         """Call fn on every child (recursively) and then on self; returns self."""
         for child in self.children():
@@ -340,31 +336,27 @@ class Module:
         holds stay the same objects. With strict=True, missing or unexpected
         keys raise PyTorch's RuntimeError; shape mismatches always do.
         """
-        missing_keys, unexpected_keys, error_msgs = [], [], []
-        expected = set()
-        for prefix, module in self.named_modules():
-            prefix = prefix + "." if prefix else ""
-            for name, target in module._local_state().items():
-                key = prefix + name
-                expected.add(key)
-                if key not in state_dict:
-                    missing_keys.append(key)
-                    continue
-                source = state_dict[key]
-                if not isinstance(source, mg.Tensor):
-                    error_msgs.append(
-                        f'While copying the parameter named "{key}", expected minigrad.Tensor '
-                        f"or Tensor-like object from checkpoint but received {type(source)}"
-                    )
-                    continue
-                if source.shape != target.shape:
-                    error_msgs.append(
-                        f"size mismatch for {key}: copying a param with shape {source.shape} "
-                        f"from checkpoint, the shape in current model is {target.shape}."
-                    )
-                    continue
-                with mg.no_grad():
-                    target.copy_(source)
+        missing_keys, error_msgs = [], []
+        expected = self.state_dict(keep_vars=True)  # a shared child's under each of its names
+        for key, target in expected.items():
+            if key not in state_dict:
+                missing_keys.append(key)
+                continue
+            source = state_dict[key]
+            if not isinstance(source, mg.Tensor):
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected minigrad.Tensor '
+                    f"or Tensor-like object from checkpoint but received {type(source)}"
+                )
+                continue
+            if source.shape != target.shape:
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {source.shape} "
+                    f"from checkpoint, the shape in current model is {target.shape}."
+                )
+                continue
+            with mg.no_grad():
+                target.copy_(source)
         unexpected_keys = [key for key in state_dict if key not in expected]
 
         for what, keys in (("Unexpected", unexpected_keys), ("Missing", missing_keys)):
@@ -385,9 +377,6 @@ class Module:
         """The text between the parentheses of this module's repr; layers override it."""
         return ""
 
-    def _get_name(self):
-        return type(self).__name__
-
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
@@ -395,7 +384,7 @@ class Module:
             f"({name}): " + _addindent(repr(child), 2) for name, child in self._modules.items()
         ]
         lines = extra_lines + child_lines
-        text = self._get_name() + "("
+        text = type(self).__name__ + "("
         if len(extra_lines) == 1 and not child_lines:
             text += extra_lines[0]
         elif lines:
