@@ -22,6 +22,14 @@ def _addindent(text, spaces):
     return "\n".join([first, *rest])
 
 
+def _wrong_type(value, slot, expected):
+    """PyTorch's TypeError for assigning ``value`` to a registered ``slot`` (such as
+    ``parameter 'weight'``) that takes only ``expected`` (``minigrad.nn.Parameter``) or None."""
+    return TypeError(
+        f"cannot assign '{mg.typename(value)}' as {slot} ({expected} or None expected)"
+    )
+
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict(strict=False) reports: the keys it could not match."""
 
@@ -75,10 +83,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{mg.typename(value)}' as parameter '{name}' "
-                    "(minigrad.nn.Parameter or None expected)"
-                )
+                raise _wrong_type(value, f"parameter '{name}'", "minigrad.nn.Parameter")
             params[name] = None
         elif isinstance(value, Module):
             if modules is None:
@@ -87,17 +92,11 @@ class Module:
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{mg.typename(value)}' as child module '{name}' "
-                    "(minigrad.nn.Module or None expected)"
-                )
+                raise _wrong_type(value, f"child module '{name}'", "minigrad.nn.Module")
             modules[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, mg.Tensor):
-                raise TypeError(
-                    f"cannot assign '{mg.typename(value)}' as buffer '{name}' "
-                    "(minigrad.Tensor or None expected)"
-                )
+                raise _wrong_type(value, f"buffer '{name}'", "minigrad.Tensor")
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
