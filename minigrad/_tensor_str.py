@@ -124,12 +124,6 @@ def _format_block(block: np.ndarray, indent: int, summarize: bool, fmt: _NumberF
     return "[" + separator.join(parts) + "]"
 
 
-def _torch_length(suffix: str) -> int:
-    # Line breaks must fall where PyTorch puts them, and PyTorch measures
-    # "dtype=torch.float64": count our namespace as if it were "torch.".
-    return len(suffix.replace("minigrad.", "torch."))
-
-
 def _append_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
     """Close the repr with ", suffix" items, each moved to a new line if too long."""
     pieces = [text]
@@ -138,7 +132,8 @@ def _append_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
     # that our breaks land exactly where PyTorch's do.
     used = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        length = _torch_length(suffix)
+        # PyTorch measures "dtype=torch.float64": count our namespace as "torch."
+        length = len(suffix.replace("minigrad.", "torch."))
         if used + length + 2 > LINEWIDTH:
             pieces.append(",\n" + " " * indent + suffix)
             used = indent + length

@@ -29,12 +29,8 @@ class Generator:
         self.manual_seed(seed)
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
-        self.numpy = np.random.default_rng(self._seed)
+        self.numpy = np.random.default_rng(int(seed))
         return self
-
-    def initial_seed(self):
-        return self._seed
 
     def __repr__(self):
         return "<minigrad.Generator object>"
@@ -46,10 +42,6 @@ default_generator = Generator()
 def manual_seed(seed):
     """Seed the default generator so randn/rand/Dropout repeat exactly."""
     return default_generator.manual_seed(seed)
-
-
-def initial_seed():
-    return default_generator.initial_seed()
 
 
 _TO_SCALAR_WARNING = (
@@ -113,15 +105,12 @@ def _array_from(data, dtype):
             UserWarning,
             stacklevel=3,
         )
-        array = data._data.copy()
-        return array if dtype is None else array.astype(dtype.numpy)
-    if isinstance(data, np.ndarray):
+        data = data._data
+    # numpy data keeps its dtype (one minigrad has) unless another is asked for
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic) and dtype is None:
         if dtype is None:
-            dtypes.from_numpy(data.dtype)
-            return data.copy()
+            return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)  # a copy
         return data.astype(dtype.numpy)
-    if isinstance(data, (np.generic,)) and not isinstance(data, np.bool_) and dtype is None:
-        return np.array(data, dtype=dtypes.from_numpy(data.dtype).numpy)
     shapes, kinds = [], set()
     values = _infer(data, 0, shapes, kinds)
     if dtype is None:
@@ -163,31 +152,32 @@ def _size(size):
     return size
 
 
-def _filled(array, requires_grad):
+def _leaf(array, requires_grad):
+    """A new leaf around ``array``; ``requires_grad=True`` is for floating point only."""
     t = _wrap(array)
     if requires_grad:
         t.requires_grad = True
     return t
 
 
-def _dtype_or(dtype, default):
-    return dtypes.to_dtype(dtype).numpy if dtype is not None else default.numpy
+def _numpy_dtype(dtype, default=dtypes.float32):
+    """A factory's ``dtype=`` argument as a numpy dtype: ``default`` if it is None."""
+    return dtypes.to_dtype(default if dtype is None else dtype).numpy
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return _filled(np.zeros(_size(size), dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
+    return _leaf(np.zeros(_size(size), _numpy_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return _filled(np.ones(_size(size), dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
+    return _leaf(np.ones(_size(size), _numpy_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
+    """Every entry ``fill_value``; the dtype follows it by default (``2`` gives int64)."""
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
-    return _filled(
-        np.full(_size((size,)), fill_value, dtype=_dtype_or(dtype, dtypes.float32)), requires_grad
-    )
+    return _leaf(np.full(_size((size,)), fill_value, _numpy_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
@@ -195,17 +185,15 @@ def empty(*size, dtype=None, requires_grad=False):
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
-    return _filled(np.zeros(t._data.shape, dtype=_dtype_or(dtype, t.dtype)), requires_grad)
+    return _leaf(np.zeros(t._data.shape, _numpy_dtype(dtype, t.dtype)), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
-    return _filled(np.ones(t._data.shape, dtype=_dtype_or(dtype, t.dtype)), requires_grad)
+    return _leaf(np.ones(t._data.shape, _numpy_dtype(dtype, t.dtype)), requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _filled(
-        np.full(t._data.shape, fill_value, dtype=_dtype_or(dtype, t.dtype)), requires_grad
-    )
+    return _leaf(np.full(t._data.shape, fill_value, _numpy_dtype(dtype, t.dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
@@ -216,45 +204,30 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         raise RuntimeError("step must be nonzero")
     if dtype is None:
         dtype = dtypes.result_type(start, end, step)
-    dt = dtypes.to_dtype(dtype)
     # Count the elements in float64 first, as PyTorch does, then compute.
     count = int(np.ceil((float(end) - float(start)) / float(step)))
     values = start + np.arange(max(count, 0), dtype=np.float64) * step
-    return _filled(values.astype(dt.numpy), requires_grad)
+    return _leaf(values.astype(_numpy_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _filled(
-        np.linspace(start, end, steps).astype(_dtype_or(dtype, dtypes.float32)), requires_grad
-    )
+    return _leaf(np.linspace(start, end, steps).astype(_numpy_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
-    return _filled(np.eye(n, m, dtype=_dtype_or(dtype, dtypes.float32)), requires_grad)
+    return _leaf(np.eye(n, m, dtype=_numpy_dtype(dtype)), requires_grad)
 
 
-def randn(*size, dtype=None, generator=None, requires_grad=False):
+def randn(*size, dtype=None, requires_grad=False):
     """Standard normal samples (seed with ``manual_seed``)."""
-    samples = (generator or default_generator).numpy.standard_normal(_size(size))
-    return _filled(samples.astype(_dtype_or(dtype, dtypes.float32)), requires_grad)
+    samples = default_generator.numpy.standard_normal(_size(size))
+    return _leaf(samples.astype(_numpy_dtype(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, generator=None, requires_grad=False):
+def rand(*size, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    samples = (generator or default_generator).numpy.random(_size(size))
-    return _filled(samples.astype(_dtype_or(dtype, dtypes.float32)), requires_grad)
-
-
-def randint(low, high=None, size=(), dtype=None, generator=None):
-    if high is None:
-        low, high = 0, low
-    rng = (generator or default_generator).numpy
-    return _wrap(rng.integers(low, high, size=_size((size,)), dtype=_dtype_or(dtype, dtypes.int64)))
-
-
-def randperm(n, generator=None):
-    rng = (generator or default_generator).numpy
-    return _wrap(rng.permutation(n).astype(np.int64))
+    samples = default_generator.numpy.random(_size(size))
+    return _leaf(samples.astype(_numpy_dtype(dtype)), requires_grad)

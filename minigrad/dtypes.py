@@ -100,8 +100,7 @@ def result_type(*operands):
     float32 matrix times a float64 0-d tensor stays float32, but an int64 tensor
     times ``0.5`` becomes float32 (the default float), where numpy would give float64.
     """
-    groups = ([], [], [])  # python numbers, 0-d tensors, tensors with dims
-    top_category = 0
+    ranked = []  # (rank, dtype): 2 a tensor with dims, 1 a 0-d tensor, 0 a Python number
     for op in operands:
         d = getattr(op, "dtype", None)
         if isinstance(d, dtype) and not op._is_wrapped_number:
@@ -111,10 +110,9 @@ def result_type(*operands):
                 d.category if isinstance(d, dtype) else _category_of_python(op)
             ]
             rank = 0
-        groups[rank].append(d)
-        top_category = max(top_category, d.category)
-    for rank in (2, 1, 0):
-        candidates = [d for d in groups[rank] if d.category == top_category]
-        if candidates:
-            return _DEFAULT_FOR_CATEGORY[top_category] if rank == 0 else promote_types(*candidates)
-    raise AssertionError("unreachable")
+        ranked.append((rank, d))
+    top = max(d.category for _, d in ranked)
+    rank = max(r for r, d in ranked if d.category == top)
+    if rank == 0:
+        return _DEFAULT_FOR_CATEGORY[top]
+    return promote_types(*[d for r, d in ranked if r == rank and d.category == top])

@@ -34,9 +34,6 @@ class Size(tuple):
     def __repr__(self):
         return f"minigrad.Size({list(self)})"
 
-    def numel(self):
-        return int(np.prod(self))
-
 
 def int_tuple(values, message):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``; TypeError(message) for a non-int."""
@@ -321,14 +318,12 @@ class Tensor:
     dtype = property(lambda self: dtypes._BY_NUMPY[self._data.dtype])
     ndim = property(lambda self: self._data.ndim)
     device = property(lambda self: _CPU)
-    is_cuda = False
     output_nr = property(lambda self: self._output_nr)
     retains_grad = property(lambda self: self._retains_grad)
     def is_inference(self): return self._is_inference
     def size(self, dim=None): return self.shape if dim is None else self._data.shape[dim]
     def dim(self): return self._data.ndim
     def numel(self): return self._data.size
-    nelement = numel
     def element_size(self): return self._data.itemsize
     def is_floating_point(self): return self.dtype.is_floating_point
     def is_contiguous(self): return self._data.flags["C_CONTIGUOUS"]

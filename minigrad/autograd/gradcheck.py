@@ -46,10 +46,11 @@ def _flat(outputs):
 
 
 def _numerical_jacobian(fn, inputs, i, eps):
+    """Each output's Jacobian, column k from moving input element k by -eps and +eps."""
     x = inputs[i]
     flat = x._data.reshape(-1)  # a view: perturb the input's own memory
-    n_out = [o._data.size for o in _outputs(fn, inputs)]  # (fn may register hooks: grad on)
-    columns = []
+    # (fn runs with grad on: it may register hooks)
+    jacobians = [np.zeros((o._data.size, flat.size)) for o in _outputs(fn, inputs)]
     for k in range(flat.size):
         original = flat[k]
         flat[k] = original - eps
@@ -60,12 +61,9 @@ def _numerical_jacobian(fn, inputs, i, eps):
         plus_values = _flat(plus)
         flat[k] = original
         _same_kind(minus, plus, eps, tuple(int(n) for n in np.unravel_index(k, x.shape)))
-        columns.append([(p - m) / (2 * eps) for p, m in zip(plus_values, minus_values)])
-    # one (n_out x n_in) matrix per output
-    return [
-        np.stack([c[j] for c in columns], axis=1) if columns else np.zeros((n_out[j], 0))
-        for j in range(len(n_out))
-    ]
+        for jacobian, p, m in zip(jacobians, plus_values, minus_values):
+            jacobian[:, k] = (p - m) / (2 * eps)
+    return jacobians
 
 
 def _analytical_jacobian(fn, inputs, i):
@@ -73,15 +71,15 @@ def _analytical_jacobian(fn, inputs, i):
     x = inputs[i]
     jacobians = []
     for out in _outputs(fn, inputs):
-        rows = []
+        jacobian = np.zeros((out._data.size, x._data.size))
         for k in range(out._data.size):
             seed = np.zeros(out._data.size, dtype=out._data.dtype)
             seed[k] = 1
             seed = _wrap(seed.reshape(out._data.shape))
             (g,) = grad(out, x, grad_outputs=seed, retain_graph=True, allow_unused=True)
-            row = np.zeros(x._data.size) if g is None else g._data.astype(np.float64)
-            rows.append(row.reshape(-1))
-        jacobians.append(np.array(rows).reshape(out._data.size, x._data.size))
+            if g is not None:  # (None: this output does not depend on x)
+                jacobian[k] = g._data.reshape(-1)
+        jacobians.append(jacobian)
     return jacobians
 
 

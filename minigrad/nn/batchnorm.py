@@ -41,13 +41,6 @@ class BatchNorm1d(Module):
         self.register_buffer("running_var", mg.ones(n, dtype=dtype) if tracked else None)
         self.register_buffer("num_batches_tracked", mg.tensor(0) if tracked else None)  # int64
 
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            with mg.no_grad():
-                self.running_mean.zero_()
-                self.running_var.fill_(1.0)
-                self.num_batches_tracked.zero_()
-
     def forward(self, input):
         if input.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")

@@ -49,18 +49,6 @@ def uniform_(tensor, a=0.0, b=1.0):
     return tensor
 
 
-def zeros_(tensor):
-    with mg.no_grad():
-        tensor.zero_()
-    return tensor
-
-
-def ones_(tensor):
-    with mg.no_grad():
-        tensor.fill_(1.0)
-    return tensor
-
-
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He initialisation: U(-bound, bound) with bound = gain * sqrt(3 / fan).
 

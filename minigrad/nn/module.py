@@ -22,6 +22,14 @@ def _addindent(text, spaces):
     return "\n".join([first, *rest])
 
 
+def _wrong_type(value, slot, expected):
+    """PyTorch's TypeError for assigning ``value`` to a registered ``slot`` (such as
+    ``parameter 'weight'``) that takes only ``expected`` (``minigrad.nn.Parameter``) or None."""
+    return TypeError(
+        f"cannot assign '{mg.typename(value)}' as {slot} ({expected} or None expected)"
+    )
+
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict(strict=False) reports: the keys it could not match."""
 
@@ -75,10 +83,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{mg.typename(value)}' as parameter '{name}' "
-                    "(minigrad.nn.Parameter or None expected)"
-                )
+                raise _wrong_type(value, f"parameter '{name}'", "minigrad.nn.Parameter")
             params[name] = None
         elif isinstance(value, Module):
             if modules is None:
@@ -87,17 +92,11 @@ class Module:
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{mg.typename(value)}' as child module '{name}' "
-                    "(minigrad.nn.Module or None expected)"
-                )
+                raise _wrong_type(value, f"child module '{name}'", "minigrad.nn.Module")
             modules[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, mg.Tensor):
-                raise TypeError(
-                    f"cannot assign '{mg.typename(value)}' as buffer '{name}' "
-                    "(minigrad.Tensor or None expected)"
-                )
+                raise _wrong_type(value, f"buffer '{name}'", "minigrad.Tensor")
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -167,8 +166,6 @@ class Module:
         self._check_name("module", name, "_modules")
         self._modules[name] = module
 
-    register_module = add_module
-
     def _check_name(self, kind, name, store):
         """The name of a new parameter, buffer or module: no ".", not empty, not taken."""
         if "." in name:
@@ -236,10 +233,6 @@ class Module:
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse=True):
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
 
     def apply(self, fn):
         """Call fn on every child (recursively) and then on self; returns self."""
@@ -342,31 +335,27 @@ class Module:
         holds stay the same objects. With strict=True, missing or unexpected
         keys raise PyTorch's RuntimeError; shape mismatches always do.
         """
-        missing_keys, unexpected_keys, error_msgs = [], [], []
-        expected = set()
-        for prefix, module in self.named_modules():
-            prefix = prefix + "." if prefix else ""
-            for name, target in module._local_state().items():
-                key = prefix + name
-                expected.add(key)
-                if key not in state_dict:
-                    missing_keys.append(key)
-                    continue
-                source = state_dict[key]
-                if not isinstance(source, mg.Tensor):
-                    error_msgs.append(
-                        f'While copying the parameter named "{key}", expected minigrad.Tensor '
-                        f"or Tensor-like object from checkpoint but received {type(source)}"
-                    )
-                    continue
-                if source.shape != target.shape:
-                    error_msgs.append(
-                        f"size mismatch for {key}: copying a param with shape {source.shape} "
-                        f"from checkpoint, the shape in current model is {target.shape}."
-                    )
-                    continue
-                with mg.no_grad():
-                    target.copy_(source)
+        missing_keys, error_msgs = [], []
+        expected = self.state_dict(keep_vars=True)  # a shared child's under each of its names
+        for key, target in expected.items():
+            if key not in state_dict:
+                missing_keys.append(key)
+                continue
+            source = state_dict[key]
+            if not isinstance(source, mg.Tensor):
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected minigrad.Tensor '
+                    f"or Tensor-like object from checkpoint but received {type(source)}"
+                )
+                continue
+            if source.shape != target.shape:
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {source.shape} "
+                    f"from checkpoint, the shape in current model is {target.shape}."
+                )
+                continue
+            with mg.no_grad():
+                target.copy_(source)
         unexpected_keys = [key for key in state_dict if key not in expected]
 
         for what, keys in (("Unexpected", unexpected_keys), ("Missing", missing_keys)):
@@ -387,9 +376,6 @@ class Module:
         """The text between the parentheses of this module's repr; layers override it."""
         return ""
 
-    def _get_name(self):
-        return type(self).__name__
-
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
@@ -397,7 +383,7 @@ class Module:
             f"({name}): " + _addindent(repr(child), 2) for name, child in self._modules.items()
         ]
         lines = extra_lines + child_lines
-        text = self._get_name() + "("
+        text = type(self).__name__ + "("
         if len(extra_lines) == 1 and not child_lines:
             text += extra_lines[0]
         elif lines:

@@ -216,6 +216,16 @@ def test_state_dict_round_trip_reproduces_outputs_and_keeps_the_parameter_object
     assert target[0].weight is weight_before and target[0].weight.is_leaf
 
 
+def test_a_child_shared_under_two_names_loads_its_state_dict_back():
+    # torch 2.13: Sequential(a, a).load_state_dict(its own state_dict()) matches all four
+    # keys ('0.weight', '0.bias', '1.weight', '1.bias'): expected keys are not deduplicated.
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, layer)
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert repr(model.load_state_dict(state)) == "<All keys matched successfully>"
+
+
 def test_load_state_dict_reports_missing_and_unexpected_keys_like_torch():
     layer = nn.Linear(2, 3)
     state = {"weight": mg.zeros(3, 2), "foo": mg.zeros(1)}
