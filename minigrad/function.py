@@ -21,6 +21,7 @@ from .graph import (
     FREED_MESSAGE,
     Node,
     SavedTensor,
+    VersionCounter,
     _caller_stack,
     _sequence_numbers,
     anomaly_state,
@@ -42,6 +43,7 @@ from .views import (  # noqa: F401 (check_inplace, view_of, rebase, bump_version
 # keeps its error state in a context variable: setting it is np.errstate(all="ignore")
 # without errstate's four Python calls (0.3 us an op against 1.3 us).
 QUIET = _make_extobj(all="ignore")
+_new = object.__new__
 
 
 def is_recording(inputs):
@@ -112,7 +114,7 @@ class FunctionCtx(Node):
             elif value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
                 for arg, x in zip(args, inputs):
                     if value is arg:  # an input: kept with its version now
-                        saved[name] = SavedTensor(x)
+                        saved[name] = _saved(x)
                         break
                 else:  # the result, or a new array: kept once the result is wrapped
                     saved[name] = value
@@ -141,7 +143,7 @@ class FunctionCtx(Node):
             value = self._saved[name]
             for o, r in zip(outs, results):
                 if value is o:
-                    value = SavedTensor(r, is_output=r._grad_fn is self)
+                    value = _saved(r, r._grad_fn is self)
                     break
             else:
                 value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
@@ -159,7 +161,14 @@ class FunctionCtx(Node):
                 values.append(None)
             elif saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            else:
+            elif (  # Speed: SavedTensor.unpack's checks, without its call (0.2 us a tensor)
+                as_arrays
+                and saved.__class__ is OWN_SAVED[0]
+                and saved.tensor._version_counter.value == saved.version
+                and (saved.tensor._grad_fn is not None or not saved.was_non_leaf)
+            ):
+                values.append(saved.tensor._data)
+            else:  # unpack raises PyTorch's error (or gives the tensor)
                 try:
                     values.append(saved.unpack(self, as_arrays, True))
                 except RuntimeError:
@@ -197,10 +206,7 @@ class FunctionCtx(Node):
             return self._call_yours(grads)
         self._as_arrays = not isinstance(grads[0], Tensor)
         result = function.backward(self, *grads)
-        result = result if result.__class__ is tuple else (result,)
-        if self._inputs is None and len(result) == len(self.needs_input_grad):
-            return result  # Speed: nothing to trim or fit, without a call
-        return self._check_gradients(result)
+        return self._check_gradients(result if result.__class__ is tuple else (result,))
 
     def _call_yours(self, grads):
         """Your backward gets tensors, one per output of forward: zeros for a tensor
@@ -237,6 +243,32 @@ class FunctionCtx(Node):
         if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
             grads = [g for g, meta in zip(grads, inputs) if meta is not NUMBER]
         return grads
+
+
+# graph's own SavedTensor, which saved_tensors checks inline (another class put in its
+# place, as the course's engine build does, is unpacked by its own unpack). In a tuple:
+# the build replaces every name whose value is the class itself.
+OWN_SAVED = (SavedTensor,)
+
+
+def _saved(tensor, is_output=False):
+    """``SavedTensor(tensor, is_output)`` for graph's own class, written out (Speed: 0.15 us
+    an input, and for a result 1.1 us of a tanh's 8 us: its ``detach()`` makes three
+    calls). Another class put in its place (the course's engine build) is called."""
+    if SavedTensor is not OWN_SAVED[0] or tensor._is_inference:
+        return SavedTensor(tensor, is_output)  # (an inference tensor: the error)
+    saved = _new(SavedTensor)
+    saved.version, saved.is_output = tensor._version_counter.value, is_output
+    saved.output_nr, saved.was_non_leaf = (
+        tensor._output_nr,
+        not is_output and tensor._grad_fn is not None,
+    )
+    if is_output:  # without its grad_fn (the node keeps this: a cycle otherwise), detach()
+        tensor, result = _new(Tensor), tensor
+        tensor._data, tensor._grad_fn, tensor._requires_grad = result._data, None, False
+        tensor._version_counter, tensor._is_inference = result._version_counter, False
+    saved.tensor = tensor
+    return saved
 
 
 def expose(ctx, name):
@@ -329,7 +361,7 @@ class Function:
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
         # What apply's common case covers: a built-in op's inputs (_lean), its result (_plain:
         # one new tensor). tests/unit/test_one_apply.py turns them off to compare both ways.
-        cls._lean = cls.on_arrays
+        cls._lean = cls.on_arrays and not cls.inplace
         cls._plain = cls.on_arrays and not cls.inplace and not cls.view
 
     @classmethod
@@ -348,25 +380,24 @@ class Function:
         ctx = cls._node_class()
         # 1. The recording rule; forward's arguments (the arrays); the node's edges.
         recording, args, needs, edges, metas = is_recording(inputs), [], [], [], None
+        kind = (
+            (inputs[0]._data.shape, inputs[0]._data.dtype) if cls._lean and cls.broadcasts else None
+        )
         for x in inputs:
-            if (
-                not (cls._lean and isinstance(x, Tensor))
-                or x._view
-                or x._is_inference
-                or (args and (x._data is args[0] or cls.broadcasts and _differs(x._data, args[0])))
-            ):  # (a second input: t and t.detach(), or of another shape or dtype)
-                recording, args, needs, edges, metas = _connect_any(cls, inputs)
+            if not (cls._lean and isinstance(x, Tensor)) or x._view or x._is_inference:
                 break
-            args.append(x._data)
+            data = x._data
+            if args and (data is args[0] or cls.broadcasts and kind != (data.shape, data.dtype)):
+                break  # t and t.detach(), or two shapes or dtypes
+            args.append(data)
             if recording:  # its edge: graph.gradient_edge for a tensor that is no view
                 needs.append(x._requires_grad)
-                if x._grad_fn is not None:
-                    edges.append((x._grad_fn, x._output_nr))
-                elif x._requires_grad:  # a leaf: its AccumulateGrad (a weak reference)
-                    node = x._accumulator() if x._accumulator is not None else None
-                    edges.append((node or x._get_accumulator(), 0))
-                else:
-                    edges.append(NO_EDGE)
+                grad_fn = x._grad_fn
+                if grad_fn is None and x._requires_grad:  # a leaf: its AccumulateGrad, kept
+                    grad_fn = x._accumulator and x._accumulator() or x._get_accumulator()  # weakly
+                edges.append(NO_EDGE if grad_fn is None else (grad_fn, x._output_nr))
+        if len(args) < len(inputs):  # broken off: the rest is told apart by _connect_any
+            recording, args, needs, edges, metas = _connect_any(cls, inputs)
         if recording:  # 2. The node: its edges, what its gradients are fitted to, its rank.
             ctx.needs_input_grad, ctx.next_functions = tuple(needs), tuple(edges)
             ctx._inputs, ctx._sequence_nr = metas, next(_sequence_numbers)
@@ -375,17 +406,16 @@ class Function:
                 ctx._forward_stack = _caller_stack()
         else:  # one entry per input, as in PyTorch: ``a, b = ctx.needs_input_grad`` works
             ctx.needs_input_grad = (False,) * len(inputs)
-        if cls.inplace:
-            check_inplace(inputs[0], recording)
         token = _numpy_errors.set(QUIET)  # 3. forward, inf and nan without numpy's warnings
         try:
-            run = cls.forward if cls.on_arrays else cls._forward_yours
-            out = run(ctx, *args, **options)
+            out = (cls.forward if cls.on_arrays else cls._forward_yours)(ctx, *args, **options)
         finally:
             _numpy_errors.reset(token)
         node = ctx if recording else None  # 4. The result: a float tensor records the node
-        if cls._plain and out.__class__ is np.ndarray:
-            result = _wrap(out, node if node is None or out.dtype in FLOATS else None)
+        if cls._plain and out.__class__ is np.ndarray:  # _wrap(out, node) written out, 0.15 us
+            result, node = _new(Tensor), node if node is None or out.dtype in FLOATS else None
+            result._data, result._grad_fn, result._requires_grad = out, node, node is not None
+            result._version_counter, result._is_inference = VersionCounter(), _state.inference_mode
         else:
             result = cls._wrap_result(out, inputs, node, (cls, options, ctx))
         if recording:  # 5. What forward saved that is no input (its result), kept now
@@ -405,8 +435,11 @@ class Function:
         """The result tensor(s) of forward's ``out``; only a floating-point result
         records ``node``. A view remembers ``step``, how it was made (``views.remember``)."""
         if not cls.on_arrays:  # your Function: one output or several
-            outs = cls._wrap_yours(out if isinstance(out, tuple) else (out,), inputs, node)
-            return outs if isinstance(out, tuple) else outs[0]
+            outs = out if isinstance(out, tuple) else (out,)
+            if node is not None:
+                node._outputs, node._num_outputs = [_input_meta(o) for o in outs], len(outs)
+            outs = [_your_output(o, nr, inputs, node) for nr, o in enumerate(outs)]
+            return tuple(outs) if isinstance(out, tuple) else outs[0]
         if isinstance(out, tuple):
             return tuple(cls._wrap_result(o, inputs, node, None) for o in out)
         if cls.inplace:
@@ -414,18 +447,6 @@ class Function:
         if node is not None and np.asarray(out).dtype not in FLOATS:
             node = None  # integers and bools never require grad
         return view_of(inputs[0], out, node, step) if cls.view else _wrap(out, node)
-
-    @classmethod
-    def _wrap_yours(cls, outs, inputs, node):
-        """Your forward's outputs: each tensor among them is output ``nr`` of ``node``
-        (numbers, None and the like stay as they are)."""
-        if node is not None:
-            node._outputs = [_input_meta(o) for o in outs]
-            node._num_outputs = len(outs)
-        return tuple(
-            _your_output(o, nr, inputs, node) if isinstance(o, Tensor) else o
-            for nr, o in enumerate(outs)
-        )
 
 
 class Op(Function):
@@ -440,10 +461,6 @@ class Op(Function):
 
 
 NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
-
-
-def _differs(a, b):
-    return a.shape != b.shape or a.dtype is not b.dtype
 
 
 def _connect_any(cls, inputs):
@@ -464,8 +481,16 @@ def _connect_any(cls, inputs):
             isinstance(x, Tensor) and requires_grad(x) for x in inputs
         )
         args = inputs
-    if not recording:
-        return False, args, None, None, None
+    needs, edges, metas = _edges(cls, inputs) if recording else (None, None, None)
+    if cls.inplace:  # (after the edges: a view's grad_fn is rebuilt, or refused, first)
+        check_inplace(inputs[0], recording)
+    return recording, args, needs, edges, metas
+
+
+def _edges(cls, inputs):
+    """What ``_connect_any`` records: an edge per tensor (``graph.gradient_edge``), an
+    edge to nowhere per None, none for a number; which inputs need a gradient; what the
+    gradients are fitted to (``fit``), if anything."""
     edges = [
         gradient_edge(x) if isinstance(x, Tensor) else NO_EDGE if x is None else None
         for x in inputs
@@ -478,13 +503,16 @@ def _connect_any(cls, inputs):
         metas = [_input_meta(x) for x in inputs]
         if cls.on_arrays and metas.count(metas[0]) == len(metas):
             metas = None
-    return True, args, needs, [edge for edge in edges if edge is not None], metas
+    return needs, [edge for edge in edges if edge is not None], metas
 
 
 def _your_output(out, nr, inputs, node):
-    """Output ``nr`` of your Function: recorded as such unless it cannot take a gradient
-    (marked non-differentiable, or not floating point). An input returned as it is
-    becomes a view of it (a detached alias if it is not recorded but requires grad)."""
+    """Output ``nr`` of your Function: a tensor is recorded as such unless it cannot take a
+    gradient (marked non-differentiable, or not floating point); anything else (a number,
+    None) stays as it is. An input returned as it is becomes a view of it (a detached
+    alias if it is not recorded but requires grad)."""
+    if not isinstance(out, Tensor):
+        return out
     differentiable = (
         node is not None and id(out) not in node._non_differentiable and out._data.dtype in FLOATS
     )
