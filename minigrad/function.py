@@ -138,13 +138,13 @@ class FunctionCtx(Node):
     def _keep_saved_results(self, out, result):
         """After forward: what it saved that is no input is its result (kept without its
         grad_fn) or a new array of its own."""
-        outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
         for name in self._later:
             value = self._saved[name]
-            for o, r in zip(outs, results):
-                if value is o:
-                    value = _saved(r, r._grad_fn is self)
-                    break
+            if value is out:  # its one result (tanh, exp): the common case first
+                value = _saved(result, result._grad_fn is self)
+            elif out.__class__ is tuple and any(value is o for o in out):  # one of several
+                r = result[[value is o for o in out].index(True)]
+                value = _saved(r, r._grad_fn is self)
             else:
                 value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
             self._saved[name] = value
@@ -276,8 +276,6 @@ def expose(ctx, name):
     PyTorch (a property of the node class, ``graph.saved_attribute``; numbered names,
     ``save_for_backward``'s, have none)."""
     node_class = type(ctx)
-    if "_exposed" not in vars(node_class):
-        node_class._exposed = set()
     node_class._exposed.add(name)
     if isinstance(name, str):
         saved_attribute(node_class, name)
@@ -355,7 +353,7 @@ class Function:
         # built-in ops give PyTorch's own names (``MulBackward0``).
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
-        attributes = {"_function": cls, "__module__": cls.__module__}
+        attributes = {"_function": cls, "__module__": cls.__module__, "_exposed": set()}
         if cls.on_arrays:  # the engine's run_plain calls a built-in op's backward itself
             attributes["_arrays_backward"] = True
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
