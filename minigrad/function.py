@@ -121,7 +121,9 @@ class FunctionCtx(Node):
                     self._later += (name,)
             else:  # a plain value: kept apart, never freed
                 setattr(self, name, value)
-                self._values = {**(self._values or {}), name: value}
+                if self._values is None:  # (this node's own dict, filled in place)
+                    self._values = {}
+                self._values[name] = value
 
     def save_for_backward(self, *tensors):
         """PyTorch's way for your Functions: save tensors by position."""
