@@ -11,6 +11,8 @@ rule holds, keeps ``ctx`` as the result's ``grad_fn``: the ctx *is* the node.
 import warnings
 
 import numpy as np
+from numpy._core._ufunc_config import _extobj_contextvar as _numpy_errors
+from numpy._core._ufunc_config import _make_extobj
 
 from . import dtypes
 from .grad_mode import _state, no_grad
@@ -19,6 +21,7 @@ from .graph import (
     FREED_MESSAGE,
     Node,
     SavedTensor,
+    VersionCounter,
     _caller_stack,
     _sequence_numbers,
     anomaly_state,
@@ -26,15 +29,21 @@ from .graph import (
     saved_attribute,
 )
 from .tensor import Tensor, _wrap
-from .views import (  # noqa: F401 (check_inplace: the name the ops import)
+from .views import (  # noqa: F401 (check_inplace, view_of, rebase, bump_version: the ops')
+    FLOATS,
+    bump_version,
     check_inplace,
-    check_view_change,
     made_by_custom_function,
-    move_retained_grad,
-    rebase_view,
-    remember,
+    rebase,
     requires_grad,
+    view_of,
 )
+
+# Forward runs with numpy's warnings off (PyTorch makes inf and nan silently). numpy 2
+# keeps its error state in a context variable: setting it is np.errstate(all="ignore")
+# without errstate's four Python calls (0.3 us an op against 1.3 us).
+QUIET = _make_extobj(all="ignore")
+_new = object.__new__
 
 
 def is_recording(inputs):
@@ -78,48 +87,43 @@ class FunctionCtx(Node):
     _materialize = True  # your backward gets zeros for an output no gradient reached
     _exposed = frozenset()  # the names this node class shows as _saved_<name> (expose)
 
-    def _record(self, inputs, args):
-        """Make this ctx a graph node: edges to the inputs' nodes (numbers have none, None
-        an edge to nowhere), and what its gradients will be checked against (``fit``), if
-        anything. (A built-in op on plain tensors is recorded by ``Op.apply`` instead, in
-        one loop: minigrad/op.py.)"""
-        function = self._function
-        # Each input's edge: a tensor's node, an edge to nowhere for None, none for a number.
-        edges = [
-            gradient_edge(x) if isinstance(x, Tensor) else (None, 0) if x is None else None
-            for x in inputs
-        ]
-        self.next_functions = tuple([edge for edge in edges if edge is not None])
-        # An input needs a gradient only where an edge leads: a view made in no_grad of a
-        # tensor that requires grad has none (and PyTorch saves nothing for it).
-        self.needs_input_grad = tuple([edge is not None and edge[0] is not None for edge in edges])
-        # A built-in op's gradients have their input's shape and dtype unless it broadcast
-        # inputs of different shapes or dtypes: only then (and always for your Functions)
-        # are they fitted to them.
-        if function.broadcasts or not function.on_arrays:
-            metas = [_input_meta(x) for x in inputs]
-            if not function.on_arrays or metas.count(metas[0]) != len(metas):
-                self._inputs = metas
-        self._sequence_nr = next(_sequence_numbers)
-        self._forward = (args, inputs)
-        self._saved = {}
-        if anomaly_state.enabled:  # remember who made this node, to blame the right line
-            self._forward_stack = _caller_stack()
-
     def name(self):
         function = self._function  # your Function's name may change after its class is made
         return function.node_name or f"{function.__name__}Backward"
 
-    def save(self, /, **named):
-        """Keep what backward needs under PyTorch's names (``_saved_self``).
+    def save(self, /, *tensors, **named):
+        """Keep what backward needs under PyTorch's names (``_saved_self``), or by
+        position (``save_for_backward``'s).
 
         An input (for a built-in op, its array) is kept with its tensor and the
         version it has now: changing it in place before backward raises
         PyTorch's error. ``None`` marks one not needed; any other value
         (``alpha=2``) is kept as it is and is also an attribute of ctx.
         """
-        if self._forward is not None:  # else nothing is recorded: no backward will run
-            self._save(named)
+        if self._forward is None:  # nothing is recorded: no backward will run
+            return
+        args, inputs = self._forward
+        if self._function.inplace:  # an in-place op's input 0 is its result, saved later
+            args, inputs = args[1:], inputs[1:]
+        saved = self._saved
+        for name, value in enumerate(tensors) if tensors else named.items():
+            if name not in self._exposed:  # ctx._saved_<name>, from now on
+                expose(self, name)
+            if value is None:  # an input not needed
+                saved[name] = None
+            elif value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
+                for arg, x in zip(args, inputs):
+                    if value is arg:  # an input: kept with its version now
+                        saved[name] = _saved(x)
+                        break
+                else:  # the result, or a new array: kept once the result is wrapped
+                    saved[name] = value
+                    self._later += (name,)
+            else:  # a plain value: kept apart, never freed
+                setattr(self, name, value)
+                if self._values is None:  # (this node's own dict, filled in place)
+                    self._values = {}
+                self._values[name] = value
 
     def save_for_backward(self, *tensors):
         """PyTorch's way for your Functions: save tensors by position."""
@@ -131,31 +135,21 @@ class FunctionCtx(Node):
                 )
         if self._forward is not None:
             self._saved = {}
-            self._save(dict(enumerate(tensors)))
+            self.save(*tensors)
 
-    def _save(self, named):
-        args, inputs = self._forward
-        if self._function.inplace:  # an in-place op's input 0 is its result, saved later
-            args, inputs = args[1:], inputs[1:]
-        saved = self._saved
-        for name, value in named.items():
-            if name not in self._exposed:  # ctx._saved_<name>, from now on
-                expose(self, name)
-            if value is None:  # Speed: the two common cases (an input not needed, an
-                saved[name] = None  # array) without the isinstance below (see _arguments)
-                continue
-            if value.__class__ is np.ndarray or isinstance(value, (Tensor, np.generic)):
-                for i, arg in enumerate(args):
-                    if value is arg:  # an input: kept with its version now
-                        value = SavedTensor(inputs[i])
-                        break
-                else:  # the result, or a new array: kept once the result is wrapped
-                    self._later += (name,)
-            else:  # a plain value: kept apart, never freed
-                setattr(self, name, value)
-                self._values = {**(self._values or {}), name: value}
-                continue
-            saved[name] = value
+    def _keep_saved_results(self, out, result):
+        """After forward: what it saved that is no input is its result (kept without its
+        grad_fn) or a new array of its own."""
+        for name in self._later:
+            value = self._saved[name]
+            if value is out:  # its one result (tanh, exp): the common case first
+                value = _saved(result, result._grad_fn is self)
+            elif out.__class__ is tuple and any(value is o for o in out):  # one of several
+                r = result[[value is o for o in out].index(True)]
+                value = _saved(r, r._grad_fn is self)
+            else:
+                value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
+            self._saved[name] = value
 
     def mark_non_differentiable(self, *outputs):
         self._non_differentiable = {id(t) for t in outputs}
@@ -163,28 +157,38 @@ class FunctionCtx(Node):
     @property
     def saved_tensors(self):
         """The saved tensors in order, each checked against in-place changes since."""
-        as_arrays = self._as_arrays
-        values = []
+        as_arrays, values = self._as_arrays, []
         for saved in self._saved.values():
-            if saved is FREED:
+            if saved is None:
+                values.append(None)
+            elif saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            values.append(None if saved is None else saved.unpack(self, as_arrays, True))
+            elif (  # Speed: SavedTensor.unpack's checks, without its call (0.2 us a tensor)
+                as_arrays
+                and saved.__class__ is OWN_SAVED[0]
+                and saved.tensor._version_counter.value == saved.version
+                and (saved.tensor._grad_fn is not None or not saved.was_non_leaf)
+            ):
+                values.append(saved.tensor._data)
+            else:  # unpack raises PyTorch's error (or gives the tensor)
+                try:
+                    values.append(saved.unpack(self, as_arrays, True))
+                except RuntimeError:
+                    self._check_in_pytorch_order()
+                    raise
         return tuple(values)
 
-    def _keep_saved_results(self, out, result):
-        """After forward: what it saved that is no input is its result (kept without its
-        grad_fn) or a new array of its own."""
-        self._forward = None
-        outs, results = (out, result) if out.__class__ is tuple else ((out,), (result,))
-        for name in self._later:
-            value = self._saved[name]
-            for o, r in zip(outs, results):
-                if value is o:
-                    value = SavedTensor(r, is_output=r._grad_fn is self)
-                    break
-            else:
-                value = SavedTensor(value if isinstance(value, Tensor) else _wrap(value))
-            self._saved[name] = value
+    def _check_in_pytorch_order(self):
+        """Raise the error PyTorch raises first when several saved tensors fail their
+        checks: a built-in op's node unpacks its saved inputs in the order of their names
+        (``mul`` checks ``other`` before ``self``, ``mm`` ``mat2`` before ``self``), then
+        its saved results. (Yours unpacks them in order: the first failed first.)"""
+        if not self._function.on_arrays:
+            return
+        kept = [(n, s) for n, s in self._saved.items() if s is not None and s is not FREED]
+        kept.sort(key=lambda item: (bool(getattr(item[1], "is_output", False)), item[0]))
+        for _, saved in kept:
+            saved.unpack(self, True, True)
 
     def set_materialize_grads(self, value):
         """Whether your backward gets zeros (True, the default) or None for an output
@@ -204,10 +208,7 @@ class FunctionCtx(Node):
             return self._call_yours(grads)
         self._as_arrays = not isinstance(grads[0], Tensor)
         result = function.backward(self, *grads)
-        result = result if result.__class__ is tuple else (result,)
-        if self._inputs is None and len(result) == len(self.needs_input_grad):
-            return result  # Speed: nothing to trim or fit, without a call (see _arguments)
-        return self._check_gradients(result)
+        return self._check_gradients(result if result.__class__ is tuple else (result,))
 
     def _call_yours(self, grads):
         """Your backward gets tensors, one per output of forward: zeros for a tensor
@@ -238,7 +239,7 @@ class FunctionCtx(Node):
                 f"(expected {expected}, got {len(result)})"
             )
         inputs = self._inputs
-        if inputs is None:  # nothing to fit (see _record)
+        if inputs is None:  # nothing to fit (see apply, step 2)
             return result
         grads = [fit(g, inputs[i], self, i) for i, g in enumerate(result)]
         if len(grads) != len(self.next_functions):  # your Function had numbers among its inputs
@@ -246,13 +247,37 @@ class FunctionCtx(Node):
         return grads
 
 
+# graph's own SavedTensor, which saved_tensors checks inline (another class put in its
+# place, as the course's engine build does, is unpacked by its own unpack). In a tuple:
+# the build replaces every name whose value is the class itself.
+OWN_SAVED = (SavedTensor,)
+
+
+def _saved(tensor, is_output=False):
+    """``SavedTensor(tensor, is_output)`` for graph's own class, written out (Speed: 0.15 us
+    an input, and for a result 1.1 us of a tanh's 8 us: its ``detach()`` makes three
+    calls). Another class put in its place (the course's engine build) is called."""
+    if SavedTensor is not OWN_SAVED[0] or tensor._is_inference:
+        return SavedTensor(tensor, is_output)  # (an inference tensor: the error)
+    saved = _new(SavedTensor)
+    saved.version, saved.is_output = tensor._version_counter.value, is_output
+    saved.output_nr, saved.was_non_leaf = (
+        tensor._output_nr,
+        not is_output and tensor._grad_fn is not None,
+    )
+    if is_output:  # without its grad_fn (the node keeps this: a cycle otherwise), detach()
+        tensor, result = _new(Tensor), tensor
+        tensor._data, tensor._grad_fn, tensor._requires_grad = result._data, None, False
+        tensor._version_counter, tensor._is_inference = result._version_counter, False
+    saved.tensor = tensor
+    return saved
+
+
 def expose(ctx, name):
     """Make what ctx's nodes save as ``name`` readable as ``node._saved_<name>``, as in
     PyTorch (a property of the node class, ``graph.saved_attribute``; numbered names,
     ``save_for_backward``'s, have none)."""
     node_class = type(ctx)
-    if "_exposed" not in vars(node_class):
-        node_class._exposed = set()
     node_class._exposed.add(name)
     if isinstance(name, str):
         saved_attribute(node_class, name)
@@ -277,9 +302,6 @@ def _input_meta(x):
     return None if x is None else NUMBER
 
 
-FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # only these can require grad
-
-
 class Function:
     """An operation: ``forward(ctx, *inputs)`` beside ``backward(ctx, grad)``.
 
@@ -291,7 +313,6 @@ class Function:
     """
 
     node_name = None  # the node's name; by default PyTorch's "<Class>Backward"
-    _ctx_class = FunctionCtx  # the node class is made from it (a built-in op's: op.OpCtx)
     on_arrays = False  # True for built-in ops: they compute on numpy arrays (Op)
     # The inputs may differ in shape and dtype (``a + b``): forward gets them cast to their
     # common dtype (PyTorch's promotion), and each gradient is fitted back to its input.
@@ -334,89 +355,93 @@ class Function:
         # built-in ops give PyTorch's own names (``MulBackward0``).
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
-        attributes = {"_function": cls, "__module__": cls.__module__}
-        cls._node_class = type(name.split("::")[-1], (cls._ctx_class,), attributes)
-        cls._plain = cls.on_arrays and not cls.inplace and not cls.view  # one new tensor
-        cls._tensors_only = cls.on_arrays and not cls.optional_inputs
+        attributes = {"_function": cls, "__module__": cls.__module__, "_exposed": set()}
+        if cls.on_arrays:  # the engine's run_plain calls a built-in op's backward itself
+            attributes["_arrays_backward"] = True
+        cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
+        # What apply's common case covers: a built-in op's inputs (_lean), its result (_plain:
+        # one new tensor). tests/unit/test_one_apply.py turns them off to compare both ways.
+        cls._lean = cls.on_arrays and not cls.inplace
+        cls._plain = cls.on_arrays and not cls.inplace and not cls.view
 
     @classmethod
     def apply(cls, *inputs, **options):
-        """Run forward; if the recording rule holds, the ctx becomes the result's grad_fn."""
+        """Run forward; if the recording rule holds, the ctx becomes the result's grad_fn.
+
+        Every operation comes here: built-in, in place, a view, yours. Each step takes
+        the common case (a built-in op on plain tensors of one shape and dtype, one new
+        tensor) in a few lines; what differs goes to a helper at the step where it
+        differs: ``_connect_any`` (your Function; a number, None, a view, an inference
+        tensor among the inputs; two shapes or dtypes), ``_forward_yours``,
+        ``_wrap_result`` (several results, a view, an in-place change, yours).
+        """
         if cls.on_arrays and not isinstance(inputs[0], Tensor):  # inside a backward, on arrays
             return cls.forward(IDLE, *inputs, **options)
         ctx = cls._node_class()
-        if cls.on_arrays:
-            recording = is_recording(inputs) and not inference_only(inputs)
-        else:  # yours: grad mode alone decides, even in inference mode (as PyTorch's apply)
-            recording = _state.grad_enabled and any(
-                isinstance(x, Tensor) and requires_grad(x) for x in inputs
-            )
-        args = cls._arguments(inputs)
-        if recording:
-            ctx._record(inputs, args)
+        # 1. The recording rule; forward's arguments (the arrays); the node's edges.
+        recording, args, needs, edges, metas = is_recording(inputs), [], [], [], None
+        kind = (
+            (inputs[0]._data.shape, inputs[0]._data.dtype) if cls._lean and cls.broadcasts else None
+        )
+        for x in inputs:
+            if not (cls._lean and isinstance(x, Tensor)) or x._view or x._is_inference:
+                break
+            data = x._data
+            if args and (data is args[0] or cls.broadcasts and kind != (data.shape, data.dtype)):
+                break  # t and t.detach(), or two shapes or dtypes
+            args.append(data)
+            if recording:  # its edge: graph.gradient_edge for a tensor that is no view
+                needs.append(x._requires_grad)
+                grad_fn = x._grad_fn
+                if grad_fn is None and x._requires_grad:  # a leaf: its AccumulateGrad, kept
+                    grad_fn = x._accumulator and x._accumulator() or x._get_accumulator()  # weakly
+                edges.append(NO_EDGE if grad_fn is None else (grad_fn, x._output_nr))
+        if len(args) < len(inputs):  # broken off: the rest is told apart by _connect_any
+            recording, args, needs, edges, metas = _connect_any(cls, inputs)
+        if recording:  # 2. The node: its edges, what its gradients are fitted to, its rank.
+            ctx.needs_input_grad, ctx.next_functions = tuple(needs), tuple(edges)
+            ctx._inputs, ctx._sequence_nr = metas, next(_sequence_numbers)
+            ctx._forward, ctx._saved = (args, inputs), {}
+            if anomaly_state.enabled:  # remember who made this node, to blame the right line
+                ctx._forward_stack = _caller_stack()
         else:  # one entry per input, as in PyTorch: ``a, b = ctx.needs_input_grad`` works
             ctx.needs_input_grad = (False,) * len(inputs)
-        if cls.inplace:
-            check_inplace(inputs[0], recording)
-        with np.errstate(all="ignore"):  # inf and nan without numpy's warnings, as PyTorch
-            if cls.on_arrays:
-                out = cls.forward(ctx, *args, **options)
-            else:
-                with no_grad():  # the operations inside your forward are not recorded
-                    out = cls.forward(ctx, *args, **options)
-        step = (cls, options, ctx) if cls.view else None  # how a view is made again
-        result = cls._wrap_result(out, inputs, ctx if recording else None, step)
-        if recording:
-            ctx._keep_saved_results(out, result)
+        token = _numpy_errors.set(QUIET)  # 3. forward, inf and nan without numpy's warnings
+        try:
+            out = (cls.forward if cls.on_arrays else cls._forward_yours)(ctx, *args, **options)
+        finally:
+            _numpy_errors.reset(token)
+        node = ctx if recording else None  # 4. The result: a float tensor records the node
+        if cls._plain and out.__class__ is np.ndarray:  # _wrap(out, node) written out, 0.15 us
+            result, node = _new(Tensor), node if node is None or out.dtype in FLOATS else None
+            result._data, result._grad_fn, result._requires_grad = out, node, node is not None
+            result._version_counter, result._is_inference = VersionCounter(), _state.inference_mode
+        else:
+            result = cls._wrap_result(out, inputs, node, (cls, options, ctx))
+        if recording:  # 5. What forward saved that is no input (its result), kept now
+            ctx._forward = None
+            if ctx._later:
+                ctx._keep_saved_results(out, result)
         return result
 
     @classmethod
-    def _wrap_yours(cls, outs, inputs, node):
-        """Your forward's outputs: each tensor among them is output ``nr`` of ``node``
-        (numbers, None and the like stay as they are)."""
-        if node is not None:
-            node._outputs = [_input_meta(o) for o in outs]
-            node._num_outputs = len(outs)
-        return tuple(
-            _your_output(o, nr, inputs, node) if isinstance(o, Tensor) else o
-            for nr, o in enumerate(outs)
-        )
+    def _forward_yours(cls, ctx, *args, **options):
+        """Your forward runs under ``no_grad()``: the operations inside it are not recorded."""
+        with no_grad():
+            return cls.forward(ctx, *args, **options)
 
     @classmethod
-    def _arguments(cls, inputs):
-        """What forward receives: your Function the tensors, a built-in op their arrays
-        (cast to their common dtype if the op broadcasts)."""
-        if cls._tensors_only:  # the common case first
-            # Speed: one or two inputs without a comprehension. With the other "Speed:"
-            # notes of this module it took the 4x4 op + backward chains from 1.89-1.91x to
-            # 1.77-1.79x PyTorch, before Op.apply took the common case (benchmarks/README.md,
-            # "The seam's cost"); they still serve views, in-place ops and create_graph.
-            if len(inputs) == 1:
-                return [inputs[0]._data]
-            if len(inputs) == 2:
-                a, b = inputs[0]._data, inputs[1]._data
-                # t and t.detach() share one array, but ctx.save tells inputs apart by it
-                b = b.view() if a is b and inputs[0] is not inputs[1] else b
-                if a.dtype is b.dtype or not cls.broadcasts or cls.inplace:
-                    return [a, b]
-                return promote([a, b], inputs)
-            arrays = [x._data for x in inputs]
-        elif cls.on_arrays:
-            arrays = [None if x is None else x._data for x in inputs]
-        else:
-            return inputs
-        return promote(arrays, inputs) if cls.broadcasts and not cls.inplace else arrays
-
-    @classmethod
-    def _wrap_result(cls, out, inputs, node, step=None):
-        """The result tensor(s); only a floating-point result records ``node``."""
-        if cls._plain and out.__class__ is np.ndarray:  # the common case first
-            return _wrap(out, node if node is not None and out.dtype in FLOATS else None)
+    def _wrap_result(cls, out, inputs, node, step):
+        """The result tensor(s) of forward's ``out``; only a floating-point result
+        records ``node``. A view remembers ``step``, how it was made (``views.remember``)."""
         if not cls.on_arrays:  # your Function: one output or several
-            outs = cls._wrap_yours(out if isinstance(out, tuple) else (out,), inputs, node)
-            return outs if isinstance(out, tuple) else outs[0]
+            outs = out if isinstance(out, tuple) else (out,)
+            if node is not None:
+                node._outputs, node._num_outputs = [_input_meta(o) for o in outs], len(outs)
+            outs = [_your_output(o, nr, inputs, node) for nr, o in enumerate(outs)]
+            return tuple(outs) if isinstance(out, tuple) else outs[0]
         if isinstance(out, tuple):
-            return tuple(cls._wrap_result(o, inputs, node) for o in out)
+            return tuple(cls._wrap_result(o, inputs, node, None) for o in out)
         if cls.inplace:
             return rebase(inputs[0], node)
         if node is not None and np.asarray(out).dtype not in FLOATS:
@@ -424,10 +449,70 @@ class Function:
         return view_of(inputs[0], out, node, step) if cls.view else _wrap(out, node)
 
 
+class Op(Function):
+    """A built-in operation: forward computes on the inputs' numpy arrays.
+
+    So does backward, when nothing records it; under ``create_graph=True`` it
+    runs on tensors instead, so that the gradient gets a graph of its own. One
+    formula serves both: ``grad * other`` multiplies arrays or tensors.
+    """
+
+    on_arrays = True
+
+
+NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+def _connect_any(cls, inputs):
+    """Step 1 of ``apply`` for the rare inputs: your Function's (forward gets the
+    tensors; grad mode alone decides, even in inference mode, as PyTorch's apply),
+    numbers (no edge), None (an edge to nowhere), views (their grad_fn rebuilt first),
+    inference tensors (a built-in op on nothing else records nothing), two dtypes
+    (promoted; gradients fitted back to each input), one array under two tensors."""
+    if cls.on_arrays:
+        recording = is_recording(inputs) and not inference_only(inputs)
+        args = [None if x is None else x._data for x in inputs]
+        if len(args) == 2 and args[0] is args[1] and inputs[0] is not inputs[1]:
+            args[1] = args[1].view()  # t and t.detach(): save tells inputs apart by array
+        if cls.broadcasts and not cls.inplace:
+            args = promote(args, inputs)
+    else:
+        recording = _state.grad_enabled and any(
+            isinstance(x, Tensor) and requires_grad(x) for x in inputs
+        )
+        args = inputs
+    needs, edges, metas = _edges(cls, inputs) if recording else (None, None, None)
+    if cls.inplace:  # (after the edges: a view's grad_fn is rebuilt, or refused, first)
+        check_inplace(inputs[0], recording)
+    return recording, args, needs, edges, metas
+
+
+def _edges(cls, inputs):
+    """What ``_connect_any`` records: an edge per tensor (``graph.gradient_edge``), an
+    edge to nowhere per None, none for a number; which inputs need a gradient; what the
+    gradients are fitted to (``fit``), if anything."""
+    edges = [
+        gradient_edge(x) if isinstance(x, Tensor) else NO_EDGE if x is None else None
+        for x in inputs
+    ]
+    # An input needs a gradient only where an edge leads: a view made in no_grad of a
+    # tensor that requires grad has none (and PyTorch saves nothing for it).
+    needs = [edge is not None and edge[0] is not None for edge in edges]
+    metas = None  # your Function's gradients are always fitted; a built-in op's only if
+    if cls.broadcasts or not cls.on_arrays:  # its inputs differ in shape or dtype
+        metas = [_input_meta(x) for x in inputs]
+        if cls.on_arrays and metas.count(metas[0]) == len(metas):
+            metas = None
+    return needs, [edge for edge in edges if edge is not None], metas
+
+
 def _your_output(out, nr, inputs, node):
-    """Output ``nr`` of your Function: recorded as such unless it cannot take a gradient
-    (marked non-differentiable, or not floating point). An input returned as it is
-    becomes a view of it (a detached alias if it is not recorded but requires grad)."""
+    """Output ``nr`` of your Function: a tensor is recorded as such unless it cannot take a
+    gradient (marked non-differentiable, or not floating point); anything else (a number,
+    None) stays as it is. An input returned as it is becomes a view of it (a detached
+    alias if it is not recorded but requires grad)."""
+    if not isinstance(out, Tensor):
+        return out
     differentiable = (
         node is not None and id(out) not in node._non_differentiable and out._data.dtype in FLOATS
     )
@@ -507,50 +592,3 @@ def unbroadcast(grad, shape):
     if dims:  # summed keeping every dimension (PyTorch's sum_to), then the new ones dropped
         grad = grad.sum(axis=dims, keepdims=True)
     return grad.reshape(shape) if lead else grad
-
-
-def view_of(input, array, node=None, step=None):
-    """A result sharing memory with ``input``: it shares its version counter too, and
-    remembers how it was made from their base (``views.remember``).
-
-    An inference tensor keeps no versions and no views: its view is a plain tensor.
-    """
-    t = _wrap(array, node)
-    if input._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
-        t._is_inference = True
-        return t
-    t._version_counter = input._version_counter
-    t._is_inference = input._is_inference
-    if input._is_inference:
-        t._grad_fn, t._requires_grad = None, False
-    else:
-        remember(t, input, step)
-    return t
-
-
-def rebase(t, node):
-    """What an in-place op does to ``t`` once its values changed: one more on its version
-    counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
-    one: the history is rewritten, not lost. A view's change rewrites its base's history
-    (``views.rebase_view``); an integer tensor never gets a history."""
-    bump_version(t)
-    if node is None or t._data.dtype not in FLOATS:
-        return t
-    old, nr = t._grad_fn, t._output_nr
-    t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
-    if t._view is not None:
-        rebase_view(t, node)
-    else:
-        t._grad_fn, t._requires_grad = node, True
-        move_retained_grad(t, old, node, nr)
-    return t
-
-
-def bump_version(t):
-    """What every in-place change does: one more on the tensor's version counter."""
-    t._version_counter.value += 1
-
-
-# Built-in ops subclass Op, which lives in op.py with its straight path (op.py needs what
-# is above, so it is imported last).
-from .op import Op  # noqa: E402, F401

@@ -24,6 +24,9 @@ import numpy as np
 
 from .grad_mode import _state, is_recording_enabled
 from .graph import FREED_MESSAGE, Node, _op_name, _sequence_numbers, gradient_edge
+from .tensor import _wrap
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # only these can require grad
 
 # The grad mode a view was made in (PyTorch's CreationMeta).
 DEFAULT = "default"
@@ -61,6 +64,48 @@ def made_without_grad(view, base):
     hands out for an expanded gradient (the backward of ``sum``)."""
     view._base, view._version_counter = base, base._version_counter
     view._view = ViewInfo((), NO_GRAD, base._version_counter.value)
+
+
+def view_of(input, array, node=None, step=None):
+    """A result sharing memory with ``input``: it shares its version counter too, and
+    remembers how it was made from their base (``views.remember``).
+
+    An inference tensor keeps no versions and no views: its view is a plain tensor.
+    """
+    t = _wrap(array, node)
+    if input._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
+        t._is_inference = True
+        return t
+    t._version_counter = input._version_counter
+    t._is_inference = input._is_inference
+    if input._is_inference:
+        t._grad_fn, t._requires_grad = None, False
+    else:
+        remember(t, input, step)
+    return t
+
+
+def rebase(t, node):
+    """What an in-place op does to ``t`` once its values changed: one more on its version
+    counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
+    one: the history is rewritten, not lost. A view's change rewrites its base's history
+    (``views.rebase_view``); an integer tensor never gets a history."""
+    bump_version(t)
+    if node is None or t._data.dtype not in FLOATS:
+        return t
+    old, nr = t._grad_fn, t._output_nr
+    t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
+    if t._view is not None:
+        rebase_view(t, node)
+    else:
+        t._grad_fn, t._requires_grad = node, True
+        move_retained_grad(t, old, node, nr)
+    return t
+
+
+def bump_version(t):
+    """What every in-place change does: one more on the tensor's version counter."""
+    t._version_counter.value += 1
 
 
 def replay(steps, x):

@@ -35,8 +35,7 @@ plt.rcParams["figure.dpi"] = 80
 # ## The rule, in the engine
 #
 # Every operation follows one rule to decide whether to record: `is_recording`, which
-# `Function.apply` asks before each operation's forward (the fast path of minigrad's own
-# operations, `Op.apply` in chapter 10, writes the same test inline). Two conditions, both
+# `Function.apply` (chapter 10) asks before each operation's forward. Two conditions, both
 # needed: grad mode is on, and at least one input requires grad. Chapters 1-6 only ever
 # changed the second; this chapter is about the first, `_state.grad_enabled`.
 

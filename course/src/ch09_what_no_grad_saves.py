@@ -53,16 +53,15 @@ MB = 2**20
 # An operation computes its result the same way whatever the grad mode. What recording
 # adds comes *after* the arithmetic: a backward node, and references to the tensors that
 # node will need. The decision is one rule, `is_recording`, which `Function.apply` asks
-# before every operation's forward (chapter 10; the fast path of minigrad's own operations,
-# `Op.apply`, writes the same test inline). `Addmm`, the operation behind every `Linear`
-# layer, shows what its forward keeps:
+# before every operation's forward (chapter 10). `Addmm`, the operation behind every
+# `Linear` layer, shows what its forward keeps:
 
 # %%
 show_source(function.is_recording)
 show_source(fused.Addmm.forward)
 
 # %% [markdown]
-# Under `no_grad()`, `is_recording` is `False`: `apply` makes no node, and `ctx.save`
+# Under `no_grad()`, `is_recording` is `False`: `apply` records no node, and `ctx.save`
 # keeps nothing. With recording on, the node keeps `mat1` (the layer's input, needed for
 # the weight's gradient) and `mat2` (the transposed weight, needed for the input's
 # gradient), but only the ones some gradient will actually use: the first layer's input

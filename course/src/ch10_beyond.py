@@ -43,26 +43,39 @@ plt.rcParams["figure.dpi"] = 80
 # one place where every operation, minigrad's and yours, becomes a graph node:
 
 # %%
-show_source(mg.autograd.Function.apply)
+show_source(
+    mg.autograd.Function.apply, start="if cls.on_arrays and not", stop="_connect_any(cls, inputs)"
+)
 
 # %% [markdown]
-# Read it from the top. For minigrad's own operations the rule is `is_recording`, chapter
-# 7's, with one refinement: an operation whose tensors are all inference tensors records
-# nothing. Yours records whenever grad mode is on and an input requires grad, as PyTorch's
-# does (even inside `inference_mode()`). When the rule holds, `ctx._record`
-# makes `ctx` a node (its edges, and the shapes and dtypes its gradients will be checked
-# against). minigrad's own operations compute on numpy arrays (`on_arrays`); yours gets
-# the tensors and runs under `no_grad()`, so the operations *inside* it are not recorded:
-# one node is, `ctx`, whose `backward` is yours, named after your class plus `Backward`.
-# `_wrap_result` makes that node the result's `grad_fn`, and what you saved becomes
-# `SavedTensor`s, the same objects chapter 6 opened. (The first line serves minigrad's own
-# backward formulas, which call operations on arrays when nothing records them; forward
-# runs under `np.errstate(all="ignore")` because PyTorch makes inf and nan silently.)
-# PyTorch's `Function.apply` (in `torch/autograd/function.py` and its C++ side) behaves
-# the same way. One thing to know when you read minigrad's files: its own operations, in
-# the case nearly every call is (plain tensors in, one new tensor out), take these same
-# steps written out in one piece for speed, `Op.apply` in `minigrad/op.py`; a test
-# (`tests/unit/test_straight_paths.py`) checks that both record the same graphs.
+# Read it from the top. (The first line serves minigrad's own backward formulas, which
+# call operations on arrays when nothing records them.) **1.** The rule is
+# `is_recording`, chapter 7's. The loop takes each input's numpy array (minigrad's own
+# operations compute on arrays) and, when recording, its edge: the node that made it, or
+# a leaf's `AccumulateGrad`. Anything less plain breaks off to `_connect_any`: your
+# Function (it gets the tensors, and records whenever grad mode is on and an input
+# requires grad, as PyTorch's does, even inside `inference_mode()`), a number or `None`
+# among the inputs, a view, an inference tensor (an operation whose tensors are all
+# inference tensors records nothing), an in-place operation (checked there, chapter 6),
+# or two shapes or dtypes (cast to one for forward; each gradient is fitted back to its
+# input). The rest of `apply` is the same for every operation:
+
+# %%
+show_source(mg.autograd.Function.apply, start="if recording:  # 2.")
+
+# %% [markdown]
+# **2.** When the rule holds, `ctx` becomes a node: its edges, which inputs need a
+# gradient, its place in the order nodes are made. **3.** forward runs with numpy's
+# warnings off, because PyTorch makes inf and nan silently; yours runs under
+# `no_grad()`, so the operations *inside* it are not recorded: one node is, `ctx`, whose
+# `backward` is yours, named after your class plus `Backward`. **4.** The result is a new
+# tensor whose `grad_fn` is that node (`_wrap_result` takes several results, views,
+# in-place changes and yours). **5.** What forward saved that is no input, such as its
+# result, becomes a `SavedTensor` now that the result exists (an input became one when
+# `ctx.save` saw it): the same objects chapter 6 opened. PyTorch's `Function.apply` (in
+# `torch/autograd/function.py` and its C++ side) behaves the same way. One path serves
+# every operation; a test (`tests/unit/test_one_apply.py`) checks that its common case
+# and `_connect_any` record the same graphs.
 
 # %% [markdown]
 # ## A worked example: softplus
@@ -148,12 +161,16 @@ plt.show()
 # %% [markdown]
 # ## What `ctx` keeps is version-checked
 #
-# `ctx` is the recorded node, with the methods a custom Function uses: what
-# `save_for_backward` keeps, `saved_tensors` unpacks, each `SavedTensor` comparing versions
-# (chapter 6).
+# `ctx` is the recorded node, with the methods a custom Function uses:
+# `save_for_backward` checks what it gets and hands it to `save`, the one way every
+# operation saves (minigrad's own by name: `ctx.save(self=a)`). An input is kept at once
+# as a `SavedTensor` with its version (`_saved` makes it); `saved_tensors` unpacks each,
+# comparing versions (chapter 6; for a built-in operation's backward on arrays, the
+# checks of `unpack` are written inline).
 
 # %%
 show_source(FunctionCtx.save_for_backward)
+show_source(FunctionCtx.save, start="if self._forward is None")
 show_source(FunctionCtx.saved_tensors.fget)
 
 # %% [markdown]

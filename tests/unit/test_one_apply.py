@@ -1,22 +1,23 @@
-"""The straight paths taken for speed do what the rule they shortcut does.
+"""Function.apply's common case and engine.run_plain do what the general steps do.
 
-``Op.apply`` (minigrad/op.py) is ``Function.apply`` written out for a built-in
-op on plain tensors, and ``engine.run_plain`` is ``run_backward``'s walk for
-``loss.backward()``. Each program below runs twice, once on the straight paths
-and once with them switched off (every op's ``_fast`` flag False, the walk
-sent to the general loop), and both runs must record the same graph (node
-names, edges, what each node saved and at which version, what its gradients
-are fitted to) and give the same results and the same ``.grad``.
+``Function.apply`` is one path for every op; its first and last steps take the
+common case (a built-in op on plain tensors of one shape and dtype, one new
+tensor) in a few lines, and the rest in ``_connect_any`` and ``_wrap_result``.
+``engine.run_plain`` is ``run_backward``'s walk for ``loss.backward()``. Each
+program below runs twice, once as it is and once with the common cases switched
+off (every op's ``_lean`` and ``_plain`` flags False, the walk sent to the
+general loop), and both runs must record the same graph (node names, edges, what
+each node saved and at which version, what its gradients are fitted to) and give
+the same results and the same ``.grad``.
 """
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import engine
-from minigrad.function import Function, FunctionCtx, Op
+from minigrad import engine, function
+from minigrad.function import Function, Op
 from minigrad.graph import AccumulateGrad, SavedTensor
-from minigrad.op import OpCtx
 
 
 def _subclasses(cls):
@@ -63,6 +64,10 @@ PROGRAMS = {
     "a result used twice": lambda t: _twice(t),
     "maximum, where": lambda t: mg.where(t["a"] > 0, mg.maximum(t["a"], t["b"]), t["b"]),
     "a saved input that is output 1 of its node": lambda t: Split.apply(t["a"])[1] * t["b"],
+    "a tensor times itself": lambda t: t["a"] * t["a"],
+    "a tensor times its detached self": lambda t: t["a"] * t["a"].detach(),
+    "in place on a result": lambda t: (t["a"] * 1).add_(t["b"]).mul_(t["row"]),
+    "a view of a result": lambda t: (t["a"] * t["b"]).t() @ t["a"],
 }
 
 
@@ -141,12 +146,11 @@ def describe_graph(outputs):
 
 
 def general_paths(monkeypatch):
-    """Switch the straight paths off: every op through Function.apply, its node saving and
-    reading saved tensors as FunctionCtx does."""
+    """Switch apply's common cases off: every op's inputs through ``_connect_any``, its
+    result through ``_wrap_result``."""
     for op in _subclasses(Op):
-        monkeypatch.setattr(op, "_fast", False)
-    for name in ("save", "_keep_saved_results", "saved_tensors"):
-        monkeypatch.setattr(OpCtx, name, vars(FunctionCtx)[name])
+        monkeypatch.setattr(op, "_lean", False)
+        monkeypatch.setattr(op, "_plain", False)
 
 
 def run(program, straight, monkeypatch):
@@ -192,29 +196,29 @@ def test_the_straight_paths_record_and_compute_what_the_rule_does(name, monkeypa
 
 
 def test_the_straight_paths_are_taken(monkeypatch):
-    """The comparison above compares two different paths: the straight ones do run."""
-    calls = {"walk": 0, "rule": 0}
-    run_plain, apply = engine.run_plain, Function.apply.__func__
+    """The comparison above compares two different paths: the common ones do run."""
+    calls = {"walk": 0, "rare inputs": 0}
+    run_plain, connect_any = engine.run_plain, function._connect_any
 
     def counted_walk(*args):
         calls["walk"] += 1
         return run_plain(*args)
 
-    def counted_rule(cls, *inputs, **options):
-        calls["rule"] += 1
-        return apply(cls, *inputs, **options)
+    def counted_connect(*args):
+        calls["rare inputs"] += 1
+        return connect_any(*args)
 
     monkeypatch.setattr(engine, "run_plain", counted_walk)
-    monkeypatch.setattr(Function, "apply", classmethod(counted_rule))
+    monkeypatch.setattr(function, "_connect_any", counted_connect)
     leaves = _leaves()
     (mg.tanh(leaves["a"] * leaves["b"]) @ leaves["w"]).sum().backward()
-    assert calls == {"walk": 1, "rule": 0}
-    leaves["a"][0].sum().backward()  # a view: the rule's general path
-    assert calls["rule"] >= 1
+    assert calls == {"walk": 1, "rare inputs": 0}
+    leaves["a"][0].sum().backward()  # a view: the general step
+    assert calls["rare inputs"] >= 1
 
 
 def test_numpy_warnings_stay_silent_on_the_straight_path():
-    """Function.apply's np.errstate(all="ignore"), as the straight path sets it."""
+    """np.errstate(all="ignore") as Function.apply sets it (numpy's context variable)."""
     x = mg.tensor([0.0, 1.0, 1e30], dtype=mg.float32, requires_grad=True)
     with np.errstate(all="raise"):  # would raise if the path did not silence numpy
         y = (x * x) / x
