@@ -1,19 +1,17 @@
-"""The straight paths taken for speed do what the rule they shortcut does.
+"""The straight path taken for speed does what the rule it shortcuts does.
 
 ``Op.apply`` (minigrad/op.py) is ``Function.apply`` written out for a built-in
-op on plain tensors, and ``engine.run_plain`` is ``run_backward``'s walk for
-``loss.backward()``. Each program below runs twice, once on the straight paths
-and once with them switched off (every op's ``_fast`` flag False, the walk
-sent to the general loop), and both runs must record the same graph (node
-names, edges, what each node saved and at which version, what its gradients
-are fitted to) and give the same results and the same ``.grad``.
+op on plain tensors. Each program below runs twice, once on the straight path
+and once with it switched off (every op's ``_fast`` flag False), and both runs
+must record the same graph (node names, edges, what each node saved and at
+which version, what its gradients are fitted to) and give the same results and
+the same ``.grad``. (The backward walk has one path: ``engine.run_backward``.)
 """
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import engine
 from minigrad.function import Function, FunctionCtx, Op
 from minigrad.graph import AccumulateGrad, SavedTensor
 from minigrad.op import OpCtx
@@ -153,13 +151,6 @@ def run(program, straight, monkeypatch):
     """Run ``program`` on fresh leaves; return what it recorded, made and backward gave."""
     if not straight:
         general_paths(monkeypatch)
-
-        def general(roots, grads, dependencies, retain_graph):
-            return engine.run_backward(
-                roots, grads, dependencies, retain_graph, False, None, on_step=lambda step: None
-            )
-
-        monkeypatch.setattr(engine, "run_plain", general)
     leaves = _leaves()
     out = program(leaves)
     outputs = out if isinstance(out, tuple) else (out,)
@@ -192,23 +183,18 @@ def test_the_straight_paths_record_and_compute_what_the_rule_does(name, monkeypa
 
 
 def test_the_straight_paths_are_taken(monkeypatch):
-    """The comparison above compares two different paths: the straight ones do run."""
-    calls = {"walk": 0, "rule": 0}
-    run_plain, apply = engine.run_plain, Function.apply.__func__
-
-    def counted_walk(*args):
-        calls["walk"] += 1
-        return run_plain(*args)
+    """The comparison above compares two different paths: the straight one does run."""
+    calls = {"rule": 0}
+    apply = Function.apply.__func__
 
     def counted_rule(cls, *inputs, **options):
         calls["rule"] += 1
         return apply(cls, *inputs, **options)
 
-    monkeypatch.setattr(engine, "run_plain", counted_walk)
     monkeypatch.setattr(Function, "apply", classmethod(counted_rule))
     leaves = _leaves()
     (mg.tanh(leaves["a"] * leaves["b"]) @ leaves["w"]).sum().backward()
-    assert calls == {"walk": 1, "rule": 0}
+    assert calls == {"rule": 0}
     leaves["a"][0].sum().backward()  # a view: the rule's general path
     assert calls["rule"] >= 1
 
@@ -259,41 +245,3 @@ def test_the_straight_paths_check_saved_tensors_as_the_rule_does(name, monkeypat
         monkeypatch.undo()
     assert found[0] == found[1]
     assert isinstance(found[0], str) == (CHANGED_IN_PLACE[name](_leaves())[1] is not None)
-
-
-def _hooked_program(leaves, calls):
-    """Nodes that get ready together (a mul's two leaves, a sum's two branches) and a
-    chain where one node at a time is ready: every hook says when it ran."""
-    a, b, w = leaves["a"], leaves["b"], leaves["w"]
-    for name in ("a", "b", "w"):
-        leaves[name].register_hook(lambda g, name=name: calls.append(name))
-    y = a * b
-    y.register_hook(lambda g: calls.append("y"))
-    u, v = mg.tanh(y), mg.exp(y) * a
-    u.register_hook(lambda g: calls.append("u"))
-    v.register_hook(lambda g: calls.append("v"))
-    z = (u + v) @ w
-    z.register_hook(lambda g: calls.append("z"))
-    return z
-
-
-def test_the_straight_walk_runs_nodes_in_the_order_of_the_general_walk(monkeypatch):
-    """run_plain runs a node that is the only one ready without the heap: the hooks (on
-    leaves, run by AccumulateGrad, and on non-leaves, run before their node) are called
-    in the order run_backward calls them."""
-    orders = []
-    for straight in (True, False):
-        if not straight:
-            monkeypatch.setattr(
-                engine,
-                "run_plain",
-                lambda roots, grads, deps, retain: engine.run_backward(
-                    roots, grads, deps, retain, False, None, on_step=lambda step: None
-                ),
-            )
-        calls = []
-        _hooked_program(_leaves(), calls).sum().backward()
-        orders.append(calls)
-        monkeypatch.undo()
-    assert orders[0] == orders[1]
-    assert sorted(orders[0]) == ["a", "b", "u", "v", "w", "y", "z"]
