@@ -542,3 +542,19 @@ def test_backward_runs_without_recording_unless_create_graph():
         y.sum().backward(create_graph=True)
     assert modes == [False, True]
     assert mg.is_grad_enabled()
+
+
+def test_anomaly_mode_is_one_switch_for_every_thread():
+    """As in PyTorch 2.13 (a thread started after ``set_detect_anomaly(True)`` sees it on,
+    checked with torch), unlike grad mode, of which each thread has its own."""
+    import threading
+
+    seen = []
+    with mg.autograd.set_detect_anomaly(True), mg.no_grad():
+        thread = threading.Thread(
+            target=lambda: seen.append((mg.autograd.is_anomaly_enabled(), mg.is_grad_enabled()))
+        )
+        thread.start()
+        thread.join()
+    assert seen == [(True, True)]
+    assert not mg.autograd.is_anomaly_enabled()
