@@ -327,9 +327,8 @@ class Capture:
                 raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            # a view made with grad mode off has no node: the graph cannot reach it
-            node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
-            self.places.setdefault(node, []).append((i, t._output_nr))
+            node, nr = gradient_edge(t)  # a view made with grad mode off has none:
+            self.places.setdefault(node or object(), []).append((i, nr))  # never reached
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
         self.visited = self.needed | set(self.places) | {n for n, _ in roots if len(roots) == 1}
 
