@@ -496,12 +496,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError(
-            "grad can be implicitly created only for scalar outputs"
-            if not grad_tensors
-            else f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
-        )
+    if len(grad_tensors) < len(tensors):  # (more are ignored, as PyTorch ignores them)
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     inputs = _as_inputs(inputs, "backward")
     grads = _make_root_grads(tensors, grad_tensors)
     if create_graph:

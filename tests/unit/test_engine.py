@@ -524,6 +524,16 @@ def test_autograd_backward_takes_several_tensors_and_their_gradients():
     assert x.grad.tolist() == [5.0, 10.0]  # 2x * 1 + 3 * [1, 2]
 
 
+def test_autograd_backward_needs_a_gradient_for_every_tensor():
+    """As PyTorch 2.13 (checked with torch): too few gradients raise, in its words (the
+    tensors' count, then the gradients'); more than the tensors are ignored."""
+    a = mg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        mg.autograd.backward([a.sum(), a.sum()], [mg.tensor(1.0)])
+    mg.autograd.backward([a.sum()], [mg.tensor(1.0), mg.tensor(2.0)])
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
 def test_backward_with_inputs_fills_only_those_leaves():
     x = mg.tensor([1.0], requires_grad=True)
     w = mg.tensor([2.0], requires_grad=True)
