@@ -14,7 +14,9 @@
 Among ready nodes the most recently created runs first, as in PyTorch. No
 recursion anywhere: a chain of a million nodes is fine. Unless the backward
 is itself recorded (``create_graph=True``), gradients travel between nodes
-as numpy arrays and become tensors only where you can see them.
+as numpy arrays and become tensors only where you can see them. What the walk
+does beside that (hooks and ``retain_grad``, filling ``.grad``, freeing what a
+node saved, ``autograd.grad``'s capture) is each a small function below it.
 """
 
 import collections
@@ -28,26 +30,36 @@ import numpy as np
 
 from . import creation, views
 from ._warn_once import warn_once
-from .function import FunctionCtx, as_tensor, check_inplace
-from .grad_mode import _set_state, _state
-from .graph import AccumulateGrad, anomaly_state, freed
+from .function import as_tensor, check_inplace
+from .grad_mode import _state, set_grad_enabled
+from .graph import AccumulateGrad, anomaly_state, gradient_edge
 from .tensor import Tensor, _wrap
 
 Step = collections.namedtuple("Step", ["node", "grad_output", "grad_inputs"])
 
 
 def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture, on_step=None):
-    """The walk. ``capture`` (autograd.grad) takes gradients instead of accumulating them."""
-    if capture is None and on_step is None and not create_graph and not anomaly_state.enabled:
-        if all(g is not None for g in grads):  # the common case: ``loss.backward()``
-            return run_plain(roots, grads, dependencies, retain_graph)
-    buffers, order = {}, itertools.count()  # ties between ready nodes: first in, first out
+    """The walk from ``roots`` (a node and which of its outputs) with their gradients.
+
+    ``capture`` (autograd.grad) takes gradients instead of accumulating them, and
+    ``on_step`` (trace_backward) is told of every node run: ``loss.backward()`` has
+    neither.
+
+    Speed: a node that is the only one ready (most of a chain's) runs next without
+    passing through the heap, which would give it next anyway: 0.2-0.3 us a node of the
+    4x4 op + backward chains (walk alone, alternating in one process).
+    tests/unit/test_engine.py checks the order against PyTorch's.
+    """
+    buffers = {}  # node -> the gradients that reached it so far, summed
     for (node, nr), grad in zip(roots, grads):
         add_to_buffer(buffers, node, nr, grad)
+    order = itertools.count()  # ties between ready nodes: first in, first out
     ready = [(-n._sequence_nr, next(order), n) for n in buffers if not dependencies.get(n)]
     heapq.heapify(ready)
-    while ready:
-        node = heapq.heappop(ready)[2]
+    following = None  # a node that became ready while no other was: it runs next
+    while ready or following is not None:
+        node = following if following is not None else heapq.heappop(ready)[2]
+        following = None
         grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
         if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
             if capture is None or node in capture.visited:
@@ -56,77 +68,27 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
             continue  # no input of autograd.grad lies behind this node
         if node.__class__ is AccumulateGrad:
             accumulate(node.variable, grad, create_graph)
-            if on_step is not None and grad is not None:
-                on_step(Step(node, as_tensor(grad), ()))
-            continue
-        grad_inputs = call_node(node, grad, retain_graph, on_step)
-        for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
-            if child is None:
-                continue
-            if child_grad is not None:
-                add_to_buffer(buffers, child, nr, child_grad)
-            dependencies[child] -= 1
-            if not dependencies[child]:
-                heapq.heappush(ready, (-child._sequence_nr, next(order), child))
-        grad = grad_inputs = child_grad = None  # let go: the buffers hold what is needed
-
-
-def run_plain(roots, grads, dependencies, retain_graph):
-    """``run_backward`` for ``loss.backward()``: gradients as arrays, nothing captured,
-    traced or recorded, anomaly detection off. The same walk in the same order; a
-    built-in op's node is called and freed without ``call_node`` and ``__call__``, and a
-    gradient is summed into its buffer without ``add_to_buffer``.
-
-    Speed: two to three Python calls fewer per node and per edge: 13-24 calls per node
-    of the 4x4 chains where ``run_backward`` makes 18-32; with ``op.Op.apply`` they went
-    from 2.13x to 1.58-1.62x PyTorch (benchmarks/README.md, "The seam's cost"). A node
-    that is the only one ready (most of a chain's) runs next without passing through the
-    heap, which would give it next anyway: 0.1-0.2 us a node (5.54 us against 5.76 us on
-    the linear+tanh chain). tests/unit/test_straight_paths.py checks that both walks give
-    the same gradients, and run the hooks in the same order.
-    """
-    buffers, order = {}, itertools.count()
-    for (node, nr), grad in zip(roots, grads):
-        add_to_buffer(buffers, node, nr, grad)
-    ready = [(-n._sequence_nr, next(order), n) for n in buffers if not dependencies.get(n)]
-    heapq.heapify(ready)
-    push, pop, following = heapq.heappush, heapq.heappop, None
-    while ready or following is not None:
-        node, following = pop(ready)[2] if following is None else following, None
-        grad = buffers.pop(node, None)
-        if node._pre_hooks or node._retained is not None:
-            grad = call_pre_hooks(node, grad)
-        if node.__class__ is AccumulateGrad:
-            accumulate(node.variable, grad, False)
-            continue
-        if node._arrays_backward and grad is not None:  # a built-in op's node, one output
-            node._as_arrays = True
-            try:
-                grad_inputs = node._function.backward(node, grad)
-            except Exception:
-                _blame(node)
-                raise
-            grad_inputs = grad_inputs if grad_inputs.__class__ is tuple else (grad_inputs,)
-            if node._inputs is not None or len(grad_inputs) != len(node.needs_input_grad):
-                grad_inputs = node._check_gradients(grad_inputs)
-            if not retain_graph and node._saved:  # Node.release_saved
-                node._saved, node._freed = freed(node._saved), True
+            grad_inputs = ()
         else:
             grad_inputs = call_node(node, grad, retain_graph)
+        if on_step is not None:
+            trace_step(on_step, node, grad, grad_inputs)
         for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
             if child is None:
                 continue
-            if child_grad is not None and child._num_outputs != 1:
-                add_to_buffer(buffers, child, nr, child_grad)
-            elif child_grad is not None:
+            if child_grad is not None and child._num_outputs == 1:  # gradients add up
                 buffers[child] = buffers[child] + child_grad if child in buffers else child_grad
-            dependencies[child] = left = dependencies[child] - 1
-            if not left and (ready or following is not None):  # to the heap, in order
-                if following is not None:
-                    push(ready, (-following._sequence_nr, next(order), following))
-                    following = None
-                push(ready, (-child._sequence_nr, next(order), child))
-            elif not left:  # the only node ready: it runs next
+            elif child_grad is not None:  # a node with several outputs: a sum for each
+                add_to_buffer(buffers, child, nr, child_grad)
+            dependencies[child] -= 1
+            if dependencies[child]:
+                continue  # more gradients are to come
+            if following is not None:  # two are ready now: both wait in the heap
+                heapq.heappush(ready, (-following._sequence_nr, next(order), following))
+            if ready:
+                heapq.heappush(ready, (-child._sequence_nr, next(order), child))
+                following = None
+            else:  # the only node ready (most of a chain's): the heap would give it next
                 following = child
         grad = grad_inputs = child_grad = None  # let go: the buffers hold what is needed
 
@@ -161,38 +123,51 @@ def add_to_buffer(buffers, node, nr, grad):
     grads[nr] = grad if grads[nr] is None else grads[nr] + grad
 
 
-def call_node(node, grad, retain_graph, on_step=None):
+def call_node(node, grad, retain_graph):
     """Run one node's backward formula, then free what it saved (unless retained)."""
-    if grad is None and isinstance(node, FunctionCtx) and node._function.on_arrays:
-        return pass_nothing(node, retain_graph)
-    several = node._num_outputs > 1
-    if several and grad is None:
-        grad = [None] * node._num_outputs
-    try:
-        grad_inputs = node(*grad) if several else node(grad)
-        if anomaly_state.enabled and anomaly_state.check_nan:
-            check_nan(node, grad_inputs)
-    except Exception:
-        _blame(node)
-        raise
-    if on_step is not None:
-        grad_output = tuple(map(as_tensor, grad)) if several else as_tensor(grad)
-        on_step(Step(node, grad_output, tuple(as_tensor(g) for g in grad_inputs)))
+    if grad is None and node._arrays_backward:
+        grad_inputs = pass_nothing(node)
+    else:
+        try:
+            if node._arrays_backward and not isinstance(grad, Tensor):
+                grad_inputs = call_formula(node, grad)
+            elif node._num_outputs == 1:
+                grad_inputs = node(grad)
+            else:  # one gradient per output
+                grad_inputs = node(*(grad or [None] * node._num_outputs))
+            if anomaly_state.enabled and anomaly_state.check_nan:
+                check_nan(node, grad_inputs)
+        except Exception:
+            _blame(node)
+            raise
     if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
 
 
-def pass_nothing(node, retain_graph):
+def call_formula(node, grad):
+    """``node(grad)`` for a built-in op's node given an array: its formula on arrays.
+
+    Speed: ``FunctionCtx.__call__``'s steps for that case, without the call of a node
+    object and the checks for the other cases: 0.4-0.5 us a node of the 4x4 op +
+    backward chains (tests/unit/test_engine.py compares it with ``node(grad)``).
+    """
+    node._as_arrays = True
+    grad_inputs = node._function.backward(node, grad)
+    grad_inputs = grad_inputs if grad_inputs.__class__ is tuple else (grad_inputs,)
+    if node._inputs is None and len(grad_inputs) == len(node.needs_input_grad):
+        return grad_inputs
+    return node._check_gradients(grad_inputs)
+
+
+def pass_nothing(node):
     """A built-in op that no gradient reached: its inputs get none either.
 
     It still runs as far as PyTorch's would: its saved tensors are checked
-    (freed? changed in place?) and then freed. (Your Function's backward runs
-    on zeros instead: see ``FunctionCtx.__call__``.)
+    (freed? changed in place?), then freed. (Your Function's backward runs on
+    zeros instead: see ``FunctionCtx.__call__``.)
     """
     node.saved_tensors  # noqa: B018 - reading them is the check
-    if not retain_graph and node._saved:
-        node.release_saved()
     return (None,) * len(node.next_functions)
 
 
@@ -201,6 +176,26 @@ def check_nan(node, grad_inputs):
     for i, g in enumerate(grad_inputs):
         if g is not None and np.isnan(g._data if isinstance(g, Tensor) else g).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def _blame(node):
+    """With anomaly detection on, point at the forward line that made a failing node."""
+    stack = node.__dict__.get("_forward_stack")
+    if stack:
+        warnings.warn(
+            f"Error detected in {node.name()}. Traceback of forward call that caused "
+            f"the error:\n{stack}",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def trace_step(on_step, node, grad, grad_inputs):
+    """trace_backward's record of a node run (a leaf's only if a gradient reached it)."""
+    if grad is None and node.__class__ is AccumulateGrad:
+        return
+    grad_output = tuple(map(as_tensor, grad)) if node._num_outputs > 1 else as_tensor(grad)
+    on_step(Step(node, grad_output, tuple(as_tensor(g) for g in grad_inputs)))
 
 
 def call_pre_hooks(node, grad):
@@ -223,7 +218,8 @@ def store_retained_grad(tensor, grad):
     """``retain_grad()``'s store: the first gradient copied into ``tensor.grad``, later
     ones added (out of place: the old ``.grad`` is left as it was)."""
     if tensor._grad is None:
-        tensor._grad = as_tensor(grad).clone() if _state.grad_enabled else _copy(grad)
+        grad = as_tensor(grad)  # (recorded under create_graph: a clone)
+        tensor._grad = grad.clone() if _state.grad_enabled else _wrap(np.array(grad._data))
     else:
         tensor._grad = tensor._grad + as_tensor(grad)
 
@@ -313,22 +309,6 @@ def unshared(array, references):
     )
 
 
-def _copy(grad):
-    return _wrap(np.array(grad._data if isinstance(grad, Tensor) else grad))
-
-
-def _blame(node):
-    """With anomaly detection on, point at the forward line that made a failing node."""
-    stack = node.__dict__.get("_forward_stack")
-    if stack:
-        warnings.warn(
-            f"Error detected in {node.name()}. Traceback of forward call that caused "
-            f"the error:\n{stack}",
-            UserWarning,
-            stacklevel=4,
-        )
-
-
 class Capture:
     """What ``autograd.grad`` collects: the gradient arriving at each input's node (a
     leaf's AccumulateGrad, a non-leaf's grad_fn). Nodes from which no input can be
@@ -347,9 +327,8 @@ class Capture:
                 raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            # a view made with grad mode off has no node: the graph cannot reach it
-            node = t.grad_fn or (t._get_accumulator() if t._requires_grad else object())
-            self.places.setdefault(node, []).append((i, t._output_nr))
+            node, nr = gradient_edge(t)  # a view made with grad mode off has none:
+            self.places.setdefault(node or object(), []).append((i, nr))  # never reached
         self.needed = _nodes_leading_to([n for n in self.places if n in nodes], nodes)
         self.visited = self.needed | set(self.places) | {n for n, _ in roots if len(roots) == 1}
 
@@ -436,30 +415,21 @@ def _make_root_grads(tensors, grad_tensors):
     return grads
 
 
-def _root_node(t):
-    grad_fn = t.grad_fn  # a view's is rebuilt if its memory changed
-    return grad_fn if grad_fn is not None else t._get_accumulator()
-
-
 def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=None, into_grad=False):
     """Run the walk from ``tensors`` (their starting gradients ``grads``, checked by
     ``_make_root_grads``) with grad mode set to ``create_graph``; returns the Capture of
     ``inputs`` (or None)."""
-    roots = [(_root_node(t), t._output_nr) for t in tensors]
+    roots = [gradient_edge(t) for t in tensors]
     dependencies, nodes = count_dependencies([node for node, _ in roots])
     capture = Capture(inputs, nodes, into_grad, roots) if inputs is not None else None
     if not create_graph:  # (None: no gradient at all, as gradcheck tries)
         grads = [None if g is None else g._data for g in grads]
+    keep = create_graph if retain_graph is None else retain_graph
 
     def walk():  # grad mode is create_graph; inference mode stays (.grad made in it is one)
-        previous = (_state.grad_enabled, _state.inference_mode)
-        _set_state(create_graph, _state.inference_mode)
-        try:  # PyTorch gives inf and nan without a warning: so does numpy, told so
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                keep = create_graph if retain_graph is None else retain_graph
+        with set_grad_enabled(bool(create_graph)):  # PyTorch gives inf and nan without a
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # warning
                 run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
-        finally:
-            _set_state(*previous)
 
     run_reentrant(walk)
     return capture
@@ -481,8 +451,7 @@ def run_reentrant(walk):
     A custom Function's backward (or a hook) may itself call backward. Each
     level costs Python stack, so past ``MAX_DEPTH`` levels the walk runs in a
     new thread, whose stack starts empty, as PyTorch's engine does: 2,000
-    nested levels are fine. The thread gets the caller's anomaly mode; its
-    errors reach the caller.
+    nested levels are fine. Its errors reach the caller.
     """
     depth = _depth.value
     if depth < MAX_DEPTH:
@@ -491,10 +460,9 @@ def run_reentrant(walk):
             return walk()
         finally:
             _depth.value = depth
-    errors, anomaly = [], (anomaly_state.enabled, anomaly_state.check_nan)
+    errors = []
 
     def in_thread():
-        anomaly_state.enabled, anomaly_state.check_nan = anomaly
         try:
             run_reentrant(walk)
         except BaseException as error:  # noqa: BLE001 - handed to the caller below
@@ -528,12 +496,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError(
-            "grad can be implicitly created only for scalar outputs"
-            if not grad_tensors
-            else f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
-        )
+    if len(grad_tensors) < len(tensors):  # (more are ignored, as PyTorch ignores them)
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     inputs = _as_inputs(inputs, "backward")
     grads = _make_root_grads(tensors, grad_tensors)
     if create_graph:

@@ -168,27 +168,14 @@ class set_grad_enabled(_GradModeContext):
         _set_state(mode, _state.inference_mode)
 
     def clone(self):
-        # A copy must not switch the mode on creation the way __init__ does.
-        copy = object.__new__(set_grad_enabled)
-        copy.mode = self.mode
-        return copy
+        return set_grad_enabled(self.mode)  # it switches too, and saves what it found
 
     def __enter__(self):
-        # __init__ already switched the mode; remember what to restore only
-        # when this is a fresh copy (a decorated call), which switched nothing.
-        if not hasattr(self, "_previous"):
-            self._previous = (_state.grad_enabled, _state.inference_mode)
-            _set_state(self.mode, _state.inference_mode)
-
-    def __exit__(self, exc_type, exc_value, traceback):
-        _set_state(*self._previous)
-        del self._previous
-        return False
+        _set_state(self.mode, _state.inference_mode)  # (__init__ saved what to restore)
 
     def __call__(self, func):
         # Used as a decorator, the switch made in __init__ must not leak out.
         _set_state(*self._previous)
-        del self._previous
         return super().__call__(func)
 
     def __repr__(self):
@@ -205,13 +192,11 @@ class inference_mode(_GradModeContext):
     """
 
     def __new__(cls, mode=True):
-        if callable(mode) and not isinstance(mode, bool):
+        if not isinstance(mode, bool):
             return cls()(mode)  # used as @inference_mode without parentheses
         return super().__new__(cls)
 
     def __init__(self, mode=True):
-        if not isinstance(mode, bool):
-            return  # was the decorated function, handled in __new__
         self.mode = mode
 
     def clone(self):

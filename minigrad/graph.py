@@ -11,7 +11,6 @@ import itertools
 import math
 import os
 import re
-import threading
 import traceback
 
 # Creation order of nodes. The engine runs the most recently created ready
@@ -19,8 +18,9 @@ import traceback
 _sequence_numbers = itertools.count()
 
 
-class _AnomalyState(threading.local):
-    """Anomaly detection (``autograd.set_detect_anomaly``): per thread, off by default."""
+class _AnomalyState:
+    """Anomaly detection (``autograd.set_detect_anomaly``): off by default; one switch
+    for every thread, as PyTorch's."""
 
     enabled = False
     check_nan = True  # with it on: a node whose backward returns nan raises
@@ -184,12 +184,6 @@ class SavedTensor:
 FREED = object()  # what a saved tensor reads as once backward has freed it
 
 
-def freed(saved):
-    """A node's saved values once backward freed them: each reads as FREED, except a
-    None (nothing was saved there: an op whose inputs need no gradient raises nothing)."""
-    return {name: None if value is None else FREED for name, value in saved.items()}
-
-
 class Node:
     """A backward function: PyTorch's ``grad_fn``, one per recorded operation.
 
@@ -208,7 +202,7 @@ class Node:
     _pre_hooks = None  # {handle id: (output number, hook)}: hooks registered on the output
     _retained = None  # {output number: weak reference to the output}, after retain_grad()
     _num_outputs = 1  # a custom Function may have several: gradients then come as a list
-    _arrays_backward = False  # a built-in op's node: engine.run_plain calls its backward
+    _arrays_backward = False  # a built-in op's node: the engine calls its formula on arrays
 
     def name(self):
         return type(self).__name__
@@ -224,11 +218,12 @@ class Node:
     def release_saved(self):
         """Drop the saved tensors after backward (unless ``retain_graph=True``).
 
-        Plain values (``alpha``) stay; a saved tensor reads as freed from now on.
+        Plain values (``alpha``) stay; a saved tensor reads as FREED from now on, a
+        None as None (nothing was saved: an op whose inputs need no gradient raises
+        nothing).
         """
-        if self._saved:
-            self._saved = freed(self._saved)
-            self._freed = True
+        self._saved = {name: None if s is None else FREED for name, s in self._saved.items()}
+        self._freed = True
 
     # PyTorch exposes what a node saved as ``_saved_<name>`` attributes: a node class
     # gets one (``saved_attribute``) when one of its nodes first saves ``name``.

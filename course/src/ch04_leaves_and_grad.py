@@ -504,9 +504,8 @@ def read_saved_after_backward(lib):
 side_by_side(read_saved_after_backward)
 
 # %% [markdown]
-# The freeing is one line in `call_node`, the engine's step for one node (a plain
-# `loss.backward()` takes `run_plain`, a faster walk over the same nodes, which frees them
-# the same way, inline):
+# The freeing is one line in `call_node`, the engine's step for one node, right after
+# the node's backward formula ran:
 
 # %%
 show_source(engine.call_node, start="if not retain_graph", stop="release_saved()")

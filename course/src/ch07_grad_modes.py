@@ -307,11 +307,12 @@ side_by_side(enable_grad_decorated)
 # `set_grad_enabled` takes a boolean, for code that trains or evaluates depending on a
 # flag. It differs from the other modes in one line: it switches the mode already in
 # `__init__`, when it is *called*, before any `with`. It saves the previous state first,
-# so that `__exit__` can put it back.
+# so that the shared `__exit__` above can put it back; its `__enter__` only sets the mode
+# (again), as PyTorch's does.
 
 # %%
 show_source(mg.set_grad_enabled.__init__)
-show_source(mg.set_grad_enabled.__exit__)
+show_source(mg.set_grad_enabled.__enter__)
 
 # %% [markdown]
 # **Predict:** `mode = False`. What is `y.requires_grad` for `y = x ** 2` computed in

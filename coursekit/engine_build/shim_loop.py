@@ -4,8 +4,9 @@ The learner's ``run_backward(root, grad)`` decides the order and sums the
 gradients at fan-in; it calls ``node(grad)`` for each node. The nodes it is
 given are :class:`Step` objects: calling one runs the real node with the
 engine's own per-node work around it (``engine.call_pre_hooks``,
-autograd.grad's capture, ``engine.accumulate`` for a leaf, ``engine.call_node``),
-the very functions minigrad's own loop calls. Scaffold, not a piece.
+autograd.grad's capture, ``engine.accumulate`` for a leaf, ``engine.call_node``,
+``engine.trace_step``), the very functions minigrad's own loop calls. Scaffold,
+not a piece.
 """
 
 from __future__ import annotations
@@ -65,10 +66,13 @@ class Walk:
             return (None,) * len(node.next_functions)  # autograd.grad: no input lies behind
         if node.__class__ is graph.AccumulateGrad:
             engine.accumulate(node.variable, grad, self.create_graph)
-            if self.on_step is not None and grad is not None:
-                self.on_step(engine.Step(node, engine.as_tensor(grad), ()))
+            grads = ()
+        else:
+            grads = engine.call_node(node, grad, self.retain_graph)
+        if self.on_step is not None:
+            engine.trace_step(self.on_step, node, grad, grads)
+        if node.__class__ is graph.AccumulateGrad:
             return ()
-        grads = engine.call_node(node, grad, self.retain_graph, self.on_step)
         return [Outputs.one(child, nr, g) for (child, nr), g in zip(node.next_functions, grads)]
 
 

@@ -246,6 +246,103 @@ def test_retained_grad_is_the_gradient_after_the_hooks():
     assert x.grad.tolist() == [200.0, 200.0]
 
 
+def _hooked(calls):
+    """Nodes that get ready together (a mul's two leaves, a sum's two branches) and a
+    chain where one node at a time is ready: every hook says when it ran."""
+    a = mg.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    b = mg.tensor([[1.5, 0.5], [-0.5, 1.0]], requires_grad=True)
+    w = mg.tensor([[1.0], [-2.0]], requires_grad=True)
+    for name, leaf in (("a", a), ("b", b), ("w", w)):
+        leaf.register_hook(lambda g, name=name: calls.append(name))
+    y = a * b
+    y.register_hook(lambda g: calls.append("y"))
+    u, v = mg.tanh(y), mg.exp(y) * a
+    u.register_hook(lambda g: calls.append("u"))
+    v.register_hook(lambda g: calls.append("v"))
+    z = (u + v) @ w
+    z.register_hook(lambda g: calls.append("z"))
+    return z.sum()
+
+
+def test_hooks_run_in_the_order_pytorch_runs_the_nodes():
+    """Among ready nodes the most recently made runs first; ready leaves first in,
+    first out. The orders are PyTorch 2.13's for the same programs (torch, CPU)."""
+    calls = []
+    _hooked(calls).backward()
+    assert calls == ["z", "w", "v", "u", "y", "a", "b"]
+    calls = []
+    a, b, c, d = (mg.tensor([1.0, 2.0], requires_grad=True) for _ in range(4))
+    for name, leaf in zip("abcd", (a, b, c, d)):
+        leaf.register_hook(lambda g, name=name: calls.append(name))
+    (d * c + b * a + (a + d)).sum().backward()
+    assert calls == ["b", "a", "d", "c"]
+
+
+def test_a_traced_backward_runs_the_nodes_in_the_same_order():
+    """trace_backward's steps (one per node run, a leaf's once its gradient is there)
+    come in the order the hooks ran: PyTorch's (its node pre-hooks see the same order)."""
+    calls = []
+    steps = mg.engine.trace_backward(_hooked(calls), retain_graph=False)
+    names = [step.node.name() for step in steps]
+    assert calls == ["z", "w", "v", "u", "y", "a", "b"]
+    assert names == [
+        "SumBackward0",
+        "MmBackward0",
+        "minigrad::autograd::AccumulateGrad",  # w
+        "AddBackward0",
+        "MulBackward0",  # v = exp(y) * a
+        "ExpBackward0",
+        "TanhBackward0",
+        "MulBackward0",  # y = a * b
+        "minigrad::autograd::AccumulateGrad",  # a
+        "minigrad::autograd::AccumulateGrad",  # b
+    ]
+
+
+FORMULA_PROGRAMS = {
+    "add, broadcast (fitted back)": lambda a, b, row: (a + row).sum(),
+    "mul by a number": lambda a, b, row: (a * 3 * b).sum(),
+    "matmul, tanh": lambda a, b, row: mg.tanh(a @ b.t()).sum(),
+    "mean over a dim, a view": lambda a, b, row: (a[1] * b.mean(dim=0)).sum(),
+    "float32 by float64": lambda a, b, row: (a * row.double()).sum(),
+    "a custom Function among them": lambda a, b, row: mg.relu(_Twice.apply(a) - b).sum(),
+}
+
+
+class _Twice(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+@pytest.mark.parametrize("name", sorted(FORMULA_PROGRAMS))
+def test_a_formula_called_directly_gives_what_calling_its_node_gives(name, monkeypatch):
+    """engine.call_formula (a built-in op's formula on arrays, the common case) against
+    calling the node, as everything else is called: the same gradients and dtypes."""
+    found, calls, call_formula = [], [], mg.engine.call_formula
+    for direct in (True, False):
+        if direct:  # counted: the direct path does run
+            monkeypatch.setattr(
+                mg.engine, "call_formula", lambda n, g: calls.append(n) or call_formula(n, g)
+            )
+        else:
+            monkeypatch.setattr(mg.engine, "call_formula", lambda node, grad: node(grad))
+        a = mg.tensor([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]], requires_grad=True)
+        b = mg.tensor([[0.5, 1.5, -1.0], [2.0, -0.5, 1.0]], requires_grad=True)
+        row = mg.tensor([1.0, 2.0, -3.0], requires_grad=True)
+        FORMULA_PROGRAMS[name](a, b, row).backward()
+        found.append(
+            [(t.grad.dtype, t.grad.tolist()) if t.grad is not None else None for t in (a, b, row)]
+        )
+        monkeypatch.undo()
+    assert found[0] == found[1]
+    assert calls and any(g is not None for g in found[0])
+
+
 def test_register_hook_on_a_tensor_that_does_not_require_grad_raises():
     with pytest.raises(
         RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"
@@ -427,6 +524,16 @@ def test_autograd_backward_takes_several_tensors_and_their_gradients():
     assert x.grad.tolist() == [5.0, 10.0]  # 2x * 1 + 3 * [1, 2]
 
 
+def test_autograd_backward_needs_a_gradient_for_every_tensor():
+    """As PyTorch 2.13 (checked with torch): too few gradients raise, in its words (the
+    tensors' count, then the gradients'); more than the tensors are ignored."""
+    a = mg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        mg.autograd.backward([a.sum(), a.sum()], [mg.tensor(1.0)])
+    mg.autograd.backward([a.sum()], [mg.tensor(1.0), mg.tensor(2.0)])
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
 def test_backward_with_inputs_fills_only_those_leaves():
     x = mg.tensor([1.0], requires_grad=True)
     w = mg.tensor([2.0], requires_grad=True)
@@ -445,3 +552,19 @@ def test_backward_runs_without_recording_unless_create_graph():
         y.sum().backward(create_graph=True)
     assert modes == [False, True]
     assert mg.is_grad_enabled()
+
+
+def test_anomaly_mode_is_one_switch_for_every_thread():
+    """As in PyTorch 2.13 (a thread started after ``set_detect_anomaly(True)`` sees it on,
+    checked with torch), unlike grad mode, of which each thread has its own."""
+    import threading
+
+    seen = []
+    with mg.autograd.set_detect_anomaly(True), mg.no_grad():
+        thread = threading.Thread(
+            target=lambda: seen.append((mg.autograd.is_anomaly_enabled(), mg.is_grad_enabled()))
+        )
+        thread.start()
+        thread.join()
+    assert seen == [(True, True)]
+    assert not mg.autograd.is_anomaly_enabled()

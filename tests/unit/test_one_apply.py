@@ -1,12 +1,10 @@
-"""Function.apply's common case and engine.run_plain do what the general steps do.
+"""Function.apply's common case does what the general steps do.
 
 ``Function.apply`` is one path for every op; its first and last steps take the
 common case (a built-in op on plain tensors of one shape and dtype, one new
 tensor) in a few lines, and the rest in ``_connect_any`` and ``_wrap_result``.
-``engine.run_plain`` is ``run_backward``'s walk for ``loss.backward()``. Each
-program below runs twice, once as it is and once with the common cases switched
-off (every op's ``_lean`` and ``_plain`` flags False, the walk sent to the
-general loop), and both runs must record the same graph (node names, edges, what
+Each program below runs twice, once as it is and once with the common cases
+switched off (every op's ``_lean`` and ``_plain`` flags False), and both runs must record the same graph (node names, edges, what
 each node saved and at which version, what its gradients are fitted to) and give
 the same results and the same ``.grad``.
 """
@@ -15,7 +13,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import engine, function
+from minigrad import function
 from minigrad.function import Function, Op
 from minigrad.graph import AccumulateGrad, SavedTensor
 
@@ -157,13 +155,6 @@ def run(program, straight, monkeypatch):
     """Run ``program`` on fresh leaves; return what it recorded, made and backward gave."""
     if not straight:
         general_paths(monkeypatch)
-
-        def general(roots, grads, dependencies, retain_graph):
-            return engine.run_backward(
-                roots, grads, dependencies, retain_graph, False, None, on_step=lambda step: None
-            )
-
-        monkeypatch.setattr(engine, "run_plain", general)
     leaves = _leaves()
     out = program(leaves)
     outputs = out if isinstance(out, tuple) else (out,)
@@ -197,22 +188,17 @@ def test_the_straight_paths_record_and_compute_what_the_rule_does(name, monkeypa
 
 def test_the_straight_paths_are_taken(monkeypatch):
     """The comparison above compares two different paths: the common ones do run."""
-    calls = {"walk": 0, "rare inputs": 0}
-    run_plain, connect_any = engine.run_plain, function._connect_any
-
-    def counted_walk(*args):
-        calls["walk"] += 1
-        return run_plain(*args)
+    calls = {"rare inputs": 0}
+    connect_any = function._connect_any
 
     def counted_connect(*args):
         calls["rare inputs"] += 1
         return connect_any(*args)
 
-    monkeypatch.setattr(engine, "run_plain", counted_walk)
     monkeypatch.setattr(function, "_connect_any", counted_connect)
     leaves = _leaves()
     (mg.tanh(leaves["a"] * leaves["b"]) @ leaves["w"]).sum().backward()
-    assert calls == {"walk": 1, "rare inputs": 0}
+    assert calls == {"rare inputs": 0}
     leaves["a"][0].sum().backward()  # a view: the general step
     assert calls["rare inputs"] >= 1
 
@@ -263,41 +249,3 @@ def test_the_straight_paths_check_saved_tensors_as_the_rule_does(name, monkeypat
         monkeypatch.undo()
     assert found[0] == found[1]
     assert isinstance(found[0], str) == (CHANGED_IN_PLACE[name](_leaves())[1] is not None)
-
-
-def _hooked_program(leaves, calls):
-    """Nodes that get ready together (a mul's two leaves, a sum's two branches) and a
-    chain where one node at a time is ready: every hook says when it ran."""
-    a, b, w = leaves["a"], leaves["b"], leaves["w"]
-    for name in ("a", "b", "w"):
-        leaves[name].register_hook(lambda g, name=name: calls.append(name))
-    y = a * b
-    y.register_hook(lambda g: calls.append("y"))
-    u, v = mg.tanh(y), mg.exp(y) * a
-    u.register_hook(lambda g: calls.append("u"))
-    v.register_hook(lambda g: calls.append("v"))
-    z = (u + v) @ w
-    z.register_hook(lambda g: calls.append("z"))
-    return z
-
-
-def test_the_straight_walk_runs_nodes_in_the_order_of_the_general_walk(monkeypatch):
-    """run_plain runs a node that is the only one ready without the heap: the hooks (on
-    leaves, run by AccumulateGrad, and on non-leaves, run before their node) are called
-    in the order run_backward calls them."""
-    orders = []
-    for straight in (True, False):
-        if not straight:
-            monkeypatch.setattr(
-                engine,
-                "run_plain",
-                lambda roots, grads, deps, retain: engine.run_backward(
-                    roots, grads, deps, retain, False, None, on_step=lambda step: None
-                ),
-            )
-        calls = []
-        _hooked_program(_leaves(), calls).sum().backward()
-        orders.append(calls)
-        monkeypatch.undo()
-    assert orders[0] == orders[1]
-    assert sorted(orders[0]) == ["a", "b", "u", "v", "w", "y", "z"]
