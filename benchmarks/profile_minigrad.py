@@ -168,9 +168,7 @@ BUCKETS = [
     ),
     (
         "the seam (Function.apply and its steps)",
-        lambda f, line, n: (
-            f.endswith(("minigrad/function.py", "minigrad/op.py")) and n not in ("fit", "__call__")
-        ),
+        lambda f, line, n: f.endswith("minigrad/function.py") and n not in ("fit", "__call__"),
     ),
     (
         "backward formulas",

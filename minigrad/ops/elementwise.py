@@ -544,7 +544,7 @@ class Where(Op):
 # --- what the user calls: checks, then the Function ----------------------------------
 def add(input, other, alpha=1):
     a, b = operands(input, other)  # Speed: no keyword when alpha is forward's default 1,
-    # 0.25 us an add (see op.OpCtx)
+    # 0.25 us an add)
     return Add.apply(a, b) if alpha == 1 else Add.apply(a, b, alpha=alpha)
 
 

@@ -130,8 +130,8 @@ class T(Op):
     @classmethod
     def apply(cls, x):
         """Speed: on an array (mm's backward, twice a node) the transpose without the calls
-        of Op.apply and forward (0.5 us against 0.15 us; benchmarks/README.md, "The seam's
-        cost"); a tensor goes through Op.apply."""
+        of Function.apply and forward (0.5 us against 0.15 us; benchmarks/README.md, "The
+        seam's cost"); a tensor goes through Function.apply."""
         return x.T if x.__class__ is np.ndarray else Op.apply.__func__(cls, x)
 
 
