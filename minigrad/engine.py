@@ -324,7 +324,9 @@ class Capture:
         self.places = {}
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
-                raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
+                raise RuntimeError(
+                    f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}"
+                )
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             node, nr = gradient_edge(t)  # a view made with grad mode off has none:
@@ -481,6 +483,15 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
+def _starting_gradients(tensors, grad_tensors):
+    """One gradient given per tensor, or None for all (more are ignored, as PyTorch
+    ignores them), checked by ``_make_root_grads``."""
+    grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
+    if len(grad_tensors) < len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
+    return _make_root_grads(tensors, grad_tensors)
+
+
 def _as_inputs(inputs, function):
     inputs = _as_tuple(inputs)
     if inputs is not None and not inputs:
@@ -495,15 +506,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     too (it retains its grad, as after ``retain_grad()``).
     """
     tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grad_tensors) < len(tensors):  # (more are ignored, as PyTorch ignores them)
-        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     inputs = _as_inputs(inputs, "backward")
-    grads = _make_root_grads(tensors, grad_tensors)
+    grads = _starting_gradients(tensors, grad_tensors)
     if create_graph:
         warn_reference_cycle()
     for t in inputs or ():
-        if t._grad_fn is not None:
+        if isinstance(t, Tensor) and t._grad_fn is not None:  # (Capture refuses others)
             t.retain_grad()
     execute(tensors, grads, retain_graph, create_graph, inputs, into_grad=True)
 
@@ -541,10 +549,9 @@ def grad(
             "but got: allow_unused=False."
         )
     outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
-    grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _make_root_grads(outputs, grad_outputs)
+    grads = _starting_gradients(outputs, grad_outputs)
     capture = execute(outputs, grads, retain_graph, create_graph, inputs)
     result = capture.results(allow_unused, create_graph)
     if materialize_grads:

@@ -532,6 +532,17 @@ def test_autograd_backward_needs_a_gradient_for_every_tensor():
         mg.autograd.backward([a.sum(), a.sum()], [mg.tensor(1.0)])
     mg.autograd.backward([a.sum()], [mg.tensor(1.0), mg.tensor(2.0)])
     assert a.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        mg.autograd.grad([a.sum(), (a * 2).sum()], a, [mg.tensor(1.0)])
+
+
+def test_inputs_that_are_not_tensors_get_pytorchs_error():
+    a = mg.ones(2, requires_grad=True)
+    message = "^all inputs have to be Tensors or GradientEdges, but got float$"  # torch 2.13
+    with pytest.raises(RuntimeError, match=message):
+        a.sum().backward(inputs=[1.0])
+    with pytest.raises(RuntimeError, match=message):
+        mg.autograd.grad(a.sum(), [a, 1.0])
 
 
 def test_backward_with_inputs_fills_only_those_leaves():
