@@ -390,15 +390,15 @@ def _nodes_leading_to(targets, nodes):
 
 
 def _make_root_grads(tensors, grad_tensors):
-    """Check the outputs and pick their starting gradients (ones for a scalar)."""
+    """Pick the outputs' starting gradients (ones for a scalar), then check the outputs.
+
+    In PyTorch's order: each gradient given against its output, their count, and
+    then whether every output has a graph to walk back through.
+    """
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
         if g is None:
-            if t._data.size != 1:
+            if t.requires_grad and t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = _wrap(np.ones_like(t._data))
         else:
@@ -409,11 +409,15 @@ def _make_root_grads(tensors, grad_tensors):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and "
                     f"output[{i}] has a shape of {t.shape!r}."
                 )
-        if t.grad_fn is None and not t._requires_grad:  # a view made with grad mode off:
-            raise RuntimeError(  # it requires grad (its base does) but leads nowhere
+        grads.append(g)
+    if len(grads) < len(tensors):  # (more gradients than outputs: the rest is ignored)
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
+    for i, t in enumerate(tensors):
+        # (a view made with grad mode off requires grad, as its base does, but leads nowhere)
+        if not t.requires_grad or t.grad_fn is None and not t._requires_grad:
+            raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        grads.append(g)
     return grads
 
 
@@ -483,15 +487,6 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
-def _starting_gradients(tensors, grad_tensors):
-    """One gradient given per tensor, or None for all (more are ignored, as PyTorch
-    ignores them), checked by ``_make_root_grads``."""
-    grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grad_tensors) < len(tensors):
-        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
-    return _make_root_grads(tensors, grad_tensors)
-
-
 def _as_inputs(inputs, function):
     inputs = _as_tuple(inputs)
     if inputs is not None and not inputs:
@@ -507,7 +502,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """
     tensors = _as_tuple(tensors)
     inputs = _as_inputs(inputs, "backward")
-    grads = _starting_gradients(tensors, grad_tensors)
+    grads = _make_root_grads(tensors, _as_tuple(grad_tensors) or (None,) * len(tensors))
     if create_graph:
         warn_reference_cycle()
     for t in inputs or ():
@@ -551,7 +546,7 @@ def grad(
     outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _starting_gradients(outputs, grad_outputs)
+    grads = _make_root_grads(outputs, _as_tuple(grad_outputs) or (None,) * len(outputs))
     capture = execute(outputs, grads, retain_graph, create_graph, inputs)
     result = capture.results(allow_unused, create_graph)
     if materialize_grads:
