@@ -324,7 +324,9 @@ class Capture:
         self.places = {}
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
-                raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
+                raise RuntimeError(
+                    f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}"
+                )
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             node, nr = gradient_edge(t)  # a view made with grad mode off has none:
@@ -388,15 +390,15 @@ def _nodes_leading_to(targets, nodes):
 
 
 def _make_root_grads(tensors, grad_tensors):
-    """Check the outputs and pick their starting gradients (ones for a scalar)."""
+    """Pick the outputs' starting gradients (ones for a scalar), then check the outputs.
+
+    In PyTorch's order: each gradient given against its output, their count, and
+    then whether every output has a graph to walk back through.
+    """
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
         if g is None:
-            if t._data.size != 1:
+            if t.requires_grad and t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = _wrap(np.ones_like(t._data))
         else:
@@ -407,11 +409,15 @@ def _make_root_grads(tensors, grad_tensors):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and "
                     f"output[{i}] has a shape of {t.shape!r}."
                 )
-        if t.grad_fn is None and not t._requires_grad:  # a view made with grad mode off:
-            raise RuntimeError(  # it requires grad (its base does) but leads nowhere
+        grads.append(g)
+    if len(grads) < len(tensors):  # (more gradients than outputs: the rest is ignored)
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
+    for i, t in enumerate(tensors):
+        # (a view made with grad mode off requires grad, as its base does, but leads nowhere)
+        if not t.requires_grad or t.grad_fn is None and not t._requires_grad:
+            raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        grads.append(g)
     return grads
 
 
@@ -495,15 +501,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     too (it retains its grad, as after ``retain_grad()``).
     """
     tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grad_tensors) < len(tensors):  # (more are ignored, as PyTorch ignores them)
-        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     inputs = _as_inputs(inputs, "backward")
-    grads = _make_root_grads(tensors, grad_tensors)
+    grads = _make_root_grads(tensors, _as_tuple(grad_tensors) or (None,) * len(tensors))
     if create_graph:
         warn_reference_cycle()
     for t in inputs or ():
-        if t._grad_fn is not None:
+        if isinstance(t, Tensor) and t._grad_fn is not None:  # (Capture refuses others)
             t.retain_grad()
     execute(tensors, grads, retain_graph, create_graph, inputs, into_grad=True)
 
@@ -541,10 +544,9 @@ def grad(
             "but got: allow_unused=False."
         )
     outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
-    grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _make_root_grads(outputs, grad_outputs)
+    grads = _make_root_grads(outputs, _as_tuple(grad_outputs) or (None,) * len(outputs))
     capture = execute(outputs, grads, retain_graph, create_graph, inputs)
     result = capture.results(allow_unused, create_graph)
     if materialize_grads:

@@ -103,7 +103,7 @@ _VERSION_HINT_ANOMALY = (
 # ends at the Python line that called the operator; minigrad's leave these out.
 _OPERATOR_FILES = tuple(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for name in ("ops" + os.sep, "graph.py", "tensor.py", "function.py", "op.py")
+    for name in ("ops" + os.sep, "graph.py", "tensor.py", "function.py")
 )
 
 

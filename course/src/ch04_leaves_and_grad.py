@@ -209,7 +209,8 @@ side_by_side(backward_without_graph)
 # `c.grad` is `None`, without a warning this time: `c` is a leaf (nothing recorded made
 # it), and a leaf that does not require grad simply never gets a gradient.
 # "element 0 of tensors": `backward` accepts several outputs, and the first one (the only
-# one here) has nothing to walk back through. The check is the first thing the engine does:
+# one here) has nothing to walk back through. The engine checks it before walking, right
+# after picking each output's starting gradient (ones for a scalar), as PyTorch does:
 
 # %%
 from minigrad import engine

@@ -532,6 +532,29 @@ def test_autograd_backward_needs_a_gradient_for_every_tensor():
         mg.autograd.backward([a.sum(), a.sum()], [mg.tensor(1.0)])
     mg.autograd.backward([a.sum()], [mg.tensor(1.0), mg.tensor(2.0)])
     assert a.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        mg.autograd.grad([a.sum(), (a * 2).sum()], a, [mg.tensor(1.0)])
+
+
+def test_the_starting_gradients_are_checked_before_the_outputs():
+    """PyTorch 2.13 (checked with torch) looks at every gradient it was given (or makes),
+    then at their count, then at whether each output has a graph behind it."""
+    a = mg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="implicitly created only for scalar outputs"):
+        mg.autograd.backward([mg.ones(2).sum(), a * 2])
+    with pytest.raises(RuntimeError, match="^got 2 tensors and 1 gradients$"):
+        mg.autograd.backward([mg.ones(2).sum(), a.sum()], [None])
+    with pytest.raises(RuntimeError, match="^element 0 of tensors does not require grad"):
+        mg.autograd.backward([mg.ones(2) * 2, a.sum()])
+
+
+def test_inputs_that_are_not_tensors_get_pytorchs_error():
+    a = mg.ones(2, requires_grad=True)
+    message = "^all inputs have to be Tensors or GradientEdges, but got float$"  # torch 2.13
+    with pytest.raises(RuntimeError, match=message):
+        a.sum().backward(inputs=[1.0])
+    with pytest.raises(RuntimeError, match=message):
+        mg.autograd.grad(a.sum(), [a, 1.0])
 
 
 def test_backward_with_inputs_fills_only_those_leaves():
