@@ -220,9 +220,13 @@ class Node:
 
         Plain values (``alpha``) stay; a saved tensor reads as FREED from now on, a
         None as None (nothing was saved: an op whose inputs need no gradient raises
-        nothing).
+        nothing). (Speed: marked in place, without a new dict and the call of a
+        comprehension: 0.15-0.2 us a node that saved tensors, timeit on two.)
         """
-        self._saved = {name: None if s is None else FREED for name, s in self._saved.items()}
+        saved = self._saved
+        for name in saved:
+            if saved[name] is not None:
+                saved[name] = FREED
         self._freed = True
 
     # PyTorch exposes what a node saved as ``_saved_<name>`` attributes: a node class
