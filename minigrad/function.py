@@ -356,7 +356,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
         attributes = {"_function": cls, "__module__": cls.__module__, "_exposed": set()}
-        if cls.on_arrays:  # the engine calls a built-in op's backward itself (call_formula)
+        if cls.on_arrays:  # the engine calls a built-in op's backward itself (engine.call_node)
             attributes["_arrays_backward"] = True
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
         # What apply's common case covers: a built-in op's inputs (_lean), its result (_plain:

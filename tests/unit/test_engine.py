@@ -321,16 +321,21 @@ class _Twice(mg.autograd.Function):
 
 @pytest.mark.parametrize("name", sorted(FORMULA_PROGRAMS))
 def test_a_formula_called_directly_gives_what_calling_its_node_gives(name, monkeypatch):
-    """engine.call_formula (a built-in op's formula on arrays, the common case) against
-    calling the node, as everything else is called: the same gradients and dtypes."""
-    found, calls, call_formula = [], [], mg.engine.call_formula
+    """engine.call_node's common case (a built-in op's formula on arrays, called
+    directly) against calling the node, as everything else is called: the same
+    gradients and dtypes. Calling the node is forced by turning ``_arrays_backward``
+    off on every built-in op's node class."""
+    found, called = [], []
+    node_call = mg.function.FunctionCtx.__call__
     for direct in (True, False):
-        if direct:  # counted: the direct path does run
-            monkeypatch.setattr(
-                mg.engine, "call_formula", lambda n, g: calls.append(n) or call_formula(n, g)
-            )
-        else:
-            monkeypatch.setattr(mg.engine, "call_formula", lambda node, grad: node(grad))
+        monkeypatch.setattr(  # counted: which nodes are called as nodes
+            mg.function.FunctionCtx,
+            "__call__",
+            lambda node, *grads, d=direct: called.append((d, node)) or node_call(node, *grads),
+        )
+        if not direct:
+            for node_class in _op_node_classes():
+                monkeypatch.setattr(node_class, "_arrays_backward", False)
         a = mg.tensor([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]], requires_grad=True)
         b = mg.tensor([[0.5, 1.5, -1.0], [2.0, -0.5, 1.0]], requires_grad=True)
         row = mg.tensor([1.0, 2.0, -3.0], requires_grad=True)
@@ -340,7 +345,22 @@ def test_a_formula_called_directly_gives_what_calling_its_node_gives(name, monke
         )
         monkeypatch.undo()
     assert found[0] == found[1]
-    assert calls and any(g is not None for g in found[0])
+    assert any(g is not None for g in found[0])
+    # The direct path ran: no built-in op's node was called as a node, and every one was
+    # when it was off.
+    assert not [n for direct, n in called if direct and n._function.on_arrays]
+    assert [n for direct, n in called if not direct and n._function.on_arrays]
+
+
+def _op_node_classes():
+    """The node class of every built-in op (a Function computing on arrays)."""
+    classes, stack = [], [mg.function.Function]
+    while stack:
+        function = stack.pop()
+        stack.extend(function.__subclasses__())
+        if function is not mg.function.Function and function.on_arrays:
+            classes.append(function._node_class)
+    return classes
 
 
 def test_register_hook_on_a_tensor_that_does_not_require_grad_raises():
