@@ -89,12 +89,14 @@ show_source(is_recording)
 show_source(scalar.ScalarNode, start="def save_for_backward", stop="self.function.backward")
 
 # %% [markdown]
-# An edge is `(node, 0)`, exactly like PyTorch's `next_functions`. `_edge` picks the node
-# for one input: `None` if the input does not require grad, its `grad_fn` if it is a
-# result, and otherwise an `AccumulateGrad` node that will add into the leaf's `.grad`.
+# An edge is `(node, 0)`, exactly like PyTorch's `next_functions`. Every `Scalar` keeps
+# the edge that leads to it, `_edge`, and `apply` copies its inputs' edges into the node:
+# `(None, 0)` if the input does not require grad, `(grad_fn, 0)` if it is a result (`apply`
+# sets that when it records), and for a leaf that requires grad an `AccumulateGrad` node
+# that will add into the leaf's `.grad`, made when `requires_grad` is set:
 
 # %%
-show_source(scalar._edge)
+show_source(mg.Scalar, start="@requires_grad.setter", stop="self._edge = (self._accumulator, 0)")
 
 # %% [markdown]
 # **Predict:** what is in `c.grad_fn.next_functions`? One entry per input of `a * b`, in
