@@ -151,9 +151,9 @@ def general_paths(monkeypatch):
         monkeypatch.setattr(op, "_plain", False)
 
 
-def run(program, straight, monkeypatch):
+def run(program, common, monkeypatch):
     """Run ``program`` on fresh leaves; return what it recorded, made and backward gave."""
-    if not straight:
+    if not common:
         general_paths(monkeypatch)
     leaves = _leaves()
     out = program(leaves)
@@ -178,15 +178,15 @@ def run(program, straight, monkeypatch):
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_the_straight_paths_record_and_compute_what_the_rule_does(name, monkeypatch):
-    straight = run(PROGRAMS[name], True, monkeypatch)
+def test_the_common_case_records_and_computes_what_the_general_steps_do(name, monkeypatch):
+    common = run(PROGRAMS[name], True, monkeypatch)
     general = run(PROGRAMS[name], False, monkeypatch)
-    assert straight[0] == general[0]  # the graph
-    assert straight[1] == general[1]  # the results
-    assert straight[2] == general[2]  # the gradients
+    assert common[0] == general[0]  # the graph
+    assert common[1] == general[1]  # the results
+    assert common[2] == general[2]  # the gradients
 
 
-def test_the_straight_paths_are_taken(monkeypatch):
+def test_the_common_case_is_taken(monkeypatch):
     """The comparison above compares two different paths: the common ones do run."""
     calls = {"rare inputs": 0}
     connect_any = function._connect_any
@@ -203,7 +203,7 @@ def test_the_straight_paths_are_taken(monkeypatch):
     assert calls["rare inputs"] >= 1
 
 
-def test_numpy_warnings_stay_silent_on_the_straight_path():
+def test_numpy_warnings_stay_silent_in_apply():
     """np.errstate(all="ignore") as Function.apply sets it (numpy's context variable)."""
     x = mg.tensor([0.0, 1.0, 1e30], dtype=mg.float32, requires_grad=True)
     with np.errstate(all="raise"):  # would raise if the path did not silence numpy
@@ -230,12 +230,12 @@ def _saved_result_changed(t):
 
 
 @pytest.mark.parametrize("name", sorted(CHANGED_IN_PLACE))
-def test_the_straight_paths_check_saved_tensors_as_the_rule_does(name, monkeypatch):
+def test_the_common_case_checks_saved_tensors_as_the_general_steps_do(name, monkeypatch):
     """A saved tensor changed in place before backward: the same error on both paths
     (or, unchanged, the same gradients)."""
     found = []
-    for straight in (True, False):
-        if not straight:
+    for common in (True, False):
+        if not common:
             general_paths(monkeypatch)
         leaves = _leaves()
         out, change = CHANGED_IN_PLACE[name](leaves)
