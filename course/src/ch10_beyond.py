@@ -606,6 +606,8 @@ side_by_side(blamed_line)
 #   (the version check), `tools/autograd/derivatives.yaml` (the backward formula of every
 #   operation), and the Python side `torch/autograd/function.py`, `grad_mode.py`,
 #   `gradcheck.py`.
-# - minigrad's own: `minigrad/engine.py` (the walk), `minigrad/graph.py` (nodes and saved
-#   tensors), `minigrad/ops/` (each forward beside its backward). They are short; read
+# - minigrad's own: `minigrad/function.py` (the one `apply` every operation goes
+#   through), `minigrad/engine.py` (the walk), `minigrad/graph.py` (nodes and saved
+#   tensors), `minigrad/views.py` (views and in-place changes), `minigrad/ops/` (each
+#   forward beside its backward). They are short; read
 #   them once more, now that you know what every line is for.
