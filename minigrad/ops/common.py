@@ -76,6 +76,14 @@ def broadcast_error(a, b):
             )
 
 
+def zeros_like(grad, shape=None):
+    """A gradient of zeros like ``grad`` (of ``shape`` if given), array or tensor as
+    ``grad`` is: a constant, recorded in no graph."""
+    if isinstance(grad, Tensor):
+        return _wrap(np.zeros_like(grad._data, shape=shape))
+    return np.zeros_like(grad, shape=shape)
+
+
 def as_float(x):
     """An array as float32 if it holds integers (``exp`` of an int tensor is float)."""
     return x.astype(np.float32) if x.dtype.kind in "biu" else x

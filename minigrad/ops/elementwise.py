@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes
 from ..function import Op, bump_version
 from ..tensor import Tensor, _wrap
-from .common import as_float, check_tensor, is_bool, operands, wrapped_number
+from .common import as_float, check_tensor, is_bool, operands, wrapped_number, zeros_like
 
 FLOAT32 = np.dtype(np.float32)
 # Speed: 1 as a 0-d array of y's dtype: numpy converts a Python 1 on every call (0.4 us of
@@ -476,11 +476,6 @@ class Sgn(Sign):
     """sign(x) as abs's backward takes it (PyTorch's ``sgn``)."""
 
     node_name = "SgnBackward0"
-
-
-def zeros_like(grad):
-    """A gradient of zeros: a constant, recorded in no graph."""
-    return _wrap(np.zeros_like(grad._data)) if isinstance(grad, Tensor) else np.zeros_like(grad)
 
 
 class Maximum(Op):

@@ -12,7 +12,8 @@ import numpy as np
 from ..function import Op, bump_version
 from ..tensor import _wrap
 from . import matrix
-from .elementwise import DivNumber, MulNumber, array, zeros_like
+from .common import zeros_like
+from .elementwise import DivNumber, MulNumber, array
 from .matrix import check_multipliable
 
 

@@ -21,8 +21,8 @@ from ..function import Op, check_inplace, is_recording
 from ..grad_mode import is_recording_enabled, no_grad
 from ..tensor import Tensor, _wrap
 from ..views import check_overlap
-from .common import broadcast_error, check_masks, is_operand
-from .elementwise import Add, Div, Mul, Relu, Sub, zeros_like
+from .common import broadcast_error, check_masks, is_operand, zeros_like
+from .elementwise import Add, Div, Mul, Relu, Sub
 from .shape import Clone, _is_basic, advanced_index, basic_index, expand, normalize_index, view
 
 

@@ -6,8 +6,8 @@ Each backward hands every input its own slice of the gradient.
 import numpy as np
 
 from ..function import Op
-from ..tensor import Tensor, _wrap
-from .common import dim_index
+from ..tensor import Tensor
+from .common import dim_index, zeros_like
 
 
 def _tensor_list(tensors):
@@ -34,17 +34,10 @@ class Cat(Op):
         grads, start = [], 0
         for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
             key = (slice(None),) * ctx.dim + (slice(start, start + (size or 0)),)
-            piece = grad[key] if size is not None else _empty_like(grad)
+            piece = grad[key] if size is not None else zeros_like(grad, shape=0)
             grads.append(piece if needs else None)
             start += size or 0
         return tuple(grads)
-
-
-def _empty_like(grad):
-    """The gradient of a piece cat left out: an empty constant."""
-    if isinstance(grad, Tensor):
-        return _wrap(np.zeros(0, grad._data.dtype))
-    return np.zeros(0, grad.dtype)
 
 
 def _skipped(piece):

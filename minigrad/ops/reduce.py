@@ -7,7 +7,6 @@ copies it to each element; ``mean`` copies it divided by the count.
 
 import builtins
 import collections
-import warnings
 
 import numpy as np
 
@@ -19,8 +18,10 @@ from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
 
 def _axis(dim, ndim):
-    """``dim`` checked, as numpy's axis: None for a 0-d tensor, whose only "dimension"
-    (0 or -1) is all of it."""
+    """``dim`` checked, as numpy's axis: None for all of the tensor (no dim, or a 0-d
+    tensor, whose only "dimension", 0 or -1, is all of it)."""
+    if dim is None:
+        return None
     axis = dim_index(dim, ndim)  # (it refuses a dim out of range, 0-d or not)
     return axis if ndim else None
 
@@ -64,21 +65,19 @@ class SumDim(Sum):
     node_name = "SumBackward1"
 
 
-class Mean(Op):
-    """mean of all elements: each element gets gradient / count."""
+class Mean(Sum):
+    """mean of all elements: the sum divided by the count, so each element gets
+    gradient / count."""
 
     node_name = "MeanBackward0"
 
     def forward(ctx, x, dims=None, keepdim=False):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice"
-            out = np.asarray(np.mean(x, axis=dims, keepdims=keepdim and dims is not None))
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.count = x.size // builtins.max(out.size, 1) if x.size else 0
-        return out.astype(x.dtype, copy=False)
+        total = Sum.forward(ctx, x, dims, keepdim)
+        ctx.count = x.size // builtins.max(total.size, 1) if x.size else 0
+        return np.divide(total, ctx.count, out=total)  # the mean of nothing is nan (0 / 0)
 
     def backward(ctx, grad):
-        return DivNumber.apply(_spread(grad, ctx.shape, ctx.dims, ctx.keepdim), number=ctx.count)
+        return DivNumber.apply(Sum.backward(ctx, grad), number=ctx.count)
 
 
 class MeanDim(Mean):
@@ -203,19 +202,17 @@ def min(input, dim=None, keepdim=False):
 
 
 def argmax(input, dim=None, keepdim=False):
-    axis = None if dim is None else dim_index(dim, input.ndim)
+    axis = _axis(dim, input.ndim)
     keep = keepdim and axis is not None
     return _wrap(np.asarray(np.argmax(input._data, axis=axis, keepdims=keep), dtype=np.int64))
 
 
 def all(input, dim=None, keepdim=False):
-    axis = None if dim is None else _axis(dim, input.ndim)
-    return _wrap(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
+    return _wrap(np.asarray(np.all(input._data, axis=_axis(dim, input.ndim), keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
-    axis = None if dim is None else _axis(dim, input.ndim)
-    return _wrap(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
+    return _wrap(np.asarray(np.any(input._data, axis=_axis(dim, input.ndim), keepdims=keepdim)))
 
 
 class Softmax(Op):

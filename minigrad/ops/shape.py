@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor, _wrap, int_tuple
-from .common import check_masks, dim_index, distinct_dims
+from ..tensor import Tensor, int_tuple
+from .common import check_masks, dim_index, distinct_dims, zeros_like
 
 
 class View(Op):
@@ -398,8 +398,7 @@ def advanced_index(array, key):
 
 def put_into_zeros(function, grad, shape, key):
     """``function`` (IndexPut or its kind) applied to new zeros of ``shape`` and ``grad``."""
-    zeros = np.zeros(shape, dtype=grad._data.dtype if isinstance(grad, Tensor) else grad.dtype)
-    return function.apply(_wrap(zeros) if isinstance(grad, Tensor) else zeros, grad, key=key)
+    return function.apply(zeros_like(grad, shape), grad, key=key)
 
 
 _INDEX_TYPES_MESSAGE = (
