@@ -426,13 +426,9 @@ def normalize_index(key):
 
 
 def _is_basic(key):
-    return all(
-        k is None
-        or k is Ellipsis
-        or isinstance(k, (slice, int, np.integer))
-        and not isinstance(k, bool)
-        for k in key
-    )
+    """A key from ``normalize_index`` is basic (it selects a view) unless it holds an
+    array or a bool (a 0-d mask)."""
+    return not any(isinstance(k, (np.ndarray, bool)) for k in key)
 
 
 def getitem(input, key):
