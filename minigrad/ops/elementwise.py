@@ -188,8 +188,8 @@ class Pow(Op):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         n = ctx.exponent
-        if n == 0:
-            return grad * 0
+        if n == 0:  # x ** 0 is 1 everywhere: no slope, a constant zero (PyTorch's zeros_like)
+            return zeros_like(grad)
         # n * x**(n-1) multiplies by a number: PyTorch records that as MulBackward1.
         return grad * MulNumber.apply(Pow.apply(x, exponent=n - 1), number=n)
 

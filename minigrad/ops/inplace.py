@@ -112,7 +112,7 @@ class FillWithTensor(Zero):
 
     def backward(ctx, grad):
         needs = ctx.needs_input_grad
-        return grad * 0 if needs[0] else None, grad.sum() if needs[1] else None
+        return zeros_like(grad) if needs[0] else None, grad.sum() if needs[1] else None
 
 
 class Copy(Op):

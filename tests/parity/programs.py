@@ -2928,3 +2928,21 @@ def matmul_dtype_error_after_autograd_checks(lib, obs):
     loss = lib.nn.functional.mse_loss(x, lib.zeros(2, dtype=lib.float64))
     (g,) = lib.autograd.grad(loss, [x], create_graph=True)
     obs.tensor("mse_loss of float32 and float64: the float32 input's gradient", g)
+
+
+@program
+def zero_gradients_are_constants_under_create_graph(lib, obs):
+    """Where PyTorch's formula gives zeros (``zeros_like``: x ** 0, the old values of a
+    tensor after fill_ with a tensor), the gradient is a constant even under create_graph:
+    no node, not zeros times the gradient."""
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    v = lib.tensor(3.0, requires_grad=True)
+    go = lib.tensor([1.0, -1.0], requires_grad=True)  # so the gradients could have a graph
+    for label, fn in (("x ** 0", lambda: x**0), ("x ** 0.0", lambda: x**0.0)):
+        (g,) = lib.autograd.grad(fn(), x, go, create_graph=True)
+        obs.grad(f"{label}: the gradient for x", g)
+    y = x * 1
+    y.fill_(v)
+    gx, gv = lib.autograd.grad(y, (x, v), go, create_graph=True)
+    obs.grad("fill_(tensor): the gradient for the old values", gx)
+    obs.grad("fill_(tensor): the gradient for the value", gv)
