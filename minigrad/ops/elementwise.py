@@ -215,10 +215,10 @@ class PowTensor(Op):
         grad_a = grad_b = None
         if needs[1]:
             zero_base = (array(a) == 0) & (array(b) >= 0)
-            grad_b = grad * zero_where(zero_base, result * Log.apply(a))
+            grad_b = grad * where_in_formula(zero_base, 0.0, result * Log.apply(a))
         if needs[0]:
             a_to_b_minus_1 = PowTensor.apply(a, SubNumber.apply(b, number=1))
-            grad_a = zero_where(array(b) == 0, grad * (b * a_to_b_minus_1))
+            grad_a = where_in_formula(array(b) == 0, 0.0, grad * (b * a_to_b_minus_1))
         return grad_a, grad_b
 
 
@@ -236,7 +236,7 @@ class PowOfNumber(Op):
         x, result = ctx.saved_tensors
         grad_x = MulNumber.apply(result, number=float(np.log(ctx.base)))
         if ctx.base == 0:
-            grad_x = zero_where(array(x) >= 0, grad_x)
+            grad_x = where_in_formula(array(x) >= 0, 0.0, grad_x)
         return grad * grad_x
 
 
@@ -245,11 +245,12 @@ def array(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def zero_where(condition, value):
-    """``where(condition, 0, value)`` in a backward formula: recorded on tensors."""
-    if isinstance(value, Tensor):
-        return where(_wrap(condition), 0.0, value)
-    return np.where(condition, 0, value)
+def where_in_formula(condition, a, b):
+    """``where(condition, a, b)`` in a backward formula, where ``a`` or ``b`` is the
+    number 0: recorded on tensors (the 0 is an input with no edge), plain on arrays."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return where(_wrap(condition), a, b)
+    return np.where(condition, a, b)
 
 
 # PyTorch's formulas for x ** n with these numbers n (its pow kernel). They differ from
@@ -532,8 +533,8 @@ class Where(Op):
 
     def backward(ctx, grad):
         condition = array(ctx.saved_tensors[0])
-        grad_b = zero_where(condition, grad)
-        return zero_where(~condition, grad), grad_b
+        grad_b = where_in_formula(condition, 0.0, grad)
+        return where_in_formula(condition, grad, 0.0), grad_b
 
 
 # --- what the user calls: checks, then the Function ----------------------------------

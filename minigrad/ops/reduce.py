@@ -12,7 +12,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import _wrap
-from .common import as_float, dim_index, distinct_dims
+from .common import as_float, dim_index, distinct_dims, zeros_like
 from .elementwise import DivNumber, Exp, array
 from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
 
@@ -117,7 +117,7 @@ class MaxAll(Op):
     def backward(ctx, grad):
         x, result = (array(t) for t in ctx.saved_tensors)
         mask = np.isnan(x) if np.isnan(result) else x == result  # nan is the max of nans
-        return FillWhere.apply(grad / int(mask.sum()), mask=mask)
+        return FillWhere.apply(zeros_like(grad, x.shape), grad / int(mask.sum()), mask=mask)
 
 
 class MinAll(MaxAll):
@@ -125,18 +125,19 @@ class MinAll(MaxAll):
 
 
 class FillWhere(Op):
-    """An array of zeros holding ``value`` where ``mask`` holds: how max() hands out
-    its gradient (PyTorch's ``masked_fill``). The gradient of ``value`` is their sum."""
+    """New ``zeros`` holding ``value`` where ``mask`` holds: how max() hands out its
+    gradient (PyTorch's ``masked_fill_``). The gradient of ``value`` is their sum; the
+    zeros, an input as in PyTorch, get none."""
 
     node_name = "MaskedFillBackward1"
 
-    def forward(ctx, value, mask):
+    def forward(ctx, zeros, value, mask):
         ctx.save(mask=mask)
-        return np.where(mask, value, np.zeros((), value.dtype))
+        return np.where(mask, value, zeros)
 
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        return (grad * mask).sum()
+        return None, (grad * mask).sum()
 
 
 class MaxDim(Op):

@@ -2946,3 +2946,21 @@ def zero_gradients_are_constants_under_create_graph(lib, obs):
     gx, gv = lib.autograd.grad(y, (x, v), go, create_graph=True)
     obs.grad("fill_(tensor): the gradient for the old values", gx)
     obs.grad("fill_(tensor): the gradient for the value", gv)
+
+
+@program
+def where_and_max_gradients_under_create_graph(lib, obs):
+    """Under create_graph the gradients of where and max() are PyTorch's formulas as
+    recorded ops: where(condition, grad, 0) for the first input, where(condition, 0, grad)
+    for the second; new zeros with grad / count filled in where the maxima are
+    (MaskedFillBackward1: its zeros have no edge)."""
+    a = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = lib.tensor([0.5, 0.5, 3.0], requires_grad=True)
+    go = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)  # so the gradients have a graph
+    ga, gb = lib.autograd.grad(lib.where(a > 0, a, b), (a, b), go, create_graph=True)
+    obs.grad("where: the gradient for input", ga)
+    obs.grad("where: the gradient for other", gb)
+    (g,) = lib.autograd.grad(b.max(), b, lib.tensor(2.0, requires_grad=True), create_graph=True)
+    obs.grad("max(): the gradient, shared by the two maxima", g)
+    (g2,) = lib.autograd.grad((g * a).sum(), b, allow_unused=True)
+    obs.value("max(): its gradient does not depend on b", g2 is None)
