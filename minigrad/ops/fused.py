@@ -10,7 +10,7 @@ does minigrad, so that ``loss.grad_fn`` reads the same in both.
 import numpy as np
 
 from ..function import Op, bump_version
-from ..tensor import _wrap
+from ..tensor import Tensor, _wrap
 from . import matrix
 from .common import zeros_like
 from .elementwise import DivNumber, MulNumber, array
@@ -190,6 +190,12 @@ class NativeBatchNorm(Op):
 
     def backward(ctx, grad):
         x, w, mean, invstd = ctx.saved_tensors
+        if ctx.training and isinstance(x, Tensor):
+            # Recorded (create_graph): the batch's mean and invstd depend on x, so they are
+            # computed again as ops on x (the same numbers as forward's).
+            mean = x.mean(ctx.dims, keepdim=True)
+            var = ((x - mean) * (x - mean)).mean(ctx.dims, keepdim=True)
+            invstd = (var + ctx.eps).sqrt().reciprocal()
         xhat = (x - mean) * invstd
         dxhat = grad * w.reshape(ctx.channels) if w is not None else grad
         dims, n = ctx.dims, ctx.count

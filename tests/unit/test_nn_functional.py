@@ -206,3 +206,41 @@ def test_cross_entropy_ignores_a_shift_of_the_logits_and_its_gradient_is_softmax
     exps = np.exp(logits - logits.max(1, keepdims=True))
     expected = (exps / exps.sum(1, keepdims=True) - np.eye(classes)[targets]) / n
     np.testing.assert_allclose(np_of(x.grad), expected, rtol=1e-9, atol=1e-12)
+
+
+def _batch_norm_gradients(x, weight, bias, grad_output, create_graph):
+    """The first derivatives of training-mode batch norm for x, weight and bias."""
+    out = F.batch_norm(x, mg.zeros(3, dtype=x.dtype), mg.ones(3, dtype=x.dtype), weight, bias, True)
+    return mg.autograd.grad(out, (x, weight, bias), grad_output, create_graph=create_graph)
+
+
+def test_batch_norm_second_derivative_in_training_matches_finite_differences():
+    """In training the batch's mean and invstd depend on x: the gradient of the sum of
+    the squared first derivatives (recorded with create_graph) against central
+    differences of the same sum computed without a graph. With mean and invstd taken
+    as constants the two differ by a factor of several (the bug this pins)."""
+    x0 = np.array([[0.3, 0.9, 0.1], [0.7, 0.2, 0.6], [0.1, 0.4, 0.3]])
+    weight = mg.tensor([0.4, 0.8, 0.25], dtype=mg.float64, requires_grad=True)
+    bias = mg.tensor([0.5, 0.35, 0.65], dtype=mg.float64, requires_grad=True)
+    grad_output = mg.tensor(np.arange(1.0, 10.0).reshape(3, 3))
+
+    def squared_gradients(x_numbers):
+        x = mg.tensor(x_numbers, requires_grad=True)
+        grads = _batch_norm_gradients(x, weight, bias, grad_output, create_graph=False)
+        return sum(float((g * g).sum()) for g in grads)
+
+    x = mg.tensor(x0, requires_grad=True)
+    grads = _batch_norm_gradients(x, weight, bias, grad_output, create_graph=True)
+    (second,) = mg.autograd.grad(sum((g * g).sum() for g in grads), x)
+    np.testing.assert_allclose(np_of(second), numeric_gradient(squared_gradients, x0), rtol=1e-5)
+
+
+def test_batch_norm_first_derivative_is_the_same_with_a_graph():
+    x = mg.tensor([[0.3, 0.9, 0.1], [0.7, 0.2, 0.6]], requires_grad=True)
+    weight = mg.tensor([0.4, 0.8, 0.25], requires_grad=True)
+    bias = mg.tensor([0.5, 0.35, 0.65], requires_grad=True)
+    grad_output = mg.tensor([[1.0, -2.0, 3.0], [0.5, 5.0, -6.0]])
+    plain = _batch_norm_gradients(x, weight, bias, grad_output, create_graph=False)
+    recorded = _batch_norm_gradients(x, weight, bias, grad_output, create_graph=True)
+    for a, b in zip(plain, recorded):
+        assert np_of(a).tobytes() == np_of(b).tobytes()
