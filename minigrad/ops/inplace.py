@@ -23,7 +23,7 @@ from ..tensor import Tensor, _wrap
 from ..views import check_overlap
 from .common import broadcast_error, check_masks, is_operand, zeros_like
 from .elementwise import Add, Div, Mul, Relu, Sub
-from .shape import Clone, _is_basic, advanced_index, basic_index, expand, normalize_index, view
+from .shape import _is_basic, advanced_index, basic_index, expand, normalize_index, view
 
 
 class AddInplace(Add):
@@ -149,11 +149,21 @@ class IndexPut(Op):
         return x
 
     def backward(ctx, grad):
-        grad_self = None
-        if ctx.needs_input_grad[0]:
-            grad_self = Clone.apply(grad)
-            grad_self[ctx.key] = 0
-        return grad_self, grad[ctx.key] if ctx.needs_input_grad[1] else None
+        needs = ctx.needs_input_grad  # t's gradient: grad with zeros put at the key
+        grad_self = (
+            IndexPutCopy.apply(grad, zeros_like(grad, ()), key=ctx.key) if needs[0] else None
+        )
+        return grad_self, grad[ctx.key] if needs[1] else None
+
+
+class IndexPutCopy(IndexPut):
+    """``t.index_put(key, v)``: t[key] = v in a copy of t, one IndexPutBackward0 node (how
+    PyTorch writes the gradient of t[key] = v for t)."""
+
+    inplace = False
+
+    def forward(ctx, x, value, key):
+        return IndexPut.forward(ctx, x.copy(), value, key)
 
 
 # --- what the user calls: PyTorch's checks on the operand, then the Function ---------

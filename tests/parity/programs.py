@@ -2964,3 +2964,18 @@ def where_and_max_gradients_under_create_graph(lib, obs):
     obs.grad("max(): the gradient, shared by the two maxima", g)
     (g2,) = lib.autograd.grad((g * a).sum(), b, allow_unused=True)
     obs.value("max(): its gradient does not depend on b", g2 is None)
+
+
+@program
+def index_put_gradient_under_create_graph(lib, obs):
+    """Under create_graph the gradient of ``t[index_tensor] = v`` for t is PyTorch's
+    grad.index_put(index, zeros): one IndexPutBackward0 whose input is the gradient
+    itself (no clone recorded before it)."""
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = lib.tensor([5.0, 6.0], requires_grad=True)
+    go = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)  # so the gradients have a graph
+    t = x * 1
+    t[lib.tensor([0, 2])] = v
+    gx, gv = lib.autograd.grad(t, (x, v), go, create_graph=True)
+    obs.grad("the gradient for t's old values", gx)
+    obs.grad("the gradient for v", gv)
