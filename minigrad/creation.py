@@ -122,14 +122,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data``."""
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
-    t = _wrap(_array_from(data, dtype))
-    if requires_grad:
-        if not t.dtype.is_floating_point:
-            raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients"
-            )
-        t.requires_grad = True
-    return t
+    return _leaf(_array_from(data, dtype), requires_grad)
 
 
 def as_tensor(data, dtype=None):
@@ -153,9 +146,19 @@ def _size(size):
 
 
 def _leaf(array, requires_grad):
-    """A new leaf around ``array``; ``requires_grad=True`` is for floating point only."""
-    t = _wrap(array)
+    """A new leaf around ``array``."""
+    return new_leaf_requires_grad(_wrap(array), requires_grad)
+
+
+def new_leaf_requires_grad(t, requires_grad):
+    """A factory's (or ``nn.Parameter``'s) ``requires_grad=``: for floating point only,
+    refused with PyTorch's message (capital O, where the ``.requires_grad`` setter's
+    starts with a small one)."""
     if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
         t.requires_grad = True
     return t
 
