@@ -184,3 +184,12 @@ def test_a_parameter_of_integers_is_refused_with_the_factories_message():
     with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
         mg.nn.Parameter(mg.tensor([1]))
     assert not mg.nn.Parameter(mg.tensor([1]), requires_grad=False).requires_grad
+
+
+def test_an_entry_that_requires_grad_warns_at_the_line_that_called_tensor():
+    # As PyTorch's warning does, it names the caller's line, at any depth of nesting.
+    a = mg.tensor(1.0, requires_grad=True)
+    for data in ([a], [[a]], [[[a, a]]]):
+        with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True") as seen:
+            mg.tensor(data)
+        assert {w.filename for w in seen} == {__file__}
