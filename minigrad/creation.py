@@ -51,9 +51,9 @@ _TO_SCALAR_WARNING = (
 
 
 def _infer(data, depth, shapes, kinds):
-    """Walk nested lists: check they are rectangular and note the dtype of each scalar
-    (a Python float float32, an int int64, a one-element tensor its own dtype).
-    Returns the data as numpy takes it: one-element tensors become Python numbers.
+    """Walk nested lists: check they are rectangular and note the dtype of each entry
+    in ``kinds``. Returns the data as numpy takes it: one-element tensors become Python
+    numbers.
 
     ``shapes`` grows on the way down to the first number and is complete from then on.
     """
@@ -73,27 +73,33 @@ def _infer(data, depth, shapes, kinds):
         return values
     if len(shapes) > depth:
         raise TypeError(f"expected a sequence at dim {depth}, got {type(data).__name__}")
-    if isinstance(data, Tensor):
-        if data._data.size != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        if data._requires_grad:
-            warnings.warn(_TO_SCALAR_WARNING, UserWarning, stacklevel=4 + depth)
-        kinds.add(data.dtype)
-    elif isinstance(data, (bool, np.bool_)):
-        kinds.add(dtypes.bool)
-    elif isinstance(data, (numbers.Integral,)):
-        if not -(2**63) <= int(data) < 2**63:
-            raise RuntimeError(f"Overflow when unpacking long long: {data} does not fit in int64")
-        kinds.add(dtypes.int64)
-    elif isinstance(data, np.float64):
-        kinds.add(dtypes.float64)  # a numpy double keeps its precision, as in PyTorch
-    elif isinstance(data, numbers.Real):
-        kinds.add(dtypes.float32)
-    elif data is None:
-        raise RuntimeError("Could not infer dtype of NoneType")
-    else:
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    kinds.add(_entry_dtype(data, depth))
     return data._data.item() if isinstance(data, Tensor) else data
+
+
+def _entry_dtype(x, depth):
+    """The dtype one entry asks for: a Python float float32, an int int64, a bool bool,
+    a numpy double float64 (it keeps its precision, as in PyTorch), a one-element tensor
+    its own."""
+    if isinstance(x, Tensor):
+        if x._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if x._requires_grad:  # (stacklevel: the caller of tensor(), past the recursion)
+            warnings.warn(_TO_SCALAR_WARNING, UserWarning, stacklevel=5 + depth)
+        return x.dtype
+    if isinstance(x, (bool, np.bool_)):
+        return dtypes.bool
+    if isinstance(x, numbers.Integral):
+        if not -(2**63) <= int(x) < 2**63:
+            raise RuntimeError(f"Overflow when unpacking long long: {x} does not fit in int64")
+        return dtypes.int64
+    if isinstance(x, np.float64):
+        return dtypes.float64
+    if isinstance(x, numbers.Real):
+        return dtypes.float32
+    if x is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
 
 
 def _array_from(data, dtype):
@@ -122,14 +128,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data``."""
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
-    t = _wrap(_array_from(data, dtype))
-    if requires_grad:
-        if not t.dtype.is_floating_point:
-            raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients"
-            )
-        t.requires_grad = True
-    return t
+    return _leaf(_array_from(data, dtype), requires_grad)
 
 
 def as_tensor(data, dtype=None):
@@ -153,9 +152,19 @@ def _size(size):
 
 
 def _leaf(array, requires_grad):
-    """A new leaf around ``array``; ``requires_grad=True`` is for floating point only."""
-    t = _wrap(array)
+    """A new leaf around ``array``."""
+    return new_leaf_requires_grad(_wrap(array), requires_grad)
+
+
+def new_leaf_requires_grad(t, requires_grad):
+    """A factory's (or ``nn.Parameter``'s) ``requires_grad=``: for floating point only,
+    refused with PyTorch's message (capital O, where the ``.requires_grad`` setter's
+    starts with a small one)."""
     if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
         t.requires_grad = True
     return t
 

@@ -36,7 +36,8 @@ class ScalarNode:
         self.saved = None
 
     def name(self):
-        return self.function.node_name
+        function = self.function  # PyTorch's name for most ops: MulBackward0 for Mul
+        return function.node_name or f"{function.__name__}Backward0"
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -58,7 +59,7 @@ class ScalarNode:
 class Function:
     """An operation on Scalars: ``forward`` on floats beside ``backward``."""
 
-    node_name = None
+    node_name = None  # the node's name, if not "<Class>Backward0" (Rsub's is RsubBackward1)
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -99,8 +100,6 @@ class ScalarAccumulateGrad:
 
 # --- the operations: forward on floats, backward beside it ---------------------------
 class Add(Function):
-    node_name = "AddBackward0"
-
     def forward(ctx, a, b):
         return a + b
 
@@ -109,8 +108,6 @@ class Add(Function):
 
 
 class Sub(Function):
-    node_name = "SubBackward0"
-
     def forward(ctx, a, b):
         return a - b
 
@@ -133,8 +130,6 @@ class Rsub(Function):
 class Mul(Function):
     """a * b: each input's gradient is grad times the *other* input."""
 
-    node_name = "MulBackward0"
-
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a * b
@@ -145,8 +140,6 @@ class Mul(Function):
 
 
 class Div(Function):
-    node_name = "DivBackward0"
-
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -159,8 +152,6 @@ class Div(Function):
 class Pow(Function):
     """a ** n for a number n: d/da = n * a**(n-1)."""
 
-    node_name = "PowBackward0"
-
     def forward(ctx, a, n):
         ctx.save_for_backward(a, n)
         return a**n
@@ -171,8 +162,6 @@ class Pow(Function):
 
 
 class Neg(Function):
-    node_name = "NegBackward0"
-
     def forward(ctx, a):
         return -a
 
@@ -181,8 +170,6 @@ class Neg(Function):
 
 
 class Reciprocal(Function):
-    node_name = "ReciprocalBackward0"
-
     def forward(ctx, a):
         r = 1 / a
         ctx.save_for_backward(r)
@@ -196,8 +183,6 @@ class Reciprocal(Function):
 class Exp(Function):
     """d(e**a)/da = e**a: the backward reuses the result."""
 
-    node_name = "ExpBackward0"
-
     def forward(ctx, a):
         e = math.exp(a)
         ctx.save_for_backward(e)
@@ -209,8 +194,6 @@ class Exp(Function):
 
 
 class Log(Function):
-    node_name = "LogBackward0"
-
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return math.log(a)
@@ -221,8 +204,6 @@ class Log(Function):
 
 
 class Tanh(Function):
-    node_name = "TanhBackward0"
-
     def forward(ctx, a):
         t = math.tanh(a)
         ctx.save_for_backward(t)
@@ -234,8 +215,6 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    node_name = "SigmoidBackward0"
-
     def forward(ctx, a):
         s = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
         ctx.save_for_backward(s)
@@ -247,8 +226,6 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    node_name = "ReluBackward0"
-
     def forward(ctx, a):
         r = a if a > 0 else 0.0
         ctx.save_for_backward(r)

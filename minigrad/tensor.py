@@ -424,7 +424,6 @@ class Tensor:
         return elementwise.pow(other, self) if common.is_operand(other) else NotImplemented
     def __matmul__(self, other):
         return matrix.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
-    def __rmatmul__(self, other): return NotImplemented
     def __eq__(self, other): return common.operator(elementwise.eq, self, other)
     def __ne__(self, other): return common.operator(elementwise.ne, self, other)
     def __lt__(self, other): return common.operator(elementwise.lt, self, other)

@@ -115,7 +115,9 @@ def scalar_function(learner, reference):
     def backward(ctx, grad):
         return _as_tuple(learner.backward(ctx, grad))
 
-    attributes = {"node_name": reference.node_name, "__module__": learner.__module__}
+    # The node keeps the reference's name (MulBackward0) whatever the learner's class is called.
+    node_name = reference.node_name or f"{reference.__name__}Backward0"
+    attributes = {"node_name": node_name, "__module__": learner.__module__}
     attributes.update(forward=staticmethod(learner.forward), backward=staticmethod(backward))
     return type(learner.__name__, (scalar.Function,), attributes)
 

@@ -58,7 +58,6 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
 
     def forward(self, *args, **kwargs):
@@ -121,7 +120,6 @@ class Module:
             if name in registered:
                 del registered[name]
                 found = True
-        self.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
         if name in self.__dict__:
             del self.__dict__[name]
             found = True
@@ -139,11 +137,11 @@ class Module:
             )
         self._parameters[name] = param
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name, tensor):
         """Register a tensor that is state but not learnt (BatchNorm's running mean).
 
-        Buffers are saved in state_dict() (unless persistent=False) but are not
-        returned by parameters(), so no optimizer ever updates them.
+        Buffers are saved in state_dict() but are not returned by parameters(),
+        so no optimizer ever updates them.
         """
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -154,10 +152,6 @@ class Module:
                 "(minigrad Tensor or None required)"
             )
         self._buffers[name] = tensor
-        if persistent:
-            self._non_persistent_buffers_set.discard(name)
-        else:
-            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
         """Register a child Module under `name` (what attribute assignment does)."""
@@ -179,20 +173,18 @@ class Module:
     # ------------------------------------------------------------------
     # walking the tree
     # ------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """Yield (dotted name, module) for this module and every descendant, depth first."""
+    def named_modules(self, memo=None, prefix=""):
+        """Yield (dotted name, module) for this module and every descendant, depth first;
+        a module shared by two parents is listed once."""
         if memo is None:
             memo = set()
-        if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
+        if id(self) in memo:
+            return
+        memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
-            if child is None:
-                continue
-            child_prefix = prefix + ("." if prefix else "") + name
-            yield from child.named_modules(memo, child_prefix, remove_duplicate)
+            if child is not None:
+                yield from child.named_modules(memo, prefix + ("." if prefix else "") + name)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -209,30 +201,27 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, store, prefix, recurse, remove_duplicate):
+    def _named_members(self, store, prefix, recurse):
         seen = set()
         owners = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for owner_prefix, owner in owners:
             for name, tensor in owner.__dict__[store].items():
-                if tensor is None:
-                    continue
-                if remove_duplicate:
-                    if id(tensor) in seen:
-                        continue  # a weight shared by two layers is listed once
-                    seen.add(id(tensor))
+                if tensor is None or id(tensor) in seen:
+                    continue  # a weight shared by two layers is listed once
+                seen.add(id(tensor))
                 yield owner_prefix + ("." if owner_prefix else "") + name, tensor
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(self, prefix="", recurse=True):
         """Yield ('0.weight', Parameter) pairs, with PyTorch's dotted names."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        yield from self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
         """Yield every Parameter of this module and its descendants (what optimizers take)."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+    def named_buffers(self, prefix="", recurse=True):
+        yield from self._named_members("_buffers", prefix, recurse)
 
     def apply(self, fn):
         """Call fn on every child (recursively) and then on self; returns self."""
@@ -301,17 +290,6 @@ class Module:
     # ------------------------------------------------------------------
     # saving and loading
     # ------------------------------------------------------------------
-    def _local_state(self):
-        """This module's own entries: parameters, then persistent buffers."""
-        state = OrderedDict()
-        for name, param in self._parameters.items():
-            if param is not None:
-                state[name] = param
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                state[name] = buf
-        return state
-
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An OrderedDict name -> tensor of every parameter and persistent buffer.
 
@@ -321,8 +299,10 @@ class Module:
         """
         if destination is None:
             destination = OrderedDict()
-        for name, tensor in self._local_state().items():
-            destination[prefix + name] = tensor if keep_vars else tensor.detach()
+        for store in (self._parameters, self._buffers):  # its own parameters, then buffers
+            for name, tensor in store.items():
+                if tensor is not None:
+                    destination[prefix + name] = tensor if keep_vars else tensor.detach()
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination, prefix + name + ".", keep_vars)

@@ -1,6 +1,7 @@
 """Parameter: the tensor type that marks a tensor as a learnable weight of a Module."""
 
 import minigrad as mg
+from minigrad.creation import new_leaf_requires_grad
 from minigrad.tensor import Tensor
 
 
@@ -23,8 +24,7 @@ class Parameter(Tensor):
         for slot in Tensor.__slots__:
             if slot != "__weakref__":
                 setattr(param, slot, getattr(source, slot))
-        param.requires_grad = requires_grad
-        return param
+        return new_leaf_requires_grad(param, requires_grad)
 
     def __init__(self, data=None, requires_grad=True):
         pass  # everything happens in __new__; Tensor.__init__ would build a new tensor

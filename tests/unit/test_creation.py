@@ -157,3 +157,39 @@ def test_a_negative_size_is_refused():
         mg.zeros(2, -1)
     with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
         mg.randn(-1)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.tensor([1, 2], requires_grad=True),
+        lambda lib: lib.zeros(2, dtype=lib.int64, requires_grad=True),
+        lambda lib: lib.ones(2, dtype=lib.int32, requires_grad=True),
+        lambda lib: lib.full((2,), 2, requires_grad=True),
+        lambda lib: lib.arange(3, requires_grad=True),
+        lambda lib: lib.zeros_like(lib.tensor([1, 2]), requires_grad=True),
+    ],
+)
+def test_a_factory_refuses_requires_grad_for_integers_with_pytorchs_message(make):
+    # torch 2.13 says it with a capital O from every factory (the .requires_grad
+    # setter's own message starts with a small one: test_tensor.py).
+    message = "^Only Tensors of floating point and complex dtype can require gradients$"
+    with pytest.raises(RuntimeError, match=message):
+        make(mg)
+
+
+def test_a_parameter_of_integers_is_refused_with_the_factories_message():
+    # torch 2.13: nn.Parameter(torch.tensor([1])) raises the capital-O message too;
+    # requires_grad=False is allowed for any dtype.
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
+        mg.nn.Parameter(mg.tensor([1]))
+    assert not mg.nn.Parameter(mg.tensor([1]), requires_grad=False).requires_grad
+
+
+def test_an_entry_that_requires_grad_warns_at_the_line_that_called_tensor():
+    # As PyTorch's warning does, it names the caller's line, at any depth of nesting.
+    a = mg.tensor(1.0, requires_grad=True)
+    for data in ([a], [[a]], [[[a, a]]]):
+        with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True") as seen:
+            mg.tensor(data)
+        assert {w.filename for w in seen} == {__file__}
