@@ -49,7 +49,7 @@ def set_modes(grad_enabled, inference_mode):
     The one function that writes the state: every mode below saves the two
     switches it finds, calls this with the ones it wants, and calls it again
     with the saved ones on exit. It is not PyTorch API (there the switches are
-    C++ thread-local state); write your own modes on it, as chapter 7 does.
+    C++ thread-local state); the course's chapter 7 exercise builds a mode on it.
     """
     _state.grad_enabled = grad_enabled
     _state.inference_mode = inference_mode
