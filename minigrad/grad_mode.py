@@ -43,7 +43,14 @@ def is_recording_enabled():
     return _state.grad_enabled and not _state.inference_mode
 
 
-def _set_state(grad_enabled, inference_mode):
+def set_modes(grad_enabled, inference_mode):
+    """Set both switches of this thread: recording (grad mode) and inference mode.
+
+    The one function that writes the state: every mode below saves the two
+    switches it finds, calls this with the ones it wants, and calls it again
+    with the saved ones on exit. It is not PyTorch API (there the switches are
+    C++ thread-local state); the course's chapter 7 exercise builds a mode on it.
+    """
     _state.grad_enabled = grad_enabled
     _state.inference_mode = inference_mode
 
@@ -54,7 +61,7 @@ def reset():
     For tools that run someone else's code (the course's checks): whatever
     mode that code left switched on, the next case starts from the defaults.
     """
-    _set_state(True, False)
+    set_modes(True, False)
 
 
 class _GradModeContext:
@@ -74,10 +81,10 @@ class _GradModeContext:
 
     def __enter__(self):
         self._previous = (_state.grad_enabled, _state.inference_mode)
-        _set_state(*self._new_state())
+        set_modes(*self._new_state())
 
     def __exit__(self, exc_type, exc_value, traceback):
-        _set_state(*self._previous)
+        set_modes(*self._previous)
         return False
 
     def __call__(self, func):
@@ -165,17 +172,17 @@ class set_grad_enabled(_GradModeContext):
             raise TypeError(f"set_grad_enabled(mode) expects a bool, got {type(mode).__name__}")
         self.mode = mode
         self._previous = (_state.grad_enabled, _state.inference_mode)
-        _set_state(mode, _state.inference_mode)
+        set_modes(mode, _state.inference_mode)
 
     def clone(self):
         return set_grad_enabled(self.mode)  # it switches too, and saves what it found
 
     def __enter__(self):
-        _set_state(self.mode, _state.inference_mode)  # (__init__ saved what to restore)
+        set_modes(self.mode, _state.inference_mode)  # (__init__ saved what to restore)
 
     def __call__(self, func):
         # Used as a decorator, the switch made in __init__ must not leak out.
-        _set_state(*self._previous)
+        set_modes(*self._previous)
         return super().__call__(func)
 
     def __repr__(self):

@@ -209,13 +209,14 @@ side_by_side(backward_without_graph)
 # `c.grad` is `None`, without a warning this time: `c` is a leaf (nothing recorded made
 # it), and a leaf that does not require grad simply never gets a gradient.
 # "element 0 of tensors": `backward` accepts several outputs, and the first one (the only
-# one here) has nothing to walk back through. The engine checks it before walking, right
-# after picking each output's starting gradient (ones for a scalar), as PyTorch does:
+# one here) has nothing to walk back through. The engine checks every output before
+# walking, right after picking its starting gradient (ones for a scalar), as PyTorch does.
+# The check, from `minigrad/engine.py`:
 
 # %%
 from minigrad import engine
 
-show_source(engine._make_root_grads)
+show_source(engine._make_root_grads, start="for i, t in enumerate(tensors):", stop="return grads")
 
 # %% [markdown]
 # The same rule works inside a graph. In `y = w * x` the input `x` does not require grad,
@@ -252,25 +253,21 @@ show_source(Mul.backward)
 # ## Build: `AccumulateGrad`, where `.grad` is written
 #
 # The edge to a leaf that requires grad leads to its `AccumulateGrad` node, which names the
-# leaf (`.variable`). When the engine reaches it, it calls `accumulate`: run the leaf's
-# hooks, then store the gradient if `.grad` is `None`, or **add** it in place otherwise
-# (after `check_inplace`, chapter 6: a `.grad` made inside `inference_mode()` is an
-# inference tensor, and cannot be added into outside it).
+# leaf (`.variable`). When the engine reaches it, it runs the leaf's hooks (below), then
+# `accumulate_grad`: store the gradient if `.grad` is `None`, or **add** it in place
+# otherwise. You write this piece in the exercises.
 
 # %%
-show_source(engine.accumulate)
+show_source(engine.accumulate_grad)
 
 # %% [markdown]
-# Storing the first gradient has one catch. The incoming gradient may be seen elsewhere
-# (`add` sends one gradient to both its inputs; a hook may have kept it), and a `.grad`
-# sharing its memory would change it at the next in-place addition. So the first `.grad`
-# is a copy, unless nobody but the engine holds the gradient: then copying would only cost
-# time, and the gradient itself becomes `.grad`. `first_gradient` decides, by Python's
-# reference count; PyTorch asks the gradient's use count in the same place, and "steals"
-# an unshared gradient (`accumulateGrad` in `torch/csrc/autograd/functions/accumulate_grad.h`).
-
-# %%
-show_source(engine.first_gradient)
+# The first `.grad` is a copy (`first_gradient`): the incoming gradient may be seen
+# elsewhere (`add` sends one gradient to both its inputs; a hook may have kept it), and a
+# `.grad` sharing its memory would change at the next in-place addition. (When nobody but
+# the engine holds the gradient, minigrad keeps it instead of copying it, as PyTorch
+# "steals" an unshared gradient: a saving of time, not a change of result.) The addition
+# in place bumps `.grad`'s version (chapter 6), and `check_inplace` refuses it on a `.grad`
+# made inside `inference_mode()` (chapter 7).
 
 # %% [markdown]
 # ## Gradients accumulate
@@ -427,7 +424,8 @@ side_by_side(retained)
 # `t.register_hook(fn)` asks the engine to call `fn(grad)` when the gradient with respect
 # to `t` is computed. If `fn` returns a tensor, that replaces the gradient from there on.
 # It returns a handle; `handle.remove()` unregisters the hook. On a non-leaf the hook is
-# kept by its `grad_fn`, on a leaf by the tensor (and `accumulate`, above, calls it):
+# kept by its `grad_fn`, on a leaf by the tensor (the engine calls it just before
+# `accumulate_grad`):
 
 # %%
 show_source(mg.Tensor.register_hook)

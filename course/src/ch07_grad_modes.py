@@ -149,10 +149,12 @@ side_by_side(x_times_y)
 # ## Build: one switch per thread, saved and restored
 #
 # The switch lives in a `threading.local` object: every thread has its own copy, and a
-# new thread starts from the defaults (grad on, inference mode off).
+# new thread starts from the defaults (grad on, inference mode off). One function,
+# `set_modes`, writes both switches; every mode below goes through it.
 
 # %%
 show_source(grad_mode._GradState)
+show_source(grad_mode.set_modes)
 
 # %% [markdown]
 # Every mode is a small class built on one shared base. `__enter__` **saves** the state

@@ -238,7 +238,8 @@ side_by_side(grad_mode_at_each_stage)
 
 # %% [markdown]
 # `.grad` is filled although `backward()` ran inside `no_grad()`, and both calls of
-# `step()` updated the weight in place (one version each) and recorded nothing: it stayed a
+# `step()` updated the weight in place (one version each: 1 to 2, then 3; a new `Linear`
+# is already at version 1, as a section below explains) and recorded nothing: it stayed a
 # leaf without `grad_fn`. So the rule is: record the forward pass (grad mode on), then
 # backward and step in any mode; the optimizer takes care of its own.
 

@@ -472,7 +472,9 @@ side_by_side(hessian_vector_product)
 # %% [markdown]
 # `H v = (4 - 2, 2 - 12) = (2, -10)`, as autograd says. (PyTorch packages this as
 # `torch.autograd.functional.hvp`, and `torch.func` can compose one; underneath it is the
-# same idea.)
+# same idea. The packaged one also takes an `x` that does not require grad: it
+# differentiates with respect to a leaf of its own, `x.detach().requires_grad_()`, and
+# leaves the caller's `x` as it was.)
 
 # %% [markdown]
 # ## `autograd.grad` versus `backward()`

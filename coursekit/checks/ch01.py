@@ -355,6 +355,17 @@ def _close(have, want):
 def fit_step_judge(got, expected, case):
     if isinstance(got, dict):
         return False, "fit_step must return the pair (w.grad, b.grad)"
+    if got[0] is None and got[1] is None:
+        return False, (
+            "w.grad and b.grad are both None: no gradient reached either. Hint: was "
+            "loss.backward() called, after the loss was computed from w and b?"
+        )
+    if _close(got[0], expected[1]) and _close(got[1], expected[0]) and got[0] != got[1]:
+        return False, (
+            f"the pair is ({number_text(got[0])}, {number_text(got[1])}), expected "
+            f"({number_text(expected[0])}, {number_text(expected[1])}): the right gradients "
+            "in the wrong order. Hint: return (w.grad, b.grad)"
+        )
     for name, have, want in zip(("w.grad", "b.grad"), got, expected):
         if have is None:
             return False, (

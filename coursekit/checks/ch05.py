@@ -205,7 +205,8 @@ def center_probe(learner, case):
         return {"raised": str(error)}
     if type(result) not in (tuple, list) or len(result) != 2:
         return {"not a pair": True}
-    return list(result)
+    # and whether the log entry carries a graph (it should be a plain value)
+    return [*result, getattr(result[1], "requires_grad", False) is True]
 
 
 def center_reference(case, through_data=False):
@@ -236,6 +237,8 @@ def center_judge(got, expected, case):
     passed, message = arrays_close(got[1], expected[1], what="centered", rtol=RTOL, atol=ATOL)
     if not passed:
         return False, message
+    if got[0] is None:
+        return False, "w.grad is None: no gradient reached w. Hint: was loss.backward() called?"
     passed, message = arrays_close(got[0], expected[0], what="w.grad", rtol=RTOL, atol=ATOL)
     if (
         not passed
@@ -246,6 +249,12 @@ def center_judge(got, expected, case):
         message += (
             ". Hint: this is the buggy gradient: centering through .data changed h, which "
             "backward had saved, and .data's changes are invisible to the version check"
+        )
+    if passed and len(got) > 2 and got[2] is True:
+        return False, (
+            "centered requires grad: it was computed from h itself, so the log entry carries "
+            "h's graph (and keeps it alive, chapter 5). Hint: compute it from h.detach(), a "
+            "value out of the graph, into a new tensor"
         )
     return passed, message
 

@@ -19,7 +19,7 @@ import numpy as np
 import minigrad as mg
 from coursekit import measure
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
-from coursekit.checks.judges import arrays_close, prediction, same_answer
+from coursekit.checks.judges import arrays_close, as_array, prediction, same_answer
 from coursekit.checks.messages import describe
 
 # -- 1. saved_bytes ------------------------------------------------------------------------
@@ -514,6 +514,18 @@ def batches_judge(got, expected, case):
             message += (
                 f". Hint: your batches cover {sum(sizes)} of the {len(case['X'])} rows: "
                 "the last batch may be smaller than batch_size"
+            )
+        elif np.ndim(as_array(got["predictions"])) == 2:
+            message += (
+                ". Hint: those are the model's outputs, a row of scores per input; the "
+                "predicted class of a row is the index of its largest score, argmax(dim=1)"
+            )
+        elif isinstance(sizes, list) and np.shape(as_array(got["predictions"])) == (
+            len(sizes) * len(case["b2"]),  # per batch, one index per class
+        ):
+            message += (
+                ". Hint: one class per row of X: take the argmax over dimension 1 (the "
+                "scores of a row), not over dimension 0"
             )
         return False, message
     if isinstance(sizes, list) and sizes and max(sizes) > case["batch_size"]:

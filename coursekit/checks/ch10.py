@@ -31,41 +31,53 @@ def _names_differ(got, expected, what):
 
 
 def hypot_cases(rng, hidden):
-    # (shape, does b require grad, change a in place before backward)
+    # (shape of a, shape of b, does b require grad, change a in place before backward)
     # The same settings in the notebook and in grading (with other values): b not requiring
-    # grad, 0-dim inputs, and a changed in place before backward, as the exercise says.
+    # grad, 0-dim inputs, a changed in place before backward, as the exercise says, and
+    # inputs of two shapes that broadcast.
     settings = [
-        ((3,), True, False),
-        ((2, 2), True, False),
-        ((4,), False, False),
-        ((), True, False),
-        ((2, 3), True, True),
+        ((3,), (3,), True, False),
+        ((2, 2), (2, 2), True, False),
+        ((4,), (4,), False, False),
+        ((), (), True, False),
+        ((2, 3), (2, 3), True, True),
+        ((2, 3), (3,), True, False),
+        ((3, 1), (1, 2), True, False),
+        ((), (4,), True, False),
     ]
     if hidden:
         settings = [
-            ((4,), False, False),
-            ((), True, False),
-            ((2, 3), True, True),
-            ((5,), True, False),
-            ((3, 2), True, False),
+            ((4,), (4,), False, False),
+            ((), (), True, False),
+            ((2, 3), (2, 3), True, True),
+            ((5,), (5,), True, False),
+            ((3, 2), (3, 2), True, False),
+            ((), (3,), True, False),
+            ((4, 1), (4, 2), True, False),
         ]
     cases = []
-    for shape, b_grad, changed in settings:
-        size = int(np.prod(shape))
+    for a_shape, b_shape, b_grad, changed in settings:
+        out_shape = np.broadcast_shapes(a_shape, b_shape)
         # values away from a = b = 0, where hypot has no derivative
-        a = np.round(rng.choice([-1, 1], size=size) * rng.uniform(0.5, 2.0, size=size), 3)
-        b = np.round(rng.choice([-1, 1], size=size) * rng.uniform(0.5, 2.0, size=size), 3)
-        label = f"a and b of shape {tuple(shape)}"
+        a, b = (
+            np.round(rng.choice([-1, 1], size=n) * rng.uniform(0.5, 2.0, size=n), 3)
+            for n in (int(np.prod(a_shape)), int(np.prod(b_shape)))
+        )
+        if a_shape == b_shape:
+            label = f"a and b of shape {tuple(a_shape)}"
+        else:
+            label = f"a of shape {tuple(a_shape)} and b of shape {tuple(b_shape)}, broadcast"
         if not b_grad:
             label += ", b not requiring grad"
         if changed:
             label += ", a changed in place before backward"
         cases.append(
             {
-                "shape": list(shape),
+                "a_shape": list(a_shape),
+                "b_shape": list(b_shape),
                 "a": a.tolist(),
                 "b": b.tolist(),
-                "weights": np.round(rng.normal(size=size), 3).tolist(),
+                "weights": np.round(rng.normal(size=out_shape), 3).ravel().tolist(),
                 "b_grad": b_grad,
                 "changed": changed,
                 "label": label,
@@ -80,13 +92,13 @@ def hypot_probe(learner, case):
 
     grad_mode.reset()
     Hypot = learner["Hypot"]
-    shape = tuple(case["shape"])
 
     def fresh(key, requires_grad):
+        shape = tuple(case[f"{key}_shape"])
         return mg.tensor(case[key], dtype=mg.float64).reshape(shape).requires_grad_(requires_grad)
 
     a, b = fresh("a", True), fresh("b", case["b_grad"])
-    weights = mg.tensor(case["weights"], dtype=mg.float64).reshape(shape)
+    weights = mg.tensor(case["weights"], dtype=mg.float64)
     out = Hypot.apply(a, b)
     if out is None:
         return {"returned": "None: forward must return its result (is `return` missing?)"}
@@ -104,7 +116,7 @@ def hypot_probe(learner, case):
         with mg.no_grad():
             a.mul_(2.0)
         try:
-            (out * weights).sum().backward()
+            (out * weights.reshape(out.shape)).sum().backward()
             seen["backward"] = "ran"
         except RuntimeError as error:
             seen["backward"] = (
@@ -113,7 +125,7 @@ def hypot_probe(learner, case):
         return seen
     if out.grad_fn is None:
         return seen
-    (out * weights).sum().backward()
+    (out * weights.reshape(out.shape)).sum().backward()
     seen["a.grad"], seen["b.grad"] = a.grad, b.grad
     try:
         inputs = (fresh("a", True), fresh("b", True))
@@ -145,18 +157,27 @@ def hypot_reference(case):
     return hypot_probe({"Hypot": _Hypot}, case)
 
 
+def _sum_to(gradient, shape):
+    """A gradient of the output's shape, summed back to a broadcast input's shape."""
+    gradient = gradient.sum(axis=tuple(range(gradient.ndim - len(shape))))
+    return gradient.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+
+
 def _hypot_mistakes(case):
     """Gradients of a from two plausible wrong backwards: no chain rule, inputs swapped."""
-    shape = tuple(case["shape"])
-    a, b = (np.array(case[k], dtype=float).reshape(shape) for k in ("a", "b"))
-    w = np.array(case["weights"], dtype=float).reshape(shape)
+    a_shape = tuple(case["a_shape"])
+    a, b = (np.array(case[k], dtype=float).reshape(case[f"{k}_shape"]) for k in ("a", "b"))
     h = np.sqrt(a * a + b * b)
+    w = np.array(case["weights"], dtype=float).reshape(h.shape)
     return [
         (
-            a / h,
+            _sum_to(a / h, a_shape),
             ("this gradient ignores the incoming gradient: multiply by `grad` (the chain rule)"),
         ),
-        (w * b / h, "d hypot / da is a / hypot: the gradients for a and b are swapped"),
+        (
+            _sum_to(w * b / h, a_shape),
+            "d hypot / da is a / hypot: the gradients for a and b are swapped",
+        ),
     ]
 
 
@@ -411,6 +432,7 @@ HVP_VISIBLE = [
     {"kind": "logsumexp", "n": 4},
     {"kind": "mixed", "n": 3},
     {"kind": "cubic", "n": 1},
+    {"kind": "quadratic", "n": 2, "x_requires_grad": False},
 ]
 HVP_HIDDEN = [
     {"kind": "logsumexp", "n": 5},
@@ -418,6 +440,7 @@ HVP_HIDDEN = [
     {"kind": "cubic", "n": 1},
     {"kind": "quadratic", "n": 5},
     {"kind": "cubic", "n": 4},
+    {"kind": "quadratic", "n": 4, "x_requires_grad": False},
 ]
 HVP_TEXT = {
     "cubic": "f(x) = (c * x ** 3).sum()",
@@ -431,16 +454,19 @@ def hvp_cases(rng, hidden):
     cases = []
     for spec in HVP_HIDDEN if hidden else HVP_VISIBLE:
         n = spec["n"]
+        x_requires_grad = spec.get("x_requires_grad", True)
         cases.append(
             dict(
                 spec,
+                x_requires_grad=x_requires_grad,
                 x=np.round(rng.normal(size=n), 3).tolist(),
                 c=np.round(rng.normal(size=n), 3).tolist(),
                 A=np.round(rng.normal(size=(n, n)), 3).tolist(),
                 v1=np.round(rng.normal(size=n), 3).tolist(),
                 v2=np.round(rng.normal(size=n), 3).tolist(),
                 label=f"{HVP_TEXT[spec['kind']]} with {n} element{'s' if n > 1 else ''}"
-                ", two vectors v in turn",
+                + ("" if x_requires_grad else ", x not requiring grad")
+                + ", two vectors v in turn",
             )
         )
     return cases
@@ -459,15 +485,29 @@ def hvp_probe(learner, case):
         "logsumexp": lambda x: x.exp().sum().log(),
         "mixed": lambda x: (x**2).sum() * x.sum(),
     }[case["kind"]]
-    x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=True)
+    x = mg.tensor(case["x"], dtype=mg.float64, requires_grad=case["x_requires_grad"])
+    vectors = [mg.tensor(v, dtype=mg.float64) for v in (case["v1"], case["v2"])]
     results = []
-    for v in (case["v1"], case["v2"]):
-        result = learner["hvp"](f, x, mg.tensor(v, dtype=mg.float64))
+    for v in vectors:
+        try:
+            result = learner["hvp"](f, x, v)
+        except RuntimeError as error:
+            if case["x_requires_grad"]:
+                raise
+            return {"raised": f"{type(error).__name__}: {error}"}
         if isinstance(result, mg.Tensor):  # its numbers now: a later call must not change them
             result = result.detach().numpy().copy()
         results.append(result)
     first, second = results
-    return {"first": first, "second": second, "x.grad is None": x.grad is None}
+    return {
+        "first": first,
+        "second": second,
+        # what hvp may not change: the caller's x and v stay as they were
+        "x.grad": x.grad,
+        "x.requires_grad": x.requires_grad,
+        "v.grad": [v.grad for v in vectors],
+        "v.requires_grad": [v.requires_grad for v in vectors],
+    }
 
 
 def hessian(case):
@@ -507,13 +547,27 @@ def hvp_reference(case):
     return {
         "first": H @ np.array(case["v1"]),
         "second": H @ np.array(case["v2"]),
-        "x.grad is None": True,
+        "x.grad": None,
+        "x.requires_grad": case["x_requires_grad"],
+        "v.grad": [None, None],
+        "v.requires_grad": [False, False],
     }
+
+
+_OWN_LEAF = (
+    "Hint: differentiate with respect to a leaf of your own, x.detach().requires_grad_(), "
+    "and leave the caller's x as it was"
+)
 
 
 def hvp_judge(got, expected, case):
     if not isinstance(got, dict):
         return False, "the check could not read the result"
+    if "raised" in got:
+        return False, (
+            f"hvp(f, x, v) raised {got['raised']}, for an x that does not require grad. hvp "
+            f"must work on any x, as torch.autograd.functional.hvp does. {_OWN_LEAF}"
+        )
     for key, v in (("first", "v1"), ("second", "v2")):
         passed, message = arrays_close(
             got[key], expected[key], what=f"hvp(f, x, {v})", rtol=1e-6, atol=1e-9
@@ -537,11 +591,29 @@ def hvp_judge(got, expected, case):
                 + ". Hint: that is the gradient g itself; H v is the gradient of (g * v).sum()",
             )
         return False, message
-    if not got["x.grad is None"]:
+    return _hvp_side_effects(got, expected)
+
+
+def _hvp_side_effects(got, expected):
+    """What hvp left changed on the caller's x and v (the values were right)."""
+    if got["x.grad"] is not None:
         return False, (
-            "x.grad was filled: hvp must not change x.grad. Hint: use "
-            "mg.autograd.grad, not backward()"
+            f"x.grad was filled ({describe(got['x.grad'])}): hvp must not change x.grad. "
+            "Hint: use mg.autograd.grad, which returns the gradient, not backward()"
         )
+    if got["x.requires_grad"] != expected["x.requires_grad"]:
+        return False, (
+            f"x.requires_grad is {got['x.requires_grad']} after hvp(f, x, v), it was "
+            f"{expected['x.requires_grad']}: hvp changed the caller's x. {_OWN_LEAF}"
+        )
+    for grad, requires_grad in zip(got["v.grad"], got["v.requires_grad"]):
+        if requires_grad or grad is not None:
+            return False, (
+                "hvp(f, x, v) made v require grad"
+                + (f" and filled v.grad ({describe(grad)})" if grad is not None else "")
+                + ": v is a constant of the product; only x is differentiated, and the "
+                "caller's v stays as it was"
+            )
     return True, "ok"
 
 

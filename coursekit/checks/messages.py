@@ -160,6 +160,12 @@ KNOWN_ERRORS = {
         "backward returns one gradient per input of forward, as a tuple (a list counts as "
         "one gradient; None for an input that needs none)"
     ),
+    "returned an invalid gradient at index": (
+        "a gradient must fit its input's shape (index 0 is the first input). A gradient in "
+        "the output's shape is fine: the engine sums it back over the dimensions that "
+        "broadcasting added or stretched, as PyTorch's does; a sum by hand over other "
+        "dimensions, or without keepdim=True, leaves a shape that does not fit"
+    ),
     "grad can be implicitly created only for scalar outputs": (
         "backward() and autograd.grad start from a single number: sum the tensor first, or "
         "pass the starting gradient"

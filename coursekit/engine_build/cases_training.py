@@ -119,12 +119,12 @@ def _(piece):
             ((False, False), "started with recording off"),
             ((False, True), "started in inference_mode()"),
         ):
-            grad_mode._set_state(*start)
+            grad_mode.set_modes(*start)
             seen = _modes_program()
             seen["inference mode at the end"] = mg.is_inference_mode_enabled()
             results[name] = seen
     finally:
-        grad_mode._set_state(*previous)
+        grad_mode.set_modes(*previous)
     return results
 
 

@@ -119,7 +119,7 @@ def _grad_mode_kept():
     try:
         yield
     finally:
-        grad_mode._set_state(*before)
+        grad_mode.set_modes(*before)
 
 
 def _plain(value):

@@ -191,7 +191,8 @@ print("by hand:", np.round(2 * h * (1 - h**2) * np.array(xs), 4))
 
 # %% [markdown] id="ex3-fix-text"
 # Write the fixed function as `grads_and_centered(xs, ws)`, returning the pair
-# `(w.grad, centered)`. (Replacing `.data` by `.detach()` alone is not enough: try it and
+# `(w.grad, centered)`, where `centered` is a log entry: plain numbers out of the graph (it
+# must not require grad). (Replacing `.data` by `.detach()` alone is not enough: try it and
 # read the error.)
 
 

@@ -31,11 +31,11 @@ setup("ch07")
 # decorators, `@GradMode(False)` above a `def`, for plain functions **and** for generator
 # functions.
 #
-# Build it on the two state functions of `minigrad.grad_mode` (imported above as
-# `grad_mode`), not on minigrad's own modes:
+# Build it on the state functions of `minigrad.grad_mode` (imported above as
+# `grad_mode`), the ones minigrad's own modes are built on, not on those modes:
 # - `grad_mode.is_grad_enabled()` and `grad_mode.is_inference_mode_enabled()` read the
 #   two switches of the current thread;
-# - `grad_mode._set_state(grad_enabled, inference_mode)` sets both.
+# - `grad_mode.set_modes(grad_enabled, inference_mode)` sets both.
 #
 # What it must do:
 # - `__enter__` saves the state it finds, then sets recording to `self.mode` (inference
@@ -81,12 +81,12 @@ class GradMode:
     def __enter__(self):
         ### BEGIN SOLUTION
         self.previous = (grad_mode.is_grad_enabled(), grad_mode.is_inference_mode_enabled())
-        grad_mode._set_state(self.mode, self.previous[1])
+        grad_mode.set_modes(self.mode, self.previous[1])
         ### END SOLUTION
 
     def __exit__(self, exc_type, exc_value, traceback):
         ### BEGIN SOLUTION
-        grad_mode._set_state(*self.previous)
+        grad_mode.set_modes(*self.previous)
         return False
         ### END SOLUTION
 

@@ -29,6 +29,10 @@ setup("ch10")
 #   rule each is `grad` times the derivative: `d hypot / da = a / hypot`, and
 #   `d hypot / db = b / hypot`.
 #
+# `a` and `b` may have different shapes that broadcast, like the operands of `+`. backward
+# may return both gradients in the output's shape: the engine sums each back to its input's
+# shape (chapter 3's unbroadcast), as PyTorch's does for a custom Function.
+#
 # The cell after yours applies it and runs `mg.autograd.gradcheck` on float64 inputs: it
 # prints `True`, or gradcheck's error with the two Jacobians if your backward disagrees
 # with finite differences. The check also changes `a` in place after `Hypot.apply(a, b)`: if you saved
@@ -225,8 +229,11 @@ check("ch10.gaussian", hidden=True)
 # `f(x)` computed with `create_graph=True`, `H v` is the gradient of `(g * v).sum()` with
 # respect to `x`. Return it as a tensor of `x`'s shape.
 #
-# Use `mg.autograd.grad` for both gradients, not `backward()`: `hvp` must leave `x.grad`
-# alone (the check calls it twice on the same `x`, with two vectors `v`).
+# Use `mg.autograd.grad` for both gradients, not `backward()`. Like
+# `torch.autograd.functional.hvp`, `hvp` must work whether or not `x` requires grad, and
+# leave the caller's `x` and `v` as it found them: no `.grad` filled, `requires_grad`
+# unchanged (the check calls it twice on the same `x`, with two vectors `v`, on an `x` that
+# requires grad and on one that does not).
 #
 # <details><summary>First hint</summary>
 #
@@ -238,7 +245,8 @@ check("ch10.gaussian", hidden=True)
 # <details><summary>A stronger hint</summary>
 #
 # Then `grad((g * v).sum(), x)` is `H v`; return its only element. Two `mg.autograd.grad`
-# calls, no `backward()`.
+# calls, no `backward()`, both on a leaf of your own, `x.detach().requires_grad_()` (chapter
+# 5): it shares `x`'s numbers and requires grad, and the caller's `x` is left alone.
 #
 # </details>
 
@@ -247,6 +255,7 @@ check("ch10.gaussian", hidden=True)
 def hvp(f, x, v):
     """H v, for H the Hessian of f at x, by differentiating the gradient a second time."""
     ### BEGIN SOLUTION
+    x = x.detach().requires_grad_()  # a leaf of our own: the caller's x stays as it was
     (g,) = mg.autograd.grad(f(x), x, create_graph=True)  # g has a grad_fn
     (hv,) = mg.autograd.grad((g * v).sum(), x)
     return hv

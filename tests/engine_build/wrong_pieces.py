@@ -439,7 +439,7 @@ WRONG = [
             Answer(
                 1,
                 """
-                grad_mode._set_state(not self.mode, grad_mode.is_inference_mode_enabled())
+                grad_mode.set_modes(not self.mode, grad_mode.is_inference_mode_enabled())
                 return False
                 """,
             ),
@@ -462,7 +462,7 @@ WRONG = [
                 0,
                 """
                 self.previous = (grad_mode.is_grad_enabled(), grad_mode.is_inference_mode_enabled())
-                grad_mode._set_state(self.mode, self.previous[1])
+                grad_mode.set_modes(self.mode, self.previous[1])
                 return self
                 """,
             ),

@@ -127,6 +127,10 @@ WRONG = {
         "requires_grad moved from b to w": FIT_STEP_FIXED.replace(
             "mg.Scalar(b0, requires_grad=True)", "mg.Scalar(b0)"
         ),
+        "backward() left out": FIT_STEP_FIXED.replace("    loss.backward()\n", ""),
+        "the pair in the wrong order": FIT_STEP_FIXED.replace(
+            "return w.grad, b.grad", "return b.grad, w.grad"
+        ),
     },
 }
 WRONG = merged(WRONG, "ch01")  # the pieces of your engine: Add, Mul, Tanh
@@ -141,6 +145,18 @@ def test_the_fixed_fit_step_passes_and_a_fix_that_detaches_b_instead_does_not():
     assert both(FIT_STEP_FIXED, "ch01.fit_step") == ["PASSED", "PASSED"]
     swapped = WRONG["ch01.fit_step"]["requires_grad moved from b to w"]
     assert "b.grad is None" in run(swapped, 'check("ch01.fit_step")')
+
+
+def test_a_fit_step_without_backward_is_asked_about_backward_not_requires_grad():
+    result = run(WRONG["ch01.fit_step"]["backward() left out"], 'check("ch01.fit_step")')
+    assert "w.grad and b.grad are both None" in result
+    assert "was loss.backward() called" in result
+    assert "without requires_grad=True gets no edge" not in result
+
+
+def test_the_gradients_in_the_wrong_order_are_named_as_such():
+    result = run(WRONG["ch01.fit_step"]["the pair in the wrong order"], 'check("ch01.fit_step")')
+    assert "the right gradients in the wrong order. Hint: return (w.grad, b.grad)" in result
 
 
 # -- 4. predict: how many nodes ------------------------------------------------------------

@@ -57,6 +57,10 @@ WRONG = {
     "ch05.grads_and_centered": {
         "the buggy centering through .data unchanged": CENTER_BUGGY,
         "detach instead of .data, still in place": CENTER_BUGGY.replace("h.data", "h.detach()"),
+        "centred from h itself, with its graph": cell("ex3-fix")
+        .replace("    values = h.detach()\n", "")
+        .replace("values - values.mean()", "h - h.mean()"),
+        "backward() left out": cell("ex3-fix").replace("    loss.backward()\n", ""),
     },
 }
 WRONG = merged(WRONG, "ch05")  # the pieces of your engine
@@ -201,3 +205,16 @@ def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch05"]
     assert homed
     assert [item for item in homed if f"seed:{item}" not in tags] == []
+
+
+def test_a_log_entry_that_keeps_hs_graph_is_told_to_detach():
+    with_graph = WRONG["ch05.grads_and_centered"]["centred from h itself, with its graph"]
+    assert "h - h.mean()" in with_graph and ".detach()" not in with_graph
+    result = run(with_graph, "ch05.grads_and_centered")
+    assert "centered requires grad: it was computed from h itself" in result
+    assert "compute it from h.detach()" in result
+
+
+def test_a_missing_backward_is_asked_about_not_blamed_on_a_return():
+    result = run(WRONG["ch05.grads_and_centered"]["backward() left out"], "ch05.grads_and_centered")
+    assert "w.grad is None: no gradient reached w. Hint: was loss.backward() called?" in result

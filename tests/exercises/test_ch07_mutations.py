@@ -41,11 +41,11 @@ ENTER = """
 
     def __enter__(self):
         self.previous = (grad_mode.is_grad_enabled(), grad_mode.is_inference_mode_enabled())
-        grad_mode._set_state(self.mode, self.previous[1])
+        grad_mode.set_modes(self.mode, self.previous[1])
 """
 EXIT = """
     def __exit__(self, *exc):
-        grad_mode._set_state(*self.previous)
+        grad_mode.set_modes(*self.previous)
         return False
 """
 CALL_FUNCTION = """
@@ -85,7 +85,7 @@ def grad_mode_class(enter=ENTER, exit_=EXIT, call=CALL_FUNCTION, generator=GENER
 
 SWALLOWING_EXIT = """
 def __exit__(self, *exc):
-    grad_mode._set_state(*self.previous)
+    grad_mode.set_modes(*self.previous)
     return True
 """
 SELF_REUSING_CALL = """
@@ -107,13 +107,13 @@ WRONG = {
         "an exit that switches instead of restoring": grad_mode_class(
             exit_="""
             def __exit__(self, *exc):
-                grad_mode._set_state(not self.mode, False)
+                grad_mode.set_modes(not self.mode, False)
             """
         ),
         "an exit that always switches recording on": grad_mode_class(
             exit_="""
             def __exit__(self, *exc):
-                grad_mode._set_state(True, False)
+                grad_mode.set_modes(True, False)
             """
         ),
         "an exit that swallows the exception": grad_mode_class(exit_=SWALLOWING_EXIT),
@@ -146,11 +146,11 @@ WRONG = {
 
             def __enter__(self):
                 self.previous = grad_mode.is_grad_enabled()
-                grad_mode._set_state(self.mode, False)
+                grad_mode.set_modes(self.mode, False)
             """,
             exit_="""
             def __exit__(self, *exc):
-                grad_mode._set_state(self.previous, False)
+                grad_mode.set_modes(self.previous, False)
             """,
         ),
     },

@@ -119,6 +119,8 @@ def predict_in_batches(model, X, batch_size):
         return model(X).argmax(dim=1)
 """,
         "no eval()": PREDICT.replace("    model.eval()\n", ""),
+        "argmax over dimension 0": PREDICT.replace("argmax(dim=1)", "argmax(dim=0)"),
+        "the outputs, not the classes": PREDICT.replace(".argmax(dim=1)", ""),
         "recording": PREDICT.replace(
             "    with mg.no_grad():\n        return", "    if True:\n        return"
         ),
@@ -301,3 +303,21 @@ def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch09"]
     assert homed
     assert [item for item in homed if f"seed:{item}" not in tags] == []
+
+
+def test_an_argmax_over_the_wrong_dimension_is_told_which_dimension():
+    result = run(
+        WRONG["ch09.predict_in_batches"]["argmax over dimension 0"],
+        'check("ch09.predict_in_batches")',
+    )
+    assert "has shape (12,), expected shape (10,)" in result
+    assert "take the argmax over dimension 1 (the scores of a row), not over dimension 0" in result
+
+
+def test_returning_the_scores_is_told_to_take_the_argmax():
+    result = run(
+        WRONG["ch09.predict_in_batches"]["the outputs, not the classes"],
+        'check("ch09.predict_in_batches")',
+    )
+    assert "has shape (10, 4), expected shape (10,)" in result
+    assert "those are the model's outputs, a row of scores per input" in result

@@ -13,6 +13,9 @@ from __future__ import annotations
 from exercise_cells import run_after_setup, visible_and_hidden
 from piece_cells import merged, setup_imports
 
+from coursekit.checks.ch10 import HYPOT as HYPOT_CHECK
+from coursekit.checks.core import make_cases
+
 # What the notebook imports (its setup cell), and numpy, which the learner code below uses.
 PRELUDE = setup_imports("ch10", "import numpy as np")
 
@@ -58,6 +61,7 @@ class Gaussian(mg.autograd.Function):
 """
 HVP = """
 def hvp(f, x, v):
+    x = x.detach().requires_grad_()
     (g,) = mg.autograd.grad(f(x), x, create_graph=True)
     (hv,) = mg.autograd.grad((g * v).sum(), x)
     return hv
@@ -84,6 +88,18 @@ WRONG = {
         "the gradients as a list": HYPOT.replace(
             "return grad * a / h, grad * b / h", "return [grad * a / h, grad * b / h]"
         ),
+        "size-1 dimensions summed away without keepdim": HYPOT.replace(
+            "return grad * a / h, grad * b / h",
+            "return fit(grad * a / h, a.shape), fit(grad * b / h, b.shape)",
+        )
+        + """
+
+def fit(gradient, shape):
+    for dim, size in enumerate(shape):
+        if size == 1:
+            gradient = gradient.sum(dim)
+    return gradient
+""",
         "a plain formula instead of a Function": """
 class Hypot:
     @staticmethod
@@ -107,6 +123,23 @@ def hvp(f, x, v):
 """,
         "returning the gradient": HVP.replace("return hv", "return g"),
         "g * v not summed": HVP.replace("(g * v).sum()", "g * v"),
+        "the caller's x differentiated as given": HVP.replace(
+            "    x = x.detach().requires_grad_()\n", ""
+        ),
+        "requires_grad_() on the caller's x": HVP.replace(
+            "x = x.detach().requires_grad_()", "x.requires_grad_()"
+        ),
+        "the caller's x switched off at the end": HVP.replace(
+            "x = x.detach().requires_grad_()", "x.requires_grad_()"
+        ).replace("    return hv", "    x.requires_grad_(False)\n    return hv"),
+        "v made to require grad, H v read from .grad": """
+def hvp(f, x, v):
+    x = x.detach().requires_grad_()
+    v.requires_grad_()
+    (g,) = mg.autograd.grad(f(x), x, create_graph=True)
+    (g * v).sum().backward()
+    return x.grad
+""",
     },
 }
 WRONG = merged(WRONG, "ch10")  # the pieces of your engine
@@ -121,6 +154,28 @@ def test_a_backward_without_the_chain_rule_is_rejected():
     result = run(no_chain, 'check("ch10.hypot")')
     assert "a.grad is" in result
     assert "multiply by `grad` (the chain rule)" in result
+
+
+def test_gradients_left_in_the_outputs_shape_pass_with_broadcasting_inputs():
+    # The engine sums a gradient back to its input's shape, as PyTorch's validate_outputs
+    # does: the solution's backward never unbroadcasts, and the broadcast cases pass.
+    labels = [
+        case["label"] for hidden in (False, True) for case in make_cases(HYPOT_CHECK, 0, hidden)
+    ]
+    assert sum("broadcast" in label for label in labels) == 5  # three visible, two hidden
+    assert both(HYPOT, "ch10.hypot") == ["PASSED", "PASSED"]
+
+
+def test_a_gradient_summed_to_the_wrong_shape_is_told_what_fits():
+    result = run(
+        WRONG["ch10.hypot"]["size-1 dimensions summed away without keepdim"], 'check("ch10.hypot")'
+    )
+    assert "a of shape (3, 1) and b of shape (1, 2), broadcast" in result
+    assert (
+        "returned an invalid gradient at index 0 - got [3] but expected shape compatible with [3, 1]"
+        in result
+    )
+    assert "A gradient in the output's shape is fine: the engine sums it back" in result
 
 
 def test_swapped_gradients_are_rejected():
@@ -255,3 +310,30 @@ def test_a_vector_product_not_summed_is_told_that_grad_starts_from_one_number():
     result = run(WRONG["ch10.hvp"]["g * v not summed"], 'check("ch10.hvp")')
     assert "grad can be implicitly created only for scalar outputs" in result
     assert "start from a single number: sum the tensor first" in result
+
+
+def test_an_hvp_on_the_callers_x_is_told_to_work_when_x_does_not_require_grad():
+    result = run(WRONG["ch10.hvp"]["the caller's x differentiated as given"], 'check("ch10.hvp")')
+    assert "x not requiring grad" in result
+    assert "raised RuntimeError: element 0 of tensors does not require grad" in result
+    assert "for an x that does not require grad" in result
+    assert "x.detach().requires_grad_()" in result
+
+
+def test_an_hvp_that_switches_the_callers_x_to_requiring_grad_is_rejected():
+    result = run(WRONG["ch10.hvp"]["requires_grad_() on the caller's x"], 'check("ch10.hvp")')
+    assert "x not requiring grad" in result
+    assert "x.requires_grad is True after hvp(f, x, v), it was False" in result
+    assert "hvp changed the caller's x" in result
+
+
+def test_an_hvp_that_switches_the_callers_x_off_is_rejected():
+    result = run(WRONG["ch10.hvp"]["the caller's x switched off at the end"], 'check("ch10.hvp")')
+    assert "x.requires_grad is False after hvp(f, x, v), it was True" in result
+
+
+def test_an_hvp_that_makes_v_require_grad_is_rejected():
+    through_v = WRONG["ch10.hvp"]["v made to require grad, H v read from .grad"]
+    result = run(through_v, 'check("ch10.hvp")')
+    assert "hvp(f, x, v) made v require grad and filled v.grad" in result
+    assert "the caller's v stays as it was" in result

@@ -182,7 +182,7 @@ def notebook_verdicts(nb: dict) -> dict:
     """Run the notebook's cells in order, as "Run All" would (test cells as released,
     a cell that raises does not stop the run); grade_id -> the line its check printed."""
     reset_progress()
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     namespace: dict = {"__name__": "__main__"}
     verdicts = {}
     for cell in nb["cells"]:
@@ -201,7 +201,7 @@ def notebook_verdicts(nb: dict) -> dict:
             verdicts[meta["grade_id"]] = printed[
                 printed.find("✓") if "✓" in printed else printed.find("✗") :
             ]
-    grad_mode._set_state(True, False)
+    grad_mode.reset()
     reset_progress()
     return verdicts
 

@@ -271,6 +271,6 @@ def test_no_grad_tensors_are_not_inference_tensors():
 
 def test_reset_puts_a_thread_back_to_the_defaults():
     mg.set_grad_enabled(False)  # a plain call: stays off until changed
-    grad_mode._set_state(False, True)  # as if inside inference_mode()
+    grad_mode.set_modes(False, True)  # as if inside inference_mode()
     grad_mode.reset()
     assert mg.is_grad_enabled() and not mg.is_inference_mode_enabled()
