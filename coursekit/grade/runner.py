@@ -38,7 +38,7 @@ from pathlib import Path
 from ..checks.core import Outcome, make_cases
 from ..checks.messages import FAIL, format_outcome
 from ..nbgrader_cells import nbgrader_meta
-from . import wire
+from . import tamper, wire
 from .kernel import CellRun, Limits, SandboxedKernel
 from .plan import GradedCell, Plan
 from .report import rejected, result_record
@@ -65,6 +65,7 @@ class Step:
     source: str = ""
     graded: GradedCell | None = None
     exercise: int | None = None  # the graded cell this step belongs to
+    learners: bool = False  # the learner's own code (not a read-only cell run as released)
 
 
 def build_steps(nb, plan: Plan) -> tuple:
@@ -87,7 +88,7 @@ def build_steps(nb, plan: Plan) -> tuple:
         elif isinstance(grade_id, str) and grade_id in plan.locked_sources:
             steps.append(Step("code", plan.locked_sources[grade_id]))
         else:
-            steps.append(Step("code", cell["source"]))
+            steps.append(Step("code", cell["source"], learners=True))
     missing = [g for g in plan.graded if g.grade_id not in found]
     steps.extend(Step("probe", graded=g) for g in missing)
     exercise = None
@@ -128,6 +129,8 @@ class Grading:
         self.life_started = 0.0  # when the current kernel became ready (wall clock)
         self.restarts = 0
         self.kernel: SandboxedKernel | None = None
+        self.tampering = ""  # why the notebook's code reached into the grading, and where
+        self.tainted: set = set()  # grade ids checked after that code ran
 
     # -- helpers ------------------------------------------------------------
     def where(self, exercise) -> str:
@@ -299,8 +302,20 @@ class Grading:
         if run.kernel_lost:
             self.recover()
 
+    def look_for_tampering(self, step: Step) -> None:
+        """Note the first cell of the learner's that reaches into the grading (tamper.py)."""
+        found = tamper.find(step.source) if step.learners and not self.tampering else None
+        if found:
+            what, line, text = found
+            self.tampering = (
+                f"a cell {self.where(step.exercise)} {what} (its line {line}: `{text[:80]}`): "
+                "the exercises checked after it score 0; the instructor may look at it"
+            )
+
     def probe(self, step: Step) -> None:
         graded = step.graded
+        if self.tampering:
+            self.tainted.add(graded.grade_id)
         check = graded.check
         outcome = None
         tried = {False: 0, True: 0}  # cases passed, visible and hidden
@@ -337,7 +352,13 @@ class Grading:
         """The cell's row, from its outcome and any incident in its exercise (found at any time:
         a crash may be traced to an exercise after that exercise was checked)."""
         incident = self.incidents.get(graded.number)
-        if incident:
+        if graded.grade_id in self.tainted:
+            saw = format_outcome(graded.check, outcome) if outcome else "nothing"
+            status = "tampered"
+            message = (
+                f"{FAIL} {graded.title}: not counted: {self.tampering}. (The check saw: {saw})"
+            )
+        elif incident:
             status, message = "incident", f"{FAIL} {graded.title}: {incident}."
         elif outcome is None:
             status, message = "not-run", f"{FAIL} {graded.title}: not checked."
@@ -378,6 +399,7 @@ class Grading:
                 break
             try:
                 if step.kind == "code":
+                    self.look_for_tampering(step)
                     self.run_code(step)
                 else:
                     self.probe(step)
@@ -391,6 +413,9 @@ class Grading:
         cells = [self.cell_result(g, self.outcomes.get(g.grade_id)) for g in self.plan.graded]
         reasons = [self.incidents[n] for n in sorted(self.incidents)] + self.loose_incidents
         status = "incidents" if reasons else "modified" if modified else "ok"
+        if self.tainted:  # (code that reaches in after every check changes no score)
+            reasons.insert(0, self.tampering)
+            status = "tampered"
         return result_record(
             self.job,
             self.plan,

@@ -392,8 +392,11 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             """,
             },
         ),
-        Expect(
+        Expect(  # the checks module is not in the sandbox (the check saw AttributeError); and
+            # reading the grading's own code is tampering, which scores 0 whatever the check saw
             points("ex1", "ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 1 uses the grading machinery (its line 4: `import coursekit.checks.ch99",
             messages={"ex1-check": "AttributeError", "ex3-check": "not defined"},
         ),
     )
@@ -433,8 +436,10 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             """,
             },
         ),
-        Expect(
+        Expect(  # the judge runs in the grader (the check saw wrong answers), and tampering scores 0
             points("ex1", "ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 1 replaces how results leave the kernel (its line 1: `import builtins`)",
             messages={"ex1-check": "expected", "ex4-check": "expected"},
         ),
     )
@@ -513,7 +518,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 return "[" * 100000 + "]" * 100000
             return _dumps(obj, *args, **kwargs)
 
-        json.dumps = _deep
+        setattr(json, "dumps", _deep)  # unseen by grade/tamper.py: the wire must hold on its own
         """,
         ),
         Expect(
@@ -528,7 +533,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             "ex1-impl",
             before="""
         import json
-        json.dumps = lambda *args, **kwargs: "[" * 100000 + "]" * 100000
+        setattr(json, "dumps", lambda *args, **kwargs: "[" * 100000 + "]" * 100000)  # unseen
         """,
         ),
         Expect(

@@ -1,0 +1,95 @@
+"""Learner code that reaches into the grading, found by reading it in the grader's process.
+
+A probe runs in the learner's kernel, after the learner's own cells, so those
+cells can change what it does: make the piece guard accept minigrad's own
+code (``guard.refusal = lambda *a: None``), have the trials report
+minigrad's own observations for a stub (``trials.observe = ...``), or rewrite
+the probe's frame on its way out (a ``sys.stdout`` or ``json.dumps`` of their
+own).  Every one of those was tried, and each got full marks for work not
+done: the kernel holds the whole engine, so whoever controls it can compute
+the expected answer.  The grader cannot see inside the kernel, but it reads
+the notebook itself, which the kernel cannot change.
+
+:func:`find` reads one cell's source and says which line reaches into the
+grading machinery, the probe's way out, or the interpreter's own machinery
+(``exec``, ``__code__``, ``sys.modules``...), none of which an exercise of
+this course needs.  ``runner.py`` scores every exercise checked after such a
+cell 0 and says why, naming the line, so that the instructor can look.
+
+This is a net for the obvious, not a proof: code that builds the names it
+uses from pieces of strings can get through it, and the README says so.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+# (what the line does, pattern).  Each pattern names something no exercise needs.
+RULES = [
+    (
+        "uses the grading machinery",
+        r"\bcoursekit\s*\.\s*(checks|grade)\b"
+        r"|\bfrom\s+coursekit\s+import\b[^\n]*\b(checks|grade|engine_build)\b"
+        r"|\bengine_build\b(?!\s*\.\s*setup\b)"
+        r"|\b(run_probe|NotPlainData|switch_off|switchboard|coursekit_probe)\b"
+        r"|\b_coursekit|<<coursekit|<</coursekit",
+    ),
+    (
+        "replaces how results leave the kernel",
+        r"\bsys\s*\.\s*(stdout|stderr|__stdout__|__stderr__|displayhook|excepthook)\s*=(?!=)"
+        r"|\b(stdout|stderr)\s*\.\s*\w+\s*=(?!=)"
+        r"|\bjson\s*\.\s*\w+\s*=(?!=)"
+        r"|\b__builtins__\b|\bbuiltins\b"
+        r"|\b(input_transformers_\w+|ast_transformers|input_transformer_manager)\b"
+        r"|\b(register_magic_function|run_cell|events\s*\.\s*register)\b",
+    ),
+    (
+        "reaches into the interpreter",
+        r"(?<![\w.])(exec|eval|compile)\s*\("
+        r"|\b__import__\b|\bimportlib\b|\bctypes\b|\bmarshal\b"
+        r"|\b__code__\b|\b__globals__\b|\b__closure__\b|\b(FunctionType|CodeType)\b"
+        r"|\bsys\s*\.\s*(modules|_getframe|settrace|setprofile|addaudithook)\b"
+        r"|\bgc\s*\.\s*get_\w+|\bf_globals\b|\bf_back\b"
+        r"|\binspect\s*\.\s*(currentframe|stack)\b",
+    ),
+]
+_RULES = [(what, re.compile(pattern, re.MULTILINE)) for what, pattern in RULES]
+# What the notebooks themselves import, as a learner may copy it into a cell of theirs.
+_HARMLESS_IMPORT = re.compile(
+    r"^\s*from\s+coursekit(\s*\.\s*(checks|engine_build(\s*\.\s*progress)?))?\s+import\s+"
+    r"\(?\s*((check|progress|setup|parity|course_progress)\s*(,\s*|\)?\s*$))+$"
+    r"|^\s*import\s+importlib\s*$"
+    r"|\bimportlib\s*\.\s*import_module\s*\(\s*[\"']minigrad(\.\w+)*[\"']\s*\)"
+)
+
+
+def _without_comments(source: str) -> str:
+    """``source`` with comments blanked (a comment that names ``exec`` runs nothing)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return source  # not Python (a magic, a syntax error): read it as it is
+    lines = source.split("\n")
+    for token in reversed(tokens):
+        if token.type == tokenize.COMMENT:
+            (row, col), (_, end) = token.start, token.end
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + " " * (end - col) + line[end:]
+    return "\n".join(lines)
+
+
+def find(source: str) -> tuple | None:
+    """``(what, line number, line)`` for the first line of ``source`` that reaches into the
+    grading (see the module docstring), or None."""
+    if not isinstance(source, str):
+        return None
+    text = _without_comments(source)
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        line = _HARMLESS_IMPORT.sub("", line)
+        for what, pattern in _RULES:
+            if pattern.search(line):
+                return what, number, source.split("\n")[number - 1].strip()
+    return None

@@ -1,0 +1,158 @@
+"""Learner code that reaches into the grading scores 0 from there on (grade/tamper.py).
+
+A piece's probe runs in the learner's kernel, which holds the whole engine:
+a notebook that patched the piece guard and the trials there, or rewrote the
+probe's frame on its way out, got full marks for three stubs (ch01's Add, Mul
+and Tanh) before the grader read the notebook's source for such code. The
+grading here is of a real chapter (ch01) with three submissions; the source
+scan is also held against every cell a learner is handed or shown, which it
+must let through.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import textwrap
+from pathlib import Path
+
+import classroom
+import pytest
+from classroom import read_gradebook, run_grader
+
+from coursekit.grade import tamper
+
+ROOT = Path(__file__).parents[2]
+
+PATCH_THE_TRIALS = """
+import coursekit.engine_build.guard as _g, coursekit.engine_build.trials as _t
+_g.refusal = lambda *a, **k: None
+_t.shape_problem = lambda *a, **k: None
+_t.observe = lambda piece, obj, only=None: {"cases": [{"ok": e} for e in _t.expect(piece, only)]}
+"""
+
+# Rewrites the probe's frame: every piece case answered with minigrad's own observations.
+FORGE_THE_FRAME = r"""
+import json, re, sys
+from coursekit.engine_build import trials as _trials
+_out, _loads, _forged = sys.stdout, json.loads, []
+
+def _reading_the_cases(text, *args, **kwargs):
+    value = _loads(text, *args, **kwargs)
+    if isinstance(value, list) and value and isinstance(value[0], dict) and "piece" in value[0]:
+        _forged[:] = [{"refused": None} if c.get("guard") else
+                      {"cases": [{"ok": e} for e in _trials.expect(c["piece"], c["index"])]}
+                      for c in value]
+    return value
+
+class _Forger:
+    def __getattr__(self, name):
+        return getattr(_out, name)
+
+    def write(self, text):
+        frame = re.match(r"(<<coursekit:\w+>>).*(<</coursekit:\w+>>)", text, re.S)
+        if frame:
+            results = [{"status": "ok", "value": value} for value in _forged]
+            text = frame[1] + json.dumps({"results": results}) + frame[2] + "\n"
+        return _out.write(text)
+
+json.loads = _reading_the_cases
+sys.stdout = _Forger()
+"""
+
+
+def _notebook(name: str) -> dict:
+    return classroom.load(ROOT / name)
+
+
+def _with_cell_before(nb: dict, grade_id: str, code: str) -> dict:
+    nb = copy.deepcopy(nb)
+    target = classroom.cell(nb, grade_id)
+    target["source"] = textwrap.dedent(code).strip("\n") + "\n" + target["source"]
+    return nb
+
+
+@pytest.mark.sandbox
+def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_path):
+    solved, handed_out = (
+        _notebook("solutions/ch01_graph.ipynb"),
+        _notebook("exercises/ch01_graph.ipynb"),
+    )
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for learner, nb in {
+        "solved": solved,
+        "patches_the_trials": _with_cell_before(handed_out, "ex5-impl", PATCH_THE_TRIALS),
+        "forges_the_frame": _with_cell_before(handed_out, "ex5-impl", FORGE_THE_FRAME),
+    }.items():
+        (submissions / f"{learner}.ipynb").write_text(json.dumps(nb))
+    out = tmp_path / "out"
+    process = run_grader(
+        "ch01", submissions, "--out", out, "--solutions", ROOT / "solutions", "-j", 2
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    rows = read_gradebook(out / "gradebook.csv")
+    assert (rows["solved"]["total"], rows["solved"]["status"]) == ("14", "ok")
+    for learner, line in [
+        ("patches_the_trials", "its line 1: `import coursekit.engine_build.guard"),
+        ("forges_the_frame", "its line 2: `from coursekit.engine_build import trials"),
+    ]:
+        row = rows[learner]
+        assert (row["total"], row["status"]) == ("0", "tampered"), row
+        assert f"a cell in exercise 5 uses the grading machinery ({line}" in row["reason"]
+        assert "the exercises checked after it score 0" in row["reason"]
+        result = json.loads((out / ".coursekit-grade" / "results" / f"{learner}.json").read_text())
+        pieces = [
+            c for c in result["cells"] if c["grade_id"] in ("ex5-check", "ex6-check", "ex7-check")
+        ]
+        # What the check saw is kept for the instructor: the patched probe reported passes.
+        assert all(c["status"] == "tampered" and "The check saw: ✓" in c["message"] for c in pieces)
+
+
+def _learner_cells(pattern: str):
+    for path in sorted(ROOT.glob(pattern)):
+        for cell in classroom.load(path)["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "code" and not meta.get("grade"):
+                yield path.name, cell["source"]
+
+
+def test_no_cell_a_learner_is_handed_or_shown_counts_as_tampering():
+    # Solutions (what an honest learner writes), the exercises with their read-only cells
+    # (which a learner may copy) and the lectures' code (which a learner may copy too).
+    cells = [*_learner_cells("solutions/*.ipynb"), *_learner_cells("course/*.ipynb")]
+    cells += _learner_cells("exercises/*.ipynb")
+    assert len(cells) > 400
+    flagged = [(name, tamper.find(source)) for name, source in cells if tamper.find(source)]
+    assert not flagged
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "import coursekit.engine_build.trials as t",
+        "from coursekit.engine_build import setup, guard",
+        "from coursekit import engine_build",
+        "import coursekit.checks.core as core",
+        "sys.stdout = Forger()",
+        "sys.stdout.write = forged_write",
+        "json.dumps = forged_dumps",
+        "import builtins",
+        "get_ipython().input_transformers_post.append(rewrite)",
+        "exec(code)",
+        "answer = eval(text)",
+        "clone = types.FunctionType(Add.forward.__code__, {})",
+        "sys.modules['minigrad']",
+        "objects = gc.get_objects()",
+        "importlib.import_module('coursekit.' + name)",
+        "__import__('coursekit')",
+    ],
+)
+def test_code_that_reaches_into_the_grading_is_found(line):
+    source = f"x = 1\n{line}  # and a comment\n"
+    found = tamper.find(source)
+    assert found is not None and found[1:] == (2, f"{line}  # and a comment")
+
+
+def test_a_comment_or_a_method_of_the_same_name_is_not_tampering():
+    assert tamper.find("# exec(code) would be wrong\nmodel.eval()\nre.compile('a')") is None
