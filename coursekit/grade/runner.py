@@ -38,7 +38,7 @@ from pathlib import Path
 from ..checks.core import Outcome, make_cases
 from ..checks.messages import FAIL, format_outcome
 from ..nbgrader_cells import nbgrader_meta
-from . import tamper, wire
+from . import nbjson, tamper, wire
 from .kernel import CellRun, Limits, SandboxedKernel
 from .plan import GradedCell, Plan
 from .report import rejected, result_record
@@ -101,6 +101,31 @@ def build_steps(nb, plan: Plan) -> tuple:
         ids = ", ".join(g.grade_id for g in missing)
         notes.append(f"graded cells missing or renamed: {ids} (checked at the end of the notebook)")
     return steps, notes
+
+
+def kernel_copy(nb, plan: Plan) -> bytes:
+    """The notebook the kernel finds in its working directory: what the grader runs, no more.
+
+    Only the code that runs, as it runs (read-only cells as released, each
+    graded cell as its check call), so that every line the kernel can read
+    from its own notebook has been through tamper.py: the learner's copies
+    of check cells, markdown, outputs and metadata are left out (code hidden
+    there and loaded from the file once got past the scan).
+    """
+    steps, _ = build_steps(nb, plan)
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": step.source if step.kind == "code" else f'check("{step.graded.check.id}")',
+        }
+        for step in steps
+    ]
+    meta = {"coursekit": {"chapter": plan.chapter}}
+    copy = {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 4}
+    return nbjson.dumps(copy).encode()
 
 
 def _signal_name(number: int) -> str:
@@ -450,7 +475,7 @@ def grade_job(job: dict) -> dict:
     box = Path(tempfile.mkdtemp(prefix="sandbox-", dir=job.get("run_dir")))
     try:
         box.chmod(0o755)
-        config = write_kernel_world(job, box, data)
+        config = write_kernel_world(job, box, kernel_copy(nb, plan))
         kernel = SandboxedKernel(box, config, job["site_dir"], Limits(**job["limits"]))
         grading = Grading(job, plan, nb, notes)
         try:

@@ -60,6 +60,17 @@ json.loads = _reading_the_cases
 sys.stdout = _Forger()
 """
 
+# Runs what the learner's copy of a check cell holds (the grader never runs that copy, so
+# never reads it either): from the notebook's own file, as a module.
+LOAD_FROM_THE_NOTEBOOK = """
+import json
+cells = json.load(open("submission.ipynb"))["cells"]
+hidden = [c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "ex1-check"]
+with open("helper_module.py", "w") as f:
+    f.write("".join(hidden[0]["source"]))
+import helper_module
+"""
+
 
 def _notebook(name: str) -> dict:
     return classroom.load(ROOT / name)
@@ -84,6 +95,11 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
         "solved": solved,
         "patches_the_trials": _with_cell_before(handed_out, "ex5-impl", PATCH_THE_TRIALS),
         "forges_the_frame": _with_cell_before(handed_out, "ex5-impl", FORGE_THE_FRAME),
+        "hides_the_patch": _with_cell_before(
+            _with_cell_before(handed_out, "ex1-check", PATCH_THE_TRIALS),
+            "ex5-impl",
+            LOAD_FROM_THE_NOTEBOOK,
+        ),
     }.items():
         (submissions / f"{learner}.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
@@ -93,6 +109,9 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
     assert process.returncode == 0, process.stderr[-3000:]
     rows = read_gradebook(out / "gradebook.csv")
     assert (rows["solved"]["total"], rows["solved"]["status"]) == ("14", "ok")
+    # What the learner's copy of a check cell holds never runs, nor is it in the kernel's copy.
+    hidden = rows["hides_the_patch"]
+    assert (hidden["total"], hidden["status"]) == ("0", "ok"), hidden
     for learner, line in [
         ("patches_the_trials", "its line 1: `import coursekit.engine_build.guard"),
         ("forges_the_frame", "its line 2: `from coursekit.engine_build import trials"),
