@@ -357,6 +357,11 @@ class Grading:
             if run.status in ("ok", "error"):
                 data = wire.read_frame(run.stdout, opener, closer)
                 outcome = wire.judge_safely(check, data, cases, call.hidden)
+                if data is None and run.status == "error":  # what stopped the probe, by name
+                    outcome.message = (
+                        f"your code raised {run.ename} while being checked, so the check "
+                        "could not finish"
+                    )
             else:
                 reason = self.describe(run, graded.number, checking=True, notebook_cut=notebook_cut)
                 self.incident(graded.number, reason)

@@ -295,6 +295,17 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         Expect(points()),
     )
     add(
+        "display_too_large",  # over the sockets' message limit: it cut the output channel, and
+        # every later probe's frame was lost (ex3 and ex4, solved, failed "could not read")
+        edited(
+            sol,
+            "ex2-impl",
+            before="from IPython.display import display\n"
+            "display({'text/plain': 'x' * 100_000_000}, raw=True)",
+        ),
+        Expect(points("ex2"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 2"),
+    )
+    add(
         "output_flood",
         edited(sol, "ex3-answer", before="while True:\n    print('y' * 100_000)"),
         Expect(points("ex3"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 3"),
@@ -503,6 +514,18 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         """,
         ),
         Expect(points("ex4"), messages={"ex4-check": "a dict that imitates a numpy array"}),
+    )
+    add(
+        "raises_interrupt",  # a BaseException the probe does not catch: named, not "unreadable"
+        edited(
+            sol,
+            "ex4-fix",
+            source="""
+        def train(xs, ys, steps, lr):
+            raise KeyboardInterrupt
+        """,
+        ),
+        Expect(points("ex4"), messages={"ex4-check": "your code raised KeyboardInterrupt"}),
     )
     add(
         "deep_json",  # hole 3: a probe's frame nested 100000 deep
