@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+import unicodedata
 
 # (what the line does, pattern).  Each pattern names something no exercise needs.
 RULES = [
@@ -38,9 +39,9 @@ RULES = [
     ),
     (
         "replaces how results leave the kernel",
-        r"\bsys\s*\.\s*(stdout|stderr|__stdout__|__stderr__|displayhook|excepthook)\s*=(?!=)"
-        r"|\b(stdout|stderr)\s*\.\s*\w+\s*=(?!=)"
-        r"|\bjson\s*\.\s*\w+\s*=(?!=)"
+        r"\bsys\s*\.\s*(stdout|stderr|__stdout__|__stderr__|displayhook|excepthook)[\s)]*=(?!=)"
+        r"|\b(stdout|stderr)\s*\.\s*\w+[\s)]*=(?!=)"
+        r"|\bjson\s*\.\s*\w+[\s)]*=(?!=)"
         r"|\b__builtins__\b|\bbuiltins\b"
         r"|\b(input_transformers_\w+|ast_transformers|input_transformer_manager)\b"
         r"|\b(register_magic_function|run_cell|events\s*\.\s*register)\b",
@@ -57,39 +58,51 @@ RULES = [
 ]
 _RULES = [(what, re.compile(pattern, re.MULTILINE)) for what, pattern in RULES]
 # What the notebooks themselves import, as a learner may copy it into a cell of theirs.
+_SAFE_NAME = r"(check|progress|setup|parity|course_progress)"
 _HARMLESS_IMPORT = re.compile(
-    r"^\s*from\s+coursekit(\s*\.\s*(checks|engine_build(\s*\.\s*progress)?))?\s+import\s+"
-    r"\(?\s*((check|progress|setup|parity|course_progress)\s*(,\s*|\)?\s*$))+$"
+    r"^\s*from\s+coursekit(\.(checks|engine_build(\.progress)?))?\s+import\s+"
+    rf"\(?\s*{_SAFE_NAME}(\s*,\s*{_SAFE_NAME})*\s*,?\s*\)?\s*$"
     r"|^\s*import\s+importlib\s*$"
-    r"|\bimportlib\s*\.\s*import_module\s*\(\s*[\"']minigrad(\.\w+)*[\"']\s*\)"
+    r"|\bimportlib\.import_module\s*\(\s*[\"']minigrad(\.\w+)*[\"']\s*\)"
 )
 
 
-def _without_comments(source: str) -> str:
-    """``source`` with comments blanked (a comment that names ``exec`` runs nothing)."""
+def _logical_lines(source: str) -> list:
+    """``(first line number, text)`` for each logical line of ``source``: comments left out,
+    a statement split over lines (brackets, backslashes) joined, no space around dots."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, ValueError):
-        return source  # not Python (a magic, a syntax error): read it as it is
-    lines = source.split("\n")
-    for token in reversed(tokens):
-        if token.type == tokenize.COMMENT:
-            (row, col), (_, end) = token.start, token.end
-            line = lines[row - 1]
-            lines[row - 1] = line[:col] + " " * (end - col) + line[end:]
-    return "\n".join(lines)
+        return list(enumerate(source.split("\n"), start=1))  # not Python: its lines as they are
+    lines, parts, first, last_end = [], [], None, None
+    for token in tokens:
+        if token.type == tokenize.NEWLINE or token.type == tokenize.ENDMARKER:
+            if parts:
+                lines.append((first, re.sub(r"\s*\.\s*", ".", "".join(parts))))
+            parts, first, last_end = [], None, None
+        elif token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
+            if first is None:
+                first = token.start[0]
+            if last_end is not None and token.start != last_end:
+                parts.append(" ")
+            parts.append(token.string)
+            last_end = token.end
+    return lines
 
 
 def find(source: str) -> tuple | None:
-    """``(what, line number, line)`` for the first line of ``source`` that reaches into the
-    grading (see the module docstring), or None."""
+    """``(what, line number, line)`` for the first statement of ``source`` that reaches into
+    the grading (see the module docstring), or None.
+
+    Names are read as Python reads them (NFKC: a fullwidth ``ｅｘｅｃ`` is ``exec``).
+    """
     if not isinstance(source, str):
         return None
-    text = _without_comments(source)
-    lines = text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        line = _HARMLESS_IMPORT.sub("", line)
+    original = source.split("\n")
+    for number, text in _logical_lines(unicodedata.normalize("NFKC", source)):
+        text = _HARMLESS_IMPORT.sub("", text)
         for what, pattern in _RULES:
-            if pattern.search(line):
-                return what, number, source.split("\n")[number - 1].strip()
+            if pattern.search(text):
+                shown = original[number - 1] if number <= len(original) else text
+                return what, number, shown.strip()
     return None

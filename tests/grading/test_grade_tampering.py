@@ -165,6 +165,8 @@ def test_no_cell_a_learner_is_handed_or_shown_counts_as_tampering():
         "objects = gc.get_objects()",
         "importlib.import_module('coursekit.' + name)",
         "__import__('coursekit')",
+        "ｅｘｅｃ(code)",  # Python reads fullwidth letters in names as plain ones (NFKC)
+        "import ｃｏｕｒｓｅｋｉｔ.ｅｎｇｉｎｅ_ｂｕｉｌｄ.ｇｕａｒｄ as g",
     ],
 )
 def test_code_that_reaches_into_the_grading_is_found(line):
@@ -175,3 +177,9 @@ def test_code_that_reaches_into_the_grading_is_found(line):
 
 def test_a_comment_or_a_method_of_the_same_name_is_not_tampering():
     assert tamper.find("# exec(code) would be wrong\nmodel.eval()\nre.compile('a')") is None
+
+
+def test_a_statement_split_over_lines_is_read_whole():
+    assert tamper.find("x = 1\n(sys\n    .stdout) = forger\n")[1:] == (2, "(sys")
+    assert tamper.find("sys.\\\n    stdout = forger")[1] == 1
+    assert tamper.find("from coursekit.engine_build import (\n    setup,\n    parity,\n)") is None
