@@ -40,7 +40,7 @@ RULES = [
     (
         "replaces how results leave the kernel",
         r"\bsys\s*\.\s*(stdout|stderr|__stdout__|__stderr__|displayhook|excepthook)[\s)]*=(?!=)"
-        r"|\b(stdout|stderr)\s*\.\s*\w+[\s)]*=(?!=)"
+        r"|\b(stdout|stderr|__stdout__|__stderr__)\b[\w.()\[\]\s'\"]*=(?!=)"
         r"|\bjson\s*\.\s*\w+[\s)]*=(?!=)"
         r"|\b__builtins__\b|\bbuiltins\b"
         r"|\b(input_transformers_\w+|ast_transformers|input_transformer_manager)\b"
@@ -50,6 +50,7 @@ RULES = [
         "reaches into the interpreter",
         r"(?<![\w.])(exec|eval|compile)\s*\("
         r"|\b__import__\b|\bimportlib\b|\bctypes\b|\bmarshal\b"
+        r"|\b(__getattribute__|runpy|InteractiveInterpreter|InteractiveConsole)\b"
         r"|\b__code__\b|\b__globals__\b|\b__closure__\b|\b(FunctionType|CodeType)\b"
         r"|\bsys\s*\.\s*(modules|_getframe|settrace|setprofile|addaudithook)\b"
         r"|\bgc\s*\.\s*get_\w+|\bf_globals\b|\bf_back\b"

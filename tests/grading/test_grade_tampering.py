@@ -155,6 +155,8 @@ def test_no_cell_a_learner_is_handed_or_shown_counts_as_tampering():
         "import coursekit.checks.core as core",
         "sys.stdout = Forger()",
         "sys.stdout.write = forged_write",
+        "type(sys.stdout).write = forged_write",
+        "object.__getattribute__(module, name)",
         "json.dumps = forged_dumps",
         "import builtins",
         "get_ipython().input_transformers_post.append(rewrite)",
@@ -177,6 +179,8 @@ def test_code_that_reaches_into_the_grading_is_found(line):
 
 def test_a_comment_or_a_method_of_the_same_name_is_not_tampering():
     assert tamper.find("# exec(code) would be wrong\nmodel.eval()\nre.compile('a')") is None
+    honest = 'print("done", file=sys.stderr, end="")\nif sys.stdout.isatty() == False: pass'
+    assert tamper.find(honest) is None
 
 
 def test_a_statement_split_over_lines_is_read_whole():
