@@ -17,9 +17,11 @@ import textwrap
 from pathlib import Path
 
 import classroom
+import numpy as np
 import pytest
 from classroom import read_gradebook, run_grader
 
+from coursekit import check
 from coursekit.grade import tamper
 
 ROOT = Path(__file__).parents[2]
@@ -187,3 +189,25 @@ def test_a_statement_split_over_lines_is_read_whole():
     assert tamper.find("x = 1\n(sys\n    .stdout) = forger\n")[1:] == (2, "(sys")
     assert tamper.find("sys.\\\n    stdout = forger")[1] == 1
     assert tamper.find("from coursekit.engine_build import (\n    setup,\n    parity,\n)") is None
+
+
+def test_the_notebooks_check_says_what_the_grader_will_not_count(tmp_path, monkeypatch, capsys):
+    # In the notebook, check() reads the cells run so far (IPython's In) with the same scan:
+    # a ✓ there never becomes a 0 in the gradebook unannounced.
+    monkeypatch.setenv("MINIGRAD_MY_ENGINE", str(tmp_path))
+    solution = classroom.cell(classroom.load(classroom.SOLUTIONS), "ex1-impl")["source"]
+    for cells, verdict in [
+        (["", solution], "✓ unbroadcast(grad, shape): all 7 cases pass.\n"),
+        (
+            ["", "import builtins", solution],
+            "✗ unbroadcast(grad, shape): not counted: a cell you ran replaces how results "
+            "leave the kernel (`import builtins`), and when your notebook is graded every "
+            "exercise checked after it scores 0. (The check saw: ✓ unbroadcast(grad, shape): "
+            "all 7 cases pass.)",
+        ),
+    ]:
+        namespace = {"check": check, "np": np, "In": cells}
+        exec(solution, namespace)  # noqa: S102 - the demo's own solution
+        exec('check("ch99.unbroadcast")', namespace)  # noqa: S102
+        printed = capsys.readouterr()
+        assert (printed.out + printed.err).startswith(verdict.rstrip("\n")), printed
