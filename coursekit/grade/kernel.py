@@ -461,11 +461,15 @@ class SandboxedKernel:
                 run.kernel_lost = True
         return run
 
-    def _iopub_alive(self, wait_s: float = 5.0) -> bool:
-        """Does the kernel's output channel still deliver?  (A cell's "idle" did not come.)"""
+    def _iopub_alive(self, wait_s: float = 30.0) -> bool:
+        """Does the kernel's output channel still deliver?  (A cell's "idle" did not come.)
+
+        A kernel that died meanwhile counts as delivering: its death is found, and
+        charged, by the next cell.
+        """
         msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False)
         until = time.monotonic() + wait_s
-        while time.monotonic() < until:
+        while time.monotonic() < until and self.alive():
             try:
                 msg = self.kc.get_iopub_msg(timeout=0.1)
             except queue.Empty:
@@ -476,7 +480,7 @@ class SandboxedKernel:
                 content = _dict(msg.get("content"))
                 if msg.get("msg_type") == "status" and content.get("execution_state") == "idle":
                     return True
-        return False
+        return not self.alive()
 
     def _interrupt(self) -> None:
         try:
