@@ -650,6 +650,11 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
     )
 
     # -- files that are not what they should be ------------------------------------------
+    add(
+        "lone_surrogate",  # valid JSON, not text: the grader failed on it (status error, exit 1)
+        edited(sol, "ex3-answer", before="s = '\ud800'"),
+        Expect(points(), "ok", "lone surrogates"),
+    )
     add("empty", b"", Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "empty file"))
     add(
         "not_json",
