@@ -655,6 +655,15 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         edited(sol, "ex3-answer", before="s = '\ud800'"),
         Expect(points(), "ok", "lone surrogates"),
     )
+    add(
+        "raises_a_surrogate",  # its message, not text, crashed the whole run writing feedback
+        edited(
+            sol,
+            "ex4-fix",
+            source="def train(xs, ys, steps, lr):\n    raise ValueError('bad \\udc80 value')",
+        ),
+        Expect(points("ex4"), messages={"ex4-check": "ValueError: bad ? value"}),
+    )
     add("empty", b"", Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "empty file"))
     add(
         "not_json",
