@@ -27,12 +27,13 @@ import re
 import tokenize
 import unicodedata
 
+MAX_TOKENIZED = 20_000  # characters; a larger cell is read line by line, as it is
 # (what the line does, pattern).  Each pattern names something no exercise needs.
 RULES = [
     (
         "uses the grading machinery",
         r"\bcoursekit\s*\.\s*(checks|grade)\b"
-        r"|\bfrom\s+coursekit\s+import\b[^\n]*\b(checks|grade|engine_build)\b"
+        r"|\bfrom\s+coursekit\s+import\b[^\n]{0,200}\b(checks|grade|engine_build)\b"
         r"|\bengine_build\b(?!\s*\.\s*setup\b)"
         r"|\b(run_probe|NotPlainData|switch_off|switchboard|coursekit_probe)\b"
         r"|\b_coursekit|<<coursekit|<</coursekit",
@@ -40,7 +41,7 @@ RULES = [
     (
         "replaces how results leave the kernel",
         r"\bsys\s*\.\s*(stdout|stderr|__stdout__|__stderr__|displayhook|excepthook)[\s)]*=(?!=)"
-        r"|\b(stdout|stderr|__stdout__|__stderr__)\b[\w.()\[\]\s'\"]*=(?!=)"
+        r"|\b(stdout|stderr|__stdout__|__stderr__)\b[\w.()\[\]\s'\"]{0,200}=(?!=)"
         r"|\bjson\s*\.\s*\w+[\s)]*=(?!=)"
         r"|\b__builtins__\b|\bbuiltins\b"
         r"|\b(input_transformers_\w+|ast_transformers|input_transformer_manager)\b"
@@ -61,31 +62,39 @@ _RULES = [(what, re.compile(pattern, re.MULTILINE)) for what, pattern in RULES]
 # What the notebooks themselves import, as a learner may copy it into a cell of theirs.
 _SAFE_NAME = r"(check|progress|setup|parity|course_progress)"
 _HARMLESS_IMPORT = re.compile(
-    r"^\s*from\s+coursekit(\.(checks|engine_build(\.progress)?))?\s+import\s+"
-    rf"\(?\s*{_SAFE_NAME}(\s*,\s*{_SAFE_NAME})*\s*,?\s*\)?\s*$"
-    r"|^\s*import\s+importlib\s*$"
-    r"|\bimportlib\.import_module\s*\(\s*[\"']minigrad(\.\w+)*[\"']\s*\)"
+    r"^[ \t]*from[ \t]+coursekit(\.(checks|engine_build(\.progress)?))?[ \t]+import[ \t]+"
+    rf"\(?[ \t]*{_SAFE_NAME}([ \t]*,[ \t]*{_SAFE_NAME})*[ \t]*,?[ \t]*\)?[ \t]*$"
+    r"|^[ \t]*import[ \t]+importlib[ \t]*$"
+    r"|\bimportlib\.import_module[ \t]*\([ \t]*[\"']minigrad(\.\w+)*[\"'][ \t]*\)",
+    re.MULTILINE,
 )
 
 
 def _logical_lines(source: str) -> list:
     """``(first line number, text)`` for each logical line of ``source``: comments left out,
     a statement split over lines (brackets, backslashes) joined, no space around dots."""
+    as_they_are = list(enumerate(source.split("\n"), start=1))
+    if len(source) > MAX_TOKENIZED:
+        return as_they_are  # (tokenizing is slow: megabytes would take minutes)
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, ValueError):
-        return list(enumerate(source.split("\n"), start=1))  # not Python: its lines as they are
+        return as_they_are  # not Python (a magic, a syntax error)
     lines, parts, first, last_end = [], [], None, None
     for token in tokens:
         if token.type == tokenize.NEWLINE or token.type == tokenize.ENDMARKER:
             if parts:
-                lines.append((first, re.sub(r"\s*\.\s*", ".", "".join(parts))))
+                lines.append((first, "".join(parts)))
             parts, first, last_end = [], None, None
         elif token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
             if first is None:
                 first = token.start[0]
-            if last_end is not None and token.start != last_end:
-                parts.append(" ")
+            if (
+                last_end is not None
+                and token.start != last_end
+                and "." not in (token.string, parts[-1])
+            ):
+                parts.append(" ")  # (none around a dot: ``sys . stdout`` is ``sys.stdout``)
             parts.append(token.string)
             last_end = token.end
     return lines
@@ -99,11 +108,18 @@ def find(source: str) -> tuple | None:
     """
     if not isinstance(source, str):
         return None
+    lines = _logical_lines(unicodedata.normalize("NFKC", source))
+    # One text, one logical line per line, each rule searched once: linear in the cell's size.
+    text = _HARMLESS_IMPORT.sub("", "\n".join(line.replace("\n", " ") for _, line in lines))
+    found = []
+    for order, (what, pattern) in enumerate(_RULES):
+        match = pattern.search(text)
+        if match:
+            found.append((text.count("\n", 0, match.start()), order, what))
+    if not found:
+        return None
+    index, _, what = min(found)
+    number = lines[index][0]
     original = source.split("\n")
-    for number, text in _logical_lines(unicodedata.normalize("NFKC", source)):
-        text = _HARMLESS_IMPORT.sub("", text)
-        for what, pattern in _RULES:
-            if pattern.search(text):
-                shown = original[number - 1] if number <= len(original) else text
-                return what, number, shown.strip()
-    return None
+    shown = original[number - 1] if number <= len(original) else lines[index][1]
+    return what, number, shown.strip()

@@ -211,3 +211,14 @@ def test_the_notebooks_check_says_what_the_grader_will_not_count(tmp_path, monke
         exec('check("ch99.unbroadcast")', namespace)  # noqa: S102
         printed = capsys.readouterr()
         assert (printed.out + printed.err).startswith(verdict.rstrip("\n")), printed
+
+
+def test_reading_a_huge_cell_takes_time_in_proportion_to_its_size():
+    # A pattern that backtracked over the rest of the line at every 'stdout' took 39 s for
+    # 20,000 of them (quadratic: a 50 MB notebook would have held a worker for days).
+    import time
+
+    started = time.process_time()
+    assert tamper.find("x = (" + "stdout " * 40_000 + ")") is None
+    assert tamper.find("x = 1\n" * 200_000 + "exec(code)")[1] == 200_001
+    assert time.process_time() - started < 10
