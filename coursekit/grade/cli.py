@@ -59,6 +59,8 @@ status column of gradebook.csv:
   ok         graded
   incidents  graded; cells that hit a limit or ended the kernel cost their exercise
   modified   graded; graded cells were deleted or renamed (checked at the end)
+  tampered   graded; a cell reached into the grading: the exercises checked after
+             it score 0 (the reason names the line)
   rejected   not gradable (empty, not a notebook, wrong chapter, a link, too large): 0 points
   error      the grader itself failed on it: 0 points, retried by the next run
 

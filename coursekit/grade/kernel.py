@@ -447,6 +447,11 @@ class SandboxedKernel:
         elif status == "aborted":
             run.status = "error"
             run.ename = "Aborted"
+        if not idle and not limit_hit and not self._iopub_alive():
+            # A message over the sockets' size limit (a display or a result of
+            # hundreds of MB) cuts the kernel's output channel: nothing the
+            # kernel prints arrives any more, the probes' frames included.
+            limit_hit = "output-cap"
         if limit_hit:
             run.status = limit_hit
             if limit_hit == "output-cap":
@@ -455,6 +460,27 @@ class SandboxedKernel:
                 self._kill()
                 run.kernel_lost = True
         return run
+
+    def _iopub_alive(self, wait_s: float = 30.0) -> bool:
+        """Does the kernel's output channel still deliver?  (A cell's "idle" did not come.)
+
+        A kernel that died meanwhile counts as delivering: its death is found, and
+        charged, by the next cell.
+        """
+        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False)
+        until = time.monotonic() + wait_s
+        while time.monotonic() < until and self.alive():
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            except Exception:  # noqa: BLE001 - a message the kernel's code garbled
+                return False
+            if _dict(msg.get("parent_header")).get("msg_id") == msg_id:
+                content = _dict(msg.get("content"))
+                if msg.get("msg_type") == "status" and content.get("execution_state") == "idle":
+                    return True
+        return not self.alive()
 
     def _interrupt(self) -> None:
         try:

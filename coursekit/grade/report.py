@@ -22,6 +22,7 @@ STATUS_MEANING = {
     "ok": "graded",
     "incidents": "graded; some cells hit a limit (their exercises failed)",
     "modified": "graded; graded cells were missing or renamed",
+    "tampered": "graded; a cell reached into the grading (the exercises checked after it scored 0)",
     "rejected": "not gradable (0 points)",
     "error": "grader error (0 points; re-run to retry)",
 }

@@ -38,7 +38,7 @@ from pathlib import Path
 from ..checks.core import Outcome, make_cases
 from ..checks.messages import FAIL, format_outcome
 from ..nbgrader_cells import nbgrader_meta
-from . import wire
+from . import nbjson, tamper, wire
 from .kernel import CellRun, Limits, SandboxedKernel
 from .plan import GradedCell, Plan
 from .report import rejected, result_record
@@ -65,6 +65,7 @@ class Step:
     source: str = ""
     graded: GradedCell | None = None
     exercise: int | None = None  # the graded cell this step belongs to
+    learners: bool = False  # the learner's own code (not a read-only cell run as released)
 
 
 def build_steps(nb, plan: Plan) -> tuple:
@@ -87,7 +88,7 @@ def build_steps(nb, plan: Plan) -> tuple:
         elif isinstance(grade_id, str) and grade_id in plan.locked_sources:
             steps.append(Step("code", plan.locked_sources[grade_id]))
         else:
-            steps.append(Step("code", cell["source"]))
+            steps.append(Step("code", cell["source"], learners=True))
     missing = [g for g in plan.graded if g.grade_id not in found]
     steps.extend(Step("probe", graded=g) for g in missing)
     exercise = None
@@ -100,6 +101,31 @@ def build_steps(nb, plan: Plan) -> tuple:
         ids = ", ".join(g.grade_id for g in missing)
         notes.append(f"graded cells missing or renamed: {ids} (checked at the end of the notebook)")
     return steps, notes
+
+
+def kernel_copy(nb, plan: Plan) -> bytes:
+    """The notebook the kernel finds in its working directory: what the grader runs, no more.
+
+    Only the code that runs, as it runs (read-only cells as released, each
+    graded cell as its check call), so that every line the kernel can read
+    from its own notebook has been through tamper.py: the learner's copies
+    of check cells, markdown, outputs and metadata are left out (code hidden
+    there and loaded from the file once got past the scan).
+    """
+    steps, _ = build_steps(nb, plan)
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": step.source if step.kind == "code" else f'check("{step.graded.check.id}")',
+        }
+        for step in steps
+    ]
+    meta = {"coursekit": {"chapter": plan.chapter}}
+    copy = {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 4}
+    return nbjson.dumps(copy).encode()
 
 
 def _signal_name(number: int) -> str:
@@ -128,6 +154,8 @@ class Grading:
         self.life_started = 0.0  # when the current kernel became ready (wall clock)
         self.restarts = 0
         self.kernel: SandboxedKernel | None = None
+        self.tampering = ""  # why the notebook's code reached into the grading, and where
+        self.tainted: set = set()  # grade ids checked after that code ran
 
     # -- helpers ------------------------------------------------------------
     def where(self, exercise) -> str:
@@ -299,8 +327,20 @@ class Grading:
         if run.kernel_lost:
             self.recover()
 
+    def look_for_tampering(self, step: Step) -> None:
+        """Note the first cell of the learner's that reaches into the grading (tamper.py)."""
+        found = tamper.find(step.source) if step.learners and not self.tampering else None
+        if found:
+            what, line, text = found
+            self.tampering = (
+                f"a cell {self.where(step.exercise)} {what} (its line {line}: `{text[:80]}`): "
+                "the exercises checked after it score 0; the instructor may look at it"
+            )
+
     def probe(self, step: Step) -> None:
         graded = step.graded
+        if self.tampering:
+            self.tainted.add(graded.grade_id)
         check = graded.check
         outcome = None
         tried = {False: 0, True: 0}  # cases passed, visible and hidden
@@ -317,6 +357,11 @@ class Grading:
             if run.status in ("ok", "error"):
                 data = wire.read_frame(run.stdout, opener, closer)
                 outcome = wire.judge_safely(check, data, cases, call.hidden)
+                if data is None and run.status == "error":  # what stopped the probe, by name
+                    outcome.message = (
+                        f"your code raised {run.ename} while being checked, so the check "
+                        "could not finish"
+                    )
             else:
                 reason = self.describe(run, graded.number, checking=True, notebook_cut=notebook_cut)
                 self.incident(graded.number, reason)
@@ -337,7 +382,13 @@ class Grading:
         """The cell's row, from its outcome and any incident in its exercise (found at any time:
         a crash may be traced to an exercise after that exercise was checked)."""
         incident = self.incidents.get(graded.number)
-        if incident:
+        if graded.grade_id in self.tainted:
+            saw = format_outcome(graded.check, outcome) if outcome else "nothing"
+            status = "tampered"
+            message = (
+                f"{FAIL} {graded.title}: not counted: {self.tampering}. (The check saw: {saw})"
+            )
+        elif incident:
             status, message = "incident", f"{FAIL} {graded.title}: {incident}."
         elif outcome is None:
             status, message = "not-run", f"{FAIL} {graded.title}: not checked."
@@ -378,6 +429,7 @@ class Grading:
                 break
             try:
                 if step.kind == "code":
+                    self.look_for_tampering(step)
                     self.run_code(step)
                 else:
                     self.probe(step)
@@ -391,6 +443,9 @@ class Grading:
         cells = [self.cell_result(g, self.outcomes.get(g.grade_id)) for g in self.plan.graded]
         reasons = [self.incidents[n] for n in sorted(self.incidents)] + self.loose_incidents
         status = "incidents" if reasons else "modified" if modified else "ok"
+        if self.tainted:  # (code that reaches in after every check changes no score)
+            reasons.insert(0, self.tampering)
+            status = "tampered"
         return result_record(
             self.job,
             self.plan,
@@ -425,7 +480,7 @@ def grade_job(job: dict) -> dict:
     box = Path(tempfile.mkdtemp(prefix="sandbox-", dir=job.get("run_dir")))
     try:
         box.chmod(0o755)
-        config = write_kernel_world(job, box, data)
+        config = write_kernel_world(job, box, kernel_copy(nb, plan))
         kernel = SandboxedKernel(box, config, job["site_dir"], Limits(**job["limits"]))
         grading = Grading(job, plan, nb, notes)
         try:

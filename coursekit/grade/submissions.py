@@ -299,6 +299,14 @@ def load_notebook(data: bytes) -> tuple:
         raise Rejected(f"not a notebook: not valid JSON ({str(exc)[:80]})") from None
     if not isinstance(raw, dict) or type(raw.get("nbformat")) is not int:
         raise Rejected("not a notebook: no nbformat version")
+    # A \ud800 escape is valid JSON but not text: the kernel could not be sent such code,
+    # nor a result record written (Jupyter never saves one).  Each becomes "?".
+    dumped = json.dumps(raw, ensure_ascii=False)
+    try:
+        dumped.encode("utf-8")
+    except UnicodeEncodeError:
+        text = dumped.encode("utf-8", "replace").decode("utf-8")
+        notes.append("characters that are not text (lone surrogates) were read as '?'")
     version = raw["nbformat"]
     if version > 4 or version < 3:
         raise Rejected(f"unsupported notebook format version {version}")

@@ -43,9 +43,15 @@ def read_frame(stdout: str, opener: str, closer: str):
     if len(found) != 1 or len(found[0]) > MAX_FRAME:
         return None
     try:
-        return json.loads(found[0])
+        data = json.loads(found[0])
+        text = json.dumps(data, ensure_ascii=False)
     except (ValueError, RecursionError):
         return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a \udc80 escape (valid JSON, not text): read as "?"
+        return json.loads(text.encode("utf-8", "replace").decode("utf-8"))
+    return data
 
 
 class _Misfit(ValueError):

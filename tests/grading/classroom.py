@@ -295,6 +295,17 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         Expect(points()),
     )
     add(
+        "display_too_large",  # over the sockets' message limit: it cut the output channel, and
+        # every later probe's frame was lost (ex3 and ex4, solved, failed "could not read")
+        edited(
+            sol,
+            "ex2-impl",
+            before="from IPython.display import display\n"
+            "display({'text/plain': 'x' * 100_000_000}, raw=True)",
+        ),
+        Expect(points("ex2"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 2"),
+    )
+    add(
         "output_flood",
         edited(sol, "ex3-answer", before="while True:\n    print('y' * 100_000)"),
         Expect(points("ex3"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 3"),
@@ -392,8 +403,11 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             """,
             },
         ),
-        Expect(
+        Expect(  # the checks module is not in the sandbox (the check saw AttributeError); and
+            # reading the grading's own code is tampering, which scores 0 whatever the check saw
             points("ex1", "ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 1 uses the grading machinery (its line 4: `import coursekit.checks.ch99",
             messages={"ex1-check": "AttributeError", "ex3-check": "not defined"},
         ),
     )
@@ -433,8 +447,10 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             """,
             },
         ),
-        Expect(
+        Expect(  # the judge runs in the grader (the check saw wrong answers), and tampering scores 0
             points("ex1", "ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 1 replaces how results leave the kernel (its line 1: `import builtins`)",
             messages={"ex1-check": "expected", "ex4-check": "expected"},
         ),
     )
@@ -500,6 +516,18 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         Expect(points("ex4"), messages={"ex4-check": "a dict that imitates a numpy array"}),
     )
     add(
+        "raises_interrupt",  # a BaseException the probe does not catch: named, not "unreadable"
+        edited(
+            sol,
+            "ex4-fix",
+            source="""
+        def train(xs, ys, steps, lr):
+            raise KeyboardInterrupt
+        """,
+        ),
+        Expect(points("ex4"), messages={"ex4-check": "your code raised KeyboardInterrupt"}),
+    )
+    add(
         "deep_json",  # hole 3: a probe's frame nested 100000 deep
         edited(
             sol,
@@ -513,7 +541,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 return "[" * 100000 + "]" * 100000
             return _dumps(obj, *args, **kwargs)
 
-        json.dumps = _deep
+        setattr(json, "dumps", _deep)  # unseen by grade/tamper.py: the wire must hold on its own
         """,
         ),
         Expect(
@@ -528,7 +556,7 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             "ex1-impl",
             before="""
         import json
-        json.dumps = lambda *args, **kwargs: "[" * 100000 + "]" * 100000
+        setattr(json, "dumps", lambda *args, **kwargs: "[" * 100000 + "]" * 100000)  # unseen
         """,
         ),
         Expect(
@@ -622,6 +650,20 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
     )
 
     # -- files that are not what they should be ------------------------------------------
+    add(
+        "lone_surrogate",  # valid JSON, not text: the grader failed on it (status error, exit 1)
+        edited(sol, "ex3-answer", before="s = '\ud800'"),
+        Expect(points(), "ok", "lone surrogates"),
+    )
+    add(
+        "raises_a_surrogate",  # its message, not text, crashed the whole run writing feedback
+        edited(
+            sol,
+            "ex4-fix",
+            source="def train(xs, ys, steps, lr):\n    raise ValueError('bad \\udc80 value')",
+        ),
+        Expect(points("ex4"), messages={"ex4-check": "ValueError: bad ? value"}),
+    )
     add("empty", b"", Expect(points("ex1", "ex2", "ex3", "ex4"), "rejected", "empty file"))
     add(
         "not_json",

@@ -1,0 +1,224 @@
+"""Learner code that reaches into the grading scores 0 from there on (grade/tamper.py).
+
+A piece's probe runs in the learner's kernel, which holds the whole engine:
+a notebook that patched the piece guard and the trials there, or rewrote the
+probe's frame on its way out, got full marks for three stubs (ch01's Add, Mul
+and Tanh) before the grader read the notebook's source for such code. The
+grading here is of a real chapter (ch01) with three submissions; the source
+scan is also held against every cell a learner is handed or shown, which it
+must let through.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import textwrap
+from pathlib import Path
+
+import classroom
+import numpy as np
+import pytest
+from classroom import read_gradebook, run_grader
+
+from coursekit import check
+from coursekit.grade import tamper
+
+ROOT = Path(__file__).parents[2]
+
+PATCH_THE_TRIALS = """
+import coursekit.engine_build.guard as _g, coursekit.engine_build.trials as _t
+_g.refusal = lambda *a, **k: None
+_t.shape_problem = lambda *a, **k: None
+_t.observe = lambda piece, obj, only=None: {"cases": [{"ok": e} for e in _t.expect(piece, only)]}
+"""
+
+# Rewrites the probe's frame: every piece case answered with minigrad's own observations.
+FORGE_THE_FRAME = r"""
+import json, re, sys
+from coursekit.engine_build import trials as _trials
+_out, _loads, _forged = sys.stdout, json.loads, []
+
+def _reading_the_cases(text, *args, **kwargs):
+    value = _loads(text, *args, **kwargs)
+    if isinstance(value, list) and value and isinstance(value[0], dict) and "piece" in value[0]:
+        _forged[:] = [{"refused": None} if c.get("guard") else
+                      {"cases": [{"ok": e} for e in _trials.expect(c["piece"], c["index"])]}
+                      for c in value]
+    return value
+
+class _Forger:
+    def __getattr__(self, name):
+        return getattr(_out, name)
+
+    def write(self, text):
+        frame = re.match(r"(<<coursekit:\w+>>).*(<</coursekit:\w+>>)", text, re.S)
+        if frame:
+            results = [{"status": "ok", "value": value} for value in _forged]
+            text = frame[1] + json.dumps({"results": results}) + frame[2] + "\n"
+        return _out.write(text)
+
+json.loads = _reading_the_cases
+sys.stdout = _Forger()
+"""
+
+# Runs what the learner's copy of a check cell holds (the grader never runs that copy, so
+# never reads it either): from the notebook's own file, as a module.
+LOAD_FROM_THE_NOTEBOOK = """
+import json
+cells = json.load(open("submission.ipynb"))["cells"]
+hidden = [c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "ex1-check"]
+with open("helper_module.py", "w") as f:
+    f.write("".join(hidden[0]["source"]))
+import helper_module
+"""
+
+
+def _notebook(name: str) -> dict:
+    return classroom.load(ROOT / name)
+
+
+def _with_cell_before(nb: dict, grade_id: str, code: str) -> dict:
+    nb = copy.deepcopy(nb)
+    target = classroom.cell(nb, grade_id)
+    target["source"] = textwrap.dedent(code).strip("\n") + "\n" + target["source"]
+    return nb
+
+
+@pytest.mark.sandbox
+def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_path):
+    solved, handed_out = (
+        _notebook("solutions/ch01_graph.ipynb"),
+        _notebook("exercises/ch01_graph.ipynb"),
+    )
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for learner, nb in {
+        "solved": solved,
+        "patches_the_trials": _with_cell_before(handed_out, "ex5-impl", PATCH_THE_TRIALS),
+        "forges_the_frame": _with_cell_before(handed_out, "ex5-impl", FORGE_THE_FRAME),
+        "hides_the_patch": _with_cell_before(
+            _with_cell_before(handed_out, "ex1-check", PATCH_THE_TRIALS),
+            "ex5-impl",
+            LOAD_FROM_THE_NOTEBOOK,
+        ),
+    }.items():
+        (submissions / f"{learner}.ipynb").write_text(json.dumps(nb))
+    out = tmp_path / "out"
+    process = run_grader(
+        "ch01", submissions, "--out", out, "--solutions", ROOT / "solutions", "-j", 2
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    rows = read_gradebook(out / "gradebook.csv")
+    assert (rows["solved"]["total"], rows["solved"]["status"]) == ("14", "ok")
+    # What the learner's copy of a check cell holds never runs, nor is it in the kernel's copy.
+    hidden = rows["hides_the_patch"]
+    assert (hidden["total"], hidden["status"]) == ("0", "ok"), hidden
+    for learner, line in [
+        ("patches_the_trials", "its line 1: `import coursekit.engine_build.guard"),
+        ("forges_the_frame", "its line 2: `from coursekit.engine_build import trials"),
+    ]:
+        row = rows[learner]
+        assert (row["total"], row["status"]) == ("0", "tampered"), row
+        assert f"a cell in exercise 5 uses the grading machinery ({line}" in row["reason"]
+        assert "the exercises checked after it score 0" in row["reason"]
+        result = json.loads((out / ".coursekit-grade" / "results" / f"{learner}.json").read_text())
+        pieces = [
+            c for c in result["cells"] if c["grade_id"] in ("ex5-check", "ex6-check", "ex7-check")
+        ]
+        # What the check saw is kept for the instructor: the patched probe reported passes.
+        assert all(c["status"] == "tampered" and "The check saw: ✓" in c["message"] for c in pieces)
+
+
+def _learner_cells(pattern: str):
+    for path in sorted(ROOT.glob(pattern)):
+        for cell in classroom.load(path)["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "code" and not meta.get("grade"):
+                yield path.name, cell["source"]
+
+
+def test_no_cell_a_learner_is_handed_or_shown_counts_as_tampering():
+    # Solutions (what an honest learner writes), the exercises with their read-only cells
+    # (which a learner may copy) and the lectures' code (which a learner may copy too).
+    cells = [*_learner_cells("solutions/*.ipynb"), *_learner_cells("course/*.ipynb")]
+    cells += _learner_cells("exercises/*.ipynb")
+    assert len(cells) > 400
+    flagged = [(name, tamper.find(source)) for name, source in cells if tamper.find(source)]
+    assert not flagged
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "import coursekit.engine_build.trials as t",
+        "from coursekit.engine_build import setup, guard",
+        "from coursekit import engine_build",
+        "import coursekit.checks.core as core",
+        "sys.stdout = Forger()",
+        "sys.stdout.write = forged_write",
+        "type(sys.stdout).write = forged_write",
+        "object.__getattribute__(module, name)",
+        "json.dumps = forged_dumps",
+        "import builtins",
+        "get_ipython().input_transformers_post.append(rewrite)",
+        "exec(code)",
+        "answer = eval(text)",
+        "clone = types.FunctionType(Add.forward.__code__, {})",
+        "sys.modules['minigrad']",
+        "objects = gc.get_objects()",
+        "importlib.import_module('coursekit.' + name)",
+        "__import__('coursekit')",
+        "ｅｘｅｃ(code)",  # Python reads fullwidth letters in names as plain ones (NFKC)
+        "import ｃｏｕｒｓｅｋｉｔ.ｅｎｇｉｎｅ_ｂｕｉｌｄ.ｇｕａｒｄ as g",
+    ],
+)
+def test_code_that_reaches_into_the_grading_is_found(line):
+    source = f"x = 1\n{line}  # and a comment\n"
+    found = tamper.find(source)
+    assert found is not None and found[1:] == (2, f"{line}  # and a comment")
+
+
+def test_a_comment_or_a_method_of_the_same_name_is_not_tampering():
+    assert tamper.find("# exec(code) would be wrong\nmodel.eval()\nre.compile('a')") is None
+    honest = 'print("done", file=sys.stderr, end="")\nif sys.stdout.isatty() == False: pass'
+    assert tamper.find(honest) is None
+
+
+def test_a_statement_split_over_lines_is_read_whole():
+    assert tamper.find("x = 1\n(sys\n    .stdout) = forger\n")[1:] == (2, "(sys")
+    assert tamper.find("sys.\\\n    stdout = forger")[1] == 1
+    assert tamper.find("from coursekit.engine_build import (\n    setup,\n    parity,\n)") is None
+
+
+def test_the_notebooks_check_says_what_the_grader_will_not_count(tmp_path, monkeypatch, capsys):
+    # In the notebook, check() reads the cells run so far (IPython's In) with the same scan:
+    # a ✓ there never becomes a 0 in the gradebook unannounced.
+    monkeypatch.setenv("MINIGRAD_MY_ENGINE", str(tmp_path))
+    solution = classroom.cell(classroom.load(classroom.SOLUTIONS), "ex1-impl")["source"]
+    for cells, verdict in [
+        (["", solution], "✓ unbroadcast(grad, shape): all 7 cases pass.\n"),
+        (
+            ["", "import builtins", solution],
+            "✗ unbroadcast(grad, shape): not counted: a cell you ran replaces how results "
+            "leave the kernel (`import builtins`), and when your notebook is graded every "
+            "exercise checked after it scores 0. (The check saw: ✓ unbroadcast(grad, shape): "
+            "all 7 cases pass.)",
+        ),
+    ]:
+        namespace = {"check": check, "np": np, "In": cells}
+        exec(solution, namespace)  # noqa: S102 - the demo's own solution
+        exec('check("ch99.unbroadcast")', namespace)  # noqa: S102
+        printed = capsys.readouterr()
+        assert (printed.out + printed.err).startswith(verdict.rstrip("\n")), printed
+
+
+def test_reading_a_huge_cell_takes_time_in_proportion_to_its_size():
+    # A pattern that backtracked over the rest of the line at every 'stdout' took 39 s for
+    # 20,000 of them (quadratic: a 50 MB notebook would have held a worker for days).
+    import time
+
+    started = time.process_time()
+    assert tamper.find("x = (" + "stdout " * 40_000 + ")") is None
+    assert tamper.find("x = 1\n" * 200_000 + "exec(code)")[1] == 200_001
+    assert time.process_time() - started < 10
