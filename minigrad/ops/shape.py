@@ -282,15 +282,15 @@ def expand(input, *sizes):
             f"dimension {sizes.index(-1)}"
         )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
-    try:
-        if np.broadcast_shapes(shape, target) != target:
-            raise ValueError
-    except ValueError:
-        raise RuntimeError(
-            f"The expanded size of the tensor ({target[-1]}) must match the existing size "
-            f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
-            f"{list(sizes)}.  Tensor sizes: {list(shape)}"
-        ) from None
+    for i in reversed(range(lead, len(target))):  # PyTorch names the last mismatch first
+        if shape[i - lead] not in (1, target[i]):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[i]}) must match the existing size "
+                f"({shape[i - lead]}) at non-singleton dimension {i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+    if any(s < 0 for s in target):  # a size of 1 (or a new dimension) expanded to -2
+        raise RuntimeError("numel: integer multiplication overflow")
     if target == shape and not input.requires_grad:
         return view_of(input, input._data, step=(Alias, {}, None))
     return Expand.apply(input, shape=target)
