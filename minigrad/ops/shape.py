@@ -6,11 +6,10 @@ into zeros at the selected positions. Many of them return *views* that share
 memory and the version counter with their input, as in PyTorch (``view = True``).
 """
 
-import warnings
-
 import numpy as np
 
 from .. import dtypes
+from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
 from ..tensor import Tensor, _wrap, int_tuple
 from .common import check_masks, dim_index, distinct_dims
@@ -170,14 +169,19 @@ def permute(input, *dims):
 
 
 def transposed(input):
-    """``t.T``: all dimensions reversed (PyTorch records it as a permute)."""
-    if input.ndim != 2:
-        warnings.warn(
+    """``t.T``: all dimensions reversed (PyTorch records it as a permute). On other
+    than 2 dimensions PyTorch warns, once per process."""
+    if input.ndim == 0:
+        warn_once(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+            stacklevel=3,
+        )
+    elif input.ndim != 2:
+        warn_once(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
             "deprecated and it will throw an error in a future release. Consider `x.mT` to "
             "transpose batches of matrices or `x.permute(*minigrad.arange(x.ndim - 1, -1, -1))` "
             "to reverse the dimensions of a tensor.",
-            UserWarning,
             stacklevel=3,
         )
     return permute(input, *range(input.ndim - 1, -1, -1))

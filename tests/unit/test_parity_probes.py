@@ -6,6 +6,9 @@ the same call; the comment above each case quotes the call. The fuzzer's program
 something odd, arguments of the wrong type.
 """
 
+import re
+import warnings
+
 import pytest
 
 import minigrad as mg
@@ -42,3 +45,35 @@ import minigrad as mg
 def test_expand_names_the_dimension_pytorch_names(shape, sizes, message):
     with pytest.raises(RuntimeError, match=message):
         mg.ones(*shape).expand(*sizes)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        # torch.tensor(1.0).T
+        (
+            (),
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+        ),
+        # torch.ones(2).T
+        ((2,), "The use of `x.T` on tensors of dimension other than 2 to reverse their shape"),
+    ],
+)
+def test_T_off_two_dimensions_warns_once_per_process_as_pytorch(shape, message, monkeypatch):
+    """PyTorch gives both warnings with TORCH_WARN_ONCE: the first ``.T`` in a process
+    warns (even under warnings.simplefilter("always")), later ones only with
+    ``set_warn_always(True)``."""
+    from minigrad import _warn_once
+
+    monkeypatch.setattr(_warn_once, "_given", set())
+    monkeypatch.setattr(_warn_once, "_always", False)
+    with pytest.warns(UserWarning) as first:
+        _ = mg.ones(*shape).T
+    assert len(first) == 1 and str(first[0].message).startswith(message)
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        _ = mg.ones(*shape).T
+    assert again == []
+    mg.set_warn_always(True)
+    with pytest.warns(UserWarning, match=re.escape(message)):
+        _ = mg.ones(*shape).T
