@@ -77,3 +77,55 @@ def test_T_off_two_dimensions_warns_once_per_process_as_pytorch(shape, message, 
     mg.set_warn_always(True)
     with pytest.warns(UserWarning, match=re.escape(message)):
         _ = mg.ones(*shape).T
+
+
+F = mg.nn.functional
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones(2, dtype=torch.int64).softmax(0)
+        (lambda: mg.ones(2, dtype=mg.int64).softmax(0), '"softmax_lastdim_kernel_impl"'),
+        # torch.ones(2, 3, dtype=torch.int64).softmax(-2): not the last dim, the other kernel
+        (lambda: mg.ones(2, 3, dtype=mg.int64).softmax(-2), '"softmax_kernel_impl"'),
+        # torch.tensor(3).log_softmax(0)
+        (lambda: mg.tensor(3).log_softmax(0), '"log_softmax_lastdim_kernel_impl"'),
+        # torch.ones(2, 3, dtype=torch.int64).log_softmax(0)
+        (lambda: mg.ones(2, 3, dtype=mg.int64).log_softmax(0), '"log_softmax_kernel_impl"'),
+        # F.cross_entropy(torch.ones(2, 2, dtype=torch.int64), torch.tensor([0, 1]))
+        (
+            lambda: F.cross_entropy(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0, 1])),
+            '"log_softmax_lastdim_kernel_impl"',
+        ),
+        # F.nll_loss(torch.ones(2, 2, dtype=torch.int64), torch.tensor([0, 5])): before the range
+        (
+            lambda: F.nll_loss(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0, 5])),
+            '"nll_loss_out_frame"',
+        ),
+        # F.mse_loss(torch.ones(0, dtype=torch.int64), torch.ones(0, dtype=torch.int64))
+        (
+            lambda: F.mse_loss(mg.ones(0, dtype=mg.int64), mg.ones(0, dtype=mg.int64)),
+            '"mse_cpu"',
+        ),
+    ],
+)
+def test_softmax_and_losses_of_int_tensors_raise_as_pytorch(call, message):
+    with pytest.raises(NotImplementedError, match=f"^{message} not implemented for 'Long'$"):
+        call()
+
+
+def test_softmax_of_bool_names_the_dtype_and_mixed_mse_is_promoted():
+    # torch.tensor([True]).softmax(0)
+    with pytest.raises(NotImplementedError, match="^.* not implemented for 'Bool'$"):
+        mg.tensor([True]).softmax(0)
+    # torch.ones(0, 3, dtype=torch.int64).softmax(1) does not raise (no kernel runs)
+    assert mg.ones(0, 3, dtype=mg.int64).softmax(1).shape == (0, 3)
+    # F.mse_loss(torch.ones(2, dtype=torch.int64), torch.zeros(2)): tensor(1.), float32
+    loss = F.mse_loss(mg.ones(2, dtype=mg.int64), mg.zeros(2))
+    assert loss.dtype == mg.float32 and loss.item() == 1.0
+    # F.nll_loss(torch.ones(2, 2, dtype=torch.int64), torch.tensor([0., 1.])): the target first
+    with pytest.raises(
+        RuntimeError, match="^expected target dtype to be Long or Byte, but got Float$"
+    ):
+        F.nll_loss(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0.0, 1.0]))
