@@ -221,15 +221,26 @@ def store_retained_grad(tensor, grad):
 
 
 def call_hooks(hooks, grad):
-    """Run gradient hooks in order; a hook may return a replacement of the same size."""
+    """Run gradient hooks in order; a hook may return a replacement: a tensor of the same
+    dtype and size (PyTorch's checks, in its order and words)."""
     tensor = as_tensor(grad)
     for hook in hooks:
         result = hook(tensor)
-        if result is not None and tensor is not None:
-            if result.shape != tensor.shape:
-                name = getattr(hook, "__name__", type(hook).__name__)
-                raise RuntimeError(f"hook '{name}' has changed the size of value")
-            tensor = result
+        if result is None:
+            continue
+        name = getattr(hook, "__name__", "<unknown>")
+        if tensor is None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+        if not isinstance(result, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+        if result.dtype != tensor.dtype:
+            raise RuntimeError(
+                f"hook '{name}' has changed the type of value (was "
+                f"minigrad.{tensor.dtype.legacy_name} got minigrad.{result.dtype.legacy_name})"
+            )
+        if result.shape != tensor.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        tensor = result
     return tensor if grad is None or isinstance(grad, Tensor) else tensor._data
 
 

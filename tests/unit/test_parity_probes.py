@@ -129,3 +129,68 @@ def test_softmax_of_bool_names_the_dtype_and_mixed_mse_is_promoted():
         RuntimeError, match="^expected target dtype to be Long or Byte, but got Float$"
     ):
         F.nll_loss(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0.0, 1.0]))
+
+
+class _Hook:
+    """A callable without a __name__: PyTorch names it '<unknown>' in its messages."""
+
+    def __call__(self, grad):
+        return grad.double()
+
+
+@pytest.mark.parametrize(
+    ("hook", "error", "message"),
+    [
+        # x.register_hook(lambda g: g.double()); (x * 2).sum().backward()
+        (
+            lambda g: g.double(),
+            RuntimeError,
+            "hook '<lambda>' has changed the type of value "
+            "(was minigrad.FloatTensor got minigrad.DoubleTensor)",
+        ),
+        (
+            lambda g: g.long(),
+            RuntimeError,
+            "hook '<lambda>' has changed the type of value "
+            "(was minigrad.FloatTensor got minigrad.LongTensor)",
+        ),
+        (
+            _Hook(),
+            RuntimeError,
+            "hook '<unknown>' has changed the type of value "
+            "(was minigrad.FloatTensor got minigrad.DoubleTensor)",
+        ),
+        (lambda g: 3, TypeError, "expected Variable, but hook returned 'int'"),
+        (lambda g: [1.0], TypeError, "expected Variable, but hook returned 'list'"),
+    ],
+)
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_hook_may_not_change_the_gradients_type(hook, error, message, on):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    (x if on == "leaf" else y).register_hook(hook)
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        (y * 2).sum().backward()
+    assert x.grad is None
+
+
+def test_a_hook_may_not_replace_a_missing_gradient():
+    """An output of a custom Function that the loss does not use gets no gradient: its
+    hook is called with None and may not return a tensor (PyTorch 2.13, same program)."""
+
+    class Split(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = Split.apply(x)
+    seen = []
+    b.register_hook(lambda g: seen.append(g) or mg.ones(2))
+    with pytest.raises(RuntimeError, match="^can't replace a None gradient with a non-None value$"):
+        a.sum().backward()
+    assert seen == [None]
