@@ -97,7 +97,10 @@ def check_assigned_grad(tensor, value):
         raise RuntimeError(
             f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
             f"tensor with grad_dtype '{tensor.dtype.scalar_name}'. The gradient must "
-            "match the tensor's grad_dtype (defaults to the tensor's dtype)."
+            "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+            "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+            "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+            "may break downstream systems that assume they match."
         )
 
 

@@ -194,3 +194,17 @@ def test_a_hook_may_not_replace_a_missing_gradient():
     with pytest.raises(RuntimeError, match="^can't replace a None gradient with a non-None value$"):
         a.sum().backward()
     assert seen == [None]
+
+
+def test_assigning_a_grad_of_another_dtype_gets_pytorchs_whole_message():
+    # x = torch.ones(2, requires_grad=True); x.grad = torch.ones(2, dtype=torch.float64)
+    x = mg.ones(2, requires_grad=True)
+    message = (
+        "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype "
+        "'Float'. The gradient must match the tensor's grad_dtype (defaults to the tensor's "
+        "dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None "
+        "to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+        "its gradient may break downstream systems that assume they match."
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
+        x.grad = mg.ones(2, dtype=mg.float64)
