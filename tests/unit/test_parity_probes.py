@@ -208,3 +208,57 @@ def test_assigning_a_grad_of_another_dtype_gets_pytorchs_whole_message():
     )
     with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
         x.grad = mg.ones(2, dtype=mg.float64)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # torch.autograd.grad(None, [x]): outputs go through tuple(outputs)
+        (lambda x: mg.autograd.grad(None, [x]), TypeError, "'NoneType' object is not iterable"),
+        # torch.autograd.grad((x * 2).sum(), None): before anything runs (x.grad stays None)
+        (
+            lambda x: mg.autograd.grad((x * 2).sum(), None),
+            TypeError,
+            "'NoneType' object is not iterable",
+        ),
+        (lambda x: mg.autograd.backward(None), TypeError, "'NoneType' object is not iterable"),
+        # torch.autograd.grad([(x * 2).sum(), 3], [x])
+        (
+            lambda x: mg.autograd.grad([(x * 2).sum(), 3], [x]),
+            AssertionError,
+            "Expected output to be a minigrad.Tensor",
+        ),
+        (
+            lambda x: mg.autograd.backward([None]),
+            AssertionError,
+            "Expected output to be a minigrad.Tensor",
+        ),
+        # torch.autograd.backward([(x * 2).sum()], [2.0]): a number is no gradient
+        (
+            lambda x: mg.autograd.backward([(x * 2).sum()], [2.0]),
+            TypeError,
+            "gradients can be either Tensors or None, but got float",
+        ),
+        (
+            lambda x: mg.autograd.grad([x * 2], [x], [[2.0]]),
+            TypeError,
+            "gradients can be either Tensors or None, but got list",
+        ),
+        # torch.autograd.backward([x * 2], []): no gradients is not "all None"
+        (
+            lambda x: mg.autograd.backward([x * 2], []),
+            RuntimeError,
+            "got 1 tensors and 0 gradients",
+        ),
+        (
+            lambda x: mg.autograd.grad([x * 2], [x], []),
+            RuntimeError,
+            "got 1 tensors and 0 gradients",
+        ),
+    ],
+)
+def test_autograd_arguments_of_the_wrong_kind_fail_as_in_pytorch(call, error, message):
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call(x)
+    assert x.grad is None
