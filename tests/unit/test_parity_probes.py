@@ -262,3 +262,12 @@ def test_autograd_arguments_of_the_wrong_kind_fail_as_in_pytorch(call, error, me
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         call(x)
     assert x.grad is None
+
+
+@pytest.mark.parametrize(("mode", "name"), [(1, "int"), ("a", "str"), (None, "NoneType")])
+def test_set_grad_enabled_refuses_a_non_bool_in_pytorchs_words(mode, name):
+    # torch.set_grad_enabled(1)
+    message = f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {name}"
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        mg.set_grad_enabled(mode)
+    assert mg.is_grad_enabled()
