@@ -271,3 +271,21 @@ def test_set_grad_enabled_refuses_a_non_bool_in_pytorchs_words(mode, name):
     with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
         mg.set_grad_enabled(mode)
     assert mg.is_grad_enabled()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "sizes", "dim"),
+    [
+        # torch.matmul(torch.ones(2, 2, 3), torch.ones(3, 3, 2))
+        ((2, 2, 3), (3, 3, 2), (2, 3), 0),
+        # torch.matmul(torch.ones(4, 2, 2, 3), torch.ones(3, 1, 3, 2)): batch dims count
+        ((4, 2, 2, 3), (3, 1, 3, 2), (4, 3), 0),
+    ],
+)
+def test_batched_matmul_of_batches_that_do_not_broadcast(a, b, sizes, dim):
+    message = (
+        f"The size of tensor a ({sizes[0]}) must match the size of tensor b ({sizes[1]}) "
+        f"at non-singleton dimension {dim}"
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
+        mg.matmul(mg.ones(*a), mg.ones(*b))
