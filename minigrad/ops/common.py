@@ -122,12 +122,16 @@ def check_tensor(x, function, argument="input", position=1):
 
 
 def check_masks(shape, key):
-    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
+    """Refuse an index with arrays that names too many dimensions, a boolean mask whose
+    shape is not that of the dimensions it indexes, or an index out of range.
 
     PyTorch names these dimensions as in the tensor left once the integer indices
-    have removed theirs and each ``None`` has added one of size 1.
+    have removed theirs and each ``None`` has added one of size 1; an index out of
+    range, by its place among the indexed dimensions (its kernel moves them first).
     """
-    shape, dim = list(shape), 0
+    if sum(_width(k) for k in key) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    shape, dim, indexed = list(shape), 0, 0
     for i, k in enumerate(key):
         if k is None:
             shape.insert(dim, 1)
@@ -136,14 +140,22 @@ def check_masks(shape, key):
             dim = len(shape) - sum(_width(rest) for rest in key[i + 1 :])
         elif isinstance(k, (int, np.integer)):
             del shape[dim]
+        elif isinstance(k, slice):
+            dim += 1
         else:
             for j in range(_width(k) if _is_mask(k) else 0):
-                if dim + j < len(shape) and k.shape[j] != shape[dim + j]:
+                if k.shape[j] != shape[dim + j]:
                     raise IndexError(
                         f"The shape of the mask {list(k.shape)} at index {j} does not match "
                         f"the shape of the indexed tensor {shape} at index {dim + j}"
                     )
-            dim += _width(k)
+            out_of_range = k[(k < -shape[dim]) | (k >= shape[dim])] if not _is_mask(k) else k[:0]
+            if out_of_range.size:
+                raise IndexError(
+                    f"index {out_of_range.flat[0]} is out of bounds for dimension {indexed} "
+                    f"with size {shape[dim]}"
+                )
+            dim, indexed = dim + _width(k), indexed + _width(k)
 
 
 def _width(k):

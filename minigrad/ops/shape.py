@@ -392,12 +392,8 @@ class IndexPut(Op):
 
 
 def advanced_index(array, key):
-    """``array[key]`` for an index with arrays (masks checked before: ``check_masks``),
-    numpy's IndexError in PyTorch's words: a "dimension", not an "axis"."""
-    try:
-        return array[key]
-    except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
+    """``array[key]`` for an index with arrays (checked before: ``check_masks``)."""
+    return array[key]
 
 
 def put_into_zeros(function, grad, shape, key):
@@ -421,7 +417,7 @@ def normalize_index(key):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = k._data if k.ndim else k._data.item()
         elif isinstance(k, list):
-            k = np.asarray(k)
+            k = np.asarray(k) if k else np.zeros(0, dtype=np.int64)  # [] picks nothing
         elif not (
             k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice, np.ndarray))
         ):

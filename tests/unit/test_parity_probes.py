@@ -289,3 +289,39 @@ def test_batched_matmul_of_batches_that_do_not_broadcast(a, b, sizes, dim):
     )
     with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
         mg.matmul(mg.ones(*a), mg.ones(*b))
+
+
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        # torch.ones(2, 3, 4)[:, [3]]: the dimension among the indexed ones, not the tensor's
+        ((slice(None), [3]), "index 3 is out of bounds for dimension 0 with size 3"),
+        ((1, slice(None), [8]), "index 8 is out of bounds for dimension 0 with size 4"),
+        ((Ellipsis, [9]), "index 9 is out of bounds for dimension 0 with size 4"),
+        (([0], slice(None), [9]), "index 9 is out of bounds for dimension 1 with size 4"),
+        (([1], None, [7]), "index 7 is out of bounds for dimension 1 with size 3"),
+        ((slice(None), [3, -9]), "index 3 is out of bounds for dimension 0 with size 3"),
+        # a mask counts as many indexed dimensions as it has
+        (
+            (mg.ones(2, 3) > 0, [9]),
+            "index 9 is out of bounds for dimension 2 with size 4",
+        ),
+        # torch.ones(2, 3, 4)[[0], 0, 0, 0]
+        (([0], 0, 0, 0), "too many indices for tensor of dimension 3"),
+        (([0], Ellipsis, [0], [0], [0]), "too many indices for tensor of dimension 3"),
+    ],
+)
+def test_an_index_out_of_range_is_named_as_pytorch_names_it(index, message):
+    t = mg.ones(2, 3, 4)
+    with pytest.raises(IndexError, match=f"^{re.escape(message)}$"):
+        t[index]
+
+
+def test_an_empty_list_indexes_nothing():
+    # torch.ones(2, 3, requires_grad=True)[[]]: shape (0, 3), IndexBackward0, zero gradient
+    x = mg.ones(2, 3, requires_grad=True)
+    y = x[[]]
+    assert y.shape == (0, 3) and y.grad_fn.name() == "IndexBackward0"
+    assert x[[], 0].shape == (0,)
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0] * 3] * 2
