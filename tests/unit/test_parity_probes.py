@@ -325,3 +325,37 @@ def test_an_empty_list_indexes_nothing():
     assert x[[], 0].shape == (0,)
     y.sum().backward()
     assert x.grad.tolist() == [[0.0] * 3] * 2
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # torch.ones(2, 3).size(2)
+        (
+            lambda: mg.ones(2, 3).size(2),
+            IndexError,
+            "Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+        ),
+        # torch.tensor(1.0).size(0)
+        (
+            lambda: mg.tensor(1.0).size(0),
+            IndexError,
+            "Dimension specified as 0 but tensor has no dimensions",
+        ),
+        # float(torch.ones(2)), int(torch.ones(0)): not item()'s RuntimeError
+        (
+            lambda: float(mg.ones(2)),
+            ValueError,
+            "only one element tensors can be converted to Python scalars",
+        ),
+        (
+            lambda: int(mg.ones(0)),
+            ValueError,
+            "only one element tensors can be converted to Python scalars",
+        ),
+    ],
+)
+def test_size_of_a_dim_and_python_numbers_fail_as_in_pytorch(call, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()
+    assert mg.ones(2, 3).size(-1) == 3 and float(mg.tensor([[2.5]])) == 2.5
