@@ -553,9 +553,7 @@ def fit(grad, meta, node, i):
         return grad  # the common case, checked first
     if not isinstance(grad, (Tensor, np.ndarray)):
         if not node._function.on_arrays or not isinstance(grad, np.generic):
-            raise TypeError(
-                f"function {node.name()} returned a gradient that is not a Tensor for argument {i}"
-            )
+            raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")
         grad = np.asarray(grad)  # numpy gives numbers, not 0-d arrays, for 0-d results
     if grad.shape != shape:
         try:

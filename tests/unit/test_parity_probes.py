@@ -359,3 +359,22 @@ def test_size_of_a_dim_and_python_numbers_fail_as_in_pytorch(call, error, messag
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         call()
     assert mg.ones(2, 3).size(-1) == 3 and float(mg.tensor([[2.5]])) == 2.5
+
+
+@pytest.mark.parametrize(("returned", "name"), [(2.0, "float"), ([1.0], "list"), ("a", "str")])
+def test_a_custom_backward_returning_a_non_tensor_fails_as_in_pytorch(returned, name):
+    class F(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, returned
+
+    x, y = mg.ones(2, requires_grad=True), mg.ones(2, requires_grad=True)
+    # the same program on torch 2.13.0: RuntimeError: expected Variable or None (got float)
+    with pytest.raises(
+        RuntimeError, match=f"^{re.escape(f'expected Variable or None (got {name})')}$"
+    ):
+        F.apply(x, y).sum().backward()
