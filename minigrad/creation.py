@@ -122,14 +122,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data``."""
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
-    t = _wrap(_array_from(data, dtype))
-    if requires_grad:
-        if not t.dtype.is_floating_point:
-            raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients"
-            )
-        t.requires_grad = True
-    return t
+    return _leaf(_array_from(data, dtype), requires_grad)
 
 
 def as_tensor(data, dtype=None):
@@ -156,6 +149,10 @@ def _leaf(array, requires_grad):
     """A new leaf around ``array``; ``requires_grad=True`` is for floating point only."""
     t = _wrap(array)
     if requires_grad:
+        if not t.dtype.is_floating_point:  # (the setter's message starts "only")
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
         t.requires_grad = True
     return t
 
@@ -175,6 +172,10 @@ def ones(*size, dtype=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     """Every entry ``fill_value``; the dtype follows it by default (``2`` gives int64)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+        )
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
     return _leaf(np.full(_size((size,)), fill_value, _numpy_dtype(dtype)), requires_grad)
@@ -202,6 +203,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = dtypes.result_type(start, end, step)
     # Count the elements in float64 first, as PyTorch does, then compute.

@@ -378,3 +378,60 @@ def test_a_custom_backward_returning_a_non_tensor_fails_as_in_pytorch(returned, 
         RuntimeError, match=f"^{re.escape(f'expected Variable or None (got {name})')}$"
     ):
         F.apply(x, y).sum().backward()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # torch.zeros(2, dtype=torch.int64, requires_grad=True): the factories' capital "Only"
+        (
+            lambda: mg.zeros(2, dtype=mg.int64, requires_grad=True),
+            RuntimeError,
+            "Only Tensors of floating point and complex dtype can require gradients",
+        ),
+        (
+            lambda: mg.ones_like(mg.ones(2, dtype=mg.int64), requires_grad=True),
+            RuntimeError,
+            "Only Tensors of floating point and complex dtype can require gradients",
+        ),
+        # torch.arange(5, 0), torch.arange(-1), torch.arange(0, 1, -0.5)
+        (
+            lambda: mg.arange(5, 0),
+            RuntimeError,
+            "upper bound and lower bound inconsistent with step sign",
+        ),
+        (
+            lambda: mg.arange(-1),
+            RuntimeError,
+            "upper bound and lower bound inconsistent with step sign",
+        ),
+        (
+            lambda: mg.arange(0, 1, -0.5),
+            RuntimeError,
+            "upper bound and lower bound inconsistent with step sign",
+        ),
+        # torch.full(2, 1.0): the size must be a sequence
+        (
+            lambda: mg.full(2, 1.0),
+            TypeError,
+            "full(): argument 'size' (position 1) must be tuple of ints, not int",
+        ),
+        # torch.cat(torch.ones(2, 2)): a tensor is not a list of tensors
+        (
+            lambda: mg.cat(mg.ones(2, 2)),
+            TypeError,
+            "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor",
+        ),
+        (
+            lambda: mg.stack(mg.ones(2, 2)),
+            TypeError,
+            "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor",
+        ),
+    ],
+)
+def test_factories_and_joins_refuse_what_pytorch_refuses(call, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()
+    # and what PyTorch accepts still works: empty ranges, a size given as a list
+    assert mg.arange(5, 5).shape == (0,) and mg.arange(3, 0, -1).tolist() == [3, 2, 1]
+    assert mg.full([2], 1.0).tolist() == [1.0, 1.0]
