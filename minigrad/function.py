@@ -170,9 +170,9 @@ class FunctionCtx(Node):
                 and (saved.tensor._grad_fn is not None or not saved.was_non_leaf)
             ):
                 values.append(saved.tensor._data)
-            else:  # unpack raises PyTorch's error (or gives the tensor)
-                try:
-                    values.append(saved.unpack(self, as_arrays, True))
+            else:  # unpack raises PyTorch's error (or gives the tensor; your Function's
+                try:  # as it is after a detach_(), as PyTorch gives it)
+                    values.append(saved.unpack(self, as_arrays, self._function.on_arrays))
                 except RuntimeError:
                     self._check_in_pytorch_order()
                     raise

@@ -435,3 +435,32 @@ def test_factories_and_joins_refuse_what_pytorch_refuses(call, error, message):
     # and what PyTorch accepts still works: empty ranges, a size given as a list
     assert mg.arange(5, 5).shape == (0,) and mg.arange(3, 0, -1).tolist() == [3, 2, 1]
     assert mg.full([2], 1.0).tolist() == [1.0, 1.0]
+
+
+def test_your_functions_saved_input_detached_in_place_is_given_as_it_is():
+    """Found by the fuzzer (seed f5c:5348). PyTorch 2.13 gives a custom Function's saved
+    tensor after a detach_() as it now is (no grad_fn); a built-in op's saved tensor raises.
+    Same program on torch: w.grad is [9., 9.] (3 * (3 * w) * 1 from the saved a = 3w)."""
+
+    class Double(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x
+
+    w = mg.ones(2, requires_grad=True)
+    a = w * 3
+    b = Double.apply(a)
+    a.detach_()
+    b.sum().backward()
+    assert w.grad.tolist() == [9.0, 9.0]
+    c = w * 3
+    d = c * mg.ones(2, requires_grad=True)  # a built-in op: MulBackward0 saved c
+    c.detach_()
+    with pytest.raises(RuntimeError, match="^Trying to use a saved tensor that has been detached"):
+        d.sum().backward()
