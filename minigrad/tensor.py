@@ -104,20 +104,6 @@ def check_assigned_grad(tensor, value):
         )
 
 
-def _dim(tensor, dim):
-    """``t.size(dim)``'s dimension, checked in PyTorch's words."""
-    if not tensor.ndim:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    return common.dim_index(dim, tensor.ndim)
-
-
-def _only_element(tensor):
-    """What ``float(t)`` and ``int(t)`` convert: PyTorch's ValueError unless t has one element."""
-    if tensor._data.size != 1:
-        raise ValueError("only one element tensors can be converted to Python scalars")
-    return tensor.item()
-
-
 def typename(obj):
     """The name PyTorch's messages give a value's type (``torch.typename``):
     'minigrad.FloatTensor' for a tensor, 'int', 'minigrad.nn.linear.Linear'..."""
@@ -338,7 +324,7 @@ class Tensor:
     output_nr = property(lambda self: self._output_nr)
     retains_grad = property(lambda self: self._retains_grad)
     def is_inference(self): return self._is_inference
-    def size(self, dim=None): return self.shape if dim is None else self._data.shape[_dim(self, dim)]
+    def size(self, dim=None): return self.shape if dim is None else self._data.shape[common.size_dim(self, dim)]
     def dim(self): return self._data.ndim
     def numel(self): return self._data.size
     def element_size(self): return self._data.itemsize
@@ -346,8 +332,8 @@ class Tensor:
     def is_contiguous(self): return self._data.flags["C_CONTIGUOUS"]
     def _is_view(self): return self._base is not None
     def tolist(self): return self._data.tolist()
-    def __float__(self): return float(_only_element(self))
-    def __int__(self): return int(_only_element(self))
+    def __float__(self): return float(common.only_element(self, to_float=True))
+    def __int__(self): return int(common.only_element(self))
     # fmt: on
 
     def item(self):

@@ -10,6 +10,8 @@ import numbers
 import numpy as np
 
 from .. import dtypes
+from .._warn_once import warn_once
+from ..grad_mode import _state
 from ..tensor import Tensor, _wrap
 
 
@@ -81,6 +83,26 @@ def as_float(x):
     return x.astype(np.float32) if x.dtype.kind in "biu" else x
 
 
+def only_element(tensor, to_float=False):
+    """What ``float(t)`` and ``int(t)`` convert: PyTorch's ValueError unless t has one
+    element. ``float()`` first warns (once per process) about a tensor that requires grad,
+    when grad mode is on."""
+    if to_float and tensor.requires_grad and _state.grad_enabled:
+        from ..creation import _TO_SCALAR_WARNING  # (creation imports this module's users)
+
+        warn_once(_TO_SCALAR_WARNING, stacklevel=3)
+    if tensor._data.size != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return tensor.item()
+
+
+def size_dim(tensor, dim):
+    """``t.size(dim)``'s dimension, checked in PyTorch's words."""
+    if not tensor.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return dim_index(dim, tensor.ndim)
+
+
 def dim_index(d, ndim):
     """``d`` as a non-negative dimension of a tensor with ``ndim`` dimensions."""
     top = max(ndim, 1)
@@ -150,6 +172,8 @@ def check_masks(shape, key):
                         f"the shape of the indexed tensor {shape} at index {dim + j}"
                     )
             out_of_range = k[(k < -shape[dim]) | (k >= shape[dim])] if not _is_mask(k) else k[:0]
+            if out_of_range.size and not shape[dim]:
+                raise IndexError("index is out of bounds for dimension with size 0")
             if out_of_range.size:
                 raise IndexError(
                     f"index {out_of_range.flat[0]} is out of bounds for dimension {indexed} "

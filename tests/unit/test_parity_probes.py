@@ -464,3 +464,25 @@ def test_your_functions_saved_input_detached_in_place_is_given_as_it_is():
     c.detach_()
     with pytest.raises(RuntimeError, match="^Trying to use a saved tensor that has been detached"):
         d.sum().backward()
+
+
+def test_float_of_a_tensor_requiring_grad_warns_and_an_empty_dim_has_no_index():
+    """torch 2.13: float(t) of a tensor that requires grad warns (once per process; every
+    time with set_warn_always), int(t) does not; torch.ones(0)[[1]] names no dimension."""
+    before = mg.is_warn_always_enabled()
+    mg.set_warn_always(True)
+    try:
+        with pytest.warns(UserWarning, match="^Converting a tensor with requires_grad=True"):
+            assert float(mg.ones(1, requires_grad=True) * 2) == 2.0
+        with pytest.warns(UserWarning, match="^Converting a tensor with requires_grad=True"):
+            with pytest.raises(ValueError, match="^only one element tensors"):
+                float(mg.ones(2, requires_grad=True))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert int(mg.ones(1, requires_grad=True)) == 1
+            with mg.no_grad():  # no warning with grad mode off
+                assert float(mg.ones(1, requires_grad=True)) == 1.0
+    finally:
+        mg.set_warn_always(before)
+    with pytest.raises(IndexError, match="^index is out of bounds for dimension with size 0$"):
+        mg.ones(0)[[1]]
