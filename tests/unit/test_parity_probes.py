@@ -486,3 +486,13 @@ def test_float_of_a_tensor_requiring_grad_warns_and_an_empty_dim_has_no_index():
         mg.set_warn_always(before)
     with pytest.raises(IndexError, match="^index is out of bounds for dimension with size 0$"):
         mg.ones(0)[[1]]
+
+
+def test_number_to_a_tensor_power_saves_the_number_as_saved_self():
+    # torch: (2 ** x).grad_fn is PowBackward2 with _saved_self 2 (the number, as given),
+    # _saved_exponent x and _saved_result; no other _saved_ attribute
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    node = (2**x).grad_fn
+    assert node.name() == "PowBackward2" and node._saved_self == 2
+    saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
+    assert saved == ["_saved_exponent", "_saved_result", "_saved_self"]
