@@ -184,6 +184,10 @@ def ones(*size, dtype=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     """Every entry ``fill_value``; the dtype follows it by default (``2`` gives int64)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+        )
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
     return _leaf(np.full(_size((size,)), fill_value, _numpy_dtype(dtype)), requires_grad)
@@ -211,6 +215,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = dtypes.result_type(start, end, step)
     # Count the elements in float64 first, as PyTorch does, then compute.

@@ -221,15 +221,26 @@ def store_retained_grad(tensor, grad):
 
 
 def call_hooks(hooks, grad):
-    """Run gradient hooks in order; a hook may return a replacement of the same size."""
+    """Run gradient hooks in order; a hook may return a replacement: a tensor of the same
+    dtype and size (PyTorch's checks, in its order and words)."""
     tensor = as_tensor(grad)
     for hook in hooks:
         result = hook(tensor)
-        if result is not None and tensor is not None:
-            if result.shape != tensor.shape:
-                name = getattr(hook, "__name__", type(hook).__name__)
-                raise RuntimeError(f"hook '{name}' has changed the size of value")
-            tensor = result
+        if result is None:
+            continue
+        name = getattr(hook, "__name__", "<unknown>")
+        if tensor is None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+        if not isinstance(result, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+        if result.dtype != tensor.dtype:
+            raise RuntimeError(
+                f"hook '{name}' has changed the type of value (was "
+                f"minigrad.{tensor.dtype.legacy_name} got minigrad.{result.dtype.legacy_name})"
+            )
+        if result.shape != tensor.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        tensor = result
     return tensor if grad is None or isinstance(grad, Tensor) else tensor._data
 
 
@@ -393,13 +404,17 @@ def _make_root_grads(tensors, grad_tensors):
     """
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise AssertionError("Expected output to be a minigrad.Tensor")
         if g is None:
             if t.requires_grad and t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = _wrap(np.ones_like(t._data))
         else:
             if not isinstance(g, Tensor):
-                g = creation.tensor(g, dtype=t.dtype)
+                raise TypeError(
+                    f"gradients can be either Tensors or None, but got {type(g).__name__}"
+                )
             if g.shape != t.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} and "
@@ -478,14 +493,19 @@ def run_reentrant(walk):
 
 
 def _as_tuple(x):
-    if x is None:
-        return None
+    """A tensor, or a sequence of them, as a tuple (None raises PyTorch's TypeError, from
+    ``tuple(None)``)."""
     return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _as_grads(grads, count):
+    """The starting gradients given: None is None for every output."""
+    return (None,) * count if grads is None else _as_tuple(grads)
 
 
 def _as_inputs(inputs, function):
     inputs = _as_tuple(inputs)
-    if inputs is not None and not inputs:
+    if not inputs:
         raise RuntimeError(f"`inputs` argument to `{function}()` cannot be empty.")
     return inputs
 
@@ -497,8 +517,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     too (it retains its grad, as after ``retain_grad()``).
     """
     tensors = _as_tuple(tensors)
-    inputs = _as_inputs(inputs, "backward")
-    grads = _make_root_grads(tensors, _as_tuple(grad_tensors) or (None,) * len(tensors))
+    inputs = None if inputs is None else _as_inputs(inputs, "backward")
+    grads = _make_root_grads(tensors, _as_grads(grad_tensors, len(tensors)))
     if create_graph:
         warn_reference_cycle()
     for t in inputs or ():
@@ -542,7 +562,7 @@ def grad(
     outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _make_root_grads(outputs, _as_tuple(grad_outputs) or (None,) * len(outputs))
+    grads = _make_root_grads(outputs, _as_grads(grad_outputs, len(outputs)))
     capture = execute(outputs, grads, retain_graph, create_graph, inputs)
     result = capture.results(allow_unused, create_graph)
     if materialize_grads:

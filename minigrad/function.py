@@ -170,9 +170,9 @@ class FunctionCtx(Node):
                 and (saved.tensor._grad_fn is not None or not saved.was_non_leaf)
             ):
                 values.append(saved.tensor._data)
-            else:  # unpack raises PyTorch's error (or gives the tensor)
-                try:
-                    values.append(saved.unpack(self, as_arrays, True))
+            else:  # unpack raises PyTorch's error (or gives the tensor; your Function's
+                try:  # as it is after a detach_(), as PyTorch gives it)
+                    values.append(saved.unpack(self, as_arrays, self._function.on_arrays))
                 except RuntimeError:
                     self._check_in_pytorch_order()
                     raise
@@ -553,9 +553,7 @@ def fit(grad, meta, node, i):
         return grad  # the common case, checked first
     if not isinstance(grad, (Tensor, np.ndarray)):
         if not node._function.on_arrays or not isinstance(grad, np.generic):
-            raise TypeError(
-                f"function {node.name()} returned a gradient that is not a Tensor for argument {i}"
-            )
+            raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")
         grad = np.asarray(grad)  # numpy gives numbers, not 0-d arrays, for 0-d results
     if grad.shape != shape:
         try:

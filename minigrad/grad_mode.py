@@ -169,7 +169,10 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode):
         if not isinstance(mode, bool):
-            raise TypeError(f"set_grad_enabled(mode) expects a bool, got {type(mode).__name__}")
+            raise TypeError(
+                "set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                f"not {type(mode).__name__}"
+            )
         self.mode = mode
         self._previous = (_state.grad_enabled, _state.inference_mode)
         set_modes(mode, _state.inference_mode)

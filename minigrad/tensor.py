@@ -97,7 +97,10 @@ def check_assigned_grad(tensor, value):
         raise RuntimeError(
             f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a "
             f"tensor with grad_dtype '{tensor.dtype.scalar_name}'. The gradient must "
-            "match the tensor's grad_dtype (defaults to the tensor's dtype)."
+            "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+            "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+            "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+            "may break downstream systems that assume they match."
         )
 
 
@@ -321,7 +324,7 @@ class Tensor:
     output_nr = property(lambda self: self._output_nr)
     retains_grad = property(lambda self: self._retains_grad)
     def is_inference(self): return self._is_inference
-    def size(self, dim=None): return self.shape if dim is None else self._data.shape[dim]
+    def size(self, dim=None): return self.shape if dim is None else self._data.shape[common.size_dim(self, dim)]
     def dim(self): return self._data.ndim
     def numel(self): return self._data.size
     def element_size(self): return self._data.itemsize
@@ -329,8 +332,8 @@ class Tensor:
     def is_contiguous(self): return self._data.flags["C_CONTIGUOUS"]
     def _is_view(self): return self._base is not None
     def tolist(self): return self._data.tolist()
-    def __float__(self): return float(self.item())
-    def __int__(self): return int(self.item())
+    def __float__(self): return float(common.only_element(self, to_float=True))
+    def __int__(self): return int(common.only_element(self))
     # fmt: on
 
     def item(self):

@@ -10,6 +10,7 @@ import warnings
 import minigrad as mg
 from minigrad.ops import fused
 from minigrad.ops import inplace as inplace_ops
+from minigrad.ops.reduce import floats_only
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -135,6 +136,8 @@ def mse_loss(input, target, reduction="mean"):
             "broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
+    if input.dtype == target.dtype:  # mixed, they are promoted to a float dtype first
+        floats_only(input, "mse_cpu")
     return fused.mse_loss(input, target, reduction)
 
 
@@ -149,6 +152,7 @@ def nll_loss(input, target, reduction="mean"):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}"
         )
+    floats_only(input, "nll_loss_out_frame")
     classes = input.shape[-1]
     for label in target.reshape(-1).tolist():
         if not 0 <= label < classes:

@@ -10,6 +10,8 @@ import numbers
 import numpy as np
 
 from .. import dtypes
+from .._warn_once import warn_once
+from ..grad_mode import _state
 from ..tensor import Tensor, _wrap
 
 
@@ -89,6 +91,26 @@ def as_float(x):
     return x.astype(np.float32) if x.dtype.kind in "biu" else x
 
 
+def only_element(tensor, to_float=False):
+    """What ``float(t)`` and ``int(t)`` convert: PyTorch's ValueError unless t has one
+    element. ``float()`` first warns (once per process) about a tensor that requires grad,
+    when grad mode is on."""
+    if to_float and tensor.requires_grad and _state.grad_enabled:
+        from ..creation import _TO_SCALAR_WARNING  # (creation imports this module's users)
+
+        warn_once(_TO_SCALAR_WARNING, stacklevel=3)
+    if tensor._data.size != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return tensor.item()
+
+
+def size_dim(tensor, dim):
+    """``t.size(dim)``'s dimension, checked in PyTorch's words."""
+    if not tensor.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return dim_index(dim, tensor.ndim)
+
+
 def dim_index(d, ndim):
     """``d`` as a non-negative dimension of a tensor with ``ndim`` dimensions."""
     top = max(ndim, 1)
@@ -130,12 +152,16 @@ def check_tensor(x, function, argument="input", position=1):
 
 
 def check_masks(shape, key):
-    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
+    """Refuse an index with arrays that names too many dimensions, a boolean mask whose
+    shape is not that of the dimensions it indexes, or an index out of range.
 
     PyTorch names these dimensions as in the tensor left once the integer indices
-    have removed theirs and each ``None`` has added one of size 1.
+    have removed theirs and each ``None`` has added one of size 1; an index out of
+    range, by its place among the indexed dimensions (its kernel moves them first).
     """
-    shape, dim = list(shape), 0
+    if sum(_width(k) for k in key) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    shape, dim, indexed = list(shape), 0, 0
     for i, k in enumerate(key):
         if k is None:
             shape.insert(dim, 1)
@@ -144,14 +170,24 @@ def check_masks(shape, key):
             dim = len(shape) - sum(_width(rest) for rest in key[i + 1 :])
         elif isinstance(k, (int, np.integer)):
             del shape[dim]
+        elif isinstance(k, slice):
+            dim += 1
         else:
             for j in range(_width(k) if _is_mask(k) else 0):
-                if dim + j < len(shape) and k.shape[j] != shape[dim + j]:
+                if k.shape[j] != shape[dim + j]:
                     raise IndexError(
                         f"The shape of the mask {list(k.shape)} at index {j} does not match "
                         f"the shape of the indexed tensor {shape} at index {dim + j}"
                     )
-            dim += _width(k)
+            out_of_range = k[(k < -shape[dim]) | (k >= shape[dim])] if not _is_mask(k) else k[:0]
+            if out_of_range.size and not shape[dim]:
+                raise IndexError("index is out of bounds for dimension with size 0")
+            if out_of_range.size:
+                raise IndexError(
+                    f"index {out_of_range.flat[0]} is out of bounds for dimension {indexed} "
+                    f"with size {shape[dim]}"
+                )
+            dim, indexed = dim + _width(k), indexed + _width(k)
 
 
 def _width(k):

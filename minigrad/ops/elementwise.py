@@ -229,13 +229,14 @@ class PowOfNumber(Op):
 
     def forward(ctx, x, base, dtype):
         result = power(np.asarray(base, dtype=dtype), x.astype(dtype, copy=False))
-        ctx.save(exponent=x, result=result, base=base)
+        ctx.save(exponent=x, result=result, self=base)  # PyTorch's name: _saved_self
         return result
 
     def backward(ctx, grad):
         x, result = ctx.saved_tensors
-        grad_x = MulNumber.apply(result, number=float(np.log(ctx.base)))
-        if ctx.base == 0:
+        base = ctx.self
+        grad_x = MulNumber.apply(result, number=float(np.log(base)))
+        if base == 0:
             grad_x = where_in_formula(array(x) >= 0, 0.0, grad_x)
         return grad * grad_x
 

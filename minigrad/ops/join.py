@@ -10,7 +10,13 @@ from ..tensor import Tensor
 from .common import dim_index, zeros_like
 
 
-def _tensor_list(tensors):
+def _tensor_list(tensors, function):
+    """cat's and stack's ``tensors``: a list or tuple of tensors (not a tensor itself)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"{function}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+            f"not {type(tensors).__name__}"
+        )
     tensors = list(tensors)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
@@ -46,7 +52,7 @@ def _skipped(piece):
 
 
 def cat(tensors, dim=0):
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -85,7 +91,7 @@ class Stack(Op):
 
 
 def stack(tensors, dim=0):
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape

@@ -10,6 +10,7 @@ import numpy as np
 from ..function import Op, bump_version, inference_only, is_recording
 from ..graph import SavedTensor
 from ..tensor import Tensor
+from .common import broadcast_error
 from .shape import SqueezeInMatmul, T, UnsafeView
 
 
@@ -191,10 +192,7 @@ def _batched(a, b):
     try:
         batch = np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
     except ValueError:
-        raise RuntimeError(
-            "The size of tensor a must match the size of tensor b at a non-singleton "
-            f"dimension: batch shapes {list(a.shape[:-2])} and {list(b.shape[:-2])}"
-        ) from None
+        raise broadcast_error(a._data.shape[:-2], b._data.shape[:-2]) from None
     size = int(np.prod(batch))
     a3 = a.expand(*batch, n, m).reshape(size, n, m)
     b3 = b.expand(*batch, m, p).reshape(size, m, p)

@@ -294,9 +294,28 @@ def _shifted(x, dim):
     return x - np.max(x, axis=dim, keepdims=True) if x.size else x
 
 
+def floats_only(input, kernel):
+    """PyTorch's CPU kernels of softmax and the losses exist for floating dtypes only: an
+    int or bool tensor raises, naming the kernel."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
+
+
+def _check_softmax_dtype(name, input, axis):
+    """PyTorch has two kernels, one along the last dim and one along any other; an empty
+    tensor reaches neither."""
+    last = "_lastdim" if axis in (None, input.ndim - 1) else ""
+    if input.numel():
+        floats_only(input, f"{name}{last}_kernel_impl")
+
+
 def softmax(input, dim):
-    return Softmax.apply(input, dim=_axis(dim, input.ndim))
+    axis = _axis(dim, input.ndim)
+    _check_softmax_dtype("softmax", input, axis)
+    return Softmax.apply(input, dim=axis)
 
 
 def log_softmax(input, dim):
-    return LogSoftmax.apply(input, dim=_axis(dim, input.ndim))
+    axis = _axis(dim, input.ndim)
+    _check_softmax_dtype("log_softmax", input, axis)
+    return LogSoftmax.apply(input, dim=axis)

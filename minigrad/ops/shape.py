@@ -6,11 +6,10 @@ into zeros at the selected positions. Many of them return *views* that share
 memory and the version counter with their input, as in PyTorch (``view = True``).
 """
 
-import warnings
-
 import numpy as np
 
 from .. import dtypes
+from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
 from ..tensor import Tensor, int_tuple
 from .common import check_masks, dim_index, distinct_dims, zeros_like
@@ -170,14 +169,19 @@ def permute(input, *dims):
 
 
 def transposed(input):
-    """``t.T``: all dimensions reversed (PyTorch records it as a permute)."""
-    if input.ndim != 2:
-        warnings.warn(
+    """``t.T``: all dimensions reversed (PyTorch records it as a permute). On other
+    than 2 dimensions PyTorch warns, once per process."""
+    if input.ndim == 0:
+        warn_once(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+            stacklevel=3,
+        )
+    elif input.ndim != 2:
+        warn_once(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
             "deprecated and it will throw an error in a future release. Consider `x.mT` to "
             "transpose batches of matrices or `x.permute(*minigrad.arange(x.ndim - 1, -1, -1))` "
             "to reverse the dimensions of a tensor.",
-            UserWarning,
             stacklevel=3,
         )
     return permute(input, *range(input.ndim - 1, -1, -1))
@@ -282,15 +286,15 @@ def expand(input, *sizes):
             f"dimension {sizes.index(-1)}"
         )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
-    try:
-        if np.broadcast_shapes(shape, target) != target:
-            raise ValueError
-    except ValueError:
-        raise RuntimeError(
-            f"The expanded size of the tensor ({target[-1]}) must match the existing size "
-            f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
-            f"{list(sizes)}.  Tensor sizes: {list(shape)}"
-        ) from None
+    for i in reversed(range(lead, len(target))):  # PyTorch names the last mismatch first
+        if shape[i - lead] not in (1, target[i]):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[i]}) must match the existing size "
+                f"({shape[i - lead]}) at non-singleton dimension {i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+    if any(s < 0 for s in target):  # a size of 1 (or a new dimension) expanded to -2
+        raise RuntimeError("numel: integer multiplication overflow")
     if target == shape and not input.requires_grad:
         return view_of(input, input._data, step=(Alias, {}, None))
     return Expand.apply(input, shape=target)
@@ -388,12 +392,8 @@ class IndexPut(Op):
 
 
 def advanced_index(array, key):
-    """``array[key]`` for an index with arrays (masks checked before: ``check_masks``),
-    numpy's IndexError in PyTorch's words: a "dimension", not an "axis"."""
-    try:
-        return array[key]
-    except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
+    """``array[key]`` for an index with arrays (checked before: ``check_masks``)."""
+    return array[key]
 
 
 def put_into_zeros(function, grad, shape, key):
@@ -416,7 +416,7 @@ def normalize_index(key):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = k._data if k.ndim else k._data.item()
         elif isinstance(k, list):
-            k = np.asarray(k)
+            k = np.asarray(k) if k else np.zeros(0, dtype=np.int64)  # [] picks nothing
         elif not (
             k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice, np.ndarray))
         ):

@@ -52,6 +52,8 @@ STEP_FEATURES = {
     "autograd_grad": "autograd.grad with several inputs, allow_unused, retain_graph",
     "grad_access": "reading .grad into a name, .grad = None, .grad.zero_()",
     "custom_function": "autograd.Function subclasses: saved inputs/outputs, non-tensor args",
+    "argument_errors": "calls PyTorch refuses: expand to sizes that do not fit, an index out of "
+    "range, size(dim), float(t), softmax of an int tensor, cat(t)",
 }
 
 # Situations: each is allowed only when its feature is in the set.
@@ -1569,6 +1571,38 @@ CUSTOM_FUNCTIONS = {
         "none",
     ),
 }
+
+
+@action("argument_errors", weight=0.4)
+def refused_call(gen):
+    """A call PyTorch refuses for its arguments: the error's type and words are compared.
+    Only calls that fail on PyTorch are kept, so no name is bound and no state changes."""
+    rng = gen.rng
+    src = gen.pick(gen.usable)
+    t = gen.value(src)
+    shape, n = tuple(t.shape), t.ndim
+    calls = [f"{src}.size({rng.choice([n, -n - 1])})", f"lib.{rng.choice(['cat', 'stack'])}({src})"]
+    if t.numel() != 1:
+        calls.append(f"{rng.choice(['float', 'int'])}({src})")
+    if not t.dtype.is_floating_point:
+        dim = rng.randrange(-n, n) if n else 0
+        calls.append(f"{src}.{rng.choice(['softmax', 'log_softmax'])}({dim})")
+    if n:
+        k = rng.randrange(n)
+        bad = rng.choice([shape[k], shape[k] + 1, -shape[k] - 1])
+        calls.append(f"{src}[{':, ' * k}[0, {bad}]]" if shape[k] else f"{src}[{':, ' * k}[{bad}]]")
+        calls.append(f"{src}[[0]{', 0' * n}]")
+        wrong = [s + 1 if i == k else s for i, s in enumerate(shape)]
+        calls.append(f"{src}.expand({', '.join(map(str, [2] * rng.randrange(2) + wrong))})")
+    expr = rng.choice(calls)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            eval(expr, dict(gen.namespace))  # noqa: S307
+    except Exception:  # noqa: BLE001 - what the step is for
+        gen.add(Step(f"{gen.new_name()} = {expr}", "argument_errors"))
+        return
+    raise _Rejected("PyTorch accepts it")
 
 
 @action("custom_function", weight=1.0)

@@ -1,0 +1,498 @@
+"""Corners where minigrad differed from PyTorch 2.13, found by probing both side by side.
+
+Each expected value (message, warning, dtype) was recorded from torch 2.13.0 (CPU) on
+the same call; the comment above each case quotes the call. The fuzzer's programs
+(tests/fuzz) do not reach these corners: errors of shape arguments, hooks that return
+something odd, arguments of the wrong type.
+"""
+
+import re
+import warnings
+
+import pytest
+
+import minigrad as mg
+
+
+@pytest.mark.parametrize(
+    ("shape", "sizes", "message"),
+    [
+        # torch.ones(2, 1).expand(3, 3): the mismatch is dimension 0, not the last one
+        (
+            (2, 1),
+            (3, 3),
+            r"tensor \(3\) must match the existing size \(2\) at non-singleton "
+            r"dimension 0\.  Target sizes: \[3, 3\]\.  Tensor sizes: \[2, 1\]$",
+        ),
+        # torch.ones(2, 3).expand(4, 2, 4): dimensions count in the target
+        (
+            (2, 3),
+            (4, 2, 4),
+            r"tensor \(4\) must match the existing size \(3\) at non-singleton "
+            r"dimension 2\.",
+        ),
+        # torch.ones(2).expand(3, -2)
+        (
+            (2,),
+            (3, -2),
+            r"tensor \(-2\) must match the existing size \(2\) at non-singleton "
+            r"dimension 1\.",
+        ),
+        # torch.ones(1).expand(-5)
+        ((1,), (-5,), r"^numel: integer multiplication overflow$"),
+    ],
+)
+def test_expand_names_the_dimension_pytorch_names(shape, sizes, message):
+    with pytest.raises(RuntimeError, match=message):
+        mg.ones(*shape).expand(*sizes)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        # torch.tensor(1.0).T
+        (
+            (),
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+        ),
+        # torch.ones(2).T
+        ((2,), "The use of `x.T` on tensors of dimension other than 2 to reverse their shape"),
+    ],
+)
+def test_T_off_two_dimensions_warns_once_per_process_as_pytorch(shape, message, monkeypatch):
+    """PyTorch gives both warnings with TORCH_WARN_ONCE: the first ``.T`` in a process
+    warns (even under warnings.simplefilter("always")), later ones only with
+    ``set_warn_always(True)``."""
+    from minigrad import _warn_once
+
+    monkeypatch.setattr(_warn_once, "_given", set())
+    monkeypatch.setattr(_warn_once, "_always", False)
+    with pytest.warns(UserWarning) as first:
+        _ = mg.ones(*shape).T
+    assert len(first) == 1 and str(first[0].message).startswith(message)
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        _ = mg.ones(*shape).T
+    assert again == []
+    mg.set_warn_always(True)
+    with pytest.warns(UserWarning, match=re.escape(message)):
+        _ = mg.ones(*shape).T
+
+
+F = mg.nn.functional
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones(2, dtype=torch.int64).softmax(0)
+        (lambda: mg.ones(2, dtype=mg.int64).softmax(0), '"softmax_lastdim_kernel_impl"'),
+        # torch.ones(2, 3, dtype=torch.int64).softmax(-2): not the last dim, the other kernel
+        (lambda: mg.ones(2, 3, dtype=mg.int64).softmax(-2), '"softmax_kernel_impl"'),
+        # torch.tensor(3).log_softmax(0)
+        (lambda: mg.tensor(3).log_softmax(0), '"log_softmax_lastdim_kernel_impl"'),
+        # torch.ones(2, 3, dtype=torch.int64).log_softmax(0)
+        (lambda: mg.ones(2, 3, dtype=mg.int64).log_softmax(0), '"log_softmax_kernel_impl"'),
+        # F.cross_entropy(torch.ones(2, 2, dtype=torch.int64), torch.tensor([0, 1]))
+        (
+            lambda: F.cross_entropy(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0, 1])),
+            '"log_softmax_lastdim_kernel_impl"',
+        ),
+        # F.nll_loss(torch.ones(2, 2, dtype=torch.int64), torch.tensor([0, 5])): before the range
+        (
+            lambda: F.nll_loss(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0, 5])),
+            '"nll_loss_out_frame"',
+        ),
+        # F.mse_loss(torch.ones(0, dtype=torch.int64), torch.ones(0, dtype=torch.int64))
+        (
+            lambda: F.mse_loss(mg.ones(0, dtype=mg.int64), mg.ones(0, dtype=mg.int64)),
+            '"mse_cpu"',
+        ),
+    ],
+)
+def test_softmax_and_losses_of_int_tensors_raise_as_pytorch(call, message):
+    with pytest.raises(NotImplementedError, match=f"^{message} not implemented for 'Long'$"):
+        call()
+
+
+def test_softmax_of_bool_names_the_dtype_and_mixed_mse_is_promoted():
+    # torch.tensor([True]).softmax(0)
+    with pytest.raises(NotImplementedError, match="^.* not implemented for 'Bool'$"):
+        mg.tensor([True]).softmax(0)
+    # torch.ones(0, 3, dtype=torch.int64).softmax(1) does not raise (no kernel runs)
+    assert mg.ones(0, 3, dtype=mg.int64).softmax(1).shape == (0, 3)
+    # F.mse_loss(torch.ones(2, dtype=torch.int64), torch.zeros(2)): tensor(1.), float32
+    loss = F.mse_loss(mg.ones(2, dtype=mg.int64), mg.zeros(2))
+    assert loss.dtype == mg.float32 and loss.item() == 1.0
+    # F.nll_loss(torch.ones(2, 2, dtype=torch.int64), torch.tensor([0., 1.])): the target first
+    with pytest.raises(
+        RuntimeError, match="^expected target dtype to be Long or Byte, but got Float$"
+    ):
+        F.nll_loss(mg.ones(2, 2, dtype=mg.int64), mg.tensor([0.0, 1.0]))
+
+
+class _Hook:
+    """A callable without a __name__: PyTorch names it '<unknown>' in its messages."""
+
+    def __call__(self, grad):
+        return grad.double()
+
+
+@pytest.mark.parametrize(
+    ("hook", "error", "message"),
+    [
+        # x.register_hook(lambda g: g.double()); (x * 2).sum().backward()
+        (
+            lambda g: g.double(),
+            RuntimeError,
+            "hook '<lambda>' has changed the type of value "
+            "(was minigrad.FloatTensor got minigrad.DoubleTensor)",
+        ),
+        (
+            lambda g: g.long(),
+            RuntimeError,
+            "hook '<lambda>' has changed the type of value "
+            "(was minigrad.FloatTensor got minigrad.LongTensor)",
+        ),
+        (
+            _Hook(),
+            RuntimeError,
+            "hook '<unknown>' has changed the type of value "
+            "(was minigrad.FloatTensor got minigrad.DoubleTensor)",
+        ),
+        (lambda g: 3, TypeError, "expected Variable, but hook returned 'int'"),
+        (lambda g: [1.0], TypeError, "expected Variable, but hook returned 'list'"),
+    ],
+)
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_hook_may_not_change_the_gradients_type(hook, error, message, on):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    (x if on == "leaf" else y).register_hook(hook)
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        (y * 2).sum().backward()
+    assert x.grad is None
+
+
+def test_a_hook_may_not_replace_a_missing_gradient():
+    """An output of a custom Function that the loss does not use gets no gradient: its
+    hook is called with None and may not return a tensor (PyTorch 2.13, same program)."""
+
+    class Split(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = Split.apply(x)
+    seen = []
+    b.register_hook(lambda g: seen.append(g) or mg.ones(2))
+    with pytest.raises(RuntimeError, match="^can't replace a None gradient with a non-None value$"):
+        a.sum().backward()
+    assert seen == [None]
+
+
+def test_assigning_a_grad_of_another_dtype_gets_pytorchs_whole_message():
+    # x = torch.ones(2, requires_grad=True); x.grad = torch.ones(2, dtype=torch.float64)
+    x = mg.ones(2, requires_grad=True)
+    message = (
+        "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype "
+        "'Float'. The gradient must match the tensor's grad_dtype (defaults to the tensor's "
+        "dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None "
+        "to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+        "its gradient may break downstream systems that assume they match."
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
+        x.grad = mg.ones(2, dtype=mg.float64)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # torch.autograd.grad(None, [x]): outputs go through tuple(outputs)
+        (lambda x: mg.autograd.grad(None, [x]), TypeError, "'NoneType' object is not iterable"),
+        # torch.autograd.grad((x * 2).sum(), None): before anything runs (x.grad stays None)
+        (
+            lambda x: mg.autograd.grad((x * 2).sum(), None),
+            TypeError,
+            "'NoneType' object is not iterable",
+        ),
+        (lambda x: mg.autograd.backward(None), TypeError, "'NoneType' object is not iterable"),
+        # torch.autograd.grad([(x * 2).sum(), 3], [x])
+        (
+            lambda x: mg.autograd.grad([(x * 2).sum(), 3], [x]),
+            AssertionError,
+            "Expected output to be a minigrad.Tensor",
+        ),
+        (
+            lambda x: mg.autograd.backward([None]),
+            AssertionError,
+            "Expected output to be a minigrad.Tensor",
+        ),
+        # torch.autograd.backward([(x * 2).sum()], [2.0]): a number is no gradient
+        (
+            lambda x: mg.autograd.backward([(x * 2).sum()], [2.0]),
+            TypeError,
+            "gradients can be either Tensors or None, but got float",
+        ),
+        (
+            lambda x: mg.autograd.grad([x * 2], [x], [[2.0]]),
+            TypeError,
+            "gradients can be either Tensors or None, but got list",
+        ),
+        # torch.autograd.backward([x * 2], []): no gradients is not "all None"
+        (
+            lambda x: mg.autograd.backward([x * 2], []),
+            RuntimeError,
+            "got 1 tensors and 0 gradients",
+        ),
+        (
+            lambda x: mg.autograd.grad([x * 2], [x], []),
+            RuntimeError,
+            "got 1 tensors and 0 gradients",
+        ),
+    ],
+)
+def test_autograd_arguments_of_the_wrong_kind_fail_as_in_pytorch(call, error, message):
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call(x)
+    assert x.grad is None
+
+
+@pytest.mark.parametrize(("mode", "name"), [(1, "int"), ("a", "str"), (None, "NoneType")])
+def test_set_grad_enabled_refuses_a_non_bool_in_pytorchs_words(mode, name):
+    # torch.set_grad_enabled(1)
+    message = f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {name}"
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        mg.set_grad_enabled(mode)
+    assert mg.is_grad_enabled()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "sizes", "dim"),
+    [
+        # torch.matmul(torch.ones(2, 2, 3), torch.ones(3, 3, 2))
+        ((2, 2, 3), (3, 3, 2), (2, 3), 0),
+        # torch.matmul(torch.ones(4, 2, 2, 3), torch.ones(3, 1, 3, 2)): batch dims count
+        ((4, 2, 2, 3), (3, 1, 3, 2), (4, 3), 0),
+    ],
+)
+def test_batched_matmul_of_batches_that_do_not_broadcast(a, b, sizes, dim):
+    message = (
+        f"The size of tensor a ({sizes[0]}) must match the size of tensor b ({sizes[1]}) "
+        f"at non-singleton dimension {dim}"
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
+        mg.matmul(mg.ones(*a), mg.ones(*b))
+
+
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        # torch.ones(2, 3, 4)[:, [3]]: the dimension among the indexed ones, not the tensor's
+        ((slice(None), [3]), "index 3 is out of bounds for dimension 0 with size 3"),
+        ((1, slice(None), [8]), "index 8 is out of bounds for dimension 0 with size 4"),
+        ((Ellipsis, [9]), "index 9 is out of bounds for dimension 0 with size 4"),
+        (([0], slice(None), [9]), "index 9 is out of bounds for dimension 1 with size 4"),
+        (([1], None, [7]), "index 7 is out of bounds for dimension 1 with size 3"),
+        ((slice(None), [3, -9]), "index 3 is out of bounds for dimension 0 with size 3"),
+        # a mask counts as many indexed dimensions as it has
+        (
+            (mg.ones(2, 3) > 0, [9]),
+            "index 9 is out of bounds for dimension 2 with size 4",
+        ),
+        # torch.ones(2, 3, 4)[[0], 0, 0, 0]
+        (([0], 0, 0, 0), "too many indices for tensor of dimension 3"),
+        (([0], Ellipsis, [0], [0], [0]), "too many indices for tensor of dimension 3"),
+    ],
+)
+def test_an_index_out_of_range_is_named_as_pytorch_names_it(index, message):
+    t = mg.ones(2, 3, 4)
+    with pytest.raises(IndexError, match=f"^{re.escape(message)}$"):
+        t[index]
+
+
+def test_an_empty_list_indexes_nothing():
+    # torch.ones(2, 3, requires_grad=True)[[]]: shape (0, 3), IndexBackward0, zero gradient
+    x = mg.ones(2, 3, requires_grad=True)
+    y = x[[]]
+    assert y.shape == (0, 3) and y.grad_fn.name() == "IndexBackward0"
+    assert x[[], 0].shape == (0,)
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0] * 3] * 2
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # torch.ones(2, 3).size(2)
+        (
+            lambda: mg.ones(2, 3).size(2),
+            IndexError,
+            "Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+        ),
+        # torch.tensor(1.0).size(0)
+        (
+            lambda: mg.tensor(1.0).size(0),
+            IndexError,
+            "Dimension specified as 0 but tensor has no dimensions",
+        ),
+        # float(torch.ones(2)), int(torch.ones(0)): not item()'s RuntimeError
+        (
+            lambda: float(mg.ones(2)),
+            ValueError,
+            "only one element tensors can be converted to Python scalars",
+        ),
+        (
+            lambda: int(mg.ones(0)),
+            ValueError,
+            "only one element tensors can be converted to Python scalars",
+        ),
+    ],
+)
+def test_size_of_a_dim_and_python_numbers_fail_as_in_pytorch(call, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()
+    assert mg.ones(2, 3).size(-1) == 3 and float(mg.tensor([[2.5]])) == 2.5
+
+
+@pytest.mark.parametrize(("returned", "name"), [(2.0, "float"), ([1.0], "list"), ("a", "str")])
+def test_a_custom_backward_returning_a_non_tensor_fails_as_in_pytorch(returned, name):
+    class F(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, returned
+
+    x, y = mg.ones(2, requires_grad=True), mg.ones(2, requires_grad=True)
+    # the same program on torch 2.13.0: RuntimeError: expected Variable or None (got float)
+    with pytest.raises(
+        RuntimeError, match=f"^{re.escape(f'expected Variable or None (got {name})')}$"
+    ):
+        F.apply(x, y).sum().backward()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # torch.zeros(2, dtype=torch.int64, requires_grad=True): the factories' capital "Only"
+        (
+            lambda: mg.zeros(2, dtype=mg.int64, requires_grad=True),
+            RuntimeError,
+            "Only Tensors of floating point and complex dtype can require gradients",
+        ),
+        (
+            lambda: mg.ones_like(mg.ones(2, dtype=mg.int64), requires_grad=True),
+            RuntimeError,
+            "Only Tensors of floating point and complex dtype can require gradients",
+        ),
+        # torch.arange(5, 0), torch.arange(-1), torch.arange(0, 1, -0.5)
+        (
+            lambda: mg.arange(5, 0),
+            RuntimeError,
+            "upper bound and lower bound inconsistent with step sign",
+        ),
+        (
+            lambda: mg.arange(-1),
+            RuntimeError,
+            "upper bound and lower bound inconsistent with step sign",
+        ),
+        (
+            lambda: mg.arange(0, 1, -0.5),
+            RuntimeError,
+            "upper bound and lower bound inconsistent with step sign",
+        ),
+        # torch.full(2, 1.0): the size must be a sequence
+        (
+            lambda: mg.full(2, 1.0),
+            TypeError,
+            "full(): argument 'size' (position 1) must be tuple of ints, not int",
+        ),
+        # torch.cat(torch.ones(2, 2)): a tensor is not a list of tensors
+        (
+            lambda: mg.cat(mg.ones(2, 2)),
+            TypeError,
+            "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor",
+        ),
+        (
+            lambda: mg.stack(mg.ones(2, 2)),
+            TypeError,
+            "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor",
+        ),
+    ],
+)
+def test_factories_and_joins_refuse_what_pytorch_refuses(call, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()
+    # and what PyTorch accepts still works: empty ranges, a size given as a list
+    assert mg.arange(5, 5).shape == (0,) and mg.arange(3, 0, -1).tolist() == [3, 2, 1]
+    assert mg.full([2], 1.0).tolist() == [1.0, 1.0]
+
+
+def test_your_functions_saved_input_detached_in_place_is_given_as_it_is():
+    """Found by the fuzzer (seed f5c:5348). PyTorch 2.13 gives a custom Function's saved
+    tensor after a detach_() as it now is (no grad_fn); a built-in op's saved tensor raises.
+    Same program on torch: w.grad is [9., 9.] (3 * (3 * w) * 1 from the saved a = 3w)."""
+
+    class Double(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x
+
+    w = mg.ones(2, requires_grad=True)
+    a = w * 3
+    b = Double.apply(a)
+    a.detach_()
+    b.sum().backward()
+    assert w.grad.tolist() == [9.0, 9.0]
+    c = w * 3
+    d = c * mg.ones(2, requires_grad=True)  # a built-in op: MulBackward0 saved c
+    c.detach_()
+    with pytest.raises(RuntimeError, match="^Trying to use a saved tensor that has been detached"):
+        d.sum().backward()
+
+
+def test_float_of_a_tensor_requiring_grad_warns_and_an_empty_dim_has_no_index():
+    """torch 2.13: float(t) of a tensor that requires grad warns (once per process; every
+    time with set_warn_always), int(t) does not; torch.ones(0)[[1]] names no dimension."""
+    before = mg.is_warn_always_enabled()
+    mg.set_warn_always(True)
+    try:
+        with pytest.warns(UserWarning, match="^Converting a tensor with requires_grad=True"):
+            assert float(mg.ones(1, requires_grad=True) * 2) == 2.0
+        with pytest.warns(UserWarning, match="^Converting a tensor with requires_grad=True"):
+            with pytest.raises(ValueError, match="^only one element tensors"):
+                float(mg.ones(2, requires_grad=True))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert int(mg.ones(1, requires_grad=True)) == 1
+            with mg.no_grad():  # no warning with grad mode off
+                assert float(mg.ones(1, requires_grad=True)) == 1.0
+    finally:
+        mg.set_warn_always(before)
+    with pytest.raises(IndexError, match="^index is out of bounds for dimension with size 0$"):
+        mg.ones(0)[[1]]
+
+
+def test_number_to_a_tensor_power_saves_the_number_as_saved_self():
+    # torch: (2 ** x).grad_fn is PowBackward2 with _saved_self 2 (the number, as given),
+    # _saved_exponent x and _saved_result; no other _saved_ attribute
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    node = (2**x).grad_fn
+    assert node.name() == "PowBackward2" and node._saved_self == 2
+    saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
+    assert saved == ["_saved_exponent", "_saved_result", "_saved_self"]
