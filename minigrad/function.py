@@ -319,7 +319,6 @@ class Function:
     broadcasts = False
     view = False  # the result is a view of input 0: same memory, same version counter
     inplace = False  # forward changes input 0 in place; the result is input 0 itself
-    optional_inputs = False  # some inputs may be None (batch norm without a weight)
 
     @staticmethod
     def forward(ctx, *inputs):
