@@ -44,12 +44,7 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
 
     ``capture`` (autograd.grad) takes gradients instead of accumulating them, and
     ``on_step`` (trace_backward) is told of every node run: ``loss.backward()`` has
-    neither.
-
-    Speed: a node that is the only one ready (most of a chain's) runs next without
-    passing through the heap, which would give it next anyway: 0.2-0.3 us a node of the
-    4x4 op + backward chains (walk alone, alternating in one process).
-    tests/unit/test_engine.py checks the order against PyTorch's.
+    neither. tests/unit/test_engine.py checks the order against PyTorch's.
     """
     buffers = {}  # node -> the gradients that reached it so far, summed
     for (node, nr), grad in zip(roots, grads):
@@ -57,10 +52,8 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
     order = itertools.count()  # ties between ready nodes: first in, first out
     ready = [(-n._sequence_nr, next(order), n) for n in buffers if not dependencies.get(n)]
     heapq.heapify(ready)
-    following = None  # a node that became ready while no other was: it runs next
-    while ready or following is not None:
-        node = following if following is not None else heapq.heappop(ready)[2]
-        following = None
+    while ready:
+        node = heapq.heappop(ready)[2]
         grad = buffers.pop(node, None)  # None: no gradient reached it, yet it runs
         if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
             if capture is None or node in capture.visited:
@@ -77,20 +70,11 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
         for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
             if child is None:
                 continue
-            if child_grad is not None and child._num_outputs == 1:  # gradients add up
-                buffers[child] = buffers[child] + child_grad if child in buffers else child_grad
-            elif child_grad is not None:  # a node with several outputs: a sum for each
+            if child_grad is not None:  # gradients add up
                 add_to_buffer(buffers, child, nr, child_grad)
             dependencies[child] -= 1
-            if dependencies[child]:
-                continue  # more gradients are to come
-            if following is not None:  # two are ready now: both wait in the heap
-                heapq.heappush(ready, (-following._sequence_nr, next(order), following))
-            if ready:
+            if not dependencies[child]:  # every gradient has arrived: it is ready
                 heapq.heappush(ready, (-child._sequence_nr, next(order), child))
-                following = None
-            else:  # the only node ready (most of a chain's): the heap would give it next
-                following = child
         grad = grad_inputs = child_grad = None  # let go: the buffers hold what is needed
 
 

@@ -70,18 +70,18 @@ def view_of(input, array, node=None, step=None):
     """A result sharing memory with ``input``: it shares its version counter too, and
     remembers how it was made from their base (``views.remember``).
 
-    An inference tensor keeps no versions and no views: its view is a plain tensor.
+    An inference tensor keeps no views: its view is a plain inference tensor (sharing
+    the counter inside inference mode). A normal tensor's view is a normal tensor, even
+    when inference mode made it.
     """
     t = _wrap(array, node)
-    if input._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
-        t._is_inference = True
+    if input._is_inference:  # (nothing records an op on inference tensors alone)
+        t._is_inference, t._grad_fn, t._requires_grad = True, None, False
+        if _state.inference_mode:
+            t._version_counter = input._version_counter
         return t
-    t._version_counter = input._version_counter
-    t._is_inference = input._is_inference
-    if input._is_inference:
-        t._grad_fn, t._requires_grad = None, False
-    else:
-        remember(t, input, step)
+    t._version_counter, t._is_inference = input._version_counter, False
+    remember(t, input, step)
     return t
 
 
