@@ -441,11 +441,14 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
-def _as_inputs(inputs, function):
-    inputs = _as_tuple(inputs)
+def _arguments(function, outputs, grad_outputs, inputs):
+    """``backward``'s and ``grad``'s arguments as tuples (PyTorch takes a tensor or a
+    sequence), in PyTorch's order of checks, and the outputs' starting gradients."""
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     if inputs is not None and not inputs:
         raise RuntimeError(f"`inputs` argument to `{function}()` cannot be empty.")
-    return inputs
+    grads = _make_root_grads(outputs, _as_tuple(grad_outputs) or (None,) * len(outputs))
+    return outputs, inputs, grads
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -454,9 +457,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     With ``inputs``, only those get a gradient: leaves in ``.grad``, and a non-leaf
     too (it retains its grad, as after ``retain_grad()``).
     """
-    tensors = _as_tuple(tensors)
-    inputs = _as_inputs(inputs, "backward")
-    grads = _make_root_grads(tensors, _as_tuple(grad_tensors) or (None,) * len(tensors))
+    tensors, inputs, grads = _arguments("backward", tensors, grad_tensors, inputs)
     if create_graph:
         warn_reference_cycle()
     for t in inputs or ():
@@ -497,12 +498,9 @@ def grad(
             "Expected allow_unused to be True or not passed when materialize_grads=True, "
             "but got: allow_unused=False."
         )
-    outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    grads = _make_root_grads(outputs, _as_tuple(grad_outputs) or (None,) * len(outputs))
+    outputs, inputs, grads = _arguments("grad", outputs, grad_outputs, inputs)
     capture = execute(outputs, grads, retain_graph, create_graph, inputs)
-    result = capture.results(allow_unused, create_graph)
+    result = capture.results(allow_unused or materialize_grads, create_graph)  # (None: False)
     if materialize_grads:
         result = tuple(
             _wrap(np.zeros_like(t._data)).requires_grad_(create_graph) if g is None else g

@@ -163,13 +163,6 @@ class FunctionCtx(Node):
                 values.append(None)
             elif saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            elif (  # Speed: SavedTensor.unpack's checks, without its call (0.2 us a tensor)
-                as_arrays
-                and saved.__class__ is OWN_SAVED[0]
-                and saved.tensor._version_counter.value == saved.version
-                and (saved.tensor._grad_fn is not None or not saved.was_non_leaf)
-            ):
-                values.append(saved.tensor._data)
             else:  # unpack raises PyTorch's error (or gives the tensor)
                 try:
                     values.append(saved.unpack(self, as_arrays, True))
@@ -247,9 +240,9 @@ class FunctionCtx(Node):
         return grads
 
 
-# graph's own SavedTensor, which saved_tensors checks inline (another class put in its
-# place, as the course's engine build does, is unpacked by its own unpack). In a tuple:
-# the build replaces every name whose value is the class itself.
+# graph's own SavedTensor, which _saved writes out (another class put in its place, as
+# the course's engine build does, is called). In a tuple: the build replaces every name
+# whose value is the class itself.
 OWN_SAVED = (SavedTensor,)
 
 
@@ -355,8 +348,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
         attributes = {"_function": cls, "__module__": cls.__module__, "_exposed": set()}
-        if cls.on_arrays:  # the engine calls a built-in op's backward itself (engine.call_node)
-            attributes["_arrays_backward"] = True
+        # the engine calls a built-in op's backward itself (engine.call_node)
+        attributes["_arrays_backward"] = cls.on_arrays
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
         # What apply's common case covers: a built-in op's inputs (_lean), its result (_plain:
         # one new tensor). tests/unit/test_one_apply.py turns them off to compare both ways.
