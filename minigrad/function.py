@@ -64,10 +64,7 @@ def inference_only(inputs):
     """True if every tensor among a built-in op's inputs is an inference tensor: PyTorch
     leaves such an op out of autograd (a number, which the op takes as a tensor, is not
     one)."""
-    for x in inputs:
-        if isinstance(x, Tensor) and not x._is_inference:
-            return False
-    return True
+    return all(x._is_inference for x in inputs if isinstance(x, Tensor))
 
 
 class FunctionCtx(Node):
