@@ -154,18 +154,15 @@ class FunctionCtx(Node):
     @property
     def saved_tensors(self):
         """The saved tensors in order, each checked against in-place changes since."""
-        as_arrays, values = self._as_arrays, []
+        values = []
         for saved in self._saved.values():
-            if saved is None:
-                values.append(None)
-            elif saved is FREED:
+            if saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            else:  # unpack raises PyTorch's error (or gives the tensor)
-                try:
-                    values.append(saved.unpack(self, as_arrays, True))
-                except RuntimeError:
-                    self._check_in_pytorch_order()
-                    raise
+            try:  # unpack raises PyTorch's error (or gives the tensor, or its array)
+                values.append(None if saved is None else saved.unpack(self, self._as_arrays, True))
+            except RuntimeError:
+                self._check_in_pytorch_order()
+                raise
         return tuple(values)
 
     def _check_in_pytorch_order(self):
