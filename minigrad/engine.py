@@ -77,7 +77,9 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
         for (child, nr), child_grad in zip(node.next_functions, grad_inputs):
             if child is None:
                 continue
-            if child_grad is not None:  # gradients add up
+            if child_grad is not None and child._num_outputs == 1:  # gradients add up
+                buffers[child] = buffers[child] + child_grad if child in buffers else child_grad
+            elif child_grad is not None:  # a node with several outputs: a sum for each
                 add_to_buffer(buffers, child, nr, child_grad)
             dependencies[child] -= 1
             if dependencies[child]:
