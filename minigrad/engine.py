@@ -20,6 +20,7 @@ node saved, ``autograd.grad``'s capture) is each a small function below it.
 """
 
 import collections
+import concurrent.futures
 import heapq
 import itertools
 import sys
@@ -46,8 +47,8 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
     neither.
 
     Speed: a node that is the only one ready (most of a chain's) runs next without
-    passing through the heap, which would give it next anyway: 0.2-0.3 us a node of the
-    4x4 op + backward chains (walk alone, alternating in one process).
+    passing through the heap, which would give it next anyway: about 3% of the 4x4 add
+    chain (benchmarks/README.md, "Speed copies re-measured").
     tests/unit/test_engine.py checks the order against PyTorch's.
     """
     buffers = {}  # node -> the gradients that reached it so far, summed
@@ -132,7 +133,11 @@ def call_node(node, grad, retain_graph):
     backward chains). tests/unit/test_engine.py compares it with ``node(grad)``.
     """
     if grad is None and node._arrays_backward:
-        grad_inputs = pass_nothing(node)
+        # No gradient reached a built-in op: none goes on to its inputs, but as in PyTorch
+        # what it saved is still checked (freed? changed in place?). (Your Function's
+        # backward runs on zeros instead: see ``FunctionCtx.__call__``.)
+        node.saved_tensors  # noqa: B018 - reading them is the check
+        grad_inputs = (None,) * len(node.next_functions)
     else:
         try:
             if node._arrays_backward and not isinstance(grad, Tensor):  # Speed: written
@@ -154,17 +159,6 @@ def call_node(node, grad, retain_graph):
     if not retain_graph and node._saved:
         node.release_saved()
     return grad_inputs
-
-
-def pass_nothing(node):
-    """A built-in op that no gradient reached: its inputs get none either.
-
-    It still runs as far as PyTorch's would: its saved tensors are checked
-    (freed? changed in place?), then freed. (Your Function's backward runs on
-    zeros instead: see ``FunctionCtx.__call__``.)
-    """
-    node.saved_tensors  # noqa: B018 - reading them is the check
-    return (None,) * len(node.next_functions)
 
 
 def check_nan(node, grad_inputs):
@@ -432,26 +426,6 @@ def _make_root_grads(tensors, grad_tensors):
     return grads
 
 
-def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=None, into_grad=False):
-    """Run the walk from ``tensors`` (their starting gradients ``grads``, checked by
-    ``_make_root_grads``) with grad mode set to ``create_graph``; returns the Capture of
-    ``inputs`` (or None)."""
-    roots = [gradient_edge(t) for t in tensors]
-    dependencies, nodes = count_dependencies([node for node, _ in roots])
-    capture = Capture(inputs, nodes, into_grad, roots) if inputs is not None else None
-    if not create_graph:  # (None: no gradient at all, as gradcheck tries)
-        grads = [None if g is None else g._data for g in grads]
-    keep = create_graph if retain_graph is None else retain_graph
-
-    def walk():  # grad mode is create_graph; inference mode stays (.grad made in it is one)
-        with set_grad_enabled(bool(create_graph)):  # PyTorch gives inf and nan without a
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # warning
-                run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
-
-    run_reentrant(walk)
-    return capture
-
-
 class _Depth(threading.local):
     """How deeply backward calls nest in this thread (a backward run inside a backward)."""
 
@@ -462,34 +436,34 @@ _depth = _Depth()
 MAX_DEPTH = 40  # nested deeper, a backward runs in a thread of its own (PyTorch: 60)
 
 
-def run_reentrant(walk):
-    """Run ``walk()``, the walk of one backward call.
+def execute(tensors, grads, retain_graph, create_graph, inputs=None, on_step=None, into_grad=False):
+    """Run the walk from ``tensors`` (their starting gradients ``grads``, checked by
+    ``_make_root_grads``) with grad mode set to ``create_graph``; returns the Capture of
+    ``inputs`` (or None).
 
     A custom Function's backward (or a hook) may itself call backward. Each
     level costs Python stack, so past ``MAX_DEPTH`` levels the walk runs in a
     new thread, whose stack starts empty, as PyTorch's engine does: 2,000
     nested levels are fine. Its errors reach the caller.
     """
-    depth = _depth.value
-    if depth < MAX_DEPTH:
-        _depth.value = depth + 1
-        try:
-            return walk()
-        finally:
-            _depth.value = depth
-    errors = []
-
-    def in_thread():
-        try:
-            run_reentrant(walk)
-        except BaseException as error:  # noqa: BLE001 - handed to the caller below
-            errors.append(error)
-
-    thread = threading.Thread(target=in_thread)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    if _depth.value >= MAX_DEPTH:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            arguments = (tensors, grads, retain_graph, create_graph, inputs, on_step, into_grad)
+            return thread.submit(execute, *arguments).result()
+    roots = [gradient_edge(t) for t in tensors]
+    dependencies, nodes = count_dependencies([node for node, _ in roots])
+    capture = Capture(inputs, nodes, into_grad, roots) if inputs is not None else None
+    if not create_graph:  # (None: no gradient at all, as gradcheck tries)
+        grads = [None if g is None else g._data for g in grads]
+    keep = create_graph if retain_graph is None else retain_graph
+    _depth.value += 1
+    try:  # grad mode is create_graph; inference mode stays (.grad made in it is one)
+        with set_grad_enabled(bool(create_graph)):  # PyTorch gives inf and nan without a
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # warning
+                run_backward(roots, grads, dependencies, keep, create_graph, capture, on_step)
+    finally:
+        _depth.value -= 1
+    return capture
 
 
 def _as_tuple(x):
@@ -560,11 +534,9 @@ def grad(
             "but got: allow_unused=False."
         )
     outputs, inputs = _as_tuple(outputs), _as_inputs(inputs, "grad")
-    if allow_unused is None:
-        allow_unused = materialize_grads
     grads = _make_root_grads(outputs, _as_grads(grad_outputs, len(outputs)))
     capture = execute(outputs, grads, retain_graph, create_graph, inputs)
-    result = capture.results(allow_unused, create_graph)
+    result = capture.results(allow_unused or materialize_grads, create_graph)  # (None: False)
     if materialize_grads:
         result = tuple(
             _wrap(np.zeros_like(t._data)).requires_grad_(create_graph) if g is None else g

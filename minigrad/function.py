@@ -64,10 +64,7 @@ def inference_only(inputs):
     """True if every tensor among a built-in op's inputs is an inference tensor: PyTorch
     leaves such an op out of autograd (a number, which the op takes as a tensor, is not
     one)."""
-    for x in inputs:
-        if isinstance(x, Tensor) and not x._is_inference:
-            return False
-    return True
+    return all(x._is_inference for x in inputs if isinstance(x, Tensor))
 
 
 class FunctionCtx(Node):
@@ -157,25 +154,20 @@ class FunctionCtx(Node):
     @property
     def saved_tensors(self):
         """The saved tensors in order, each checked against in-place changes since."""
-        as_arrays, values = self._as_arrays, []
+        values = []
         for saved in self._saved.values():
-            if saved is None:
-                values.append(None)
-            elif saved is FREED:
+            if saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            elif (  # Speed: SavedTensor.unpack's checks, without its call (0.2 us a tensor)
-                as_arrays
-                and saved.__class__ is OWN_SAVED[0]
-                and saved.tensor._version_counter.value == saved.version
-                and (saved.tensor._grad_fn is not None or not saved.was_non_leaf)
-            ):
-                values.append(saved.tensor._data)
-            else:  # unpack raises PyTorch's error (or gives the tensor; your Function's
-                try:  # as it is after a detach_(), as PyTorch gives it)
-                    values.append(saved.unpack(self, as_arrays, self._function.on_arrays))
-                except RuntimeError:
-                    self._check_in_pytorch_order()
-                    raise
+            try:  # unpack raises PyTorch's error (or gives the tensor, or its array; your
+                # Function's as it is after a detach_(), as PyTorch gives it)
+                values.append(
+                    None
+                    if saved is None
+                    else saved.unpack(self, self._as_arrays, self._function.on_arrays)
+                )
+            except RuntimeError:
+                self._check_in_pytorch_order()
+                raise
         return tuple(values)
 
     def _check_in_pytorch_order(self):
@@ -247,9 +239,9 @@ class FunctionCtx(Node):
         return grads
 
 
-# graph's own SavedTensor, which saved_tensors checks inline (another class put in its
-# place, as the course's engine build does, is unpacked by its own unpack). In a tuple:
-# the build replaces every name whose value is the class itself.
+# graph's own SavedTensor, which _saved writes out (another class put in its place, as
+# the course's engine build does, is called). In a tuple: the build replaces every name
+# whose value is the class itself.
 OWN_SAVED = (SavedTensor,)
 
 
@@ -319,7 +311,6 @@ class Function:
     broadcasts = False
     view = False  # the result is a view of input 0: same memory, same version counter
     inplace = False  # forward changes input 0 in place; the result is input 0 itself
-    optional_inputs = False  # some inputs may be None (batch norm without a weight)
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -356,8 +347,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.node_name or f"{cls.__name__}Backward"
         attributes = {"_function": cls, "__module__": cls.__module__, "_exposed": set()}
-        if cls.on_arrays:  # the engine calls a built-in op's backward itself (engine.call_node)
-            attributes["_arrays_backward"] = True
+        # the engine calls a built-in op's backward itself (engine.call_node)
+        attributes["_arrays_backward"] = cls.on_arrays
         cls._node_class = type(name.split("::")[-1], (FunctionCtx,), attributes)
         # What apply's common case covers: a built-in op's inputs (_lean), its result (_plain:
         # one new tensor). tests/unit/test_one_apply.py turns them off to compare both ways.
@@ -549,8 +540,6 @@ def fit(grad, meta, node, i):
     if grad is None or meta is None or meta is NUMBER:
         return None
     shape, dtype = meta
-    if grad.__class__ is np.ndarray and grad.shape == shape and grad.dtype is dtype:
-        return grad  # the common case, checked first
     if not isinstance(grad, (Tensor, np.ndarray)):
         if not node._function.on_arrays or not isinstance(grad, np.generic):
             raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")

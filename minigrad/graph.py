@@ -71,23 +71,6 @@ def _op_name(node):
     return op if number == "0" else op + number
 
 
-def _producer_name(tensor, node, is_output):
-    """The op the version error names as having made ``tensor`` (None: no op made it).
-
-    A saved output was made by the saving node itself; a saved input by its
-    ``grad_fn``. A saved *view* (``w.t()``, ``a[0]``) whose memory was changed
-    in place is named ``AsStrided``: its ``grad_fn`` is rebuilt as an
-    ``AsStridedBackward0`` once its base's version moved (``views.py``).
-    """
-    if is_output:
-        return _op_name(node)
-    try:
-        grad_fn = tensor.grad_fn
-    except RuntimeError:  # a view made with grad mode off: it has none to name
-        return None
-    return None if grad_fn is None else _op_name(grad_fn)
-
-
 # PyTorch's hint in the version error: anomaly mode off, then on (it has a traceback).
 _VERSION_HINT = (
     "Hint: enable anomaly detection to find the operation that failed to compute its "
@@ -97,6 +80,27 @@ _VERSION_HINT_ANOMALY = (
     "Hint: the backtrace further above shows the operation that failed to compute its "
     "gradient. The variable in question was changed in there or anywhere later. Good luck!"
 )
+
+
+def version_message(saved, node):
+    """PyTorch's error for a tensor changed in place since it was saved. It names the op
+    that made the tensor (``Mul`` for ``MulBackward0``): a saved output was made by the
+    saving ``node`` itself, a saved input by its ``grad_fn``. A saved *view* (``w.t()``,
+    ``a[0]``) whose memory was changed in place is named ``AsStrided``: its ``grad_fn`` is
+    rebuilt as an ``AsStridedBackward0`` once its base's version moved (``views.py``).
+    """
+    tensor = saved.tensor
+    try:
+        producer = node if saved.is_output else tensor.grad_fn
+    except RuntimeError:  # a view made with grad mode off: it has none to name
+        producer = None
+    which = "" if producer is None else f", which is output 0 of {_op_name(producer)},"
+    hint = _VERSION_HINT_ANOMALY if anomaly_state.enabled else _VERSION_HINT
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {tensor_description(tensor)}{which} is at version "
+        f"{tensor._version_counter.value}; expected version {saved.version} instead. " + hint
+    )
 
 
 # Where minigrad's operators live: PyTorch's run in C++, so its anomaly traceback
@@ -159,15 +163,7 @@ class SavedTensor:
                 ".detach_().This is not supported, please use out-of-place `.detach()` instead"
             )
         if tensor._version_counter.value != self.version:
-            # PyTorch names the op that produced the tensor ("Mul" for MulBackward0).
-            producer = _producer_name(tensor, node, self.is_output)
-            which = "" if producer is None else f", which is output 0 of {producer},"
-            hint = _VERSION_HINT_ANOMALY if anomaly_state.enabled else _VERSION_HINT
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by "
-                f"an inplace operation: {tensor_description(tensor)}{which} is at version "
-                f"{tensor._version_counter.value}; expected version {self.version} instead. " + hint
-            )
+            raise RuntimeError(version_message(self, node))
         if as_array:
             return tensor._data
         if self.is_output:

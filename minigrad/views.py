@@ -70,18 +70,18 @@ def view_of(input, array, node=None, step=None):
     """A result sharing memory with ``input``: it shares its version counter too, and
     remembers how it was made from their base (``views.remember``).
 
-    An inference tensor keeps no versions and no views: its view is a plain tensor.
+    An inference tensor keeps no views: its view is a plain inference tensor (sharing
+    the counter inside inference mode). A normal tensor's view is a normal tensor, even
+    when inference mode made it.
     """
     t = _wrap(array, node)
-    if input._is_inference and not _state.inference_mode:  # PyTorch tracks no view of these
-        t._is_inference = True
+    if input._is_inference:  # (nothing records an op on inference tensors alone)
+        t._is_inference, t._grad_fn, t._requires_grad = True, None, False
+        if _state.inference_mode:
+            t._version_counter = input._version_counter
         return t
-    t._version_counter = input._version_counter
-    t._is_inference = input._is_inference
-    if input._is_inference:
-        t._grad_fn, t._requires_grad = None, False
-    else:
-        remember(t, input, step)
+    t._version_counter, t._is_inference = input._version_counter, False
+    remember(t, input, step)
     return t
 
 
@@ -89,17 +89,16 @@ def rebase(t, node):
     """What an in-place op does to ``t`` once its values changed: one more on its version
     counter and, when recorded, ``node`` as its new ``grad_fn``, whose input is the old
     one: the history is rewritten, not lost. A view's change rewrites its base's history
-    (``views.rebase_view``); an integer tensor never gets a history."""
+    (``CopySlices``), and the view's own is rebuilt from it at once; an integer tensor
+    never gets a history."""
     bump_version(t)
     if node is None or t._data.dtype not in FLOATS:
         return t
-    old, nr = t._grad_fn, t._output_nr
-    t.__dict__.pop("_output_nr", None)  # it was output k of a custom Function's node
-    if t._view is not None:
-        rebase_view(t, node)
+    if t._view is None:
+        set_grad_fn(t, node)
     else:
-        t._grad_fn, t._requires_grad = node, True
-        move_retained_grad(t, old, node, nr)
+        set_grad_fn(t._base, CopySlices(t._base, t._view.steps, node))
+        current_grad_fn(t)
     return t
 
 
@@ -127,11 +126,8 @@ def current_grad_fn(view):
     version = view._version_counter.value
     if info.version != version:
         check_view_change(view, indirect=True)
-        old, nr = view._grad_fn, view._output_nr
-        view._grad_fn, view._requires_grad = AsStridedBackward0(base, info.steps), True
-        view.__dict__.pop("_output_nr", None)  # output 0 of its new grad_fn
+        set_grad_fn(view, AsStridedBackward0(base, info.steps))
         info.version = version
-        move_retained_grad(view, old, view._grad_fn, nr)
     return view._grad_fn
 
 
@@ -180,25 +176,17 @@ _CUSTOM_HINT = (
 )
 
 
-def rebase_view(view, node):
-    """After an in-place op on ``view`` recorded ``node``: the base's history is rewritten
-    (CopySlices), and the view's grad_fn is rebuilt from it at once."""
-    base = view._base
-    old, nr = base._grad_fn, base._output_nr
-    base._grad_fn, base._requires_grad = CopySlices(base, view._view.steps, node), True
-    base.__dict__.pop("_output_nr", None)  # output 0 of CopySlices
-    move_retained_grad(base, old, base._grad_fn, nr)
-    current_grad_fn(view)
-
-
-def move_retained_grad(t, old, new, nr=0):
-    """``retain_grad()`` keeps the gradient of a tensor's *current* version: it moves from
-    output ``nr`` of the old grad_fn to the new one (hooks registered with register_hook
-    stay where they were)."""
+def set_grad_fn(t, node):
+    """Give ``t`` a new history: ``node``, whose output 0 it is. ``retain_grad()`` keeps
+    the gradient of a tensor's *current* version, so it moves from the old grad_fn to the
+    new one (hooks registered with register_hook stay where they were)."""
+    old, nr = t._grad_fn, t._output_nr
+    t._grad_fn, t._requires_grad = node, True
+    t.__dict__.pop("_output_nr", None)  # it was output nr of a custom Function's node
     retained = None if old is None else old._retained
     if t._retains_grad and retained and nr in retained:
         old._retained = {k: ref for k, ref in retained.items() if k != nr} or None
-        new._retained = {**(new._retained or {}), 0: retained[nr]}
+        node._retained = {**(node._retained or {}), 0: retained[nr]}
 
 
 class AsStridedBackward0(Node):

@@ -165,8 +165,7 @@ plt.show()
 # `save_for_backward` checks what it gets and hands it to `save`, the one way every
 # operation saves (minigrad's own by name: `ctx.save(self=a)`). An input is kept at once
 # as a `SavedTensor` with its version (`_saved` makes it); `saved_tensors` unpacks each,
-# comparing versions (chapter 6; for a built-in operation's backward on arrays, the
-# checks of `unpack` are written inline).
+# comparing versions (chapter 6).
 
 # %%
 show_source(FunctionCtx.save_for_backward)

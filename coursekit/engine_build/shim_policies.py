@@ -68,7 +68,7 @@ def saved_tensor_with(learner_class):
             try:
                 tensor = self.yours.unpack()
             except RuntimeError:
-                raise RuntimeError(version_message(self, node)) from None
+                raise RuntimeError(graph.version_message(self, node)) from None
             if as_array:
                 return tensor._data
             if self.is_output:
@@ -85,19 +85,6 @@ _DETACHED_IN_PLACE = (
     "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This "
     "is not supported, please use out-of-place `.detach()` instead"
 )
-
-
-def version_message(saved, node):
-    """PyTorch's text for a saved tensor changed in place, built from the facts."""
-    tensor = saved.tensor
-    producer = graph._producer_name(tensor, node, saved.is_output)
-    which = "" if producer is None else f", which is output 0 of {producer},"
-    hint = graph._VERSION_HINT_ANOMALY if graph.anomaly_state.enabled else graph._VERSION_HINT
-    return (
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {graph.tensor_description(tensor)}{which} is at version "
-        f"{tensor._version_counter.value}; expected version {saved.version} instead. " + hint
-    )
 
 
 # --- chapter 07: grad modes -------------------------------------------------------------

@@ -34,9 +34,8 @@ class set_detect_anomaly:
     def __enter__(self):
         return None
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc):  # (None: an error in the block goes on, as in PyTorch)
         _set(*self.previous)
-        return False
 
 
 class detect_anomaly:
@@ -56,6 +55,5 @@ class detect_anomaly:
     def __enter__(self):
         _set(True, self.check_nan)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc):  # (None: an error in the block goes on, as in PyTorch)
         _set(*self.previous)
-        return False
