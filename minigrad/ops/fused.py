@@ -172,7 +172,6 @@ class NativeBatchNorm(Op):
     """
 
     node_name = "NativeBatchNormBackward0"
-    optional_inputs = True  # weight and bias may be None
 
     def forward(ctx, x, weight, bias, stats, training, momentum, eps):
         ctx.dims, ctx.training = (0, *range(2, x.ndim)), training
