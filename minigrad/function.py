@@ -158,13 +158,11 @@ class FunctionCtx(Node):
         for saved in self._saved.values():
             if saved is FREED:
                 raise RuntimeError(FREED_MESSAGE)
-            try:  # unpack raises PyTorch's error (or gives the tensor, or its array; your
-                # Function's as it is after a detach_(), as PyTorch gives it)
-                values.append(
-                    None
-                    if saved is None
-                    else saved.unpack(self, self._as_arrays, self._function.on_arrays)
-                )
+            if saved is None:
+                values.append(None)
+                continue
+            try:  # PyTorch's error for a tensor changed in place (built-in ops: or detached)
+                values.append(saved.unpack(self, self._as_arrays, self._function.on_arrays))
             except RuntimeError:
                 self._check_in_pytorch_order()
                 raise
