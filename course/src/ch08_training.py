@@ -168,8 +168,10 @@ plt.show()
 # ## Inside `step()`: in place, under `no_grad()`
 #
 # The optimizer's `step()` runs the update rule for every parameter that has a `.grad`,
-# inside `no_grad()`; plain SGD's rule is one in-place update, `p.add_(d, alpha=-lr)`,
-# that is p - lr * d (PyTorch's SGD writes it the same way):
+# inside `no_grad()`. SGD's `_update` starts with its options (`maximize`, weight decay,
+# momentum), which with the defaults used here do nothing; what is left is its last line,
+# one in-place update, `p.add_(d, alpha=-lr)`, that is p - lr * d (PyTorch's SGD writes it
+# the same way):
 
 # %%
 show_source(mg.optim.Optimizer.step)
