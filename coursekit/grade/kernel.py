@@ -51,6 +51,7 @@ WALL_FACTOR, WALL_EXTRA_S = 4, 30.0
 # oversized messages).
 OUTPUT_LIMITER = """\
 def _coursekit_limit_output_(cap):
+    import json
     import sys
 
     class OutputLimitExceeded(BaseException):
@@ -86,6 +87,34 @@ def _coursekit_limit_output_(cap):
         lambda self: installed.pop(id(self), None),
     )
     get_ipython().events.register("pre_execute", reset)
+
+    # A display or a cell's result counts too: one of hundreds of MB would
+    # otherwise be built, serialised and sent before anything could count it.
+    def size_of(data):
+        if not isinstance(data, dict):
+            return 0
+        size = 0
+        for value in data.values():
+            if isinstance(value, str):
+                size += len(value)
+            else:
+                try:
+                    size += len(json.dumps(value, default=str))
+                except Exception:
+                    pass
+        return size
+
+    def counted(send):
+        def send_counted(data, *args, **kwargs):
+            state["written"] += size_of(data)
+            if state["written"] > cap:
+                raise OutputLimitExceeded(f"a cell may print at most {cap} characters")
+            return send(data, *args, **kwargs)
+        return send_counted
+
+    shell = get_ipython()
+    shell.display_pub.publish = counted(shell.display_pub.publish)
+    shell.displayhook.write_format_data = counted(shell.displayhook.write_format_data)
 _coursekit_limit_output_(%d)
 del _coursekit_limit_output_
 """

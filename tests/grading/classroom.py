@@ -295,13 +295,31 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         Expect(points()),
     )
     add(
-        "display_too_large",  # over the sockets' message limit: it cut the output channel, and
-        # every later probe's frame was lost (ex3 and ex4, solved, failed "could not read")
+        "display_too_large",  # stopped in the kernel, before it is serialised and sent
         edited(
             sol,
             "ex2-impl",
             before="from IPython.display import display\n"
             "display({'text/plain': 'x' * 100_000_000}, raw=True)",
+        ),
+        Expect(points("ex2"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 2"),
+    )
+    add(
+        "result_too_large",  # a cell's last expression is shown as its result: counted too
+        edited(sol, "ex3-answer", after="'x' * 100_000_000"),
+        Expect(points("ex3"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 3"),
+    )
+    add(
+        "display_past_the_limiter",  # sent by the kernel's own session, around the limiter:
+        # over the sockets' message limit, it cut the output channel, and every later
+        # probe's frame was lost (ex3 and ex4, solved, failed "could not read")
+        edited(
+            sol,
+            "ex2-impl",
+            before="kernel = get_ipython().kernel\n"
+            "kernel.session.send(kernel.iopub_socket, 'display_data',\n"
+            "    {'data': {'text/plain': 'x'}, 'metadata': {}}, parent=kernel.get_parent(),\n"
+            "    buffers=[bytes(65 << 20)])",  # a raw frame: neither serialised nor signed
         ),
         Expect(points("ex2"), "incidents", f"printed more than {OUTPUT_MB} MB in exercise 2"),
     )
