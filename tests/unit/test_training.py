@@ -1,7 +1,5 @@
 """coursekit.training: fit(), evaluate() and History on real (small) training runs."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -21,11 +19,10 @@ def digits_mlp(seed=0):
     return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def test_a_two_layer_mlp_learns_the_digits_to_over_90_percent_in_seconds(digits):
+def test_a_two_layer_mlp_learns_the_digits_to_over_90_percent(digits):
     X_train, X_test, y_train, y_test = digits
     model = digits_mlp()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    start = time.perf_counter()
     history = training.fit(
         model,
         nn.CrossEntropyLoss(),
@@ -36,10 +33,8 @@ def test_a_two_layer_mlp_learns_the_digits_to_over_90_percent_in_seconds(digits)
         test_data=(X_test, y_test),
         progress=False,
     )
-    elapsed = time.perf_counter() - start
     assert history.test_accuracy[-1] > 0.90
     assert history.train_loss[-1] < history.train_loss[0]
-    assert elapsed < 15.0, f"5 epochs took {elapsed:.1f} s"  # loose: shared CI machines
 
 
 def test_fit_records_one_entry_per_epoch(digits):
