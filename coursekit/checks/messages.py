@@ -211,7 +211,9 @@ def raised(title: str, result: dict, label: str) -> str:
 def known_error_note(message: str) -> str:
     """`` That means: ...`` for an error in :data:`KNOWN_ERRORS`, else empty."""
     notes = [note for words, note in KNOWN_ERRORS.items() if words in str(message)]
-    return f" That means: {notes[0]}." if notes else ""
+    if not notes:
+        return ""
+    return f" That means: {notes[0]}" + ("" if notes[0].endswith(("?", "!", ".")) else ".")
 
 
 def not_data(title: str, what: str, label: str, predict: bool = False, name: str = "") -> str:

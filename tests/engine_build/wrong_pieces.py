@@ -184,7 +184,7 @@ WRONG = [
         "ch01.Add",
         "one gradient for two inputs",
         (Replace("return grad, grad", "return grad  # b gets none"),),
-        "got [1.0, None] at [a.grad, b.grad]",
+        "got [1.0, None] at [a.grad, b.grad]: b.grad is None, no gradient reached it",
     ),
     Wrong(
         "ch01.Add",
@@ -209,6 +209,12 @@ WRONG = [
         "gradients swapped",
         (Replace("return grad * b, grad * a", "return grad * a, grad * b"),),
         "expected [-3.0, 2.0], got [2.0, -3.0] at [a.grad, b.grad]",
+    ),
+    Wrong(
+        "ch01.Mul",
+        "ignores the incoming gradient",
+        (Replace("return grad * b, grad * a", "return b, a"),),
+        "the gradient that reaches a * b is 3, not 1: expected [-4.5, 6.0], got [-1.5, 2.0]",
     ),
     Wrong(
         "ch01.Tanh",
