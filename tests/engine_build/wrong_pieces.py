@@ -239,6 +239,20 @@ WRONG = [
         "ch02.topological_order", "breadth first", (Answer(0, BREADTH_FIRST_WALK),), "comes before"
     ),
     Wrong(
+        "ch02.topological_order",
+        "follows an edge (None, 0)",
+        (Replace("if child is not None and child not in visited:", "if child not in visited:"),),
+        "That means: a value on that line is None: a .grad before any gradient arrived, the "
+        "grad_fn of a leaf, the node of an edge (None, 0) in next_functions",
+    ),
+    Wrong(
+        "ch02.run_backward",
+        "reads the gradient of a node that none reached",
+        (Replace("grad = grads.pop(node, None)", "grad = grads[node]"),),
+        "raised KeyError: <AccumulateGrad object at 0x",
+        says="That means: a dict has no entry for that object: in a dict of gradients by node",
+    ),
+    Wrong(
         "ch02.run_backward",
         "runs nodes before all gradients arrived",
         (Answer(0, LOOP_WITHOUT_WAITING),),
@@ -289,6 +303,8 @@ WRONG = [
             ),
         ),
         "no gradient reached it",
+        says="no gradient reached it (a backward sends None to an input when it returns None "
+        "for it, say from a formula that reads a saved value that is None",
     ),
     Wrong(
         "ch03.Mul",
