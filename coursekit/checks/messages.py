@@ -200,6 +200,10 @@ KNOWN_ERRORS = {
         "a list took part in arithmetic: a backward returns its gradients as a tuple, "
         "`return ga, gb` (a list is one value)"
     ),
+    "property '_version' of 'Tensor' object has no setter": (
+        "_version only reads the tensor's version counter, an object the tensor shares with "
+        "its views and detached tensors: change the counter itself"
+    ),
     "KeyError: <": (
         "a dict has no entry for that object: in a dict of gradients by node, a node that no "
         "gradient has reached has none; read such a dict with a default (dict.get and "
@@ -210,6 +214,12 @@ KNOWN_ERRORS = {
         "from tensors that do not require grad?"
     ),
 }
+
+
+def error_text(message: str) -> str:
+    """An error's message as a check quotes it: whole, up to PyTorch's own " Hint: ..."
+    (about anomaly detection, not about the exercise), and never cut inside a word."""
+    return str(message).split(" Hint: ")[0].rstrip(".")
 
 
 def raised(title: str, result: dict, label: str) -> str:

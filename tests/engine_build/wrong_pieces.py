@@ -386,7 +386,8 @@ WRONG = [
         "ch04.store_retained_grad",
         "adds in place",
         (Replace("tensor.grad = tensor.grad + grad", "tensor.grad.add_(grad)"),),
-        "expected [3.0, 3.0], got [6.0, 6.0] at the tensor that was b.grad after the first pass",
+        "expected [3.0, 3.0], got [6.0, 6.0] at the first pass's b.grad tensor, read after the "
+        "second pass",
     ),
     Wrong(
         "ch05.detach",
@@ -417,6 +418,12 @@ WRONG = [
         "forgets to count",
         (Answer(0, "pass"),),
         "expected [0, 1, 2, 3, 4, 5, 6], got [0, 0, 0, 0, 0, 0, 0] at versions",
+    ),
+    Wrong(
+        "ch06.bump_version",
+        "sets _version",
+        (Answer(0, "tensor._version += 1"),),
+        "That means: _version only reads the tensor's version counter",
     ),
     Wrong(
         "ch06.SavedTensor",
