@@ -225,7 +225,8 @@ def error_text(message: str) -> str:
 def raised(title: str, result: dict, label: str) -> str:
     on = f" on {label}" if label else ""
     message = str(result.get("message", ""))
-    text = f"your code raised {result.get('type', 'an error')}: {message}{on}{_where(result)}."
+    said = message.rstrip(".") if on or _where(result) else message  # no ". on ..."
+    text = f"your code raised {result.get('type', 'an error')}: {said}{on}{_where(result)}."
     return text + known_error_note(message, result.get("type", ""))
 
 
