@@ -204,6 +204,11 @@ KNOWN_ERRORS = {
         "_version only reads the tensor's version counter, an object the tensor shares with "
         "its views and detached tensors: change the counter itself"
     ),
+    "not enough values to unpack (expected": (
+        "fewer values than names on the left; for `... = ctx.saved_tensors`: forward saves "
+        "each tensor backward needs with ctx.save_for_backward (values kept as attributes "
+        "of ctx are not saved tensors)"
+    ),
     "KeyError: <": (
         "a dict has no entry for that object: in a dict of gradients by node, a node that no "
         "gradient has reached has none; read such a dict with a default (dict.get and "

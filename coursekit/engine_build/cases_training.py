@@ -269,7 +269,11 @@ def _(piece):
 # === chapter 10: your own Function ============================================================
 
 
-@case("ch10.ReLU", "x.relu(), mg.relu(x) and F.relu(x): values, gradients, the node")
+@case(
+    "ch10.ReLU",
+    "x.relu(), mg.relu(x) and F.relu(x), each times [1, 2, 3, 4, 5] (the gradient arriving "
+    "at each): values, gradients, the node",
+)
 def _(piece):
     x = leaf([-2.0, -0.5, 0.0, 0.5, 3.0])
     outs = [x.relu(), mg.relu(x), mg.nn.functional.relu(x)]
