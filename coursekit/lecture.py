@@ -3,7 +3,9 @@
 - ``show_source(obj)``: print the source of a piece of minigrad, at most
   ``MAX_SOURCE_LINES`` lines; ``start=``/``stop=`` print an excerpt (from the
   line containing ``start`` to the line containing ``stop``, both included),
-  and say so.
+  and say so; ``elide=`` replaces runs of lines the lesson does not need (a
+  speed shortcut) by one ``...`` line that says what they do, and the heading
+  says how many lines were left out.
 - ``predict(question, choices)``: the learner commits to an answer before the
   reveal (a click on a button, or ``answer=`` written in the cell); the
   reveal cell calls ``.reveal(what the program gave)`` and says whether the
@@ -58,10 +60,30 @@ def _line_with(lines, text, after=0):
     raise ValueError(f"no line contains {text!r}")
 
 
-def show_source(obj, start=None, stop=None):
+def elided(lines, elide):
+    """``lines`` with each ``(first, last, note)`` of ``elide`` applied: the lines from the
+    one containing ``first`` to the one containing ``last`` become one line, ``...  # note
+    (N lines)``, indented as the first of them. Returns the lines and how many went."""
+    gone = 0
+    for first, last, note in elide:
+        i = _line_with(lines, first)
+        j = _line_with(lines, last, after=i)
+        indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+        lines = [*lines[:i], f"{indent}...  # {note} ({j - i + 1} lines)", *lines[j + 1 :]]
+        gone += j - i + 1
+    return lines, gone
+
+
+def show_source(obj, start=None, stop=None, elide=()):
     """Print ``obj``'s source (an excerpt with ``start``/``stop``), under a line saying where
-    it lives. Longer than ``MAX_SOURCE_LINES`` lines is refused: show an excerpt instead."""
+    it lives. Longer than ``MAX_SOURCE_LINES`` lines is refused: show an excerpt instead.
+
+    ``elide`` leaves out what a lesson does not need, each ``(first, last, note)`` a run
+    of lines printed as one ``...`` line with the note (see ``elided``); the heading says
+    how many lines were left out, so a printout never passes for the whole code.
+    """
     lines, excerpt = source_lines(obj, start, stop)
+    lines, gone = elided(lines, elide)
     if len(lines) > MAX_SOURCE_LINES:
         raise ValueError(
             f"{getattr(obj, '__qualname__', obj)}: {len(lines)} lines, more than a lecture "
@@ -69,7 +91,8 @@ def show_source(obj, start=None, stop=None):
         )
     name = getattr(obj, "__qualname__", getattr(getattr(obj, "fget", None), "__qualname__", ""))
     where = _where(obj.fget if isinstance(obj, property) else obj)
-    print(f"# {where}: {name}{' (excerpt)' if excerpt else ''}")
+    notes = ["excerpt"] * excerpt + [f"... marks {gone} lines left out"] * bool(gone)
+    print(f"# {where}: {name}" + (f" ({', '.join(notes)})" if notes else ""))
     print("\n".join(lines), end="\n\n")  # a blank line before what follows
 
 

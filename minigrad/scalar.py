@@ -69,7 +69,7 @@ class Function:
         are passed on as they are, and get no edge in the graph.
         """
         ctx = ScalarNode(cls)
-        values, edges = [], []  # one loop: two comprehensions cost 0.3 us more an op
+        values, edges = [], []  # the numbers forward gets; the edges a node would keep
         for x in inputs:
             values.append(x.data)
             edges.append(x._edge)

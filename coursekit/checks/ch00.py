@@ -69,6 +69,11 @@ def first_gradient_judge(got, expected, case):
                 and math.isclose(have, expected[0])
             ):
                 message += ". Hint: that is the value of y; the gradient is the slope dy/dx"
+            elif name == "answer_y":  # the shared hint is about the gradient: this one is not
+                message += (
+                    ". Hint: y is the value itself, x ** 3 - 4 * x with x = 2 put in; "
+                    "backward() changes x.grad, not y"
+                )
             return False, message
     return True, "ok"
 

@@ -439,8 +439,21 @@ def node_count_judge(got, expected, case):
             return False, f"`{name}` is {describe(have)}; answer with an int"
         passed, message = prediction(have, want, what=f"`{name}`", program=program)
         if not passed:
-            return False, message
+            return False, message + NODE_COUNT_HINTS.get(name, "")
     return True, "ok"
+
+
+# What each answer counts, for a wrong one (the shared hint is about drawing the graph).
+NODE_COUNT_HINTS = {
+    "answer_arrows_into_c": (
+        ". Hint: an arrow into c's node is an entry of some next_functions that leads to it: "
+        "one per operation that used c"
+    ),
+    "answer_visits": (
+        ". Hint: a walk that remembers nothing pops a node once for every path that leads "
+        "to it from e's node, so a node reached along two paths is popped twice"
+    ),
+}
 
 
 NODE_COUNT = Check(

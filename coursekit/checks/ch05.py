@@ -16,7 +16,7 @@ import numpy as np
 from coursekit.checks import FIND_THE_BUG, PREDICT, Check
 from coursekit.checks.ch04 import ATOL, RTOL, answer_value, run_program, same_values
 from coursekit.checks.judges import arrays_close, as_array, same_answer
-from coursekit.checks.messages import describe, number_text
+from coursekit.checks.messages import describe, error_text, number_text
 from coursekit.checks.piece import piece_check
 
 
@@ -224,7 +224,7 @@ def center_reference(case, through_data=False):
 
 def center_judge(got, expected, case):
     if isinstance(got, dict) and isinstance(got.get("raised"), str):
-        message = f"your function raised RuntimeError: {got['raised'][:160]}"
+        message = f"your function raised RuntimeError: {error_text(got['raised'])}"
         if "modified by an inplace operation" in got["raised"]:
             message += (
                 " (the version check saw the in-place change: h.detach() shares h's memory and "

@@ -18,7 +18,7 @@ import numpy as np
 from coursekit.checks import FIND_THE_BUG, IMPLEMENT, PREDICT, Check
 from coursekit.checks.ch04 import ATOL, RTOL, answer_dict, answer_value, run_program, same_values
 from coursekit.checks.judges import arrays_close
-from coursekit.checks.messages import describe, shape_text
+from coursekit.checks.messages import describe, error_text, shape_text
 from coursekit.checks.piece import piece_check, with_piece
 
 VERSION_TEXT = re.compile(r"is at version (\d+); expected version (\d+) instead")
@@ -150,9 +150,11 @@ def saved_judge(got, expected, case):
             hint = ""
             if found and found.groups() == (then, now):
                 hint = ". Hint: you swapped them: first the version now, then the saved one"
+            # the part that differs, quoted: the whole message is cut short by describe
+            yours = f'says "{found.group(0)}"' if found else f"is {describe(text)}"
             return False, (
                 f'the message should say "is at version {now}; expected version {then} '
-                f'instead", yours is {describe(text)}{hint}'
+                f'instead", yours {yours}{hint}'
             )
         return True, "ok"
     if got["raised"]:
@@ -445,7 +447,7 @@ def smooth_reference(case, saved_is_smoothed=False):
 
 def smooth_judge(got, expected, case):
     if "raised" in got:
-        message = f"your function raised RuntimeError: {str(got['raised'])[:160]}"
+        message = f"your function raised RuntimeError: {error_text(got['raised'])}"
         if "modified by an inplace operation" in str(got["raised"]):
             message += (
                 " (exp saved its output e for backward, and e was still changed in place; "
@@ -572,7 +574,7 @@ def pipeline_reference(case, mode="delayed"):
 
 def pipeline_judge(got, expected, case):
     if isinstance(got, dict) and isinstance(got.get("raised"), str):
-        message = f"your function raised RuntimeError: {got['raised'][:160]}"
+        message = f"your function raised RuntimeError: {error_text(got['raised'])}"
         if "modified by an inplace operation" in got["raised"]:
             message += (
                 " (a weight that a pending backward saved was updated in place before that "

@@ -401,6 +401,14 @@ def gaussian_judge(got, expected, case):
                 ". Hint: this is the buggy backward, with the opposite sign: the "
                 "derivative of exp(-x²) is -2x exp(-x²)"
             )
+        else:  # the derivative itself, as if the gradient arriving were 1 everywhere
+            weights = np.array(case["weights"], dtype=float)
+            alone = as_array(expected["x.grad"]) / np.where(weights == 0, 1.0, weights)
+            if weights.any() and arrays_close(got["x.grad"], alone)[0]:
+                message += (
+                    ". Hint: this gradient ignores the incoming gradient: multiply by `grad` "
+                    "(the chain rule)"
+                )
         return False, message
     if got.get("gradcheck") is not True:
         return False, f"gradcheck fails: {got.get('gradcheck')}"

@@ -97,9 +97,14 @@ _NONE_RETURNED = (
 
 def none_returned_note(message: str) -> str:
     """A reminder, when a function's result was None, that a missing ``return`` gives None."""
-    if any(words in message for words in _NONE_RETURNED) and "without `return`" not in message:
-        return " (a function that ends without `return` gives None)"
-    return ""
+    if not any(words in message for words in _NONE_RETURNED) or "without `return`" in message:
+        return ""
+    if "no gradient reached it" in message:  # a .grad: some backward on the way sent None
+        return (
+            " (a backward sends None to an input when it returns None for it, say from a "
+            "formula that reads a saved value that is None, or when it ends without `return`)"
+        )
+    return " (a function that ends without `return` gives None)"
 
 
 def case_label(case) -> str:
@@ -180,7 +185,8 @@ KNOWN_ERRORS = {
     ),
     "'NoneType' object has no attribute": (
         "a value on that line is None: a .grad before any gradient arrived, the grad_fn of a "
-        "leaf, or the result of a function without `return`"
+        "leaf, the node of an edge (None, 0) in next_functions (an input that needs no "
+        "gradient), or the result of a function without `return`"
     ),
     "'NoneType' and": (
         "one side of that operation is None: a gradient that is None (a node may return "
@@ -194,6 +200,20 @@ KNOWN_ERRORS = {
         "a list took part in arithmetic: a backward returns its gradients as a tuple, "
         "`return ga, gb` (a list is one value)"
     ),
+    "property '_version' of 'Tensor' object has no setter": (
+        "_version only reads the tensor's version counter, an object the tensor shares with "
+        "its views and detached tensors: change the counter itself"
+    ),
+    "not enough values to unpack (expected": (
+        "fewer values than names on the left; for `... = ctx.saved_tensors`: forward saves "
+        "each tensor backward needs with ctx.save_for_backward (values kept as attributes "
+        "of ctx are not saved tensors)"
+    ),
+    "KeyError: <": (
+        "a dict has no entry for that object: in a dict of gradients by node, a node that no "
+        "gradient has reached has none; read such a dict with a default (dict.get and "
+        "dict.pop take one) instead of d[key]"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"
@@ -201,17 +221,28 @@ KNOWN_ERRORS = {
 }
 
 
+def error_text(message: str) -> str:
+    """An error's message as a check quotes it: whole, up to PyTorch's own " Hint: ..."
+    (about anomaly detection, not about the exercise), and never cut inside a word."""
+    return str(message).split(" Hint: ")[0].rstrip(".")
+
+
 def raised(title: str, result: dict, label: str) -> str:
     on = f" on {label}" if label else ""
     message = str(result.get("message", ""))
-    text = f"your code raised {result.get('type', 'an error')}: {message}{on}{_where(result)}."
-    return text + known_error_note(message)
+    said = message.rstrip(".") if on or _where(result) else message  # no ". on ..."
+    text = f"your code raised {result.get('type', 'an error')}: {said}{on}{_where(result)}."
+    return text + known_error_note(message, result.get("type", ""))
 
 
-def known_error_note(message: str) -> str:
-    """`` That means: ...`` for an error in :data:`KNOWN_ERRORS`, else empty."""
-    notes = [note for words, note in KNOWN_ERRORS.items() if words in str(message)]
-    return f" That means: {notes[0]}." if notes else ""
+def known_error_note(message: str, kind: str = "") -> str:
+    """`` That means: ...`` for an error in :data:`KNOWN_ERRORS` (its words are looked
+    for in ``"<kind>: <message>"``, so a key may name the error's type), else empty."""
+    text = f"{kind}: {message}"
+    notes = [note for words, note in KNOWN_ERRORS.items() if words in text]
+    if not notes:
+        return ""
+    return f" That means: {notes[0]}" + ("" if notes[0].endswith(("?", "!", ".")) else ".")
 
 
 def not_data(title: str, what: str, label: str, predict: bool = False, name: str = "") -> str:

@@ -70,6 +70,11 @@ def _(piece):
     return _scalar_run(lambda x: x * x, 1.5)
 
 
+@case("ch01.Mul", "L = (a * b) * 3: the gradient that reaches a * b is 3, not 1")
+def _(piece):
+    return _scalar_run(lambda a, b: (a * b) * 3.0, 2.0, -1.5)
+
+
 @case("ch01.Mul", "a * 3 and 3 * a: a number as an input")
 def _(piece):
     return _scalar_run(lambda a: (a * 3.0) * (3.0 * a), -0.5)

@@ -281,7 +281,7 @@ def _(piece):
     return {
         "b.grad after the first pass": first,
         "b.grad after the second pass": grad(b),
-        "the tensor that was b.grad after the first pass, now": first_tensor.tolist(),
+        "the first pass's b.grad tensor, read after the second pass": first_tensor.tolist(),
     }
 
 

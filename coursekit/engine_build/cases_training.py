@@ -14,11 +14,23 @@ from .observe import Mismatch, case, error, facts, grad, leaf
 
 
 def _in_thread(fn):
+    """``fn()`` run in a new thread; what it raises there is raised here (a thread's own
+    error would print its traceback, through the check's code, and be lost)."""
     out = []
-    worker = threading.Thread(target=lambda: out.append(fn()))
+
+    def run():
+        try:
+            out.append((fn(), None))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller's thread
+            out.append((None, exc))
+
+    worker = threading.Thread(target=run)
     worker.start()
     worker.join()
-    return out[0]
+    result, exc = out[0]
+    if exc is not None:
+        raise exc
+    return result
 
 
 @case("ch07.GradState", "a new GradState, and one read in a new thread", direct=True)
@@ -237,7 +249,9 @@ def _sgd_run(momentum, steps=3):
     return {
         "params": [p.tolist() for p in layer.parameters()],
         "extra": extra.tolist(),
-        "versions": [p._version for p in layer.parameters()],
+        "the parameters' _version (one more per in-place update)": [
+            p._version for p in layer.parameters()
+        ],
         "requires_grad": [p.requires_grad for p in layer.parameters()],
     }
 
@@ -255,7 +269,11 @@ def _(piece):
 # === chapter 10: your own Function ============================================================
 
 
-@case("ch10.ReLU", "x.relu(), mg.relu(x) and F.relu(x): values, gradients, the node")
+@case(
+    "ch10.ReLU",
+    "x.relu(), mg.relu(x) and F.relu(x), each times [1, 2, 3, 4, 5] (the gradient arriving "
+    "at each): values, gradients, the node",
+)
 def _(piece):
     x = leaf([-2.0, -0.5, 0.0, 0.5, 3.0])
     outs = [x.relu(), mg.relu(x), mg.nn.functional.relu(x)]

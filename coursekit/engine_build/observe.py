@@ -181,7 +181,9 @@ def difference(expected, got, where=""):
         if len(expected) != len(got):
             return whole
         if all(_is_scalar(e) for e in expected):
-            return whole if any(difference(e, g) for e, g in zip(expected, got)) else None
+            if not any(difference(e, g) for e, g in zip(expected, got)):
+                return None
+            return whole + _none_reached(expected, got, where)
         for i, (e, g) in enumerate(zip(expected, got)):
             found = difference(e, g, f"{where}[{i}]")
             if found:
@@ -198,6 +200,16 @@ def difference(expected, got, where=""):
     if type(expected) is not type(got) or expected != got:
         return f"expected {_short(expected)}, got {_short(got)}{at}"
     return None
+
+
+def _none_reached(expected, got, where):
+    """``: b.grad is None, no gradient reached it`` when ``where`` names the items of a
+    list of gradients (``[a.grad, b.grad]``) and one that should hold a number is None."""
+    names = where.strip("[]").split(", ") if where.startswith("[") else []
+    if len(names) != len(got) or not all(name.endswith(".grad") for name in names):
+        return ""
+    missing = [n for n, e, g in zip(names, expected, got) if g is None and e is not None]
+    return f": {missing[0]} is None, no gradient reached it" if missing else ""
 
 
 def _path(where, key):

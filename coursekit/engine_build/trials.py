@@ -173,7 +173,7 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
             return {"cases": [*tried, {"wrong": "your piece recursed too deeply (RecursionError)"}]}
         except Exception as exc:  # noqa: BLE001 - anything the learner's code does is reported
             wrong = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
-            note = known_error_note(str(exc)).rstrip(".")
+            note = known_error_note(str(exc), type(exc).__name__).rstrip(".")
             if note:
                 wrong = wrong.rstrip(".") + "." + note
             return {"cases": [*tried, {"wrong": wrong}]}

@@ -184,7 +184,7 @@ WRONG = [
         "ch01.Add",
         "one gradient for two inputs",
         (Replace("return grad, grad", "return grad  # b gets none"),),
-        "got [1.0, None] at [a.grad, b.grad]",
+        "got [1.0, None] at [a.grad, b.grad]: b.grad is None, no gradient reached it",
     ),
     Wrong(
         "ch01.Add",
@@ -211,6 +211,12 @@ WRONG = [
         "expected [-3.0, 2.0], got [2.0, -3.0] at [a.grad, b.grad]",
     ),
     Wrong(
+        "ch01.Mul",
+        "ignores the incoming gradient",
+        (Replace("return grad * b, grad * a", "return b, a"),),
+        "the gradient that reaches a * b is 3, not 1: expected [-4.5, 6.0], got [-1.5, 2.0]",
+    ),
+    Wrong(
         "ch01.Tanh",
         "1 - x*x from the input",
         (Replace("ctx.save_for_backward(t)", "ctx.save_for_backward(x)"),),
@@ -231,6 +237,20 @@ WRONG = [
     ),
     Wrong(
         "ch02.topological_order", "breadth first", (Answer(0, BREADTH_FIRST_WALK),), "comes before"
+    ),
+    Wrong(
+        "ch02.topological_order",
+        "follows an edge (None, 0)",
+        (Replace("if child is not None and child not in visited:", "if child not in visited:"),),
+        "That means: a value on that line is None: a .grad before any gradient arrived, the "
+        "grad_fn of a leaf, the node of an edge (None, 0) in next_functions",
+    ),
+    Wrong(
+        "ch02.run_backward",
+        "reads the gradient of a node that none reached",
+        (Replace("grad = grads.pop(node, None)", "grad = grads[node]"),),
+        "raised KeyError: <AccumulateGrad object at 0x",
+        says="That means: a dict has no entry for that object: in a dict of gradients by node",
     ),
     Wrong(
         "ch02.run_backward",
@@ -283,6 +303,8 @@ WRONG = [
             ),
         ),
         "no gradient reached it",
+        says="no gradient reached it (a backward sends None to an input when it returns None "
+        "for it, say from a formula that reads a saved value that is None",
     ),
     Wrong(
         "ch03.Mul",
@@ -364,7 +386,8 @@ WRONG = [
         "ch04.store_retained_grad",
         "adds in place",
         (Replace("tensor.grad = tensor.grad + grad", "tensor.grad.add_(grad)"),),
-        "expected [3.0, 3.0], got [6.0, 6.0] at the tensor that was b.grad after the first pass",
+        "expected [3.0, 3.0], got [6.0, 6.0] at the first pass's b.grad tensor, read after the "
+        "second pass",
     ),
     Wrong(
         "ch05.detach",
@@ -395,6 +418,12 @@ WRONG = [
         "forgets to count",
         (Answer(0, "pass"),),
         "expected [0, 1, 2, 3, 4, 5, 6], got [0, 0, 0, 0, 0, 0, 0] at versions",
+    ),
+    Wrong(
+        "ch06.bump_version",
+        "sets _version",
+        (Answer(0, "tensor._version += 1"),),
+        "That means: _version only reads the tensor's version counter",
     ),
     Wrong(
         "ch06.SavedTensor",

@@ -76,6 +76,13 @@ def test_giving_the_value_for_the_gradient_is_refused_with_a_hint_and_without_th
     assert "8" not in result
 
 
+def test_a_wrong_value_of_y_gets_a_hint_about_the_value_not_the_derivative():
+    result = run("answer_y = 15.0\nanswer_grad = 8.0", 'check("ch00.first_gradient")')
+    assert "`answer_y`, 15" in result and "y is the value itself" in result
+    assert "the derivative of x ** 3" not in result  # the shared hint, about the gradient
+    assert "0" not in result.split("Hint:")[1]  # the hint gives no answer away
+
+
 def test_a_gradient_of_none_after_backward_is_refused():
     result = run("answer_y = 0.0\nanswer_grad = None", 'check("ch00.first_gradient")')
     assert "`answer_grad` is None" in result and "x.grad` holds a number" in result
@@ -133,6 +140,13 @@ def test_the_fixed_slope_passes_visible_and_hidden_cases():
     fixed = BUGGY_SLOPE.replace("mg.tensor(x0,", "mg.tensor(float(x0),")
     assert run(fixed, 'check("ch00.slope")') == "PASSED"
     assert run(fixed, 'check("ch00.slope", hidden=True)') == "PASSED"
+
+
+def test_a_fix_that_drops_requires_grad_is_told_what_the_error_means_in_one_sentence():
+    code = BUGGY_SLOPE.replace("mg.tensor(x0, requires_grad=True)", "mg.tensor(x0)")
+    result = run(code, 'check("ch00.slope")')
+    assert "does not require grad" in result and "That means: nothing was recorded" in result
+    assert "?." not in result  # a note that ends with a question mark gets no full stop
 
 
 def test_a_fix_that_returns_the_value_instead_of_the_slope_is_rejected():

@@ -177,6 +177,14 @@ def test_swapped_versions_in_the_message_are_named():
     assert "you swapped them" in result
 
 
+def test_a_message_with_the_wrong_saved_version_quotes_the_versions_it_says():
+    code = cell("ex1-impl").replace(
+        'f"expected version {self.version} instead."', 'f"expected version {now} instead."'
+    )
+    result = run(code, "ch06.saved_tensor")
+    assert 'yours says "is at version 1; expected version 1 instead"' in result
+
+
 def test_comparing_values_instead_of_versions_is_caught_in_the_notebook_by_mul_by_one():
     code = WRONG["ch06.saved_tensor"]["comparing values instead of versions"]
     result = run(code, "ch06.saved_tensor")
@@ -293,6 +301,7 @@ def train_pipeline(W1, W2, batches, lr):
 def test_the_buggy_smoothing_is_rejected_with_the_version_error_explained():
     result = run(SMOOTH_BUGGY, "ch06.smoothed_grad")
     assert "your function raised RuntimeError: one of the variables needed" in result
+    assert "which is output 0 of Exp, is at version 1; expected version 0 instead" in result
     assert "exp saved its output e" in result and "an out-of-place addition" in result
 
 
@@ -327,6 +336,7 @@ def test_dropping_the_smoothing_is_told_it_changes_the_gradient():
 def test_the_naive_pipeline_is_rejected_with_the_fix_as_hint():
     result = run(PIPELINE_BUGGY, "ch06.pipeline")
     assert "your function raised RuntimeError: one of the variables needed" in result
+    assert "; expected version 0 instead (a weight that a pending backward saved" in result
     assert "run every pending backward first, then update once" in result
 
 

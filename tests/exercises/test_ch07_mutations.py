@@ -426,3 +426,25 @@ def test_every_seed_item_of_the_chapter_is_exercised_and_tagged():
     homed = [item for item, (chapter, _) in SEED_ITEMS.items() if chapter == "ch07"]
     assert homed
     assert [item for item in homed if f"seed:{item}" not in tags] == []
+
+
+# -- 6. implement GradState: an error in the check's second thread ------------------------------
+
+
+def test_a_grad_state_without_grad_enabled_fails_without_a_threads_traceback(monkeypatch):
+    import threading
+
+    from exercise_cells import run_cells
+
+    uncaught = []  # what a thread's uncaught error hands to threading.excepthook
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    code = (
+        "class GradState(threading.local):\n"
+        "    def __init__(self):\n"
+        "        self.inference_mode = False\n"
+    )
+    namespace = {}
+    exec(PRELUDE + "\nimport threading\nfrom coursekit import check\n", namespace)  # noqa: S102
+    result = run_cells(code, 'check("ch07.GradState")', namespace)
+    assert "raised AttributeError: 'GradState' object has no attribute 'grad_enabled'" in result
+    assert uncaught == []  # (it printed a traceback through the check's own code)

@@ -103,6 +103,17 @@ def test_a_step_recorded_outside_no_grad_is_refused_by_the_engine_and_explained(
     assert "your code raised RuntimeError: a leaf Variable that requires grad" in result
     assert "under no_grad()" in result
     assert "That means: a leaf that requires grad may change in place only while" in result
+    assert "in-place operation on 3 steps" in result  # the error's own full stop dropped
+    assert ". on " not in result
+
+
+def test_an_update_through_data_is_told_the_versions_count_in_place_updates():
+    code = STEP.replace(
+        "            p -= lr * buffers[i]", "            p.data = p.data - lr * buffers[i]"
+    )
+    assert code != STEP
+    result = run(code, 'check("ch08.sgd_momentum_step")')
+    assert "at the parameters' _version (one more per in-place update)" in result
 
 
 def test_rebinding_the_parameter_instead_of_changing_it_in_place_is_rejected():

@@ -321,3 +321,10 @@ def test_returning_the_scores_is_told_to_take_the_argmax():
     )
     assert "has shape (10, 4), expected shape (10,)" in result
     assert "those are the model's outputs, a row of scores per input" in result
+
+
+def test_the_node_of_the_mean_of_everything_is_told_that_a_mean_over_a_dim_differs():
+    code = 'answer_a = (False, None, True, 0)\nanswer_b = (True, "MeanBackward0", False, 4200)'
+    result = run(code, 'check("ch09.feature_stats")')
+    assert "`answer_b`" in result and "another overload of mean" in result
+    assert "MeanBackward1" not in result  # the hint does not give the answer away

@@ -274,6 +274,22 @@ def test_the_unfixed_gaussian_is_recognised():
     assert "x.grad is" in result and "this is the buggy backward, with the opposite sign" in result
 
 
+def test_a_gaussian_backward_without_the_incoming_gradient_is_told_so():
+    alone = GAUSSIAN.replace("return grad * (-2 * x * result)", "return -2 * x * result")
+    assert alone != GAUSSIAN
+    visible, hidden = both(alone, "ch10.gaussian")
+    for result in (visible, hidden):
+        assert "this gradient ignores the incoming gradient: multiply by `grad`" in result
+
+
+def test_a_backward_that_unpacks_nothing_saved_is_told_what_saved_tensors_holds():
+    kept = HYPOT.replace("ctx.save_for_backward(a, b, h)", "ctx.a, ctx.b, ctx.h = a, b, h")
+    assert kept != HYPOT
+    result = run(kept, 'check("ch10.hypot")')
+    assert "not enough values to unpack (expected 3, got 0)" in result
+    assert "values kept as attributes of ctx are not saved tensors" in result
+
+
 def test_a_half_fixed_gaussian_is_rejected():
     half = WRONG["ch10.gaussian"]["half fixed"]
     result = run(half, 'check("ch10.gaussian")')

@@ -109,6 +109,19 @@ def test_show_source_heads_its_printout_and_refuses_a_long_one(capsys):
         show_source(scalar.Scalar)  # a whole class of several hundred lines
 
 
+def test_an_elided_run_is_one_line_that_says_so(capsys):
+    from minigrad import scalar
+
+    show_source(scalar.Mul, elide=[("def forward", "return a * b", "forward")])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "# minigrad/scalar.py: Mul (... marks 3 lines left out)"
+    assert "    ...  # forward (3 lines)" in printed
+    assert not any("def forward" in line or "return a * b" in line for line in printed)
+    assert any("def backward" in line for line in printed)  # the rest is printed
+    with pytest.raises(ValueError, match="no line contains 'not there'"):
+        show_source(scalar.Mul, elide=[("def forward", "not there", "?")])
+
+
 def test_a_prediction_is_judged_against_what_the_program_gives(capsys):
     p = predict("2 + 2?", [3, 4])
     assert p.answer is None
