@@ -528,6 +528,46 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         ),
     )
 
+    # Names built from pieces of strings, which the source scan's first rules cannot see:
+    # each is caught by how the name is then used (grade/tamper.py).
+    add(
+        "disguised_import",  # the package itself, to take the checks from it by a built name
+        edited(
+            sol,
+            "ex1-impl",
+            before='import coursekit\n_checks = getattr(coursekit, "che" + "cks", None)',
+        ),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 1 uses the grading machinery (its line 1: `import coursekit`",
+        ),
+    )
+    add(
+        "disguised_setattr",  # a module's function replaced through a built name
+        edited(
+            sol,
+            "ex2-impl",
+            before='import numpy\nsetattr(numpy, "all" + "close", lambda *args, **kwargs: True)',
+        ),
+        Expect(
+            points("ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 2 sets another object's attributes by name "
+            '(its line 2: `setattr(numpy, "all" + "close"',
+        ),
+    )
+    add(
+        "disguised_module",  # the checks' module, reached from the check function handed out
+        edited(sol, "ex3-answer", before="import inspect\n_grading = inspect.getmodule(check)"),
+        Expect(
+            points("ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 3 reaches into the interpreter "
+            "(its line 2: `_grading = inspect.getmodule(check)`",
+        ),
+    )
+
     # -- data of unknown shape, crashes that strike later, what the kernel can see ---------
     add(
         "fake_array",  # issue 16, hole 2: a plain value the comparison did not foresee
@@ -567,7 +607,8 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 return "[" * 100000 + "]" * 100000
             return _dumps(obj, *args, **kwargs)
 
-        setattr(json, "dumps", _deep)  # unseen by grade/tamper.py: the wire must hold on its own
+        wire = json  # through another name, unseen by grade/tamper.py: the wire must hold
+        wire.dumps = _deep
         """,
         ),
         Expect(
@@ -582,7 +623,8 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             "ex1-impl",
             before="""
         import json
-        setattr(json, "dumps", lambda *args, **kwargs: "[" * 100000 + "]" * 100000)  # unseen
+        wire = json  # through another name: unseen
+        wire.dumps = lambda *args, **kwargs: "[" * 100000 + "]" * 100000
         """,
         ),
         Expect(
