@@ -68,8 +68,10 @@ RULES = [
         "sets another object's attributes by name",
         r"(?<![\w.])(setattr|delattr)\s*\((?!\s*self\s*,)"
         r"|\b(object|type)\s*\.\s*__(setattr|delattr)__\s*\((?!\s*self\s*,)"
-        r"|\b__dict__\s*(\[[^\]\n]*\]\s*)?(=(?!=)|\.\s*(update|setdefault|__setitem__|pop)\b)"
-        r"|\bvars\s*\([^()\n]*\)\s*(\[[^\]\n]*\]\s*=(?!=)|\.\s*(update|setdefault|__setitem__|pop)\b)",
+        # (What may stand in brackets is bounded: the scan stays linear in the cell's size.)
+        r"|\b__dict__\s*(\[[^\]\n]{0,200}\]\s*)?(=(?!=)|\.\s*(update|setdefault|__setitem__|pop)\b)"
+        r"|\bvars\s*\([^()\n]{0,200}\)\s*"
+        r"(\[[^\]\n]{0,200}\]\s*=(?!=)|\.\s*(update|setdefault|__setitem__|pop)\b)",
     ),
 ]
 _RULES = [(what, re.compile(pattern, re.MULTILINE)) for what, pattern in RULES]
