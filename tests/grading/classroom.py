@@ -568,6 +568,14 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         ),
     )
 
+    add(
+        "shadows_builtins",  # the probe runs in the notebook's namespace: a name of the
+        # notebook's own must not stand in for the exec, compile or globals it calls (an
+        # exec of the learner's could rewrite what the probe runs, unseen by the scan)
+        edited(sol, "ex1-impl", after="exec = compile = globals = None"),
+        Expect(points()),
+    )
+
     # -- data of unknown shape, crashes that strike later, what the kernel can see ---------
     add(
         "fake_array",  # issue 16, hole 2: a plain value the comparison did not foresee

