@@ -42,6 +42,9 @@ SANDBOX_SCRIPT = str(Path(__file__).with_name("sandbox.py"))
 INTERRUPT_GRACE_S = 2.0
 # The wall-clock backstop of a cell: this many times its limit, plus this many seconds.
 WALL_FACTOR, WALL_EXTRA_S = 4, 30.0
+# After a cell's reply: how long its "idle" may lag before a ping asks the kernel
+# for one, and how long the ping's may take before the output channel counts as cut.
+IDLE_WAIT_S, CHANNEL_WAIT_S = 1.0, 30.0
 
 # Run once in every new kernel, before any learner code.  ipykernel sends a
 # cell's output in batches every 0.2 s, so a print loop can pile up hundreds
@@ -289,6 +292,8 @@ class SandboxedKernel:
         kc.ip = ip
         kc.start_channels()
         self.kc = kc
+        # Says when the output channel is dropped (a message over the size limit does it).
+        self.iopub_events = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         try:
             kc.wait_for_ready(timeout=self.limits.startup_s)
         except RuntimeError as exc:
@@ -400,8 +405,10 @@ class SandboxedKernel:
         printed = 0
         output_cap = int(self.limits.output_mb * 1024 * 1024)
         reply = None
+        ended = None  # the kernel's clock when the reply came: the cell's time ends there
         reply_at = 0.0
-        idle = False
+        ping_id, ping_at = None, 0.0
+        idle = False  # everything the cell sent has arrived
         limit_hit = ""  # "timeout" or "output-cap"
         grace_until = None
         cut_by_wall = False
@@ -409,7 +416,7 @@ class SandboxedKernel:
         def finished(status: str, **extra) -> CellRun:
             return CellRun(
                 status,
-                seconds=clock.now() - start,
+                seconds=(clock.now() if ended is None else ended) - start,
                 wall=time.monotonic() - wall_start,
                 stdout="".join(out),
                 cut_by_wall=cut_by_wall,
@@ -418,14 +425,28 @@ class SandboxedKernel:
 
         while True:
             now = time.monotonic()
-            if reply is not None and (idle or now > reply_at + 1.0):
-                break
-            if not limit_hit and (clock.now() - start > limit or now - wall_start > wall_limit):
+            if reply is not None:
+                # The cell is over: no limit on time applies any more.  What it
+                # printed may still be on its way (output and reply travel on
+                # different channels): it has all arrived once the channel says
+                # "idle", the cell's or, if that is late, a ping's (the kernel
+                # sends both in order).  A channel that stays silent was cut by
+                # a message over the sockets' size limit.
+                if idle or not self.alive():
+                    break
+                if ping_id is None and now > reply_at + IDLE_WAIT_S:
+                    ping_id = kc.execute("", silent=True, store_history=False, allow_stdin=False)
+                    ping_at = now
+                if ping_id is not None and (
+                    self.iopub_events.poll(0) or now > ping_at + CHANNEL_WAIT_S
+                ):
+                    break
+            elif not limit_hit and (clock.now() - start > limit or now - wall_start > wall_limit):
                 limit_hit = "timeout"
                 cut_by_wall = clock.now() - start <= limit
                 grace_until = now + INTERRUPT_GRACE_S
                 self._interrupt()
-            if grace_until is not None and now > grace_until:
+            if grace_until is not None and now > grace_until and reply is None:
                 self._kill()
                 return finished(limit_hit, kernel_lost=True)
             try:
@@ -435,7 +456,11 @@ class SandboxedKernel:
             except Exception:  # noqa: BLE001 - a message the kernel's code garbled
                 self._kill()
                 return finished("garbled", kernel_lost=True)
-            if msg is not None and _dict(msg.get("parent_header")).get("msg_id") == msg_id:
+            parent = _dict(msg.get("parent_header")).get("msg_id") if msg is not None else None
+            if parent is not None and parent == ping_id:
+                content = _dict(msg.get("content"))
+                idle = msg.get("msg_type") == "status" and content.get("execution_state") == "idle"
+            elif parent is not None and parent == msg_id:
                 kind = msg.get("msg_type")
                 content = _dict(msg.get("content"))
                 if kind == "stream":
@@ -463,7 +488,7 @@ class SandboxedKernel:
                     return finished("garbled", kernel_lost=True)
                 if shell is not None and _dict(shell.get("parent_header")).get("msg_id") == msg_id:
                     reply = _dict(shell.get("content"))
-                    reply_at = time.monotonic()
+                    ended, reply_at = clock.now(), time.monotonic()
             if msg is None and reply is None and not self.alive():
                 return finished("died", exit_code=self.exit_code(), kernel_lost=True)
         run = finished("ok")
@@ -476,10 +501,11 @@ class SandboxedKernel:
         elif status == "aborted":
             run.status = "error"
             run.ename = "Aborted"
-        if not idle and not limit_hit and not self._iopub_alive():
+        if not idle and not limit_hit and self.alive():
             # A message over the sockets' size limit (a display or a result of
-            # hundreds of MB) cuts the kernel's output channel: nothing the
+            # hundreds of MB) cut the kernel's output channel: nothing the
             # kernel prints arrives any more, the probes' frames included.
+            # (A kernel that died meanwhile is found, and charged, by the next cell.)
             limit_hit = "output-cap"
         if limit_hit:
             run.status = limit_hit
@@ -489,27 +515,6 @@ class SandboxedKernel:
                 self._kill()
                 run.kernel_lost = True
         return run
-
-    def _iopub_alive(self, wait_s: float = 30.0) -> bool:
-        """Does the kernel's output channel still deliver?  (A cell's "idle" did not come.)
-
-        A kernel that died meanwhile counts as delivering: its death is found, and
-        charged, by the next cell.
-        """
-        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False)
-        until = time.monotonic() + wait_s
-        while time.monotonic() < until and self.alive():
-            try:
-                msg = self.kc.get_iopub_msg(timeout=0.1)
-            except queue.Empty:
-                continue
-            except Exception:  # noqa: BLE001 - a message the kernel's code garbled
-                return False
-            if _dict(msg.get("parent_header")).get("msg_id") == msg_id:
-                content = _dict(msg.get("content"))
-                if msg.get("msg_type") == "status" and content.get("execution_state") == "idle":
-                    return True
-        return not self.alive()
 
     def _interrupt(self) -> None:
         try:

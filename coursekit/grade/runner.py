@@ -247,11 +247,16 @@ class Grading:
     def find_crashing_cell(self, died_after: float):
         """Replay the good cells one at a time, watching the kernel after each:
         the first after which it dies ended it.  ``(cell, exit code)``, or None
-        (then the kernel is alive, every good cell replayed)."""
+        (then the kernel is alive, every good cell replayed).
+
+        Each watch lasts twice as long as the crash took to come in the replay
+        (``died_after``): a thread's timer that fires late on a busy machine
+        must not go off during the next cell's watch, which would blame that cell.
+        """
         self.start_again()
         for step in list(self.good):
             run, _ = self.execute(step.source)
-            if run.status == "died" or self.kernel.wait_until_dead(died_after + SETTLE_S):
+            if run.status == "died" or self.kernel.wait_until_dead(2 * died_after + SETTLE_S):
                 return step, self.kernel.exit_code()
         return None
 

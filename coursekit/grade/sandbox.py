@@ -13,7 +13,7 @@ the walls up before it becomes the kernel.  Two levels exist:
   each at a path that names nothing of the host; small private tmpfs
   mounts for /tmp, the working directory and the kernel's sockets; no
   /proc, no network.  As root the kernel also runs as a throw-away user
-  id (one per worker slot), so it owns nothing of the host.
+  id (one per submission), so it owns nothing of the host.
 * ``"none"``: resource limits and a private working directory only, for
   submissions you trust (the grader refuses to run without a sandbox unless
   told ``--isolation none``).
@@ -148,7 +148,7 @@ def bwrap_arguments(config: dict, open_file) -> list:
     args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     args += ["--unshare-cgroup-try", "--die-with-parent", "--hostname", "sandbox"]
     if as_root:
-        # Privileged bubblewrap; the kernel then drops to the slot's user id (DROP_ROOT).
+        # Privileged bubblewrap; the kernel then drops to its own user id (DROP_ROOT).
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user", "--uid", str(LEARNER_UID), "--gid", str(LEARNER_UID)]

@@ -36,13 +36,16 @@ RULES = [
         r"|\bfrom\s+coursekit\s+import\b[^\n]{0,200}\b(checks|grade|engine_build)\b"
         r"|\bengine_build\b(?!\s*\.\s*setup\b)"
         r"|\b(run_probe|NotPlainData|switch_off|switchboard|coursekit_probe)\b"
-        r"|\b_coursekit|<<coursekit|<</coursekit",
+        r"|\b_coursekit|<<coursekit|<</coursekit"
+        # coursekit itself, not a name imported from it (nor a path or a file name):
+        # ``import coursekit`` to reach ``getattr(coursekit, "che" + "cks")``
+        r"|(?<!\bfrom )(?<![\w/\-\"'.])coursekit\b(?![/\-*])",
     ),
     (
         "replaces how results leave the kernel",
         r"\bsys\s*\.\s*(stdout|stderr|__stdout__|__stderr__|displayhook|excepthook)[\s)]*=(?!=)"
         r"|\b(stdout|stderr|__stdout__|__stderr__)\b[\w.()\[\]\s'\"]{0,200}=(?!=)"
-        r"|\bjson\s*\.\s*\w+[\s)]*=(?!=)"
+        r"|\bjson\s*\.\s*\w+[\s)]*=(?!=)|\b(setattr|delattr)\s*\(\s*(sys|json)\b"
         r"|\b__builtins__\b|\bbuiltins\b"
         r"|\b(input_transformers_\w+|ast_transformers|input_transformer_manager)\b"
         r"|\b(register_magic_function|run_cell|events\s*\.\s*register)\b",
@@ -55,7 +58,20 @@ RULES = [
         r"|\b__code__\b|\b__globals__\b|\b__closure__\b|\b(FunctionType|CodeType)\b"
         r"|\bsys\s*\.\s*(modules|_getframe|settrace|setprofile|addaudithook)\b"
         r"|\bgc\s*\.\s*get_\w+|\bf_globals\b|\bf_back\b"
-        r"|\binspect\s*\.\s*(currentframe|stack)\b",
+        r"|\binspect\s*\.\s*(currentframe|stack|getmodule|getmembers|unwrap)\b|\b__wrapped__\b"
+        r"|\bgetattr\s*\(\s*(sys|gc|inspect|types)\s*,",
+    ),
+    (
+        # Names built from pieces of strings get past every rule above: a module's
+        # attribute set by name, or its __dict__ written, is how they would be used.
+        # (An object setting its own attributes, ``setattr(self, name, value)``, is fine.)
+        "sets another object's attributes by name",
+        r"(?<![\w.])(setattr|delattr)\s*\((?!\s*self\s*,)"
+        r"|\b(object|type)\s*\.\s*__(setattr|delattr)__\s*\((?!\s*self\s*,)"
+        # (What may stand in brackets is bounded: the scan stays linear in the cell's size.)
+        r"|\b__dict__\s*(\[[^\]\n]{0,200}\]\s*)?(=(?!=)|\.\s*(update|setdefault|__setitem__|pop)\b)"
+        r"|\bvars\s*\([^()\n]{0,200}\)\s*"
+        r"(\[[^\]\n]{0,200}\]\s*=(?!=)|\.\s*(update|setdefault|__setitem__|pop)\b)",
     ),
 ]
 _RULES = [(what, re.compile(pattern, re.MULTILINE)) for what, pattern in RULES]

@@ -162,11 +162,14 @@ def probe_snippet(check, cases: list) -> tuple:
     opener, closer = f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
     code = f"""\
 def _coursekit_probe_():
+    import builtins  # (a notebook's own exec, compile or globals would stand in for these)
     ns = {{"__name__": "coursekit_probe"}}
-    exec(compile({PROBES_SOURCE!r}, "<coursekit-probes>", "exec"), ns)
-    exec(compile({check.probe_source!r}, "<coursekit-probe>", "exec"), ns)
+    builtins.exec(builtins.compile({PROBES_SOURCE!r}, "<coursekit-probes>", "exec"), ns)
+    builtins.exec(builtins.compile({check.probe_source!r}, "<coursekit-probe>", "exec"), ns)
     cases = ns["json"].loads({json.dumps(cases)!r})
-    out = ns["run_probe"](ns[{check.probe.__name__!r}], {tuple(check.reads)!r}, cases, globals())
+    out = ns["run_probe"](
+        ns[{check.probe.__name__!r}], {tuple(check.reads)!r}, cases, builtins.globals()
+    )
     ns["sys"].stdout.write({opener!r} + ns["dumps"](out) + {closer!r} + "\\n")
     ns["sys"].stdout.flush()
 try:

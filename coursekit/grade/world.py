@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,9 @@ from .kernel import SANDBOX_SCRIPT, Limits, kernel_env
 from .report import NO_ISOLATION
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # coursekit/
-SLOT_UID_BASE = 1_900_000_000  # the kernels of worker slot k run as this + k (when root)
+# As root, each submission's kernels run as a user id drawn from these (far above the
+# ids a system hands out to its users).
+SANDBOX_UID_BASE, SANDBOX_UIDS = 1_900_000_000, 100_000_000
 # Never copied into a kernel's view of coursekit: the checks (they hold the
 # reference solutions), the grader and the release tool.
 NOT_FOR_KERNELS = re.compile(r"^(grade|release\.py|.*\.md|__pycache__|ch\d\d.*\.py)$")
@@ -116,7 +119,11 @@ def detect_isolation(requested: str, site: Path, run_dir: Path, limits: Limits) 
             "through AppArmor's bwrap profile) or root. Or grade without a sandbox with "
             "--isolation none, only for submissions you trust"
         )
-    who = "kernels run as per-slot user ids" if os.geteuid() == 0 else "in a user namespace"
+    who = (
+        "each submission's kernels run as a user id of their own"
+        if os.geteuid() == 0
+        else "in a user namespace"
+    )
     return "bwrap", f"bubblewrap sandbox (namespaces: mount, pid, network, ipc, uts; {who})", fields
 
 
@@ -146,12 +153,25 @@ def make_site(run_dir: Path) -> Path:
     return site
 
 
+def sandbox_uid() -> int:
+    """A throw-away user id for one submission's kernels (when the grader runs as root).
+
+    The sandbox bounds the processes (threads too) of that user id, and Linux
+    counts them machine-wide.  One id per worker slot was shared by every
+    grading running at once and by a sandbox still ending while the slot's
+    next one started: under load a kernel could not start a thread (exit 134)
+    for processes that were not its own.  Drawn from a hundred million ids,
+    two sandboxes alive at the same time almost never share one.
+    """
+    return SANDBOX_UID_BASE + secrets.randbelow(SANDBOX_UIDS)
+
+
 def write_kernel_world(job: dict, box: Path, data: bytes) -> dict:
     """Write what the sandbox copies in (see sandbox.kernel_view); return its configuration."""
     limits = Limits(**job["limits"])
     isolation = job["isolation"]
     as_root = os.geteuid() == 0 and isolation == "bwrap"
-    uid = SLOT_UID_BASE + int(job["slot"]) if as_root else sandbox.LEARNER_UID
+    uid = sandbox_uid() if as_root else sandbox.LEARNER_UID
     (box / "submission.ipynb").write_bytes(data)
     config = {
         "isolation": isolation,

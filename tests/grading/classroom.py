@@ -123,6 +123,17 @@ def edited(
     return nb
 
 
+def with_cells_after(nb: dict, grade_id: str, sources: list) -> dict:
+    """``nb`` with code cells of the learner's own added after the cell named."""
+    nb = copy.deepcopy(nb)
+    at = nb["cells"].index(cell(nb, grade_id)) + 1
+    nb["cells"][at:at] = [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s}
+        for s in sources
+    ]
+    return nb
+
+
 def replaced(nb: dict, sources: dict) -> dict:
     """``nb`` with the cells named given new sources."""
     for grade_id, source in sources.items():
@@ -228,23 +239,20 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
     # legitimate cell past the limit. These two are first in the class, so the
     # two workers grade them side by side; the hog's processes run while the
     # other computes for half its cell's time (and while the rest of the class starts).
-    add(
-        "aa_cpu_hog",
-        replaced(
-            sol,
-            {
-                "ex1-impl": "import subprocess, sys\n"
-                "hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])"
-                " for _ in range(4)]\n" + cell(sol, "ex1-impl")["source"],
-                **{
-                    grade_id: f"import time\ntime.sleep({CELL_S - 1})\n"
-                    + cell(sol, grade_id)["source"]
-                    for grade_id in ("ex2-impl", "ex3-answer", "ex4-fix")
-                },
-            },
-        ),
-        Expect(points()),
+    # The hog's sandbox lives on through cells of its own that each sleep a third
+    # of a cell's time (a sleep counts on the kernel's clock: one near the limit
+    # would leave the verdict to how fast the grader reads the reply).
+    hog = replaced(
+        sol,
+        {
+            "ex1-impl": "import subprocess, sys, time\n"
+            "hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])"
+            " for _ in range(4)]\n" + cell(sol, "ex1-impl")["source"],
+        },
     )
+    for grade_id in ("ex1-impl", "ex2-impl", "ex3-answer", "ex4-fix"):
+        hog = with_cells_after(hog, grade_id, [f"time.sleep({CELL_S / 3:g})"] * 2)
+    add("aa_cpu_hog", hog, Expect(points()))
     add(
         "ab_slow_but_right",
         replaced(
@@ -520,6 +528,54 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
         ),
     )
 
+    # Names built from pieces of strings, which the source scan's first rules cannot see:
+    # each is caught by how the name is then used (grade/tamper.py).
+    add(
+        "disguised_import",  # the package itself, to take the checks from it by a built name
+        edited(
+            sol,
+            "ex1-impl",
+            before='import coursekit\n_checks = getattr(coursekit, "che" + "cks", None)',
+        ),
+        Expect(
+            points("ex1", "ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 1 uses the grading machinery (its line 1: `import coursekit`",
+        ),
+    )
+    add(
+        "disguised_setattr",  # a module's function replaced through a built name
+        edited(
+            sol,
+            "ex2-impl",
+            before='import numpy\nsetattr(numpy, "all" + "close", lambda *args, **kwargs: True)',
+        ),
+        Expect(
+            points("ex2", "ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 2 sets another object's attributes by name "
+            '(its line 2: `setattr(numpy, "all" + "close"',
+        ),
+    )
+    add(
+        "disguised_module",  # the checks' module, reached from the check function handed out
+        edited(sol, "ex3-answer", before="import inspect\n_grading = inspect.getmodule(check)"),
+        Expect(
+            points("ex3", "ex4"),
+            "tampered",
+            "a cell in exercise 3 reaches into the interpreter "
+            "(its line 2: `_grading = inspect.getmodule(check)`",
+        ),
+    )
+
+    add(
+        "shadows_builtins",  # the probe runs in the notebook's namespace: a name of the
+        # notebook's own must not stand in for the exec, compile or globals it calls (an
+        # exec of the learner's could rewrite what the probe runs, unseen by the scan)
+        edited(sol, "ex1-impl", after="exec = compile = globals = None"),
+        Expect(points()),
+    )
+
     # -- data of unknown shape, crashes that strike later, what the kernel can see ---------
     add(
         "fake_array",  # issue 16, hole 2: a plain value the comparison did not foresee
@@ -559,7 +615,8 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
                 return "[" * 100000 + "]" * 100000
             return _dumps(obj, *args, **kwargs)
 
-        setattr(json, "dumps", _deep)  # unseen by grade/tamper.py: the wire must hold on its own
+        wire = json  # through another name, unseen by grade/tamper.py: the wire must hold
+        wire.dumps = _deep
         """,
         ),
         Expect(
@@ -574,7 +631,8 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             "ex1-impl",
             before="""
         import json
-        setattr(json, "dumps", lambda *args, **kwargs: "[" * 100000 + "]" * 100000)  # unseen
+        wire = json  # through another name: unseen
+        wire.dumps = lambda *args, **kwargs: "[" * 100000 + "]" * 100000
         """,
         ),
         Expect(
@@ -610,9 +668,14 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
             sol,
             {
                 "ex3-answer": "import os, threading\n"
-                "threading.Timer(0.3, os._exit, args=(7,)).start()\n"
+                "threading.Timer(0.5, os._exit, args=(7,)).start()\n"
                 + cell(sol, "ex3-answer")["source"],
-                "ex4-fix": "import time\ntime.sleep(1)\n" + cell(sol, "ex4-fix")["source"],
+                # Waits for the timer (at most a cell's time less a second), so the
+                # kernel always dies in exercise 4, however slow the machine: never
+                # after the last cell, where no one would notice.
+                "ex4-fix": "import threading\nfor thread in threading.enumerate():\n"
+                "    if isinstance(thread, threading.Timer):\n"
+                f"        thread.join({CELL_S - 1})\n" + cell(sol, "ex4-fix")["source"],
             },
         ),
         Expect(
@@ -705,19 +768,17 @@ def build(folder: Path, guarded: dict, marker: Path) -> dict:
     cell(renamed, "ex2-check")["metadata"]["nbgrader"]["grade_id"] = "my-own-id"
     add("cells_deleted", renamed, Expect(points(), "modified", "ex1-check, ex2-check"))
     add(
-        "widgets_and_plots",
-        edited(
+        "widgets_and_plots",  # each import in a cell of its own: a cold import of matplotlib
+        # alone can take a good part of a cell's time on a slow machine
+        with_cells_after(
             sol,
             "ex4-fix",
-            after="""
-        import ipywidgets
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        display(ipywidgets.IntSlider(value=3, max=10))
-        plt.plot([0, 1], [0, 3])
-        plt.show()
-        """,
+            [
+                "import ipywidgets\nfrom IPython.display import display",
+                "display(ipywidgets.IntSlider(value=3, max=10))",
+                "import matplotlib.pyplot as plt",
+                "plt.plot([0, 1], [0, 3])\nplt.show()",
+            ],
         ),
         Expect(points()),
     )

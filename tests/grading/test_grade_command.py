@@ -92,6 +92,9 @@ def test_ctrl_c_stops_the_workers_keeps_finished_results_and_the_next_run_resume
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as in a terminal, even when these tests run in the background (a shell
+        # starts background jobs with SIGINT ignored, and the grader would inherit that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     results = out / ".coursekit-grade" / "results"
     deadline = time.monotonic() + 600  # generous: a busy machine only makes this wait longer

@@ -27,9 +27,9 @@ from coursekit.grade.world import covered_in_environment, make_site, write_kerne
 TESTS = Path(__file__).resolve().parents[1]
 
 
-def _launch(tmp_path, command: list, cpu_s=None) -> subprocess.CompletedProcess:
-    """Run ``command`` in the sandbox a kernel gets (its CPU seconds changed, if given)."""
-    run_dir = tmp_path / "run"
+def _sandbox_command(run_dir: Path, command: list, cpu_s=None) -> list:
+    """The launcher's command for ``command`` in the sandbox a kernel gets (its CPU
+    seconds changed, if given), its files in ``run_dir``."""
     run_dir.mkdir()
     run_dir.chmod(0o755)
     site = make_site(run_dir)
@@ -49,8 +49,13 @@ def _launch(tmp_path, command: list, cpu_s=None) -> subprocess.CompletedProcess:
         config["limits"]["cpu_s"] = cpu_s
     (box / "kernel.json").write_text("{}")
     (box / "sandbox.json").write_text(json.dumps(config))
+    return [sys.executable, "-I", SANDBOX_SCRIPT, str(box / "sandbox.json"), "--", *command]
+
+
+def _launch(tmp_path, command: list, cpu_s=None, name="run") -> subprocess.CompletedProcess:
+    """Run ``command`` in the sandbox a kernel gets (its CPU seconds changed, if given)."""
     return subprocess.run(
-        [sys.executable, "-I", SANDBOX_SCRIPT, str(box / "sandbox.json"), "--", *command],
+        _sandbox_command(tmp_path / name, command, cpu_s),
         capture_output=True,
         text=True,
         timeout=600,
@@ -85,6 +90,51 @@ def test_the_kernel_sees_its_own_world_and_nothing_of_the_host(tmp_path):
     assert seen["cwd"] == sandbox.INSIDE_HOME and seen["home"] == ["submission.ipynb"]
     assert sandbox.INSIDE_SITE in seen["path"]
     assert not any(str(TESTS.parent) in p or str(tmp_path) in p for p in seen["path"])
+
+
+# Starts threads (each counts as a process) until the sandbox's budget is spent, says how
+# many it got, and keeps them.
+TAKE_EVERY_THREAD = """
+import threading, time
+threading.stack_size(256 * 1024)
+started = 0
+try:
+    while started < 10_000:
+        threading.Thread(target=time.sleep, args=(120,), daemon=True).start()
+        started += 1
+except RuntimeError:
+    pass
+print(started, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.sandbox
+@pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="as a user, the kernel is the instructor's own user id in a user namespace, "
+    "and the sandbox sets no process budget",
+)
+def test_a_sandbox_that_spent_its_process_budget_leaves_the_next_one_its_own(tmp_path):
+    # Kernels of one worker slot shared a user id, whose processes Linux counts machine-wide:
+    # under load a kernel could not start a thread (exit 134) for another sandbox's processes.
+    greedy = subprocess.Popen(
+        _sandbox_command(tmp_path / "greedy", [sandbox.INSIDE_PYTHON, "-c", TAKE_EVERY_THREAD]),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert 200 < int(greedy.stdout.readline()) < 256  # the whole budget, less its own
+        threads = (
+            "import threading; ts = [threading.Thread(target=id, args=(1,)) for _ in range(20)]"
+        )
+        threads += "; [t.start() for t in ts]; [t.join() for t in ts]; print('started 20')"
+        done = _launch(tmp_path, [sandbox.INSIDE_PYTHON, "-c", threads], name="next")
+        assert (done.returncode, done.stdout) == (0, "started 20\n"), done.stderr[-2000:]
+    finally:
+        greedy.kill()
+        greedy.wait()
 
 
 # Plugins these runs do not need: loading them takes seconds.

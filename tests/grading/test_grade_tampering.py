@@ -171,6 +171,19 @@ def test_no_cell_a_learner_is_handed_or_shown_counts_as_tampering():
         "__import__('coursekit')",
         "ｅｘｅｃ(code)",  # Python reads fullwidth letters in names as plain ones (NFKC)
         "import ｃｏｕｒｓｅｋｉｔ.ｅｎｇｉｎｅ_ｂｕｉｌｄ.ｇｕａｒｄ as g",
+        # Names built from pieces of strings: caught by what they are used with.
+        "import coursekit",
+        "import os, coursekit as ck",
+        'guard = getattr(getattr(coursekit, "engine" + "_build"), "gu" + "ard")',
+        'setattr(guard, "refu" + "sal", lambda *a: None)',
+        "delattr(trials, name)",
+        'object.__setattr__(module, "ob" + "serve", fake)',
+        'vars(module)["ob" + "serve"] = fake',
+        "module.__dict__.update(observe=fake)",
+        'setattr(sys, "std" + "out", forger)',
+        'modules = getattr(sys, "mod" + "ules")',
+        "checks = inspect.getmodule(check)",
+        "original = check.__wrapped__",
     ],
 )
 def test_code_that_reaches_into_the_grading_is_found(line):
@@ -183,6 +196,20 @@ def test_a_comment_or_a_method_of_the_same_name_is_not_tampering():
     assert tamper.find("# exec(code) would be wrong\nmodel.eval()\nre.compile('a')") is None
     honest = 'print("done", file=sys.stderr, end="")\nif sys.stdout.isatty() == False: pass'
     assert tamper.find(honest) is None
+
+
+def test_names_an_honest_cell_uses_with_getattr_or_setattr_are_not_tampering():
+    honest = [
+        "from coursekit.viz import draw_graph",  # the lectures' helpers, imported by name
+        'print("/opt/coursekit/site", "coursekit-run")',  # a path is not the package
+        "value = getattr(node, name)",  # reading by name (the lectures do)
+        "with getattr(lib, mode)():",
+        "setattr(self, name, layer)",  # an object setting its own attributes
+        "super().__setattr__(name, value)",
+        "object.__setattr__(self, name, value)",
+        "print(model.__dict__)",
+    ]
+    assert [tamper.find(line) for line in honest] == [None] * len(honest)
 
 
 def test_a_statement_split_over_lines_is_read_whole():
@@ -221,4 +248,6 @@ def test_reading_a_huge_cell_takes_time_in_proportion_to_its_size():
     started = time.process_time()
     assert tamper.find("x = (" + "stdout " * 40_000 + ")") is None
     assert tamper.find("x = 1\n" * 200_000 + "exec(code)")[1] == 200_001
+    for piece in ["__dict__[", "vars(x)["]:  # each an opening nothing closes
+        assert tamper.find(piece * 20_000) is None
     assert time.process_time() - started < 10
