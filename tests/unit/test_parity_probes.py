@@ -496,3 +496,19 @@ def test_number_to_a_tensor_power_saves_the_number_as_saved_self():
     assert node.name() == "PowBackward2" and node._saved_self == 2
     saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
     assert saved == ["_saved_exponent", "_saved_result", "_saved_self"]
+
+
+def test_grad_mode_decorating_a_class_warns_and_calls_it_in_the_mode():
+    # @torch.no_grad() on a class: a FutureWarning, and the name becomes a function that
+    # calls the class inside no_grad (x * 2 in __init__ has requires_grad False)
+    with pytest.warns(FutureWarning, match=r"^Decorating classes is deprecated and will be "):
+
+        @mg.no_grad()
+        class Double:
+            def __init__(self, x):
+                self.y = x * 2
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = Double(x).y
+    assert y.tolist() == [2.0, 4.0] and not y.requires_grad
+    assert (x * 2).requires_grad  # the mode ended with the call
