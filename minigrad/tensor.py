@@ -470,7 +470,8 @@ class Tensor:
 
     def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=None, keepdim=False): return reduce.mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.mean(self, dim, keepdim, dtype)
     def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
     def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)
     def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)

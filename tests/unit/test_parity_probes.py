@@ -512,3 +512,34 @@ def test_grad_mode_decorating_a_class_warns_and_calls_it_in_the_mode():
     y = Double(x).y
     assert y.tolist() == [2.0, 4.0] and not y.requires_grad
     assert (x * 2).requires_grad  # the mode ended with the call
+
+
+def test_mean_takes_a_dtype_as_pytorch():
+    # torch.tensor([1, 2]).mean(dtype=torch.float32): tensor(1.5000)
+    m = mg.tensor([1, 2]).mean(dtype=mg.float32)
+    assert m.dtype == mg.float32 and m.item() == 1.5
+    # torch.tensor([1., 2.]).mean(0, True, dtype=torch.int64)
+    with pytest.raises(
+        RuntimeError,
+        match=r"^mean\(\): could not infer output dtype\. Optional dtype must be either a "
+        r"floating point or complex dtype\. Got: Long$",
+    ):
+        mg.tensor([1.0, 2.0]).mean(0, True, dtype=mg.int64)
+
+
+@pytest.mark.parametrize(
+    ("reduce", "grad", "node"),
+    [
+        # (x.sum(0, dtype=torch.float64) ** 2): grad [6., 6.], float32, ToCopyBackward0
+        # whose next function is ExpandBackward0
+        (lambda x: x.sum(0, dtype=mg.float64), [6.0, 6.0], "ExpandBackward0"),
+        # (x.mean(dtype=torch.float64) ** 2): grad [1.5, 1.5], ToCopyBackward0 -> DivBackward1
+        (lambda x: x.mean(dtype=mg.float64), [1.5, 1.5], "DivBackward1"),
+    ],
+)
+def test_gradient_of_a_reduction_with_a_dtype_comes_back_in_the_input_dtype(reduce, grad, node):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mg.autograd.grad(reduce(x) ** 2, [x], create_graph=True)
+    assert g.dtype == mg.float32 and g.tolist() == grad
+    assert type(g.grad_fn).__name__ == "ToCopyBackward0"
+    assert type(g.grad_fn.next_functions[0][0]).__name__ == node
