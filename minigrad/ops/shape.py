@@ -12,7 +12,7 @@ from .. import dtypes
 from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
 from ..tensor import Tensor, int_tuple
-from .common import check_masks, dim_index, distinct_dims, zeros_like
+from .common import _width, check_masks, dim_index, distinct_dims, zeros_like
 
 
 class View(Op):
@@ -439,20 +439,42 @@ def getitem(input, key):
             raise IndexError("invalid index of a 0-dim tensor.")
         return _slice(input, key, 0)
     key = normalize_index(key)
-    if not _is_basic(key):
-        check_masks(input._data.shape, key)
-        return Index.apply(input, key=key)
-    result = basic_index(input, key)
-    return Alias.apply(input) if result is input else result
+    if _is_basic(key):
+        result = basic_index(input, key)
+        return Alias.apply(input) if result is input else result
+    basic, tensors = split_index(key)
+    sliced = basic_index(input, basic)
+    check_masks(sliced._data.shape, tensors)
+    return Index.apply(sliced, key=tensors)
 
 
-def basic_index(input, key, writing=False):
-    """``input[key]`` for a basic index: a view, one node per step. ``writing``, for
-    ``input[key] = v``: PyTorch then skips the slices that cover a whole dimension, so
-    a key that selects all of ``input`` gives ``input`` itself."""
+def split_index(key):
+    """An index with arrays, in the two parts PyTorch applies one after the other:
+    ``basic`` (ints, slices, None) makes a view step by step, then ``tensors`` indexes
+    that view: a whole slice for each dimension left, the arrays in their places. A
+    bool adds a dimension (None), of which True picks the one entry and False none."""
+    basic, tensors = [], []
+    for k in key:
+        if isinstance(k, bool):
+            basic.append(None)
+            tensors.append(np.zeros(int(k), dtype=np.int64))
+        elif isinstance(k, np.ndarray):
+            basic.extend([slice(None)] * _width(k))  # a mask spans its ndim dimensions
+            tensors.append(k)
+        else:
+            basic.append(k)
+            if k is Ellipsis or k is None or isinstance(k, slice):
+                tensors.append(Ellipsis if k is Ellipsis else slice(None))
+    return tuple(basic), tuple(tensors)
+
+
+def basic_index(input, key):
+    """``input[key]`` for a basic index: a view, one node per step. As PyTorch, it
+    skips the slices that cover a whole dimension, so a key that selects all of
+    ``input`` gives ``input`` itself."""
     result, dim = input, 0
     for original_dim, k in enumerate(_whole_key(input, key)):
-        if writing and isinstance(k, slice):
+        if isinstance(k, slice):
             size = result._data.shape[dim]
             k = slice(None) if k.indices(size) == (0, size, 1) else k
         result, dim = _index_step(result, k, dim, original_dim)

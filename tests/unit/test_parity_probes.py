@@ -543,3 +543,88 @@ def test_gradient_of_a_reduction_with_a_dtype_comes_back_in_the_input_dtype(redu
     assert g.dtype == mg.float32 and g.tolist() == grad
     assert type(g.grad_fn).__name__ == "ToCopyBackward0"
     assert type(g.grad_fn.next_functions[0][0]).__name__ == node
+
+
+def _chain(t):
+    """grad_fn names down the first edge: ['IndexBackward0', 'SelectBackward0', ...]."""
+    names, node = [], t.grad_fn
+    while node is not None:
+        names.append(type(node).__name__)
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
+
+
+@pytest.mark.parametrize(
+    ("key", "shape", "chain"),
+    [
+        # torch.ones(2, 2, requires_grad=True)[0:2, 0]: a slice over a whole dim is skipped
+        ((slice(0, 2), 0), (2,), ["SelectBackward0", "AccumulateGrad"]),
+        # [0, [1]]: the int selects first (a view), then the list indexes the view
+        ((0, [1]), (1,), ["IndexBackward0", "SelectBackward0", "AccumulateGrad"]),
+        ((slice(0, 1), [0]), (1, 1), ["IndexBackward0", "SliceBackward0", "AccumulateGrad"]),
+        # [True]: a bool adds a dimension (unsqueeze), then picks its one entry (False: none)
+        (True, (1, 2, 2), ["IndexBackward0", "UnsqueezeBackward0", "AccumulateGrad"]),
+        (
+            (0, False),
+            (0, 2),
+            ["IndexBackward0", "UnsqueezeBackward0", "SelectBackward0", "AccumulateGrad"],
+        ),
+    ],
+)
+def test_index_with_lists_applies_the_basic_entries_first_as_pytorch(key, shape, chain):
+    t = mg.ones(2, 2, requires_grad=True)[key]
+    assert t.shape == shape and _chain(t) == chain
+
+
+def test_an_int_before_a_slice_and_a_list_leaves_the_list_dimension_in_place():
+    # torch.ones(2, 3, 4)[0, :, [1]].shape: [3, 1] (numpy's rule would give (1, 3))
+    assert mg.ones(2, 3, 4)[0, :, [1]].shape == (3, 1)
+
+
+def _value_edge(t):
+    """The names on the edge of t.grad_fn to the value written in, down to the leaf."""
+    names, node = [], t.grad_fn.next_functions[1][0]
+    while node is not None:
+        names.append(type(node).__name__)
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
+
+
+@pytest.mark.parametrize(
+    ("key", "value_shape", "node", "edge"),
+    [
+        # t = torch.ones(2, 2) * 1; t[0, 0] = torch.ones(1, requires_grad=True)
+        ((0, 0), (1,), "CopySlices", ["ViewBackward0", "AccumulateGrad"]),
+        # t[1:] = torch.ones(2, requires_grad=True): viewed, then expanded
+        (
+            slice(1, None),
+            (2,),
+            "CopySlices",
+            ["ExpandBackward0", "ViewBackward0", "AccumulateGrad"],
+        ),
+        # t[[0]] = torch.ones(1, 1, 2, requires_grad=True): the leading 1s viewed away
+        ([0], (1, 1, 2), "IndexPutBackward0", ["ViewBackward0", "AccumulateGrad"]),
+        # t[0, [0]] = torch.ones((), requires_grad=True): index_put_ into the view t[0]
+        ((0, [0]), (), "CopySlices", ["AccumulateGrad"]),
+        # t[True] = ...: copied into t[None]
+        (True, (), "CopySlices", ["AccumulateGrad"]),
+    ],
+)
+def test_setitem_records_what_pytorch_records(key, value_shape, node, edge):
+    t = mg.ones(2, 2) * mg.ones(2, 2, requires_grad=True)
+    t[key] = mg.ones(value_shape, requires_grad=True)
+    assert type(t.grad_fn).__name__ == node and _value_edge(t) == edge
+
+
+def test_setitem_false_alone_does_nothing_and_a_value_too_big_is_refused():
+    t = mg.ones(2, 2) * mg.ones(2, 2, requires_grad=True)
+    t[False] = 5.0  # torch: nothing happens (grad_fn MulBackward0, _version 0)
+    assert type(t.grad_fn).__name__ == "MulBackward0" and t._version == 0
+    # torch.ones(2, 2)[[0]] = torch.ones(2, 2) (and ones(1, 1, 3), named without its 1s)
+    for value, shown in (((2, 2), r"\[2, 2\]"), ((1, 1, 3), r"\[3\]")):
+        with pytest.raises(
+            RuntimeError,
+            match=rf"^shape mismatch: value tensor of shape {shown} cannot be broadcast to "
+            r"indexing result of shape \[1, 2\]$",
+        ):
+            mg.ones(2, 2)[[0]] = mg.ones(value)
