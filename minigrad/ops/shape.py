@@ -266,7 +266,9 @@ def expanded(array, shape):
     """``array`` broadcast to ``shape`` without copying: a dimension of size 1 becomes a
     stride of 0 (every position reads the same element). Writable, as in PyTorch
     (``fill_`` may write into it; the in-place ops that would read and write one
-    element twice refuse: ``inplace.check_overlap``)."""
+    element twice refuse: ``inplace.check_overlap``). (A backward may pass numpy's
+    read-only scalar, the sum of a gradient: it becomes a writable 0-d array first.)"""
+    array = np.asarray(array)
     strides = np.broadcast_to(array, shape).strides
     return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=array.flags.writeable)
 

@@ -628,3 +628,15 @@ def test_setitem_false_alone_does_nothing_and_a_value_too_big_is_refused():
             r"indexing result of shape \[1, 2\]$",
         ):
             mg.ones(2, 2)[[0]] = mg.ones(value)
+
+
+def test_a_gradient_through_the_sum_of_a_0d_tensor_can_be_changed_in_place():
+    # Found by the fuzzer (seed fz6b:13742). In torch: t11 = t4.detach(); t11 -= -1.5
+    # gives tensor(-0.5000) in both t11 and t4 (minigrad raised numpy's "output array is
+    # read-only": the sum of the gradient was numpy's scalar, expanded to shape ())
+    t0 = mg.ones((), requires_grad=True)
+    t2 = t0.sum() * mg.tensor([-1.5, -0.5], requires_grad=True)
+    t4, _ = mg.autograd.grad(t2.sum(), [t0, t2])
+    t11 = t4.detach()
+    t11 -= -1.5
+    assert t11.item() == -0.5 and t4.item() == -0.5
