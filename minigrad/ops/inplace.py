@@ -271,7 +271,7 @@ def setitem(t, key, value):
         if key:
             copy_to(unsqueeze(t, 0), value)
         return
-    key = normalize_index(key)
+    key = normalize_index(key, t.ndim)
     if _is_basic(key):
         copy_to(basic_index(t, key), value)
         return

@@ -6,6 +6,8 @@ into zeros at the selected positions. Many of them return *views* that share
 memory and the version counter with their input, as in PyTorch (``view = True``).
 """
 
+import warnings
+
 import numpy as np
 
 from .. import dtypes
@@ -409,22 +411,66 @@ _INDEX_TYPES_MESSAGE = (
 )
 
 
-def normalize_index(key):
-    """An index as a tuple numpy understands: tensors become arrays, lists arrays."""
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+    "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will "
+    "be interpreted as tensor index, x[minigrad.tensor(seq)], which will result either in "
+    "an error or a different result"
+)
+
+
+def normalize_index(key, ndim):
+    """An index as a tuple numpy understands: tensors become arrays, lists arrays.
+
+    As PyTorch (and old numpy): a short list holding a sequence, a slice, None or
+    ``...`` is read as a tuple, with a warning (``t[[0, slice(None)]]`` is ``t[0, :]``).
+    """
+    if isinstance(key, list) and _reads_as_tuple(key):
+        warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+        key = tuple(key)
     result = []
     for k in key if isinstance(key, tuple) else (key,):
         if isinstance(k, Tensor):
             if k.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = k._data if k.ndim else k._data.item()
-        elif isinstance(k, list):
-            k = np.asarray(k) if k else np.zeros(0, dtype=np.int64)  # [] picks nothing
+        elif isinstance(k, (list, tuple)):  # (a tuple inside the key is a list)
+            k = _list_index(k)
         elif not (
             k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice, np.ndarray))
         ):
             raise IndexError(_INDEX_TYPES_MESSAGE.format(type(k).__name__))
         result.append(k)
-    return tuple(result)
+    return _without_extra_ellipses(tuple(result), ndim)
+
+
+def _reads_as_tuple(seq):
+    return len(seq) < 32 and any(
+        k is None or k is Ellipsis or isinstance(k, (Tensor, list, tuple, slice, np.ndarray))
+        for k in seq
+    )
+
+
+def _list_index(k):
+    """A list as an index array: int64 (floats cut towards 0, as PyTorch) unless it
+    holds only bools (a mask); [] picks nothing."""
+    array = np.asarray(k)
+    return array if array.dtype == np.bool_ else array.astype(np.int64)
+
+
+def _without_extra_ellipses(key, ndim):
+    """PyTorch lets an index hold ``...`` more than once: each stands for the dimensions
+    the other entries leave, which the first takes; the others then stand for none.
+    (If dimensions are left and more than whole slices follow a second ``...``, PyTorch
+    indexes past the tensor's end; minigrad then keeps numpy's error.)"""
+    where = [i for i, k in enumerate(key) if k is Ellipsis]
+    if len(where) < 2:
+        return key
+    named = sum(0 if isinstance(k, bool) else _width(k) for k in key)
+    after = key[where[1] :]
+    if named < ndim and any(k is not Ellipsis and k != slice(None) for k in after):
+        return key
+    return key[: where[1]] + tuple(k for k in after if k is not Ellipsis)
 
 
 def _is_basic(key):
@@ -440,7 +486,7 @@ def getitem(input, key):
         if input.ndim == 0:
             raise IndexError("invalid index of a 0-dim tensor.")
         return _slice(input, key, 0)
-    key = normalize_index(key)
+    key = normalize_index(key, input.ndim)
     if _is_basic(key):
         result = basic_index(input, key)
         return Alias.apply(input) if result is input else result

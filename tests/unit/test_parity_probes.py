@@ -640,3 +640,40 @@ def test_a_gradient_through_the_sum_of_a_0d_tensor_can_be_changed_in_place():
     t11 = t4.detach()
     t11 -= -1.5
     assert t11.item() == -0.5 and t4.item() == -0.5
+
+
+def test_a_list_of_floats_indexes_with_its_entries_cut_to_ints():
+    # torch.arange(3.)[[2.7, -1.2]]: tensor([2., 2.]) (the list becomes int64: [2, -1])
+    assert mg.arange(3.0)[[2.7, -1.2]].tolist() == [2.0, 2.0]
+    # torch.ones(2)[[True, 0.5]]: tensor([1., 1.]) (not a mask: [1, 0])
+    assert mg.ones(2)[[True, 0.5]].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("key", "shape"),
+    [
+        # torch.ones(2, 3)[..., ...].shape: [2, 3]; the first ... takes what is left
+        ((..., ...), (2, 3)),
+        ((0, ..., ...), (3,)),
+        ((..., 0, ...), (2,)),
+        ((..., None, ...), (2, 3, 1)),
+        ((..., [0], ...), (2, 1)),
+    ],
+)
+def test_an_index_may_hold_several_ellipses_as_in_pytorch(key, shape):
+    assert mg.ones(2, 3)[key].shape == shape
+
+
+@pytest.mark.parametrize(
+    ("key", "shape"),
+    [
+        # torch.ones(2, 3)[[0, slice(None)]].shape: [3], with the UserWarning
+        ([0, slice(None)], (3,)),
+        # torch.ones(2, 3)[[[0, 1]]].shape: [2, 3] (the inner list indexes dim 0)
+        ([[0, 1]], (2, 3)),
+        ([None], (1, 2, 3)),
+    ],
+)
+def test_a_list_holding_a_sequence_slice_or_none_reads_as_a_tuple_with_a_warning(key, shape):
+    with pytest.warns(UserWarning, match=r"^Using a non-tuple sequence for multidimensional "):
+        assert mg.ones(2, 3)[key].shape == shape
