@@ -35,15 +35,6 @@ class Size(tuple):
         return f"minigrad.Size({list(self)})"
 
 
-def int_tuple(values, message):
-    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``; TypeError(message) for a non-int."""
-    if len(values) == 1 and isinstance(values[0], (tuple, list)):
-        values = tuple(values[0])
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        raise TypeError(message.format(values))
-    return tuple(int(v) for v in values)
-
-
 class device:
     """Where a tensor lives. minigrad computes on the CPU only."""
 

@@ -10,10 +10,10 @@ import warnings
 
 import numpy as np
 
-from .. import dtypes
+from .. import creation, dtypes
 from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor, int_tuple
+from ..tensor import Tensor
 from .common import _width, check_masks, dim_index, distinct_dims, zeros_like
 
 
@@ -38,10 +38,6 @@ class UnsafeView(View):
     view = False
 
 
-def _shape_arg(shape):
-    return int_tuple(shape, "shape must be a sequence of ints, got {!r}")
-
-
 def _infer_shape(shape, numel):
     for i, s in enumerate(shape):  # PyTorch's checks, dimension by dimension
         if s == -1 and -1 in shape[:i]:
@@ -62,7 +58,7 @@ def _infer_shape(shape, numel):
 
 
 def view(input, *shape):
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    shape = _infer_shape(creation.int_tuple(shape, "view", "size"), input._data.size)
     if not _reshapes_in_place(input._data, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -73,7 +69,7 @@ def view(input, *shape):
 
 def reshape(input, *shape):
     """A view when the memory layout allows it, else a copy (clone, then view the copy)."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    shape = _infer_shape(creation.int_tuple(shape, "reshape", "shape"), input._data.size)
     if _reshapes_in_place(input._data, shape):
         return View.apply(input, shape=shape)
     return UnsafeView.apply(clone(input), shape=shape)
@@ -155,7 +151,7 @@ class Permute(Op):
 
 
 def permute(input, *dims):
-    dims = _shape_arg(dims)
+    dims = creation.int_tuple(dims, "permute", "dims")
     if len(dims) != input.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -276,7 +272,7 @@ def expanded(array, shape):
 
 
 def expand(input, *sizes):
-    sizes, shape = _shape_arg(sizes), input._data.shape
+    sizes, shape = creation.int_tuple(sizes, "expand", "size"), input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(

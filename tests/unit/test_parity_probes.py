@@ -44,7 +44,7 @@ import minigrad as mg
 )
 def test_expand_names_the_dimension_pytorch_names(shape, sizes, message):
     with pytest.raises(RuntimeError, match=message):
-        mg.ones(*shape).expand(*sizes)
+        mg.ones(shape).expand(*sizes)
 
 
 @pytest.mark.parametrize(
@@ -68,15 +68,15 @@ def test_T_off_two_dimensions_warns_once_per_process_as_pytorch(shape, message, 
     monkeypatch.setattr(_warn_once, "_given", set())
     monkeypatch.setattr(_warn_once, "_always", False)
     with pytest.warns(UserWarning) as first:
-        _ = mg.ones(*shape).T
+        _ = mg.ones(shape).T
     assert len(first) == 1 and str(first[0].message).startswith(message)
     with warnings.catch_warnings(record=True) as again:
         warnings.simplefilter("always")
-        _ = mg.ones(*shape).T
+        _ = mg.ones(shape).T
     assert again == []
     mg.set_warn_always(True)
     with pytest.warns(UserWarning, match=re.escape(message)):
-        _ = mg.ones(*shape).T
+        _ = mg.ones(shape).T
 
 
 F = mg.nn.functional
@@ -288,7 +288,7 @@ def test_batched_matmul_of_batches_that_do_not_broadcast(a, b, sizes, dim):
         f"at non-singleton dimension {dim}"
     )
     with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
-        mg.matmul(mg.ones(*a), mg.ones(*b))
+        mg.matmul(mg.ones(a), mg.ones(b))
 
 
 @pytest.mark.parametrize(
@@ -677,3 +677,60 @@ def test_an_index_may_hold_several_ellipses_as_in_pytorch(key, shape):
 def test_a_list_holding_a_sequence_slice_or_none_reads_as_a_tuple_with_a_warning(key, shape):
     with pytest.warns(UserWarning, match=r"^Using a non-tuple sequence for multidimensional "):
         assert mg.ones(2, 3)[key].shape == shape
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones()
+        (lambda: mg.ones(), 'ones() missing 1 required positional arguments: "size"'),
+        (lambda: mg.empty(), 'empty() missing 1 required positional arguments: "size"'),
+        # torch.ones(2.5), torch.ones(True)
+        (
+            lambda: mg.ones(2.5),
+            "ones(): argument 'size' (position 1) must be tuple of ints, not float",
+        ),
+        (
+            lambda: mg.zeros(True),
+            "zeros(): argument 'size' (position 1) must be tuple of ints, not bool",
+        ),
+        # torch.zeros(2, 3.0), torch.ones((2, None))
+        (
+            lambda: mg.zeros(2, 3.0),
+            "zeros(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got float"',
+        ),
+        (
+            lambda: mg.ones((2, None)),
+            "ones(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got NoneType"',
+        ),
+        # torch.ones(2).reshape(None), .expand('a'), .permute(0.0), .view(2, 1.0)
+        (
+            lambda: mg.ones(2).reshape(None),
+            "reshape(): argument 'shape' (position 1) must be tuple of ints, not NoneType",
+        ),
+        (
+            lambda: mg.ones(2).expand("a"),
+            "expand(): argument 'size' (position 1) must be tuple of ints, not str",
+        ),
+        (
+            lambda: mg.ones(2).permute(0.0),
+            "permute(): argument 'dims' (position 1) must be tuple of ints, not float",
+        ),
+        (
+            lambda: mg.ones(2).view(2, 1.0),
+            "view(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got float"',
+        ),
+    ],
+)
+def test_sizes_that_are_not_ints_are_refused_in_the_words_of_pytorch(call, message):
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        call()
+
+
+def test_a_0d_integer_tensor_counts_as_a_size():
+    # torch.ones(torch.tensor(2)): tensor([1., 1.]); torch.ones(2).reshape(torch.tensor(2))
+    assert mg.ones(mg.tensor(2)).shape == (2,)
+    assert mg.ones(2).reshape(mg.tensor(2)).shape == (2,)
