@@ -252,7 +252,8 @@ class SoftmaxBackwardData(Op):
     node_name = "SoftmaxBackwardDataBackward0"
 
     def forward(ctx, grad, s, dim):
-        ctx.save(grad_output=grad, output=s, dim=dim)
+        ctx.save(grad_output=grad, output=s)
+        ctx.dim = dim  # (a plain value: a 0-d tensor's None would count as a saved tensor)
         return s * (grad - np.sum(grad * s, axis=dim, keepdims=True))
 
     def backward(ctx, gg):
@@ -289,7 +290,8 @@ class LogSoftmaxBackwardData(Op):
     node_name = "LogSoftmaxBackwardDataBackward0"
 
     def forward(ctx, grad, y, dim):
-        ctx.save(grad_output=grad, output=y, dim=dim)
+        ctx.save(grad_output=grad, output=y)
+        ctx.dim = dim  # (a plain value: a 0-d tensor's None would count as a saved tensor)
         return grad - np.exp(y) * np.sum(grad, axis=dim, keepdims=True)
 
     def backward(ctx, gg):

@@ -734,3 +734,14 @@ def test_a_0d_integer_tensor_counts_as_a_size():
     # torch.ones(torch.tensor(2)): tensor([1., 1.]); torch.ones(2).reshape(torch.tensor(2))
     assert mg.ones(mg.tensor(2)).shape == (2,)
     assert mg.ones(2).reshape(mg.tensor(2)).shape == (2,)
+
+
+@pytest.mark.parametrize("function", [mg.softmax, mg.log_softmax])
+def test_second_derivative_of_softmax_of_a_0d_tensor(function):
+    # Found by the fuzzer (seed fz6c:8792): minigrad raised "too many values to unpack".
+    # torch: t0.grad tensor(0.), t3.grad tensor(1.)
+    t0 = mg.tensor(0.5, requires_grad=True)
+    (t2,) = mg.autograd.grad(function(t0, 0), [t0], create_graph=True)
+    t3 = mg.tensor(1.0, requires_grad=True)
+    (t2 + t3).view(1).backward()
+    assert t0.grad.item() == 0.0 and t3.grad.item() == 1.0
