@@ -745,3 +745,24 @@ def test_second_derivative_of_softmax_of_a_0d_tensor(function):
     t3 = mg.tensor(1.0, requires_grad=True)
     (t2 + t3).view(1).backward()
     assert t0.grad.item() == 0.0 and t3.grad.item() == 1.0
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        (mg.no_grad, r"^A view was created in no_grad mode and its base or another view of its "),
+        (mg.inference_mode, r"^A view was created in inference mode and its base or another "),
+    ],
+)
+def test_a_saved_view_made_with_grad_off_whose_base_changed_raises_the_view_error(mode, message):
+    # Found by the fuzzer (seed fz6c:1616). torch: t1 = t0 * 1; with mode(): t2 = t1[0];
+    # t3 = t2.log(); t1.add_(1); t3.sum().backward() raises the view error (building the
+    # version error reads t2.grad_fn, which PyTorch refuses to rebuild), not the version error
+    t0 = mg.tensor([[1.0], [2.0]], requires_grad=True)
+    t1 = t0 * 1
+    with mode():
+        t2 = t1[0]
+    t3 = t2.log()
+    t1.add_(1)
+    with pytest.raises(RuntimeError, match=message):
+        t3.sum().backward()
