@@ -28,6 +28,11 @@ _NUMPY_OF_REQUIRES_GRAD = (
 )
 
 
+# ``t.sum()`` and ``t.sum(None)`` differ in PyTorch: a dim given, even None (every dim),
+# is the other overload (SumBackward1), and its keepdim applies.
+NO_DIM = object()
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``minigrad.Size([2, 3])``."""
 
@@ -459,9 +464,9 @@ class Tensor:
     def sign(self): return elementwise.sign(self)
     def logical_not(self): return elementwise.logical_not(self)
 
-    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def sum(self, dim=NO_DIM, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
+    def mean(self, dim=NO_DIM, keepdim=False, *, dtype=None):
         return reduce.mean(self, dim, keepdim, dtype)
     def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
     def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)

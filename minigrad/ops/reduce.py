@@ -11,7 +11,7 @@ import collections
 import numpy as np
 
 from ..function import Op
-from ..tensor import _wrap
+from ..tensor import NO_DIM, _wrap
 from .common import as_float, dim_index, distinct_dims, zeros_like
 from .elementwise import DivNumber, Exp, array
 from .shape import Expand, IndexPut, ToCopy, Unsqueeze, put_into_zeros
@@ -53,7 +53,7 @@ class Sum(Op):
         ctx.shape, ctx.dims, ctx.keepdim, ctx.input_dtype = x.shape, dims, keepdim, x.dtype
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # sums of integers are int64, as in PyTorch
-        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim and dims is not None, dtype=dtype))
+        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype))
 
     def backward(ctx, grad):
         return _in_input_dtype(ctx, _spread(grad, ctx.shape, ctx.dims, ctx.keepdim))
@@ -92,17 +92,18 @@ class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=NO_DIM, keepdim=False, dtype=None, axis=None, keepdims=None):
     """``axis`` and ``keepdims`` are numpy's names for ``dim`` and ``keepdim``; PyTorch
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
     dim = axis if axis is not None else dim
     keepdim = keepdims if keepdims is not None else keepdim
+    if dim is NO_DIM:
+        return Sum.apply(input, dims=None, dtype=dtype and dtype.numpy)
     dims = _dims(dim, input.ndim)
-    function = Sum if dim is None else SumDim
-    return function.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
+    return SumDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
-def mean(input, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=NO_DIM, keepdim=False, dtype=None):
     """``dtype``: the dtype to compute in and return (it must be a floating one)."""
     result_dtype = dtype or input.dtype
     if not result_dtype.is_floating_point:
@@ -111,9 +112,10 @@ def mean(input, dim=None, keepdim=False, dtype=None):
             f"mean(): could not infer output dtype. {which} dtype must be either a floating "
             f"point or complex dtype. Got: {result_dtype.scalar_name}"
         )
+    if dim is NO_DIM:
+        return Mean.apply(input, dims=None, dtype=dtype and dtype.numpy)
     dims = _dims(dim, input.ndim)
-    function = Mean if dim is None else MeanDim
-    return function.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
+    return MeanDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
 class MaxAll(Op):

@@ -766,3 +766,26 @@ def test_a_saved_view_made_with_grad_off_whose_base_changed_raises_the_view_erro
     t1.add_(1)
     with pytest.raises(RuntimeError, match=message):
         t3.sum().backward()
+
+
+@pytest.mark.parametrize(
+    ("call", "shape", "node"),
+    [
+        # torch.ones(2, 3, requires_grad=True).sum(): (), SumBackward0
+        (lambda t: t.sum(), (), "SumBackward0"),
+        # .sum(None): the dim overload, SumBackward1; .sum(None, True): (1, 1)
+        (lambda t: t.sum(None), (), "SumBackward1"),
+        (lambda t: t.sum(None, True), (1, 1), "SumBackward1"),
+        (lambda t: mg.sum(t, dim=None, keepdim=True), (1, 1), "SumBackward1"),
+        (lambda t: t.sum((), True), (1, 1), "SumBackward1"),
+        (lambda t: t.mean(), (), "MeanBackward0"),
+        (lambda t: t.mean(None), (), "MeanBackward1"),
+        (lambda t: t.mean(None, True), (1, 1), "MeanBackward1"),
+    ],
+)
+def test_sum_and_mean_with_dim_none_are_pytorch_dim_overload(call, shape, node):
+    t = mg.ones(2, 3, requires_grad=True)
+    result = call(t)
+    assert result.shape == shape and type(result.grad_fn).__name__ == node
+    result.sum().backward()
+    assert t.grad.shape == (2, 3)
