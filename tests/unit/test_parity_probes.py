@@ -789,3 +789,22 @@ def test_sum_and_mean_with_dim_none_are_pytorch_dim_overload(call, shape, node):
     assert result.shape == shape and type(result.grad_fn).__name__ == node
     result.sum().backward()
     assert t.grad.shape == (2, 3)
+
+
+def test_copyslices_under_create_graph_takes_the_views_place_with_as_strided():
+    # Found by the fuzzer (seed fz6d:14694). In torch, the gradient of t1 below is
+    # SigmoidBackwardBackward0 -> CloneBackward0 -> AsStridedBackward0 -> CopyBackwards:
+    # CopySlices picks the view's place in its copy with as_strided (minigrad replayed
+    # the view: ViewBackward0)
+    t1 = mg.tensor([3.0, 2.0, 1.5], dtype=mg.float64, requires_grad=True)
+    t3 = mg.tensor([3.953, 3.881, 3.818], dtype=mg.float64, requires_grad=True)
+    t4 = mg.zeros(3, dtype=mg.float64)
+    t5 = t4.view(-1)
+    t5 += t1.sigmoid()
+    t10, _ = mg.autograd.grad(t5 @ t3, [t1, t4], create_graph=True)
+    assert _chain(t10)[:4] == [
+        "SigmoidBackwardBackward0",
+        "CloneBackward0",
+        "AsStridedBackward0",
+        "CopyBackwards",
+    ]
