@@ -7,12 +7,13 @@ before numpy ever sees it.
 """
 
 import numbers
+import operator
 import warnings
 
 import numpy as np
 
 from . import dtypes
-from .tensor import Tensor, _wrap, int_tuple
+from .tensor import Tensor, _wrap
 
 # PyTorch's CPU generator starts from this default seed; so does ours.
 _DEFAULT_SEED = 67280421310721
@@ -143,8 +144,36 @@ def from_numpy(array):
     return _wrap(array)
 
 
-def _size(size):
-    size = int_tuple(size, "size must be a tuple of ints, but got {!r}")
+def int_tuple(values, function, argument):
+    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``, anything but ints refused with the
+    TypeError of PyTorch's argument parser (``function``'s ``argument``)."""
+    if len(values) == 1 and not _is_int(values[0]):
+        if not isinstance(values[0], (tuple, list)):
+            raise TypeError(
+                f"{function}(): argument '{argument}' (position 1) must be tuple of ints, "
+                f"not {type(values[0]).__name__}"
+            )
+        values = tuple(values[0])
+    for position, v in enumerate(values, 1):
+        if not _is_int(v):
+            raise TypeError(
+                f"{function}(): argument '{argument}' failed to unpack the object at pos "
+                f'{position} with error "type must be tuple of ints,but got {type(v).__name__}"'
+            )
+    return tuple(operator.index(v) for v in values)
+
+
+def _is_int(value):
+    """An int, or a 0-d integer tensor (PyTorch takes ``ones(t.sum())``), but no bool."""
+    if isinstance(value, Tensor):
+        return value.ndim == 0 and value._data.dtype.kind in "iu"
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _size(size, function):
+    if not size and function in ("zeros", "ones", "empty"):
+        raise TypeError(f'{function}() missing 1 required positional arguments: "size"')
+    size = int_tuple(size, function, "size")
     for s in size:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
@@ -175,11 +204,11 @@ def _numpy_dtype(dtype, default=dtypes.float32):
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return _leaf(np.zeros(_size(size), _numpy_dtype(dtype)), requires_grad)
+    return _leaf(np.zeros(_size(size, "zeros"), _numpy_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return _leaf(np.ones(_size(size), _numpy_dtype(dtype)), requires_grad)
+    return _leaf(np.ones(_size(size, "ones"), _numpy_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
@@ -190,11 +219,11 @@ def full(size, fill_value, dtype=None, requires_grad=False):
         )
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
-    return _leaf(np.full(_size((size,)), fill_value, _numpy_dtype(dtype)), requires_grad)
+    return _leaf(np.full(_size((size,), "full"), fill_value, _numpy_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    return _leaf(np.zeros(_size(size, "empty"), _numpy_dtype(dtype)), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -238,11 +267,11 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 
 def randn(*size, dtype=None, requires_grad=False):
     """Standard normal samples (seed with ``manual_seed``)."""
-    samples = default_generator.numpy.standard_normal(_size(size))
+    samples = default_generator.numpy.standard_normal(_size(size, "randn"))
     return _leaf(samples.astype(_numpy_dtype(dtype)), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    samples = default_generator.numpy.random(_size(size))
+    samples = default_generator.numpy.random(_size(size, "rand"))
     return _leaf(samples.astype(_numpy_dtype(dtype)), requires_grad)

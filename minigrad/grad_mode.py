@@ -10,6 +10,7 @@ grad enabled and does not see the modes of the thread that started it.
 import functools
 import inspect
 import threading
+import warnings
 
 
 class _GradState(threading.local):
@@ -64,6 +65,13 @@ def reset():
     set_modes(True, False)
 
 
+_DECORATED_CLASS = (
+    "Decorating classes is deprecated and will be disabled in future versions. You should "
+    "only decorate functions or methods. To preserve the current behavior of class "
+    "decoration, you can directly decorate the `__init__` method and nothing else."
+)
+
+
 class _GradModeContext:
     """What all modes share: the decorator and the save/restore of the state.
 
@@ -88,8 +96,10 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
-        if inspect.isclass(func):
-            raise TypeError("grad-mode decorators work on functions, not classes")
+        if inspect.isclass(func):  # PyTorch still allows it: the class is called in the mode
+            warnings.warn(_DECORATED_CLASS, FutureWarning, stacklevel=2)
+            cls = func
+            func = lambda *args, **kwargs: cls(*args, **kwargs)  # noqa: E731 - as PyTorch
         if inspect.isgeneratorfunction(func):
             return self._wrap_generator(func)
 

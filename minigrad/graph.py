@@ -90,10 +90,9 @@ def version_message(saved, node):
     rebuilt as an ``AsStridedBackward0`` once its base's version moved (``views.py``).
     """
     tensor = saved.tensor
-    try:
-        producer = node if saved.is_output else tensor.grad_fn
-    except RuntimeError:  # a view made with grad mode off: it has none to name
-        producer = None
+    # (Reading a saved view's grad_fn rebuilds it: for a view made with grad mode off,
+    # that raises the view's own error instead, as in PyTorch.)
+    producer = node if saved.is_output else tensor.grad_fn
     which = "" if producer is None else f", which is output 0 of {_op_name(producer)},"
     hint = _VERSION_HINT_ANOMALY if anomaly_state.enabled else _VERSION_HINT
     return (

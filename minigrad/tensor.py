@@ -28,20 +28,16 @@ _NUMPY_OF_REQUIRES_GRAD = (
 )
 
 
+# ``t.sum()`` and ``t.sum(None)`` differ in PyTorch: a dim given, even None (every dim),
+# is the other overload (SumBackward1), and its keepdim applies.
+NO_DIM = object()
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``minigrad.Size([2, 3])``."""
 
     def __repr__(self):
         return f"minigrad.Size({list(self)})"
-
-
-def int_tuple(values, message):
-    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``; TypeError(message) for a non-int."""
-    if len(values) == 1 and isinstance(values[0], (tuple, list)):
-        values = tuple(values[0])
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        raise TypeError(message.format(values))
-    return tuple(int(v) for v in values)
 
 
 class device:
@@ -468,9 +464,10 @@ class Tensor:
     def sign(self): return elementwise.sign(self)
     def logical_not(self): return elementwise.logical_not(self)
 
-    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def sum(self, dim=NO_DIM, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=None, keepdim=False): return reduce.mean(self, dim, keepdim)
+    def mean(self, dim=NO_DIM, keepdim=False, *, dtype=None):
+        return reduce.mean(self, dim, keepdim, dtype)
     def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
     def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)
     def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)

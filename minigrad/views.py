@@ -256,12 +256,28 @@ class CopySlices(Node):
         if grad is None:  # no gradient reached the base: none for the op's inputs either
             return [None] * len(self.next_functions)
         result = _copy_into_new(grad)
-        part = replay(self.steps, result)  # where the view lies, in the copy
+        part = _part(self.steps, result)  # where the view lies, in the copy
         grads = list(self.fn(_copy(part)))
         if grads[0] is not None:
             _write(part, grads[0])
             grads[0] = result
         return grads
+
+
+def _part(steps, result):
+    """The view's place in ``result``; under create_graph, recorded as PyTorch does it
+    (``as_strided``: one AsStridedBackward0 node, not one node per view step)."""
+    if isinstance(result, np.ndarray) or not result._requires_grad:
+        return replay(steps, result)
+    saved = (_state.grad_enabled, _state.inference_mode)
+    _state.grad_enabled = False
+    try:
+        part = replay(steps, result)
+    finally:
+        _state.grad_enabled, _state.inference_mode = saved
+    part._view.creation = DEFAULT
+    set_grad_fn(part, AsStridedBackward0(result, steps))
+    return part
 
 
 def _copy(x):

@@ -73,7 +73,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        scale = mg.zeros(*input.shape, dtype=input.dtype)  # 1/(1-p) would divide by 0
+        scale = mg.zeros(input.shape, dtype=input.dtype)  # 1/(1-p) would divide by 0
     else:
         keep = mg.rand(*input.shape) < 1.0 - p
         scale = keep.to(input.dtype) / (1.0 - p)

@@ -23,7 +23,16 @@ from ..tensor import Tensor, _wrap
 from ..views import check_overlap
 from .common import broadcast_error, check_masks, is_operand, zeros_like
 from .elementwise import Add, Div, Mul, Relu, Sub
-from .shape import _is_basic, advanced_index, basic_index, expand, normalize_index, view
+from .shape import (
+    _is_basic,
+    advanced_index,
+    basic_index,
+    expand,
+    normalize_index,
+    split_index,
+    unsqueeze,
+    view,
+)
 
 
 class AddInplace(Add):
@@ -254,38 +263,60 @@ def copy_(t, src):
 def setitem(t, key, value):
     """``t[key] = value``: PyTorch writes into a view of ``t`` (``t`` itself if the key
     selects all of it) with copy_ or fill_; an index with tensors uses index_put_."""
-    key = normalize_index(key)
     if not isinstance(value, Tensor):
         if not is_operand(value):
             raise TypeError("can only assign a Tensor or a number to a tensor slice")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
-    if _is_basic(key):
-        copy_to(basic_index(t, key, writing=True), value)
+    if isinstance(key, bool):  # a lone bool: True writes into t[None], False nowhere
+        if key:
+            copy_to(unsqueeze(t, 0), value)
         return
-    if t._grad_fn is None and t._requires_grad and is_recording_enabled():  # PyTorch's first
-        raise RuntimeError(
+    key = normalize_index(key, t.ndim)
+    if _is_basic(key):
+        copy_to(basic_index(t, key), value)
+        return
+    basic, tensors = split_index(key)
+    sliced = basic_index(t, basic)  # PyTorch puts the values into this view of t
+    if sliced is t and t._grad_fn is None and t._requires_grad and is_recording_enabled():
+        raise RuntimeError(  # PyTorch's first check
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
-    check_masks(t._data.shape, key)
-    target = advanced_index(t._data, key).shape
-    try:
-        np.broadcast_shapes(value._data.shape, target)
-    except ValueError:
+    check_masks(sliced._data.shape, tensors)
+    target = advanced_index(sliced._data, tensors).shape
+    value = _without_leading_ones(value)
+    if not _broadcasts_to(value._data.shape, target):
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
             f"broadcast to indexing result of shape {list(target)}"
-        ) from None
-    IndexPut.apply(t, value, key=key)
+        )
+    IndexPut.apply(sliced, value, key=tensors)
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _without_leading_ones(value, always_view=False):
+    """``value`` viewed without its leading dimensions of size 1 (ViewBackward0), as
+    PyTorch's setitem does before it puts it in (and ``copy_to`` even if it has none)."""
+    shape = value._data.shape
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return view(value, *shape) if always_view or shape != value._data.shape else value
 
 
 def copy_to(dst, src):
     """PyTorch's copy_to: the same shape is a copy_; a 0-d value a fill_; any other
-    value loses its leading 1s and is expanded to ``dst``'s shape, then copied."""
+    value loses its leading 1s and is expanded to ``dst``'s shape (unless it has it
+    then), then copied."""
     if dst._data.shape == src._data.shape:
         return Copy.apply(dst, src)
     if src.ndim == 0:
         return FillWithTensor.apply(dst, src)
-    shape = src._data.shape
-    while shape and shape[0] == 1:
-        shape = shape[1:]
-    return Copy.apply(dst, expand(view(src, *shape), *dst._data.shape))
+    src = _without_leading_ones(src, always_view=True)
+    if src._data.shape != dst._data.shape:
+        src = expand(src, *dst._data.shape)
+    return Copy.apply(dst, src)

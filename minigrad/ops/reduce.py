@@ -11,10 +11,10 @@ import collections
 import numpy as np
 
 from ..function import Op
-from ..tensor import _wrap
+from ..tensor import NO_DIM, _wrap
 from .common import as_float, dim_index, distinct_dims, zeros_like
 from .elementwise import DivNumber, Exp, array
-from .shape import Expand, IndexPut, Unsqueeze, put_into_zeros
+from .shape import Expand, IndexPut, ToCopy, Unsqueeze, put_into_zeros
 
 
 def _axis(dim, ndim):
@@ -50,13 +50,20 @@ class Sum(Op):
     node_name = "SumBackward0"
 
     def forward(ctx, x, dims=None, keepdim=False, dtype=None):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.shape, ctx.dims, ctx.keepdim, ctx.input_dtype = x.shape, dims, keepdim, x.dtype
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # sums of integers are int64, as in PyTorch
-        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim and dims is not None, dtype=dtype))
+        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype))
 
     def backward(ctx, grad):
-        return _spread(grad, ctx.shape, ctx.dims, ctx.keepdim)
+        return _in_input_dtype(ctx, _spread(grad, ctx.shape, ctx.dims, ctx.keepdim))
+
+
+def _in_input_dtype(ctx, grad):
+    """A gradient of ``sum(dtype=...)`` goes back in the input's dtype (ToCopyBackward0)."""
+    if array(grad).dtype == ctx.input_dtype:
+        return grad
+    return ToCopy.apply(grad, dtype=ctx.input_dtype)
 
 
 class SumDim(Sum):
@@ -71,37 +78,44 @@ class Mean(Sum):
 
     node_name = "MeanBackward0"
 
-    def forward(ctx, x, dims=None, keepdim=False):
-        total = Sum.forward(ctx, x, dims, keepdim)
+    def forward(ctx, x, dims=None, keepdim=False, dtype=None):
+        total = Sum.forward(ctx, x, dims, keepdim, dtype)
         ctx.count = x.size // builtins.max(total.size, 1) if x.size else 0
         return np.divide(total, ctx.count, out=total)  # the mean of nothing is nan (0 / 0)
 
     def backward(ctx, grad):
-        return DivNumber.apply(Sum.backward(ctx, grad), number=ctx.count)
+        spread = _spread(grad, ctx.shape, ctx.dims, ctx.keepdim)
+        return _in_input_dtype(ctx, DivNumber.apply(spread, number=ctx.count))
 
 
 class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=NO_DIM, keepdim=False, dtype=None, axis=None, keepdims=None):
     """``axis`` and ``keepdims`` are numpy's names for ``dim`` and ``keepdim``; PyTorch
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
     dim = axis if axis is not None else dim
     keepdim = keepdims if keepdims is not None else keepdim
+    if dim is NO_DIM:
+        return Sum.apply(input, dims=None, dtype=dtype and dtype.numpy)
     dims = _dims(dim, input.ndim)
-    function = Sum if dim is None else SumDim
-    return function.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
+    return SumDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
-def mean(input, dim=None, keepdim=False):
-    if input._data.dtype.kind not in "fc":
+def mean(input, dim=NO_DIM, keepdim=False, dtype=None):
+    """``dtype``: the dtype to compute in and return (it must be a floating one)."""
+    result_dtype = dtype or input.dtype
+    if not result_dtype.is_floating_point:
+        which = "Optional" if dtype else "Input"
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {input.dtype.scalar_name}"
+            f"mean(): could not infer output dtype. {which} dtype must be either a floating "
+            f"point or complex dtype. Got: {result_dtype.scalar_name}"
         )
+    if dim is NO_DIM:
+        return Mean.apply(input, dims=None, dtype=dtype and dtype.numpy)
     dims = _dims(dim, input.ndim)
-    return (Mean if dim is None else MeanDim).apply(input, dims=dims, keepdim=keepdim)
+    return MeanDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
 class MaxAll(Op):
@@ -240,7 +254,8 @@ class SoftmaxBackwardData(Op):
     node_name = "SoftmaxBackwardDataBackward0"
 
     def forward(ctx, grad, s, dim):
-        ctx.save(grad_output=grad, output=s, dim=dim)
+        ctx.save(grad_output=grad, output=s)
+        ctx.dim = dim  # (a plain value: a 0-d tensor's None would count as a saved tensor)
         return s * (grad - np.sum(grad * s, axis=dim, keepdims=True))
 
     def backward(ctx, gg):
@@ -277,7 +292,8 @@ class LogSoftmaxBackwardData(Op):
     node_name = "LogSoftmaxBackwardDataBackward0"
 
     def forward(ctx, grad, y, dim):
-        ctx.save(grad_output=grad, output=y, dim=dim)
+        ctx.save(grad_output=grad, output=y)
+        ctx.dim = dim  # (a plain value: a 0-d tensor's None would count as a saved tensor)
         return grad - np.exp(y) * np.sum(grad, axis=dim, keepdims=True)
 
     def backward(ctx, gg):

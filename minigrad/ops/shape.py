@@ -6,13 +6,15 @@ into zeros at the selected positions. Many of them return *views* that share
 memory and the version counter with their input, as in PyTorch (``view = True``).
 """
 
+import warnings
+
 import numpy as np
 
-from .. import dtypes
+from .. import creation, dtypes
 from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor, int_tuple
-from .common import check_masks, dim_index, distinct_dims, zeros_like
+from ..tensor import Tensor
+from .common import _width, check_masks, dim_index, distinct_dims, zeros_like
 
 
 class View(Op):
@@ -36,10 +38,6 @@ class UnsafeView(View):
     view = False
 
 
-def _shape_arg(shape):
-    return int_tuple(shape, "shape must be a sequence of ints, got {!r}")
-
-
 def _infer_shape(shape, numel):
     for i, s in enumerate(shape):  # PyTorch's checks, dimension by dimension
         if s == -1 and -1 in shape[:i]:
@@ -60,7 +58,7 @@ def _infer_shape(shape, numel):
 
 
 def view(input, *shape):
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    shape = _infer_shape(creation.int_tuple(shape, "view", "size"), input._data.size)
     if not _reshapes_in_place(input._data, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -71,7 +69,7 @@ def view(input, *shape):
 
 def reshape(input, *shape):
     """A view when the memory layout allows it, else a copy (clone, then view the copy)."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    shape = _infer_shape(creation.int_tuple(shape, "reshape", "shape"), input._data.size)
     if _reshapes_in_place(input._data, shape):
         return View.apply(input, shape=shape)
     return UnsafeView.apply(clone(input), shape=shape)
@@ -153,7 +151,7 @@ class Permute(Op):
 
 
 def permute(input, *dims):
-    dims = _shape_arg(dims)
+    dims = creation.int_tuple(dims, "permute", "dims")
     if len(dims) != input.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -266,13 +264,15 @@ def expanded(array, shape):
     """``array`` broadcast to ``shape`` without copying: a dimension of size 1 becomes a
     stride of 0 (every position reads the same element). Writable, as in PyTorch
     (``fill_`` may write into it; the in-place ops that would read and write one
-    element twice refuse: ``inplace.check_overlap``)."""
+    element twice refuse: ``inplace.check_overlap``). (A backward may pass numpy's
+    read-only scalar, the sum of a gradient: it becomes a writable 0-d array first.)"""
+    array = np.asarray(array)
     strides = np.broadcast_to(array, shape).strides
     return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=array.flags.writeable)
 
 
 def expand(input, *sizes):
-    sizes, shape = _shape_arg(sizes), input._data.shape
+    sizes, shape = creation.int_tuple(sizes, "expand", "size"), input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(
@@ -407,22 +407,66 @@ _INDEX_TYPES_MESSAGE = (
 )
 
 
-def normalize_index(key):
-    """An index as a tuple numpy understands: tensors become arrays, lists arrays."""
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+    "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will "
+    "be interpreted as tensor index, x[minigrad.tensor(seq)], which will result either in "
+    "an error or a different result"
+)
+
+
+def normalize_index(key, ndim):
+    """An index as a tuple numpy understands: tensors become arrays, lists arrays.
+
+    As PyTorch (and old numpy): a short list holding a sequence, a slice, None or
+    ``...`` is read as a tuple, with a warning (``t[[0, slice(None)]]`` is ``t[0, :]``).
+    """
+    if isinstance(key, list) and _reads_as_tuple(key):
+        warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+        key = tuple(key)
     result = []
     for k in key if isinstance(key, tuple) else (key,):
         if isinstance(k, Tensor):
             if k.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = k._data if k.ndim else k._data.item()
-        elif isinstance(k, list):
-            k = np.asarray(k) if k else np.zeros(0, dtype=np.int64)  # [] picks nothing
+        elif isinstance(k, (list, tuple)):  # (a tuple inside the key is a list)
+            k = _list_index(k)
         elif not (
             k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice, np.ndarray))
         ):
             raise IndexError(_INDEX_TYPES_MESSAGE.format(type(k).__name__))
         result.append(k)
-    return tuple(result)
+    return _without_extra_ellipses(tuple(result), ndim)
+
+
+def _reads_as_tuple(seq):
+    return len(seq) < 32 and any(
+        k is None or k is Ellipsis or isinstance(k, (Tensor, list, tuple, slice, np.ndarray))
+        for k in seq
+    )
+
+
+def _list_index(k):
+    """A list as an index array: int64 (floats cut towards 0, as PyTorch) unless it
+    holds only bools (a mask); [] picks nothing."""
+    array = np.asarray(k)
+    return array if array.dtype == np.bool_ else array.astype(np.int64)
+
+
+def _without_extra_ellipses(key, ndim):
+    """PyTorch lets an index hold ``...`` more than once: each stands for the dimensions
+    the other entries leave, which the first takes; the others then stand for none.
+    (If dimensions are left and more than whole slices follow a second ``...``, PyTorch
+    indexes past the tensor's end; minigrad then keeps numpy's error.)"""
+    where = [i for i, k in enumerate(key) if k is Ellipsis]
+    if len(where) < 2:
+        return key
+    named = sum(0 if isinstance(k, bool) else _width(k) for k in key)
+    after = key[where[1] :]
+    if named < ndim and any(k is not Ellipsis and k != slice(None) for k in after):
+        return key
+    return key[: where[1]] + tuple(k for k in after if k is not Ellipsis)
 
 
 def _is_basic(key):
@@ -438,21 +482,43 @@ def getitem(input, key):
         if input.ndim == 0:
             raise IndexError("invalid index of a 0-dim tensor.")
         return _slice(input, key, 0)
-    key = normalize_index(key)
-    if not _is_basic(key):
-        check_masks(input._data.shape, key)
-        return Index.apply(input, key=key)
-    result = basic_index(input, key)
-    return Alias.apply(input) if result is input else result
+    key = normalize_index(key, input.ndim)
+    if _is_basic(key):
+        result = basic_index(input, key)
+        return Alias.apply(input) if result is input else result
+    basic, tensors = split_index(key)
+    sliced = basic_index(input, basic)
+    check_masks(sliced._data.shape, tensors)
+    return Index.apply(sliced, key=tensors)
 
 
-def basic_index(input, key, writing=False):
-    """``input[key]`` for a basic index: a view, one node per step. ``writing``, for
-    ``input[key] = v``: PyTorch then skips the slices that cover a whole dimension, so
-    a key that selects all of ``input`` gives ``input`` itself."""
+def split_index(key):
+    """An index with arrays, in the two parts PyTorch applies one after the other:
+    ``basic`` (ints, slices, None) makes a view step by step, then ``tensors`` indexes
+    that view: a whole slice for each dimension left, the arrays in their places. A
+    bool adds a dimension (None), of which True picks the one entry and False none."""
+    basic, tensors = [], []
+    for k in key:
+        if isinstance(k, bool):
+            basic.append(None)
+            tensors.append(np.zeros(int(k), dtype=np.int64))
+        elif isinstance(k, np.ndarray):
+            basic.extend([slice(None)] * _width(k))  # a mask spans its ndim dimensions
+            tensors.append(k)
+        else:
+            basic.append(k)
+            if k is Ellipsis or k is None or isinstance(k, slice):
+                tensors.append(Ellipsis if k is Ellipsis else slice(None))
+    return tuple(basic), tuple(tensors)
+
+
+def basic_index(input, key):
+    """``input[key]`` for a basic index: a view, one node per step. As PyTorch, it
+    skips the slices that cover a whole dimension, so a key that selects all of
+    ``input`` gives ``input`` itself."""
     result, dim = input, 0
     for original_dim, k in enumerate(_whole_key(input, key)):
-        if writing and isinstance(k, slice):
+        if isinstance(k, slice):
             size = result._data.shape[dim]
             k = slice(None) if k.indices(size) == (0, size, 1) else k
         result, dim = _index_step(result, k, dim, original_dim)

@@ -494,7 +494,7 @@ def test_unused_output(lib):
 def test_pow_zero_tensor_gradient(lib):
     """test_pow_zero_tensor_gradient: 0 ** 0 has gradient 0."""
     for size, exponent in (((10,), lib.zeros(10)), ((3, 3), lib.zeros(3, 3)), ((10,), 0)):
-        base = lib.zeros(*size, requires_grad=True)
+        base = lib.zeros(size, requires_grad=True)
         base.pow(exponent).sum().backward()
         assert base.grad.abs().sum().item() == 0
 

@@ -116,26 +116,26 @@ def test_no_requires_grad_inplace_view_of_new_leaf(lib):
 
 
 def _setitem(lib, size, index):
-    x = lib.ones(*size, dtype=lib.float64, requires_grad=True)
+    x = lib.ones(size, dtype=lib.float64, requires_grad=True)
     y = x + 2
     y_version = y._version
     y[index] = 2
     assert y._version != y_version
-    y.backward(lib.ones(*size, dtype=lib.float64))
+    y.backward(lib.ones(size, dtype=lib.float64))
     expected = np.ones(size)
     expected[index if not hasattr(index, "tolist") else value(index).astype(bool)] = 0
     assert_close(x.grad, expected)
 
 
 def _setitem_tensor(lib, size, index):
-    x = lib.ones(*size, dtype=lib.float64, requires_grad=True)
+    x = lib.ones(size, dtype=lib.float64, requires_grad=True)
     y = x + 2
     y_version = y._version
     value_ = lib.ones(tuple(y[index].shape), dtype=lib.float64) * 7
     value_.requires_grad = True
     y[index] = value_
     assert y._version != y_version
-    y.backward(lib.ones(*size, dtype=lib.float64))
+    y.backward(lib.ones(size, dtype=lib.float64))
     expected = np.ones(size)
     expected[index if not hasattr(index, "tolist") else value(index).astype(bool)] = 0
     assert_close(x.grad, expected)

@@ -415,7 +415,7 @@ def test_a_mask_of_the_wrong_shape_is_named_as_pytorch_names_it(index, expected)
 )
 def test_flatten_checks_its_dims_as_pytorch(shape, dims, error, expected):
     with pytest.raises(error, match=expected + "$"):
-        mg.ones(*shape).flatten(*dims)
+        mg.ones(shape).flatten(*dims)
     assert mg.tensor(1.0).flatten(-1).shape == (1,)
 
 

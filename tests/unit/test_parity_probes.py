@@ -44,7 +44,7 @@ import minigrad as mg
 )
 def test_expand_names_the_dimension_pytorch_names(shape, sizes, message):
     with pytest.raises(RuntimeError, match=message):
-        mg.ones(*shape).expand(*sizes)
+        mg.ones(shape).expand(*sizes)
 
 
 @pytest.mark.parametrize(
@@ -68,15 +68,15 @@ def test_T_off_two_dimensions_warns_once_per_process_as_pytorch(shape, message, 
     monkeypatch.setattr(_warn_once, "_given", set())
     monkeypatch.setattr(_warn_once, "_always", False)
     with pytest.warns(UserWarning) as first:
-        _ = mg.ones(*shape).T
+        _ = mg.ones(shape).T
     assert len(first) == 1 and str(first[0].message).startswith(message)
     with warnings.catch_warnings(record=True) as again:
         warnings.simplefilter("always")
-        _ = mg.ones(*shape).T
+        _ = mg.ones(shape).T
     assert again == []
     mg.set_warn_always(True)
     with pytest.warns(UserWarning, match=re.escape(message)):
-        _ = mg.ones(*shape).T
+        _ = mg.ones(shape).T
 
 
 F = mg.nn.functional
@@ -288,7 +288,7 @@ def test_batched_matmul_of_batches_that_do_not_broadcast(a, b, sizes, dim):
         f"at non-singleton dimension {dim}"
     )
     with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
-        mg.matmul(mg.ones(*a), mg.ones(*b))
+        mg.matmul(mg.ones(a), mg.ones(b))
 
 
 @pytest.mark.parametrize(
@@ -496,3 +496,315 @@ def test_number_to_a_tensor_power_saves_the_number_as_saved_self():
     assert node.name() == "PowBackward2" and node._saved_self == 2
     saved = sorted(a for a in dir(node) if a.startswith("_saved_"))
     assert saved == ["_saved_exponent", "_saved_result", "_saved_self"]
+
+
+def test_grad_mode_decorating_a_class_warns_and_calls_it_in_the_mode():
+    # @torch.no_grad() on a class: a FutureWarning, and the name becomes a function that
+    # calls the class inside no_grad (x * 2 in __init__ has requires_grad False)
+    with pytest.warns(FutureWarning, match=r"^Decorating classes is deprecated and will be "):
+
+        @mg.no_grad()
+        class Double:
+            def __init__(self, x):
+                self.y = x * 2
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = Double(x).y
+    assert y.tolist() == [2.0, 4.0] and not y.requires_grad
+    assert (x * 2).requires_grad  # the mode ended with the call
+
+
+def test_mean_takes_a_dtype_as_pytorch():
+    # torch.tensor([1, 2]).mean(dtype=torch.float32): tensor(1.5000)
+    m = mg.tensor([1, 2]).mean(dtype=mg.float32)
+    assert m.dtype == mg.float32 and m.item() == 1.5
+    # torch.tensor([1., 2.]).mean(0, True, dtype=torch.int64)
+    with pytest.raises(
+        RuntimeError,
+        match=r"^mean\(\): could not infer output dtype\. Optional dtype must be either a "
+        r"floating point or complex dtype\. Got: Long$",
+    ):
+        mg.tensor([1.0, 2.0]).mean(0, True, dtype=mg.int64)
+
+
+@pytest.mark.parametrize(
+    ("reduce", "grad", "node"),
+    [
+        # (x.sum(0, dtype=torch.float64) ** 2): grad [6., 6.], float32, ToCopyBackward0
+        # whose next function is ExpandBackward0
+        (lambda x: x.sum(0, dtype=mg.float64), [6.0, 6.0], "ExpandBackward0"),
+        # (x.mean(dtype=torch.float64) ** 2): grad [1.5, 1.5], ToCopyBackward0 -> DivBackward1
+        (lambda x: x.mean(dtype=mg.float64), [1.5, 1.5], "DivBackward1"),
+    ],
+)
+def test_gradient_of_a_reduction_with_a_dtype_comes_back_in_the_input_dtype(reduce, grad, node):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mg.autograd.grad(reduce(x) ** 2, [x], create_graph=True)
+    assert g.dtype == mg.float32 and g.tolist() == grad
+    assert type(g.grad_fn).__name__ == "ToCopyBackward0"
+    assert type(g.grad_fn.next_functions[0][0]).__name__ == node
+
+
+def _chain(t):
+    """grad_fn names down the first edge: ['IndexBackward0', 'SelectBackward0', ...]."""
+    names, node = [], t.grad_fn
+    while node is not None:
+        names.append(type(node).__name__)
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
+
+
+@pytest.mark.parametrize(
+    ("key", "shape", "chain"),
+    [
+        # torch.ones(2, 2, requires_grad=True)[0:2, 0]: a slice over a whole dim is skipped
+        ((slice(0, 2), 0), (2,), ["SelectBackward0", "AccumulateGrad"]),
+        # [0, [1]]: the int selects first (a view), then the list indexes the view
+        ((0, [1]), (1,), ["IndexBackward0", "SelectBackward0", "AccumulateGrad"]),
+        ((slice(0, 1), [0]), (1, 1), ["IndexBackward0", "SliceBackward0", "AccumulateGrad"]),
+        # [True]: a bool adds a dimension (unsqueeze), then picks its one entry (False: none)
+        (True, (1, 2, 2), ["IndexBackward0", "UnsqueezeBackward0", "AccumulateGrad"]),
+        (
+            (0, False),
+            (0, 2),
+            ["IndexBackward0", "UnsqueezeBackward0", "SelectBackward0", "AccumulateGrad"],
+        ),
+    ],
+)
+def test_index_with_lists_applies_the_basic_entries_first_as_pytorch(key, shape, chain):
+    t = mg.ones(2, 2, requires_grad=True)[key]
+    assert t.shape == shape and _chain(t) == chain
+
+
+def test_an_int_before_a_slice_and_a_list_leaves_the_list_dimension_in_place():
+    # torch.ones(2, 3, 4)[0, :, [1]].shape: [3, 1] (numpy's rule would give (1, 3))
+    assert mg.ones(2, 3, 4)[0, :, [1]].shape == (3, 1)
+
+
+def _value_edge(t):
+    """The names on the edge of t.grad_fn to the value written in, down to the leaf."""
+    names, node = [], t.grad_fn.next_functions[1][0]
+    while node is not None:
+        names.append(type(node).__name__)
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
+
+
+@pytest.mark.parametrize(
+    ("key", "value_shape", "node", "edge"),
+    [
+        # t = torch.ones(2, 2) * 1; t[0, 0] = torch.ones(1, requires_grad=True)
+        ((0, 0), (1,), "CopySlices", ["ViewBackward0", "AccumulateGrad"]),
+        # t[1:] = torch.ones(2, requires_grad=True): viewed, then expanded
+        (
+            slice(1, None),
+            (2,),
+            "CopySlices",
+            ["ExpandBackward0", "ViewBackward0", "AccumulateGrad"],
+        ),
+        # t[[0]] = torch.ones(1, 1, 2, requires_grad=True): the leading 1s viewed away
+        ([0], (1, 1, 2), "IndexPutBackward0", ["ViewBackward0", "AccumulateGrad"]),
+        # t[0, [0]] = torch.ones((), requires_grad=True): index_put_ into the view t[0]
+        ((0, [0]), (), "CopySlices", ["AccumulateGrad"]),
+        # t[True] = ...: copied into t[None]
+        (True, (), "CopySlices", ["AccumulateGrad"]),
+    ],
+)
+def test_setitem_records_what_pytorch_records(key, value_shape, node, edge):
+    t = mg.ones(2, 2) * mg.ones(2, 2, requires_grad=True)
+    t[key] = mg.ones(value_shape, requires_grad=True)
+    assert type(t.grad_fn).__name__ == node and _value_edge(t) == edge
+
+
+def test_setitem_false_alone_does_nothing_and_a_value_too_big_is_refused():
+    t = mg.ones(2, 2) * mg.ones(2, 2, requires_grad=True)
+    t[False] = 5.0  # torch: nothing happens (grad_fn MulBackward0, _version 0)
+    assert type(t.grad_fn).__name__ == "MulBackward0" and t._version == 0
+    # torch.ones(2, 2)[[0]] = torch.ones(2, 2) (and ones(1, 1, 3), named without its 1s)
+    for value, shown in (((2, 2), r"\[2, 2\]"), ((1, 1, 3), r"\[3\]")):
+        with pytest.raises(
+            RuntimeError,
+            match=rf"^shape mismatch: value tensor of shape {shown} cannot be broadcast to "
+            r"indexing result of shape \[1, 2\]$",
+        ):
+            mg.ones(2, 2)[[0]] = mg.ones(value)
+
+
+def test_a_gradient_through_the_sum_of_a_0d_tensor_can_be_changed_in_place():
+    # Found by the fuzzer (seed fz6b:13742). In torch: t11 = t4.detach(); t11 -= -1.5
+    # gives tensor(-0.5000) in both t11 and t4 (minigrad raised numpy's "output array is
+    # read-only": the sum of the gradient was numpy's scalar, expanded to shape ())
+    t0 = mg.ones((), requires_grad=True)
+    t2 = t0.sum() * mg.tensor([-1.5, -0.5], requires_grad=True)
+    t4, _ = mg.autograd.grad(t2.sum(), [t0, t2])
+    t11 = t4.detach()
+    t11 -= -1.5
+    assert t11.item() == -0.5 and t4.item() == -0.5
+
+
+def test_a_list_of_floats_indexes_with_its_entries_cut_to_ints():
+    # torch.arange(3.)[[2.7, -1.2]]: tensor([2., 2.]) (the list becomes int64: [2, -1])
+    assert mg.arange(3.0)[[2.7, -1.2]].tolist() == [2.0, 2.0]
+    # torch.ones(2)[[True, 0.5]]: tensor([1., 1.]) (not a mask: [1, 0])
+    assert mg.ones(2)[[True, 0.5]].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("key", "shape"),
+    [
+        # torch.ones(2, 3)[..., ...].shape: [2, 3]; the first ... takes what is left
+        ((..., ...), (2, 3)),
+        ((0, ..., ...), (3,)),
+        ((..., 0, ...), (2,)),
+        ((..., None, ...), (2, 3, 1)),
+        ((..., [0], ...), (2, 1)),
+    ],
+)
+def test_an_index_may_hold_several_ellipses_as_in_pytorch(key, shape):
+    assert mg.ones(2, 3)[key].shape == shape
+
+
+@pytest.mark.parametrize(
+    ("key", "shape"),
+    [
+        # torch.ones(2, 3)[[0, slice(None)]].shape: [3], with the UserWarning
+        ([0, slice(None)], (3,)),
+        # torch.ones(2, 3)[[[0, 1]]].shape: [2, 3] (the inner list indexes dim 0)
+        ([[0, 1]], (2, 3)),
+        ([None], (1, 2, 3)),
+    ],
+)
+def test_a_list_holding_a_sequence_slice_or_none_reads_as_a_tuple_with_a_warning(key, shape):
+    with pytest.warns(UserWarning, match=r"^Using a non-tuple sequence for multidimensional "):
+        assert mg.ones(2, 3)[key].shape == shape
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones()
+        (lambda: mg.ones(), 'ones() missing 1 required positional arguments: "size"'),
+        (lambda: mg.empty(), 'empty() missing 1 required positional arguments: "size"'),
+        # torch.ones(2.5), torch.ones(True)
+        (
+            lambda: mg.ones(2.5),
+            "ones(): argument 'size' (position 1) must be tuple of ints, not float",
+        ),
+        (
+            lambda: mg.zeros(True),
+            "zeros(): argument 'size' (position 1) must be tuple of ints, not bool",
+        ),
+        # torch.zeros(2, 3.0), torch.ones((2, None))
+        (
+            lambda: mg.zeros(2, 3.0),
+            "zeros(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got float"',
+        ),
+        (
+            lambda: mg.ones((2, None)),
+            "ones(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got NoneType"',
+        ),
+        # torch.ones(2).reshape(None), .expand('a'), .permute(0.0), .view(2, 1.0)
+        (
+            lambda: mg.ones(2).reshape(None),
+            "reshape(): argument 'shape' (position 1) must be tuple of ints, not NoneType",
+        ),
+        (
+            lambda: mg.ones(2).expand("a"),
+            "expand(): argument 'size' (position 1) must be tuple of ints, not str",
+        ),
+        (
+            lambda: mg.ones(2).permute(0.0),
+            "permute(): argument 'dims' (position 1) must be tuple of ints, not float",
+        ),
+        (
+            lambda: mg.ones(2).view(2, 1.0),
+            "view(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got float"',
+        ),
+    ],
+)
+def test_sizes_that_are_not_ints_are_refused_in_the_words_of_pytorch(call, message):
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        call()
+
+
+def test_a_0d_integer_tensor_counts_as_a_size():
+    # torch.ones(torch.tensor(2)): tensor([1., 1.]); torch.ones(2).reshape(torch.tensor(2))
+    assert mg.ones(mg.tensor(2)).shape == (2,)
+    assert mg.ones(2).reshape(mg.tensor(2)).shape == (2,)
+
+
+@pytest.mark.parametrize("function", [mg.softmax, mg.log_softmax])
+def test_second_derivative_of_softmax_of_a_0d_tensor(function):
+    # Found by the fuzzer (seed fz6c:8792): minigrad raised "too many values to unpack".
+    # torch: t0.grad tensor(0.), t3.grad tensor(1.)
+    t0 = mg.tensor(0.5, requires_grad=True)
+    (t2,) = mg.autograd.grad(function(t0, 0), [t0], create_graph=True)
+    t3 = mg.tensor(1.0, requires_grad=True)
+    (t2 + t3).view(1).backward()
+    assert t0.grad.item() == 0.0 and t3.grad.item() == 1.0
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        (mg.no_grad, r"^A view was created in no_grad mode and its base or another view of its "),
+        (mg.inference_mode, r"^A view was created in inference mode and its base or another "),
+    ],
+)
+def test_a_saved_view_made_with_grad_off_whose_base_changed_raises_the_view_error(mode, message):
+    # Found by the fuzzer (seed fz6c:1616). torch: t1 = t0 * 1; with mode(): t2 = t1[0];
+    # t3 = t2.log(); t1.add_(1); t3.sum().backward() raises the view error (building the
+    # version error reads t2.grad_fn, which PyTorch refuses to rebuild), not the version error
+    t0 = mg.tensor([[1.0], [2.0]], requires_grad=True)
+    t1 = t0 * 1
+    with mode():
+        t2 = t1[0]
+    t3 = t2.log()
+    t1.add_(1)
+    with pytest.raises(RuntimeError, match=message):
+        t3.sum().backward()
+
+
+@pytest.mark.parametrize(
+    ("call", "shape", "node"),
+    [
+        # torch.ones(2, 3, requires_grad=True).sum(): (), SumBackward0
+        (lambda t: t.sum(), (), "SumBackward0"),
+        # .sum(None): the dim overload, SumBackward1; .sum(None, True): (1, 1)
+        (lambda t: t.sum(None), (), "SumBackward1"),
+        (lambda t: t.sum(None, True), (1, 1), "SumBackward1"),
+        (lambda t: mg.sum(t, dim=None, keepdim=True), (1, 1), "SumBackward1"),
+        (lambda t: t.sum((), True), (1, 1), "SumBackward1"),
+        (lambda t: t.mean(), (), "MeanBackward0"),
+        (lambda t: t.mean(None), (), "MeanBackward1"),
+        (lambda t: t.mean(None, True), (1, 1), "MeanBackward1"),
+    ],
+)
+def test_sum_and_mean_with_dim_none_are_pytorch_dim_overload(call, shape, node):
+    t = mg.ones(2, 3, requires_grad=True)
+    result = call(t)
+    assert result.shape == shape and type(result.grad_fn).__name__ == node
+    result.sum().backward()
+    assert t.grad.shape == (2, 3)
+
+
+def test_copyslices_under_create_graph_takes_the_views_place_with_as_strided():
+    # Found by the fuzzer (seed fz6d:14694). In torch, the gradient of t1 below is
+    # SigmoidBackwardBackward0 -> CloneBackward0 -> AsStridedBackward0 -> CopyBackwards:
+    # CopySlices picks the view's place in its copy with as_strided (minigrad replayed
+    # the view: ViewBackward0)
+    t1 = mg.tensor([3.0, 2.0, 1.5], dtype=mg.float64, requires_grad=True)
+    t3 = mg.tensor([3.953, 3.881, 3.818], dtype=mg.float64, requires_grad=True)
+    t4 = mg.zeros(3, dtype=mg.float64)
+    t5 = t4.view(-1)
+    t5 += t1.sigmoid()
+    t10, _ = mg.autograd.grad(t5 @ t3, [t1, t4], create_graph=True)
+    assert _chain(t10)[:4] == [
+        "SigmoidBackwardBackward0",
+        "CloneBackward0",
+        "AsStridedBackward0",
+        "CopyBackwards",
+    ]
