@@ -464,9 +464,9 @@ class Tensor:
     def sign(self): return elementwise.sign(self)
     def logical_not(self): return elementwise.logical_not(self)
 
-    def sum(self, dim=NO_DIM, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    def sum(self, dim=NO_DIM, keepdim=None, dtype=None, *, axis=NO_DIM, keepdims=None):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=NO_DIM, keepdim=False, *, dtype=None):
+    def mean(self, dim=NO_DIM, keepdim=None, *, dtype=None):
         return reduce.mean(self, dim, keepdim, dtype)
     def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
     def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)

@@ -92,18 +92,19 @@ class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
-def sum(input, dim=NO_DIM, keepdim=False, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=NO_DIM, keepdim=None, dtype=None, axis=NO_DIM, keepdims=None):
     """``axis`` and ``keepdims`` are numpy's names for ``dim`` and ``keepdim``; PyTorch
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
-    dim = axis if axis is not None else dim
-    keepdim = keepdims if keepdims is not None else keepdim
+    dim = axis if axis is not NO_DIM else dim
+    keep_name, keepdim = ("keepdims", keepdims) if keepdims is not None else ("keepdim", keepdim)
     if dim is NO_DIM:
+        _refuse_keepdim_without_dim("sum", keep_name, keepdim)
         return Sum.apply(input, dims=None, dtype=dtype and dtype.numpy)
     dims = _dims(dim, input.ndim)
-    return SumDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
+    return SumDim.apply(input, dims=dims, keepdim=bool(keepdim), dtype=dtype and dtype.numpy)
 
 
-def mean(input, dim=NO_DIM, keepdim=False, dtype=None):
+def mean(input, dim=NO_DIM, keepdim=None, dtype=None):
     """``dtype``: the dtype to compute in and return (it must be a floating one)."""
     result_dtype = dtype or input.dtype
     if not result_dtype.is_floating_point:
@@ -113,9 +114,26 @@ def mean(input, dim=NO_DIM, keepdim=False, dtype=None):
             f"point or complex dtype. Got: {result_dtype.scalar_name}"
         )
     if dim is NO_DIM:
+        _refuse_keepdim_without_dim("mean", "keepdim", keepdim)
         return Mean.apply(input, dims=None, dtype=dtype and dtype.numpy)
     dims = _dims(dim, input.ndim)
-    return MeanDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
+    return MeanDim.apply(input, dims=dims, keepdim=bool(keepdim), dtype=dtype and dtype.numpy)
+
+
+def _refuse_keepdim_without_dim(function, name, keepdim):
+    """PyTorch's ``sum``/``mean`` without a dim take no ``keepdim`` (``dim=None`` does)."""
+    if keepdim is not None:
+        raise _invalid_combination(function, f"{name}={type(keepdim).__name__}, ")
+
+
+def _invalid_combination(function, got):
+    """The TypeError of PyTorch's argument parser when no overload of ``t.sum``/``t.mean``
+    fits the arguments (``got`` names their types)."""
+    return TypeError(
+        f"{function}() received an invalid combination of arguments - got ({got}), but "
+        "expected one of:\n * (*, torch.dtype dtype = None)\n"
+        " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n"
+    )
 
 
 class MaxAll(Op):

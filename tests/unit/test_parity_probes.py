@@ -808,3 +808,41 @@ def test_copyslices_under_create_graph_takes_the_views_place_with_as_strided():
         "AsStridedBackward0",
         "CopyBackwards",
     ]
+
+
+def _invalid_combination(function, got):
+    """PyTorch 2.13's argument-parser TypeError for ``t.sum``/``t.mean`` (recorded)."""
+    return (
+        f"{function}() received an invalid combination of arguments - got ({got}), but "
+        "expected one of:\n * (*, torch.dtype dtype = None)\n"
+        " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones(2, 3).sum(keepdim=True): the no-dim overload takes no keepdim
+        (lambda t: t.sum(keepdim=True), _invalid_combination("sum", "keepdim=bool, ")),
+        # torch.ones(2, 3).sum(keepdim=False): not even False
+        (lambda t: t.sum(keepdim=False), _invalid_combination("sum", "keepdim=bool, ")),
+        # torch.ones(2, 3).sum(keepdims=True)
+        (lambda t: t.sum(keepdims=True), _invalid_combination("sum", "keepdims=bool, ")),
+        # torch.ones(2, 3).mean(keepdim=True)
+        (lambda t: t.mean(keepdim=True), _invalid_combination("mean", "keepdim=bool, ")),
+    ],
+)
+def test_sum_and_mean_without_a_dim_refuse_keepdim(call, message):
+    with pytest.raises(TypeError) as info:
+        call(mg.ones(2, 3))
+    assert str(info.value) == message
+
+
+def test_sum_and_mean_with_dim_none_still_take_keepdim():
+    # torch.ones(2, 3).sum(None, keepdim=True) is tensor([[6.]]); .sum(axis=None,
+    # keepdims=True) too; .mean(None, keepdim=True) is tensor([[1.]])
+    t = mg.ones(2, 3)
+    assert t.sum(None, keepdim=True).tolist() == [[6.0]]
+    assert t.sum(axis=None, keepdims=True).tolist() == [[6.0]]
+    assert t.mean(None, keepdim=True).tolist() == [[1.0]]
+    assert t.sum(0, keepdim=True).shape == (1, 3)
