@@ -147,15 +147,12 @@ def from_numpy(array):
 def int_tuple(values, function, argument):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``, anything but ints refused with the
     TypeError of PyTorch's argument parser (``function``'s ``argument``)."""
-    if len(values) == 1 and not _is_int(values[0]):
+    if len(values) == 1 and not is_int(values[0]):
         if not isinstance(values[0], (tuple, list)):
-            raise TypeError(
-                f"{function}(): argument '{argument}' (position 1) must be tuple of ints, "
-                f"not {type(values[0]).__name__}"
-            )
+            raise _wrong_type(function, argument, 1, "tuple of ints", values[0])
         values = tuple(values[0])
     for position, v in enumerate(values, 1):
-        if not _is_int(v):
+        if not is_int(v):
             raise TypeError(
                 f"{function}(): argument '{argument}' failed to unpack the object at pos "
                 f'{position} with error "type must be tuple of ints,but got {type(v).__name__}"'
@@ -163,7 +160,22 @@ def int_tuple(values, function, argument):
     return tuple(operator.index(v) for v in values)
 
 
-def _is_int(value):
+def int_argument(value, function, argument, position=1):
+    """``value`` as an int (a dimension), anything else refused with the TypeError of
+    PyTorch's argument parser: ``t.transpose(0, 1.0)`` names ``dim1`` at position 2."""
+    if not is_int(value):
+        raise _wrong_type(function, argument, position, "int", value)
+    return operator.index(value)
+
+
+def _wrong_type(function, argument, position, expected, value):
+    return TypeError(
+        f"{function}(): argument '{argument}' (position {position}) must be {expected}, "
+        f"not {type(value).__name__}"
+    )
+
+
+def is_int(value):
     """An int, or a 0-d integer tensor (PyTorch takes ``ones(t.sum())``), but no bool."""
     if isinstance(value, Tensor):
         return value.ndim == 0 and value._data.dtype.kind in "iu"

@@ -7,9 +7,11 @@ copies it to each element; ``mean`` copies it divided by the count.
 
 import builtins
 import collections
+import operator
 
 import numpy as np
 
+from .. import creation
 from ..function import Op
 from ..tensor import NO_DIM, _wrap
 from .common import as_float, dim_index, distinct_dims, zeros_like
@@ -26,12 +28,16 @@ def _axis(dim, ndim):
     return axis if ndim else None
 
 
-def _dims(dim, ndim):
+def _dims(dim, ndim, function):
     """``dim`` as a sorted tuple of non-negative dimensions, or None for "all" (a 0-d
     tensor's only "dimension" is all of it)."""
     if dim is None:
         return None
-    dims = [dim_index(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if creation.is_int(dim):
+        dim = (operator.index(dim),)
+    elif not isinstance(dim, (tuple, list)):
+        raise _invalid_combination(function, type(dim).__name__)
+    dims = [dim_index(d, ndim) for d in dim]
     dims = tuple(sorted(distinct_dims(dims)))
     return dims if dims and ndim else None  # dim=() reduces over every dim, as in PyTorch
 
@@ -100,7 +106,7 @@ def sum(input, dim=NO_DIM, keepdim=None, dtype=None, axis=NO_DIM, keepdims=None)
     if dim is NO_DIM:
         _refuse_keepdim_without_dim("sum", keep_name, keepdim)
         return Sum.apply(input, dims=None, dtype=dtype and dtype.numpy)
-    dims = _dims(dim, input.ndim)
+    dims = _dims(dim, input.ndim, "sum")
     return SumDim.apply(input, dims=dims, keepdim=bool(keepdim), dtype=dtype and dtype.numpy)
 
 
@@ -116,7 +122,7 @@ def mean(input, dim=NO_DIM, keepdim=None, dtype=None):
     if dim is NO_DIM:
         _refuse_keepdim_without_dim("mean", "keepdim", keepdim)
         return Mean.apply(input, dims=None, dtype=dtype and dtype.numpy)
-    dims = _dims(dim, input.ndim)
+    dims = _dims(dim, input.ndim, "mean")
     return MeanDim.apply(input, dims=dims, keepdim=bool(keepdim), dtype=dtype and dtype.numpy)
 
 
@@ -344,12 +350,12 @@ def _check_softmax_dtype(name, input, axis):
 
 
 def softmax(input, dim):
-    axis = _axis(dim, input.ndim)
+    axis = _axis(creation.int_argument(dim, "softmax", "dim"), input.ndim)
     _check_softmax_dtype("softmax", input, axis)
     return Softmax.apply(input, dim=axis)
 
 
 def log_softmax(input, dim):
-    axis = _axis(dim, input.ndim)
+    axis = _axis(creation.int_argument(dim, "log_softmax", "dim"), input.ndim)
     _check_softmax_dtype("log_softmax", input, axis)
     return LogSoftmax.apply(input, dim=axis)

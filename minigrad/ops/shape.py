@@ -108,6 +108,8 @@ class Transpose(Op):
 
 
 def transpose(input, dim0, dim1):
+    dim0 = creation.int_argument(dim0, "transpose", "dim0", 1)
+    dim1 = creation.int_argument(dim1, "transpose", "dim1", 2)
     dims = dim_index(dim0, input.ndim), dim_index(dim1, input.ndim)  # (0 or -1 for a 0-d one)
     return Transpose.apply(input, dim0=dims[0], dim1=dims[1])
 
@@ -198,6 +200,7 @@ class Unsqueeze(Op):
 
 
 def unsqueeze(input, dim):
+    dim = creation.int_argument(dim, "unsqueeze", "dim")
     return Unsqueeze.apply(input, dim=dim_index(dim, input.ndim + 1))
 
 

@@ -846,3 +846,57 @@ def test_sum_and_mean_with_dim_none_still_take_keepdim():
     assert t.sum(axis=None, keepdims=True).tolist() == [[6.0]]
     assert t.mean(None, keepdim=True).tolist() == [[1.0]]
     assert t.sum(0, keepdim=True).shape == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones(2, 3).transpose(0, 1.0)
+        (
+            lambda t: t.transpose(0, 1.0),
+            "transpose(): argument 'dim1' (position 2) must be int, not float",
+        ),
+        # torch.ones(2, 3).transpose(True, 0): a bool is no dimension
+        (
+            lambda t: t.transpose(True, 0),
+            "transpose(): argument 'dim0' (position 1) must be int, not bool",
+        ),
+        # torch.ones(2, 3).unsqueeze(None)
+        (
+            lambda t: t.unsqueeze(None),
+            "unsqueeze(): argument 'dim' (position 1) must be int, not NoneType",
+        ),
+        # torch.ones(2, 3).softmax(0.0)
+        (lambda t: t.softmax(0.0), "softmax(): argument 'dim' (position 1) must be int, not float"),
+        # torch.ones(2, 3).softmax(None)
+        (
+            lambda t: t.softmax(None),
+            "softmax(): argument 'dim' (position 1) must be int, not NoneType",
+        ),
+        # torch.nn.functional.log_softmax(torch.ones(2, 3), 0.0)
+        (
+            lambda t: mg.nn.functional.log_softmax(t, 0.0),
+            "log_softmax(): argument 'dim' (position 1) must be int, not float",
+        ),
+        # torch.ones(2, 3).sum('a'): no overload of sum fits
+        (lambda t: t.sum("a"), _invalid_combination("sum", "str")),
+        # torch.ones(2, 3).sum(1.0)
+        (lambda t: t.sum(1.0), _invalid_combination("sum", "float")),
+        # torch.ones(2, 3).sum(True)
+        (lambda t: t.sum(True), _invalid_combination("sum", "bool")),
+        # torch.ones(2, 3).mean(1.0)
+        (lambda t: t.mean(1.0), _invalid_combination("mean", "float")),
+    ],
+)
+def test_dims_that_are_not_ints_are_refused_in_the_words_of_pytorch(call, message):
+    with pytest.raises(TypeError) as info:
+        call(mg.ones(2, 3))
+    assert str(info.value) == message
+
+
+def test_a_0d_integer_tensor_counts_as_a_dim():
+    # torch.ones(2, 3).unsqueeze(torch.tensor(0)).shape is (1, 2, 3);
+    # torch.ones(2, 3).sum(torch.tensor(0)) is tensor([2., 2., 2.])
+    t = mg.ones(2, 3)
+    assert t.unsqueeze(mg.tensor(0)).shape == (1, 2, 3)
+    assert t.sum(mg.tensor(0)).tolist() == [2.0, 2.0, 2.0]
