@@ -182,10 +182,19 @@ def is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _size(size, function):
-    if not size and function in ("zeros", "ones", "empty"):
+def _size(sizes, function, size=None):
+    """The shape, given as ``f(2, 3)`` or ``f((2, 3))`` (``sizes``) or ``f(size=(2, 3))``."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{function}() got multiple values for argument 'size'")
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(
+                f"{function}(): argument 'size' must be tuple of ints, not {type(size).__name__}"
+            )
+        sizes = (size,)
+    if not sizes and function in ("zeros", "ones", "empty"):
         raise TypeError(f'{function}() missing 1 required positional arguments: "size"')
-    size = int_tuple(size, function, "size")
+    size = int_tuple(sizes, function, "size")
     for s in size:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
@@ -215,12 +224,12 @@ def _numpy_dtype(dtype, default=dtypes.float32):
     return dtypes.to_dtype(default if dtype is None else dtype).numpy
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _leaf(np.zeros(_size(size, "zeros"), _numpy_dtype(dtype)), requires_grad)
+def zeros(*sizes, size=None, dtype=None, requires_grad=False):
+    return _leaf(np.zeros(_size(sizes, "zeros", size), _numpy_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _leaf(np.ones(_size(size, "ones"), _numpy_dtype(dtype)), requires_grad)
+def ones(*sizes, size=None, dtype=None, requires_grad=False):
+    return _leaf(np.ones(_size(sizes, "ones", size), _numpy_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
@@ -234,8 +243,8 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     return _leaf(np.full(_size((size,), "full"), fill_value, _numpy_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _leaf(np.zeros(_size(size, "empty"), _numpy_dtype(dtype)), requires_grad)
+def empty(*sizes, size=None, dtype=None, requires_grad=False):
+    return _leaf(np.zeros(_size(sizes, "empty", size), _numpy_dtype(dtype)), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -277,13 +286,13 @@ def eye(n, m=None, dtype=None, requires_grad=False):
     return _leaf(np.eye(n, m, dtype=_numpy_dtype(dtype)), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*sizes, size=None, dtype=None, requires_grad=False):
     """Standard normal samples (seed with ``manual_seed``)."""
-    samples = default_generator.numpy.standard_normal(_size(size, "randn"))
+    samples = default_generator.numpy.standard_normal(_size(sizes, "randn", size))
     return _leaf(samples.astype(_numpy_dtype(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False):
+def rand(*sizes, size=None, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    samples = default_generator.numpy.random(_size(size, "rand"))
+    samples = default_generator.numpy.random(_size(sizes, "rand", size))
     return _leaf(samples.astype(_numpy_dtype(dtype)), requires_grad)

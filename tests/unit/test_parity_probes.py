@@ -900,3 +900,44 @@ def test_a_0d_integer_tensor_counts_as_a_dim():
     t = mg.ones(2, 3)
     assert t.unsqueeze(mg.tensor(0)).shape == (1, 2, 3)
     assert t.sum(mg.tensor(0)).tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("function", ["ones", "zeros", "empty", "randn", "rand"])
+def test_a_size_may_be_given_by_keyword(function):
+    # torch.ones(size=(2, 3)).shape is (2, 3), and so for zeros, empty, randn, rand;
+    # torch.ones(size=[2]) and torch.ones(size=()) (a 0-d tensor) too
+    create = getattr(mg, function)
+    assert create(size=(2, 3)).shape == (2, 3)
+    assert create(size=[2]).shape == (2,)
+    assert create(size=()).shape == ()
+
+
+def test_ones_and_zeros_by_keyword_keep_their_values_and_dtype():
+    # torch.ones(size=(2,)) is tensor([1., 1.]); torch.zeros(size=(2,), dtype=torch.int64)
+    # is tensor([0, 0])
+    assert mg.ones(size=(2,)).tolist() == [1.0, 1.0]
+    zeros = mg.zeros(size=(2,), dtype=mg.int64)
+    assert zeros.tolist() == [0, 0] and zeros.dtype == mg.int64
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # torch.ones(2, size=(2,))
+        (lambda: mg.ones(2, size=(2,)), "ones() got multiple values for argument 'size'"),
+        # torch.ones(size=2): by keyword, a size is a sequence
+        (lambda: mg.ones(size=2), "ones(): argument 'size' must be tuple of ints, not int"),
+        # torch.randn(size=2)
+        (lambda: mg.randn(size=2), "randn(): argument 'size' must be tuple of ints, not int"),
+        # torch.ones(size=(2, 1.0))
+        (
+            lambda: mg.ones(size=(2, 1.0)),
+            "ones(): argument 'size' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got float"',
+        ),
+    ],
+)
+def test_a_size_by_keyword_is_refused_in_the_words_of_pytorch(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert str(info.value) == message
