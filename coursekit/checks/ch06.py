@@ -150,8 +150,17 @@ def saved_judge(got, expected, case):
             hint = ""
             if found and found.groups() == (then, now):
                 hint = ". Hint: you swapped them: first the version now, then the saved one"
+            if "VersionCounter object" in text:
+                hint = (
+                    ". Hint: __init__ kept the counter object, which moves with the tensor; "
+                    "keep the number tensor._version instead"
+                )
             # the part that differs, quoted: the whole message is cut short by describe
-            yours = f'says "{found.group(0)}"' if found else f"is {describe(text)}"
+            at = text.find("is at version")
+            if found:
+                yours = f'says "{found.group(0)}"'
+            else:
+                yours = f"says {describe(text[at:])}" if at >= 0 else f"is {describe(text)}"
             return False, (
                 f'the message should say "is at version {now}; expected version {then} '
                 f'instead", yours {yours}{hint}'

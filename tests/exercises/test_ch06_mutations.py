@@ -137,6 +137,15 @@ WRONG = {
             return self.copy
             """,
         ),
+        "keeping the counter object instead of its number": saved_tensor(
+            "self.tensor = tensor\nself.version = tensor._version_counter\n",
+            """\
+            now, then = self.tensor._version, self.version
+            if now != then:
+                RAISE
+            return self.tensor
+            """,
+        ),
         "a message without PyTorch's words": saved_tensor(
             "self.tensor = tensor\nself.version = tensor._version\n",
             """\
@@ -183,6 +192,16 @@ def test_a_message_with_the_wrong_saved_version_quotes_the_versions_it_says():
     )
     result = run(code, "ch06.saved_tensor")
     assert 'yours says "is at version 1; expected version 1 instead"' in result
+
+
+def test_keeping_the_counter_object_quotes_the_part_of_the_message_that_differs():
+    # The message is right up to "expected version", then shows the counter's repr: the
+    # check quoted the start of the message (cut short), which is the part that is right.
+    code = WRONG["ch06.saved_tensor"]["keeping the counter object instead of its number"]
+    result = run(code, "ch06.saved_tensor")
+    assert "yours says 'is at version 1; expected version <minigrad.graph.Version" in result
+    assert "kept the counter object, which moves with the tensor" in result
+    assert "keep the number tensor._version instead" in result
 
 
 def test_comparing_values_instead_of_versions_is_caught_in_the_notebook_by_mul_by_one():
