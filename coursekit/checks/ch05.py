@@ -150,14 +150,18 @@ def td_probe(learner, case):
     return learner["fit_value"](transitions, case["gamma"], case["lr"], case["steps"])
 
 
-def td_reference(case, detach=True):
-    """v(s) = w s fitted to r + gamma v(s_next); loss mean((w s - target)^2), gradients by hand."""
+def td_reference(case, detach=True, reset_grad=True):
+    """v(s) = w s fitted to r + gamma v(s_next); loss mean((w s - target)^2), gradients by hand.
+
+    ``reset_grad=False``: w.grad never set back to None, so each step adds all earlier ones."""
     s, r, s_next = (np.array(column, dtype=float) for column in zip(*case["transitions"]))
-    w, gamma = 0.5, case["gamma"]
+    w, gamma, grad = 0.5, case["gamma"], 0.0
     for _ in range(case["steps"]):
         error = w * s - (r + gamma * w * s_next)
         # detached target: d/dw = mean(2 error s); not detached: mean(2 error (s - gamma s_next))
-        w -= case["lr"] * np.mean(2 * error * (s if detach else s - gamma * s_next))
+        step_grad = np.mean(2 * error * (s if detach else s - gamma * s_next))
+        grad = step_grad if reset_grad else grad + step_grad
+        w -= case["lr"] * grad
     return w
 
 
@@ -167,6 +171,11 @@ def td_judge(got, expected, case):
         message += (
             ". Hint: this is what the buggy loop gives: the target still depends on w, so the "
             "gradient also flows through it and the update moves the target too"
+        )
+    elif not passed and scalar_close(got, td_reference(case, reset_grad=False), "")[0]:
+        message += (
+            ". Hint: this is the detached loop with w.grad never reset: backward() adds into "
+            ".grad (chapter 4), so each update used the sum of all earlier gradients"
         )
     return passed, message
 

@@ -48,6 +48,7 @@ WRONG = {
         "the buggy fit unchanged": cell("ex2-given")
         .split("\n\n\ntransitions =")[0]
         .replace("fit_value_buggy", "fit_value"),
+        "w.grad never reset": cell("ex2-fix").replace("        w.grad = None\n", ""),
         "the prediction detached instead of the target": cell("ex2-fix")
         .replace(
             "target = (r + gamma * (w * s_next)).detach()", "target = r + gamma * (w * s_next)"
@@ -133,6 +134,15 @@ def test_versions_written_as_one_number_are_explained():
 def test_the_buggy_value_fit_is_rejected():
     buggy = WRONG["ch05.fit_value"]["the buggy fit unchanged"]
     assert "the target still depends on w" in run(buggy, "ch05.fit_value")
+
+
+def test_a_fit_that_never_resets_w_grad_is_told_so_not_sent_to_the_target():
+    # The target is detached here: the rule's hint about the target's history was no help.
+    code = WRONG["ch05.fit_value"]["w.grad never reset"]
+    assert ".detach()" in code and "w.grad = None" not in code
+    result = run(code, "ch05.fit_value")
+    assert "the detached loop with w.grad never reset: backward() adds into .grad" in result
+    assert "compare the sign of w.grad" not in result
 
 
 def test_the_fixed_value_fit_reaches_the_fixed_point_shown_in_the_exercise():
