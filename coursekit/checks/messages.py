@@ -214,6 +214,11 @@ KNOWN_ERRORS = {
         "gradient has reached has none; read such a dict with a default (dict.get and "
         "dict.pop take one) instead of d[key]"
     ),
+    "Boolean value of Tensor with more than one value is ambiguous": (
+        "a tensor stood where Python needs one True or False: an `if`, `and`/`or`, or "
+        "`p in a_list`, which compares p with each item by == (element by element); to ask "
+        "whether this very tensor was seen, keep ids (`id(p) in seen`) or compare with `is`"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"

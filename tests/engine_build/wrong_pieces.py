@@ -528,6 +528,16 @@ WRONG = [
     ),
     Wrong(
         "ch08.parameters",
+        "listed once by `in` on the list",
+        (
+            Replace(
+                "if p is not None and id(p) not in seen:", "if p is not None and p not in found:"
+            ),
+        ),
+        "That means: a tensor stood where Python needs one True or False",
+    ),
+    Wrong(
+        "ch08.parameters",
         "children first",
         (Answer(0, CHILDREN_THEN_OWN),),
         "the order is body[0].weight, body[0].bias, body[2].weight, body[2].bias, head.weight, "
