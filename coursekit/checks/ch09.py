@@ -276,8 +276,21 @@ def cost_judge(got, expected, case):
                 message += (
                     " (not everything saved grows with the batch: the transposed weight does not)"
                 )
+            elif name == "answer_bytes" and _relu_output_counted_once(have, want):
+                message += (
+                    " (each node counts what it saved: the ReLU's output is saved by "
+                    "ReluBackward0 and again, as its input, by the second AddmmBackward0, and "
+                    "saved_bytes counts it twice; memory counted once is chapter 9's held bytes)"
+                )
             return False, message
     return True, "ok"
+
+
+def _relu_output_counted_once(have, want):
+    """The bytes less one ReLU output (1 and 100 rows of 8 float32): shared memory counted once."""
+    relu_output = (1 * 8 * 4, 100 * 8 * 4)
+    numbers = all(isinstance(h, (int, float)) for h in have)
+    return numbers and all(same_answer(h + r, w) for h, r, w in zip(have, relu_output, want))
 
 
 COST = Check(

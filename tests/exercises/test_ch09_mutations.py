@@ -221,6 +221,17 @@ def test_the_cost_prediction_refuses_bytes_proportional_to_the_batch_and_wrong_c
     )
 
 
+def test_bytes_that_count_the_relu_output_once_are_told_each_node_counts_its_own():
+    # 144 = 16 (input) + 32 (ReLU's output) + 32 (the same output, the next addmm's input)
+    # + 64 (the second weight, transposed); counting the shared output once gives 112.
+    once = answers(COST_RIGHT, answer_bytes="(112, 4864)")
+    result = run(once, 'check("ch09.recording_cost")')
+    assert "`answer_bytes`, [112, 4864], is not what the program gives" in result
+    assert "saved by ReluBackward0 and again, as its input, by the second AddmmBackward0" in result
+    other = run(answers(COST_RIGHT, answer_bytes="(100, 4864)"), 'check("ch09.recording_cost")')
+    assert "ReluBackward0" not in other
+
+
 def test_the_feature_statistics_prediction_refuses_a_recorded_mean_as_a_leaf():
     right = {
         "answer_a": "(False, None, True, 0)",
