@@ -111,6 +111,22 @@ def shape_problem(piece, obj):
     return None
 
 
+# A piece that uses the very operation it stands for calls itself through the engine.
+_CALLS_ITSELF = {
+    "ch10.ReLU": "x.relu(), mg.relu and F.relu run your ReLU while it is tried, so a forward "
+    "that calls one of them calls itself: compute the result with other operations "
+    "(mg.where)",
+}
+
+
+def _recursed(piece_id):
+    """What a RecursionError in a piece most likely means."""
+    said = "your piece recursed too deeply (RecursionError)"
+    if piece_id in _CALLS_ITSELF:
+        return f"{said}. Hint: {_CALLS_ITSELF[piece_id]}"
+    return said
+
+
 @contextlib.contextmanager
 def _grad_mode_kept():
     """Put this thread's grad-mode switches back after a program, whatever it did."""
@@ -170,7 +186,7 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
         except Mismatch as mismatch:
             return {"cases": [*tried, {"wrong": str(mismatch)}]}
         except RecursionError:
-            return {"cases": [*tried, {"wrong": "your piece recursed too deeply (RecursionError)"}]}
+            return {"cases": [*tried, {"wrong": _recursed(piece_id)}]}
         except Exception as exc:  # noqa: BLE001 - anything the learner's code does is reported
             wrong = f"raised {type(exc).__name__}: {exc}{_learner_line(exc)}"
             note = known_error_note(str(exc), type(exc).__name__).rstrip(".")

@@ -578,6 +578,12 @@ WRONG = [
     ),
     Wrong(
         "ch10.ReLU",
+        "forward calls relu itself",
+        (Answer(0, "result = x.relu()\nctx.save_for_backward(result)\nreturn result"),),
+        "recursed too deeply (RecursionError). Hint: x.relu(), mg.relu and F.relu run your ReLU",
+    ),
+    Wrong(
+        "ch10.ReLU",
         "gradient 1 at zero",
         (Replace("(result > 0)", "(result >= 0)"),),
         "expected [0.0, 0.0, 0.0, 12.0, 15.0], got [3.0, 6.0, 9.0, 12.0, 15.0] at x.grad",
