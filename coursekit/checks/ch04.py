@@ -562,7 +562,9 @@ FIT = Check(
 
 
 def hidden_cases(rng, hidden):
-    shapes = [(1, 2, 3)] if not hidden else [(3, 2, 2), (2, 4, 1)]
+    # Every case has several rows: with one, the gradient of h is W2.T itself, and an
+    # answer that returns W2.T without asking the engine passed here but not in grading.
+    shapes = [(2, 2, 3)] if not hidden else [(3, 2, 2), (2, 4, 1)]
     return [
         {
             "xs": numbers(rng, (n, d)),

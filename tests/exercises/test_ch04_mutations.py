@@ -99,6 +99,9 @@ def accumulate_grad(leaf, grad):
         "detaching h to make it a leaf": cell("ex5-fix").replace(
             "h.retain_grad()", "h = h.detach().requires_grad_()"
         ),
+        "W2.T written for the gradient of h": cell("ex5-fix").replace(
+            "return h.grad, W1.grad", "return W2.T, W1.grad"
+        ),
         "retain_grad after backward": cell("ex5-fix")
         .replace(
             "    h.retain_grad()  # h is not a leaf: ask the engine to keep its gradient\n", ""
@@ -302,6 +305,15 @@ def test_reading_grad_of_a_non_leaf_is_rejected_with_retain_grad_hint():
 def test_detaching_h_to_make_it_a_leaf_is_rejected_because_w1_loses_its_gradient():
     code = WRONG["ch04.hidden_grads"]["detaching h to make it a leaf"]
     assert "W1.grad is None" in run(code, "ch04.hidden_grads")
+
+
+def test_the_transposed_w2_written_for_the_gradient_of_h_fails_in_the_notebook_too():
+    # d loss / dh is a row of W2.T per row of x: for a one-row x that is W2.T itself, and
+    # the notebook's case had one row, so this answer passed there and failed in grading.
+    code = WRONG["ch04.hidden_grads"]["W2.T written for the gradient of h"]
+    assert "return W2.T, W1.grad" in code
+    result = run(code, "ch04.hidden_grads")
+    assert "the gradient of h has shape (1, 3), expected shape (2, 3)" in result
 
 
 def test_retain_grad_after_backward_is_too_late():
