@@ -219,6 +219,11 @@ KNOWN_ERRORS = {
         "`p in a_list`, which compares p with each item by == (element by element); to ask "
         "whether this very tensor was seen, keep ids (`id(p) in seen`) or compare with `is`"
     ),
+    "save_for_backward can only save variables, but argument": (
+        "save_for_backward takes tensors only, as PyTorch's does; a forward that computes "
+        "on numpy arrays (the engine's own operations, chapter 3) saves them by name with "
+        "ctx.save(self=a, other=b), and a plain number can be an attribute of ctx"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"

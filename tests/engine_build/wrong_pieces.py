@@ -295,6 +295,12 @@ WRONG = [
     ),
     Wrong(
         "ch03.Mul",
+        "arrays saved with save_for_backward, as chapter 1's Mul saved its numbers",
+        (Answer(0, "ctx.save_for_backward(a, b)\nreturn a * b"),),
+        "`ctx.save_for_backward(a, b)`). That means: save_for_backward takes tensors only",
+    ),
+    Wrong(
+        "ch03.Mul",
         "gradients swapped",
         (
             Replace(
