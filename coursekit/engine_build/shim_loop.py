@@ -40,6 +40,15 @@ class Step:
     def __call__(self, grad):
         return self._walk.run(self.node, grad)
 
+    def __getattr__(self, name):  # only for what a Step does not have
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"a node in run_backward has no attribute {name!r}: call the node itself, "
+            "node(grad), which runs its backward (a leaf's node fills .grad) and returns one "
+            "gradient per edge of node.next_functions"
+        )
+
 
 class Walk:
     """One backward pass: its settings, and one Step per node."""

@@ -277,6 +277,12 @@ WRONG = [
     ),
     Wrong(
         "ch02.run_backward",
+        "runs a node by backward_fn, as exercise 5's loop did",
+        (Replace("node(grad)", "node.backward_fn(grad)"),),
+        "a node in run_backward has no attribute 'backward_fn': call the node itself, node(grad)",
+    ),
+    Wrong(
+        "ch02.run_backward",
         "does not skip a None gradient",
         (Answer(0, LOOP_WITHOUT_NONE_CHECK),),
         "a node that returns None for an input: b gets no gradient: raised TypeError",
