@@ -290,6 +290,22 @@ def _(piece):
     return {"a.grad": grad(a), "b.grad": grad(b)}
 
 
+@case("ch02.run_backward", "a node that no gradient reached still runs: what it saved is freed")
+def _(piece):
+    # PyTorch 2.13 runs such a node too (with an undefined gradient) and frees its saved
+    # tensors: y.grad_fn._saved_self then raises, as after any backward.
+    a, x = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = x * x  # MulBackward0 saves x; _FirstOnly sends it None
+    _FirstOnly.apply(a, y).sum().backward()
+    freed = error(lambda: y.grad_fn._saved_self)
+    if freed is None:
+        raise Mismatch(
+            "y's node (MulBackward0) received no gradient and was never run, so what it saved "
+            "was not freed: call every node of the order, with None when nothing reached it"
+        )
+    return {"a.grad": grad(a), "x.grad": grad(x), "y.grad_fn._saved_self": freed}
+
+
 @case("ch02.run_backward", "tensors: backward from two outputs at once")
 def _(piece):
     a = leaf([1.0, 2.0])

@@ -141,6 +141,17 @@ for node in topological_order(root):
             grads[child] = child_grad + grads[child] if child in grads else child_grad
 """
 
+LOOP_SKIPPING_NODES_WITHOUT_GRADIENT = """
+grads = {root: grad}
+for node in topological_order(root):
+    grad = grads.pop(node, None)
+    if grad is None:
+        continue  # but PyTorch runs it, and it frees what it saved
+    for (child, _), child_grad in zip(node.next_functions, node(grad)):
+        if child is not None and child_grad is not None:
+            grads[child] = grads[child] + child_grad if child in grads else child_grad
+"""
+
 ROOT_GRAD_TO_EVERY_NODE = """
 for node in topological_order(root):
     node(grad)  # every node gets the root's gradient, not the one sent to it
@@ -280,6 +291,12 @@ WRONG = [
         "runs a node by backward_fn, as exercise 5's loop did",
         (Replace("node(grad)", "node.backward_fn(grad)"),),
         "a node in run_backward has no attribute 'backward_fn': call the node itself, node(grad)",
+    ),
+    Wrong(
+        "ch02.run_backward",
+        "skips a node that no gradient reached",
+        (Answer(0, LOOP_SKIPPING_NODES_WITHOUT_GRADIENT),),
+        "received no gradient and was never run, so what it saved was not freed",
     ),
     Wrong(
         "ch02.run_backward",
