@@ -224,6 +224,11 @@ KNOWN_ERRORS = {
         "on numpy arrays (the engine's own operations, chapter 3) saves them by name with "
         "ctx.save(self=a, other=b), and a plain number can be an attribute of ctx"
     ),
+    "'ScalarNode' object has no attribute": (
+        "the ctx of a Scalar Function keeps only what save_for_backward saved (it takes no "
+        "other attributes, where PyTorch's ctx does): save the values with "
+        "ctx.save_for_backward(...) and read them back with ctx.saved_tensors"
+    ),
     "does not require grad and does not have a grad_fn": (
         "nothing was recorded for this tensor: was it computed under no_grad(), detached, or "
         "from tensors that do not require grad?"

@@ -223,6 +223,15 @@ WRONG = [
     ),
     Wrong(
         "ch01.Mul",
+        "keeps its inputs as attributes of ctx",
+        (
+            Answer(0, "ctx.a, ctx.b = a, b\nreturn a * b"),
+            Answer(1, "return grad * ctx.b, grad * ctx.a"),
+        ),
+        "That means: the ctx of a Scalar Function keeps only what save_for_backward saved",
+    ),
+    Wrong(
+        "ch01.Mul",
         "ignores the incoming gradient",
         (Replace("return grad * b, grad * a", "return b, a"),),
         "the gradient that reaches a * b is 3, not 1: expected [-4.5, 6.0], got [-1.5, 2.0]",
