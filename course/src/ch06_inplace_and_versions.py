@@ -74,9 +74,10 @@ side_by_side(versions)
 # %% [markdown]
 # `t = t + 1` made a brand-new tensor (version 0) and rebound the name; the old tensor was
 # not touched. The counter counts changes to *memory*, so it is shared by every tensor
-# that sees the same memory: a view (`t[1:]`, chapter 3) and a detached tensor
-# (chapter 5). And it counts under `no_grad()` too: turning recording off does not make a
-# change invisible.
+# that sees the same memory: a view (chapter 3's `.view(3, 3)` is one, and so is a slice
+# such as `t[1:]`: it reads the same memory, no copy) and a detached tensor (chapter 5).
+# And it counts under `no_grad()` too: turning recording off does not make a change
+# invisible.
 
 
 # %%
@@ -389,8 +390,8 @@ plt.show()
 # %% [markdown]
 # ## In place on a view: the base's history is rewritten
 #
-# A view (`v[0]`, `v[1:]`, `v.t()`, chapter 3) shares its base's memory and version
-# counter (this chapter's first section). So an in-place op on a view changes the base
+# A view (chapter 3's `.view`, and also `v[0]`, `v[1:]`, `v.t()`) shares its base's memory
+# and version counter (this chapter's first section). So an in-place op on a view changes the base
 # too, and the base's `grad_fn` must say so. Below, `first` and `rest` are views of `v`,
 # and only `first` is changed.
 #
