@@ -656,7 +656,7 @@ def input_gradient_probe(learner, case):
             after = mg.is_grad_enabled()
     finally:
         grad_mode.reset()
-    return {"gradient": grad, "is_grad_enabled() after": after}
+    return {"gradient": grad, "is_grad_enabled() after": after, "x changed": x.requires_grad}
 
 
 def _reference_input_gradient(model, x):
@@ -690,6 +690,12 @@ def input_gradient_judge(got, expected, case):
             f"is_grad_enabled() is {got['is_grad_enabled() after']} after the call, "
             f"expected {expected['is_grad_enabled() after']}: leave the mode as you "
             "found it (use `with` blocks, not plain calls)"
+        )
+    if got.get("x changed") and not expected.get("x changed"):
+        return False, (
+            "x.requires_grad is True after input_gradient(model, x): it changed the caller's "
+            "x, and a second call on the same x would add into its .grad. Hint: take the "
+            "gradient with respect to a leaf of your own, x.detach().requires_grad_()"
         )
     return True, "ok"
 

@@ -363,7 +363,7 @@ with mg.no_grad():  # how evaluation code calls it
 # %% [markdown] id="ex5-fix-text"
 # Write the fixed function as `input_gradient(model, x)`. It must return the right
 # gradient (a tensor of `x`'s shape) whether it is called with recording on or inside
-# `no_grad()`, and leave grad mode as it found it.
+# `no_grad()`, and leave grad mode, and the caller's `x`, as it found them.
 
 
 # %% id="ex5-fix" nbgrader={"grade": false, "grade_id": "ex5-fix", "locked": false, "schema_version": 3, "solution": true}

@@ -389,6 +389,14 @@ def input_gradient(model, x):
     model(x).sum().backward()
     return x.grad
 """,
+    "the caller's x made to require grad": """
+def input_gradient(model, x):
+    x.requires_grad_()
+    with mg.enable_grad():
+        out = model(x).sum()
+    out.backward()
+    return x.grad
+""",
 }
 
 
@@ -410,6 +418,13 @@ def test_a_plain_call_to_switch_recording_on_leaks_out_of_input_gradient():
     plain_call = WRONG["ch07.input_gradient"]["a plain call to switch recording on"]
     result = run(plain_call, 'check("ch07.input_gradient")')
     assert "is_grad_enabled() is True after the call, expected False" in result
+
+
+def test_changing_the_callers_x_is_rejected_a_second_call_would_add_into_its_grad():
+    code = WRONG["ch07.input_gradient"]["the caller's x made to require grad"]
+    result = run(code, 'check("ch07.input_gradient")')
+    assert "x.requires_grad is True after input_gradient(model, x)" in result
+    assert "x.detach().requires_grad_()" in result
 
 
 # -- seed items ------------------------------------------------------------------------------
