@@ -287,7 +287,19 @@ def train_judge(got, expected, case):
             message + ". Hint: the loss never changes: the gradients are reset after "
             "backward() and before step(), or step() is missing"
         )
+    if _one_step_late(losses, expected["losses"]):
+        return False, (
+            message + ". Hint: each of your losses is the next step's: append the loss "
+            "that step computed (before its update), not one computed after step()"
+        )
     return False, message
+
+
+def _one_step_late(losses, expected):
+    """The expected losses shifted by one: each recorded after its step's update."""
+    if not isinstance(losses, list) or len(losses) != len(expected) or len(losses) < 2:
+        return False
+    return arrays_close(losses[:-1], list(expected[1:]), rtol=1e-5, atol=1e-7)[0]
 
 
 TRAIN = Check(

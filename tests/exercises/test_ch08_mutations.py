@@ -174,6 +174,15 @@ def test_losses_kept_as_tensors_are_told_to_be_numbers():
     assert "its items are 0-dim tensors (or arrays): make each a number with .item()" in result
 
 
+def test_losses_recorded_after_the_update_are_told_they_are_one_step_late():
+    late = TRAIN.replace(
+        "losses.append(loss.item())", "losses.append(((model(X) - y) ** 2).mean().item())"
+    )
+    assert late != TRAIN
+    result = run(late, 'check("ch08.train")')
+    assert "each of your losses is the next step's" in result
+
+
 def test_zeroing_between_backward_and_step_is_rejected():
     too_late = WRONG["ch08.train"]["zeroing between backward and step"]
     result = run(too_late, 'check("ch08.train")')
