@@ -107,6 +107,7 @@ FUNCTIONS = {
     "tanh3": ("math.tanh(3 * x)", "3 * (1 - math.tanh(3 * x) ** 2)", (0.1, 0.5)),
 }
 H = 1e-5
+WIDE_H = 0.01  # a case's own h: the central difference is then 1e-4 off the slope
 TOLERANCE = 1e-7  # a central difference with h = 1e-5 is this close; a one-sided one is not
 
 
@@ -117,6 +118,10 @@ def slope_cases(rng, hidden):
         text, _, (low, high) = FUNCTIONS[name]
         x = round(float(rng.uniform(low, high)), 3)
         cases.append({"f": text, "x": x, "h": H, "label": f"f(x) = {text} at x = {x}"})
+    # One case passes its own h: its answer is that h's central difference, not the slope.
+    text, x = FUNCTIONS["cubic"][0], round(float(rng.uniform(1.0, 2.5)), 3)
+    label = f"f(x) = {text} at x = {x}, with h = {WIDE_H}"
+    cases.append({"f": text, "x": x, "h": WIDE_H, "label": label})
     return cases
 
 
@@ -131,6 +136,9 @@ def _derivative(case):
 
 
 def slope_reference(case):
+    if case["h"] != H:  # the central difference with that h, computed as the exercise says
+        f, x, h = eval("lambda x: " + case["f"], {"math": math}), case["x"], case["h"]
+        return (f(x + h) - f(x - h)) / (2 * h)
     return _derivative(case)
 
 
@@ -155,6 +163,8 @@ def slope_judge(got, expected, case):
         )
     elif math.isclose(have, 2 * expected, rel_tol=1e-6):
         message += ". Hint: twice the slope: the two points x - h and x + h are 2h apart"
+    elif h != H and math.isclose(have, _derivative(case), rel_tol=1e-6):
+        message += f". Hint: that is the slope with a tiny h; use the h you are given ({h})"
     return False, message
 
 

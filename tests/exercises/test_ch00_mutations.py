@@ -49,6 +49,10 @@ def numerical_slope(f, x, h=1e-5):
 def numerical_slope(f, x, h=1e-5):
     return f(x - h), f(x + h)
 """,
+        "ignoring the h it is given": """
+def numerical_slope(f, x, h=1e-5):
+    return (f(x + 1e-5) - f(x - 1e-5)) / (2 * 1e-5)
+""",
     },
     "ch00.slope": {
         "the buggy slope unchanged": BUGGY_SLOPE,
@@ -124,6 +128,13 @@ def test_a_precedence_slip_is_rejected_with_the_expected_slope_and_the_rule():
 def test_returning_a_pair_is_refused_as_not_one_number():
     code = WRONG["ch00.numerical_slope"]["returning a pair"]
     assert "must return one number" in run(code, 'check("ch00.numerical_slope")')
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_slope_that_ignores_its_h_is_rejected(hidden):
+    code = WRONG["ch00.numerical_slope"]["ignoring the h it is given"]
+    result = run(code, f'check("ch00.numerical_slope", hidden={hidden})')
+    assert "with h = 0.01" in result and "use the h you are given (0.01)" in result
 
 
 # -- 3. find the bug: slope(x0) ------------------------------------------------------
