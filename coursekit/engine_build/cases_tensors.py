@@ -203,6 +203,12 @@ def _(piece):
     return {"v.grad": grad(v), "w.grad": grad(w), "error": bad}
 
 
+@case("ch03.Mm", "an outer product (inner size 1): PyTorch's -0.0 for -1.0 * 0.0")
+def _(piece):
+    a, b = leaf([[-1.0], [2.0]]), leaf([[0.0, 3.0]])
+    return str(mg.mm(a, b).tolist())  # as text: -0.0 == 0.0 would hide the sign
+
+
 @case("ch03.Mm", "the saved second matrix changed in place: backward refuses")
 def _(piece):
     a, w = leaf([[1.0, 2.0]]), leaf([[1.0], [3.0]])

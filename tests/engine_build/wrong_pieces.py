@@ -383,6 +383,12 @@ WRONG = [
     ),
     Wrong(
         "ch03.Mm",
+        "numpy's @ instead of mm_numbers",
+        (Replace("return mm_numbers(a, b)", "return a @ b"),),
+        "expected '[[-0.0, -3.0], [0.0, 6.0]]', got '[[0.0, -3.0], [0.0, 6.0]]'",
+    ),
+    Wrong(
+        "ch03.Mm",
         "forgets the transposes",
         (
             Replace("mm_numbers(grad, b.T) if", "mm_numbers(grad, b) if"),
