@@ -507,13 +507,16 @@ def fit_probe(learner, case):
 
 
 def fit_reference(case, reset=True):
-    """Gradient descent on mean((w x + b - y)^2), gradients by hand."""
+    """Gradient descent on mean((w x + b - y)^2), gradients by hand. ``reset``: True (both
+    gradients reset each step), False (neither), or the name of the only one reset."""
     x, y = np.array(case["xs"]), np.array(case["ys"])
     w = b = 0.0
     gw = gb = 0.0
     for _ in range(case["steps"]):
-        if reset:
-            gw = gb = 0.0
+        if reset in (True, "w"):
+            gw = 0.0
+        if reset in (True, "b"):
+            gb = 0.0
         residual = w * x + b - y
         gw += np.mean(2 * residual * x)
         gb += np.mean(2 * residual)
@@ -541,6 +544,13 @@ def fit_judge(got, expected, case):
             ". Hint: the parameters never moved: reset the gradients after the update "
             "(or before backward), not between backward and the update"
         )
+    else:
+        for only, other in (("w", "b"), ("b", "w")):
+            if arrays_close(got, fit_reference(case, reset=only), rtol=RTOL, atol=ATOL)[0]:
+                message += (
+                    f". Hint: {only}.grad is reset each step, but {other}.grad still adds up "
+                    "the gradients of all earlier steps"
+                )
     return False, message
 
 

@@ -296,6 +296,13 @@ def test_zeroing_between_backward_and_update_is_told_the_parameters_never_moved(
 # -- 5. find the bug: .grad of a non-leaf --------------------------------------------------------
 
 
+def test_resetting_only_one_of_the_two_gradients_names_the_other():
+    code = cell("ex4-fix").replace("        b.grad = None\n", "")
+    assert "w.grad = None" in code and "b.grad = None" not in code
+    result = run(code, "ch04.fit_line")
+    assert "w.grad is reset each step, but b.grad still adds up" in result
+
+
 def test_reading_grad_of_a_non_leaf_is_rejected_with_retain_grad_hint():
     result = run(WRONG["ch04.hidden_grads"]["the buggy function unchanged"], "ch04.hidden_grads")
     assert "the gradient of h is None: h = tanh(x @ W1) is not a leaf" in result
