@@ -39,7 +39,22 @@ from .ops import elementwise as _elementwise
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
-from .ops.elementwise import add, div, eq, ge, gt, le, lt, maximum, mul, ne, pow, sub, where
+from .ops.elementwise import (
+    add,
+    div,
+    eq,
+    ge,
+    gt,
+    le,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    pow,
+    sub,
+    where,
+)
 from .ops.join import cat, stack
 from .ops.matrix import dot, matmul, mm
 from .scalar import Scalar

@@ -28,9 +28,10 @@ _NUMPY_OF_REQUIRES_GRAD = (
 )
 
 
-# ``t.sum()`` and ``t.sum(None)`` differ in PyTorch: a dim given, even None (every dim),
-# is the other overload (SumBackward1), and its keepdim applies.
-NO_DIM = object()
+# The default of an argument whose absence matters: ``t.sum()`` and ``t.sum(None)`` differ
+# in PyTorch (a dim given, even None, is the other overload, SumBackward1, and takes a
+# keepdim), and ``t.max(None)`` or ``t.sum(0, keepdim=None)`` are refused.
+NOT_GIVEN = object()
 
 
 class Size(tuple):
@@ -446,6 +447,7 @@ class Tensor:
     def div(self, other): return elementwise.div(self, other)
     def pow(self, exponent): return elementwise.pow(self, exponent)
     def maximum(self, other): return elementwise.maximum(self, other, other_position=1)
+    def minimum(self, other): return elementwise.minimum(self, other, other_position=1)
     def eq(self, other): return elementwise.eq(self, other)
     def ne(self, other): return elementwise.ne(self, other)
     def lt(self, other): return elementwise.lt(self, other)
@@ -464,15 +466,15 @@ class Tensor:
     def sign(self): return elementwise.sign(self)
     def logical_not(self): return elementwise.logical_not(self)
 
-    def sum(self, dim=NO_DIM, keepdim=None, dtype=None, *, axis=NO_DIM, keepdims=None):
+    def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=NO_DIM, keepdim=None, *, dtype=None):
+    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
         return reduce.mean(self, dim, keepdim, dtype)
-    def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)
+    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.max(self, dim, keepdim)
+    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.min(self, dim, keepdim)
     def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)
-    def all(self, dim=None, keepdim=False): return reduce.all(self, dim, keepdim)
-    def any(self, dim=None, keepdim=False): return reduce.any(self, dim, keepdim)
+    def all(self, dim=None, keepdim=NOT_GIVEN): return reduce.all(self, dim, keepdim)
+    def any(self, dim=None, keepdim=NOT_GIVEN): return reduce.any(self, dim, keepdim)
     def softmax(self, dim): return reduce.softmax(self, dim)
     def log_softmax(self, dim): return reduce.log_softmax(self, dim)
     def mm(self, mat2): return matrix.mm(self, mat2)
@@ -488,7 +490,7 @@ class Tensor:
     mT = property(lambda self: shape.transpose(self, -2, -1))
     def permute(self, *dims): return shape.permute(self, *dims)
     def unsqueeze(self, dim): return shape.unsqueeze(self, dim)
-    def squeeze(self, dim=None): return shape.squeeze(self, dim)
+    def squeeze(self, dim=NOT_GIVEN): return shape.squeeze(self, dim)
     def expand(self, *sizes): return shape.expand(self, *sizes)
     def clone(self): return shape.clone(self)
     def contiguous(self): return shape.contiguous(self)

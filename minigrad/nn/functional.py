@@ -108,19 +108,31 @@ def batch_norm(
 # ----------------------------------------------------------------------
 # softmax family
 # ----------------------------------------------------------------------
-def log_softmax(input, dim):
+def log_softmax(input, dim=None):
     """log(softmax(x)) along `dim`, computed stably by the engine's fused op.
 
     It equals (x - m) - log(sum(exp(x - m))) for any m; the op takes m = max(x),
     so every exp() is at most 1 and logits of 1000 do not overflow. Its backward
     node is LogSoftmaxBackward0, as in PyTorch.
     """
-    return mg.log_softmax(input, dim)
+    return input.log_softmax(_implicit_dim("log_softmax", input) if dim is None else dim)
 
 
-def softmax(input, dim):
+def softmax(input, dim=None):
     """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op)."""
-    return mg.softmax(input, dim)
+    return input.softmax(_implicit_dim("softmax", input) if dim is None else dim)
+
+
+def _implicit_dim(name, input):
+    """PyTorch's legacy choice when no dim is given, with its deprecation warning: dim 0
+    of a tensor of 0, 1 or 3 dimensions, else dim 1."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        "include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 # ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .. import dtypes
+from .. import creation, dtypes
 from .._warn_once import warn_once
 from ..grad_mode import _state
 from ..tensor import Tensor, _wrap
@@ -106,6 +106,7 @@ def only_element(tensor, to_float=False):
 
 def size_dim(tensor, dim):
     """``t.size(dim)``'s dimension, checked in PyTorch's words."""
+    dim = creation.int_argument(dim, "size", "dim")
     if not tensor.ndim:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return dim_index(dim, tensor.ndim)
@@ -135,7 +136,12 @@ def tensor_function(fn, name):
 
     def checked(input, *args, **kwargs):
         check_tensor(input, name)
-        return fn(input, *args, **kwargs)
+        try:
+            return fn(input, *args, **kwargs)
+        except TypeError as error:
+            if hasattr(error, "text_for"):  # PyTorch's parser counts the tensor here
+                error.args = (error.text_for(True),)
+            raise
 
     checked.__name__ = checked.__qualname__ = name
     checked.__doc__ = fn.__doc__

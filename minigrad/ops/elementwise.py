@@ -491,10 +491,28 @@ class Maximum(Op):
         return np.maximum(a, b)
 
     def backward(ctx, grad):
-        a, b = (array(t) for t in ctx.saved_tensors)
-        needs = ctx.needs_input_grad
-        grad_b = split_ties(grad, a == b, zero=b < a) if needs[1] else None
-        return split_ties(grad, a == b, zero=a < b) if needs[0] else None, grad_b
+        return _to_the_winner(ctx, grad, np.less)
+
+
+class Minimum(Maximum):
+    """The gradient goes to the smaller input."""
+
+    node_name = "MinimumBackward0"
+
+    def forward(ctx, a, b):
+        ctx.save(self=a, other=b)
+        return np.minimum(a, b)
+
+    def backward(ctx, grad):
+        return _to_the_winner(ctx, grad, np.greater)
+
+
+def _to_the_winner(ctx, grad, beaten):
+    """maximum's and minimum's gradients: none to an input ``beaten`` by the other."""
+    a, b = (array(t) for t in ctx.saved_tensors)
+    needs = ctx.needs_input_grad
+    grad_b = split_ties(grad, a == b, zero=beaten(b, a)) if needs[1] else None
+    return split_ties(grad, a == b, zero=beaten(a, b)) if needs[0] else None, grad_b
 
 
 def split_ties(grad, ties, zero):
@@ -626,12 +644,17 @@ abs = Abs.apply
 sign = Sign.apply
 
 
-def maximum(input, other, other_position=2):
+def maximum(input, other, other_position=2, function=Maximum):
     """Elementwise max of two tensors (a number is refused, as PyTorch; ``t.maximum(u)``
     names ``other`` as its argument 1)."""
-    check_tensor(input, "maximum")
-    check_tensor(other, "maximum", "other", other_position)
-    return Maximum.apply(*operands(input, other))
+    name = function.node_name[:7].lower()
+    check_tensor(input, name)
+    check_tensor(other, name, "other", other_position)
+    return function.apply(*operands(input, other))
+
+
+def minimum(input, other, other_position=2):
+    return maximum(input, other, other_position, Minimum)
 
 
 def where(condition, input, other):

@@ -5,6 +5,7 @@ Each backward hands every input its own slice of the gradient.
 
 import numpy as np
 
+from .. import creation
 from ..function import Op
 from ..tensor import Tensor
 from .common import dim_index, zeros_like
@@ -53,6 +54,7 @@ def _skipped(piece):
 
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
+    dim = creation.int_argument(dim, "cat", "dim", 2)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -92,6 +94,7 @@ class Stack(Op):
 
 def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
+    dim = creation.int_argument(dim, "stack", "dim", 2)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape

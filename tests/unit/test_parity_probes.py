@@ -9,6 +9,7 @@ something odd, arguments of the wrong type.
 import re
 import warnings
 
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -930,3 +931,365 @@ def test_a_size_by_keyword_is_refused_in_the_words_of_pytorch(call, message):
     with pytest.raises(TypeError) as info:
         call()
     assert str(info.value) == message
+
+
+def _no_overload(function, got, signatures):
+    """PyTorch 2.13's argument-parser TypeError when no overload fits (recorded)."""
+    listed = "".join(f"{line}\n" if line[0] == " " else f" * {line}\n" for line in signatures)
+    return (
+        f"{function}() received an invalid combination of arguments - got {got}, "
+        f"but expected one of:\n{listed}"
+    )
+
+
+def _bad(kind):
+    return f"      didn't match because some of the arguments have invalid types: {kind}"
+
+
+_MAX_METHOD = ("()", _bad("(!float!)"), "(Tensor other)", _bad("(!float!)"))
+_SQUEEZE = ("()", "(int dim)", "(tuple of ints dim)")
+_ALL = ("(tuple of ints dim = None, bool keepdim = False)", "(int dim, bool keepdim = False)")
+
+
+# Each call was run on torch 2.13.0 (the same call with torch for mg); the message is
+# what it raised, a TypeError. Module-level calls count the tensor as argument 1.
+NON_INT_DIMS = [
+    # torch.ones(2, 1, 3).squeeze(1.0): no overload of squeeze takes it
+    (
+        lambda: mg.ones(2, 1, 3).squeeze(1.0),
+        _no_overload("squeeze", "(float)", [x for s in _SQUEEZE for x in (s, _bad("(!float!)"))]),
+    ),
+    # torch.ones(2, 1, 3).squeeze(None): None is no dim of squeeze
+    (
+        lambda: mg.ones(2, 1, 3).squeeze(None),
+        _no_overload(
+            "squeeze", "(NoneType)", [x for s in _SQUEEZE for x in (s, _bad("(!NoneType!)"))]
+        ),
+    ),
+    # torch.ones(2, 3).squeeze((1.0, 1)): the first entry tells a tuple of ints
+    (
+        lambda: mg.ones(2, 3).squeeze((1.0, 1)),
+        _no_overload(
+            "squeeze",
+            "(tuple)",
+            [x for s in _SQUEEZE for x in (s, _bad("(!tuple of (float, int)!)"))],
+        ),
+    ),
+    # torch.squeeze(torch.ones(2, 1, 3), 1.0)
+    (
+        lambda: mg.squeeze(mg.ones(2, 1, 3), 1.0),
+        _no_overload(
+            "squeeze",
+            "(Tensor, float)",
+            [
+                "(Tensor input)",
+                "(Tensor input, int dim)",
+                _bad("(Tensor, !float!)"),
+                "(Tensor input, tuple of ints dim)",
+                _bad("(Tensor, !float!)"),
+            ],
+        ),
+    ),
+    # torch.ones(2, 3).flatten(0.0), .flatten(0, 1.0), torch.flatten(t, 0, 'a')
+    (
+        lambda: mg.ones(2, 3).flatten(0.0),
+        "flatten(): argument 'start_dim' (position 1) must be int, not float",
+    ),
+    (
+        lambda: mg.ones(2, 3).flatten(0, 1.0),
+        "flatten(): argument 'end_dim' (position 2) must be int, not float",
+    ),
+    (
+        lambda: mg.flatten(mg.ones(2, 3), 0, "a"),
+        "flatten(): argument 'end_dim' (position 3) must be int, not str",
+    ),
+    # torch.ones(2, 3).max(1.0), .max(None), .min(1.0)
+    (
+        lambda: mg.ones(2, 3).max(1.0),
+        _no_overload("max", "(float)", [*_MAX_METHOD, "(int dim, bool keepdim = False)"]),
+    ),
+    (
+        lambda: mg.ones(2, 3).max(None),
+        _no_overload(
+            "max",
+            "(NoneType)",
+            [
+                "()",
+                _bad("(!NoneType!)"),
+                "(Tensor other)",
+                _bad("(!NoneType!)"),
+                "(int dim, bool keepdim = False)",
+            ],
+        ),
+    ),
+    (
+        lambda: mg.ones(2, 3).min(1.0),
+        _no_overload("min", "(float)", [*_MAX_METHOD, "(int dim, bool keepdim = False)"]),
+    ),
+    # torch.ones(2, 3).max(keepdim=True): keepdim needs a dim
+    (
+        lambda: mg.ones(2, 3).max(keepdim=True),
+        _no_overload(
+            "max",
+            "(keepdim=bool, )",
+            [
+                "()",
+                "      didn't match because some of the keywords were incorrect: keepdim",
+                "(Tensor other)",
+                "      didn't match because some of the keywords were incorrect: keepdim",
+                "(int dim, bool keepdim = False)",
+            ],
+        ),
+    ),
+    # torch.max(torch.ones(2, 3), 1.0)
+    (
+        lambda: mg.max(mg.ones(2, 3), 1.0),
+        _no_overload(
+            "max",
+            "(Tensor, float)",
+            [
+                "(Tensor input, *, Tensor out = None)",
+                "(Tensor input, Tensor other, *, Tensor out = None)",
+                "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)",
+            ],
+        ),
+    ),
+    # torch.ones(2, 3).argmax(1.0), torch.argmax(t, 1.0)
+    (
+        lambda: mg.ones(2, 3).argmax(1.0),
+        "argmax(): argument 'dim' (position 1) must be int, not float",
+    ),
+    (
+        lambda: mg.argmax(mg.ones(2, 3), 1.0),
+        "argmax(): argument 'dim' (position 2) must be int, not float",
+    ),
+    # torch.ones(2, 3).all(1.0), .any(1.0), .all((0, 1.0))
+    (
+        lambda: mg.ones(2, 3).all(1.0),
+        _no_overload("all", "(float)", ["()", _bad("(!float!)"), *_ALL]),
+    ),
+    (
+        lambda: mg.ones(2, 3).any(1.0),
+        _no_overload("any", "(float)", ["()", _bad("(!float!)"), *_ALL]),
+    ),
+    (
+        lambda: mg.ones(2, 3).all((0, 1.0)),
+        "all(): argument 'dim' failed to unpack the object at pos 2 with error "
+        '"type must be tuple of ints,but got float"',
+    ),
+    # torch.ones(2, 3).size(1.0), .size(True)
+    (lambda: mg.ones(2, 3).size(1.0), "size(): argument 'dim' (position 1) must be int, not float"),
+    (lambda: mg.ones(2, 3).size(True), "size(): argument 'dim' (position 1) must be int, not bool"),
+    # torch.cat([torch.ones(2)], 0.0), torch.stack([torch.ones(2)], None)
+    (
+        lambda: mg.cat([mg.ones(2)], 0.0),
+        "cat(): argument 'dim' (position 2) must be int, not float",
+    ),
+    (
+        lambda: mg.stack([mg.ones(2)], None),
+        "stack(): argument 'dim' (position 2) must be int, not NoneType",
+    ),
+    # torch.ones(2, 3).sum((0, 1.5)), .sum((1.0, 0)), .sum((True,))
+    (
+        lambda: mg.ones(2, 3).sum((0, 1.5)),
+        "sum(): argument 'dim' failed to unpack the object at pos 2 with error "
+        '"type must be tuple of ints,but got float"',
+    ),
+    (lambda: mg.ones(2, 3).sum((1.0, 0)), _invalid_combination("sum", "tuple")),
+    (lambda: mg.ones(2, 3).sum((True,)), _invalid_combination("sum", "tuple")),
+    # torch.ones((True, 2)), torch.ones(2, 3).permute((1.0, 0))
+    (
+        lambda: mg.ones((True, 2)),
+        "ones(): argument 'size' (position 1) must be tuple of ints, but found element of "
+        "type bool at pos 0",
+    ),
+    (
+        lambda: mg.ones(2, 3).permute((1.0, 0)),
+        "permute(): argument 'dims' (position 1) must be tuple of ints, but found element of "
+        "type float at pos 0",
+    ),
+    # torch.ones(True, 2), torch.ones(2, 3).reshape(True, 6)
+    (lambda: mg.ones(True, 2), "ones() takes 1 positional argument but 2 were given"),
+    (
+        lambda: mg.ones(2, 3).reshape(True, 6),
+        "reshape() takes 1 positional argument but 2 were given",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), NON_INT_DIMS)
+def test_dims_that_are_not_ints_are_refused_in_the_words_of_pytorchs_parser(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert type(info.value) is TypeError and str(info.value) == message
+
+
+# keepdim must be a bool. PyTorch says "(position 2)" when it comes by position; minigrad
+# cannot tell the two calls apart and words it as given by keyword (creation.bool_argument).
+KEEPDIMS_REFUSED = [
+    # torch.ones(2, 3).sum(0, keepdim=None), .mean(0, keepdim=None), .max(0, keepdim=None)
+    (
+        lambda: mg.ones(2, 3).sum(0, keepdim=None),
+        "sum(): argument 'keepdim' must be bool, not NoneType",
+    ),
+    (
+        lambda: mg.ones(2, 3).mean(0, keepdim=None),
+        "mean(): argument 'keepdim' must be bool, not NoneType",
+    ),
+    (
+        lambda: mg.ones(2, 3).max(0, keepdim=None),
+        "max(): argument 'keepdim' must be bool, not NoneType",
+    ),
+    # torch.ones(2, 3).sum(0, keepdim=1), .max(0, keepdim=1): not even 1
+    (lambda: mg.ones(2, 3).sum(0, keepdim=1), "sum(): argument 'keepdim' must be bool, not int"),
+    (lambda: mg.ones(2, 3).max(0, keepdim=1), "max(): argument 'keepdim' must be bool, not int"),
+    # torch.zeros(size=None)
+    (lambda: mg.zeros(size=None), "zeros(): argument 'size' must be tuple of ints, not NoneType"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), KEEPDIMS_REFUSED)
+def test_a_keepdim_or_size_of_none_is_refused_as_in_pytorch(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert str(info.value) == message
+
+
+# The same refusals through the module-level functions: PyTorch counts the tensor as
+# argument 1 there (the torch.<name> calls, run on torch 2.13.0).
+MODULE_LEVEL = [
+    (
+        lambda: mg.sum(mg.ones(2, 3), "a"),
+        _no_overload(
+            "sum",
+            "(Tensor, str)",
+            [
+                "(Tensor input, *, torch.dtype dtype = None)",
+                "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype "
+                "= None, Tensor out = None)",
+            ],
+        ),
+    ),
+    (
+        lambda: mg.mean(mg.ones(2, 3), 1.0),
+        _no_overload(
+            "mean",
+            "(Tensor, float)",
+            [
+                "(Tensor input, *, torch.dtype dtype = None, Tensor out = None)",
+                "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype "
+                "= None, Tensor out = None)",
+            ],
+        ),
+    ),
+    (
+        lambda: mg.transpose(mg.ones(2, 3), 0, 1.0),
+        "transpose(): argument 'dim1' (position 3) must be int, not float",
+    ),
+    (
+        lambda: mg.unsqueeze(mg.ones(2, 3), None),
+        "unsqueeze(): argument 'dim' (position 2) must be int, not NoneType",
+    ),
+    (
+        lambda: mg.softmax(mg.ones(2, 3), 0.0),
+        "softmax(): argument 'dim' (position 2) must be int, not float",
+    ),
+    (
+        lambda: mg.log_softmax(mg.ones(2, 3), None),
+        "log_softmax(): argument 'dim' (position 2) must be int, not NoneType",
+    ),
+    (
+        lambda: mg.reshape(mg.ones(2), None),
+        "reshape(): argument 'shape' (position 2) must be tuple of ints, not NoneType",
+    ),
+    (
+        lambda: mg.permute(mg.ones(2), 0.0),
+        "permute(): argument 'dims' (position 2) must be tuple of ints, not float",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), MODULE_LEVEL)
+def test_module_level_calls_count_the_tensor_as_argument_one(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert type(info.value) is TypeError and str(info.value) == message
+
+
+def test_0d_int_tensors_and_bools_after_the_first_entry_count_as_dims():
+    # torch 2.13: t.squeeze(torch.tensor(1)) is SqueezeBackward1, t.squeeze((0, True))
+    # SqueezeBackward2 (True counts as 1 after an int), t.flatten(tensor(0), tensor(1))
+    # has shape [6], t.argmax(tensor(1)) is [0, 0], t.size(tensor(1)) is 3
+    t = mg.ones(2, 1, 3, requires_grad=True)
+    assert type(t.squeeze(mg.tensor(1)).grad_fn).__name__ == "SqueezeBackward1"
+    squeezed = t.squeeze((0, True))
+    assert squeezed.shape == (2, 3) and type(squeezed.grad_fn).__name__ == "SqueezeBackward2"
+    assert type(t.squeeze([1]).grad_fn).__name__ == "SqueezeBackward2"
+    u = mg.ones(2, 3)
+    assert u.flatten(mg.tensor(0), mg.tensor(1)).shape == (6,)
+    assert u.argmax(mg.tensor(1)).tolist() == [0, 0] and u.size(mg.tensor(1)) == 3
+    assert u.all(mg.tensor(1)).tolist() == [True, True]
+    # .sum(dim=(0, True)) is tensor(6.), .mean((0, True)) tensor(1.), torch.ones(2, True)
+    # has shape [2, 1]
+    assert u.sum(dim=(0, True)).item() == 6.0 and u.mean((0, True)).item() == 1.0
+    assert mg.ones(2, True).shape == (2, 1) and u.permute(0, True).shape == (2, 3)
+
+
+def test_all_and_any_take_several_dims_and_none():
+    # torch.ones(2, 3).any((0, 1)) is tensor(True); .all(()) reduces nothing: shape [2, 3];
+    # .all([1]) has shape [2]; .all((0, -1), True) [1, 1]; tensor(1.).all((0,)) shape []
+    u = mg.ones(2, 3)
+    assert u.any((0, 1)).shape == () and u.any((0, 1)).item() is True
+    assert u.all(()).shape == (2, 3) and u.all([1]).shape == (2,)
+    assert u.all((0, -1), True).shape == (1, 1) and mg.tensor(1.0).all((0,)).shape == ()
+
+
+def test_max_and_min_of_a_tensor_are_elementwise():
+    # torch: a.min(b) for a = [1, 2, 3], b = [2, 2, 2]: [1, 2, 2], MinimumBackward0, a.grad
+    # [1, 0.5, 0], b.grad [0, 0.5, 1]; torch.max(a, torch.tensor(2.)): [2, 2, 3], a.grad
+    # [0, 0.5, 1]
+    a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = mg.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    m = a.min(b)
+    assert m.tolist() == [1.0, 2.0, 2.0] and m.grad_fn.name() == "MinimumBackward0"
+    m.sum().backward()
+    assert a.grad.tolist() == [1.0, 0.5, 0.0] and b.grad.tolist() == [0.0, 0.5, 1.0]
+    a.grad = None
+    m = mg.max(a, mg.tensor(2.0))
+    assert m.tolist() == [2.0, 2.0, 3.0] and m.grad_fn.name() == "MaximumBackward0"
+    m.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("function", "shape", "dim"),
+    [
+        # torch.nn.functional.softmax(t, None): PyTorch warns, then takes dim 0 for 0, 1 or 3
+        # dimensions and dim 1 otherwise (softmax of [[1, 2], [3, 5]] is [[0.2689, 0.7311],
+        # [0.1192, 0.8808]]: along dim 1)
+        ("softmax", (), 0),
+        ("softmax", (3,), 0),
+        ("softmax", (2, 3), 1),
+        ("softmax", (2, 1, 2), 0),
+        ("log_softmax", (2, 3, 1, 2), 1),
+        ("log_softmax", (3,), 0),
+    ],
+)
+def test_functional_softmax_without_a_dim_warns_and_picks_pytorchs(function, shape, dim):
+    t = mg.arange(float(max(1, int(np.prod(shape))))).reshape(shape)
+    message = (
+        f"Implicit dimension choice for {function} has been deprecated. Change the call to "
+        "include dim=X as an argument."
+    )
+    with pytest.warns(UserWarning, match=f"^{re.escape(message)}$"):
+        result = getattr(F, function)(t, None)
+    assert np.allclose(result.numpy(), getattr(t, function)(dim).numpy())
+    with pytest.warns(UserWarning):
+        assert np.allclose(getattr(F, function)(t).numpy(), result.numpy())
+
+
+def test_functional_softmax_of_two_rows_without_a_dim():
+    # torch.nn.functional.softmax(torch.tensor([[1., 2.], [3., 5.]]), None), as printed
+    with pytest.warns(UserWarning):
+        result = F.softmax(mg.tensor([[1.0, 2.0], [3.0, 5.0]]), None)
+    assert np.allclose(result.numpy(), [[0.2689, 0.7311], [0.1192, 0.8808]], atol=1e-4)
