@@ -46,6 +46,38 @@ def mm_numbers(a, b):
     return a @ b
 
 
+class MmByLayout(Mm):
+    """Mm of a matrix laid out column-major: its gradients as PyTorch records them."""
+
+    def forward(ctx, a, b):
+        ctx.column_major = is_column_major(a), is_column_major(b)
+        return Mm.forward(ctx, a, b)
+
+    def backward(ctx, grad):
+        return grads_by_layout(ctx, grad) if isinstance(grad, Tensor) else Mm.backward(ctx, grad)
+
+
+def is_column_major(x):
+    """PyTorch's test in mm's backward: strides (1, rows), counted in elements (a 1x1
+    matrix, a transposed one, a linear layer's ``weight.t()``)."""
+    return x.strides[0] == x.itemsize and x.strides[1] == x.itemsize * x.shape[0]
+
+
+def grads_by_layout(ctx, grad):
+    """mm's gradients under ``create_graph=True`` when an input is laid out column-major:
+    PyTorch (``mm_mat1_backward``, ``mm_mat2_backward``) computes that input's gradient
+    transposed, ``(B @ grad.T).T`` or ``(grad.T @ A).T``: the numbers of ``grad @ B.T``
+    and ``A.T @ grad``, with a TBackward0 more in the graph."""
+    a, b = ctx.saved_tensors
+    a_column, b_column = ctx.column_major
+    grad_a = grad_b = None
+    if a is not None:  # the last input's first, as in Mm
+        grad_b = T.apply(T.apply(grad) @ a) if b_column else T.apply(a) @ grad
+    if b is not None:
+        grad_a = T.apply(b @ T.apply(grad)) if a_column else grad @ T.apply(b)
+    return grad_a, grad_b
+
+
 def mm(input, mat2):
     if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
         raise TypeError("mm(): argument 'mat2' must be Tensor")
@@ -59,7 +91,8 @@ def mm(input, mat2):
         _check_dtypes(
             input, mat2, "expected m1 and m2 to have the same dtype, but got: {a} != {b}", "c_name"
         )
-    return Mm.apply(input, mat2)
+    by_layout = is_column_major(a) or is_column_major(b)
+    return (MmByLayout if by_layout else Mm).apply(input, mat2)
 
 
 def check_multipliable(a, b):

@@ -1293,3 +1293,36 @@ def test_functional_softmax_of_two_rows_without_a_dim():
     with pytest.warns(UserWarning):
         result = F.softmax(mg.tensor([[1.0, 2.0], [3.0, 5.0]]), None)
     assert np.allclose(result.numpy(), [[0.2689, 0.7311], [0.1192, 0.8808]], atol=1e-4)
+
+
+def _first_chain(t):
+    """Node names from t.grad_fn, each time to the first edge that leads somewhere."""
+    names, node = [], t.grad_fn
+    while node is not None:
+        names.append(node.name().split("::")[-1])
+        node = next((n for n, _ in node.next_functions if n is not None), None)
+    return names
+
+
+def test_mm_records_pytorchs_graph_for_an_input_laid_out_column_major():
+    # torch 2.13.0, the same program: mm's backward computes the gradient of a column-major
+    # input (a 1x1 matrix, a transposed one, a linear layer's weight.t()) transposed
+    a = mg.tensor([2.0], requires_grad=True)
+    b = mg.tensor([[1.0, 3.0]], requires_grad=True)
+    ga, gb = mg.autograd.grad((a @ b).sum(), [a, b], create_graph=True)
+    assert ga.tolist() == [4.0] and gb.tolist() == [[2.0, 2.0]]
+    assert _first_chain(ga) == ["SqueezeBackward1", "TBackward0", "MmBackward0", "AccumulateGrad"]
+    assert _first_chain(gb) == ["MmBackward0", "TBackward0", "UnsqueezeBackward0", "AccumulateGrad"]
+    c, d = mg.ones(3, 2, requires_grad=True), mg.ones(3, 4, requires_grad=True)
+    gc, gd = mg.autograd.grad((c.T @ d).tanh().sum(), [c, d], create_graph=True)
+    assert _first_chain(gc) == ["PermuteBackward0", "TBackward0", "MmBackward0", "AccumulateGrad"]
+    assert _first_chain(gd) == ["MmBackward0", "TBackward0", "PermuteBackward0", "AccumulateGrad"]
+    linear = mg.nn.Linear(3, 2)
+    (gw,) = mg.autograd.grad(linear(mg.ones(4, 3)).tanh().sum(), [linear.weight], create_graph=True)
+    assert _first_chain(gw)[:5] == [
+        "TBackward0",
+        "TBackward0",
+        "MmBackward0",
+        "TBackward0",
+        "TanhBackwardBackward0",
+    ]
