@@ -251,10 +251,10 @@ class CopySlices(Node):
         self.fn = None
 
     def __call__(self, grad):
-        if self.fn is None:
-            raise RuntimeError(FREED_MESSAGE)
         if grad is None:  # no gradient reached the base: none for the op's inputs either
             return [None] * len(self.next_functions)
+        if self.fn is None:  # (after the check above, as in PyTorch: no gradient, no error)
+            raise RuntimeError(FREED_MESSAGE)
         result = _copy_into_new(grad)
         part = _part(self.steps, result)  # where the view lies, in the copy
         grads = list(self.fn(_copy(part)))

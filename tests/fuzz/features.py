@@ -75,6 +75,7 @@ FIXED = {
     "matmul_checks_order": "matmul checked dtypes before autograd's checks of its inputs",
     "loss_grad_dtype": "mse_loss's gradient came in the promoted dtype (ToCopyBackward0)",
     "copy_into_int_view": "copy_ into an int view made in no_grad was checked as a recorded change",
+    "copyslices_without_gradient": "a second backward raised at CopySlices no gradient reached",
 }
 
 PYTORCH_QUIRKS = {

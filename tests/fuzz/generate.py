@@ -126,6 +126,8 @@ SITUATION_FEATURES = {
     "(which error comes first)",
     "loss_grad_dtype": "create_graph through mse_loss (the dtype of its gradient's node)",
     "copy_into_int_view": "copy_ from a tensor requiring grad into a view of an int tensor",
+    "copyslices_without_gradient": "a second backward through CopySlices behind a custom "
+    "Function that returns no gradient",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)

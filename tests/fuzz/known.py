@@ -474,6 +474,22 @@ EXAMPLES = {
         block("with lib.no_grad():", "t2 = t1[0]"),
         "t2.copy_(t0)",
     ),
+    "copyslices_without_gradient": program(
+        "class Stop(lib.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x * 2\n"
+        "\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return None",
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0 + 1",
+        "t1[:1].mul_(2)",
+        "t2 = Stop.apply(t1)",
+        "t2.sum().backward()",
+        "t2.sum().backward()",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),
