@@ -148,13 +148,15 @@ def int_tuple(values, function, argument):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``, refused as PyTorch's argument parser
     refuses it: the first entry must be an int (it tells a sequence of ints apart); after
     it a bool passes as 0 or 1, anything else is refused with the entry's position."""
+    if not values:
+        raise TypeError(f'{function}() missing 1 required positional arguments: "{argument}"')
     sequence = len(values) == 1 and isinstance(values[0], (tuple, list))
     if len(values) == 1 and not sequence and not is_int(values[0]):
-        raise _wrong_type(function, argument, 1, "tuple of ints", values[0])
+        raise wrong_type(function, argument, 1, "tuple of ints", values[0])
     values = tuple(values[0]) if sequence else values
     if values and not is_int(values[0]):
         if sequence:
-            raise _wrong_type(function, argument, 1, "tuple of ints", values[0], "element")
+            raise wrong_type(function, argument, 1, "tuple of ints", values[0], "element")
         raise argument_error(
             lambda as_function: _too_many_positional(function, len(values), as_function)
         )
@@ -177,7 +179,7 @@ def int_argument(value, function, argument, position=1):
     """``value`` as an int (a dimension), anything else refused with the TypeError of
     PyTorch's argument parser: ``t.transpose(0, 1.0)`` names ``dim1`` at position 2."""
     if not is_int(value):
-        raise _wrong_type(function, argument, position, "int", value)
+        raise wrong_type(function, argument, position, "int", value)
     return operator.index(value)
 
 
@@ -188,7 +190,7 @@ def bool_argument(value, function, argument="keepdim"):
     cannot tell ``t.sum(0, None)`` from ``t.sum(0, keepdim=None)`` and words it as the latter.
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise _wrong_type(function, argument, None, "bool", value)
+        raise wrong_type(function, argument, None, "bool", value)
     return bool(value)
 
 
@@ -215,7 +217,7 @@ def argument_error(text_for):
     return error
 
 
-def _wrong_type(function, argument, position, expected, value, found="not"):
+def wrong_type(function, argument, position, expected, value, found="not"):
     """The parser's message for one argument of the wrong type; ``position`` None: the
     argument came by keyword, which the message does not number."""
 
@@ -308,10 +310,8 @@ def _size(sizes, function, size=NOT_GIVEN):
         if sizes:
             raise TypeError(f"{function}() got multiple values for argument 'size'")
         if not isinstance(size, (tuple, list)):
-            raise _wrong_type(function, "size", None, "tuple of ints", size)
+            raise wrong_type(function, "size", None, "tuple of ints", size)
         sizes = (size,)
-    if not sizes and function in ("zeros", "ones", "empty"):
-        raise TypeError(f'{function}() missing 1 required positional arguments: "size"')
     size = int_tuple(sizes, function, "size")
     for s in size:
         if s < 0:

@@ -238,8 +238,8 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is None or self._retains_grad:  # a leaf (a view's is not rebuilt here)
             return
-        self._retains_grad = True
-        node = self.grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
+        node = self.grad_fn  # (a view's may refuse to be rebuilt: before anything changes)
+        self._retains_grad = True  # the node holds the tensor weakly: it keeps nothing alive
         node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
 
     def register_hook(self, hook):

@@ -91,6 +91,13 @@ def as_float(x):
     return x.astype(np.float32) if x.dtype.kind in "biu" else x
 
 
+def cast_like(x, like):
+    """``x`` in the dtype of ``like``: an array, or a tensor (recorded, ToCopyBackward0)."""
+    if isinstance(x, Tensor):
+        return x if x.dtype is like.dtype else x.to(like.dtype)
+    return x.astype(like.dtype, copy=False)
+
+
 def only_element(tensor, to_float=False):
     """What ``float(t)`` and ``int(t)`` convert: PyTorch's ValueError unless t has one
     element. ``float()`` first warns (once per process) about a tensor that requires grad,
@@ -144,17 +151,16 @@ def tensor_function(fn, name):
             raise
 
     checked.__name__ = checked.__qualname__ = name
+    checked.__code__ = checked.__code__.replace(co_name=name, co_qualname=name)  # tracebacks
     checked.__doc__ = fn.__doc__
     return checked
 
 
 def check_tensor(x, function, argument="input", position=1):
-    """Refuse an argument that is no tensor, with PyTorch's TypeError."""
+    """Refuse an argument that is no tensor, with PyTorch's TypeError (``position``
+    counted as in a method call, when a module-level wrapper adds the tensor's)."""
     if not isinstance(x, Tensor):
-        raise TypeError(
-            f"{function}(): argument '{argument}' (position {position}) must be Tensor, "
-            f"not {type(x).__name__}"
-        )
+        raise creation.wrong_type(function, argument, position, "Tensor", x)
 
 
 def check_masks(shape, key):

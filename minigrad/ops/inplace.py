@@ -305,7 +305,7 @@ def _without_leading_ones(value, always_view=False):
     shape = value._data.shape
     while shape and shape[0] == 1:
         shape = shape[1:]
-    return view(value, *shape) if always_view or shape != value._data.shape else value
+    return view(value, tuple(shape)) if always_view or shape != value._data.shape else value
 
 
 def copy_to(dst, src):

@@ -6,7 +6,7 @@ Each backward hands every input its own slice of the gradient.
 import numpy as np
 
 from .. import creation
-from ..function import Op
+from ..function import Op, is_recording
 from ..tensor import Tensor
 from .common import dim_index, zeros_like
 
@@ -52,9 +52,18 @@ def _skipped(piece):
     return piece.shape == (0,)
 
 
+def autograd_reads_grad_fns(tensors):
+    """PyTorch's autograd records before the kernel checks its inputs: it reads each
+    input's grad_fn (a view's may refuse to be rebuilt, and raise) when the op records."""
+    if is_recording(tensors):
+        for t in tensors:
+            t.grad_fn  # noqa: B018 - reading it is the check
+
+
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
     dim = creation.int_argument(dim, "cat", "dim", 2)
+    autograd_reads_grad_fns(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -95,6 +104,7 @@ class Stack(Op):
 def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
     dim = creation.int_argument(dim, "stack", "dim", 2)
+    autograd_reads_grad_fns(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape

@@ -10,7 +10,7 @@ import numpy as np
 from ..function import Op, bump_version, inference_only, is_recording
 from ..graph import SavedTensor
 from ..tensor import Tensor
-from .common import broadcast_error
+from .common import broadcast_error, check_tensor
 from .shape import SqueezeInMatmul, T, UnsafeView
 
 
@@ -79,8 +79,7 @@ def grads_by_layout(ctx, grad):
 
 
 def mm(input, mat2):
-    if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
-        raise TypeError("mm(): argument 'mat2' must be Tensor")
+    check_tensor(mat2, "mm", "mat2")  # (mg.mm checks input first, as argument 1)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -169,8 +168,7 @@ def matmul(input, other):
     if input.__class__ is other.__class__ is Tensor and input._data.ndim == other._data.ndim == 2:
         return mm(input, other)  # the common case first: matrix @ matrix (Speed: _data.ndim,
         # not the property: two calls fewer, about 0.1 us)
-    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
-        raise TypeError("matmul(): argument 'other' must be Tensor")
+    check_tensor(other, "matmul", "other")  # (mg.matmul checks input first, as argument 1)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -233,6 +231,7 @@ def _batched(a, b):
 
 
 def dot(input, other):
+    check_tensor(other, "dot", "tensor")
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     return matmul(input, other)

@@ -238,8 +238,17 @@ def _extreme(input, dim, keepdim, name):
     if not creation.is_int(dim):
         kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
         raise creation.no_overload_fits(name, _EXTREME_OVERLOADS, (input, dim), kwargs)
-    axis, keepdim = _axis(dim, input.ndim), _keepdim(keepdim, name)
+    axis, keepdim = _checked_axis(input, dim, name), _keepdim(keepdim, name)
     return pair(*dim_function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg))
+
+
+def _checked_axis(input, dim, name):
+    """``dim`` of max/min/argmax as numpy's axis, refused (as PyTorch) where it has no
+    element to pick."""
+    axis = _axis(dim, input.ndim)
+    if input._data.size == 0 and (axis is None or input._data.shape[axis] == 0):
+        raise IndexError(f"{name}(): Expected reduction dim {axis or 0} to have non-zero size.")
+    return axis
 
 
 _EXTREME_OVERLOADS = (
@@ -268,7 +277,12 @@ def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
 
 def argmax(input, dim=None, keepdim=False):
     dim = dim if dim is None else creation.int_argument(dim, "argmax", "dim")
-    axis, keepdim = _axis(dim, input.ndim), creation.bool_argument(keepdim, "argmax")
+    keepdim = creation.bool_argument(keepdim, "argmax")
+    if input.dtype.name == "bool":
+        raise RuntimeError("argmax(): does not support bool input")
+    if dim is None and not input._data.size:
+        raise IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
+    axis = None if dim is None else _checked_axis(input, dim, "argmax")
     return _wrap(np.asarray(np.argmax(input._data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 

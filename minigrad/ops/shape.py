@@ -58,6 +58,10 @@ def _infer_shape(shape, numel):
 
 
 def view(input, *shape):
+    if not shape:  # (PyTorch's other view takes a dtype)
+        raise creation.no_overload_fits(
+            "view", (("(torch.dtype dtype)", "(tuple of ints size)"),), (input,)
+        )
     shape = _infer_shape(creation.int_tuple(shape, "view", "size"), input._data.size)
     if not _reshapes_in_place(input._data, shape):
         raise RuntimeError(
@@ -186,7 +190,7 @@ def transposed(input):
             "to reverse the dimensions of a tensor.",
             stacklevel=3,
         )
-    return permute(input, *range(input.ndim - 1, -1, -1))
+    return permute(input, tuple(range(input.ndim - 1, -1, -1)))
 
 
 class Unsqueeze(Op):

@@ -76,6 +76,9 @@ FIXED = {
     "loss_grad_dtype": "mse_loss's gradient came in the promoted dtype (ToCopyBackward0)",
     "copy_into_int_view": "copy_ into an int view made in no_grad was checked as a recorded change",
     "copyslices_without_gradient": "a second backward raised at CopySlices no gradient reached",
+    "retain_grad_refused_view": "retain_grad() on a view that refuses its grad_fn still retained",
+    "pow_mixed_dtypes_log": "create_graph through ** of two dtypes: the log of the base's dtype",
+    "cat_checks_after_autograd": "cat and stack checked their inputs before autograd read them",
 }
 
 PYTORCH_QUIRKS = {

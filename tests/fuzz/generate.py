@@ -128,6 +128,11 @@ SITUATION_FEATURES = {
     "copy_into_int_view": "copy_ from a tensor requiring grad into a view of an int tensor",
     "copyslices_without_gradient": "a second backward through CopySlices behind a custom "
     "Function that returns no gradient",
+    "retain_grad_refused_view": "retain_grad() on a custom Function's output that is its "
+    "input, after an in-place op on that input",
+    "pow_mixed_dtypes_log": "create_graph through tensor ** tensor of float32 and float64",
+    "cat_checks_after_autograd": "cat or stack of a view that refuses its grad_fn, with "
+    "inputs cat refuses",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)

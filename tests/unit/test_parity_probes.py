@@ -1326,3 +1326,146 @@ def test_mm_records_pytorchs_graph_for_an_input_laid_out_column_major():
         "TBackward0",
         "TanhBackwardBackward0",
     ]
+
+
+# Edge inputs of ops, each run on torch 2.13.0 (the same call with torch for mg): the
+# error's type and message.
+EDGE_INPUTS_REFUSED = [
+    # torch.ones(0, 3).max(0), .min(-2), torch.ones(3, 0).max(1, True): nothing to pick
+    (
+        lambda: mg.ones(0, 3).max(0),
+        IndexError,
+        "max(): Expected reduction dim 0 to have non-zero size.",
+    ),
+    (
+        lambda: mg.ones(0, 3).min(-2),
+        IndexError,
+        "min(): Expected reduction dim 0 to have non-zero size.",
+    ),
+    (
+        lambda: mg.ones(3, 0).max(1, True),
+        IndexError,
+        "max(): Expected reduction dim 1 to have non-zero size.",
+    ),
+    # torch.ones(3, 0).argmax(-1), torch.ones(0, 3).argmax()
+    (
+        lambda: mg.ones(3, 0).argmax(-1),
+        IndexError,
+        "argmax(): Expected reduction dim 1 to have non-zero size.",
+    ),
+    (
+        lambda: mg.ones(0, 3).argmax(),
+        IndexError,
+        "argmax(): Expected reduction dim to be specified for input.numel() == 0.",
+    ),
+    # torch.tensor([True, False]).argmax(), .abs(), .relu()
+    (
+        lambda: mg.tensor([True, False]).argmax(),
+        RuntimeError,
+        "argmax(): does not support bool input",
+    ),
+    (
+        lambda: mg.tensor([True, False]).abs(),
+        NotImplementedError,
+        "\"abs_cpu\" not implemented for 'Bool'",
+    ),
+    (
+        lambda: mg.tensor([True, False]).relu(),
+        RuntimeError,
+        "Boolean inputs not supported for relu",
+    ),
+    # torch.mm(3, t), torch.mm(t, None), t.mm(3): PyTorch's parser, positions counted
+    (
+        lambda: mg.mm(3, mg.ones(2, 2)),
+        TypeError,
+        "mm(): argument 'input' (position 1) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.mm(mg.ones(2, 2), None),
+        TypeError,
+        "mm(): argument 'mat2' (position 2) must be Tensor, not NoneType",
+    ),
+    (
+        lambda: mg.ones(2, 2).mm(3),
+        TypeError,
+        "mm(): argument 'mat2' (position 1) must be Tensor, not int",
+    ),
+    # torch.matmul(t, 3), t.matmul(3), torch.dot(t, 3), t.dot(3)
+    (
+        lambda: mg.matmul(mg.ones(2, 2), 3),
+        TypeError,
+        "matmul(): argument 'other' (position 2) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.ones(2, 2).matmul(3),
+        TypeError,
+        "matmul(): argument 'other' (position 1) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.dot(mg.ones(2), 3),
+        TypeError,
+        "dot(): argument 'tensor' (position 2) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.ones(2).dot(3),
+        TypeError,
+        "dot(): argument 'tensor' (position 1) must be Tensor, not int",
+    ),
+    # torch.where(torch.tensor([1., 0.]), a, b): the condition's dtype named
+    (
+        lambda: mg.where(mg.tensor([1.0, 0.0]), mg.ones(2), mg.zeros(2)),
+        RuntimeError,
+        "where expected condition to be a boolean tensor, but got a tensor with dtype Float",
+    ),
+    # t.permute(), t.reshape(), t.expand(), torch.reshape(t): no shape at all
+    (
+        lambda: mg.ones(2, 3).permute(),
+        TypeError,
+        'permute() missing 1 required positional arguments: "dims"',
+    ),
+    (
+        lambda: mg.ones(2, 3).reshape(),
+        TypeError,
+        'reshape() missing 1 required positional arguments: "shape"',
+    ),
+    (
+        lambda: mg.tensor(2.0).expand(),
+        TypeError,
+        'expand() missing 1 required positional arguments: "size"',
+    ),
+    (
+        lambda: mg.reshape(mg.ones(2)),
+        TypeError,
+        'reshape() missing 1 required positional arguments: "shape"',
+    ),
+    # t.view(): the other overload takes a dtype
+    (
+        lambda: mg.tensor(2.0).view(),
+        TypeError,
+        "view() received an invalid combination of arguments - got (), but expected one of:\n"
+        " * (torch.dtype dtype)\n * (tuple of ints size)\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), EDGE_INPUTS_REFUSED)
+def test_edge_inputs_are_refused_as_pytorch_refuses_them(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert type(info.value) is error and str(info.value) == message
+
+
+def test_edge_inputs_pytorch_accepts():
+    # torch 2.13.0: torch.ones(0, 3).max(1) is empty values and indices; .argmax(1) too;
+    # torch.tensor([True, False]).sign() is tensor([ True, False]); torch.where(c, 1.0, 0.0)
+    # is float32, where(c, 1, 0) int64, where(c, True, False) bool
+    values, indices = mg.ones(0, 3).max(1)
+    assert values.shape == (0,) and indices.dtype == mg.int64
+    assert mg.ones(0, 3).argmax(1).shape == (0,)
+    signs = mg.tensor([True, False]).sign()
+    assert signs.dtype == mg.bool and signs.tolist() == [True, False]
+    condition = mg.tensor([True, False])
+    assert mg.where(condition, 1.0, 0.0).dtype == mg.float32
+    assert mg.where(condition, 1, 0).dtype == mg.int64
+    assert mg.where(condition, True, False).dtype == mg.bool
+    assert mg.where(condition, 1, 0.5).tolist() == [1.0, 0.5]
