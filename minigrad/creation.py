@@ -92,7 +92,7 @@ def _entry_dtype(x, depth):
         return dtypes.bool
     if isinstance(x, numbers.Integral):
         if not -(2**63) <= int(x) < 2**63:
-            raise RuntimeError(f"Overflow when unpacking long long: {x} does not fit in int64")
+            raise ValueError("Overflow when unpacking long long")
         return dtypes.int64
     if isinstance(x, np.float64):
         return dtypes.float64
@@ -183,14 +183,14 @@ def int_argument(value, function, argument, position=1):
     return operator.index(value)
 
 
-def bool_argument(value, function, argument="keepdim"):
+def bool_argument(value, function, argument="keepdim", position=None):
     """``keepdim`` must be a bool: PyTorch's parser refuses even 1 and None.
 
     PyTorch: the message says "(position 2)" when keepdim came by position; minigrad
     cannot tell ``t.sum(0, None)`` from ``t.sum(0, keepdim=None)`` and words it as the latter.
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise wrong_type(function, argument, None, "bool", value)
+        raise wrong_type(function, argument, position, "bool", value)
     return bool(value)
 
 
@@ -394,10 +394,13 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
+    if int_argument(steps, "linspace", "steps", 3) < 0:
+        raise RuntimeError("number of steps must be non-negative")
     return _leaf(np.linspace(start, end, steps).astype(_numpy_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
+    n = int_argument(n, "eye", "n")
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")

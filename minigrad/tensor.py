@@ -193,6 +193,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """Make this leaf require grad (or not); returns it. Asking a non-leaf, which
         requires grad already, again is allowed (only switching it off is refused)."""
+        creation.bool_argument(requires_grad, "requires_grad_", "requires_grad", position=1)
         if requires_grad and self.grad_fn is not None:  # (a view's is rebuilt if need be)
             return self
         if requires_grad and not self.dtype.is_floating_point:

@@ -1438,6 +1438,24 @@ EDGE_INPUTS_REFUSED = [
         TypeError,
         'reshape() missing 1 required positional arguments: "shape"',
     ),
+    # t.requires_grad_(1), .requires_grad_(None): a bool or nothing
+    (
+        lambda: mg.ones(2).requires_grad_(1),
+        TypeError,
+        "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not int",
+    ),
+    (
+        lambda: mg.ones(2).requires_grad_(None),
+        TypeError,
+        "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not NoneType",
+    ),
+    # torch.eye(2.5), torch.eye(True), torch.linspace(0, 1, -1)
+    (lambda: mg.eye(2.5), TypeError, "eye(): argument 'n' (position 1) must be int, not float"),
+    (lambda: mg.eye(True), TypeError, "eye(): argument 'n' (position 1) must be int, not bool"),
+    (lambda: mg.linspace(0, 1, -1), RuntimeError, "number of steps must be non-negative"),
+    # torch.tensor(2**63), torch.tensor([[2**64]]): a ValueError, without the number
+    (lambda: mg.tensor(2**63), ValueError, "Overflow when unpacking long long"),
+    (lambda: mg.tensor([[2**64]]), ValueError, "Overflow when unpacking long long"),
     # t.view(): the other overload takes a dtype
     (
         lambda: mg.tensor(2.0).view(),
@@ -1469,3 +1487,5 @@ def test_edge_inputs_pytorch_accepts():
     assert mg.where(condition, 1, 0).dtype == mg.int64
     assert mg.where(condition, True, False).dtype == mg.bool
     assert mg.where(condition, 1, 0.5).tolist() == [1.0, 0.5]
+    # torch.eye(torch.tensor(2)) is the 2x2 identity
+    assert mg.eye(mg.tensor(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
