@@ -438,7 +438,7 @@ class Tensor:
     __radd__, __rmul__ = __add__, __mul__
     def __neg__(self): return elementwise.neg(self)
     def __abs__(self): return elementwise.abs(self)
-    def __invert__(self): return elementwise.logical_not(self)
+    def __invert__(self): return common.invert(self)
     def __getitem__(self, key): return shape.getitem(self, key)
     def __setitem__(self, key, value): inplace.setitem(self, key, value)
 

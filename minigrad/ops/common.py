@@ -91,6 +91,15 @@ def as_float(x):
     return x.astype(np.float32) if x.dtype.kind in "biu" else x
 
 
+def invert(tensor):
+    """``~t``: the logical not of a bool tensor, the bitwise not of an integer one."""
+    if tensor.dtype.is_floating_point:
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
+    return _wrap(np.invert(tensor._data))
+
+
 def cast_like(x, like):
     """``x`` in the dtype of ``like``: an array, or a tensor (recorded, ToCopyBackward0)."""
     if isinstance(x, Tensor):

@@ -9,6 +9,7 @@ from .. import creation
 from ..function import Op, is_recording
 from ..tensor import Tensor
 from .common import dim_index, zeros_like
+from .shape import Slice
 
 
 def _tensor_list(tensors, function):
@@ -41,10 +42,16 @@ class Cat(Op):
         grads, start = [], 0
         for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
             key = (slice(None),) * ctx.dim + (slice(start, start + (size or 0)),)
-            piece = grad[key] if size is not None else zeros_like(grad, shape=0)
+            piece = _narrow(grad, key) if size is not None else zeros_like(grad, shape=0)
             grads.append(piece if needs else None)
             start += size or 0
         return tuple(grads)
+
+
+def _narrow(grad, key):
+    """One piece of the gradient: recorded (create_graph), PyTorch's narrow, SliceBackward0
+    even where the piece is all of it (indexing would make that an alias)."""
+    return Slice.apply(grad, key=key) if isinstance(grad, Tensor) else grad[key]
 
 
 def _skipped(piece):

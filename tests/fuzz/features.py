@@ -79,6 +79,8 @@ FIXED = {
     "retain_grad_refused_view": "retain_grad() on a view that refuses its grad_fn still retained",
     "pow_mixed_dtypes_log": "create_graph through ** of two dtypes: the log of the base's dtype",
     "cat_checks_after_autograd": "cat and stack checked their inputs before autograd read them",
+    "cat_gradient_alias": "cat's gradient of a piece that was all of it was AliasBackward0",
+    "inplace_operand_checks_order": "an in-place op checked memory before autograd read its operand",
 }
 
 PYTORCH_QUIRKS = {

@@ -526,6 +526,18 @@ EXAMPLES = {
         "t1.add_(1)",
         "t3 = lib.cat([t2])",
     ),
+    "cat_gradient_alias": program(
+        "t0 = lib.zeros(0, 3, requires_grad=True)",
+        "t1 = lib.cat([t0, t0])",
+        "(t2,) = lib.autograd.grad((t1 * t1).sum(), [t0], create_graph=True)",
+    ),
+    "inplace_operand_checks_order": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0 * 1",
+        block("with lib.inference_mode():", "t2 = t1[:1]"),
+        "t1.fill_(3.0)",
+        "t1 -= t2",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),
