@@ -1456,6 +1456,21 @@ EDGE_INPUTS_REFUSED = [
     # torch.tensor(2**63), torch.tensor([[2**64]]): a ValueError, without the number
     (lambda: mg.tensor(2**63), ValueError, "Overflow when unpacking long long"),
     (lambda: mg.tensor([[2**64]]), ValueError, "Overflow when unpacking long long"),
+    # ~torch.ones(2): invert is for integers and bools
+    (
+        lambda: ~mg.ones(2),
+        TypeError,
+        "~ (operator.invert) is only implemented on integer and Boolean-type tensors",
+    ),
+    # torch.ones(2).fill_(None): fill_ takes a Tensor or a Number
+    (
+        lambda: mg.ones(2).fill_(None),
+        TypeError,
+        "fill_() received an invalid combination of arguments - got (NoneType), but expected "
+        "one of:\n * (Tensor value)\n      didn't match because some of the arguments have "
+        "invalid types: (!NoneType!)\n * (Number value)\n      didn't match because some of "
+        "the arguments have invalid types: (!NoneType!)\n",
+    ),
     # t.view(): the other overload takes a dtype
     (
         lambda: mg.tensor(2.0).view(),
@@ -1487,5 +1502,9 @@ def test_edge_inputs_pytorch_accepts():
     assert mg.where(condition, 1, 0).dtype == mg.int64
     assert mg.where(condition, True, False).dtype == mg.bool
     assert mg.where(condition, 1, 0.5).tolist() == [1.0, 0.5]
+    # ~torch.tensor([1, 2]) is tensor([-2, -3]) (bitwise), ~torch.tensor([True, False])
+    # tensor([False, True])
+    assert (~mg.tensor([1, 2])).tolist() == [-2, -3]
+    assert (~mg.tensor([True, False])).tolist() == [False, True]
     # torch.eye(torch.tensor(2)) is the 2x2 identity
     assert mg.eye(mg.tensor(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
