@@ -153,6 +153,7 @@ class Tensor:
     _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
+    _counts_versions = False  # an inference tensor detached outside inference mode does
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
     __array_ufunc__ = None
 
@@ -229,7 +230,7 @@ class Tensor:
 
     @property
     def _version(self):
-        if self._is_inference:
+        if self._is_inference and not self._counts_versions:
             raise RuntimeError("Inference tensors do not track version counter.")
         return self._version_counter.value
 
@@ -275,6 +276,10 @@ class Tensor:
         """A tensor with the same data (memory *and* version counter) and no history."""
         t = detach(self)
         t._is_inference = self._is_inference  # an inference tensor stays one (chapter 7)
+        if self._is_inference and not _state.inference_mode:
+            # PyTorch: one detached outside inference mode counts its own versions, so it
+            # may be changed in place (x.grad.detach().zero_() of a .grad made in it)
+            t._version_counter, t._counts_versions = VersionCounter(), True
         return t
 
     def detach_(self):

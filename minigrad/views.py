@@ -356,7 +356,7 @@ def check_inplace(t, recording):
 
     Only a change that is recorded is checked (grad mode on, something requires grad).
     """
-    if t._is_inference and not _state.inference_mode:
+    if t._is_inference and not _state.inference_mode and not t._counts_versions:
         raise RuntimeError(
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
             "make a clone to get a normal tensor before doing inplace update.See "

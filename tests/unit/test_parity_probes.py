@@ -1508,3 +1508,24 @@ def test_edge_inputs_pytorch_accepts():
     assert (~mg.tensor([True, False])).tolist() == [False, True]
     # torch.eye(torch.tensor(2)) is the 2x2 identity
     assert mg.eye(mg.tensor(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_an_inference_gradient_detached_outside_inference_mode_may_be_zeroed():
+    # torch 2.13.0, the same program: x.grad, made by a backward inside inference_mode, is an
+    # inference tensor; x.grad.zero_() raises, x.grad.detach().zero_() works (the detached
+    # tensor is still an inference tensor, but counts versions: _version 0, then 1)
+    x = mg.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    with mg.inference_mode():
+        y.backward()
+    assert x.grad.is_inference()
+    with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside"):
+        x.grad.zero_()
+    detached = x.grad.detach()
+    assert detached.is_inference() and detached._version == 0
+    detached.zero_()
+    assert detached._version == 1 and x.grad.tolist() == [0.0, 0.0]
+    with mg.inference_mode():  # detached inside inference mode: a plain inference tensor
+        inside = x.grad.detach()
+    with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside"):
+        inside.add_(1)
