@@ -10,6 +10,7 @@ import warnings
 import minigrad as mg
 from minigrad.ops import fused
 from minigrad.ops import inplace as inplace_ops
+from minigrad.ops.common import operands
 from minigrad.ops.reduce import floats_only
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -92,6 +93,10 @@ def batch_norm(
     variance by `momentum`. training=False: use running_mean / running_var.
     """
     channels = input.shape[1]
+    if running_mean is not None and running_mean.numel() != channels:
+        raise RuntimeError(
+            f"running_mean should contain {channels} elements not {running_mean.numel()}"
+        )
     if training:
         count = input.numel() // channels  # values per channel
         if count <= 1:
@@ -148,6 +153,7 @@ def mse_loss(input, target, reduction="mean"):
             "broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
+        operands(input, target)  # refuses shapes that do not broadcast, in PyTorch's words
     if input.dtype == target.dtype:  # mixed, they are promoted to a float dtype first
         floats_only(input, "mse_cpu")
     return fused.mse_loss(input, target, reduction)
@@ -160,6 +166,11 @@ def nll_loss(input, target, reduction="mean"):
     elementwise ops; its gradient is -1 at each target position and 0 elsewhere.
     """
     _check_reduction(reduction)
+    if input.ndim > 1 and target.ndim and input.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]})."
+        )
     if target.dtype != mg.int64:
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}"

@@ -1471,6 +1471,23 @@ EDGE_INPUTS_REFUSED = [
         "invalid types: (!NoneType!)\n * (Number value)\n      didn't match because some of "
         "the arguments have invalid types: (!NoneType!)\n",
     ),
+    # F.nll_loss(torch.ones(2, 3), torch.tensor([0.])): the batch sizes before the dtype
+    (
+        lambda: F.nll_loss(mg.ones(2, 3), mg.tensor([0.0])),
+        ValueError,
+        "Expected input batch_size (2) to match target batch_size (1).",
+    ),
+    (
+        lambda: F.cross_entropy(mg.ones(2, 3), mg.tensor([0])),
+        ValueError,
+        "Expected input batch_size (2) to match target batch_size (1).",
+    ),
+    # F.batch_norm(torch.ones(2, 4), torch.zeros(3), torch.ones(3), training=True)
+    (
+        lambda: F.batch_norm(mg.ones(2, 4), mg.zeros(3), mg.ones(3), training=True),
+        RuntimeError,
+        "running_mean should contain 4 elements not 3",
+    ),
     # t.view(): the other overload takes a dtype
     (
         lambda: mg.tensor(2.0).view(),
@@ -1506,6 +1523,10 @@ def test_edge_inputs_pytorch_accepts():
     # tensor([False, True])
     assert (~mg.tensor([1, 2])).tolist() == [-2, -3]
     assert (~mg.tensor([True, False])).tolist() == [False, True]
+    # F.mse_loss(torch.ones(2), torch.ones(3)): its warning, then PyTorch's broadcast error
+    with pytest.warns(UserWarning, match="^Using a target size"):
+        with pytest.raises(RuntimeError, match=r"^The size of tensor a \(2\) must match the size"):
+            F.mse_loss(mg.ones(2), mg.ones(3))
     # torch.eye(torch.tensor(2)) is the 2x2 identity
     assert mg.eye(mg.tensor(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
