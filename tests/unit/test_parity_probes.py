@@ -1550,3 +1550,15 @@ def test_an_inference_gradient_detached_outside_inference_mode_may_be_zeroed():
         inside = x.grad.detach()
     with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside"):
         inside.add_(1)
+
+
+def test_backward_inputs_that_do_not_require_grad_are_refused_by_retain_grad():
+    # torch 2.13.0: (x * 2).sum().backward(inputs=[y]) for y = torch.ones(2) raises
+    # "can't retain_grad on Tensor that has requires_grad=False" (it retains each input's
+    # grad), and so for inputs=[x, y]; x.grad stays None
+    x, y = mg.ones(2, requires_grad=True), mg.ones(2)
+    for inputs in ([y], [x, y]):
+        with pytest.raises(RuntimeError) as info:
+            (x * 2).sum().backward(inputs=inputs)
+        assert str(info.value) == "can't retain_grad on Tensor that has requires_grad=False"
+    assert x.grad is None
