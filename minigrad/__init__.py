@@ -36,12 +36,27 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .ops import elementwise as _elementwise
+from .ops import matrix as _matrix
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
-from .ops.elementwise import add, div, eq, ge, gt, le, lt, maximum, mul, ne, pow, sub, where
+from .ops.elementwise import (
+    add,
+    div,
+    eq,
+    ge,
+    gt,
+    le,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    pow,
+    sub,
+    where,
+)
 from .ops.join import cat, stack
-from .ops.matrix import dot, matmul, mm
 from .scalar import Scalar
 from .tensor import Size, Tensor, device, typename
 
@@ -56,6 +71,9 @@ exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign = (
 sum, mean, max, min, argmax, softmax, log_softmax = (
     _tensor_function(getattr(_reduce, name), name)
     for name in ("sum", "mean", "max", "min", "argmax", "softmax", "log_softmax")
+)
+dot, matmul, mm = (
+    _tensor_function(getattr(_matrix, name), name) for name in ("dot", "matmul", "mm")
 )
 reshape, transpose, squeeze, unsqueeze, flatten, permute, clone = (
     _tensor_function(getattr(_shape, name), name)

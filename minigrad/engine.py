@@ -496,8 +496,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         warn_reference_cycle()
     for t in inputs or ():
-        if isinstance(t, Tensor) and t._grad_fn is not None:  # (Capture refuses others)
-            t.retain_grad()
+        if isinstance(t, Tensor) and (t._grad_fn is not None or not t.requires_grad):
+            t.retain_grad()  # (as PyTorch: it refuses a tensor that does not require grad)
     execute(tensors, grads, retain_graph, create_graph, inputs, into_grad=True)
 
 

@@ -28,9 +28,10 @@ _NUMPY_OF_REQUIRES_GRAD = (
 )
 
 
-# ``t.sum()`` and ``t.sum(None)`` differ in PyTorch: a dim given, even None (every dim),
-# is the other overload (SumBackward1), and its keepdim applies.
-NO_DIM = object()
+# The default of an argument whose absence matters: ``t.sum()`` and ``t.sum(None)`` differ
+# in PyTorch (a dim given, even None, is the other overload, SumBackward1, and takes a
+# keepdim), and ``t.max(None)`` or ``t.sum(0, keepdim=None)`` are refused.
+NOT_GIVEN = object()
 
 
 class Size(tuple):
@@ -152,6 +153,7 @@ class Tensor:
     _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
+    _counts_versions = False  # an inference tensor detached outside inference mode does
     # Make numpy hand mixed expressions (np.float32(2) * t) to our operators.
     __array_ufunc__ = None
 
@@ -192,6 +194,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """Make this leaf require grad (or not); returns it. Asking a non-leaf, which
         requires grad already, again is allowed (only switching it off is refused)."""
+        creation.bool_argument(requires_grad, "requires_grad_", "requires_grad", position=1)
         if requires_grad and self.grad_fn is not None:  # (a view's is rebuilt if need be)
             return self
         if requires_grad and not self.dtype.is_floating_point:
@@ -227,7 +230,7 @@ class Tensor:
 
     @property
     def _version(self):
-        if self._is_inference:
+        if self._is_inference and not self._counts_versions:
             raise RuntimeError("Inference tensors do not track version counter.")
         return self._version_counter.value
 
@@ -237,8 +240,8 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is None or self._retains_grad:  # a leaf (a view's is not rebuilt here)
             return
-        self._retains_grad = True
-        node = self.grad_fn  # it holds the tensor weakly: retain_grad() keeps nothing alive
+        node = self.grad_fn  # (a view's may refuse to be rebuilt: before anything changes)
+        self._retains_grad = True  # the node holds the tensor weakly: it keeps nothing alive
         node._retained = {**(node._retained or {}), self._output_nr: weakref.ref(self)}
 
     def register_hook(self, hook):
@@ -273,6 +276,10 @@ class Tensor:
         """A tensor with the same data (memory *and* version counter) and no history."""
         t = detach(self)
         t._is_inference = self._is_inference  # an inference tensor stays one (chapter 7)
+        if self._is_inference and not _state.inference_mode:
+            # PyTorch: one detached outside inference mode counts its own versions, so it
+            # may be changed in place (x.grad.detach().zero_() of a .grad made in it)
+            t._version_counter, t._counts_versions = VersionCounter(), True
         return t
 
     def detach_(self):
@@ -436,7 +443,7 @@ class Tensor:
     __radd__, __rmul__ = __add__, __mul__
     def __neg__(self): return elementwise.neg(self)
     def __abs__(self): return elementwise.abs(self)
-    def __invert__(self): return elementwise.logical_not(self)
+    def __invert__(self): return common.invert(self)
     def __getitem__(self, key): return shape.getitem(self, key)
     def __setitem__(self, key, value): inplace.setitem(self, key, value)
 
@@ -446,6 +453,7 @@ class Tensor:
     def div(self, other): return elementwise.div(self, other)
     def pow(self, exponent): return elementwise.pow(self, exponent)
     def maximum(self, other): return elementwise.maximum(self, other, other_position=1)
+    def minimum(self, other): return elementwise.minimum(self, other, other_position=1)
     def eq(self, other): return elementwise.eq(self, other)
     def ne(self, other): return elementwise.ne(self, other)
     def lt(self, other): return elementwise.lt(self, other)
@@ -464,15 +472,15 @@ class Tensor:
     def sign(self): return elementwise.sign(self)
     def logical_not(self): return elementwise.logical_not(self)
 
-    def sum(self, dim=NO_DIM, keepdim=None, dtype=None, *, axis=NO_DIM, keepdims=None):
+    def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=NO_DIM, keepdim=None, *, dtype=None):
+    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
         return reduce.mean(self, dim, keepdim, dtype)
-    def max(self, dim=None, keepdim=False): return reduce.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return reduce.min(self, dim, keepdim)
+    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.max(self, dim, keepdim)
+    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.min(self, dim, keepdim)
     def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)
-    def all(self, dim=None, keepdim=False): return reduce.all(self, dim, keepdim)
-    def any(self, dim=None, keepdim=False): return reduce.any(self, dim, keepdim)
+    def all(self, dim=None, keepdim=NOT_GIVEN): return reduce.all(self, dim, keepdim)
+    def any(self, dim=None, keepdim=NOT_GIVEN): return reduce.any(self, dim, keepdim)
     def softmax(self, dim): return reduce.softmax(self, dim)
     def log_softmax(self, dim): return reduce.log_softmax(self, dim)
     def mm(self, mat2): return matrix.mm(self, mat2)
@@ -488,7 +496,7 @@ class Tensor:
     mT = property(lambda self: shape.transpose(self, -2, -1))
     def permute(self, *dims): return shape.permute(self, *dims)
     def unsqueeze(self, dim): return shape.unsqueeze(self, dim)
-    def squeeze(self, dim=None): return shape.squeeze(self, dim)
+    def squeeze(self, dim=NOT_GIVEN): return shape.squeeze(self, dim)
     def expand(self, *sizes): return shape.expand(self, *sizes)
     def clone(self): return shape.clone(self)
     def contiguous(self): return shape.contiguous(self)

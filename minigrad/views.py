@@ -251,10 +251,10 @@ class CopySlices(Node):
         self.fn = None
 
     def __call__(self, grad):
-        if self.fn is None:
-            raise RuntimeError(FREED_MESSAGE)
         if grad is None:  # no gradient reached the base: none for the op's inputs either
             return [None] * len(self.next_functions)
+        if self.fn is None:  # (after the check above, as in PyTorch: no gradient, no error)
+            raise RuntimeError(FREED_MESSAGE)
         result = _copy_into_new(grad)
         part = _part(self.steps, result)  # where the view lies, in the copy
         grads = list(self.fn(_copy(part)))
@@ -356,7 +356,7 @@ def check_inplace(t, recording):
 
     Only a change that is recorded is checked (grad mode on, something requires grad).
     """
-    if t._is_inference and not _state.inference_mode:
+    if t._is_inference and not _state.inference_mode and not t._counts_versions:
         raise RuntimeError(
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
             "make a clone to get a normal tensor before doing inplace update.See "

@@ -10,6 +10,7 @@ import warnings
 import minigrad as mg
 from minigrad.ops import fused
 from minigrad.ops import inplace as inplace_ops
+from minigrad.ops.common import operands
 from minigrad.ops.reduce import floats_only
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -92,6 +93,10 @@ def batch_norm(
     variance by `momentum`. training=False: use running_mean / running_var.
     """
     channels = input.shape[1]
+    if running_mean is not None and running_mean.numel() != channels:
+        raise RuntimeError(
+            f"running_mean should contain {channels} elements not {running_mean.numel()}"
+        )
     if training:
         count = input.numel() // channels  # values per channel
         if count <= 1:
@@ -108,19 +113,31 @@ def batch_norm(
 # ----------------------------------------------------------------------
 # softmax family
 # ----------------------------------------------------------------------
-def log_softmax(input, dim):
+def log_softmax(input, dim=None):
     """log(softmax(x)) along `dim`, computed stably by the engine's fused op.
 
     It equals (x - m) - log(sum(exp(x - m))) for any m; the op takes m = max(x),
     so every exp() is at most 1 and logits of 1000 do not overflow. Its backward
     node is LogSoftmaxBackward0, as in PyTorch.
     """
-    return mg.log_softmax(input, dim)
+    return input.log_softmax(_implicit_dim("log_softmax", input) if dim is None else dim)
 
 
-def softmax(input, dim):
+def softmax(input, dim=None):
     """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op)."""
-    return mg.softmax(input, dim)
+    return input.softmax(_implicit_dim("softmax", input) if dim is None else dim)
+
+
+def _implicit_dim(name, input):
+    """PyTorch's legacy choice when no dim is given, with its deprecation warning: dim 0
+    of a tensor of 0, 1 or 3 dimensions, else dim 1."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        "include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 # ----------------------------------------------------------------------
@@ -136,6 +153,7 @@ def mse_loss(input, target, reduction="mean"):
             "broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
+        operands(input, target)  # refuses shapes that do not broadcast, in PyTorch's words
     if input.dtype == target.dtype:  # mixed, they are promoted to a float dtype first
         floats_only(input, "mse_cpu")
     return fused.mse_loss(input, target, reduction)
@@ -148,6 +166,11 @@ def nll_loss(input, target, reduction="mean"):
     elementwise ops; its gradient is -1 at each target position and 0 elsewhere.
     """
     _check_reduction(reduction)
+    if input.ndim > 1 and target.ndim and input.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]})."
+        )
     if target.dtype != mg.int64:
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}"

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .. import dtypes
+from .. import creation, dtypes
 from .._warn_once import warn_once
 from ..grad_mode import _state
 from ..tensor import Tensor, _wrap
@@ -91,6 +91,22 @@ def as_float(x):
     return x.astype(np.float32) if x.dtype.kind in "biu" else x
 
 
+def invert(tensor):
+    """``~t``: the logical not of a bool tensor, the bitwise not of an integer one."""
+    if tensor.dtype.is_floating_point:
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
+    return _wrap(np.invert(tensor._data))
+
+
+def cast_like(x, like):
+    """``x`` in the dtype of ``like``: an array, or a tensor (recorded, ToCopyBackward0)."""
+    if isinstance(x, Tensor):
+        return x if x.dtype is like.dtype else x.to(like.dtype)
+    return x.astype(like.dtype, copy=False)
+
+
 def only_element(tensor, to_float=False):
     """What ``float(t)`` and ``int(t)`` convert: PyTorch's ValueError unless t has one
     element. ``float()`` first warns (once per process) about a tensor that requires grad,
@@ -106,6 +122,7 @@ def only_element(tensor, to_float=False):
 
 def size_dim(tensor, dim):
     """``t.size(dim)``'s dimension, checked in PyTorch's words."""
+    dim = creation.int_argument(dim, "size", "dim")
     if not tensor.ndim:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return dim_index(dim, tensor.ndim)
@@ -135,20 +152,24 @@ def tensor_function(fn, name):
 
     def checked(input, *args, **kwargs):
         check_tensor(input, name)
-        return fn(input, *args, **kwargs)
+        try:
+            return fn(input, *args, **kwargs)
+        except TypeError as error:
+            if hasattr(error, "text_for"):  # PyTorch's parser counts the tensor here
+                error.args = (error.text_for(True),)
+            raise
 
     checked.__name__ = checked.__qualname__ = name
+    checked.__code__ = checked.__code__.replace(co_name=name, co_qualname=name)  # tracebacks
     checked.__doc__ = fn.__doc__
     return checked
 
 
 def check_tensor(x, function, argument="input", position=1):
-    """Refuse an argument that is no tensor, with PyTorch's TypeError."""
+    """Refuse an argument that is no tensor, with PyTorch's TypeError (``position``
+    counted as in a method call, when a module-level wrapper adds the tensor's)."""
     if not isinstance(x, Tensor):
-        raise TypeError(
-            f"{function}(): argument '{argument}' (position {position}) must be Tensor, "
-            f"not {type(x).__name__}"
-        )
+        raise creation.wrong_type(function, argument, position, "Tensor", x)
 
 
 def check_masks(shape, key):

@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes
 from ..function import Op, bump_version
 from ..tensor import Tensor, _wrap
-from .common import as_float, check_tensor, is_bool, operands, wrapped_number, zeros_like
+from .common import as_float, cast_like, check_tensor, is_bool, operands, wrapped_number, zeros_like
 
 FLOAT32 = np.dtype(np.float32)
 # Speed: 1 as a 0-d array of y's dtype: numpy converts a Python 1 on every call (0.4 us of
@@ -215,7 +215,8 @@ class PowTensor(Op):
         grad_a = grad_b = None
         if needs[1]:
             zero_base = (array(a) == 0) & (array(b) >= 0)
-            grad_b = grad * where_in_formula(zero_base, 0.0, result * Log.apply(a))
+            log_a = Log.apply(cast_like(a, result))  # in the result's dtype, as PyTorch
+            grad_b = grad * where_in_formula(zero_base, 0.0, result * log_a)
         if needs[0]:
             a_to_b_minus_1 = PowTensor.apply(a, SubNumber.apply(b, number=1))
             grad_a = where_in_formula(array(b) == 0, 0.0, grad * (b * a_to_b_minus_1))
@@ -468,7 +469,8 @@ class Sign(Op):
     node_name = "SignBackward0"
 
     def forward(ctx, x):
-        return np.where(np.isnan(x), 0, np.sign(x))  # 0 for nan too, where numpy says nan
+        # 0 for nan too, where numpy says nan; the sign of a bool is itself, as in PyTorch
+        return x.copy() if x.dtype == np.bool_ else np.where(np.isnan(x), 0, np.sign(x))
 
     def backward(ctx, grad):
         return zeros_like(grad)
@@ -491,10 +493,28 @@ class Maximum(Op):
         return np.maximum(a, b)
 
     def backward(ctx, grad):
-        a, b = (array(t) for t in ctx.saved_tensors)
-        needs = ctx.needs_input_grad
-        grad_b = split_ties(grad, a == b, zero=b < a) if needs[1] else None
-        return split_ties(grad, a == b, zero=a < b) if needs[0] else None, grad_b
+        return _to_the_winner(ctx, grad, np.less)
+
+
+class Minimum(Maximum):
+    """The gradient goes to the smaller input."""
+
+    node_name = "MinimumBackward0"
+
+    def forward(ctx, a, b):
+        ctx.save(self=a, other=b)
+        return np.minimum(a, b)
+
+    def backward(ctx, grad):
+        return _to_the_winner(ctx, grad, np.greater)
+
+
+def _to_the_winner(ctx, grad, beaten):
+    """maximum's and minimum's gradients: none to an input ``beaten`` by the other."""
+    a, b = (array(t) for t in ctx.saved_tensors)
+    needs = ctx.needs_input_grad
+    grad_b = split_ties(grad, a == b, zero=beaten(b, a)) if needs[1] else None
+    return split_ties(grad, a == b, zero=beaten(a, b)) if needs[0] else None, grad_b
 
 
 def split_ties(grad, ties, zero):
@@ -614,29 +634,43 @@ sigmoid = Sigmoid.apply
 
 
 def relu(input):
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)  # a function: chapter 10's piece replaces Relu (engine_build)
 
 
 sqrt = Sqrt.apply
 
 
-abs = Abs.apply
+def abs(input):
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return Abs.apply(input)
 
 
 sign = Sign.apply
 
 
-def maximum(input, other, other_position=2):
+def maximum(input, other, other_position=2, function=Maximum, name="maximum"):
     """Elementwise max of two tensors (a number is refused, as PyTorch; ``t.maximum(u)``
     names ``other`` as its argument 1)."""
-    check_tensor(input, "maximum")
-    check_tensor(other, "maximum", "other", other_position)
-    return Maximum.apply(*operands(input, other))
+    check_tensor(input, name)
+    check_tensor(other, name, "other", other_position)
+    return function.apply(*operands(input, other))
+
+
+def minimum(input, other, other_position=2):
+    return maximum(input, other, other_position, Minimum, "minimum")
 
 
 def where(condition, input, other):
-    if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
-        raise RuntimeError("where expected condition to be a boolean tensor")
+    """Two numbers give PyTorch's default dtypes (``where(c, 1.0, 0.0)`` is float32)."""
+    check_tensor(condition, "where", "condition")
+    if condition.dtype.name != "bool":
+        got = f", but got a tensor with dtype {condition.dtype.scalar_name}"
+        raise RuntimeError("where expected condition to be a boolean tensor" + got)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = _wrap(np.asarray(input, dtypes.result_type(input, other).numpy))
     return Where.apply(*operands(input, other), condition=condition)
 
 

@@ -48,6 +48,21 @@ class _MmPart:
         self.needs_input_grad = ctx.needs_input_grad[1:]
 
 
+class AddmmByLayout(Addmm):
+    """Addmm of a matrix laid out column-major (a linear layer's ``weight.t()``): its
+    matrices' gradients as PyTorch records them (``matrix.grads_by_layout``)."""
+
+    def forward(ctx, bias, mat1, mat2):
+        ctx.column_major = matrix.is_column_major(mat1), matrix.is_column_major(mat2)
+        return Addmm.forward(ctx, bias, mat1, mat2)
+
+    def backward(ctx, grad):
+        if not isinstance(grad, Tensor):
+            return Addmm.backward(ctx, grad)
+        grad_bias = grad if ctx.needs_input_grad[0] else None
+        return grad_bias, *matrix.grads_by_layout(ctx, grad)
+
+
 def addmm(bias, mat1, mat2):
     """``bias + mat1 @ mat2`` in one op (how PyTorch's linear layer computes)."""
     check_multipliable(mat1._data.shape, mat2._data.shape)
@@ -56,7 +71,8 @@ def addmm(bias, mat1, mat2):
             "mat1 and mat2 must have the same dtype, but got "
             f"{mat1.dtype.scalar_name} and {mat2.dtype.scalar_name}"
         )
-    return Addmm.apply(bias, mat1, mat2)
+    by_layout = matrix.is_column_major(mat1._data) or matrix.is_column_major(mat2._data)
+    return (AddmmByLayout if by_layout else Addmm).apply(bias, mat1, mat2)
 
 
 def _reduce(values, reduction):

@@ -16,7 +16,7 @@ An in-place op records the same node as its out-of-place twin (``add_`` an
 
 import numpy as np
 
-from .. import dtypes
+from .. import creation, dtypes
 from ..function import Op, check_inplace, is_recording
 from ..grad_mode import is_recording_enabled, no_grad
 from ..tensor import Tensor, _wrap
@@ -186,7 +186,10 @@ def _operand(other, t, division=False):
     if not is_operand(other):
         raise TypeError("in-place operations expect a Tensor or a number")
     # PyTorch's order: autograd's checks, then the memory checks, then shapes and dtypes.
-    check_inplace(t, is_recording((t, other)))
+    recording = is_recording((t, other))
+    check_inplace(t, recording)
+    if recording and isinstance(other, Tensor):  # autograd reads it (a view's may refuse)
+        other.grad_fn  # noqa: B018 - reading it is the check
     check_overlap(t._data, other._data if isinstance(other, Tensor) else None)
     if isinstance(other, Tensor) and other._data.shape != t._data.shape:
         check_writable_shape(t._data.shape, other._data.shape)
@@ -241,6 +244,10 @@ zero_ = Zero.apply
 
 
 def fill_(t, value):
+    if not is_operand(value):  # PyTorch's overloads: a Tensor or a Number
+        raise creation.no_overload_fits(
+            "fill_", (("(Tensor value)", "(Number value)"),), (t, value)
+        )
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(
@@ -305,7 +312,7 @@ def _without_leading_ones(value, always_view=False):
     shape = value._data.shape
     while shape and shape[0] == 1:
         shape = shape[1:]
-    return view(value, *shape) if always_view or shape != value._data.shape else value
+    return view(value, tuple(shape)) if always_view or shape != value._data.shape else value
 
 
 def copy_to(dst, src):

@@ -5,9 +5,11 @@ Each backward hands every input its own slice of the gradient.
 
 import numpy as np
 
-from ..function import Op
+from .. import creation
+from ..function import Op, is_recording
 from ..tensor import Tensor
 from .common import dim_index, zeros_like
+from .shape import Slice
 
 
 def _tensor_list(tensors, function):
@@ -40,10 +42,16 @@ class Cat(Op):
         grads, start = [], 0
         for needs, size in zip(ctx.needs_input_grad, ctx.sizes):
             key = (slice(None),) * ctx.dim + (slice(start, start + (size or 0)),)
-            piece = grad[key] if size is not None else zeros_like(grad, shape=0)
+            piece = _narrow(grad, key) if size is not None else zeros_like(grad, shape=0)
             grads.append(piece if needs else None)
             start += size or 0
         return tuple(grads)
+
+
+def _narrow(grad, key):
+    """One piece of the gradient: recorded (create_graph), PyTorch's narrow, SliceBackward0
+    even where the piece is all of it (indexing would make that an alias)."""
+    return Slice.apply(grad, key=key) if isinstance(grad, Tensor) else grad[key]
 
 
 def _skipped(piece):
@@ -51,8 +59,18 @@ def _skipped(piece):
     return piece.shape == (0,)
 
 
+def autograd_reads_grad_fns(tensors):
+    """PyTorch's autograd records before the kernel checks its inputs: it reads each
+    input's grad_fn (a view's may refuse to be rebuilt, and raise) when the op records."""
+    if is_recording(tensors):
+        for t in tensors:
+            t.grad_fn  # noqa: B018 - reading it is the check
+
+
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
+    dim = creation.int_argument(dim, "cat", "dim", 2)
+    autograd_reads_grad_fns(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -92,6 +110,8 @@ class Stack(Op):
 
 def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
+    dim = creation.int_argument(dim, "stack", "dim", 2)
+    autograd_reads_grad_fns(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape

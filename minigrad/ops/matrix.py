@@ -10,7 +10,7 @@ import numpy as np
 from ..function import Op, bump_version, inference_only, is_recording
 from ..graph import SavedTensor
 from ..tensor import Tensor
-from .common import broadcast_error
+from .common import broadcast_error, check_tensor
 from .shape import SqueezeInMatmul, T, UnsafeView
 
 
@@ -46,9 +46,40 @@ def mm_numbers(a, b):
     return a @ b
 
 
+class MmByLayout(Mm):
+    """Mm of a matrix laid out column-major: its gradients as PyTorch records them."""
+
+    def forward(ctx, a, b):
+        ctx.column_major = is_column_major(a), is_column_major(b)
+        return Mm.forward(ctx, a, b)
+
+    def backward(ctx, grad):
+        return grads_by_layout(ctx, grad) if isinstance(grad, Tensor) else Mm.backward(ctx, grad)
+
+
+def is_column_major(x):
+    """PyTorch's test in mm's backward: strides (1, rows), counted in elements (a 1x1
+    matrix, a transposed one, a linear layer's ``weight.t()``)."""
+    return x.strides[0] == x.itemsize and x.strides[1] == x.itemsize * x.shape[0]
+
+
+def grads_by_layout(ctx, grad):
+    """mm's gradients under ``create_graph=True`` when an input is laid out column-major:
+    PyTorch (``mm_mat1_backward``, ``mm_mat2_backward``) computes that input's gradient
+    transposed, ``(B @ grad.T).T`` or ``(grad.T @ A).T``: the numbers of ``grad @ B.T``
+    and ``A.T @ grad``, with a TBackward0 more in the graph."""
+    a, b = ctx.saved_tensors
+    a_column, b_column = ctx.column_major
+    grad_a = grad_b = None
+    if a is not None:  # the last input's first, as in Mm
+        grad_b = T.apply(T.apply(grad) @ a) if b_column else T.apply(a) @ grad
+    if b is not None:
+        grad_a = T.apply(b @ T.apply(grad)) if a_column else grad @ T.apply(b)
+    return grad_a, grad_b
+
+
 def mm(input, mat2):
-    if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
-        raise TypeError("mm(): argument 'mat2' must be Tensor")
+    check_tensor(mat2, "mm", "mat2")  # (mg.mm checks input first, as argument 1)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -59,7 +90,8 @@ def mm(input, mat2):
         _check_dtypes(
             input, mat2, "expected m1 and m2 to have the same dtype, but got: {a} != {b}", "c_name"
         )
-    return Mm.apply(input, mat2)
+    by_layout = is_column_major(a) or is_column_major(b)
+    return (MmByLayout if by_layout else Mm).apply(input, mat2)
 
 
 def check_multipliable(a, b):
@@ -136,8 +168,7 @@ def matmul(input, other):
     if input.__class__ is other.__class__ is Tensor and input._data.ndim == other._data.ndim == 2:
         return mm(input, other)  # the common case first: matrix @ matrix (Speed: _data.ndim,
         # not the property: two calls fewer, about 0.1 us)
-    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
-        raise TypeError("matmul(): argument 'other' must be Tensor")
+    check_tensor(other, "matmul", "other")  # (mg.matmul checks input first, as argument 1)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -200,6 +231,7 @@ def _batched(a, b):
 
 
 def dot(input, other):
+    check_tensor(other, "dot", "tensor")
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     return matmul(input, other)

@@ -7,13 +7,13 @@ copies it to each element; ``mean`` copies it divided by the count.
 
 import builtins
 import collections
-import operator
 
 import numpy as np
 
 from .. import creation
 from ..function import Op
-from ..tensor import NO_DIM, _wrap
+from ..tensor import NOT_GIVEN, Tensor, _wrap
+from . import elementwise
 from .common import as_float, dim_index, distinct_dims, zeros_like
 from .elementwise import DivNumber, Exp, array
 from .shape import Expand, IndexPut, ToCopy, Unsqueeze, put_into_zeros
@@ -28,18 +28,16 @@ def _axis(dim, ndim):
     return axis if ndim else None
 
 
-def _dims(dim, ndim, function):
+def _dims(input, dim, function, overloads, keepdim=NOT_GIVEN):
     """``dim`` as a sorted tuple of non-negative dimensions, or None for "all" (a 0-d
-    tensor's only "dimension" is all of it)."""
+    tensor's only "dimension" is all of it). What is no dim is refused in the words of
+    PyTorch's parser, listing ``overloads`` (the call is taken as ``f(dim, keepdim=...)``)."""
     if dim is None:
         return None
-    if creation.is_int(dim):
-        dim = (operator.index(dim),)
-    elif not isinstance(dim, (tuple, list)):
-        raise _invalid_combination(function, type(dim).__name__)
-    dims = [dim_index(d, ndim) for d in dim]
-    dims = tuple(sorted(distinct_dims(dims)))
-    return dims if dims and ndim else None  # dim=() reduces over every dim, as in PyTorch
+    kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
+    dims = creation.dims_argument(dim, function, overloads, (input, dim), kwargs)
+    dims = tuple(sorted(distinct_dims([dim_index(d, input.ndim) for d in dims])))
+    return dims if dims and input.ndim else None  # dim=() reduces over every dim, as in PyTorch
 
 
 def _spread(grad, shape, dims, keepdim):
@@ -98,19 +96,38 @@ class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
-def sum(input, dim=NO_DIM, keepdim=None, dtype=None, axis=NO_DIM, keepdims=None):
+# The signatures PyTorch 2.13 lists when none fits: the method's, then the function's.
+_DTYPE = "*, torch.dtype dtype = None"
+_SUM_DIM = "tuple of ints dim, bool keepdim = False, " + _DTYPE
+_SUM_OVERLOADS = (
+    (f"({_DTYPE})", f"({_SUM_DIM})"),
+    (f"(Tensor input, {_DTYPE})", f"(Tensor input, {_SUM_DIM}, Tensor out = None)"),
+)
+_MEAN_OVERLOADS = (
+    _SUM_OVERLOADS[0],
+    (f"(Tensor input, {_DTYPE}, Tensor out = None)", _SUM_OVERLOADS[1][1]),
+)
+
+
+def sum(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
     """``axis`` and ``keepdims`` are numpy's names for ``dim`` and ``keepdim``; PyTorch
     accepts them too, so one formula (``unbroadcast``) sums arrays and tensors alike."""
-    dim = axis if axis is not NO_DIM else dim
-    keep_name, keepdim = ("keepdims", keepdims) if keepdims is not None else ("keepdim", keepdim)
-    if dim is NO_DIM:
-        _refuse_keepdim_without_dim("sum", keep_name, keepdim)
+    dim = axis if axis is not NOT_GIVEN else dim
+    keep_name = "keepdims" if keepdims is not NOT_GIVEN else "keepdim"
+    keepdim = keepdims if keepdims is not NOT_GIVEN else keepdim
+    if dim is NOT_GIVEN:
+        _refuse_keepdim_without_dim(input, "sum", _SUM_OVERLOADS, keep_name, keepdim)
         return Sum.apply(input, dims=None, dtype=dtype and dtype.numpy)
-    dims = _dims(dim, input.ndim, "sum")
-    return SumDim.apply(input, dims=dims, keepdim=bool(keepdim), dtype=dtype and dtype.numpy)
+    dims = _dims(input, dim, "sum", _SUM_OVERLOADS)
+    keepdim = _keepdim(keepdim, "sum", keep_name)
+    return SumDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
-def mean(input, dim=NO_DIM, keepdim=None, dtype=None):
+def _keepdim(keepdim, function, name="keepdim"):
+    return False if keepdim is NOT_GIVEN else creation.bool_argument(keepdim, function, name)
+
+
+def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
     """``dtype``: the dtype to compute in and return (it must be a floating one)."""
     result_dtype = dtype or input.dtype
     if not result_dtype.is_floating_point:
@@ -119,27 +136,19 @@ def mean(input, dim=NO_DIM, keepdim=None, dtype=None):
             f"mean(): could not infer output dtype. {which} dtype must be either a floating "
             f"point or complex dtype. Got: {result_dtype.scalar_name}"
         )
-    if dim is NO_DIM:
-        _refuse_keepdim_without_dim("mean", "keepdim", keepdim)
+    if dim is NOT_GIVEN:
+        _refuse_keepdim_without_dim(input, "mean", _MEAN_OVERLOADS, "keepdim", keepdim)
         return Mean.apply(input, dims=None, dtype=dtype and dtype.numpy)
-    dims = _dims(dim, input.ndim, "mean")
-    return MeanDim.apply(input, dims=dims, keepdim=bool(keepdim), dtype=dtype and dtype.numpy)
+    dims = _dims(input, dim, "mean", _MEAN_OVERLOADS)
+    keepdim = _keepdim(keepdim, "mean")
+    return MeanDim.apply(input, dims=dims, keepdim=keepdim, dtype=dtype and dtype.numpy)
 
 
-def _refuse_keepdim_without_dim(function, name, keepdim):
-    """PyTorch's ``sum``/``mean`` without a dim take no ``keepdim`` (``dim=None`` does)."""
-    if keepdim is not None:
-        raise _invalid_combination(function, f"{name}={type(keepdim).__name__}, ")
-
-
-def _invalid_combination(function, got):
-    """The TypeError of PyTorch's argument parser when no overload of ``t.sum``/``t.mean``
-    fits the arguments (``got`` names their types)."""
-    return TypeError(
-        f"{function}() received an invalid combination of arguments - got ({got}), but "
-        "expected one of:\n * (*, torch.dtype dtype = None)\n"
-        " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n"
-    )
+def _refuse_keepdim_without_dim(input, function, overloads, name, keepdim):
+    """PyTorch's ``sum``/``mean``/``max`` without a dim take no ``keepdim`` (a dim of
+    None does)."""
+    if keepdim is not NOT_GIVEN:
+        raise creation.no_overload_fits(function, overloads, (input,), {name: keepdim})
 
 
 class MaxAll(Op):
@@ -214,16 +223,42 @@ min_result = collections.namedtuple("min", ["values", "indices"])
 
 
 def _extreme(input, dim, keepdim, name):
+    """``max``/``min``: of all elements, along ``dim``, or (given a tensor) elementwise."""
     pick, arg, all_function, dim_function, pair = _EXTREMES[name]
-    if dim is None:
+    if isinstance(dim, Tensor) and keepdim is NOT_GIVEN:  # PyTorch's max(input, other)
+        return getattr(elementwise, f"{name}imum")(input, dim, 1)
+    if dim is NOT_GIVEN:
+        _refuse_keepdim_without_dim(input, name, _EXTREME_OVERLOADS, "keepdim", keepdim)
         if input._data.size == 0:
             raise RuntimeError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
         return all_function.apply(input, pick=pick)
-    axis = _axis(dim, input.ndim)
+    if not creation.is_int(dim):
+        kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
+        raise creation.no_overload_fits(name, _EXTREME_OVERLOADS, (input, dim), kwargs)
+    axis, keepdim = _checked_axis(input, dim, name), _keepdim(keepdim, name)
     return pair(*dim_function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg))
+
+
+def _checked_axis(input, dim, name):
+    """``dim`` of max/min/argmax as numpy's axis, refused (as PyTorch) where it has no
+    element to pick."""
+    axis = _axis(dim, input.ndim)
+    if input._data.size == 0 and (axis is None or input._data.shape[axis] == 0):
+        raise IndexError(f"{name}(): Expected reduction dim {axis or 0} to have non-zero size.")
+    return axis
+
+
+_EXTREME_OVERLOADS = (
+    ("()", "(Tensor other)", "(int dim, bool keepdim = False)"),
+    (
+        "(Tensor input, *, Tensor out = None)",
+        "(Tensor input, Tensor other, *, Tensor out = None)",
+        "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)",
+    ),
+)
 
 
 _EXTREMES = {  # numpy's functions, the Functions and the (values, indices) pair of each
@@ -232,26 +267,51 @@ _EXTREMES = {  # numpy's functions, the Functions and the (values, indices) pair
 }
 
 
-def max(input, dim=None, keepdim=False):
+def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
     return _extreme(input, dim, keepdim, "max")
 
 
-def min(input, dim=None, keepdim=False):
+def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
     return _extreme(input, dim, keepdim, "min")
 
 
 def argmax(input, dim=None, keepdim=False):
-    axis = _axis(dim, input.ndim)
-    keep = keepdim and axis is not None
-    return _wrap(np.asarray(np.argmax(input._data, axis=axis, keepdims=keep), dtype=np.int64))
+    dim = dim if dim is None else creation.int_argument(dim, "argmax", "dim")
+    keepdim = creation.bool_argument(keepdim, "argmax")
+    if input.dtype.name == "bool":
+        raise RuntimeError("argmax(): does not support bool input")
+    if dim is None and not input._data.size:
+        raise IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
+    axis = None if dim is None else _checked_axis(input, dim, "argmax")
+    return _wrap(np.asarray(np.argmax(input._data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
-def all(input, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.all(input._data, axis=_axis(dim, input.ndim), keepdims=keepdim)))
+_ALL_OVERLOADS = (
+    ("()", "(tuple of ints dim = None, bool keepdim = False)", "(int dim, bool keepdim = False)"),
+    None,  # (minigrad has no module-level all and any)
+)
 
 
-def any(input, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.any(input._data, axis=_axis(dim, input.ndim), keepdims=keepdim)))
+def _all_or_any(input, dim, keepdim, name):
+    """``all``/``any`` over ``dim`` (an int, a sequence of them, None for every dim).
+    PyTorch: a keepdim that is no bool fits no overload here (two take two arguments)."""
+    kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
+    keepdim = False if keepdim is NOT_GIVEN else keepdim
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise creation.no_overload_fits(name, _ALL_OVERLOADS, (input, dim), kwargs)
+    if dim is not None:
+        dim = creation.dims_argument(dim, name, _ALL_OVERLOADS, (input, dim), kwargs)
+        dim = tuple(distinct_dims([dim_index(d, input.ndim) for d in dim])) if input.ndim else None
+    function = np.all if name == "all" else np.any
+    return _wrap(np.asarray(function(input._data, axis=dim, keepdims=keepdim)))
+
+
+def all(input, dim=None, keepdim=NOT_GIVEN):
+    return _all_or_any(input, dim, keepdim, "all")
+
+
+def any(input, dim=None, keepdim=NOT_GIVEN):
+    return _all_or_any(input, dim, keepdim, "any")
 
 
 class Softmax(Op):

@@ -13,7 +13,7 @@ import numpy as np
 from .. import creation, dtypes
 from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
-from ..tensor import Tensor
+from ..tensor import NOT_GIVEN, Tensor
 from .common import _width, check_masks, dim_index, distinct_dims, zeros_like
 
 
@@ -58,6 +58,10 @@ def _infer_shape(shape, numel):
 
 
 def view(input, *shape):
+    if not shape:  # (PyTorch's other view takes a dtype)
+        raise creation.no_overload_fits(
+            "view", (("(torch.dtype dtype)", "(tuple of ints size)"),), (input,)
+        )
     shape = _infer_shape(creation.int_tuple(shape, "view", "size"), input._data.size)
     if not _reshapes_in_place(input._data, shape):
         raise RuntimeError(
@@ -84,6 +88,8 @@ def _reshapes_in_place(array, shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    start_dim = creation.int_argument(start_dim, "flatten", "start_dim", 1)
+    end_dim = creation.int_argument(end_dim, "flatten", "end_dim", 2)
     start, end = dim_index(start_dim, input.ndim), dim_index(end_dim, input.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
@@ -184,7 +190,7 @@ def transposed(input):
             "to reverse the dimensions of a tensor.",
             stacklevel=3,
         )
-    return permute(input, *range(input.ndim - 1, -1, -1))
+    return permute(input, tuple(range(input.ndim - 1, -1, -1)))
 
 
 class Unsqueeze(Op):
@@ -239,13 +245,19 @@ class SqueezeInMatmul(Squeeze):
     view = False
 
 
-def squeeze(input, dim=None):
-    if dim is None:
+_SQUEEZE_OVERLOADS = (  # as PyTorch lists them when none fits: the method's, the function's
+    ("()", "(int dim)", "(tuple of ints dim)"),
+    ("(Tensor input)", "(Tensor input, int dim)", "(Tensor input, tuple of ints dim)"),
+)
+
+
+def squeeze(input, dim=NOT_GIVEN):
+    if dim is NOT_GIVEN:
         return Squeeze.apply(input)
     shape = input._data.shape
-    dims = [dim_index(d, len(shape)) for d in (dim if isinstance(dim, tuple) else (dim,))]
-    distinct_dims(dims)
-    function = SqueezeDims if isinstance(dim, tuple) else SqueezeDim
+    dims = creation.dims_argument(dim, "squeeze", _SQUEEZE_OVERLOADS, (input, dim))
+    dims = distinct_dims([dim_index(d, len(shape)) for d in dims])
+    function = SqueezeDim if creation.is_int(dim) else SqueezeDims
     return function.apply(input, dims=tuple(d for d in dims if shape and shape[d] == 1))
 
 

@@ -75,6 +75,12 @@ FIXED = {
     "matmul_checks_order": "matmul checked dtypes before autograd's checks of its inputs",
     "loss_grad_dtype": "mse_loss's gradient came in the promoted dtype (ToCopyBackward0)",
     "copy_into_int_view": "copy_ into an int view made in no_grad was checked as a recorded change",
+    "copyslices_without_gradient": "a second backward raised at CopySlices no gradient reached",
+    "retain_grad_refused_view": "retain_grad() on a view that refuses its grad_fn still retained",
+    "pow_mixed_dtypes_log": "create_graph through ** of two dtypes: the log of the base's dtype",
+    "cat_checks_after_autograd": "cat and stack checked their inputs before autograd read them",
+    "cat_gradient_alias": "cat's gradient of a piece that was all of it was AliasBackward0",
+    "inplace_operand_checks_order": "an in-place op checked memory before autograd read its operand",
 }
 
 PYTORCH_QUIRKS = {

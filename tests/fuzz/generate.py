@@ -126,6 +126,16 @@ SITUATION_FEATURES = {
     "(which error comes first)",
     "loss_grad_dtype": "create_graph through mse_loss (the dtype of its gradient's node)",
     "copy_into_int_view": "copy_ from a tensor requiring grad into a view of an int tensor",
+    "copyslices_without_gradient": "a second backward through CopySlices behind a custom "
+    "Function that returns no gradient",
+    "retain_grad_refused_view": "retain_grad() on a custom Function's output that is its "
+    "input, after an in-place op on that input",
+    "pow_mixed_dtypes_log": "create_graph through tensor ** tensor of float32 and float64",
+    "cat_checks_after_autograd": "cat or stack of a view that refuses its grad_fn, with "
+    "inputs cat refuses",
+    "cat_gradient_alias": "create_graph through cat of empty pieces",
+    "inplace_operand_checks_order": "an in-place op whose operand is a view made in "
+    "inference mode of the tensor it writes",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
@@ -1053,6 +1063,8 @@ def inplace(gen):
         raise _Rejected(
             "PyTorch's internal assert: retain_grad(), detach_(), then this (COVERAGE.md)"
         )
+    if t.retains_grad and t.output_nr > 0 and recording:
+        raise _Rejected("PyTorch's internal assert: retain_grad() on output 1, then this")
     if recording and t.requires_grad and not gen.born_requiring_grad.get(target, True):
         if gen.is_stale_view(target):  # PyTorch's answer depends on reading grad_fn first
             raise _Rejected("in-place on a view whose base began to require grad in place")

@@ -474,6 +474,70 @@ EXAMPLES = {
         block("with lib.no_grad():", "t2 = t1[0]"),
         "t2.copy_(t0)",
     ),
+    "copyslices_without_gradient": program(
+        "class Stop(lib.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x * 2\n"
+        "\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return None",
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0 + 1",
+        "t1[:1].mul_(2)",
+        "t2 = Stop.apply(t1)",
+        "t2.sum().backward()",
+        "t2.sum().backward()",
+    ),
+    "retain_grad_refused_view": program(
+        "class Identity(lib.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x\n"
+        "\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return grad * 2",
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = Identity.apply(t1)",
+        "t1.mul_(2)",
+        "t2.retain_grad()",
+    ),
+    "pow_mixed_dtypes_log": program(
+        "t0 = lib.tensor([1.5, 2.0], requires_grad=True)",
+        "t1 = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)",
+        "t2 = t0**t1",
+        "(t3,) = lib.autograd.grad(t2.sum(), [t1], create_graph=True)",
+    ),
+    "cat_checks_after_autograd": program(
+        "class Identity(lib.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x\n"
+        "\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return grad * 2",
+        "t0 = lib.tensor(1.0, requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = Identity.apply(t1)",
+        "t1.add_(1)",
+        "t3 = lib.cat([t2])",
+    ),
+    "cat_gradient_alias": program(
+        "t0 = lib.zeros(0, 3, requires_grad=True)",
+        "t1 = lib.cat([t0, t0])",
+        "(t2,) = lib.autograd.grad((t1 * t1).sum(), [t0], create_graph=True)",
+    ),
+    "inplace_operand_checks_order": program(
+        "t0 = lib.tensor([1.0, 2.0], requires_grad=True)",
+        "t1 = t0 * 1",
+        block("with lib.inference_mode():", "t2 = t1[:1]"),
+        "t1.fill_(3.0)",
+        "t1 -= t2",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

@@ -9,6 +9,7 @@ something odd, arguments of the wrong type.
 import re
 import warnings
 
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -930,3 +931,634 @@ def test_a_size_by_keyword_is_refused_in_the_words_of_pytorch(call, message):
     with pytest.raises(TypeError) as info:
         call()
     assert str(info.value) == message
+
+
+def _no_overload(function, got, signatures):
+    """PyTorch 2.13's argument-parser TypeError when no overload fits (recorded)."""
+    listed = "".join(f"{line}\n" if line[0] == " " else f" * {line}\n" for line in signatures)
+    return (
+        f"{function}() received an invalid combination of arguments - got {got}, "
+        f"but expected one of:\n{listed}"
+    )
+
+
+def _bad(kind):
+    return f"      didn't match because some of the arguments have invalid types: {kind}"
+
+
+_MAX_METHOD = ("()", _bad("(!float!)"), "(Tensor other)", _bad("(!float!)"))
+_SQUEEZE = ("()", "(int dim)", "(tuple of ints dim)")
+_ALL = ("(tuple of ints dim = None, bool keepdim = False)", "(int dim, bool keepdim = False)")
+
+
+# Each call was run on torch 2.13.0 (the same call with torch for mg); the message is
+# what it raised, a TypeError. Module-level calls count the tensor as argument 1.
+NON_INT_DIMS = [
+    # torch.ones(2, 1, 3).squeeze(1.0): no overload of squeeze takes it
+    (
+        lambda: mg.ones(2, 1, 3).squeeze(1.0),
+        _no_overload("squeeze", "(float)", [x for s in _SQUEEZE for x in (s, _bad("(!float!)"))]),
+    ),
+    # torch.ones(2, 1, 3).squeeze(None): None is no dim of squeeze
+    (
+        lambda: mg.ones(2, 1, 3).squeeze(None),
+        _no_overload(
+            "squeeze", "(NoneType)", [x for s in _SQUEEZE for x in (s, _bad("(!NoneType!)"))]
+        ),
+    ),
+    # torch.ones(2, 3).squeeze((1.0, 1)): the first entry tells a tuple of ints
+    (
+        lambda: mg.ones(2, 3).squeeze((1.0, 1)),
+        _no_overload(
+            "squeeze",
+            "(tuple)",
+            [x for s in _SQUEEZE for x in (s, _bad("(!tuple of (float, int)!)"))],
+        ),
+    ),
+    # torch.squeeze(torch.ones(2, 1, 3), 1.0)
+    (
+        lambda: mg.squeeze(mg.ones(2, 1, 3), 1.0),
+        _no_overload(
+            "squeeze",
+            "(Tensor, float)",
+            [
+                "(Tensor input)",
+                "(Tensor input, int dim)",
+                _bad("(Tensor, !float!)"),
+                "(Tensor input, tuple of ints dim)",
+                _bad("(Tensor, !float!)"),
+            ],
+        ),
+    ),
+    # torch.ones(2, 3).flatten(0.0), .flatten(0, 1.0), torch.flatten(t, 0, 'a')
+    (
+        lambda: mg.ones(2, 3).flatten(0.0),
+        "flatten(): argument 'start_dim' (position 1) must be int, not float",
+    ),
+    (
+        lambda: mg.ones(2, 3).flatten(0, 1.0),
+        "flatten(): argument 'end_dim' (position 2) must be int, not float",
+    ),
+    (
+        lambda: mg.flatten(mg.ones(2, 3), 0, "a"),
+        "flatten(): argument 'end_dim' (position 3) must be int, not str",
+    ),
+    # torch.ones(2, 3).max(1.0), .max(None), .min(1.0)
+    (
+        lambda: mg.ones(2, 3).max(1.0),
+        _no_overload("max", "(float)", [*_MAX_METHOD, "(int dim, bool keepdim = False)"]),
+    ),
+    (
+        lambda: mg.ones(2, 3).max(None),
+        _no_overload(
+            "max",
+            "(NoneType)",
+            [
+                "()",
+                _bad("(!NoneType!)"),
+                "(Tensor other)",
+                _bad("(!NoneType!)"),
+                "(int dim, bool keepdim = False)",
+            ],
+        ),
+    ),
+    (
+        lambda: mg.ones(2, 3).min(1.0),
+        _no_overload("min", "(float)", [*_MAX_METHOD, "(int dim, bool keepdim = False)"]),
+    ),
+    # torch.ones(2, 3).max(keepdim=True): keepdim needs a dim
+    (
+        lambda: mg.ones(2, 3).max(keepdim=True),
+        _no_overload(
+            "max",
+            "(keepdim=bool, )",
+            [
+                "()",
+                "      didn't match because some of the keywords were incorrect: keepdim",
+                "(Tensor other)",
+                "      didn't match because some of the keywords were incorrect: keepdim",
+                "(int dim, bool keepdim = False)",
+            ],
+        ),
+    ),
+    # torch.max(torch.ones(2, 3), 1.0)
+    (
+        lambda: mg.max(mg.ones(2, 3), 1.0),
+        _no_overload(
+            "max",
+            "(Tensor, float)",
+            [
+                "(Tensor input, *, Tensor out = None)",
+                "(Tensor input, Tensor other, *, Tensor out = None)",
+                "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)",
+            ],
+        ),
+    ),
+    # torch.ones(2, 3).argmax(1.0), torch.argmax(t, 1.0)
+    (
+        lambda: mg.ones(2, 3).argmax(1.0),
+        "argmax(): argument 'dim' (position 1) must be int, not float",
+    ),
+    (
+        lambda: mg.argmax(mg.ones(2, 3), 1.0),
+        "argmax(): argument 'dim' (position 2) must be int, not float",
+    ),
+    # torch.ones(2, 3).all(1.0), .any(1.0), .all((0, 1.0))
+    (
+        lambda: mg.ones(2, 3).all(1.0),
+        _no_overload("all", "(float)", ["()", _bad("(!float!)"), *_ALL]),
+    ),
+    (
+        lambda: mg.ones(2, 3).any(1.0),
+        _no_overload("any", "(float)", ["()", _bad("(!float!)"), *_ALL]),
+    ),
+    (
+        lambda: mg.ones(2, 3).all((0, 1.0)),
+        "all(): argument 'dim' failed to unpack the object at pos 2 with error "
+        '"type must be tuple of ints,but got float"',
+    ),
+    # torch.ones(2, 3).size(1.0), .size(True)
+    (lambda: mg.ones(2, 3).size(1.0), "size(): argument 'dim' (position 1) must be int, not float"),
+    (lambda: mg.ones(2, 3).size(True), "size(): argument 'dim' (position 1) must be int, not bool"),
+    # torch.cat([torch.ones(2)], 0.0), torch.stack([torch.ones(2)], None)
+    (
+        lambda: mg.cat([mg.ones(2)], 0.0),
+        "cat(): argument 'dim' (position 2) must be int, not float",
+    ),
+    (
+        lambda: mg.stack([mg.ones(2)], None),
+        "stack(): argument 'dim' (position 2) must be int, not NoneType",
+    ),
+    # torch.ones(2, 3).sum((0, 1.5)), .sum((1.0, 0)), .sum((True,))
+    (
+        lambda: mg.ones(2, 3).sum((0, 1.5)),
+        "sum(): argument 'dim' failed to unpack the object at pos 2 with error "
+        '"type must be tuple of ints,but got float"',
+    ),
+    (lambda: mg.ones(2, 3).sum((1.0, 0)), _invalid_combination("sum", "tuple")),
+    (lambda: mg.ones(2, 3).sum((True,)), _invalid_combination("sum", "tuple")),
+    # torch.ones((True, 2)), torch.ones(2, 3).permute((1.0, 0))
+    (
+        lambda: mg.ones((True, 2)),
+        "ones(): argument 'size' (position 1) must be tuple of ints, but found element of "
+        "type bool at pos 0",
+    ),
+    (
+        lambda: mg.ones(2, 3).permute((1.0, 0)),
+        "permute(): argument 'dims' (position 1) must be tuple of ints, but found element of "
+        "type float at pos 0",
+    ),
+    # torch.ones(True, 2), torch.ones(2, 3).reshape(True, 6)
+    (lambda: mg.ones(True, 2), "ones() takes 1 positional argument but 2 were given"),
+    (
+        lambda: mg.ones(2, 3).reshape(True, 6),
+        "reshape() takes 1 positional argument but 2 were given",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), NON_INT_DIMS)
+def test_dims_that_are_not_ints_are_refused_in_the_words_of_pytorchs_parser(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert type(info.value) is TypeError and str(info.value) == message
+
+
+# keepdim must be a bool. PyTorch says "(position 2)" when it comes by position; minigrad
+# cannot tell the two calls apart and words it as given by keyword (creation.bool_argument).
+KEEPDIMS_REFUSED = [
+    # torch.ones(2, 3).sum(0, keepdim=None), .mean(0, keepdim=None), .max(0, keepdim=None)
+    (
+        lambda: mg.ones(2, 3).sum(0, keepdim=None),
+        "sum(): argument 'keepdim' must be bool, not NoneType",
+    ),
+    (
+        lambda: mg.ones(2, 3).mean(0, keepdim=None),
+        "mean(): argument 'keepdim' must be bool, not NoneType",
+    ),
+    (
+        lambda: mg.ones(2, 3).max(0, keepdim=None),
+        "max(): argument 'keepdim' must be bool, not NoneType",
+    ),
+    # torch.ones(2, 3).sum(0, keepdim=1), .max(0, keepdim=1): not even 1
+    (lambda: mg.ones(2, 3).sum(0, keepdim=1), "sum(): argument 'keepdim' must be bool, not int"),
+    (lambda: mg.ones(2, 3).max(0, keepdim=1), "max(): argument 'keepdim' must be bool, not int"),
+    # torch.zeros(size=None)
+    (lambda: mg.zeros(size=None), "zeros(): argument 'size' must be tuple of ints, not NoneType"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), KEEPDIMS_REFUSED)
+def test_a_keepdim_or_size_of_none_is_refused_as_in_pytorch(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert str(info.value) == message
+
+
+# The same refusals through the module-level functions: PyTorch counts the tensor as
+# argument 1 there (the torch.<name> calls, run on torch 2.13.0).
+MODULE_LEVEL = [
+    (
+        lambda: mg.sum(mg.ones(2, 3), "a"),
+        _no_overload(
+            "sum",
+            "(Tensor, str)",
+            [
+                "(Tensor input, *, torch.dtype dtype = None)",
+                "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype "
+                "= None, Tensor out = None)",
+            ],
+        ),
+    ),
+    (
+        lambda: mg.mean(mg.ones(2, 3), 1.0),
+        _no_overload(
+            "mean",
+            "(Tensor, float)",
+            [
+                "(Tensor input, *, torch.dtype dtype = None, Tensor out = None)",
+                "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype "
+                "= None, Tensor out = None)",
+            ],
+        ),
+    ),
+    (
+        lambda: mg.transpose(mg.ones(2, 3), 0, 1.0),
+        "transpose(): argument 'dim1' (position 3) must be int, not float",
+    ),
+    (
+        lambda: mg.unsqueeze(mg.ones(2, 3), None),
+        "unsqueeze(): argument 'dim' (position 2) must be int, not NoneType",
+    ),
+    (
+        lambda: mg.softmax(mg.ones(2, 3), 0.0),
+        "softmax(): argument 'dim' (position 2) must be int, not float",
+    ),
+    (
+        lambda: mg.log_softmax(mg.ones(2, 3), None),
+        "log_softmax(): argument 'dim' (position 2) must be int, not NoneType",
+    ),
+    (
+        lambda: mg.reshape(mg.ones(2), None),
+        "reshape(): argument 'shape' (position 2) must be tuple of ints, not NoneType",
+    ),
+    (
+        lambda: mg.permute(mg.ones(2), 0.0),
+        "permute(): argument 'dims' (position 2) must be tuple of ints, not float",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), MODULE_LEVEL)
+def test_module_level_calls_count_the_tensor_as_argument_one(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert type(info.value) is TypeError and str(info.value) == message
+
+
+def test_0d_int_tensors_and_bools_after_the_first_entry_count_as_dims():
+    # torch 2.13: t.squeeze(torch.tensor(1)) is SqueezeBackward1, t.squeeze((0, True))
+    # SqueezeBackward2 (True counts as 1 after an int), t.flatten(tensor(0), tensor(1))
+    # has shape [6], t.argmax(tensor(1)) is [0, 0], t.size(tensor(1)) is 3
+    t = mg.ones(2, 1, 3, requires_grad=True)
+    assert type(t.squeeze(mg.tensor(1)).grad_fn).__name__ == "SqueezeBackward1"
+    squeezed = t.squeeze((0, True))
+    assert squeezed.shape == (2, 3) and type(squeezed.grad_fn).__name__ == "SqueezeBackward2"
+    assert type(t.squeeze([1]).grad_fn).__name__ == "SqueezeBackward2"
+    u = mg.ones(2, 3)
+    assert u.flatten(mg.tensor(0), mg.tensor(1)).shape == (6,)
+    assert u.argmax(mg.tensor(1)).tolist() == [0, 0] and u.size(mg.tensor(1)) == 3
+    assert u.all(mg.tensor(1)).tolist() == [True, True]
+    # .sum(dim=(0, True)) is tensor(6.), .mean((0, True)) tensor(1.), torch.ones(2, True)
+    # has shape [2, 1]
+    assert u.sum(dim=(0, True)).item() == 6.0 and u.mean((0, True)).item() == 1.0
+    assert mg.ones(2, True).shape == (2, 1) and u.permute(0, True).shape == (2, 3)
+
+
+def test_all_and_any_take_several_dims_and_none():
+    # torch.ones(2, 3).any((0, 1)) is tensor(True); .all(()) reduces nothing: shape [2, 3];
+    # .all([1]) has shape [2]; .all((0, -1), True) [1, 1]; tensor(1.).all((0,)) shape []
+    u = mg.ones(2, 3)
+    assert u.any((0, 1)).shape == () and u.any((0, 1)).item() is True
+    assert u.all(()).shape == (2, 3) and u.all([1]).shape == (2,)
+    assert u.all((0, -1), True).shape == (1, 1) and mg.tensor(1.0).all((0,)).shape == ()
+
+
+def test_max_and_min_of_a_tensor_are_elementwise():
+    # torch: a.min(b) for a = [1, 2, 3], b = [2, 2, 2]: [1, 2, 2], MinimumBackward0, a.grad
+    # [1, 0.5, 0], b.grad [0, 0.5, 1]; torch.max(a, torch.tensor(2.)): [2, 2, 3], a.grad
+    # [0, 0.5, 1]
+    a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = mg.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    m = a.min(b)
+    assert m.tolist() == [1.0, 2.0, 2.0] and m.grad_fn.name() == "MinimumBackward0"
+    m.sum().backward()
+    assert a.grad.tolist() == [1.0, 0.5, 0.0] and b.grad.tolist() == [0.0, 0.5, 1.0]
+    a.grad = None
+    m = mg.max(a, mg.tensor(2.0))
+    assert m.tolist() == [2.0, 2.0, 3.0] and m.grad_fn.name() == "MaximumBackward0"
+    m.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("function", "shape", "dim"),
+    [
+        # torch.nn.functional.softmax(t, None): PyTorch warns, then takes dim 0 for 0, 1 or 3
+        # dimensions and dim 1 otherwise (softmax of [[1, 2], [3, 5]] is [[0.2689, 0.7311],
+        # [0.1192, 0.8808]]: along dim 1)
+        ("softmax", (), 0),
+        ("softmax", (3,), 0),
+        ("softmax", (2, 3), 1),
+        ("softmax", (2, 1, 2), 0),
+        ("log_softmax", (2, 3, 1, 2), 1),
+        ("log_softmax", (3,), 0),
+    ],
+)
+def test_functional_softmax_without_a_dim_warns_and_picks_pytorchs(function, shape, dim):
+    t = mg.arange(float(max(1, int(np.prod(shape))))).reshape(shape)
+    message = (
+        f"Implicit dimension choice for {function} has been deprecated. Change the call to "
+        "include dim=X as an argument."
+    )
+    with pytest.warns(UserWarning, match=f"^{re.escape(message)}$"):
+        result = getattr(F, function)(t, None)
+    assert np.allclose(result.numpy(), getattr(t, function)(dim).numpy())
+    with pytest.warns(UserWarning):
+        assert np.allclose(getattr(F, function)(t).numpy(), result.numpy())
+
+
+def test_functional_softmax_of_two_rows_without_a_dim():
+    # torch.nn.functional.softmax(torch.tensor([[1., 2.], [3., 5.]]), None), as printed
+    with pytest.warns(UserWarning):
+        result = F.softmax(mg.tensor([[1.0, 2.0], [3.0, 5.0]]), None)
+    assert np.allclose(result.numpy(), [[0.2689, 0.7311], [0.1192, 0.8808]], atol=1e-4)
+
+
+def _first_chain(t):
+    """Node names from t.grad_fn, each time to the first edge that leads somewhere."""
+    names, node = [], t.grad_fn
+    while node is not None:
+        names.append(node.name().split("::")[-1])
+        node = next((n for n, _ in node.next_functions if n is not None), None)
+    return names
+
+
+def test_mm_records_pytorchs_graph_for_an_input_laid_out_column_major():
+    # torch 2.13.0, the same program: mm's backward computes the gradient of a column-major
+    # input (a 1x1 matrix, a transposed one, a linear layer's weight.t()) transposed
+    a = mg.tensor([2.0], requires_grad=True)
+    b = mg.tensor([[1.0, 3.0]], requires_grad=True)
+    ga, gb = mg.autograd.grad((a @ b).sum(), [a, b], create_graph=True)
+    assert ga.tolist() == [4.0] and gb.tolist() == [[2.0, 2.0]]
+    assert _first_chain(ga) == ["SqueezeBackward1", "TBackward0", "MmBackward0", "AccumulateGrad"]
+    assert _first_chain(gb) == ["MmBackward0", "TBackward0", "UnsqueezeBackward0", "AccumulateGrad"]
+    c, d = mg.ones(3, 2, requires_grad=True), mg.ones(3, 4, requires_grad=True)
+    gc, gd = mg.autograd.grad((c.T @ d).tanh().sum(), [c, d], create_graph=True)
+    assert _first_chain(gc) == ["PermuteBackward0", "TBackward0", "MmBackward0", "AccumulateGrad"]
+    assert _first_chain(gd) == ["MmBackward0", "TBackward0", "PermuteBackward0", "AccumulateGrad"]
+    linear = mg.nn.Linear(3, 2)
+    (gw,) = mg.autograd.grad(linear(mg.ones(4, 3)).tanh().sum(), [linear.weight], create_graph=True)
+    assert _first_chain(gw)[:5] == [
+        "TBackward0",
+        "TBackward0",
+        "MmBackward0",
+        "TBackward0",
+        "TanhBackwardBackward0",
+    ]
+
+
+# Edge inputs of ops, each run on torch 2.13.0 (the same call with torch for mg): the
+# error's type and message.
+EDGE_INPUTS_REFUSED = [
+    # torch.ones(0, 3).max(0), .min(-2), torch.ones(3, 0).max(1, True): nothing to pick
+    (
+        lambda: mg.ones(0, 3).max(0),
+        IndexError,
+        "max(): Expected reduction dim 0 to have non-zero size.",
+    ),
+    (
+        lambda: mg.ones(0, 3).min(-2),
+        IndexError,
+        "min(): Expected reduction dim 0 to have non-zero size.",
+    ),
+    (
+        lambda: mg.ones(3, 0).max(1, True),
+        IndexError,
+        "max(): Expected reduction dim 1 to have non-zero size.",
+    ),
+    # torch.ones(3, 0).argmax(-1), torch.ones(0, 3).argmax()
+    (
+        lambda: mg.ones(3, 0).argmax(-1),
+        IndexError,
+        "argmax(): Expected reduction dim 1 to have non-zero size.",
+    ),
+    (
+        lambda: mg.ones(0, 3).argmax(),
+        IndexError,
+        "argmax(): Expected reduction dim to be specified for input.numel() == 0.",
+    ),
+    # torch.tensor([True, False]).argmax(), .abs(), .relu()
+    (
+        lambda: mg.tensor([True, False]).argmax(),
+        RuntimeError,
+        "argmax(): does not support bool input",
+    ),
+    (
+        lambda: mg.tensor([True, False]).abs(),
+        NotImplementedError,
+        "\"abs_cpu\" not implemented for 'Bool'",
+    ),
+    (
+        lambda: mg.tensor([True, False]).relu(),
+        RuntimeError,
+        "Boolean inputs not supported for relu",
+    ),
+    # torch.mm(3, t), torch.mm(t, None), t.mm(3): PyTorch's parser, positions counted
+    (
+        lambda: mg.mm(3, mg.ones(2, 2)),
+        TypeError,
+        "mm(): argument 'input' (position 1) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.mm(mg.ones(2, 2), None),
+        TypeError,
+        "mm(): argument 'mat2' (position 2) must be Tensor, not NoneType",
+    ),
+    (
+        lambda: mg.ones(2, 2).mm(3),
+        TypeError,
+        "mm(): argument 'mat2' (position 1) must be Tensor, not int",
+    ),
+    # torch.matmul(t, 3), t.matmul(3), torch.dot(t, 3), t.dot(3)
+    (
+        lambda: mg.matmul(mg.ones(2, 2), 3),
+        TypeError,
+        "matmul(): argument 'other' (position 2) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.ones(2, 2).matmul(3),
+        TypeError,
+        "matmul(): argument 'other' (position 1) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.dot(mg.ones(2), 3),
+        TypeError,
+        "dot(): argument 'tensor' (position 2) must be Tensor, not int",
+    ),
+    (
+        lambda: mg.ones(2).dot(3),
+        TypeError,
+        "dot(): argument 'tensor' (position 1) must be Tensor, not int",
+    ),
+    # torch.where(torch.tensor([1., 0.]), a, b): the condition's dtype named
+    (
+        lambda: mg.where(mg.tensor([1.0, 0.0]), mg.ones(2), mg.zeros(2)),
+        RuntimeError,
+        "where expected condition to be a boolean tensor, but got a tensor with dtype Float",
+    ),
+    # t.permute(), t.reshape(), t.expand(), torch.reshape(t): no shape at all
+    (
+        lambda: mg.ones(2, 3).permute(),
+        TypeError,
+        'permute() missing 1 required positional arguments: "dims"',
+    ),
+    (
+        lambda: mg.ones(2, 3).reshape(),
+        TypeError,
+        'reshape() missing 1 required positional arguments: "shape"',
+    ),
+    (
+        lambda: mg.tensor(2.0).expand(),
+        TypeError,
+        'expand() missing 1 required positional arguments: "size"',
+    ),
+    (
+        lambda: mg.reshape(mg.ones(2)),
+        TypeError,
+        'reshape() missing 1 required positional arguments: "shape"',
+    ),
+    # t.requires_grad_(1), .requires_grad_(None): a bool or nothing
+    (
+        lambda: mg.ones(2).requires_grad_(1),
+        TypeError,
+        "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not int",
+    ),
+    (
+        lambda: mg.ones(2).requires_grad_(None),
+        TypeError,
+        "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not NoneType",
+    ),
+    # torch.eye(2.5), torch.eye(True), torch.linspace(0, 1, -1)
+    (lambda: mg.eye(2.5), TypeError, "eye(): argument 'n' (position 1) must be int, not float"),
+    (lambda: mg.eye(True), TypeError, "eye(): argument 'n' (position 1) must be int, not bool"),
+    (lambda: mg.linspace(0, 1, -1), RuntimeError, "number of steps must be non-negative"),
+    # torch.tensor(2**63), torch.tensor([[2**64]]): a ValueError, without the number
+    (lambda: mg.tensor(2**63), ValueError, "Overflow when unpacking long long"),
+    (lambda: mg.tensor([[2**64]]), ValueError, "Overflow when unpacking long long"),
+    # ~torch.ones(2): invert is for integers and bools
+    (
+        lambda: ~mg.ones(2),
+        TypeError,
+        "~ (operator.invert) is only implemented on integer and Boolean-type tensors",
+    ),
+    # torch.ones(2).fill_(None): fill_ takes a Tensor or a Number
+    (
+        lambda: mg.ones(2).fill_(None),
+        TypeError,
+        "fill_() received an invalid combination of arguments - got (NoneType), but expected "
+        "one of:\n * (Tensor value)\n      didn't match because some of the arguments have "
+        "invalid types: (!NoneType!)\n * (Number value)\n      didn't match because some of "
+        "the arguments have invalid types: (!NoneType!)\n",
+    ),
+    # F.nll_loss(torch.ones(2, 3), torch.tensor([0.])): the batch sizes before the dtype
+    (
+        lambda: F.nll_loss(mg.ones(2, 3), mg.tensor([0.0])),
+        ValueError,
+        "Expected input batch_size (2) to match target batch_size (1).",
+    ),
+    (
+        lambda: F.cross_entropy(mg.ones(2, 3), mg.tensor([0])),
+        ValueError,
+        "Expected input batch_size (2) to match target batch_size (1).",
+    ),
+    # F.batch_norm(torch.ones(2, 4), torch.zeros(3), torch.ones(3), training=True)
+    (
+        lambda: F.batch_norm(mg.ones(2, 4), mg.zeros(3), mg.ones(3), training=True),
+        RuntimeError,
+        "running_mean should contain 4 elements not 3",
+    ),
+    # t.view(): the other overload takes a dtype
+    (
+        lambda: mg.tensor(2.0).view(),
+        TypeError,
+        "view() received an invalid combination of arguments - got (), but expected one of:\n"
+        " * (torch.dtype dtype)\n * (tuple of ints size)\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), EDGE_INPUTS_REFUSED)
+def test_edge_inputs_are_refused_as_pytorch_refuses_them(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert type(info.value) is error and str(info.value) == message
+
+
+def test_edge_inputs_pytorch_accepts():
+    # torch 2.13.0: torch.ones(0, 3).max(1) is empty values and indices; .argmax(1) too;
+    # torch.tensor([True, False]).sign() is tensor([ True, False]); torch.where(c, 1.0, 0.0)
+    # is float32, where(c, 1, 0) int64, where(c, True, False) bool
+    values, indices = mg.ones(0, 3).max(1)
+    assert values.shape == (0,) and indices.dtype == mg.int64
+    assert mg.ones(0, 3).argmax(1).shape == (0,)
+    signs = mg.tensor([True, False]).sign()
+    assert signs.dtype == mg.bool and signs.tolist() == [True, False]
+    condition = mg.tensor([True, False])
+    assert mg.where(condition, 1.0, 0.0).dtype == mg.float32
+    assert mg.where(condition, 1, 0).dtype == mg.int64
+    assert mg.where(condition, True, False).dtype == mg.bool
+    assert mg.where(condition, 1, 0.5).tolist() == [1.0, 0.5]
+    # ~torch.tensor([1, 2]) is tensor([-2, -3]) (bitwise), ~torch.tensor([True, False])
+    # tensor([False, True])
+    assert (~mg.tensor([1, 2])).tolist() == [-2, -3]
+    assert (~mg.tensor([True, False])).tolist() == [False, True]
+    # F.mse_loss(torch.ones(2), torch.ones(3)): its warning, then PyTorch's broadcast error
+    with pytest.warns(UserWarning, match="^Using a target size"):
+        with pytest.raises(RuntimeError, match=r"^The size of tensor a \(2\) must match the size"):
+            F.mse_loss(mg.ones(2), mg.ones(3))
+    # torch.eye(torch.tensor(2)) is the 2x2 identity
+    assert mg.eye(mg.tensor(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_an_inference_gradient_detached_outside_inference_mode_may_be_zeroed():
+    # torch 2.13.0, the same program: x.grad, made by a backward inside inference_mode, is an
+    # inference tensor; x.grad.zero_() raises, x.grad.detach().zero_() works (the detached
+    # tensor is still an inference tensor, but counts versions: _version 0, then 1)
+    x = mg.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    with mg.inference_mode():
+        y.backward()
+    assert x.grad.is_inference()
+    with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside"):
+        x.grad.zero_()
+    detached = x.grad.detach()
+    assert detached.is_inference() and detached._version == 0
+    detached.zero_()
+    assert detached._version == 1 and x.grad.tolist() == [0.0, 0.0]
+    with mg.inference_mode():  # detached inside inference mode: a plain inference tensor
+        inside = x.grad.detach()
+    with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside"):
+        inside.add_(1)
+
+
+def test_backward_inputs_that_do_not_require_grad_are_refused_by_retain_grad():
+    # torch 2.13.0: (x * 2).sum().backward(inputs=[y]) for y = torch.ones(2) raises
+    # "can't retain_grad on Tensor that has requires_grad=False" (it retains each input's
+    # grad), and so for inputs=[x, y]; x.grad stays None
+    x, y = mg.ones(2, requires_grad=True), mg.ones(2)
+    for inputs in ([y], [x, y]):
+        with pytest.raises(RuntimeError) as info:
+            (x * 2).sum().backward(inputs=inputs)
+        assert str(info.value) == "can't retain_grad on Tensor that has requires_grad=False"
+    assert x.grad is None
