@@ -20,6 +20,7 @@ import classroom
 import numpy as np
 import pytest
 from classroom import read_gradebook, run_grader
+from fixtures import tampering
 
 from coursekit import check
 from coursekit.grade import tamper
@@ -102,6 +103,10 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
             "ex5-impl",
             LOAD_FROM_THE_NOTEBOOK,
         ),
+        **{
+            learner: _with_cell_before(handed_out, "ex5-impl", cell)
+            for learner, cell in tampering.ALL.items()
+        },
     }.items():
         (submissions / f"{learner}.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
@@ -128,6 +133,24 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
         ]
         # What the check saw is kept for the instructor: the patched probe reported passes.
         assert all(c["status"] == "tampered" and "The check saw: ✓" in c["message"] for c in pieces)
+    # Code the scan cannot read (fixtures/tampering.py): the kernel is compared with the
+    # snapshot it took before the learner's first cell, and what changed is named.
+    for learner, changed in [
+        ("handed_object", "coursekit.engine_build.trials.observe (replaced)"),
+        ("class_attribute", "Scalar.__add__ (replaced)"),
+        ("keyword_defaults", "json.loads.__kwdefaults__ (replaced)"),
+        ("defaults", "Scalar.__add__.__code__ (replaced)"),
+    ]:
+        assert [tamper.find(line) for line in tampering.ALL[learner].split("\n")] == [None] * len(
+            tampering.ALL[learner].split("\n")
+        )
+        row = rows[learner]
+        assert (row["total"], row["status"]) == ("0", "tampered"), row
+        assert row["reason"].startswith(
+            "code run before exercise 5 was checked changed what the check relies on in the "
+            "kernel ("
+        ), row
+        assert changed in row["reason"], row
 
 
 def _learner_cells(pattern: str):
