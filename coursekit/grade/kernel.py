@@ -237,6 +237,7 @@ class SandboxedKernel:
         self.context = None
         self.clock = KernelClock(None)
         self.starts = 0
+        self.watch_imports: list = []  # what the probes import (wire.probe_imports)
         self.watch_holder = ""  # the module in the kernel that keeps the snapshot (watch.py)
         self.watch_ids: list = []  # what the snapshot found, taken before any learner code
 
@@ -317,7 +318,7 @@ class SandboxedKernel:
         """Before any learner code: what the grading relies on, for the probes to compare
         (``watch.py``).  The ids it found stay here, in the grader's process."""
         self.watch_holder = f"_coursekit_watch_{secrets.token_hex(8)}"
-        code, opener, closer = wire.watch_snippet(self.watch_holder)
+        code, opener, closer = wire.watch_snippet(self.watch_holder, self.watch_imports)
         run = self.run(code, self.limits.startup_s, capture=True, store_history=False)
         ids = wire.snapshot_ids(wire.read_frame(run.stdout, opener, closer))
         if run.status != "ok" or ids is None:

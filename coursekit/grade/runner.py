@@ -507,6 +507,7 @@ def grade_job(job: dict) -> dict:
         box.chmod(0o755)
         config = write_kernel_world(job, box, kernel_copy(nb, plan))
         kernel = SandboxedKernel(box, config, job["site_dir"], Limits(**job["limits"]))
+        kernel.watch_imports = wire.probe_imports(graded.check for graded in plan.graded)
         grading = Grading(job, plan, nb, notes)
         try:
             return grading.run(kernel)

@@ -6,11 +6,12 @@ grading module through an object it is handed, by a name it builds, and then
 assigns to it plainly (``m.observe = fake``) says nothing the scan can see.
 This module looks at what the kernel *is* instead.
 
-Before the learner's first cell, the grader has the kernel import everything the
-probes use and :func:`take` a snapshot: every object the grading relies on,
-reached from its modules (the checks' and the engine build's, minigrad's, and
-``json``, ``builtins``, the kernel's output streams and IPython's input and AST
-transformers), each with the way it was reached (``minigrad.scalar.Scalar.__add__``).
+Before the learner's first cell, the grader has the kernel import what the
+chapter's probes import and :func:`take` a snapshot: every object the grading
+relies on, reached from its modules (every module of minigrad and coursekit then
+loaded: the engine build's, minigrad's..., and ``json``, ``builtins``, the
+kernel's output streams and IPython's input and AST transformers), each with the
+way it was reached (``minigrad.scalar.Scalar.__add__``).
 What is followed: a module's attributes, a class's own dict, a function's
 ``__code__``, ``__defaults__``, ``__kwdefaults__``, closure cells and ``__dict__``,
 the function inside a staticmethod, classmethod, property or bound method, the
@@ -45,14 +46,6 @@ from collections import deque
 
 PACKAGES = ("minigrad", "coursekit")
 COURSEKIT = "coursekit"
-# What the probes import (every ``import`` in a check's probe, and what those import).
-IMPORTS = (
-    "minigrad",
-    "coursekit.checks.piece",
-    "coursekit.engine_build.guard",
-    "coursekit.engine_build.trials",
-    "coursekit.measure",
-)
 # The standard library a probe's way out uses, and the names the interpreter looks up.
 OTHERS = ("builtins", "json", "json.decoder", "json.encoder", "json.scanner")
 # (module, attribute): state that changes while a notebook runs, by design.  Which
@@ -72,18 +65,22 @@ VOLATILE_KEYS = frozenset({"__warningregistry__", "_", "__", "___", "input"})
 MAX_SHOWN = 3  # changes named in a report
 
 
-def watched_names() -> list:
-    """Import what the probes use; the names of every module to watch, in a fixed order."""
-    for name in IMPORTS:
-        __import__(name)
+def watched_names(imports) -> list:
+    """Import what the probes use (``imports``: what the chapter's probes import, and the
+    names they import, which may be modules); the names of every module to watch."""
+    for name in imports:
+        try:
+            __import__(name)
+        except ModuleNotFoundError:
+            continue  # (a name imported from a module, not a module)
     loaded = [n for n in sys.modules if n.split(".")[0] in PACKAGES and sys.modules[n] is not None]
     ours = sorted(loaded, key=lambda n: (PACKAGES.index(n.split(".")[0]), n))
     return ours + list(OTHERS)  # (minigrad first: its objects are named by minigrad's names)
 
 
-def take() -> tuple:
+def take(imports) -> tuple:
     """``(names, found)``: the snapshot the probes are compared with (the module docstring)."""
-    names = watched_names()
+    names = watched_names(imports)
     return names, walk(names)
 
 
@@ -267,9 +264,12 @@ def walk(names) -> list:
 
 
 def _canonical(value, names):
-    """A class's own name, ``minigrad.scalar.Scalar``, whatever route reached it first."""
+    """A class's own name, ``minigrad.scalar.Scalar``, whatever route reached it first (if
+    its module has it under that name)."""
     if not issubclass(type(value), type) or not _defined_in(value, names):
         return None
-    own = type.__dict__["__dict__"].__get__(value)
-    qualname = type.__dict__["__qualname__"].__get__(value)
-    return f"{own['__module__']}.{qualname}"
+    module = type.__dict__["__dict__"].__get__(value)["__module__"]
+    name = type.__dict__["__qualname__"].__get__(value)
+    if vars(sys.modules[module]).get(name) is not value:
+        return None
+    return f"sys.modules[{module!r}].{name}"

@@ -20,6 +20,7 @@ usual message.  Nothing the kernel sent can make the grader raise.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
@@ -165,10 +166,25 @@ def _frame() -> tuple:
     return f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
 
 
-def watch_snippet(holder: str) -> tuple:
-    """``(code, opener, closer)``: what a new kernel runs before any learner code: it takes
-    the snapshot (``watch.py``), keeps it in a module of its own named ``holder``, and
-    sends the ids it found (:func:`snapshot_ids` reads them)."""
+def probe_imports(checks) -> list:
+    """What the probes of ``checks`` import from minigrad and coursekit, for the snapshot
+    (``from a import b`` gives ``a`` and ``a.b``: ``b`` may be a module)."""
+    found = set()
+    for check in checks:
+        for node in ast.walk(ast.parse(check.probe_source)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return sorted(name for name in found if name.split(".")[0] in watch.PACKAGES)
+
+
+def watch_snippet(holder: str, imports: list) -> tuple:
+    """``(code, opener, closer)``: what a new kernel runs before any learner code: it
+    imports ``imports`` (:func:`probe_imports`), takes the snapshot (``watch.py``), keeps it
+    in a module of its own named ``holder``, and sends the ids it found
+    (:func:`snapshot_ids` reads them)."""
     opener, closer = _frame()
     code = f"""\
 def _coursekit_watch_():
@@ -176,7 +192,7 @@ def _coursekit_watch_():
     watch = {{"__name__": "coursekit_watch"}}
     builtins.exec(builtins.compile({WATCH_SOURCE!r}, "<coursekit-watch>", "exec"), watch)
     holder = types.ModuleType({holder!r})
-    holder.snapshot = watch["take"]()
+    holder.snapshot = watch["take"]({imports!r})
     sys.modules[{holder!r}] = holder
     ids = watch["numbers"](holder.snapshot[1])
     sys.stdout.write({opener!r} + json.dumps({{"ids": ids}}) + {closer!r} + "\\n")
