@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import secrets
 import shutil
 import signal
 import subprocess
@@ -33,7 +34,7 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import KernelManager
 
-from . import sandbox
+from . import sandbox, wire
 from .clock import KernelClock, child_pid
 
 SANDBOX_SCRIPT = str(Path(__file__).with_name("sandbox.py"))
@@ -236,6 +237,9 @@ class SandboxedKernel:
         self.context = None
         self.clock = KernelClock(None)
         self.starts = 0
+        self.watch_imports: list = []  # what the probes import (wire.probe_imports)
+        self.watch_holder = ""  # the module in the kernel that keeps the snapshot (watch.py)
+        self.watch_ids: list = []  # what the snapshot found, taken before any learner code
 
     @property
     def isolated(self) -> bool:
@@ -308,6 +312,18 @@ class SandboxedKernel:
         )
         if limiter.status != "ok":
             self._failed_to_start(f"it could not be prepared: {limiter.status} {limiter.ename}")
+        self._take_snapshot()
+
+    def _take_snapshot(self) -> None:
+        """Before any learner code: what the grading relies on, for the probes to compare
+        (``watch.py``).  The ids it found stay here, in the grader's process."""
+        self.watch_holder = f"_coursekit_watch_{secrets.token_hex(8)}"
+        code, opener, closer = wire.watch_snippet(self.watch_holder, self.watch_imports)
+        run = self.run(code, self.limits.startup_s, capture=True, store_history=False)
+        ids = wire.snapshot_ids(wire.read_frame(run.stdout, opener, closer))
+        if run.status != "ok" or ids is None:
+            self._failed_to_start(f"its snapshot could not be taken: {run.status} {run.ename}")
+        self.watch_ids = ids
 
     def _sandbox_pid(self, started: float) -> int:
         """The host's process id of the sandbox's first process (bubblewrap reports it)."""

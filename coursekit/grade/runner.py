@@ -28,6 +28,7 @@ fair:
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shutil
 import signal
 import tempfile
@@ -38,7 +39,7 @@ from pathlib import Path
 from ..checks.core import Outcome, make_cases
 from ..checks.messages import FAIL, format_outcome
 from ..nbgrader_cells import nbgrader_meta
-from . import nbjson, tamper, wire
+from . import nbjson, tamper, watch, wire
 from .kernel import CellRun, Limits, SandboxedKernel
 from .plan import GradedCell, Plan
 from .report import rejected, result_record
@@ -342,6 +343,23 @@ class Grading:
                 "the exercises checked after it score 0; the instructor may look at it"
             )
 
+    def compare_with_snapshot(self, graded: GradedCell, data, salt: str) -> None:
+        """What the probe relies on in the kernel must be what it was before the learner's
+        first cell (watch.py): if not, this exercise and every one checked after it score 0."""
+        if data is None:
+            return  # no frame: the exercise fails as unreadable anyway
+        digest, changed = wire.watch_report(data)
+        if digest == watch.digest(salt, self.kernel.watch_ids):
+            return
+        if not self.tampering:
+            what = "; ".join(changed) or "the snapshot's digest differs"
+            self.tampering = (
+                f"code run before exercise {graded.number} was checked changed what the "
+                f"check relies on in the kernel ({what}): the exercises checked from then on "
+                "score 0; the instructor may look at it"
+            )
+        self.tainted.add(graded.grade_id)
+
     def probe(self, step: Step) -> None:
         graded = step.graded
         if self.tampering:
@@ -352,7 +370,8 @@ class Grading:
         for call in graded.calls:
             seed = grading_seed(self.job["secret"], self.job["learner"], call.check_id, call.hidden)
             cases = make_cases(check, seed, call.hidden)
-            code, opener, closer = wire.probe_snippet(check, cases)
+            salt = secrets.token_hex(16)
+            code, opener, closer = wire.probe_snippet(check, cases, self.kernel.watch_holder, salt)
             if self.remaining() <= 0:
                 outcome = Outcome(
                     check.id, "failed", "not checked: the notebook's time limit had run out"
@@ -361,6 +380,7 @@ class Grading:
             run, notebook_cut = self.run_step(step, code, capture=True, store_history=False)
             if run.status in ("ok", "error"):
                 data = wire.read_frame(run.stdout, opener, closer)
+                self.compare_with_snapshot(graded, data, salt)
                 outcome = wire.judge_safely(check, data, cases, call.hidden)
                 if data is None and run.status == "error":  # what stopped the probe, by name
                     outcome.message = (
@@ -487,6 +507,7 @@ def grade_job(job: dict) -> dict:
         box.chmod(0o755)
         config = write_kernel_world(job, box, kernel_copy(nb, plan))
         kernel = SandboxedKernel(box, config, job["site_dir"], Limits(**job["limits"]))
+        kernel.watch_imports = wire.probe_imports(graded.check for graded in plan.graded)
         grading = Grading(job, plan, nb, notes)
         try:
             return grading.run(kernel)

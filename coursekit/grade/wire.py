@@ -20,14 +20,19 @@ usual message.  Nothing the kernel sent can make the grader raise.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
 import secrets
 import traceback
+from pathlib import Path
 
 from ..checks.core import PROBES_SOURCE, Outcome, judge_all
 from ..checks.messages import unreadable
+from . import watch
+
+WATCH_SOURCE = Path(watch.__file__).read_text(encoding="utf-8")
 
 MAX_FRAME = 8 << 20  # characters; the grader captures no more than this of a probe's output
 MAX_DEPTH = 64  # probes refuse values nested deeper than 50; results wrap them in 4 levels more
@@ -156,13 +161,78 @@ def checked(data):
     return {"results": [_case_result(r) for r in results]}
 
 
-def probe_snippet(check, cases: list) -> tuple:
-    """``(code, opener, closer)``: what the kernel runs for one check call."""
+def _frame() -> tuple:
     nonce = secrets.token_hex(16)
-    opener, closer = f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
+    return f"<<coursekit:{nonce}>>", f"<</coursekit:{nonce}>>"
+
+
+def probe_imports(checks) -> list:
+    """What the probes of ``checks`` import from minigrad and coursekit, for the snapshot
+    (``from a import b`` gives ``a`` and ``a.b``: ``b`` may be a module)."""
+    found = set()
+    for check in checks:
+        for node in ast.walk(ast.parse(check.probe_source)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return sorted(name for name in found if name.split(".")[0] in watch.PACKAGES)
+
+
+def watch_snippet(holder: str, imports: list) -> tuple:
+    """``(code, opener, closer)``: what a new kernel runs before any learner code: it
+    imports ``imports`` (:func:`probe_imports`), takes the snapshot (``watch.py``), keeps it
+    in a module of its own named ``holder``, and sends the ids it found
+    (:func:`snapshot_ids` reads them)."""
+    opener, closer = _frame()
+    code = f"""\
+def _coursekit_watch_():
+    import builtins, json, sys, types
+    watch = {{"__name__": "coursekit_watch"}}
+    builtins.exec(builtins.compile({WATCH_SOURCE!r}, "<coursekit-watch>", "exec"), watch)
+    holder = types.ModuleType({holder!r})
+    holder.snapshot = watch["take"]({imports!r})
+    sys.modules[{holder!r}] = holder
+    ids = watch["numbers"](holder.snapshot[1])
+    sys.stdout.write({opener!r} + json.dumps({{"ids": ids}}) + {closer!r} + "\\n")
+try:
+    _coursekit_watch_()
+finally:
+    del _coursekit_watch_
+"""
+    return code, opener, closer
+
+
+def snapshot_ids(data) -> list | None:
+    """The ids a new kernel's snapshot found, or None if what it sent is not that."""
+    ids = data.get("ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not ids or not all(type(n) is int for n in ids):
+        return None
+    return ids
+
+
+def watch_report(data) -> tuple:
+    """``(digest, changed)`` from what a probe sent: ``("", [])`` if it sent none."""
+    seen = data.get("watch") if isinstance(data, dict) else None
+    if not isinstance(seen, dict) or not isinstance(seen.get("digest"), str):
+        return "", []
+    changed = seen.get("changed")
+    changed = [_text(c, "?", 200) for c in changed[:3]] if isinstance(changed, list) else []
+    return seen["digest"][:64], changed
+
+
+def probe_snippet(check, cases: list, holder: str, salt: str) -> tuple:
+    """``(code, opener, closer)``: what the kernel runs for one check call.  It walks what
+    the grading relies on first (``watch.py``; the snapshot is in module ``holder``) and
+    sends the walk's digest salted with ``salt``."""
+    opener, closer = _frame()
     code = f"""\
 def _coursekit_probe_():
     import builtins  # (a notebook's own exec, compile or globals would stand in for these)
+    watch = {{"__name__": "coursekit_watch"}}
+    builtins.exec(builtins.compile({WATCH_SOURCE!r}, "<coursekit-watch>", "exec"), watch)
+    seen = watch["report"]({holder!r}, {salt!r})  # before anything of the learner's is called
     ns = {{"__name__": "coursekit_probe"}}
     builtins.exec(builtins.compile({PROBES_SOURCE!r}, "<coursekit-probes>", "exec"), ns)
     builtins.exec(builtins.compile({check.probe_source!r}, "<coursekit-probe>", "exec"), ns)
@@ -170,6 +240,7 @@ def _coursekit_probe_():
     out = ns["run_probe"](
         ns[{check.probe.__name__!r}], {tuple(check.reads)!r}, cases, builtins.globals()
     )
+    out["watch"] = seen
     ns["sys"].stdout.write({opener!r} + ns["dumps"](out) + {closer!r} + "\\n")
     ns["sys"].stdout.flush()
 try:

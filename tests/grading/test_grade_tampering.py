@@ -11,6 +11,7 @@ must let through.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import textwrap
@@ -20,9 +21,10 @@ import classroom
 import numpy as np
 import pytest
 from classroom import read_gradebook, run_grader
+from fixtures import tampering
 
 from coursekit import check
-from coursekit.grade import tamper
+from coursekit.grade import tamper, watch, wire
 
 ROOT = Path(__file__).parents[2]
 
@@ -102,6 +104,10 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
             "ex5-impl",
             LOAD_FROM_THE_NOTEBOOK,
         ),
+        **{
+            learner: _with_cell_before(handed_out, "ex5-impl", cell)
+            for learner, cell in tampering.ALL.items()
+        },
     }.items():
         (submissions / f"{learner}.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
@@ -128,6 +134,24 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
         ]
         # What the check saw is kept for the instructor: the patched probe reported passes.
         assert all(c["status"] == "tampered" and "The check saw: ✓" in c["message"] for c in pieces)
+    # Code the scan cannot read (fixtures/tampering.py): the kernel is compared with the
+    # snapshot it took before the learner's first cell, and what changed is named.
+    for learner, changed in [
+        ("handed_object", "coursekit.engine_build.trials.observe (replaced)"),
+        ("class_attribute", "Scalar.__add__ (replaced)"),
+        ("keyword_defaults", "json.loads.__kwdefaults__ (replaced)"),
+        ("defaults", "Scalar.__add__.__code__ (replaced)"),
+    ]:
+        assert [tamper.find(line) for line in tampering.ALL[learner].split("\n")] == [None] * len(
+            tampering.ALL[learner].split("\n")
+        )
+        row = rows[learner]
+        assert (row["total"], row["status"]) == ("0", "tampered"), row
+        assert row["reason"].startswith(
+            "code run before exercise 5 was checked changed what the check relies on in the "
+            "kernel ("
+        ), row
+        assert changed in row["reason"], row
 
 
 def _learner_cells(pattern: str):
@@ -251,3 +275,161 @@ def test_reading_a_huge_cell_takes_time_in_proportion_to_its_size():
     for piece in ["__dict__[", "vars(x)["]:  # each an opening nothing closes
         assert tamper.find(piece * 20_000) is None
     assert time.process_time() - started < 10
+
+
+# -- the kernel's snapshot (grade/watch.py), in this process -------------------------------
+
+PIECE_PROBES = ["coursekit.engine_build", "coursekit.engine_build.trials", "minigrad"]
+
+
+def _changed(snapshot, change) -> list:
+    """What a walk names after ``change()`` (which returns how to undo it), undone after."""
+    names, before = snapshot
+    undo = change()
+    try:
+        return watch.changes(before, watch.walk(names))
+    finally:
+        undo()
+        assert watch.numbers(watch.walk(names)) == watch.numbers(before)
+
+
+def _assigned(owner, name, value):
+    def change():
+        old = getattr(owner, name)
+        setattr(owner, name, value)
+        return lambda: setattr(owner, name, old)
+
+    return change
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return watch.take(PIECE_PROBES)
+
+
+def test_what_the_chapters_probes_import_is_what_the_kernel_imports_before_its_snapshot():
+    from coursekit.grade.plan import read_plan
+
+    checks = [
+        g.check for g in read_plan(ROOT / "solutions" / "ch09_what_no_grad_saves.ipynb").graded
+    ]
+    assert wire.probe_imports(checks) == [
+        "coursekit",
+        "coursekit.engine_build.guard",
+        "coursekit.engine_build.guard.reached_helper",  # (a name: the kernel's import skips it)
+        "coursekit.measure",
+        "minigrad",
+        "minigrad.grad_mode",
+    ]
+    assert wire.probe_imports([classroom_check("ch99.unbroadcast")]) == []
+
+
+def classroom_check(check_id):
+    from coursekit.checks import registry
+
+    return registry.get(check_id)
+
+
+def test_an_honest_notebook_changes_nothing_the_snapshot_watches(snapshot):
+    import warnings
+
+    import minigrad as mg
+    from coursekit.engine_build import setup, trials
+    from minigrad.scalar import Function
+
+    class Add(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    with mg.no_grad():
+        mg.manual_seed(3)
+        mg.randn(2, 3)
+    mg.set_grad_enabled(False)
+    mg.set_grad_enabled(True)
+    mg.set_warn_always(True)
+    mg.set_warn_always(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (x * 2).grad  # noqa: B018 - a warning, given once
+    assert trials.check("ch01.Add", Add).passed  # installs, switches off, puts back
+    setup("ch04")
+    import coursekit.viz  # noqa: F401 - a module first imported after the snapshot
+
+    names, before = snapshot
+    after = watch.walk(names)
+    assert watch.numbers(after) == watch.numbers(before), watch.changes(before, after)
+
+
+def test_every_way_of_changing_what_a_probe_relies_on_is_named(snapshot):
+    import minigrad as mg
+    from coursekit.engine_build import observe, plugs, trials
+
+    def swap_item(container, key, value):
+        def change():
+            old = container[key]
+            container[key] = value
+            return lambda: container.__setitem__(key, old)
+
+        return change
+
+    def added(owner, name, value):
+        def change():
+            setattr(owner, name, value)
+            return lambda: delattr(owner, name)
+
+        return change
+
+    def cell_contents(function, number, value):
+        def change():
+            cell = function.__closure__[number]
+            old = cell.cell_contents
+            cell.cell_contents = value
+            return lambda: setattr(cell, "cell_contents", old)
+
+        return change
+
+    def frozen_field(obj, name, value):
+        def change():
+            old = getattr(obj, name)
+            object.__setattr__(obj, name, value)
+            return lambda: object.__setattr__(obj, name, old)
+
+        return change
+
+    add_plug = plugs.PLUGS["ch01.Add"]
+    fake = lambda *a, **k: None  # noqa: E731
+    cases = [
+        (_assigned(trials, "observe", fake), "coursekit.engine_build.trials.observe (replaced)"),
+        (_assigned(mg.Scalar, "__add__", fake), "minigrad.scalar.Scalar.__add__ (replaced)"),
+        (added(mg.scalar.Mul, "apply", fake), "minigrad.scalar.Mul.apply (added)"),
+        (_assigned(trials.expect, "__defaults__", (1,)), "trials.expect.__defaults__ (replaced)"),
+        (
+            _assigned(mg.Tensor.sum, "__kwdefaults__", {"axis": 0, "keepdims": None}),
+            "minigrad.tensor.Tensor.sum.__kwdefaults__ (replaced)",
+        ),
+        (
+            _assigned(trials.observe, "__code__", fake.__code__),
+            "trials.observe.__code__ (replaced)",
+        ),
+        (
+            cell_contents(add_plug.references, 0, mg.scalar.Mul),
+            "references.__closure__[0] (replaced)",
+        ),
+        (frozen_field(add_plug, "sites", fake), "PLUGS['ch01.Add'].sites (replaced)"),
+        (
+            swap_item(observe.CASES["ch01.Add"], 0, observe.CASES["ch01.Mul"][0]),
+            "CASES['ch01.Add'][0] (replaced)",
+        ),
+        (_assigned(json, "dumps", fake), "json.dumps (replaced)"),
+        (_assigned(builtins, "compile", fake), "builtins.compile (replaced)"),
+    ]
+    for change, named in cases:
+        changed = _changed(snapshot, change)
+        assert any(named in line for line in changed), (named, changed)

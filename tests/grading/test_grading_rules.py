@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import classroom
 
+from coursekit.grade import watch
 from coursekit.grade.kernel import CellRun, Limits
 from coursekit.grade.plan import read_plan
 from coursekit.grade.runner import MAX_RESTARTS, Grading, Step
@@ -30,10 +31,14 @@ class ScriptedKernel:
     ``exit`` ends the kernel at once; ``bomb`` ends it two cells later (or
     while the grader waits); ``slow-once`` is cut by the wall clock the
     first time only; ``loop`` always times out on the kernel's clock.
-    A probe reports every name missing.
+    A probe reports every name missing, and the kernel as its snapshot found it, until a
+    cell says ``patch`` (it then reports ``minigrad.scalar.Add`` replaced).
     """
 
+    watch_holder, watch_ids = "_coursekit_watch_0", [11, 12]
+
     def __init__(self, load_free=True):
+        self.patched = False
         self.starts = 0
         self.ran: list = []
         self.alone: list = []
@@ -44,7 +49,7 @@ class ScriptedKernel:
 
     def start(self):
         self.starts += 1
-        self.dead, self.armed = False, None
+        self.dead, self.armed, self.patched = False, None, False
 
     def restart(self):
         self.start()
@@ -77,9 +82,17 @@ class ScriptedKernel:
         if "slow-once" in code and not self.slow_seen:
             self.slow_seen = True
             return CellRun("timeout", seconds=1.0, cut_by_wall=True)
+        self.patched = self.patched or "patch" in code
         nonce = re.search(r"<<coursekit:([0-9a-f]+)>>", code)
         if nonce:
-            frame = json.dumps({"missing": ["x"]})
+            salt = re.search(r"\"report\"\]\('_coursekit_watch_0', '([0-9a-f]+)'\)", code)[1]
+            ids, changed = (
+                ([11, 13], ["minigrad.scalar.Add (replaced)"])
+                if self.patched
+                else (self.watch_ids, [])
+            )
+            seen = {"digest": watch.digest(salt, ids), "changed": changed}
+            frame = json.dumps({"missing": ["x"], "watch": seen})
             opener, closer = f"<<coursekit:{nonce[1]}>>", f"<</coursekit:{nonce[1]}>>"
             return CellRun("ok", stdout=opener + frame + closer, seconds=0.01)
         return CellRun("ok", seconds=0.01)
@@ -198,3 +211,25 @@ def test_a_cell_waiting_to_run_alone_waits_for_running_cells_and_holds_new_ones(
     for thread in (first, lonely):
         thread.join(60)
     assert events == ["first runs", "alone runs"]
+
+
+def test_a_kernel_changed_since_its_snapshot_scores_0_from_the_exercise_checked_next():
+    # What a probe relies on is compared with the snapshot taken before the learner's first
+    # cell (watch.py), whatever the cell that changed it says: this one says nothing the
+    # source scan looks for.
+    nb = classroom.solved(["ex1-impl", "ex2-impl", "ex3-answer", "ex4-fix"])
+    classroom.cell(nb, "ex2-impl")["source"] += "\npatch = 1\n"
+    kernel = ScriptedKernel()
+    result = grading(kernel, nb=nb).run(kernel)
+    statuses = {c["grade_id"]: c["status"] for c in result["cells"]}
+    assert statuses == {
+        "ex1-check": "not-implemented",  # (every name missing: what this scripted kernel says)
+        "ex2-check": "tampered",
+        "ex3-check": "tampered",
+        "ex4-check": "tampered",
+    }
+    assert result["status"] == "tampered"
+    assert result["reason"].startswith(
+        "code run before exercise 2 was checked changed what the check relies on in the "
+        "kernel (minigrad.scalar.Add (replaced)): the exercises checked from then on score 0"
+    )
