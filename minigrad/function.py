@@ -369,14 +369,14 @@ class Function:
         ctx = cls._node_class()
         # 1. The recording rule; forward's arguments (the arrays); the node's edges.
         recording, args, needs, edges, metas = is_recording(inputs), [], [], [], None
-        kind = (
-            (inputs[0]._data.shape, inputs[0]._data.dtype) if cls._lean and cls.broadcasts else None
-        )
+        kind = (lean := cls._lean) and cls.broadcasts  # (each read once: a class attribute
+        if kind:  # costs 30 ns a read) what a broadcasting op's arrays must share: shape, dtype
+            kind = (inputs[0]._data.shape, inputs[0]._data.dtype)
         for x in inputs:
-            if not (cls._lean and isinstance(x, Tensor)) or x._view or x._is_inference:
+            if not (lean and isinstance(x, Tensor)) or x._view or x._is_inference:
                 break
             data = x._data
-            if args and (data is args[0] or cls.broadcasts and kind != (data.shape, data.dtype)):
+            if args and (data is args[0] or kind and kind != (data.shape, data.dtype)):
                 break  # t and t.detach(), or two shapes or dtypes
             args.append(data)
             if recording:  # its edge: graph.gradient_edge for a tensor that is no view
