@@ -370,8 +370,8 @@ class Function:
         ctx = cls._node_class()
         # 1. The recording rule; forward's arguments (the arrays); the node's edges.
         recording, args, needs, edges, metas = is_recording(inputs), [], [], [], None
-        kind = (lean := cls._lean) and cls.broadcasts  # (each read once: a class attribute
-        if kind:  # costs 30 ns a read) what a broadcasting op's arrays must share: shape, dtype
+        kind = (lean := cls._lean) and cls.broadcasts  # each read once (30 ns a read)
+        if kind:  # a broadcasting op's arrays must all have this shape and dtype
             kind = (inputs[0]._data.shape, inputs[0]._data.dtype)
         for x in inputs:
             if not (lean and isinstance(x, Tensor)) or x._view or x._is_inference:

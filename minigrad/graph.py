@@ -24,7 +24,7 @@ class _AnomalyState:
 
     (Speed: the switches are the instance's own attributes, not class defaults: Python
     3.11 specialises a read of an instance's attribute (about 30 machine instructions),
-    not one of a class default through it (150-250); every recorded op and every
+    not one of a class default through it (150-300); every recorded op and every
     backward node reads ``enabled``. benchmarks/README.md, "Attribute reads (speed7)".)
     """
 

@@ -138,7 +138,7 @@ class Tensor:
     # defaults below and live in the instance's __dict__ only once set. (Speed: the three
     # every op reads are slots too: _view and _output_nr of each input, _accumulator of a
     # leaf. Python 3.11 specialises a slot's read, not a class default's: 30 machine
-    # instructions against about 300; benchmarks/README.md, "Attribute reads (speed7)".)
+    # instructions against 150-300; benchmarks/README.md, "Attribute reads (speed7)".)
     __slots__ = (
         "__dict__",
         "__weakref__",
