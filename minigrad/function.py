@@ -259,6 +259,7 @@ def _saved(tensor, is_output=False):
         tensor, result = _new(Tensor), tensor
         tensor._data, tensor._grad_fn, tensor._requires_grad = result._data, None, False
         tensor._version_counter, tensor._is_inference = result._version_counter, False
+        tensor._view, tensor._output_nr, tensor._accumulator = None, 0, None
     saved.tensor = tensor
     return saved
 
@@ -369,21 +370,21 @@ class Function:
         ctx = cls._node_class()
         # 1. The recording rule; forward's arguments (the arrays); the node's edges.
         recording, args, needs, edges, metas = is_recording(inputs), [], [], [], None
-        kind = (
-            (inputs[0]._data.shape, inputs[0]._data.dtype) if cls._lean and cls.broadcasts else None
-        )
+        kind = (lean := cls._lean) and cls.broadcasts  # each read once (30 ns a read)
+        if kind:  # a broadcasting op's arrays must all have this shape and dtype
+            kind = (inputs[0]._data.shape, inputs[0]._data.dtype)
         for x in inputs:
-            if not (cls._lean and isinstance(x, Tensor)) or x._view or x._is_inference:
+            if not (lean and isinstance(x, Tensor)) or x._view or x._is_inference:
                 break
             data = x._data
-            if args and (data is args[0] or cls.broadcasts and kind != (data.shape, data.dtype)):
+            if args and (data is args[0] or kind and kind != (data.shape, data.dtype)):
                 break  # t and t.detach(), or two shapes or dtypes
             args.append(data)
             if recording:  # its edge: graph.gradient_edge for a tensor that is no view
                 needs.append(x._requires_grad)
                 grad_fn = x._grad_fn
-                if grad_fn is None and x._requires_grad:  # a leaf: its AccumulateGrad, kept
-                    grad_fn = x._accumulator and x._accumulator() or x._get_accumulator()  # weakly
+                if grad_fn is None and x._requires_grad:  # a leaf: its AccumulateGrad (weakly kept)
+                    grad_fn = (weak := x._accumulator) and weak() or x._get_accumulator()
                 edges.append(NO_EDGE if grad_fn is None else (grad_fn, x._output_nr))
         if len(args) < len(inputs):  # broken off: the rest is told apart by _connect_any
             recording, args, needs, edges, metas = _connect_any(cls, inputs)
@@ -404,7 +405,9 @@ class Function:
         if cls._plain and out.__class__ is np.ndarray:  # _wrap(out, node) written out, 0.15 us
             result, node = _new(Tensor), node if node is None or out.dtype in FLOATS else None
             result._data, result._grad_fn, result._requires_grad = out, node, node is not None
-            result._version_counter, result._is_inference = VersionCounter(), _state.inference_mode
+            result._view, result._output_nr, result._accumulator = None, 0, None
+            result._version_counter = VersionCounter()  # (recorded: not in inference mode,
+            result._is_inference = not recording and _state.inference_mode  # no state read)
         else:
             result = cls._wrap_result(out, inputs, node, (cls, options, ctx))
         if recording:  # 5. What forward saved that is no input (its result), kept now
@@ -509,8 +512,7 @@ def _your_output(out, nr, inputs, node):
         out = out.detach() if out.requires_grad and not differentiable else view_of(out, out._data)
     if differentiable:
         out._grad_fn, out._requires_grad = node, True
-        if nr or "_output_nr" in out.__dict__:
-            out._output_nr = nr
+        out._output_nr = nr
     marked = node is not None and id(out) in node._non_differentiable
     if out._view is not None and not marked and out._data.dtype in FLOATS:
         made_by_custom_function(out, differentiable)  # your view: your backward only

@@ -122,6 +122,7 @@ def _wrap(array, grad_fn=None, version_counter=None):
     t._grad_fn = grad_fn
     t._version_counter = version_counter or VersionCounter()
     t._is_inference = _state.inference_mode
+    t._view, t._output_nr, t._accumulator = None, 0, None
     return t
 
 
@@ -134,8 +135,11 @@ def detach(tensor):
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    # Every tensor sets these five; the rarely used rest start from the class
-    # defaults below and live in the instance's __dict__ only once set.
+    # Every tensor sets these eight; the rarely used rest start from the class
+    # defaults below and live in the instance's __dict__ only once set. (Speed: the three
+    # every op reads are slots too: _view and _output_nr of each input, _accumulator of a
+    # leaf. Python 3.11 specialises a slot's read, not a class default's: 30 machine
+    # instructions against 150-300; benchmarks/README.md, "Attribute reads (speed7)".)
     __slots__ = (
         "__dict__",
         "__weakref__",
@@ -144,13 +148,13 @@ class Tensor:
         "_is_inference",
         "_requires_grad",
         "_version_counter",
+        "_view",  # a view's ViewInfo: how it was made from _base (minigrad/views.py); or None
+        "_output_nr",  # which output of its grad_fn it is (a custom Function may have several)
+        "_accumulator",  # weak reference to this leaf's AccumulateGrad node, once made
     )
     _grad = None  # filled by backward (leaves), or retain_grad()
     _hooks = None  # {handle id: hook} for register_hook on a leaf
-    _accumulator = None  # weak reference to this leaf's AccumulateGrad node
     _base = None  # the tensor this one is a view of
-    _view = None  # a view's ViewInfo: how it was made from _base (minigrad/views.py)
-    _output_nr = 0  # which output of its grad_fn it is (a custom Function may have several)
     _retains_grad = False
     _is_wrapped_number = False  # made from a Python number by an op (``t * 2``)
     _counts_versions = False  # an inference tensor detached outside inference mode does
@@ -295,7 +299,7 @@ class Tensor:
             )
         self._grad_fn = None
         self._requires_grad = False
-        self.__dict__.pop("_output_nr", None)
+        self._output_nr = 0
         return self
 
     @property

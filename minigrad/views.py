@@ -182,7 +182,7 @@ def set_grad_fn(t, node):
     new one (hooks registered with register_hook stay where they were)."""
     old, nr = t._grad_fn, t._output_nr
     t._grad_fn, t._requires_grad = node, True
-    t.__dict__.pop("_output_nr", None)  # it was output nr of a custom Function's node
+    t._output_nr = 0  # it was output nr of a custom Function's node
     retained = None if old is None else old._retained
     if t._retains_grad and retained and nr in retained:
         old._retained = {k: ref for k, ref in retained.items() if k != nr} or None
