@@ -16,6 +16,10 @@ undone. Three ways to use it:
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
+import sys
+import types
 
 from .inspection import functions_of
 from .plugs import PLUGS
@@ -110,16 +114,44 @@ def switch_off(references):
 
     The function objects themselves get a body that raises, so even a name the
     learner kept for them (``ref = minigrad.scalar.topological_order``) stops
-    working. Returns what ``_switch_on`` needs to undo it.
+    working; so do copies of them (another function object made with the same
+    code, wherever it is kept). Returns what ``_switch_on`` needs to undo it.
     """
-    switched = []
-    for reference in references:
-        for function in functions_of(reference):
-            if function.__code__.co_freevars:
-                continue  # a closure's body cannot be swapped; its sites are replaced anyway
-            switched.append((function, function.__code__))
-            function.__code__ = _switched_off.__code__
+    functions = [
+        function
+        for reference in references
+        for function in functions_of(reference)
+        if not function.__code__.co_freevars  # a closure's body cannot be swapped; its
+        # sites are replaced anyway
+    ]
+    switched = [(function, function.__code__) for function in functions + _copies(functions)]
+    for function, _ in switched:
+        function.__code__ = _switched_off.__code__
     return switched
+
+
+def _copies(functions):
+    """Other function objects with the code of one of ``functions`` (``type(f)(f.__code__,
+    ...)``): Python keeps no list of them, but each refers to its code."""
+    if all(sys.getrefcount(function.__code__) <= _held_by_one() for function in functions):
+        return []  # nothing but its function holds each code: no copy (and no search, which is slow)
+    codes = {id(function.__code__) for function in functions}
+    originals = {id(function) for function in functions}
+    return [
+        other
+        for other in gc.get_referrers(*(function.__code__ for function in functions))
+        if type(other) is types.FunctionType
+        and id(other) not in originals
+        and id(other.__code__) in codes
+        and not other.__code__.co_freevars
+    ]
+
+
+@functools.cache
+def _held_by_one() -> int:
+    """What ``sys.getrefcount`` says of a code object that only its function holds."""
+    alone = types.FunctionType(_switched_off.__code__.replace(), {})
+    return sys.getrefcount(alone.__code__)
 
 
 def _switch_on(switched):
