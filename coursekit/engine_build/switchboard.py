@@ -16,6 +16,10 @@ undone. Three ways to use it:
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
+import sys
+import types
 
 from .inspection import functions_of
 from .plugs import PLUGS
@@ -83,11 +87,12 @@ class Switchboard:
                 self.install(piece_id, obj)
 
     @contextlib.contextmanager
-    def trial(self, piece_id, obj):
-        """Install ``obj`` with minigrad's own code for the piece switched off."""
+    def trial(self, piece_id, obj, copies=()):
+        """Install ``obj`` with minigrad's own code for the piece switched off (and
+        ``copies`` of it: :func:`copies_of`)."""
         previous = self.installed.get(piece_id, _MISSING)
         self.install(piece_id, obj)
-        switched = switch_off(PLUGS[piece_id].references())
+        switched = switch_off(PLUGS[piece_id].references(), copies)
         try:
             yield self
         finally:
@@ -105,21 +110,54 @@ def _restore(undo):
             setattr(owner, attribute, previous)
 
 
-def switch_off(references):
+def switch_off(references, copies=()):
     """Make minigrad's own functions for a piece raise, wherever they are called from.
 
     The function objects themselves get a body that raises, so even a name the
     learner kept for them (``ref = minigrad.scalar.topological_order``) stops
-    working. Returns what ``_switch_on`` needs to undo it.
+    working; so do ``copies`` of them (:func:`copies_of`). Returns what
+    ``_switch_on`` needs to undo it.
     """
-    switched = []
-    for reference in references:
-        for function in functions_of(reference):
-            if function.__code__.co_freevars:
-                continue  # a closure's body cannot be swapped; its sites are replaced anyway
-            switched.append((function, function.__code__))
-            function.__code__ = _switched_off.__code__
+    switched = [(function, function.__code__) for function in [*_own(references), *copies]]
+    for function, _ in switched:
+        function.__code__ = _switched_off.__code__
     return switched
+
+
+def _own(references):
+    return [
+        function
+        for reference in references
+        for function in functions_of(reference)
+        if not function.__code__.co_freevars  # a closure's body cannot be swapped; its
+        # sites are replaced anyway
+    ]
+
+
+def copies_of(references):
+    """Other function objects with the code of one of minigrad's own functions for a piece
+    (``type(f)(f.__code__, ...)``, kept anywhere): Python keeps no list of them, but each
+    refers to its code. Searched once per check (a search walks every object)."""
+    functions = _own(references)
+    if all(sys.getrefcount(function.__code__) <= _held_by_one() for function in functions):
+        return []  # nothing but its function holds each code: no copy, no search
+    codes = {id(function.__code__) for function in functions}
+    originals = {id(function) for function in functions}
+    return [
+        other
+        for other in gc.get_referrers(*(function.__code__ for function in functions))
+        if type(other) is types.FunctionType
+        and id(other) not in originals
+        and id(other.__code__) in codes
+        and not other.__code__.co_freevars
+    ]
+
+
+@functools.cache
+def _held_by_one() -> int:
+    """What ``sys.getrefcount`` says of a code object that only its function holds."""
+    alone = types.FunctionType(_switched_off.__code__.replace(), {})
+    return sys.getrefcount(alone.__code__)
 
 
 def _switch_on(switched):

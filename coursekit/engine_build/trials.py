@@ -28,7 +28,8 @@ from minigrad import grad_mode
 
 from . import cases_graph, cases_tensors, cases_training, guard, pieces  # noqa: F401 - the cases
 from .observe import CASES, Mismatch, difference
-from .switchboard import BOARD
+from .plugs import PLUGS
+from .switchboard import BOARD, copies_of
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,10 @@ def observe(piece_id: str, obj, only: int | None = None) -> dict:
     if problem:
         return {"failed": problem}
     tried = []
+    copies = copies_of(PLUGS[piece_id].references())  # switched off with the references
     for one in _cases(piece_id, only):
         try:
-            with _grad_mode_kept(), BOARD.trial(piece_id, obj), warnings.catch_warnings():
+            with _grad_mode_kept(), BOARD.trial(piece_id, obj, copies), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 got = one.program(obj)
         except NotImplementedError:

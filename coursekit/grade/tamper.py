@@ -17,7 +17,8 @@ this course needs.  ``runner.py`` scores every exercise checked after such a
 cell 0 and says why, naming the line, so that the instructor can look.
 
 This is a net for the obvious, not a proof: code that builds the names it
-uses from pieces of strings can get through it, and the README says so.
+uses from pieces of strings can get through it, and the README says so.  What
+such code changes in the kernel, the kernel's snapshot catches (``watch.py``).
 """
 
 from __future__ import annotations

@@ -15,25 +15,27 @@ way it was reached (``minigrad.scalar.Scalar.__add__``).
 What is followed: a module's attributes, a class's own dict, a function's
 ``__code__``, ``__defaults__``, ``__kwdefaults__``, closure cells and ``__dict__``,
 the function inside a staticmethod, classmethod, property or bound method, the
-items of lists, tuples, dicts and sets, and the ``__class__`` and ``__dict__`` of
-an instance of a class those modules define.  The snapshot keeps every object
-alive, so no other object can come to have its ``id``.
+items of lists, tuples, dicts and sets, and the ``__class__`` of an instance of a
+class those modules define (and its ``__dict__`` if coursekit defines it: minigrad's
+instances hold state that moves).  The snapshot keeps every object alive, so no
+other object can come to have its ``id``.
 
 Before every probe the kernel walks the same objects again, before it calls
-anything of the learner's, and sends a digest of the walk (every path with the
-``id`` of what it leads to).  The grader compares it with the digest sent at the
-start, which it holds in its own process, where nothing in the kernel can change
-it: any attribute assigned, added or deleted, any default or closure replaced,
-any item of those containers swapped, however the code that did it was spelt,
-makes the two differ, and every exercise checked from then on scores 0.
-:func:`changes` names what changed, for the reason the instructor reads.
+anything of the learner's, and sends a hash of the ids it finds, salted with a
+value that came with that probe.  The ids the snapshot found went to the grader
+at the start, and it hashes them with the same salt in its own process, where
+nothing in the kernel can change them: any attribute assigned, added or deleted,
+any code, default or closure replaced, any item of those containers swapped,
+however the code that did it was spelt, makes the two differ, and every exercise
+checked from then on scores 0.  :func:`changes` names what changed, for the
+reason the instructor reads.
 
-State that moves by design while a notebook runs is not followed (``CHANGING``:
-the grad-mode switches, caches, the pieces installed), nor are modules that were
-not loaded when the snapshot was taken.  What the walk cannot see is the kernel
-lying about the walk itself: code that replaces Python's own machinery before a
-probe runs (the interpreter's frames, the ``compile`` IPython uses) can forge
-what the probe sends.  The source scan is the net for those.
+State that moves by design while a notebook runs is not followed (``CHANGING``,
+``SWITCHES``: the grad-mode switches, caches, the pieces installed), nor are
+modules that were not loaded when the snapshot was taken.  What the walk cannot
+see is the kernel lying about the walk itself: code that replaces Python's own
+machinery before a probe runs (the interpreter's frames, the ``compile`` IPython
+uses) can forge what the probe sends.  The source scan is the net for those.
 
 This file runs in the learner's kernel: it is sent as source text and run in a
 fresh namespace, so it imports only the standard library.

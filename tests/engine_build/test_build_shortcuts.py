@@ -98,6 +98,32 @@ def test_a_reference_reached_at_run_time_is_switched_off_and_says_so():
     assert "switched off" in verdict.message
 
 
+def _copy(function):
+    """Another function object with ``function``'s code (what ``types.FunctionType`` makes)."""
+    return types.FunctionType(function.__code__, function.__globals__, function.__name__)
+
+
+COPIES = {"forward": _copy(scalar.Add.forward), "backward": _copy(scalar.Add.backward)}
+
+
+class AddCallingCopies(scalar.Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return COPIES["forward"](ctx, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return COPIES["backward"](ctx, grad)
+
+
+def test_a_copy_of_the_references_code_is_switched_off_with_it_and_works_again_after():
+    # A copy kept in a dict passed ch01's Add check before: the guard cannot see it, and
+    # switching off changed only minigrad's own function objects.
+    verdict = trials.check("ch01.Add", AddCallingCopies)
+    assert verdict.status == "failed" and "switched off" in verdict.message, verdict
+    assert COPIES["forward"](None, 1.0, 2.0) == 3.0
+
+
 def test_a_refusal_says_why():
     verdict = trials.check("ch06.SavedTensor", SavedTensorSubclass)
     assert "minigrad.graph.SavedTensor" in verdict.message

@@ -108,6 +108,7 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
             learner: _with_cell_before(handed_out, "ex5-impl", cell)
             for learner, cell in tampering.ALL.items()
         },
+        "copies_the_code": classroom.replaced(handed_out, {"ex5-impl": tampering.COPIED_CODE}),
     }.items():
         (submissions / f"{learner}.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
@@ -152,6 +153,13 @@ def test_stub_pieces_with_the_grading_patched_in_the_kernel_score_nothing(tmp_pa
             "kernel ("
         ), row
         assert changed in row["reason"], row
+    # A piece that calls copies of minigrad's own functions: they are switched off too.
+    copied = json.loads(
+        (out / ".coursekit-grade" / "results" / "copies_the_code.json").read_text()
+    )["cells"]
+    add = next(c for c in copied if c["grade_id"] == "ex5-check")
+    assert (add["points"], add["status"]) == (0, "failed"), add
+    assert "minigrad's own code for this piece is switched off" in add["message"]
 
 
 def _learner_cells(pattern: str):
