@@ -1488,6 +1488,24 @@ EDGE_INPUTS_REFUSED = [
         RuntimeError,
         "running_mean should contain 4 elements not 3",
     ),
+    # t = torch.ones(2); t[0] = 'a' (and None, [1.0]): the value's type named
+    (
+        lambda: mg.ones(2).__setitem__(0, "a"),
+        TypeError,
+        "can't assign a str to a minigrad.FloatTensor",
+    ),
+    (
+        lambda: mg.ones(2, dtype=mg.int64).__setitem__(0, None),
+        TypeError,
+        "can't assign a NoneType to a minigrad.LongTensor",
+    ),
+    # t[0] = torch.ones(2): expand's own message (a shape of no sizes)
+    (
+        lambda: mg.ones(2).__setitem__(0, mg.ones(2)),
+        RuntimeError,
+        "expand(minigrad.FloatTensor{[2]}, size=[]): the number of sizes provided (0) must be "
+        "greater or equal to the number of dimensions in the tensor (1)",
+    ),
     # t.view(): the other overload takes a dtype
     (
         lambda: mg.tensor(2.0).view(),
