@@ -218,10 +218,13 @@ class AsStridedBackward0(Node):
         """The same under create_graph=True, the way PyTorch's as_strided_backward records
         it: the gradient is copied into the view's place in zeros of the base's shape, and
         the result is a view of those zeros (its grad_fn AsStridedBackward0 over
-        CopySlices)."""
+        CopySlices). PyTorch leaves out the dims of size 1: the gradient is squeezed."""
         storage = creation.zeros(self.base_shape, dtype=grad.dtype)
-        whole = storage.view(self.base_shape)
-        replay(self.steps, storage).copy_(grad)
+        whole, place = storage.view(self.base_shape), replay(self.steps, storage)
+        for d in reversed(range(grad.ndim)):  # (last first, as PyTorch)
+            if grad.shape[d] == 1:
+                grad, place = grad.squeeze(d), place.squeeze(d)
+        place.copy_(grad)
         return whole
 
 

@@ -81,6 +81,7 @@ FIXED = {
     "cat_checks_after_autograd": "cat and stack checked their inputs before autograd read them",
     "cat_gradient_alias": "cat's gradient of a piece that was all of it was AliasBackward0",
     "inplace_operand_checks_order": "an in-place op checked memory before autograd read its operand",
+    "rebuilt_view_squeezed_gradient": "create_graph through AsStridedBackward0 kept dims of size 1",
 }
 
 PYTORCH_QUIRKS = {

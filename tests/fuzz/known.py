@@ -538,6 +538,13 @@ EXAMPLES = {
         "t1.fill_(3.0)",
         "t1 -= t2",
     ),
+    "rebuilt_view_squeezed_gradient": program(
+        "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = t1[:1]",
+        "t1.mul_(2)",
+        "(t3,) = lib.autograd.grad(t2.tanh().sum(), [t1], create_graph=True)",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

@@ -1580,3 +1580,30 @@ def test_backward_inputs_that_do_not_require_grad_are_refused_by_retain_grad():
             (x * 2).sum().backward(inputs=inputs)
         assert str(info.value) == "can't retain_grad on Tensor that has requires_grad=False"
     assert x.grad is None
+
+
+@pytest.mark.parametrize(
+    ("shape", "key"),
+    [
+        ((2, 3), (slice(None), slice(0, 1))),
+        ((3,), slice(0, 1)),
+        ((2, 1, 2), (0,)),
+        ((1, 3), (slice(None), slice(1, 3))),
+    ],
+)
+def test_a_rebuilt_views_recorded_gradient_leaves_out_its_dims_of_size_1(shape, key):
+    # Found by the fuzzer (seed f8f:2157). torch 2.13.0: t = b * 1; v = t[key]; t.mul_(2);
+    # the gradient of v.tanh().sum() with respect to t under create_graph is
+    # AsStridedBackward0 over CopySlices whose copied gradient is squeezed first
+    # (as_strided_backward leaves out dims of size 1): SqueezeBackward1 over the tanh's
+    b = mg.ones(*shape, dtype=mg.float64, requires_grad=True)
+    t = b * 1
+    v = t[key]
+    t.mul_(2)
+    (g,) = mg.autograd.grad(v.tanh().sum(), [t], create_graph=True)
+    copy_slices = g.grad_fn.next_functions[0][0]
+    assert g.grad_fn.name() == "AsStridedBackward0"
+    assert copy_slices.name().split("::")[-1] == "CopySlices"
+    copied = copy_slices.next_functions[1][0]
+    assert copied.name() == "SqueezeBackward1"
+    assert copied.next_functions[0][0].name() == "TanhBackwardBackward0"
