@@ -107,6 +107,17 @@ def bump_version(t):
     t._version_counter.value += 1
 
 
+def refuse_inference_write(t):
+    """An inference tensor counts no versions outside inference mode: PyTorch refuses a
+    change to one when it would count it, after the values were written."""
+    if t._is_inference and not _state.inference_mode and not t._counts_versions:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+            "make a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
+
+
 def replay(steps, x):
     """Make the same view of ``x`` (an array or a tensor of the base's shape)."""
     for function, options, _ in steps:
@@ -357,14 +368,9 @@ def requires_grad(x):
 def check_inplace(t, recording):
     """Refuse an in-place change that would make autograd silently wrong.
 
-    Only a change that is recorded is checked (grad mode on, something requires grad).
+    Only a change that is recorded is checked (grad mode on, something requires grad);
+    an inference tensor's is refused once written (``refuse_inference_write``).
     """
-    if t._is_inference and not _state.inference_mode and not t._counts_versions:
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
-            "make a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details."
-        )
     if not recording or not is_recording_enabled():  # inference mode wins
         return
     if t._view is not None:

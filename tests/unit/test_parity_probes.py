@@ -1607,3 +1607,29 @@ def test_a_rebuilt_views_recorded_gradient_leaves_out_its_dims_of_size_1(shape, 
     copied = copy_slices.next_functions[1][0]
     assert copied.name() == "SqueezeBackward1"
     assert copied.next_functions[0][0].name() == "TanhBackwardBackward0"
+
+
+def test_an_inference_tensor_is_written_then_refused_outside_inference_mode():
+    # Found by the fuzzer (seed f8h:8085). torch 2.13.0 writes first and only then refuses
+    # (its version counter, which an inference tensor lacks, is bumped after the kernel):
+    # x.grad.zero_() on a .grad made in inference mode raises and leaves zeros; add_(1) and
+    # mul_(3) on an inference tensor leave 2s, then 6s; a later backward adds into the .grad,
+    # then raises (x.grad becomes [3., 3.] from [0., 0.])
+    message = "^Inplace update to inference tensor outside InferenceMode is not allowed"
+    x = mg.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    with mg.inference_mode():
+        y.backward()
+    with pytest.raises(RuntimeError, match=message):
+        x.grad.zero_()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match=message):
+        (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    with mg.inference_mode():
+        t = mg.ones(2)
+    with pytest.raises(RuntimeError, match=message):
+        t.add_(1)
+    with pytest.raises(RuntimeError, match=message):
+        t.mul_(3)
+    assert t.tolist() == [6.0, 6.0]
