@@ -79,7 +79,8 @@ def grads_by_layout(ctx, grad):
 
 
 def mm(input, mat2):
-    check_tensor(mat2, "mm", "mat2")  # (mg.mm checks input first, as argument 1)
+    if not isinstance(mat2, Tensor):  # (mg.mm checks input first, as argument 1)
+        check_tensor(mat2, "mm", "mat2")
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
