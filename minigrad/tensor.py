@@ -474,13 +474,14 @@ class Tensor:
 
     def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
-        return reduce.mean(self, dim, keepdim, dtype)
-    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.max(self, dim, keepdim)
-    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.min(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)
-    def all(self, dim=None, keepdim=NOT_GIVEN): return reduce.all(self, dim, keepdim)
-    def any(self, dim=None, keepdim=NOT_GIVEN): return reduce.any(self, dim, keepdim)
+    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+        return reduce.mean(self, dim, keepdim, dtype, axis, keepdims)
+    # (axis= and keepdims=: numpy's names, which PyTorch takes too)
+    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, **numpy): return reduce.max(self, dim, keepdim, **numpy)
+    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, **numpy): return reduce.min(self, dim, keepdim, **numpy)
+    def argmax(self, dim=None, keepdim=False, **numpy): return reduce.argmax(self, dim, keepdim, **numpy)
+    def all(self, dim=None, keepdim=NOT_GIVEN, **numpy): return reduce.all(self, dim, keepdim, **numpy)
+    def any(self, dim=None, keepdim=NOT_GIVEN, **numpy): return reduce.any(self, dim, keepdim, **numpy)
     def softmax(self, dim): return reduce.softmax(self, dim)
     def log_softmax(self, dim): return reduce.log_softmax(self, dim)
     def mm(self, mat2): return matrix.mm(self, mat2)

@@ -1633,3 +1633,14 @@ def test_an_inference_tensor_is_written_then_refused_outside_inference_mode():
     with pytest.raises(RuntimeError, match=message):
         t.mul_(3)
     assert t.tolist() == [6.0, 6.0]
+
+
+def test_reductions_take_numpys_names_for_dim_and_keepdim():
+    # torch 2.13.0: t = torch.ones(2, 3); t.mean(axis=0, keepdims=True).shape is [1, 3],
+    # t.max(axis=0, keepdims=True).values.shape [1, 3], t.min(axis=0).values.shape [3],
+    # t.argmax(axis=0).shape [3], t.all(axis=0).shape [3], t.any(axis=1).shape [2]
+    t = mg.ones(2, 3)
+    assert t.mean(axis=0, keepdims=True).shape == (1, 3)
+    assert t.max(axis=0, keepdims=True).values.shape == (1, 3)
+    assert t.min(axis=0).values.shape == (3,) and t.argmax(axis=0).shape == (3,)
+    assert t.all(axis=0).shape == (3,) and t.any(axis=1).shape == (2,)
