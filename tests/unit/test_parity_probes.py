@@ -1644,3 +1644,14 @@ def test_reductions_take_numpys_names_for_dim_and_keepdim():
     assert t.max(axis=0, keepdims=True).values.shape == (1, 3)
     assert t.min(axis=0).values.shape == (3,) and t.argmax(axis=0).shape == (3,)
     assert t.all(axis=0).shape == (3,) and t.any(axis=1).shape == (2,)
+
+
+def test_shapes_and_dims_may_come_by_keyword_under_pytorchs_names():
+    # torch 2.13.0: t = torch.ones(2, 3); t.view(size=[6]).shape is [6], t.permute(dims=[1,
+    # 0]).shape [3, 2], t.expand(size=(2, 3)).shape [2, 3], t.squeeze(axis=0).shape [2, 3];
+    # torch.cat([torch.ones(2)], axis=0).shape [2], torch.stack(..., axis=0).shape [1, 2]
+    t = mg.ones(2, 3)
+    assert t.view(size=[6]).shape == (6,) and t.permute(dims=[1, 0]).shape == (3, 2)
+    assert t.expand(size=(2, 3)).shape == (2, 3) and t.squeeze(axis=0).shape == (2, 3)
+    assert mg.cat([mg.ones(2)], axis=0).shape == (2,)
+    assert mg.stack([mg.ones(2)], axis=0).shape == (1, 2)
