@@ -54,7 +54,18 @@ class MmByLayout(Mm):
         return Mm.forward(ctx, a, b)
 
     def backward(ctx, grad):
-        return grads_by_layout(ctx, grad) if isinstance(grad, Tensor) else Mm.backward(ctx, grad)
+        if isinstance(grad, Tensor):
+            return grads_by_layout(ctx, grad)
+        return laid_out(Mm.backward(ctx, grad), ctx.column_major)
+
+
+def laid_out(grads, column_major):
+    """On arrays, the gradient of a column-major input as PyTorch makes it: the transpose
+    of new memory, so a view (``autograd.grad`` hands it out as one)."""
+    return tuple(
+        np.ascontiguousarray(g.T).T if g is not None and column else g
+        for g, column in zip(grads, column_major)
+    )
 
 
 def is_column_major(x):

@@ -137,6 +137,7 @@ SITUATION_FEATURES = {
     "inplace_operand_checks_order": "an in-place op whose operand is a view made in "
     "inference mode of the tensor it writes",
     "rebuilt_view_squeezed_gradient": "create_graph through a rebuilt view with a dim of size 1",
+    "column_major_gradient_view": "an in-place op on mm's gradient of a transposed matrix",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)
