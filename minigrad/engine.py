@@ -31,7 +31,7 @@ import numpy as np
 
 from . import creation, views
 from ._warn_once import warn_once
-from .function import as_tensor, check_inplace
+from .function import as_tensor, refuse_inference_write
 from .grad_mode import _state, set_grad_enabled
 from .graph import AccumulateGrad, anomaly_state, gradient_edge
 from .tensor import Tensor, _wrap
@@ -270,9 +270,9 @@ def accumulate_grad(leaf, grad):
     grad = grad._data if isinstance(grad, Tensor) else grad
     if leaf._grad is None:
         leaf._grad = _wrap(first_gradient(grad, leaf._data.dtype))
-    else:  # a .grad made in inference mode is an inference tensor: refused outside it
-        check_inplace(leaf._grad, recording=False)
+    else:  # (a .grad made in inference mode refuses it outside, once added: chapter 7)
         np.add(leaf._grad._data, grad, out=leaf._grad._data, casting="unsafe")
+        refuse_inference_write(leaf._grad)
         leaf._grad._version_counter.value += 1
 
 

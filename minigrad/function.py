@@ -35,6 +35,7 @@ from .views import (  # noqa: F401 (check_inplace, view_of, rebase, bump_version
     check_inplace,
     made_by_custom_function,
     rebase,
+    refuse_inference_write,
     requires_grad,
     view_of,
 )
@@ -435,6 +436,7 @@ class Function:
         if isinstance(out, tuple):
             return tuple(cls._wrap_result(o, inputs, node, None) for o in out)
         if cls.inplace:
+            refuse_inference_write(inputs[0])
             return rebase(inputs[0], node)
         if node is not None and np.asarray(out).dtype not in FLOATS:
             node = None  # integers and bools never require grad

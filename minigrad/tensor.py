@@ -34,6 +34,12 @@ _NUMPY_OF_REQUIRES_GRAD = (
 NOT_GIVEN = object()
 
 
+def by_keyword(value):
+    """A sequence given by keyword (``t.view(size=(2, 3))``) as the one positional argument
+    it stands for; nothing if it was not given."""
+    return () if value is NOT_GIVEN else (value,)
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``minigrad.Size([2, 3])``."""
 
@@ -496,30 +502,31 @@ class Tensor:
 
     def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
-    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
-        return reduce.mean(self, dim, keepdim, dtype)
-    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.max(self, dim, keepdim)
-    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN): return reduce.min(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return reduce.argmax(self, dim, keepdim)
-    def all(self, dim=None, keepdim=NOT_GIVEN): return reduce.all(self, dim, keepdim)
-    def any(self, dim=None, keepdim=NOT_GIVEN): return reduce.any(self, dim, keepdim)
+    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+        return reduce.mean(self, dim, keepdim, dtype, axis, keepdims)
+    # (axis= and keepdims=: numpy's names, which PyTorch takes too)
+    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, **numpy): return reduce.max(self, dim, keepdim, **numpy)
+    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, **numpy): return reduce.min(self, dim, keepdim, **numpy)
+    def argmax(self, dim=None, keepdim=False, **numpy): return reduce.argmax(self, dim, keepdim, **numpy)
+    def all(self, dim=None, keepdim=NOT_GIVEN, **numpy): return reduce.all(self, dim, keepdim, **numpy)
+    def any(self, dim=None, keepdim=NOT_GIVEN, **numpy): return reduce.any(self, dim, keepdim, **numpy)
     def softmax(self, dim): return reduce.softmax(self, dim)
     def log_softmax(self, dim): return reduce.log_softmax(self, dim)
     def mm(self, mat2): return matrix.mm(self, mat2)
     def matmul(self, other): return matrix.matmul(self, other)
     def dot(self, other): return matrix.dot(self, other)
 
-    def view(self, *sizes): return shape.view(self, *sizes)
+    def view(self, *sizes, size=NOT_GIVEN): return shape.view(self, *sizes, *by_keyword(size))
     def reshape(self, *sizes): return shape.reshape(self, *sizes)
     def flatten(self, start_dim=0, end_dim=-1): return shape.flatten(self, start_dim, end_dim)
     def transpose(self, dim0, dim1): return shape.transpose(self, dim0, dim1)
     def t(self): return shape.t(self)
     T = property(lambda self: shape.transposed(self))
     mT = property(lambda self: shape.transpose(self, -2, -1))
-    def permute(self, *dims): return shape.permute(self, *dims)
+    def permute(self, *order, dims=NOT_GIVEN): return shape.permute(self, *order, *by_keyword(dims))
     def unsqueeze(self, dim): return shape.unsqueeze(self, dim)
-    def squeeze(self, dim=NOT_GIVEN): return shape.squeeze(self, dim)
-    def expand(self, *sizes): return shape.expand(self, *sizes)
+    def squeeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN): return shape.squeeze(self, dim if axis is NOT_GIVEN else axis)
+    def expand(self, *sizes, size=NOT_GIVEN): return shape.expand(self, *sizes, *by_keyword(size))
     def clone(self): return shape.clone(self)
     def contiguous(self): return shape.contiguous(self)
     def to(self, dtype=None, copy=False): return shape.to(self, dtype, copy)

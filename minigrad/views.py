@@ -107,6 +107,17 @@ def bump_version(t):
     t._version_counter.value += 1
 
 
+def refuse_inference_write(t):
+    """An inference tensor counts no versions outside inference mode: PyTorch refuses a
+    change to one when it would count it, after the values were written."""
+    if t._is_inference and not _state.inference_mode and not t._counts_versions:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+            "make a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
+
+
 def replay(steps, x):
     """Make the same view of ``x`` (an array or a tensor of the base's shape)."""
     for function, options, _ in steps:
@@ -218,10 +229,13 @@ class AsStridedBackward0(Node):
         """The same under create_graph=True, the way PyTorch's as_strided_backward records
         it: the gradient is copied into the view's place in zeros of the base's shape, and
         the result is a view of those zeros (its grad_fn AsStridedBackward0 over
-        CopySlices)."""
+        CopySlices). PyTorch leaves out the dims of size 1: the gradient is squeezed."""
         storage = creation.zeros(self.base_shape, dtype=grad.dtype)
-        whole = storage.view(self.base_shape)
-        replay(self.steps, storage).copy_(grad)
+        whole, place = storage.view(self.base_shape), replay(self.steps, storage)
+        for d in reversed(range(grad.ndim)):  # (last first, as PyTorch)
+            if grad.shape[d] == 1:
+                grad, place = grad.squeeze(d), place.squeeze(d)
+        place.copy_(grad)
         return whole
 
 
@@ -354,14 +368,9 @@ def requires_grad(x):
 def check_inplace(t, recording):
     """Refuse an in-place change that would make autograd silently wrong.
 
-    Only a change that is recorded is checked (grad mode on, something requires grad).
+    Only a change that is recorded is checked (grad mode on, something requires grad);
+    an inference tensor's is refused once written (``refuse_inference_write``).
     """
-    if t._is_inference and not _state.inference_mode and not t._counts_versions:
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
-            "make a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details."
-        )
     if not recording or not is_recording_enabled():  # inference mode wins
         return
     if t._view is not None:

@@ -266,8 +266,8 @@ show_source(engine.accumulate_grad)
 # `.grad` sharing its memory would change at the next in-place addition. (When nobody but
 # the engine holds the gradient, minigrad keeps it instead of copying it, as PyTorch
 # "steals" an unshared gradient: a saving of time, not a change of result.) The addition
-# in place bumps `.grad`'s version (chapter 6), and `check_inplace` refuses it on a `.grad`
-# made inside `inference_mode()` (chapter 7).
+# in place bumps `.grad`'s version (chapter 6), and `refuse_inference_write` refuses it on a
+# `.grad` made inside `inference_mode()` (chapter 7), after the addition, as PyTorch does.
 
 # %% [markdown]
 # ## Gradients accumulate

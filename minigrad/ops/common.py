@@ -160,7 +160,9 @@ def tensor_function(fn, name):
             raise
 
     checked.__name__ = checked.__qualname__ = name
-    checked.__code__ = checked.__code__.replace(co_name=name, co_qualname=name)  # tracebacks
+    code = checked.__code__  # tracebacks name it too (co_qualname: from Python 3.11 on)
+    qualname = {"co_qualname": name} if hasattr(code, "co_qualname") else {}
+    checked.__code__ = code.replace(co_name=name, **qualname)
     checked.__doc__ = fn.__doc__
     return checked
 

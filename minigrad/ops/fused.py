@@ -57,6 +57,8 @@ class AddmmByLayout(Addmm):
         return Addmm.forward(ctx, bias, mat1, mat2)
 
     def backward(ctx, grad):
+        # On arrays, Addmm's own: no program sees weight.t()'s gradient, so it needs no
+        # transposed copy (matrix.laid_out)
         if not isinstance(grad, Tensor):
             return Addmm.backward(ctx, grad)
         grad_bias = grad if ctx.needs_input_grad[0] else None

@@ -19,7 +19,7 @@ import numpy as np
 from .. import creation, dtypes
 from ..function import Op, check_inplace, is_recording
 from ..grad_mode import is_recording_enabled, no_grad
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, typename
 from ..views import check_overlap
 from .common import broadcast_error, check_masks, is_operand, zeros_like
 from .elementwise import Add, Div, Mul, Relu, Sub
@@ -272,7 +272,7 @@ def setitem(t, key, value):
     selects all of it) with copy_ or fill_; an index with tensors uses index_put_."""
     if not isinstance(value, Tensor):
         if not is_operand(value):
-            raise TypeError("can only assign a Tensor or a number to a tensor slice")
+            raise TypeError(f"can't assign a {type(value).__name__} to a {typename(t)}")
         value = _wrap(np.asarray(value, dtype=t._data.dtype))
     if isinstance(key, bool):  # a lone bool: True writes into t[None], False nowhere
         if key:
@@ -325,5 +325,5 @@ def copy_to(dst, src):
         return FillWithTensor.apply(dst, src)
     src = _without_leading_ones(src, always_view=True)
     if src._data.shape != dst._data.shape:
-        src = expand(src, *dst._data.shape)
+        src = expand(src, dst._data.shape)
     return Copy.apply(dst, src)

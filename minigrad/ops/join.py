@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import creation
 from ..function import Op, is_recording
-from ..tensor import Tensor
+from ..tensor import NOT_GIVEN, Tensor
 from .common import dim_index, zeros_like
 from .shape import Slice
 
@@ -59,6 +59,11 @@ def _skipped(piece):
     return piece.shape == (0,)
 
 
+def _numpy_name(dim, axis):
+    """``dim``, or ``axis``, numpy's name for it (PyTorch takes both)."""
+    return dim if axis is NOT_GIVEN else axis
+
+
 def autograd_reads_grad_fns(tensors):
     """PyTorch's autograd records before the kernel checks its inputs: it reads each
     input's grad_fn (a view's may refuse to be rebuilt, and raise) when the op records."""
@@ -67,8 +72,8 @@ def autograd_reads_grad_fns(tensors):
             t.grad_fn  # noqa: B018 - reading it is the check
 
 
-def cat(tensors, dim=0):
-    tensors = _tensor_list(tensors, "cat")
+def cat(tensors, dim=0, axis=NOT_GIVEN):
+    tensors, dim = _tensor_list(tensors, "cat"), _numpy_name(dim, axis)
     dim = creation.int_argument(dim, "cat", "dim", 2)
     autograd_reads_grad_fns(tensors)
     if not tensors:
@@ -108,8 +113,8 @@ class Stack(Op):
         return tuple(grad[k] if needs else None for k, needs in zip(keys, ctx.needs_input_grad))
 
 
-def stack(tensors, dim=0):
-    tensors = _tensor_list(tensors, "stack")
+def stack(tensors, dim=0, axis=NOT_GIVEN):
+    tensors, dim = _tensor_list(tensors, "stack"), _numpy_name(dim, axis)
     dim = creation.int_argument(dim, "stack", "dim", 2)
     autograd_reads_grad_fns(tensors)
     if not tensors:

@@ -54,7 +54,18 @@ class MmByLayout(Mm):
         return Mm.forward(ctx, a, b)
 
     def backward(ctx, grad):
-        return grads_by_layout(ctx, grad) if isinstance(grad, Tensor) else Mm.backward(ctx, grad)
+        if isinstance(grad, Tensor):
+            return grads_by_layout(ctx, grad)
+        return laid_out(Mm.backward(ctx, grad), ctx.column_major)
+
+
+def laid_out(grads, column_major):
+    """On arrays, the gradient of a column-major input as PyTorch makes it: the transpose
+    of new memory, so a view (``autograd.grad`` hands it out as one)."""
+    return tuple(
+        np.ascontiguousarray(g.T).T if g is not None and column else g
+        for g, column in zip(grads, column_major)
+    )
 
 
 def is_column_major(x):
@@ -79,7 +90,8 @@ def grads_by_layout(ctx, grad):
 
 
 def mm(input, mat2):
-    check_tensor(mat2, "mm", "mat2")  # (mg.mm checks input first, as argument 1)
+    if not isinstance(mat2, Tensor):  # (mg.mm checks input first, as argument 1)
+        check_tensor(mat2, "mm", "mat2")
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:

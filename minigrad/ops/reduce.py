@@ -127,8 +127,16 @@ def _keepdim(keepdim, function, name="keepdim"):
     return False if keepdim is NOT_GIVEN else creation.bool_argument(keepdim, function, name)
 
 
-def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
+def numpy_names(dim, keepdim, axis, keepdims):
+    """PyTorch's parser takes numpy's names too: ``axis`` for ``dim``, ``keepdims`` for
+    ``keepdim`` (``t.max(axis=0)``)."""
+    dim = axis if axis is not NOT_GIVEN else dim
+    return dim, keepdims if keepdims is not NOT_GIVEN else keepdim
+
+
+def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
     """``dtype``: the dtype to compute in and return (it must be a floating one)."""
+    dim, keepdim = numpy_names(dim, keepdim, axis, keepdims)
     result_dtype = dtype or input.dtype
     if not result_dtype.is_floating_point:
         which = "Optional" if dtype else "Input"
@@ -267,15 +275,16 @@ _EXTREMES = {  # numpy's functions, the Functions and the (values, indices) pair
 }
 
 
-def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
-    return _extreme(input, dim, keepdim, "max")
+def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    return _extreme(input, *numpy_names(dim, keepdim, axis, keepdims), "max")
 
 
-def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
-    return _extreme(input, dim, keepdim, "min")
+def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    return _extreme(input, *numpy_names(dim, keepdim, axis, keepdims), "min")
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    dim, keepdim = numpy_names(dim, keepdim, axis, keepdims)
     dim = dim if dim is None else creation.int_argument(dim, "argmax", "dim")
     keepdim = creation.bool_argument(keepdim, "argmax")
     if input.dtype.name == "bool":
@@ -306,12 +315,12 @@ def _all_or_any(input, dim, keepdim, name):
     return _wrap(np.asarray(function(input._data, axis=dim, keepdims=keepdim)))
 
 
-def all(input, dim=None, keepdim=NOT_GIVEN):
-    return _all_or_any(input, dim, keepdim, "all")
+def all(input, dim=None, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    return _all_or_any(input, *numpy_names(dim, keepdim, axis, keepdims), "all")
 
 
-def any(input, dim=None, keepdim=NOT_GIVEN):
-    return _all_or_any(input, dim, keepdim, "any")
+def any(input, dim=None, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    return _all_or_any(input, *numpy_names(dim, keepdim, axis, keepdims), "any")
 
 
 class Softmax(Op):

@@ -81,6 +81,8 @@ FIXED = {
     "cat_checks_after_autograd": "cat and stack checked their inputs before autograd read them",
     "cat_gradient_alias": "cat's gradient of a piece that was all of it was AliasBackward0",
     "inplace_operand_checks_order": "an in-place op checked memory before autograd read its operand",
+    "rebuilt_view_squeezed_gradient": "create_graph through AsStridedBackward0 kept dims of size 1",
+    "column_major_gradient_view": "mm's gradient of a transposed input was no view",
 }
 
 PYTORCH_QUIRKS = {

@@ -136,6 +136,8 @@ SITUATION_FEATURES = {
     "cat_gradient_alias": "create_graph through cat of empty pieces",
     "inplace_operand_checks_order": "an in-place op whose operand is a view made in "
     "inference mode of the tensor it writes",
+    "rebuilt_view_squeezed_gradient": "create_graph through a rebuilt view with a dim of size 1",
+    "column_major_gradient_view": "an in-place op on mm's gradient of a transposed matrix",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)

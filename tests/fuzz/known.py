@@ -538,6 +538,20 @@ EXAMPLES = {
         "t1.fill_(3.0)",
         "t1 -= t2",
     ),
+    "rebuilt_view_squeezed_gradient": program(
+        "t0 = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = t1[:1]",
+        "t1.mul_(2)",
+        "(t3,) = lib.autograd.grad(t2.tanh().sum(), [t1], create_graph=True)",
+    ),
+    "column_major_gradient_view": program(
+        "t0 = lib.ones(3, 2, requires_grad=True)",
+        "t1 = t0.T",
+        "t2 = t1 @ lib.ones(3, 1)",
+        "(t3,) = lib.autograd.grad(t2.sum(), [t1])",
+        "t3.add_(lib.ones(2, 3, requires_grad=True))",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

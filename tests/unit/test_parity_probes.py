@@ -1488,6 +1488,24 @@ EDGE_INPUTS_REFUSED = [
         RuntimeError,
         "running_mean should contain 4 elements not 3",
     ),
+    # t = torch.ones(2); t[0] = 'a' (and None, [1.0]): the value's type named
+    (
+        lambda: mg.ones(2).__setitem__(0, "a"),
+        TypeError,
+        "can't assign a str to a minigrad.FloatTensor",
+    ),
+    (
+        lambda: mg.ones(2, dtype=mg.int64).__setitem__(0, None),
+        TypeError,
+        "can't assign a NoneType to a minigrad.LongTensor",
+    ),
+    # t[0] = torch.ones(2): expand's own message (a shape of no sizes)
+    (
+        lambda: mg.ones(2).__setitem__(0, mg.ones(2)),
+        RuntimeError,
+        "expand(minigrad.FloatTensor{[2]}, size=[]): the number of sizes provided (0) must be "
+        "greater or equal to the number of dimensions in the tensor (1)",
+    ),
     # t.view(): the other overload takes a dtype
     (
         lambda: mg.tensor(2.0).view(),
@@ -1562,3 +1580,78 @@ def test_backward_inputs_that_do_not_require_grad_are_refused_by_retain_grad():
             (x * 2).sum().backward(inputs=inputs)
         assert str(info.value) == "can't retain_grad on Tensor that has requires_grad=False"
     assert x.grad is None
+
+
+@pytest.mark.parametrize(
+    ("shape", "key"),
+    [
+        ((2, 3), (slice(None), slice(0, 1))),
+        ((3,), slice(0, 1)),
+        ((2, 1, 2), (0,)),
+        ((1, 3), (slice(None), slice(1, 3))),
+    ],
+)
+def test_a_rebuilt_views_recorded_gradient_leaves_out_its_dims_of_size_1(shape, key):
+    # Found by the fuzzer (seed f8f:2157). torch 2.13.0: t = b * 1; v = t[key]; t.mul_(2);
+    # the gradient of v.tanh().sum() with respect to t under create_graph is
+    # AsStridedBackward0 over CopySlices whose copied gradient is squeezed first
+    # (as_strided_backward leaves out dims of size 1): SqueezeBackward1 over the tanh's
+    b = mg.ones(*shape, dtype=mg.float64, requires_grad=True)
+    t = b * 1
+    v = t[key]
+    t.mul_(2)
+    (g,) = mg.autograd.grad(v.tanh().sum(), [t], create_graph=True)
+    copy_slices = g.grad_fn.next_functions[0][0]
+    assert g.grad_fn.name() == "AsStridedBackward0"
+    assert copy_slices.name().split("::")[-1] == "CopySlices"
+    copied = copy_slices.next_functions[1][0]
+    assert copied.name() == "SqueezeBackward1"
+    assert copied.next_functions[0][0].name() == "TanhBackwardBackward0"
+
+
+def test_an_inference_tensor_is_written_then_refused_outside_inference_mode():
+    # Found by the fuzzer (seed f8h:8085). torch 2.13.0 writes first and only then refuses
+    # (its version counter, which an inference tensor lacks, is bumped after the kernel):
+    # x.grad.zero_() on a .grad made in inference mode raises and leaves zeros; add_(1) and
+    # mul_(3) on an inference tensor leave 2s, then 6s; a later backward adds into the .grad,
+    # then raises (x.grad becomes [3., 3.] from [0., 0.])
+    message = "^Inplace update to inference tensor outside InferenceMode is not allowed"
+    x = mg.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    with mg.inference_mode():
+        y.backward()
+    with pytest.raises(RuntimeError, match=message):
+        x.grad.zero_()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match=message):
+        (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    with mg.inference_mode():
+        t = mg.ones(2)
+    with pytest.raises(RuntimeError, match=message):
+        t.add_(1)
+    with pytest.raises(RuntimeError, match=message):
+        t.mul_(3)
+    assert t.tolist() == [6.0, 6.0]
+
+
+def test_reductions_take_numpys_names_for_dim_and_keepdim():
+    # torch 2.13.0: t = torch.ones(2, 3); t.mean(axis=0, keepdims=True).shape is [1, 3],
+    # t.max(axis=0, keepdims=True).values.shape [1, 3], t.min(axis=0).values.shape [3],
+    # t.argmax(axis=0).shape [3], t.all(axis=0).shape [3], t.any(axis=1).shape [2]
+    t = mg.ones(2, 3)
+    assert t.mean(axis=0, keepdims=True).shape == (1, 3)
+    assert t.max(axis=0, keepdims=True).values.shape == (1, 3)
+    assert t.min(axis=0).values.shape == (3,) and t.argmax(axis=0).shape == (3,)
+    assert t.all(axis=0).shape == (3,) and t.any(axis=1).shape == (2,)
+
+
+def test_shapes_and_dims_may_come_by_keyword_under_pytorchs_names():
+    # torch 2.13.0: t = torch.ones(2, 3); t.view(size=[6]).shape is [6], t.permute(dims=[1,
+    # 0]).shape [3, 2], t.expand(size=(2, 3)).shape [2, 3], t.squeeze(axis=0).shape [2, 3];
+    # torch.cat([torch.ones(2)], axis=0).shape [2], torch.stack(..., axis=0).shape [1, 2]
+    t = mg.ones(2, 3)
+    assert t.view(size=[6]).shape == (6,) and t.permute(dims=[1, 0]).shape == (3, 2)
+    assert t.expand(size=(2, 3)).shape == (2, 3) and t.squeeze(axis=0).shape == (2, 3)
+    assert mg.cat([mg.ones(2)], axis=0).shape == (2,)
+    assert mg.stack([mg.ones(2)], axis=0).shape == (1, 2)
