@@ -144,6 +144,19 @@ def from_numpy(array):
     return _wrap(array)
 
 
+def from_pickle(cls, array, requires_grad):
+    """A pickled tensor rebuilt: a new leaf around ``array``.
+
+    Its ``_version`` is 1 whatever the original's was: so PyTorch 2.13's copy
+    reports (observed), minigrad's too.
+    """
+    t = _wrap(array)
+    t._version_counter.value = 1
+    if cls is not Tensor:
+        return cls(t, requires_grad)  # nn.Parameter(data, requires_grad)
+    return t.requires_grad_(requires_grad)
+
+
 def int_tuple(values, function, argument):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``, refused as PyTorch's argument parser
     refuses it: the first entry must be an int (it tells a sequence of ints apart); after

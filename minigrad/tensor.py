@@ -132,19 +132,6 @@ def _wrap(array, grad_fn=None, version_counter=None):
     return t
 
 
-def _unpickle(cls, array, requires_grad):
-    """A pickled tensor rebuilt: a new leaf around ``array``.
-
-    PyTorch 2.13 rebuilds it with one in-place ``set_`` into an empty tensor, so
-    the copy's ``_version`` is 1 whatever the original's was; so is minigrad's.
-    """
-    t = _wrap(array)
-    t._version_counter.value = 1
-    if cls is not Tensor:
-        return cls(t, requires_grad)  # nn.Parameter(data, requires_grad)
-    return t.requires_grad_(requires_grad)
-
-
 def detach(tensor):
     """``tensor.detach()``: a new tensor around the same memory, sharing its version
     counter (an in-place change through either is seen by both), with no history."""
@@ -443,7 +430,7 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         # pickle (and copy.copy) keep the numbers and requires_grad, as PyTorch does: the
         # copy is a new leaf, with no history and no .grad, and a Parameter stays one
-        return (_unpickle, (type(self), self._data.copy(), self.requires_grad))
+        return (creation.from_pickle, (type(self), self._data.copy(), self.requires_grad))
 
     # --- operations: each is a Function in minigrad/ops ---------------------------
     # fmt: off
