@@ -304,7 +304,7 @@ def test_every_wrong_solution_gets_the_same_verdict_in_the_notebook_and_from_the
             if in_notebook != full_marks:
                 disagreements.append(
                     f"{learner} {grade_id} ({what}): notebook {shown[:300]!r}; "
-                    f"grader {points:g}/{cell.points} {message[:300]!r}"
+                    f"grader {points:g}/{cell.points} {message[:1500]!r}"
                 )
             elif grade_id in chosen and in_notebook:
                 passing_wrong.append(f"{learner} {grade_id} ({what}) passes: not a wrong solution")
@@ -314,6 +314,6 @@ def test_every_wrong_solution_gets_the_same_verdict_in_the_notebook_and_from_the
                 found = quoted(text, pieces[cell.check.id])
                 if found:
                     quoting.append(f"{learner} {grade_id} ({what}) quotes {found}")
-    assert disagreements == []
+    assert disagreements == [], "\n".join(disagreements)  # whole, for the diagnosis
     assert passing_wrong == []
     assert quoting == []  # no message quotes the solution either
