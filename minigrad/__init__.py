@@ -40,22 +40,8 @@ from .ops import matrix as _matrix
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
-from .ops.elementwise import (
-    add,
-    div,
-    eq,
-    ge,
-    gt,
-    le,
-    lt,
-    maximum,
-    minimum,
-    mul,
-    ne,
-    pow,
-    sub,
-    where,
-)
+from .ops.compare import eq, ge, gt, le, lt, maximum, minimum, ne
+from .ops.elementwise import add, div, mul, pow, sub, where
 from .ops.join import cat, stack
 from .scalar import Scalar
 from .tensor import Size, Tensor, device, typename

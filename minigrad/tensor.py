@@ -445,12 +445,12 @@ class Tensor:
         return elementwise.pow(other, self) if common.is_operand(other) else NotImplemented
     def __matmul__(self, other):
         return matrix.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
-    def __eq__(self, other): return common.operator(elementwise.eq, self, other)
-    def __ne__(self, other): return common.operator(elementwise.ne, self, other)
-    def __lt__(self, other): return common.operator(elementwise.lt, self, other)
-    def __le__(self, other): return common.operator(elementwise.le, self, other)
-    def __gt__(self, other): return common.operator(elementwise.gt, self, other)
-    def __ge__(self, other): return common.operator(elementwise.ge, self, other)
+    def __eq__(self, other): return common.operator(compare.eq, self, other)
+    def __ne__(self, other): return common.operator(compare.ne, self, other)
+    def __lt__(self, other): return common.operator(compare.lt, self, other)
+    def __le__(self, other): return common.operator(compare.le, self, other)
+    def __gt__(self, other): return common.operator(compare.gt, self, other)
+    def __ge__(self, other): return common.operator(compare.ge, self, other)
     def __iadd__(self, other): return common.operator(inplace.add_, self, other)
     def __isub__(self, other): return common.operator(inplace.sub_, self, other)
     def __imul__(self, other): return common.operator(inplace.mul_, self, other)
@@ -459,7 +459,7 @@ class Tensor:
     def __neg__(self): return elementwise.neg(self)
     def __abs__(self): return elementwise.abs(self)
     def __invert__(self): return common.invert(self)
-    def __getitem__(self, key): return shape.getitem(self, key)
+    def __getitem__(self, key): return indexing.getitem(self, key)
     def __setitem__(self, key, value): inplace.setitem(self, key, value)
 
     def add(self, other, alpha=1): return elementwise.add(self, other, alpha)
@@ -467,14 +467,14 @@ class Tensor:
     def mul(self, other): return elementwise.mul(self, other)
     def div(self, other): return elementwise.div(self, other)
     def pow(self, exponent): return elementwise.pow(self, exponent)
-    def maximum(self, other): return elementwise.maximum(self, other, other_position=1)
-    def minimum(self, other): return elementwise.minimum(self, other, other_position=1)
-    def eq(self, other): return elementwise.eq(self, other)
-    def ne(self, other): return elementwise.ne(self, other)
-    def lt(self, other): return elementwise.lt(self, other)
-    def le(self, other): return elementwise.le(self, other)
-    def gt(self, other): return elementwise.gt(self, other)
-    def ge(self, other): return elementwise.ge(self, other)
+    def maximum(self, other): return compare.maximum(self, other, other_position=1)
+    def minimum(self, other): return compare.minimum(self, other, other_position=1)
+    def eq(self, other): return compare.eq(self, other)
+    def ne(self, other): return compare.ne(self, other)
+    def lt(self, other): return compare.lt(self, other)
+    def le(self, other): return compare.le(self, other)
+    def gt(self, other): return compare.gt(self, other)
+    def ge(self, other): return compare.ge(self, other)
     def neg(self): return elementwise.neg(self)
     def exp(self): return elementwise.exp(self)
     def log(self): return elementwise.log(self)
@@ -485,7 +485,7 @@ class Tensor:
     def sqrt(self): return elementwise.sqrt(self)
     def abs(self): return elementwise.abs(self)
     def sign(self): return elementwise.sign(self)
-    def logical_not(self): return elementwise.logical_not(self)
+    def logical_not(self): return compare.logical_not(self)
 
     def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         return reduce.sum(self, dim, keepdim, dtype, axis, keepdims)
@@ -535,4 +535,4 @@ class Tensor:
 
 # The operations, the engine and the printer all use Tensor: they load after it.
 from . import _tensor_str, creation, engine, views  # noqa: E402
-from .ops import common, elementwise, inplace, matrix, reduce, shape  # noqa: E402
+from .ops import common, compare, elementwise, indexing, inplace, matrix, reduce, shape  # noqa: E402

@@ -13,10 +13,11 @@ import numpy as np
 from .. import creation
 from ..function import Op
 from ..tensor import NOT_GIVEN, Tensor, _wrap
-from . import elementwise
+from . import compare
 from .common import as_float, dim_index, distinct_dims, zeros_like
 from .elementwise import DivNumber, Exp, array
-from .shape import Expand, IndexPut, ToCopy, Unsqueeze, put_into_zeros
+from .indexing import IndexPut, put_into_zeros
+from .shape import Expand, ToCopy, Unsqueeze
 
 
 def _axis(dim, ndim):
@@ -234,7 +235,7 @@ def _extreme(input, dim, keepdim, name):
     """``max``/``min``: of all elements, along ``dim``, or (given a tensor) elementwise."""
     pick, arg, all_function, dim_function, pair = _EXTREMES[name]
     if isinstance(dim, Tensor) and keepdim is NOT_GIVEN:  # PyTorch's max(input, other)
-        return getattr(elementwise, f"{name}imum")(input, dim, 1)
+        return getattr(compare, f"{name}imum")(input, dim, 1)
     if dim is NOT_GIVEN:
         _refuse_keepdim_without_dim(input, name, _EXTREME_OVERLOADS, "keepdim", keepdim)
         if input._data.size == 0:
