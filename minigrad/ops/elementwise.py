@@ -272,6 +272,8 @@ def power_number(x, n):
     """x ** n for a number n, by PyTorch's formula where it has one for n."""
     if x.dtype.kind == "f" and n in SPECIAL_POWERS:
         return SPECIAL_POWERS[n](x).astype(x.dtype, copy=False)
+    if x.dtype == np.bool_:  # bool ** bool: True ** n is True, False ** n is not n
+        return x | (not n)
     return np.power(x, np.asarray(n, dtype=x.dtype))
 
 
@@ -554,10 +556,14 @@ def pow(input, exponent):
         dtype = dtypes.result_type(exponent, input).numpy
         return PowOfNumber.apply(exponent, base=input, dtype=dtype)
     if isinstance(exponent, Tensor):
+        if input._data.dtype == np.bool_ and exponent._data.dtype == np.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return PowTensor.apply(*operands(input, exponent))
     wrapped_number(exponent)  # refuses what is not a number
-    if input._data.dtype.kind != "f" and isinstance(exponent, float):
-        return pow(input.to(dtypes.result_type(input, exponent)), exponent)
+    if input._data.dtype.kind != "f":  # int ** 0.5 is float, bool ** 2 is int64, as PyTorch
+        dtype = dtypes.result_type(input, exponent)
+        if dtype is not input.dtype:
+            return pow(input.to(dtype), exponent)
     return Pow.apply(input, exponent=exponent)
 
 

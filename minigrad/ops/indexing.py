@@ -258,6 +258,8 @@ def _index_step(t, k, dim, original_dim):
 
 
 def _slice(t, k, dim):
-    if k.step is not None and k.step <= 0:
+    if k.step == 0:
+        raise ValueError("slice step cannot be zero")
+    if k.step is not None and k.step < 0:
         raise ValueError("step must be greater than zero")
     return Slice.apply(t, key=(slice(None),) * dim + (k,))

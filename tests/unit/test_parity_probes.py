@@ -1655,3 +1655,29 @@ def test_shapes_and_dims_may_come_by_keyword_under_pytorchs_names():
     assert t.expand(size=(2, 3)).shape == (2, 3) and t.squeeze(axis=0).shape == (2, 3)
     assert mg.cat([mg.ones(2)], axis=0).shape == (2,)
     assert mg.stack([mg.ones(2)], axis=0).shape == (1, 2)
+
+
+def test_a_bool_tensor_to_a_power_takes_pytorchs_dtype():
+    # torch 2.13.0: b = torch.tensor([True, False]); (b ** 2) is tensor([1, 0]) int64,
+    # b ** 0 tensor([1, 1]) int64, b ** True tensor([True, False]), b ** False
+    # tensor([True, True]) (bool), b ** torch.tensor(2) tensor([1, 0]) int64;
+    # b ** torch.tensor([True, True]) raises NotImplementedError: "pow" not implemented for 'Bool'
+    b = mg.tensor([True, False])
+    assert (b**2).dtype == mg.int64 and (b**2).tolist() == [1, 0]
+    assert (b**0).dtype == mg.int64 and (b**0).tolist() == [1, 1]
+    assert (b**True).dtype == mg.bool and (b**True).tolist() == [True, False]
+    assert (b**False).dtype == mg.bool and (b**False).tolist() == [True, True]
+    assert (b ** mg.tensor(2)).dtype == mg.int64 and (b ** mg.tensor(2)).tolist() == [1, 0]
+    with pytest.raises(NotImplementedError, match="^\"pow\" not implemented for 'Bool'$"):
+        b ** mg.tensor([True, True])
+
+
+def test_a_slice_step_of_zero_has_pythons_message():
+    # torch 2.13.0: torch.ones(3)[::0] and torch.ones(3, 3)[:, ::0] raise ValueError:
+    # slice step cannot be zero; torch.ones(3)[::-1]: step must be greater than zero
+    with pytest.raises(ValueError, match="^slice step cannot be zero$"):
+        mg.ones(3)[::0]
+    with pytest.raises(ValueError, match="^slice step cannot be zero$"):
+        mg.ones(3, 3)[:, ::0]
+    with pytest.raises(ValueError, match="^step must be greater than zero$"):
+        mg.ones(3)[::-1]
