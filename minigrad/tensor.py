@@ -497,21 +497,21 @@ class Tensor:
     def argmax(self, dim=None, keepdim=False, **numpy): return reduce.argmax(self, dim, keepdim, **numpy)
     def all(self, dim=None, keepdim=NOT_GIVEN, **numpy): return reduce.all(self, dim, keepdim, **numpy)
     def any(self, dim=None, keepdim=NOT_GIVEN, **numpy): return reduce.any(self, dim, keepdim, **numpy)
-    def softmax(self, dim): return reduce.softmax(self, dim)
-    def log_softmax(self, dim): return reduce.log_softmax(self, dim)
+    def softmax(self, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN): return reduce.softmax(self, dim, dtype, axis=axis)
+    def log_softmax(self, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN): return reduce.log_softmax(self, dim, dtype, axis=axis)
     def mm(self, mat2): return matrix.mm(self, mat2)
     def matmul(self, other): return matrix.matmul(self, other)
     def dot(self, other): return matrix.dot(self, other)
 
     def view(self, *sizes, size=NOT_GIVEN): return shape.view(self, *sizes, *by_keyword(size))
-    def reshape(self, *sizes): return shape.reshape(self, *sizes)
+    def reshape(self, *sizes, shape=NOT_GIVEN): return _reshape(self, *sizes, *by_keyword(shape))
     def flatten(self, start_dim=0, end_dim=-1): return shape.flatten(self, start_dim, end_dim)
     def transpose(self, dim0, dim1): return shape.transpose(self, dim0, dim1)
     def t(self): return shape.t(self)
     T = property(lambda self: shape.transposed(self))
-    mT = property(lambda self: shape.transpose(self, -2, -1))
+    mT = property(lambda self: shape.matrix_transposed(self))
     def permute(self, *order, dims=NOT_GIVEN): return shape.permute(self, *order, *by_keyword(dims))
-    def unsqueeze(self, dim): return shape.unsqueeze(self, dim)
+    def unsqueeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN): return shape.unsqueeze(self, dim, axis=axis)
     def squeeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN): return shape.squeeze(self, dim if axis is NOT_GIVEN else axis)
     def expand(self, *sizes, size=NOT_GIVEN): return shape.expand(self, *sizes, *by_keyword(size))
     def clone(self): return shape.clone(self)
@@ -536,3 +536,4 @@ class Tensor:
 # The operations, the engine and the printer all use Tensor: they load after it.
 from . import _tensor_str, creation, engine, views  # noqa: E402
 from .ops import common, compare, elementwise, indexing, inplace, matrix, reduce, shape  # noqa: E402
+from .ops.shape import reshape as _reshape  # noqa: E402 (reshape's argument is named shape)

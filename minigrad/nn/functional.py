@@ -113,19 +113,21 @@ def batch_norm(
 # ----------------------------------------------------------------------
 # softmax family
 # ----------------------------------------------------------------------
-def log_softmax(input, dim=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along `dim`, computed stably by the engine's fused op.
 
     It equals (x - m) - log(sum(exp(x - m))) for any m; the op takes m = max(x),
     so every exp() is at most 1 and logits of 1000 do not overflow. Its backward
     node is LogSoftmaxBackward0, as in PyTorch.
     """
-    return input.log_softmax(_implicit_dim("log_softmax", input) if dim is None else dim)
+    dim = _implicit_dim("log_softmax", input) if dim is None else dim
+    return input.log_softmax(dim, dtype)
 
 
-def softmax(input, dim=None):
-    """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op)."""
-    return input.softmax(_implicit_dim("softmax", input) if dim is None else dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op); with a
+    ``dtype``, of the input converted to it first."""
+    return input.softmax(_implicit_dim("softmax", input) if dim is None else dim, dtype)
 
 
 def _implicit_dim(name, input):

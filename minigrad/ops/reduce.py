@@ -419,13 +419,19 @@ def _check_softmax_dtype(name, input, axis):
         floats_only(input, f"{name}{last}_kernel_impl")
 
 
-def softmax(input, dim):
-    axis = _axis(creation.int_argument(dim, "softmax", "dim"), input.ndim)
-    _check_softmax_dtype("softmax", input, axis)
-    return Softmax.apply(input, dim=axis)
+def softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
+    """Given a ``dtype``, the input is converted first (a ToCopyBackward0 node), as PyTorch."""
+    return _softmax(Softmax, "softmax", input, creation.dim_or_axis(dim, axis, "softmax"), dtype)
 
 
-def log_softmax(input, dim):
-    axis = _axis(creation.int_argument(dim, "log_softmax", "dim"), input.ndim)
-    _check_softmax_dtype("log_softmax", input, axis)
-    return LogSoftmax.apply(input, dim=axis)
+def log_softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
+    dim = creation.dim_or_axis(dim, axis, "log_softmax")
+    return _softmax(LogSoftmax, "log_softmax", input, dim, dtype)
+
+
+def _softmax(function, name, input, dim, dtype):
+    axis = _axis(creation.int_argument(dim, name, "dim"), input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    _check_softmax_dtype(name, input, axis)
+    return function.apply(input, dim=axis)

@@ -69,9 +69,10 @@ def view(input, *shape):
     return View.apply(input, shape=shape)
 
 
-def reshape(input, *shape):
+def reshape(input, *sizes, shape=NOT_GIVEN):
     """A view when the memory layout allows it, else a copy (clone, then view the copy)."""
-    shape = _infer_shape(creation.int_tuple(shape, "reshape", "shape"), input._data.size)
+    sizes = sizes + (() if shape is NOT_GIVEN else (shape,))
+    shape = _infer_shape(creation.int_tuple(sizes, "reshape", "shape"), input._data.size)
     if _reshapes_in_place(input._data, shape):
         return View.apply(input, shape=shape)
     return UnsafeView.apply(clone(input), shape=shape)
@@ -191,6 +192,22 @@ def transposed(input):
     return permute(input, tuple(range(input.ndim - 1, -1, -1)))
 
 
+def matrix_transposed(input):
+    """``t.mT``: the last two dimensions swapped. PyTorch refuses a 1-D tensor and hands
+    a 0-D one back unchanged, warning once per process."""
+    if input.ndim == 0:
+        warn_once(
+            "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+            stacklevel=3,
+        )
+        return input
+    if input.ndim == 1:
+        raise RuntimeError(
+            "tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor."
+        )
+    return transpose(input, -2, -1)
+
+
 class Unsqueeze(Op):
     node_name = "UnsqueezeBackward0"
     view = True
@@ -203,8 +220,8 @@ class Unsqueeze(Op):
         return grad.squeeze(ctx.dim)
 
 
-def unsqueeze(input, dim):
-    dim = creation.int_argument(dim, "unsqueeze", "dim")
+def unsqueeze(input, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    dim = creation.int_argument(creation.dim_or_axis(dim, axis, "unsqueeze"), "unsqueeze", "dim")
     return Unsqueeze.apply(input, dim=dim_index(dim, input.ndim + 1))
 
 

@@ -1681,3 +1681,52 @@ def test_a_slice_step_of_zero_has_pythons_message():
         mg.ones(3, 3)[:, ::0]
     with pytest.raises(ValueError, match="^step must be greater than zero$"):
         mg.ones(3)[::-1]
+
+
+def test_unsqueeze_softmax_and_reshape_take_their_arguments_by_numpys_names_too():
+    # torch 2.13.0: t = torch.ones(2, 3); t.unsqueeze(axis=0).shape and
+    # torch.unsqueeze(t, axis=0).shape are [1, 2, 3]; t.softmax(axis=0).shape,
+    # torch.softmax(t, axis=0).shape, t.log_softmax(axis=1).shape [2, 3];
+    # t.reshape(shape=(3, 2)).shape and torch.reshape(t, shape=(3, 2)).shape [3, 2];
+    # t.unsqueeze() raises TypeError: unsqueeze() missing 1 required positional arguments: "dim"
+    t = mg.ones(2, 3)
+    assert t.unsqueeze(axis=0).shape == (1, 2, 3) and mg.unsqueeze(t, axis=0).shape == (1, 2, 3)
+    assert t.softmax(axis=0).shape == (2, 3) and mg.softmax(t, axis=0).shape == (2, 3)
+    assert t.log_softmax(axis=1).shape == (2, 3)
+    assert t.reshape(shape=(3, 2)).shape == (3, 2) and mg.reshape(t, shape=(3, 2)).shape == (3, 2)
+    with pytest.raises(
+        TypeError, match=r'^unsqueeze\(\) missing 1 required positional arguments: "dim"$'
+    ):
+        t.unsqueeze()
+
+
+def test_softmax_with_a_dtype_converts_its_input_first():
+    # torch 2.13.0: x = torch.ones(2, 3, requires_grad=True); y = x.softmax(0, dtype=torch.float64):
+    # y.dtype float64, y.grad_fn SoftmaxBackward0 whose next is ToCopyBackward0;
+    # x.log_softmax(0, torch.float64).dtype float64; F.softmax(x, dim=0, dtype=torch.float64)
+    # and F.log_softmax(x, dim=0, dtype=torch.float64) float64; torch.ones(2, 3,
+    # dtype=torch.int64).softmax(0, dtype=torch.float32).dtype float32
+    x = mg.ones(2, 3, requires_grad=True)
+    y = x.softmax(0, dtype=mg.float64)
+    assert y.dtype == mg.float64 and y.grad_fn.name() == "SoftmaxBackward0"
+    assert y.grad_fn.next_functions[0][0].name() == "ToCopyBackward0"
+    assert x.log_softmax(0, mg.float64).dtype == mg.float64
+    assert mg.nn.functional.softmax(x, dim=0, dtype=mg.float64).dtype == mg.float64
+    assert mg.nn.functional.log_softmax(x, dim=0, dtype=mg.float64).dtype == mg.float64
+    assert mg.ones(2, 3, dtype=mg.int64).softmax(0, dtype=mg.float32).dtype == mg.float32
+
+
+def test_mT_refuses_a_vector_and_hands_a_0d_tensor_back():
+    # torch 2.13.0: torch.ones(3).mT raises RuntimeError: tensor.mT is only supported on
+    # matrices or batches of matrices. Got 1-D tensor.; a = torch.ones((), requires_grad=True):
+    # a.mT is a (True), with the UserWarning "Tensor.mT is deprecated on 0-D tensors. This
+    # function is the identity in these cases." (once per process: TORCH_WARN_ONCE)
+    with pytest.raises(
+        RuntimeError,
+        match=r"^tensor\.mT is only supported on matrices or batches of matrices\. Got 1-D tensor\.$",
+    ):
+        _ = mg.ones(3).mT
+    a = mg.ones((), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (it warns once per process: maybe not here)
+        assert a.mT is a
