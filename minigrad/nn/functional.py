@@ -162,7 +162,8 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def nll_loss(input, target, reduction="mean"):
-    """Negative log likelihood: -input[i, target[i]] for log-probabilities input (N, C).
+    """Negative log likelihood: -input[i, target[i]] for log-probabilities input (N, C)
+    (or -input[target] for one sample, (C,), with a 0-d target).
 
     The pick is written as a product with a one-hot mask, so it is made of
     elementwise ops; its gradient is -1 at each target position and 0 elsewhere.

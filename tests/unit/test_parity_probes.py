@@ -1730,3 +1730,28 @@ def test_mT_refuses_a_vector_and_hands_a_0d_tensor_back():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (it warns once per process: maybe not here)
         assert a.mT is a
+
+
+def test_nll_loss_and_cross_entropy_take_one_sample_without_a_batch_dimension():
+    # torch 2.13.0: x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True);
+    # F.nll_loss(x, torch.tensor(1), reduction=r) is tensor(-1., grad_fn=<NllLossBackward0>)
+    # of shape [] for r in none, sum, mean; F.nll_loss(x, torch.tensor(2)).backward() gives
+    # x.grad [0, 0, -1]; F.cross_entropy(x, torch.tensor(1)) is tensor(1.4644) (NllLossBackward0);
+    # F.cross_entropy(x, torch.tensor(2)).backward() gives x.grad
+    # [0.14024437963962555, 0.23122388124465942, -0.37146830558776855]
+    # (minigrad's log_softmax backward differs from PyTorch's kernel in the last bit of the
+    # third, batched or not: compared to 1e-6)
+    F = mg.nn.functional
+    x = mg.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    for reduction in ("none", "sum", "mean"):
+        loss = F.nll_loss(x, mg.tensor(1), reduction=reduction)
+        assert loss.shape == () and loss.item() == -1.0
+        assert loss.grad_fn.name() == "NllLossBackward0"
+    F.nll_loss(x, mg.tensor(2)).backward()
+    assert x.grad.tolist() == [0.0, 0.0, -1.0]
+    x.grad = None
+    loss = F.cross_entropy(x, mg.tensor(1))
+    assert loss.shape == () and loss.item() == pytest.approx(1.4644, abs=1e-4)
+    F.cross_entropy(x, mg.tensor(2)).backward()
+    expected = [0.14024437963962555, 0.23122388124465942, -0.37146830558776855]
+    assert x.grad.tolist() == pytest.approx(expected, rel=1e-6)
