@@ -1755,3 +1755,15 @@ def test_nll_loss_and_cross_entropy_take_one_sample_without_a_batch_dimension():
     F.cross_entropy(x, mg.tensor(2)).backward()
     expected = [0.14024437963962555, 0.23122388124465942, -0.37146830558776855]
     assert x.grad.tolist() == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_linear_layer_may_have_no_inputs():
+    # torch 2.13.0: l = torch.nn.Linear(0, 2) warns "Initializing zero-element tensors is a
+    # no-op" (kaiming_uniform_ of the (2, 0) weight, before it checks its mode); l.bias is
+    # [0., 0.] (bound 0) and l(torch.ones(2, 0)) is [[0., 0.], [0., 0.]]
+    with pytest.warns(UserWarning, match="^Initializing zero-element tensors is a no-op$"):
+        layer = mg.nn.Linear(0, 2)
+    assert layer.weight.shape == (2, 0) and layer.bias.tolist() == [0.0, 0.0]
+    assert layer(mg.ones(2, 0)).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    with pytest.warns(UserWarning, match="zero-element"):
+        mg.nn.init.kaiming_uniform_(mg.ones(0, 3), mode="bad")
