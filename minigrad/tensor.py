@@ -512,7 +512,7 @@ class Tensor:
     mT = property(lambda self: shape.matrix_transposed(self))
     def permute(self, *order, dims=NOT_GIVEN): return shape.permute(self, *order, *by_keyword(dims))
     def unsqueeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN): return shape.unsqueeze(self, dim, axis=axis)
-    def squeeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN): return shape.squeeze(self, dim if axis is NOT_GIVEN else axis)
+    def squeeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN): return shape.squeeze(self, dim, axis=axis)
     def expand(self, *sizes, size=NOT_GIVEN): return shape.expand(self, *sizes, *by_keyword(size))
     def clone(self): return shape.clone(self)
     def contiguous(self): return shape.contiguous(self)

@@ -266,7 +266,8 @@ _SQUEEZE_OVERLOADS = (  # as PyTorch lists them when none fits: the method's, th
 )
 
 
-def squeeze(input, dim=NOT_GIVEN):
+def squeeze(input, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    dim = dim if axis is NOT_GIVEN else axis  # numpy's name, which PyTorch takes too
     if dim is NOT_GIVEN:
         return Squeeze.apply(input)
     shape = input._data.shape

@@ -1767,3 +1767,11 @@ def test_a_linear_layer_may_have_no_inputs():
     assert layer(mg.ones(2, 0)).tolist() == [[0.0, 0.0], [0.0, 0.0]]
     with pytest.warns(UserWarning, match="zero-element"):
         mg.nn.init.kaiming_uniform_(mg.ones(0, 3), mode="bad")
+
+
+def test_the_squeeze_function_takes_several_dims_by_numpys_name():
+    # torch 2.13.0: u = torch.ones(1, 1, 3); torch.squeeze(u, axis=(0, 1)).shape and
+    # torch.squeeze(u, dim=(0, 1)).shape are [3]; torch.squeeze(u, axis=0).shape [1, 3]
+    u = mg.ones(1, 1, 3)
+    assert mg.squeeze(u, axis=(0, 1)).shape == (3,) and mg.squeeze(u, dim=(0, 1)).shape == (3,)
+    assert mg.squeeze(u, axis=0).shape == (1, 3)
