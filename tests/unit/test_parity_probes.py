@@ -1775,3 +1775,20 @@ def test_the_squeeze_function_takes_several_dims_by_numpys_name():
     u = mg.ones(1, 1, 3)
     assert mg.squeeze(u, axis=(0, 1)).shape == (3,) and mg.squeeze(u, dim=(0, 1)).shape == (3,)
     assert mg.squeeze(u, axis=0).shape == (1, 3)
+
+
+@pytest.mark.parametrize("shape", [(), (2,)])
+def test_autograd_grad_hands_out_one_tensor_for_a_gradient_passed_on_unchanged(shape):
+    # torch 2.13.0: t0 = torch.ones(shape, requires_grad=True); t2 = t0 + -2;
+    # t6, t7 = torch.autograd.grad((t2 / torch.tensor(2.0)).sum(), [t2, t0]): t6 is t7 (add's
+    # backward passes its gradient on as it is), so t7.mul_(3) makes t6 1.5 too, version 1;
+    # with t2 = t0 * 1 instead, t6 is not t7
+    t0 = mg.ones(shape, requires_grad=True)
+    t2 = t0 + -2
+    t6, t7 = mg.autograd.grad((t2 / mg.tensor(2.0)).sum(), [t2, t0])
+    assert t6 is t7
+    t7.mul_(mg.tensor(3.0))
+    assert t6.reshape(-1).tolist()[0] == 1.5 and t6._version == 1
+    t2 = t0 * 1
+    t6, t7 = mg.autograd.grad((t2 / mg.tensor(2.0)).sum(), [t2, t0])
+    assert t6 is not t7
