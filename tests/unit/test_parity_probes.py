@@ -1792,3 +1792,20 @@ def test_autograd_grad_hands_out_one_tensor_for_a_gradient_passed_on_unchanged(s
     t2 = t0 * 1
     t6, t7 = mg.autograd.grad((t2 / mg.tensor(2.0)).sum(), [t2, t0])
     assert t6 is not t7
+
+
+def test_all_any_logical_not_reciprocal_and_t_are_module_functions_too():
+    # torch 2.13.0: b = torch.tensor([[True, False], [True, True]]); torch.all(b) is
+    # tensor(False), torch.all(b, 1) tensor([False, True]), torch.any(b, dim=0)
+    # tensor([True, True]), torch.logical_not(b) tensor([[False, True], [False, False]]);
+    # x = torch.tensor([[1.0, 2.0], [4.0, -0.5]], requires_grad=True): torch.reciprocal(x) is
+    # [[1.0, 0.5], [0.25, -2.0]] (ReciprocalBackward0), torch.t(x) [[1.0, 4.0], [2.0, -0.5]]
+    # (TBackward0)
+    b = mg.tensor([[True, False], [True, True]])
+    assert mg.all(b).item() is False and mg.all(b, 1).tolist() == [False, True]
+    assert mg.any(b, dim=0).tolist() == [True, True]
+    assert mg.logical_not(b).tolist() == [[False, True], [False, False]]
+    x = mg.tensor([[1.0, 2.0], [4.0, -0.5]], requires_grad=True)
+    r = mg.reciprocal(x)
+    assert r.tolist() == [[1.0, 0.5], [0.25, -2.0]] and r.grad_fn.name() == "ReciprocalBackward0"
+    assert mg.t(x).tolist() == [[1.0, 4.0], [2.0, -0.5]] and mg.t(x).grad_fn.name() == "TBackward0"
