@@ -160,6 +160,8 @@ def from_pickle(cls, array, requires_grad):
 def dim_or_axis(dim, axis, function):
     """The ``dim`` argument, which PyTorch also takes under numpy's name, ``axis``."""
     if axis is not NOT_GIVEN:
+        if dim is not NOT_GIVEN:  # PyTorch's parser takes axis for dim only when dim is absent
+            raise TypeError(f"{function}() got an unexpected keyword argument 'axis'")
         return axis
     if dim is NOT_GIVEN:
         raise TypeError(f'{function}() missing 1 required positional arguments: "dim"')

@@ -504,7 +504,7 @@ class Tensor:
     def dot(self, other): return matrix.dot(self, other)
 
     def view(self, *sizes, size=NOT_GIVEN): return shape.view(self, *sizes, *by_keyword(size))
-    def reshape(self, *sizes, shape=NOT_GIVEN): return _reshape(self, *sizes, *by_keyword(shape))
+    def reshape(self, *sizes, shape=NOT_GIVEN): return _reshape(self, *sizes, shape=shape)
     def flatten(self, start_dim=0, end_dim=-1): return shape.flatten(self, start_dim, end_dim)
     def transpose(self, dim0, dim1): return shape.transpose(self, dim0, dim1)
     def t(self): return shape.t(self)

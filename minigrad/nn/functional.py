@@ -169,10 +169,14 @@ def nll_loss(input, target, reduction="mean"):
     elementwise ops; its gradient is -1 at each target position and 0 elsewhere.
     """
     _check_reduction(reduction)
-    if input.ndim > 1 and target.ndim and input.shape[0] != target.shape[0]:
+    if input.ndim == 1 and target.numel() != 1:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0]})."
+            f"For 1D input, 1D target must have size 1, but got target size: {target.numel()}"
+        )
+    batch = target.shape[0] if target.ndim else 0  # (a 0-d target has no batch)
+    if input.ndim > 1 and input.shape[0] != batch:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch})."
         )
     if target.dtype != mg.int64:
         raise RuntimeError(

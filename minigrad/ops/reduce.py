@@ -10,7 +10,7 @@ import collections
 
 import numpy as np
 
-from .. import creation
+from .. import creation, dtypes
 from ..function import Op
 from ..tensor import NOT_GIVEN, Tensor, _wrap
 from . import compare
@@ -432,6 +432,8 @@ def log_softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
 def _softmax(function, name, input, dim, dtype):
     axis = _axis(creation.int_argument(dim, name, "dim"), input.ndim)
     if dtype is not None:
+        if not isinstance(dtype, dtypes.dtype):
+            raise creation.wrong_type(name, "dtype", None, "torch.dtype", dtype)
         input = input.to(dtype)
     _check_softmax_dtype(name, input, axis)
     return function.apply(input, dim=axis)

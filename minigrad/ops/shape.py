@@ -71,7 +71,10 @@ def view(input, *shape):
 
 def reshape(input, *sizes, shape=NOT_GIVEN):
     """A view when the memory layout allows it, else a copy (clone, then view the copy)."""
-    sizes = sizes + (() if shape is NOT_GIVEN else (shape,))
+    if shape is not NOT_GIVEN:
+        if sizes:
+            raise TypeError("reshape() got multiple values for argument 'shape'")
+        sizes = (shape,)
     shape = _infer_shape(creation.int_tuple(sizes, "reshape", "shape"), input._data.size)
     if _reshapes_in_place(input._data, shape):
         return View.apply(input, shape=shape)

@@ -1809,3 +1809,40 @@ def test_all_any_logical_not_reciprocal_and_t_are_module_functions_too():
     r = mg.reciprocal(x)
     assert r.tolist() == [[1.0, 0.5], [0.25, -2.0]] and r.grad_fn.name() == "ReciprocalBackward0"
     assert mg.t(x).tolist() == [[1.0, 4.0], [2.0, -0.5]] and mg.t(x).grad_fn.name() == "TBackward0"
+
+
+def test_numpys_names_beside_pytorchs_and_a_wrong_softmax_dtype_are_refused():
+    # torch 2.13.0: t = torch.ones(2, 3); t.softmax(0, axis=0) raises TypeError: softmax() got
+    # an unexpected keyword argument 'axis'; t.unsqueeze(0, axis=0): unsqueeze() got an
+    # unexpected keyword argument 'axis'; t.reshape(6, shape=(6,)): reshape() got multiple
+    # values for argument 'shape'; t.softmax(0, dtype="float"): softmax(): argument 'dtype'
+    # must be torch.dtype, not str
+    t = mg.ones(2, 3)
+    with pytest.raises(TypeError, match=r"^softmax\(\) got an unexpected keyword argument 'axis'$"):
+        t.softmax(0, axis=0)
+    with pytest.raises(
+        TypeError, match=r"^unsqueeze\(\) got an unexpected keyword argument 'axis'$"
+    ):
+        t.unsqueeze(0, axis=0)
+    with pytest.raises(TypeError, match=r"^reshape\(\) got multiple values for argument 'shape'$"):
+        t.reshape(6, shape=(6,))
+    with pytest.raises(
+        TypeError, match=r"^softmax\(\): argument 'dtype' must be torch\.dtype, not str$"
+    ):
+        t.softmax(0, dtype="float")
+
+
+def test_nll_loss_checks_the_targets_size_against_the_inputs():
+    # torch 2.13.0: F.nll_loss(torch.tensor([0.5, 1.0, 2.0]), torch.tensor([1, 2])) raises
+    # ValueError: For 1D input, 1D target must have size 1, but got target size: 2;
+    # F.nll_loss(torch.ones(2, 3), torch.tensor(1)): Expected input batch_size (2) to match
+    # target batch_size (0).
+    F = mg.nn.functional
+    with pytest.raises(
+        ValueError, match="^For 1D input, 1D target must have size 1, but got target size: 2$"
+    ):
+        F.nll_loss(mg.tensor([0.5, 1.0, 2.0]), mg.tensor([1, 2]))
+    with pytest.raises(
+        ValueError, match=r"^Expected input batch_size \(2\) to match target batch_size \(0\)\.$"
+    ):
+        F.nll_loss(mg.ones(2, 3), mg.tensor(1))
