@@ -35,27 +35,14 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .ops import compare as _compare
 from .ops import elementwise as _elementwise
 from .ops import matrix as _matrix
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops.common import tensor_function as _tensor_function
-from .ops.elementwise import (
-    add,
-    div,
-    eq,
-    ge,
-    gt,
-    le,
-    lt,
-    maximum,
-    minimum,
-    mul,
-    ne,
-    pow,
-    sub,
-    where,
-)
+from .ops.compare import eq, ge, gt, le, lt, maximum, minimum, ne
+from .ops.elementwise import add, div, mul, pow, sub, where
 from .ops.join import cat, stack
 from .scalar import Scalar
 from .tensor import Size, Tensor, device, typename
@@ -64,20 +51,32 @@ __version__ = "0.1.0"
 
 
 # Module-level functions whose first argument must be a tensor check it.
-exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign = (
+exp, log, tanh, sigmoid, relu, sqrt, abs, neg, sign, reciprocal = (
     _tensor_function(getattr(_elementwise, name), name)
-    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "neg", "sign")
+    for name in (
+        "exp",
+        "log",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "sqrt",
+        "abs",
+        "neg",
+        "sign",
+        "reciprocal",
+    )
 )
-sum, mean, max, min, argmax, softmax, log_softmax = (
+logical_not = _tensor_function(_compare.logical_not, "logical_not")
+sum, mean, max, min, argmax, softmax, log_softmax, all, any = (
     _tensor_function(getattr(_reduce, name), name)
-    for name in ("sum", "mean", "max", "min", "argmax", "softmax", "log_softmax")
+    for name in ("sum", "mean", "max", "min", "argmax", "softmax", "log_softmax", "all", "any")
 )
 dot, matmul, mm = (
     _tensor_function(getattr(_matrix, name), name) for name in ("dot", "matmul", "mm")
 )
-reshape, transpose, squeeze, unsqueeze, flatten, permute, clone = (
+reshape, transpose, squeeze, unsqueeze, flatten, permute, clone, t = (
     _tensor_function(getattr(_shape, name), name)
-    for name in ("reshape", "transpose", "squeeze", "unsqueeze", "flatten", "permute", "clone")
+    for name in ("reshape", "transpose", "squeeze", "unsqueeze", "flatten", "permute", "clone", "t")
 )
 
 

@@ -157,6 +157,17 @@ def from_pickle(cls, array, requires_grad):
     return t.requires_grad_(requires_grad)
 
 
+def dim_or_axis(dim, axis, function):
+    """The ``dim`` argument, which PyTorch also takes under numpy's name, ``axis``."""
+    if axis is not NOT_GIVEN:
+        if dim is not NOT_GIVEN:  # PyTorch's parser takes axis for dim only when dim is absent
+            raise TypeError(f"{function}() got an unexpected keyword argument 'axis'")
+        return axis
+    if dim is NOT_GIVEN:
+        raise TypeError(f'{function}() missing 1 required positional arguments: "dim"')
+    return dim
+
+
 def int_tuple(values, function, argument):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``, refused as PyTorch's argument parser
     refuses it: the first entry must be an int (it tells a sequence of ints apart); after

@@ -65,8 +65,12 @@ def run_backward(roots, grads, dependencies, retain_graph, create_graph, capture
         if node._pre_hooks or node._retained is not None:  # autograd.grad: only on its way
             if capture is None or node in capture.visited:
                 grad = call_pre_hooks(node, grad)
-        if capture is not None and capture.take(node, grad):
-            continue  # no input of autograd.grad lies behind this node
+        if capture is not None:
+            # numpy's 0-d results are scalars: as one array, the gradient an input takes
+            # is the one the node passes on (``t + 1``'s gradient is its input's, as PyTorch)
+            grad = np.asarray(grad) if isinstance(grad, np.generic) else grad
+            if capture.take(node, grad):
+                continue  # no input of autograd.grad lies behind this node
         if node.__class__ is AccumulateGrad:
             accumulate(node.variable, grad, create_graph)
             grad_inputs = ()
@@ -360,17 +364,32 @@ class Capture:
                 )
         if create_graph:
             return tuple(self.grads)
-        return tuple(None if g is None else _handed_out(g) for g in self.grads)
+        return _handed_out(self.grads)
 
 
-def _handed_out(grad):
-    """A gradient as autograd.grad returns it. One that looks into another array (the
+def _handed_out(computed):
+    """The gradients as autograd.grad returns them. The same gradient for two inputs (an
+    add passes its gradient on unchanged) is one tensor, as in PyTorch. One that looks into another array (the
     backward of ``sum`` expands, of ``unsqueeze`` squeezes) is, as in PyTorch, a view,
-    made with grad mode off."""
-    grad = as_tensor(grad).detach()
-    if grad._data.base is not None:
-        views.made_without_grad(grad, _wrap(grad._data.base))
-    return grad
+    made with grad mode off. Gradients that look into the same memory (``x.T``'s is the
+    transpose of ``x``'s) share their base, so an in-place change to one counts in the
+    other's version, as in PyTorch."""
+    tensors = {id(g): as_tensor(g).detach() for g in computed if g is not None}
+    grads = [None if g is None else tensors[id(g)] for g in computed]
+    bases = {id(g._data): g for g in grads if g is not None and g._data.base is None}
+    for g in grads:
+        if g is not None and g._data.base is not None:
+            memory = id(_memory_owner(g._data))
+            views.made_without_grad(g, bases.setdefault(memory, _wrap(g._data.base)))
+    return tuple(grads)
+
+
+def _memory_owner(array):
+    """The object whose memory ``array`` looks into, at the end of numpy's chain of
+    ``base`` (which stops early at an expanded array's helper object)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
 
 
 def _nodes_leading_to(targets, nodes):

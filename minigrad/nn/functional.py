@@ -113,19 +113,21 @@ def batch_norm(
 # ----------------------------------------------------------------------
 # softmax family
 # ----------------------------------------------------------------------
-def log_softmax(input, dim=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along `dim`, computed stably by the engine's fused op.
 
     It equals (x - m) - log(sum(exp(x - m))) for any m; the op takes m = max(x),
     so every exp() is at most 1 and logits of 1000 do not overflow. Its backward
     node is LogSoftmaxBackward0, as in PyTorch.
     """
-    return input.log_softmax(_implicit_dim("log_softmax", input) if dim is None else dim)
+    dim = _implicit_dim("log_softmax", input) if dim is None else dim
+    return input.log_softmax(dim, dtype)
 
 
-def softmax(input, dim=None):
-    """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op)."""
-    return input.softmax(_implicit_dim("softmax", input) if dim is None else dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim` (the engine's fused, max-shifted op); with a
+    ``dtype``, of the input converted to it first."""
+    return input.softmax(_implicit_dim("softmax", input) if dim is None else dim, dtype)
 
 
 def _implicit_dim(name, input):
@@ -160,16 +162,21 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def nll_loss(input, target, reduction="mean"):
-    """Negative log likelihood: -input[i, target[i]] for log-probabilities input (N, C).
+    """Negative log likelihood: -input[i, target[i]] for log-probabilities input (N, C)
+    (or -input[target] for one sample, (C,), with a 0-d target).
 
     The pick is written as a product with a one-hot mask, so it is made of
     elementwise ops; its gradient is -1 at each target position and 0 elsewhere.
     """
     _check_reduction(reduction)
-    if input.ndim > 1 and target.ndim and input.shape[0] != target.shape[0]:
+    if input.ndim == 1 and target.numel() != 1:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0]})."
+            f"For 1D input, 1D target must have size 1, but got target size: {target.numel()}"
+        )
+    batch = target.shape[0] if target.ndim else 0  # (a 0-d target has no batch)
+    if input.ndim > 1 and input.shape[0] != batch:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch})."
         )
     if target.dtype != mg.int64:
         raise RuntimeError(

@@ -6,6 +6,7 @@ minigrad's random stream, so `mg.manual_seed(n)` makes them reproducible.
 """
 
 import math
+import warnings
 
 import minigrad as mg
 
@@ -55,6 +56,9 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     A uniform on [-b, b] has variance b**2 / 3, so this bound gives the
     weights a standard deviation of gain / sqrt(fan).
     """
+    if 0 in tensor.shape:  # as PyTorch: Linear(0, n) has no weights to fill
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)

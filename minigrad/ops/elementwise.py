@@ -10,7 +10,7 @@ only, so they run on arrays and, under ``create_graph=True``, on tensors.
 import numpy as np
 
 from .. import dtypes
-from ..function import Op, bump_version
+from ..function import Op
 from ..tensor import Tensor, _wrap
 from .common import as_float, cast_like, check_tensor, is_bool, operands, wrapped_number, zeros_like
 
@@ -272,6 +272,8 @@ def power_number(x, n):
     """x ** n for a number n, by PyTorch's formula where it has one for n."""
     if x.dtype.kind == "f" and n in SPECIAL_POWERS:
         return SPECIAL_POWERS[n](x).astype(x.dtype, copy=False)
+    if x.dtype == np.bool_:  # bool ** bool: True ** n is True, False ** n is not n
+        return x | (not n)
     return np.power(x, np.asarray(n, dtype=x.dtype))
 
 
@@ -482,66 +484,6 @@ class Sgn(Sign):
     node_name = "SgnBackward0"
 
 
-class Maximum(Op):
-    """The gradient goes to the larger input (split in half on ties, as PyTorch)."""
-
-    node_name = "MaximumBackward0"
-    broadcasts = True
-
-    def forward(ctx, a, b):
-        ctx.save(self=a, other=b)
-        return np.maximum(a, b)
-
-    def backward(ctx, grad):
-        return _to_the_winner(ctx, grad, np.less)
-
-
-class Minimum(Maximum):
-    """The gradient goes to the smaller input."""
-
-    node_name = "MinimumBackward0"
-
-    def forward(ctx, a, b):
-        ctx.save(self=a, other=b)
-        return np.minimum(a, b)
-
-    def backward(ctx, grad):
-        return _to_the_winner(ctx, grad, np.greater)
-
-
-def _to_the_winner(ctx, grad, beaten):
-    """maximum's and minimum's gradients: none to an input ``beaten`` by the other."""
-    a, b = (array(t) for t in ctx.saved_tensors)
-    needs = ctx.needs_input_grad
-    grad_b = split_ties(grad, a == b, zero=beaten(b, a)) if needs[1] else None
-    return split_ties(grad, a == b, zero=beaten(a, b)) if needs[0] else None, grad_b
-
-
-def split_ties(grad, ties, zero):
-    """maximum's gradient for one input, PyTorch's formula: where(ties, grad / 2, grad),
-    then 0 where the other input is larger (``zero``; both get all of grad at a nan)."""
-    halves = Where.apply(DivNumber.apply(grad, number=2), grad, condition=_wrap(ties))
-    result = MaskedFill.apply(halves, mask=zero)
-    if isinstance(result, Tensor):  # recorded (create_graph): PyTorch fills in place
-        bump_version(result)
-    return result
-
-
-class MaskedFill(Op):
-    """x with 0 where ``mask`` holds (PyTorch's masked_fill(mask, 0)): the gradient is
-    blocked where the mask holds, the same way."""
-
-    node_name = "MaskedFillBackward0"
-
-    def forward(ctx, x, mask):
-        ctx.save(mask=mask)
-        return np.where(mask, np.zeros((), x.dtype), x)
-
-    def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        return MaskedFill.apply(grad, mask=array(mask))
-
-
 class Where(Op):
     """where(condition, a, b): the gradient goes to a where condition holds, else to b."""
 
@@ -614,10 +556,14 @@ def pow(input, exponent):
         dtype = dtypes.result_type(exponent, input).numpy
         return PowOfNumber.apply(exponent, base=input, dtype=dtype)
     if isinstance(exponent, Tensor):
+        if input._data.dtype == np.bool_ and exponent._data.dtype == np.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return PowTensor.apply(*operands(input, exponent))
     wrapped_number(exponent)  # refuses what is not a number
-    if input._data.dtype.kind != "f" and isinstance(exponent, float):
-        return pow(input.to(dtypes.result_type(input, exponent)), exponent)
+    if input._data.dtype.kind != "f":  # int ** 0.5 is float, bool ** 2 is int64, as PyTorch
+        dtype = dtypes.result_type(input, exponent)
+        if dtype is not input.dtype:
+            return pow(input.to(dtype), exponent)
     return Pow.apply(input, exponent=exponent)
 
 
@@ -651,18 +597,6 @@ def abs(input):
 sign = Sign.apply
 
 
-def maximum(input, other, other_position=2, function=Maximum, name="maximum"):
-    """Elementwise max of two tensors (a number is refused, as PyTorch; ``t.maximum(u)``
-    names ``other`` as its argument 1)."""
-    check_tensor(input, name)
-    check_tensor(other, name, "other", other_position)
-    return function.apply(*operands(input, other))
-
-
-def minimum(input, other, other_position=2):
-    return maximum(input, other, other_position, Minimum, "minimum")
-
-
 def where(condition, input, other):
     """Two numbers give PyTorch's default dtypes (``where(c, 1.0, 0.0)`` is float32)."""
     check_tensor(condition, "where", "condition")
@@ -672,26 +606,3 @@ def where(condition, input, other):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = _wrap(np.asarray(input, dtypes.result_type(input, other).numpy))
     return Where.apply(*operands(input, other), condition=condition)
-
-
-# --- comparisons: results are bool tensors and never require grad ------------------
-def _compare(ufunc):
-    def compare(input, other):
-        a, b = operands(input, other)
-        dtype = dtypes.result_type(a, b).numpy
-        return _wrap(ufunc(a._data.astype(dtype, copy=False), b._data.astype(dtype, copy=False)))
-
-    compare.__name__ = ufunc.__name__
-    return compare
-
-
-eq = _compare(np.equal)
-ne = _compare(np.not_equal)
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
-
-
-def logical_not(input):
-    return _wrap(np.logical_not(input._data))

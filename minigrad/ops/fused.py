@@ -148,7 +148,7 @@ class NllLoss(Op):
 
     def forward(ctx, logp, target, reduction):
         ctx.save(self=logp, target=target, reduction=reduction)
-        return _reduce(-logp[np.arange(logp.shape[0]), target._data], reduction)
+        return _reduce(-np.asarray(logp[picks(logp, target._data)]), reduction)
 
     def backward(ctx, grad):
         logp, target = ctx.saved_tensors
@@ -165,15 +165,22 @@ class NllLossBackward(Op):
 
     def forward(ctx, grad, logp, target, reduction):
         ctx.save(target=target, reduction=reduction)
-        rows = np.arange(target.shape[0])
         out = np.zeros_like(logp)
-        out[rows, target] = -(grad / len(rows) if reduction == "mean" else grad)
+        out[picks(logp, target)] = -(grad / target.size if reduction == "mean" else grad)
         return out
 
     def backward(ctx, gg):
         (target,) = ctx.saved_tensors
         d_grad = NllLoss.apply(gg, target=_wrap(array(target)), reduction=ctx.reduction)
         return d_grad, zeros_like(gg)
+
+
+def picks(logp, target):
+    """Where the targets pick their log-probabilities: (row, class) pairs in a batch (N, C);
+    the class alone for one sample without a batch dimension (C,), as PyTorch allows."""
+    if logp.ndim == 1:
+        return (target.reshape(()),)
+    return np.arange(target.shape[0]), target
 
 
 def nll_loss(input, target, reduction="mean"):

@@ -23,16 +23,8 @@ from ..tensor import Tensor, _wrap, typename
 from ..views import check_overlap
 from .common import broadcast_error, check_masks, is_operand, zeros_like
 from .elementwise import Add, Div, Mul, Relu, Sub
-from .shape import (
-    _is_basic,
-    advanced_index,
-    basic_index,
-    expand,
-    normalize_index,
-    split_index,
-    unsqueeze,
-    view,
-)
+from .indexing import _is_basic, advanced_index, basic_index, normalize_index, split_index
+from .shape import expand, unsqueeze, view
 
 
 class AddInplace(Add):

@@ -9,7 +9,7 @@ from .. import creation
 from ..function import Op, is_recording
 from ..tensor import NOT_GIVEN, Tensor
 from .common import dim_index, zeros_like
-from .shape import Slice
+from .indexing import Slice
 
 
 def _tensor_list(tensors, function):

@@ -10,13 +10,14 @@ import collections
 
 import numpy as np
 
-from .. import creation
+from .. import creation, dtypes
 from ..function import Op
 from ..tensor import NOT_GIVEN, Tensor, _wrap
-from . import elementwise
+from . import compare
 from .common import as_float, dim_index, distinct_dims, zeros_like
 from .elementwise import DivNumber, Exp, array
-from .shape import Expand, IndexPut, ToCopy, Unsqueeze, put_into_zeros
+from .indexing import IndexPut, put_into_zeros
+from .shape import Expand, ToCopy, Unsqueeze
 
 
 def _axis(dim, ndim):
@@ -234,7 +235,7 @@ def _extreme(input, dim, keepdim, name):
     """``max``/``min``: of all elements, along ``dim``, or (given a tensor) elementwise."""
     pick, arg, all_function, dim_function, pair = _EXTREMES[name]
     if isinstance(dim, Tensor) and keepdim is NOT_GIVEN:  # PyTorch's max(input, other)
-        return getattr(elementwise, f"{name}imum")(input, dim, 1)
+        return getattr(compare, f"{name}imum")(input, dim, 1)
     if dim is NOT_GIVEN:
         _refuse_keepdim_without_dim(input, name, _EXTREME_OVERLOADS, "keepdim", keepdim)
         if input._data.size == 0:
@@ -418,13 +419,21 @@ def _check_softmax_dtype(name, input, axis):
         floats_only(input, f"{name}{last}_kernel_impl")
 
 
-def softmax(input, dim):
-    axis = _axis(creation.int_argument(dim, "softmax", "dim"), input.ndim)
-    _check_softmax_dtype("softmax", input, axis)
-    return Softmax.apply(input, dim=axis)
+def softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
+    """Given a ``dtype``, the input is converted first (a ToCopyBackward0 node), as PyTorch."""
+    return _softmax(Softmax, "softmax", input, creation.dim_or_axis(dim, axis, "softmax"), dtype)
 
 
-def log_softmax(input, dim):
-    axis = _axis(creation.int_argument(dim, "log_softmax", "dim"), input.ndim)
-    _check_softmax_dtype("log_softmax", input, axis)
-    return LogSoftmax.apply(input, dim=axis)
+def log_softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
+    dim = creation.dim_or_axis(dim, axis, "log_softmax")
+    return _softmax(LogSoftmax, "log_softmax", input, dim, dtype)
+
+
+def _softmax(function, name, input, dim, dtype):
+    axis = _axis(creation.int_argument(dim, name, "dim"), input.ndim)
+    if dtype is not None:
+        if not isinstance(dtype, dtypes.dtype):
+            raise creation.wrong_type(name, "dtype", None, "torch.dtype", dtype)
+        input = input.to(dtype)
+    _check_softmax_dtype(name, input, axis)
+    return function.apply(input, dim=axis)

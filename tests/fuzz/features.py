@@ -83,6 +83,7 @@ FIXED = {
     "inplace_operand_checks_order": "an in-place op checked memory before autograd read its operand",
     "rebuilt_view_squeezed_gradient": "create_graph through AsStridedBackward0 kept dims of size 1",
     "column_major_gradient_view": "mm's gradient of a transposed input was no view",
+    "shared_memory_gradients": "autograd.grad's gradients sharing memory had separate versions",
 }
 
 PYTORCH_QUIRKS = {

@@ -138,6 +138,7 @@ SITUATION_FEATURES = {
     "inference mode of the tensor it writes",
     "rebuilt_view_squeezed_gradient": "create_graph through a rebuilt view with a dim of size 1",
     "column_major_gradient_view": "an in-place op on mm's gradient of a transposed matrix",
+    "shared_memory_gradients": "an in-place op on one of two gradients that share memory",
 }
 
 ALL = frozenset(STEP_FEATURES) | frozenset(SITUATION_FEATURES)

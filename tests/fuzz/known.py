@@ -552,6 +552,14 @@ EXAMPLES = {
         "(t3,) = lib.autograd.grad(t2.sum(), [t1])",
         "t3.add_(lib.ones(2, 3, requires_grad=True))",
     ),
+    "shared_memory_gradients": program(
+        "t0 = lib.ones(2, 2, dtype=lib.float64, requires_grad=True)",
+        "t1 = t0.T",
+        "t2, t3 = lib.autograd.grad(t1.sum(), [t1, t0])",
+        "t4 = lib.mm(t2, t1)",
+        "t3.zero_()",
+        "(t5,) = lib.autograd.grad(t4.sum(), [t0])",
+    ),
     # PyTorch quirks (COVERAGE.md, "Outside the contract"): not to be fixed.
     "inference_tensor_outside": program(
         block("with lib.inference_mode():", "t0 = lib.ones(2)"),

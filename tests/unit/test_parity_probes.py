@@ -1655,3 +1655,194 @@ def test_shapes_and_dims_may_come_by_keyword_under_pytorchs_names():
     assert t.expand(size=(2, 3)).shape == (2, 3) and t.squeeze(axis=0).shape == (2, 3)
     assert mg.cat([mg.ones(2)], axis=0).shape == (2,)
     assert mg.stack([mg.ones(2)], axis=0).shape == (1, 2)
+
+
+def test_a_bool_tensor_to_a_power_takes_pytorchs_dtype():
+    # torch 2.13.0: b = torch.tensor([True, False]); (b ** 2) is tensor([1, 0]) int64,
+    # b ** 0 tensor([1, 1]) int64, b ** True tensor([True, False]), b ** False
+    # tensor([True, True]) (bool), b ** torch.tensor(2) tensor([1, 0]) int64;
+    # b ** torch.tensor([True, True]) raises NotImplementedError: "pow" not implemented for 'Bool'
+    b = mg.tensor([True, False])
+    assert (b**2).dtype == mg.int64 and (b**2).tolist() == [1, 0]
+    assert (b**0).dtype == mg.int64 and (b**0).tolist() == [1, 1]
+    assert (b**True).dtype == mg.bool and (b**True).tolist() == [True, False]
+    assert (b**False).dtype == mg.bool and (b**False).tolist() == [True, True]
+    assert (b ** mg.tensor(2)).dtype == mg.int64 and (b ** mg.tensor(2)).tolist() == [1, 0]
+    with pytest.raises(NotImplementedError, match="^\"pow\" not implemented for 'Bool'$"):
+        b ** mg.tensor([True, True])
+
+
+def test_a_slice_step_of_zero_has_pythons_message():
+    # torch 2.13.0: torch.ones(3)[::0] and torch.ones(3, 3)[:, ::0] raise ValueError:
+    # slice step cannot be zero; torch.ones(3)[::-1]: step must be greater than zero
+    with pytest.raises(ValueError, match="^slice step cannot be zero$"):
+        mg.ones(3)[::0]
+    with pytest.raises(ValueError, match="^slice step cannot be zero$"):
+        mg.ones(3, 3)[:, ::0]
+    with pytest.raises(ValueError, match="^step must be greater than zero$"):
+        mg.ones(3)[::-1]
+
+
+def test_unsqueeze_softmax_and_reshape_take_their_arguments_by_numpys_names_too():
+    # torch 2.13.0: t = torch.ones(2, 3); t.unsqueeze(axis=0).shape and
+    # torch.unsqueeze(t, axis=0).shape are [1, 2, 3]; t.softmax(axis=0).shape,
+    # torch.softmax(t, axis=0).shape, t.log_softmax(axis=1).shape [2, 3];
+    # t.reshape(shape=(3, 2)).shape and torch.reshape(t, shape=(3, 2)).shape [3, 2];
+    # t.unsqueeze() raises TypeError: unsqueeze() missing 1 required positional arguments: "dim"
+    t = mg.ones(2, 3)
+    assert t.unsqueeze(axis=0).shape == (1, 2, 3) and mg.unsqueeze(t, axis=0).shape == (1, 2, 3)
+    assert t.softmax(axis=0).shape == (2, 3) and mg.softmax(t, axis=0).shape == (2, 3)
+    assert t.log_softmax(axis=1).shape == (2, 3)
+    assert t.reshape(shape=(3, 2)).shape == (3, 2) and mg.reshape(t, shape=(3, 2)).shape == (3, 2)
+    with pytest.raises(
+        TypeError, match=r'^unsqueeze\(\) missing 1 required positional arguments: "dim"$'
+    ):
+        t.unsqueeze()
+
+
+def test_softmax_with_a_dtype_converts_its_input_first():
+    # torch 2.13.0: x = torch.ones(2, 3, requires_grad=True); y = x.softmax(0, dtype=torch.float64):
+    # y.dtype float64, y.grad_fn SoftmaxBackward0 whose next is ToCopyBackward0;
+    # x.log_softmax(0, torch.float64).dtype float64; F.softmax(x, dim=0, dtype=torch.float64)
+    # and F.log_softmax(x, dim=0, dtype=torch.float64) float64; torch.ones(2, 3,
+    # dtype=torch.int64).softmax(0, dtype=torch.float32).dtype float32
+    x = mg.ones(2, 3, requires_grad=True)
+    y = x.softmax(0, dtype=mg.float64)
+    assert y.dtype == mg.float64 and y.grad_fn.name() == "SoftmaxBackward0"
+    assert y.grad_fn.next_functions[0][0].name() == "ToCopyBackward0"
+    assert x.log_softmax(0, mg.float64).dtype == mg.float64
+    assert mg.nn.functional.softmax(x, dim=0, dtype=mg.float64).dtype == mg.float64
+    assert mg.nn.functional.log_softmax(x, dim=0, dtype=mg.float64).dtype == mg.float64
+    assert mg.ones(2, 3, dtype=mg.int64).softmax(0, dtype=mg.float32).dtype == mg.float32
+
+
+def test_mT_refuses_a_vector_and_hands_a_0d_tensor_back():
+    # torch 2.13.0: torch.ones(3).mT raises RuntimeError: tensor.mT is only supported on
+    # matrices or batches of matrices. Got 1-D tensor.; a = torch.ones((), requires_grad=True):
+    # a.mT is a (True), with the UserWarning "Tensor.mT is deprecated on 0-D tensors. This
+    # function is the identity in these cases." (once per process: TORCH_WARN_ONCE)
+    with pytest.raises(
+        RuntimeError,
+        match=r"^tensor\.mT is only supported on matrices or batches of matrices\. Got 1-D tensor\.$",
+    ):
+        _ = mg.ones(3).mT
+    a = mg.ones((), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (it warns once per process: maybe not here)
+        assert a.mT is a
+
+
+def test_nll_loss_and_cross_entropy_take_one_sample_without_a_batch_dimension():
+    # torch 2.13.0: x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True);
+    # F.nll_loss(x, torch.tensor(1), reduction=r) is tensor(-1., grad_fn=<NllLossBackward0>)
+    # of shape [] for r in none, sum, mean; F.nll_loss(x, torch.tensor(2)).backward() gives
+    # x.grad [0, 0, -1]; F.cross_entropy(x, torch.tensor(1)) is tensor(1.4644) (NllLossBackward0);
+    # F.cross_entropy(x, torch.tensor(2)).backward() gives x.grad
+    # [0.14024437963962555, 0.23122388124465942, -0.37146830558776855]
+    # (minigrad's log_softmax backward differs from PyTorch's kernel in the last bit of the
+    # third, batched or not: compared to 1e-6)
+    F = mg.nn.functional
+    x = mg.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    for reduction in ("none", "sum", "mean"):
+        loss = F.nll_loss(x, mg.tensor(1), reduction=reduction)
+        assert loss.shape == () and loss.item() == -1.0
+        assert loss.grad_fn.name() == "NllLossBackward0"
+    F.nll_loss(x, mg.tensor(2)).backward()
+    assert x.grad.tolist() == [0.0, 0.0, -1.0]
+    x.grad = None
+    loss = F.cross_entropy(x, mg.tensor(1))
+    assert loss.shape == () and loss.item() == pytest.approx(1.4644, abs=1e-4)
+    F.cross_entropy(x, mg.tensor(2)).backward()
+    expected = [0.14024437963962555, 0.23122388124465942, -0.37146830558776855]
+    assert x.grad.tolist() == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_linear_layer_may_have_no_inputs():
+    # torch 2.13.0: l = torch.nn.Linear(0, 2) warns "Initializing zero-element tensors is a
+    # no-op" (kaiming_uniform_ of the (2, 0) weight, before it checks its mode); l.bias is
+    # [0., 0.] (bound 0) and l(torch.ones(2, 0)) is [[0., 0.], [0., 0.]]
+    with pytest.warns(UserWarning, match="^Initializing zero-element tensors is a no-op$"):
+        layer = mg.nn.Linear(0, 2)
+    assert layer.weight.shape == (2, 0) and layer.bias.tolist() == [0.0, 0.0]
+    assert layer(mg.ones(2, 0)).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    with pytest.warns(UserWarning, match="zero-element"):
+        mg.nn.init.kaiming_uniform_(mg.ones(0, 3), mode="bad")
+
+
+def test_the_squeeze_function_takes_several_dims_by_numpys_name():
+    # torch 2.13.0: u = torch.ones(1, 1, 3); torch.squeeze(u, axis=(0, 1)).shape and
+    # torch.squeeze(u, dim=(0, 1)).shape are [3]; torch.squeeze(u, axis=0).shape [1, 3]
+    u = mg.ones(1, 1, 3)
+    assert mg.squeeze(u, axis=(0, 1)).shape == (3,) and mg.squeeze(u, dim=(0, 1)).shape == (3,)
+    assert mg.squeeze(u, axis=0).shape == (1, 3)
+
+
+@pytest.mark.parametrize("shape", [(), (2,)])
+def test_autograd_grad_hands_out_one_tensor_for_a_gradient_passed_on_unchanged(shape):
+    # torch 2.13.0: t0 = torch.ones(shape, requires_grad=True); t2 = t0 + -2;
+    # t6, t7 = torch.autograd.grad((t2 / torch.tensor(2.0)).sum(), [t2, t0]): t6 is t7 (add's
+    # backward passes its gradient on as it is), so t7.mul_(3) makes t6 1.5 too, version 1;
+    # with t2 = t0 * 1 instead, t6 is not t7
+    t0 = mg.ones(shape, requires_grad=True)
+    t2 = t0 + -2
+    t6, t7 = mg.autograd.grad((t2 / mg.tensor(2.0)).sum(), [t2, t0])
+    assert t6 is t7
+    t7.mul_(mg.tensor(3.0))
+    assert t6.reshape(-1).tolist()[0] == 1.5 and t6._version == 1
+    t2 = t0 * 1
+    t6, t7 = mg.autograd.grad((t2 / mg.tensor(2.0)).sum(), [t2, t0])
+    assert t6 is not t7
+
+
+def test_all_any_logical_not_reciprocal_and_t_are_module_functions_too():
+    # torch 2.13.0: b = torch.tensor([[True, False], [True, True]]); torch.all(b) is
+    # tensor(False), torch.all(b, 1) tensor([False, True]), torch.any(b, dim=0)
+    # tensor([True, True]), torch.logical_not(b) tensor([[False, True], [False, False]]);
+    # x = torch.tensor([[1.0, 2.0], [4.0, -0.5]], requires_grad=True): torch.reciprocal(x) is
+    # [[1.0, 0.5], [0.25, -2.0]] (ReciprocalBackward0), torch.t(x) [[1.0, 4.0], [2.0, -0.5]]
+    # (TBackward0)
+    b = mg.tensor([[True, False], [True, True]])
+    assert mg.all(b).item() is False and mg.all(b, 1).tolist() == [False, True]
+    assert mg.any(b, dim=0).tolist() == [True, True]
+    assert mg.logical_not(b).tolist() == [[False, True], [False, False]]
+    x = mg.tensor([[1.0, 2.0], [4.0, -0.5]], requires_grad=True)
+    r = mg.reciprocal(x)
+    assert r.tolist() == [[1.0, 0.5], [0.25, -2.0]] and r.grad_fn.name() == "ReciprocalBackward0"
+    assert mg.t(x).tolist() == [[1.0, 4.0], [2.0, -0.5]] and mg.t(x).grad_fn.name() == "TBackward0"
+
+
+def test_numpys_names_beside_pytorchs_and_a_wrong_softmax_dtype_are_refused():
+    # torch 2.13.0: t = torch.ones(2, 3); t.softmax(0, axis=0) raises TypeError: softmax() got
+    # an unexpected keyword argument 'axis'; t.unsqueeze(0, axis=0): unsqueeze() got an
+    # unexpected keyword argument 'axis'; t.reshape(6, shape=(6,)): reshape() got multiple
+    # values for argument 'shape'; t.softmax(0, dtype="float"): softmax(): argument 'dtype'
+    # must be torch.dtype, not str
+    t = mg.ones(2, 3)
+    with pytest.raises(TypeError, match=r"^softmax\(\) got an unexpected keyword argument 'axis'$"):
+        t.softmax(0, axis=0)
+    with pytest.raises(
+        TypeError, match=r"^unsqueeze\(\) got an unexpected keyword argument 'axis'$"
+    ):
+        t.unsqueeze(0, axis=0)
+    with pytest.raises(TypeError, match=r"^reshape\(\) got multiple values for argument 'shape'$"):
+        t.reshape(6, shape=(6,))
+    with pytest.raises(
+        TypeError, match=r"^softmax\(\): argument 'dtype' must be torch\.dtype, not str$"
+    ):
+        t.softmax(0, dtype="float")
+
+
+def test_nll_loss_checks_the_targets_size_against_the_inputs():
+    # torch 2.13.0: F.nll_loss(torch.tensor([0.5, 1.0, 2.0]), torch.tensor([1, 2])) raises
+    # ValueError: For 1D input, 1D target must have size 1, but got target size: 2;
+    # F.nll_loss(torch.ones(2, 3), torch.tensor(1)): Expected input batch_size (2) to match
+    # target batch_size (0).
+    F = mg.nn.functional
+    with pytest.raises(
+        ValueError, match="^For 1D input, 1D target must have size 1, but got target size: 2$"
+    ):
+        F.nll_loss(mg.tensor([0.5, 1.0, 2.0]), mg.tensor([1, 2]))
+    with pytest.raises(
+        ValueError, match=r"^Expected input batch_size \(2\) to match target batch_size \(0\)\.$"
+    ):
+        F.nll_loss(mg.ones(2, 3), mg.tensor(1))
