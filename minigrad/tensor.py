@@ -204,7 +204,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """Make this leaf require grad (or not); returns it. Asking a non-leaf, which
         requires grad already, again is allowed (only switching it off is refused)."""
-        creation.bool_argument(requires_grad, "requires_grad_", "requires_grad", position=1)
+        arguments.bool_argument(requires_grad, "requires_grad_", "requires_grad", position=1)
         if requires_grad and self.grad_fn is not None:  # (a view's is rebuilt if need be)
             return self
         if requires_grad and not self.dtype.is_floating_point:
@@ -534,6 +534,6 @@ class Tensor:
 
 
 # The operations, the engine and the printer all use Tensor: they load after it.
-from . import _tensor_str, creation, engine, views  # noqa: E402
+from . import _tensor_str, arguments, creation, engine, views  # noqa: E402
 from .ops import common, compare, elementwise, indexing, inplace, matrix, reduce, shape  # noqa: E402
 from .ops.shape import reshape as _reshape  # noqa: E402 (reshape's argument is named shape)

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .. import creation, dtypes
+from .. import arguments, dtypes
 from .._warn_once import warn_once
 from ..grad_mode import _state
 from ..tensor import Tensor, _wrap
@@ -122,7 +122,7 @@ def only_element(tensor, to_float=False):
 
 def size_dim(tensor, dim):
     """``t.size(dim)``'s dimension, checked in PyTorch's words."""
-    dim = creation.int_argument(dim, "size", "dim")
+    dim = arguments.int_argument(dim, "size", "dim")
     if not tensor.ndim:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return dim_index(dim, tensor.ndim)
@@ -171,7 +171,7 @@ def check_tensor(x, function, argument="input", position=1):
     """Refuse an argument that is no tensor, with PyTorch's TypeError (``position``
     counted as in a method call, when a module-level wrapper adds the tensor's)."""
     if not isinstance(x, Tensor):
-        raise creation.wrong_type(function, argument, position, "Tensor", x)
+        raise arguments.wrong_type(function, argument, position, "Tensor", x)
 
 
 def check_masks(shape, key):

@@ -16,7 +16,7 @@ An in-place op records the same node as its out-of-place twin (``add_`` an
 
 import numpy as np
 
-from .. import creation, dtypes
+from .. import arguments, dtypes
 from ..function import Op, check_inplace, is_recording
 from ..grad_mode import is_recording_enabled, no_grad
 from ..tensor import Tensor, _wrap, typename
@@ -237,7 +237,7 @@ zero_ = Zero.apply
 
 def fill_(t, value):
     if not is_operand(value):  # PyTorch's overloads: a Tensor or a Number
-        raise creation.no_overload_fits(
+        raise arguments.no_overload_fits(
             "fill_", (("(Tensor value)", "(Number value)"),), (t, value)
         )
     if isinstance(value, Tensor):

@@ -5,7 +5,7 @@ Each backward hands every input its own slice of the gradient.
 
 import numpy as np
 
-from .. import creation
+from .. import arguments
 from ..function import Op, is_recording
 from ..tensor import NOT_GIVEN, Tensor
 from .common import dim_index, zeros_like
@@ -74,7 +74,7 @@ def autograd_reads_grad_fns(tensors):
 
 def cat(tensors, dim=0, axis=NOT_GIVEN):
     tensors, dim = _tensor_list(tensors, "cat"), _numpy_name(dim, axis)
-    dim = creation.int_argument(dim, "cat", "dim", 2)
+    dim = arguments.int_argument(dim, "cat", "dim", 2)
     autograd_reads_grad_fns(tensors)
     if not tensors:
         raise ValueError("minigrad.cat(): expected a non-empty list of Tensors")
@@ -115,7 +115,7 @@ class Stack(Op):
 
 def stack(tensors, dim=0, axis=NOT_GIVEN):
     tensors, dim = _tensor_list(tensors, "stack"), _numpy_name(dim, axis)
-    dim = creation.int_argument(dim, "stack", "dim", 2)
+    dim = arguments.int_argument(dim, "stack", "dim", 2)
     autograd_reads_grad_fns(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -10,7 +10,7 @@ import collections
 
 import numpy as np
 
-from .. import creation, dtypes
+from .. import arguments, dtypes
 from ..function import Op
 from ..tensor import NOT_GIVEN, Tensor, _wrap
 from . import compare
@@ -36,7 +36,7 @@ def _dims(input, dim, function, overloads, keepdim=NOT_GIVEN):
     if dim is None:
         return None
     kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
-    dims = creation.dims_argument(dim, function, overloads, (input, dim), kwargs)
+    dims = arguments.dims_argument(dim, function, overloads, (input, dim), kwargs)
     dims = tuple(sorted(distinct_dims([dim_index(d, input.ndim) for d in dims])))
     return dims if dims and input.ndim else None  # dim=() reduces over every dim, as in PyTorch
 
@@ -125,7 +125,7 @@ def sum(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None, axis=NOT_GIVEN, kee
 
 
 def _keepdim(keepdim, function, name="keepdim"):
-    return False if keepdim is NOT_GIVEN else creation.bool_argument(keepdim, function, name)
+    return False if keepdim is NOT_GIVEN else arguments.bool_argument(keepdim, function, name)
 
 
 def numpy_names(dim, keepdim, axis, keepdims):
@@ -157,7 +157,7 @@ def _refuse_keepdim_without_dim(input, function, overloads, name, keepdim):
     """PyTorch's ``sum``/``mean``/``max`` without a dim take no ``keepdim`` (a dim of
     None does)."""
     if keepdim is not NOT_GIVEN:
-        raise creation.no_overload_fits(function, overloads, (input,), {name: keepdim})
+        raise arguments.no_overload_fits(function, overloads, (input,), {name: keepdim})
 
 
 class MaxAll(Op):
@@ -244,9 +244,9 @@ def _extreme(input, dim, keepdim, name):
                 "Specify the reduction dim with the 'dim' argument."
             )
         return all_function.apply(input, pick=pick)
-    if not creation.is_int(dim):
+    if not arguments.is_int(dim):
         kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
-        raise creation.no_overload_fits(name, _EXTREME_OVERLOADS, (input, dim), kwargs)
+        raise arguments.no_overload_fits(name, _EXTREME_OVERLOADS, (input, dim), kwargs)
     axis, keepdim = _checked_axis(input, dim, name), _keepdim(keepdim, name)
     return pair(*dim_function.apply(input, dim=axis, keepdim=keepdim, pick=pick, arg=arg))
 
@@ -286,8 +286,8 @@ def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GI
 
 def argmax(input, dim=None, keepdim=False, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
     dim, keepdim = numpy_names(dim, keepdim, axis, keepdims)
-    dim = dim if dim is None else creation.int_argument(dim, "argmax", "dim")
-    keepdim = creation.bool_argument(keepdim, "argmax")
+    dim = dim if dim is None else arguments.int_argument(dim, "argmax", "dim")
+    keepdim = arguments.bool_argument(keepdim, "argmax")
     if input.dtype.name == "bool":
         raise RuntimeError("argmax(): does not support bool input")
     if dim is None and not input._data.size:
@@ -308,9 +308,9 @@ def _all_or_any(input, dim, keepdim, name):
     kwargs = {} if keepdim is NOT_GIVEN else {"keepdim": keepdim}
     keepdim = False if keepdim is NOT_GIVEN else keepdim
     if not isinstance(keepdim, (bool, np.bool_)):
-        raise creation.no_overload_fits(name, _ALL_OVERLOADS, (input, dim), kwargs)
+        raise arguments.no_overload_fits(name, _ALL_OVERLOADS, (input, dim), kwargs)
     if dim is not None:
-        dim = creation.dims_argument(dim, name, _ALL_OVERLOADS, (input, dim), kwargs)
+        dim = arguments.dims_argument(dim, name, _ALL_OVERLOADS, (input, dim), kwargs)
         dim = tuple(distinct_dims([dim_index(d, input.ndim) for d in dim])) if input.ndim else None
     function = np.all if name == "all" else np.any
     return _wrap(np.asarray(function(input._data, axis=dim, keepdims=keepdim)))
@@ -421,19 +421,19 @@ def _check_softmax_dtype(name, input, axis):
 
 def softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
     """Given a ``dtype``, the input is converted first (a ToCopyBackward0 node), as PyTorch."""
-    return _softmax(Softmax, "softmax", input, creation.dim_or_axis(dim, axis, "softmax"), dtype)
+    return _softmax(Softmax, "softmax", input, arguments.dim_or_axis(dim, axis, "softmax"), dtype)
 
 
 def log_softmax(input, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
-    dim = creation.dim_or_axis(dim, axis, "log_softmax")
+    dim = arguments.dim_or_axis(dim, axis, "log_softmax")
     return _softmax(LogSoftmax, "log_softmax", input, dim, dtype)
 
 
 def _softmax(function, name, input, dim, dtype):
-    axis = _axis(creation.int_argument(dim, name, "dim"), input.ndim)
+    axis = _axis(arguments.int_argument(dim, name, "dim"), input.ndim)
     if dtype is not None:
         if not isinstance(dtype, dtypes.dtype):
-            raise creation.wrong_type(name, "dtype", None, "torch.dtype", dtype)
+            raise arguments.wrong_type(name, "dtype", None, "torch.dtype", dtype)
         input = input.to(dtype)
     _check_softmax_dtype(name, input, axis)
     return function.apply(input, dim=axis)

@@ -8,7 +8,7 @@ share memory and the version counter with their input, as in PyTorch
 
 import numpy as np
 
-from .. import creation, dtypes
+from .. import arguments, dtypes
 from .._warn_once import warn_once
 from ..function import Op, unbroadcast, view_of
 from ..tensor import NOT_GIVEN
@@ -57,10 +57,10 @@ def _infer_shape(shape, numel):
 
 def view(input, *shape):
     if not shape:  # (PyTorch's other view takes a dtype)
-        raise creation.no_overload_fits(
+        raise arguments.no_overload_fits(
             "view", (("(torch.dtype dtype)", "(tuple of ints size)"),), (input,)
         )
-    shape = _infer_shape(creation.int_tuple(shape, "view", "size"), input._data.size)
+    shape = _infer_shape(arguments.int_tuple(shape, "view", "size"), input._data.size)
     if not _reshapes_in_place(input._data, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -75,7 +75,7 @@ def reshape(input, *sizes, shape=NOT_GIVEN):
         if sizes:
             raise TypeError("reshape() got multiple values for argument 'shape'")
         sizes = (shape,)
-    shape = _infer_shape(creation.int_tuple(sizes, "reshape", "shape"), input._data.size)
+    shape = _infer_shape(arguments.int_tuple(sizes, "reshape", "shape"), input._data.size)
     if _reshapes_in_place(input._data, shape):
         return View.apply(input, shape=shape)
     return UnsafeView.apply(clone(input), shape=shape)
@@ -90,8 +90,8 @@ def _reshapes_in_place(array, shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    start_dim = creation.int_argument(start_dim, "flatten", "start_dim", 1)
-    end_dim = creation.int_argument(end_dim, "flatten", "end_dim", 2)
+    start_dim = arguments.int_argument(start_dim, "flatten", "start_dim", 1)
+    end_dim = arguments.int_argument(end_dim, "flatten", "end_dim", 2)
     start, end = dim_index(start_dim, input.ndim), dim_index(end_dim, input.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
@@ -116,8 +116,8 @@ class Transpose(Op):
 
 
 def transpose(input, dim0, dim1):
-    dim0 = creation.int_argument(dim0, "transpose", "dim0", 1)
-    dim1 = creation.int_argument(dim1, "transpose", "dim1", 2)
+    dim0 = arguments.int_argument(dim0, "transpose", "dim0", 1)
+    dim1 = arguments.int_argument(dim1, "transpose", "dim1", 2)
     dims = dim_index(dim0, input.ndim), dim_index(dim1, input.ndim)  # (0 or -1 for a 0-d one)
     return Transpose.apply(input, dim0=dims[0], dim1=dims[1])
 
@@ -161,7 +161,7 @@ class Permute(Op):
 
 
 def permute(input, *dims):
-    dims = creation.int_tuple(dims, "permute", "dims")
+    dims = arguments.int_tuple(dims, "permute", "dims")
     if len(dims) != input.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -224,7 +224,7 @@ class Unsqueeze(Op):
 
 
 def unsqueeze(input, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
-    dim = creation.int_argument(creation.dim_or_axis(dim, axis, "unsqueeze"), "unsqueeze", "dim")
+    dim = arguments.int_argument(arguments.dim_or_axis(dim, axis, "unsqueeze"), "unsqueeze", "dim")
     return Unsqueeze.apply(input, dim=dim_index(dim, input.ndim + 1))
 
 
@@ -274,9 +274,9 @@ def squeeze(input, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
     if dim is NOT_GIVEN:
         return Squeeze.apply(input)
     shape = input._data.shape
-    dims = creation.dims_argument(dim, "squeeze", _SQUEEZE_OVERLOADS, (input, dim))
+    dims = arguments.dims_argument(dim, "squeeze", _SQUEEZE_OVERLOADS, (input, dim))
     dims = distinct_dims([dim_index(d, len(shape)) for d in dims])
-    function = SqueezeDim if creation.is_int(dim) else SqueezeDims
+    function = SqueezeDim if arguments.is_int(dim) else SqueezeDims
     return function.apply(input, dims=tuple(d for d in dims if shape and shape[d] == 1))
 
 
@@ -306,7 +306,7 @@ def expanded(array, shape):
 
 
 def expand(input, *sizes):
-    sizes, shape = creation.int_tuple(sizes, "expand", "size"), input._data.shape
+    sizes, shape = arguments.int_tuple(sizes, "expand", "size"), input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(

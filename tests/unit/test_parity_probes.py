@@ -1125,7 +1125,7 @@ def test_dims_that_are_not_ints_are_refused_in_the_words_of_pytorchs_parser(call
 
 
 # keepdim must be a bool. PyTorch says "(position 2)" when it comes by position; minigrad
-# cannot tell the two calls apart and words it as given by keyword (creation.bool_argument).
+# cannot tell the two calls apart and words it as given by keyword (arguments.bool_argument).
 KEEPDIMS_REFUSED = [
     # torch.ones(2, 3).sum(0, keepdim=None), .mean(0, keepdim=None), .max(0, keepdim=None)
     (
